@@ -1,0 +1,3 @@
+module github.com/herd-llm/herd
+
+go 1.26

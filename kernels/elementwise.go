@@ -1,0 +1,85 @@
+package kernels
+
+import "math"
+
+// RMSNorm writes y = x · rsqrt(mean(x²) + eps) · w for one row. w may be nil
+// (weightless norm, as Llama 4's QK-norm). y may alias x. The statistic is
+// accumulated in float64 and applied in float32.
+func RMSNorm(y, x, w []float32, eps float32) {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	inv := float32(1 / math.Sqrt(ss/float64(len(x))+float64(eps)))
+	if w == nil {
+		for i, v := range x {
+			y[i] = v * inv
+		}
+		return
+	}
+	for i, v := range x {
+		y[i] = (v * inv) * w[i]
+	}
+}
+
+// SiLU returns x·sigmoid(x).
+func SiLU(x float32) float32 { return x / (1 + float32(math.Exp(float64(-x)))) }
+
+// SwiGLU writes gate[i] = silu(gate[i]) · up[i] in place.
+func SwiGLU(gate, up []float32) {
+	for i, g := range gate {
+		gate[i] = SiLU(g) * up[i]
+	}
+}
+
+// Sigmoid returns 1/(1+e^-x) in float32.
+func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(float64(-x)))) }
+
+// Softmax normalises x in place (max-subtracted, float64 sum).
+func Softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := x[0]
+	for _, v := range x[1:] {
+		if v > m {
+			m = v
+		}
+	}
+	var s float64
+	for i, v := range x {
+		e := math.Exp(float64(v - m))
+		x[i] = float32(e)
+		s += e
+	}
+	inv := float32(1 / s)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// Dot returns Σ a[i]·b[i] over len(a) elements in float32.
+func Dot(a, b []float32) float32 {
+	var s float32
+	b = b[:len(a)]
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
+}
+
+// Axpy computes y += a·x.
+func Axpy(y []float32, a float32, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// Add computes y += x.
+func Add(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += v
+	}
+}
