@@ -1,7 +1,6 @@
 package llama4
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
@@ -130,6 +129,9 @@ func (b *hfBinder) bind() (*Weights, error) {
 		if err := b.bindLayer(l, &w.Layers[l]); err != nil {
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
+	}
+	if u := b.unused(); len(u) > 0 {
+		return nil, fmt.Errorf("unexpected tensor %s (%d tensors not used by the config's layout): checkpoint and config.json disagree", u[0], len(u))
 	}
 	return w, nil
 }
@@ -276,7 +278,7 @@ func transposeBlock(s *stack3, e, rows, cols, c0, n int) *tensor.Mat {
 	return &tensor.Mat{DType: s.dt, Rows: n, Cols: rows, Data: out}
 }
 
-// UnusedTensors lists tensors of the text model the binder did not consume
+// unused lists tensors of the text model the binder did not consume
 // (vision tensors are ignored), to catch misnamed checkpoints.
 func (b *hfBinder) unused() []string {
 	var out []string
@@ -291,5 +293,3 @@ func (b *hfBinder) unused() []string {
 	}
 	return out
 }
-
-var _ = binary.LittleEndian

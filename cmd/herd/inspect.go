@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
+)
+
+func cmdInspect(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inspect", stderr)
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory, or a config.json alone")
+	ctx := fs.Int("ctx", 0, "show the KV cache for this many tokens (0: min(max_position_embeddings, 131072))")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if *model == "" {
+		return usagef("no model given: pass -m MODEL_DIR or -m config.json")
+	}
+	cfg, err := llama4.LoadConfig(*model)
+	if err != nil {
+		return err
+	}
+	// Weights on disk, when the directory has a checkpoint.
+	var weightBytes int64
+	var weightNote string
+	dir := *model
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	if set, err := safetensors.OpenDir(dir); err == nil {
+		byType := map[string]int64{}
+		for _, n := range set.Names() {
+			in, err := set.Info(n)
+			if err != nil {
+				set.Close()
+				return err
+			}
+			byType[in.DType] += in.End - in.Begin
+			weightBytes += in.End - in.Begin
+		}
+		set.Close()
+		var parts []string
+		for t, b := range byType {
+			parts = append(parts, fmt.Sprintf("%s %s", t, human(b)))
+		}
+		weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
+	}
+	writeInspect(stdout, *model, cfg, weightBytes, weightNote, *ctx)
+	return nil
+}
+
+func writeInspect(w io.Writer, path string, c *llama4.Config, weightBytes int64, weightNote string, ctx int) {
+	fmt.Fprintf(w, "model      %s\n", path)
+	fmt.Fprintf(w, "arch       %s (text tensors prefixed %q)\n", c.Architecture, c.Prefix)
+	fmt.Fprintf(w, "text       %d layers, hidden %d, %d query heads / %d KV heads × %d, vocab %d\n",
+		c.Layers, c.Hidden, c.Heads, c.KVHeads, c.HeadDim, c.VocabSize)
+	if c.NumMoELayers() > 0 {
+		fmt.Fprintf(w, "moe        %d of %d layers: %d routed experts (top-%d) + 1 shared, expert width %d\n",
+			c.NumMoELayers(), c.Layers, c.Experts, c.ExpertsPerToken, c.Intermediate)
+	}
+	if c.NumMoELayers() < c.Layers {
+		fmt.Fprintf(w, "dense      %d layers, MLP width %d\n", c.Layers-c.NumMoELayers(), c.IntermediateMLP)
+	}
+	fmt.Fprintf(w, "attention  chunk %d on RoPE layers; QK-norm %s; temperature tuning %s (floor %g, scale %g)\n",
+		c.ChunkSize, onOff(c.UseQKNorm), onOff(c.TempTuning), c.FloorScale, c.AttnScale)
+	rope := fmt.Sprintf("theta %g, no scaling", c.RopeTheta)
+	if s := c.RopeScaling; s != nil {
+		rope = fmt.Sprintf("theta %g, %s scaling factor %g (low %g, high %g, original %g)", c.RopeTheta, s.Type, s.Factor, s.LowFreqFactor, s.HighFreqFactor, s.OriginalMaxPos)
+	}
+	fmt.Fprintf(w, "rope       %s\n", rope)
+	fmt.Fprintf(w, "context    max_position_embeddings %d\n", c.MaxPositions)
+	if v := c.Vision; v != nil {
+		fmt.Fprintf(w, "vision     %d layers, hidden %d, %d heads, image %d / patch %d, pixel shuffle %g\n",
+			v.Layers, v.Hidden, v.Heads, v.ImageSize, v.PatchSize, v.PixelShuffleRatio)
+	}
+
+	p := c.Params()
+	fmt.Fprintf(w, "\nlayer  attention                 feed-forward       parameters\n")
+	for l := 0; l < c.Layers; l++ {
+		att := "NoPE global"
+		if c.LayerUsesRoPE[l] {
+			att = "RoPE chunked"
+			if c.UseQKNorm {
+				att += " + QK-norm"
+			}
+		} else if c.TempTuning {
+			att += " + temp"
+		}
+		ff := fmt.Sprintf("dense %d", c.IntermediateMLP)
+		if c.LayerIsMoE[l] {
+			ff = fmt.Sprintf("MoE %d×%d +shared", c.Experts, c.Intermediate)
+		}
+		fmt.Fprintf(w, "%-6d %-25s %-18s %s\n", l, att, ff, commas(p.PerLayer[l]))
+	}
+
+	fmt.Fprintf(w, "\nparameters\n")
+	fmt.Fprintf(w, "  text             %s\n", commas(p.Text))
+	if c.Vision != nil {
+		fmt.Fprintf(w, "  vision + adapter %s\n", commas(p.Vision))
+		fmt.Fprintf(w, "  projector        %s\n", commas(p.Projector))
+	}
+	fmt.Fprintf(w, "  total            %s (%s)\n", commas(p.Total), short(p.Total))
+	fmt.Fprintf(w, "  active per token %s (%s, text)\n", commas(p.ActiveText), short(p.ActiveText))
+
+	fmt.Fprintf(w, "\nmemory\n")
+	if weightBytes > 0 {
+		fmt.Fprintf(w, "  weights          %s (%s)\n", human(weightBytes), weightNote)
+	} else {
+		es, name := 2, "bf16"
+		if c.TorchDType == "float32" {
+			es, name = 4, "f32"
+		}
+		fmt.Fprintf(w, "  weights          %s (%s, from the config; no checkpoint here)\n", human(p.Total*int64(es)), name)
+	}
+	if ctx <= 0 {
+		ctx = min(c.MaxPositions, 131072)
+	}
+	var global, chunked int
+	for _, r := range c.LayerUsesRoPE {
+		if r {
+			chunked++
+		} else {
+			global++
+		}
+	}
+	per := c.KVBytesPerToken(2)
+	kvGlobal := int64(global) * per * int64(ctx)
+	kvChunked := int64(chunked) * per * int64(min(ctx, c.ChunkSize))
+	fmt.Fprintf(w, "  KV cache         %s at %d tokens, bf16: %d global layers × %s/token = %s; %d chunked layers capped at %d tokens = %s\n",
+		human(kvGlobal+kvChunked), ctx, global, human(per), human(kvGlobal), chunked, min(ctx, c.ChunkSize), human(kvChunked))
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// commas formats n with thousands separators.
+func commas(n int64) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// short formats a parameter count as 17.2B / 566M.
+func short(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	}
+	return fmt.Sprint(n)
+}
+
+// human formats bytes in binary units.
+func human(b int64) string {
+	const k = 1024
+	switch {
+	case b >= 100*k*k*k:
+		return fmt.Sprintf("%.1f GB = %.2f GiB", float64(b)/1e9, float64(b)/(k*k*k))
+	case b >= k*k*k:
+		return fmt.Sprintf("%.2f GiB", float64(b)/(k*k*k))
+	case b >= k*k:
+		return fmt.Sprintf("%.2f MiB", float64(b)/(k*k))
+	case b >= k:
+		return fmt.Sprintf("%.1f KiB", float64(b)/k)
+	}
+	return fmt.Sprintf("%d B", b)
+}

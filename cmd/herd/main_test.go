@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/herd-llm/herd/format/npy"
+)
+
+const tiny = "../../testdata/llama4-tiny"
+
+func needTiny(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(tiny, "f32", "model.safetensors")); err != nil {
+		t.Skipf("tiny testdata model absent: %v", err)
+	}
+}
+
+func runHerd(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = mainErr(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestRunGreedyIDs(t *testing.T) {
+	needTiny(t)
+	// greedy_a of the golden set and its 20 reference tokens (base-f32 manifest).
+	code, out, errOut := runHerd("run", "-m", tiny+"/f32", "--ids", "162 167 419 437 98 200 274 446 31 239 505 288", "-n", "20", "--temp", "0", "--ignore-eos")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "134 260 193 120 387 32 397 8 276 295 32 262 365 245 481 92 52 326 364 320\n"
+	if out != want {
+		t.Fatalf("stdout %q, want %q", out, want)
+	}
+	if !strings.Contains(errOut, "generated: 20 tokens") {
+		t.Errorf("no timing line on stderr: %q", errOut)
+	}
+}
+
+func TestRunSeeded(t *testing.T) {
+	needTiny(t)
+	args := []string{"run", "-m", tiny + "/f32", "--ids", "1 2 3", "-n", "12", "--temp", "1", "--seed", "7", "-q", "--ignore-eos"}
+	_, a, _ := runHerd(args...)
+	_, b, _ := runHerd(args...)
+	if a != b || len(strings.Fields(a)) != 12 {
+		t.Fatalf("seeded runs differ or wrong length: %q vs %q", a, b)
+	}
+}
+
+func TestLogitsNPY(t *testing.T) {
+	needTiny(t)
+	out := filepath.Join(t.TempDir(), "l.npy")
+	code, _, errOut := runHerd("logits", "-m", tiny+"/f32", "--ids", "328 43 375 445 406 149 206", "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape, got, err := npy.ReadF32(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 2 || shape[0] != 7 || shape[1] != 512 {
+		t.Fatalf("shape %v", shape)
+	}
+	raw, err := os.ReadFile(filepath.Join(tiny, "golden/base-f32/logits_len7.f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		w := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		if d := math.Abs(float64(got[i] - w)); d > 1e-4 {
+			t.Fatalf("logit %d: %v vs golden %v", i, got[i], w)
+		}
+	}
+}
+
+func TestInspectRealConfigs(t *testing.T) {
+	for _, tc := range []struct{ dir, total, active string }{
+		{"../../testdata/configs/scout-17b-16e-instruct", "108,641,793,536", "17,172,894,720"},
+		{"../../testdata/configs/maverick-17b-128e-instruct/config.json", "401,583,781,376", "17,184,691,200"},
+	} {
+		code, out, errOut := runHerd("inspect", "-m", tc.dir)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		if !strings.Contains(out, "total            "+tc.total) || !strings.Contains(out, tc.active) {
+			t.Errorf("%s: totals missing from\n%s", tc.dir, out)
+		}
+		if !strings.Contains(out, "47     NoPE global") || !strings.Contains(out, "0      RoPE chunked") {
+			t.Errorf("%s: layer layout missing", tc.dir)
+		}
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	needTiny(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"run", "--ids", "1 2"}, 2, "no model given"},
+		{[]string{"run", "-m", tiny + "/f32"}, 2, "give a prompt"},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 x"}, 2, `"x" is not a token id`},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 999"}, 1, "token 999 (at index 1) is outside the vocabulary"},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1", "--top-p", "2"}, 2, "top-p"},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 2 3", "--ctx", "2"}, 1, "does not fit the context"},
+		{[]string{"run", "-m", "/nonexistent/model", "--ids", "1"}, 1, "/nonexistent/model"},
+		{[]string{"logits", "-m", tiny + "/f32", "--ids", "1"}, 2, "need --ids and -o"},
+		{[]string{"inspect"}, 2, "no model given"},
+	} {
+		code, _, errOut := runHerd(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("herd %v: exit %d stderr %q; want exit %d mentioning %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package safetensors
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sync"
+)
+
+// File is one open, memory-mapped safetensors file. Tensor data slices alias
+// the read-only mapping and are valid until Close; writing to them faults.
+// The methods are safe for concurrent use.
+//
+// The file must not be truncated while it is open: on Unix, touching a mapped
+// page past the new end of file raises SIGBUS.
+type File struct {
+	// Path is the path the file was opened with.
+	Path string
+	// Header is the file's validated header.
+	Header *Header
+
+	mu      sync.RWMutex
+	data    []byte       // the whole file, mapped; nil when the data section is empty
+	release func() error // unmaps data; nil when nothing is mapped
+	closed  bool
+}
+
+// Tensor is one tensor's bytes plus its Info and the file it came from.
+type Tensor struct {
+	Info
+	// File is the path of the file holding the tensor.
+	File string
+	// Data holds the tensor's End-Begin raw little-endian bytes. It aliases
+	// the file's read-only mapping: do not modify it, and do not use it after
+	// the File (or Set) is closed.
+	Data []byte
+}
+
+// Open opens and validates the safetensors file at path and maps it into
+// memory. Errors name the file.
+func Open(path string) (*File, error) {
+	f, err := open(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// open is Open without the prefix on errors.
+func open(path string) (*File, error) {
+	osf, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer osf.Close() // the mapping outlives the descriptor
+	st, err := osf.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	size := st.Size()
+	if size > math.MaxInt {
+		return nil, fmt.Errorf("file of %d bytes is too large to map", size)
+	}
+	if size < 8 {
+		return nil, fmt.Errorf("file is too short (%d bytes) to hold the 8-byte header length", size)
+	}
+	var first [8]byte
+	if _, err := osf.ReadAt(first[:], 0); err != nil {
+		return nil, fmt.Errorf("reading header length: %w", err)
+	}
+	n, err := headerLen(first[:], size)
+	if err != nil {
+		return nil, err
+	}
+	// n <= size-8 and n <= MaxHeaderSize, so this allocation is bounded by both.
+	prefix := make([]byte, 8+n)
+	if _, err := osf.ReadAt(prefix, 0); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, fmt.Errorf("reading header: %w", err)
+	}
+	h, err := parseHeader(prefix, size)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{Path: path, Header: h}
+	if size > h.DataStart {
+		f.data, f.release, err = mapFile(osf, int(size))
+		if err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// Close unmaps the file. Tensor data obtained from it must not be used
+// afterwards. Closing twice is a no-op.
+func (f *File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	rel := f.release
+	f.data, f.release = nil, nil
+	if rel != nil {
+		if err := rel(); err != nil {
+			return fmt.Errorf("safetensors: %s: unmap: %w", f.Path, err)
+		}
+	}
+	return nil
+}
+
+// Tensor returns the named tensor, its Data aliasing the mapping. The Info's
+// Shape is a copy the caller may keep. A missing name gives an error matching
+// ErrNotFound.
+func (f *File) Tensor(name string) (*Tensor, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	if f.closed {
+		return nil, fmt.Errorf("safetensors: %s: tensor %q: file is closed", f.Path, name)
+	}
+	info, ok := f.Header.Tensors[name]
+	if !ok {
+		return nil, &notFoundError{name: name, where: f.Path}
+	}
+	t := &Tensor{Info: info, File: f.Path}
+	t.Shape = append([]int{}, info.Shape...)
+	if info.End > info.Begin {
+		lo, hi := f.Header.DataStart+info.Begin, f.Header.DataStart+info.End
+		if hi > int64(len(f.data)) { // cannot happen after validation; guard anyway
+			return nil, fmt.Errorf("safetensors: %s: tensor %q: data [%d, %d) past the %d-byte mapping", f.Path, name, lo, hi, len(f.data))
+		}
+		t.Data = f.data[lo:hi:hi]
+	} else {
+		t.Data = []byte{}
+	}
+	return t, nil
+}

@@ -1,0 +1,205 @@
+package safetensors
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Set is a model's tensors across one safetensors file or several shards.
+// Shards are opened (mapped) lazily on first use and stay open until Close.
+// The methods are safe for concurrent use.
+type Set struct {
+	dir     string            // directory the shard names are relative to
+	where   string            // how errors name the set: the directory, or the single file
+	index   string            // index file path; "" for a single file
+	shardOf map[string]string // tensor name -> shard file name relative to dir
+	names   []string          // sorted tensor names
+
+	mu     sync.Mutex
+	files  map[string]*File // opened shards by shard file name
+	closed bool
+}
+
+// OpenDir opens a model's tensors. path may be:
+//   - a directory holding model.safetensors.index.json: a sharded checkpoint
+//     whose index ({"metadata": ..., "weight_map": {name: shard file}}) names
+//     the shard of every tensor;
+//   - a directory holding model.safetensors, or exactly one *.safetensors file;
+//   - the path of a single .safetensors file.
+//
+// The index may not name a file outside the directory (absolute paths and
+// ".." are rejected); symbolic links inside it are followed, as Hugging Face
+// cache snapshots need. Every shard must exist when OpenDir is called, but is
+// opened and validated only when first used; a single file is opened at once.
+func OpenDir(path string) (*Set, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	if !st.IsDir() {
+		return openSingle(path)
+	}
+	index := filepath.Join(path, IndexName)
+	if _, err := os.Stat(index); err == nil {
+		return openSharded(path, index)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	single := filepath.Join(path, "model.safetensors")
+	if _, err := os.Stat(single); err == nil {
+		return openSingle(single)
+	}
+	matches, err := filepath.Glob(filepath.Join(path, "*.safetensors"))
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
+	}
+	switch len(matches) {
+	case 0:
+		return nil, fmt.Errorf("safetensors: %s: no %s, model.safetensors or other *.safetensors file", path, IndexName)
+	case 1:
+		return openSingle(matches[0])
+	}
+	for i, m := range matches {
+		matches[i] = filepath.Base(m)
+	}
+	return nil, fmt.Errorf("safetensors: %s: %d *.safetensors files (%s) but no %s to say how they fit together",
+		path, len(matches), strings.Join(matches, ", "), IndexName)
+}
+
+// openSingle opens a Set over one file.
+func openSingle(path string) (*Set, error) {
+	f, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	base := filepath.Base(path)
+	s := &Set{
+		dir:     filepath.Dir(path),
+		where:   path,
+		shardOf: make(map[string]string, len(f.Header.Tensors)),
+		names:   make([]string, 0, len(f.Header.Tensors)),
+		files:   map[string]*File{base: f},
+	}
+	for name := range f.Header.Tensors {
+		s.shardOf[name] = base
+		s.names = append(s.names, name)
+	}
+	sort.Strings(s.names)
+	return s, nil
+}
+
+// openSharded opens a Set from an index, checking that every shard exists.
+func openSharded(dir, index string) (*Set, error) {
+	wm, err := readIndex(index)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %s: %w", index, err)
+	}
+	s := &Set{
+		dir:     dir,
+		where:   dir,
+		index:   index,
+		shardOf: wm,
+		names:   make([]string, 0, len(wm)),
+		files:   make(map[string]*File),
+	}
+	checked := make(map[string]bool)
+	for name, shard := range wm {
+		s.names = append(s.names, name)
+		if checked[shard] {
+			continue
+		}
+		checked[shard] = true
+		st, err := os.Stat(filepath.Join(dir, shard))
+		if err == nil && !st.Mode().IsRegular() {
+			err = fmt.Errorf("not a regular file")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("safetensors: %s: tensor %q: shard %s: %w", index, name, shard, err)
+		}
+	}
+	sort.Strings(s.names)
+	return s, nil
+}
+
+// Names returns the names of all tensors in the set, sorted. The slice is a
+// copy the caller owns.
+func (s *Set) Names() []string {
+	return append([]string(nil), s.names...)
+}
+
+// Has reports whether the set holds a tensor of that name (for a sharded set,
+// whether the index lists it).
+func (s *Set) Has(name string) bool {
+	_, ok := s.shardOf[name]
+	return ok
+}
+
+// Info returns the named tensor's header entry without touching its data,
+// opening its shard if needed. The Shape is a copy the caller may keep.
+func (s *Set) Info(name string) (Info, error) {
+	t, err := s.Tensor(name)
+	if err != nil {
+		return Info{}, err
+	}
+	return t.Info, nil
+}
+
+// Tensor returns the named tensor, its Data aliasing the mapping of its shard
+// and valid until Close. A name the set lacks gives an error matching
+// ErrNotFound, "safetensors: tensor <name> not found in <dir>"; a tensor the
+// index maps to a shard that lacks it is an error naming both.
+func (s *Set) Tensor(name string) (*Tensor, error) {
+	shard, ok := s.shardOf[name]
+	if !ok {
+		return nil, &notFoundError{name: name, where: s.where}
+	}
+	f, err := s.open(shard)
+	if err != nil {
+		return nil, err
+	}
+	t, err := f.Tensor(name)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("safetensors: %s: tensor %q: %s maps it to shard %s, which does not contain it", f.Path, name, s.index, shard)
+	}
+	return t, err
+}
+
+// open returns the opened shard, opening it on first use.
+func (s *Set) open(shard string) (*File, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("safetensors: %s: set is closed", s.where)
+	}
+	if f := s.files[shard]; f != nil {
+		return f, nil
+	}
+	f, err := Open(filepath.Join(s.dir, shard))
+	if err != nil {
+		return nil, err
+	}
+	s.files[shard] = f
+	return f, nil
+}
+
+// Close unmaps every opened file. Tensor data obtained from the set must not
+// be used afterwards. Closing twice is a no-op.
+func (s *Set) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	for _, f := range s.files {
+		errs = append(errs, f.Close())
+	}
+	s.files = nil
+	return errors.Join(errs...)
+}
