@@ -92,3 +92,41 @@ func F8E4M3ToF32(b uint8) float32 {
 	}
 	return f
 }
+
+// F32ToF8E4M3 rounds to the nearest E4M3 (fn) value, ties to even, saturating
+// at ±448 (values beyond the range clamp instead of becoming NaN). NaN maps to NaN.
+func F32ToF8E4M3(f float32) uint8 {
+	if f != f {
+		return 0x7f
+	}
+	var sign uint8
+	if math.Signbit(float64(f)) {
+		sign, f = 0x80, -f
+	}
+	if f >= 448 {
+		return sign | 0x7e
+	}
+	// Binary search the 127 non-negative finite codes 0x00..0x7e (monotonic).
+	lo, hi := 0, 0x7e
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if F8E4M3ToF32(uint8(mid)) <= f {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	if lo == 0x7e {
+		return sign | uint8(lo)
+	}
+	a, b := F8E4M3ToF32(uint8(lo)), F8E4M3ToF32(uint8(lo+1))
+	switch da, db := f-a, b-f; {
+	case da < db:
+		return sign | uint8(lo)
+	case db < da:
+		return sign | uint8(lo+1)
+	case lo&1 == 0:
+		return sign | uint8(lo)
+	}
+	return sign | uint8(lo+1)
+}

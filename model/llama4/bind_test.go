@@ -1,6 +1,8 @@
 package llama4
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,5 +170,47 @@ func TestBindNestedPrefix(t *testing.T) {
 	b, _ := ref.Forward(ref.NewCache(4), ids, ForwardOptions{AllLogits: true})
 	if d, _ := maxAbsDiff(a, b); d != 0 {
 		t.Fatalf("nested layout logits differ by %g", d)
+	}
+}
+
+// TestShardedCheckpoint splits the tiny model into three shards with a
+// model.safetensors.index.json and checks the logits are unchanged.
+func TestShardedCheckpoint(t *testing.T) {
+	single := writeVariant(t, "", nil)
+	set, err := safetensors.OpenDir(single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer set.Close()
+	dir := t.TempDir()
+	names := set.Names()
+	shards := make([][]safetensors.WriteTensor, 3)
+	weightMap := map[string]string{}
+	for i, n := range names {
+		tt, err := set.Tensor(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := i % 3
+		shards[s] = append(shards[s], safetensors.WriteTensor{Name: n, DType: tt.DType, Shape: tt.Shape, Data: tt.Data})
+		weightMap[n] = fmt.Sprintf("model-%05d-of-00003.safetensors", s+1)
+	}
+	for s, ts := range shards {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("model-%05d-of-00003.safetensors", s+1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := safetensors.Write(f, ts, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	idx, _ := json.Marshal(map[string]any{"metadata": map[string]any{"total_size": 0}, "weight_map": weightMap})
+	os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), idx, 0o644)
+	cfg, _ := os.ReadFile(filepath.Join(single, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	a, b := logitsOf(t, dir, dtypeIDs), logitsOf(t, single, dtypeIDs)
+	if d, _ := maxAbsDiff(a, b); d != 0 {
+		t.Fatalf("sharded logits differ by %g", d)
 	}
 }
