@@ -1,104 +1,186 @@
 // Package kvcache stores the keys and values of one sequence for every layer
-// of a Llama 4 model, knowing the iRoPE layer types: chunked (RoPE) layers keep
-// a ring of at most one attention chunk, because a query never sees a key from
-// an earlier chunk; global (NoPE) layers keep every position.
+// of a Llama 4 model, knowing the iRoPE layer types (spec §2.3, §7): chunked
+// (RoPE) layers keep a ring of at most one attention chunk, because a query
+// never sees a key from an earlier chunk; global (NoPE) layers keep every
+// position in pages allocated as the sequence grows. It also computes
+// attention over what it stores (attend.go) and plans memory (plan.go).
 package kvcache
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
+
+// PageSize is the number of positions per allocation page.
+const PageSize = 256
+
+// Options configure a Cache.
+type Options struct {
+	KVHeads int    // key/value heads
+	HeadDim int    // floats per head
+	Chunked []bool // per layer: true = chunked attention (ring), false = global
+	Chunk   int    // attention chunk size of chunked layers
+	MaxLen  int    // largest number of positions
+	DType   DType  // storage type
+}
 
 // Cache is the key/value store of one sequence. It is not safe for concurrent
-// use; one sequence is decoded by one goroutine at a time.
+// use; a sequence is advanced by one goroutine at a time.
 type Cache struct {
-	kvDim  int
-	chunk  int
-	maxLen int
+	o      Options
+	kvDim  int // KVHeads × HeadDim floats per position for K and for V
+	row    int // bytes per position for K (and for V)
+	head   int // bytes per head within a row
 	layers []layer
-	length int // positions committed (the next position to write after Commit)
+	tokens []int32 // token id at each committed position
 }
 
 type layer struct {
-	ring bool      // chunked layer: slot = pos % chunk
-	k, v []float32 // slots × kvDim, grown on demand up to the slot limit
+	ring  bool
+	k, v  [][]byte // pages of PageSize rows
+	slots int      // rows available (pages × PageSize, ring layers capped at Chunk)
 }
 
-// New makes an empty cache for a model whose layers are chunked (true) or
-// global (false), with kvDim = KV heads × head dim floats per position for K
-// and for V, a chunk size for chunked layers, and at most maxLen positions.
-func New(kvDim int, chunked []bool, chunk, maxLen int) *Cache {
-	if kvDim <= 0 || chunk <= 0 || maxLen <= 0 {
-		panic(fmt.Sprintf("kvcache: New(kvDim=%d, chunk=%d, maxLen=%d)", kvDim, chunk, maxLen))
+// New makes an empty cache.
+func New(o Options) (*Cache, error) {
+	if o.KVHeads <= 0 || o.HeadDim <= 0 || o.Chunk <= 0 || o.MaxLen <= 0 || o.DType > Q8_0 {
+		return nil, fmt.Errorf("kvcache: invalid options kvHeads=%d headDim=%d chunk=%d maxLen=%d dtype=%d", o.KVHeads, o.HeadDim, o.Chunk, o.MaxLen, o.DType)
 	}
-	c := &Cache{kvDim: kvDim, chunk: chunk, maxLen: maxLen, layers: make([]layer, len(chunked))}
-	for i, ch := range chunked {
+	if o.DType == Q8_0 && o.HeadDim%32 != 0 {
+		return nil, fmt.Errorf("kvcache: q8_0 needs a head dim divisible by 32, have %d", o.HeadDim)
+	}
+	kv := o.KVHeads * o.HeadDim
+	c := &Cache{o: o, kvDim: kv, row: o.DType.RowBytes(kv), head: o.DType.RowBytes(o.HeadDim), layers: make([]layer, len(o.Chunked))}
+	for i, ch := range o.Chunked {
 		c.layers[i].ring = ch
 	}
-	return c
+	return c, nil
 }
 
-// Len is the number of positions stored: the position of the next token.
-func (c *Cache) Len() int { return c.length }
+// Len is the number of committed positions: the position of the next token.
+func (c *Cache) Len() int { return len(c.tokens) }
 
 // MaxLen is the largest number of positions the cache accepts.
-func (c *Cache) MaxLen() int { return c.maxLen }
+func (c *Cache) MaxLen() int { return c.o.MaxLen }
 
 // Chunk is the attention chunk size of the chunked layers.
-func (c *Cache) Chunk() int { return c.chunk }
+func (c *Cache) Chunk() int { return c.o.Chunk }
 
-// Reset forgets every position, keeping the allocated memory.
-func (c *Cache) Reset() {
-	c.length = 0
-	for i := range c.layers {
-		c.layers[i].k = c.layers[i].k[:0]
-		c.layers[i].v = c.layers[i].v[:0]
-	}
-}
+// DType is the storage type.
+func (c *Cache) DType() DType { return c.o.DType }
+
+// Tokens are the committed token ids (shared; do not modify).
+func (c *Cache) Tokens() []int32 { return c.tokens }
+
+// Reset forgets every position, keeping allocated pages.
+func (c *Cache) Reset() { c.tokens = c.tokens[:0] }
 
 func (c *Cache) slot(l, pos int) int {
 	if c.layers[l].ring {
-		return pos % c.chunk
+		return pos % c.o.Chunk
 	}
 	return pos
 }
 
-// Store writes the key and value (kvDim floats each, copied) of layer l at
-// absolute position pos. Positions must be stored in increasing order within
-// a layer; pos may run ahead of Len by the tokens of the current forward call.
-func (c *Cache) Store(l, pos int, k, v []float32) {
-	if pos >= c.maxLen {
-		panic(fmt.Sprintf("kvcache: position %d past maxLen %d", pos, c.maxLen))
-	}
+// ensure allocates pages so that slot s of layer l exists.
+func (c *Cache) ensure(l, s int) {
 	ly := &c.layers[l]
-	s := c.slot(l, pos)
-	need := (s + 1) * c.kvDim
-	for len(ly.k) < need {
-		ly.k = append(ly.k, make([]float32, need-len(ly.k))...)
-		ly.v = append(ly.v, make([]float32, need-len(ly.v))...)
+	for ly.slots <= s {
+		n := PageSize
+		if ly.ring {
+			n = min(PageSize, c.o.Chunk-ly.slots)
+		}
+		ly.k = append(ly.k, make([]byte, n*c.row))
+		ly.v = append(ly.v, make([]byte, n*c.row))
+		ly.slots += n
 	}
-	copy(ly.k[s*c.kvDim:need], k[:c.kvDim])
-	copy(ly.v[s*c.kvDim:need], v[:c.kvDim])
 }
 
-// Key returns the stored key of layer l at pos (aliasing the cache). For a
-// chunked layer, pos must lie in the chunk of the newest stored position.
-func (c *Cache) Key(l, pos int) []float32 {
-	s := c.slot(l, pos) * c.kvDim
-	return c.layers[l].k[s : s+c.kvDim]
+func (c *Cache) rowAt(pages [][]byte, s int) []byte {
+	p := pages[s/PageSize]
+	o := (s % PageSize) * c.row
+	return p[o : o+c.row]
 }
 
-// Value returns the stored value of layer l at pos (aliasing the cache).
-func (c *Cache) Value(l, pos int) []float32 {
-	s := c.slot(l, pos) * c.kvDim
-	return c.layers[l].v[s : s+c.kvDim]
+// Store encodes the key and value (KVHeads×HeadDim floats each) of layer l at absolute
+// position pos. Within one forward call, positions may run ahead of Len.
+func (c *Cache) Store(l, pos int, k, v []float32) {
+	if pos >= c.o.MaxLen {
+		panic(fmt.Sprintf("kvcache: position %d past MaxLen %d", pos, c.o.MaxLen))
+	}
+	s := c.slot(l, pos)
+	c.ensure(l, s)
+	ly := &c.layers[l]
+	c.o.DType.encode(c.rowAt(ly.k, s), k[:c.kvDim])
+	c.o.DType.encode(c.rowAt(ly.v, s), v[:c.kvDim])
 }
 
-// Commit advances Len by n after a forward call stored n new positions.
-func (c *Cache) Commit(n int) { c.length += n }
+// Key decodes the stored key of layer l at pos into dst (KVHeads×HeadDim floats).
+// For a chunked layer, pos must lie in the chunk of the newest stored position.
+func (c *Cache) Key(l, pos int, dst []float32) {
+	c.o.DType.decode(dst[:c.kvDim], c.rowAt(c.layers[l].k, c.slot(l, pos)))
+}
 
-// Bytes is the memory the cache holds now (float32 K and V).
+// Value decodes the stored value of layer l at pos into dst (KVHeads×HeadDim floats).
+func (c *Cache) Value(l, pos int, dst []float32) {
+	c.o.DType.decode(dst[:c.kvDim], c.rowAt(c.layers[l].v, c.slot(l, pos)))
+}
+
+// Commit records the tokens whose keys and values the last forward call stored.
+func (c *Cache) Commit(ids []int32) { c.tokens = append(c.tokens, ids...) }
+
+// Rewind shortens the sequence to at most n positions for prefix reuse and
+// returns the position from which tokens must be run again. Global layers
+// keep everything; a chunked layer's ring still holds positions before n only
+// if the sequence never left the chunk of position n-1, so otherwise the
+// caller must recompute from the start of that chunk.
+func (c *Cache) Rewind(n int) int {
+	n = max(0, min(n, len(c.tokens)))
+	keep := n
+	if n > 0 && n < len(c.tokens) {
+		start := (n - 1) / c.o.Chunk * c.o.Chunk
+		if (len(c.tokens)-1)/c.o.Chunk*c.o.Chunk != start {
+			keep = start
+		}
+	}
+	c.tokens = c.tokens[:keep]
+	return keep
+}
+
+// CommonPrefix is the number of leading ids shared with the cached tokens.
+func (c *Cache) CommonPrefix(ids []int32) int {
+	n := 0
+	for n < len(ids) && n < len(c.tokens) && ids[n] == c.tokens[n] {
+		n++
+	}
+	return n
+}
+
+// Bytes is the memory the cache holds now, in bytes (K and V pages).
 func (c *Cache) Bytes() int64 {
 	var n int64
 	for _, l := range c.layers {
-		n += int64(cap(l.k)+cap(l.v)) * 4
+		for _, p := range l.k {
+			n += int64(len(p))
+		}
+		for _, p := range l.v {
+			n += int64(len(p))
+		}
 	}
-	return n
+	return n + int64(cap(c.tokens))*4
+}
+
+// Clone returns an independent copy (for forking a shared prefix).
+func (c *Cache) Clone() *Cache {
+	d := &Cache{o: c.o, kvDim: c.kvDim, row: c.row, head: c.head, layers: make([]layer, len(c.layers)), tokens: slices.Clone(c.tokens)}
+	for i, l := range c.layers {
+		d.layers[i] = layer{ring: l.ring, slots: l.slots}
+		for _, p := range l.k {
+			d.layers[i].k = append(d.layers[i].k, slices.Clone(p))
+		}
+		for _, p := range l.v {
+			d.layers[i].v = append(d.layers[i].v, slices.Clone(p))
+		}
+	}
+	return d
 }

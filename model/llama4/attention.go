@@ -49,36 +49,20 @@ func (m *Model) attention(l int, cache *kvcache.Cache, p0, T int, s *scratch) {
 		}
 	}
 
-	// Tokens are attended in order, each right after its own K/V is stored:
-	// a chunked layer's ring then always holds exactly the query's chunk.
-	group := H / Hkv
+	// Store every position's K/V, then attend. A chunked layer's ring holds
+	// one chunk, so the tokens are taken in segments that never cross a chunk
+	// boundary: within a segment, no store evicts a key a query can see.
 	scale := float32(1 / math.Sqrt(float64(d)))
-	if cap(s.scores) < p0+T {
-		s.scores = make([]float32, p0+T)
-	}
-	for t := 0; t < T; t++ {
-		pos := p0 + t
-		cache.Store(l, pos, k[t*kd:(t+1)*kd], v[t*kd:(t+1)*kd])
-		lo := 0
+	for t0 := 0; t0 < T; {
+		t1 := T
 		if rope {
-			lo = pos / c.ChunkSize * c.ChunkSize
+			t1 = min(T, (p0+t0)/c.ChunkSize*c.ChunkSize+c.ChunkSize-p0)
 		}
-		n := pos - lo + 1
-		sc := s.scores[:n]
-		for hh := 0; hh < H; hh++ {
-			qh := q[t*qd+hh*d : t*qd+(hh+1)*d]
-			kvh := hh / group
-			for j := 0; j < n; j++ {
-				kj := cache.Key(l, lo+j)[kvh*d : (kvh+1)*d]
-				sc[j] = kernels.Dot(qh, kj) * scale
-			}
-			kernels.Softmax(sc)
-			out := s.att[t*qd+hh*d : t*qd+(hh+1)*d]
-			clear(out)
-			for j := 0; j < n; j++ {
-				kernels.Axpy(out, sc[j], cache.Value(l, lo+j)[kvh*d:(kvh+1)*d])
-			}
+		for t := t0; t < t1; t++ {
+			cache.Store(l, p0+t, k[t*kd:(t+1)*kd], v[t*kd:(t+1)*kd])
 		}
+		cache.Attend(l, q[t0*qd:t1*qd], s.att[t0*qd:t1*qd], p0+t0, t1-t0, H, scale)
+		t0 = t1
 	}
 	kernels.MatMul(s.o[:T*c.Hidden], s.att[:T*qd], T, lw.O)
 }

@@ -50,7 +50,7 @@ func (m *Model) Forward(cache *kvcache.Cache, ids []int32, opt ForwardOptions) (
 			opt.Hidden(l+1, h)
 		}
 	}
-	cache.Commit(T)
+	cache.Commit(ids)
 
 	rows := 1
 	first := T - 1
@@ -84,7 +84,6 @@ type scratch struct {
 	k, v   []float32 // [T, Hkv·d]
 	att    []float32 // [T, H·d] attention output
 	o      []float32 // [T, D]
-	scores []float32 // [positions] one head's scores
 	ffA    []float32 // [T, F] gate
 	ffB    []float32 // [T, F] up
 	ffOut  []float32 // [T, D]

@@ -53,10 +53,20 @@ func (m *Model) Close() error {
 // InvFreq returns the RoPE inverse frequencies in use (shared; do not modify).
 func (m *Model) InvFreq() []float32 { return m.invFreq }
 
-// NewCache makes an empty KV cache for up to maxLen positions.
+// NewCache makes an empty float32 KV cache for up to maxLen positions.
 func (m *Model) NewCache(maxLen int) *kvcache.Cache {
+	c, err := m.NewCacheOf(maxLen, kvcache.F32)
+	if err != nil {
+		panic(err) // F32 accepts every valid config
+	}
+	return c
+}
+
+// NewCacheOf makes an empty KV cache storing keys and values as dt.
+func (m *Model) NewCacheOf(maxLen int, dt kvcache.DType) (*kvcache.Cache, error) {
 	c := m.Config
-	chunked := make([]bool, c.Layers)
-	copy(chunked, c.LayerUsesRoPE)
-	return kvcache.New(c.KVHeads*c.HeadDim, chunked, c.ChunkSize, maxLen)
+	return kvcache.New(kvcache.Options{
+		KVHeads: c.KVHeads, HeadDim: c.HeadDim, Chunked: append([]bool(nil), c.LayerUsesRoPE...),
+		Chunk: c.ChunkSize, MaxLen: maxLen, DType: dt,
+	})
 }

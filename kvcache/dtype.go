@@ -1,0 +1,115 @@
+package kvcache
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/herd-llm/herd/tensor"
+)
+
+// DType is the element type keys and values are stored in.
+type DType uint8
+
+// Cache element types. Q8_0 stores blocks of 32 values as an f16 scale and 32
+// int8 (34 bytes per 32 values), the ggml Q8_0 layout.
+const (
+	F32 DType = iota
+	BF16
+	F16
+	Q8_0
+)
+
+// ParseDType reads a --kv-type name: f32, bf16, f16 or q8_0.
+func ParseDType(s string) (DType, error) {
+	switch s {
+	case "f32":
+		return F32, nil
+	case "bf16":
+		return BF16, nil
+	case "f16":
+		return F16, nil
+	case "q8_0":
+		return Q8_0, nil
+	}
+	return 0, fmt.Errorf("kvcache: unknown cache type %q (want f32, bf16, f16 or q8_0)", s)
+}
+
+func (d DType) String() string {
+	return [...]string{"f32", "bf16", "f16", "q8_0"}[d]
+}
+
+// RowBytes is the storage size of n values (n a multiple of 32 for Q8_0).
+func (d DType) RowBytes(n int) int {
+	switch d {
+	case F32:
+		return 4 * n
+	case BF16, F16:
+		return 2 * n
+	case Q8_0:
+		return n / 32 * 34
+	}
+	panic("kvcache: bad dtype")
+}
+
+// encode stores src (len n) into dst (RowBytes(n) bytes).
+func (d DType) encode(dst []byte, src []float32) {
+	switch d {
+	case F32:
+		for i, f := range src {
+			binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(f))
+		}
+	case BF16:
+		for i, f := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], tensor.F32ToBF16(f))
+		}
+	case F16:
+		for i, f := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], tensor.F32ToF16(f))
+		}
+	case Q8_0:
+		for b := 0; b < len(src)/32; b++ {
+			blk := src[32*b : 32*b+32]
+			out := dst[34*b : 34*b+34]
+			var amax float32
+			for _, f := range blk {
+				amax = max(amax, float32(math.Abs(float64(f))))
+			}
+			dd := amax / 127
+			id := float32(0)
+			if dd != 0 {
+				id = 1 / dd
+			}
+			binary.LittleEndian.PutUint16(out, tensor.F32ToF16(dd))
+			for i, f := range blk {
+				out[2+i] = byte(int8(math.Round(float64(f * id))))
+			}
+		}
+	}
+}
+
+// decode reads n = len(dst) values from src.
+func (d DType) decode(dst []float32, src []byte) {
+	switch d {
+	case F32:
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+	case BF16:
+		for i := range dst {
+			dst[i] = tensor.BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	case F16:
+		for i := range dst {
+			dst[i] = tensor.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+		}
+	case Q8_0:
+		for b := 0; b < len(dst)/32; b++ {
+			in := src[34*b : 34*b+34]
+			dd := tensor.F16ToF32(binary.LittleEndian.Uint16(in))
+			for i := 0; i < 32; i++ {
+				dst[32*b+i] = float32(int8(in[2+i])) * dd
+			}
+		}
+	}
+}
