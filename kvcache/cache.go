@@ -156,7 +156,7 @@ func (c *Cache) CommonPrefix(ids []int32) int {
 	return n
 }
 
-// Bytes is the memory the cache holds now, in bytes (K and V pages).
+// Bytes is the memory the cache's K and V pages hold now, in bytes.
 func (c *Cache) Bytes() int64 {
 	var n int64
 	for _, l := range c.layers {
@@ -167,7 +167,7 @@ func (c *Cache) Bytes() int64 {
 			n += int64(len(p))
 		}
 	}
-	return n + int64(cap(c.tokens))*4
+	return n
 }
 
 // Clone returns an independent copy (for forking a shared prefix).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -8,13 +9,17 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", stderr)
 	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory, or a config.json alone")
-	ctx := fs.Int("ctx", 0, "show the KV cache for this many tokens (0: min(max_position_embeddings, 131072))")
+	ctx := fs.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
+	kvType := fs.String("kv-type", "bf16", "KV cache element type for the plan: f32, bf16, f16 or q8_0")
+	batch := fs.Int("batch", 512, "prefill batch for the scratch estimate")
+	asJSON := fs.Bool("json", false, "print only the memory plan, as JSON")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -24,6 +29,13 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	if *model == "" {
 		return usagef("no model given: pass -m MODEL_DIR or -m config.json")
+	}
+	kvdt, err := kvcache.ParseDType(*kvType)
+	if err != nil {
+		return usagef("--kv-type: %v", err)
+	}
+	if *ctx < 0 || *batch <= 0 {
+		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
 	cfg, err := llama4.LoadConfig(*model)
 	if err != nil {
@@ -54,11 +66,33 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 		weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
 	}
-	writeInspect(stdout, *model, cfg, weightBytes, weightNote, *ctx)
+	if weightBytes == 0 {
+		es, name := int64(2), "bf16"
+		if cfg.TorchDType == "float32" {
+			es, name = 4, "f32"
+		}
+		weightBytes = cfg.Params().Total * es
+		weightNote = name + ", from the config; no checkpoint here"
+	}
+	n := *ctx
+	if n == 0 {
+		n = min(cfg.MaxPositions, 131072)
+	}
+	in := llama4.ConfigPlanInput(cfg, n, min(*batch, n), kvdt, weightBytes)
+	plan := kvcache.MakePlan(in)
+	if avail, err := kvcache.Available(); err == nil {
+		kvcache.Fit(in, &plan, avail) // a plan that does not fit here is still printed
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(plan)
+	}
+	writeInspect(stdout, *model, cfg, weightNote, plan)
 	return nil
 }
 
-func writeInspect(w io.Writer, path string, c *llama4.Config, weightBytes int64, weightNote string, ctx int) {
+func writeInspect(w io.Writer, path string, c *llama4.Config, weightNote string, plan kvcache.Plan) {
 	fmt.Fprintf(w, "model      %s\n", path)
 	fmt.Fprintf(w, "arch       %s (text tensors prefixed %q)\n", c.Architecture, c.Prefix)
 	fmt.Fprintf(w, "text       %d layers, hidden %d, %d query heads / %d KV heads × %d, vocab %d\n",
@@ -111,32 +145,26 @@ func writeInspect(w io.Writer, path string, c *llama4.Config, weightBytes int64,
 	fmt.Fprintf(w, "  total            %s (%s)\n", commas(p.Total), short(p.Total))
 	fmt.Fprintf(w, "  active per token %s (%s, text)\n", commas(p.ActiveText), short(p.ActiveText))
 
-	fmt.Fprintf(w, "\nmemory\n")
-	if weightBytes > 0 {
-		fmt.Fprintf(w, "  weights          %s (%s)\n", human(weightBytes), weightNote)
-	} else {
-		es, name := 2, "bf16"
-		if c.TorchDType == "float32" {
-			es, name = 4, "f32"
+	fmt.Fprintf(w, "\nmemory plan for %d tokens (KV cache %s)\n", plan.Ctx, plan.KVType)
+	fmt.Fprintf(w, "  weights          %s (%s)\n", human(plan.WeightBytes), weightNote)
+	fmt.Fprintf(w, "  KV global        %s (%d layers × %s per token)\n", human(plan.KVGlobalBytes), plan.GlobalLayers, human(plan.KVBytesPerTokenL))
+	fmt.Fprintf(w, "  KV chunked       %s (%d layers, capped at %d tokens)\n", human(plan.KVChunkedBytes), plan.ChunkedLayers, min(plan.Ctx, c.ChunkSize))
+	fmt.Fprintf(w, "  scratch          %s\n", human(plan.ScratchBytes))
+	fmt.Fprintf(w, "  total            %s\n", human(plan.TotalBytes))
+	if plan.KVBytes > 0 {
+		fmt.Fprintf(w, "  (a cache keeping every layer at full length would need %s of KV: %.1f× more)\n", human(plan.KVAllFullBytes), float64(plan.KVAllFullBytes)/float64(plan.KVBytes))
+	}
+	if plan.AvailableBytes > 0 {
+		fits := "fits"
+		if plan.TotalBytes > plan.AvailableBytes {
+			fits = "does NOT fit"
 		}
-		fmt.Fprintf(w, "  weights          %s (%s, from the config; no checkpoint here)\n", human(p.Total*int64(es)), name)
-	}
-	if ctx <= 0 {
-		ctx = min(c.MaxPositions, 131072)
-	}
-	var global, chunked int
-	for _, r := range c.LayerUsesRoPE {
-		if r {
-			chunked++
+		if plan.MaxCtxForAvailable == 0 {
+			fmt.Fprintf(w, "  this machine     %s available: the weights and buffers alone do not fit\n", human(plan.AvailableBytes))
 		} else {
-			global++
+			fmt.Fprintf(w, "  this machine     %s available: %s; largest context that fits: %d tokens\n", human(plan.AvailableBytes), fits, plan.MaxCtxForAvailable)
 		}
 	}
-	per := c.KVBytesPerToken(2)
-	kvGlobal := int64(global) * per * int64(ctx)
-	kvChunked := int64(chunked) * per * int64(min(ctx, c.ChunkSize))
-	fmt.Fprintf(w, "  KV cache         %s at %d tokens, bf16: %d global layers × %s/token = %s; %d chunked layers capped at %d tokens = %s\n",
-		human(kvGlobal+kvChunked), ctx, global, human(per), human(kvGlobal), chunked, min(ctx, c.ChunkSize), human(kvChunked))
 }
 
 func onOff(b bool) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/binary"
 	"math"
 	"os"
@@ -30,7 +31,7 @@ func runHerd(args ...string) (code int, stdout, stderr string) {
 func TestRunGreedyIDs(t *testing.T) {
 	needTiny(t)
 	// greedy_a of the golden set and its 20 reference tokens (base-f32 manifest).
-	code, out, errOut := runHerd("run", "-m", tiny+"/f32", "--ids", "162 167 419 437 98 200 274 446 31 239 505 288", "-n", "20", "--temp", "0", "--ignore-eos")
+	code, out, errOut := runHerd("run", "-m", tiny+"/f32", "--ids", "162 167 419 437 98 200 274 446 31 239 505 288", "-n", "20", "--temp", "0", "--ignore-eos", "--kv-type", "f32", "--batch", "5")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -101,6 +102,30 @@ func TestInspectRealConfigs(t *testing.T) {
 	}
 }
 
+func TestInspectPlanJSON(t *testing.T) {
+	code, out, errOut := runHerd("inspect", "-m", "../../testdata/configs/scout-17b-16e-instruct", "--ctx", "1048576", "--kv-type", "bf16", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var p struct {
+		Global  int64 `json:"kv_global_bytes"`
+		Chunked int64 `json:"kv_chunked_bytes"`
+		Weights int64 `json:"weights_bytes"`
+		Total   int64 `json:"total_bytes"`
+		Scratch int64 `json:"scratch_bytes"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	// Spec §2.3: 4 KiB per token per layer in bf16; 12 global layers, 36 chunked capped at 8192.
+	if p.Global != 12*1048576*4096 || p.Chunked != 36*8192*4096 {
+		t.Errorf("KV global %d chunked %d", p.Global, p.Chunked)
+	}
+	if p.Weights != 108_641_793_536*2 || p.Total != p.Weights+p.Global+p.Chunked+p.Scratch {
+		t.Errorf("weights %d total %d", p.Weights, p.Total)
+	}
+}
+
 func TestCLIErrors(t *testing.T) {
 	needTiny(t)
 	for _, tc := range []struct {
@@ -118,6 +143,8 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"run", "-m", "/nonexistent/model", "--ids", "1"}, 1, "/nonexistent/model"},
 		{[]string{"logits", "-m", tiny + "/f32", "--ids", "1"}, 2, "need --ids and -o"},
 		{[]string{"inspect"}, 2, "no model given"},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1", "--kv-type", "q4"}, 2, "unknown cache type"},
+		{[]string{"run", "-m", tiny + "/f32", "--ids", "1", "--ctx", "99999999"}, 1, "max_position_embeddings"},
 	} {
 		code, _, errOut := runHerd(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
 )
@@ -26,7 +27,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	repN := fs.Int("repeat-last-n", 64, "tokens of history the repetition penalty looks at; 0 = all")
 	seed := fs.Int64("seed", -1, "random seed; -1 = random")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating after an end-of-sequence token")
-	quiet := fs.Bool("q", false, "do not print timings to stderr")
+	quiet := fs.Bool("q", false, "do not print the memory plan and timings to stderr")
+	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
+	batch := fs.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -42,6 +45,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *n < 0 {
 		return usagef("-n %d must be ≥ 0", *n)
+	}
+	if *batch <= 0 {
+		return usagef("--batch %d must be positive", *batch)
+	}
+	kvdt, err := kvcache.ParseDType(*kvType)
+	if err != nil {
+		return usagef("--kv-type: %v", err)
 	}
 	prompt, err := parseIDs(*idsFlag)
 	if err != nil {
@@ -71,21 +81,51 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(prompt) > limit {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
-	_, err = generate(m, prompt, *n, limit, sp, *ignoreEOS, stdout, stderr, *quiet)
+	if err := checkPlan(m, limit, *batch, kvdt, stderr, *quiet); err != nil {
+		return err
+	}
+	cache, err := m.NewCacheOf(limit, kvdt)
+	if err != nil {
+		return err
+	}
+	_, err = generate(m, cache, prompt, *n, *batch, sp, *ignoreEOS, stdout, stderr, *quiet)
 	return err
 }
 
-// generate prefills prompt and decodes up to n tokens, streaming ids to out.
-func generate(m *llama4.Model, prompt []int32, n, limit int, sp sample.Params, ignoreEOS bool, out, stderr io.Writer, quiet bool) ([]int32, error) {
+// checkPlan computes the memory plan for a run, prints it, and refuses a run
+// that would not fit in the machine's available memory.
+func checkPlan(m *llama4.Model, ctx, batch int, dt kvcache.DType, stderr io.Writer, quiet bool) error {
+	in := m.PlanInput(ctx, min(batch, ctx), dt)
+	p := kvcache.MakePlan(in)
+	avail, err := kvcache.Available()
+	if err != nil {
+		return nil // no way to know; run anyway
+	}
+	if err := kvcache.Fit(in, &p, avail); err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "plan: %d tokens, %s KV cache %s (global %s + chunked %s) + weights %s + scratch %s = %s of %s available\n",
+			ctx, dt, kvcache.Human(p.KVBytes), kvcache.Human(p.KVGlobalBytes), kvcache.Human(p.KVChunkedBytes),
+			kvcache.Human(p.WeightBytes), kvcache.Human(p.ScratchBytes), kvcache.Human(p.TotalBytes), kvcache.Human(avail))
+	}
+	return nil
+}
+
+// generate prefills prompt in batches and decodes up to n tokens, streaming ids to out.
+func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch int, sp sample.Params, ignoreEOS bool, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
-	cache := m.NewCache(limit)
+	limit := cache.MaxLen()
 	smp := sample.New(sp)
 	hist := append([]int32(nil), prompt...)
 	t0 := time.Now()
-	logits, err := m.Forward(cache, prompt, llama4.ForwardOptions{})
-	if err != nil {
-		return nil, err
+	var logits []float32
+	var err error
+	for i := 0; i < len(prompt); i += batch {
+		if logits, err = m.Forward(cache, prompt[i:min(i+batch, len(prompt))], llama4.ForwardOptions{}); err != nil {
+			return nil, err
+		}
 	}
 	tPrompt := time.Since(t0)
 	t1 := time.Now()
