@@ -4,13 +4,12 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/kernels"
-	"github.com/herd-llm/herd/kvcache"
 )
 
-// attention computes s.o = Attention_l(s.x) for T tokens at positions p0… (spec
+// attention computes s.o = Attention_l(s.x) for the T tokens of spans (spec
 // §2.2–2.3): projections → RoPE → QK-norm (RoPE layers) or temperature scale
 // (NoPE layers) → cache write → masked softmax(q·kᵀ/√d)·v → output projection.
-func (m *Model) attention(l int, cache *kvcache.Cache, p0, T int, s *scratch) {
+func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 	c := m.Config
 	lw := &m.Weights.Layers[l]
 	H, Hkv, d := c.Heads, c.KVHeads, c.HeadDim
@@ -22,8 +21,14 @@ func (m *Model) attention(l int, cache *kvcache.Cache, p0, T int, s *scratch) {
 	kernels.MatMul(v, x, T, lw.V)
 
 	rope := c.LayerUsesRoPE[l]
+	pos := make([]int, T) // absolute position of each row
+	for _, sp := range spans {
+		for t := 0; t < sp.n; t++ {
+			pos[sp.off+t] = sp.p0 + t
+		}
+	}
 	for t := 0; t < T; t++ {
-		pos := p0 + t
+		pos := pos[t]
 		qt, kt := q[t*qd:(t+1)*qd], k[t*kd:(t+1)*kd]
 		switch {
 		case rope:
@@ -50,19 +55,24 @@ func (m *Model) attention(l int, cache *kvcache.Cache, p0, T int, s *scratch) {
 	}
 
 	// Store every position's K/V, then attend. A chunked layer's ring holds
-	// one chunk, so the tokens are taken in segments that never cross a chunk
-	// boundary: within a segment, no store evicts a key a query can see.
+	// one chunk, so each sequence's tokens are taken in segments that never
+	// cross a chunk boundary: within a segment, no store evicts a key a query
+	// can see.
 	scale := float32(1 / math.Sqrt(float64(d)))
-	for t0 := 0; t0 < T; {
-		t1 := T
-		if rope {
-			t1 = min(T, (p0+t0)/c.ChunkSize*c.ChunkSize+c.ChunkSize-p0)
+	for _, sp := range spans {
+		for t0 := 0; t0 < sp.n; {
+			t1 := sp.n
+			if rope {
+				t1 = min(sp.n, (sp.p0+t0)/c.ChunkSize*c.ChunkSize+c.ChunkSize-sp.p0)
+			}
+			for t := t0; t < t1; t++ {
+				r := sp.off + t
+				sp.cache.Store(l, sp.p0+t, k[r*kd:(r+1)*kd], v[r*kd:(r+1)*kd])
+			}
+			a, b := sp.off+t0, sp.off+t1
+			sp.cache.Attend(l, q[a*qd:b*qd], s.att[a*qd:b*qd], sp.p0+t0, t1-t0, H, scale)
+			t0 = t1
 		}
-		for t := t0; t < t1; t++ {
-			cache.Store(l, p0+t, k[t*kd:(t+1)*kd], v[t*kd:(t+1)*kd])
-		}
-		cache.Attend(l, q[t0*qd:t1*qd], s.att[t0*qd:t1*qd], p0+t0, t1-t0, H, scale)
-		t0 = t1
 	}
 	kernels.MatMul(s.o[:T*c.Hidden], s.att[:T*qd], T, lw.O)
 }

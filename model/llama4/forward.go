@@ -21,60 +21,121 @@ type ForwardOptions struct {
 // stores their keys and values in cache and commits them. It returns the logits
 // as float32 [rows, vocab], rows = len(ids) with AllLogits, else 1 (the last).
 func (m *Model) Forward(cache *kvcache.Cache, ids []int32, opt ForwardOptions) ([]float32, error) {
+	out, err := m.ForwardBatch([]Seq{{Cache: cache, IDs: ids, AllLogits: opt.AllLogits}}, opt.Hidden)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// Seq is one sequence's share of a batched forward pass: new tokens to run
+// after what its cache holds.
+type Seq struct {
+	Cache     *kvcache.Cache
+	IDs       []int32
+	AllLogits bool // logits for every new token; otherwise only the last
+}
+
+// ForwardBatch runs several sequences in one pass: every weight matrix is
+// read once for all their tokens together (continuous batching), while each
+// sequence attends only to its own cache. It returns each sequence's logits
+// ([rows, vocab] as in Forward). hidden, if set, sees the concatenated
+// hidden states of all tokens (see ForwardOptions.Hidden).
+func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([][]float32, error) {
 	c := m.Config
-	T := len(ids)
-	if T == 0 {
-		return nil, fmt.Errorf("llama4: forward of zero tokens")
-	}
-	p0 := cache.Len()
-	if p0+T > cache.MaxLen() {
-		return nil, fmt.Errorf("llama4: %d tokens at position %d exceed the context of %d tokens", T, p0, cache.MaxLen())
-	}
-	for i, id := range ids {
-		if id < 0 || int(id) >= c.VocabSize {
-			return nil, fmt.Errorf("llama4: token %d (at index %d) is outside the vocabulary [0, %d)", id, i, c.VocabSize)
+	T := 0
+	for si, sq := range seqs {
+		n := len(sq.IDs)
+		if n == 0 {
+			return nil, fmt.Errorf("llama4: forward of zero tokens (sequence %d)", si)
 		}
+		p0 := sq.Cache.Len()
+		if p0+n > sq.Cache.MaxLen() {
+			return nil, fmt.Errorf("llama4: %d tokens at position %d exceed the context of %d tokens", n, p0, sq.Cache.MaxLen())
+		}
+		for i, id := range sq.IDs {
+			if id < 0 || int(id) >= c.VocabSize {
+				return nil, fmt.Errorf("llama4: token %d (at index %d) is outside the vocabulary [0, %d)", id, i, c.VocabSize)
+			}
+		}
+		for sj := 0; sj < si; sj++ {
+			if seqs[sj].Cache == sq.Cache {
+				return nil, fmt.Errorf("llama4: sequences %d and %d share a cache", sj, si)
+			}
+		}
+		T += n
+	}
+	if len(seqs) == 0 {
+		return nil, nil
 	}
 	D := c.Hidden
 	h := make([]float32, T*D)
-	for t, id := range ids {
-		m.Weights.Embed.RowF32(int(id), h[t*D:(t+1)*D])
+	spans := make([]span, len(seqs))
+	off := 0
+	for si, sq := range seqs {
+		spans[si] = span{cache: sq.Cache, p0: sq.Cache.Len(), off: off, n: len(sq.IDs)}
+		for t, id := range sq.IDs {
+			m.Weights.Embed.RowF32(int(id), h[(off+t)*D:(off+t+1)*D])
+		}
+		off += len(sq.IDs)
 	}
-	if opt.Hidden != nil {
-		opt.Hidden(0, h)
+	if hidden != nil {
+		hidden(0, h)
 	}
 	s := newScratch(c, T)
 	for l := range m.Weights.Layers {
-		m.layer(l, cache, p0, h, s)
-		if opt.Hidden != nil {
-			opt.Hidden(l+1, h)
+		m.layer(l, spans, h, s)
+		if hidden != nil {
+			hidden(l+1, h)
 		}
 	}
-	cache.Commit(ids)
+	for _, sq := range seqs {
+		sq.Cache.Commit(sq.IDs)
+	}
 
-	rows := 1
-	first := T - 1
-	if opt.AllLogits {
-		rows, first = T, 0
-	}
-	x := s.x[:rows*D]
-	for r := 0; r < rows; r++ {
-		kernels.RMSNorm(x[r*D:(r+1)*D], h[(first+r)*D:(first+r+1)*D], m.Weights.Norm, c.RMSNormEps)
-	}
-	if opt.Hidden != nil {
-		if !opt.AllLogits {
-			all := make([]float32, T*D)
-			for t := 0; t < T; t++ {
-				kernels.RMSNorm(all[t*D:(t+1)*D], h[t*D:(t+1)*D], m.Weights.Norm, c.RMSNormEps)
+	// Final norm and LM head, only for the rows whose logits are wanted.
+	var rowsOf []int
+	for si, sq := range seqs {
+		if sq.AllLogits {
+			for t := 0; t < spans[si].n; t++ {
+				rowsOf = append(rowsOf, spans[si].off+t)
 			}
-			opt.Hidden(c.Layers+1, all)
 		} else {
-			opt.Hidden(c.Layers+1, x)
+			rowsOf = append(rowsOf, spans[si].off+spans[si].n-1)
 		}
 	}
-	logits := make([]float32, rows*c.VocabSize)
-	kernels.MatMul(logits, x, rows, m.Weights.LMHead)
-	return logits, nil
+	if hidden != nil {
+		all := make([]float32, T*D)
+		for t := 0; t < T; t++ {
+			kernels.RMSNorm(all[t*D:(t+1)*D], h[t*D:(t+1)*D], m.Weights.Norm, c.RMSNormEps)
+		}
+		hidden(c.Layers+1, all)
+	}
+	x := make([]float32, len(rowsOf)*D)
+	for r, t := range rowsOf {
+		kernels.RMSNorm(x[r*D:(r+1)*D], h[t*D:(t+1)*D], m.Weights.Norm, c.RMSNormEps)
+	}
+	V := c.VocabSize
+	logits := make([]float32, len(rowsOf)*V)
+	kernels.MatMul(logits, x, len(rowsOf), m.Weights.LMHead)
+	out := make([][]float32, len(seqs))
+	r := 0
+	for si, sq := range seqs {
+		n := 1
+		if sq.AllLogits {
+			n = spans[si].n
+		}
+		out[si] = logits[r*V : (r+n)*V : (r+n)*V]
+		r += n
+	}
+	return out, nil
+}
+
+// span locates one sequence's tokens in the batch: rows [off, off+n) at
+// positions p0 … p0+n-1 of cache.
+type span struct {
+	cache      *kvcache.Cache
+	p0, off, n int
 }
 
 // scratch holds per-call activation buffers, sized for T tokens.
@@ -107,7 +168,7 @@ func newScratch(c *Config, T int) *scratch {
 }
 
 // layer applies decoder layer l to h [T, D] in place (spec §2 step 2).
-func (m *Model) layer(l int, cache *kvcache.Cache, p0 int, h []float32, s *scratch) {
+func (m *Model) layer(l int, spans []span, h []float32, s *scratch) {
 	c := m.Config
 	lw := &m.Weights.Layers[l]
 	D := c.Hidden
@@ -115,7 +176,7 @@ func (m *Model) layer(l int, cache *kvcache.Cache, p0 int, h []float32, s *scrat
 	for t := 0; t < T; t++ {
 		kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], lw.AttnNorm, c.RMSNormEps)
 	}
-	m.attention(l, cache, p0, T, s)
+	m.attention(l, spans, T, s)
 	kernels.Add(h, s.o[:T*D])
 	for t := 0; t < T; t++ {
 		kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], lw.FFNNorm, c.RMSNormEps)

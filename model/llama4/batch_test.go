@@ -1,0 +1,64 @@
+package llama4
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/herd-llm/herd/kvcache"
+)
+
+// TestForwardBatchMatchesSingle runs three sequences at different positions
+// (one crossing a chunk boundary, one decoding, one prefilling) in one batched
+// pass and checks each against its own unbatched forward.
+func TestForwardBatchMatchesSingle(t *testing.T) {
+	m := loadTiny(t, "f32")
+	var in tinyInputs
+	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	seq := in.Sequences["len100"]
+	type job struct {
+		prefix, next []int32
+		all          bool
+	}
+	jobs := []job{
+		{seq[:10], seq[10:25], true}, // crosses position 16
+		{seq[:40], seq[40:41], false},
+		{nil, seq[50:57], true},
+	}
+	V := m.Config.VocabSize
+	var batch []Seq
+	var want [][]float32
+	for _, j := range jobs {
+		solo, bat := m.NewCache(100), m.NewCache(100)
+		for _, c := range []*kvcache.Cache{solo, bat} {
+			if len(j.prefix) > 0 {
+				if _, err := m.Forward(c, j.prefix, ForwardOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		w, err := m.Forward(solo, j.next, ForwardOptions{AllLogits: j.all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, w)
+		batch = append(batch, Seq{Cache: bat, IDs: j.next, AllLogits: j.all})
+	}
+	got, err := m.ForwardBatch(batch, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range jobs {
+		if len(got[i]) != len(want[i]) {
+			t.Fatalf("seq %d: %d logits, want %d", i, len(got[i])/V, len(want[i])/V)
+		}
+		if d, at := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+			t.Errorf("seq %d row %d: batched vs single max |Δ| = %g", i, at/V, d)
+		}
+		if batch[i].Cache.Len() != len(jobs[i].prefix)+len(jobs[i].next) {
+			t.Errorf("seq %d: cache length %d", i, batch[i].Cache.Len())
+		}
+	}
+	if _, err := m.ForwardBatch([]Seq{{Cache: batch[0].Cache, IDs: []int32{1}}, {Cache: batch[0].Cache, IDs: []int32{2}}}, nil); err == nil {
+		t.Error("two sequences sharing a cache accepted")
+	}
+}
