@@ -18,7 +18,11 @@ type Params struct {
 	MinP          float32 // drop tokens with p < MinP·p_max; ≤ 0: off
 	RepeatPenalty float32 // CTRL-style penalty on tokens in the recent history; 0 or 1: off
 	RepeatLastN   int     // history window for the penalty; ≤ 0: the whole history
-	Seed          uint64
+	// OpenAI-style penalties over the generated tokens only:
+	// logit -= PresencePenalty·[count > 0] + FrequencyPenalty·count.
+	PresencePenalty  float32
+	FrequencyPenalty float32
+	Seed             uint64
 }
 
 // Validate reports parameters out of range.
@@ -34,6 +38,10 @@ func (p Params) Validate() error {
 		return fmt.Errorf("sample: repetition penalty %g must be ≥ 0", p.RepeatPenalty)
 	case p.TopK < 0:
 		return fmt.Errorf("sample: top-k %d must be ≥ 0", p.TopK)
+	case math.IsNaN(float64(p.PresencePenalty)) || p.PresencePenalty < -2 || p.PresencePenalty > 2:
+		return fmt.Errorf("sample: presence penalty %g must be in [-2, 2]", p.PresencePenalty)
+	case math.IsNaN(float64(p.FrequencyPenalty)) || p.FrequencyPenalty < -2 || p.FrequencyPenalty > 2:
+		return fmt.Errorf("sample: frequency penalty %g must be in [-2, 2]", p.FrequencyPenalty)
 	}
 	return nil
 }
@@ -57,13 +65,39 @@ func New(p Params) *Sampler {
 }
 
 // Sample picks the next token from logits [vocab]. history is the sequence so
-// far (prompt and generated), used by the repetition penalty. logits is not
-// modified.
-func (s *Sampler) Sample(logits []float32, history []int32) int32 {
+// far, of which the first promptLen tokens are the prompt and the rest were
+// generated; the repetition penalty looks at all of it, the presence and
+// frequency penalties at the generated part. logits is not modified.
+func (s *Sampler) Sample(logits []float32, history []int32, promptLen int) int32 {
+	return s.pick(s.Adjust(logits, history, promptLen))
+}
+
+// Adjust returns logits with the penalties applied (a copy when any applies;
+// logits itself otherwise). Callers that need the final distribution, e.g.
+// for log-probabilities or constraints, use Adjust and then Pick.
+func (s *Sampler) Adjust(logits []float32, history []int32, promptLen int) []float32 {
 	x := logits
+	copied := false
+	own := func() {
+		if !copied {
+			s.work = append(s.work[:0], logits...)
+			x, copied = s.work, true
+		}
+	}
+	if gen := history[min(max(promptLen, 0), len(history)):]; len(gen) > 0 && (s.p.PresencePenalty != 0 || s.p.FrequencyPenalty != 0) {
+		own()
+		counts := map[int32]int{}
+		for _, id := range gen {
+			counts[id]++
+		}
+		for id, n := range counts {
+			if id >= 0 && int(id) < len(x) {
+				x[id] -= s.p.PresencePenalty + s.p.FrequencyPenalty*float32(n)
+			}
+		}
+	}
 	if s.p.RepeatPenalty > 0 && s.p.RepeatPenalty != 1 && len(history) > 0 {
-		s.work = append(s.work[:0], logits...)
-		x = s.work
+		own()
 		h := history
 		if s.p.RepeatLastN > 0 && len(h) > s.p.RepeatLastN {
 			h = h[len(h)-s.p.RepeatLastN:]
@@ -81,6 +115,13 @@ func (s *Sampler) Sample(logits []float32, history []int32) int32 {
 			}
 		}
 	}
+	return x
+}
+
+// Pick draws from already-adjusted logits (greedy at temperature 0).
+func (s *Sampler) Pick(x []float32) int32 { return s.pick(x) }
+
+func (s *Sampler) pick(x []float32) int32 {
 	if s.p.Temperature <= 0 {
 		return Argmax(x)
 	}

@@ -7,7 +7,7 @@ import (
 
 func TestGreedy(t *testing.T) {
 	s := New(Params{})
-	if got := s.Sample([]float32{0.1, 3, -1, 2.9}, nil); got != 1 {
+	if got := s.Sample([]float32{0.1, 3, -1, 2.9}, nil, 0); got != 1 {
 		t.Fatalf("greedy picked %d", got)
 	}
 	if got := Argmax([]float32{float32(math.NaN()), 1, 1}); got != 1 {
@@ -18,12 +18,12 @@ func TestGreedy(t *testing.T) {
 func TestRepeatPenalty(t *testing.T) {
 	s := New(Params{RepeatPenalty: 2})
 	// token 1 (3.0) is penalised to 1.5 and token 3 (2.9) wins.
-	if got := s.Sample([]float32{0.1, 3, -1, 2.9}, []int32{1}); got != 3 {
+	if got := s.Sample([]float32{0.1, 3, -1, 2.9}, []int32{1}, 1); got != 3 {
 		t.Fatalf("penalised greedy picked %d, want 3", got)
 	}
 	// Negative logits are multiplied, so a penalised negative token drops further.
 	s = New(Params{RepeatPenalty: 2})
-	if got := s.Sample([]float32{-1, -1.5}, []int32{0}); got != 1 {
+	if got := s.Sample([]float32{-1, -1.5}, []int32{0}, 1); got != 1 {
 		t.Fatalf("picked %d, want 1", got)
 	}
 }
@@ -33,7 +33,7 @@ func counts(p Params, logits []float32, n int) []int {
 	s := New(p)
 	c := make([]int, len(logits))
 	for i := 0; i < n; i++ {
-		c[s.Sample(logits, nil)]++
+		c[s.Sample(logits, nil, 0)]++
 	}
 	return c
 }
@@ -85,7 +85,7 @@ func TestSeedReproducible(t *testing.T) {
 	diff := New(Params{Temperature: 1, Seed: 43})
 	same := true
 	for i := 0; i < 50; i++ {
-		x, y, z := a.Sample(logits, nil), b.Sample(logits, nil), diff.Sample(logits, nil)
+		x, y, z := a.Sample(logits, nil, 0), b.Sample(logits, nil, 0), diff.Sample(logits, nil, 0)
 		if x != y {
 			t.Fatalf("same seed diverged at draw %d", i)
 		}
@@ -106,5 +106,25 @@ func TestValidate(t *testing.T) {
 	}
 	if err := (Params{Temperature: 0.8, TopK: 40, TopP: 0.95, MinP: 0.05, RepeatPenalty: 1.1}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestPresenceFrequency(t *testing.T) {
+	logits := []float32{2, 1.5, 0}
+	// Token 0 was generated twice: 2 - 0.2 - 2·0.3 = 1.2 < 1.5.
+	s := New(Params{PresencePenalty: 0.2, FrequencyPenalty: 0.3})
+	if got := s.Sample(logits, []int32{7, 0, 0}, 1); got != 1 {
+		t.Fatalf("picked %d, want 1", got)
+	}
+	// The same tokens in the prompt are not penalised.
+	if got := s.Sample(logits, []int32{0, 0}, 2); got != 0 {
+		t.Fatalf("prompt tokens penalised: picked %d", got)
+	}
+	adj := s.Adjust(logits, []int32{0}, 0)
+	if adj[0] != 1.5 || logits[0] != 2 {
+		t.Fatalf("Adjust = %v, input now %v", adj, logits)
+	}
+	if (Params{PresencePenalty: 3}).Validate() == nil {
+		t.Fatal("presence penalty 3 accepted")
 	}
 }

@@ -131,7 +131,7 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch in
 	t1 := time.Now()
 	var gen []int32
 	for len(gen) < n {
-		id := smp.Sample(logits, hist)
+		id := smp.Sample(logits, hist, len(prompt))
 		gen = append(gen, id)
 		hist = append(hist, id)
 		if len(gen) > 1 {
