@@ -22,6 +22,7 @@ var commands = map[string]command{
 	"run":     {"generate tokens from a prompt", cmdRun},
 	"logits":  {"write the logits of every position as a .npy file", cmdLogits},
 	"inspect": {"describe a model: layer layout, parameters, memory", cmdInspect},
+	"bench":   {"measure prompt and decode tokens/s and memory-bandwidth efficiency", cmdBench},
 }
 
 func main() {

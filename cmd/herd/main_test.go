@@ -152,3 +152,36 @@ func TestCLIErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchDummyJSON(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runHerd("bench", "--dummy", "tiny", "-p", "16", "-n", "4", "-r", "1", "-t", "1", "--json", "--save", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 JSON lines, got %q", out)
+	}
+	for i, want := range []string{"pp16", "tg4"} {
+		var r struct {
+			Model   string  `json:"model"`
+			Test    string  `json:"test"`
+			TPS     float64 `json:"tokens_per_s"`
+			Threads int     `json:"threads"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Test != want || r.Model != "tiny" || r.TPS <= 0 || r.Threads != 1 {
+			t.Errorf("line %d: %+v", i, r)
+		}
+	}
+	// The saved checkpoint loads and runs.
+	if code, _, errOut := runHerd("run", "-m", dir, "--ids", "1 2 3", "-n", "3", "--temp", "0", "-q"); code != 0 {
+		t.Fatalf("saved dummy model does not run: %s", errOut)
+	}
+	if code, _, _ := runHerd("bench", "--dummy", "tiny", "-m", dir); code != 2 {
+		t.Error("both -m and --dummy accepted")
+	}
+}

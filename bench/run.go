@@ -1,0 +1,121 @@
+package bench
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
+)
+
+// Result is one test's throughput over repeats.
+type Result struct {
+	Test       string    `json:"test"` // "pp512", "tg128"
+	Tokens     int       `json:"tokens"`
+	TokensPerS float64   `json:"tokens_per_s"` // median
+	Min        float64   `json:"min_tokens_per_s"`
+	Max        float64   `json:"max_tokens_per_s"`
+	Samples    []float64 `json:"samples"`
+}
+
+func summarize(test string, tokens int, s []float64) Result {
+	c := append([]float64(nil), s...)
+	sort.Float64s(c)
+	med := c[len(c)/2]
+	if len(c)%2 == 0 {
+		med = (c[len(c)/2-1] + c[len(c)/2]) / 2
+	}
+	return Result{Test: test, Tokens: tokens, TokensPerS: med, Min: c[0], Max: c[len(c)-1], Samples: s}
+}
+
+// Prompt measures prefill throughput: n prompt tokens in batches into an
+// empty cache, repeated r times.
+func Prompt(m *llama4.Model, n, batch, r int, kv kvcache.DType) (Result, error) {
+	ids := tokens(m, n)
+	var s []float64
+	for i := 0; i < r; i++ {
+		c, err := m.NewCacheOf(n+1, kv)
+		if err != nil {
+			return Result{}, err
+		}
+		t0 := time.Now()
+		for j := 0; j < n; j += batch {
+			if _, err := m.Forward(c, ids[j:min(j+batch, n)], llama4.ForwardOptions{}); err != nil {
+				return Result{}, err
+			}
+		}
+		s = append(s, float64(n)/time.Since(t0).Seconds())
+	}
+	return summarize(fmt.Sprintf("pp%d", n), n, s), nil
+}
+
+// Decode measures generation throughput: n single-token steps after depth
+// tokens of context (depth 0: from an empty cache, like llama-bench's tg),
+// repeated r times. The context is prefilled untimed.
+func Decode(m *llama4.Model, n, depth, r int, kv kvcache.DType) (Result, error) {
+	ids := tokens(m, depth+n)
+	var s []float64
+	for i := 0; i < r; i++ {
+		c, err := m.NewCacheOf(depth+n+1, kv)
+		if err != nil {
+			return Result{}, err
+		}
+		for j := 0; j < depth; j += 512 {
+			if _, err := m.Forward(c, ids[j:min(j+512, depth)], llama4.ForwardOptions{}); err != nil {
+				return Result{}, err
+			}
+		}
+		t0 := time.Now()
+		for j := 0; j < n; j++ {
+			if _, err := m.Forward(c, ids[depth+j:depth+j+1], llama4.ForwardOptions{}); err != nil {
+				return Result{}, err
+			}
+		}
+		s = append(s, float64(n)/time.Since(t0).Seconds())
+	}
+	name := fmt.Sprintf("tg%d", n)
+	if depth > 0 {
+		name += fmt.Sprintf("@d%d", depth)
+	}
+	return summarize(name, n, s), nil
+}
+
+// tokens returns n deterministic pseudo-random ids below the vocabulary size.
+func tokens(m *llama4.Model, n int) []int32 {
+	ids := make([]int32, n)
+	x := uint32(12345)
+	for i := range ids {
+		x = x*1664525 + 1013904223
+		ids[i] = int32(x>>8) % int32(m.Config.VocabSize)
+	}
+	return ids
+}
+
+// DecodeBytes is the weight bytes one decoded token reads: every attention
+// and dense matrix, the router, the shared expert and the k selected experts
+// of each MoE layer (the mean expert size times k), the LM head, and one
+// embedding row.
+func DecodeBytes(m *llama4.Model) int64 {
+	c, w := m.Config, m.Weights
+	var n int64
+	mat := func(x *tensor.Mat) int64 { return int64(len(x.Data)) + 4*int64(len(x.Scale)) }
+	mlp := func(x *llama4.MLP) int64 { return mat(x.Gate) + mat(x.Up) + mat(x.Down) }
+	n += mat(w.LMHead) + mat(w.Embed)/int64(w.Embed.Rows)
+	for i := range w.Layers {
+		l := &w.Layers[i]
+		n += mat(l.Q) + mat(l.K) + mat(l.V) + mat(l.O)
+		if l.Dense != nil {
+			n += mlp(l.Dense)
+			continue
+		}
+		n += mat(l.MoE.Router) + mlp(&l.MoE.Shared)
+		var ex int64
+		for e := range l.MoE.Experts {
+			ex += mlp(&l.MoE.Experts[e])
+		}
+		n += ex / int64(len(l.MoE.Experts)) * int64(c.ExpertsPerToken)
+	}
+	return n
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/herd-llm/herd/bench"
+	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
+)
+
+func cmdBench(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", stderr)
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
+	dummy := fs.String("dummy", "", fmt.Sprintf("benchmark random weights of a named shape instead of -m: %v", llama4.Presets()))
+	dtype := fs.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
+	seed := fs.Uint64("seed", 1, "seed of --dummy weights")
+	save := fs.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
+	p := fs.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
+	n := fs.Int("n", 128, "tokens for the decode test (0: skip)")
+	depth := fs.Int("depth", 0, "context tokens already in the cache before the decode test")
+	threads := fs.Int("t", runtime.NumCPU(), "threads")
+	reps := fs.Int("r", 5, "repetitions (the median is reported)")
+	batch := fs.Int("batch", 512, "prefill batch")
+	kvType := fs.String("kv-type", "f16", "KV cache element type")
+	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	if (*model == "") == (*dummy == "") {
+		return usagef("give exactly one of -m MODEL or --dummy PRESET")
+	}
+	if *threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
+		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
+	}
+	kvdt, err := kvcache.ParseDType(*kvType)
+	if err != nil {
+		return usagef("--kv-type: %v", err)
+	}
+	runtime.GOMAXPROCS(*threads)
+	var m *llama4.Model
+	name := *model
+	quant := ""
+	if *dummy != "" {
+		cfg, err := llama4.PresetConfig(*dummy)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		dt := map[string]tensor.DType{"f32": tensor.F32, "bf16": tensor.BF16, "f16": tensor.F16}
+		d, ok := dt[*dtype]
+		if !ok {
+			return usagef("--dtype %q: want f32, bf16 or f16", *dtype)
+		}
+		if m, err = llama4.RandomModel(cfg, d, *seed); err != nil {
+			return err
+		}
+		name, quant = *dummy, *dtype
+		if *save != "" {
+			if err := m.SaveHF(*save); err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "saved %s (%s) to %s\n", *dummy, *dtype, *save)
+		}
+	} else {
+		if m, err = loadModel(*model); err != nil {
+			return err
+		}
+		defer m.Close()
+		quant = m.Weights.Layers[0].Q.DType.String()
+	}
+	if *p+*depth+*n >= m.Config.MaxPositions {
+		return fmt.Errorf("-p/--depth/-n exceed the model's max_position_embeddings %d", m.Config.MaxPositions)
+	}
+	bw := bench.Bandwidth(*threads, 512<<20)
+	per := bench.DecodeBytes(m)
+	type row struct {
+		Model    string  `json:"model"`
+		Quant    string  `json:"quant"`
+		Threads  int     `json:"threads"`
+		KVType   string  `json:"kv_type"`
+		BWGBs    float64 `json:"bandwidth_gb_s"`
+		ReadMB   float64 `json:"weights_mb_per_token,omitempty"`
+		EffPct   float64 `json:"decode_efficiency_pct,omitempty"`
+		AchGBs   float64 `json:"achieved_gb_s,omitempty"`
+		WeightMB float64 `json:"weights_mb"`
+		bench.Result
+	}
+	var rows []row
+	if *p > 0 {
+		r, err := bench.Prompt(m, *p, *batch, *reps, kvdt)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row{Result: r})
+	}
+	if *n > 0 {
+		r, err := bench.Decode(m, *n, *depth, *reps, kvdt)
+		if err != nil {
+			return err
+		}
+		ach := float64(per) * r.TokensPerS
+		rows = append(rows, row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9, EffPct: 100 * ach / bw})
+	}
+	for i := range rows {
+		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.String()
+		rows[i].BWGBs = bw / 1e9
+		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, r := range rows {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
+		name, quant, float64(m.WeightBytes())/1e6, *threads, kvdt, bw/1e9)
+	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
+	for _, r := range rows {
+		eff := ""
+		if r.EffPct > 0 {
+			eff = fmt.Sprintf("%.1f MB/token → %.1f GB/s = %.0f%% of measured bandwidth", r.ReadMB, r.AchGBs, r.EffPct)
+		}
+		fmt.Fprintf(stdout, "%-12s %12.2f %12.2f %12.2f  %s\n", r.Test, r.TokensPerS, r.Min, r.Max, eff)
+	}
+	return nil
+}
