@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"time"
 
@@ -18,6 +19,7 @@ type Result struct {
 	Min        float64   `json:"min_tokens_per_s"`
 	Max        float64   `json:"max_tokens_per_s"`
 	Samples    []float64 `json:"samples"`
+	KVBytes    int64     `json:"kv_bytes,omitempty"` // cache bytes held at the end of the test
 }
 
 func summarize(test string, tokens int, s []float64) Result {
@@ -53,18 +55,26 @@ func Prompt(m *llama4.Model, n, batch, r int, kv kvcache.DType) (Result, error) 
 
 // Decode measures generation throughput: n single-token steps after depth
 // tokens of context (depth 0: from an empty cache, like llama-bench's tg),
-// repeated r times. The context is prefilled untimed.
-func Decode(m *llama4.Model, n, depth, r int, kv kvcache.DType) (Result, error) {
+// repeated r times. The context is prefilled untimed: by running the model
+// (synthetic false) or, for contexts too long to prefill here, by storing
+// random keys and values at every position (synthetic true), which costs the
+// same memory and the same attention work per decoded token.
+func Decode(m *llama4.Model, n, depth, r int, kv kvcache.DType, synthetic bool) (Result, error) {
 	ids := tokens(m, depth+n)
 	var s []float64
+	var kvBytes int64
 	for i := 0; i < r; i++ {
 		c, err := m.NewCacheOf(depth+n+1, kv)
 		if err != nil {
 			return Result{}, err
 		}
-		for j := 0; j < depth; j += 512 {
-			if _, err := m.Forward(c, ids[j:min(j+512, depth)], llama4.ForwardOptions{}); err != nil {
-				return Result{}, err
+		if synthetic {
+			FillSynthetic(m, c, ids[:depth], uint64(i))
+		} else {
+			for j := 0; j < depth; j += 512 {
+				if _, err := m.Forward(c, ids[j:min(j+512, depth)], llama4.ForwardOptions{}); err != nil {
+					return Result{}, err
+				}
 			}
 		}
 		t0 := time.Now()
@@ -74,12 +84,15 @@ func Decode(m *llama4.Model, n, depth, r int, kv kvcache.DType) (Result, error) 
 			}
 		}
 		s = append(s, float64(n)/time.Since(t0).Seconds())
+		kvBytes = c.Bytes()
 	}
 	name := fmt.Sprintf("tg%d", n)
 	if depth > 0 {
 		name += fmt.Sprintf("@d%d", depth)
 	}
-	return summarize(name, n, s), nil
+	res := summarize(name, n, s)
+	res.KVBytes = kvBytes
+	return res, nil
 }
 
 // tokens returns n deterministic pseudo-random ids below the vocabulary size.
@@ -118,4 +131,29 @@ func DecodeBytes(m *llama4.Model) int64 {
 		n += ex / int64(len(l.MoE.Experts)) * int64(c.ExpertsPerToken)
 	}
 	return n
+}
+
+// FillSynthetic appends ids to c with random unit-scale keys and values in
+// every layer instead of running the model. Chunked layers only receive the
+// last chunk-size positions: what their ring holds after a real prefill.
+func FillSynthetic(m *llama4.Model, c *kvcache.Cache, ids []int32, seed uint64) {
+	cfg := m.Config
+	kd := cfg.KVHeads * cfg.HeadDim
+	r := rand.New(rand.NewPCG(seed, 99))
+	k, v := make([]float32, kd), make([]float32, kd)
+	p0 := c.Len()
+	end := p0 + len(ids)
+	ringFrom := end - cfg.ChunkSize
+	for p := p0; p < end; p++ {
+		for i := range k {
+			k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		for l := 0; l < cfg.Layers; l++ {
+			if cfg.LayerUsesRoPE[l] && p < ringFrom {
+				continue
+			}
+			c.Store(l, p, k, v)
+		}
+	}
+	c.Commit(ids)
 }

@@ -2,6 +2,8 @@ package kvcache
 
 import (
 	"math"
+
+	"github.com/herd-llm/herd/kernels"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -108,7 +110,7 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 				if p.s[g] == 0 {
 					continue
 				}
-				w := float32(math.Exp(float64(p.m[g] - m)))
+				w := expf(p.m[g] - m)
 				sum += p.s[g] * w
 				acc := p.acc[g*d : (g+1)*d]
 				for j, v := range acc {
@@ -169,18 +171,13 @@ func (c *Cache) attendRange(l int, qg []float32, kvh, from, to, group int, scale
 			qh := qg[g*d : (g+1)*d]
 			bm := float32(math.Inf(-1))
 			for j := 0; j < n; j++ {
-				var dot float32
-				kj := kb[j*d : (j+1)*d]
-				for i, x := range qh {
-					dot += x * kj[i]
-				}
-				scores[j] = dot * scale
+				scores[j] = kernels.Dot(qh, kb[j*d:(j+1)*d]) * scale
 				bm = max(bm, scores[j])
 			}
 			m := max(p.m[g], bm)
 			acc := p.acc[g*d : (g+1)*d]
 			if m != p.m[g] {
-				r := float32(math.Exp(float64(p.m[g] - m)))
+				r := expf(p.m[g] - m)
 				p.s[g] *= r
 				for i := range acc {
 					acc[i] *= r
@@ -188,12 +185,9 @@ func (c *Cache) attendRange(l int, qg []float32, kvh, from, to, group int, scale
 				p.m[g] = m
 			}
 			for j := 0; j < n; j++ {
-				e := float32(math.Exp(float64(scores[j] - m)))
+				e := expf(scores[j] - m)
 				p.s[g] += e
-				vj := vb[j*d : (j+1)*d]
-				for i, x := range vj {
-					acc[i] += e * x
-				}
+				kernels.Axpy(acc, e, vb[j*d:(j+1)*d])
 			}
 		}
 	}

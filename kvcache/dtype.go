@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
+	"unsafe"
 
 	"github.com/herd-llm/herd/tensor"
 )
@@ -92,16 +94,17 @@ func (d DType) encode(dst []byte, src []float32) {
 func (d DType) decode(dst []float32, src []byte) {
 	switch d {
 	case F32:
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-		}
+		copy(dst, f32View(src[:4*len(dst)]))
 	case BF16:
+		src = src[:2*len(dst)]
 		for i := range dst {
-			dst[i] = tensor.BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = math.Float32frombits(uint32(src[2*i])<<16 | uint32(src[2*i+1])<<24)
 		}
 	case F16:
+		lut := f16Table()
+		src = src[:2*len(dst)]
 		for i := range dst {
-			dst[i] = tensor.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+			dst[i] = lut[uint16(src[2*i])|uint16(src[2*i+1])<<8]
 		}
 	case Q8_0:
 		for b := 0; b < len(dst)/32; b++ {
@@ -112,4 +115,29 @@ func (d DType) decode(dst []float32, src []byte) {
 			}
 		}
 	}
+}
+
+var (
+	f16Once sync.Once
+	f16LUT  []float32
+)
+
+// f16Table maps every half-precision bit pattern to its float32 value.
+func f16Table() []float32 {
+	f16Once.Do(func() {
+		f16LUT = make([]float32, 1<<16)
+		for i := range f16LUT {
+			f16LUT[i] = tensor.F16ToF32(uint16(i))
+		}
+	})
+	return f16LUT
+}
+
+// f32View reinterprets little-endian float32 bytes without copying (amd64,
+// arm64 and the other little-endian targets Go supports for this project).
+func f32View(b []byte) []float32 {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
 }

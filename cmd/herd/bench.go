@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/kvcache"
@@ -22,11 +23,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	p := fs.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
 	n := fs.Int("n", 128, "tokens for the decode test (0: skip)")
 	depth := fs.Int("depth", 0, "context tokens already in the cache before the decode test")
+	fill := fs.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
 	threads := fs.Int("t", runtime.NumCPU(), "threads")
 	reps := fs.Int("r", 5, "repetitions (the median is reported)")
 	batch := fs.Int("batch", 512, "prefill batch")
 	kvType := fs.String("kv-type", "f16", "KV cache element type")
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
+	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -43,6 +46,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	kvdt, err := kvcache.ParseDType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
+	}
+	if *fill != "prefill" && *fill != "synthetic" {
+		return usagef("--fill %q: want prefill or synthetic", *fill)
 	}
 	runtime.GOMAXPROCS(*threads)
 	var m *llama4.Model
@@ -78,7 +84,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *p+*depth+*n >= m.Config.MaxPositions {
 		return fmt.Errorf("-p/--depth/-n exceed the model's max_position_embeddings %d", m.Config.MaxPositions)
 	}
-	bw := bench.Bandwidth(*threads, 512<<20)
+	bw := 0.0
+	if *bwMB > 0 {
+		bw = bench.Bandwidth(*threads, *bwMB<<20)
+		debug.FreeOSMemory()
+	}
 	per := bench.DecodeBytes(m)
 	type row struct {
 		Model    string  `json:"model"`
@@ -101,12 +111,16 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, row{Result: r})
 	}
 	if *n > 0 {
-		r, err := bench.Decode(m, *n, *depth, *reps, kvdt)
+		r, err := bench.Decode(m, *n, *depth, *reps, kvdt, *fill == "synthetic")
 		if err != nil {
 			return err
 		}
 		ach := float64(per) * r.TokensPerS
-		rows = append(rows, row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9, EffPct: 100 * ach / bw})
+		rw := row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9}
+		if bw > 0 {
+			rw.EffPct = 100 * ach / bw
+		}
+		rows = append(rows, rw)
 	}
 	for i := range rows {
 		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.String()
@@ -126,9 +140,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		name, quant, float64(m.WeightBytes())/1e6, *threads, kvdt, bw/1e9)
 	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
 	for _, r := range rows {
+		if r.KVBytes > 0 {
+			plan := kvcache.MakePlan(m.PlanInput(*depth+*n+1, 1, kvdt))
+			fmt.Fprintf(stdout, "KV cache after %s: %d bytes held; planner formula for %d tokens: %d bytes (all layers at full length would be %d)\n",
+				r.Test, r.KVBytes, *depth+*n+1, plan.KVBytes, plan.KVAllFullBytes)
+		}
+	}
+	for _, r := range rows {
 		eff := ""
 		if r.EffPct > 0 {
 			eff = fmt.Sprintf("%.1f MB/token → %.1f GB/s = %.0f%% of measured bandwidth", r.ReadMB, r.AchGBs, r.EffPct)
+		} else if r.ReadMB > 0 {
+			eff = fmt.Sprintf("%.1f MB/token → %.2f GB/s of weights", r.ReadMB, r.AchGBs)
 		}
 		fmt.Fprintf(stdout, "%-12s %12.2f %12.2f %12.2f  %s\n", r.Test, r.TokensPerS, r.Min, r.Max, eff)
 	}

@@ -24,8 +24,8 @@ var presetJSON = map[string]string{
 		"num_local_experts":4,"num_experts_per_tok":1,"interleave_moe_layer_step":2,"attention_chunk_size":16,
 		"max_position_embeddings":1048576,"rope_theta":500000,"use_qk_norm":true,"floor_scale":8,"bos_token_id":1,"eos_token_id":2,"pad_token_id":0}`,
 	// long-1m: a small Llama-4-shaped model for million-token contexts.
-	"long-1m": `{"model_type":"llama4_text","vocab_size":1024,"hidden_size":128,"num_hidden_layers":4,
-		"num_attention_heads":4,"num_key_value_heads":1,"head_dim":32,"intermediate_size":256,"intermediate_size_mlp":512,
+	"long-1m": `{"model_type":"llama4_text","vocab_size":1024,"hidden_size":256,"num_hidden_layers":4,
+		"num_attention_heads":4,"num_key_value_heads":2,"head_dim":64,"intermediate_size":256,"intermediate_size_mlp":512,
 		"num_local_experts":4,"num_experts_per_tok":1,"interleave_moe_layer_step":2,"attention_chunk_size":8192,
 		"max_position_embeddings":10485760,"rope_theta":500000,"use_qk_norm":true,"bos_token_id":1,"eos_token_id":2,"pad_token_id":0}`,
 }
