@@ -1,0 +1,68 @@
+package train
+
+import "fmt"
+
+// Backward adds to g the gradient of the loss whose logit gradient LossGrad
+// left in the workspace, through the activations of the last Forward of p.
+// Gradients accumulate: zero g first (g.Zero) unless accumulating
+// micro-batches. Row PadToken of the embedding gets no gradient, as in
+// PyTorch's nn.Embedding(padding_idx) that the reference uses.
+func (ws *Workspace[F]) Backward(p, g *Params[F]) error {
+	c := ws.cfg
+	if g.Config != p.Config && !sameShape(g.Config, p.Config) {
+		return fmt.Errorf("train: gradients and parameters have different configs")
+	}
+	N, D, V := ws.N, c.Hidden, c.VocabSize
+	dh, dx := ws.dh, ws.dx
+	// logits = xnF·lm_headᵀ
+	mmTN(&ws.mm, g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
+	mmNN(&ws.mm, dx, ws.logits, p.LMHead.Data, N, V, D, false)
+	clear(dh)
+	rmsNormBackRows(dh, dx, ws.h[c.Layers], ws.rstdF, p.Norm.Data, g.Norm.Data, N, D)
+	for l := c.Layers - 1; l >= 0; l-- {
+		ws.layerBackward(l, &p.Layers[l], &g.Layers[l])
+	}
+	pad := c.Pad
+	ge := g.Embed.Data
+	for n, id := range ws.ids {
+		if int(id) == pad {
+			continue
+		}
+		addTo(ge[int(id)*D:(int(id)+1)*D], dh[n*D:(n+1)*D])
+	}
+	return nil
+}
+
+// layerBackward turns ws.dh, the gradient of layer l's output, into the
+// gradient of its input, adding the layer's parameter gradients to gl.
+func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
+	c := ws.cfg
+	la := &ws.layers[l]
+	N, D := ws.N, c.Hidden
+	H, Hkv, d := c.Heads, c.KVHeads, c.HeadDim
+	qd, kd := H*d, Hkv*d
+	dh, dx := ws.dh, ws.dx
+
+	// h_out = h_mid + FFN(RMSNorm(h_mid)).
+	if lp.IsMoE() {
+		ws.moeBackward(lp, gl, la, dh, dx)
+	} else {
+		ws.swigluBackward(dx, dh, la.xn2, lp.Gate.Data, lp.Up.Data, lp.Down.Data, la.g, la.u,
+			gl.Gate.Data, gl.Up.Data, gl.Down.Data, N, c.IntermediateMLP, false)
+	}
+	rmsNormBackRows(dh, dx, la.hMid, la.rstd2, lp.FFNNorm.Data, gl.FFNNorm.Data, N, D)
+
+	// h_mid = h_in + o_proj(Attention(RMSNorm(h_in))).
+	mmTN(&ws.mm, gl.O.Data, dh, la.att, N, D, qd)
+	mmNN(&ws.mm, ws.datt, dh, lp.O.Data, N, D, qd, false)
+	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
+		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.nw)
+	ws.qkBackward(l, la, ws.dq, ws.dk)
+	mmTN(&ws.mm, gl.Q.Data, ws.dq, la.xn1, N, qd, D)
+	mmTN(&ws.mm, gl.K.Data, ws.dk, la.xn1, N, kd, D)
+	mmTN(&ws.mm, gl.V.Data, ws.dv, la.xn1, N, kd, D)
+	mmNN(&ws.mm, dx, ws.dq, lp.Q.Data, N, qd, D, false)
+	mmNN(&ws.mm, dx, ws.dk, lp.K.Data, N, kd, D, true)
+	mmNN(&ws.mm, dx, ws.dv, lp.V.Data, N, kd, D, true)
+	rmsNormBackRows(dh, dx, ws.h[l], la.rstd1, lp.AttnNorm.Data, gl.AttnNorm.Data, N, D)
+}

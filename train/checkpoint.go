@@ -1,0 +1,158 @@
+package train
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
+)
+
+// CheckpointFile is the resumable training state inside a run directory. The
+// directory also holds the Hugging Face export (config.json,
+// model.safetensors) of the same step.
+const CheckpointFile = "checkpoint.safetensors"
+
+const checkpointFormat = "herd-train-checkpoint-v1"
+
+// Tensor-name prefixes of the checkpoint file.
+const (
+	ckParam = "param."
+	ckM     = "exp_avg."
+	ckV     = "exp_avg_sq."
+)
+
+// SaveCheckpoint writes the complete training state to dir/CheckpointFile in
+// one file (parameters, AdamW moments, step, tokens, the sampler's random
+// state, the options, the config and the data fingerprint; all float32
+// bit-exact), then exports the parameters as a Hugging Face model into dir.
+// Each file is written atomically (temporary file, fsync, rename, fsync of
+// the directory), so a kill at any moment leaves the previous or the new
+// checkpoint, never a torn one; resuming needs only CheckpointFile.
+func (tr *Trainer) SaveCheckpoint(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	rs, err := tr.src.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	opt, err := json.Marshal(tr.Opt)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	cj, err := ConfigJSON(tr.Params.Config)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{
+		"format":  checkpointFormat,
+		"step":    strconv.Itoa(tr.Optim.Step),
+		"tokens":  strconv.FormatInt(tr.Tokens, 10),
+		"rng":     hex.EncodeToString(rs),
+		"options": string(opt),
+		"config":  string(cj),
+	}
+	if tr.Data != nil {
+		meta["data"] = tr.Data.Fingerprint()
+	}
+	var all []*Tensor[float32]
+	for _, set := range []struct {
+		pre string
+		p   *Params[float32]
+	}{{ckParam, tr.Params}, {ckM, tr.Optim.M}, {ckV, tr.Optim.V}} {
+		for _, t := range set.p.Tensors {
+			all = append(all, &Tensor[float32]{Name: set.pre + t.Name, Shape: t.Shape, Data: t.Data})
+		}
+	}
+	err = writeFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+		return WriteTensors(w, "", all, meta)
+	})
+	if err != nil {
+		return err
+	}
+	return tr.Params.SaveHF(dir)
+}
+
+// HasCheckpoint reports whether dir holds a resumable checkpoint.
+func HasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, CheckpointFile))
+	return err == nil
+}
+
+// ResumeTrainer restores the training state saved in dir. data must be the
+// same tokens as the saved run's (checked by fingerprint). When steps > 0 it
+// replaces the saved run length (which also stretches the schedule); the
+// other options are the saved ones.
+func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
+	path := filepath.Join(dir, CheckpointFile)
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer f.Close()
+	meta := f.Header.Metadata
+	if meta["format"] != checkpointFormat {
+		return nil, fmt.Errorf("train: %s: not a herd training checkpoint (format %q)", path, meta["format"])
+	}
+	cfg, err := llama4.ParseConfig([]byte(meta["config"]))
+	if err != nil {
+		return nil, fmt.Errorf("train: %s: config: %w", path, err)
+	}
+	var opt Options
+	if err := json.Unmarshal([]byte(meta["options"]), &opt); err != nil {
+		return nil, fmt.Errorf("train: %s: options: %w", path, err)
+	}
+	if steps > 0 {
+		opt.Steps = steps
+	}
+	step, err1 := strconv.Atoi(meta["step"])
+	tokens, err2 := strconv.ParseInt(meta["tokens"], 10, 64)
+	rs, err3 := hex.DecodeString(meta["rng"])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil, fmt.Errorf("train: %s: bad step, tokens or rng metadata", path)
+	}
+	if data != nil && meta["data"] != "" && meta["data"] != data.Fingerprint() {
+		return nil, fmt.Errorf("train: %s was trained on other data (fingerprint %s, this data %s)", path, meta["data"], data.Fingerprint())
+	}
+	src := new(rand.PCG)
+	if err := src.UnmarshalBinary(rs); err != nil {
+		return nil, fmt.Errorf("train: %s: rng: %w", path, err)
+	}
+	p, err := NewParams[float32](cfg)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := newTrainer(p, opt, data, src)
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range []struct {
+		pre string
+		p   *Params[float32]
+	}{{ckParam, tr.Params}, {ckM, tr.Optim.M}, {ckV, tr.Optim.V}} {
+		for _, t := range set.p.Tensors {
+			st, err := f.Tensor(set.pre + t.Name)
+			if err != nil {
+				return nil, err
+			}
+			if st.DType != "F32" || !equalShape(st.Shape, t.Shape) {
+				return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
+			}
+			v, err := st.Float32s()
+			if err != nil {
+				return nil, err
+			}
+			copy(t.Data, v)
+		}
+	}
+	tr.Optim.Step = step
+	tr.Tokens = tokens
+	return tr, nil
+}

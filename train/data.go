@@ -1,0 +1,156 @@
+package train
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"unicode/utf8"
+)
+
+// Tokenizer is the seam between training and tokenization: text to ids and
+// back, plus the special ids written into the model's config.json. The
+// Llama 4-format BPE that herd trains itself (package tokenizer) plugs in
+// here; ByteTokenizer is the stop-gap for experiments.
+type Tokenizer interface {
+	Encode(text string) []int32
+	Decode(ids []int32) string
+	VocabSize() int
+	BOS() int32 // begins every document
+	EOS() int32
+	Pad() int32 // never trained on: its embedding row gets no gradient
+}
+
+// ByteTokenizer maps each byte to its own id (0…255) and adds three
+// specials: 256 <|begin_of_text|>, 257 <|end_of_text|>, 258 pad. It is an
+// explicit, temporary option (herd train --tokenizer bytes), not the
+// intended design: models trained with it are not Llama 4 tokenizer
+// compatible.
+type ByteTokenizer struct{}
+
+// Byte tokenizer special ids.
+const (
+	ByteBOS = 256
+	ByteEOS = 257
+	BytePad = 258
+)
+
+// Encode returns the bytes of text as ids.
+func (ByteTokenizer) Encode(text string) []int32 {
+	ids := make([]int32, len(text))
+	for i := 0; i < len(text); i++ {
+		ids[i] = int32(text[i])
+	}
+	return ids
+}
+
+// Decode returns the bytes of the byte ids; specials are dropped.
+func (ByteTokenizer) Decode(ids []int32) string {
+	b := make([]byte, 0, len(ids))
+	for _, id := range ids {
+		if id >= 0 && id < 256 {
+			b = append(b, byte(id))
+		}
+	}
+	return string(b)
+}
+
+// VocabSize is 259: 256 bytes and 3 specials.
+func (ByteTokenizer) VocabSize() int { return 259 }
+
+// BOS is 256.
+func (ByteTokenizer) BOS() int32 { return ByteBOS }
+
+// EOS is 257.
+func (ByteTokenizer) EOS() int32 { return ByteEOS }
+
+// Pad is 258.
+func (ByteTokenizer) Pad() int32 { return BytePad }
+
+// Dataset is a tokenized text split into a training part and a validation
+// part (the end of the text).
+type Dataset struct {
+	Train, Val           []int32 // token ids, each part beginning with BOS
+	TrainBytes, ValBytes int     // bytes of text in each part
+	BOS                  int32
+}
+
+// NewTextDataset tokenizes text, holding out its last valFrac (by bytes,
+// moved back to a UTF-8 character boundary) for validation.
+func NewTextDataset(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
+	if !(valFrac >= 0 && valFrac < 1) {
+		return nil, fmt.Errorf("train: validation fraction %g must be in [0, 1)", valFrac)
+	}
+	cut := len(text) - int(float64(len(text))*valFrac)
+	for cut > 0 && cut < len(text) && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	bos := tok.BOS()
+	d := &Dataset{BOS: bos, TrainBytes: cut, ValBytes: len(text) - cut}
+	d.Train = append([]int32{bos}, tok.Encode(string(text[:cut]))...)
+	if d.ValBytes > 0 {
+		d.Val = append([]int32{bos}, tok.Encode(string(text[cut:]))...)
+	}
+	return d, nil
+}
+
+// Fingerprint identifies the dataset's tokens, so a resumed run can refuse
+// different data.
+func (d *Dataset) Fingerprint() string {
+	h := sha256.New()
+	var b [4]byte
+	for _, part := range [][]int32{d.Train, {-1}, d.Val} {
+		for _, id := range part {
+			binary.LittleEndian.PutUint32(b[:], uint32(id))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Sample fills b with B rows of T tokens from the training part, each a
+// window starting at a uniformly random position drawn from r, with the
+// window shifted by one as targets.
+func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
+	T := b.T
+	if len(d.Train) < T+1 {
+		return fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
+	}
+	for row := 0; row < b.B; row++ {
+		s := r.IntN(len(d.Train) - T)
+		copy(b.Inputs[row*T:(row+1)*T], d.Train[s:s+T])
+		copy(b.Targets[row*T:(row+1)*T], d.Train[s+1:s+T+1])
+	}
+	return nil
+}
+
+// ValBatches cuts the validation part into consecutive windows of T tokens
+// (targets shifted by one), B per batch, at most maxBatches batches (0: all).
+// Rows past the end have only ignored targets.
+func (d *Dataset) ValBatches(B, T, maxBatches int) []*Batch {
+	var out []*Batch
+	pos := 0
+	for pos+1 < len(d.Val) && (maxBatches <= 0 || len(out) < maxBatches) {
+		b := NewBatch(B, T)
+		for row := 0; row < B; row++ {
+			in, tg := b.Inputs[row*T:(row+1)*T], b.Targets[row*T:(row+1)*T]
+			for t := range in {
+				in[t], tg[t] = d.BOS, IgnoreIndex
+			}
+			n := min(T, len(d.Val)-1-pos)
+			if n > 0 {
+				copy(in, d.Val[pos:pos+n])
+				copy(tg, d.Val[pos+1:pos+n+1])
+				pos += n
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// NewBatch allocates a B×T batch.
+func NewBatch(B, T int) *Batch {
+	return &Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}
+}

@@ -1,0 +1,24 @@
+// Package train trains Llama 4 text models: forward with saved activations,
+// explicit per-op backward functions (llm.c style, no autograd), the
+// cross-entropy loss, AdamW, the learning-rate schedule, gradient clipping and
+// accumulation, deterministic data sampling and atomic, resumable checkpoints.
+//
+// Parameters are held in Hugging Face Llama4ForCausalLM layout: the same
+// names and shapes as the checkpoint tensors, including the input-major 3-D
+// expert stacks experts.gate_up_proj [E, D, 2F] and experts.down_proj
+// [E, F, D]. A trained model is written as a Hugging Face directory
+// (config.json + model.safetensors) that llama4.LoadHF reads.
+//
+// The math follows ../shared/docs/llama4-spec.md §2 and the training
+// reference ../shared/testdata/llama4-tiny-train: the configuration comes from
+// llama4.Config (LayerUsesRoPE, LayerIsMoE, ChunkSize, …), the RoPE
+// frequencies from llama4.InvFreq, the NoPE query scale from llama4.TempScale,
+// and float32 products, RMSNorm, SiLU and sigmoid use the inference kernels
+// (package kernels), so training and inference share one definition; a test
+// checks that the training forward's logits equal llama4.Model.Forward's.
+//
+// Every op is written once, generic over float32 and float64 (type Float):
+// training runs in float32, and the tests evaluate the very same code in
+// float64 to check each backward function against central finite
+// differences.
+package train

@@ -1,0 +1,104 @@
+package train
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/herd-llm/herd/model/llama4"
+)
+
+// TestForwardMatchesInference is the "one definition" check: the training
+// forward's logits equal llama4.Model.Forward's (the inference path with its
+// KV cache and online softmax) within 1e-5, and the golden upstream logits
+// within 1e-4, for the 40-token golden sequence (it crosses two chunk
+// boundaries and the temperature-tuning steps of the tiny model).
+func TestForwardMatchesInference(t *testing.T) {
+	p := loadTinyParams(t)
+	var in struct {
+		Sequences map[string][]int32 `json:"sequences"`
+	}
+	b, err := os.ReadFile(filepath.Join(tinyDir, "inputs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama4.LoadHF(filepath.Join(tinyDir, "f32"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, name := range []string{"len7", "len40"} {
+		ids := in.Sequences[name]
+		want, err := m.Forward(m.NewCache(len(ids)), ids, llama4.ForwardOptions{AllLogits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Two rows: the sequence, and the sequence again, to exercise B > 1.
+		ws, err := NewWorkspace[float32](p.Config, 2, len(ids))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ws.Forward(p, append(append([]int32(nil), ids...), ids...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		V := p.Config.VocabSize
+		for row := 0; row < 2; row++ {
+			_, d := relErr(got[row*len(ids)*V:(row+1)*len(ids)*V], want)
+			t.Logf("%s row %d: max |train − inference| = %.3g", name, row, d)
+			if d > 1e-5 {
+				t.Errorf("%s row %d: max |train − inference| = %.3g > 1e-5", name, row, d)
+			}
+		}
+		golden := filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")
+		raw, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gl := make([]float32, len(raw)/4)
+		for i := range gl {
+			gl[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+		}
+		_, d := relErr(got[:len(ids)*V], gl)
+		t.Logf("%s: max |train − golden| = %.3g", name, d)
+		if d > 1e-4 {
+			t.Errorf("%s: max |train − golden| = %.3g > 1e-4", name, d)
+		}
+	}
+}
+
+// TestReferenceLogits compares the training forward on the reference batch
+// with the reference's own training-pass logits (logits.f32) within 1e-4.
+func TestReferenceLogits(t *testing.T) {
+	path := filepath.Join(refDir, "logits.f32")
+	needFile(t, path, "reference logits.f32")
+	p := loadTinyParams(t)
+	b := loadRefBatch(t)
+	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ws.Forward(p, b.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(raw)/4)
+	for i := range want {
+		want[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	_, d := relErr(got, want)
+	t.Logf("max |logit − reference| = %.3g", d)
+	if d > 1e-4 {
+		t.Errorf("max |logit − reference| = %.3g", d)
+	}
+}

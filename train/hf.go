@@ -1,0 +1,192 @@
+package train
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
+)
+
+// LoadHF reads a Hugging Face Llama 4 text model directory (config.json plus
+// single-file or sharded safetensors, any float dtype) into float32
+// parameters. Every parameter must be present with its config-implied shape;
+// tensors the text model does not use (other than vision ones) are an error.
+func LoadHF(dir string) (*Params[float32], error) {
+	cfg, err := llama4.LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer set.Close()
+	p, err := NewParams[float32](cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.ReadSet(set); err != nil {
+		return nil, fmt.Errorf("train: %s: %w", dir, err)
+	}
+	return p, nil
+}
+
+// ReadSet fills p from the tensors of set, by name, decoding any float dtype
+// to F. Tensors of set that p lacks are an error unless they belong to the
+// vision model (or a copy of a tied lm_head).
+func (p *Params[F]) ReadSet(set *safetensors.Set) error {
+	for _, t := range p.Tensors {
+		st, err := set.Tensor(t.Name)
+		if err != nil {
+			return err
+		}
+		if !equalShape(st.Shape, t.Shape) {
+			return fmt.Errorf("tensor %s has shape %v, config implies %v", t.Name, st.Shape, t.Shape)
+		}
+		v, err := st.Float32s()
+		if err != nil {
+			return err
+		}
+		for i, x := range v {
+			t.Data[i] = F(x)
+		}
+	}
+	tiedHead := p.Config.Prefix + "lm_head.weight"
+	for _, name := range set.Names() {
+		if p.Get(name) != nil || strings.HasPrefix(name, "vision_model.") || strings.HasPrefix(name, "multi_modal_projector.") {
+			continue
+		}
+		if name == tiedHead && p.LMHead == p.Embed {
+			continue // a tied head saved anyway: the embedding is the head
+		}
+		return fmt.Errorf("unexpected tensor %s: checkpoint and config.json disagree", name)
+	}
+	return nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// f32Bytes encodes values as little-endian float32.
+func f32Bytes[F Float](v []F) []byte {
+	b := make([]byte, 4*len(v))
+	for i, x := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(float32(x)))
+	}
+	return b
+}
+
+// WriteTensors writes tensors as float32 safetensors under their names
+// (prefixed by prefix), in the given order, with metadata (nil:
+// {"format": "pt"}).
+func WriteTensors[F Float](w io.Writer, prefix string, tensors []*Tensor[F], metadata map[string]string) error {
+	if metadata == nil {
+		metadata = map[string]string{"format": "pt"}
+	}
+	wt := make([]safetensors.WriteTensor, len(tensors))
+	for i, t := range tensors {
+		wt[i] = safetensors.WriteTensor{Name: prefix + t.Name, DType: "F32", Shape: t.Shape, Data: f32Bytes(t.Data)}
+	}
+	return safetensors.Write(w, wt, metadata)
+}
+
+// WriteSafetensorsFile writes p's tensors (float32, HF names, sorted) to path
+// atomically: parameters, gradients or optimizer moments alike.
+func (p *Params[F]) WriteSafetensorsFile(path string) error {
+	return writeFileAtomic(path, func(w io.Writer) error { return WriteTensors(w, "", p.Tensors, nil) })
+}
+
+// SaveHF writes p as a Hugging Face Llama4ForCausalLM directory that
+// llama4.LoadHF and LoadHF read: config.json (ConfigJSON) and
+// model.safetensors (float32), each written atomically (write to a
+// temporary file, fsync, rename, fsync the directory). The weights are
+// written first, so a crash never leaves a new config beside old weights of
+// another shape unnoticed: BindHF checks every shape.
+func (p *Params[F]) SaveHF(dir string) error {
+	if p.Config.Prefix != "" {
+		return fmt.Errorf("train: saving %s models is not supported; only Llama4ForCausalLM", p.Config.Architecture)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	cj, err := ConfigJSON(p.Config)
+	if err != nil {
+		return err
+	}
+	if err := p.WriteSafetensorsFile(filepath.Join(dir, "model.safetensors")); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, "config.json"), func(w io.Writer) error {
+		_, err := w.Write(cj)
+		return err
+	})
+}
+
+// writeFileAtomic writes path through fill so that readers see either the old
+// file or the complete new one, even after a crash: the data goes to a
+// temporary file in the same directory, which is flushed, fsynced, closed
+// and renamed over path; then the directory is fsynced so the rename itself
+// is durable.
+func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = fill(bw); err != nil {
+		return fmt.Errorf("train: writing %s: %w", path, err)
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("train: writing %s: %w", path, err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("train: fsync %s: %w", tmp, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("train: closing %s: %w", tmp, err)
+	}
+	if err = os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory so that renames into it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !isUnsupportedSync(err) {
+		return fmt.Errorf("train: fsync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// LogFile is the CSV log of a run directory: one row per step, validation
+// columns filled on the steps that ran validation.
+const LogFile = "log.csv"
+
+const logHeader = "step,lr,train_loss,grad_norm,tokens,tokens_per_s,elapsed_s,val_loss,val_bpb\n"
+
+// RunConfig says where a run writes and when it stops early.
+type RunConfig struct {
+	OutDir   string    // checkpoint, Hugging Face export and log.csv
+	Progress io.Writer // progress lines (loss, tokens/s, ETA) and validation results; nil = none
+	// StopAfter, when > 0, ends the run (after checkpointing) once Step()
+	// reaches it, before Opt.Steps: an interrupted run, for tests.
+	StopAfter int
+}
+
+// Run trains until Opt.Steps (or rc.StopAfter), validating every EvalEvery
+// steps and at the end, checkpointing every SaveEvery steps and at the end,
+// and logging every step to OutDir/log.csv. A resumed trainer continues its
+// log: rows after the checkpoint's step (from an interrupted run) are
+// dropped first.
+func (tr *Trainer) Run(rc RunConfig) error {
+	if err := os.MkdirAll(rc.OutDir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	logPath := filepath.Join(rc.OutDir, LogFile)
+	if err := trimLog(logPath, tr.Step()); err != nil {
+		return err
+	}
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	defer lf.Close()
+	if st, err := lf.Stat(); err == nil && st.Size() == 0 {
+		if _, err := lf.WriteString(logHeader); err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+	}
+	progress := rc.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	o := tr.Opt
+	logEvery := max(o.LogEvery, 1)
+	end := o.Steps
+	if rc.StopAfter > 0 {
+		end = min(end, rc.StopAfter)
+	}
+	start := tr.Step()
+	t0 := time.Now()
+	var stepTime float64 // seconds per step, running mean
+	for tr.Step() < end {
+		st, err := tr.TrainStep()
+		if err != nil {
+			return err
+		}
+		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+			return fmt.Errorf("train: loss is %v at step %d", st.Loss, st.Step)
+		}
+		done := st.Step - start
+		stepTime = time.Since(t0).Seconds() / float64(done)
+		tps := float64(st.Tokens) / st.Elapsed.Seconds()
+		vl, vb := math.NaN(), math.NaN()
+		final := st.Step == o.Steps
+		if (o.EvalEvery > 0 && st.Step%o.EvalEvery == 0) || final {
+			if vl, vb, err = tr.Evaluate(); err != nil {
+				vl, vb = math.NaN(), math.NaN()
+			}
+		}
+		if st.Step%logEvery == 0 || final || !math.IsNaN(vl) {
+			eta := time.Duration(float64(o.Steps-st.Step) * stepTime * float64(time.Second)).Round(time.Second)
+			fmt.Fprintf(progress, "step %*d/%d | loss %.4f | lr %.2e | norm %.3f | %.0f tok/s | ETA %v\n",
+				len(strconv.Itoa(o.Steps)), st.Step, o.Steps, st.Loss, st.LR, st.GradNorm, tps, eta)
+			if !math.IsNaN(vl) {
+				fmt.Fprintf(progress, "step %d: validation loss %.4f, %.4f bits per byte\n", st.Step, vl, vb)
+			}
+		}
+		fmt.Fprintf(lf, "%d,%.6g,%.6f,%.6f,%d,%.1f,%.3f,%s,%s\n", st.Step, st.LR, st.Loss, st.GradNorm,
+			tr.Tokens, tps, time.Since(t0).Seconds(), csvFloat(vl), csvFloat(vb))
+		if (o.SaveEvery > 0 && st.Step%o.SaveEvery == 0) || st.Step == end {
+			if err := tr.SaveCheckpoint(rc.OutDir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func csvFloat(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 6, 64)
+}
+
+// trimLog drops the rows of steps after step from a run's log (they belong
+// to an interrupted run that is being resumed from step).
+func trimLog(path string, step int) error {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			first = false
+			out.WriteString(line + "\n")
+			continue
+		}
+		f, _, _ := strings.Cut(line, ",")
+		if n, err := strconv.Atoi(f); err == nil && n <= step {
+			out.WriteString(line + "\n")
+		}
+	}
+	if bytes.Equal(out.Bytes(), b) {
+		return nil
+	}
+	return writeFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(out.Bytes())
+		return err
+	})
+}

@@ -1,0 +1,212 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/herd-llm/herd/model/llama4"
+)
+
+// Options configure a training run. Zero values are replaced by
+// DefaultOptions' where noted.
+type Options struct {
+	Steps       int     // optimizer steps of the whole run
+	Batch       int     // rows per micro-batch (B)
+	SeqLen      int     // tokens per row (T)
+	Accum       int     // micro-batches per optimizer step (gradient accumulation); the loss is the mean over all their valid targets
+	LR          float64 // peak learning rate
+	MinLR       float64 // learning rate at the end of the cosine decay
+	Warmup      int     // linear-warmup steps
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64 // decoupled, on tensors of ≥ 2 dimensions only
+	GradClip    float64 // max global gradient L2 norm; 0 = no clipping
+	Seed        uint64  // initialisation and data sampling
+	InitStd     float64 // std of the initial weights (initializer_range)
+	EvalEvery   int     // steps between validation passes; 0 = only at the end
+	EvalBatches int     // max validation batches per pass; 0 = the whole validation part
+	SaveEvery   int     // steps between checkpoints; 0 = only at the end
+	LogEvery    int     // steps between progress lines; 0 = 1
+}
+
+// DefaultOptions are sensible settings for small models.
+func DefaultOptions() Options {
+	return Options{Steps: 1000, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-3, MinLR: 1e-4, Warmup: 50,
+		Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, GradClip: 1, Seed: 1, InitStd: 0.02,
+		EvalBatches: 20, LogEvery: 1}
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Steps <= 0:
+		return fmt.Errorf("train: steps %d must be positive", o.Steps)
+	case o.Batch <= 0 || o.SeqLen <= 0 || o.Accum <= 0:
+		return fmt.Errorf("train: batch %d, sequence length %d and accumulation %d must be positive", o.Batch, o.SeqLen, o.Accum)
+	case !(o.LR > 0) || o.MinLR < 0 || o.MinLR > o.LR:
+		return fmt.Errorf("train: need 0 ≤ min-lr %g ≤ lr %g, lr > 0", o.MinLR, o.LR)
+	case o.Warmup < 0 || o.Warmup > o.Steps:
+		return fmt.Errorf("train: warmup %d must be in [0, steps %d]", o.Warmup, o.Steps)
+	case !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Eps > 0):
+		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
+	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
+		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	}
+	return nil
+}
+
+// Schedule is the run's learning-rate schedule.
+func (o *Options) Schedule() Schedule {
+	return Schedule{LR: o.LR, MinLR: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
+}
+
+// Trainer holds a run's complete state: parameters, optimizer, data
+// position (the sampler's random state) and step. Everything a resumed run
+// needs is in its checkpoint, so a resumed run continues bit for bit.
+type Trainer struct {
+	Opt    Options
+	Params *Params[float32]
+	Grads  *Params[float32]
+	Optim  *AdamW
+	Data   *Dataset
+	Tokens int64 // training tokens processed
+
+	ws      *Workspace[float32]
+	src     *rand.PCG // data sampler state
+	rng     *rand.Rand
+	batches []*Batch
+}
+
+// dataStream is the PCG stream of the data sampler (the init uses streams
+// 1…#tensors).
+const dataStream = 0xda7a
+
+// NewTrainer starts a run from scratch: parameters initialised from
+// opt.Seed (InitParams), zero optimizer state.
+func NewTrainer(cfg *llama4.Config, opt Options, data *Dataset) (*Trainer, error) {
+	if data == nil {
+		return nil, fmt.Errorf("train: no data")
+	}
+	p, err := NewParams[float32](cfg)
+	if err != nil {
+		return nil, err
+	}
+	InitParams(p, opt.Seed, opt.InitStd)
+	return newTrainer(p, opt, data, rand.NewPCG(opt.Seed, dataStream))
+}
+
+func newTrainer(p *Params[float32], opt Options, data *Dataset, src *rand.PCG) (*Trainer, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	if data != nil && len(data.Train) < opt.SeqLen+1 {
+		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), opt.SeqLen)
+	}
+	ws, err := NewWorkspace[float32](p.Config, opt.Batch, opt.SeqLen)
+	if err != nil {
+		return nil, err
+	}
+	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, ws: ws, src: src, rng: rand.New(src)}
+	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
+	for range opt.Accum {
+		tr.batches = append(tr.batches, NewBatch(opt.Batch, opt.SeqLen))
+	}
+	return tr, nil
+}
+
+// Step is the number of optimizer steps taken.
+func (tr *Trainer) Step() int { return tr.Optim.Step }
+
+// Plan is the activation memory plan of the run's micro-batches.
+func (tr *Trainer) Plan() Plan { return tr.ws.Plan() }
+
+// StepStats describe one optimizer step.
+type StepStats struct {
+	Step     int     // steps taken after this one (1-based)
+	Loss     float64 // mean training loss over the step's valid targets (before the update)
+	LR       float64
+	GradNorm float64 // global gradient norm before clipping
+	Tokens   int     // tokens processed
+	Elapsed  time.Duration
+}
+
+// TrainStep samples Accum micro-batches, accumulates the gradient of their
+// joint mean loss, clips it, and takes one AdamW step at the scheduled
+// learning rate.
+func (tr *Trainer) TrainStep() (StepStats, error) {
+	if tr.Data == nil {
+		return StepStats{}, fmt.Errorf("train: no data")
+	}
+	t0 := time.Now()
+	valid := 0
+	for _, b := range tr.batches {
+		if err := tr.Data.Sample(tr.rng, b); err != nil {
+			return StepStats{}, err
+		}
+		valid += CountValid(b.Targets)
+	}
+	loss, err := tr.accumulate(tr.batches, valid)
+	if err != nil {
+		return StepStats{}, err
+	}
+	norm := ClipGradNorm(tr.Grads, tr.Opt.GradClip)
+	lr := tr.Opt.Schedule().At(tr.Optim.Step)
+	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+		return StepStats{}, err
+	}
+	n := len(tr.batches) * tr.Opt.Batch * tr.Opt.SeqLen
+	tr.Tokens += int64(n)
+	return StepStats{Step: tr.Optim.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: n, Elapsed: time.Since(t0)}, nil
+}
+
+// accumulate sets Grads to the gradient of the mean loss over all valid
+// targets of batches and returns that loss.
+func (tr *Trainer) accumulate(batches []*Batch, valid int) (float64, error) {
+	if valid == 0 {
+		return 0, fmt.Errorf("train: step has no valid targets")
+	}
+	tr.Grads.Zero()
+	var sum float64
+	for _, b := range batches {
+		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
+			return 0, err
+		}
+		s, _, err := tr.ws.LossGrad(b.Targets, 1/float64(valid))
+		if err != nil {
+			return 0, err
+		}
+		sum += s
+		if err := tr.ws.Backward(tr.Params, tr.Grads); err != nil {
+			return 0, err
+		}
+	}
+	return sum / float64(valid), nil
+}
+
+// Evaluate returns the mean validation loss (nats per token) over at most
+// EvalBatches batches of the validation part and the bits per byte it
+// implies (loss / ln 2 × tokens per byte of the validation text).
+func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
+	d := tr.Data
+	if d == nil || len(d.Val) < 2 {
+		return math.NaN(), math.NaN(), fmt.Errorf("train: no validation data")
+	}
+	var sum float64
+	n := 0
+	for _, b := range d.ValBatches(tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches) {
+		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
+			return 0, 0, err
+		}
+		s, v, err := tr.ws.Loss(b.Targets)
+		if err != nil {
+			return 0, 0, err
+		}
+		sum += s
+		n += v
+	}
+	loss = sum / float64(n)
+	tokensPerByte := float64(len(d.Val)-1) / float64(d.ValBytes)
+	return loss, loss / math.Ln2 * tokensPerByte, nil
+}
