@@ -26,7 +26,11 @@ func (m *Mat) Validate() error {
 	if m.Rows <= 0 || m.Cols <= 0 {
 		return fmt.Errorf("tensor: matrix shape [%d, %d] is not positive", m.Rows, m.Cols)
 	}
-	want := m.Rows * m.Cols * m.DType.Size()
+	rb, err := m.DType.RowBytes(m.Cols)
+	if err != nil {
+		return err
+	}
+	want := m.Rows * rb
 	if len(m.Data) != want {
 		return fmt.Errorf("tensor: %s matrix [%d, %d] needs %d bytes, has %d", m.DType, m.Rows, m.Cols, want, len(m.Data))
 	}
@@ -36,7 +40,17 @@ func (m *Mat) Validate() error {
 	return nil
 }
 
-// RowF32 decodes row r into dst[:Cols] as float32.
+// RowBytes is the storage size of one row.
+func (m *Mat) RowBytes() int {
+	rb, err := m.DType.RowBytes(m.Cols)
+	if err != nil {
+		panic(err)
+	}
+	return rb
+}
+
+// RowF32 decodes row r into dst[:Cols] as float32. Block-quantized types are
+// decoded by package kernels (kernels.Row), which knows their layouts.
 func (m *Mat) RowF32(r int, dst []float32) {
 	n := m.Cols
 	dst = dst[:n]
@@ -63,7 +77,7 @@ func (m *Mat) RowF32(r int, dst []float32) {
 			dst[i] = F8E4M3ToF32(b[i]) * s
 		}
 	default:
-		panic(fmt.Sprintf("tensor: RowF32 on unsupported dtype %s", m.DType))
+		panic(fmt.Sprintf("tensor: RowF32 on %s: use kernels.Row for block-quantized rows", m.DType))
 	}
 }
 
