@@ -182,6 +182,9 @@ func (e *Engine) poke() {
 	}
 }
 
+// Ctx is the context length of each slot, in tokens.
+func (e *Engine) Ctx() int { return e.o.Ctx }
+
 // Stats returns a snapshot of the scheduler.
 func (e *Engine) Stats() Stats {
 	e.mu.Lock()

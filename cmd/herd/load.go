@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tokenizer"
 )
 
 // loadModel opens the model named by -m. Today that is a Hugging Face
@@ -21,4 +24,30 @@ func loadModel(path string) (*llama4.Model, error) {
 		return nil, fmt.Errorf("model %s: not a directory (want a Hugging Face model directory with config.json and safetensors)", path)
 	}
 	return llama4.LoadHF(path)
+}
+
+// errNoTokenizer reports a model directory without tokenizer files.
+var errNoTokenizer = errors.New("no tokenizer")
+
+// loadTokenizer loads the tokenizer of a model directory and checks it fits
+// the model's vocabulary. It returns errNoTokenizer (wrapped) when the
+// directory has neither tokenizer.model nor tokenizer.json.
+func loadTokenizer(dir string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
+	has := false
+	for _, n := range []string{tokenizer.TiktokenFile, tokenizer.HFFile} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			has = true
+		}
+	}
+	if !has {
+		return nil, fmt.Errorf("model %s: %w (no %s or %s)", dir, errNoTokenizer, tokenizer.TiktokenFile, tokenizer.HFFile)
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() > m.Config.VocabSize {
+		return nil, fmt.Errorf("model %s: tokenizer has %d tokens but the model's vocabulary is %d", dir, tok.VocabSize(), m.Config.VocabSize)
+	}
+	return tok, nil
 }

@@ -19,10 +19,14 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"run":     {"generate tokens from a prompt", cmdRun},
-	"logits":  {"write the logits of every position as a .npy file", cmdLogits},
-	"inspect": {"describe a model: layer layout, parameters, memory", cmdInspect},
-	"bench":   {"measure prompt and decode tokens/s and memory-bandwidth efficiency", cmdBench},
+	"run":      {"generate tokens from a prompt", cmdRun},
+	"logits":   {"write the logits of every position as a .npy file", cmdLogits},
+	"inspect":  {"describe a model: layer layout, parameters, memory", cmdInspect},
+	"bench":    {"measure prompt and decode tokens/s and memory-bandwidth efficiency", cmdBench},
+	"tokenize": {"print the token ids of a text (or --decode ids)", cmdTokenize},
+	"serve":    {"OpenAI-compatible HTTP server with continuous batching and a chat page", cmdServe},
+	"grad":     {"loss and every parameter's gradient for one batch (and one AdamW step) as safetensors", cmdGrad},
+	"train":    {"train a Llama 4 text model on a text file into a Hugging Face directory", cmdTrain},
 }
 
 func main() {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tokenizer"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
@@ -35,13 +37,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *idsFlag == "" && len(pos) == 0 {
-		return usagef("give a prompt: --ids \"1 2 3\" (text prompts need a tokenizer, which lands with the tokenizer issue)")
+		return usagef("give a prompt: a text argument or --ids \"1 2 3\"")
 	}
 	if *idsFlag != "" && len(pos) > 0 {
 		return usagef("give either --ids or a text prompt, not both")
 	}
-	if len(pos) > 0 {
-		return fmt.Errorf("text prompts need a tokenizer, which herd does not have yet; pass the prompt as --ids")
+	if len(pos) > 1 {
+		return usagef("give the prompt as one argument (quote it)")
 	}
 	if *n < 0 {
 		return usagef("-n %d must be ≥ 0", *n)
@@ -53,9 +55,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--kv-type: %v", err)
 	}
-	prompt, err := parseIDs(*idsFlag)
-	if err != nil {
-		return usagef("%v", err)
+	var prompt []int32
+	if *idsFlag != "" {
+		if prompt, err = parseIDs(*idsFlag); err != nil {
+			return usagef("%v", err)
+		}
 	}
 	s := uint64(*seed)
 	if *seed < 0 {
@@ -71,6 +75,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	var tok *tokenizer.Tokenizer
+	if t, err := loadTokenizer(*model, m); err == nil {
+		tok = t
+	} else if len(pos) > 0 || !errors.Is(err, errNoTokenizer) {
+		return err
+	}
+	stops := m.Config.EOS
+	if tok != nil {
+		stops = append(stops, int(tok.EOS()), int(tok.EOT()), int(tok.EOM()))
+	}
+	if len(pos) > 0 {
+		// Text prompt: special tokens written in the text are recognised, and
+		// <|begin_of_text|> is added unless the text starts with it.
+		prompt = tok.Encode(pos[0], true)
+		if len(prompt) == 0 || prompt[0] != tok.BOS() {
+			prompt = append([]int32{tok.BOS()}, prompt...)
+		}
+	}
 	limit := *ctx
 	if limit == 0 {
 		limit = min(len(prompt)+*n, m.Config.MaxPositions)
@@ -88,7 +110,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = generate(m, cache, prompt, *n, *batch, sp, *ignoreEOS, stdout, stderr, *quiet)
+	var text *tokenizer.Decoder
+	if len(pos) > 0 {
+		text = tok.NewDecoder(true)
+	}
+	_, err = generate(m, cache, prompt, *n, *batch, sp, stopSet(stops, *ignoreEOS), text, stdout, stderr, *quiet)
 	return err
 }
 
@@ -113,7 +139,9 @@ func checkPlan(m *llama4.Model, ctx, batch int, dt kvcache.DType, stderr io.Writ
 }
 
 // generate prefills prompt in batches and decodes up to n tokens, streaming ids to out.
-func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch int, sp sample.Params, ignoreEOS bool, out, stderr io.Writer, quiet bool) ([]int32, error) {
+// With text set, generated tokens are printed as text (never splitting a UTF-8
+// character); otherwise as ids separated by spaces.
+func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch int, sp sample.Params, stop map[int32]bool, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	limit := cache.MaxLen()
@@ -134,14 +162,18 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch in
 		id := smp.Sample(logits, hist, len(prompt))
 		gen = append(gen, id)
 		hist = append(hist, id)
-		if len(gen) > 1 {
-			w.WriteByte(' ')
-		}
-		w.WriteString(strconv.Itoa(int(id)))
-		w.Flush()
-		if !ignoreEOS && m.Config.IsEOS(int(id)) {
+		if stop[id] {
 			break
 		}
+		if text != nil {
+			w.WriteString(text.Add(id))
+		} else {
+			if len(gen) > 1 {
+				w.WriteByte(' ')
+			}
+			w.WriteString(strconv.Itoa(int(id)))
+		}
+		w.Flush()
 		if len(gen) == n {
 			break
 		}
@@ -153,6 +185,9 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch in
 			return gen, err
 		}
 	}
+	if text != nil {
+		w.WriteString(text.Flush())
+	}
 	w.WriteByte('\n')
 	w.Flush()
 	if !quiet {
@@ -162,4 +197,15 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch in
 			len(gen), tGen.Round(time.Millisecond), float64(len(gen))/tGen.Seconds(), sp.Seed)
 	}
 	return gen, nil
+}
+
+// stopSet is the set of ids that end generation (empty with ignoreEOS).
+func stopSet(ids []int, ignoreEOS bool) map[int32]bool {
+	s := map[int32]bool{}
+	if !ignoreEOS {
+		for _, id := range ids {
+			s[int32(id)] = true
+		}
+	}
+	return s
 }

@@ -75,7 +75,7 @@ func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([
 	for si, sq := range seqs {
 		spans[si] = span{cache: sq.Cache, p0: sq.Cache.Len(), off: off, n: len(sq.IDs)}
 		for t, id := range sq.IDs {
-			m.Weights.Embed.RowF32(int(id), h[(off+t)*D:(off+t+1)*D])
+			kernels.Row(m.Weights.Embed, int(id), h[(off+t)*D:(off+t+1)*D])
 		}
 		off += len(sq.IDs)
 	}

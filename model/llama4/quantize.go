@@ -1,0 +1,166 @@
+package llama4
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/quant"
+	"github.com/herd-llm/herd/tensor"
+)
+
+// QuantSchemes are the names --quant accepts.
+var QuantSchemes = []string{"q8_0", "q4_0", "q4_k", "q6_k", "int4", "fp8"}
+
+// QuantReport says what a Quantize call changed.
+type QuantReport struct {
+	Scheme     string
+	Converted  int            // matrices converted
+	ByType     map[string]int // matrices per resulting dtype
+	Kept       int            // matrices left as they were
+	BytesAfter int64
+}
+
+// Quantize converts the model's weights in place, as llama.cpp and Meta do
+// when loading:
+//   - q8_0, q4_0, q4_k, q6_k: every weight matrix except the routers (small
+//     and sensitive), like llama.cpp's pure types. A K-type matrix whose rows
+//     are not a multiple of 256 falls back to Q8_0 (as llama.cpp falls back),
+//     and one whose rows are not a multiple of 32 stays as it is.
+//   - int4: Meta's int4_mixed: routed and shared experts of MoE layers,
+//     symmetric int4 in groups of 128 (spec §6); everything else unchanged.
+//   - fp8: Meta's fp8_mixed: routed experts of MoE layers except the first
+//     and last layer, FP8 E4M3 with per-row scales.
+//
+// Matrices are rewritten into new memory; the originals (often memory
+// mapped) are no longer referenced.
+func (m *Model) Quantize(scheme string) (*QuantReport, error) {
+	var target tensor.DType
+	switch scheme {
+	case "q8_0":
+		target = tensor.Q8_0
+	case "q4_0":
+		target = tensor.Q4_0
+	case "q4_k":
+		target = tensor.Q4K
+	case "q6_k":
+		target = tensor.Q6K
+	case "int4":
+		target = tensor.Int4
+	case "fp8":
+		target = tensor.F8E4M3
+	default:
+		return nil, fmt.Errorf("llama4: unknown quantization %q (want one of %v)", scheme, QuantSchemes)
+	}
+	rep := &QuantReport{Scheme: scheme, ByType: map[string]int{}}
+	var jobs []**tensor.Mat
+	w := m.Weights
+	tied := w.LMHead == w.Embed
+	all := scheme != "int4" && scheme != "fp8"
+	mlp := func(x *MLP) { jobs = append(jobs, &x.Gate, &x.Up, &x.Down) }
+	if all {
+		if tied {
+			jobs = append(jobs, &w.Embed)
+		} else {
+			jobs = append(jobs, &w.Embed, &w.LMHead)
+		}
+	}
+	for l := range w.Layers {
+		lw := &w.Layers[l]
+		if all {
+			jobs = append(jobs, &lw.Q, &lw.K, &lw.V, &lw.O)
+			if lw.Dense != nil {
+				mlp(lw.Dense)
+			}
+		}
+		if lw.MoE == nil {
+			continue
+		}
+		switch {
+		case scheme == "fp8" && (l == 0 || l == len(w.Layers)-1):
+		default:
+			for e := range lw.MoE.Experts {
+				mlp(&lw.MoE.Experts[e])
+			}
+		}
+		if scheme != "fp8" {
+			mlp(&lw.MoE.Shared)
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for _, p := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			q, err := quantizeMat(*p, target)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			if q == *p {
+				rep.Kept++
+			} else {
+				rep.Converted++
+				rep.ByType[q.DType.String()]++
+			}
+			*p = q
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if tied {
+		w.LMHead = w.Embed
+	}
+	rep.BytesAfter = m.WeightBytes()
+	return rep, nil
+}
+
+// quantizeMat returns x converted to t (or a fallback type), or x itself when
+// no conversion applies.
+func quantizeMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
+	if x.DType == t {
+		return x, nil
+	}
+	if t == tensor.Q4K || t == tensor.Q6K {
+		if x.Cols%256 != 0 {
+			t = tensor.Q8_0
+		}
+	}
+	if t.Quantized() && x.Cols%t.BlockSize() != 0 {
+		return x, nil
+	}
+	out := &tensor.Mat{DType: t, Rows: x.Rows, Cols: x.Cols}
+	row := make([]float32, x.Cols)
+	if t == tensor.F8E4M3 {
+		out.Data = make([]byte, x.Rows*x.Cols)
+		out.Scale = make([]float32, x.Rows)
+		for r := 0; r < x.Rows; r++ {
+			kernels.Row(x, r, row)
+			out.Scale[r] = quant.QuantizeFP8Row(out.Data[r*x.Cols:(r+1)*x.Cols], row)
+		}
+		return out, out.Validate()
+	}
+	f, _ := kernels.QuantFormat(t)
+	rb, err := t.RowBytes(x.Cols)
+	if err != nil {
+		return nil, err
+	}
+	out.Data = make([]byte, x.Rows*rb)
+	for r := 0; r < x.Rows; r++ {
+		kernels.Row(x, r, row)
+		quant.Quantize(f, out.Data[r*rb:(r+1)*rb], row)
+	}
+	return out, out.Validate()
+}

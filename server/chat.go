@@ -1,0 +1,347 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herd-llm/herd/chat"
+)
+
+// chatCompletions is POST /v1/chat/completions.
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiError {
+	var req chatRequest
+	if e := decodeJSON(r, &req); e != nil {
+		return e
+	}
+	if e := s.checkModel(req.Model); e != nil {
+		return e
+	}
+	msgs, e := convertMessages(req.Messages)
+	if e != nil {
+		return e
+	}
+	useTools, e := s.toolMode(&req)
+	if e != nil {
+		return e
+	}
+	opts := chat.Options{AddGenerationPrompt: true}
+	if useTools {
+		for _, t := range req.Tools {
+			opts.Tools = append(opts.Tools, mustJSON(t))
+		}
+	}
+	prompt, err := chat.Encode(s.tok, msgs, opts)
+	if err != nil {
+		return badRequest("messages", err.Error())
+	}
+	maxTok := req.MaxTokens
+	if req.MaxCompletionTokens != nil {
+		maxTok = req.MaxCompletionTokens
+	}
+	gp, n, e := s.resolve(commonParams{maxTokens: maxTok, temperature: req.Temperature, topP: req.TopP, minP: req.MinP,
+		repeat: req.RepeatPenalty, topK: req.TopK, seed: req.Seed, n: req.N, presencePenalty: req.PresencePenalty,
+		frequencyPenalty: req.FrequencyPenalty, stop: req.Stop}, len(prompt))
+	if e != nil {
+		return e
+	}
+	gp.prompt = prompt
+	if req.TopLogprobs != nil {
+		if !req.Logprobs {
+			return badRequest("top_logprobs", "top_logprobs needs logprobs: true")
+		}
+		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
+			return badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
+		}
+		gp.topLogprobs = *req.TopLogprobs
+	}
+	gp.logprobs = req.Logprobs
+	if e := s.responseFormat(&req, &gp); e != nil {
+		return e
+	}
+	if useTools {
+		gp.keepSpecial = map[int32]bool{}
+		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
+			if id, ok := s.tok.TokenID(name); ok {
+				gp.keepSpecial[id] = true
+			}
+		}
+	}
+	id, created := newID("chatcmpl"), time.Now().Unix()
+	base := chatResponse{ID: id, Object: "chat.completion", Created: created, Model: s.o.ModelName, SystemFingerprint: "herd"}
+	if req.Stream {
+		return s.streamChat(w, r, &req, gp, n, useTools, base)
+	}
+	choices := make([]chatChoice, n)
+	errs := make([]error, n)
+	var total usage
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		g := gp
+		g.sampling.Seed += uint64(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var text strings.Builder
+			var toks []tokenOut
+			finish := ""
+			s.runChoice(r.Context(), g, func(ev choiceEvent) {
+				if ev.err != nil {
+					errs[i] = ev.err
+					return
+				}
+				text.WriteString(ev.text)
+				toks = append(toks, ev.toks...)
+				if ev.finish != "" {
+					finish = ev.finish
+					mu.Lock()
+					addUsage(&total, ev.usage)
+					mu.Unlock()
+				}
+			})
+			msg := &assistantMsg{Role: "assistant"}
+			content := text.String()
+			if useTools {
+				var calls []chat.ToolCall
+				content, calls = chat.ParseToolCalls(content)
+				if len(calls) > 0 {
+					msg.ToolCalls = apiToolCalls(calls, id, i)
+					finish = "tool_calls"
+				}
+			}
+			if content != "" || len(msg.ToolCalls) == 0 {
+				msg.Content = &content
+			}
+			choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
+			if gp.logprobs {
+				choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(toks)}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return s.engineError(err)
+		}
+	}
+	base.Choices, base.Usage = choices, &total
+	return jsonOK(w, base)
+}
+
+// streamChat answers with SSE chunks: a role delta, content deltas, tool-call
+// deltas when the model called tools, the finish reason, optional usage.
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatRequest, gp genParams, n int, useTools bool, base chatResponse) *apiError {
+	base.Object = "chat.completion.chunk"
+	out := newSSE(w)
+	chunk := func(c chatChoice) {
+		b := base
+		b.Choices = []chatChoice{c}
+		out.send(b)
+	}
+	var total usage
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		g := gp
+		g.sampling.Seed += uint64(i)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
+			var parser *chat.StreamParser
+			if useTools {
+				parser = chat.NewStreamParser()
+			}
+			s.runChoice(r.Context(), g, func(ev choiceEvent) {
+				if ev.err != nil {
+					out.sendError(s.engineError(ev.err))
+					return
+				}
+				text := ev.text
+				if parser != nil {
+					text = parser.Push(text)
+				}
+				var lp *choiceLogprobs
+				if gp.logprobs && len(ev.toks) > 0 {
+					lp = &choiceLogprobs{Content: s.logprobEntries(ev.toks)}
+				}
+				if text != "" || lp != nil {
+					chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &text}, Logprobs: lp})
+				}
+				if ev.finish == "" {
+					return
+				}
+				finish := ev.finish
+				if parser != nil {
+					rest, calls := parser.Finish()
+					if rest != "" {
+						chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+					}
+					if len(calls) > 0 {
+						tc := apiToolCalls(calls, base.ID, i)
+						for k := range tc {
+							k := k
+							tc[k].Index = &k
+						}
+						chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
+						finish = "tool_calls"
+					}
+				}
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
+				mu.Lock()
+				addUsage(&total, ev.usage)
+				mu.Unlock()
+			})
+		}()
+	}
+	wg.Wait()
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		b := base
+		b.Choices = []chatChoice{}
+		b.Usage = &total
+		out.send(b)
+	}
+	out.done()
+	return nil
+}
+
+func apiToolCalls(calls []chat.ToolCall, respID string, choice int) []toolCall {
+	out := make([]toolCall, len(calls))
+	for k, c := range calls {
+		out[k].ID = fmt.Sprintf("call_%s_%d_%d", strings.TrimPrefix(respID, "chatcmpl-"), choice, k)
+		out[k].Type = "function"
+		out[k].Function.Name = c.Name
+		args := string(c.Arguments)
+		if args == "" {
+			args = "{}"
+		}
+		out[k].Function.Arguments = args
+	}
+	return out
+}
+
+func (s *Server) logprobEntries(toks []tokenOut) []logprobEntry {
+	out := make([]logprobEntry, 0, len(toks))
+	for _, t := range toks {
+		e := logprobEntry{Token: t.text, Logprob: t.logprob, Bytes: rawBytes(s, t.id), TopLogprobs: []topLogprob{}}
+		for _, a := range t.top {
+			e.TopLogprobs = append(e.TopLogprobs, topLogprob{Token: tokenText(s.tok, a.Token), Logprob: a.Logprob, Bytes: rawBytes(s, a.Token)})
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func rawBytes(s *Server, id int32) []int {
+	b, _ := s.tok.TokenBytes(id)
+	out := make([]int, len(b))
+	for i := 0; i < len(b); i++ {
+		out[i] = int(b[i])
+	}
+	return out
+}
+
+// convertMessages maps OpenAI messages to chat messages, rejecting unknown
+// roles and content part types.
+func convertMessages(in []chatMessage) ([]chat.Message, *apiError) {
+	if len(in) == 0 {
+		return nil, badRequest("messages", "messages must hold at least one message")
+	}
+	out := make([]chat.Message, 0, len(in))
+	for i, m := range in {
+		param := fmt.Sprintf("messages[%d]", i)
+		var cm chat.Message
+		switch m.Role {
+		case "system", "developer":
+			cm.Role = chat.RoleSystem
+		case "user":
+			cm.Role = chat.RoleUser
+		case "assistant":
+			cm.Role = chat.RoleAssistant
+		case "tool", "ipython":
+			cm.Role = chat.RoleTool
+		default:
+			return nil, badRequest(param+".role", fmt.Sprintf("unknown role %q (want system, user, assistant or tool)", m.Role))
+		}
+		raw := bytes.TrimSpace(m.Content)
+		switch {
+		case len(raw) == 0 || string(raw) == "null":
+			if m.Role != "assistant" {
+				return nil, badRequest(param+".content", "content is required")
+			}
+		case raw[0] == '"':
+			if err := json.Unmarshal(raw, &cm.Content); err != nil {
+				return nil, badRequest(param+".content", err.Error())
+			}
+		case raw[0] == '[':
+			var parts []contentPart
+			if err := json.Unmarshal(raw, &parts); err != nil {
+				return nil, badRequest(param+".content", "content parts: "+err.Error())
+			}
+			for k, p := range parts {
+				switch p.Type {
+				case "text":
+					cm.Parts = append(cm.Parts, chat.Part{Text: p.Text})
+				case "image_url":
+					return nil, badRequest(fmt.Sprintf("%s.content[%d]", param, k), "image input is not supported by this server yet")
+				default:
+					return nil, badRequest(fmt.Sprintf("%s.content[%d].type", param, k), fmt.Sprintf("unknown content part type %q (want text or image_url)", p.Type))
+				}
+			}
+		default:
+			return nil, badRequest(param+".content", "content must be a string or a list of content parts")
+		}
+		for _, tc := range m.ToolCalls {
+			args := json.RawMessage(tc.Function.Arguments)
+			if !json.Valid(args) {
+				return nil, badRequest(param+".tool_calls", fmt.Sprintf("arguments of %q are not valid JSON", tc.Function.Name))
+			}
+			cm.ToolCalls = append(cm.ToolCalls, chat.ToolCall{Name: tc.Function.Name, Arguments: args})
+		}
+		out = append(out, cm)
+	}
+	return out, nil
+}
+
+// toolMode validates tools/tool_choice and reports whether tool calls are on.
+func (s *Server) toolMode(req *chatRequest) (bool, *apiError) {
+	for i, t := range req.Tools {
+		if t.Type != "function" || t.Function.Name == "" {
+			return false, badRequest(fmt.Sprintf("tools[%d]", i), "each tool needs type \"function\" and a function name")
+		}
+	}
+	choice := "auto"
+	if raw := bytes.TrimSpace(req.ToolChoice); len(raw) > 0 && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &choice); err != nil {
+			return false, badRequest("tool_choice", "tool_choice \"required\" or a named function is not supported yet; use \"auto\" or \"none\"")
+		}
+	}
+	switch choice {
+	case "none":
+		return false, nil
+	case "auto":
+		return len(req.Tools) > 0, nil
+	case "required":
+		return false, badRequest("tool_choice", "tool_choice \"required\" is not supported yet; use \"auto\" or \"none\"")
+	}
+	return false, badRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
+}
+
+// responseFormat validates response_format. Structured output lands with the
+// grammar package; until then json_object and json_schema are refused
+// clearly rather than ignored.
+func (s *Server) responseFormat(req *chatRequest, gp *genParams) *apiError {
+	if req.ResponseFormat == nil || req.ResponseFormat.Type == "" || req.ResponseFormat.Type == "text" {
+		return nil
+	}
+	switch req.ResponseFormat.Type {
+	case "json_object", "json_schema":
+		return badRequest("response_format", fmt.Sprintf("response_format %q is not supported yet", req.ResponseFormat.Type))
+	}
+	return badRequest("response_format.type", fmt.Sprintf("unknown response_format type %q (want text, json_object or json_schema)", req.ResponseFormat.Type))
+}

@@ -1,0 +1,154 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tokenizer"
+)
+
+// genParams is one generation job, shared by the endpoints.
+type genParams struct {
+	prompt      []int32
+	maxTokens   int
+	sampling    sample.Params
+	stops       []string // stop strings (text-level)
+	logprobs    bool
+	topLogprobs int
+	constraint  func() engine.Constraint // fresh state per choice; nil: none
+	keepSpecial map[int32]bool           // special tokens whose names stay in the text (tool-call tags)
+}
+
+// choiceEvent is a piece of one choice's output.
+type choiceEvent struct {
+	text   string
+	toks   []tokenOut // the tokens behind text (for logprobs)
+	finish string     // set on the last event: "stop", "length", "tool_calls"
+	err    error      // set on the last event when generation failed
+	usage  engine.Usage
+}
+
+type tokenOut struct {
+	id      int32
+	text    string
+	logprob float32
+	top     []engine.TokenProb
+}
+
+// runChoice runs one choice to the end, calling emit with text as it becomes
+// final: text that might still turn into a stop string is held back, UTF-8
+// characters are never split, and the stop string itself is never sent.
+func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEvent)) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	top := -1
+	if gp.logprobs {
+		top = gp.topLogprobs
+	}
+	req := &engine.Request{Prompt: gp.prompt, MaxTokens: gp.maxTokens, Sampling: gp.sampling,
+		StopIDs: s.stopIDs, TopLogprobs: top}
+	if gp.constraint != nil {
+		req.Constraint = gp.constraint()
+	}
+	stream, err := s.eng.Submit(ctx, req)
+	if err != nil {
+		emit(choiceEvent{err: err})
+		return
+	}
+	dec := s.tok.NewDecoder(false)
+	var all strings.Builder // generated text so far
+	sent := 0               // bytes of all already emitted
+	var pendingToks []tokenOut
+	maxStop := 0
+	for _, st := range gp.stops {
+		maxStop = max(maxStop, len(st))
+	}
+	for {
+		ev, ok := stream.Recv(ctx)
+		if !ok {
+			emit(choiceEvent{err: context.Cause(ctx), finish: ""})
+			return
+		}
+		if ev.Done {
+			rest := all.String()[sent:] + dec.Flush()
+			fin := ev.Finish
+			if ev.Err != nil {
+				emit(choiceEvent{err: ev.Err, usage: ev.Usage})
+				return
+			}
+			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			emit(choiceEvent{text: rest, toks: pendingToks, finish: fin, usage: ev.Usage})
+			return
+		}
+		piece := ""
+		if !s.tok.IsSpecial(ev.Token) || gp.keepSpecial[ev.Token] {
+			piece = dec.Add(ev.Token) // other specials (end of turn and the like) are not answer text
+		}
+		all.WriteString(piece)
+		pendingToks = append(pendingToks, tokenOut{id: ev.Token, text: tokenText(s.tok, ev.Token), logprob: ev.Logprob, top: ev.TopLogprobs})
+		text := all.String()
+		if maxStop > 0 {
+			from := max(0, sent-maxStop+1)
+			cut := -1
+			for _, st := range gp.stops {
+				if st == "" {
+					continue
+				}
+				if i := strings.Index(text[from:], st); i >= 0 && (cut < 0 || from+i < cut) {
+					cut = from + i
+				}
+			}
+			if cut >= 0 {
+				out := ""
+				if cut > sent {
+					out = text[sent:cut]
+				}
+				cancel()
+				emit(choiceEvent{text: out, toks: pendingToks, finish: "stop", usage: s.drainUsage(stream, len(gp.prompt))})
+				return
+			}
+		}
+		// Hold back a suffix that could begin a stop string.
+		hold := 0
+		for _, st := range gp.stops {
+			for k := min(len(st)-1, len(text)-sent); k > hold; k-- {
+				if strings.HasSuffix(text, st[:k]) {
+					hold = k
+					break
+				}
+			}
+		}
+		if end := len(text) - hold; end > sent {
+			emit(choiceEvent{text: text[sent:end], toks: pendingToks})
+			sent = end
+			pendingToks = nil
+		}
+	}
+}
+
+// drainUsage waits briefly for the cancelled request's final event to learn
+// its usage; it falls back to the prompt length alone.
+func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		ev, ok := st.Recv(ctx)
+		if !ok {
+			return engine.Usage{PromptTokens: promptLen}
+		}
+		if ev.Done {
+			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			return ev.Usage
+		}
+	}
+}
+
+// tokenText is one token's text for logprobs (bytes may be a partial UTF-8
+// character; they are shown with the replacement character).
+func tokenText(t *tokenizer.Tokenizer, id int32) string {
+	b, _ := t.TokenBytes(id)
+	return strings.ToValidUTF8(b, "\uFFFD")
+}

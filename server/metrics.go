@@ -1,0 +1,119 @@
+package server
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// metrics holds the server's Prometheus metrics, written in the text
+// exposition format without a client library.
+type metrics struct {
+	mu        sync.Mutex
+	requests  map[string]int64 // by "endpoint,status"
+	latency   *histogram       // request seconds
+	ttft      *histogram       // time to first token, seconds
+	promptTok int64
+	genTok    int64
+	start     time.Time
+}
+
+func newMetrics() *metrics {
+	b := []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+	return &metrics{requests: map[string]int64{}, latency: newHistogram(b), ttft: newHistogram(b), start: time.Now()}
+}
+
+func (m *metrics) request(endpoint string, status int, d time.Duration) {
+	m.mu.Lock()
+	m.requests[fmt.Sprintf("%s,%d", endpoint, status)]++
+	m.latency.observe(d.Seconds())
+	m.mu.Unlock()
+}
+
+func (m *metrics) tokens(prompt, gen int, ttft time.Duration) {
+	m.mu.Lock()
+	m.promptTok += int64(prompt)
+	m.genTok += int64(gen)
+	if gen > 0 {
+		m.ttft.observe(ttft.Seconds())
+	}
+	m.mu.Unlock()
+}
+
+type histogram struct {
+	bounds []float64
+	counts []int64 // cumulative per bound is computed on write
+	sum    float64
+	n      int64
+}
+
+func newHistogram(b []float64) *histogram {
+	return &histogram{bounds: b, counts: make([]int64, len(b))}
+}
+
+func (h *histogram) observe(v float64) {
+	for i, b := range h.bounds {
+		if v <= b {
+			h.counts[i]++
+			break
+		}
+	}
+	h.sum += v
+	h.n++
+}
+
+func (h *histogram) write(w io.Writer, name, help string) {
+	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	var cum int64
+	for i, b := range h.bounds {
+		cum += h.counts[i]
+		fmt.Fprintf(w, "%s_bucket{le=\"%g\"} %d\n", name, b, cum)
+	}
+	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, h.n, name, h.sum, name, h.n)
+}
+
+// gauges are the scheduler figures written with each scrape.
+type gauges struct {
+	waiting, running int
+	kvUsage          float64
+	kvBytes          int64
+	generated        int64
+}
+
+// write renders every metric. Queue and KV figures are also exported under
+// the names vLLM uses (vllm:num_requests_waiting, vllm:num_requests_running,
+// vllm:gpu_cache_usage_perc, vllm:kv_cache_usage_perc) so inference gateways
+// that route on them work unchanged.
+func (m *metrics) write(w io.Writer, model string, g gauges) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fmt.Fprintf(w, "# HELP herd_requests_total HTTP requests by endpoint and status.\n# TYPE herd_requests_total counter\n")
+	keys := make([]string, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ep, st, _ := strings.Cut(k, ",")
+		fmt.Fprintf(w, "herd_requests_total{endpoint=%q,status=%q} %d\n", ep, st, m.requests[k])
+	}
+	m.latency.write(w, "herd_request_duration_seconds", "Request latency.")
+	m.ttft.write(w, "herd_time_to_first_token_seconds", "Time from request to first generated token.")
+	up := time.Since(m.start).Seconds()
+	fmt.Fprintf(w, "# HELP herd_prompt_tokens_total Prompt tokens processed.\n# TYPE herd_prompt_tokens_total counter\nherd_prompt_tokens_total %d\n", m.promptTok)
+	fmt.Fprintf(w, "# HELP herd_generation_tokens_total Tokens generated.\n# TYPE herd_generation_tokens_total counter\nherd_generation_tokens_total %d\n", m.genTok)
+	fmt.Fprintf(w, "# HELP herd_generation_tokens_per_second Mean generated tokens per second since start.\n# TYPE herd_generation_tokens_per_second gauge\nherd_generation_tokens_per_second %g\n", float64(g.generated)/math.Max(up, 1e-9))
+	fmt.Fprintf(w, "# HELP herd_queue_length Requests waiting for a slot.\n# TYPE herd_queue_length gauge\nherd_queue_length %d\n", g.waiting)
+	fmt.Fprintf(w, "# HELP herd_running_requests Requests being decoded.\n# TYPE herd_running_requests gauge\nherd_running_requests %d\n", g.running)
+	fmt.Fprintf(w, "# HELP herd_kv_cache_usage_ratio Fraction of KV cache positions in use.\n# TYPE herd_kv_cache_usage_ratio gauge\nherd_kv_cache_usage_ratio %g\n", g.kvUsage)
+	fmt.Fprintf(w, "# HELP herd_kv_cache_bytes Bytes held by KV caches.\n# TYPE herd_kv_cache_bytes gauge\nherd_kv_cache_bytes %d\n", g.kvBytes)
+	lbl := fmt.Sprintf("{model_name=%q}", model)
+	fmt.Fprintf(w, "# HELP vllm:num_requests_waiting Requests waiting (vLLM-compatible name).\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting%s %d\n", lbl, g.waiting)
+	fmt.Fprintf(w, "# HELP vllm:num_requests_running Requests running (vLLM-compatible name).\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running%s %d\n", lbl, g.running)
+	fmt.Fprintf(w, "# HELP vllm:gpu_cache_usage_perc KV cache usage, 0-1 (vLLM-compatible name).\n# TYPE vllm:gpu_cache_usage_perc gauge\nvllm:gpu_cache_usage_perc%s %g\n", lbl, g.kvUsage)
+	fmt.Fprintf(w, "# HELP vllm:kv_cache_usage_perc KV cache usage, 0-1 (vLLM-compatible name).\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc%s %g\n", lbl, g.kvUsage)
+}

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/herd-llm/herd/sample"
+)
+
+// commonParams are the sampling fields both endpoints share.
+type commonParams struct {
+	maxTokens                         *int
+	temperature, topP, minP, repeat   *float64
+	topK                              *int
+	seed                              *int64
+	n                                 *int
+	presencePenalty, frequencyPenalty *float64
+	stop                              []string
+}
+
+// resolve validates the fields and fills genParams (without the prompt) and n.
+func (s *Server) resolve(c commonParams, promptLen int) (genParams, int, *apiError) {
+	var gp genParams
+	ctx := s.eng.Ctx()
+	room := ctx - promptLen
+	if room <= 0 {
+		return gp, 0, &apiError{Status: 400, Type: "invalid_request_error", Param: strp("messages"), Code: strp("context_length_exceeded"),
+			Message: fmt.Sprintf("the prompt is %d tokens, but the context is %d tokens: shorten the prompt or start the server with a larger --ctx", promptLen, ctx)}
+	}
+	gp.maxTokens = room
+	if c.maxTokens != nil {
+		if *c.maxTokens <= 0 {
+			return gp, 0, badRequest("max_tokens", fmt.Sprintf("max_tokens must be positive, got %d", *c.maxTokens))
+		}
+		if *c.maxTokens > room {
+			return gp, 0, &apiError{Status: 400, Type: "invalid_request_error", Param: strp("max_tokens"), Code: strp("context_length_exceeded"),
+				Message: fmt.Sprintf("prompt (%d tokens) + max_tokens (%d) exceeds the context of %d tokens", promptLen, *c.maxTokens, ctx)}
+		}
+		gp.maxTokens = *c.maxTokens
+	}
+	n := 1
+	if c.n != nil {
+		n = *c.n
+		if n < 1 || n > s.o.MaxN {
+			return gp, 0, badRequest("n", fmt.Sprintf("n must be between 1 and %d, got %d", s.o.MaxN, n))
+		}
+	}
+	sp := sample.Params{Temperature: 1, TopP: 1}
+	f := func(p *float64, name string, lo, hi float64, dst *float32) *apiError {
+		if p == nil {
+			return nil
+		}
+		if math.IsNaN(*p) || *p < lo || *p > hi {
+			return badRequest(name, fmt.Sprintf("%s must be between %g and %g, got %g", name, lo, hi, *p))
+		}
+		*dst = float32(*p)
+		return nil
+	}
+	for _, e := range []*apiError{
+		f(c.temperature, "temperature", 0, 2, &sp.Temperature),
+		f(c.topP, "top_p", 0, 1, &sp.TopP),
+		f(c.minP, "min_p", 0, 1, &sp.MinP),
+		f(c.repeat, "repetition_penalty", 0, 10, &sp.RepeatPenalty),
+		f(c.presencePenalty, "presence_penalty", -2, 2, &sp.PresencePenalty),
+		f(c.frequencyPenalty, "frequency_penalty", -2, 2, &sp.FrequencyPenalty),
+	} {
+		if e != nil {
+			return gp, 0, e
+		}
+	}
+	if c.topK != nil {
+		if *c.topK < 0 {
+			return gp, 0, badRequest("top_k", "top_k must be ≥ 0")
+		}
+		sp.TopK = *c.topK
+	}
+	if c.seed != nil {
+		sp.Seed = uint64(*c.seed)
+	} else {
+		sp.Seed = rand.Uint64()
+	}
+	if len(c.stop) > 4 {
+		return gp, 0, badRequest("stop", "at most 4 stop sequences are allowed")
+	}
+	gp.stops = c.stop
+	gp.sampling = sp
+	return gp, n, nil
+}
