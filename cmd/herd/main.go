@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"bench":    {"measure prompt and decode tokens/s and memory-bandwidth efficiency", cmdBench},
 	"tokenize": {"print the token ids of a text (or --decode ids)", cmdTokenize},
 	"serve":    {"OpenAI-compatible HTTP server with continuous batching and a chat page", cmdServe},
+	"chat":     {"interactive chat in the terminal", cmdChat},
 	"grad":     {"loss and every parameter's gradient for one batch (and one AdamW step) as safetensors", cmdGrad},
 	"train":    {"train a Llama 4 text model on a text file into a Hugging Face directory", cmdTrain},
 }

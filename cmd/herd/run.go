@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
@@ -32,6 +33,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("q", false, "do not print the memory plan and timings to stderr")
 	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
 	batch := fs.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
+	chatFmt := fs.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
+	system := fs.String("system", "", "with --chat: a system prompt")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -85,7 +88,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if tok != nil {
 		stops = append(stops, int(tok.EOS()), int(tok.EOT()), int(tok.EOM()))
 	}
-	if len(pos) > 0 {
+	if *chatFmt && len(pos) == 0 {
+		return usagef("--chat needs a text prompt")
+	}
+	switch {
+	case *chatFmt:
+		var msgs []chat.Message
+		if *system != "" {
+			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: *system})
+		}
+		msgs = append(msgs, chat.Message{Role: chat.RoleUser, Content: pos[0]})
+		if prompt, err = chat.Encode(tok, msgs, chat.Options{AddGenerationPrompt: true}); err != nil {
+			return err
+		}
+	case len(pos) > 0:
 		// Text prompt: special tokens written in the text are recognised, and
 		// <|begin_of_text|> is added unless the text starts with it.
 		prompt = tok.Encode(pos[0], true)

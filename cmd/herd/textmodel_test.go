@@ -72,3 +72,26 @@ func TestTextCommands(t *testing.T) {
 		t.Fatalf("text prompt without tokenizer: exit %d %q", code, errOut)
 	}
 }
+
+func TestChatREPLAndRunChat(t *testing.T) {
+	dir := byteModel(t)
+	old := stdin
+	defer func() { stdin = old }()
+	stdin = strings.NewReader("hello\n/system Be terse.\nhi again\n/bogus\n/reset\n/quit\n")
+	code, out, errOut := runHerd("chat", "-m", dir, "-n", "8", "--seed", "1", "--temp", "0")
+	if code != 0 {
+		t.Fatalf("chat: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"system prompt set", "unknown command /bogus", "conversation cleared"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("chat stderr lacks %q: %s", want, errOut)
+		}
+	}
+	if strings.Count(out, "\n") != 2 {
+		t.Errorf("want two answers, got %q", out)
+	}
+	code, out, errOut = runHerd("run", "-m", dir, "--chat", "--system", "Be terse.", "hi", "-n", "4", "--temp", "0", "-q")
+	if code != 0 || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("run --chat: exit %d out %q err %q", code, out, errOut)
+	}
+}

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tokenizer"
+)
+
+// chatSession is a conversation with a model in the terminal. The KV cache
+// is kept between turns, so each turn only prefills what is new.
+type chatSession struct {
+	m      *llama4.Model
+	tok    *tokenizer.Tokenizer
+	cache  *kvcache.Cache
+	sp     sample.Params
+	maxNew int
+	system string
+	msgs   []chat.Message
+	batch  int
+}
+
+func cmdChat(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("chat", stderr)
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory with a tokenizer")
+	system := fs.String("system", "", "system prompt")
+	ctx := fs.Int("ctx", 8192, "context length in tokens")
+	n := fs.Int("n", 1024, "most tokens per answer")
+	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
+	topP := fs.Float64("top-p", 0.95, "top-p sampling")
+	minP := fs.Float64("min-p", 0.05, "min-p sampling")
+	seed := fs.Int64("seed", -1, "random seed; -1 = random")
+	kvType := fs.String("kv-type", "f16", "KV cache element type")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected argument %q", pos[0])
+	}
+	kvdt, err := kvcache.ParseDType(*kvType)
+	if err != nil {
+		return usagef("--kv-type: %v", err)
+	}
+	sp := sample.Params{Temperature: float32(*temp), TopP: float32(*topP), MinP: float32(*minP), Seed: uint64(*seed)}
+	if *seed < 0 {
+		sp.Seed = uint64(time.Now().UnixNano())
+	}
+	if err := sp.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	m, err := loadModel(*model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	tok, err := loadTokenizer(*model, m)
+	if err != nil {
+		return err
+	}
+	limit := min(*ctx, m.Config.MaxPositions)
+	if err := checkPlan(m, limit, 512, kvdt, stderr, true); err != nil {
+		return err
+	}
+	cache, err := m.NewCacheOf(limit, kvdt)
+	if err != nil {
+		return err
+	}
+	s := &chatSession{m: m, tok: tok, cache: cache, sp: sp, maxNew: *n, system: *system, batch: 512}
+	return s.loop(stdin, stdout, stderr)
+}
+
+func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
+	fmt.Fprintln(errw, "herd chat: type a message. Commands: /reset, /system TEXT, /quit. Ctrl-C stops an answer; Ctrl-D quits.")
+	// Ctrl-C cancels the answer being generated; at the prompt it quits.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	var generating atomic.Bool
+	var cancel atomic.Pointer[context.CancelFunc]
+	quit := make(chan struct{})
+	go func() {
+		for range sig {
+			if generating.Load() {
+				if c := cancel.Load(); c != nil {
+					(*c)()
+				}
+				continue
+			}
+			close(quit)
+			return
+		}
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	for {
+		fmt.Fprint(errw, "> ")
+		var line string
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(errw)
+				return nil
+			}
+			line = l
+		case <-quit:
+			fmt.Fprintln(errw)
+			return nil
+		}
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			continue
+		case line == "/quit" || line == "/exit":
+			return nil
+		case line == "/reset":
+			s.msgs = nil
+			fmt.Fprintln(errw, "(conversation cleared)")
+			continue
+		case strings.HasPrefix(line, "/system"):
+			s.system = strings.TrimSpace(strings.TrimPrefix(line, "/system"))
+			s.msgs = nil
+			fmt.Fprintf(errw, "(system prompt set; conversation cleared)\n")
+			continue
+		case strings.HasPrefix(line, "/"):
+			fmt.Fprintf(errw, "unknown command %s (try /reset, /system TEXT, /quit)\n", line)
+			continue
+		}
+		ctx, c := context.WithCancel(context.Background())
+		cancel.Store(&c)
+		generating.Store(true)
+		answer, err := s.turn(ctx, line, out)
+		generating.Store(false)
+		c()
+		if err != nil {
+			fmt.Fprintf(errw, "\nerror: %v\n", err)
+			continue
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintln(errw, "\n(stopped)")
+		}
+		_ = answer
+	}
+}
+
+// turn adds the user's message, generates the answer (streamed to out) and
+// records it in the history.
+func (s *chatSession) turn(ctx context.Context, user string, out io.Writer) (string, error) {
+	msgs := append([]chat.Message(nil), s.msgs...)
+	if s.system != "" && len(msgs) == 0 {
+		msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: s.system})
+	}
+	msgs = append(msgs, chat.Message{Role: chat.RoleUser, Content: user})
+	ids, err := chat.Encode(s.tok, msgs, chat.Options{AddGenerationPrompt: true})
+	if err != nil {
+		return "", err
+	}
+	if len(ids) >= s.cache.MaxLen() {
+		return "", fmt.Errorf("the conversation (%d tokens) no longer fits the context of %d tokens: /reset to start over", len(ids), s.cache.MaxLen())
+	}
+	keep := s.cache.Rewind(min(s.cache.CommonPrefix(ids), len(ids)-1))
+	var logits []float32
+	for i := keep; i < len(ids); i += s.batch {
+		if logits, err = s.m.Forward(s.cache, ids[i:min(i+s.batch, len(ids))], llama4.ForwardOptions{}); err != nil {
+			return "", err
+		}
+	}
+	smp := sample.New(s.sp)
+	dec := s.tok.NewDecoder(true)
+	stops := map[int32]bool{}
+	for _, id := range s.tok.StopTokens() {
+		stops[id] = true
+	}
+	hist := append([]int32(nil), ids...)
+	var answer strings.Builder
+	w := bufio.NewWriter(out)
+	for n := 0; n < s.maxNew && ctx.Err() == nil; n++ {
+		id := smp.Sample(logits, hist, len(ids))
+		hist = append(hist, id)
+		if stops[id] {
+			break
+		}
+		piece := dec.Add(id)
+		answer.WriteString(piece)
+		w.WriteString(piece)
+		w.Flush()
+		if s.cache.Len() >= s.cache.MaxLen() {
+			break
+		}
+		if logits, err = s.m.Forward(s.cache, []int32{id}, llama4.ForwardOptions{}); err != nil {
+			return "", err
+		}
+	}
+	rest := dec.Flush()
+	answer.WriteString(rest)
+	w.WriteString(rest + "\n")
+	w.Flush()
+	s.msgs = append(msgs, chat.Message{Role: chat.RoleAssistant, Content: answer.String()})
+	return answer.String(), nil
+}
+
+// stdin is where herd chat reads from (replaced in tests).
+var stdin io.Reader = os.Stdin
