@@ -98,9 +98,20 @@ type seq struct {
 	lastLogs []float32
 }
 
+// Model is what the engine needs of a model: *llama4.Model implements it.
+type Model interface {
+	// ForwardBatch runs new tokens of several sequences in one pass and
+	// returns each sequence's logits (see llama4.Model.ForwardBatch).
+	ForwardBatch(seqs []llama4.Seq, hidden func(stage int, h []float32)) ([][]float32, error)
+	// NewCacheOf makes an empty cache for one sequence.
+	NewCacheOf(maxLen int, dt kvcache.DType) (*kvcache.Cache, error)
+	// VocabSize is the number of logits per position.
+	VocabSize() int
+}
+
 // Engine runs requests on one model. Start it with Run.
 type Engine struct {
-	m     *llama4.Model
+	m     Model
 	o     Options
 	slots []*kvcache.Cache
 	free  []bool
@@ -114,7 +125,7 @@ type Engine struct {
 }
 
 // New makes an engine with Parallel cache slots of Ctx tokens each.
-func New(m *llama4.Model, o Options) (*Engine, error) {
+func New(m Model, o Options) (*Engine, error) {
 	if o.Parallel <= 0 || o.Ctx <= 0 || o.PrefillChunk <= 0 || o.QueueSize < 0 {
 		return nil, fmt.Errorf("engine: invalid options %+v", o)
 	}
@@ -147,7 +158,7 @@ func (e *Engine) Submit(ctx context.Context, r *Request) (*Stream, error) {
 		return nil, err
 	}
 	for i, id := range r.Prompt {
-		if id < 0 || int(id) >= e.m.Config.VocabSize {
+		if id < 0 || int(id) >= e.m.VocabSize() {
 			return nil, fmt.Errorf("engine: prompt token %d at index %d is outside the vocabulary", id, i)
 		}
 	}

@@ -58,19 +58,25 @@ func Softmax(x []float32) {
 	}
 }
 
-// Dot returns Σ a[i]·b[i] over len(a) elements in float32.
+// Dot returns Σ a[i]·b[i] over len(a) elements (b must be at least as long),
+// accumulated in float32 with several partial sums; the summation order, and so
+// the rounding, depends on the implementation (see Impl).
 func Dot(a, b []float32) float32 {
-	var s float32
 	b = b[:len(a)]
-	for i, v := range a {
-		s += v * b[i]
+	if len(a) >= 16 && useAVX2() {
+		return dotAVX2(&a[0], &b[0], len(a))
 	}
-	return s
+	return dot4(a, b)
 }
 
-// Axpy computes y += a·x.
+// Axpy computes y += a·x over len(x) elements (y must be at least as long). The
+// AVX2 path rounds each a·x[i] + y[i] once (fused multiply-add).
 func Axpy(y []float32, a float32, x []float32) {
 	y = y[:len(x)]
+	if len(x) >= 16 && useAVX2() {
+		axpyAVX2(&y[0], a, &x[0], len(x))
+		return
+	}
 	for i, v := range x {
 		y[i] += a * v
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/grammar"
 )
 
 // chatCompletions is POST /v1/chat/completions.
@@ -332,16 +334,33 @@ func (s *Server) toolMode(req *chatRequest) (bool, *apiError) {
 	return false, badRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
 }
 
-// responseFormat validates response_format. Structured output lands with the
-// grammar package; until then json_object and json_schema are refused
-// clearly rather than ignored.
+// responseFormat turns response_format into a decoding constraint: with
+// json_object the answer is always one JSON object, with json_schema one
+// JSON value that validates against the schema (package grammar).
 func (s *Server) responseFormat(req *chatRequest, gp *genParams) *apiError {
-	if req.ResponseFormat == nil || req.ResponseFormat.Type == "" || req.ResponseFormat.Type == "text" {
+	rf := req.ResponseFormat
+	if rf == nil || rf.Type == "" || rf.Type == "text" {
 		return nil
 	}
-	switch req.ResponseFormat.Type {
-	case "json_object", "json_schema":
-		return badRequest("response_format", fmt.Sprintf("response_format %q is not supported yet", req.ResponseFormat.Type))
+	var g *grammar.Grammar
+	switch rf.Type {
+	case "json_object":
+		g = grammar.JSONObject()
+	case "json_schema":
+		if rf.JSONSchema == nil || len(bytes.TrimSpace(rf.JSONSchema.Schema)) == 0 {
+			return badRequest("response_format.json_schema.schema", "json_schema needs a schema")
+		}
+		var err error
+		if g, err = grammar.CompileSchema(rf.JSONSchema.Schema); err != nil {
+			return badRequest("response_format.json_schema.schema", err.Error())
+		}
+	default:
+		return badRequest("response_format.type", fmt.Sprintf("unknown response_format type %q (want text, json_object or json_schema)", rf.Type))
 	}
-	return badRequest("response_format.type", fmt.Sprintf("unknown response_format type %q (want text, json_object or json_schema)", req.ResponseFormat.Type))
+	if len(req.Tools) > 0 {
+		return badRequest("response_format", "response_format cannot be combined with tools")
+	}
+	stops := s.stopIDs
+	gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, g, stops) }
+	return nil
 }

@@ -50,6 +50,9 @@ func (m *Model) Close() error {
 	return nil
 }
 
+// VocabSize is the number of logits per position.
+func (m *Model) VocabSize() int { return m.Config.VocabSize }
+
 // InvFreq returns the RoPE inverse frequencies in use (shared; do not modify).
 func (m *Model) InvFreq() []float32 { return m.invFreq }
 

@@ -1,0 +1,220 @@
+package gguf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// decoder reads little-endian GGUF primitives from a file image, checking
+// every length against the bytes left. Its errors carry the offset but not
+// the file name or context, which the caller adds.
+type decoder struct {
+	b   []byte
+	pos int
+}
+
+// left is the number of unread bytes.
+func (d *decoder) left() uint64 { return uint64(len(d.b) - d.pos) }
+
+// next consumes n bytes, or fails naming what was being read.
+func (d *decoder) next(n int, what string) ([]byte, error) {
+	if uint64(n) > d.left() {
+		return nil, fmt.Errorf("truncated at offset %d: %s needs %d bytes, %d left", d.pos, what, n, d.left())
+	}
+	p := d.b[d.pos : d.pos+n : d.pos+n]
+	d.pos += n
+	return p, nil
+}
+
+func (d *decoder) u8(what string) (uint8, error) {
+	p, err := d.next(1, what)
+	if err != nil {
+		return 0, err
+	}
+	return p[0], nil
+}
+
+func (d *decoder) u16(what string) (uint16, error) {
+	p, err := d.next(2, what)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint16(p), nil
+}
+
+func (d *decoder) u32(what string) (uint32, error) {
+	p, err := d.next(4, what)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(p), nil
+}
+
+func (d *decoder) u64(what string) (uint64, error) {
+	p, err := d.next(8, what)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(p), nil
+}
+
+// str reads a length-prefixed string of at most max bytes and copies it out
+// of the image.
+func (d *decoder) str(what string, max int) (string, error) {
+	at := d.pos
+	n, err := d.u64(what + " length")
+	if err != nil {
+		return "", err
+	}
+	if n > uint64(max) {
+		return "", fmt.Errorf("%s at offset %d: length %d exceeds the limit of %d", what, at, n, max)
+	}
+	p, err := d.next(int(n), what)
+	if err != nil {
+		return "", err
+	}
+	return string(p), nil
+}
+
+// value reads a value of type t; depth is the number of arrays it is inside.
+func (d *decoder) value(t ValueType, depth int) (Value, error) {
+	switch t {
+	case TypeUint8:
+		x, err := d.u8("uint8")
+		return Of(x), err
+	case TypeInt8:
+		x, err := d.u8("int8")
+		return Of(int8(x)), err
+	case TypeUint16:
+		x, err := d.u16("uint16")
+		return Of(x), err
+	case TypeInt16:
+		x, err := d.u16("int16")
+		return Of(int16(x)), err
+	case TypeUint32:
+		x, err := d.u32("uint32")
+		return Of(x), err
+	case TypeInt32:
+		x, err := d.u32("int32")
+		return Of(int32(x)), err
+	case TypeFloat32:
+		x, err := d.u32("float32")
+		return Of(math.Float32frombits(x)), err
+	case TypeBool:
+		x, err := d.bool()
+		return Of(x), err
+	case TypeString:
+		s, err := d.str("string", MaxStringLen)
+		return Of(s), err
+	case TypeArray:
+		return d.array(depth)
+	case TypeUint64:
+		x, err := d.u64("uint64")
+		return Of(x), err
+	case TypeInt64:
+		x, err := d.u64("int64")
+		return Of(int64(x)), err
+	case TypeFloat64:
+		x, err := d.u64("float64")
+		return Of(math.Float64frombits(x)), err
+	}
+	return Value{}, fmt.Errorf("unknown value type %d at offset %d", uint32(t), d.pos-4)
+}
+
+// bool reads a bool, which must be 0 or 1.
+func (d *decoder) bool() (bool, error) {
+	x, err := d.u8("bool")
+	if err != nil {
+		return false, err
+	}
+	if x > 1 {
+		return false, fmt.Errorf("bool at offset %d is %d, not 0 or 1", d.pos-1, x)
+	}
+	return x == 1, nil
+}
+
+// array reads an array's element type, count and elements; depth is the
+// number of arrays it is inside.
+func (d *decoder) array(depth int) (Value, error) {
+	if depth >= MaxArrayDepth {
+		return Value{}, fmt.Errorf("arrays nested more than %d deep at offset %d", MaxArrayDepth, d.pos)
+	}
+	et, err := d.u32("array element type")
+	if err != nil {
+		return Value{}, err
+	}
+	elem := ValueType(et)
+	if !elem.valid() {
+		return Value{}, fmt.Errorf("unknown array element type %d at offset %d", et, d.pos-4)
+	}
+	at := d.pos
+	n64, err := d.u64("array length")
+	if err != nil {
+		return Value{}, err
+	}
+	if n64 > d.left()/elem.minSize() {
+		return Value{}, fmt.Errorf("array at offset %d: %d elements of %s cannot fit in the %d bytes left", at, n64, elem, d.left())
+	}
+	n := int(n64) // at most the file size
+	v := Value{typ: TypeArray, elem: elem}
+	switch elem {
+	case TypeUint8:
+		v.v = fixed(d, n, 1, func(p []byte) uint8 { return p[0] })
+	case TypeInt8:
+		v.v = fixed(d, n, 1, func(p []byte) int8 { return int8(p[0]) })
+	case TypeUint16:
+		v.v = fixed(d, n, 2, binary.LittleEndian.Uint16)
+	case TypeInt16:
+		v.v = fixed(d, n, 2, func(p []byte) int16 { return int16(binary.LittleEndian.Uint16(p)) })
+	case TypeUint32:
+		v.v = fixed(d, n, 4, binary.LittleEndian.Uint32)
+	case TypeInt32:
+		v.v = fixed(d, n, 4, func(p []byte) int32 { return int32(binary.LittleEndian.Uint32(p)) })
+	case TypeFloat32:
+		v.v = fixed(d, n, 4, func(p []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(p)) })
+	case TypeUint64:
+		v.v = fixed(d, n, 8, binary.LittleEndian.Uint64)
+	case TypeInt64:
+		v.v = fixed(d, n, 8, func(p []byte) int64 { return int64(binary.LittleEndian.Uint64(p)) })
+	case TypeFloat64:
+		v.v = fixed(d, n, 8, func(p []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(p)) })
+	case TypeBool:
+		s := make([]bool, n)
+		for i := range s {
+			if s[i], err = d.bool(); err != nil {
+				return Value{}, fmt.Errorf("element %d: %w", i, err)
+			}
+		}
+		v.v = s
+	case TypeString:
+		s := make([]string, n)
+		for i := range s {
+			if s[i], err = d.str("string", MaxStringLen); err != nil {
+				return Value{}, fmt.Errorf("element %d: %w", i, err)
+			}
+		}
+		v.v = s
+	case TypeArray:
+		s := make([]Value, n)
+		for i := range s {
+			if s[i], err = d.array(depth + 1); err != nil {
+				return Value{}, fmt.Errorf("element %d: %w", i, err)
+			}
+		}
+		v.v = s
+	}
+	return v, nil
+}
+
+// fixed decodes n elements of size bytes each with conv. The caller has
+// checked that n*size bytes are left.
+func fixed[T any](d *decoder, n, size int, conv func([]byte) T) []T {
+	s := make([]T, n)
+	p := d.b[d.pos : d.pos+n*size]
+	for i := range s {
+		s[i] = conv(p[i*size:])
+	}
+	d.pos += n * size
+	return s
+}

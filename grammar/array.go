@@ -1,0 +1,53 @@
+package grammar
+
+import "strconv"
+
+// array compiles the array keywords of s.
+func (c *compiler) array(s map[string]any, path string) (int32, error) {
+	n := newNode(kArray)
+	rest, restPath := any(true), path
+	if v, ok := s["prefixItems"]; ok {
+		a, ok := v.([]any)
+		if !ok {
+			return 0, schemaErr(path, "prefixItems", "must be an array of schemas")
+		}
+		for i, it := range a {
+			p, err := c.compile(it, path+"/prefixItems/"+strconv.Itoa(i))
+			if err != nil {
+				return 0, err
+			}
+			n.prefix = append(n.prefix, p)
+		}
+	}
+	if v, ok := s["items"]; ok {
+		if a, ok := v.([]any); ok { // the tuple form of drafts 4 to 2019-09
+			if n.prefix != nil {
+				return 0, schemaErr(path, "items", "an array of schemas beside prefixItems")
+			}
+			for i, it := range a {
+				p, err := c.compile(it, path+"/items/"+strconv.Itoa(i))
+				if err != nil {
+					return 0, err
+				}
+				n.prefix = append(n.prefix, p)
+			}
+			if ai, ok := s["additionalItems"]; ok {
+				rest, restPath = ai, path+"/additionalItems"
+			}
+		} else {
+			rest, restPath = v, path+"/items"
+		}
+	}
+	it, err := c.compile(rest, restPath)
+	if err != nil {
+		return 0, err
+	}
+	n.items = it
+	if n.minItems, err = count(s, "minItems", path, 0); err != nil {
+		return 0, err
+	}
+	if n.maxItems, err = count(s, "maxItems", path, -1); err != nil {
+		return 0, err
+	}
+	return c.add(n), nil
+}

@@ -1,0 +1,90 @@
+package grammar
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/big"
+	"strings"
+)
+
+// canonical returns the compact JSON text of v (keys sorted, no HTML
+// escaping), the form in which enum values and keys are generated.
+func canonical(v any) string {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		panic(err) // v came from the JSON decoder
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// literals compiles enum and const (filtered by "type", if given).
+func (c *compiler) literals(s map[string]any, path string) (int32, error) {
+	if o := sibling(s, "enum", "const", "type"); o != "" {
+		return 0, schemaErr(path, o, "unsupported beside enum or const")
+	}
+	types, hasType, err := typeList(s, path)
+	if err != nil {
+		return 0, err
+	}
+	var vals []any
+	kw := "const"
+	if e, ok := s["enum"]; ok {
+		kw = "enum"
+		a, ok := e.([]any)
+		if !ok || len(a) == 0 {
+			return 0, schemaErr(path, "enum", "must be a non-empty array")
+		}
+		vals = a
+	}
+	if cv, ok := s["const"]; ok {
+		if kw == "enum" {
+			want := canonical(cv)
+			var keep []any
+			for _, v := range vals {
+				if canonical(v) == want {
+					keep = append(keep, v)
+				}
+			}
+			vals = keep
+		} else {
+			vals = []any{cv}
+		}
+	}
+	var lits []string
+	for _, v := range vals {
+		if !hasType || matchesType(v, types) {
+			lits = append(lits, canonical(v))
+		}
+	}
+	if len(lits) == 0 {
+		return 0, schemaErr(path, kw, "no value is allowed by the schema's other keywords")
+	}
+	n := newNode(kLiteral)
+	n.lits = newLitTrie(lits)
+	return c.add(n), nil
+}
+
+// matchesType reports whether the decoded JSON value v has one of types.
+func matchesType(v any, types map[string]bool) bool {
+	switch x := v.(type) {
+	case nil:
+		return types["null"]
+	case bool:
+		return types["boolean"]
+	case string:
+		return types["string"]
+	case []any:
+		return types["array"]
+	case map[string]any:
+		return types["object"]
+	case json.Number:
+		if types["number"] {
+			return true
+		}
+		f, ok := new(big.Float).SetString(string(x))
+		return ok && types["integer"] && f.IsInt()
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+package grammar
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCompileSchemaErrors(t *testing.T) {
+	cases := []struct {
+		schema, keyword, msg string
+	}{
+		{`{"type":"string","pattern":"^a"}`, "pattern", "unsupported"},
+		{`{"type":"string","format":"date-time"}`, "format", "unsupported"},
+		{`{"type":"integer","minimum":0}`, "minimum", "unsupported"},
+		{`{"type":"number","multipleOf":2}`, "multipleOf", "unsupported"},
+		{`{"oneOf":[{"type":"string"},{"type":"null"}]}`, "oneOf", "unsupported"},
+		{`{"allOf":[{"type":"string"},{"maxLength":3}]}`, "allOf", "unsupported"},
+		{`{"not":{"type":"string"}}`, "not", "unsupported"},
+		{`{"type":"array","uniqueItems":true}`, "uniqueItems", "unsupported"},
+		{`{"type":"object","patternProperties":{"^a":{}}}`, "patternProperties", "unsupported"},
+		{`{"type":"object","properties":{"a":{"type":"string","pattern":"x"}}}`, "pattern", "#/properties/a"},
+		{`{"$ref":"other.json#/a"}`, "$ref", "only local"},
+		{`{"$ref":"#/$defs/missing"}`, "$ref", "no such"},
+		{`{"$ref":"#/$defs/a","type":"object","$defs":{"a":{}}}`, "type", "beside"},
+		{`{"anyOf":[{"type":"string"}],"maxLength":2}`, "maxLength", "beside"},
+		{`{"enum":["a"],"maxLength":2}`, "maxLength", "beside"},
+		{`{"anyOf":[]}`, "anyOf", "non-empty"},
+		{`{"enum":[]}`, "enum", "non-empty"},
+		{`{"type":"string","enum":[1,2]}`, "enum", "no value"},
+		{`{"const":"a","enum":["b"]}`, "enum", "no value"},
+		{`{"type":"strin"}`, "type", "unknown type"},
+		{`{"type":[]}`, "type", "type name"},
+		{`{"type":"array","minItems":-1}`, "minItems", "non-negative"},
+		{`{"type":"array","maxItems":1.5}`, "maxItems", "non-negative"},
+		{`{"type":"object","required":[1]}`, "required", "strings"},
+		{`{"type":"object","required":["a"],"additionalProperties":false}`, "required", "neither"},
+		{`{"type":"object","properties":[]}`, "properties", "must be an object"},
+		{`{"type":"object","properties":{"a":3}}`, "", "must be an object or a boolean"},
+		{`false`, "", "no finite"},
+		{`{"type":"array","minItems":3,"maxItems":2}`, "", "no finite"},
+		{`{"type":"array","items":false,"minItems":1}`, "", "no finite"},
+		{`{"type":"string","minLength":3,"maxLength":2}`, "", "no finite"},
+		{`{"type":"object","properties":{"a":false},"required":["a"]}`, "", "no finite"},
+		{`{"$defs":{"n":{"type":"object","properties":{"next":{"$ref":"#/$defs/n"}},"required":["next"]}},"$ref":"#/$defs/n"}`, "", "no finite"},
+		{`{"$ref":"#"}`, "", "no finite"},
+		{`{"type":"object"} x`, "", "invalid JSON"},
+		{`{"type":`, "", "invalid JSON"},
+	}
+	for _, c := range cases {
+		_, err := CompileSchema([]byte(c.schema))
+		var se *SchemaError
+		if !errors.As(err, &se) {
+			t.Errorf("%s: error %v, want a *SchemaError", c.schema, err)
+			continue
+		}
+		if se.Keyword != c.keyword || !strings.Contains(err.Error(), c.msg) {
+			t.Errorf("%s: error %q (keyword %q), want keyword %q and %q", c.schema, err, se.Keyword, c.keyword, c.msg)
+		}
+	}
+}
+
+func TestSchemaMatches(t *testing.T) {
+	cases := []struct {
+		schema      string
+		valid, void []string
+	}{
+		{`{"type":"object","properties":{"a":{"type":"integer"},"b":{"type":"string"}},"required":["a"],"additionalProperties":false,
+		   "title":"T","description":"d","default":{},"examples":[],"$schema":"x","x-extra":1}`,
+			[]string{`{"a":1}`, `{"a":-0,"b":""}`, `{"b":"x","a":2}`, `{ "a" : 1 }`},
+			[]string{`{}`, `{"b":"x"}`, `{"a":1.5}`, `{"a":1,"a":2}`, `{"a":1,"c":1}`, `{"a":"1"}`, `{"a":1,"b":null}`, `{"\u0061":1}`, `[]`}},
+		{`{"properties":{"a":{}}}`, // no type: an object; listed keys only
+			[]string{`{}`, `{"a":[1,{"x":null}]}`}, []string{`{"b":1}`, `1`}},
+		{`{"type":"object","additionalProperties":{"type":"boolean"}}`,
+			[]string{`{}`, `{"x":true,"y":false}`, `{"x":true,"x":false}`}, []string{`{"x":1}`}},
+		{`{"type":"object","additionalProperties":false}`, []string{`{}`}, []string{`{"a":1}`}},
+		{`{"type":["string","null"]}`, []string{`"a"`, `null`}, []string{`1`, `true`}},
+		{`{"type":["integer","number"]}`, []string{`1`, `1.5`}, []string{`"1"`}},
+		{`{"enum":["a","ab",1,12,null,{"k":[true]}]}`,
+			[]string{`"a"`, `"ab"`, `1`, `12`, `null`, `{"k":[true]}`}, []string{`"b"`, `123`, `{"k": [true]}`, `2`}},
+		{`{"type":"integer","enum":[1,1.5,"a",2.0]}`, []string{`1`, `2.0`}, []string{`1.5`, `"a"`}},
+		{`{"const":"x"}`, []string{`"x"`}, []string{`"y"`}},
+		{`{"type":"array","items":{"type":"integer"},"minItems":1,"maxItems":2}`,
+			[]string{`[1]`, `[1,2]`}, []string{`[]`, `[1,2,3]`, `[1.5]`}},
+		{`{"type":"array","prefixItems":[{"type":"string"},{"type":"boolean"}],"items":false}`,
+			[]string{`[]`, `["a"]`, `["a",true]`}, []string{`["a",true,1]`, `[true]`}},
+		{`{"type":"array","items":[{"type":"null"}],"additionalItems":{"type":"integer"}}`,
+			[]string{`[null,1,2]`}, []string{`[1]`, `[null,null]`}},
+		{`{"type":"string","minLength":2,"maxLength":3}`,
+			[]string{`"ab"`, `"abc"`, `"é世"`, `"\n\u0041b"`, `"🎉🎉"`}, []string{`"a"`, `"abcd"`, `""`, `"🎉"`}},
+		{`{"anyOf":[{"type":"object","properties":{"k":{"const":"a"},"x":{"type":"integer"}},"required":["k","x"],"additionalProperties":false},
+		             {"type":"object","properties":{"k":{"const":"b"},"y":{"type":"string"}},"required":["k","y"],"additionalProperties":false}]}`,
+			[]string{`{"k":"a","x":1}`, `{"k":"b","y":""}`, `{"x":1,"k":"a"}`}, []string{`{"k":"a","y":""}`, `{"k":"b","x":1}`}},
+		{`{"$defs":{"t":{"type":"object","properties":{"v":{"type":"integer"},"kids":{"type":"array","items":{"$ref":"#/$defs/t"}}},
+		   "required":["v"],"additionalProperties":false}},"$ref":"#/$defs/t"}`,
+			[]string{`{"v":1}`, `{"v":1,"kids":[{"v":2,"kids":[]},{"v":3}]}`}, []string{`{"v":1,"kids":[{}]}`}},
+		{`{"definitions":{"s":{"type":"string"}},"type":"object","properties":{"a":{"allOf":[{"$ref":"#/definitions/s"}],"description":"x"}}}`,
+			[]string{`{"a":"x"}`}, []string{`{"a":1}`}},
+		{`{"type":"object","properties":{"a/b~":{"type":"string"},"q\"":{"type":"null"}}}`,
+			[]string{`{"a/b~":""}`, `{"q\"":null}`}, []string{`{"q":null}`}},
+		{`{"type":"object","properties":{"a":false,"b":{"$ref":"#/properties/b"}}}`, // unusable keys are never offered
+			[]string{`{}`}, []string{`{"a":1}`, `{"b":{}}`}},
+		{`{"type":"array","uniqueItems":false}`, []string{`[1,1]`}, nil},
+		{`true`, []string{`1`, `{}`}, nil},
+	}
+	for _, c := range cases {
+		g, err := CompileSchema([]byte(c.schema))
+		if err != nil {
+			t.Errorf("%s: %v", c.schema, err)
+			continue
+		}
+		for _, s := range c.valid {
+			if !match(g, s) {
+				t.Errorf("%s: rejected %s", c.schema, s)
+			}
+			if err := validate([]byte(c.schema), s); err != nil {
+				t.Errorf("%s: test validator rejects %s: %v", c.schema, s, err)
+			}
+		}
+		for _, s := range c.void {
+			if match(g, s) {
+				t.Errorf("%s: accepted %s", c.schema, s)
+			}
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package grammar
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+)
+
+// validate checks a JSON text against a schema, independently of the
+// compiler: a small interpreter of the keywords CompileSchema supports.
+func validate(schema []byte, text string) error {
+	var doc any
+	d := json.NewDecoder(bytes.NewReader(schema))
+	d.UseNumber()
+	if err := d.Decode(&doc); err != nil {
+		return err
+	}
+	var v any
+	d = json.NewDecoder(strings.NewReader(text))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("not JSON: %v", err)
+	}
+	return (&validator{doc}).check(doc, v, "#")
+}
+
+type validator struct{ doc any }
+
+func (vd *validator) check(s, v any, path string) error {
+	switch x := s.(type) {
+	case bool:
+		if !x {
+			return fmt.Errorf("%s: false schema", path)
+		}
+		return nil
+	case map[string]any:
+		return vd.checkMap(x, v, path)
+	}
+	return fmt.Errorf("%s: bad schema", path)
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	case json.Number:
+		f, _ := new(big.Float).SetString(string(x))
+		if f.IsInt() {
+			return "integer"
+		}
+		return "number"
+	}
+	return "?"
+}
+
+func canon(v any) string {
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	e.Encode(v)
+	return b.String()
+}
+
+func (vd *validator) checkMap(s map[string]any, v any, path string) error {
+	if r, ok := s["$ref"].(string); ok {
+		t, ok := resolvePointer(vd.doc, r[1:])
+		if !ok {
+			return fmt.Errorf("bad ref")
+		}
+		return vd.check(t, v, path)
+	}
+	if a, ok := s["allOf"].([]any); ok {
+		for _, sub := range a {
+			if err := vd.check(sub, v, path); err != nil {
+				return err
+			}
+		}
+	}
+	if a, ok := s["anyOf"].([]any); ok {
+		var errs []string
+		for _, sub := range a {
+			err := vd.check(sub, v, path)
+			if err == nil {
+				errs = nil
+				break
+			}
+			errs = append(errs, err.Error())
+		}
+		if errs != nil {
+			return fmt.Errorf("%s: no anyOf matches: %s", path, strings.Join(errs, "; "))
+		}
+	}
+	if e, ok := s["enum"].([]any); ok {
+		found := false
+		for _, x := range e {
+			found = found || canon(x) == canon(v)
+		}
+		if !found {
+			return fmt.Errorf("%s: %s not in enum", path, canon(v))
+		}
+	}
+	if c, ok := s["const"]; ok && canon(c) != canon(v) {
+		return fmt.Errorf("%s: not const", path)
+	}
+	if t, ok := s["type"]; ok {
+		names := []any{t}
+		if l, ok := t.([]any); ok {
+			names = l
+		}
+		jt := jsonType(v)
+		found := false
+		for _, n := range names {
+			found = found || n == jt || n == "number" && jt == "integer"
+		}
+		if !found {
+			return fmt.Errorf("%s: type %s, want %v", path, jt, t)
+		}
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		props, _ := s["properties"].(map[string]any)
+		if req, ok := s["required"].([]any); ok {
+			for _, r := range req {
+				if _, ok := x[r.(string)]; !ok {
+					return fmt.Errorf("%s: missing %v", path, r)
+				}
+			}
+		}
+		for k, val := range x {
+			if ps, ok := props[k]; ok {
+				if err := vd.check(ps, val, path+"/"+k); err != nil {
+					return err
+				}
+			} else if ap, ok := s["additionalProperties"]; ok {
+				if err := vd.check(ap, val, path+"/"+k); err != nil {
+					return err
+				}
+			}
+		}
+	case []any:
+		if n, ok := s["minItems"].(json.Number); ok {
+			if m, _ := n.Int64(); int64(len(x)) < m {
+				return fmt.Errorf("%s: too few items", path)
+			}
+		}
+		if n, ok := s["maxItems"].(json.Number); ok {
+			if m, _ := n.Int64(); int64(len(x)) > m {
+				return fmt.Errorf("%s: too many items", path)
+			}
+		}
+		prefix, _ := s["prefixItems"].([]any)
+		rest, restOK := s["items"]
+		if a, ok := rest.([]any); ok {
+			prefix = a
+			rest, restOK = s["additionalItems"]
+		}
+		for i, it := range x {
+			sub, ok := rest, restOK
+			if i < len(prefix) {
+				sub, ok = prefix[i], true
+			}
+			if ok {
+				if err := vd.check(sub, it, fmt.Sprintf("%s/%d", path, i)); err != nil {
+					return err
+				}
+			}
+		}
+	case string:
+		n := int64(utf8.RuneCountInString(x))
+		if m, ok := s["minLength"].(json.Number); ok {
+			if l, _ := m.Int64(); n < l {
+				return fmt.Errorf("%s: string too short", path)
+			}
+		}
+		if m, ok := s["maxLength"].(json.Number); ok {
+			if l, _ := m.Int64(); n > l {
+				return fmt.Errorf("%s: string too long", path)
+			}
+		}
+	}
+	return nil
+}

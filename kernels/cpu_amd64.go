@@ -1,0 +1,47 @@
+//go:build !purego
+
+package kernels
+
+// cpuid executes CPUID with the given leaf (EAX) and sub-leaf (ECX).
+//
+//go:noescape
+func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+
+// xgetbv reads extended control register XCR0.
+//
+//go:noescape
+func xgetbv() (eax, edx uint32)
+
+func detectCPU() cpuFeatures {
+	var f cpuFeatures
+	maxLeaf, _, _, _ := cpuid(0, 0)
+	if maxLeaf < 7 {
+		return f
+	}
+	_, _, ecx1, _ := cpuid(1, 0)
+	const (
+		fma     = 1 << 12
+		osxsave = 1 << 27
+		avx     = 1 << 28
+		f16c    = 1 << 29
+	)
+	if ecx1&osxsave == 0 || ecx1&avx == 0 {
+		return f
+	}
+	xcr0, _ := xgetbv()
+	const (
+		ymmState = 1<<1 | 1<<2        // SSE and AVX state
+		zmmState = 1<<5 | 1<<6 | 1<<7 // opmask, ZMM0-15 upper halves, ZMM16-31
+	)
+	if xcr0&ymmState != ymmState {
+		return f
+	}
+	_, ebx7, _, _ := cpuid(7, 0)
+	const (
+		avx2    = 1 << 5
+		avx512f = 1 << 16
+	)
+	f.AVX2 = ebx7&avx2 != 0 && ecx1&fma != 0 && ecx1&f16c != 0
+	f.AVX512F = f.AVX2 && ebx7&avx512f != 0 && xcr0&zmmState == zmmState
+	return f
+}

@@ -1,0 +1,141 @@
+package kernels
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/herd-llm/herd/tensor"
+)
+
+// implCase is one kernel implementation the tests run.
+type implCase struct {
+	name     string
+	portable bool
+}
+
+// impls lists the implementations this machine can run: always the portable
+// Go one, plus AVX2 where the CPU (and the build) has it.
+func impls() []implCase {
+	r := []implCase{{"portable", true}}
+	if haveAsm && cpu.AVX2 {
+		r = append(r, implCase{"avx2", false})
+	}
+	return r
+}
+
+// useImpl selects c for the rest of the test.
+func useImpl(t testing.TB, c implCase) {
+	old := forcePortable.Load()
+	ForcePortable(c.portable)
+	t.Cleanup(func() { ForcePortable(old) })
+	want := "portable"
+	if !c.portable {
+		want = "avx2"
+	}
+	if Impl() != want {
+		t.Fatalf("Impl() = %q, want %q", Impl(), want)
+	}
+}
+
+// useThreads sets the thread count and the pool threshold for the rest of the test.
+func useThreads(t testing.TB, n int, minMACs int64) {
+	oldT, oldMin := threads.Load(), parallelMinMACs
+	SetThreads(n)
+	parallelMinMACs = minMACs
+	t.Cleanup(func() { threads.Store(oldT); parallelMinMACs = oldMin })
+}
+
+var dtypes = []tensor.DType{tensor.F32, tensor.BF16, tensor.F16, tensor.F8E4M3}
+
+// randMat returns a random [rows, cols] matrix of dtype dt: normal values
+// (1 in 16 tiny, reaching F16 subnormals), every finite F8E4M3 byte, row scales
+// in [0.5, 1.5).
+func randMat(rng *rand.Rand, dt tensor.DType, rows, cols int) *tensor.Mat {
+	m := &tensor.Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*cols*dt.Size())}
+	for i := range rows * cols {
+		v := float32(rng.NormFloat64())
+		if rng.IntN(16) == 0 {
+			v *= 1e-5
+		}
+		switch dt {
+		case tensor.F32:
+			binary.LittleEndian.PutUint32(m.Data[4*i:], math.Float32bits(v))
+		case tensor.BF16:
+			binary.LittleEndian.PutUint16(m.Data[2*i:], tensor.F32ToBF16(v))
+		case tensor.F16:
+			binary.LittleEndian.PutUint16(m.Data[2*i:], tensor.F32ToF16(v))
+		case tensor.F8E4M3:
+			b := byte(rng.IntN(256))
+			if b&0x7f == 0x7f { // NaN
+				b--
+			}
+			m.Data[i] = b
+		}
+	}
+	if dt == tensor.F8E4M3 {
+		m.Scale = make([]float32, rows)
+		for r := range m.Scale {
+			m.Scale[r] = 0.5 + rng.Float32()
+		}
+	}
+	return m
+}
+
+func randVec(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(rng.NormFloat64())
+	}
+	return v
+}
+
+// absDot returns Σ_c |x[t,c]·W[r,c]| in float64, [n][Rows] row-major.
+func absDot(x []float32, n int, w *tensor.Mat) []float64 {
+	out := make([]float64, n*w.Rows)
+	row := make([]float32, w.Cols)
+	for r := range w.Rows {
+		w.RowF32(r, row)
+		for t := range n {
+			var s float64
+			for c, v := range row {
+				s += math.Abs(float64(v) * float64(x[t*w.Cols+c]))
+			}
+			out[t*w.Rows+r] = s
+		}
+	}
+	return out
+}
+
+// tolerance is the documented MatMul error bound relative to MatMulRef.
+func tolerance(cols int, absdot float64) float64 {
+	return float64(2*cols+16) * 0x1p-24 * absdot
+}
+
+// checkClose compares got with want element by element against the bound.
+func checkClose(t *testing.T, got, want []float32, abs []float64, cols int) {
+	t.Helper()
+	bad := 0
+	for i := range want {
+		d := math.Abs(float64(got[i]) - float64(want[i]))
+		if !(d <= tolerance(cols, abs[i])) {
+			if bad < 5 {
+				t.Errorf("element %d: got %g, want %g (|diff| %g > tol %g)", i, got[i], want[i], d, tolerance(cols, abs[i]))
+			}
+			bad++
+		}
+	}
+	if bad > 5 {
+		t.Errorf("... %d elements out of tolerance", bad)
+	}
+}
+
+func bitsEqual(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}

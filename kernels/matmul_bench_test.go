@@ -1,0 +1,105 @@
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/herd-llm/herd/tensor"
+)
+
+// Llama 4 (Scout/Maverick) projection shapes, [in → out].
+var benchShapes = []struct {
+	name      string
+	cols, rws int
+}{
+	{"q_o_5120x5120", 5120, 5120},
+	{"kv_5120x1024", 5120, 1024},
+	{"expert_up_5120x8192", 5120, 8192},
+	{"expert_down_8192x5120", 8192, 5120},
+	{"dense_5120x16384", 5120, 16384},
+}
+
+// BenchmarkMatMulDecode measures matrix-vector products (n = 1); the MB/s
+// column counts weight bytes, and GB/s is reported separately.
+func BenchmarkMatMulDecode(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, sh := range benchShapes {
+		for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+			w := randMat(rng, dt, sh.rws, sh.cols)
+			x := randVec(rng, sh.cols)
+			dst := make([]float32, sh.rws)
+			for _, ic := range impls() {
+				for _, nt := range []int{1, 2} {
+					if ic.portable && sh.name != "q_o_5120x5120" {
+						continue
+					}
+					b.Run(fmt.Sprintf("%s/%s/%s/threads=%d", sh.name, dt, ic.name, nt), func(b *testing.B) {
+						useImpl(b, ic)
+						useThreads(b, nt, 1<<18)
+						b.SetBytes(int64(len(w.Data)))
+						for b.Loop() {
+							MatMul(dst, x, 1, w)
+						}
+						b.ReportMetric(float64(len(w.Data))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+					})
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMatMulPrefill measures a 64-token batch on the 5120×5120 projection.
+func BenchmarkMatMulPrefill(b *testing.B) {
+	const n, rows, cols = 64, 5120, 5120
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := randVec(rng, n*cols)
+	dst := make([]float32, n*rows)
+	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+		w := randMat(rng, dt, rows, cols)
+		for _, ic := range impls() {
+			for _, nt := range []int{1, 2} {
+				b.Run(fmt.Sprintf("n=%d/%dx%d/%s/%s/threads=%d", n, cols, rows, dt, ic.name, nt), func(b *testing.B) {
+					useImpl(b, ic)
+					useThreads(b, nt, 1<<18)
+					for b.Loop() {
+						MatMul(dst, x, n, w)
+					}
+					b.ReportMetric(2*n*rows*cols*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkDot(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, n := range []int{128, 5120} {
+		x, y := randVec(rng, n), randVec(rng, n)
+		for _, ic := range impls() {
+			b.Run(fmt.Sprintf("n=%d/%s", n, ic.name), func(b *testing.B) {
+				useImpl(b, ic)
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					Dot(x, y)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkAxpy(b *testing.B) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, n := range []int{128, 5120} {
+		x, y := randVec(rng, n), randVec(rng, n)
+		for _, ic := range impls() {
+			b.Run(fmt.Sprintf("n=%d/%s", n, ic.name), func(b *testing.B) {
+				useImpl(b, ic)
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					Axpy(y, 1e-3, x)
+				}
+			})
+		}
+	}
+}
