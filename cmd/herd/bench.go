@@ -28,6 +28,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	reps := fs.Int("r", 5, "repetitions (the median is reported)")
 	batch := fs.Int("batch", 512, "prefill batch")
 	kvType := fs.String("kv-type", "f16", "KV cache element type")
+	quantFlag := fs.String("quant", "", quantHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
 	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
@@ -80,6 +81,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		defer m.Close()
 		quant = m.Weights.Layers[0].Q.DType.String()
+	}
+	if *quantFlag != "" {
+		if err := applyQuant(m, *quantFlag, stderr, false); err != nil {
+			return err
+		}
+		quant = *quantFlag
 	}
 	if *p+*depth+*n >= m.Config.MaxPositions {
 		return fmt.Errorf("-p/--depth/-n exceed the model's max_position_embeddings %d", m.Config.MaxPositions)

@@ -41,6 +41,7 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 	topP := fs.Float64("top-p", 0.95, "top-p sampling")
 	minP := fs.Float64("min-p", 0.05, "min-p sampling")
 	seed := fs.Int64("seed", -1, "random seed; -1 = random")
+	quantFlag := fs.String("quant", "", quantHelp)
 	kvType := fs.String("kv-type", "f16", "KV cache element type")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -65,6 +66,9 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if err := applyQuant(m, *quantFlag, stderr, true); err != nil {
+		return err
+	}
 	tok, err := loadTokenizer(*model, m)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -51,3 +52,21 @@ func loadTokenizer(dir string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
 	}
 	return tok, nil
 }
+
+// applyQuant quantizes m in place when scheme is set, reporting what changed.
+func applyQuant(m *llama4.Model, scheme string, stderr io.Writer, quiet bool) error {
+	if scheme == "" || scheme == "none" {
+		return nil
+	}
+	rep, err := m.Quantize(scheme)
+	if err != nil {
+		return usagef("--quant: %v", err)
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "quantized to %s: %d matrices converted %v, %d kept; weights now %.1f MB\n",
+			rep.Scheme, rep.Converted, rep.ByType, rep.Kept, float64(rep.BytesAfter)/1e6)
+	}
+	return nil
+}
+
+const quantHelp = "quantize weights while loading: q8_0, q4_0, q4_k, q6_k, int4 (Meta int4_mixed: experts) or fp8 (Meta fp8_mixed: routed experts)"

@@ -31,6 +31,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", -1, "random seed; -1 = random")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating after an end-of-sequence token")
 	quiet := fs.Bool("q", false, "do not print the memory plan and timings to stderr")
+	quantFlag := fs.String("quant", "", quantHelp)
 	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
 	batch := fs.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
 	chatFmt := fs.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
@@ -78,6 +79,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if err := applyQuant(m, *quantFlag, stderr, *quiet); err != nil {
+		return err
+	}
 	var tok *tokenizer.Tokenizer
 	if t, err := loadTokenizer(*model, m); err == nil {
 		tok = t

@@ -25,6 +25,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	ctx := fs.Int("ctx", 8192, "context length per sequence, in tokens")
 	parallel := fs.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
 	queue := fs.Int("queue", 64, "requests that may wait for a slot before 429")
+	quantFlag := fs.String("quant", "", quantHelp)
 	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
 	prefill := fs.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := fs.String("name", "", "model id to report (default: the directory name)")
@@ -48,6 +49,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if err := applyQuant(m, *quantFlag, stderr, false); err != nil {
+		return err
+	}
 	tok, err := loadTokenizer(*model, m)
 	if err != nil {
 		return err

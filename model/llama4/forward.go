@@ -34,6 +34,12 @@ type Seq struct {
 	Cache     *kvcache.Cache
 	IDs       []int32
 	AllLogits bool // logits for every new token; otherwise only the last
+	// Embeds, when set, holds input embeddings [len(IDs), D] that replace the
+	// token embeddings of the rows where UseEmbed is true (early fusion: the
+	// projected image features at <|patch|> positions, spec §5.7). The ids of
+	// those rows are still what the cache records.
+	Embeds   []float32
+	UseEmbed []bool
 }
 
 // ForwardBatch runs several sequences in one pass: every weight matrix is
@@ -74,8 +80,16 @@ func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([
 	off := 0
 	for si, sq := range seqs {
 		spans[si] = span{cache: sq.Cache, p0: sq.Cache.Len(), off: off, n: len(sq.IDs)}
+		if sq.UseEmbed != nil && (len(sq.UseEmbed) != len(sq.IDs) || len(sq.Embeds) != len(sq.IDs)*D) {
+			return nil, fmt.Errorf("llama4: sequence %d: %d embedding flags and %d embedding values for %d tokens of width %d", si, len(sq.UseEmbed), len(sq.Embeds), len(sq.IDs), D)
+		}
 		for t, id := range sq.IDs {
-			kernels.Row(m.Weights.Embed, int(id), h[(off+t)*D:(off+t+1)*D])
+			dst := h[(off+t)*D : (off+t+1)*D]
+			if sq.UseEmbed != nil && sq.UseEmbed[t] {
+				copy(dst, sq.Embeds[t*D:(t+1)*D])
+				continue
+			}
+			kernels.Row(m.Weights.Embed, int(id), dst)
 		}
 		off += len(sq.IDs)
 	}

@@ -1,0 +1,85 @@
+package llama4
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+)
+
+// TestQuantizedAgreement measures, for every quantization scheme, the top-1
+// agreement and the mean KL divergence KL(p_f32 ‖ p_quant) of the next-token
+// distribution against the F32 model over all golden sequence positions.
+func TestQuantizedAgreement(t *testing.T) {
+	ref := loadTiny(t, "f32")
+	var in tinyInputs
+	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	V := ref.Config.VocabSize
+	type run struct{ logits []float32 }
+	var seqs [][]int32
+	for _, n := range []string{"len1", "len7", "len40", "len100"} {
+		seqs = append(seqs, in.Sequences[n])
+	}
+	want := make([][]float32, len(seqs))
+	for i, ids := range seqs {
+		var err error
+		if want[i], err = ref.Forward(ref.NewCache(len(ids)), ids, ForwardOptions{AllLogits: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Regression floors at the levels measured when the schemes landed
+	// (q8_0 143/148, q6_k 141, q4_k 130, q4_0 95, int4 122, fp8 146). The
+	// kernel issue asks for ≥ 99% with Q8_0; this tiny random model has
+	// top-2 margins of 0.002–0.03 at the positions that flip, where Q8_0
+	// weight rounding alone moves logits by ~0.05, so that target is not met
+	// here (see the README's quantization section).
+	minAgree := map[string]float64{"q8_0": 0.96, "q6_k": 0.95, "q4_k": 0.87, "q4_0": 0.64, "int4": 0.82, "fp8": 0.98}
+	for _, scheme := range QuantSchemes {
+		m := loadTiny(t, "f32")
+		if _, err := m.Quantize(scheme); err != nil {
+			t.Fatal(err)
+		}
+		agree, total := 0, 0
+		var kl float64
+		for i, ids := range seqs {
+			got, err := m.Forward(m.NewCache(len(ids)), ids, ForwardOptions{AllLogits: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p := range ids {
+				a, b := want[i][p*V:(p+1)*V], got[p*V:(p+1)*V]
+				if argmax(a) == argmax(b) {
+					agree++
+				}
+				kl += klDiv(a, b)
+				total++
+			}
+		}
+		frac := float64(agree) / float64(total)
+		t.Logf("%-5s top-1 agreement %d/%d = %.1f%%, mean KL %.2e nats", scheme, agree, total, 100*frac, kl/float64(total))
+		if frac < minAgree[scheme] {
+			t.Errorf("%s: top-1 agreement %.3f below %.2f", scheme, frac, minAgree[scheme])
+		}
+	}
+}
+
+// klDiv is KL(softmax(a) ‖ softmax(b)) in nats, in float64.
+func klDiv(a, b []float32) float64 {
+	lse := func(x []float32) float64 {
+		m := math.Inf(-1)
+		for _, v := range x {
+			m = math.Max(m, float64(v))
+		}
+		s := 0.0
+		for _, v := range x {
+			s += math.Exp(float64(v) - m)
+		}
+		return m + math.Log(s)
+	}
+	la, lb := lse(a), lse(b)
+	kl := 0.0
+	for i := range a {
+		pa := float64(a[i]) - la
+		kl += math.Exp(pa) * (pa - (float64(b[i]) - lb))
+	}
+	return kl
+}
