@@ -189,7 +189,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
 	c := s.m.Config
 	p := c.Params()
 	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd",
-		Meta: fmt.Sprintf("Llama 4, %d layers, %.3gB params (%.3gB active), %d experts", c.Layers, float64(p.Total)/1e9, float64(p.ActiveText)/1e9, c.Experts)}
+		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, count(p.Total), count(p.ActiveText), c.Experts)}
 	w.Header().Set("Content-Type", "application/json")
 	if id := r.PathValue("id"); id != "" {
 		if e := s.checkModel(id); e != nil {
@@ -247,3 +247,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 
 // newID makes a response id such as "chatcmpl-1f3a…".
 func newID(prefix string) string { return fmt.Sprintf("%s-%016x", prefix, rand.Uint64()) }
+
+// count formats a parameter count: 17.2B, 566M, 689K.
+func count(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.0fK", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
