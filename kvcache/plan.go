@@ -61,7 +61,7 @@ func MakePlan(in PlanInput) Plan {
 	p.KVGlobalBytes = int64(seqs) * int64(p.GlobalLayers) * rows * 2 * row
 	p.KVChunkedBytes = int64(seqs) * int64(p.ChunkedLayers) * min(rows, int64(in.Chunk)) * 2 * row
 	p.KVBytes = p.KVGlobalBytes + p.KVChunkedBytes
-	p.KVAllFullBytes = int64(seqs) * int64(len(in.Chunked)) * int64(in.Ctx) * 2 * row
+	p.KVAllFullBytes = int64(seqs) * int64(len(in.Chunked)) * rows * 2 * row
 	p.TotalBytes = p.WeightBytes + p.KVBytes + p.ScratchBytes
 	return p
 }

@@ -30,6 +30,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	kvType := fs.String("kv-type", "f16", "KV cache element type")
 	quantFlag := fs.String("quant", "", quantHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
+	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine")
 	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -128,6 +129,15 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			rw.EffPct = 100 * ach / bw
 		}
 		rows = append(rows, rw)
+	}
+	if *par > 0 && *n > 0 {
+		for _, pp := range []int{1, *par} {
+			r, err := bench.Parallel(m, pp, *n, *reps, kvdt)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{Result: r})
+		}
 	}
 	for i := range rows {
 		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.String()
