@@ -27,7 +27,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if e != nil {
 		return e
 	}
-	useTools, e := s.toolMode(&req)
+	useTools, forced, e := s.toolChoice(&req)
 	if e != nil {
 		return e
 	}
@@ -64,6 +64,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	gp.logprobs = req.Logprobs
 	if e := s.responseFormat(&req, &gp); e != nil {
 		return e
+	}
+	if forced != nil {
+		stops := s.stopIDs
+		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
 	}
 	if useTools {
 		gp.keepSpecial = map[int32]bool{}
@@ -308,30 +312,6 @@ func convertMessages(in []chatMessage) ([]chat.Message, *apiError) {
 		out = append(out, cm)
 	}
 	return out, nil
-}
-
-// toolMode validates tools/tool_choice and reports whether tool calls are on.
-func (s *Server) toolMode(req *chatRequest) (bool, *apiError) {
-	for i, t := range req.Tools {
-		if t.Type != "function" || t.Function.Name == "" {
-			return false, badRequest(fmt.Sprintf("tools[%d]", i), "each tool needs type \"function\" and a function name")
-		}
-	}
-	choice := "auto"
-	if raw := bytes.TrimSpace(req.ToolChoice); len(raw) > 0 && string(raw) != "null" {
-		if err := json.Unmarshal(raw, &choice); err != nil {
-			return false, badRequest("tool_choice", "tool_choice \"required\" or a named function is not supported yet; use \"auto\" or \"none\"")
-		}
-	}
-	switch choice {
-	case "none":
-		return false, nil
-	case "auto":
-		return len(req.Tools) > 0, nil
-	case "required":
-		return false, badRequest("tool_choice", "tool_choice \"required\" is not supported yet; use \"auto\" or \"none\"")
-	}
-	return false, badRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
 }
 
 // responseFormat turns response_format into a decoding constraint: with

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/kvcache"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
@@ -210,5 +212,54 @@ func TestOpenAIClientJSONSchema(t *testing.T) {
 	var obj map[string]any
 	if err := json.Unmarshal([]byte(resp.Choices[0].Message.Content), &obj); err != nil {
 		t.Fatalf("json_object answer %q: %v", resp.Choices[0].Message.Content, err)
+	}
+}
+
+// TestOpenAIClientForcedToolCall: with tool_choice "required" (or a named
+// function) even a random-weight model answers with a valid call.
+func TestOpenAIClientForcedToolCall(t *testing.T) {
+	// The byte-level test tokenizer makes the rendered tool definitions long.
+	f := newFixture(t, engine.Options{Parallel: 2, Ctx: 2048, KVType: kvcache.F32, PrefillChunk: 512, QueueSize: 4}, Options{})
+	c := client(f)
+	ctx := context.Background()
+	for _, choice := range []openai.ChatCompletionToolChoiceOptionUnionParam{
+		{OfAuto: openai.String("required")},
+		openai.ToolChoiceOptionFunctionToolChoice(openai.ChatCompletionNamedToolChoiceFunctionParam{Name: "get_weather"}),
+	} {
+		// Bounded parameters: a random-weight model would otherwise write
+		// strings until max_tokens.
+		tool := openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
+			Name: "get_weather",
+			Parameters: shared.FunctionParameters{
+				"type":       "object",
+				"properties": map[string]any{"city": map[string]any{"enum": []string{"Paris", "Oslo"}}, "celsius": map[string]any{"type": "boolean"}},
+				"required":   []string{"city", "celsius"},
+			},
+		})
+		resp, err := c.Chat.Completions.New(ctx, openai.ChatCompletionNewParams{
+			Model:      "tiny-test",
+			Messages:   []openai.ChatCompletionMessageParamUnion{openai.UserMessage("weather?")},
+			Tools:      []openai.ChatCompletionToolUnionParam{tool},
+			ToolChoice: choice,
+			MaxTokens:  openai.Int(300),
+			Seed:       openai.Int(3),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := resp.Choices[0]
+		if ch.FinishReason != "tool_calls" || len(ch.Message.ToolCalls) != 1 || ch.Message.ToolCalls[0].Function.Name != "get_weather" {
+			t.Fatalf("forced call: finish %q calls %+v content %q", ch.FinishReason, ch.Message.ToolCalls, ch.Message.Content)
+		}
+		var args map[string]any
+		if err := json.Unmarshal([]byte(ch.Message.ToolCalls[0].Function.Arguments), &args); err != nil {
+			t.Fatalf("arguments %q: %v", ch.Message.ToolCalls[0].Function.Arguments, err)
+		}
+		if city, _ := args["city"].(string); city != "Paris" && city != "Oslo" {
+			t.Fatalf("city not in the enum: %v", args)
+		}
+		if _, ok := args["celsius"].(bool); !ok {
+			t.Fatalf("celsius missing or not a boolean: %v", args)
+		}
 	}
 }

@@ -1,0 +1,82 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/herd-llm/herd/grammar"
+)
+
+// toolChoice validates tools and tool_choice. It reports whether tool calls
+// are on, and, when tool_choice forces a call ("required", or a named
+// function), the grammar that makes the answer exactly one JSON call
+// {"name": ..., "parameters": ...} whose parameters follow the function's
+// schema.
+func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError) {
+	byName := map[string]tool{}
+	for i, t := range req.Tools {
+		if t.Type != "function" || t.Function.Name == "" {
+			return false, nil, badRequest(fmt.Sprintf("tools[%d]", i), "each tool needs type \"function\" and a function name")
+		}
+		byName[t.Function.Name] = t
+	}
+	choice := "auto"
+	var named string
+	if raw := bytes.TrimSpace(req.ToolChoice); len(raw) > 0 && string(raw) != "null" {
+		if raw[0] == '"' {
+			json.Unmarshal(raw, &choice)
+		} else {
+			var obj struct {
+				Type     string `json:"type"`
+				Function struct {
+					Name string `json:"name"`
+				} `json:"function"`
+			}
+			if err := json.Unmarshal(raw, &obj); err != nil || obj.Type != "function" || obj.Function.Name == "" {
+				return false, nil, badRequest("tool_choice", `tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}`)
+			}
+			choice, named = "named", obj.Function.Name
+		}
+	}
+	switch choice {
+	case "none":
+		return false, nil, nil
+	case "auto":
+		return len(req.Tools) > 0, nil, nil
+	case "required", "named":
+	default:
+		return false, nil, badRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
+	}
+	if len(req.Tools) == 0 {
+		return false, nil, badRequest("tool_choice", "tool_choice forces a tool call, but no tools were given")
+	}
+	var alts []any
+	for _, t := range req.Tools {
+		if named != "" && t.Function.Name != named {
+			continue
+		}
+		params := json.RawMessage(`{"type": "object"}`)
+		if len(bytes.TrimSpace(t.Function.Parameters)) > 0 {
+			params = t.Function.Parameters
+		}
+		alts = append(alts, map[string]any{
+			"type":                 "object",
+			"properties":           map[string]any{"name": map[string]any{"const": t.Function.Name}, "parameters": params},
+			"required":             []string{"name", "parameters"},
+			"additionalProperties": false,
+		})
+	}
+	if len(alts) == 0 {
+		return false, nil, badRequest("tool_choice", fmt.Sprintf("tool_choice names %q, which is not among the tools", named))
+	}
+	schema := alts[0]
+	if len(alts) > 1 {
+		schema = map[string]any{"anyOf": alts}
+	}
+	g, err := grammar.CompileSchema(mustJSON(schema))
+	if err != nil {
+		return false, nil, badRequest("tools", "cannot force a call with these tool parameters: "+err.Error())
+	}
+	return true, g, nil
+}
