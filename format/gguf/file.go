@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/internal/mmap"
 )
 
 // File is one parsed GGUF file. Its metadata and tensor infos are copies;
@@ -84,7 +86,7 @@ func open(path string) (*File, error) {
 	if size == 0 {
 		return parse(path, nil) // nothing to map; fails as truncated
 	}
-	data, release, err := mapFile(osf, int(size))
+	data, release, err := mmap.File(osf, int(size))
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"sync"
+
+	"github.com/herd-llm/herd/internal/mmap"
 )
 
 // File is one open, memory-mapped safetensors file. Tensor data slices alias
@@ -90,7 +92,7 @@ func open(path string) (*File, error) {
 	}
 	f := &File{Path: path, Header: h}
 	if size > h.DataStart {
-		f.data, f.release, err = mapFile(osf, int(size))
+		f.data, f.release, err = mmap.File(osf, int(size))
 		if err != nil {
 			return nil, err
 		}

@@ -1,16 +1,16 @@
 //go:build !linux && !darwin
 
-package gguf
+package mmap
 
 import (
 	"io"
 	"os"
 )
 
-// mapFile is the portable fallback for systems without syscall.Mmap: it reads
+// File is the portable fallback for systems without syscall.Mmap: it reads
 // the first size bytes of f into memory. size must be positive. The release
 // function drops nothing but keeps the contract of the mapped version.
-func mapFile(f *os.File, size int) ([]byte, func() error, error) {
+func File(f *os.File, size int) ([]byte, func() error, error) {
 	b := make([]byte, size)
 	n, err := f.ReadAt(b, 0)
 	if n < size {
