@@ -47,6 +47,25 @@ type Request struct {
 	StopIDs     []int32    // generation ends after emitting one of these (finish "stop")
 	TopLogprobs int        // > 0: report this many alternatives per token; < 0: none; 0: only the chosen token's
 	Constraint  Constraint // optional
+	// Embeds and UseEmbed, when set, are a multimodal prompt's input
+	// embeddings [len(Prompt), D] and row flags [len(Prompt)]: on rows where
+	// UseEmbed is true the model takes the Embeds row instead of the token
+	// embedding (llama4.Seq, early fusion). A cached prefix is reused only
+	// before the first such row, and the slot's cache is cut back to it when
+	// the request ends, so image rows are never shared between requests.
+	Embeds   []float32
+	UseEmbed []bool
+}
+
+// firstEmbed is the index of the first row that takes an injected
+// embedding, or len(Prompt) when none does.
+func (r *Request) firstEmbed() int {
+	for i, u := range r.UseEmbed {
+		if u {
+			return i
+		}
+	}
+	return len(r.Prompt)
 }
 
 // Event is one step of a request's output.
@@ -161,6 +180,9 @@ func (e *Engine) Submit(ctx context.Context, r *Request) (*Stream, error) {
 		if id < 0 || int(id) >= e.m.VocabSize() {
 			return nil, fmt.Errorf("engine: prompt token %d at index %d is outside the vocabulary", id, i)
 		}
+	}
+	if r.UseEmbed != nil && (len(r.UseEmbed) != len(r.Prompt) || len(r.Embeds) == 0 || len(r.Embeds)%len(r.Prompt) != 0) {
+		return nil, fmt.Errorf("engine: %d embedding flags and %d embedding values for a prompt of %d tokens", len(r.UseEmbed), len(r.Embeds), len(r.Prompt))
 	}
 	s := &seq{req: r, ctx: ctx, out: newStream(), slot: -1, smp: sample.New(r.Sampling), start: time.Now()}
 	e.mu.Lock()
@@ -281,7 +303,7 @@ func (e *Engine) admit() {
 		s.slot = best
 		c := e.slots[best]
 		// Keep at least the last prompt token to run, so its logits exist.
-		keep := c.Rewind(min(bestN, len(s.req.Prompt)-1))
+		keep := c.Rewind(min(bestN, len(s.req.Prompt)-1, s.req.firstEmbed()))
 		s.cached = keep
 		s.pending = append([]int32(nil), s.req.Prompt[keep:]...)
 		s.hist = append([]int32(nil), s.req.Prompt...)
@@ -316,7 +338,12 @@ func (e *Engine) step() {
 		} else {
 			ids = s.hist[len(s.hist)-1:]
 		}
-		batch = append(batch, llama4.Seq{Cache: e.slots[s.slot], IDs: ids})
+		sq := llama4.Seq{Cache: e.slots[s.slot], IDs: ids}
+		if r := s.req; r.UseEmbed != nil && len(s.pending) > 0 {
+			off, D := len(r.Prompt)-len(s.pending), len(r.Embeds)/len(r.Prompt)
+			sq.Embeds, sq.UseEmbed = r.Embeds[off*D:(off+len(ids))*D], r.UseEmbed[off:off+len(ids)]
+		}
+		batch = append(batch, sq)
 		who = append(who, s)
 	}
 	if len(batch) == 0 {
@@ -442,6 +469,8 @@ func (e *Engine) finish(s *seq, reason string, err error) {
 		e.free[s.slot] = true
 		if err != nil || len(s.pending) > 0 {
 			e.slots[s.slot].Reset() // half-filled: not reusable
+		} else if s.req.UseEmbed != nil {
+			e.slots[s.slot].Rewind(s.req.firstEmbed()) // keep no image rows for reuse
 		}
 		s.slot = -1
 	}

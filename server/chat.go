@@ -23,7 +23,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if e := s.checkModel(req.Model); e != nil {
 		return e
 	}
-	msgs, e := convertMessages(req.Messages)
+	msgs, images, e := convertMessages(req.Messages)
 	if e != nil {
 		return e
 	}
@@ -41,6 +41,13 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if err != nil {
 		return badRequest("messages", err.Error())
 	}
+	var imgs *requestImages
+	if len(images) > 0 {
+		if imgs, e = s.prepareImages(prompt, images); e != nil {
+			return e
+		}
+		prompt = imgs.ids // each <|image|> expanded into its tiles' tokens
+	}
 	maxTok := req.MaxTokens
 	if req.MaxCompletionTokens != nil {
 		maxTok = req.MaxCompletionTokens
@@ -52,6 +59,11 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 		return e
 	}
 	gp.prompt = prompt
+	if imgs != nil {
+		if gp.images, e = imgs.encode(); e != nil {
+			return e
+		}
+	}
 	if req.TopLogprobs != nil {
 		if !req.Logprobs {
 			return badRequest("top_logprobs", "top_logprobs needs logprobs: true")
@@ -253,11 +265,13 @@ func rawBytes(s *Server, id int32) []int {
 }
 
 // convertMessages maps OpenAI messages to chat messages, rejecting unknown
-// roles and content part types.
-func convertMessages(in []chatMessage) ([]chat.Message, *apiError) {
+// roles and content part types. It also returns the images of image_url
+// parts (data URLs only), in prompt order.
+func convertMessages(in []chatMessage) ([]chat.Message, []imagePart, *apiError) {
 	if len(in) == 0 {
-		return nil, badRequest("messages", "messages must hold at least one message")
+		return nil, nil, badRequest("messages", "messages must hold at least one message")
 	}
+	var images []imagePart
 	out := make([]chat.Message, 0, len(in))
 	for i, m := range in {
 		param := fmt.Sprintf("messages[%d]", i)
@@ -272,46 +286,55 @@ func convertMessages(in []chatMessage) ([]chat.Message, *apiError) {
 		case "tool", "ipython":
 			cm.Role = chat.RoleTool
 		default:
-			return nil, badRequest(param+".role", fmt.Sprintf("unknown role %q (want system, user, assistant or tool)", m.Role))
+			return nil, nil, badRequest(param+".role", fmt.Sprintf("unknown role %q (want system, user, assistant or tool)", m.Role))
 		}
 		raw := bytes.TrimSpace(m.Content)
 		switch {
 		case len(raw) == 0 || string(raw) == "null":
 			if m.Role != "assistant" {
-				return nil, badRequest(param+".content", "content is required")
+				return nil, nil, badRequest(param+".content", "content is required")
 			}
 		case raw[0] == '"':
 			if err := json.Unmarshal(raw, &cm.Content); err != nil {
-				return nil, badRequest(param+".content", err.Error())
+				return nil, nil, badRequest(param+".content", err.Error())
 			}
 		case raw[0] == '[':
 			var parts []contentPart
 			if err := json.Unmarshal(raw, &parts); err != nil {
-				return nil, badRequest(param+".content", "content parts: "+err.Error())
+				return nil, nil, badRequest(param+".content", "content parts: "+err.Error())
 			}
 			for k, p := range parts {
 				switch p.Type {
 				case "text":
 					cm.Parts = append(cm.Parts, chat.Part{Text: p.Text})
 				case "image_url":
-					return nil, badRequest(fmt.Sprintf("%s.content[%d]", param, k), "image input is not supported by this server yet")
+					pp := fmt.Sprintf("%s.content[%d]", param, k)
+					if p.ImageURL == nil || p.ImageURL.URL == "" {
+						return nil, nil, badRequest(pp+".image_url.url", "an image_url part needs image_url.url")
+					}
+					data, err := parseImageURL(p.ImageURL.URL)
+					if err != nil {
+						return nil, nil, badRequest(pp, err.Error())
+					}
+					cm.Parts = append(cm.Parts, chat.Part{Image: true})
+					images = append(images, imagePart{data: data, param: pp})
 				default:
-					return nil, badRequest(fmt.Sprintf("%s.content[%d].type", param, k), fmt.Sprintf("unknown content part type %q (want text or image_url)", p.Type))
+					return nil, nil, badRequest(fmt.Sprintf("%s.content[%d].type", param, k), fmt.Sprintf("unknown content part type %q (want text or image_url)", p.Type))
 				}
 			}
 		default:
-			return nil, badRequest(param+".content", "content must be a string or a list of content parts")
+			return nil, nil, badRequest(param+".content", "content must be a string or a list of content parts")
 		}
 		for _, tc := range m.ToolCalls {
 			args := json.RawMessage(tc.Function.Arguments)
 			if !json.Valid(args) {
-				return nil, badRequest(param+".tool_calls", fmt.Sprintf("arguments of %q are not valid JSON", tc.Function.Name))
+				return nil, nil, badRequest(param+".tool_calls", fmt.Sprintf("arguments of %q are not valid JSON", tc.Function.Name))
 			}
 			cm.ToolCalls = append(cm.ToolCalls, chat.ToolCall{Name: tc.Function.Name, Arguments: args})
 		}
 		out = append(out, cm)
 	}
-	return out, nil
+	return out, images, nil
 }
 
 // responseFormat turns response_format into a decoding constraint: with

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -20,6 +21,7 @@ type genParams struct {
 	topLogprobs int
 	constraint  func() engine.Constraint // fresh state per choice; nil: none
 	keepSpecial map[int32]bool           // special tokens whose names stay in the text (tool-call tags)
+	images      *llama4.ImagePrompt      // the prompt's image rows (prompt = images.IDs); nil: text only
 }
 
 // choiceEvent is a piece of one choice's output.
@@ -52,6 +54,9 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 		StopIDs: s.stopIDs, TopLogprobs: top}
 	if gp.constraint != nil {
 		req.Constraint = gp.constraint()
+	}
+	if gp.images != nil {
+		req.Embeds, req.UseEmbed = gp.images.Embeds, gp.images.UseEmbed
 	}
 	stream, err := s.eng.Submit(ctx, req)
 	if err != nil {

@@ -34,6 +34,9 @@ type Options struct {
 	MaxN      int    // largest n (choices per request)
 	MaxBody   int64  // request body limit in bytes
 	Logger    *slog.Logger
+	// Vision, when set, lets chat requests carry image_url content parts
+	// (data URLs), encoded by this vision tower at prefill.
+	Vision *llama4.Vision
 }
 
 // Server serves one model.

@@ -16,6 +16,7 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
 	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/vision"
 )
 
 // chatSession is a conversation with a model in the terminal. The KV cache
@@ -29,6 +30,14 @@ type chatSession struct {
 	system string
 	msgs   []chat.Message
 	batch  int
+
+	// Images: /image loads the vision tower on first use; attached images
+	// go with the next message and then stay in the history, encoded once.
+	dir, quant string
+	img        *imageInput
+	attached   []*vision.Pixels // for the next message
+	pixels     []*vision.Pixels // in the history, in order
+	feats      [][]float32      // their projected features
 }
 
 func cmdChat(args []string, stdout, stderr io.Writer) error {
@@ -81,12 +90,13 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &chatSession{m: m, tok: tok, cache: cache, sp: sp, maxNew: *n, system: *system, batch: 512}
+	s := &chatSession{m: m, tok: tok, cache: cache, sp: sp, maxNew: *n, system: *system, batch: 512, dir: *model, quant: *quantFlag}
+	defer s.closeVision()
 	return s.loop(stdin, stdout, stderr)
 }
 
 func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
-	fmt.Fprintln(errw, "herd chat: type a message. Commands: /reset, /system TEXT, /quit. Ctrl-C stops an answer; Ctrl-D quits.")
+	fmt.Fprintln(errw, "herd chat: type a message. Commands: /image PATH, /reset, /system TEXT, /quit. Ctrl-C stops an answer; Ctrl-D quits.")
 	// Ctrl-C cancels the answer being generated; at the prompt it quits.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
@@ -136,16 +146,24 @@ func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
 		case line == "/quit" || line == "/exit":
 			return nil
 		case line == "/reset":
-			s.msgs = nil
+			s.clear()
 			fmt.Fprintln(errw, "(conversation cleared)")
 			continue
 		case strings.HasPrefix(line, "/system"):
 			s.system = strings.TrimSpace(strings.TrimPrefix(line, "/system"))
-			s.msgs = nil
+			s.clear()
 			fmt.Fprintf(errw, "(system prompt set; conversation cleared)\n")
 			continue
+		case line == "/image" || strings.HasPrefix(line, "/image "):
+			if err := s.attach(strings.TrimSpace(strings.TrimPrefix(line, "/image"))); err != nil {
+				fmt.Fprintf(errw, "error: %v\n", err)
+			} else {
+				px := s.attached[len(s.attached)-1]
+				fmt.Fprintf(errw, "(image attached to the next message: %d×%d tiles, %d tokens)\n", px.Rows, px.Cols, vision.LayoutLen(px.Rows, px.Cols, s.img.v.Model.Config.TokensPerTile()))
+			}
+			continue
 		case strings.HasPrefix(line, "/"):
-			fmt.Fprintf(errw, "unknown command %s (try /reset, /system TEXT, /quit)\n", line)
+			fmt.Fprintf(errw, "unknown command %s (try /image PATH, /reset, /system TEXT, /quit)\n", line)
 			continue
 		}
 		ctx, c := context.WithCancel(context.Background())
@@ -172,21 +190,50 @@ func (s *chatSession) turn(ctx context.Context, user string, out io.Writer) (str
 	if s.system != "" && len(msgs) == 0 {
 		msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: s.system})
 	}
-	msgs = append(msgs, chat.Message{Role: chat.RoleUser, Content: user})
+	um := chat.Message{Role: chat.RoleUser, Content: user}
+	attached := s.attached
+	s.attached = nil // they go with this message, or are dropped with it on error
+	if len(attached) > 0 {
+		um.Parts = imageParts(len(attached), user)
+	}
+	msgs = append(msgs, um)
 	ids, err := chat.Encode(s.tok, msgs, chat.Options{AddGenerationPrompt: true})
 	if err != nil {
 		return "", err
 	}
+	// Images: expand the placeholders; only the new images run the tower.
+	// Cached rows are reused only up to the first new image.
+	var fused *llama4.ImagePrompt
+	reuse := len(ids)
+	pixels, feats := s.pixels, s.feats
+	if len(s.pixels)+len(attached) > 0 {
+		nf, err := s.img.v.Encode(attached)
+		if err != nil {
+			return "", err
+		}
+		pixels = append(append([]*vision.Pixels(nil), s.pixels...), attached...)
+		feats = append(append([][]float32(nil), s.feats...), nf...)
+		if fused, err = s.img.v.FuseEncoded(ids, pixels, feats, s.img.tk); err != nil {
+			return "", err
+		}
+		ids = fused.IDs
+		if len(attached) > 0 {
+			reuse = fused.Starts[len(s.pixels)]
+		}
+	}
 	if len(ids) >= s.cache.MaxLen() {
 		return "", fmt.Errorf("the conversation (%d tokens) no longer fits the context of %d tokens: /reset to start over", len(ids), s.cache.MaxLen())
 	}
-	keep := s.cache.Rewind(min(s.cache.CommonPrefix(ids), len(ids)-1))
+	keep := s.cache.Rewind(min(s.cache.CommonPrefix(ids), len(ids)-1, reuse))
 	var logits []float32
 	for i := keep; i < len(ids); i += s.batch {
-		if logits, err = s.m.Forward(s.cache, ids[i:min(i+s.batch, len(ids))], llama4.ForwardOptions{}); err != nil {
+		out, err := s.m.ForwardBatch([]llama4.Seq{promptSeq(s.cache, ids, fused, i, min(i+s.batch, len(ids)))}, nil)
+		if err != nil {
 			return "", err
 		}
+		logits = out[0]
 	}
+	s.pixels, s.feats = pixels, feats
 	smp := sample.New(s.sp)
 	dec := s.tok.NewDecoder(true)
 	stops := map[int32]bool{}
@@ -223,3 +270,43 @@ func (s *chatSession) turn(ctx context.Context, user string, out io.Writer) (str
 
 // stdin is where herd chat reads from (replaced in tests).
 var stdin io.Reader = os.Stdin
+
+// attach reads an image for the next message, loading the vision tower on
+// first use.
+func (s *chatSession) attach(path string) error {
+	if path == "" {
+		return fmt.Errorf("usage: /image PATH")
+	}
+	if s.img == nil {
+		in, err := loadImageInput(s.dir, s.m, s.tok, s.quant, io.Discard, true)
+		if err != nil {
+			return err
+		}
+		s.img = in
+	}
+	if n := len(s.pixels) + len(s.attached); n >= s.img.v.MaxImages {
+		return fmt.Errorf("the conversation already has %d images, the limit (/reset to start over)", n)
+	}
+	px, err := s.img.read([]string{path})
+	if err != nil {
+		return err
+	}
+	s.attached = append(s.attached, px[0])
+	return nil
+}
+
+// clear forgets the conversation and its images, and the cached positions
+// when there were images (a new image shares ids with an old one of the same
+// shape; turn also never reuses rows from a new image's first row on).
+func (s *chatSession) clear() {
+	if len(s.pixels) > 0 {
+		s.cache.Reset()
+	}
+	s.msgs, s.attached, s.pixels, s.feats = nil, nil, nil, nil
+}
+
+func (s *chatSession) closeVision() {
+	if s.img != nil {
+		s.img.v.Close()
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
+	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
@@ -15,7 +17,7 @@ import (
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory, or a config.json alone")
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file")
 	ctx := fs.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
 	kvType := fs.String("kv-type", "bf16", "KV cache element type for the plan: f32, bf16, f16 or q8_0")
 	batch := fs.Int("batch", 512, "prefill batch for the scratch estimate")
@@ -28,7 +30,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *model == "" {
-		return usagef("no model given: pass -m MODEL_DIR or -m config.json")
+		return usagef("no model given: pass -m MODEL_DIR, -m config.json or -m model.gguf")
 	}
 	kvdt, err := kvcache.ParseDType(*kvType)
 	if err != nil {
@@ -37,34 +39,41 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if *ctx < 0 || *batch <= 0 {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
-	cfg, err := llama4.LoadConfig(*model)
-	if err != nil {
-		return err
-	}
+	var cfg *llama4.Config
+	var meta *llama4.GGUFMeta
 	// Weights on disk, when the directory has a checkpoint.
 	var weightBytes int64
 	var weightNote string
-	dir := *model
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		dir = filepath.Dir(dir)
-	}
-	if set, err := safetensors.OpenDir(dir); err == nil {
-		byType := map[string]int64{}
-		for _, n := range set.Names() {
-			in, err := set.Info(n)
-			if err != nil {
-				set.Close()
-				return err
+	if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
+		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(*model); err != nil {
+			return err
+		}
+	} else {
+		if cfg, err = llama4.LoadConfig(*model); err != nil {
+			return err
+		}
+		dir := *model
+		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+			dir = filepath.Dir(dir)
+		}
+		if set, err := safetensors.OpenDir(dir); err == nil {
+			byType := map[string]int64{}
+			for _, n := range set.Names() {
+				in, err := set.Info(n)
+				if err != nil {
+					set.Close()
+					return err
+				}
+				byType[in.DType] += in.End - in.Begin
+				weightBytes += in.End - in.Begin
 			}
-			byType[in.DType] += in.End - in.Begin
-			weightBytes += in.End - in.Begin
+			set.Close()
+			var parts []string
+			for t, b := range byType {
+				parts = append(parts, fmt.Sprintf("%s %s", t, human(b)))
+			}
+			weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
 		}
-		set.Close()
-		var parts []string
-		for t, b := range byType {
-			parts = append(parts, fmt.Sprintf("%s %s", t, human(b)))
-		}
-		weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
 	}
 	if weightBytes == 0 {
 		es, name := int64(2), "bf16"
@@ -89,7 +98,77 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		return enc.Encode(plan)
 	}
 	writeInspect(stdout, *model, cfg, weightNote, plan)
+	if meta != nil {
+		writeGGUFInspect(stdout, meta)
+	}
 	return nil
+}
+
+// inspectGGUF reads a GGUF file's configuration and the bytes of its
+// tensors by ggml type (metadata only: no tensor data is touched).
+func inspectGGUF(path string) (*llama4.Config, *llama4.GGUFMeta, int64, string, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, nil, 0, "", err
+	}
+	defer f.Close()
+	cfg, meta, err := llama4.ConfigFromGGUF(f)
+	if err != nil {
+		return nil, nil, 0, "", err
+	}
+	byType := map[string]int64{}
+	count := map[string]int{}
+	var total int64
+	for _, ti := range f.Tensors() {
+		byType[ti.Type.String()] += int64(ti.Size)
+		count[ti.Type.String()]++
+		total += int64(ti.Size)
+	}
+	types := make([]string, 0, len(byType))
+	for t := range byType {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(i, j int) bool { return byType[types[i]] > byType[types[j]] })
+	parts := make([]string, len(types))
+	for i, t := range types {
+		parts[i] = fmt.Sprintf("%s %s (%d tensors)", t, human(byType[t]), count[t])
+	}
+	return cfg, meta, total, "from the GGUF tensors: " + strings.Join(parts, ", "), nil
+}
+
+// writeGGUFInspect prints what the GGUF file itself says.
+func writeGGUFInspect(w io.Writer, meta *llama4.GGUFMeta) {
+	fmt.Fprintf(w, "\ngguf\n")
+	fmt.Fprintf(w, "  layout           %s", meta.Flavor)
+	if meta.Name != "" {
+		fmt.Fprintf(w, ", general.name %q", meta.Name)
+	}
+	if meta.FileType >= 0 {
+		fmt.Fprintf(w, ", general.file_type %d", meta.FileType)
+	}
+	fmt.Fprintln(w)
+	tok := "none"
+	if meta.HasTokenizer {
+		tok = "embedded (tokenizer.ggml.*)"
+	}
+	fmt.Fprintf(w, "  tokenizer        %s\n", tok)
+	ct := "none"
+	if meta.ChatTemplate != "" {
+		ct = fmt.Sprintf("present (%d bytes; herd renders the Llama 4 format itself)", len(meta.ChatTemplate))
+	}
+	fmt.Fprintf(w, "  chat template    %s\n", ct)
+	if meta.RopeFreqs != nil {
+		n := 0
+		for _, d := range meta.RopeFreqs {
+			if d != 1 {
+				n++
+			}
+		}
+		fmt.Fprintf(w, "  rope_freqs       %d of %d frequencies divided\n", n, len(meta.RopeFreqs))
+	}
+	for _, n := range meta.Notes {
+		fmt.Fprintf(w, "  note             %s\n", n)
+	}
 }
 
 func writeInspect(w io.Writer, path string, c *llama4.Config, weightNote string, plan kvcache.Plan) {
@@ -200,16 +279,8 @@ func short(n int64) string {
 
 // human formats bytes in binary units.
 func human(b int64) string {
-	const k = 1024
-	switch {
-	case b >= 100*k*k*k:
-		return fmt.Sprintf("%.1f GB = %.2f GiB", float64(b)/1e9, float64(b)/(k*k*k))
-	case b >= k*k*k:
-		return fmt.Sprintf("%.2f GiB", float64(b)/(k*k*k))
-	case b >= k*k:
-		return fmt.Sprintf("%.2f MiB", float64(b)/(k*k))
-	case b >= k:
-		return fmt.Sprintf("%.1f KiB", float64(b)/k)
+	if b >= 100<<30 {
+		return fmt.Sprintf("%.1f GB = %.2f GiB", float64(b)/1e9, float64(b)/(1<<30))
 	}
-	return fmt.Sprintf("%d B", b)
+	return kvcache.Human(b)
 }

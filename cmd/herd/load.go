@@ -6,34 +6,60 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// loadModel opens the model named by -m. Today that is a Hugging Face
-// directory (config.json + safetensors).
+// loadModel opens the model named by -m: a Hugging Face directory
+// (config.json + safetensors) or a GGUF file (llama.cpp's llama4 layout).
 func loadModel(path string) (*llama4.Model, error) {
 	if path == "" {
-		return nil, usagef("no model given: pass -m MODEL_DIR (a Hugging Face Llama 4 directory)")
+		return nil, usagef("no model given: pass -m MODEL (a Hugging Face Llama 4 directory or a .gguf file)")
 	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", path, err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("model %s: not a directory (want a Hugging Face model directory with config.json and safetensors)", path)
+		if isGGUF(path) {
+			m, _, err := llama4.LoadGGUF(path)
+			return m, err
+		}
+		return nil, fmt.Errorf("model %s: neither a directory nor a GGUF file (want a Hugging Face model directory with config.json and safetensors, or a .gguf file)", path)
 	}
 	return llama4.LoadHF(path)
+}
+
+// isGGUF reports whether path is a regular file that starts with the GGUF
+// magic, or failing that is named *.gguf (so that a broken .gguf gets the
+// GGUF reader's error rather than a generic one).
+func isGGUF(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var magic [4]byte
+	if n, _ := io.ReadFull(f, magic[:]); n == 4 && string(magic[:]) == gguf.Magic {
+		return true
+	}
+	return strings.EqualFold(filepath.Ext(path), ".gguf")
 }
 
 // errNoTokenizer reports a model directory without tokenizer files.
 var errNoTokenizer = errors.New("no tokenizer")
 
-// loadTokenizer loads the tokenizer of a model directory and checks it fits
-// the model's vocabulary. It returns errNoTokenizer (wrapped) when the
-// directory has neither tokenizer.model nor tokenizer.json.
+// loadTokenizer loads the tokenizer of a model directory (or the one
+// embedded in a GGUF file) and checks it fits the model's vocabulary. It
+// returns errNoTokenizer (wrapped) when the directory has neither
+// tokenizer.model nor tokenizer.json, or the GGUF no tokenizer metadata.
 func loadTokenizer(dir string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() && isGGUF(dir) {
+		return loadGGUFTokenizer(dir, m)
+	}
 	has := false
 	for _, n := range []string{tokenizer.TiktokenFile, tokenizer.HFFile} {
 		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
@@ -49,6 +75,26 @@ func loadTokenizer(dir string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
 	}
 	if tok.VocabSize() > m.Config.VocabSize {
 		return nil, fmt.Errorf("model %s: tokenizer has %d tokens but the model's vocabulary is %d", dir, tok.VocabSize(), m.Config.VocabSize)
+	}
+	return tok, nil
+}
+
+// loadGGUFTokenizer builds the tokenizer embedded in a GGUF file.
+func loadGGUFTokenizer(path string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if !tokenizer.HasGGUFTokenizer(f) {
+		return nil, fmt.Errorf("model %s: %w (no tokenizer.ggml.tokens in the GGUF metadata)", path, errNoTokenizer)
+	}
+	tok, err := tokenizer.FromGGUF(f)
+	if err != nil {
+		return nil, err
+	}
+	if tok.VocabSize() > m.Config.VocabSize {
+		return nil, fmt.Errorf("model %s: tokenizer has %d tokens but the model's vocabulary is %d", path, tok.VocabSize(), m.Config.VocabSize)
 	}
 	return tok, nil
 }

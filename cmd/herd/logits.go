@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,6 +14,8 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
 	idsFlag := fs.String("ids", "", `token ids, e.g. "1 2 3"`)
 	out := fs.String("o", "", "output .npy file: float32 [T, vocab], C order")
+	var images imageFlags
+	fs.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -32,13 +35,39 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	var fused *llama4.ImagePrompt
+	if len(images) > 0 {
+		tok, err := loadTokenizer(*model, m)
+		if err != nil && !errors.Is(err, errNoTokenizer) {
+			return err
+		}
+		img, err := loadImageInput(*model, m, tok, "", stderr, true)
+		if err != nil {
+			return err
+		}
+		defer img.v.Close()
+		pixels, err := img.read(images)
+		if err != nil {
+			return err
+		}
+		if fused, err = img.v.Fuse(ids, pixels, img.tk); err != nil {
+			return err
+		}
+		ids = fused.IDs
+	}
 	if len(ids) > m.Config.MaxPositions {
 		return fmt.Errorf("%d tokens exceed the model's max_position_embeddings %d", len(ids), m.Config.MaxPositions)
 	}
-	logits, err := m.Forward(m.NewCache(len(ids)), ids, llama4.ForwardOptions{AllLogits: true})
+	cache := m.NewCache(len(ids))
+	seq := llama4.Seq{Cache: cache, IDs: ids, AllLogits: true}
+	if fused != nil {
+		seq = fused.Slice(cache, 0, len(ids), true)
+	}
+	res, err := m.ForwardBatch([]llama4.Seq{seq}, nil)
 	if err != nil {
 		return err
 	}
+	logits := res[0]
 	if err := npy.WriteF32File(*out, []int{len(ids), m.Config.VocabSize}, logits); err != nil {
 		return err
 	}

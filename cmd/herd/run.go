@@ -36,6 +36,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
 	chatFmt := fs.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
 	system := fs.String("system", "", "with --chat: a system prompt")
+	var images imageFlags
+	fs.Var(&images, "image", imageHelp)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -95,13 +97,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *chatFmt && len(pos) == 0 {
 		return usagef("--chat needs a text prompt")
 	}
+	var img *imageInput
+	if len(images) > 0 {
+		if img, err = loadImageInput(*model, m, tok, *quantFlag, stderr, *quiet); err != nil {
+			return err
+		}
+		defer img.v.Close()
+	}
 	switch {
 	case *chatFmt:
 		var msgs []chat.Message
 		if *system != "" {
 			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: *system})
 		}
-		msgs = append(msgs, chat.Message{Role: chat.RoleUser, Content: pos[0]})
+		user := chat.Message{Role: chat.RoleUser, Content: pos[0]}
+		if img != nil {
+			user.Parts = imageParts(len(images), pos[0]) // the images, then the text
+		}
+		msgs = append(msgs, user)
 		if prompt, err = chat.Encode(tok, msgs, chat.Options{AddGenerationPrompt: true}); err != nil {
 			return err
 		}
@@ -112,6 +125,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if len(prompt) == 0 || prompt[0] != tok.BOS() {
 			prompt = append([]int32{tok.BOS()}, prompt...)
 		}
+		if img != nil {
+			if prompt, err = img.placeholders(prompt, tok.BOS(), len(images)); err != nil {
+				return err
+			}
+		}
+	}
+	// Images: each <|image|> placeholder becomes the image's token layout,
+	// whose <|patch|> rows take the projected image features.
+	var fused *llama4.ImagePrompt
+	if img != nil {
+		pixels, err := img.read(images)
+		if err != nil {
+			return err
+		}
+		if fused, err = img.v.Fuse(prompt, pixels, img.tk); err != nil {
+			return err
+		}
+		prompt = fused.IDs
 	}
 	limit := *ctx
 	if limit == 0 {
@@ -134,7 +165,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		text = tok.NewDecoder(true)
 	}
-	_, err = generate(m, cache, prompt, *n, *batch, sp, stopSet(stops, *ignoreEOS), text, stdout, stderr, *quiet)
+	_, err = generate(m, cache, prompt, fused, *n, *batch, sp, stopSet(stops, *ignoreEOS), text, stdout, stderr, *quiet)
 	return err
 }
 
@@ -159,9 +190,10 @@ func checkPlan(m *llama4.Model, ctx, batch int, dt kvcache.DType, stderr io.Writ
 }
 
 // generate prefills prompt in batches and decodes up to n tokens, streaming ids to out.
+// img, when set, is the prompt with its image rows (img.IDs = prompt).
 // With text set, generated tokens are printed as text (never splitting a UTF-8
 // character); otherwise as ids separated by spaces.
-func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch int, sp sample.Params, stop map[int32]bool, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
+func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, img *llama4.ImagePrompt, n, batch int, sp sample.Params, stop map[int32]bool, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	limit := cache.MaxLen()
@@ -171,9 +203,11 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, n, batch in
 	var logits []float32
 	var err error
 	for i := 0; i < len(prompt); i += batch {
-		if logits, err = m.Forward(cache, prompt[i:min(i+batch, len(prompt))], llama4.ForwardOptions{}); err != nil {
+		out, err := m.ForwardBatch([]llama4.Seq{promptSeq(cache, prompt, img, i, min(i+batch, len(prompt)))}, nil)
+		if err != nil {
 			return nil, err
 		}
+		logits = out[0]
 	}
 	tPrompt := time.Since(t0)
 	t1 := time.Now()

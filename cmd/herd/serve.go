@@ -56,6 +56,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	vis, err := serveVision(*model, m, tok, *quantFlag, stderr) // nil for a text-only model
+	if err != nil {
+		return err
+	}
+	if vis != nil {
+		defer vis.Close()
+	}
 	if *ctx > m.Config.MaxPositions {
 		return fmt.Errorf("--ctx %d exceeds the model's max_position_embeddings %d", *ctx, m.Config.MaxPositions)
 	}
@@ -76,7 +83,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = filepath.Base(filepath.Clean(*model))
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log})
+	srv := server.New(m, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

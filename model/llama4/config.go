@@ -56,19 +56,25 @@ type RopeScaling struct {
 	OriginalMaxPos float64
 }
 
-// VisionConfig holds the vision tower shapes needed for parameter counts.
+// VisionConfig is the vision_config of a Llama4ForConditionalGeneration
+// checkpoint (spec §1.4) plus the top-level image token ids.
 type VisionConfig struct {
-	Hidden            int
-	Layers            int
-	Heads             int
-	Intermediate      int
-	ImageSize         int
-	PatchSize         int
-	Channels          int
-	PixelShuffleRatio float64
-	ProjectorInputDim int
-	ProjectorOutDim   int
-	VisionOutputDim   int
+	Hidden            int     // hidden_size (1408)
+	Layers            int     // num_hidden_layers (34)
+	Heads             int     // num_attention_heads (16)
+	Intermediate      int     // intermediate_size (5632)
+	ImageSize         int     // image_size: tile side in pixels (336)
+	PatchSize         int     // patch_size (14)
+	Channels          int     // num_channels (3)
+	PixelShuffleRatio float64 // pixel_shuffle_ratio (0.5)
+	ProjectorInputDim int     // projector_input_dim (4096)
+	ProjectorOutDim   int     // projector_output_dim (4096)
+	VisionOutputDim   int     // vision_output_dim (4096 in released configs)
+	RopeTheta         float64 // rope_theta, or rope_parameters.rope_theta (10000)
+	NormEps           float64 // norm_eps (1e-5)
+	PatchTokenID      int     // top-level image_token_index: <|patch|> (200092)
+	ImageStartID      int     // top-level boi_token_index: <|image_start|> (200080)
+	ImageEndID        int     // top-level eoi_token_index: <|image_end|> (200081)
 }
 
 // LoadConfig reads config.json from a model directory (or a config.json path).
@@ -132,6 +138,9 @@ type rawTop struct {
 	TextConfig        json.RawMessage `json:"text_config"`
 	VisionConfig      json.RawMessage `json:"vision_config"`
 	TieWordEmbeddings *bool           `json:"tie_word_embeddings"`
+	ImageTokenIndex   *int            `json:"image_token_index"`
+	BOITokenIndex     *int            `json:"boi_token_index"`
+	EOITokenIndex     *int            `json:"eoi_token_index"`
 }
 
 type rawVision struct {
@@ -147,6 +156,11 @@ type rawVision struct {
 	ProjectorOutDim   *int     `json:"projector_output_dim"`
 	VisionOutputDim   *int     `json:"vision_output_dim"`
 	MMProjectorBias   *bool    `json:"multi_modal_projector_bias"`
+	RopeTheta         *float64 `json:"rope_theta"`
+	RopeParameters    *struct {
+		RopeTheta *float64 `json:"rope_theta"`
+	} `json:"rope_parameters"`
+	NormEps *float64 `json:"norm_eps"`
 }
 
 // ParseConfig parses a Hugging Face config.json of either Llama4ForCausalLM (flat
@@ -192,6 +206,9 @@ func ParseConfig(b []byte) (*Config, error) {
 			return nil, fmt.Errorf("vision_config: %w", err)
 		}
 		c.fillVision(&rv)
+		c.Vision.PatchTokenID = intOr(top.ImageTokenIndex, 200092)
+		c.Vision.ImageStartID = intOr(top.BOITokenIndex, 200080)
+		c.Vision.ImageEndID = intOr(top.EOITokenIndex, 200081)
 	}
 	return c, nil
 }
@@ -520,6 +537,12 @@ func (c *Config) fillVision(v *rawVision) {
 		ProjectorInputDim: intOr(v.ProjectorInputDim, 4096),
 		ProjectorOutDim:   intOr(v.ProjectorOutDim, 4096),
 		VisionOutputDim:   intOr(v.VisionOutputDim, 7680),
+		RopeTheta:         floatOr(v.RopeTheta, 10000),
+		NormEps:           floatOr(v.NormEps, 1e-5),
+	}
+	if v.RopeParameters != nil && v.RopeParameters.RopeTheta != nil {
+		// transformers v5 moves rope_theta into rope_parameters.
+		c.Vision.RopeTheta = *v.RopeParameters.RopeTheta
 	}
 	c.ProjectorInDim = c.Vision.VisionOutputDim
 	c.ProjectorOutDim = c.Hidden

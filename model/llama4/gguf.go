@@ -1,0 +1,603 @@
+package llama4
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/herd-llm/herd/format/gguf"
+)
+
+// The values llama.cpp hard-codes for the llama4 architecture instead of
+// reading them from the file (spec §3.3, src/models/llama4.cpp).
+const (
+	GGUFChunkSize     = 8192 // attention chunk of the RoPE layers
+	GGUFNoRopeStep    = 4    // layer i is NoPE and global iff (i+1) % 4 == 0
+	GGUFFloorScale    = 8192 // temperature tuning floor
+	GGUFAttnScale     = 0.1  // temperature tuning scale
+	ggufQKNormExperts = 128  // QK-norm is on iff expert_count != 128
+)
+
+// Keys that ollama's llama4 converter writes and llama.cpp ignores. herd
+// reads them when present (so an ollama file, or a herd file of a model
+// whose values differ from llama.cpp's hard-coded ones, loads exactly), and
+// herd convert writes them only for such models.
+const (
+	ggufKeyChunkSize    = "llama4.attention.chunk_size"
+	ggufKeyFloorScale   = "llama4.attention.floor_scale"
+	ggufKeyAttnScale    = "llama4.attention.scale"
+	ggufKeyTempTuning   = "llama4.attention.temperature_tuning"
+	ggufKeyUseQKNorm    = "llama4.use_qk_norm"
+	ggufKeyNoRopeStep   = "llama4.no_rope_interval"
+	ggufKeyHeadDimOlama = "llama4.attention.head_dim"
+)
+
+// GGUFMeta is what a GGUF file says about a model besides its Config.
+type GGUFMeta struct {
+	Path string
+	// Flavor is "llama.cpp" for files in llama.cpp's layout (its converter,
+	// llama-quantize, herd convert) and "ollama" for files made by ollama's
+	// converter (vision tensors v.*/mm.* and llama4.vision.* keys in the same
+	// file, other key names).
+	Flavor string
+	// Name is general.name, when present.
+	Name string
+	// FileType is general.file_type (llama_ftype), or -1.
+	FileType int
+	// InvFreq are the RoPE inverse frequencies after rope_freqs.weight (nil
+	// when the file has no rope_freqs: the plain θ^(-2i/d) frequencies).
+	InvFreq []float32
+	// RopeFreqs are the divisors of rope_freqs.weight (nil when absent).
+	RopeFreqs []float32
+	// ChatTemplate is tokenizer.chat_template ("" when absent).
+	ChatTemplate string
+	// HasTokenizer reports tokenizer.ggml.* metadata.
+	HasTokenizer bool
+	// Notes describe values taken from llama.cpp's hard-coded defaults and
+	// other things worth showing (herd inspect prints them).
+	Notes []string
+}
+
+// LoadGGUF loads a Llama 4 text model from a GGUF file in llama.cpp's llama4
+// layout (or ollama's variant of it). Weights stay memory-mapped in their
+// file types (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K); call Close to unmap.
+func LoadGGUF(path string) (*Model, *GGUFMeta, error) {
+	f, err := gguf.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("llama4: %w", err)
+	}
+	m, meta, err := ModelFromGGUF(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	m.closer = f
+	return m, meta, nil
+}
+
+// ModelFromGGUF builds a model whose weights alias f's mapping: f must stay
+// open while the model is used, and the model does not close it.
+func ModelFromGGUF(f *gguf.File) (*Model, *GGUFMeta, error) {
+	cfg, meta, err := ConfigFromGGUF(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := BindGGUF(f, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := New(cfg, w)
+	if meta.InvFreq != nil {
+		if err := m.SetInvFreq(meta.InvFreq); err != nil {
+			return nil, nil, fmt.Errorf("llama4: %s: %w", f.Path, err)
+		}
+	}
+	return m, meta, nil
+}
+
+// SetInvFreq replaces the model's RoPE inverse frequencies (HeadDim/2
+// positive finite values), e.g. with those a GGUF rope_freqs tensor implies.
+func (m *Model) SetInvFreq(inv []float32) error {
+	if len(inv) != m.Config.HeadDim/2 {
+		return fmt.Errorf("%d RoPE frequencies for head_dim %d, want %d", len(inv), m.Config.HeadDim, m.Config.HeadDim/2)
+	}
+	for i, v := range inv {
+		if !(v > 0) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("RoPE frequency %d is %v", i, v)
+		}
+	}
+	m.invFreq = slices.Clone(inv)
+	return nil
+}
+
+// ggufMeta reads typed keys and reports errors that name the file and key.
+type ggufMeta struct {
+	f    *gguf.File
+	arch string
+}
+
+func (g *ggufMeta) key(k string) string { return g.arch + "." + k }
+
+func (g *ggufMeta) errf(format string, a ...any) error {
+	return fmt.Errorf("llama4: %s: "+format, append([]any{g.f.Path}, a...)...)
+}
+
+// uint reads an unsigned integer key. A key that holds an array of equal
+// values (llama.cpp allows per-layer arrays for some keys) reads as that value.
+func (g *ggufMeta) uint(k string, required bool, def uint64) (uint64, bool, error) {
+	v, ok := g.f.Value(k)
+	if !ok {
+		if required {
+			return 0, false, g.errf("required metadata key %q is missing", k)
+		}
+		return def, false, nil
+	}
+	if x, ok := v.Uint(); ok {
+		return x, true, nil
+	}
+	if xs, ok := v.Uints(); ok && len(xs) > 0 {
+		for _, x := range xs[1:] {
+			if x != xs[0] {
+				return 0, false, g.errf("metadata key %q has per-layer values %v; herd needs one value for every layer", k, xs)
+			}
+		}
+		return xs[0], true, nil
+	}
+	return 0, false, g.errf("metadata key %q has type %s, want an unsigned integer", k, v.Type())
+}
+
+func (g *ggufMeta) float(k string, def float64) (float64, bool, error) {
+	v, ok := g.f.Value(k)
+	if !ok {
+		return def, false, nil
+	}
+	x, ok := v.Float()
+	if !ok || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, false, g.errf("metadata key %q = %v is not a finite number", k, v)
+	}
+	return x, true, nil
+}
+
+func (g *ggufMeta) bool(k string, def bool) (bool, bool, error) {
+	v, ok := g.f.Value(k)
+	if !ok {
+		return def, false, nil
+	}
+	x, ok := v.Bool()
+	if !ok {
+		return false, false, g.errf("metadata key %q has type %s, want bool", k, v.Type())
+	}
+	return x, true, nil
+}
+
+// ConfigFromGGUF reads a llama4 GGUF's metadata into a Config, filling in
+// the values llama.cpp hard-codes (chunk 8192, layer i global and NoPE iff
+// i%4 == 3, temperature floor 8192 and scale 0.1, QK-norm iff expert_count
+// != 128) unless the file carries ollama's keys for them. Errors name the
+// file and the key.
+func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
+	g := &ggufMeta{f: f, arch: "llama4"}
+	meta := &GGUFMeta{Path: f.Path, Flavor: "llama.cpp", FileType: -1}
+	arch, ok := f.String("general.architecture")
+	if !ok {
+		return nil, nil, g.errf("metadata key %q is missing or not a string", "general.architecture")
+	}
+	if arch != "llama4" {
+		return nil, nil, g.errf("general.architecture is %q: herd runs only Llama 4 (\"llama4\")", arch)
+	}
+	meta.Name, _ = f.String("general.name")
+	if ft, ok := f.Uint("general.file_type"); ok && ft < 1<<16 {
+		meta.FileType = int(ft)
+	}
+	meta.ChatTemplate, _ = f.String("tokenizer.chat_template")
+	_, meta.HasTokenizer = f.Value("tokenizer.ggml.tokens")
+	if ollamaFile(f) {
+		meta.Flavor = "ollama"
+	}
+
+	raw := rawText{ModelType: "llama4_text"}
+	need := func(k string) (int, error) {
+		v, _, err := g.uint(g.key(k), true, 0)
+		if err != nil {
+			return 0, err
+		}
+		if v == 0 || v > 1<<31 {
+			return 0, g.errf("metadata key %q = %d is out of range", g.key(k), v)
+		}
+		return int(v), nil
+	}
+	opt := func(k string, def int) (int, bool, error) {
+		v, present, err := g.uint(g.key(k), false, uint64(def))
+		if err != nil {
+			return 0, false, err
+		}
+		if v > 1<<31 {
+			return 0, false, g.errf("metadata key %q = %d is out of range", g.key(k), v)
+		}
+		return int(v), present, nil
+	}
+	layers, err := need("block_count")
+	if err != nil {
+		return nil, nil, err
+	}
+	hidden, err := need("embedding_length")
+	if err != nil {
+		return nil, nil, err
+	}
+	heads, err := need("attention.head_count")
+	if err != nil {
+		return nil, nil, err
+	}
+	kvHeads, _, err := opt("attention.head_count_kv", heads)
+	if err != nil {
+		return nil, nil, err
+	}
+	headDim, _, err := opt("attention.key_length", hidden/heads)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, present := f.Value(ggufKeyHeadDimOlama); present {
+		if headDim, _, err = opt("attention.head_dim", headDim); err != nil {
+			return nil, nil, err
+		}
+	}
+	if kvHeads == 0 || heads%kvHeads != 0 {
+		return nil, nil, g.errf("%s = %d is not a multiple of %s = %d", g.key("attention.head_count"), heads, g.key("attention.head_count_kv"), kvHeads)
+	}
+	if headDim == 0 || headDim%2 != 0 {
+		return nil, nil, g.errf("%s = %d must be even and positive for RoPE", g.key("attention.key_length"), headDim)
+	}
+	valDim, _, err := opt("attention.value_length", headDim)
+	if err != nil {
+		return nil, nil, err
+	}
+	if valDim != headDim {
+		return nil, nil, g.errf("%s = %d differs from %s = %d; Llama 4 uses one head size", g.key("attention.value_length"), valDim, g.key("attention.key_length"), headDim)
+	}
+	ropeDim, _, err := opt("rope.dimension_count", headDim)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ropeDim != headDim {
+		return nil, nil, g.errf("%s = %d: herd rotates whole heads (want %d, the head size)", g.key("rope.dimension_count"), ropeDim, headDim)
+	}
+	// Widths: llama.cpp's keys, then ollama's older names.
+	ffn, ffnSet, err := opt("feed_forward_length", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ffnSet {
+		if ffn, ffnSet, err = opt("intermediate_size", 0); err != nil {
+			return nil, nil, err
+		}
+	}
+	ffnExp, expSet, err := opt("expert_feed_forward_length", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !expSet {
+		if ffnExp, expSet, err = opt("intermediate_size_moe", 0); err != nil {
+			return nil, nil, err
+		}
+	}
+	experts, _, err := opt("expert_count", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	used, _, err := opt("expert_used_count", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	step, stepSet, err := opt("interleave_moe_layer_step", 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !stepSet && meta.Flavor != "ollama" && experts > 0 {
+		return nil, nil, g.errf("required metadata key %q is missing", g.key("interleave_moe_layer_step"))
+	}
+	eps, epsSet, err := g.float(g.key("attention.layer_norm_rms_epsilon"), 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !epsSet {
+		return nil, nil, g.errf("required metadata key %q is missing", g.key("attention.layer_norm_rms_epsilon"))
+	}
+	theta, _, err := g.float(g.key("rope.freq_base"), 10000) // llama.cpp's default
+	if err != nil {
+		return nil, nil, err
+	}
+	if base, present, err := g.float(g.key("rope.freq_base_swa"), theta); err != nil {
+		return nil, nil, err
+	} else if present && base != theta {
+		return nil, nil, g.errf("%s = %g differs from %s = %g: herd uses one RoPE base for every layer", g.key("rope.freq_base_swa"), base, g.key("rope.freq_base"), theta)
+	}
+	if st, ok := f.String(g.key("rope.scaling.type")); ok && st != "none" && st != "" {
+		return nil, nil, g.errf("%s = %q is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.type"), st)
+	}
+	if sf, present, err := g.float(g.key("rope.scaling.factor"), 0); err != nil {
+		return nil, nil, err
+	} else if present && sf != 0 && sf != 1 {
+		return nil, nil, g.errf("%s = %g is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.factor"), sf)
+	}
+	ctxLen, _, err := opt("context_length", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ctxLen == 0 {
+		return nil, nil, g.errf("required metadata key %q is missing or 0", g.key("context_length"))
+	}
+	vocab, err := ggufVocabSize(g)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// Attention layout: llama.cpp's hard-coded values, or ollama's keys.
+	chunk, chunkSet, err := opt("attention.chunk_size", GGUFChunkSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	noRope, noRopeSet, err := opt("no_rope_interval", GGUFNoRopeStep)
+	if err != nil {
+		return nil, nil, err
+	}
+	pattern, _, err := opt("attention.sliding_window_pattern", noRope)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pattern != noRope {
+		return nil, nil, g.errf("%s = %d: herd needs the chunked layers to be the RoPE layers (every %d-th layer global)", g.key("attention.sliding_window_pattern"), pattern, noRope)
+	}
+	floor, floorSet, err := g.float(ggufKeyFloorScale, GGUFFloorScale)
+	if err != nil {
+		return nil, nil, err
+	}
+	attnScale, scaleSet, err := g.float(ggufKeyAttnScale, GGUFAttnScale)
+	if err != nil {
+		return nil, nil, err
+	}
+	if meta.Flavor != "ollama" && !floorSet && scaleSet {
+		// llama.cpp's attention.scale is a different thing (the kq scale of
+		// some architectures); only ollama's files, and files that also
+		// carry the temperature floor, use it for temperature tuning.
+		attnScale, scaleSet = GGUFAttnScale, false
+	}
+	tempTuning, tempSet, err := g.bool(ggufKeyTempTuning, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	qkNorm, qkSet, err := g.bool(ggufKeyUseQKNorm, experts != ggufQKNormExperts)
+	if err != nil {
+		return nil, nil, err
+	}
+	ropeLayers := make([]int, layers)
+	if swa, present, err := opt("attention.sliding_window", 0); err != nil {
+		return nil, nil, err
+	} else if present && swa == 0 {
+		// llama.cpp: no chunked attention at all (MobileLLM-style); every
+		// layer but the last ((i+1) % n_layer == 0) uses RoPE, and there is
+		// no temperature tuning.
+		noRope, chunk, tempTuning = layers, max(ctxLen, 1), false
+		meta.Notes = append(meta.Notes, "attention.sliding_window = 0: full attention on every layer, no temperature tuning")
+	}
+	for i := range ropeLayers {
+		if noRope == 0 || (i+1)%noRope != 0 {
+			ropeLayers[i] = 1
+		}
+	}
+	if noRope == 0 {
+		return nil, nil, g.errf("%s = 0: herd needs at least one global layer pattern", ggufKeyNoRopeStep)
+	}
+	var moe []int
+	if experts > 0 {
+		for i := range layers {
+			if step > 0 && (i+1)%step == 0 {
+				moe = append(moe, i)
+			}
+		}
+	}
+	if len(moe) > 0 && (used < 1 || used > experts) {
+		return nil, nil, g.errf("%s = %d must be in [1, %s = %d]", g.key("expert_used_count"), used, g.key("expert_count"), experts)
+	}
+	if len(moe) > 0 && !expSet {
+		return nil, nil, g.errf("required metadata key %q is missing (the file has MoE layers)", g.key("expert_feed_forward_length"))
+	}
+	if len(moe) < layers && !ffnSet {
+		return nil, nil, g.errf("required metadata key %q is missing (the file has dense layers)", g.key("feed_forward_length"))
+	}
+	for _, n := range []struct {
+		set  bool
+		what string
+	}{
+		{!chunkSet, fmt.Sprintf("attention chunk %d", GGUFChunkSize)},
+		{!noRopeSet, fmt.Sprintf("every %dth layer NoPE + global", GGUFNoRopeStep)},
+		{!floorSet && tempTuning, fmt.Sprintf("temperature floor %d", GGUFFloorScale)},
+		{!scaleSet && tempTuning, fmt.Sprintf("temperature scale %g", GGUFAttnScale)},
+		{!qkSet, fmt.Sprintf("QK-norm %v (expert_count %d != 128)", qkNorm, experts)},
+		{!tempSet && tempTuning, "temperature tuning on"},
+	} {
+		if n.set {
+			meta.Notes = append(meta.Notes, "llama.cpp default: "+n.what)
+		}
+	}
+
+	intp := func(v int) *int { return &v }
+	fp := func(v float64) *float64 { return &v }
+	bp := func(v bool) *bool { return &v }
+	raw.VocabSize, raw.HiddenSize, raw.NumHiddenLayers = intp(vocab), intp(hidden), intp(layers)
+	raw.NumAttentionHeads, raw.NumKeyValueHeads, raw.HeadDim = intp(heads), intp(kvHeads), intp(headDim)
+	raw.IntermediateSize, raw.IntermediateSizeMLP = intp(max(ffnExp, 1)), intp(max(ffn, 1))
+	raw.RMSNormEps, raw.RopeTheta = fp(eps), fp(theta)
+	raw.MaxPositionEmbeddings = intp(ctxLen)
+	raw.NumLocalExperts, raw.NumExpertsPerTok = intp(experts), intp(max(used, 1))
+	raw.MoELayers = &moe
+	if raw.MoELayers == nil || *raw.MoELayers == nil {
+		raw.MoELayers = &[]int{}
+	}
+	raw.NoRopeLayers = ropeLayers
+	raw.AttentionChunkSize = intp(chunk)
+	raw.UseQKNorm = bp(qkNorm)
+	raw.AttnTemperatureTuning = json.RawMessage(fmt.Sprint(tempTuning))
+	raw.FloorScale, raw.AttnScale = fp(floor), fp(attnScale)
+	_, hasOutput := f.Info("output.weight")
+	raw.TieWordEmbeddings = bp(!hasOutput)
+	for _, s := range []struct {
+		key string
+		dst **int
+	}{{"tokenizer.ggml.bos_token_id", &raw.BOSTokenID}, {"tokenizer.ggml.padding_token_id", &raw.PadTokenID}} {
+		if v, ok := f.Uint(s.key); ok && v < uint64(vocab) {
+			*s.dst = intp(int(v))
+		}
+	}
+	if v, ok := f.Uint("tokenizer.ggml.eos_token_id"); ok && v < uint64(vocab) {
+		raw.EOSTokenID = json.RawMessage(fmt.Sprint(v))
+	}
+	cfg := &Config{}
+	if err := cfg.fillText(&raw); err != nil {
+		return nil, nil, g.errf("metadata describes an invalid model: %v", err)
+	}
+	cfg.Architecture = "Llama4ForCausalLM"
+	if err := ggufRope(g, cfg, meta); err != nil {
+		return nil, nil, err
+	}
+	return cfg, meta, nil
+}
+
+// ggufVocabSize is llama4.vocab_size, else the rows of token_embd, else the
+// length of the token list.
+func ggufVocabSize(g *ggufMeta) (int, error) {
+	if v, present, err := g.uint(g.key("vocab_size"), false, 0); err != nil {
+		return 0, err
+	} else if present {
+		if v == 0 || v > 1<<31 {
+			return 0, g.errf("metadata key %q = %d is out of range", g.key("vocab_size"), v)
+		}
+		return int(v), nil
+	}
+	if ti, ok := g.f.Info("token_embd.weight"); ok && len(ti.Dims) == 2 && ti.Dims[1] > 0 && ti.Dims[1] <= 1<<31 {
+		return int(ti.Dims[1]), nil
+	}
+	if v, ok := g.f.Value("tokenizer.ggml.tokens"); ok && v.Len() > 0 {
+		return v.Len(), nil
+	}
+	return 0, g.errf("cannot tell the vocabulary size: no %q, no token_embd.weight, no tokenizer.ggml.tokens", g.key("vocab_size"))
+}
+
+// ggufRope reads rope_freqs.weight (llama.cpp) or rope_factors.weight
+// (ollama): per-frequency divisors of the base inverse frequencies. When
+// they match the llama3 rule for a known parameter set, cfg.RopeScaling is
+// set to it (so the Config describes the model); the frequencies are used
+// as the file gives them either way.
+func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
+	name := ""
+	for _, n := range []string{"rope_freqs.weight", "rope_factors.weight"} {
+		if _, ok := g.f.Info(n); ok {
+			name = n
+			break
+		}
+	}
+	if name == "" {
+		return nil
+	}
+	half := cfg.HeadDim / 2
+	div, err := ggufVec(g.f, name, half)
+	if err != nil {
+		return err
+	}
+	base := InvFreq(cfg.HeadDim, cfg.RopeTheta, nil)
+	inv := make([]float32, half)
+	allOne := true
+	for i, d := range div {
+		if !(d > 0) || math.IsInf(float64(d), 0) {
+			return g.errf("tensor %q: divisor %d is %v, want a positive finite number", name, i, d)
+		}
+		allOne = allOne && d == 1
+		inv[i] = float32(float64(base[i]) / float64(d))
+	}
+	meta.RopeFreqs = div
+	if allOne {
+		return nil
+	}
+	meta.InvFreq = inv
+	for _, s := range llama3Candidates {
+		if ropeDivisorsMatch(RopeFreqsGGUF(cfg.HeadDim, cfg.RopeTheta, &s), div) {
+			cfg.RopeScaling = &RopeScaling{Type: "llama3", Factor: s.Factor, LowFreqFactor: s.LowFreqFactor, HighFreqFactor: s.HighFreqFactor, OriginalMaxPos: s.OriginalMaxPos}
+			return nil
+		}
+	}
+	n := 0
+	for _, d := range div {
+		if d != 1 {
+			n++
+		}
+	}
+	meta.Notes = append(meta.Notes, fmt.Sprintf("%s scales %d of %d RoPE frequencies (not a known llama3 rule)", name, n, half))
+	return nil
+}
+
+// llama3Candidates are the llama3 RoPE scalings Llama 4 checkpoints use
+// (spec §1.3): Scout's 16/1/1 and the 8/1/4 of early configs.
+var llama3Candidates = []RopeScaling{
+	{Type: "llama3", Factor: 16, LowFreqFactor: 1, HighFreqFactor: 1, OriginalMaxPos: 8192},
+	{Type: "llama3", Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 8192},
+}
+
+func ropeDivisorsMatch(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(float64(a[i])-float64(b[i])) > 1e-5*math.Abs(float64(a[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// RopeFreqsGGUF computes rope_freqs.weight as llama.cpp's converter does
+// (LlamaModel.generate_extra_tensors): for each base frequency (float32
+// θ^(-2i/d)), 1 when its wavelength is below original/high_freq_factor,
+// factor when above original/low_freq_factor, and 1/((1-s)/factor + s) in
+// between. Effective inverse frequency = base / divisor.
+func RopeFreqsGGUF(headDim int, theta float64, s *RopeScaling) []float32 {
+	base := InvFreq(headDim, theta, nil)
+	out := make([]float32, len(base))
+	for i := range out {
+		out[i] = 1
+	}
+	if s == nil {
+		return out
+	}
+	lowWl := s.OriginalMaxPos / s.LowFreqFactor
+	highWl := s.OriginalMaxPos / s.HighFreqFactor
+	for i, f := range base {
+		wl := float64(float32(2 * math.Pi / float64(f))) // torch: 2π / float32 tensor
+		switch {
+		case wl < highWl:
+			out[i] = 1
+		case wl > lowWl:
+			out[i] = float32(s.Factor)
+		default:
+			sm := (s.OriginalMaxPos/wl - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor)
+			out[i] = float32(1 / ((1-sm)/s.Factor + sm))
+		}
+	}
+	return out
+}
+
+// ollamaFile reports the marks of ollama's llama4 converter: vision tensors
+// (v.*, mm.*) or llama4.vision.* / llama4.intermediate_size* keys.
+func ollamaFile(f *gguf.File) bool {
+	for _, k := range f.Keys() {
+		if strings.HasPrefix(k, "llama4.vision.") || k == "llama4.intermediate_size" || k == "llama4.intermediate_size_moe" {
+			return true
+		}
+	}
+	for _, ti := range f.Tensors() {
+		if strings.HasPrefix(ti.Name, "v.") || strings.HasPrefix(ti.Name, "mm.") || strings.Contains(ti.Name, "ffn_gate_up_exps") {
+			return true
+		}
+	}
+	return false
+}

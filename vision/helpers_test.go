@@ -1,0 +1,78 @@
+package vision
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// goldenDir holds the tiny Llama4ForConditionalGeneration and its golden
+// values, copied from ../shared/testdata/llama4-tiny-vision.
+const goldenDir = "../testdata/llama4-tiny-vision"
+
+// golden returns the path of a file of the golden folder, skipping the test
+// when the folder is absent.
+func golden(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(goldenDir, rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("golden data absent (%v): copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
+	}
+	return p
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func readF32(t testing.TB, path string) []float32 {
+	t.Helper()
+	b := readFile(t, path)
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
+
+// maxDiff returns the largest |a−b| (+Inf on a NaN or a length mismatch) and where.
+func maxDiff(a, b []float32) (float64, int) {
+	if len(a) != len(b) {
+		return math.Inf(1), -1
+	}
+	worst, at := 0.0, -1
+	for i := range a {
+		d := math.Abs(float64(a[i]) - float64(b[i]))
+		if math.IsNaN(d) {
+			return math.Inf(1), i
+		}
+		if d > worst {
+			worst, at = d, i
+		}
+	}
+	return worst, at
+}
+
+// tinyPreprocess is the tiny model's processor: 56-pixel tiles, at most 4.
+func tinyPreprocess() PreprocessConfig {
+	p := DefaultPreprocess(56)
+	p.MaxTiles = 4
+	return p
+}
+
+// goldenImage decodes one of the two golden test images.
+func goldenImage(t testing.TB, name string) *Image {
+	t.Helper()
+	img, err := Decode(readFile(t, golden(t, "images/"+name+".png")), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
