@@ -61,7 +61,9 @@ func LoadGGUF(path string) (*Tokenizer, error) {
 
 // FromGGUF builds a tokenizer from the tokenizer.ggml.* metadata of a GGUF
 // file as llama.cpp's converter writes it for Llama 4: model "gpt2"
-// (byte-level BPE), pre-tokenizer "llama4", the token list in byte-level
+// (byte-level BPE), pre-tokenizer "llama4" (or "default", which ollama's
+// converter writes, for a vocabulary with Llama 4's special tokens), the
+// token list in byte-level
 // spelling, token types (normal, or control/user-defined for the <|…|>
 // special tokens; unused padding entries become reserved specials) and the
 // merges. The merges must be the ones recovered from ranks (each result's
@@ -86,16 +88,20 @@ func fromGGUF(f *gguf.File) (*Tokenizer, error) {
 	case model != "gpt2":
 		return nil, fmt.Errorf("%w: %s = %q is not supported (want \"gpt2\", byte-level BPE): %w", errGGUF, GGUFKeyModel, model, errUnsupported)
 	}
-	pre, ok := f.String(GGUFKeyPre)
-	if !ok {
-		return nil, fmt.Errorf("%w: key %s is missing or not a string (want \"llama4\")", errGGUF, GGUFKeyPre)
-	}
-	if !slices.Contains(ggufPreTokenizers, pre) {
-		return nil, fmt.Errorf("%w: %s = %q: only the Llama 4 (GPT-4o/O200K) pre-tokenizer is implemented, want one of %q: %w", errGGUF, GGUFKeyPre, pre, ggufPreTokenizers, errUnsupported)
-	}
+	pre, preOK := f.String(GGUFKeyPre)
 	tokens, ok := f.Strings(GGUFKeyTokens)
 	if !ok {
 		return nil, fmt.Errorf("%w: key %s is missing or not an array of strings", errGGUF, GGUFKeyTokens)
+	}
+	switch {
+	case preOK && slices.Contains(ggufPreTokenizers, pre):
+	case (!preOK || pre == "default") && slices.Contains(tokens, HeaderStart) && slices.Contains(tokens, BeginOfText):
+		// ollama's converter does not recognise Llama 4's pre-tokenizer and
+		// writes "default"; the vocabulary says it is Llama 4's.
+	case !preOK:
+		return nil, fmt.Errorf("%w: key %s is missing or not a string (want \"llama4\")", errGGUF, GGUFKeyPre)
+	default:
+		return nil, fmt.Errorf("%w: %s = %q: only the Llama 4 (GPT-4o/O200K) pre-tokenizer is implemented, want one of %q: %w", errGGUF, GGUFKeyPre, pre, ggufPreTokenizers, errUnsupported)
 	}
 	if len(tokens) == 0 || len(tokens) > 1<<30 {
 		return nil, fmt.Errorf("%w: %s has %d tokens", errGGUF, GGUFKeyTokens, len(tokens))

@@ -170,6 +170,11 @@ func TestGGUFTokenizerErrors(t *testing.T) {
 	noEOT := slices.Clone(tokens)
 	eot, _ := tok.TokenID(EndOfTurn)
 	noEOT[eot] = "<|not_eot|>"
+	hs, _ := tok.TokenID(HeaderStart)
+	noHeader := slices.Clone(tokens)
+	noHeader[hs] = "<|not_header_start|>"
+	isPre := func(x gguf.KV) bool { return x.Key == GGUFKeyPre }
+	notLlama4 := slices.DeleteFunc(set(gguf.KVStrings(GGUFKeyTokens, noHeader)), isPre) // a vocabulary without <|header_start|>
 	dup := slices.Clone(tokens)
 	dup[300] = dup[301]
 	cases := []struct {
@@ -179,7 +184,8 @@ func TestGGUFTokenizerErrors(t *testing.T) {
 	}{
 		{"no model", drop(GGUFKeyModel), []string{GGUFKeyModel, "missing"}},
 		{"spm", set(gguf.KVString(GGUFKeyModel, "llama")), []string{GGUFKeyModel, `"llama"`}},
-		{"no pre", drop(GGUFKeyPre), []string{GGUFKeyPre}},
+		{"no pre", notLlama4, []string{GGUFKeyPre, "missing"}},
+		{"default pre", append(slices.Clone(notLlama4), gguf.KVString(GGUFKeyPre, "default")), []string{GGUFKeyPre, "default"}},
 		{"other pre", set(gguf.KVString(GGUFKeyPre, "qwen2")), []string{GGUFKeyPre, "qwen2"}},
 		{"no tokens", drop(GGUFKeyTokens), []string{GGUFKeyTokens}},
 		{"int tokens", set(gguf.KVInt32s(GGUFKeyTokens, []int32{1, 2})), []string{GGUFKeyTokens, "array of strings"}},
@@ -192,6 +198,10 @@ func TestGGUFTokenizerErrors(t *testing.T) {
 		{"missing special", set(gguf.KVStrings(GGUFKeyTokens, noEOT)), []string{GGUFKeyTokens, "<|eot|>"}},
 		{"duplicate token", set(gguf.KVStrings(GGUFKeyTokens, dup)), []string{GGUFKeyTokens, "ids 300 and 301"}},
 		{"bos out of range", set(gguf.KVUint32(GGUFKeyBOS, 1<<20)), []string{GGUFKeyBOS}},
+	}
+	// ollama writes pre "default" for Llama 4: accepted for a Llama 4 vocabulary.
+	if _, err := FromGGUF(ggufFromKVs(t, set(gguf.KVString(GGUFKeyPre, "default")))); err != nil {
+		t.Errorf("pre \"default\" with a Llama 4 vocabulary: %v", err)
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -77,7 +77,11 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return err
 	}
-	return tr.Params.SaveHF(dir)
+	dt := tr.Opt.ExportDType
+	if dt == "" {
+		dt = "float32"
+	}
+	return tr.Params.SaveHFAs(dir, dt)
 }
 
 // HasCheckpoint reports whether dir holds a resumable checkpoint.

@@ -10,7 +10,8 @@ import (
 )
 
 // ConfigJSON writes cfg as a complete Hugging Face Llama4ForCausalLM
-// config.json (model_type llama4_text, float32 weights) that
+// config.json (model_type llama4_text; torch_dtype is cfg.TorchDType when
+// it is one of ExportDTypes, float32 otherwise) that
 // llama4.ParseConfig reads back to an equal Config: every per-layer list is
 // explicit (no_rope_layers, moe_layers) so no default decides the layout.
 // Configs of Llama4ForConditionalGeneration models are written as their text
@@ -39,6 +40,10 @@ func ConfigJSON(cfg *llama4.Config) ([]byte, error) {
 	var eos any = cfg.EOS
 	if len(cfg.EOS) == 1 {
 		eos = cfg.EOS[0]
+	}
+	dtype := cfg.TorchDType
+	if _, ok := ExportDTypes[dtype]; !ok {
+		dtype = "float32"
 	}
 	// Shortest decimal that parses back to the same float32.
 	eps := json.Number(strconv.FormatFloat(float64(cfg.RMSNormEps), 'g', -1, 32))
@@ -73,7 +78,7 @@ func ConfigJSON(cfg *llama4.Config) ([]byte, error) {
 		"bos_token_id":            cfg.BOS,
 		"eos_token_id":            eos,
 		"pad_token_id":            cfg.Pad,
-		"torch_dtype":             "float32",
+		"torch_dtype":             dtype,
 		"initializer_range":       0.02,
 		"router_aux_loss_coef":    0.001,
 		"router_jitter_noise":     0.0,

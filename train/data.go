@@ -74,25 +74,70 @@ type Dataset struct {
 	Train, Val           []int32 // token ids, each part beginning with BOS
 	TrainBytes, ValBytes int     // bytes of text in each part
 	BOS                  int32
+	// TokenBytes[id] is the number of text bytes token id stands for, when
+	// the tokenizer says (a TokenByteCounter); nil otherwise. Validation
+	// bits per byte divide by the bytes of the targets evaluated.
+	TokenBytes []int32
 }
 
-// NewTextDataset tokenizes text, holding out its last valFrac (by bytes,
-// moved back to a UTF-8 character boundary) for validation.
-func NewTextDataset(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
+// TokenByteCounter is implemented by tokenizers whose every id stands for a
+// fixed byte string (byte-level BPE, ByteTokenizer): TokenLen is its length,
+// 0 for special tokens. Datasets of such tokenizers measure validation bits
+// per byte exactly, on whatever part of the validation text is evaluated.
+type TokenByteCounter interface {
+	TokenLen(id int32) int
+}
+
+// SplitText cuts text into its training part and its last valFrac (by
+// bytes, moved back to a UTF-8 character boundary) for validation, the
+// split NewTextDataset uses. A tokenizer trained for a run sees only the
+// training part.
+func SplitText(text []byte, valFrac float64) (trainPart, valPart []byte, err error) {
 	if !(valFrac >= 0 && valFrac < 1) {
-		return nil, fmt.Errorf("train: validation fraction %g must be in [0, 1)", valFrac)
+		return nil, nil, fmt.Errorf("train: validation fraction %g must be in [0, 1)", valFrac)
 	}
 	cut := len(text) - int(float64(len(text))*valFrac)
 	for cut > 0 && cut < len(text) && !utf8.RuneStart(text[cut]) {
 		cut--
 	}
+	return text[:cut], text[cut:], nil
+}
+
+// NewTextDataset tokenizes text, holding out its last valFrac for
+// validation (see SplitText).
+func NewTextDataset(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
+	tp, vp, err := SplitText(text, valFrac)
+	if err != nil {
+		return nil, err
+	}
 	bos := tok.BOS()
-	d := &Dataset{BOS: bos, TrainBytes: cut, ValBytes: len(text) - cut}
-	d.Train = append([]int32{bos}, tok.Encode(string(text[:cut]))...)
+	d := &Dataset{BOS: bos, TrainBytes: len(tp), ValBytes: len(vp)}
+	d.Train = append([]int32{bos}, tok.Encode(string(tp))...)
 	if d.ValBytes > 0 {
-		d.Val = append([]int32{bos}, tok.Encode(string(text[cut:]))...)
+		d.Val = append([]int32{bos}, tok.Encode(string(vp))...)
+	}
+	if bc, ok := tok.(TokenByteCounter); ok {
+		d.TokenBytes = make([]int32, tok.VocabSize())
+		for id := range d.TokenBytes {
+			d.TokenBytes[id] = int32(bc.TokenLen(int32(id)))
+		}
 	}
 	return d, nil
+}
+
+// targetBytes returns the text bytes that the valid targets stand for, or
+// -1 when the dataset does not know its tokens' lengths.
+func (d *Dataset) targetBytes(targets []int32) int64 {
+	if d.TokenBytes == nil {
+		return -1
+	}
+	var n int64
+	for _, id := range targets {
+		if id >= 0 && int(id) < len(d.TokenBytes) {
+			n += int64(d.TokenBytes[id])
+		}
+	}
+	return n
 }
 
 // Fingerprint identifies the dataset's tokens, so a resumed run can refuse

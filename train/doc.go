@@ -21,4 +21,22 @@
 // training runs in float32, and the tests evaluate the very same code in
 // float64 to check each backward function against central finite
 // differences.
+//
+// # Tokenizers, data and presets
+//
+// Text reaches the model through the Tokenizer interface: TextTokenizer
+// wraps a Llama 4-format tokenizer (package tokenizer), normally a BPE
+// vocabulary that tokenizer.TrainBPE learns from the training part of the
+// text (SplitText) and that is saved beside the model as tokenizer.model, so
+// a trained model runs with exactly the tokenizer code real Llama 4 models
+// use; ByteTokenizer is a byte-level stop-gap. Validation bits per byte are
+// the total loss over the evaluated targets divided by ln 2 and by the bytes
+// of text those targets stand for (Dataset.TokenBytes), so they compare
+// across tokenizers. A Preset (LookupPreset) is a named, reproducible recipe
+// — model shape, tokenizer, data and options — such as "shakespeare", the
+// recipe of herd's embedded default model.
+//
+// A run directory holds the resumable checkpoint (float32), the Hugging Face
+// export (config.json + model.safetensors, float32 or rounded to
+// Options.ExportDType), log.csv and its plot loss.png (WriteLossPlot).
 package train

@@ -12,6 +12,7 @@ import (
 
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 )
 
 // LoadHF reads a Hugging Face Llama 4 text model directory (config.json plus
@@ -118,24 +119,64 @@ func (p *Params[F]) WriteSafetensorsFile(path string) error {
 // temporary file, fsync, rename, fsync the directory). The weights are
 // written first, so a crash never leaves a new config beside old weights of
 // another shape unnoticed: BindHF checks every shape.
-func (p *Params[F]) SaveHF(dir string) error {
+func (p *Params[F]) SaveHF(dir string) error { return p.SaveHFAs(dir, "float32") }
+
+// ExportDTypes are the weight dtypes SaveHFAs writes, by their torch_dtype
+// names, with their safetensors dtypes.
+var ExportDTypes = map[string]string{"float32": "F32", "bfloat16": "BF16", "float16": "F16"}
+
+// SaveHFAs is SaveHF with the weights rounded to dtype ("float32",
+// "bfloat16" or "float16", to nearest even), the config's torch_dtype set to
+// match. Half-precision exports are half the size; llama4.LoadHF and LoadHF
+// read them back.
+func (p *Params[F]) SaveHFAs(dir, dtype string) error {
+	st, ok := ExportDTypes[dtype]
+	if !ok {
+		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", dtype)
+	}
 	if p.Config.Prefix != "" {
 		return fmt.Errorf("train: saving %s models is not supported; only Llama4ForCausalLM", p.Config.Architecture)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	cj, err := ConfigJSON(p.Config)
+	cfg := *p.Config
+	cfg.TorchDType = dtype
+	cj, err := ConfigJSON(&cfg)
 	if err != nil {
 		return err
 	}
-	if err := p.WriteSafetensorsFile(filepath.Join(dir, "model.safetensors")); err != nil {
+	wt := make([]safetensors.WriteTensor, len(p.Tensors))
+	for i, t := range p.Tensors {
+		wt[i] = safetensors.WriteTensor{Name: t.Name, DType: st, Shape: t.Shape, Data: encodeFloats(t.Data, st)}
+	}
+	err = writeFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
+		return safetensors.Write(w, wt, map[string]string{"format": "pt"})
+	})
+	if err != nil {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(dir, "config.json"), func(w io.Writer) error {
 		_, err := w.Write(cj)
 		return err
 	})
+}
+
+// encodeFloats encodes values as little-endian F32, BF16 or F16.
+func encodeFloats[F Float](v []F, dtype string) []byte {
+	switch dtype {
+	case "BF16", "F16":
+		b := make([]byte, 2*len(v))
+		for i, x := range v {
+			h := tensor.F32ToBF16(float32(x))
+			if dtype == "F16" {
+				h = tensor.F32ToF16(float32(x))
+			}
+			binary.LittleEndian.PutUint16(b[2*i:], h)
+		}
+		return b
+	}
+	return f32Bytes(v)
 }
 
 // writeFileAtomic writes path through fill so that readers see either the old

@@ -36,16 +36,24 @@ func (ws *Workspace[F]) checkTargets(targets []int32) error {
 // nllRow returns −log softmax(logits)[y] = logsumexp(logits) − logits[y],
 // in float64, and the log-sum-exp.
 func nllRow[F Float](logits []F, y int32) (nll, lse float64) {
-	m := math.Inf(-1)
-	for _, v := range logits {
-		m = math.Max(m, float64(v))
-	}
+	m := rowMax(logits)
 	var s float64
 	for _, v := range logits {
 		s += math.Exp(float64(v) - m)
 	}
 	lse = m + math.Log(s)
 	return lse - float64(logits[y]), lse
+}
+
+// rowMax returns the largest of v (which is not empty) in float64.
+func rowMax[F Float](v []F) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		if x > m {
+			m = x
+		}
+	}
+	return float64(m)
 }
 
 // Loss returns the summed negative log-likelihood of the valid targets
@@ -97,10 +105,19 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 				clear(row)
 				continue
 			}
-			nll, lse := nllRow(row, y)
-			ws.nll[n] = nll
+			// One exp per logit: row holds exp(v − max) until it is
+			// normalised into the softmax.
+			m, z := rowMax(row), float64(row[y])
+			var s float64
 			for i, v := range row {
-				row[i] = F(scale * math.Exp(float64(v)-lse))
+				e := math.Exp(float64(v) - m)
+				s += e
+				row[i] = F(e)
+			}
+			ws.nll[n] = m + math.Log(s) - z
+			k := scale / s
+			for i, e := range row {
+				row[i] = F(k * float64(e))
 			}
 			row[y] -= F(scale)
 		}

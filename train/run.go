@@ -29,8 +29,10 @@ type RunConfig struct {
 }
 
 // Run trains until Opt.Steps (or rc.StopAfter), validating every EvalEvery
-// steps and at the end, checkpointing every SaveEvery steps and at the end,
-// and logging every step to OutDir/log.csv. A resumed trainer continues its
+// steps (on at most EvalBatches batches) and at the end (on the whole
+// validation part), checkpointing every SaveEvery steps and at the end,
+// logging every step to OutDir/log.csv and plotting the log to
+// OutDir/loss.png with each checkpoint. A resumed trainer continues its
 // log: rows after the checkpoint's step (from an interrupted run) are
 // dropped first.
 func (tr *Trainer) Run(rc RunConfig) error {
@@ -78,7 +80,11 @@ func (tr *Trainer) Run(rc RunConfig) error {
 		vl, vb := math.NaN(), math.NaN()
 		final := st.Step == o.Steps
 		if (o.EvalEvery > 0 && st.Step%o.EvalEvery == 0) || final {
-			if vl, vb, err = tr.Evaluate(); err != nil {
+			maxBatches := o.EvalBatches
+			if final {
+				maxBatches = 0 // the final pass covers the whole validation part
+			}
+			if vl, vb, err = evaluate(tr.ws, tr.Params, tr.Data, o.Batch, o.SeqLen, maxBatches); err != nil {
 				vl, vb = math.NaN(), math.NaN()
 			}
 		}
@@ -94,6 +100,9 @@ func (tr *Trainer) Run(rc RunConfig) error {
 			tr.Tokens, tps, time.Since(t0).Seconds(), csvFloat(vl), csvFloat(vb))
 		if (o.SaveEvery > 0 && st.Step%o.SaveEvery == 0) || st.Step == end {
 			if err := tr.SaveCheckpoint(rc.OutDir); err != nil {
+				return err
+			}
+			if err := WriteLossPlot(rc.OutDir); err != nil {
 				return err
 			}
 		}

@@ -27,9 +27,13 @@ type Options struct {
 	Seed        uint64  // initialisation and data sampling
 	InitStd     float64 // std of the initial weights (initializer_range)
 	EvalEvery   int     // steps between validation passes; 0 = only at the end
-	EvalBatches int     // max validation batches per pass; 0 = the whole validation part
+	EvalBatches int     // max validation batches per periodic pass; 0 = the whole validation part (the final pass always covers it all)
 	SaveEvery   int     // steps between checkpoints; 0 = only at the end
 	LogEvery    int     // steps between progress lines; 0 = 1
+	// ExportDType is the weight dtype of the Hugging Face export written with
+	// each checkpoint: "float32" (also when empty), "bfloat16" or "float16".
+	// The checkpoint itself is always float32.
+	ExportDType string `json:",omitempty"`
 }
 
 // DefaultOptions are sensible settings for small models.
@@ -53,6 +57,9 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
 	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
 		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	}
+	if _, ok := ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
+		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
 	}
 	return nil
 }
@@ -186,27 +193,49 @@ func (tr *Trainer) accumulate(batches []*Batch, valid int) (float64, error) {
 }
 
 // Evaluate returns the mean validation loss (nats per token) over at most
-// EvalBatches batches of the validation part and the bits per byte it
-// implies (loss / ln 2 × tokens per byte of the validation text).
+// EvalBatches batches of the validation part and its bits per byte of text
+// (see EvaluateParams).
 func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
-	d := tr.Data
+	return evaluate(tr.ws, tr.Params, tr.Data, tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches)
+}
+
+// EvaluateParams returns p's mean validation loss (nats per token) on d,
+// in consecutive windows of T tokens, B per batch, over at most maxBatches
+// batches (0: the whole validation part), and the bits per byte of text:
+// the total loss over the evaluated targets / (ln 2 · the bytes of text
+// those targets stand for). When d knows its tokens' lengths
+// (Dataset.TokenBytes) the bytes are counted exactly, so the whole
+// validation part gives total nats / (ln 2 · ValBytes); otherwise they are
+// estimated from the part's average bytes per token.
+func EvaluateParams(p *Params[float32], d *Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
+	ws, err := NewWorkspace[float32](p.Config, B, T)
+	if err != nil {
+		return 0, 0, err
+	}
+	return evaluate(ws, p, d, B, T, maxBatches)
+}
+
+func evaluate(ws *Workspace[float32], p *Params[float32], d *Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
 	if d == nil || len(d.Val) < 2 {
 		return math.NaN(), math.NaN(), fmt.Errorf("train: no validation data")
 	}
 	var sum float64
-	n := 0
-	for _, b := range d.ValBatches(tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches) {
-		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
+	n, nbytes := 0, int64(0)
+	for _, b := range d.ValBatches(B, T, maxBatches) {
+		if _, err := ws.Forward(p, b.Inputs); err != nil {
 			return 0, 0, err
 		}
-		s, v, err := tr.ws.Loss(b.Targets)
+		s, v, err := ws.Loss(b.Targets)
 		if err != nil {
 			return 0, 0, err
 		}
 		sum += s
 		n += v
+		nbytes += d.targetBytes(b.Targets)
 	}
 	loss = sum / float64(n)
-	tokensPerByte := float64(len(d.Val)-1) / float64(d.ValBytes)
-	return loss, loss / math.Ln2 * tokensPerByte, nil
+	if d.TokenBytes == nil { // estimate: the part's average bytes per token
+		nbytes = int64(float64(n) * float64(d.ValBytes) / float64(len(d.Val)-1))
+	}
+	return loss, sum / (math.Ln2 * float64(nbytes)), nil
 }

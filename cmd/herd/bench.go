@@ -39,8 +39,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if (*model == "") == (*dummy == "") {
-		return usagef("give exactly one of -m MODEL or --dummy PRESET")
+	if *model != "" && *dummy != "" {
+		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}
 	if *threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
@@ -81,6 +81,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer m.Close()
+		name = modelName(*model)
 		quant = m.Weights.Layers[0].Q.DType.String()
 	}
 	if *quantFlag != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/herd-llm/herd/embedded"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,9 +30,6 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if *model == "" {
-		return usagef("no model given: pass -m MODEL_DIR, -m config.json or -m model.gguf")
-	}
 	kvdt, err := kvcache.ParseDType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
@@ -44,7 +42,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	// Weights on disk, when the directory has a checkpoint.
 	var weightBytes int64
 	var weightNote string
-	if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
+	if *model == "" {
+		// The embedded default model.
+		m, _, err := loadEmbedded()
+		if err != nil {
+			return err
+		}
+		cfg, weightBytes = m.Config, m.WeightBytes()
+		weightNote = "embedded in the binary: " + embedded.Description
+	} else if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
 		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(*model); err != nil {
 			return err
 		}
@@ -97,7 +103,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan)
 	}
-	writeInspect(stdout, *model, cfg, weightNote, plan)
+	writeInspect(stdout, modelPath(*model), cfg, weightNote, plan)
 	if meta != nil {
 		writeGGUFInspect(stdout, meta)
 	}
@@ -283,4 +289,12 @@ func human(b int64) string {
 		return fmt.Sprintf("%.1f GB = %.2f GiB", float64(b)/1e9, float64(b)/(1<<30))
 	}
 	return kvcache.Human(b)
+}
+
+// modelPath is how inspect names the model: the path, or the embedded model.
+func modelPath(p string) string {
+	if p == "" {
+		return "(embedded) " + embedded.Name
+	}
+	return p
 }

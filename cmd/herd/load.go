@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
+	"github.com/herd-llm/herd/embedded"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -15,9 +17,11 @@ import (
 
 // loadModel opens the model named by -m: a Hugging Face directory
 // (config.json + safetensors) or a GGUF file (llama.cpp's llama4 layout).
+// With no -m it is the embedded default model.
 func loadModel(path string) (*llama4.Model, error) {
 	if path == "" {
-		return nil, usagef("no model given: pass -m MODEL (a Hugging Face Llama 4 directory or a .gguf file)")
+		m, _, err := loadEmbedded()
+		return m, err
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -49,6 +53,30 @@ func isGGUF(path string) bool {
 	return strings.EqualFold(filepath.Ext(path), ".gguf")
 }
 
+var (
+	embeddedOnce  sync.Once
+	embeddedModel *llama4.Model
+	embeddedTok   *tokenizer.Tokenizer
+	embeddedErr   error
+)
+
+// loadEmbedded returns the built-in model (package embedded), loaded once per
+// process from the binary's own memory.
+func loadEmbedded() (*llama4.Model, *tokenizer.Tokenizer, error) {
+	embeddedOnce.Do(func() {
+		embeddedModel, embeddedTok, embeddedErr = embedded.Load()
+	})
+	return embeddedModel, embeddedTok, embeddedErr
+}
+
+// modelName is how a -m value is shown: the embedded model's name when empty.
+func modelName(path string) string {
+	if path == "" {
+		return embedded.Name
+	}
+	return filepath.Base(filepath.Clean(path))
+}
+
 // errNoTokenizer reports a model directory without tokenizer files.
 var errNoTokenizer = errors.New("no tokenizer")
 
@@ -57,6 +85,16 @@ var errNoTokenizer = errors.New("no tokenizer")
 // returns errNoTokenizer (wrapped) when the directory has neither
 // tokenizer.model nor tokenizer.json, or the GGUF no tokenizer metadata.
 func loadTokenizer(dir string, m *llama4.Model) (*tokenizer.Tokenizer, error) {
+	if dir == "" {
+		em, tok, err := loadEmbedded()
+		if err != nil {
+			return nil, err
+		}
+		if m != em {
+			return nil, fmt.Errorf("internal: the embedded tokenizer belongs to the embedded model")
+		}
+		return tok, nil
+	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() && isGGUF(dir) {
 		return loadGGUFTokenizer(dir, m)
 	}

@@ -134,7 +134,6 @@ func TestCLIErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"frobnicate"}, 2, "unknown command"},
-		{[]string{"run", "--ids", "1 2"}, 2, "no model given"},
 		{[]string{"run", "-m", tiny + "/f32"}, 2, "give a prompt"},
 		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 x"}, 2, `"x" is not a token id`},
 		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 999"}, 1, "token 999 (at index 1) is outside the vocabulary"},
@@ -142,7 +141,6 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"run", "-m", tiny + "/f32", "--ids", "1 2 3", "--ctx", "2"}, 1, "does not fit the context"},
 		{[]string{"run", "-m", "/nonexistent/model", "--ids", "1"}, 1, "/nonexistent/model"},
 		{[]string{"logits", "-m", tiny + "/f32", "--ids", "1"}, 2, "need --ids and -o"},
-		{[]string{"inspect"}, 2, "no model given"},
 		{[]string{"run", "-m", tiny + "/f32", "--ids", "1", "--kv-type", "q4"}, 2, "unknown cache type"},
 		{[]string{"run", "-m", tiny + "/f32", "--ids", "1", "--ctx", "99999999"}, 1, "max_position_embeddings"},
 	} {
@@ -183,5 +181,27 @@ func TestBenchDummyJSON(t *testing.T) {
 	}
 	if code, _, _ := runHerd("bench", "--dummy", "tiny", "-m", dir); code != 2 {
 		t.Error("both -m and --dummy accepted")
+	}
+}
+
+// TestEmbeddedDefault: with no -m, run, inspect and bench use the model
+// compiled into the binary, and greedy output is stable across runs.
+func TestEmbeddedDefault(t *testing.T) {
+	args := []string{"run", "ROMEO:", "-n", "24", "--temp", "0", "-q"}
+	code, a, errOut := runHerd(args...)
+	if code != 0 {
+		t.Fatalf("run without -m: exit %d: %s", code, errOut)
+	}
+	_, b, _ := runHerd(args...)
+	if a != b || !strings.HasPrefix(a, "ROMEO:") || len(a) < 30 {
+		t.Fatalf("embedded greedy output unstable or empty: %q vs %q", a, b)
+	}
+	code, out, errOut := runHerd("inspect")
+	if code != 0 || !strings.Contains(out, "(embedded) shakespeare") || !strings.Contains(out, "MoE") {
+		t.Fatalf("inspect without -m: exit %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runHerd("bench", "-p", "8", "-n", "4", "-r", "1", "--bw-mb", "0", "--json")
+	if code != 0 || !strings.Contains(out, `"model":"shakespeare"`) {
+		t.Fatalf("bench without -m: exit %d %s %s", code, out, errOut)
 	}
 }

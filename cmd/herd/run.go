@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/herd-llm/herd/embedded"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -18,7 +19,7 @@ import (
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory or .gguf file (default: the embedded "+embedded.Name+" model)")
 	idsFlag := fs.String("ids", "", `prompt as token ids, e.g. "200000 19873 24"`)
 	n := fs.Int("n", 64, "maximum number of tokens to generate")
 	ctx := fs.Int("ctx", 0, "context length in tokens (0: prompt + n, capped by the model's max_position_embeddings)")
@@ -164,6 +165,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	var text *tokenizer.Decoder
 	if len(pos) > 0 {
 		text = tok.NewDecoder(true)
+		if !*chatFmt {
+			// A plain completion continues the prompt: print it first, as llama.cpp does.
+			fmt.Fprint(stdout, pos[0])
+		}
 	}
 	_, err = generate(m, cache, prompt, fused, *n, *batch, sp, stopSet(stops, *ignoreEOS), text, stdout, stderr, *quiet)
 	return err

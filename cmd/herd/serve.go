@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/herd-llm/herd/embedded"
 	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -19,7 +19,7 @@ import (
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory with a tokenizer")
+	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	apiKey := fs.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
 	ctx := fs.Int("ctx", 8192, "context length per sequence, in tokens")
@@ -80,7 +80,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *name == "" {
-		*name = filepath.Base(filepath.Clean(*model))
+		*name = modelName(*model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := server.New(m, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})

@@ -5,24 +5,46 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
 )
 
 // cmdTrain trains a Llama 4 text model on a text file and writes a Hugging
-// Face directory that `herd run -m DIR` loads.
+// Face directory that `herd run -m DIR` loads: from a config.json and
+// options given as flags, or from a named recipe (--preset shakespeare,
+// herd's embedded model). With --eval it only measures a saved model's
+// validation loss and bits per byte.
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stderr)
+	var preset *train.Preset
+	if name, ok := presetArg(args); ok {
+		p, err := train.LookupPreset(name)
+		if err != nil {
+			return usagef("--preset: %v", err)
+		}
+		preset = &p
+	}
 	d := train.DefaultOptions()
-	dataFile := fs.String("data", "", "training text (UTF-8); its last --val-frac is held out for validation")
+	defVal, defTok := 0.1, ""
+	if preset != nil {
+		d, defVal, defTok = preset.Options, preset.ValFrac, preset.Tokenizer
+	}
+	fs.String("preset", "", fmt.Sprintf("a named recipe (%s): model, tokenizer, data and options; other flags override it", strings.Join(train.PresetNames(), ", ")))
+	dataFile := fs.String("data", "", "training text (UTF-8); its last --val-frac is held out for validation (default with --preset: the preset's, under the repository's ../shared)")
 	cfgFile := fs.String("config", "", "model shape: a Hugging Face llama4_text config.json (vocab_size ≥ the tokenizer's)")
-	outDir := fs.String("out", "", "run directory: config.json + model.safetensors (Hugging Face), checkpoint.safetensors, log.csv")
-	tok := fs.String("tokenizer", "", `tokenizer: "bytes" (byte-level, 259 ids; a stop-gap until herd-trained BPE tokenizers)`)
+	outDir := fs.String("out", "", "run directory: config.json + model.safetensors (Hugging Face) + tokenizer.model, checkpoint.safetensors, log.csv, loss.png (default with --preset: runs/NAME)")
+	tok := fs.String("tokenizer", defTok, `"bpe:N": train a Llama 4-format BPE of N ranks (+2048 specials) on the training part, written to --out as tokenizer.model; "bytes": byte-level, 259 ids`)
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved options apply; --steps may extend it)")
-	valFrac := fs.Float64("val-frac", 0.1, "fraction of the text (from the end) held out for validation")
+	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model) on the validation part, in --seq windows; all of it unless --eval-batches")
+	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
 	threads := fs.Int("threads", 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
 	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")
@@ -40,9 +62,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "seed of the initialisation and the data sampling")
 	fs.Float64Var(&o.InitStd, "init-std", d.InitStd, "std of the initial weights")
 	fs.IntVar(&o.EvalEvery, "eval-every", d.EvalEvery, "steps between validation passes; 0 = at the end only")
-	fs.IntVar(&o.EvalBatches, "eval-batches", d.EvalBatches, "max validation batches per pass; 0 = all")
+	fs.IntVar(&o.EvalBatches, "eval-batches", d.EvalBatches, "max validation batches per periodic pass (the final pass covers all); 0 = all")
 	fs.IntVar(&o.SaveEvery, "save-every", d.SaveEvery, "steps between checkpoints; 0 = at the end only")
 	fs.IntVar(&o.LogEvery, "log-every", d.LogEvery, "steps between progress lines")
+	fs.StringVar(&o.ExportDType, "export-dtype", orDefault(d.ExportDType, "float32"), "weight dtype of the exported model.safetensors: float32, bfloat16 or float16 (the checkpoint stays float32)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -50,23 +73,44 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && !*resume) {
-		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --resume)")
-	}
-	var tk train.Tokenizer
-	switch *tok {
-	case "bytes":
-		tk = train.ByteTokenizer{}
-	case "":
-		return usagef(`choose a tokenizer: --tokenizer bytes (herd-trained Llama 4-format BPE tokenizers plug in through train.Tokenizer once package tokenizer can train them)`)
-	default:
-		return usagef("--tokenizer %q is not supported yet; use --tokenizer bytes", *tok)
+	if preset != nil {
+		if !flagSet(fs, "warmup") {
+			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
+		}
+		if *dataFile == "" {
+			if *dataFile, err = repoRelative(preset.Data); err != nil {
+				return usagef("--preset %s: %v; pass --data FILE", preset.Name, err)
+			}
+		}
+		if *outDir == "" && *evalDir == "" {
+			*outDir = filepath.Join("runs", preset.Name)
+		}
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads)
 		kernels.SetThreads(*threads)
 	}
+	if *evalDir != "" {
+		if *dataFile == "" {
+			return usagef("--eval needs --data FILE.txt (or --preset)")
+		}
+		if !flagSet(fs, "eval-batches") {
+			o.EvalBatches = 0 // the whole validation part, whatever the preset's periodic passes use
+		}
+		return evalModel(*evalDir, *dataFile, *valFrac, o, stdout)
+	}
+	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
+		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
+	}
+	ranks, err := parseTokenizerSpec(*tok)
+	if err != nil {
+		return err
+	}
 	text, err := os.ReadFile(*dataFile)
+	if err != nil {
+		return err
+	}
+	tk, err := trainTokenizer(ranks, text, *valFrac, *outDir, *resume, stderr)
 	if err != nil {
 		return err
 	}
@@ -82,7 +126,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps":
+			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset":
 			default:
 				fmt.Fprintf(stderr, "note: --%s is ignored when resuming: the checkpoint's options apply\n", f.Name)
 			}
@@ -95,7 +139,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if train.HasCheckpoint(*outDir) {
 			return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", *outDir)
 		}
-		cfg, err := llama4.LoadConfig(*cfgFile)
+		var cfg *llama4.Config
+		if *cfgFile != "" {
+			cfg, err = llama4.LoadConfig(*cfgFile)
+		} else {
+			cfg, err = preset.ParseConfig()
+		}
 		if err != nil {
 			return err
 		}
@@ -111,14 +160,159 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens\n",
-		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val))
+	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
+		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
+		float64(data.TrainBytes)/float64(max(len(data.Train)-1, 1)))
 	fmt.Fprintf(stderr, "plan: %s per micro-batch; %d×%d tokens × %d per step\n", tr.Plan(), tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.Accum)
+	t0 := time.Now()
 	if err := tr.Run(train.RunConfig{OutDir: *outDir, Progress: stderr}); err != nil {
 		return err
 	}
+	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Second))
 	fmt.Fprintf(stdout, "%s\n", *outDir)
 	return nil
+}
+
+// parseTokenizerSpec reads --tokenizer: "bytes" gives 0, "bpe:N" gives N.
+func parseTokenizerSpec(spec string) (int, error) {
+	switch {
+	case spec == "bytes":
+		return 0, nil
+	case spec == "":
+		return 0, usagef(`choose a tokenizer: --tokenizer bpe:N (a Llama 4-format BPE of N ranks, e.g. bpe:4096) or --tokenizer bytes`)
+	case !strings.HasPrefix(spec, "bpe:"):
+		return 0, usagef("--tokenizer %q: want bpe:N or bytes", spec)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(spec, "bpe:"))
+	if err != nil || n < 256 {
+		return 0, usagef("--tokenizer %q: N must be a number of ranks ≥ 256", spec)
+	}
+	return n, nil
+}
+
+// trainTokenizer returns the run's tokenizer: the byte tokenizer when ranks
+// is 0, else a BPE vocabulary of that many ranks trained on the training
+// part of text and written to outDir/tokenizer.model, where
+// `herd run -m outDir` finds it. A resumed run reads that file back instead.
+func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, stderr io.Writer) (train.Tokenizer, error) {
+	if n == 0 {
+		return train.ByteTokenizer{}, nil
+	}
+	path := filepath.Join(outDir, tokenizer.TiktokenFile)
+	if resume {
+		t, err := tokenizer.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return train.TextTokenizer{T: t}, nil
+	}
+	tp, _, err := train.SplitText(text, valFrac)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	t0 := time.Now()
+	v, err := tokenizer.TrainBPE(string(tp), n)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.Ranks) < n {
+		fmt.Fprintf(stderr, "note: the training text supports only %d ranks\n", len(v.Ranks))
+	}
+	t, err := v.Tokenizer()
+	if err != nil {
+		return nil, err
+	}
+	if train.HasCheckpoint(outDir) {
+		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, v.Tiktoken(), 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "tokenizer: %d BPE ranks + %d specials trained on %d bytes in %v, written to %s\n",
+		len(v.Ranks), t.VocabSize()-len(v.Ranks), len(tp), time.Since(t0).Round(time.Millisecond), path)
+	return train.TextTokenizer{T: t}, nil
+}
+
+// evalModel prints the validation loss and bits per byte of the model in dir
+// (with its own tokenizer.model) on the held-out part of the text in
+// dataFile.
+func evalModel(dir, dataFile string, valFrac float64, o *train.Options, stdout io.Writer) error {
+	text, err := os.ReadFile(dataFile)
+	if err != nil {
+		return err
+	}
+	t, err := tokenizer.Load(dir)
+	if err != nil {
+		return err
+	}
+	p, err := train.LoadHF(dir)
+	if err != nil {
+		return err
+	}
+	data, err := train.NewTextDataset(text, train.TextTokenizer{T: t}, valFrac)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	t0 := time.Now()
+	loss, bpb, err := train.EvaluateParams(p, data, o.Batch, o.SeqLen, o.EvalBatches)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: validation loss %.4f nats/token, %.4f bits/byte (%d tokens, %d bytes of %s; windows of %d tokens; %v)\n",
+		dir, loss, bpb, len(data.Val)-1, data.ValBytes, dataFile, o.SeqLen, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// presetArg finds the value of --preset in args before the flags are
+// defined, so that the preset can supply their defaults.
+func presetArg(args []string) (string, bool) {
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		for _, p := range []string{"-preset", "--preset"} {
+			if a == p && i+1 < len(args) {
+				return args[i+1], true
+			}
+			if v, ok := strings.CutPrefix(a, p+"="); ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// repoRelative resolves a path relative to the repository root: the nearest
+// directory at or above the working directory that holds go.mod.
+func repoRelative(rel string) (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(dir, filepath.FromSlash(rel))
+			if _, err := os.Stat(p); err != nil {
+				return "", fmt.Errorf("%s not found", p)
+			}
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod at or above the working directory to find %s from", rel)
+		}
+		dir = parent
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // flagSet reports whether the flag was given on the command line.

@@ -40,7 +40,7 @@ func TestTrainCommand(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, se.String())
 		}
 	}
-	for _, f := range []string{"config.json", "model.safetensors", "checkpoint.safetensors", "log.csv"} {
+	for _, f := range []string{"config.json", "model.safetensors", "checkpoint.safetensors", "log.csv", "loss.png"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("run directory lacks %s", f)
 		}
@@ -74,12 +74,116 @@ func TestTrainCommand(t *testing.T) {
 	}
 }
 
+// bpeTrainConfig is smallTrainConfig with room for a 300-rank BPE and the
+// 2048 Llama 4 specials.
+var bpeTrainConfig = strings.Replace(smallTrainConfig, `"vocab_size":259`, `"vocab_size":2348`, 1)
+
+// shakespeareText is a stand-in corpus for the tests: verse with speaker
+// names, as in TinyShakespeare.
+var shakespeareText = strings.Repeat("ROMEO:\nBut soft, what light through yonder window breaks?\n\n"+
+	"JULIET:\nO Romeo, Romeo! wherefore art thou Romeo?\n\n", 20)
+
+// TestTrainBPE trains with --tokenizer bpe:300: the run directory gets a
+// tokenizer.model that `herd run -m DIR "text"` uses, the config's special
+// ids are the BPE tokenizer's, and --eval measures the result per byte.
+func TestTrainBPE(t *testing.T) {
+	dir := t.TempDir()
+	dataPath, cfgPath, out := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json"), filepath.Join(dir, "run")
+	if err := os.WriteFile(dataPath, []byte(shakespeareText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, []byte(bpeTrainConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bpe:300",
+		"--steps", "3", "--batch", "2", "--seq", "16", "--warmup", "1", "--export-dtype", "bfloat16"}
+	var so, se bytes.Buffer
+	if err := cmdTrain(args, &so, &se); err != nil {
+		t.Fatalf("%v\n%s", err, se.String())
+	}
+	for _, want := range []string{"tokenizer: 300 BPE ranks + 2048 specials", "step 3/3", "bits per byte"} {
+		if !strings.Contains(se.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, se.String())
+		}
+	}
+	cfg, err := llama4.LoadConfig(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BOS != 300 || cfg.EOS[0] != 301 || cfg.Pad != 318 || cfg.TorchDType != "bfloat16" {
+		t.Errorf("config bos %d eos %v pad %d dtype %s, want 300/301/318 bfloat16", cfg.BOS, cfg.EOS, cfg.Pad, cfg.TorchDType)
+	}
+	code, gen, errOut := runHerd("run", "-m", out, "ROMEO:", "-n", "6", "--temp", "0", "-q", "--ignore-eos")
+	if code != 0 || gen == "" {
+		t.Fatalf("herd run on the BPE model: exit %d, stdout %q, stderr %s", code, gen, errOut)
+	}
+	so.Reset()
+	if err := cmdTrain([]string{"--eval", out, "--data", dataPath, "--seq", "16", "--batch", "2"}, &so, &se); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(so.String(), "bits/byte") {
+		t.Errorf("--eval output %q", so.String())
+	}
+	// Resuming reads the run's tokenizer.model back (same ids, same data).
+	se.Reset()
+	if err := cmdTrain([]string{"--data", dataPath, "--out", out, "--tokenizer", "bpe:300", "--resume", "--steps", "4"}, &so, &se); err != nil {
+		t.Fatalf("resume: %v\n%s", err, se.String())
+	}
+}
+
+// TestTrainPreset runs the shakespeare preset for two small steps on a
+// stand-in text: the preset supplies the model, tokenizer and options, and
+// explicit flags override them.
+func TestTrainPreset(t *testing.T) {
+	dir := t.TempDir()
+	dataPath, out := filepath.Join(dir, "d.txt"), filepath.Join(dir, "run")
+	if err := os.WriteFile(dataPath, []byte(shakespeareText), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var so, se bytes.Buffer
+	args := []string{"--preset", "shakespeare", "--data", dataPath, "--out", out, "--steps", "2", "--warmup", "1",
+		"--batch", "1", "--seq", "16", "--eval-every", "0"}
+	if err := cmdTrain(args, &so, &se); err != nil {
+		t.Fatalf("%v\n%s", err, se.String())
+	}
+	cfg, err := llama4.LoadConfig(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NumMoELayers() == 0 || cfg.Hidden != 192 || cfg.TorchDType != "bfloat16" {
+		t.Errorf("preset model: %d MoE layers, hidden %d, dtype %s", cfg.NumMoELayers(), cfg.Hidden, cfg.TorchDType)
+	}
+	if !strings.Contains(se.String(), "step 2/2") || !strings.Contains(se.String(), "note: the training text supports only") {
+		t.Errorf("stderr:\n%s", se.String())
+	}
+}
+
+func TestPresetArg(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+		ok   bool
+	}{
+		{[]string{"--preset", "shakespeare"}, "shakespeare", true},
+		{[]string{"--steps", "3", "-preset=x"}, "x", true},
+		{[]string{"--data", "d", "--", "--preset", "y"}, "", false},
+		{[]string{"--preset"}, "", false},
+		{nil, "", false},
+	} {
+		if got, ok := presetArg(tc.args); got != tc.want || ok != tc.ok {
+			t.Errorf("presetArg(%q) = %q, %v; want %q, %v", tc.args, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 func TestTrainUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{},
 		{"--data", "d", "--out", "o"},
 		{"--data", "d", "--config", "c", "--out", "o"},                          // no tokenizer
-		{"--data", "d", "--config", "c", "--out", "o", "--tokenizer", "llama4"}, // not yet
+		{"--data", "d", "--config", "c", "--out", "o", "--tokenizer", "llama4"}, // not a tokenizer kind
+		{"--data", "d", "--config", "c", "--out", "o", "--tokenizer", "bpe:10"}, // fewer ranks than bytes
+		{"--preset", "nope"},
 	} {
 		var ue usageError
 		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ue) {
