@@ -40,7 +40,12 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("give the text as one argument (quote it)")
 	}
-	tok, err := tokenizer.Load(*model)
+	var tok *tokenizer.Tokenizer
+	if isGGUF(*model) {
+		tok, err = tokenizer.LoadGGUF(*model)
+	} else {
+		tok, err = tokenizer.Load(*model)
+	}
 	if err != nil {
 		return err
 	}

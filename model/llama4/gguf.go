@@ -25,13 +25,13 @@ const (
 // whose values differ from llama.cpp's hard-coded ones, loads exactly), and
 // herd convert writes them only for such models.
 const (
-	ggufKeyChunkSize    = "llama4.attention.chunk_size"
-	ggufKeyFloorScale   = "llama4.attention.floor_scale"
-	ggufKeyAttnScale    = "llama4.attention.scale"
-	ggufKeyTempTuning   = "llama4.attention.temperature_tuning"
-	ggufKeyUseQKNorm    = "llama4.use_qk_norm"
-	ggufKeyNoRopeStep   = "llama4.no_rope_interval"
-	ggufKeyHeadDimOlama = "llama4.attention.head_dim"
+	ggufKeyChunkSize     = "llama4.attention.chunk_size"
+	ggufKeyFloorScale    = "llama4.attention.floor_scale"
+	ggufKeyAttnScale     = "llama4.attention.scale"
+	ggufKeyTempTuning    = "llama4.attention.temperature_tuning"
+	ggufKeyUseQKNorm     = "llama4.use_qk_norm"
+	ggufKeyNoRopeStep    = "llama4.no_rope_interval"
+	ggufKeyHeadDimOllama = "llama4.attention.head_dim"
 )
 
 // GGUFMeta is what a GGUF file says about a model besides its Config.
@@ -238,7 +238,7 @@ func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, present := f.Value(ggufKeyHeadDimOlama); present {
+	if _, present := f.Value(ggufKeyHeadDimOllama); present {
 		if headDim, _, err = opt("attention.head_dim", headDim); err != nil {
 			return nil, nil, err
 		}

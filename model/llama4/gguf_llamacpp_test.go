@@ -166,3 +166,28 @@ func TestLlamaCppGGUFMetadata(t *testing.T) {
 		}
 	}
 }
+
+// TestLlamaCppQ4KMMixture: where llama-quantize's Q4_K_M chose a K type
+// (the tensors whose rows are a multiple of 256: every ffn_down here),
+// herd convert --type q4_k_m chooses the same one.
+func TestLlamaCppQ4KMMixture(t *testing.T) {
+	lc, err := gguf.Open(filepath.Join(ggufDir, "llama.cpp-tiny-q4_k_m.gguf"))
+	if err != nil {
+		t.Skip(err)
+	}
+	defer lc.Close()
+	f, _ := ggufOf(t, loadTiny(t, "f32"), "q4_k_m")
+	n := 0
+	for _, ti := range lc.Tensors() {
+		if ti.Type != gguf.Q4_K && ti.Type != gguf.Q6_K {
+			continue
+		}
+		n++
+		if h, _ := f.Info(ti.Name); h.Type != ti.Type {
+			t.Errorf("%s: herd %v, llama-quantize %v", ti.Name, h.Type, ti.Type)
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d K-type tensors in the llama.cpp file, want 6", n)
+	}
+}

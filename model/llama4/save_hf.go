@@ -43,7 +43,11 @@ func (c *Config) HFConfigJSON() ([]byte, error) {
 		"attn_temperature_tuning": c.TempTuning, "floor_scale": c.FloorScale, "attn_scale": c.AttnScale,
 		"attention_bias": false, "tie_word_embeddings": c.TieEmbeddings, "bos_token_id": c.BOS,
 		"eos_token_id": c.EOS, "pad_token_id": c.Pad, "torch_dtype": dtype,
-		"interleave_moe_layer_step": 1,
+	}
+	// moe_layers is authoritative for herd and transformers; the interval is
+	// written too because some converters (llama.cpp's) read only it.
+	if step, err := moeStep(c); err == nil && step > 0 {
+		m["interleave_moe_layer_step"] = step
 	}
 	if s := c.RopeScaling; s != nil {
 		m["rope_scaling"] = map[string]any{"rope_type": s.Type, "factor": s.Factor, "low_freq_factor": s.LowFreqFactor,
