@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -14,6 +15,18 @@ import (
 //
 // x is [n, w.Cols] and dst is [n, w.Rows], both row-major float32; dst must not
 // alias x. Accumulation is in float32 or wider.
+//
+// Weights of every dtype are accepted. F32, BF16, F16, F8E4M3 and Int4 (Meta
+// int4, group 128) run in float32 with float activations: Int4 weights are
+// decoded exactly as quant.Dequantize does (q·scale rounded to float32), so
+// an Int4 MatMul equals, bit for bit, MatMul of the dequantized F32 matrix and
+// obeys the float error bound below. Q8_0, Q4_0, Q4_K and Q6_K take the
+// integer path (qmatmul.go): each activation row is quantized to the
+// activation format (Q8_0 or Q8_K) exactly as quant.Quantize does, and each
+// output is bit-for-bit quant.Dot of the weight row and the quantized
+// activation row (ggml's reference vec_dot), on every implementation. Its
+// difference from MatMulRef is the activation (and weight) quantization error,
+// not float rounding.
 //
 // The output rows are shared among up to Threads() goroutines (a persistent
 // pool; small products run on the caller alone), and the inner loops use SIMD
@@ -31,12 +44,15 @@ func MatMul(dst, x []float32, n int, w *tensor.Mat) {
 		panic(fmt.Sprintf("kernels: MatMul shapes: x %d, dst %d for n=%d W[%d,%d]", len(x), len(dst), n, w.Rows, w.Cols))
 	}
 	switch w.DType {
-	case tensor.F32, tensor.BF16, tensor.F16, tensor.F8E4M3:
-	default: // block-quantized: no fast path yet
-		MatMulRef(dst, x, n, w)
+	case tensor.F32, tensor.BF16, tensor.F16, tensor.F8E4M3, tensor.Int4:
+	case tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K:
+		matMulQuant(dst, x, n, w)
 		return
+	default:
+		panic(fmt.Sprintf("kernels: MatMul: unknown dtype %s", w.DType))
 	}
-	if w.Rows < 0 || w.Cols < 0 || len(w.Data) < w.Rows*w.Cols*w.DType.Size() ||
+	rb, err := w.DType.RowBytes(w.Cols)
+	if err != nil || w.Rows < 0 || w.Cols < 0 || len(w.Data) < w.Rows*rb ||
 		(w.DType == tensor.F8E4M3 && len(w.Scale) < w.Rows) {
 		panic(fmt.Sprintf("kernels: MatMul: %s W[%d,%d] has %d bytes and %d scales", w.DType, w.Rows, w.Cols, len(w.Data), len(w.Scale)))
 	}
@@ -108,9 +124,15 @@ func weightAt(w *tensor.Mat, r, c int) float32 {
 		return tensor.BF16ToF32(binary.LittleEndian.Uint16(w.Data[2*i:]))
 	case tensor.F16:
 		return tensor.F16ToF32(binary.LittleEndian.Uint16(w.Data[2*i:]))
-	default:
+	case tensor.F8E4M3:
 		return f8e4m3[w.Data[i]]
 	}
+	var row [256]float32 // a block of the largest block size
+	bs := w.DType.BlockSize()
+	rb := w.RowBytes()
+	b := c / bs * w.DType.BlockBytes()
+	quant.Dequantize(mustQuant(w.DType), row[:bs], w.Data[r*rb+b:r*rb+b+w.DType.BlockBytes()])
+	return row[c%bs]
 }
 
 // scratch holds per-task buffers, recycled through a sync.Pool.

@@ -39,11 +39,11 @@ func (m *mmTask) gemvAVX2(r0, r1 int) {
 	w := m.w
 	cols := w.Cols
 	k := cols / 8
-	ldw := cols * w.DType.Size()
+	ldw := w.RowBytes()
 	x := &m.x[0]
 	var acc [4][8]float32
 	var s *scratch
-	if w.DType == tensor.F8E4M3 || (w.DType != tensor.F32 && (r1-r0)%4 != 0) {
+	if w.DType == tensor.F8E4M3 || w.DType == tensor.Int4 || (w.DType != tensor.F32 && (r1-r0)%4 != 0) {
 		s = scratches.Get().(*scratch)
 		s.w = grow(s.w, 4*cols)
 		defer scratches.Put(s)
@@ -82,14 +82,20 @@ func (m *mmTask) gemvAVX2(r0, r1 int) {
 }
 
 // decodeRow writes W[r, c0:c0+kn] as float32 (F8E4M3 unscaled) to dst[:kn];
-// kn is a multiple of 8.
+// kn is a multiple of 8 (of 128, like c0, for Int4).
 func (m *mmTask) decodeRow(dst []float32, r, c0, kn int) {
 	w := m.w
 	if kn == 0 {
 		return
 	}
-	i := r*w.Cols + c0
 	dst = dst[:kn]
+	if w.DType == tensor.Int4 { // c0 and kn are multiples of the group size 128
+		b := r*w.RowBytes() + c0/128*68
+		src := w.Data[b : b+kn/128*68]
+		widenInt4(&dst[0], unsafe.Pointer(&src[0]), kn/128)
+		return
+	}
+	i := r*w.Cols + c0
 	switch w.DType {
 	case tensor.F32:
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*kn), w.Data[4*i:4*(i+kn)])

@@ -5,6 +5,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -40,7 +41,8 @@ var nativeLE = func() bool {
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
-// rowPortable returns row r of w as float32 (F8E4M3 unscaled), either a view of
+// rowPortable returns row r of w as float32 (F8E4M3 unscaled, Int4 decoded as
+// quant.Dequantize does), either a view of
 // w.Data or decoded into buf[:w.Cols].
 func rowPortable(w *tensor.Mat, r int, buf []float32) []float32 {
 	cols := w.Cols
@@ -78,6 +80,9 @@ func rowPortable(w *tensor.Mat, r int, buf []float32) []float32 {
 			}
 			buf[i] = v
 		}
+	case tensor.Int4:
+		rb := w.RowBytes()
+		quant.Dequantize(quant.Int4G128, buf, w.Data[r*rb:(r+1)*rb])
 	default:
 		decodeF8(buf, w.Data[r*cols:(r+1)*cols])
 	}

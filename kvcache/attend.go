@@ -2,14 +2,14 @@ package kvcache
 
 import (
 	"math"
-
-	"github.com/herd-llm/herd/kernels"
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/herd-llm/herd/kernels"
 )
 
-// blockLen is the number of positions whose keys/values are decoded at once.
+// blockLen is the number of positions whose scores are computed at once.
 const blockLen = 64
 
 // Attend computes causal attention for T queries of layer l at positions
@@ -21,17 +21,17 @@ const blockLen = 64
 // query's chunk for a chunked layer and 0 for a global layer. q and out are
 // [T, heads·HeadDim]; group = heads / KVHeads query heads share one KV head.
 //
-// Scores are never materialised as a T×T matrix: each (query, KV head) pair
-// runs an online softmax over blocks of positions. The keys and values of all
-// T positions must be stored before the call, so for a chunked layer all T
-// positions must lie in one chunk (the caller splits prefill at chunk
-// boundaries). A single query (decode) over a long context is split across
-// positions (split-K) and the partial softmaxes merged, so it uses every core.
+// Scores are never materialised as a T×T matrix: each query runs an online
+// softmax per head over blocks of positions, all KV heads of a block together
+// (so every cache line of a stored row is used once it is loaded). The keys
+// and values of all T positions must be stored before the call, so for a
+// chunked layer all T positions must lie in one chunk (the caller splits
+// prefill at chunk boundaries). A single query (decode) over a long context
+// is split across positions (split-K) and the partial softmaxes merged, so it
+// uses every core.
 func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32) {
 	d := c.o.HeadDim
-	hkv := c.o.KVHeads
-	group := heads / hkv
-	type unit struct{ t, kvh, from, to, part int }
+	type unit struct{ t, from, to int }
 	var units []unit
 	lo := func(pos int) int {
 		if c.layers[l].ring {
@@ -48,7 +48,7 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 	if T == 1 {
 		n := p0 - lo(p0) + 1
 		// Split a long single-query range so every worker has work.
-		for splits*hkv < 2*workers && n/(splits*2) >= 4*blockLen {
+		for splits < 2*workers && n/(splits*2) >= 4*blockLen {
 			splits *= 2
 		}
 	}
@@ -56,20 +56,17 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 		pos := p0 + t
 		a := lo(pos)
 		n := pos - a + 1
-		for kvh := 0; kvh < hkv; kvh++ {
-			for s := 0; s < splits; s++ {
-				units = append(units, unit{t, kvh, a + n*s/splits, a + n*(s+1)/splits, s})
-			}
+		for s := 0; s < splits; s++ {
+			units = append(units, unit{t, a + n*s/splits, a + n*(s+1)/splits})
 		}
 	}
-	// Partial results: per unit, per head of the group: running max, sum, acc[d].
+	// Partial results: per unit, per head: running max, sum, acc[d].
 	parts := make([]partial, len(units))
 	run := func(i int) {
 		u := units[i]
-		qt := q[u.t*heads*d:]
 		p := &parts[i]
-		p.init(group, d)
-		c.attendRange(l, qt[u.kvh*group*d:(u.kvh+1)*group*d], u.kvh, u.from, u.to, group, scale, p)
+		p.init(heads, d)
+		c.attendRange(l, q[u.t*heads*d:(u.t+1)*heads*d], u.from, u.to, heads, scale, p)
 	}
 	if total*heads*d < 1<<16 || workers == 1 || len(units) == 1 {
 		for i := range units {
@@ -93,26 +90,25 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 		}
 		wg.Wait()
 	}
-	// Merge the splits of each (t, kvh) and normalise.
+	// Merge the splits of each query and normalise.
 	for i := 0; i < len(units); i += splits {
-		u := units[i]
-		for g := 0; g < group; g++ {
-			h := u.kvh*group + g
-			dst := out[u.t*heads*d+h*d : u.t*heads*d+(h+1)*d]
+		t := units[i].t
+		for h := 0; h < heads; h++ {
+			dst := out[t*heads*d+h*d : t*heads*d+(h+1)*d]
 			m := float32(math.Inf(-1))
 			for s := 0; s < splits; s++ {
-				m = max(m, parts[i+s].m[g])
+				m = max(m, parts[i+s].m[h])
 			}
 			var sum float32
 			clear(dst)
 			for s := 0; s < splits; s++ {
 				p := &parts[i+s]
-				if p.s[g] == 0 {
+				if p.s[h] == 0 {
 					continue
 				}
-				w := expf(p.m[g] - m)
-				sum += p.s[g] * w
-				acc := p.acc[g*d : (g+1)*d]
+				w := expf(p.m[h] - m)
+				sum += p.s[h] * w
+				acc := p.acc[h*d : (h+1)*d]
 				for j, v := range acc {
 					dst[j] += v * w
 				}
@@ -125,16 +121,16 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 	}
 }
 
-// partial is an unnormalised online-softmax state for the heads of one group.
+// partial is an unnormalised online-softmax state for a set of heads.
 type partial struct {
 	m, s []float32 // per head: running max and sum of exp(score - m)
-	acc  []float32 // [group, d]: Σ exp(score - m) · v
+	acc  []float32 // [heads, d]: Σ exp(score - m) · v
 }
 
-func (p *partial) init(group, d int) {
-	p.m = make([]float32, group)
-	p.s = make([]float32, group)
-	p.acc = make([]float32, group*d)
+func (p *partial) init(heads, d int) {
+	p.m = make([]float32, heads)
+	p.s = make([]float32, heads)
+	p.acc = make([]float32, heads*d)
 	for i := range p.m {
 		p.m[i] = float32(math.Inf(-1))
 	}
@@ -143,52 +139,59 @@ func (p *partial) init(group, d int) {
 var blockPool = sync.Pool{New: func() any { return new(attnScratch) }}
 
 type attnScratch struct {
-	k, v, sc []float32
+	sc []float32 // scores, then softmax weights, of one block
+	q  []float32 // the queries times scale
 }
 
-// attendRange folds positions [from, to) of KV head kvh into p for the group
-// query heads in qg [group, d].
-func (c *Cache) attendRange(l int, qg []float32, kvh, from, to, group int, scale float32, p *partial) {
+// attendRange folds positions [from, to) into p for the query heads in q
+// [heads, d] (head h reads KV head h/group).
+//
+// Positions are taken in blocks of at most blockLen that do not cross a page,
+// so a block's keys (and values) are rows c.row bytes apart in one page; all
+// KV heads of a block are done before the next block. The stored rows are
+// read in place by the kernels (no decoding to float32 first): one call
+// computes a head's scores over the block, one adds the block's weighted
+// values; the block maximum and the exponentials are vectorised too. The
+// scale is folded into the query, so a score is (q·scale)·k.
+func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float32, p *partial) {
 	d := c.o.HeadDim
+	group := heads / c.o.KVHeads
 	ly := &c.layers[l]
 	sc := blockPool.Get().(*attnScratch)
 	defer blockPool.Put(sc)
-	if cap(sc.k) < blockLen*d {
-		sc.k = make([]float32, blockLen*d)
-		sc.v = make([]float32, blockLen*d)
+	if cap(sc.sc) < blockLen {
 		sc.sc = make([]float32, blockLen)
 	}
-	off := kvh * c.head
-	for b := from; b < to; b += blockLen {
-		n := min(blockLen, to-b)
-		kb, vb, scores := sc.k[:n*d], sc.v[:n*d], sc.sc[:n]
-		for j := 0; j < n; j++ {
-			s := c.slot(l, b+j)
-			c.o.DType.decode(kb[j*d:(j+1)*d], c.rowAt(ly.k, s)[off:off+c.head])
-			c.o.DType.decode(vb[j*d:(j+1)*d], c.rowAt(ly.v, s)[off:off+c.head])
-		}
-		for g := 0; g < group; g++ {
-			qh := qg[g*d : (g+1)*d]
-			bm := float32(math.Inf(-1))
-			for j := 0; j < n; j++ {
-				scores[j] = kernels.Dot(qh, kb[j*d:(j+1)*d]) * scale
-				bm = max(bm, scores[j])
-			}
-			m := max(p.m[g], bm)
-			acc := p.acc[g*d : (g+1)*d]
-			if m != p.m[g] {
-				r := expf(p.m[g] - m)
-				p.s[g] *= r
+	if cap(sc.q) < heads*d {
+		sc.q = make([]float32, heads*d)
+	}
+	qs := sc.q[:heads*d]
+	for i, v := range q[:heads*d] {
+		qs[i] = v * scale
+	}
+	for b := from; b < to; {
+		s := c.slot(l, b)
+		pg, row := s/PageSize, s%PageSize
+		n := min(blockLen, to-b, PageSize-row)
+		kpage := ly.k[pg][row*c.row:]
+		vpage := ly.v[pg][row*c.row:]
+		scores := sc.sc[:n]
+		for h := 0; h < heads; h++ {
+			off := h / group * c.head
+			c.o.DType.dots(scores, qs[h*d:(h+1)*d], kpage[off:], c.row)
+			m := max(p.m[h], kernels.Max(scores))
+			acc := p.acc[h*d : (h+1)*d]
+			if m != p.m[h] {
+				r := expf(p.m[h] - m)
+				p.s[h] *= r
 				for i := range acc {
 					acc[i] *= r
 				}
-				p.m[g] = m
+				p.m[h] = m
 			}
-			for j := 0; j < n; j++ {
-				e := expf(scores[j] - m)
-				p.s[g] += e
-				kernels.Axpy(acc, e, vb[j*d:(j+1)*d])
-			}
+			p.s[h] += kernels.ExpSub(scores, m)
+			c.o.DType.axpys(acc, scores, vpage[off:], c.row)
 		}
+		b += n
 	}
 }

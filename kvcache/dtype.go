@@ -7,6 +7,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -140,4 +141,34 @@ func f32View(b []byte) []float32 {
 		return nil
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
+
+// dots sets scores[j] = q·K_j for the stored rows K_j (len(q) values each) at
+// k[j*stride:], reading them in place.
+func (d DType) dots(scores, q []float32, k []byte, stride int) {
+	switch d {
+	case F32:
+		kernels.DotsF32(scores, q, k, stride)
+	case BF16:
+		kernels.DotsBF16(scores, q, k, stride)
+	case F16:
+		kernels.DotsF16(scores, q, k, stride)
+	case Q8_0:
+		kernels.DotsQ8_0(scores, q, k, stride)
+	}
+}
+
+// axpys adds Σ_j w[j]·V_j to acc for the stored rows V_j (len(acc) values
+// each) at v[j*stride:], reading them in place.
+func (d DType) axpys(acc, w []float32, v []byte, stride int) {
+	switch d {
+	case F32:
+		kernels.AxpysF32(acc, w, v, stride)
+	case BF16:
+		kernels.AxpysBF16(acc, w, v, stride)
+	case F16:
+		kernels.AxpysF16(acc, w, v, stride)
+	case Q8_0:
+		kernels.AxpysQ8_0(acc, w, v, stride)
+	}
 }

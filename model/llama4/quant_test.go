@@ -26,13 +26,14 @@ func TestQuantizedAgreement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Regression floors at the levels measured when the schemes landed
-	// (q8_0 143/148, q6_k 141, q4_k 130, q4_0 95, int4 122, fp8 146). The
+	// Regression floors at the levels measured with the integer kernels,
+	// which quantize activations to Q8_0/Q8_K per row as llama.cpp does
+	// (q8_0 142/148, q6_k 144, q4_k 130, q4_0 96, int4 122, fp8 146). The
 	// kernel issue asks for ≥ 99% with Q8_0; this tiny random model has
 	// top-2 margins of 0.002–0.03 at the positions that flip, where Q8_0
-	// weight rounding alone moves logits by ~0.05, so that target is not met
-	// here (see the README's quantization section).
-	minAgree := map[string]float64{"q8_0": 0.96, "q6_k": 0.95, "q4_k": 0.87, "q4_0": 0.64, "int4": 0.82, "fp8": 0.98}
+	// rounding moves logits by ~0.05, so that target is not met here (see
+	// the README's quantization section).
+	minAgree := map[string]float64{"q8_0": 0.95, "q6_k": 0.96, "q4_k": 0.87, "q4_0": 0.64, "int4": 0.82, "fp8": 0.98}
 	for _, scheme := range QuantSchemes {
 		m := loadTiny(t, "f32")
 		if _, err := m.Quantize(scheme); err != nil {

@@ -1,0 +1,333 @@
+package kernels
+
+//go:generate go run qasm_gen.go
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"github.com/herd-llm/herd/quant"
+	"github.com/herd-llm/herd/tensor"
+)
+
+// The integer MatMul path, for Q8_0, Q4_0, Q4_K and Q6_K weights.
+//
+// Each call quantizes every activation row once to the weight format's
+// activation format (quant.ActivationFormat: Q8_0 for Q8_0 and Q4_0, Q8_K for
+// Q4_K and Q6_K), byte for byte what quant.Quantize writes, and sets every
+// output to quant.Dot of the weight row and the quantized activation row:
+// ggml's reference vec_dot, bit for bit. Only the integer parts are
+// reordered; every float32 operation is ggml's generic one, in its order:
+//
+//   - Q8_0: sumf += float32(sumi)·(d_w·d_a), block after block;
+//   - Q4_0: sumf += (float32(sumi)·d_w)·d_a, block after block;
+//   - Q4_K, Q6_K: per super-block the exact int32 sums of the products whose
+//     position ≡ l (mod 8), aux[l], go into sums[l] += (d_w·d_a)·aux[l]; Q4_K
+//     also does sumf −= (dmin_w·d_a)·Σ bsums·mins; at the end
+//     sumf += sums[0], …, sums[7] in order.
+//
+// The AVX2 kernels keep the float part exact by vectorising it across
+// independent outputs (lanes = activation rows or weight rows for Q8_0/Q4_0)
+// or across the 8 classes l (Q4_K/Q6_K), so the result is independent of the
+// implementation, the thread count, n and of the blocking.
+//
+// Packed activations (AVX2 path). Activation rows are grouped into tiles of
+// T rows (T = q8TileRows for the Q8_0 family, kTileRows for the K family) and
+// the rows that do not fill a tile are packed alone (T = 1). For the Q8_0
+// family, each 32-value block of a T-row tile takes T·40 bytes:
+//
+//	[8][T][4]int8 quants (group g of row t: its quants 4g..4g+3),
+//	[T]float32 d (the f16 scale, widened), [T]int32 8·Σquants
+//
+// For the K family, each 256-value super-block of a T-row tile takes T·532 bytes:
+//
+//	[8][T][32]int8  quants of the 8 chunks of 32: each chunk is permuted by
+//	                qShufP (in its first 16 bytes, byte 2k+r holds value k+8r;
+//	                in the last 16, value 16+(k+4)%8+8r) so that the byte pairs
+//	                VPMADDUBSW adds share a class (position mod 8); then chunks
+//	                2p and 2p+1 are interleaved pair by pair (VPUNPCKLWD into
+//	                slot 2p, VPUNPCKHWD into slot 2p+1), the order in which
+//	                the kernels interleave the weights of the two sub-blocks
+//	[8][T][16]int16 32·(sum of each byte pair of the slot): the Q6_K offset of −32
+//	[T][8]int16     sums of the quants of each chunk (Q8_K bsums, paired)
+//	[T]float32      d
+const (
+	q8TileRows  = 8   // activation rows per Q8_0/Q4_0 tile
+	q8BlockPer  = 40  // packed bytes per block per activation row
+	q8PanelBlks = 32  // blocks per column panel of a tile (10 KiB of tile)
+	q8RowBlk    = 16  // weight rows per row block (17 KiB of Q8_0 panel)
+	kTileRows   = 4   // activation rows per Q4_K/Q6_K tile
+	kSBPer      = 532 // packed bytes per super-block per activation row
+	kPanelSBs   = 4   // super-blocks per column panel of a tile (8.3 KiB)
+	kRowBlk     = 32  // weight rows per row block (26 KiB of Q6_K panel)
+	kAccPer     = 9   // floats of state per output: 8 class sums, then sumf
+)
+
+// qmm is one integer MatMul call. Phase 0 tasks quantize activation rows,
+// phase 1 tasks compute output columns.
+type qmm struct {
+	dst, x []float32
+	n      int
+	w      *tensor.Mat
+	f, af  quant.Format
+	rb     int // weight row bytes
+	nb     int // weight blocks (super-blocks for the K family) per row
+	avx2   bool
+	kfam   bool // Q4_K / Q6_K
+	act    []byte
+
+	// Packed layout (AVX2): nTiles tiles of tileT rows, then single rows.
+	tileT, nTiles      int
+	tileBytes, rowSize int // bytes of a tile, of a single row (or a native row)
+
+	phase int
+	per   int // rows per task
+}
+
+var (
+	qmms    = sync.Pool{New: func() any { return new(qmm) }}
+	actBufs = sync.Pool{New: func() any { return new([]byte) }}
+)
+
+func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
+	f := mustQuant(w.DType)
+	af, _ := quant.ActivationFormat(f)
+	rb, err := w.DType.RowBytes(w.Cols)
+	if err != nil || w.Rows < 0 || w.Cols <= 0 || len(w.Data) < w.Rows*rb {
+		panic(fmt.Sprintf("kernels: MatMul: %s W[%d,%d] has %d bytes", w.DType, w.Rows, w.Cols, len(w.Data)))
+	}
+	if n == 0 || w.Rows == 0 {
+		return
+	}
+	m := qmms.Get().(*qmm)
+	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
+		kfam: af == quant.Q8_K}
+	if m.avx2 {
+		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
+		if m.kfam {
+			m.tileT, m.rowSize = kTileRows, m.nb*kSBPer
+		}
+		m.nTiles = n / m.tileT
+		m.tileBytes = m.tileT * m.rowSize
+	} else {
+		m.rowSize, _ = quant.RowBytes(af, w.Cols)
+	}
+	bp := actBufs.Get().(*[]byte)
+	if size := n * m.rowSize; cap(*bp) < size {
+		*bp = make([]byte, size)
+	}
+	m.act = (*bp)[:n*m.rowSize]
+
+	nt := Threads()
+	big := int64(n)*int64(w.Rows)*int64(w.Cols) >= parallelMinMACs
+	// Quantize the activations (one row per task).
+	m.phase = 0
+	if nt > 1 && big && n > 1 {
+		parallel(n, nt, m)
+	} else {
+		for t := range n {
+			m.quantRow(t)
+		}
+	}
+	// Multiply.
+	m.phase = 1
+	if nt == 1 || !big {
+		m.rows(0, w.Rows)
+	} else {
+		per := (w.Rows + 4*nt - 1) / (4 * nt)
+		m.per = (per + 7) &^ 7
+		parallel((w.Rows+m.per-1)/m.per, nt, m)
+	}
+	*m = qmm{}
+	qmms.Put(m)
+	actBufs.Put(bp)
+}
+
+func (m *qmm) runTask(i int) {
+	if m.phase == 0 {
+		m.quantRow(i)
+		return
+	}
+	r0 := i * m.per
+	m.rows(r0, min(r0+m.per, m.w.Rows))
+}
+
+// actAt returns the byte offset of activation row t's tile (or single row),
+// the tile's row count and t's index in it.
+func (m *qmm) actAt(t int) (off, T, i int) {
+	if t < m.nTiles*m.tileT {
+		return t / m.tileT * m.tileBytes, m.tileT, t % m.tileT
+	}
+	return m.nTiles*m.tileBytes + (t-m.nTiles*m.tileT)*m.rowSize, 1, 0
+}
+
+// quantRow quantizes activation row t into m.act.
+func (m *qmm) quantRow(t int) {
+	cols := m.w.Cols
+	xr := m.x[t*cols : (t+1)*cols]
+	if !m.avx2 {
+		quant.Quantize(m.af, m.act[t*m.rowSize:(t+1)*m.rowSize], xr)
+		return
+	}
+	off, T, i := m.actAt(t)
+	a := m.act[off:]
+	if m.kfam {
+		quantQ8K(unsafe.Pointer(&a[32*i]), unsafe.Pointer(&a[T*256+32*i]), unsafe.Pointer(&a[T*512+16*i]),
+			unsafe.Pointer(&a[T*528+4*i]), T*32, T*kSBPer, &xr[0], m.nb)
+	} else {
+		quantQ8_0(unsafe.Pointer(&a[4*i]), unsafe.Pointer(&a[T*32+4*i]), unsafe.Pointer(&a[T*36+4*i]),
+			T*q8BlockPer, 4*T, &xr[0], m.nb)
+	}
+}
+
+// rows computes output columns [r0, r1) for all activation rows.
+func (m *qmm) rows(r0, r1 int) {
+	switch {
+	case !m.avx2:
+		m.rowsPortable(r0, r1)
+	case m.kfam:
+		m.rowsK(r0, r1)
+	default:
+		m.rowsQ8(r0, r1)
+	}
+}
+
+// rowsPortable is the pure-Go path: quant.Dot for every output.
+func (m *qmm) rowsPortable(r0, r1 int) {
+	w, rs := m.w, m.rowSize
+	for r := r0; r < r1; r++ {
+		wr := w.Data[r*m.rb : (r+1)*m.rb]
+		for t := range m.n {
+			m.dst[t*w.Rows+r] = quant.Dot(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
+		}
+	}
+}
+
+// rowsQ8 is the AVX2 path for Q8_0 and Q4_0 weights. Blocks of q8RowBlk
+// weight rows are taken one at a time; for each column panel, every 8-row
+// activation tile is run against the block's rows, so the weight panel (17
+// KiB) and the tile panel (10 KiB) both stay in L1 and each weight byte
+// comes from memory once. The activation rows that do not fill a tile then
+// run against groups of 8 weight rows.
+func (m *qmm) rowsQ8(r0, r1 int) {
+	w, rows, nb := m.w, m.w.Rows, m.nb
+	bb := w.DType.BlockBytes()
+	q4 := w.DType == tensor.Q4_0
+	const T = q8TileRows
+	if m.nTiles > 0 {
+		s := scratches.Get().(*scratch)
+		acc := grow(s.acc, m.nTiles*q8RowBlk*T)
+		for b0 := r0; b0 < r1; b0 += q8RowBlk {
+			b1 := min(b0+q8RowBlk, r1)
+			nr := b1 - b0
+			clear(acc)
+			for k0 := 0; k0 < nb; k0 += q8PanelBlks {
+				kn := min(q8PanelBlks, nb-k0)
+				for tl := range m.nTiles {
+					ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
+					a := acc[tl*q8RowBlk*T:]
+					for r := b0; r < b1; r++ {
+						wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
+						if q4 {
+							q4_0Tile8(wp, ap, &a[(r-b0)*T], kn)
+						} else {
+							q8_0Tile8(wp, ap, &a[(r-b0)*T], kn)
+						}
+					}
+				}
+			}
+			for tl := range m.nTiles {
+				for j := range nr {
+					a := acc[(tl*q8RowBlk+j)*T : (tl*q8RowBlk+j+1)*T]
+					for t, v := range a {
+						m.dst[(tl*T+t)*rows+b0+j] = v
+					}
+				}
+			}
+		}
+		s.acc = acc
+		scratches.Put(s)
+	}
+	t0 := m.nTiles * T
+	if t0 == m.n {
+		return
+	}
+	var ptrs [8]unsafe.Pointer
+	for r := r0; r < r1; r += 8 {
+		for j := range ptrs {
+			ptrs[j] = unsafe.Pointer(&w.Data[min(r+j, r1-1)*m.rb])
+		}
+		for t := t0; t < m.n; t++ {
+			var acc [8]float32
+			a := unsafe.Pointer(&m.act[m.nTiles*m.tileBytes+(t-t0)*m.rowSize])
+			if q4 {
+				q4_0Rows8(&ptrs, a, &acc[0], nb)
+			} else {
+				q8_0Rows8(&ptrs, a, &acc[0], nb)
+			}
+			for j := range min(8, r1-r) {
+				m.dst[t*rows+r+j] = acc[j]
+			}
+		}
+	}
+}
+
+// rowsK is the AVX2 path for Q4_K and Q6_K weights, blocked like rowsQ8
+// (kRowBlk weight rows, 4-row activation tiles, column panels); the
+// activation rows that do not fill a tile then run against each weight row.
+// The kernels finish the sums (ggml's final sumf += sums[l]) themselves.
+func (m *qmm) rowsK(r0, r1 int) {
+	w, rows, nb := m.w, m.w.Rows, m.nb
+	bb := w.DType.BlockBytes()
+	q6 := w.DType == tensor.Q6K
+	const T, per = kTileRows, kTileRows * kAccPer
+	if m.nTiles > 0 {
+		s := scratches.Get().(*scratch)
+		acc := grow(s.acc, m.nTiles*kRowBlk*per)
+		var fin [T]float32
+		for b0 := r0; b0 < r1; b0 += kRowBlk {
+			b1 := min(b0+kRowBlk, r1)
+			clear(acc)
+			for k0 := 0; k0 < nb; k0 += kPanelSBs {
+				kn := min(kPanelSBs, nb-k0)
+				var fp *float32
+				if k0+kn == nb {
+					fp = &fin[0]
+				}
+				for tl := range m.nTiles {
+					ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*kSBPer])
+					a := acc[tl*kRowBlk*per:]
+					for r := b0; r < b1; r++ {
+						wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
+						if q6 {
+							q6kTile4(wp, ap, &a[(r-b0)*per], kn, fp)
+						} else {
+							q4kTile4(wp, ap, &a[(r-b0)*per], kn, fp)
+						}
+						if fp != nil {
+							for t, v := range fin {
+								m.dst[(tl*T+t)*rows+r] = v
+							}
+						}
+					}
+				}
+			}
+		}
+		s.acc = acc
+		scratches.Put(s)
+	}
+	t0 := m.nTiles * T
+	for r := r0; r < r1 && t0 < m.n; r++ {
+		wp := unsafe.Pointer(&w.Data[r*m.rb])
+		for t := t0; t < m.n; t++ {
+			var acc [kAccPer]float32
+			a := unsafe.Pointer(&m.act[m.nTiles*m.tileBytes+(t-t0)*m.rowSize])
+			if q6 {
+				q6kTile1(wp, a, &acc[0], nb, &m.dst[t*rows+r])
+			} else {
+				q4kTile1(wp, a, &acc[0], nb, &m.dst[t*rows+r])
+			}
+		}
+	}
+}
