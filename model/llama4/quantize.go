@@ -36,24 +36,10 @@ type QuantReport struct {
 // Matrices are rewritten into new memory; the originals (often memory
 // mapped) are no longer referenced.
 func (m *Model) Quantize(scheme string) (*QuantReport, error) {
-	var target tensor.DType
-	switch scheme {
-	case "q8_0":
-		target = tensor.Q8_0
-	case "q4_0":
-		target = tensor.Q4_0
-	case "q4_k":
-		target = tensor.Q4K
-	case "q6_k":
-		target = tensor.Q6K
-	case "int4":
-		target = tensor.Int4
-	case "fp8":
-		target = tensor.F8E4M3
-	default:
-		return nil, fmt.Errorf("llama4: unknown quantization %q (want one of %v)", scheme, QuantSchemes)
+	target, err := schemeTarget(scheme)
+	if err != nil {
+		return nil, err
 	}
-	rep := &QuantReport{Scheme: scheme, ByType: map[string]int{}}
 	var jobs []**tensor.Mat
 	w := m.Weights
 	tied := w.LMHead == w.Embed
@@ -77,9 +63,7 @@ func (m *Model) Quantize(scheme string) (*QuantReport, error) {
 		if lw.MoE == nil {
 			continue
 		}
-		switch {
-		case scheme == "fp8" && (l == 0 || l == len(w.Layers)-1):
-		default:
+		if scheme != "fp8" || (l != 0 && l != len(w.Layers)-1) {
 			for e := range lw.MoE.Experts {
 				mlp(&lw.MoE.Experts[e])
 			}
@@ -88,42 +72,67 @@ func (m *Model) Quantize(scheme string) (*QuantReport, error) {
 			mlp(&lw.MoE.Shared)
 		}
 	}
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for _, p := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			q, err := quantizeMat(*p, target)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			if q == *p {
-				rep.Kept++
-			} else {
-				rep.Converted++
-				rep.ByType[q.DType.String()]++
-			}
-			*p = q
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	rep, err := quantizeAll(scheme, jobs, target)
+	if err != nil {
+		return nil, err
 	}
 	if tied {
 		w.LMHead = w.Embed
 	}
 	rep.BytesAfter = m.WeightBytes()
+	return rep, nil
+}
+
+// schemeTarget maps a --quant name to the dtype its matrices become.
+func schemeTarget(scheme string) (tensor.DType, error) {
+	switch scheme {
+	case "q8_0":
+		return tensor.Q8_0, nil
+	case "q4_0":
+		return tensor.Q4_0, nil
+	case "q4_k":
+		return tensor.Q4K, nil
+	case "q6_k":
+		return tensor.Q6K, nil
+	case "int4":
+		return tensor.Int4, nil
+	case "fp8":
+		return tensor.F8E4M3, nil
+	}
+	return 0, fmt.Errorf("llama4: unknown quantization %q (want one of %v)", scheme, QuantSchemes)
+}
+
+// quantizeAll converts every matrix *p of jobs to target (quantizeMat's
+// fallbacks apply), in parallel, replacing it in place, and reports what
+// changed (BytesAfter is left to the caller).
+func quantizeAll(scheme string, jobs []**tensor.Mat, target tensor.DType) (*QuantReport, error) {
+	rep := &QuantReport{Scheme: scheme, ByType: map[string]int{}}
+	out := make([]*tensor.Mat, len(jobs))
+	errs := make([]error, len(jobs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, p := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i], errs[i] = quantizeMat(*p, target)
+		}()
+	}
+	wg.Wait()
+	for i, p := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if out[i] == *p {
+			rep.Kept++
+		} else {
+			rep.Converted++
+			rep.ByType[out[i].DType.String()]++
+		}
+		*p = out[i]
+	}
 	return rep, nil
 }
 

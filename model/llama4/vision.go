@@ -3,11 +3,8 @@ package llama4
 import (
 	"fmt"
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"github.com/herd-llm/herd/format/safetensors"
-	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/vision"
 )
 
@@ -99,48 +96,16 @@ func (v *Vision) Close() error {
 // and fp8 schemes touch only MoE experts and so leave the vision tower as it
 // is.
 func (v *Vision) Quantize(scheme string) (*QuantReport, error) {
-	var target tensor.DType
-	switch scheme {
-	case "q8_0":
-		target = tensor.Q8_0
-	case "q4_0":
-		target = tensor.Q4_0
-	case "q4_k":
-		target = tensor.Q4K
-	case "q6_k":
-		target = tensor.Q6K
-	case "int4", "fp8":
+	target, err := schemeTarget(scheme)
+	if err != nil {
+		return nil, err
+	}
+	if scheme == "int4" || scheme == "fp8" {
 		return &QuantReport{Scheme: scheme, ByType: map[string]int{}, Kept: len(v.Model.Weights.Mats()), BytesAfter: v.Model.Weights.Bytes()}, nil
-	default:
-		return nil, fmt.Errorf("llama4: unknown quantization %q (want one of %v)", scheme, QuantSchemes)
 	}
-	rep := &QuantReport{Scheme: scheme, ByType: map[string]int{}}
-	mats := v.Model.Weights.Mats()
-	out := make([]*tensor.Mat, len(mats))
-	errs := make([]error, len(mats))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, p := range mats {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			out[i], errs[i] = quantizeMat(*p, target)
-		}()
-	}
-	wg.Wait()
-	for i, p := range mats {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("llama4: vision: %w", errs[i])
-		}
-		if out[i] == *p {
-			rep.Kept++
-		} else {
-			rep.Converted++
-			rep.ByType[out[i].DType.String()]++
-		}
-		*p = out[i]
+	rep, err := quantizeAll(scheme, v.Model.Weights.Mats(), target)
+	if err != nil {
+		return nil, fmt.Errorf("llama4: vision: %w", err)
 	}
 	rep.BytesAfter = v.Model.Weights.Bytes()
 	return rep, nil
