@@ -3,8 +3,6 @@ package safetensors
 import (
 	"fmt"
 	"io"
-	"math"
-	"os"
 	"sync"
 
 	"github.com/herd-llm/herd/internal/mmap"
@@ -51,22 +49,11 @@ func Open(path string) (*File, error) {
 
 // open is Open without the prefix on errors.
 func open(path string) (*File, error) {
-	osf, err := os.Open(path)
+	osf, size, err := mmap.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer osf.Close() // the mapping outlives the descriptor
-	st, err := osf.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
-	}
-	size := st.Size()
-	if size > math.MaxInt {
-		return nil, fmt.Errorf("file of %d bytes is too large to map", size)
-	}
 	if size < 8 {
 		return nil, fmt.Errorf("file is too short (%d bytes) to hold the 8-byte header length", size)
 	}
