@@ -98,50 +98,42 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	errs := make([]error, n)
 	var total usage
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		g := gp
-		g.sampling.Seed += uint64(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var text strings.Builder
-			var toks []tokenOut
-			finish := ""
-			s.runChoice(r.Context(), g, func(ev choiceEvent) {
-				if ev.err != nil {
-					errs[i] = ev.err
-					return
-				}
-				text.WriteString(ev.text)
-				toks = append(toks, ev.toks...)
-				if ev.finish != "" {
-					finish = ev.finish
-					mu.Lock()
-					addUsage(&total, ev.usage)
-					mu.Unlock()
-				}
-			})
-			msg := &assistantMsg{Role: "assistant"}
-			content := text.String()
-			if useTools {
-				var calls []chat.ToolCall
-				content, calls = chat.ParseToolCalls(content)
-				if len(calls) > 0 {
-					msg.ToolCalls = apiToolCalls(calls, id, i)
-					finish = "tool_calls"
-				}
+	forChoices(n, gp, func(i int, g genParams) {
+		var text strings.Builder
+		var toks []tokenOut
+		finish := ""
+		s.runChoice(r.Context(), g, func(ev choiceEvent) {
+			if ev.err != nil {
+				errs[i] = ev.err
+				return
 			}
-			if content != "" || len(msg.ToolCalls) == 0 {
-				msg.Content = &content
+			text.WriteString(ev.text)
+			toks = append(toks, ev.toks...)
+			if ev.finish != "" {
+				finish = ev.finish
+				mu.Lock()
+				addUsage(&total, ev.usage)
+				mu.Unlock()
 			}
-			choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
-			if gp.logprobs {
-				choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(toks)}
+		})
+		msg := &assistantMsg{Role: "assistant"}
+		content := text.String()
+		if useTools {
+			var calls []chat.ToolCall
+			content, calls = chat.ParseToolCalls(content)
+			if len(calls) > 0 {
+				msg.ToolCalls = apiToolCalls(calls, id, i)
+				finish = "tool_calls"
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		if content != "" || len(msg.ToolCalls) == 0 {
+			msg.Content = &content
+		}
+		choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
+		if gp.logprobs {
+			choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(toks)}
+		}
+	})
 	for _, err := range errs {
 		if err != nil {
 			return s.engineError(err)
@@ -163,61 +155,53 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 	}
 	var total usage
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		g := gp
-		g.sampling.Seed += uint64(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
-			var parser *chat.StreamParser
-			if useTools {
-				parser = chat.NewStreamParser()
+	forChoices(n, gp, func(i int, g genParams) {
+		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
+		var parser *chat.StreamParser
+		if useTools {
+			parser = chat.NewStreamParser()
+		}
+		s.runChoice(r.Context(), g, func(ev choiceEvent) {
+			if ev.err != nil {
+				out.sendError(s.engineError(ev.err))
+				return
 			}
-			s.runChoice(r.Context(), g, func(ev choiceEvent) {
-				if ev.err != nil {
-					out.sendError(s.engineError(ev.err))
-					return
+			text := ev.text
+			if parser != nil {
+				text = parser.Push(text)
+			}
+			var lp *choiceLogprobs
+			if gp.logprobs && len(ev.toks) > 0 {
+				lp = &choiceLogprobs{Content: s.logprobEntries(ev.toks)}
+			}
+			if text != "" || lp != nil {
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &text}, Logprobs: lp})
+			}
+			if ev.finish == "" {
+				return
+			}
+			finish := ev.finish
+			if parser != nil {
+				rest, calls := parser.Finish()
+				if rest != "" {
+					chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
 				}
-				text := ev.text
-				if parser != nil {
-					text = parser.Push(text)
-				}
-				var lp *choiceLogprobs
-				if gp.logprobs && len(ev.toks) > 0 {
-					lp = &choiceLogprobs{Content: s.logprobEntries(ev.toks)}
-				}
-				if text != "" || lp != nil {
-					chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &text}, Logprobs: lp})
-				}
-				if ev.finish == "" {
-					return
-				}
-				finish := ev.finish
-				if parser != nil {
-					rest, calls := parser.Finish()
-					if rest != "" {
-						chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+				if len(calls) > 0 {
+					tc := apiToolCalls(calls, base.ID, i)
+					for k := range tc {
+						k := k
+						tc[k].Index = &k
 					}
-					if len(calls) > 0 {
-						tc := apiToolCalls(calls, base.ID, i)
-						for k := range tc {
-							k := k
-							tc[k].Index = &k
-						}
-						chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
-						finish = "tool_calls"
-					}
+					chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
+					finish = "tool_calls"
 				}
-				chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
-				mu.Lock()
-				addUsage(&total, ev.usage)
-				mu.Unlock()
-			})
-		}()
-	}
-	wg.Wait()
+			}
+			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
+			mu.Lock()
+			addUsage(&total, ev.usage)
+			mu.Unlock()
+		})
+	})
 	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 		b := base
 		b.Choices = []chatChoice{}

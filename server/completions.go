@@ -48,39 +48,31 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 	id, created := newID("cmpl"), time.Now().Unix()
 	if req.Stream {
 		out := newSSE(w)
-		var wg sync.WaitGroup
 		var mu sync.Mutex
 		var total usage
-		for i := 0; i < n; i++ {
-			g := gp
-			g.sampling.Seed += uint64(i)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if echo != "" {
-					out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{{Index: i, Text: echo}}})
+		forChoices(n, gp, func(i int, g genParams) {
+			if echo != "" {
+				out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{{Index: i, Text: echo}}})
+			}
+			s.runChoice(r.Context(), g, func(ev choiceEvent) {
+				if ev.err != nil {
+					out.sendError(s.engineError(ev.err))
+					return
 				}
-				s.runChoice(r.Context(), g, func(ev choiceEvent) {
-					if ev.err != nil {
-						out.sendError(s.engineError(ev.err))
-						return
-					}
-					ch := completionChoice{Index: i, Text: ev.text}
-					if gp.logprobs {
-						ch.Logprobs = s.completionLogprobs(ev.toks, 0)
-					}
-					if ev.finish != "" {
-						f := ev.finish
-						ch.FinishReason = &f
-						mu.Lock()
-						addUsage(&total, ev.usage)
-						mu.Unlock()
-					}
-					out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{ch}})
-				})
-			}()
-		}
-		wg.Wait()
+				ch := completionChoice{Index: i, Text: ev.text}
+				if gp.logprobs {
+					ch.Logprobs = s.completionLogprobs(ev.toks, 0)
+				}
+				if ev.finish != "" {
+					f := ev.finish
+					ch.FinishReason = &f
+					mu.Lock()
+					addUsage(&total, ev.usage)
+					mu.Unlock()
+				}
+				out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{ch}})
+			})
+		})
 		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
 			out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{}, Usage: &total})
 		}
@@ -90,39 +82,31 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 	choices := make([]completionChoice, n)
 	var total usage
 	errs := make([]error, n)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
-	for i := 0; i < n; i++ {
-		g := gp
-		g.sampling.Seed += uint64(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var text bytes.Buffer
-			var toks []tokenOut
-			text.WriteString(echo)
-			s.runChoice(r.Context(), g, func(ev choiceEvent) {
-				if ev.err != nil {
-					errs[i] = ev.err
-					return
-				}
-				text.WriteString(ev.text)
-				toks = append(toks, ev.toks...)
-				if ev.finish != "" {
-					f := ev.finish
-					choices[i].FinishReason = &f
-					mu.Lock()
-					addUsage(&total, ev.usage)
-					mu.Unlock()
-				}
-			})
-			choices[i].Index, choices[i].Text = i, text.String()
-			if gp.logprobs {
-				choices[i].Logprobs = s.completionLogprobs(toks, len(echo))
+	forChoices(n, gp, func(i int, g genParams) {
+		var text bytes.Buffer
+		var toks []tokenOut
+		text.WriteString(echo)
+		s.runChoice(r.Context(), g, func(ev choiceEvent) {
+			if ev.err != nil {
+				errs[i] = ev.err
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			text.WriteString(ev.text)
+			toks = append(toks, ev.toks...)
+			if ev.finish != "" {
+				f := ev.finish
+				choices[i].FinishReason = &f
+				mu.Lock()
+				addUsage(&total, ev.usage)
+				mu.Unlock()
+			}
+		})
+		choices[i].Index, choices[i].Text = i, text.String()
+		if gp.logprobs {
+			choices[i].Logprobs = s.completionLogprobs(toks, len(echo))
+		}
+	})
 	for _, err := range errs {
 		if err != nil {
 			return s.engineError(err)
