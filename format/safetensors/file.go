@@ -23,6 +23,7 @@ type File struct {
 	mu      sync.RWMutex
 	data    []byte       // the whole file, mapped; nil when the data section is empty
 	release func() error // unmaps data; nil when nothing is mapped
+	mapped  bool         // data comes from mmap.File (not from OpenBytes)
 	closed  bool
 }
 
@@ -83,6 +84,7 @@ func open(path string) (*File, error) {
 		if err != nil {
 			return nil, err
 		}
+		f.mapped = true
 	}
 	return f, nil
 }
@@ -131,4 +133,22 @@ func (f *File) Tensor(name string) (*Tensor, error) {
 		t.Data = []byte{}
 	}
 	return t, nil
+}
+
+// dontNeed is Set.DontNeed for a tensor of this file.
+func (f *File) dontNeed(name string) error {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	info, ok := f.Header.Tensors[name]
+	if !ok {
+		return &notFoundError{name: name, where: f.Path}
+	}
+	lo, hi := f.Header.DataStart+info.Begin, f.Header.DataStart+info.End
+	if f.closed || !f.mapped || hi <= lo || hi > int64(len(f.data)) {
+		return nil
+	}
+	if err := mmap.DontNeed(f.data[lo:hi]); err != nil {
+		return fmt.Errorf("safetensors: %s: tensor %q: madvise: %w", f.Path, name, err)
+	}
+	return nil
 }

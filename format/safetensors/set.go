@@ -169,6 +169,43 @@ func (s *Set) Tensor(name string) (*Tensor, error) {
 	return t, err
 }
 
+// DontNeed drops the named tensor's pages from the process's resident set
+// when the tensor is memory mapped (a no-op for sets over bytes in memory).
+// Its Data stays valid and is read again from the file if touched. Loaders
+// call it for tensors they have copied into another layout, so that the
+// process's RSS counts the weights once.
+func (s *Set) DontNeed(name string) error {
+	shard, ok := s.shardOf[name]
+	if !ok {
+		return &notFoundError{name: name, where: s.where}
+	}
+	f, err := s.open(shard)
+	if err != nil {
+		return err
+	}
+	return f.dontNeed(name)
+}
+
+// DontNeedAll is DontNeed for every tensor of the shards opened so far, for a
+// loader that has converted most of the weights (quantized them, say): the
+// tensors still in use are read back from the file as they are touched.
+func (s *Set) DontNeedAll() error {
+	s.mu.Lock()
+	files := make([]*File, 0, len(s.files))
+	for _, f := range s.files {
+		files = append(files, f)
+	}
+	s.mu.Unlock()
+	for _, f := range files {
+		for name := range f.Header.Tensors {
+			if err := f.dontNeed(name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // open returns the opened shard, opening it on first use.
 func (s *Set) open(shard string) (*File, error) {
 	s.mu.Lock()

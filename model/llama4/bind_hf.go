@@ -228,6 +228,13 @@ func (b *hfBinder) experts(p string) ([]MLP, error) {
 		out[e].Up = transposeBlock(gu, e, D, 2*F, F, F)
 		out[e].Down = transposeBlock(dn, e, F, D, 0, D)
 	}
+	// The stacks now live on in the transposed copies: let their mapped
+	// pages go, so the process holds these weights once, not twice.
+	for _, n := range []string{p + "gate_up_proj", p + "down_proj"} {
+		if err := b.set.DontNeed(n); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

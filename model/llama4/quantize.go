@@ -79,6 +79,13 @@ func (m *Model) Quantize(scheme string) (*QuantReport, error) {
 	if tied {
 		w.LMHead = w.Embed
 	}
+	// The converted originals are no longer referenced; a memory-mapped
+	// checkpoint's pages they were read from leave the resident set.
+	if d, ok := m.closer.(interface{ DontNeedAll() error }); ok && rep.Converted > 0 {
+		if err := d.DontNeedAll(); err != nil {
+			return nil, fmt.Errorf("llama4: quantize: %w", err)
+		}
+	}
 	rep.BytesAfter = m.WeightBytes()
 	return rep, nil
 }
