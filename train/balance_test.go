@@ -231,3 +231,22 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 		t.Errorf("without balancing the load is as even as with it (max/min %.2f vs %.2f): the test shows nothing", rn, rb)
 	}
 }
+
+// TestExpertPlotShares: the plot's intervals sum the logged counts, and a
+// dead expert's interval still stacks to the full panel.
+func TestExpertPlotShares(t *testing.T) {
+	rows := []logRow{{step: 1, experts: [][]int64{{3, 0, 1}}}, {step: 2, experts: [][]int64{{1, 0, 3}}}}
+	bins := binExperts(rows, 1)
+	if len(bins) != 1 || bins[0].lo != 0 || bins[0].hi != 2 || bins[0].counts[0][0] != 4 || bins[0].counts[0][2] != 4 {
+		t.Fatalf("bins %+v", bins)
+	}
+	img := plotExperts(rows, "t")
+	// The panel's top row (share 1) is coloured by the last expert.
+	x, y := plotL+100, 60+20+1
+	if c := img.RGBAAt(x, y); c != expertColors[2] {
+		t.Errorf("top of the bar is %v, want expert 2's colour", c)
+	}
+	if c := img.RGBAAt(x, 60+20-3); c == expertColors[2] {
+		t.Errorf("the bar overflows the panel")
+	}
+}

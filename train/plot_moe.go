@@ -94,7 +94,7 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 	}
 	layers := len(bins[0].counts)
 	const panelH, top, gap = 200, 60, 60
-	H := top + layers*(panelH+gap)
+	H := top + layers*(panelH+gap) + 20
 	img := image.NewRGBA(image.Rect(0, 0, plotW, H))
 	for i := range img.Pix {
 		img.Pix[i] = 255
@@ -118,13 +118,13 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 		deadBins := 0
 		for _, b := range bins {
 			c := b.counts[l]
-			var tot int64
+			var tot, least int64 = 0, c[0]
 			for _, v := range c {
 				tot += v
-				if v == 0 {
-					deadBins++
-					break
-				}
+				least = min(least, v)
+			}
+			if least == 0 {
+				deadBins++
 			}
 			if tot == 0 {
 				continue
@@ -173,6 +173,6 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 			l+1, rs, deadBins, len(bins))
 		drawText(img, plotL, y0-18, plotScale-1, head, colAxis)
 	}
-	drawText(img, (plotW-textWidth("step", plotScale))/2, H-22, plotScale, "step", colAxis)
+	drawText(img, (plotW-textWidth("step", plotScale))/2, H-24, plotScale, "step", colAxis)
 	return img
 }
