@@ -45,7 +45,7 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 
 	// h_out = h_mid + FFN(RMSNorm(h_mid)).
 	if lp.IsMoE() {
-		ws.moeBackward(lp, gl, la, dh, dx)
+		ws.moeBackward(l, lp, gl, la, dh, dx)
 	} else {
 		ws.swigluBackward(dx, dh, la.xn2, lp.Gate.Data, lp.Up.Data, lp.Down.Data, la.g, la.u,
 			gl.Gate.Data, gl.Up.Data, gl.Down.Data, N, c.IntermediateMLP, false)
@@ -53,16 +53,16 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	rmsNormBackRows(dh, dx, la.hMid, la.rstd2, lp.FFNNorm.Data, gl.FFNNorm.Data, N, D)
 
 	// h_mid = h_in + o_proj(Attention(RMSNorm(h_in))).
-	mmTN(&ws.mm, gl.O.Data, dh, la.att, N, D, qd)
-	mmNN(&ws.mm, ws.datt, dh, lp.O.Data, N, D, qd, false)
+	ws.linTN(gl.O.Data, dh, la.att, N, D, qd, fGrad, fAct)
+	ws.linNN(ws.datt, dh, lp.O.Data, N, D, qd, false, fGrad, fAct)
 	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
 		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.nw)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
-	mmTN(&ws.mm, gl.Q.Data, ws.dq, la.xn1, N, qd, D)
-	mmTN(&ws.mm, gl.K.Data, ws.dk, la.xn1, N, kd, D)
-	mmTN(&ws.mm, gl.V.Data, ws.dv, la.xn1, N, kd, D)
-	mmNN(&ws.mm, dx, ws.dq, lp.Q.Data, N, qd, D, false)
-	mmNN(&ws.mm, dx, ws.dk, lp.K.Data, N, kd, D, true)
-	mmNN(&ws.mm, dx, ws.dv, lp.V.Data, N, kd, D, true)
+	ws.linTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D, fGrad, fAct)
+	ws.linTN(gl.K.Data, ws.dk, la.xn1, N, kd, D, fGrad, fAct)
+	ws.linTN(gl.V.Data, ws.dv, la.xn1, N, kd, D, fGrad, fAct)
+	ws.linNN(dx, ws.dq, lp.Q.Data, N, qd, D, false, fGrad, fAct)
+	ws.linNN(dx, ws.dk, lp.K.Data, N, kd, D, true, fGrad, fAct)
+	ws.linNN(dx, ws.dv, lp.V.Data, N, kd, D, true, fGrad, fAct)
 	rmsNormBackRows(dh, dx, ws.h[l], la.rstd1, lp.AttnNorm.Data, gl.AttnNorm.Data, N, D)
 }

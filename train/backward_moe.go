@@ -12,12 +12,18 @@ package train
 //
 // and the other router logits get exactly zero gradient (σ′(−∞) = 0). An
 // expert's weights get gradient only from the tokens routed to it.
-func (ws *Workspace[F]) moeBackward(lp, gl *Layer[F], la *layerActs[F], dout, dx []F) {
+//
+// With an auxiliary loss (SetAuxLoss), its gradient reaches the router and
+// dx through every router logit (auxBackward).
+func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], dout, dx []F) {
 	c := ws.cfg
 	N, D, E, K, Fe := ws.N, c.Hidden, c.Experts, ws.K, c.Intermediate
 	x := la.xn2
 	ws.swigluBackward(dx, dout, x, lp.SharedGate.Data, lp.SharedUp.Data, lp.SharedDown.Data, la.g, la.u,
 		gl.SharedGate.Data, gl.SharedUp.Data, gl.SharedDown.Data, N, Fe, false)
+	if ws.bal.aux != 0 {
+		ws.auxBackward(l, lp, gl, la, dx)
+	}
 	gu, dn := lp.ExpertsGateUp.Data, lp.ExpertsDown.Data
 	dgu, ddn := gl.ExpertsGateUp.Data, gl.ExpertsDown.Data
 	router, drouter := lp.Router.Data, gl.Router.Data
@@ -38,9 +44,9 @@ func (ws *Workspace[F]) moeBackward(lp, gl *Layer[F], la *layerActs[F], dout, dx
 			p := int(la.order[o0+i])
 			copy(dY[i*D:(i+1)*D], dout[(p/K)*D:(p/K+1)*D])
 		}
-		mmTN(&ws.mm, ddn[e*Fe*D:(e+1)*Fe*D], a, dY, ne, Fe, D) // dDown[e] [F, D] += aᵀ·dY
+		ws.linTN(ddn[e*Fe*D:(e+1)*Fe*D], a, dY, ne, Fe, D, fAct, fGrad) // dDown[e] [F, D] += aᵀ·dY
 		da := ws.ffB[:ne*Fe]
-		mmNT(da, dY, dnE, ne, D, Fe) // da = dY·Down[e]ᵀ
+		ws.linNT(da, dY, dnE, ne, D, Fe, fGrad, fAct) // da = dY·Down[e]ᵀ
 		dG := ws.dgu[:ne*2*Fe]
 		parallelRows(ne, rowGrain(8*Fe), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -48,9 +54,9 @@ func (ws *Workspace[F]) moeBackward(lp, gl *Layer[F], la *layerActs[F], dout, dx
 				swigluBackSig(dG[i*2*Fe:i*2*Fe+Fe], dG[i*2*Fe+Fe:(i+1)*2*Fe], da[i*Fe:(i+1)*Fe], g, u, sg[i*Fe:(i+1)*Fe])
 			}
 		})
-		mmTN(&ws.mm, dgu[e*D*2*Fe:(e+1)*D*2*Fe], X, dG, ne, D, 2*Fe) // dGateUp[e] [D, 2F] += Xᵀ·dG
-		dX := ws.rows[:ne*D]                                         // X is no longer needed
-		mmNT(dX, dG, guE, ne, 2*Fe, D)                               // dX = dG·GateUp[e]ᵀ
+		ws.linTN(dgu[e*D*2*Fe:(e+1)*D*2*Fe], X, dG, ne, D, 2*Fe, fAct, fGrad) // dGateUp[e] [D, 2F] += Xᵀ·dG
+		dX := ws.rows[:ne*D]                                                  // X is no longer needed
+		ws.linNT(dX, dG, guE, ne, 2*Fe, D, fGrad, fAct)                       // dX = dG·GateUp[e]ᵀ
 		re, dre := router[e*D:(e+1)*D], drouter[e*D:(e+1)*D]
 		for i := 0; i < ne; i++ {
 			p := int(la.order[o0+i])

@@ -26,12 +26,15 @@ const (
 	ckParam = "param."
 	ckM     = "exp_avg."
 	ckV     = "exp_avg_sq."
+	ckBias  = "expert_bias.layers." // + layer index: Balance "bias" selection bias [E]
 )
 
 // SaveCheckpoint writes the complete training state to dir/CheckpointFile in
-// one file (parameters, AdamW moments, step, tokens, the sampler's random
-// state, the options, the config and the data fingerprint; all float32
-// bit-exact), then exports the parameters as a Hugging Face model into dir.
+// one file (parameters, AdamW moments, the expert-selection bias of
+// Balance "bias", step, tokens, the sampler's random state, the options,
+// the config, the data fingerprint and the FP8 cast counts; all float32
+// bit-exact), then exports the parameters as a Hugging Face model into dir
+// (without the expert bias, which the format cannot hold).
 // Each file is written atomically (temporary file, fsync, rename, fsync of
 // the directory), so a kill at any moment leaves the previous or the new
 // checkpoint, never a torn one; resuming needs only CheckpointFile.
@@ -62,6 +65,13 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if tr.Data != nil {
 		meta["data"] = tr.Data.Fingerprint()
 	}
+	if tr.Opt.FP8 != "" {
+		f8, err := json.Marshal(tr.FP8Total)
+		if err != nil {
+			return fmt.Errorf("train: %w", err)
+		}
+		meta["fp8_total"] = string(f8)
+	}
 	var all []*Tensor[float32]
 	for _, set := range []struct {
 		pre string
@@ -69,6 +79,11 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	}{{ckParam, tr.Params}, {ckM, tr.Optim.M}, {ckV, tr.Optim.V}} {
 		for _, t := range set.p.Tensors {
 			all = append(all, &Tensor[float32]{Name: set.pre + t.Name, Shape: t.Shape, Data: t.Data})
+		}
+	}
+	for l, b := range tr.ExpertBias {
+		if b != nil {
+			all = append(all, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
 	err = writeFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
@@ -154,6 +169,28 @@ func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
 				return nil, err
 			}
 			copy(t.Data, v)
+		}
+	}
+	for l, b := range tr.ExpertBias {
+		if b == nil {
+			continue
+		}
+		st, err := f.Tensor(ckBias + strconv.Itoa(l))
+		if err != nil {
+			return nil, fmt.Errorf("train: %s: the run balances experts with a bias but the checkpoint has none for layer %d: %w", path, l, err)
+		}
+		if st.DType != "F32" || !equalShape(st.Shape, []int{len(b)}) {
+			return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 [%d]", path, st.Name, st.DType, st.Shape, len(b))
+		}
+		v, err := st.Float32s()
+		if err != nil {
+			return nil, err
+		}
+		copy(b, v)
+	}
+	if s := meta["fp8_total"]; s != "" {
+		if err := json.Unmarshal([]byte(s), &tr.FP8Total); err != nil {
+			return nil, fmt.Errorf("train: %s: fp8_total: %w", path, err)
 		}
 	}
 	tr.Optim.Step = step

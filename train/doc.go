@@ -38,5 +38,21 @@
 //
 // A run directory holds the resumable checkpoint (float32), the Hugging Face
 // export (config.json + model.safetensors, float32 or rounded to
-// Options.ExportDType), log.csv and its plot loss.png (WriteLossPlot).
+// Options.ExportDType), log.csv and its plot loss.png (WriteLossPlot), and
+// for MoE models experts.png, the tokens per expert over training
+// (WriteExpertPlot).
+//
+// # FP8 simulation and expert balancing
+//
+// Options.FP8 simulates FP8 training (fp8.go): the inputs of the decoder
+// layers' linear products are scaled from their amax (per tensor or per row
+// along the contraction), rounded to E4M3 (output gradients to E5M2 in
+// "hybrid"), multiplied with float32 accumulation and unscaled; master
+// weights and AdamW stay float32, and FP8Stats count overflow and
+// underflow. Options.Balance keeps the routed experts in use (balance.go):
+// "bias" is torchtitan/DeepSeek-V3 auxiliary-loss-free balancing (a
+// per-expert bias on the selection scores only, updated after each step,
+// saved in the checkpoint but not exported), "aux" the Switch Transformer
+// auxiliary loss. Meta has not published Llama 4's balancing method; see
+// ../docs/fp8.md and ../docs/moe-balance.md for measurements.
 package train

@@ -8,10 +8,10 @@ package train
 // pre-activations g, u [n, Fw]; a [n, Fw] is scratch.
 func (ws *Workspace[F]) swigluForward(out, x, gate, up, down, g, u, a []F, n, Fw int) {
 	D := ws.cfg.Hidden
-	mmNT(g, x, gate, n, D, Fw)
-	mmNT(u, x, up, n, D, Fw)
+	ws.linNT(g, x, gate, n, D, Fw, fAct, fAct)
+	ws.linNT(u, x, up, n, D, Fw, fAct, fAct)
 	swiglu(a[:n*Fw], g[:n*Fw], u[:n*Fw])
-	mmNT(out, a, down, n, Fw, D)
+	ws.linNT(out, a, down, n, Fw, D, fAct, fAct)
 }
 
 // swigluBackward adds the weight gradients of swigluForward to dGate, dUp,
@@ -21,13 +21,13 @@ func (ws *Workspace[F]) swigluBackward(dx, dout, x, gate, up, down, g, u, dGate,
 	D := ws.cfg.Hidden
 	a, da, sg := ws.ffA[:n*Fw], ws.ffB[:n*Fw], ws.ffC[:n*Fw]
 	swigluRecompute(a, sg, g[:n*Fw], u[:n*Fw])
-	mmTN(&ws.mm, dDown, dout, a, n, D, Fw) // dDown [D, Fw] += doutᵀ·a
-	mmNN(&ws.mm, da, dout, down, n, D, Fw, false)
+	ws.linTN(dDown, dout, a, n, D, Fw, fGrad, fAct) // dDown [D, Fw] += doutᵀ·a
+	ws.linNN(da, dout, down, n, D, Fw, false, fGrad, fAct)
 	swigluBackSig(a, da, da, g[:n*Fw], u[:n*Fw], sg) // a ← dg, da ← du
-	mmTN(&ws.mm, dGate, a, x, n, Fw, D)
-	mmTN(&ws.mm, dUp, da, x, n, Fw, D)
-	mmNN(&ws.mm, dx, a, gate, n, Fw, D, add)
-	mmNN(&ws.mm, dx, da, up, n, Fw, D, true)
+	ws.linTN(dGate, a, x, n, Fw, D, fGrad, fAct)
+	ws.linTN(dUp, da, x, n, Fw, D, fGrad, fAct)
+	ws.linNN(dx, a, gate, n, Fw, D, add, fGrad, fAct)
+	ws.linNN(dx, da, up, n, Fw, D, true, fGrad, fAct)
 }
 
 // moeForward computes out [N, D] = shared(x) + Σ_selected Expert_e(x·σ(ℓ_e))
@@ -36,13 +36,14 @@ func (ws *Workspace[F]) swigluBackward(dx, dout, x, gate, up, down, g, u, dGate,
 // the expert's input. Only the selected experts run; HF's dense form gives
 // the same values, since an unselected expert sees a zero input and has no
 // bias.
-func (ws *Workspace[F]) moeForward(lp *Layer[F], la *layerActs[F], out []F) {
+func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []F) {
 	c := ws.cfg
 	N, D, E, K, Fe := ws.N, c.Hidden, c.Experts, ws.K, c.Intermediate
 	x := la.xn2
 	ws.swigluForward(out, x, lp.SharedGate.Data, lp.SharedUp.Data, lp.SharedDown.Data, la.g, la.u, ws.ffA, N, Fe)
 	mmNT(la.rlog, x, lp.Router.Data, N, D, E)
-	ws.route(la)
+	ws.route(l, la)
+	ws.routeStats(l, la)
 	gu, dn := lp.ExpertsGateUp.Data, lp.ExpertsDown.Data
 	for e := 0; e < E; e++ {
 		o0, o1 := int(la.off[e]), int(la.off[e+1])
@@ -53,11 +54,11 @@ func (ws *Workspace[F]) moeForward(lp *Layer[F], la *layerActs[F], out []F) {
 		X := ws.rows[:ne*D]
 		ws.gatherScaled(X, x, la, o0, o1)
 		G := la.egu[o0*2*Fe : o1*2*Fe]
-		mmNN(&ws.mm, G, X, gu[e*D*2*Fe:(e+1)*D*2*Fe], ne, D, 2*Fe, false)
+		ws.linNN(G, X, gu[e*D*2*Fe:(e+1)*D*2*Fe], ne, D, 2*Fe, false, fAct, fAct)
 		a := ws.ffA[:ne*Fe]
 		expertAct(a, nil, G, ne, Fe)
 		Y := ws.rows2[:ne*D]
-		mmNN(&ws.mm, Y, a, dn[e*Fe*D:(e+1)*Fe*D], ne, Fe, D, false)
+		ws.linNN(Y, a, dn[e*Fe*D:(e+1)*Fe*D], ne, Fe, D, false, fAct, fAct)
 		for i := 0; i < ne; i++ {
 			p := int(la.order[o0+i])
 			addTo(out[(p/K)*D:(p/K+1)*D], Y[i*D:(i+1)*D])
@@ -65,12 +66,14 @@ func (ws *Workspace[F]) moeForward(lp *Layer[F], la *layerActs[F], out []F) {
 	}
 }
 
-// route picks the top-K experts of every token from the router logits,
-// records their sigmoid scores and groups the picks by expert.
-func (ws *Workspace[F]) route(la *layerActs[F]) {
+// route picks the top-K experts of every token from the router logits (or,
+// with an expert bias, from σ(ℓ) + bias: see balance.go), records their
+// sigmoid scores and groups the picks by expert.
+func (ws *Workspace[F]) route(l int, la *layerActs[F]) {
 	E, K := ws.cfg.Experts, ws.K
 	for n := 0; n < ws.N; n++ {
-		lg := la.rlog[n*E : (n+1)*E]
+		logits := la.rlog[n*E : (n+1)*E]
+		lg := ws.selectKeys(l, logits)
 		for j := 0; j < K; j++ {
 			best := -1
 			for e, v := range lg {
@@ -86,7 +89,7 @@ func (ws *Workspace[F]) route(la *layerActs[F]) {
 				}
 			}
 			la.pick[n*K+j] = int32(best)
-			la.score[n*K+j] = sigmoid(lg[best])
+			la.score[n*K+j] = sigmoid(logits[best])
 		}
 	}
 	// Counting sort of the picks by expert, stable in token order.

@@ -49,13 +49,13 @@ func (ws *Workspace[F]) layerForward(l int, lp *Layer[F]) {
 	hIn, hOut := ws.h[l], ws.h[l+1]
 
 	rmsNormRows(la.xn1, la.rstd1, hIn, lp.AttnNorm.Data, N, D, c.RMSNormEps)
-	mmNT(la.q, la.xn1, lp.Q.Data, N, D, H*d)
-	mmNT(la.k, la.xn1, lp.K.Data, N, D, Hkv*d)
-	mmNT(la.v, la.xn1, lp.V.Data, N, D, Hkv*d)
+	ws.linNT(la.q, la.xn1, lp.Q.Data, N, D, H*d, fAct, fAct)
+	ws.linNT(la.k, la.xn1, lp.K.Data, N, D, Hkv*d, fAct, fAct)
+	ws.linNT(la.v, la.xn1, lp.V.Data, N, D, Hkv*d, fAct, fAct)
 	ws.qkForward(l, la)
 	attnForward(la.att, la.lse, la.q, la.k, la.v, ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
 	o := ws.tmpD
-	mmNT(o, la.att, lp.O.Data, N, H*d, D)
+	ws.linNT(o, la.att, lp.O.Data, N, H*d, D, fAct, fAct)
 	for i, v := range hIn {
 		la.hMid[i] = v + o[i]
 	}
@@ -63,7 +63,7 @@ func (ws *Workspace[F]) layerForward(l int, lp *Layer[F]) {
 	rmsNormRows(la.xn2, la.rstd2, la.hMid, lp.FFNNorm.Data, N, D, c.RMSNormEps)
 	f := ws.tmpD
 	if lp.IsMoE() {
-		ws.moeForward(lp, la, f)
+		ws.moeForward(l, lp, la, f)
 	} else {
 		ws.swigluForward(f, la.xn2, lp.Gate.Data, lp.Up.Data, lp.Down.Data, la.g, la.u, ws.ffA, N, c.IntermediateMLP)
 	}

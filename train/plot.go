@@ -21,7 +21,8 @@ const PlotFile = "loss.png"
 // logRow is one row of a run's log.
 type logRow struct {
 	step            int
-	train, val, bpb float64 // val and bpb are NaN on steps without validation
+	train, val, bpb float64   // val and bpb are NaN on steps without validation
+	experts         [][]int64 // tokens per expert of each MoE layer (logs with an expert_tokens column)
 }
 
 // readLog parses a run's log.csv (columns as logHeader).
@@ -37,8 +38,8 @@ func readLog(path string) ([]logRow, error) {
 			continue // header
 		}
 		f := strings.Split(sc.Text(), ",")
-		if len(f) != 9 {
-			return nil, fmt.Errorf("train: %s line %d: %d columns, want 9", path, line+1, len(f))
+		if len(f) < 9 {
+			return nil, fmt.Errorf("train: %s line %d: %d columns, want at least 9", path, line+1, len(f))
 		}
 		step, err1 := strconv.Atoi(f[0])
 		tl, err2 := strconv.ParseFloat(f[2], 64)
@@ -51,6 +52,11 @@ func readLog(path string) ([]logRow, error) {
 		}
 		if v, err := strconv.ParseFloat(f[8], 64); err == nil {
 			r.bpb = v
+		}
+		if len(f) > 11 {
+			if r.experts, err = parseCounts(f[11]); err != nil {
+				return nil, fmt.Errorf("train: %s line %d: expert_tokens: %w", path, line+1, err)
+			}
 		}
 		rows = append(rows, r)
 	}

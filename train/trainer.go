@@ -34,13 +34,24 @@ type Options struct {
 	// each checkpoint: "float32" (also when empty), "bfloat16" or "float16".
 	// The checkpoint itself is always float32.
 	ExportDType string `json:",omitempty"`
+	// FP8 simulates FP8 training (fp8.go): "" (off: float32 products),
+	// "e4m3" or "hybrid" (output gradients in E5M2); FP8Scaling is "tensor"
+	// (also when empty) or "row".
+	FP8        string `json:",omitempty"`
+	FP8Scaling string `json:",omitempty"`
+	// Balance is the expert-balancing method (balance.go): "none" (also
+	// when empty), "bias" (auxiliary-loss-free, bias step BalanceRate) or
+	// "aux" (Switch auxiliary loss, coefficient AuxLossCoef).
+	Balance     string  `json:",omitempty"`
+	BalanceRate float64 `json:",omitempty"`
+	AuxLossCoef float64 `json:",omitempty"`
 }
 
 // DefaultOptions are sensible settings for small models.
 func DefaultOptions() Options {
 	return Options{Steps: 1000, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-3, MinLR: 1e-4, Warmup: 50,
 		Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, GradClip: 1, Seed: 1, InitStd: 0.02,
-		EvalBatches: 20, LogEvery: 1}
+		EvalBatches: 20, LogEvery: 1, Balance: "bias", BalanceRate: 1e-3, AuxLossCoef: 0.01}
 }
 
 func (o *Options) validate() error {
@@ -61,7 +72,10 @@ func (o *Options) validate() error {
 	if _, ok := ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
 		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
 	}
-	return nil
+	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
+		return err
+	}
+	return ParseBalance(o.Balance, o.BalanceRate, o.AuxLossCoef)
 }
 
 // Schedule is the run's learning-rate schedule.
@@ -79,6 +93,11 @@ type Trainer struct {
 	Optim  *AdamW
 	Data   *Dataset
 	Tokens int64 // training tokens processed
+	// ExpertBias is the per-layer expert-selection bias of Balance "bias"
+	// ([E] on MoE layers, nil on dense ones); nil for other methods. It is
+	// saved in the checkpoint, not in the Hugging Face export.
+	ExpertBias [][]float32
+	FP8Total   FP8Stats // FP8 cast counts of the whole run (saved in the checkpoint)
 
 	ws      *Workspace[float32]
 	src     *rand.PCG // data sampler state
@@ -120,7 +139,40 @@ func newTrainer(p *Params[float32], opt Options, data *Dataset, src *rand.PCG) (
 	for range opt.Accum {
 		tr.batches = append(tr.batches, NewBatch(opt.Batch, opt.SeqLen))
 	}
+	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
+		return nil, err
+	}
+	c := p.Config
+	if opt.Balance == "bias" && c.NumMoELayers() > 0 {
+		tr.ExpertBias = make([][]float32, c.Layers)
+		for l := range tr.ExpertBias {
+			if c.LayerIsMoE[l] {
+				tr.ExpertBias[l] = make([]float32, c.Experts)
+			}
+		}
+		if err := ws.SetExpertBias(tr.ExpertBias); err != nil {
+			return nil, err
+		}
+	}
+	if opt.Balance == "aux" {
+		ws.SetAuxLoss(opt.AuxLossCoef / float64(opt.Accum))
+	}
 	return tr, nil
+}
+
+// newExpertCounts returns zero counters [Layers][E] (nil on dense layers),
+// or nil for a model without MoE layers.
+func newExpertCounts(c *llama4.Config) [][]int64 {
+	if c.NumMoELayers() == 0 {
+		return nil
+	}
+	n := make([][]int64, c.Layers)
+	for l := range n {
+		if c.LayerIsMoE[l] {
+			n[l] = make([]int64, c.Experts)
+		}
+	}
+	return n
 }
 
 // Step is the number of optimizer steps taken.
@@ -137,6 +189,16 @@ type StepStats struct {
 	GradNorm float64 // global gradient norm before clipping
 	Tokens   int     // tokens processed
 	Elapsed  time.Duration
+	// AuxLoss is the auxiliary-loss term included in the optimized loss
+	// (Balance "aux"; 0 otherwise); Loss does not include it.
+	AuxLoss float64
+	// BalanceStat is the Switch statistic E·Σ_i f_i·P_i averaged over the
+	// MoE layers and micro-batches (1 = balanced; NaN without MoE layers).
+	BalanceStat float64
+	// ExpertTokens[l][e] is the tokens layer l routed to expert e in this
+	// step (nil on dense layers, nil without MoE layers).
+	ExpertTokens [][]int64
+	FP8          FP8Stats // FP8 casts of this step (zero without FP8)
 }
 
 // TrainStep samples Accum micro-batches, accumulates the gradient of their
@@ -154,7 +216,8 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 		}
 		valid += CountValid(b.Targets)
 	}
-	loss, err := tr.accumulate(tr.batches, valid)
+	counts := newExpertCounts(tr.Params.Config)
+	loss, aux, bstat, err := tr.accumulateStats(tr.batches, valid, counts)
 	if err != nil {
 		return StepStats{}, err
 	}
@@ -163,39 +226,61 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
 		return StepStats{}, err
 	}
+	if tr.ExpertBias != nil {
+		UpdateExpertBias(tr.ExpertBias, counts, tr.Opt.BalanceRate)
+	}
+	f8 := tr.ws.FP8Stats()
+	tr.FP8Total.Add(f8)
 	n := len(tr.batches) * tr.Opt.Batch * tr.Opt.SeqLen
 	tr.Tokens += int64(n)
-	return StepStats{Step: tr.Optim.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: n, Elapsed: time.Since(t0)}, nil
+	return StepStats{Step: tr.Optim.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: n, Elapsed: time.Since(t0),
+		AuxLoss: aux, BalanceStat: bstat, ExpertTokens: counts, FP8: f8}, nil
 }
 
 // accumulate sets Grads to the gradient of the mean loss over all valid
-// targets of batches and returns that loss.
+// targets of batches (plus the auxiliary loss, if any) and returns that
+// loss (without the auxiliary loss).
 func (tr *Trainer) accumulate(batches []*Batch, valid int) (float64, error) {
+	loss, _, _, err := tr.accumulateStats(batches, valid, nil)
+	return loss, err
+}
+
+// accumulateStats is accumulate that also returns the auxiliary loss and
+// the mean Switch balance statistic, and adds the tokens per expert to
+// counts (when not nil).
+func (tr *Trainer) accumulateStats(batches []*Batch, valid int, counts [][]int64) (loss, aux, bstat float64, err error) {
 	if valid == 0 {
-		return 0, fmt.Errorf("train: step has no valid targets")
+		return 0, 0, 0, fmt.Errorf("train: step has no valid targets")
 	}
 	tr.Grads.Zero()
 	var sum float64
 	for _, b := range batches {
 		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
-			return 0, err
+			return 0, 0, 0, err
 		}
+		aux += tr.ws.AuxLoss()
+		bstat += tr.ws.BalanceStat() / float64(len(batches))
+		tr.ws.AddExpertCounts(counts)
 		s, _, err := tr.ws.LossGrad(b.Targets, 1/float64(valid))
 		if err != nil {
-			return 0, err
+			return 0, 0, 0, err
 		}
 		sum += s
 		if err := tr.ws.Backward(tr.Params, tr.Grads); err != nil {
-			return 0, err
+			return 0, 0, 0, err
 		}
 	}
-	return sum / float64(valid), nil
+	return sum / float64(valid), aux, bstat, nil
 }
 
 // Evaluate returns the mean validation loss (nats per token) over at most
 // EvalBatches batches of the validation part and its bits per byte of text
 // (see EvaluateParams).
+//
+// The model is evaluated as it trains: with the run's expert bias and FP8
+// simulation, if any.
 func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
+	defer tr.ws.FP8Stats() // validation casts are not a step's
 	return evaluate(tr.ws, tr.Params, tr.Data, tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches)
 }
 

@@ -127,14 +127,26 @@ func mustInit(t *testing.T, cfg *llama4.Config, seed uint64) *Params[float32] {
 // checkpoint), and a resume from the checkpoint: the final parameters,
 // optimizer state and loss must be identical bit for bit. It also uses
 // gradient accumulation and clipping.
+//
+// The variants also carry the expert-selection bias (the default balancing)
+// and the FP8 simulation's counters, and check the auxiliary loss.
 func TestResumeBitExact(t *testing.T) {
+	for _, v := range []struct{ name, balance, fp8 string }{{"bias", "bias", ""}, {"aux-fp8", "aux", "hybrid"}} {
+		t.Run(v.name, func(t *testing.T) {
+			o := smallOptions()
+			o.Accum, o.GradClip, o.SaveEvery = 2, 0.5, 3
+			o.Balance, o.FP8, o.FP8Scaling = v.balance, v.fp8, "row"
+			testResumeBitExact(t, o)
+		})
+	}
+}
+
+func testResumeBitExact(t *testing.T, o Options) {
 	cfg := smallConfig(t)
 	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := smallOptions()
-	o.Accum, o.GradClip, o.SaveEvery = 2, 0.5, 3
 	dirA, dirB := t.TempDir(), t.TempDir()
 
 	a, err := NewTrainer(cfg, o, data)
@@ -180,6 +192,19 @@ func TestResumeBitExact(t *testing.T) {
 			}
 		}
 	}
+	for l, b := range a.ExpertBias {
+		for e := range b {
+			if math.Float32bits(b[e]) != math.Float32bits(c.ExpertBias[l][e]) {
+				t.Fatalf("expert bias layer %d: straight run %v, resumed %v", l, b, c.ExpertBias[l])
+			}
+		}
+	}
+	if o.Balance == "bias" && (a.ExpertBias == nil || maxAbs(a.ExpertBias[1]) == 0) {
+		t.Fatalf("bias balancing left no bias: %v", a.ExpertBias)
+	}
+	if a.FP8Total != c.FP8Total || (o.FP8 != "") != (a.FP8Total.Values > 0) {
+		t.Fatalf("fp8 counts: straight run %+v, resumed %+v", a.FP8Total, c.FP8Total)
+	}
 	la, _, _ := a.Evaluate()
 	lc, _, _ := c.Evaluate()
 	if math.Float64bits(la) != math.Float64bits(lc) {
@@ -202,7 +227,7 @@ func logLosses(t *testing.T, dir string) string {
 	var out []string
 	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.Split(line, ",")
-		out = append(out, f[0]+","+f[2]+","+f[3])
+		out = append(out, strings.Join(append([]string{f[0], f[2], f[3]}, f[9:]...), ","))
 	}
 	return strings.Join(out, "\n")
 }
@@ -235,6 +260,25 @@ func TestRunWritesLoadableModel(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(logLosses(t, dir)), "\n")
 	if len(lines) != 4 {
 		t.Errorf("log has %d lines, want header + 3", len(lines))
+	}
+	if _, err := os.Stat(filepath.Join(dir, ExpertPlotFile)); err != nil {
+		t.Errorf("no tokens-per-expert plot: %v", err)
+	}
+	rows, err := readLog(filepath.Join(dir, LogFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if len(r.experts) != 1 || len(r.experts[0]) != cfg.Experts {
+			t.Fatalf("step %d expert counts %v, want one MoE layer of %d experts", r.step, r.experts, cfg.Experts)
+		}
+		var n int64
+		for _, v := range r.experts[0] {
+			n += v
+		}
+		if n != int64(o.Batch*o.SeqLen) {
+			t.Errorf("step %d routed %d tokens, want %d", r.step, n, o.Batch*o.SeqLen)
+		}
 	}
 	m, err := llama4.LoadHF(dir)
 	if err != nil {

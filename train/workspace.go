@@ -38,6 +38,9 @@ type Workspace[F Float] struct {
 	attRow       [][]F // per worker [T] attention scores
 	nll          []float64
 	mm           mmScratch[F]
+
+	fp8 *fp8Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
+	bal balance[F] // expert-balancing state (SetExpertBias, SetAuxLoss)
 }
 
 // layerActs are the activations one decoder layer saves for its backward pass.

@@ -43,7 +43,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	outDir := fs.String("out", "", "run directory: config.json + model.safetensors (Hugging Face) + tokenizer.model, checkpoint.safetensors, log.csv, loss.png (default with --preset: runs/NAME)")
 	tok := fs.String("tokenizer", defTok, `"bpe:N": train a Llama 4-format BPE of N ranks (+2048 specials) on the training part, written to --out as tokenizer.model; "bytes": byte-level, 259 ids`)
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved options apply; --steps may extend it)")
-	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model) on the validation part, in --seq windows; all of it unless --eval-batches")
+	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model, or --tokenizer bytes) on the validation part, in --seq windows; all of it unless --eval-batches")
 	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
 	threads := fs.Int("threads", 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
@@ -66,6 +66,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.SaveEvery, "save-every", d.SaveEvery, "steps between checkpoints; 0 = at the end only")
 	fs.IntVar(&o.LogEvery, "log-every", d.LogEvery, "steps between progress lines")
 	fs.StringVar(&o.ExportDType, "export-dtype", orDefault(d.ExportDType, "float32"), "weight dtype of the exported model.safetensors: float32, bfloat16 or float16 (the checkpoint stays float32)")
+	fs.StringVar(&o.FP8, "fp8", d.FP8, `simulate FP8 training of the decoder layers' linear products: "e4m3" (every input rounded to E4M3) or "hybrid" (output gradients E5M2); fp32 accumulation, fp32 master weights; empty = off`)
+	fs.StringVar(&o.FP8Scaling, "fp8-scaling", orDefault(d.FP8Scaling, "tensor"), `FP8 scales from the amax of each "tensor" or of each "row" along the contraction`)
+	fs.StringVar(&o.Balance, "balance", orDefault(d.Balance, "none"), `MoE expert balancing: "bias" (auxiliary-loss-free bias on the selection scores), "aux" (Switch auxiliary loss) or "none"`)
+	fs.Float64Var(&o.BalanceRate, "balance-rate", orDefaultF(d.BalanceRate, 1e-3), "bias step per optimizer step of --balance bias")
+	fs.Float64Var(&o.AuxLossCoef, "aux-loss-coef", orDefaultF(d.AuxLossCoef, 0.01), "coefficient α of the Switch auxiliary loss of --balance aux (Llama 4's config says router_aux_loss_coef 0.001)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -97,7 +102,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if !flagSet(fs, "eval-batches") {
 			o.EvalBatches = 0 // the whole validation part, whatever the preset's periodic passes use
 		}
-		return evalModel(*evalDir, *dataFile, *valFrac, o, stdout)
+		return evalModel(*evalDir, *dataFile, *valFrac, *tok == "bytes", o, stdout)
 	}
 	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
 		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
@@ -169,6 +174,14 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Second))
+	if f := tr.FP8Total; tr.Opt.FP8 != "" {
+		fmt.Fprintf(stderr, "fp8 %s (%s scaling): %d values cast; overflow %d, underflow %d (%.4f%%); a cast without scaling would overflow %d and underflow %d (%.4f%%)\n",
+			tr.Opt.FP8, orDefault(tr.Opt.FP8Scaling, "tensor"), f.Values, f.Overflow, f.Underflow, 100*float64(f.Underflow)/float64(max(f.Values, 1)),
+			f.RawOverflow, f.RawUnderflow, 100*float64(f.RawUnderflow)/float64(max(f.Values, 1)))
+	}
+	if tr.ExpertBias != nil {
+		fmt.Fprintf(stderr, "expert selection bias (training only, not exported): %v\n", tr.ExpertBias)
+	}
 	fmt.Fprintf(stdout, "%s\n", *outDir)
 	return nil
 }
@@ -237,22 +250,26 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 }
 
 // evalModel prints the validation loss and bits per byte of the model in dir
-// (with its own tokenizer.model) on the held-out part of the text in
-// dataFile.
-func evalModel(dir, dataFile string, valFrac float64, o *train.Options, stdout io.Writer) error {
+// (with its own tokenizer.model, or the byte tokenizer when bytes) on the
+// held-out part of the text in dataFile.
+func evalModel(dir, dataFile string, valFrac float64, bytes bool, o *train.Options, stdout io.Writer) error {
 	text, err := os.ReadFile(dataFile)
 	if err != nil {
 		return err
 	}
-	t, err := tokenizer.Load(dir)
-	if err != nil {
-		return err
+	var tk train.Tokenizer = train.ByteTokenizer{}
+	if !bytes {
+		t, err := tokenizer.Load(dir)
+		if err != nil {
+			return err
+		}
+		tk = train.TextTokenizer{T: t}
 	}
 	p, err := train.LoadHF(dir)
 	if err != nil {
 		return err
 	}
-	data, err := train.NewTextDataset(text, train.TextTokenizer{T: t}, valFrac)
+	data, err := train.NewTextDataset(text, tk, valFrac)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -306,6 +323,13 @@ func repoRelative(rel string) (string, error) {
 		}
 		dir = parent
 	}
+}
+
+func orDefaultF(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
 }
 
 func orDefault(s, def string) string {

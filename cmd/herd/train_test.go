@@ -74,6 +74,60 @@ func TestTrainCommand(t *testing.T) {
 	}
 }
 
+// TestTrainFP8Balance trains a few steps with FP8 simulation and each
+// balancing method: the progress lines and the summary report the FP8
+// counters and expert loads, and bad values are usage errors.
+func TestTrainFP8Balance(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)
+	dataPath, cfgPath := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json")
+	if err := os.WriteFile(dataPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, []byte(smallTrainConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, extra := range [][]string{
+		{"--fp8", "e4m3", "--balance", "bias", "--balance-rate", "0.01"},
+		{"--fp8", "hybrid", "--fp8-scaling", "row", "--balance", "aux", "--aux-loss-coef", "0.001"},
+		{"--balance", "none"},
+	} {
+		out := filepath.Join(dir, "run"+string(rune('a'+i)))
+		args := append([]string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes",
+			"--steps", "2", "--batch", "2", "--seq", "16", "--warmup", "1"}, extra...)
+		var so, se bytes.Buffer
+		if err := cmdTrain(args, &so, &se); err != nil {
+			t.Fatalf("%v: %v\n%s", extra, err, se.String())
+		}
+		wants := []string{"experts max/min", "dead"}
+		if extra[0] == "--fp8" {
+			wants = append(wants, "fp8 underflow", "fp8 "+extra[1], "values cast")
+		}
+		joined := strings.Join(extra, " ")
+		if strings.Contains(joined, "--balance aux") {
+			wants = append(wants, "| aux ")
+		}
+		if strings.Contains(joined, "--balance bias") {
+			wants = append(wants, "expert selection bias")
+		}
+		for _, w := range wants {
+			if !strings.Contains(se.String(), w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", extra, w, se.String())
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, "experts.png")); err != nil {
+			t.Errorf("%v: no experts.png", extra)
+		}
+	}
+	for _, bad := range [][]string{{"--fp8", "e5m2"}, {"--fp8-scaling", "block"}, {"--balance", "loss"}} {
+		args := append([]string{"--data", dataPath, "--config", cfgPath, "--out", filepath.Join(dir, "bad"), "--tokenizer", "bytes",
+			"--steps", "1"}, bad...)
+		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
 // bpeTrainConfig is smallTrainConfig with room for a 300-rank BPE and the
 // 2048 Llama 4 specials.
 var bpeTrainConfig = strings.Replace(smallTrainConfig, `"vocab_size":259`, `"vocab_size":2348`, 1)
