@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -37,7 +38,7 @@ func run() error {
 	dataFile := flag.String("data", "../shared/data/tinyshakespeare.txt", "training text (last 10% held out)")
 	out := flag.String("out", "docs", "directory for metap-coord.{png,csv} and metap-lr-sweep.{png,csv}")
 	threads := flag.Int("threads", 1, "worker threads")
-	only := flag.String("only", "", `"coord" or "sweep": run only that part`)
+	only := flag.String("only", "", `"coord" or "sweep": run only that part; "replot": redraw metap-lr-sweep.png from -out's metap-lr-sweep.csv`)
 	layers := flag.Int("layers", 2, "layers of every model")
 	baseWidth := flag.Int("base-width", 64, "MetaP base width")
 	baseDepth := flag.Int("base-depth", 2, "MetaP base depth")
@@ -53,6 +54,9 @@ func run() error {
 	seq := flag.Int("seq", 64, "tokens per row")
 	evalBatches := flag.Int("eval-batches", 8, "validation batches of each sweep run")
 	flag.Parse()
+	if *only == "replot" {
+		return replot(*out)
+	}
 	runtime.GOMAXPROCS(*threads)
 	kernels.SetThreads(*threads)
 
@@ -223,4 +227,35 @@ func sweepTable(pts []train.SweepPoint, widths []int, lrs []float64) {
 		}
 	}
 	fmt.Println()
+}
+
+// replot redraws the sweep plot from its CSV.
+func replot(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, "metap-lr-sweep.csv"))
+	if err != nil {
+		return err
+	}
+	var pts []train.SweepPoint
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(line, ",")
+		if i == 0 {
+			continue
+		}
+		if len(f) != 6 {
+			return fmt.Errorf("metap-lr-sweep.csv line %d: %d columns, want 6", i+1, len(f))
+		}
+		w, err1 := strconv.Atoi(f[1])
+		lr, err2 := strconv.ParseFloat(f[2], 64)
+		tl, err3 := strconv.ParseFloat(f[3], 64)
+		vl, err4 := strconv.ParseFloat(f[4], 64)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return fmt.Errorf("metap-lr-sweep.csv line %d: %w", i+1, err)
+		}
+		pts = append(pts, train.SweepPoint{Width: w, MetaP: f[0] == "metap", LR: lr, TrainLoss: tl, ValLoss: vl, Diverged: f[5] == "true"})
+	}
+	var img bytes.Buffer
+	if err := train.WriteSweepPlot(&img, pts); err != nil {
+		return err
+	}
+	return write(filepath.Join(dir, "metap-lr-sweep.png"), img.Bytes())
 }
