@@ -18,6 +18,12 @@ type AdamW struct {
 	Config AdamWConfig
 	M, V   *Params[float32] // exp_avg, exp_avg_sq
 	Step   int              // steps taken; the next step is Step+1
+	// LRMult and EpsMult, when not nil, hold one multiplier per parameter
+	// tensor (in Params.Tensors order) of the learning rate of the Adam step
+	// and of eps: the per-group multipliers of a parametrisation such as
+	// MetaP. The decoupled weight decay is not multiplied: every tensor
+	// decays by lr·wd with the unmultiplied lr. nil means 1 everywhere.
+	LRMult, EpsMult []float64
 }
 
 // NewAdamW makes a zero-state optimizer for parameters shaped like p.
@@ -38,9 +44,11 @@ func Decays[F Float](t *Tensor[F]) bool { return len(t.Shape) >= 2 }
 //	p ← p·(1 − lr·wd)
 //	m ← β1·m + (1−β1)·g
 //	v ← β2·v + (1−β2)·g·g
-//	p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + eps)
+//	p ← p − (lr·μ / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + eps·ε)
 //
-// Python-float scalars are rounded to float32 where PyTorch rounds them.
+// with the tensor's multipliers μ = LRMult[i] and ε = EpsMult[i] (1 when
+// unset, which is PyTorch's update bit for bit). Python-float scalars are
+// rounded to float32 where PyTorch rounds them.
 func (o *AdamW) Update(p, g *Params[float32], lr float64) error {
 	if len(p.Tensors) != len(g.Tensors) || len(p.Tensors) != len(o.M.Tensors) {
 		return fmt.Errorf("train: AdamW: parameters, gradients and state differ in layout")
@@ -50,16 +58,26 @@ func (o *AdamW) Update(p, g *Params[float32], lr float64) error {
 	t := float64(o.Step)
 	bc1 := 1 - math.Pow(c.Beta1, t)
 	bc2 := 1 - math.Pow(c.Beta2, t)
-	stepSize := float32(-(lr / bc1))
+	if (o.LRMult != nil && len(o.LRMult) != len(p.Tensors)) || (o.EpsMult != nil && len(o.EpsMult) != len(p.Tensors)) {
+		return fmt.Errorf("train: AdamW: %d learning-rate and %d eps multipliers for %d tensors", len(o.LRMult), len(o.EpsMult), len(p.Tensors))
+	}
 	bc2Sqrt := float32(math.Sqrt(bc2))
 	b1, b2 := float32(c.Beta1), float32(c.Beta2)
 	a1, a2 := float32(1-c.Beta1), float32(1-c.Beta2)
-	eps := float32(c.Eps)
 	for i, pt := range p.Tensors {
 		gt, mt, vt := g.Tensors[i], o.M.Tensors[i], o.V.Tensors[i]
 		if gt.Name != pt.Name || len(gt.Data) != len(pt.Data) {
 			return fmt.Errorf("train: AdamW: gradient %s does not match parameter %s", gt.Name, pt.Name)
 		}
+		tlr, teps := lr, c.Eps
+		if o.LRMult != nil {
+			tlr *= o.LRMult[i]
+		}
+		if o.EpsMult != nil {
+			teps *= o.EpsMult[i]
+		}
+		stepSize := float32(-(tlr / bc1))
+		eps := float32(teps)
 		decay := float32(1)
 		if Decays(pt) && c.WeightDecay != 0 {
 			decay = float32(1 - lr*c.WeightDecay)

@@ -36,6 +36,11 @@
 // — model shape, tokenizer, data and options — such as "shakespeare", the
 // recipe of herd's embedded default model.
 //
+// Options.MetaP selects the MetaP parametrisation (type MetaP): µP for
+// width and CompleteP for depth, folded into per-group init scales and
+// AdamW learning-rate multipliers so that the forward pass, and the
+// exported model, are unchanged (docs/metap.md).
+//
 // A run directory holds the resumable checkpoint (float32), the Hugging Face
 // export (config.json + model.safetensors, float32 or rounded to
 // Options.ExportDType), log.csv and its plot loss.png (WriteLossPlot), and

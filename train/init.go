@@ -24,6 +24,28 @@ import (
 func InitParams(p *Params[float32], seed uint64, std float64) {
 	c := p.Config
 	resid := std / math.Sqrt(2*float64(c.Layers))
+	initParams(p, seed, func(t *Tensor[float32]) float64 {
+		if IsBranchOutput(t.Name) {
+			return resid
+		}
+		return std
+	})
+}
+
+// IsBranchOutput reports whether the named parameter is the output
+// projection of a residual branch (o_proj, down_proj,
+// shared_expert.down_proj, experts.down_proj): the last linear map before
+// the branch's result is added to the residual stream.
+func IsBranchOutput(name string) bool {
+	return strings.HasSuffix(name, "o_proj.weight") || strings.HasSuffix(name, "down_proj.weight") ||
+		strings.HasSuffix(name, "experts.down_proj")
+}
+
+// initParams draws every tensor of ≥ 2 dimensions from N(0, stdOf(t)²),
+// each from its own PCG stream, sets RMSNorm weights to 1 and the pad
+// token's embedding row to 0.
+func initParams(p *Params[float32], seed uint64, stdOf func(t *Tensor[float32]) float64) {
+	c := p.Config
 	for i, t := range p.Tensors {
 		if !Decays(t) {
 			for j := range t.Data {
@@ -31,11 +53,7 @@ func InitParams(p *Params[float32], seed uint64, std float64) {
 			}
 			continue
 		}
-		s := std
-		if strings.HasSuffix(t.Name, "o_proj.weight") || strings.HasSuffix(t.Name, "down_proj.weight") ||
-			strings.HasSuffix(t.Name, "experts.down_proj") {
-			s = resid
-		}
+		s := stdOf(t)
 		r := rand.New(rand.NewPCG(seed, uint64(i)+1))
 		for j := range t.Data {
 			t.Data[j] = float32(s * r.NormFloat64())

@@ -45,6 +45,27 @@ type Options struct {
 	Balance     string  `json:",omitempty"`
 	BalanceRate float64 `json:",omitempty"`
 	AuxLossCoef float64 `json:",omitempty"`
+	// MetaP selects the MetaP parametrisation (type MetaP): per-group init
+	// and learning-rate multipliers relative to a base model of BaseWidth
+	// hidden size and BaseDepth layers (DefaultBaseWidth and
+	// DefaultBaseDepth when zero), so that LR, init std and weight decay
+	// tuned on the base model transfer to wider and deeper models.
+	MetaP     bool `json:",omitempty"`
+	BaseWidth int  `json:",omitempty"`
+	BaseDepth int  `json:",omitempty"`
+}
+
+// MetaPBase returns the base shape of the MetaP parametrisation, zero
+// values replaced by the defaults.
+func (o *Options) MetaPBase() MetaP {
+	m := MetaP{BaseWidth: o.BaseWidth, BaseDepth: o.BaseDepth}
+	if m.BaseWidth == 0 {
+		m.BaseWidth = DefaultBaseWidth
+	}
+	if m.BaseDepth == 0 {
+		m.BaseDepth = DefaultBaseDepth
+	}
+	return m
 }
 
 // DefaultOptions are sensible settings for small models.
@@ -68,6 +89,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
 	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
 		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	case o.BaseWidth < 0 || o.BaseDepth < 0:
+		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
 	}
 	if _, ok := ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
 		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
@@ -110,7 +133,8 @@ type Trainer struct {
 const dataStream = 0xda7a
 
 // NewTrainer starts a run from scratch: parameters initialised from
-// opt.Seed (InitParams), zero optimizer state.
+// opt.Seed (InitParams, or MetaP.InitParams under opt.MetaP), zero
+// optimizer state.
 func NewTrainer(cfg *llama4.Config, opt Options, data *Dataset) (*Trainer, error) {
 	if data == nil {
 		return nil, fmt.Errorf("train: no data")
@@ -119,7 +143,13 @@ func NewTrainer(cfg *llama4.Config, opt Options, data *Dataset) (*Trainer, error
 	if err != nil {
 		return nil, err
 	}
-	InitParams(p, opt.Seed, opt.InitStd)
+	if opt.MetaP {
+		if err := opt.MetaPBase().InitParams(p, opt.Seed, opt.InitStd); err != nil {
+			return nil, err
+		}
+	} else {
+		InitParams(p, opt.Seed, opt.InitStd)
+	}
 	return newTrainer(p, opt, data, rand.NewPCG(opt.Seed, dataStream))
 }
 
@@ -136,6 +166,11 @@ func newTrainer(p *Params[float32], opt Options, data *Dataset, src *rand.PCG) (
 	}
 	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, ws: ws, src: src, rng: rand.New(src)}
 	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
+	if opt.MetaP {
+		if err := opt.MetaPBase().Apply(tr.Optim, p); err != nil {
+			return nil, err
+		}
+	}
 	for range opt.Accum {
 		tr.batches = append(tr.batches, NewBatch(opt.Batch, opt.SeqLen))
 	}

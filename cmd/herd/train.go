@@ -65,6 +65,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.EvalBatches, "eval-batches", d.EvalBatches, "max validation batches per periodic pass (the final pass covers all); 0 = all")
 	fs.IntVar(&o.SaveEvery, "save-every", d.SaveEvery, "steps between checkpoints; 0 = at the end only")
 	fs.IntVar(&o.LogEvery, "log-every", d.LogEvery, "steps between progress lines")
+	fs.BoolVar(&o.MetaP, "metap", d.MetaP, "MetaP parametrisation: µP (width) + CompleteP (depth) init and per-group learning rates relative to --base-width/--base-depth, so --lr, --init-std and --wd tuned on that base model transfer (docs/metap.md)")
+	fs.IntVar(&o.BaseWidth, "base-width", orDefaultInt(d.BaseWidth, train.DefaultBaseWidth), "--metap: hidden size of the base model the hyper-parameters were tuned on")
+	fs.IntVar(&o.BaseDepth, "base-depth", orDefaultInt(d.BaseDepth, train.DefaultBaseDepth), "--metap: layers of the base model the hyper-parameters were tuned on")
 	fs.StringVar(&o.ExportDType, "export-dtype", orDefault(d.ExportDType, "float32"), "weight dtype of the exported model.safetensors: float32, bfloat16 or float16 (the checkpoint stays float32)")
 	fs.StringVar(&o.FP8, "fp8", d.FP8, `simulate FP8 training of the decoder layers' linear products: "e4m3" (every input rounded to E4M3) or "hybrid" (output gradients E5M2); fp32 accumulation, fp32 master weights; empty = off`)
 	fs.StringVar(&o.FP8Scaling, "fp8-scaling", orDefault(d.FP8Scaling, "tensor"), `FP8 scales from the amax of each "tensor" or of each "row" along the contraction`)
@@ -164,6 +167,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if tr, err = train.NewTrainer(cfg, *o, data); err != nil {
 			return err
 		}
+	}
+	if tr.Opt.MetaP {
+		m := tr.Opt.MetaPBase()
+		mw, md := m.Widths(tr.Params.Config)
+		fmt.Fprintf(stderr, "metap: base width %d, depth %d (width ×%.3g, depth ×%.3g): hidden lr ×%.3g, branch-output lr ×%.3g, lm_head lr ×%.3g, embeddings and norms ×1\n",
+			m.BaseWidth, m.BaseDepth, mw, md, 1/mw, 1/(mw*md), 1/mw)
 	}
 	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
 		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
@@ -326,6 +335,13 @@ func repoRelative(rel string) (string, error) {
 }
 
 func orDefaultF(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orDefaultInt(v, def int) int {
 	if v == 0 {
 		return def
 	}

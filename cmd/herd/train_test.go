@@ -245,3 +245,41 @@ func TestTrainUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainMetaP trains a few steps with --metap, checks the multipliers it
+// reports, that the model loads for inference, and that a resumed run keeps
+// the parametrisation (it is saved with the options).
+func TestTrainMetaP(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)
+	dataPath, cfgPath, out := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json"), filepath.Join(dir, "run")
+	if err := os.WriteFile(dataPath, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfgPath, []byte(smallTrainConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes",
+		"--steps", "2", "--batch", "2", "--seq", "16", "--warmup", "1", "--eval-batches", "1",
+		"--metap", "--base-width", "16", "--base-depth", "1"}
+	var so, se bytes.Buffer
+	if err := cmdTrain(args, &so, &se); err != nil {
+		t.Fatalf("%v\n%s", err, se.String())
+	}
+	// 32 wide and 2 deep against 16 and 1: hidden lr /2, branch outputs /4.
+	want := "metap: base width 16, depth 1 (width ×2, depth ×2): hidden lr ×0.5, branch-output lr ×0.25, lm_head lr ×0.5"
+	if !strings.Contains(se.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, se.String())
+	}
+	code, gen, errOut := runHerd("run", "-m", out, "--ids", "256 116 104 101", "-n", "4", "--temp", "0", "-q", "--ignore-eos")
+	if code != 0 || len(strings.Fields(gen)) != 4 {
+		t.Fatalf("herd run on the MetaP-trained model: exit %d, stdout %q, stderr %s", code, gen, errOut)
+	}
+	se.Reset()
+	if err := cmdTrain([]string{"--data", dataPath, "--out", out, "--tokenizer", "bytes", "--resume", "--steps", "3"}, &so, &se); err != nil {
+		t.Fatalf("resume: %v\n%s", err, se.String())
+	}
+	if !strings.Contains(se.String(), want) || !strings.Contains(se.String(), "step 3/3") {
+		t.Errorf("resumed run does not keep MetaP:\n%s", se.String())
+	}
+}
