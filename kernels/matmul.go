@@ -65,6 +65,11 @@ func MatMul(dst, x []float32, n int, w *tensor.Mat) {
 	}
 	m := mmTasks.Get().(*mmTask)
 	*m = mmTask{dst: dst, x: x, n: n, w: w, avx2: useAVX2()}
+	var xs *scratch
+	if m.avx2 && smallBatch(n, w) {
+		xs = scratches.Get().(*scratch)
+		m.packSmall(xs)
+	}
 	nt := Threads()
 	if nt == 1 || int64(n)*int64(w.Rows)*int64(w.Cols) < parallelMinMACs {
 		m.rows(0, w.Rows)
@@ -72,8 +77,42 @@ func MatMul(dst, x []float32, n int, w *tensor.Mat) {
 		m.per = rowsPerTask(w.Rows, nt)
 		parallel((w.Rows+m.per-1)/m.per, nt, m)
 	}
+	if xs != nil {
+		scratches.Put(xs)
+	}
 	*m = mmTask{}
 	mmTasks.Put(m)
+}
+
+// smallMaxN is the largest batch that takes the small-batch path (see
+// smallBatch): up to it, streaming each weight row once from memory against
+// all the activation rows beats packing weight panels. It is a variable so
+// benchmarks can compare the paths.
+var smallMaxN = 16
+
+// smallBatch reports whether a MatMul of n activation rows by w takes the
+// small-batch path on AVX2 (smallAVX2): 2 ≤ n ≤ smallMaxN, and weights that
+// the kernels widen in registers (F32, BF16, F16), at least 8 columns wide.
+func smallBatch(n int, w *tensor.Mat) bool {
+	switch w.DType {
+	case tensor.F32, tensor.BF16, tensor.F16:
+		return n >= 2 && n <= smallMaxN && w.Cols >= 8
+	}
+	return false
+}
+
+// packSmall copies the first Cols&^7 columns of the activation rows to s.x
+// with a padded row stride m.ldx (in floats), so that the rows, whose natural
+// stride is often a multiple of 4 KiB, do not compete for the same L1 sets.
+func (m *mmTask) packSmall(s *scratch) {
+	cols := m.w.Cols
+	c8 := cols &^ 7
+	m.ldx = c8 + 16
+	s.x = grow(s.x, m.n*m.ldx)
+	for t := range m.n {
+		copy(s.x[t*m.ldx:t*m.ldx+c8], m.x[t*cols:])
+	}
+	m.xp = s.x
 }
 
 // parallelMinMACs is the size (n·Rows·Cols multiply-adds) below which MatMul
@@ -96,6 +135,8 @@ type mmTask struct {
 	w      *tensor.Mat
 	avx2   bool
 	per    int
+	xp     []float32 // small-batch path: packed activation rows, stride ldx floats
+	ldx    int
 }
 
 var mmTasks = sync.Pool{New: func() any { return new(mmTask) }}

@@ -25,10 +25,179 @@ const (
 
 // rowsAVX2 computes output columns [r0, r1) with the AVX2 kernels.
 func (m *mmTask) rowsAVX2(r0, r1 int) {
-	if m.n == 1 {
+	switch {
+	case m.n == 1:
 		m.gemvAVX2(r0, r1)
-	} else {
+	case m.xp != nil:
+		m.smallAVX2(r0, r1)
+	default:
 		m.gemmAVX2(r0, r1)
+	}
+}
+
+// Blocking of the small-batch path: smallRB weight rows at a time (a
+// multiple of 3 and 4, as rowsPerTask's task sizes are of it), in column
+// panels of at most smallKC floats (rows are split into equal panels), so
+// that the 3 or 4 weight rows a micro-kernel streams from memory are still in
+// L1 or L2 when the next activation rows pass over them. (Shorter panels, of
+// 256 to 1024 columns, measured slower: the weight streams break up.)
+const (
+	smallRB = 12
+	smallKC = 4096
+)
+
+// smallKernel is the signature of the small-batch micro-kernels.
+type smallKernel func(x *float32, ldx int, w unsafe.Pointer, ldw int, acc *float32, ldacc int, k int, load int, pf uintptr, npf int)
+
+// smallKernels[d][M-1] multiplies M activation rows by 4 weight rows of
+// dtype d (0 F32, 1 BF16, 2 F16), or for M = 4 by 3 weight rows.
+var smallKernels = [3][4]smallKernel{
+	{small1x4F32, small2x4F32, small3x4F32, small4x3F32},
+	{small1x4BF16, small2x4BF16, small3x4BF16, small4x3BF16},
+	{small1x4F16, small2x4F16, small3x4F16, small4x3F16},
+}
+
+// smallAVX2 is the small-batch path (see smallBatch): each weight row is
+// read once from memory, in place and in its own dtype, and multiplied into
+// all the n activation rows (packed by packSmall) while it is in cache,
+// instead of being copied or decoded into a panel first as gemmAVX2 does.
+// The kernels also prefetch the weights of the next block (or panel) while
+// they work on the current one, so that memory and arithmetic overlap. The
+// last Rows%12 rows of a BF16 or F16 matrix are decoded to float32 first (the
+// kernels take 3 or 4 weight rows at a time).
+func (m *mmTask) smallAVX2(r0, r1 int) {
+	w := m.w
+	c8 := w.Cols &^ 7
+	ldw := w.RowBytes()
+	es := ldw / w.Cols // bytes per weight
+	n := m.n
+	s := scratches.Get().(*scratch)
+	defer scratches.Put(s)
+	s.acc = grow(s.acc, n*smallRB*8)
+	acc := s.acc
+	x := unsafe.Pointer(&m.xp[0])
+	np := (c8 + smallKC - 1) / smallKC
+	kc := (c8/8 + np - 1) / np * 8 // columns per panel
+	base := uintptr(unsafe.Pointer(&w.Data[0]))
+	for rb := r0; rb < r1; rb += smallRB {
+		rn := min(smallRB, r1-rb)
+		dt, wp, ld, e := w.DType, unsafe.Pointer(&w.Data[rb*ldw]), ldw, es
+		if dt != tensor.F32 && rn < smallRB {
+			s.w = grow(s.w, rn*c8)
+			for j := range rn {
+				m.decodeRow(s.w[j*c8:], rb+j, 0, c8)
+			}
+			dt, wp, ld, e = tensor.F32, unsafe.Pointer(&s.w[0]), 4*c8, 4
+		}
+		for c0 := 0; c0 < c8; c0 += kc {
+			kn := min(kc, c8-c0)
+			// What to prefetch: the next panel of these rows, or the
+			// first panel of the next block.
+			pr0, pr1, pc0, pkn := rb, rb+rn, c0+kn, min(kc, c8-c0-kn)
+			if pkn == 0 {
+				pr0, pr1, pc0, pkn = rb+smallRB, min(rb+2*smallRB, w.Rows), 0, min(kc, c8)
+			}
+			pf := prefetcher{rows: pr1 - pr0, ld: uintptr(ldw), bytes: uintptr(pkn * es)}
+			if pf.rows > 0 {
+				pf.start(base + uintptr(pr0*ldw+pc0*es))
+			}
+			smallPanel(dt, acc, n, rn, unsafe.Add(x, 4*c0), 4*m.ldx, unsafe.Add(wp, e*c0), ld, kn/8, c0 > 0, &pf)
+		}
+		if c8 < w.Cols {
+			for i := range n {
+				for j := range rn {
+					m.finish(i, rb+j, (*[8]float32)(acc[(i*smallRB+j)*8:]))
+				}
+			}
+			continue
+		}
+		for i := range n { // finish, for whole chunks and no row scale
+			d := m.dst[i*w.Rows+rb : i*w.Rows+rb+rn]
+			hsum8(&d[0], &acc[i*smallRB*8], rn)
+		}
+	}
+}
+
+// prefetcher hands the small-batch kernels, call by call, contiguous pieces
+// of a block of weight bytes to prefetch: rows segments of bytes bytes, ld
+// apart. Addresses are uintptrs: prefetching is only a hint, never a read.
+type prefetcher struct {
+	p, end    uintptr // the current segment's next line and end
+	rows      int     // segments left, the current one included
+	ld, bytes uintptr
+}
+
+func (f *prefetcher) start(a uintptr) {
+	f.p, f.end = a&^63, a+f.bytes
+}
+
+// take returns the next up to k lines of the current segment (moving to the
+// next segment when it is done).
+func (f *prefetcher) take(k int) (uintptr, int) {
+	if f.rows > 0 && f.p >= f.end {
+		f.rows--
+		if f.rows > 0 {
+			f.start(f.end - f.bytes + f.ld)
+		}
+	}
+	if f.rows <= 0 {
+		return 0, 0
+	}
+	l := min(k, int((f.end-f.p+63)/64))
+	p := f.p
+	f.p += uintptr(64 * l)
+	return p, l
+}
+
+// smallPanel accumulates k chunks of the n activation rows at x (stride ldx
+// bytes) against the rn weight rows at w (stride ldw bytes) of dtype dt into
+// acc, laid out [n][smallRB][8]. Unless dt is F32, rn is a multiple of 12.
+// Each group of weight rows is streamed by one call and run against 4
+// activation rows, then against the next 4 (from cache), …, then the block
+// against the n%4 rows left over together. Every call takes its share of the
+// lines pf hands out to prefetch. (Walking the rows in L1-sized sub-panels
+// across these calls measured no faster.)
+func smallPanel(dt tensor.DType, acc []float32, n, rn int, x unsafe.Pointer, ldx int, w unsafe.Pointer, ldw, k int, load bool, pf *prefetcher) {
+	l := 0
+	if load {
+		l = 1
+	}
+	kern := &smallKernels[0]
+	switch dt {
+	case tensor.BF16:
+		kern = &smallKernels[1]
+	case tensor.F16:
+		kern = &smallKernels[2]
+	}
+	xi := func(i int) *float32 { return (*float32)(unsafe.Add(x, i*ldx)) }
+	wj := func(j int) unsafe.Pointer { return unsafe.Add(w, j*ldw) }
+	a := func(i, j int) *float32 { return &acc[(i*smallRB+j)*8] }
+	const lda = 32 * smallRB
+	t4 := n &^ 3
+	r3 := rn - rn%3
+	for j := 0; j < r3 && t4 > 0; j += 3 {
+		for i := 0; i < t4; i += 4 {
+			p, np := pf.take(k)
+			kern[3](xi(i), ldx, wj(j), ldw, a(i, j), lda, k, l, p, np)
+		}
+	}
+	for j := r3; j < rn; j++ { // F32 only
+		for i := 0; i < t4; i++ {
+			k1x1F32(xi(i), wj(j), a(i, j), k, l)
+		}
+	}
+	if t4 == n {
+		return
+	}
+	r4 := rn - rn%4
+	for j := 0; j < r4; j += 4 {
+		p, np := pf.take(k)
+		kern[n-t4-1](xi(t4), ldx, wj(j), ldw, a(t4, j), lda, k, l, p, np)
+	}
+	for j := r4; j < rn; j++ { // F32 only
+		for i := t4; i < n; i++ {
+			k1x1F32(xi(i), wj(j), a(i, j), k, l)
+		}
 	}
 }
 

@@ -103,3 +103,43 @@ func BenchmarkAxpy(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatMulSmallBatch measures the few-row products of batched decode
+// (continuous batching: one row per stream) on a bench-566m-sized projection
+// and a Scout-sized one, on the small-batch path and on the batched (gemm)
+// one; GB/s counts weight bytes, each read once per call, and cpu-ms/op the
+// CPU time of the process (steadier than wall time on a shared machine).
+func BenchmarkMatMulSmallBatch(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, sh := range []struct {
+		name      string
+		cols, rws int
+	}{{"1024x4096", 1024, 4096}, {"5120x5120", 5120, 5120}} {
+		for _, dt := range []tensor.DType{tensor.F32, tensor.BF16} {
+			w := randMat(rng, dt, sh.rws, sh.cols)
+			for _, n := range []int{1, 2, 3, 4, 8, 16} {
+				x := randVec(rng, n*sh.cols)
+				dst := make([]float32, n*sh.rws)
+				for _, path := range []string{"small", "gemm"} {
+					if path == "gemm" && n == 1 {
+						continue
+					}
+					b.Run(fmt.Sprintf("%s/%s/n=%d/%s/threads=2", sh.name, dt, n, path), func(b *testing.B) {
+						useThreads(b, 2, 1<<18)
+						if path == "gemm" {
+							old := smallMaxN
+							smallMaxN = 0
+							b.Cleanup(func() { smallMaxN = old })
+						}
+						c0 := cpuSeconds()
+						for b.Loop() {
+							MatMul(dst, x, n, w)
+						}
+						b.ReportMetric(float64(len(w.Data))*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+						b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/op")
+					})
+				}
+			}
+		}
+	}
+}

@@ -309,3 +309,50 @@ func TestMatMulAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulSmallBatch covers the small-batch path (2 ≤ n ≤ smallMaxN) and
+// its neighbours: every n from 1 to 20 on odd shapes that cross its row
+// blocks (12 rows, with 3- and 4-row micro-kernels and a decoded tail for
+// 16-bit weights) and column panels, inline and split over 3 pool threads.
+// Every activation row of a batch must equal, bit for bit, the same row
+// computed alone, and stay within the bound of MatMulRef.
+func TestMatMulSmallBatch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	shapes := [][2]int{{1, 8}, {5, 9}, {12, 17}, {13, 64}, {25, 200}, {37, 1030}, {100, 31}}
+	if testing.Short() || raceEnabled {
+		shapes = shapes[:5]
+	}
+	const maxN = 20
+	for _, dt := range dtypes {
+		for _, sh := range shapes {
+			rows, cols := sh[0], sh[1]
+			w := randMat(rng, dt, rows, cols)
+			x := randVec(rng, maxN*cols)
+			want := make([]float32, maxN*rows)
+			MatMulRef(want, x, maxN, w)
+			abs := absDot(x, maxN, w)
+			for _, ic := range impls() {
+				t.Run(fmt.Sprintf("%s/%s/%dx%d", dt, ic.name, rows, cols), func(t *testing.T) {
+					useImpl(t, ic)
+					alone := make([]float32, maxN*rows)
+					useThreads(t, 1, 1<<18)
+					for tt := range maxN {
+						MatMul(alone[tt*rows:(tt+1)*rows], x[tt*cols:(tt+1)*cols], 1, w)
+					}
+					checkClose(t, alone, want, abs, cols)
+					for n := 1; n <= maxN; n++ {
+						for _, nt := range []int{1, 3} {
+							useThreads(t, nt, 0)
+							got := make([]float32, n*rows)
+							MatMul(got, x, n, w)
+							if i := bitsEqual(got, alone[:n*rows]); i >= 0 {
+								t.Fatalf("n=%d threads=%d: element %d (row %d) differs from the row alone: %g vs %g",
+									n, nt, i, i/rows, got[i], alone[i])
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/kvcache"
@@ -31,6 +33,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	quantFlag := fs.String("quant", "", quantHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
 	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine")
+	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -99,6 +102,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		debug.FreeOSMemory()
 	}
 	per := bench.DecodeBytes(m)
+	if *cpuProf != "" {
+		f, err := os.Create(*cpuProf)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	type row struct {
 		Model    string  `json:"model"`
 		Quant    string  `json:"quant"`
