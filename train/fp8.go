@@ -242,13 +242,7 @@ func (s *fp8Sim[F]) quant(i int, v []F, rows, cols int, perCol bool, op fp8Op) (
 	amax := inv // amax per group first, then turned into inverse scales
 	clear(amax)
 	for j, x := range v {
-		g := 0
-		switch per {
-		case 1:
-			g = j / cols
-		case 2:
-			g = j % cols
-		}
+		g := fp8Group(j, cols, per)
 		if a := F(math.Abs(float64(x))); a > amax[g] {
 			amax[g] = a
 		}
@@ -266,13 +260,7 @@ func (s *fp8Sim[F]) quant(i int, v []F, rows, cols int, perCol bool, op fp8Op) (
 	st.Values += int64(len(v))
 	half := f.minSub() / 2
 	for j, x := range v {
-		g := 0
-		switch per {
-		case 1:
-			g = j / cols
-		case 2:
-			g = j % cols
-		}
+		g := fp8Group(j, cols, per)
 		x32 := float32(x)
 		r, sat := f.round(x32 * scale[g])
 		if sat {
@@ -361,4 +349,17 @@ func (ws *Workspace[F]) linTN(dst, a, b []F, n, m, k int, oa, ob fp8Op) {
 	mmTN(&ws.mm, out, qa, qb, n, m, k)
 	unscale(out, ia, ib, m, k)
 	addTo(dst[:m*k], out)
+}
+
+// fp8Group is the scale group of element j of a row-major matrix with cols
+// columns: 0 for one scale per tensor (per 0), the row (per 1) or the column
+// (per 2).
+func fp8Group(j, cols, per int) int {
+	switch per {
+	case 1:
+		return j / cols
+	case 2:
+		return j % cols
+	}
+	return 0
 }
