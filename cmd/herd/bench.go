@@ -32,7 +32,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	kvType := fs.String("kv-type", "f16", "KV cache element type")
 	quantFlag := fs.String("quant", "", quantHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
-	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine")
+	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
@@ -147,11 +147,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *par > 0 && *n > 0 {
 		for _, pp := range []int{1, *par} {
-			r, err := bench.Parallel(m, pp, *n, *reps, kvdt)
+			dec, e2e, err := bench.Parallel(m, pp, *n, *reps, kvdt)
 			if err != nil {
 				return err
 			}
-			rows = append(rows, row{Result: r})
+			rows = append(rows, row{Result: dec}, row{Result: e2e})
 		}
 	}
 	for i := range rows {
