@@ -15,8 +15,8 @@ func (ws *Workspace[F]) Backward(p, g *Params[F]) error {
 	N, D, V := ws.N, c.Hidden, c.VocabSize
 	dh, dx := ws.dh, ws.dx
 	// logits = xnF·lm_headᵀ
-	mmTN(&ws.mm, g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
-	mmNN(&ws.mm, dx, ws.logits, p.LMHead.Data, N, V, D, false)
+	mmTN(g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
+	mmNN(dx, ws.logits, p.LMHead.Data, N, V, D, false)
 	clear(dh)
 	rmsNormBackRows(dh, dx, ws.h[c.Layers], ws.rstdF, p.Norm.Data, g.Norm.Data, N, D)
 	for l := c.Layers - 1; l >= 0; l-- {
@@ -53,16 +53,16 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	rmsNormBackRows(dh, dx, la.hMid, la.rstd2, lp.FFNNorm.Data, gl.FFNNorm.Data, N, D)
 
 	// h_mid = h_in + o_proj(Attention(RMSNorm(h_in))).
-	mmTN(&ws.mm, gl.O.Data, dh, la.att, N, D, qd)
-	mmNN(&ws.mm, ws.datt, dh, lp.O.Data, N, D, qd, false)
+	mmTN(gl.O.Data, dh, la.att, N, D, qd)
+	mmNN(ws.datt, dh, lp.O.Data, N, D, qd, false)
 	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
 		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.nw)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
-	mmTN(&ws.mm, gl.Q.Data, ws.dq, la.xn1, N, qd, D)
-	mmTN(&ws.mm, gl.K.Data, ws.dk, la.xn1, N, kd, D)
-	mmTN(&ws.mm, gl.V.Data, ws.dv, la.xn1, N, kd, D)
-	mmNN(&ws.mm, dx, ws.dq, lp.Q.Data, N, qd, D, false)
-	mmNN(&ws.mm, dx, ws.dk, lp.K.Data, N, kd, D, true)
-	mmNN(&ws.mm, dx, ws.dv, lp.V.Data, N, kd, D, true)
+	mmTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D)
+	mmTN(gl.K.Data, ws.dk, la.xn1, N, kd, D)
+	mmTN(gl.V.Data, ws.dv, la.xn1, N, kd, D)
+	mmNN(dx, ws.dq, lp.Q.Data, N, qd, D, false)
+	mmNN(dx, ws.dk, lp.K.Data, N, kd, D, true)
+	mmNN(dx, ws.dv, lp.V.Data, N, kd, D, true)
 	rmsNormBackRows(dh, dx, ws.h[l], la.rstd1, lp.AttnNorm.Data, gl.AttnNorm.Data, N, D)
 }

@@ -38,7 +38,7 @@ func (ws *Workspace[F]) moeBackward(lp, gl *Layer[F], la *layerActs[F], dout, dx
 			p := int(la.order[o0+i])
 			copy(dY[i*D:(i+1)*D], dout[(p/K)*D:(p/K+1)*D])
 		}
-		mmTN(&ws.mm, ddn[e*Fe*D:(e+1)*Fe*D], a, dY, ne, Fe, D) // dDown[e] [F, D] += aᵀ·dY
+		mmTN(ddn[e*Fe*D:(e+1)*Fe*D], a, dY, ne, Fe, D) // dDown[e] [F, D] += aᵀ·dY
 		da := ws.ffB[:ne*Fe]
 		mmNT(da, dY, dnE, ne, D, Fe) // da = dY·Down[e]ᵀ
 		dG := ws.dgu[:ne*2*Fe]
@@ -48,9 +48,9 @@ func (ws *Workspace[F]) moeBackward(lp, gl *Layer[F], la *layerActs[F], dout, dx
 				swigluBackSig(dG[i*2*Fe:i*2*Fe+Fe], dG[i*2*Fe+Fe:(i+1)*2*Fe], da[i*Fe:(i+1)*Fe], g, u, sg[i*Fe:(i+1)*Fe])
 			}
 		})
-		mmTN(&ws.mm, dgu[e*D*2*Fe:(e+1)*D*2*Fe], X, dG, ne, D, 2*Fe) // dGateUp[e] [D, 2F] += Xᵀ·dG
-		dX := ws.rows[:ne*D]                                         // X is no longer needed
-		mmNT(dX, dG, guE, ne, 2*Fe, D)                               // dX = dG·GateUp[e]ᵀ
+		mmTN(dgu[e*D*2*Fe:(e+1)*D*2*Fe], X, dG, ne, D, 2*Fe) // dGateUp[e] [D, 2F] += Xᵀ·dG
+		dX := ws.rows[:ne*D]                                 // X is no longer needed
+		mmNT(dX, dG, guE, ne, 2*Fe, D)                       // dX = dG·GateUp[e]ᵀ
 		re, dre := router[e*D:(e+1)*D], drouter[e*D:(e+1)*D]
 		for i := 0; i < ne; i++ {
 			p := int(la.order[o0+i])

@@ -21,13 +21,13 @@ func (ws *Workspace[F]) swigluBackward(dx, dout, x, gate, up, down, g, u, dGate,
 	D := ws.cfg.Hidden
 	a, da, sg := ws.ffA[:n*Fw], ws.ffB[:n*Fw], ws.ffC[:n*Fw]
 	swigluRecompute(a, sg, g[:n*Fw], u[:n*Fw])
-	mmTN(&ws.mm, dDown, dout, a, n, D, Fw) // dDown [D, Fw] += doutᵀ·a
-	mmNN(&ws.mm, da, dout, down, n, D, Fw, false)
+	mmTN(dDown, dout, a, n, D, Fw) // dDown [D, Fw] += doutᵀ·a
+	mmNN(da, dout, down, n, D, Fw, false)
 	swigluBackSig(a, da, da, g[:n*Fw], u[:n*Fw], sg) // a ← dg, da ← du
-	mmTN(&ws.mm, dGate, a, x, n, Fw, D)
-	mmTN(&ws.mm, dUp, da, x, n, Fw, D)
-	mmNN(&ws.mm, dx, a, gate, n, Fw, D, add)
-	mmNN(&ws.mm, dx, da, up, n, Fw, D, true)
+	mmTN(dGate, a, x, n, Fw, D)
+	mmTN(dUp, da, x, n, Fw, D)
+	mmNN(dx, a, gate, n, Fw, D, add)
+	mmNN(dx, da, up, n, Fw, D, true)
 }
 
 // moeForward computes out [N, D] = shared(x) + Σ_selected Expert_e(x·σ(ℓ_e))
@@ -53,11 +53,11 @@ func (ws *Workspace[F]) moeForward(lp *Layer[F], la *layerActs[F], out []F) {
 		X := ws.rows[:ne*D]
 		ws.gatherScaled(X, x, la, o0, o1)
 		G := la.egu[o0*2*Fe : o1*2*Fe]
-		mmNN(&ws.mm, G, X, gu[e*D*2*Fe:(e+1)*D*2*Fe], ne, D, 2*Fe, false)
+		mmNN(G, X, gu[e*D*2*Fe:(e+1)*D*2*Fe], ne, D, 2*Fe, false)
 		a := ws.ffA[:ne*Fe]
 		expertAct(a, nil, G, ne, Fe)
 		Y := ws.rows2[:ne*D]
-		mmNN(&ws.mm, Y, a, dn[e*Fe*D:(e+1)*Fe*D], ne, Fe, D, false)
+		mmNN(Y, a, dn[e*Fe*D:(e+1)*Fe*D], ne, Fe, D, false)
 		for i := 0; i < ne; i++ {
 			p := int(la.order[o0+i])
 			addTo(out[(p/K)*D:(p/K+1)*D], Y[i*D:(i+1)*D])

@@ -1,0 +1,11 @@
+//go:build !purego
+
+package kernels
+
+// gemm6x16 is Gemm's AVX2 micro-kernel (gemm_amd64.s): the 6×16 tile at c
+// (row stride ldc bytes) += or = Σ_p a[p*6+r]·b[p*16+j] over p in [0, k),
+// one fused multiply-add per term in increasing p; load selects starting
+// from c (1) or from zero (0).
+//
+//go:noescape
+func gemm6x16(k int, a, b, c *float32, ldc int, load int)

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func gemm6x16(k int, a, b, c *float32, ldc int, load int) { panic("kernels: no assembly") }
