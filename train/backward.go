@@ -56,7 +56,7 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	mmTN(gl.O.Data, dh, la.att, N, D, qd)
 	mmNN(ws.datt, dh, lp.O.Data, N, D, qd, false)
 	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
-		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.nw)
+		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
 	mmTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D)
 	mmTN(gl.K.Data, ws.dk, la.xn1, N, kd, D)
