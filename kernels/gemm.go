@@ -193,6 +193,19 @@ func (g *gemmJob) packA(dst []float32, r0, r1, p0, kb int) {
 			}
 			continue
 		}
+		if cs == 1 && nr == gemmMR { // six contiguous rows, interleaved
+			r0 := a[i0*rs+p0 : i0*rs+p0+kb]
+			r1 := a[(i0+1)*rs+p0 : (i0+1)*rs+p0+kb]
+			r2 := a[(i0+2)*rs+p0 : (i0+2)*rs+p0+kb]
+			r3 := a[(i0+3)*rs+p0 : (i0+3)*rs+p0+kb]
+			r4 := a[(i0+4)*rs+p0 : (i0+4)*rs+p0+kb]
+			r5 := a[(i0+5)*rs+p0 : (i0+5)*rs+p0+kb]
+			for p := range kb {
+				dp := d[p*gemmMR : p*gemmMR+gemmMR : p*gemmMR+gemmMR]
+				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
 		if nr < gemmMR {
 			clear(d)
 		}

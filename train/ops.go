@@ -169,12 +169,16 @@ func swigluAct32(a, sg, g, u []float32) {
 		a[i] = -abs32(x)
 	}
 	kernels.ExpSub(a, 0) // a = e^−|g|
+	if sg != nil {
+		sg = sg[:len(g)]
+	}
 	for i, x := range g {
 		e := a[i]
 		s := 1 / (1 + e)
-		if x < 0 {
-			s *= e
-		}
+		// σ(x) = s for x ≥ 0, s·e for x < 0: selected by the sign bit
+		// without a branch (the signs of pre-activations are random).
+		neg := -(math.Float32bits(x) >> 31)
+		s = math.Float32frombits(math.Float32bits(s)&^neg | math.Float32bits(s*e)&neg)
 		if sg != nil {
 			sg[i] = s
 		}
