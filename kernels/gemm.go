@@ -160,7 +160,12 @@ func (g *gemmJob) packB(jp int) {
 	if cs == 1 {
 		for p := range g.k {
 			d := dst[p*gemmNR : (p+1)*gemmNR]
-			copy(d, b[p*rs+j0:p*rs+j0+nc])
+			src := b[p*rs+j0 : p*rs+j0+nc]
+			if nc == gemmNR {
+				*(*[gemmNR]float32)(d) = *(*[gemmNR]float32)(src)
+				continue
+			}
+			copy(d, src)
 			clear(d[nc:])
 		}
 		return
@@ -188,6 +193,10 @@ func (g *gemmJob) packA(dst []float32, r0, r1, p0, kb int) {
 			for p := range kb {
 				src := a[(p0+p)*cs+i0:]
 				dp := d[p*gemmMR : (p+1)*gemmMR]
+				if nr == gemmMR { // a fixed-size copy, not a memmove call
+					*(*[gemmMR]float32)(dp) = *(*[gemmMR]float32)(src)
+					continue
+				}
 				copy(dp, src[:nr])
 				clear(dp[nr:])
 			}
