@@ -161,8 +161,10 @@ func (g *gemmJob) packB(jp int) {
 		for p := range g.k {
 			d := dst[p*gemmNR : (p+1)*gemmNR]
 			src := b[p*rs+j0 : p*rs+j0+nc]
-			if nc == gemmNR {
-				*(*[gemmNR]float32)(d) = *(*[gemmNR]float32)(src)
+			if nc == gemmNR { // element moves, not a memmove call
+				for j := range gemmNR {
+					d[j] = src[j]
+				}
 				continue
 			}
 			copy(d, src)
@@ -193,8 +195,9 @@ func (g *gemmJob) packA(dst []float32, r0, r1, p0, kb int) {
 			for p := range kb {
 				src := a[(p0+p)*cs+i0:]
 				dp := d[p*gemmMR : (p+1)*gemmMR]
-				if nr == gemmMR { // a fixed-size copy, not a memmove call
-					*(*[gemmMR]float32)(dp) = *(*[gemmMR]float32)(src)
+				if nr == gemmMR { // element moves, not a memmove call
+					s := src[:gemmMR:gemmMR]
+					dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = s[0], s[1], s[2], s[3], s[4], s[5]
 					continue
 				}
 				copy(dp, src[:nr])

@@ -63,8 +63,12 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 	})
 }
 
-// attnBackward32 needs two score rows of scratch per worker: scr[w] holds
-// 2·T floats.
+// attnBackward32 needs three score rows of scratch per worker: scr[w] holds
+// 3·T floats. It makes two passes per head: by query row for dq (the row's
+// probabilities and score gradients against its visible keys), and by key
+// for dk and dv (the same quantities down the key's column, over the queries
+// that see it), so that every pass is a few whole-row kernel calls rather
+// than one small call per (query, key) pair.
 func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
@@ -75,34 +79,57 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
 			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
 		}
+		D := scr[w][2*T : 3*T]
 		for h := g * G; h < (g+1)*G; h++ {
+			// Rows: dq_t = Σ_j ds_tj·k_j.
 			for t := 0; t < T; t++ {
 				n := b*T + t
 				qv := q[n*qd+h*d : n*qd+(h+1)*d]
 				dov := dout[n*qd+h*d : n*qd+(h+1)*d]
 				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
 				Dt := kernels.Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
+				D[t] = Dt
 				lo := attnSpan(t, chunk)
 				nj := t - lo + 1
 				p, ds := scr[w][:nj], scr[w][T:T+nj]
 				r0 := (b*T+lo)*kd + g*d
-				kb, vb := rowBytes32(k[r0:]), rowBytes32(v[r0:])
+				kb := rowBytes32(k[r0:])
 				kernels.DotsF32(p, qv, kb, 4*kd)
 				for j := range p {
 					p[j] *= scale
 				}
 				kernels.ExpSub(p, lse[n*H+h]) // p_j = exp(scale·q·k_j − lse)
-				kernels.DotsF32(ds, dov, vb, 4*kd)
+				kernels.DotsF32(ds, dov, rowBytes32(v[r0:]), 4*kd)
 				for j, pj := range p {
 					ds[j] = pj * (ds[j] - Dt) * scale
 				}
 				clear(dqv)
 				kernels.AxpysF32(dqv, ds, kb, 4*kd)
-				for j, pj := range p {
-					r := r0 + j*kd
-					kernels.Axpy(dk[r:r+d], ds[j], qv)
-					kernels.Axpy(dv[r:r+d], pj, dov)
+			}
+			// Columns: dk_j = Σ_t ds_tj·q_t, dv_j = Σ_t p_tj·do_t over the
+			// queries t ≥ j of j's chunk (all later ones without chunks).
+			for j := 0; j < T; j++ {
+				hi := T
+				if chunk > 0 {
+					hi = min(T, (j/chunk+1)*chunk)
 				}
+				nt := hi - j
+				p, ds := scr[w][:nt], scr[w][T:T+nt]
+				rk := (b*T+j)*kd + g*d
+				kj, vj := k[rk:rk+d], v[rk:rk+d]
+				q0 := (b*T+j)*qd + h*d
+				qb, ob := rowBytes32(q[q0:]), rowBytes32(dout[q0:])
+				kernels.DotsF32(p, kj, qb, 4*qd)
+				for i := range p {
+					p[i] = p[i]*scale - lse[(b*T+j+i)*H+h]
+				}
+				kernels.ExpSub(p, 0)
+				kernels.DotsF32(ds, vj, ob, 4*qd)
+				for i, pi := range p {
+					ds[i] = pi * (ds[i] - D[j+i]) * scale
+				}
+				kernels.AxpysF32(dk[rk:rk+d], ds, qb, 4*qd)
+				kernels.AxpysF32(dv[rk:rk+d], p, ob, 4*qd)
 			}
 		}
 	})

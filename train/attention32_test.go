@@ -30,14 +30,14 @@ func TestAttention32(t *testing.T) {
 		run32 := func() [][]float32 {
 			out, lse := make([]float32, N*qd), make([]float32, N*c.H)
 			dq, dk, dv := make([]float32, N*qd), make([]float32, N*kd), make([]float32, N*kd)
-			scr := [][]float32{make([]float32, 2*c.T), make([]float32, 2*c.T)}
+			scr := [][]float32{make([]float32, 3*c.T), make([]float32, 3*c.T)}
 			attnForward(out, lse, q32, k32, v32, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
 			attnBackward(dq, dk, dv, do32, q32, k32, v32, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
 			return [][]float32{out, lse, dq, dk, dv}
 		}
 		out, lse := make([]float64, N*qd), make([]float64, N*c.H)
 		dq, dk, dv := make([]float64, N*qd), make([]float64, N*kd), make([]float64, N*kd)
-		scr := [][]float64{make([]float64, 2*c.T), make([]float64, 2*c.T)}
+		scr := [][]float64{make([]float64, 3*c.T), make([]float64, 3*c.T)}
 		attnForward(out, lse, q64, k64, v64, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
 		attnBackward(dq, dk, dv, do64, q64, k64, v64, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
 		want := [][]float64{out, lse, dq, dk, dv}

@@ -35,7 +35,7 @@ type Workspace[F Float] struct {
 	ffC          []F   // [max(N, N·K), max(Fm, F)] σ(gate) during backward
 	rows, rows2  []F   // [N·K, D] gathered expert rows
 	dgu          []F   // [N·K, 2F]
-	attRow       [][]F // per worker [2T] attention scores
+	attRow       [][]F // per worker [3T] attention scores
 	nll          []float64
 }
 
@@ -143,7 +143,7 @@ func layoutWorkspace[F Float](ws *Workspace[F], cfg *llama4.Config, B, T int, a 
 	}
 	ws.attRow = make([][]F, ws.nw)
 	for i := range ws.attRow {
-		ws.attRow[i] = a.take(2*T, scratchKind)
+		ws.attRow[i] = a.take(3*T, scratchKind)
 	}
 }
 
