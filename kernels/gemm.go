@@ -236,13 +236,22 @@ func (g *gemmJob) packA(dst []float32, r0, r1, p0, kb int) {
 func (g *gemmJob) block(r0, r1, c0, c1 int) {
 	tiles := (r1 - r0 + gemmMR - 1) / gemmMR
 	kbMax := min(gemmKB, g.k)
-	ap := getBuf(tiles * kbMax * gemmMR)
+	// With A rows contiguous in depth, the AVX2 kernel reads full tiles of A
+	// in place (gemm6x16s, the same arithmetic) and only a last partial
+	// tile is packed.
+	inPlace := g.avx2 && g.csa == 1
+	packFrom := r0
+	if inPlace {
+		packFrom = r0 + (r1-r0)/gemmMR*gemmMR
+	}
+	ap := getBuf(max(1, (r1-packFrom+gemmMR-1)/gemmMR) * kbMax * gemmMR)
 	defer gemmBuffers.Put(ap)
 	var tmp [gemmMR * gemmNR]float32
+	var tmpA [gemmKB * gemmMR]float32
 	for p0 := 0; p0 < g.k; p0 += gemmKB {
 		kb := min(gemmKB, g.k-p0)
-		apk := (*ap)[:tiles*kb*gemmMR]
-		g.packA(apk, r0, r1, p0, kb)
+		apk := (*ap)[:(r1-packFrom+gemmMR-1)/gemmMR*kb*gemmMR]
+		g.packA(apk, packFrom, r1, p0, kb)
 		load := g.acc || p0 > 0
 		for j0 := c0; j0 < c1; j0 += gemmNR {
 			nc := min(gemmNR, c1-j0)
@@ -250,7 +259,24 @@ func (g *gemmJob) block(r0, r1, c0, c1 int) {
 			for t := range tiles {
 				i0 := r0 + t*gemmMR
 				nr := min(gemmMR, r1-i0)
-				at := apk[t*kb*gemmMR:]
+				if i0 < packFrom && nc == gemmNR {
+					l := 0
+					if load {
+						l = 1
+					}
+					a := g.a[i0*g.rsa+p0 : (i0+gemmMR-1)*g.rsa+p0+kb]
+					c := g.c[i0*g.ldc+j0 : (i0+gemmMR-1)*g.ldc+j0+gemmNR]
+					_ = bpan[kb*gemmNR-1]
+					gemm6x16s(kb, &a[0], 4*g.rsa, &bpan[0], &c[0], 4*g.ldc, l)
+					continue
+				}
+				var at []float32
+				if i0 >= packFrom {
+					at = apk[(i0-packFrom)/gemmMR*kb*gemmMR:]
+				} else { // a full tile of rows at the ragged right edge
+					at = tmpA[:kb*gemmMR]
+					g.packA(at, i0, i0+gemmMR, p0, kb)
+				}
 				if nr == gemmMR && nc == gemmNR {
 					g.kernel(kb, at, bpan, g.c[i0*g.ldc+j0:], g.ldc, load)
 					continue

@@ -9,3 +9,9 @@ package kernels
 //
 //go:noescape
 func gemm6x16(k int, a, b, c *float32, ldc int, load int)
+
+// gemm6x16s is gemm6x16 with A read in place: row r of the tile at
+// a + r*lda bytes, depth p at +4p (A rows contiguous in depth).
+//
+//go:noescape
+func gemm6x16s(k int, a *float32, lda int, b, c *float32, ldc int, load int)
