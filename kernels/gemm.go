@@ -160,14 +160,7 @@ func (g *gemmJob) packB(jp int) {
 	if cs == 1 {
 		for p := range g.k {
 			d := dst[p*gemmNR : (p+1)*gemmNR]
-			src := b[p*rs+j0 : p*rs+j0+nc]
-			if nc == gemmNR { // element moves, not a memmove call
-				for j := range gemmNR {
-					d[j] = src[j]
-				}
-				continue
-			}
-			copy(d, src)
+			copy(d, b[p*rs+j0:p*rs+j0+nc])
 			clear(d[nc:])
 		}
 		return
