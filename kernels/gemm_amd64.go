@@ -15,3 +15,8 @@ func gemm6x16(k int, a, b, c *float32, ldc int, load int)
 //
 //go:noescape
 func gemm6x16s(k int, a *float32, lda int, b, c *float32, ldc int, load int)
+
+// swigluSigAVX2 is SwiGLUSig's kernel (swiglu_amd64.s) for 8·n8 elements.
+//
+//go:noescape
+func swigluSigAVX2(a, sg, x, u *float32, n8 int, store int)

@@ -142,8 +142,8 @@ func swigluRecompute[F Float](a, sg, g, u []F) {
 // definition of the SwiGLU activation that the forward pass and the
 // backward's recomputation share. a must not alias g or u. float64 (the
 // finite-difference twin) evaluates x / (1 + e^−x) as kernels.SiLU does;
-// float32 takes e^−|x| from the vectorised kernels.ExpSub (relative error
-// below 4e-7) and σ(x) = 1/(1 + e^−|x|), times e^−|x| for x < 0.
+// float32 runs kernels.SwiGLUSig: σ(x) = 1/(1 + e^−|x|), times e^−|x| for
+// x < 0, with a vectorised exponential (relative error below 4e-7).
 func swigluAct[F Float](a, sg, g, u []F) {
 	if a32, ok := any(a).([]float32); ok {
 		var sg32 []float32
@@ -162,31 +162,7 @@ func swigluAct[F Float](a, sg, g, u []F) {
 	}
 }
 
-func swigluAct32(a, sg, g, u []float32) {
-	a = a[:len(g)]
-	u = u[:len(g)]
-	for i, x := range g {
-		a[i] = -abs32(x)
-	}
-	kernels.ExpSub(a, 0) // a = e^−|g|
-	if sg != nil {
-		sg = sg[:len(g)]
-	}
-	for i, x := range g {
-		e := a[i]
-		s := 1 / (1 + e)
-		// σ(x) = s for x ≥ 0, s·e for x < 0: selected by the sign bit
-		// without a branch (the signs of pre-activations are random).
-		neg := -(math.Float32bits(x) >> 31)
-		s = math.Float32frombits(math.Float32bits(s)&^neg | math.Float32bits(s*e)&neg)
-		if sg != nil {
-			sg[i] = s
-		}
-		a[i] = x * s * u[i]
-	}
-}
-
-func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+func swigluAct32(a, sg, g, u []float32) { kernels.SwiGLUSig(a, sg, g, u) }
 
 // swigluBackSig is swigluBack given sg = σ(g) from swigluRecompute:
 // dg = da·u·σ·(1 + g·(1−σ)), du = da·g·σ. dg or du may alias da.
