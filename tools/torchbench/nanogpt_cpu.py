@@ -30,8 +30,11 @@ All three use AdamW (lr 1e-3, betas (0.9, 0.95) for the Llama models as
 herd's defaults, eps 1e-8, weight decay 0.1 on tensors of >= 2 dims) and
 gradient clipping at 1.0, in float32.
 
-Usage: python3 nanogpt_cpu.py [--model gpt|dense|moe] [--threads 2]
-       [--iters 30] [--warmup 5]
+Usage: OMP_WAIT_POLICY=PASSIVE python3 nanogpt_cpu.py [--model gpt|dense|moe]
+       [--threads 2] [--iters 30] [--warmup 5]
+
+(On a shared machine libgomp's default spin-waiting made PyTorch 5-15x
+slower; docs/train-throughput.md has the measurements.)
 """
 
 import argparse
