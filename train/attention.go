@@ -108,6 +108,11 @@ func attnSpan(t, chunk int) int {
 // float64 then rounded) for the backward pass. G = H/Hkv query heads share a
 // KV head. chunk > 0 selects the chunked causal mask, 0 the global one.
 func attnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	if o32, ok := any(out).([]float32); ok && littleEndian {
+		attnForward32(o32, any(lse).([]float32), any(q).([]float32), any(k).([]float32), any(v).([]float32),
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+		return
+	}
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
 	parallelForN(len(scr), B*H, func(w, u int) {
@@ -149,7 +154,14 @@ func attnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 //
 // Work is split by (row, KV head), so each task owns the dk/dv rows it
 // writes and the result does not depend on the thread count.
-func attnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv, d, chunk int, scale F, nw int) {
+func attnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	if dq32, ok := any(dq).([]float32); ok && littleEndian {
+		attnBackward32(dq32, any(dk).([]float32), any(dv).([]float32), any(dout).([]float32), any(q).([]float32),
+			any(k).([]float32), any(v).([]float32), any(out).([]float32), any(lse).([]float32),
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+		return
+	}
+	nw := len(scr)
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
 	parallelForN(nw, B*Hkv, func(_, u int) {

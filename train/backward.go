@@ -15,8 +15,8 @@ func (ws *Workspace[F]) Backward(p, g *Params[F]) error {
 	N, D, V := ws.N, c.Hidden, c.VocabSize
 	dh, dx := ws.dh, ws.dx
 	// logits = xnF·lm_headᵀ
-	mmTN(&ws.mm, g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
-	mmNN(&ws.mm, dx, ws.logits, p.LMHead.Data, N, V, D, false)
+	mmTN(g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
+	mmNN(dx, ws.logits, p.LMHead.Data, N, V, D, false)
 	clear(dh)
 	rmsNormBackRows(dh, dx, ws.h[c.Layers], ws.rstdF, p.Norm.Data, g.Norm.Data, N, D)
 	for l := c.Layers - 1; l >= 0; l-- {
@@ -56,7 +56,7 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	ws.linTN(gl.O.Data, dh, la.att, N, D, qd, fGrad, fAct)
 	ws.linNN(ws.datt, dh, lp.O.Data, N, D, qd, false, fGrad, fAct)
 	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
-		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.nw)
+		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
 	ws.linTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D, fGrad, fAct)
 	ws.linTN(gl.K.Data, ws.dk, la.xn1, N, kd, D, fGrad, fAct)

@@ -13,9 +13,15 @@
 // reference ../shared/testdata/llama4-tiny-train: the configuration comes from
 // llama4.Config (LayerUsesRoPE, LayerIsMoE, ChunkSize, …), the RoPE
 // frequencies from llama4.InvFreq, the NoPE query scale from llama4.TempScale,
-// and float32 products, RMSNorm, SiLU and sigmoid use the inference kernels
-// (package kernels), so training and inference share one definition; a test
-// checks that the training forward's logits equal llama4.Model.Forward's.
+// and RMSNorm and sigmoid use the inference kernels (package kernels), so
+// training and inference share one definition; a test checks that the
+// training forward's logits equal llama4.Model.Forward's (to float32
+// rounding). The float32 hot loops run on SIMD kernels: the linear layers'
+// products, forward and backward, on kernels.Gemm (strided operands, no
+// transposes), attention on the inference attention kernels (DotsF32,
+// AxpysF32, ExpSub) and the SwiGLU activation on the vectorised exponential
+// (ExpSub). Every result stays deterministic and independent of the thread
+// count. docs/train-throughput.md compares the step time with PyTorch's.
 //
 // Every op is written once, generic over float32 and float64 (type Float):
 // training runs in float32, and the tests evaluate the very same code in

@@ -209,7 +209,7 @@ func TestFiniteDifferencesOps(t *testing.T) {
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
 				out, lse := make([]float64, N*H*d), make([]float64, N*H)
 				attnForward(out, lse, in[0], in[1], in[2], B, T, H, Hkv, d, chunk, scale, scr)
-				attnBackward(din[0], din[1], din[2], dout, in[0], in[1], in[2], out, lse, B, T, H, Hkv, d, chunk, scale, 2)
+				attnBackward(din[0], din[1], din[2], dout, in[0], in[1], in[2], out, lse, B, T, H, Hkv, d, chunk, scale, scr)
 			},
 		}
 	}

@@ -128,13 +128,11 @@ func expertAct[F Float](a, sg, G []F, n, Fe int) {
 	parallelRows(n, rowGrain(20*Fe), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ai, g, u := a[i*Fe:(i+1)*Fe], G[i*2*Fe:i*2*Fe+Fe], G[i*2*Fe+Fe:(i+1)*2*Fe]
-			if sg == nil {
-				for j, x := range g {
-					ai[j] = silu(x) * u[j]
-				}
-			} else {
-				swigluRecompute(ai, sg[i*Fe:(i+1)*Fe], g, u)
+			var sgi []F
+			if sg != nil {
+				sgi = sg[i*Fe : (i+1)*Fe]
 			}
+			swigluAct(ai, sgi, g, u)
 		}
 	})
 }

@@ -104,6 +104,3 @@ func addTo[F Float](y, x []F) {
 // sigmoid is 1/(1+e^-x) evaluated in float64 and rounded to F, as
 // kernels.Sigmoid.
 func sigmoid[F Float](x F) F { return F(1 / (1 + math.Exp(-float64(x)))) }
-
-// silu is x·sigmoid(x) in the form kernels.SiLU uses: x / (1 + e^-x).
-func silu[F Float](x F) F { return x / (1 + F(math.Exp(float64(-x)))) }

@@ -317,7 +317,7 @@ func (ws *Workspace[F]) linNT(dst, x, w []F, n, k, m int, ox, ow fp8Op) {
 func (ws *Workspace[F]) linNN(dst, x, w []F, n, k, m int, acc bool, ox, ow fp8Op) {
 	s := ws.fp8
 	if s == nil || n == 0 || m == 0 {
-		mmNN(&ws.mm, dst, x, w, n, k, m, acc)
+		mmNN(dst, x, w, n, k, m, acc)
 		return
 	}
 	qx, ix := s.quant(0, x, n, k, false, ox)
@@ -326,7 +326,7 @@ func (ws *Workspace[F]) linNN(dst, x, w []F, n, k, m int, acc bool, ox, ow fp8Op
 	if acc {
 		out = growF(&s.out, n*m)
 	}
-	mmNN(&ws.mm, out, qx, qw, n, k, m, false)
+	mmNN(out, qx, qw, n, k, m, false)
 	unscale(out, ix, iw, n, m)
 	if acc {
 		addTo(dst[:n*m], out)
@@ -339,14 +339,14 @@ func (ws *Workspace[F]) linNN(dst, x, w []F, n, k, m int, acc bool, ox, ow fp8Op
 func (ws *Workspace[F]) linTN(dst, a, b []F, n, m, k int, oa, ob fp8Op) {
 	s := ws.fp8
 	if s == nil || n == 0 || m == 0 || k == 0 {
-		mmTN(&ws.mm, dst, a, b, n, m, k)
+		mmTN(dst, a, b, n, m, k)
 		return
 	}
 	qa, ia := s.quant(0, a, n, m, true, oa)
 	qb, ib := s.quant(1, b, n, k, true, ob)
 	out := growF(&s.out, m*k)
 	clear(out)
-	mmTN(&ws.mm, out, qa, qb, n, m, k)
+	mmTN(out, qa, qb, n, m, k)
 	unscale(out, ia, ib, m, k)
 	addTo(dst[:m*k], out)
 }

@@ -125,9 +125,7 @@ func ropeBackRow[F Float](dx, cs, sn []F) {
 // swiglu writes a = silu(g)·u, elementwise.
 func swiglu[F Float](a, g, u []F) {
 	parallelRows(len(a), 1<<14, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			a[i] = silu(g[i]) * u[i]
-		}
+		swigluAct(a[lo:hi], nil, g[lo:hi], u[lo:hi])
 	})
 }
 
@@ -136,14 +134,35 @@ func swiglu[F Float](a, g, u []F) {
 // recomputes a = silu(g)·u exactly as the forward pass did.
 func swigluRecompute[F Float](a, sg, g, u []F) {
 	parallelRows(len(a), 1<<14, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			x := g[i]
-			e := math.Exp(float64(-x))
-			a[i] = x / (1 + F(e)) * u[i]
-			sg[i] = F(1 / (1 + e))
-		}
+		swigluAct(a[lo:hi], sg[lo:hi], g[lo:hi], u[lo:hi])
 	})
 }
+
+// swigluAct writes a = silu(g)·u and, when sg is not nil, sg = σ(g): the one
+// definition of the SwiGLU activation that the forward pass and the
+// backward's recomputation share. a must not alias g or u. float64 (the
+// finite-difference twin) evaluates x / (1 + e^−x) as kernels.SiLU does;
+// float32 runs kernels.SwiGLUSig: σ(x) = 1/(1 + e^−|x|), times e^−|x| for
+// x < 0, with a vectorised exponential (relative error below 4e-7).
+func swigluAct[F Float](a, sg, g, u []F) {
+	if a32, ok := any(a).([]float32); ok {
+		var sg32 []float32
+		if sg != nil {
+			sg32 = any(sg).([]float32)
+		}
+		swigluAct32(a32, sg32, any(g).([]float32), any(u).([]float32))
+		return
+	}
+	for i, x := range g {
+		e := math.Exp(float64(-x))
+		a[i] = x / (1 + F(e)) * u[i]
+		if sg != nil {
+			sg[i] = F(1 / (1 + e))
+		}
+	}
+}
+
+func swigluAct32(a, sg, g, u []float32) { kernels.SwiGLUSig(a, sg, g, u) }
 
 // swigluBackSig is swigluBack given sg = σ(g) from swigluRecompute:
 // dg = da·u·σ·(1 + g·(1−σ)), du = da·g·σ. dg or du may alias da.

@@ -35,9 +35,8 @@ type Workspace[F Float] struct {
 	ffC          []F   // [max(N, N·K), max(Fm, F)] σ(gate) during backward
 	rows, rows2  []F   // [N·K, D] gathered expert rows
 	dgu          []F   // [N·K, 2F]
-	attRow       [][]F // per worker [T] attention scores
+	attRow       [][]F // per worker [3T] attention scores
 	nll          []float64
-	mm           mmScratch[F]
 
 	fp8 *fp8Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
 	bal balance[F] // expert-balancing state (SetExpertBias, SetAuxLoss)
@@ -147,43 +146,8 @@ func layoutWorkspace[F Float](ws *Workspace[F], cfg *llama4.Config, B, T int, a 
 	}
 	ws.attRow = make([][]F, ws.nw)
 	for i := range ws.attRow {
-		ws.attRow[i] = a.take(T, scratchKind)
+		ws.attRow[i] = a.take(3*T, scratchKind)
 	}
-	// Matmul scratch: the largest need over every product of the step.
-	var sa, sb, sc int
-	nn := func(n, k, m int, acc bool) {
-		x, y, z := nnScratch(n, k, m, acc)
-		sa, sb, sc = max(sa, x), max(sb, y), max(sc, z)
-	}
-	tn := func(n, m, k int) {
-		x, y, z := tnScratch(n, m, k)
-		sa, sb, sc = max(sa, x), max(sb, y), max(sc, z)
-	}
-	nn(N, V, D, false) // dxnF = dlogits·lm_head
-	tn(N, V, D)        // dlm_head
-	nn(N, D, qd, false)
-	tn(N, D, qd)
-	nn(N, qd, D, false)
-	nn(N, kd, D, true)
-	tn(N, qd, D)
-	tn(N, kd, D)
-	for _, w := range []int{Fm, Fe} {
-		if (w == Fm && !hasDense) || (w == Fe && K == 0) {
-			continue
-		}
-		nn(N, D, w, false)
-		nn(N, w, D, false)
-		nn(N, w, D, true)
-		tn(N, D, w)
-		tn(N, w, D)
-	}
-	if K > 0 { // routed experts: at most N·K rows each
-		nn(NK, D, 2*Fe, false)
-		nn(NK, Fe, D, false)
-		tn(NK, Fe, D)
-		tn(NK, D, 2*Fe)
-	}
-	ws.mm.a, ws.mm.b, ws.mm.c = a.take(sa, scratchKind), a.take(sb, scratchKind), a.take(sc, scratchKind)
 }
 
 // fillTables computes the per-position RoPE rotations and NoPE query scales

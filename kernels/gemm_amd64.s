@@ -1,0 +1,187 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func gemm6x16(k int, a, b, c *float32, ldc int, load int)
+//
+// Gemm's micro-kernel: the 6×16 tile at c (row stride ldc bytes) over the
+// packed A micro-panel a [k][6] and B panel b [k][16]. Row r of the tile
+// lives in Y(2r), Y(2r+1); each depth p adds a[p*6+r]·b[p*16:p*16+16] with
+// one fused multiply-add per element, p increasing.
+TEXT ·gemm6x16(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	MOVQ load+40(FP), AX
+	LEAQ (R8)(R8*2), R9
+	LEAQ (DX)(R9*1), R10 // row 3
+	TESTQ AX, AX
+	JZ    zero
+	VMOVUPS 0(DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 0(DX)(R8*1), Y2
+	VMOVUPS 32(DX)(R8*1), Y3
+	VMOVUPS 0(DX)(R8*2), Y4
+	VMOVUPS 32(DX)(R8*2), Y5
+	VMOVUPS 0(R10), Y6
+	VMOVUPS 32(R10), Y7
+	VMOVUPS 0(R10)(R8*1), Y8
+	VMOVUPS 32(R10)(R8*1), Y9
+	VMOVUPS 0(R10)(R8*2), Y10
+	VMOVUPS 32(R10)(R8*2), Y11
+	JMP     check
+
+zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+check:
+	TESTQ CX, CX
+	JZ    store
+
+loop:
+	VMOVUPS      0(DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS 0(SI), Y14
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS 8(SI), Y14
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS 16(SI), Y14
+	VBROADCASTSS 20(SI), Y15
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $24, SI
+	ADDQ         $64, DI
+	DECQ         CX
+	JNZ          loop
+
+store:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 0(DX)(R8*1)
+	VMOVUPS Y3, 32(DX)(R8*1)
+	VMOVUPS Y4, 0(DX)(R8*2)
+	VMOVUPS Y5, 32(DX)(R8*2)
+	VMOVUPS Y6, 0(R10)
+	VMOVUPS Y7, 32(R10)
+	VMOVUPS Y8, 0(R10)(R8*1)
+	VMOVUPS Y9, 32(R10)(R8*1)
+	VMOVUPS Y10, 0(R10)(R8*2)
+	VMOVUPS Y11, 32(R10)(R8*2)
+	VZEROUPPER
+	RET
+
+// func gemm6x16s(k int, a *float32, lda int, b, c *float32, ldc int, load int)
+//
+// gemm6x16 with A read in place: row r of the tile's A at a + r*lda
+// (bytes), depth p at +4p. Same arithmetic, term for term.
+TEXT ·gemm6x16s(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R11
+	MOVQ b+24(FP), DI
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	MOVQ load+48(FP), AX
+	LEAQ (R11)(R11*2), R12
+	LEAQ (SI)(R12*1), R13 // A row 3
+	LEAQ (R8)(R8*2), R9
+	LEAQ (DX)(R9*1), R10 // row 3
+	TESTQ AX, AX
+	JZ    szero
+	VMOVUPS 0(DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 0(DX)(R8*1), Y2
+	VMOVUPS 32(DX)(R8*1), Y3
+	VMOVUPS 0(DX)(R8*2), Y4
+	VMOVUPS 32(DX)(R8*2), Y5
+	VMOVUPS 0(R10), Y6
+	VMOVUPS 32(R10), Y7
+	VMOVUPS 0(R10)(R8*1), Y8
+	VMOVUPS 32(R10)(R8*1), Y9
+	VMOVUPS 0(R10)(R8*2), Y10
+	VMOVUPS 32(R10)(R8*2), Y11
+	JMP     scheck
+
+szero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+scheck:
+	TESTQ CX, CX
+	JZ    sstore
+
+sloop:
+	VMOVUPS      0(DI), Y12
+	VMOVUPS      32(DI), Y13
+	VBROADCASTSS (SI), Y14
+	VBROADCASTSS (SI)(R11*1), Y15
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VFMADD231PS  Y12, Y15, Y2
+	VFMADD231PS  Y13, Y15, Y3
+	VBROADCASTSS (SI)(R11*2), Y14
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VBROADCASTSS (R13)(R11*1), Y14
+	VBROADCASTSS (R13)(R11*2), Y15
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VFMADD231PS  Y12, Y15, Y10
+	VFMADD231PS  Y13, Y15, Y11
+	ADDQ         $4, SI
+	ADDQ         $4, R13
+	ADDQ         $64, DI
+	DECQ         CX
+	JNZ          sloop
+
+sstore:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 0(DX)(R8*1)
+	VMOVUPS Y3, 32(DX)(R8*1)
+	VMOVUPS Y4, 0(DX)(R8*2)
+	VMOVUPS Y5, 32(DX)(R8*2)
+	VMOVUPS Y6, 0(R10)
+	VMOVUPS Y7, 32(R10)
+	VMOVUPS Y8, 0(R10)(R8*1)
+	VMOVUPS Y9, 32(R10)(R8*1)
+	VMOVUPS Y10, 0(R10)(R8*2)
+	VMOVUPS Y11, 32(R10)(R8*2)
+	VZEROUPPER
+	RET

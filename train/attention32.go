@@ -1,0 +1,136 @@
+package train
+
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+
+	"github.com/herd-llm/herd/kernels"
+)
+
+// float32 attention on the inference attention kernels: a query's scores
+// against all its visible keys in one kernels.DotsF32 call, the softmax
+// weights from kernels.Max and kernels.ExpSub, and the weighted sum of
+// values in one kernels.AxpysF32 call. Same math as the generic
+// attnForward/attnBackward (which the float64 finite-difference checks run);
+// the exponential is float32 (relative error below 4e-7).
+
+// rowBytes32 views v as bytes, for the kernels that read rows at byte
+// strides (as little-endian float32: see littleEndian).
+func rowBytes32(v []float32) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
+}
+
+// littleEndian reports whether float32 memory is laid out as the kernels'
+// byte-row readers expect; elsewhere the generic loops run.
+var littleEndian = func() bool {
+	var b [4]byte
+	binary.NativeEndian.PutUint32(b[:], math.Float32bits(1))
+	return binary.LittleEndian.Uint32(b[:]) == math.Float32bits(1)
+}()
+
+func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
+	G := H / Hkv
+	qd, kd := H*d, Hkv*d
+	parallelForN(len(scr), B*H, func(w, u int) {
+		b, h := u/H, u%H
+		g := h / G
+		sc := scr[w]
+		for t := 0; t < T; t++ {
+			n := b*T + t
+			qv := q[n*qd+h*d : n*qd+(h+1)*d]
+			lo := attnSpan(t, chunk)
+			s := sc[:t-lo+1]
+			r0 := (b*T+lo)*kd + g*d
+			kernels.DotsF32(s, qv, rowBytes32(k[r0:]), 4*kd)
+			for j := range s {
+				s[j] *= scale
+			}
+			m := kernels.Max(s)
+			sum := kernels.ExpSub(s, m)
+			lse[n*H+h] = m + float32(math.Log(float64(sum)))
+			inv := 1 / sum
+			for j := range s {
+				s[j] *= inv
+			}
+			o := out[n*qd+h*d : n*qd+(h+1)*d]
+			clear(o)
+			kernels.AxpysF32(o, s, rowBytes32(v[r0:]), 4*kd)
+		}
+	})
+}
+
+// attnBackward32 needs three score rows of scratch per worker: scr[w] holds
+// 3·T floats. It makes two passes per head: by query row for dq (the row's
+// probabilities and score gradients against its visible keys), and by key
+// for dk and dv (the same quantities down the key's column, over the queries
+// that see it), so that every pass is a few whole-row kernel calls rather
+// than one small call per (query, key) pair.
+func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
+	G := H / Hkv
+	qd, kd := H*d, Hkv*d
+	parallelForN(len(scr), B*Hkv, func(w, u int) {
+		b, g := u/Hkv, u%Hkv
+		for t := 0; t < T; t++ {
+			n := b*T + t
+			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
+			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
+		}
+		D := scr[w][2*T : 3*T]
+		for h := g * G; h < (g+1)*G; h++ {
+			// Rows: dq_t = Σ_j ds_tj·k_j.
+			for t := 0; t < T; t++ {
+				n := b*T + t
+				qv := q[n*qd+h*d : n*qd+(h+1)*d]
+				dov := dout[n*qd+h*d : n*qd+(h+1)*d]
+				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
+				Dt := kernels.Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
+				D[t] = Dt
+				lo := attnSpan(t, chunk)
+				nj := t - lo + 1
+				p, ds := scr[w][:nj], scr[w][T:T+nj]
+				r0 := (b*T+lo)*kd + g*d
+				kb := rowBytes32(k[r0:])
+				kernels.DotsF32(p, qv, kb, 4*kd)
+				for j := range p {
+					p[j] *= scale
+				}
+				kernels.ExpSub(p, lse[n*H+h]) // p_j = exp(scale·q·k_j − lse)
+				kernels.DotsF32(ds, dov, rowBytes32(v[r0:]), 4*kd)
+				for j, pj := range p {
+					ds[j] = pj * (ds[j] - Dt) * scale
+				}
+				clear(dqv)
+				kernels.AxpysF32(dqv, ds, kb, 4*kd)
+			}
+			// Columns: dk_j = Σ_t ds_tj·q_t, dv_j = Σ_t p_tj·do_t over the
+			// queries t ≥ j of j's chunk (all later ones without chunks).
+			for j := 0; j < T; j++ {
+				hi := T
+				if chunk > 0 {
+					hi = min(T, (j/chunk+1)*chunk)
+				}
+				nt := hi - j
+				p, ds := scr[w][:nt], scr[w][T:T+nt]
+				rk := (b*T+j)*kd + g*d
+				kj, vj := k[rk:rk+d], v[rk:rk+d]
+				q0 := (b*T+j)*qd + h*d
+				qb, ob := rowBytes32(q[q0:]), rowBytes32(dout[q0:])
+				kernels.DotsF32(p, kj, qb, 4*qd)
+				for i := range p {
+					p[i] = p[i]*scale - lse[(b*T+j+i)*H+h]
+				}
+				kernels.ExpSub(p, 0)
+				kernels.DotsF32(ds, vj, ob, 4*qd)
+				for i, pi := range p {
+					ds[i] = pi * (ds[i] - D[j+i]) * scale
+				}
+				kernels.AxpysF32(dk[rk:rk+d], ds, qb, 4*qd)
+				kernels.AxpysF32(dv[rk:rk+d], p, ob, 4*qd)
+			}
+		}
+	})
+}
