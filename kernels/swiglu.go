@@ -6,7 +6,8 @@ import "math"
 // sg[i] = σ(g[i]), for the training SwiGLU (forward, and the backward's
 // recomputation, which needs σ). σ is evaluated without overflow as
 // s = 1/(1 + e^−|g|), times e^−|g| for g < 0, with ExpSub's exponential
-// (relative error below 4e-7). a must not overlap g or u. The result of an
+// (relative error below 4e-7). a may be g itself (in place: each element is
+// read before it is written) but must not otherwise overlap g or u. The result of an
 // element depends only on its value and its position modulo 8 within the
 // call (the last len%8 elements take the scalar path), so equal calls give
 // equal results.

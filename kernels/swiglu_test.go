@@ -20,6 +20,8 @@ func TestSwiGLUSig(t *testing.T) {
 				a, a2, sg := make([]float32, n), make([]float32, n), make([]float32, n)
 				SwiGLUSig(a, sg, g, u)
 				SwiGLUSig(a2, nil, g, u)
+				inPlace := append([]float32(nil), g...)
+				SwiGLUSig(inPlace, nil, inPlace, u)
 				for i, x := range g {
 					sig := 1 / (1 + math.Exp(-float64(x)))
 					if math.Abs(float64(sg[i])-sig) > 1e-6*sig+1e-37 {
@@ -31,6 +33,9 @@ func TestSwiGLUSig(t *testing.T) {
 					}
 					if a2[i] != a[i] {
 						t.Fatalf("n=%d a[%d] differs without sg: %g vs %g", n, i, a2[i], a[i])
+					}
+					if inPlace[i] != a[i] {
+						t.Fatalf("n=%d a[%d] differs in place: %g vs %g", n, i, inPlace[i], a[i])
 					}
 				}
 			}

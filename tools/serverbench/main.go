@@ -1,7 +1,9 @@
 // Command serverbench measures the aggregate decode throughput of an
 // OpenAI-compatible server (herd serve, llama.cpp's llama-server, vLLM) under
-// P concurrent streams: every stream sends the same completion request in a
-// loop, and the tokens counted are the servers' own usage.completion_tokens.
+// P concurrent streams: stream i sends a greedy completion request whose
+// prompt starts with its own number (so the streams decode different tokens
+// and, in a mixture-of-experts model, route to different experts), and the
+// tokens counted are the servers' own usage.completion_tokens.
 //
 //	go run ./tools/serverbench -url http://127.0.0.1:8080 -p 8 -n 32 -r 3
 //
@@ -31,18 +33,39 @@ func main() {
 	model := flag.String("model", "", "model field of the request")
 	prompt := flag.String("prompt", "Once upon a time", "prompt")
 	ignoreEOS := flag.Bool("ignore-eos", false, "send llama.cpp's ignore_eos (servers that know it decode exactly -n tokens)")
+	native := flag.Bool("llamacpp-native", false, "use llama-server's own /completion endpoint (n_predict, tokens_predicted), which does not run its chat-output parser on the random text of a dummy model")
+	ban := flag.String("llamacpp-ban", "", "with -llamacpp-native: token ids LO-HI that llama-server may not sample (logit_bias false); its output parser rejects invalid UTF-8, which a random-weight model's lone byte tokens produce")
 	flag.Parse()
+	var bias [][2]any
+	if *ban != "" {
+		var lo, hi int
+		if _, err := fmt.Sscanf(*ban, "%d-%d", &lo, &hi); err != nil || lo > hi {
+			log.Fatalf("-llamacpp-ban %q: want LO-HI", *ban)
+		}
+		for id := lo; id <= hi; id++ {
+			bias = append(bias, [2]any{id, false})
+		}
+	}
 
-	body := map[string]any{"prompt": *prompt, "max_tokens": *n, "temperature": 0}
-	if *model != "" {
-		body["model"] = *model
-	}
-	if *ignoreEOS {
-		body["ignore_eos"] = true
-	}
-	req, err := json.Marshal(body)
-	if err != nil {
-		log.Fatal(err)
+	reqs := make([][]byte, *p)
+	for i := range reqs {
+		body := map[string]any{"prompt": fmt.Sprintf("%d. %s", i+1, *prompt), "max_tokens": *n, "temperature": 0}
+		if *native {
+			body = map[string]any{"prompt": fmt.Sprintf("%d. %s", i+1, *prompt), "n_predict": *n, "temperature": 0, "cache_prompt": true}
+			if bias != nil {
+				body["logit_bias"] = bias
+			}
+		}
+		if *model != "" {
+			body["model"] = *model
+		}
+		if *ignoreEOS {
+			body["ignore_eos"] = true
+		}
+		var err error
+		if reqs[i], err = json.Marshal(body); err != nil {
+			log.Fatal(err)
+		}
 	}
 	var rates []float64
 	for round := 0; round < *r; round++ {
@@ -54,7 +77,11 @@ func main() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				toks[i], errs[i] = complete(*url+"/v1/completions", req)
+				path := "/v1/completions"
+				if *native {
+					path = "/completion"
+				}
+				toks[i], errs[i] = complete(*url+path, reqs[i])
 			}()
 		}
 		wg.Wait()
@@ -92,9 +119,10 @@ func complete(url string, req []byte) (int, error) {
 		Usage struct {
 			CompletionTokens int `json:"completion_tokens"`
 		} `json:"usage"`
+		TokensPredicted int `json:"tokens_predicted"` // llama-server's /completion
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		return 0, fmt.Errorf("decoding answer: %w", err)
 	}
-	return out.Usage.CompletionTokens, nil
+	return out.Usage.CompletionTokens + out.TokensPredicted, nil
 }
