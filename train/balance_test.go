@@ -116,30 +116,7 @@ func TestFiniteDifferencesBalance(t *testing.T) {
 				}
 				return s/float64(n) + ws.AuxLoss()
 			}
-			used := map[int]bool{}
-			for _, id := range b.Inputs {
-				used[int(id)] = true
-			}
-			worst := 0.0
-			for ti, pt := range p.Tensors {
-				gt := g.Tensors[ti]
-				for _, j := range fdCoords(pt, gt, used, c.Hidden, r) {
-					const h = 1e-5
-					old := pt.Data[j]
-					pt.Data[j] = old + h
-					lp := lossAt()
-					pt.Data[j] = old - h
-					lm := lossAt()
-					pt.Data[j] = old
-					fd := (lp - lm) / (2 * h)
-					an := gt.Data[j]
-					err := math.Abs(fd - an)
-					worst = math.Max(worst, err/math.Max(1e-3, math.Abs(an)))
-					if err > 1e-7+1e-5*math.Abs(an) {
-						t.Errorf("%s[%d]: analytic %.10g, finite difference %.10g", pt.Name, j, an, fd)
-					}
-				}
-			}
+			worst := checkFD(t, p, g, b, c.Hidden, r, lossAt)
 			// Every router row gets gradient from the auxiliary loss, used or not.
 			for l := range p.Layers {
 				if rt := g.Layers[l].Router; rt != nil {

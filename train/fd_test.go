@@ -129,35 +129,42 @@ func TestFiniteDifferencesModel(t *testing.T) {
 				}
 				return s / float64(n)
 			}
-			used := map[int]bool{}
-			for _, id := range b.Inputs {
-				used[int(id)] = true
-			}
-			r := rand.New(rand.NewPCG(uint64(ci), 3))
-			worst := 0.0
-			for ti, pt := range p.Tensors {
-				gt := g.Tensors[ti]
-				idx := fdCoords(pt, gt, used, c.Hidden, r)
-				for _, j := range idx {
-					const h = 1e-5
-					old := pt.Data[j]
-					pt.Data[j] = old + h
-					lp := lossAt()
-					pt.Data[j] = old - h
-					lm := lossAt()
-					pt.Data[j] = old
-					fd := (lp - lm) / (2 * h)
-					an := gt.Data[j]
-					err := math.Abs(fd - an)
-					worst = math.Max(worst, err/math.Max(1e-3, math.Abs(an)))
-					if err > 1e-7+1e-5*math.Abs(an) {
-						t.Errorf("%s[%d]: analytic %.10g, finite difference %.10g", pt.Name, j, an, fd)
-					}
-				}
-			}
+			worst := checkFD(t, p, g, b, c.Hidden, rand.New(rand.NewPCG(uint64(ci), 3)), lossAt)
 			t.Logf("%d tensors, worst relative error %.3g", len(p.Tensors), worst)
 		})
 	}
+}
+
+// checkFD compares every tensor's analytic gradient g with a central finite
+// difference of lossAt (step 1e-5) at fdCoords' coordinates, failing t where
+// |fd − analytic| > 1e-7 + 1e-5·|analytic|; it returns the worst relative error.
+func checkFD(t *testing.T, p, g *Params[float64], b *Batch, D int, r *rand.Rand, lossAt func() float64) float64 {
+	t.Helper()
+	used := map[int]bool{}
+	for _, id := range b.Inputs {
+		used[int(id)] = true
+	}
+	worst := 0.0
+	for ti, pt := range p.Tensors {
+		gt := g.Tensors[ti]
+		for _, j := range fdCoords(pt, gt, used, D, r) {
+			const h = 1e-5
+			old := pt.Data[j]
+			pt.Data[j] = old + h
+			lp := lossAt()
+			pt.Data[j] = old - h
+			lm := lossAt()
+			pt.Data[j] = old
+			fd := (lp - lm) / (2 * h)
+			an := gt.Data[j]
+			err := math.Abs(fd - an)
+			worst = math.Max(worst, err/math.Max(1e-3, math.Abs(an)))
+			if err > 1e-7+1e-5*math.Abs(an) {
+				t.Errorf("%s[%d]: analytic %.10g, finite difference %.10g", pt.Name, j, an, fd)
+			}
+		}
+	}
+	return worst
 }
 
 // fdCoords picks the coordinates to check in one tensor: its largest
