@@ -16,19 +16,28 @@ const smallTrainConfig = `{"model_type":"llama4_text","vocab_size":259,"hidden_s
 "num_local_experts":2,"moe_layers":[1],"no_rope_layers":[1,0],"attention_chunk_size":8,"floor_scale":4,
 "max_position_embeddings":512}`
 
-// TestTrainCommand trains a few steps with the byte tokenizer, checks the
-// progress output and the run directory, loads the result with `herd run`,
-// and resumes the run to more steps.
-func TestTrainCommand(t *testing.T) {
-	dir := t.TempDir()
+// writeTrainInputs writes a small training text and smallTrainConfig into
+// dir and returns their paths.
+func writeTrainInputs(t *testing.T, dir string) (dataPath, cfgPath string) {
+	t.Helper()
 	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)
-	dataPath, cfgPath, out := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json"), filepath.Join(dir, "run")
+	dataPath, cfgPath = filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json")
 	if err := os.WriteFile(dataPath, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(cfgPath, []byte(smallTrainConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return dataPath, cfgPath
+}
+
+// TestTrainCommand trains a few steps with the byte tokenizer, checks the
+// progress output and the run directory, loads the result with `herd run`,
+// and resumes the run to more steps.
+func TestTrainCommand(t *testing.T) {
+	dir := t.TempDir()
+	dataPath, cfgPath := writeTrainInputs(t, dir)
+	out := filepath.Join(dir, "run")
 	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes",
 		"--steps", "3", "--batch", "2", "--seq", "16", "--warmup", "1", "--eval-every", "2", "--eval-batches", "2"}
 	var so, se bytes.Buffer
@@ -79,14 +88,7 @@ func TestTrainCommand(t *testing.T) {
 // counters and expert loads, and bad values are usage errors.
 func TestTrainFP8Balance(t *testing.T) {
 	dir := t.TempDir()
-	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)
-	dataPath, cfgPath := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json")
-	if err := os.WriteFile(dataPath, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfgPath, []byte(smallTrainConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dataPath, cfgPath := writeTrainInputs(t, dir)
 	for i, extra := range [][]string{
 		{"--fp8", "e4m3", "--balance", "bias", "--balance-rate", "0.01"},
 		{"--fp8", "hybrid", "--fp8-scaling", "row", "--balance", "aux", "--aux-loss-coef", "0.001"},
@@ -251,14 +253,8 @@ func TestTrainUsage(t *testing.T) {
 // the parametrisation (it is saved with the options).
 func TestTrainMetaP(t *testing.T) {
 	dir := t.TempDir()
-	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 40)
-	dataPath, cfgPath, out := filepath.Join(dir, "d.txt"), filepath.Join(dir, "small.json"), filepath.Join(dir, "run")
-	if err := os.WriteFile(dataPath, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfgPath, []byte(smallTrainConfig), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dataPath, cfgPath := writeTrainInputs(t, dir)
+	out := filepath.Join(dir, "run")
 	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes",
 		"--steps", "2", "--batch", "2", "--seq", "16", "--warmup", "1", "--eval-batches", "1",
 		"--metap", "--base-width", "16", "--base-depth", "1"}
