@@ -45,3 +45,6 @@ func detectCPU() cpuFeatures {
 	f.AVX512F = f.AVX2 && ebx7&avx512f != 0 && xcr0&zmmState == zmmState
 	return f
 }
+
+// pause executes one PAUSE, the spin-wait hint.
+func pause()

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestThreads(t *testing.T) {
@@ -83,6 +84,29 @@ func BenchmarkParallelDispatch(b *testing.B) {
 		b.Run(fmt.Sprintf("threads=%d", nt), func(b *testing.B) {
 			for b.Loop() {
 				parallel(4*nt, nt, nopTask{})
+			}
+		})
+	}
+}
+
+// spinTask busy-works about d per task.
+type spinTask struct{ d time.Duration }
+
+func (s spinTask) runTask(int) {
+	for t0 := time.Now(); time.Since(t0) < s.d; {
+	}
+}
+
+// BenchmarkParallelDecodeLike models a decode step: parallel calls of 8
+// tasks of 10 µs separated by 20 µs of serial work. With 2 threads and
+// helpers that join at once, a step takes 20 + 40 µs; a helper that joins
+// late leaves the caller doing its tasks alone (up to 20 + 80 µs).
+func BenchmarkParallelDecodeLike(b *testing.B) {
+	for _, nt := range []int{1, 2} {
+		b.Run(fmt.Sprintf("threads=%d", nt), func(b *testing.B) {
+			for b.Loop() {
+				spinTask{20 * time.Microsecond}.runTask(0)
+				parallel(8, nt, spinTask{10 * time.Microsecond})
 			}
 		})
 	}
