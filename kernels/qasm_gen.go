@@ -291,8 +291,8 @@ func rows8(q4 bool) {
 		name, bb = "q4_0Rows8", 18
 	}
 	regs := []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
-	fmt.Fprintf(&out, "// func %s(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int)\n", name)
-	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+	fmt.Fprintf(&out, "// func %s(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)\n", name)
+	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-40\n", name)
 	p("MOVQ w+0(FP), AX")
 	for i, r := range regs {
 		p("MOVQ %d(AX), %s", 8*i, r)
@@ -300,6 +300,7 @@ func rows8(q4 bool) {
 	p("MOVQ a+8(FP), DX")
 	p("MOVQ acc+16(FP), AX")
 	p("MOVQ nb+24(FP), CX")
+	p("MOVQ pf+32(FP), R14")
 	p("XORQ BX, BX")
 	p("VMOVUPS (AX), Y15")
 	p("VMOVDQU ·qOnes16<>(SB), Y14")
@@ -310,6 +311,7 @@ func rows8(q4 bool) {
 	p("VMOVDQU (DX), Y0")
 	tree8(func(j, r int) {
 		rr := regs[j]
+		p("PREFETCHT0 (%s)(R14*1)", rr)
 		if q4 {
 			p("VMOVDQU 2(%s)(BX*1), X1", rr)
 			p("VPSRLW $4, X1, X12")
@@ -345,6 +347,7 @@ func rows8(q4 bool) {
 	}
 	p("VADDPS Y2, Y15, Y15")
 	p("ADDQ $%d, BX", bb)
+	p("ADDQ $%d, R14", bb)
 	p("ADDQ $%d, DX", q8BlockPer)
 	p("DECQ CX")
 	p("JNZ %s_loop", name)
@@ -392,16 +395,23 @@ func kTile(q6 bool, T int) {
 	if q6 {
 		name, bb = fmt.Sprintf("q6kTile%d", T), 210
 	}
-	fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)\n", name)
-	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-40\n", name)
+	fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)\n", name)
+	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
 	p("MOVQ w+0(FP), SI")
 	p("MOVQ a+8(FP), DI")
 	p("MOVQ acc+16(FP), DX")
 	p("MOVQ nsb+24(FP), CX")
+	p("MOVQ pf+40(FP), R12")
 	p("TESTQ CX, CX")
 	p("JZ %s_done", name)
 	nl()
 	label(name + "_loop")
+	if T == 1 {
+		c("prefetch the weights pf bytes ahead")
+		for o := 0; o < bb; o += 64 {
+			p("PREFETCHT0 %d(SI)(R12*1)", o)
+		}
+	}
 	// Accumulators: Y(2t) classes 0-3, Y(2t+1) classes 4-7, t < T ≤ 4.
 	if !q6 {
 		c("unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does")

@@ -17,30 +17,34 @@ func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)
 func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)
 
 // q8_0Rows8 and q4_0Rows8 continue acc[j] += the block products of weight row
-// w[j] (nb blocks) with the single packed activation row at a.
+// w[j] (nb blocks) with the single packed activation row at a. While reading
+// w[j] at offset o they prefetch w[j]+pf+o (the same row of the next group:
+// prefetches never fault, so pf may point past the matrix).
 //
 //go:noescape
-func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int)
+func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
 //go:noescape
-func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int)
+func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
 // q4kTileT and q6kTileT continue the state of one weight row (nsb
 // super-blocks from w) against the T-row activation tile at a: class sums of
 // row t at acc[8t:8t+8], scalar sum at acc[8T+t]. With fin non-nil they then
 // finish: fin[t] = acc[8T+t] + acc[8t] + … + acc[8t+7], in that order.
+// The single-row kernels also prefetch the weights pf bytes ahead of those
+// they read (prefetches never fault; the tile kernels ignore pf).
 //
 //go:noescape
-func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
+func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
 
 //go:noescape
-func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
+func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
 
 //go:noescape
-func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
+func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
 
 //go:noescape
-func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
+func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
 
 // quantQ8_0 quantizes nb blocks of src to Q8_0 into the packed layout: block
 // b's quants 4g..4g+3 at q+b·stride+g·gstride, its scale (f16-rounded, as

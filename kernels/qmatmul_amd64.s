@@ -257,8 +257,8 @@ q4_0Tile8_done:
 	VZEROUPPER
 	RET
 
-// func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int)
-TEXT ·q8_0Rows8(SB), NOSPLIT, $0-32
+// func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
+TEXT ·q8_0Rows8(SB), NOSPLIT, $0-40
 	MOVQ w+0(FP), AX
 	MOVQ 0(AX), R8
 	MOVQ 8(AX), R9
@@ -271,6 +271,7 @@ TEXT ·q8_0Rows8(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), DX
 	MOVQ acc+16(FP), AX
 	MOVQ nb+24(FP), CX
+	MOVQ pf+32(FP), R14
 	XORQ BX, BX
 	VMOVUPS (AX), Y15
 	VMOVDQU ·qOnes16<>(SB), Y14
@@ -279,11 +280,13 @@ TEXT ·q8_0Rows8(SB), NOSPLIT, $0-32
 
 q8_0Rows8_loop:
 	VMOVDQU (DX), Y0
+	PREFETCHT0 (R8)(R14*1)
 	VMOVDQU 2(R8)(BX*1), Y2
 	VPABSB Y2, Y1
 	VPSIGNB Y2, Y0, Y2
 	VPMADDUBSW Y2, Y1, Y2
 	VPMADDWD Y14, Y2, Y2
+	PREFETCHT0 (R9)(R14*1)
 	VMOVDQU 2(R9)(BX*1), Y3
 	VPABSB Y3, Y1
 	VPSIGNB Y3, Y0, Y3
@@ -292,11 +295,13 @@ q8_0Rows8_loop:
 	VPUNPCKLDQ Y3, Y2, Y13
 	VPUNPCKHDQ Y3, Y2, Y2
 	VPADDD Y13, Y2, Y2
+	PREFETCHT0 (R10)(R14*1)
 	VMOVDQU 2(R10)(BX*1), Y3
 	VPABSB Y3, Y1
 	VPSIGNB Y3, Y0, Y3
 	VPMADDUBSW Y3, Y1, Y3
 	VPMADDWD Y14, Y3, Y3
+	PREFETCHT0 (R11)(R14*1)
 	VMOVDQU 2(R11)(BX*1), Y4
 	VPABSB Y4, Y1
 	VPSIGNB Y4, Y0, Y4
@@ -308,11 +313,13 @@ q8_0Rows8_loop:
 	VPUNPCKLQDQ Y3, Y2, Y13
 	VPUNPCKHQDQ Y3, Y2, Y2
 	VPADDD Y13, Y2, Y2
+	PREFETCHT0 (R12)(R14*1)
 	VMOVDQU 2(R12)(BX*1), Y3
 	VPABSB Y3, Y1
 	VPSIGNB Y3, Y0, Y3
 	VPMADDUBSW Y3, Y1, Y3
 	VPMADDWD Y14, Y3, Y3
+	PREFETCHT0 (R13)(R14*1)
 	VMOVDQU 2(R13)(BX*1), Y4
 	VPABSB Y4, Y1
 	VPSIGNB Y4, Y0, Y4
@@ -321,11 +328,13 @@ q8_0Rows8_loop:
 	VPUNPCKLDQ Y4, Y3, Y13
 	VPUNPCKHDQ Y4, Y3, Y3
 	VPADDD Y13, Y3, Y3
+	PREFETCHT0 (SI)(R14*1)
 	VMOVDQU 2(SI)(BX*1), Y4
 	VPABSB Y4, Y1
 	VPSIGNB Y4, Y0, Y4
 	VPMADDUBSW Y4, Y1, Y4
 	VPMADDWD Y14, Y4, Y4
+	PREFETCHT0 (DI)(R14*1)
 	VMOVDQU 2(DI)(BX*1), Y5
 	VPABSB Y5, Y1
 	VPSIGNB Y5, Y0, Y5
@@ -357,6 +366,7 @@ q8_0Rows8_loop:
 	VMULPS Y4, Y2, Y2
 	VADDPS Y2, Y15, Y15
 	ADDQ $34, BX
+	ADDQ $34, R14
 	ADDQ $40, DX
 	DECQ CX
 	JNZ q8_0Rows8_loop
@@ -367,8 +377,8 @@ q8_0Rows8_done:
 	VZEROUPPER
 	RET
 
-// func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int)
-TEXT ·q4_0Rows8(SB), NOSPLIT, $0-32
+// func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
+TEXT ·q4_0Rows8(SB), NOSPLIT, $0-40
 	MOVQ w+0(FP), AX
 	MOVQ 0(AX), R8
 	MOVQ 8(AX), R9
@@ -381,6 +391,7 @@ TEXT ·q4_0Rows8(SB), NOSPLIT, $0-32
 	MOVQ a+8(FP), DX
 	MOVQ acc+16(FP), AX
 	MOVQ nb+24(FP), CX
+	MOVQ pf+32(FP), R14
 	XORQ BX, BX
 	VMOVUPS (AX), Y15
 	VMOVDQU ·qOnes16<>(SB), Y14
@@ -389,12 +400,14 @@ TEXT ·q4_0Rows8(SB), NOSPLIT, $0-32
 
 q4_0Rows8_loop:
 	VMOVDQU (DX), Y0
+	PREFETCHT0 (R8)(R14*1)
 	VMOVDQU 2(R8)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y2
 	VPAND ·qMask0F<>(SB), Y2, Y2
 	VPMADDUBSW Y0, Y2, Y2
 	VPMADDWD Y14, Y2, Y2
+	PREFETCHT0 (R9)(R14*1)
 	VMOVDQU 2(R9)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y3
@@ -404,12 +417,14 @@ q4_0Rows8_loop:
 	VPUNPCKLDQ Y3, Y2, Y13
 	VPUNPCKHDQ Y3, Y2, Y2
 	VPADDD Y13, Y2, Y2
+	PREFETCHT0 (R10)(R14*1)
 	VMOVDQU 2(R10)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y3
 	VPAND ·qMask0F<>(SB), Y3, Y3
 	VPMADDUBSW Y0, Y3, Y3
 	VPMADDWD Y14, Y3, Y3
+	PREFETCHT0 (R11)(R14*1)
 	VMOVDQU 2(R11)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y4
@@ -422,12 +437,14 @@ q4_0Rows8_loop:
 	VPUNPCKLQDQ Y3, Y2, Y13
 	VPUNPCKHQDQ Y3, Y2, Y2
 	VPADDD Y13, Y2, Y2
+	PREFETCHT0 (R12)(R14*1)
 	VMOVDQU 2(R12)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y3
 	VPAND ·qMask0F<>(SB), Y3, Y3
 	VPMADDUBSW Y0, Y3, Y3
 	VPMADDWD Y14, Y3, Y3
+	PREFETCHT0 (R13)(R14*1)
 	VMOVDQU 2(R13)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y4
@@ -437,12 +454,14 @@ q4_0Rows8_loop:
 	VPUNPCKLDQ Y4, Y3, Y13
 	VPUNPCKHDQ Y4, Y3, Y3
 	VPADDD Y13, Y3, Y3
+	PREFETCHT0 (SI)(R14*1)
 	VMOVDQU 2(SI)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y4
 	VPAND ·qMask0F<>(SB), Y4, Y4
 	VPMADDUBSW Y0, Y4, Y4
 	VPMADDWD Y14, Y4, Y4
+	PREFETCHT0 (DI)(R14*1)
 	VMOVDQU 2(DI)(BX*1), X1
 	VPSRLW $4, X1, X12
 	VINSERTI128 $1, X12, Y1, Y5
@@ -477,6 +496,7 @@ q4_0Rows8_loop:
 	VMULPS Y5, Y2, Y2
 	VADDPS Y2, Y15, Y15
 	ADDQ $18, BX
+	ADDQ $18, R14
 	ADDQ $40, DX
 	DECQ CX
 	JNZ q4_0Rows8_loop
@@ -487,16 +507,21 @@ q4_0Rows8_done:
 	VZEROUPPER
 	RET
 
-// func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
-TEXT ·q4kTile1(SB), NOSPLIT, $0-40
+// func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+TEXT ·q4kTile1(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ acc+16(FP), DX
 	MOVQ nsb+24(FP), CX
+	MOVQ pf+40(FP), R12
 	TESTQ CX, CX
 	JZ q4kTile1_done
 
 q4kTile1_loop:
+	// prefetch the weights pf bytes ahead
+	PREFETCHT0 0(SI)(R12*1)
+	PREFETCHT0 64(SI)(R12*1)
+	PREFETCHT0 128(SI)(R12*1)
 	// unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does
 	MOVL 4(SI), AX
 	MOVL 8(SI), BX
@@ -636,12 +661,13 @@ q4kTile1_ret:
 	VZEROUPPER
 	RET
 
-// func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
-TEXT ·q4kTile4(SB), NOSPLIT, $0-40
+// func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+TEXT ·q4kTile4(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ acc+16(FP), DX
 	MOVQ nsb+24(FP), CX
+	MOVQ pf+40(FP), R12
 	TESTQ CX, CX
 	JZ q4kTile4_done
 
@@ -896,16 +922,22 @@ q4kTile4_ret:
 	VZEROUPPER
 	RET
 
-// func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
-TEXT ·q6kTile1(SB), NOSPLIT, $0-40
+// func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+TEXT ·q6kTile1(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ acc+16(FP), DX
 	MOVQ nsb+24(FP), CX
+	MOVQ pf+40(FP), R12
 	TESTQ CX, CX
 	JZ q6kTile1_done
 
 q6kTile1_loop:
+	// prefetch the weights pf bytes ahead
+	PREFETCHT0 0(SI)(R12*1)
+	PREFETCHT0 64(SI)(R12*1)
+	PREFETCHT0 128(SI)(R12*1)
+	PREFETCHT0 192(SI)(R12*1)
 	// half 0: scales s0..s7 (words) in both lanes of Y14
 	VPMOVSXBW 192(SI), X14
 	VINSERTI128 $1, X14, Y14, Y14
@@ -1054,12 +1086,13 @@ q6kTile1_ret:
 	VZEROUPPER
 	RET
 
-// func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32)
-TEXT ·q6kTile4(SB), NOSPLIT, $0-40
+// func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+TEXT ·q6kTile4(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
 	MOVQ acc+16(FP), DX
 	MOVQ nsb+24(FP), CX
+	MOVQ pf+40(FP), R12
 	TESTQ CX, CX
 	JZ q6kTile4_done
 
