@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"strings"
 )
 
 var out bytes.Buffer
@@ -27,7 +28,7 @@ func x(i int) string               { return fmt.Sprintf("X%d", i) }
 // Packed activation layouts (see qmatmul.go, which must agree).
 const (
 	q8BlockPer = 40  // bytes per Q8_0 block per activation row: 32 quants, f32 d, i32 8·Σq
-	kSBPer     = 532 // bytes per Q8_K super-block per activation row: 256 q, 256 z, 16 bp, f32 d
+	q8KBytes   = 292 // bytes per Q8_K block: f32 d, 256 q, 16 int16 bsums
 )
 
 func main() {
@@ -50,12 +51,11 @@ func main() {
 	tile8(true)
 	rows8(false)
 	rows8(true)
-	kTile(false, 1)
-	kTile(false, 4)
-	kTile(true, 1)
-	kTile(true, 4)
+	kDot(false, 1)
+	kDot(false, 4)
+	kDot(true, 1)
+	kDot(true, 4)
 	quantQ8_0()
-	quantQ8K()
 	widenInt4()
 	if err := os.WriteFile("qmatmul_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -96,38 +96,29 @@ func splat32(v uint32) (b [32]byte) {
 }
 
 func consts() {
-	// qShufP: within each 128-bit lane, byte 2k+r ← byte k+8r, so that the
-	// pairs VPMADDUBSW adds hold positions of the same class (position mod 8).
-	//
-	// In lane 1 the classes are rotated by 4 (slot k holds class (k+4) mod 8),
-	// so that VPUNPCKLWD gives classes 0-3 in lane 0 and 4-7 in lane 1.
-	var shuf [32]byte
-	for l := 0; l < 2; l++ {
-		for k := 0; k < 8; k++ {
-			cl := (k + 4*l) % 8
-			shuf[16*l+2*k] = byte(cl)
-			shuf[16*l+2*k+1] = byte(cl + 8)
-		}
-	}
-	data32("·qShufP", shuf)
 	data32("·qMask0F", splat(0x0f))
 	data32("·qMask30", splat(0x30))
 	data32("·qOnes8", splat(1))
-	data32("·qC32", splat(32))
 	data32("·qOnes16", splat16(1))
 	data32("·qMaskFF", splat32(0xff))
-	// Q6_K scale patterns: from the words s0..s7 (sub-block scales of one
-	// half) in both lanes, pair (quarter 0, quarter 1) needs [s0, s2] in lane 0
-	// and [s1, s3] in lane 1; pair (2, 3) needs [s4, s6] and [s5, s7].
-	var p01, p23 [32]byte
-	for i := 0; i < 4; i++ {
-		copy(p01[4*i:], []byte{0, 1, 4, 5})
-		copy(p01[16+4*i:], []byte{2, 3, 6, 7})
-		copy(p23[4*i:], []byte{8, 9, 12, 13})
-		copy(p23[16+4*i:], []byte{10, 11, 14, 15})
+	// Q4_K scale patterns: every word = word j of the scale words.
+	for j := 0; j < 8; j++ {
+		var b [32]byte
+		for i := 0; i < 32; i += 2 {
+			b[i], b[i+1] = byte(2*j), byte(2*j+1)
+		}
+		data32(fmt.Sprintf("·qScW%d", j), b)
 	}
-	data32("·qQ6Pat01", p01)
-	data32("·qQ6Pat23", p23)
+	// Q6_K scale patterns: from the words s0..s7 (scales of one half) in
+	// both lanes, quarter m needs s(2m) in lane 0 and s(2m+1) in lane 1.
+	for m := 0; m < 4; m++ {
+		var b [32]byte
+		for i := 0; i < 16; i += 2 {
+			b[i], b[i+1] = byte(4*m), byte(4*m+1)
+			b[16+i], b[17+i] = byte(4*m+2), byte(4*m+3)
+		}
+		data32(fmt.Sprintf("·qQ6Q%d", m), b)
+	}
 	// VPERMD index that puts the dwords of a VPACKUS*-packed vector back in order.
 	var perm [32]byte
 	for i, v := range []byte{0, 4, 1, 5, 2, 6, 3, 7} {
@@ -360,50 +351,75 @@ func rows8(q4 bool) {
 	nl()
 }
 
-// K-family activation tile offsets for T rows.
-func kq(T, k, t int) int { return (k*T + t) * 32 }
-func kz(T, k, t int) int { return T*256 + (k*T+t)*32 }
-func kbp(T, t int) int   { return T*512 + 16*t }
-func kd(T, t int) int    { return T*528 + 4*t }
+// kAddr is the address of byte off of activation row t's current block
+// (rows at DI, DI+R13, DI+2·R13, DI+R14 = DI+3·R13).
+func kAddr(t, off int) string {
+	return fmt.Sprintf([...]string{"%d(DI)", "%d(DI)(R13*1)", "%d(DI)(R13*2)", "%d(DI)(R14*1)"}[t], off)
+}
 
-// pairAcc accumulates one pair of 32-value chunks for activation row t: the
-// weight quants, interleaved pair by pair (W1 in Y10, W2 in Y13), are
-// multiplied with the activation's interleaved chunks at x1 and x2 (minus the
-// Q6_K offsets at z1 and z2), the class pair sums by the scale words in S,
-// and added into acc1 (classes 0-3 in lane 0, 4-7 in lane 1) and acc2
-// (4-7 in lane 0, 0-3 in lane 1).
-func pairAcc(x1, x2, z1, z2 int, q6 bool, S, acc1, acc2 int, first bool) {
-	for _, a := range []struct{ x, z, w, acc, tmp int }{{x1, z1, 10, acc1, 8}, {x2, z2, 13, acc2, 9}} {
-		p("VPMADDUBSW %d(DI), Y%d, Y%d", a.x, a.w, a.tmp)
-		if q6 {
-			p("VPSUBW %d(DI), Y%d, Y%d", a.z, a.tmp, a.tmp)
-		}
-		if first {
-			p("VPMADDWD %s, Y%d, %s", y(S), a.tmp, y(a.acc))
-		} else {
-			p("VPMADDWD %s, Y%d, Y%d", y(S), a.tmp, a.tmp)
-			p("VPADDD Y%d, %s, %s", a.tmp, y(a.acc), y(a.acc))
-		}
+// kAcc adds the int32 products (already scaled by VPMADDWD) in Y(tmp) into
+// row t's accumulator Y(t), or initialises it.
+func kAcc(t, tmp int, first bool) {
+	if first {
+		p("VMOVDQA %s, %s", y(tmp), y(t))
+	} else {
+		p("VPADDD %s, %s, %s", y(tmp), y(t), y(t))
 	}
 }
 
-// kTile: one Q4_K (q6 false) or Q6_K (q6 true) weight row against a tile of
-// T activation rows. acc holds, per activation row t, the 8 class sums at
-// acc[8t:8t+8] and the scalar sum at acc[8T+t].
-func kTile(q6 bool, T int) {
-	name, bb := fmt.Sprintf("q4kTile%d", T), 144
+// kTree4 reduces the int32x8 vectors Y(a)..Y(a+3) to X(a) = their 4 totals.
+func kTree4(a int) {
+	p("VPHADDD %s, %s, %s", y(a+1), y(a), y(a))
+	p("VPHADDD %s, %s, %s", y(a+3), y(a+2), y(a+2))
+	p("VPHADDD %s, %s, %s", y(a+2), y(a), y(a))
+	p("VEXTRACTI128 $1, %s, %s", y(a), x(a+1))
+	p("VPADDD %s, %s, %s", x(a+1), x(a), x(a))
+}
+
+// kDot: one Q4_K (q6 false) or Q6_K (q6 true) weight row against T = 4
+// plain Q8_K activation rows (row t at a + t·astride): acc[t] continues the
+// sum of row t in the order kdot.go defines, one float step per super-block.
+// For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
+// activation row, dst[i] = the whole dot product of row i.
+func kDot(q6 bool, T int) {
+	name, bb := fmt.Sprintf("q4kDot%d", T), 144
 	if q6 {
-		name, bb = fmt.Sprintf("q6kTile%d", T), 210
+		name, bb = fmt.Sprintf("q6kDot%d", T), 210
 	}
-	fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)\n", name)
+	if T == 1 {
+		name = strings.Replace(name, "Dot1", "Rows1", 1)
+		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)\n", name)
+	} else {
+		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)\n", name)
+	}
 	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
 	p("MOVQ w+0(FP), SI")
-	p("MOVQ a+8(FP), DI")
-	p("MOVQ acc+16(FP), DX")
-	p("MOVQ nsb+24(FP), CX")
+	if T == 1 {
+		p("MOVQ dst+24(FP), DX")
+	} else {
+		p("MOVQ acc+24(FP), DX")
+	}
 	p("MOVQ pf+40(FP), R12")
-	p("TESTQ CX, CX")
-	p("JZ %s_done", name)
+	if T == 1 {
+		c("R13 counts the rows; SI runs on from row to row")
+		p("MOVQ nrows+16(FP), R13")
+		p("TESTQ R13, R13")
+		p("JZ %s_done", name)
+		label(name + "_row")
+		p("MOVQ a+8(FP), DI")
+		p("MOVQ nsb+32(FP), CX")
+		p("VXORPS X7, X7, X7")
+		p("TESTQ CX, CX")
+		p("JZ %s_store", name)
+	} else {
+		p("MOVQ a+8(FP), DI")
+		p("MOVQ astride+16(FP), R13")
+		p("LEAQ (R13)(R13*2), R14")
+		p("MOVQ nsb+32(FP), CX")
+		p("VMOVUPS (DX), X7")
+		p("TESTQ CX, CX")
+		p("JZ %s_done", name)
+	}
 	nl()
 	label(name + "_loop")
 	if T == 1 {
@@ -412,7 +428,7 @@ func kTile(q6 bool, T int) {
 			p("PREFETCHT0 %d(SI)(R12*1)", o)
 		}
 	}
-	// Accumulators: Y(2t) classes 0-3, Y(2t+1) classes 4-7, t < T ≤ 4.
+	// Y0..Y(T-1): int32 accumulators of isum per row.
 	if !q6 {
 		c("unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does")
 		p("MOVL 4(SI), AX")
@@ -440,165 +456,152 @@ func kTile(q6 bool, T int) {
 		p("ORQ AX, BX")
 		p("SHLQ $32, R9")
 		p("ORQ R11, R9")
+		c("Y15 = the scales as words, in both lanes")
 		p("VMOVQ BX, X15")
 		p("VPMOVZXBW X15, X15")
 		p("VINSERTI128 $1, X15, Y15, Y15")
 		for ch := 0; ch < 4; ch++ {
 			c("chunk %d: sub-blocks %d (low nibbles) and %d (high nibbles)", ch, 2*ch, 2*ch+1)
-			p("VMOVDQU %d(SI), Y12", 16+32*ch)
-			p("VPSHUFB ·qShufP<>(SB), Y12, Y12")
-			p("VPSRLW $4, Y12, Y13")
-			p("VPAND ·qMask0F<>(SB), Y12, Y12")
-			p("VPAND ·qMask0F<>(SB), Y13, Y13")
-			p("VPUNPCKLWD Y13, Y12, Y10")
-			p("VPUNPCKHWD Y13, Y12, Y13")
-			p("VPSHUFD $0x%02x, Y15, Y11", 0x55*ch)
+			p("VMOVDQU %d(SI), Y10", 16+32*ch)
+			p("VPSRLW $4, Y10, Y9")
+			p("VPAND ·qMask0F<>(SB), Y10, Y8")
+			p("VPAND ·qMask0F<>(SB), Y9, Y9")
+			p("VPSHUFB ·qScW%d<>(SB), Y15, Y10", 2*ch)
+			p("VPSHUFB ·qScW%d<>(SB), Y15, Y11", 2*ch+1)
 			for t := 0; t < T; t++ {
-				pairAcc(kq(T, 2*ch, t), kq(T, 2*ch+1, t), 0, 0, false, 11, 2*t, 2*t+1, ch == 0)
+				p("VPMADDUBSW %s, Y8, Y12", kAddr(t, 4+64*ch))
+				p("VPMADDWD Y10, Y12, Y12")
+				p("VPMADDUBSW %s, Y9, Y13", kAddr(t, 4+64*ch+32))
+				p("VPMADDWD Y11, Y13, Y13")
+				p("VPADDD Y13, Y12, Y12")
+				kAcc(t, 12, ch == 0)
 			}
+		}
+		c("msum: the mins, each twice (one per bsum), against the bsums")
+		p("VMOVQ R9, X13")
+		p("VPUNPCKLBW X13, X13, X13")
+		p("VPMOVZXBW X13, Y13")
+		for t := 0; t < T; t++ {
+			p("VPMADDWD %s, Y13, %s", kAddr(t, 260), y(8+t))
+		}
+		if T == 1 {
+			c("X0 = [isum, msum, isum, msum]")
+			p("VPHADDD Y8, Y0, Y0")
+			p("VEXTRACTI128 $1, Y0, X1")
+			p("VPADDD X1, X0, X0")
+			p("VPHADDD X0, X0, X0")
+			p("VCVTDQ2PS X0, X0")
+			c("[d, dmin] = [d_w, dmin_w]·d_a")
+			p("VCVTPH2PS (SI), X10")
+			p("VBROADCASTSS (DI), X9")
+			p("VMULPS X9, X10, X10")
+			p("VMULPS X10, X0, X0")
+			p("VMOVSHDUP X0, X1")
+			p("VSUBSS X1, X0, X0")
+			p("VADDSS X0, X7, X7")
+		} else {
+			kTree4(0)
+			kTree4(8)
+			p("VCVTDQ2PS X0, X0")
+			p("VCVTDQ2PS X8, X8")
+			c("X9 = the rows' d_a")
+			p("VMOVSS (DI), X9")
+			for t := 1; t < T; t++ {
+				p("VINSERTPS $0x%02x, %s, X9, X9", t<<4, kAddr(t, 0))
+			}
+			p("VPBROADCASTW (SI), X10")
+			p("VCVTPH2PS X10, X10")
+			p("VPBROADCASTW 2(SI), X11")
+			p("VCVTPH2PS X11, X11")
+			p("VMULPS X9, X10, X10")
+			p("VMULPS X9, X11, X11")
+			p("VMULPS X10, X0, X0")
+			p("VMULPS X11, X8, X8")
+			p("VSUBPS X8, X0, X0")
+			p("VADDPS X0, X7, X7")
 		}
 	} else {
 		for h := 0; h < 2; h++ {
-			c("half %d: scales s0..s7 (words) in both lanes of Y14", h)
+			c("half %d: Y14 = scales %d..%d as words, in both lanes", h, 8*h, 8*h+7)
 			p("VPMOVSXBW %d(SI), X14", 192+8*h)
 			p("VINSERTI128 $1, X14, Y14, Y14")
-			for pr := 0; pr < 2; pr++ {
-				c("half %d, quarters %d and %d", h, 2*pr, 2*pr+1)
-				p("VMOVDQU %d(SI), Y12", 64*h)
-				p("VMOVDQU %d(SI), Y13", 64*h+32)
-				p("VMOVDQU %d(SI), Y11", 128+32*h)
-				p("VPSHUFB ·qShufP<>(SB), Y12, Y12")
-				p("VPSHUFB ·qShufP<>(SB), Y13, Y13")
-				p("VPSHUFB ·qShufP<>(SB), Y11, Y11")
-				if pr == 0 {
-					// q0 = ql0&15 | (qh<<4)&0x30, q1 = ql1&15 | (qh<<2)&0x30
-					p("VPSLLW $4, Y11, Y10")
-					p("VPSLLW $2, Y11, Y11")
-					p("VPAND ·qMask0F<>(SB), Y12, Y12")
-					p("VPAND ·qMask0F<>(SB), Y13, Y13")
+			p("VMOVDQU %d(SI), Y10", 64*h)
+			p("VMOVDQU %d(SI), Y11", 64*h+32)
+			p("VMOVDQU %d(SI), Y12", 128+32*h)
+			for m := 0; m < 4; m++ {
+				c("quarter %d: values %d..%d", m, 128*h+32*m, 128*h+32*m+31)
+				lo, sh := 10+m%2, [...]int{4, 2, 0, -2}[m]
+				if m < 2 {
+					p("VPAND ·qMask0F<>(SB), %s, Y8", y(lo))
 				} else {
-					// q2 = ql0>>4 | qh&0x30, q3 = ql1>>4 | (qh>>2)&0x30
-					p("VMOVDQA Y11, Y10")
-					p("VPSRLW $2, Y11, Y11")
-					p("VPSRLW $4, Y12, Y12")
-					p("VPSRLW $4, Y13, Y13")
-					p("VPAND ·qMask0F<>(SB), Y12, Y12")
-					p("VPAND ·qMask0F<>(SB), Y13, Y13")
+					p("VPSRLW $4, %s, Y8", y(lo))
+					p("VPAND ·qMask0F<>(SB), Y8, Y8")
 				}
-				p("VPAND ·qMask30<>(SB), Y10, Y10")
-				p("VPAND ·qMask30<>(SB), Y11, Y11")
-				p("VPOR Y10, Y12, Y12")
-				p("VPOR Y11, Y13, Y13")
-				p("VPUNPCKLWD Y13, Y12, Y10")
-				p("VPUNPCKHWD Y13, Y12, Y13")
-				if pr == 0 {
-					p("VPSHUFB ·qQ6Pat01<>(SB), Y14, Y11")
-				} else {
-					p("VPSHUFB ·qQ6Pat23<>(SB), Y14, Y11")
+				switch {
+				case sh > 0:
+					p("VPSLLW $%d, Y12, Y9", sh)
+					p("VPAND ·qMask30<>(SB), Y9, Y9")
+				case sh == 0:
+					p("VPAND ·qMask30<>(SB), Y12, Y9")
+				default:
+					p("VPSRLW $%d, Y12, Y9", -sh)
+					p("VPAND ·qMask30<>(SB), Y9, Y9")
 				}
-				k0, k1 := 4*h+2*pr, 4*h+2*pr+1
+				p("VPOR Y9, Y8, Y8")
+				p("VPSHUFB ·qQ6Q%d<>(SB), Y14, Y9", m)
 				for t := 0; t < T; t++ {
-					pairAcc(kq(T, k0, t), kq(T, k1, t), kz(T, k0, t), kz(T, k1, t), true, 11, 2*t, 2*t+1, h == 0 && pr == 0)
+					p("VPMADDUBSW %s, Y8, Y13", kAddr(t, 4+128*h+32*m))
+					p("VPMADDWD Y9, Y13, Y13")
+					kAcc(t, 13, h == 0 && m == 0)
 				}
 			}
 		}
-	}
-	dOff := 0
-	if q6 {
-		dOff = 208
-	}
-	c("d = d_w·d_a; sums += d·(class sums)")
-	p("VPBROADCASTW %d(SI), X12", dOff)
-	p("VCVTPH2PS X12, Y12")
-	for t := 0; t < T; t++ {
-		a1, a2 := y(2*t), y(2*t+1)
-		c("row %d: classes 0-7 = acc1 + acc2 with its lanes swapped", t)
-		p("VPERM2I128 $0x01, %s, %s, %s", a2, a2, a2)
-		p("VPADDD %s, %s, %s", a2, a1, a1)
-		p("VCVTDQ2PS %s, %s", a1, a1)
-		p("VBROADCASTSS %d(DI), Y10", kd(T, t))
-		p("VMULPS Y12, Y10, Y10")
-		p("VMULPS Y10, %s, %s", a1, a1)
-		p("VADDPS %d(DX), %s, %s", 32*t, a1, a1)
-		p("VMOVUPS %s, %d(DX)", a1, 32*t)
-	}
-	if !q6 {
-		c("sumf −= (dmin_w·d_a)·Σ bsum·m")
-		p("VMOVQ R9, X14")
-		p("VPMOVZXBW X14, X14")
-		p("VPBROADCASTW 2(SI), X13")
-		p("VCVTPH2PS X13, X13")
-		if T == 4 {
-			p("VINSERTI128 $1, X14, Y14, Y14")
-			p("VPMADDWD %d(DI), Y14, Y10", kbp(T, 0))
-			p("VPMADDWD %d(DI), Y14, Y11", kbp(T, 2))
-			p("VPHADDD Y11, Y10, Y10")
-			p("VPHADDD Y10, Y10, Y10")
-			p("VEXTRACTI128 $1, Y10, X11")
-			p("VPUNPCKLDQ X11, X10, X10")
-			p("VCVTDQ2PS X10, X10")
-			p("VMULPS %d(DI), X13, X13", kd(T, 0))
-			p("VMULPS X10, X13, X13")
-			p("VMOVUPS %d(DX), X10", 32*T)
-			p("VSUBPS X13, X10, X10")
-			p("VMOVUPS X10, %d(DX)", 32*T)
+		c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
+		p("VPMOVSXBW 192(SI), Y14")
+		for t := 0; t < T; t++ {
+			p("VPMADDWD %s, Y14, Y13", kAddr(t, 260))
+			p("VPSLLD $5, Y13, Y13")
+			p("VPSUBD Y13, %s, %s", y(t), y(t))
+		}
+		p("VPBROADCASTW 208(SI), X10")
+		p("VCVTPH2PS X10, X10")
+		if T == 1 {
+			p("VEXTRACTI128 $1, Y0, X1")
+			p("VPADDD X1, X0, X0")
+			p("VPHADDD X0, X0, X0")
+			p("VPHADDD X0, X0, X0")
+			p("VCVTDQ2PS X0, X0")
+			p("VMULSS (DI), X10, X10")
+			p("VMULSS X10, X0, X0")
+			p("VADDSS X0, X7, X7")
 		} else {
-			for t := 0; t < T; t++ {
-				p("VPMADDWD %d(DI), X14, X10", kbp(T, t))
-				p("VPSHUFD $0x4e, X10, X11")
-				p("VPADDD X11, X10, X10")
-				p("VPSHUFD $0xb1, X10, X11")
-				p("VPADDD X11, X10, X10")
-				p("VCVTDQ2PS X10, X10")
-				p("VMULSS %d(DI), X13, X11", kd(T, t))
-				p("VMULSS X10, X11, X11")
-				p("VMOVSS %d(DX), X10", 32*T+4*t)
-				p("VSUBSS X11, X10, X10")
-				p("VMOVSS X10, %d(DX)", 32*T+4*t)
+			kTree4(0)
+			p("VCVTDQ2PS X0, X0")
+			p("VMOVSS (DI), X9")
+			for t := 1; t < T; t++ {
+				p("VINSERTPS $0x%02x, %s, X9, X9", t<<4, kAddr(t, 0))
 			}
+			p("VMULPS X9, X10, X10")
+			p("VMULPS X10, X0, X0")
+			p("VADDPS X0, X7, X7")
 		}
 	}
 	p("ADDQ $%d, SI", bb)
-	p("ADDQ $%d, DI", T*kSBPer)
+	p("ADDQ $%d, DI", q8KBytes)
 	p("DECQ CX")
 	p("JNZ %s_loop", name)
 	nl()
-	label(name + "_done")
-	c("with fin ≠ nil: fin[t] = sumf + sums[0] + … + sums[7], in that order")
-	p("MOVQ fin+32(FP), AX")
-	p("TESTQ AX, AX")
-	p("JZ %s_ret", name)
 	if T == 1 {
-		p("VMOVSS 32(DX), X0")
-		for l := 0; l < 8; l++ {
-			p("VADDSS %d(DX), X0, X0", 4*l)
-		}
-		p("VMOVSS X0, (AX)")
+		label(name + "_store")
+		p("VMOVSS X7, (DX)")
+		p("ADDQ $4, DX")
+		p("DECQ R13")
+		p("JNZ %s_row", name)
+		label(name + "_done")
 	} else {
-		// Transpose the 4×8 class sums into columns (row t in lane t).
-		p("VMOVUPS 0(DX), Y0")
-		p("VMOVUPS 32(DX), Y1")
-		p("VMOVUPS 64(DX), Y2")
-		p("VMOVUPS 96(DX), Y3")
-		p("VUNPCKLPS Y1, Y0, Y4")
-		p("VUNPCKHPS Y1, Y0, Y5")
-		p("VUNPCKLPS Y3, Y2, Y6")
-		p("VUNPCKHPS Y3, Y2, Y7")
-		p("VUNPCKLPD Y6, Y4, Y0") // classes 0 | 4
-		p("VUNPCKHPD Y6, Y4, Y1") // 1 | 5
-		p("VUNPCKLPD Y7, Y5, Y2") // 2 | 6
-		p("VUNPCKHPD Y7, Y5, Y3") // 3 | 7
-		p("VMOVUPS 128(DX), X8")
-		for l := 0; l < 4; l++ {
-			p("VADDPS X%d, X8, X8", l)
-		}
-		for l := 0; l < 4; l++ {
-			p("VEXTRACTF128 $1, Y%d, X%d", l, l)
-			p("VADDPS X%d, X8, X8", l)
-		}
-		p("VMOVUPS X8, (AX)")
+		label(name + "_done")
+		p("VMOVUPS X7, (DX)")
 	}
-	label(name + "_ret")
 	p("VZEROUPPER")
 	p("RET")
 	nl()
@@ -717,141 +720,6 @@ func quantQ8_0() {
 	p("ADDQ R10, DI")
 	p("ADDQ R10, R8")
 	p("ADDQ R10, R9")
-	p("DECQ CX")
-	p("JNZ %s_loop", name)
-	label(name + "_done")
-	p("VZEROUPPER")
-	p("RET")
-	nl()
-}
-
-// quantQ8K is quant's Q8_K quantizer (ggml's quantize_row_q8_K_ref) into the
-// packed layout. Per super-block: for each pair of chunks (2p, 2p+1) of 32
-// quants, both permuted by qShufP, their words interleaved (VPUNPCKLWD, then
-// VPUNPCKHWD) at q + 2p·cstride and q + (2p+1)·cstride; z = 32·(pair sums) of
-// each at z + …; bp[j] = Σ quants of chunk j (8 int16) at bp; d (f32) at d.
-// All pointers advance by sbstride bytes per super-block.
-func quantQ8K() {
-	const name = "quantQ8K"
-	fmt.Fprintf(&out, "// func %s(q, z, bp unsafe.Pointer, d *float32, cstride, sbstride int, src *float32, nsb int)\n", name)
-	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-64\n", name)
-	p("MOVQ q+0(FP), DI")
-	p("MOVQ z+8(FP), R8")
-	p("MOVQ bp+16(FP), R9")
-	p("MOVQ d+24(FP), R10")
-	p("MOVQ cstride+32(FP), R11")
-	p("MOVQ sbstride+40(FP), R12")
-	p("MOVQ src+48(FP), SI")
-	p("MOVQ nsb+56(FP), CX")
-	p("TESTQ CX, CX")
-	p("JZ %s_done", name)
-	label(name + "_loop")
-	c("amax over the 256 values")
-	p("VMOVUPS ·qAbs<>(SB), Y8")
-	p("VXORPS Y0, Y0, Y0")
-	p("VXORPS Y1, Y1, Y1")
-	for i := 0; i < 32; i++ {
-		p("VANDPS %d(SI), Y8, Y2", 32*i)
-		p("VMAXPS Y2, %s, %s", y(i%2), y(i%2))
-	}
-	p("VMAXPS Y1, Y0, Y0")
-	p("VEXTRACTF128 $1, Y0, X1")
-	p("VMAXPS X1, X0, X0")
-	p("VPERMILPS $0x4e, X0, X1")
-	p("VMAXPS X1, X0, X0")
-	p("VPERMILPS $0xb1, X0, X1")
-	p("VMAXPS X1, X0, X0")
-	p("VXORPS X1, X1, X1")
-	p("VUCOMISS X1, X0")
-	p("JNE %s_nonzero", name)
-	c("all-zero block: zero quants, z, bp and d")
-	p("VPXOR Y0, Y0, Y0")
-	p("MOVQ DI, AX")
-	p("MOVQ R8, BX")
-	for k := 0; k < 8; k++ {
-		p("VMOVDQU Y0, (AX)")
-		p("VMOVDQU Y0, (BX)")
-		if k < 7 {
-			p("ADDQ R11, AX")
-			p("ADDQ R11, BX")
-		}
-	}
-	p("VMOVDQU X0, (R9)")
-	p("VMOVSS X0, (R10)")
-	p("JMP %s_next", name)
-	label(name + "_nonzero")
-	c("max = the first value of largest magnitude (sign kept)")
-	p("VBROADCASTSS X0, Y0")
-	p("XORQ AX, AX")
-	label(name + "_find")
-	p("CMPQ AX, $256")
-	p("JGE %s_scale", name) // not found (NaN inputs): use amax
-	p("VANDPS (SI)(AX*4), Y8, Y2")
-	p("VCMPPS $0, Y0, Y2, Y2")
-	p("VMOVMSKPS Y2, BX")
-	p("TESTL BX, BX")
-	p("JNZ %s_found", name)
-	p("ADDQ $8, AX")
-	p("JMP %s_find", name)
-	label(name + "_found")
-	p("TZCNTL BX, BX")
-	p("ADDQ BX, AX")
-	p("VMOVSS (SI)(AX*4), X0")
-	label(name + "_scale")
-	c("iscale = −127/max; d = 1/iscale")
-	p("VMOVSS ·qFM127<>(SB), X1")
-	p("VDIVSS X0, X1, X1")
-	p("VMOVSS ·qF1<>(SB), X2")
-	p("VDIVSS X1, X2, X2")
-	p("VMOVSS X2, (R10)")
-	p("VBROADCASTSS X1, Y9")
-	p("VPBROADCASTD ·qI127<>(SB), Y10")
-	p("VMOVDQU ·qOnes8<>(SB), Y11")
-	p("VMOVDQU ·qOnes16<>(SB), Y12")
-	p("VMOVDQU ·qC32<>(SB), Y13")
-	p("MOVQ DI, AX")
-	p("MOVQ R8, BX")
-	for k := 0; k < 8; k++ {
-		c("chunk %d", k)
-		for i := 0; i < 4; i++ {
-			p("VMULPS %d(SI), Y9, %s", 128*k+32*i, y(i))
-			p("VCVTPS2DQ %s, %s", y(i), y(i))
-			p("VPMINSD Y10, %s, %s", y(i), y(i))
-		}
-		packBytes()
-		c("bp[%d] = Σ quants", k)
-		p("VPMADDUBSW Y0, Y11, Y1")
-		p("VPMADDWD Y12, Y1, Y1")
-		hsum32(1, 2)
-		p("VPEXTRW $0, X1, DX")
-		p("MOVW DX, %d(R9)", 2*k)
-		if k%2 == 0 {
-			p("VPSHUFB ·qShufP<>(SB), Y0, Y14")
-			continue
-		}
-		c("chunks %d and %d, each permuted, interleaved pair by pair", k-1, k)
-		p("VPSHUFB ·qShufP<>(SB), Y0, Y0")
-		p("VPUNPCKLWD Y0, Y14, Y1")
-		p("VPUNPCKHWD Y0, Y14, Y2")
-		p("VMOVDQU Y1, (AX)")
-		p("ADDQ R11, AX")
-		p("VMOVDQU Y2, (AX)")
-		p("VPMADDUBSW Y1, Y13, Y1")
-		p("VPMADDUBSW Y2, Y13, Y2")
-		p("VMOVDQU Y1, (BX)")
-		p("ADDQ R11, BX")
-		p("VMOVDQU Y2, (BX)")
-		if k < 7 {
-			p("ADDQ R11, AX")
-			p("ADDQ R11, BX")
-		}
-	}
-	label(name + "_next")
-	p("ADDQ $1024, SI")
-	p("ADDQ R12, DI")
-	p("ADDQ R12, R8")
-	p("ADDQ R12, R9")
-	p("ADDQ R12, R10")
 	p("DECQ CX")
 	p("JNZ %s_loop", name)
 	label(name + "_done")

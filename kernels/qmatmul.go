@@ -16,52 +16,38 @@ import (
 // Each call quantizes every activation row once to the weight format's
 // activation format (quant.ActivationFormat: Q8_0 for Q8_0 and Q4_0, Q8_K for
 // Q4_K and Q6_K), byte for byte what quant.Quantize writes, and sets every
-// output to quant.Dot of the weight row and the quantized activation row:
-// ggml's reference vec_dot, bit for bit. Only the integer parts are
-// reordered; every float32 operation is ggml's generic one, in its order:
+// output to the dot product of the weight row and the quantized activation
+// row. The integer sums are exact; the float32 operations follow one order,
+// bit for bit, whatever the implementation, thread count, n or blocking:
 //
-//   - Q8_0: sumf += float32(sumi)·(d_w·d_a), block after block;
-//   - Q4_0: sumf += (float32(sumi)·d_w)·d_a, block after block;
-//   - Q4_K, Q6_K: per super-block the exact int32 sums of the products whose
-//     position ≡ l (mod 8), aux[l], go into sums[l] += (d_w·d_a)·aux[l]; Q4_K
-//     also does sumf −= (dmin_w·d_a)·Σ bsums·mins; at the end
-//     sumf += sums[0], …, sums[7] in order.
+//   - Q8_0: ggml's reference vec_dot (quant.Dot):
+//     sumf += float32(sumi)·(d_w·d_a), block after block;
+//   - Q4_0: ggml's reference, sumf += (float32(sumi)·d_w)·d_a, block after block;
+//   - Q4_K, Q6_K: one float step per 256-value super-block (dotK in kdot.go),
+//     within float32 rounding of ggml's reference, which keeps eight sums.
 //
-// The AVX2 kernels keep the float part exact by vectorising it across
-// independent outputs (lanes = activation rows or weight rows for Q8_0/Q4_0)
-// or across the 8 classes l (Q4_K/Q6_K), so the result is independent of the
-// implementation, the thread count, n and of the blocking.
+// The AVX2 kernels keep the Q8_0/Q4_0 float part exact by vectorising it
+// across independent outputs (lanes = activation rows or weight rows); the K
+// kernels reduce each super-block to its integer totals, then vectorise the
+// float step across activation rows.
 //
-// Packed activations (AVX2 path). Activation rows are grouped into tiles of
-// T rows (T = q8TileRows for the Q8_0 family, kTileRows for the K family) and
-// the rows that do not fill a tile are packed alone (T = 1). For the Q8_0
-// family, each 32-value block of a T-row tile takes T·40 bytes:
+// Packed activations (AVX2 path, Q8_0 family). Activation rows are grouped
+// into tiles of q8TileRows rows and the rows that do not fill a tile are
+// packed alone (T = 1). Each 32-value block of a T-row tile takes T·40 bytes:
 //
 //	[8][T][4]int8 quants (group g of row t: its quants 4g..4g+3),
 //	[T]float32 d (the f16 scale, widened), [T]int32 8·Σquants
 //
-// For the K family, each 256-value super-block of a T-row tile takes T·532 bytes:
-//
-//	[8][T][32]int8  quants of the 8 chunks of 32: each chunk is permuted by
-//	                qShufP (in its first 16 bytes, byte 2k+r holds value k+8r;
-//	                in the last 16, value 16+(k+4)%8+8r) so that the byte pairs
-//	                VPMADDUBSW adds share a class (position mod 8); then chunks
-//	                2p and 2p+1 are interleaved pair by pair (VPUNPCKLWD into
-//	                slot 2p, VPUNPCKHWD into slot 2p+1), the order in which
-//	                the kernels interleave the weights of the two sub-blocks
-//	[8][T][16]int16 32·(sum of each byte pair of the slot): the Q6_K offset of −32
-//	[T][8]int16     sums of the quants of each chunk (Q8_K bsums, paired)
-//	[T]float32      d
+// The K family uses plain Q8_K rows (292 bytes per super-block), taken
+// kTileRows at a time.
 const (
 	q8TileRows  = 8   // activation rows per Q8_0/Q4_0 tile
 	q8BlockPer  = 40  // packed bytes per block per activation row
 	q8PanelBlks = 32  // blocks per column panel of a tile (10 KiB of tile)
 	q8RowBlk    = 16  // weight rows per row block (17 KiB of Q8_0 panel)
 	kTileRows   = 4   // activation rows per Q4_K/Q6_K tile
-	kSBPer      = 532 // packed bytes per super-block per activation row
-	kPanelSBs   = 4   // super-blocks per column panel of a tile (8.3 KiB)
-	kRowBlk     = 32  // weight rows per row block (26 KiB of Q6_K panel)
-	kAccPer     = 9   // floats of state per output: 8 class sums, then sumf
+	kPanelSBs   = 8   // super-blocks per column panel of a tile (9.1 KiB)
+	kRowBlk     = 32  // weight rows per row block (52 KiB of Q6_K panel)
 )
 
 // qmm is one integer MatMul call. Phase 0 tasks quantize activation rows,
@@ -106,7 +92,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 	if m.avx2 {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
-			m.tileT, m.rowSize = kTileRows, m.nb*kSBPer
+			m.tileT, m.rowSize = kTileRows, m.nb*q8KBytes
 		}
 		m.nTiles = n / m.tileT
 		m.tileBytes = m.tileT * m.rowSize
@@ -170,15 +156,14 @@ func (m *qmm) quantRow(t int) {
 		quant.Quantize(m.af, m.act[t*m.rowSize:(t+1)*m.rowSize], xr)
 		return
 	}
+	if m.kfam {
+		quant.Quantize(quant.Q8_K, m.act[t*m.rowSize:(t+1)*m.rowSize], xr)
+		return
+	}
 	off, T, i := m.actAt(t)
 	a := m.act[off:]
-	if m.kfam {
-		quantQ8K(unsafe.Pointer(&a[32*i]), unsafe.Pointer(&a[T*256+32*i]), unsafe.Pointer(&a[T*512+16*i]),
-			unsafe.Pointer(&a[T*528+4*i]), T*32, T*kSBPer, &xr[0], m.nb)
-	} else {
-		quantQ8_0(unsafe.Pointer(&a[4*i]), unsafe.Pointer(&a[T*32+4*i]), unsafe.Pointer(&a[T*36+4*i]),
-			T*q8BlockPer, 4*T, &xr[0], m.nb)
-	}
+	quantQ8_0(unsafe.Pointer(&a[4*i]), unsafe.Pointer(&a[T*32+4*i]), unsafe.Pointer(&a[T*36+4*i]),
+		T*q8BlockPer, 4*T, &xr[0], m.nb)
 }
 
 // rows computes output columns [r0, r1) for all activation rows.
@@ -193,13 +178,18 @@ func (m *qmm) rows(r0, r1 int) {
 	}
 }
 
-// rowsPortable is the pure-Go path: quant.Dot for every output.
+// rowsPortable is the pure-Go path: quant.Dot (dotK for the K family) for
+// every output.
 func (m *qmm) rowsPortable(r0, r1 int) {
 	w, rs := m.w, m.rowSize
 	for r := r0; r < r1; r++ {
 		wr := w.Data[r*m.rb : (r+1)*m.rb]
 		for t := range m.n {
-			m.dst[t*w.Rows+r] = quant.Dot(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
+			if m.kfam {
+				m.dst[t*w.Rows+r] = dotK(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
+			} else {
+				m.dst[t*w.Rows+r] = quant.Dot(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
+			}
 		}
 	}
 }
@@ -277,40 +267,36 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 // rowsK is the AVX2 path for Q4_K and Q6_K weights, blocked like rowsQ8
 // (kRowBlk weight rows, 4-row activation tiles, column panels); the
 // activation rows that do not fill a tile then run against each weight row.
-// The kernels finish the sums (ggml's final sumf += sums[l]) themselves.
 func (m *qmm) rowsK(r0, r1 int) {
-	w, rows, nb := m.w, m.w.Rows, m.nb
+	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
-	const T, per = kTileRows, kTileRows * kAccPer
+	const T = kTileRows
 	if m.nTiles > 0 {
 		s := scratches.Get().(*scratch)
-		acc := grow(s.acc, m.nTiles*kRowBlk*per)
-		var fin [T]float32
+		acc := grow(s.acc, m.nTiles*kRowBlk*T)
 		for b0 := r0; b0 < r1; b0 += kRowBlk {
 			b1 := min(b0+kRowBlk, r1)
 			clear(acc)
 			for k0 := 0; k0 < nb; k0 += kPanelSBs {
 				kn := min(kPanelSBs, nb-k0)
-				var fp *float32
-				if k0+kn == nb {
-					fp = &fin[0]
-				}
 				for tl := range m.nTiles {
-					ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*kSBPer])
-					a := acc[tl*kRowBlk*per:]
+					ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
+					a := acc[tl*kRowBlk*T:]
 					for r := b0; r < b1; r++ {
 						wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
 						if q6 {
-							q6kTile4(wp, ap, &a[(r-b0)*per], kn, fp, 0)
+							q6kDot4(wp, ap, rs, &a[(r-b0)*T], kn, 0)
 						} else {
-							q4kTile4(wp, ap, &a[(r-b0)*per], kn, fp, 0)
+							q4kDot4(wp, ap, rs, &a[(r-b0)*T], kn, 0)
 						}
-						if fp != nil {
-							for t, v := range fin {
-								m.dst[(tl*T+t)*rows+r] = v
-							}
-						}
+					}
+				}
+			}
+			for tl := range m.nTiles {
+				for j := range b1 - b0 {
+					for t, v := range acc[(tl*kRowBlk+j)*T : (tl*kRowBlk+j+1)*T] {
+						m.dst[(tl*T+t)*rows+b0+j] = v
 					}
 				}
 			}
@@ -318,18 +304,13 @@ func (m *qmm) rowsK(r0, r1 int) {
 		s.acc = acc
 		scratches.Put(s)
 	}
-	t0 := m.nTiles * T
 	pf := prefetchAhead(m.rb)
-	for r := r0; r < r1 && t0 < m.n; r++ {
-		wp := unsafe.Pointer(&w.Data[r*m.rb])
-		for t := t0; t < m.n; t++ {
-			var acc [kAccPer]float32
-			a := unsafe.Pointer(&m.act[m.nTiles*m.tileBytes+(t-t0)*m.rowSize])
-			if q6 {
-				q6kTile1(wp, a, &acc[0], nb, &m.dst[t*rows+r], pf)
-			} else {
-				q4kTile1(wp, a, &acc[0], nb, &m.dst[t*rows+r], pf)
-			}
+	for t := m.nTiles * T; t < m.n && r0 < r1; t++ {
+		wp, a := unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs])
+		if q6 {
+			q6kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
+		} else {
+			q4kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
 		}
 	}
 }

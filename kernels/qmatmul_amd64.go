@@ -27,24 +27,26 @@ func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 //go:noescape
 func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
-// q4kTileT and q6kTileT continue the state of one weight row (nsb
-// super-blocks from w) against the T-row activation tile at a: class sums of
-// row t at acc[8t:8t+8], scalar sum at acc[8T+t]. With fin non-nil they then
-// finish: fin[t] = acc[8T+t] + acc[8t] + … + acc[8t+7], in that order.
-// The single-row kernels also prefetch the weights pf bytes ahead of those
-// they read (prefetches never fault; the tile kernels ignore pf).
+// q4kDot4 and q6kDot4 continue acc[t] += the K-family dot product
+// (kdot.go's order) of one weight row (nsb super-blocks from w) with 4 plain
+// Q8_K activation rows, row t at a + t·astride; pf is unused.
 //
 //go:noescape
-func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)
 
 //go:noescape
-func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)
+
+// q4kRows1 and q6kRows1 set dst[i] = the K-family dot product of weight row
+// i (nrows consecutive rows of nsb super-blocks from w) with the single Q8_K
+// activation row at a, prefetching the weights pf bytes ahead of those they
+// read (prefetches never fault, so pf may point past the matrix).
+//
+//go:noescape
+func q4kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
 
 //go:noescape
-func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
-
-//go:noescape
-func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
+func q6kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
 
 // quantQ8_0 quantizes nb blocks of src to Q8_0 into the packed layout: block
 // b's quants 4g..4g+3 at q+b·stride+g·gstride, its scale (f16-rounded, as
@@ -52,13 +54,6 @@ func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32, pf int)
 //
 //go:noescape
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int)
-
-// quantQ8K quantizes nsb super-blocks of src to Q8_K into the packed layout:
-// chunk k of super-block b at q+b·sbstride+k·cstride (permuted by qShufP),
-// its Q6_K offsets at z+…, the chunk sums at bp+b·sbstride and d at d+b·sbstride.
-//
-//go:noescape
-func quantQ8K(q, z, bp, d unsafe.Pointer, cstride, sbstride int, src *float32, nsb int)
 
 // widenInt4 decodes ngroups Int4G128 blocks at src to float32 at dst.
 //

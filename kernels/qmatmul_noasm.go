@@ -8,28 +8,25 @@ import "unsafe"
 
 func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
 func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
-func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int) {
+func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
-func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb int) {
+func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
-func q4kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32) {
+func q4kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q4kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32) {
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q6kTile1(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32) {
+func q6kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q6kTile4(w, a unsafe.Pointer, acc *float32, nsb int, fin *float32) {
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int) {
-	panic("kernels: no assembly")
-}
-func quantQ8K(q, z, bp, d unsafe.Pointer, cstride, sbstride int, src *float32, nsb int) {
 	panic("kernels: no assembly")
 }
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int) { panic("kernels: no assembly") }
