@@ -41,13 +41,13 @@ import (
 // The K family uses plain Q8_K rows (292 bytes per super-block), taken
 // kTileRows at a time.
 const (
-	q8TileRows  = 8   // activation rows per Q8_0/Q4_0 tile
-	q8BlockPer  = 40  // packed bytes per block per activation row
-	q8PanelBlks = 32  // blocks per column panel of a tile (10 KiB of tile)
-	q8RowBlk    = 16  // weight rows per row block (17 KiB of Q8_0 panel)
-	kTileRows   = 4   // activation rows per Q4_K/Q6_K tile
-	kPanelSBs   = 8   // super-blocks per column panel of a tile (9.1 KiB)
-	kRowBlk     = 32  // weight rows per row block (52 KiB of Q6_K panel)
+	q8TileRows  = 8  // activation rows per Q8_0/Q4_0 tile
+	q8BlockPer  = 40 // packed bytes per block per activation row
+	q8PanelBlks = 32 // blocks per column panel of a tile (10 KiB of tile)
+	q8RowBlk    = 16 // weight rows per row block (17 KiB of Q8_0 panel)
+	kTileRows   = 4  // activation rows per Q4_K/Q6_K tile
+	kPanelSBs   = 8  // super-blocks per column panel of a tile (9.1 KiB)
+	kRowBlk     = 32 // weight rows per row block (52 KiB of Q6_K panel)
 )
 
 // qmm is one integer MatMul call. Phase 0 tasks quantize activation rows,
