@@ -56,6 +56,7 @@ func main() {
 	kDot(true, 1)
 	kDot(true, 4)
 	quantQ8_0()
+	quantQ8K()
 	widenInt4()
 	if err := os.WriteFile("qmatmul_amd64.s", out.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -376,9 +377,10 @@ func kTree4(a int) {
 	p("VPADDD %s, %s, %s", x(a+1), x(a), x(a))
 }
 
-// kDot: one Q4_K (q6 false) or Q6_K (q6 true) weight row against T = 4
-// plain Q8_K activation rows (row t at a + t·astride): acc[t] continues the
-// sum of row t in the order kdot.go defines, one float step per super-block.
+// kDot: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
+// Q8_K activation rows (row t at a + t·astride): for each of nrows weight
+// rows (wstride bytes apart), acc[4i+t] continues the sum of row t in the
+// order kdot.go defines, one float step per super-block.
 // For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
 // activation row, dst[i] = the whole dot product of row i.
 func kDot(q6 bool, T int) {
@@ -389,17 +391,18 @@ func kDot(q6 bool, T int) {
 	if T == 1 {
 		name = strings.Replace(name, "Dot1", "Rows1", 1)
 		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)\n", name)
+		fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
 	} else {
-		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)\n", name)
+		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)\n", name)
+		fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $8-56\n", name)
 	}
-	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
 	p("MOVQ w+0(FP), SI")
 	if T == 1 {
 		p("MOVQ dst+24(FP), DX")
+		p("MOVQ pf+40(FP), R12")
 	} else {
 		p("MOVQ acc+24(FP), DX")
 	}
-	p("MOVQ pf+40(FP), R12")
 	if T == 1 {
 		c("R13 counts the rows; SI runs on from row to row")
 		p("MOVQ nrows+16(FP), R13")
@@ -412,13 +415,20 @@ func kDot(q6 bool, T int) {
 		p("TESTQ CX, CX")
 		p("JZ %s_store", name)
 	} else {
-		p("MOVQ a+8(FP), DI")
+		c("R12 counts the weight rows; wbase is the current one")
+		p("MOVQ nrows+40(FP), R12")
+		p("TESTQ R12, R12")
+		p("JZ %s_done", name)
+		p("MOVQ SI, wbase-8(SP)")
 		p("MOVQ astride+16(FP), R13")
 		p("LEAQ (R13)(R13*2), R14")
+		label(name + "_row")
+		p("MOVQ wbase-8(SP), SI")
+		p("MOVQ a+8(FP), DI")
 		p("MOVQ nsb+32(FP), CX")
 		p("VMOVUPS (DX), X7")
 		p("TESTQ CX, CX")
-		p("JZ %s_done", name)
+		p("JZ %s_store", name)
 	}
 	nl()
 	label(name + "_loop")
@@ -599,8 +609,15 @@ func kDot(q6 bool, T int) {
 		p("JNZ %s_row", name)
 		label(name + "_done")
 	} else {
-		label(name + "_done")
+		label(name + "_store")
 		p("VMOVUPS X7, (DX)")
+		p("ADDQ $16, DX")
+		p("MOVQ wbase-8(SP), SI")
+		p("ADDQ wstride+48(FP), SI")
+		p("MOVQ SI, wbase-8(SP)")
+		p("DECQ R12")
+		p("JNZ %s_row", name)
+		label(name + "_done")
 	}
 	p("VZEROUPPER")
 	p("RET")
@@ -720,6 +737,104 @@ func quantQ8_0() {
 	p("ADDQ R10, DI")
 	p("ADDQ R10, R8")
 	p("ADDQ R10, R9")
+	p("DECQ CX")
+	p("JNZ %s_loop", name)
+	label(name + "_done")
+	p("VZEROUPPER")
+	p("RET")
+	nl()
+}
+
+// quantQ8K: nsb 256-value blocks of src to plain Q8_K blocks at dst (f32 d,
+// 256 int8 quants, 16 int16 bsums), byte for byte ggml's
+// quantize_row_q8_K_ref (quant.Quantize).
+func quantQ8K() {
+	const name = "quantQ8K"
+	fmt.Fprintf(&out, "// func %s(dst unsafe.Pointer, src *float32, nsb int)\n", name)
+	fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-24\n", name)
+	p("MOVQ dst+0(FP), DI")
+	p("MOVQ src+8(FP), SI")
+	p("MOVQ nsb+16(FP), CX")
+	p("TESTQ CX, CX")
+	p("JZ %s_done", name)
+	label(name + "_loop")
+	c("amax over the 256 values")
+	p("VMOVUPS ·qAbs<>(SB), Y8")
+	p("VXORPS Y0, Y0, Y0")
+	p("VXORPS Y1, Y1, Y1")
+	for i := 0; i < 32; i++ {
+		p("VANDPS %d(SI), Y8, Y2", 32*i)
+		p("VMAXPS Y2, %s, %s", y(i%2), y(i%2))
+	}
+	p("VMAXPS Y1, Y0, Y0")
+	p("VEXTRACTF128 $1, Y0, X1")
+	p("VMAXPS X1, X0, X0")
+	p("VPERMILPS $0x4e, X0, X1")
+	p("VMAXPS X1, X0, X0")
+	p("VPERMILPS $0xb1, X0, X1")
+	p("VMAXPS X1, X0, X0")
+	p("VXORPS X1, X1, X1")
+	p("VUCOMISS X1, X0")
+	p("JNE %s_nonzero", name)
+	c("all-zero block: d, quants and bsums all zero")
+	p("VPXOR Y0, Y0, Y0")
+	for o := 0; o < 288; o += 32 {
+		p("VMOVDQU Y0, %d(DI)", o)
+	}
+	p("VMOVSS X0, 288(DI)")
+	p("JMP %s_next", name)
+	label(name + "_nonzero")
+	c("max = the first value of largest magnitude (sign kept)")
+	p("VBROADCASTSS X0, Y0")
+	p("XORQ AX, AX")
+	label(name + "_find")
+	p("CMPQ AX, $256")
+	p("JGE %s_scale", name) // not found (NaN inputs): use amax
+	p("VANDPS (SI)(AX*4), Y8, Y2")
+	p("VCMPPS $0, Y0, Y2, Y2")
+	p("VMOVMSKPS Y2, BX")
+	p("TESTL BX, BX")
+	p("JNZ %s_found", name)
+	p("ADDQ $8, AX")
+	p("JMP %s_find", name)
+	label(name + "_found")
+	p("TZCNTL BX, BX")
+	p("ADDQ BX, AX")
+	p("VMOVSS (SI)(AX*4), X0")
+	label(name + "_scale")
+	c("iscale = −127/max; d = 1/iscale")
+	p("VMOVSS ·qFM127<>(SB), X1")
+	p("VDIVSS X0, X1, X1")
+	p("VMOVSS ·qF1<>(SB), X2")
+	p("VDIVSS X1, X2, X2")
+	p("VMOVSS X2, (DI)")
+	p("VBROADCASTSS X1, Y9")
+	p("VPBROADCASTD ·qI127<>(SB), Y10")
+	p("VMOVDQU ·qOnes8<>(SB), Y11")
+	p("VMOVDQU ·qOnes16<>(SB), Y12")
+	for k := 0; k < 8; k++ {
+		c("chunk %d", k)
+		for i := 0; i < 4; i++ {
+			p("VMULPS %d(SI), Y9, %s", 128*k+32*i, y(i))
+			p("VCVTPS2DQ %s, %s", y(i), y(i))
+			p("VPMINSD Y10, %s, %s", y(i), y(i))
+		}
+		packBytes()
+		p("VMOVDQU Y0, %d(DI)", 4+32*k)
+		c("bsums %d and %d: the sums of each 128-bit lane", 2*k, 2*k+1)
+		p("VPMADDUBSW Y0, Y11, Y1")
+		p("VPMADDWD Y12, Y1, Y1")
+		p("VPHADDD Y1, Y1, Y1")
+		p("VPHADDD Y1, Y1, Y1")
+		p("VPEXTRW $0, X1, DX")
+		p("MOVW DX, %d(DI)", 260+4*k)
+		p("VEXTRACTI128 $1, Y1, X1")
+		p("VPEXTRW $0, X1, DX")
+		p("MOVW DX, %d(DI)", 262+4*k)
+	}
+	label(name + "_next")
+	p("ADDQ $1024, SI")
+	p("ADDQ $%d, DI", q8KBytes)
 	p("DECQ CX")
 	p("JNZ %s_loop", name)
 	label(name + "_done")

@@ -157,7 +157,7 @@ func (m *qmm) quantRow(t int) {
 		return
 	}
 	if m.kfam {
-		quant.Quantize(quant.Q8_K, m.act[t*m.rowSize:(t+1)*m.rowSize], xr)
+		quantQ8K(unsafe.Pointer(&m.act[t*m.rowSize]), &xr[0], m.nb)
 		return
 	}
 	off, T, i := m.actAt(t)
@@ -282,14 +282,12 @@ func (m *qmm) rowsK(r0, r1 int) {
 				kn := min(kPanelSBs, nb-k0)
 				for tl := range m.nTiles {
 					ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
-					a := acc[tl*kRowBlk*T:]
-					for r := b0; r < b1; r++ {
-						wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
-						if q6 {
-							q6kDot4(wp, ap, rs, &a[(r-b0)*T], kn, 0)
-						} else {
-							q4kDot4(wp, ap, rs, &a[(r-b0)*T], kn, 0)
-						}
+					a := &acc[tl*kRowBlk*T]
+					wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
+					if q6 {
+						q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb)
+					} else {
+						q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb)
 					}
 				}
 			}

@@ -27,15 +27,15 @@ func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 //go:noescape
 func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
-// q4kDot4 and q6kDot4 continue acc[t] += the K-family dot product
-// (kdot.go's order) of one weight row (nsb super-blocks from w) with 4 plain
-// Q8_K activation rows, row t at a + t·astride; pf is unused.
+// q4kDot4 and q6kDot4 continue, for each of nrows weight rows i (nsb
+// super-blocks from w + i·wstride), acc[4i+t] += the K-family dot product
+// (kdot.go's order) with the 4 plain Q8_K activation rows t at a + t·astride.
 //
 //go:noescape
-func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
 
 //go:noescape
-func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int)
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
 
 // q4kRows1 and q6kRows1 set dst[i] = the K-family dot product of weight row
 // i (nrows consecutive rows of nsb super-blocks from w) with the single Q8_K
@@ -54,6 +54,12 @@ func q6kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
 //
 //go:noescape
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int)
+
+// quantQ8K quantizes nsb 256-value blocks of src into plain Q8_K blocks at
+// dst, byte for byte what quant.Quantize writes.
+//
+//go:noescape
+func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)
 
 // widenInt4 decodes ngroups Int4G128 blocks at src to float32 at dst.
 //

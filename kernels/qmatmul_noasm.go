@@ -17,16 +17,17 @@ func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 func q4kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int) {
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int) {
 	panic("kernels: no assembly")
 }
 func q6kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, pf int) {
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int) {
 	panic("kernels: no assembly")
 }
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int) {
 	panic("kernels: no assembly")
 }
+func quantQ8K(dst unsafe.Pointer, src *float32, nsb int) { panic("kernels: no assembly") }
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int) { panic("kernels: no assembly") }

@@ -283,6 +283,9 @@ func TestQuantizeActivationsAsm(t *testing.T) {
 		if it%7 == 0 { // single extreme or subnormal elements
 			x[rng.IntN(cols)] = []float32{3e38, -3e38, 1e-45, -0.0, 7e-39}[rng.IntN(5)]
 		}
+		if it%11 == 0 { // an all-zero Q8_K block (and Q8_0 blocks)
+			clear(x[256:512])
+		}
 		for _, T := range []int{1, 8} {
 			i := rng.IntN(T)
 			// Q8_0
@@ -296,6 +299,18 @@ func TestQuantizeActivationsAsm(t *testing.T) {
 			if j := firstDiff(got, want); j >= 0 {
 				b := j / (T * q8BlockPer)
 				t.Fatalf("Q8_0 T=%d i=%d: byte %d (block %d) = %#x, want %#x; block %v", T, i, j, b, got[j], want[j], x[32*b:32*b+32])
+			}
+			if T > 1 {
+				continue
+			}
+			// Q8_K: the plain layout, identical bytes.
+			nsb := cols / 256
+			want = make([]byte, nsb*q8KBytes)
+			got = make([]byte, len(want))
+			quant.Quantize(quant.Q8_K, want, x)
+			quantQ8K(unsafe.Pointer(&got[0]), &x[0], nsb)
+			if j := firstDiff(got, want); j >= 0 {
+				t.Fatalf("Q8_K: byte %d (block %d, offset %d) = %#x, want %#x", j, j/q8KBytes, j%q8KBytes, got[j], want[j])
 			}
 		}
 	}
