@@ -29,5 +29,5 @@ func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int) {
 	panic("kernels: no assembly")
 }
-func quantQ8K(dst unsafe.Pointer, src *float32, nsb int) { panic("kernels: no assembly") }
+func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)      { panic("kernels: no assembly") }
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int) { panic("kernels: no assembly") }
