@@ -380,7 +380,8 @@ func kTree4(a int) {
 // kDot: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
 // Q8_K activation rows (row t at a + t·astride): for each of nrows weight
 // rows (wstride bytes apart), acc[4i+t] continues the sum of row t in the
-// order kdot.go defines, one float step per super-block.
+// order kdot.go defines, one float step per super-block, and with fin ≠ nil
+// is also stored to fin + t·fstride + 4i.
 // For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
 // activation row, dst[i] = the whole dot product of row i.
 func kDot(q6 bool, T int) {
@@ -393,8 +394,8 @@ func kDot(q6 bool, T int) {
 		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)\n", name)
 		fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
 	} else {
-		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)\n", name)
-		fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $8-56\n", name)
+		fmt.Fprintf(&out, "// func %s(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)\n", name)
+		fmt.Fprintf(&out, "TEXT ·%s(SB), NOSPLIT, $16-72\n", name)
 	}
 	p("MOVQ w+0(FP), SI")
 	if T == 1 {
@@ -420,6 +421,8 @@ func kDot(q6 bool, T int) {
 		p("TESTQ R12, R12")
 		p("JZ %s_done", name)
 		p("MOVQ SI, wbase-8(SP)")
+		p("MOVQ fin+56(FP), AX")
+		p("MOVQ AX, finp-16(SP)")
 		p("MOVQ astride+16(FP), R13")
 		p("LEAQ (R13)(R13*2), R14")
 		label(name + "_row")
@@ -612,6 +615,19 @@ func kDot(q6 bool, T int) {
 		label(name + "_store")
 		p("VMOVUPS X7, (DX)")
 		p("ADDQ $16, DX")
+		c("with fin ≠ nil: fin[t·fstride/4 + i] = acc[4i+t]")
+		p("MOVQ finp-16(SP), AX")
+		p("TESTQ AX, AX")
+		p("JZ %s_nofin", name)
+		p("MOVQ fstride+64(FP), BX")
+		p("VMOVSS X7, (AX)")
+		p("VEXTRACTPS $1, X7, (AX)(BX*1)")
+		p("VEXTRACTPS $2, X7, (AX)(BX*2)")
+		p("LEAQ (AX)(BX*2), R8")
+		p("VEXTRACTPS $3, X7, (R8)(BX*1)")
+		p("ADDQ $4, AX")
+		p("MOVQ AX, finp-16(SP)")
+		label(name + "_nofin")
 		p("MOVQ wbase-8(SP), SI")
 		p("ADDQ wstride+48(FP), SI")
 		p("MOVQ SI, wbase-8(SP)")

@@ -284,17 +284,14 @@ func (m *qmm) rowsK(r0, r1 int) {
 					ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
 					a := &acc[tl*kRowBlk*T]
 					wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
-					if q6 {
-						q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb)
-					} else {
-						q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb)
+					var fin *float32 // the last panel also writes the outputs
+					if k0+kn == nb {
+						fin = &m.dst[tl*T*rows+b0]
 					}
-				}
-			}
-			for tl := range m.nTiles {
-				for j := range b1 - b0 {
-					for t, v := range acc[(tl*kRowBlk+j)*T : (tl*kRowBlk+j+1)*T] {
-						m.dst[(tl*T+t)*rows+b0+j] = v
+					if q6 {
+						q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
+					} else {
+						q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
 					}
 				}
 			}

@@ -29,13 +29,14 @@ func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
 // q4kDot4 and q6kDot4 continue, for each of nrows weight rows i (nsb
 // super-blocks from w + i·wstride), acc[4i+t] += the K-family dot product
-// (kdot.go's order) with the 4 plain Q8_K activation rows t at a + t·astride.
+// (kdot.go's order) with the 4 plain Q8_K activation rows t at a + t·astride;
+// with fin non-nil they also store acc[4i+t] to fin + t·fstride + 4i (bytes).
 //
 //go:noescape
-func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
 
 //go:noescape
-func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
 
 // q4kRows1 and q6kRows1 set dst[i] = the K-family dot product of weight row
 // i (nrows consecutive rows of nsb super-blocks from w) with the single Q8_K

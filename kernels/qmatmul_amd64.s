@@ -691,8 +691,8 @@ q4kRows1_done:
 	VZEROUPPER
 	RET
 
-// func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
-TEXT ·q4kDot4(SB), NOSPLIT, $8-56
+// func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
+TEXT ·q4kDot4(SB), NOSPLIT, $16-72
 	MOVQ w+0(FP), SI
 	MOVQ acc+24(FP), DX
 	// R12 counts the weight rows; wbase is the current one
@@ -700,6 +700,8 @@ TEXT ·q4kDot4(SB), NOSPLIT, $8-56
 	TESTQ R12, R12
 	JZ q4kDot4_done
 	MOVQ SI, wbase-8(SP)
+	MOVQ fin+56(FP), AX
+	MOVQ AX, finp-16(SP)
 	MOVQ astride+16(FP), R13
 	LEAQ (R13)(R13*2), R14
 q4kDot4_row:
@@ -908,6 +910,19 @@ q4kDot4_loop:
 q4kDot4_store:
 	VMOVUPS X7, (DX)
 	ADDQ $16, DX
+	// with fin ≠ nil: fin[t·fstride/4 + i] = acc[4i+t]
+	MOVQ finp-16(SP), AX
+	TESTQ AX, AX
+	JZ q4kDot4_nofin
+	MOVQ fstride+64(FP), BX
+	VMOVSS X7, (AX)
+	VEXTRACTPS $1, X7, (AX)(BX*1)
+	VEXTRACTPS $2, X7, (AX)(BX*2)
+	LEAQ (AX)(BX*2), R8
+	VEXTRACTPS $3, X7, (R8)(BX*1)
+	ADDQ $4, AX
+	MOVQ AX, finp-16(SP)
+q4kDot4_nofin:
 	MOVQ wbase-8(SP), SI
 	ADDQ wstride+48(FP), SI
 	MOVQ SI, wbase-8(SP)
@@ -1054,8 +1069,8 @@ q6kRows1_done:
 	VZEROUPPER
 	RET
 
-// func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int)
-TEXT ·q6kDot4(SB), NOSPLIT, $8-56
+// func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
+TEXT ·q6kDot4(SB), NOSPLIT, $16-72
 	MOVQ w+0(FP), SI
 	MOVQ acc+24(FP), DX
 	// R12 counts the weight rows; wbase is the current one
@@ -1063,6 +1078,8 @@ TEXT ·q6kDot4(SB), NOSPLIT, $8-56
 	TESTQ R12, R12
 	JZ q6kDot4_done
 	MOVQ SI, wbase-8(SP)
+	MOVQ fin+56(FP), AX
+	MOVQ AX, finp-16(SP)
 	MOVQ astride+16(FP), R13
 	LEAQ (R13)(R13*2), R14
 q6kDot4_row:
@@ -1269,6 +1286,19 @@ q6kDot4_loop:
 q6kDot4_store:
 	VMOVUPS X7, (DX)
 	ADDQ $16, DX
+	// with fin ≠ nil: fin[t·fstride/4 + i] = acc[4i+t]
+	MOVQ finp-16(SP), AX
+	TESTQ AX, AX
+	JZ q6kDot4_nofin
+	MOVQ fstride+64(FP), BX
+	VMOVSS X7, (AX)
+	VEXTRACTPS $1, X7, (AX)(BX*1)
+	VEXTRACTPS $2, X7, (AX)(BX*2)
+	LEAQ (AX)(BX*2), R8
+	VEXTRACTPS $3, X7, (R8)(BX*1)
+	ADDQ $4, AX
+	MOVQ AX, finp-16(SP)
+q6kDot4_nofin:
 	MOVQ wbase-8(SP), SI
 	ADDQ wstride+48(FP), SI
 	MOVQ SI, wbase-8(SP)

@@ -17,13 +17,13 @@ func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 func q4kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int) {
+func q4kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
 	panic("kernels: no assembly")
 }
 func q6kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
-func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int) {
+func q6kDot4(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
 	panic("kernels: no assembly")
 }
 func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int) {
