@@ -110,6 +110,22 @@ func consts() {
 		}
 		data32(fmt.Sprintf("·qScW%d", j), b)
 	}
+	// Q4_K scale/min unpacking (see kDot): bytes 0-3 q0-3&63, 4-7 q8-11&15,
+	// 8-11 q4-7&63, 12-15 q8-11>>4, or'd with the top bits (q>>6)<<4 of q0-3
+	// (into 4-7) and q4-7 (into 12-15).
+	var lo, hi, m1, m2, c0, mdup [32]byte
+	copy(lo[:], []byte{0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11})
+	copy(hi[:], []byte{0x80, 0x80, 0x80, 0x80, 0, 1, 2, 3, 0x80, 0x80, 0x80, 0x80, 4, 5, 6, 7})
+	copy(m1[:], []byte{63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0})
+	copy(m2[:], []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15})
+	copy(c0[:], []byte{0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0})
+	copy(mdup[:], []byte{8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15})
+	data32("·qK4Lo", lo)
+	data32("·qK4Hi", hi)
+	data32("·qK4M1", m1)
+	data32("·qK4M2", m2)
+	data32("·qK4C0", c0)
+	data32("·qK4Mdup", mdup)
 	// Q6_K scale patterns: from the words s0..s7 (scales of one half) in
 	// both lanes, quarter m needs s(2m) in lane 0 and s(2m+1) in lane 1.
 	for m := 0; m < 4; m++ {
@@ -443,35 +459,20 @@ func kDot(q6 bool, T int) {
 	}
 	// Y0..Y(T-1): int32 accumulators of isum per row.
 	if !q6 {
-		c("unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does")
-		p("MOVL 4(SI), AX")
-		p("MOVL 8(SI), BX")
-		p("MOVL 12(SI), R8")
-		p("MOVL R8, R9")
-		p("SHRL $4, R9")
-		p("ANDL $0x0f0f0f0f, R9")
-		p("MOVL BX, R10")
-		p("SHRL $6, R10")
-		p("ANDL $0x03030303, R10")
-		p("SHLL $4, R10")
-		p("ORL R10, R9")
-		p("MOVL BX, R11")
-		p("ANDL $0x3f3f3f3f, R11")
-		p("MOVL R8, BX")
-		p("ANDL $0x0f0f0f0f, BX")
-		p("MOVL AX, R10")
-		p("SHRL $6, R10")
-		p("ANDL $0x03030303, R10")
-		p("SHLL $4, R10")
-		p("ORL R10, BX")
-		p("ANDL $0x3f3f3f3f, AX")
-		p("SHLQ $32, BX")
-		p("ORQ AX, BX")
-		p("SHLQ $32, R9")
-		p("ORQ R11, R9")
+		c("unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:")
+		c("X14 = sc0..7 | m0..7 as bytes")
+		p("VMOVDQU 4(SI), X12")
+		p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
+		p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
+		p("VPSRLW $4, X13, X14")
+		p("VPAND ·qK4M2<>(SB), X14, X14")
+		p("VPAND ·qK4M1<>(SB), X13, X13")
+		p("VPOR X13, X14, X14")
+		p("VPAND ·qK4C0<>(SB), X12, X12")
+		p("VPSRLW $2, X12, X12")
+		p("VPOR X12, X14, X14")
 		c("Y15 = the scales as words, in both lanes")
-		p("VMOVQ BX, X15")
-		p("VPMOVZXBW X15, X15")
+		p("VPMOVZXBW X14, X15")
 		p("VINSERTI128 $1, X15, Y15, Y15")
 		for ch := 0; ch < 4; ch++ {
 			c("chunk %d: sub-blocks %d (low nibbles) and %d (high nibbles)", ch, 2*ch, 2*ch+1)
@@ -491,8 +492,7 @@ func kDot(q6 bool, T int) {
 			}
 		}
 		c("msum: the mins, each twice (one per bsum), against the bsums")
-		p("VMOVQ R9, X13")
-		p("VPUNPCKLBW X13, X13, X13")
+		p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
 		p("VPMOVZXBW X13, Y13")
 		for t := 0; t < T; t++ {
 			p("VPMADDWD %s, Y13, %s", kAddr(t, 260), y(8+t))

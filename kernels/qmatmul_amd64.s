@@ -89,6 +89,42 @@ DATA ·qScW7<>+16(SB)/8, $0x0f0e0f0e0f0e0f0e
 DATA ·qScW7<>+24(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL ·qScW7<>(SB), RODATA|NOPTR, $32
 
+DATA ·qK4Lo<>+0(SB)/8, $0x0b0a090803020100
+DATA ·qK4Lo<>+8(SB)/8, $0x0b0a090807060504
+DATA ·qK4Lo<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4Lo<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4Lo<>(SB), RODATA|NOPTR, $32
+
+DATA ·qK4Hi<>+0(SB)/8, $0x0302010080808080
+DATA ·qK4Hi<>+8(SB)/8, $0x0706050480808080
+DATA ·qK4Hi<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4Hi<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4Hi<>(SB), RODATA|NOPTR, $32
+
+DATA ·qK4M1<>+0(SB)/8, $0x0f0f0f0f3f3f3f3f
+DATA ·qK4M1<>+8(SB)/8, $0x000000003f3f3f3f
+DATA ·qK4M1<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4M1<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4M1<>(SB), RODATA|NOPTR, $32
+
+DATA ·qK4M2<>+0(SB)/8, $0x0000000000000000
+DATA ·qK4M2<>+8(SB)/8, $0x0f0f0f0f00000000
+DATA ·qK4M2<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4M2<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4M2<>(SB), RODATA|NOPTR, $32
+
+DATA ·qK4C0<>+0(SB)/8, $0xc0c0c0c0c0c0c0c0
+DATA ·qK4C0<>+8(SB)/8, $0xc0c0c0c0c0c0c0c0
+DATA ·qK4C0<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4C0<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4C0<>(SB), RODATA|NOPTR, $32
+
+DATA ·qK4Mdup<>+0(SB)/8, $0x0b0b0a0a09090808
+DATA ·qK4Mdup<>+8(SB)/8, $0x0f0f0e0e0d0d0c0c
+DATA ·qK4Mdup<>+16(SB)/8, $0x0000000000000000
+DATA ·qK4Mdup<>+24(SB)/8, $0x0000000000000000
+GLOBL ·qK4Mdup<>(SB), RODATA|NOPTR, $32
+
 DATA ·qQ6Q0<>+0(SB)/8, $0x0100010001000100
 DATA ·qQ6Q0<>+8(SB)/8, $0x0100010001000100
 DATA ·qQ6Q0<>+16(SB)/8, $0x0302030203020302
@@ -576,35 +612,20 @@ q4kRows1_loop:
 	PREFETCHT0 0(SI)(R12*1)
 	PREFETCHT0 64(SI)(R12*1)
 	PREFETCHT0 128(SI)(R12*1)
-	// unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), R8
-	MOVL R8, R9
-	SHRL $4, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL BX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL R10, R9
-	MOVL BX, R11
-	ANDL $0x3f3f3f3f, R11
-	MOVL R8, BX
-	ANDL $0x0f0f0f0f, BX
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL R10, BX
-	ANDL $0x3f3f3f3f, AX
-	SHLQ $32, BX
-	ORQ AX, BX
-	SHLQ $32, R9
-	ORQ R11, R9
+	// unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:
+	// X14 = sc0..7 | m0..7 as bytes
+	VMOVDQU 4(SI), X12
+	VPSHUFB ·qK4Lo<>(SB), X12, X13
+	VPSHUFB ·qK4Hi<>(SB), X12, X12
+	VPSRLW $4, X13, X14
+	VPAND ·qK4M2<>(SB), X14, X14
+	VPAND ·qK4M1<>(SB), X13, X13
+	VPOR X13, X14, X14
+	VPAND ·qK4C0<>(SB), X12, X12
+	VPSRLW $2, X12, X12
+	VPOR X12, X14, X14
 	// Y15 = the scales as words, in both lanes
-	VMOVQ BX, X15
-	VPMOVZXBW X15, X15
+	VPMOVZXBW X14, X15
 	VINSERTI128 $1, X15, Y15, Y15
 	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles)
 	VMOVDQU 16(SI), Y10
@@ -659,8 +680,7 @@ q4kRows1_loop:
 	VPADDD Y13, Y12, Y12
 	VPADDD Y12, Y0, Y0
 	// msum: the mins, each twice (one per bsum), against the bsums
-	VMOVQ R9, X13
-	VPUNPCKLBW X13, X13, X13
+	VPSHUFB ·qK4Mdup<>(SB), X14, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y8
 	// X0 = [isum, msum, isum, msum]
@@ -713,35 +733,20 @@ q4kDot4_row:
 	JZ q4kDot4_store
 
 q4kDot4_loop:
-	// unpack the 6-bit scales (BX: sc0..7) and mins (R9: m0..7), as ggml does
-	MOVL 4(SI), AX
-	MOVL 8(SI), BX
-	MOVL 12(SI), R8
-	MOVL R8, R9
-	SHRL $4, R9
-	ANDL $0x0f0f0f0f, R9
-	MOVL BX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL R10, R9
-	MOVL BX, R11
-	ANDL $0x3f3f3f3f, R11
-	MOVL R8, BX
-	ANDL $0x0f0f0f0f, BX
-	MOVL AX, R10
-	SHRL $6, R10
-	ANDL $0x03030303, R10
-	SHLL $4, R10
-	ORL R10, BX
-	ANDL $0x3f3f3f3f, AX
-	SHLQ $32, BX
-	ORQ AX, BX
-	SHLQ $32, R9
-	ORQ R11, R9
+	// unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:
+	// X14 = sc0..7 | m0..7 as bytes
+	VMOVDQU 4(SI), X12
+	VPSHUFB ·qK4Lo<>(SB), X12, X13
+	VPSHUFB ·qK4Hi<>(SB), X12, X12
+	VPSRLW $4, X13, X14
+	VPAND ·qK4M2<>(SB), X14, X14
+	VPAND ·qK4M1<>(SB), X13, X13
+	VPOR X13, X14, X14
+	VPAND ·qK4C0<>(SB), X12, X12
+	VPSRLW $2, X12, X12
+	VPOR X12, X14, X14
 	// Y15 = the scales as words, in both lanes
-	VMOVQ BX, X15
-	VPMOVZXBW X15, X15
+	VPMOVZXBW X14, X15
 	VINSERTI128 $1, X15, Y15, Y15
 	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles)
 	VMOVDQU 16(SI), Y10
@@ -868,8 +873,7 @@ q4kDot4_loop:
 	VPADDD Y13, Y12, Y12
 	VPADDD Y12, Y3, Y3
 	// msum: the mins, each twice (one per bsum), against the bsums
-	VMOVQ R9, X13
-	VPUNPCKLBW X13, X13, X13
+	VPSHUFB ·qK4Mdup<>(SB), X14, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y8
 	VPMADDWD 260(DI)(R13*1), Y13, Y9
