@@ -19,7 +19,12 @@
 #define F16LOAD(m, r) VCVTPH2PS m, r
 
 // Shared prologue/epilogue of the 1×4 kernels: x in SI, w in DI, ldw in R9,
-// 3*ldw in R11, acc in DX, k in CX, accumulators in Y0-Y3.
+// 3*ldw in R11, acc in DX, k in CX, accumulators in Y0-Y3. The prologue
+// prefetches the first two cache lines of the next four rows (w + 4·ldw;
+// prefetches never fault): each row starts a new stream that the hardware
+// prefetcher would otherwise pick up only after a few misses. Decode of
+// bench-566m F32, 1 thread: +7–17% (prefetching whole rows ahead, or more
+// lines, was slower).
 #define K1X4_PROLOGUE(zero) \
 	MOVQ  x+0(FP), SI        \
 	MOVQ  w+8(FP), DI        \
@@ -28,6 +33,15 @@
 	MOVQ  k+32(FP), CX       \
 	MOVQ  load+40(FP), AX    \
 	LEAQ  (R9)(R9*2), R11    \
+	LEAQ  (DI)(R9*4), R12    \
+	PREFETCHT0 (R12)         \
+	PREFETCHT0 64(R12)       \
+	PREFETCHT0 (R12)(R9*1)   \
+	PREFETCHT0 64(R12)(R9*1) \
+	PREFETCHT0 (R12)(R9*2)   \
+	PREFETCHT0 64(R12)(R9*2) \
+	PREFETCHT0 (R12)(R11*1)  \
+	PREFETCHT0 64(R12)(R11*1) \
 	VXORPS Y0, Y0, Y0        \
 	VXORPS Y1, Y1, Y1        \
 	VXORPS Y2, Y2, Y2        \
