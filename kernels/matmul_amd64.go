@@ -81,3 +81,9 @@ func small1x4F16(x *float32, ldx int, w unsafe.Pointer, ldw int, acc *float32, l
 //
 //go:noescape
 func hsum8(dst *float32, acc *float32, n int)
+
+// hsum8x4 sets dst[i] to mmTask.finish's horizontal sum of the 8-lane
+// accumulator acc[8i:8i+8], for i < n&^3.
+//
+//go:noescape
+func hsum8x4(dst *float32, acc *float32, n int)

@@ -417,3 +417,49 @@ w8loop:
 w8done:
 	VZEROUPPER
 	RET
+
+// func hsum8x4(dst *float32, acc *float32, n int)
+//
+// dst[i] = ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)) of a = acc[8i:8i+8], for
+// i < n (n a multiple of 4): mmTask.finish's horizontal sum, four at a time.
+TEXT ·hsum8x4(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ acc+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ   hsumdone
+
+hsumloop:
+	VMOVUPS      0(SI), Y0
+	VMOVUPS      32(SI), Y1
+	VMOVUPS      64(SI), Y2
+	VMOVUPS      96(SI), Y3
+	VEXTRACTF128 $1, Y0, X4
+	VADDPS       X4, X0, X0
+	VEXTRACTF128 $1, Y1, X4
+	VADDPS       X4, X1, X1
+	VEXTRACTF128 $1, Y2, X4
+	VADDPS       X4, X2, X2
+	VEXTRACTF128 $1, Y3, X4
+	VADDPS       X4, X3, X3
+	// Xj = tj = [a0+a4, a1+a5, a2+a6, a3+a7] of accumulator j; transpose.
+	VUNPCKLPS    X1, X0, X4
+	VUNPCKHPS    X1, X0, X5
+	VUNPCKLPS    X3, X2, X6
+	VUNPCKHPS    X3, X2, X7
+	VMOVLHPS     X6, X4, X8
+	VMOVHLPS     X4, X6, X9
+	VMOVLHPS     X7, X5, X10
+	VMOVHLPS     X5, X7, X11
+	VADDPS       X10, X8, X8
+	VADDPS       X11, X9, X9
+	VADDPS       X9, X8, X8
+	VMOVUPS      X8, (DI)
+	ADDQ         $128, SI
+	ADDQ         $16, DI
+	DECQ         CX
+	JNZ          hsumloop
+
+hsumdone:
+	VZEROUPPER
+	RET

@@ -233,6 +233,10 @@ func (m *mmTask) gemvAVX2(r0, r1 int) {
 			}
 			k1x4F32(x, unsafe.Pointer(&s.w[0]), 4*cols, &acc[0][0], k, 0)
 		}
+		if m.plainSums() {
+			hsum8x4(&m.dst[r], &acc[0][0], 4)
+			continue
+		}
 		for j := range 4 {
 			m.finish(0, r+j, &acc[j])
 		}
@@ -279,6 +283,10 @@ func (m *mmTask) decodeRow(dst []float32, r, c0, kn int) {
 		widenF8(&dst[0], unsafe.Pointer(&b[0]), kn/8)
 	}
 }
+
+// plainSums reports whether finish is the horizontal sum alone (no tail
+// columns, no row scale), which hsum8x4 computes four at a time.
+func (m *mmTask) plainSums() bool { return m.w.Cols&7 == 0 && m.w.DType != tensor.F8E4M3 }
 
 // finish turns accumulator a of element (t, r) into dst: the fixed
 // horizontal sum, the Cols%8 tail columns left to right, then the F8E4M3 row
@@ -336,7 +344,12 @@ func (m *mmTask) gemmAVX2(r0, r1 int) {
 				}
 			}
 			for i := range tn {
-				for j := range rgn {
+				j := 0
+				if m.plainSums() {
+					j = rgn &^ 3
+					hsum8x4(&m.dst[(tb+i)*w.Rows+rg], &acc[i*rgn*8], j)
+				}
+				for ; j < rgn; j++ {
 					m.finish(tb+i, rg+j, (*[8]float32)(acc[(i*rgn+j)*8:]))
 				}
 			}
