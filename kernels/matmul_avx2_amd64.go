@@ -11,9 +11,10 @@ import (
 // Blocking of the batched (prefill) path. A task's weight rows are taken
 // gemmRBig at a time and the activation rows gemmTB at a time; the columns are
 // then walked in panels of gemmKC. Each activation panel is packed once, and
-// each gemmRB rows of the weight panel are copied or decoded to float32 next to
-// it and multiplied in, into gemmTB×gemmRBig 8-lane accumulators. Working set:
-// activation panel 132 KiB and weight panel 99 KiB (L2), accumulators 384 KiB.
+// each gemmRB rows of the weight panel are decoded to float32 next to it (F32
+// rows are read in place) and multiplied in, into gemmTB×gemmRBig 8-lane
+// accumulators. Working set: activation panel 132 KiB and weight panel 99 KiB
+// (L2), accumulators 384 KiB.
 const (
 	gemmRB   = 48  // weight rows per decoded panel, a multiple of 3 and 4
 	gemmRBig = 192 // weight rows per packed activation panel, a multiple of gemmRB
