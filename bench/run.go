@@ -32,6 +32,24 @@ func summarize(test string, tokens int, s []float64) Result {
 	return Result{Test: test, Tokens: tokens, TokensPerS: med, Min: c[0], Max: c[len(c)-1], Samples: s}
 }
 
+// Warmup runs, untimed, what llama-bench runs before a test's repetitions:
+// the whole prompt of n tokens (n > 0), or one generated token (n == 0), so
+// that the timed runs do not pay for first touches of the weights (page
+// faults on a memory-mapped file) or the worker pool's start-up.
+func Warmup(m *llama4.Model, n, batch int, kv kvcache.DType) error {
+	ids := tokens(m, max(n, 1))
+	c, err := m.NewCacheOf(len(ids)+1, kv)
+	if err != nil {
+		return err
+	}
+	for j := 0; j < len(ids); j += batch {
+		if _, err := m.Forward(c, ids[j:min(j+batch, len(ids))], llama4.ForwardOptions{}); err != nil {
+			return fmt.Errorf("warmup: %w", err)
+		}
+	}
+	return nil
+}
+
 // Prompt measures prefill throughput: n prompt tokens in batches into an
 // empty cache, repeated r times.
 func Prompt(m *llama4.Model, n, batch, r int, kv kvcache.DType) (Result, error) {

@@ -34,6 +34,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
 	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
+	noWarmup := fs.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
 	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -127,6 +128,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	var rows []row
 	if *p > 0 {
+		if !*noWarmup {
+			if err := bench.Warmup(m, *p, *batch, kvdt); err != nil {
+				return err
+			}
+		}
 		r, err := bench.Prompt(m, *p, *batch, *reps, kvdt)
 		if err != nil {
 			return err
@@ -134,6 +140,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, row{Result: r})
 	}
 	if *n > 0 {
+		if !*noWarmup {
+			if err := bench.Warmup(m, 0, *batch, kvdt); err != nil {
+				return err
+			}
+		}
 		r, err := bench.Decode(m, *n, *depth, *reps, kvdt, *fill == "synthetic")
 		if err != nil {
 			return err
