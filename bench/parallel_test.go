@@ -36,3 +36,19 @@ func TestParallel(t *testing.T) {
 		t.Error("one token per stream: no error (the decode cannot be timed)")
 	}
 }
+
+func TestWarmup(t *testing.T) {
+	cfg, err := llama4.PresetConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := llama4.RandomModel(cfg, tensor.F32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ n, batch int }{{0, 512}, {7, 3}, {16, 16}} {
+		if err := Warmup(m, tc.n, tc.batch, kvcache.F16); err != nil {
+			t.Errorf("Warmup(n=%d, batch=%d): %v", tc.n, tc.batch, err)
+		}
+	}
+}
