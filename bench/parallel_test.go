@@ -10,14 +10,7 @@ import (
 )
 
 func TestParallel(t *testing.T) {
-	cfg, err := llama4.PresetConfig("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := llama4.RandomModel(cfg, tensor.F32, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := tinyModel(t)
 	for _, p := range []int{1, 3} {
 		dec, e2e, err := Parallel(m, p, 6, 2, kvcache.F16)
 		if err != nil {
@@ -38,6 +31,17 @@ func TestParallel(t *testing.T) {
 }
 
 func TestWarmup(t *testing.T) {
+	m := tinyModel(t)
+	for _, tc := range []struct{ n, batch int }{{0, 512}, {7, 3}, {16, 16}} {
+		if err := Warmup(m, tc.n, tc.batch, kvcache.F16); err != nil {
+			t.Errorf("Warmup(n=%d, batch=%d): %v", tc.n, tc.batch, err)
+		}
+	}
+}
+
+// tinyModel returns the random-weight "tiny" preset model.
+func tinyModel(t *testing.T) *llama4.Model {
+	t.Helper()
 	cfg, err := llama4.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
@@ -46,9 +50,5 @@ func TestWarmup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ n, batch int }{{0, 512}, {7, 3}, {16, 16}} {
-		if err := Warmup(m, tc.n, tc.batch, kvcache.F16); err != nil {
-			t.Errorf("Warmup(n=%d, batch=%d): %v", tc.n, tc.batch, err)
-		}
-	}
+	return m
 }

@@ -384,6 +384,15 @@ func kAcc(t, tmp int, first bool) {
 	}
 }
 
+// kGatherDA loads X9 = the T activation rows' d_a (lane t: row t).
+func kGatherDA(T int) {
+	c("X9 = the rows' d_a")
+	p("VMOVSS (DI), X9")
+	for t := 1; t < T; t++ {
+		p("VINSERTPS $0x%02x, %s, X9, X9", t<<4, kAddr(t, 0))
+	}
+}
+
 // kTree4 reduces the int32x8 vectors Y(a)..Y(a+3) to X(a) = their 4 totals.
 func kTree4(a int) {
 	p("VPHADDD %s, %s, %s", y(a+1), y(a), y(a))
@@ -517,11 +526,7 @@ func kDot(q6 bool, T int) {
 			kTree4(8)
 			p("VCVTDQ2PS X0, X0")
 			p("VCVTDQ2PS X8, X8")
-			c("X9 = the rows' d_a")
-			p("VMOVSS (DI), X9")
-			for t := 1; t < T; t++ {
-				p("VINSERTPS $0x%02x, %s, X9, X9", t<<4, kAddr(t, 0))
-			}
+			kGatherDA(T)
 			p("VPBROADCASTW (SI), X10")
 			p("VCVTPH2PS X10, X10")
 			p("VPBROADCASTW 2(SI), X11")
@@ -590,10 +595,7 @@ func kDot(q6 bool, T int) {
 		} else {
 			kTree4(0)
 			p("VCVTDQ2PS X0, X0")
-			p("VMOVSS (DI), X9")
-			for t := 1; t < T; t++ {
-				p("VINSERTPS $0x%02x, %s, X9, X9", t<<4, kAddr(t, 0))
-			}
+			kGatherDA(T)
 			p("VMULPS X9, X10, X10")
 			p("VMULPS X10, X0, X0")
 			p("VADDPS X0, X7, X7")
