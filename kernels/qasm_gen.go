@@ -405,7 +405,7 @@ func kTree4(a int) {
 // kDot: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
 // Q8_K activation rows (row t at a + t·astride): for each of nrows weight
 // rows (wstride bytes apart), acc[4i+t] continues the sum of row t in the
-// order kdot.go defines, one float step per super-block, and with fin ≠ nil
+// order quant.DotKBlocks defines, one float step per super-block, and with fin ≠ nil
 // is also stored to fin + t·fstride + 4i.
 // For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
 // activation row, dst[i] = the whole dot product of row i.

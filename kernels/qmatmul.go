@@ -23,7 +23,7 @@ import (
 //   - Q8_0: ggml's reference vec_dot (quant.Dot):
 //     sumf += float32(sumi)·(d_w·d_a), block after block;
 //   - Q4_0: ggml's reference, sumf += (float32(sumi)·d_w)·d_a, block after block;
-//   - Q4_K, Q6_K: one float step per 256-value super-block (dotK in kdot.go),
+//   - Q4_K, Q6_K: one float step per 256-value super-block (quant.DotKBlocks),
 //     within float32 rounding of ggml's reference, which keeps eight sums.
 //
 // The AVX2 kernels keep the Q8_0/Q4_0 float part exact by vectorising it
@@ -40,6 +40,10 @@ import (
 //
 // The K family uses plain Q8_K rows (292 bytes per super-block), taken
 // kTileRows at a time.
+// q8KBytes is the size of one Q8_K activation block: f32 d, 256 int8
+// quants, 16 int16 bsums (sums of 16 quants).
+const q8KBytes = 292
+
 const (
 	q8TileRows  = 8  // activation rows per Q8_0/Q4_0 tile
 	q8BlockPer  = 40 // packed bytes per block per activation row
@@ -178,7 +182,7 @@ func (m *qmm) rows(r0, r1 int) {
 	}
 }
 
-// rowsPortable is the pure-Go path: quant.Dot (dotK for the K family) for
+// rowsPortable is the pure-Go path: quant.Dot (quant.DotKBlocks for the K family) for
 // every output.
 func (m *qmm) rowsPortable(r0, r1 int) {
 	w, rs := m.w, m.rowSize
@@ -186,7 +190,7 @@ func (m *qmm) rowsPortable(r0, r1 int) {
 		wr := w.Data[r*m.rb : (r+1)*m.rb]
 		for t := range m.n {
 			if m.kfam {
-				m.dst[t*w.Rows+r] = dotK(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
+				m.dst[t*w.Rows+r] = quant.DotKBlocks(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
 			} else {
 				m.dst[t*w.Rows+r] = quant.Dot(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
 			}

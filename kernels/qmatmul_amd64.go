@@ -29,7 +29,7 @@ func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
 // q4kDot4 and q6kDot4 continue, for each of nrows weight rows i (nsb
 // super-blocks from w + i·wstride), acc[4i+t] += the K-family dot product
-// (kdot.go's order) with the 4 plain Q8_K activation rows t at a + t·astride;
+// (quant.DotKBlocks's order) with the 4 plain Q8_K activation rows t at a + t·astride;
 // with fin non-nil they also store acc[4i+t] to fin + t·fstride + 4i (bytes).
 //
 //go:noescape

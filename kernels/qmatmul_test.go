@@ -123,7 +123,7 @@ func randActs(rng *rand.Rand, n, cols int) []float32 {
 }
 
 // refOutputs is the definition the integer path must match bit for bit:
-// quant.Dot (dotK for the K family) of each weight row with the
+// quant.Dot (quant.DotKBlocks for the K family) of each weight row with the
 // quant.Quantize'd activation row.
 func refOutputs(w *tensor.Mat, x []float32, n int) []float32 {
 	f := mustQuant(w.DType)
@@ -139,7 +139,7 @@ func refOutputs(w *tensor.Mat, x []float32, n int) []float32 {
 		for r := range w.Rows {
 			wr, ar := w.Data[r*rb:(r+1)*rb], act[t*arb:(t+1)*arb]
 			if af == quant.Q8_K {
-				out[t*w.Rows+r] = dotK(f, wr, ar, w.Cols)
+				out[t*w.Rows+r] = quant.DotKBlocks(f, wr, ar, w.Cols)
 			} else {
 				out[t*w.Rows+r] = quant.Dot(f, wr, ar, w.Cols)
 			}
