@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/model/llama4"
@@ -59,9 +58,9 @@ func (p *Params[F]) ReadSet(set *safetensors.Set) error {
 			t.Data[i] = F(x)
 		}
 	}
-	tiedHead := p.Config.Prefix + "lm_head.weight"
+	tiedHead := p.Config.Prefix + llama4.ModelSlot(llama4.RoleOutput).HFName()
 	for _, name := range set.Names() {
-		if p.Get(name) != nil || strings.HasPrefix(name, "vision_model.") || strings.HasPrefix(name, "multi_modal_projector.") {
+		if p.Get(name) != nil || llama4.IsHFVision(name) {
 			continue
 		}
 		if name == tiedHead && p.LMHead == p.Embed {

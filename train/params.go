@@ -69,47 +69,69 @@ func NewParams[F Float](cfg *llama4.Config) (*Params[F], error) {
 		return nil, err
 	}
 	p := &Params[F]{Config: cfg, Layers: make([]Layer[F], cfg.Layers)}
-	D, V := cfg.Hidden, cfg.VocabSize
-	hd, kd := cfg.Heads*cfg.HeadDim, cfg.KVHeads*cfg.HeadDim
-	add := func(name string, shape ...int) *Tensor[F] {
+	for _, s := range llama4.Slots(cfg) {
+		name, shape := s.HFName(), []int{s.Rows, s.Cols}
+		switch {
+		case s.IsVec():
+			shape = shape[:1]
+		case s.Role == llama4.RoleOutput && cfg.TieEmbeddings:
+			p.LMHead = p.Embed
+			continue
+		case s.FFN == llama4.FFNRouted:
+			// Routed experts are the two fused HF stacks, made at expert 0.
+			if s.Expert != 0 || s.Role == llama4.RoleUp {
+				continue
+			}
+			name, shape = s.HFStackName(), s.HFStackShape(cfg.Experts)
+		}
 		t := &Tensor[F]{Name: cfg.Prefix + name, Shape: shape, Data: make([]F, numel(shape))}
 		p.Tensors = append(p.Tensors, t)
-		return t
-	}
-	p.Embed = add("model.embed_tokens.weight", V, D)
-	p.Norm = add("model.norm.weight", D)
-	if cfg.TieEmbeddings {
-		p.LMHead = p.Embed
-	} else {
-		p.LMHead = add("lm_head.weight", V, D)
-	}
-	for l := range p.Layers {
-		L := &p.Layers[l]
-		pre := fmt.Sprintf("model.layers.%d.", l)
-		L.AttnNorm = add(pre+"input_layernorm.weight", D)
-		L.FFNNorm = add(pre+"post_attention_layernorm.weight", D)
-		L.Q = add(pre+"self_attn.q_proj.weight", hd, D)
-		L.K = add(pre+"self_attn.k_proj.weight", kd, D)
-		L.V = add(pre+"self_attn.v_proj.weight", kd, D)
-		L.O = add(pre+"self_attn.o_proj.weight", D, hd)
-		ff := pre + "feed_forward."
-		if !cfg.LayerIsMoE[l] {
-			Fm := cfg.IntermediateMLP
-			L.Gate = add(ff+"gate_proj.weight", Fm, D)
-			L.Up = add(ff+"up_proj.weight", Fm, D)
-			L.Down = add(ff+"down_proj.weight", D, Fm)
-			continue
-		}
-		E, Fe := cfg.Experts, cfg.Intermediate
-		L.Router = add(ff+"router.weight", E, D)
-		L.SharedGate = add(ff+"shared_expert.gate_proj.weight", Fe, D)
-		L.SharedUp = add(ff+"shared_expert.up_proj.weight", Fe, D)
-		L.SharedDown = add(ff+"shared_expert.down_proj.weight", D, Fe)
-		L.ExpertsGateUp = add(ff+"experts.gate_up_proj", E, D, 2*Fe)
-		L.ExpertsDown = add(ff+"experts.down_proj", E, Fe, D)
+		*p.field(s) = t
 	}
 	sort.Slice(p.Tensors, func(i, j int) bool { return p.Tensors[i].Name < p.Tensors[j].Name })
 	return p, nil
+}
+
+// field is where the tensor of slot s lives in p (a routed gate or down slot:
+// the layer's fused stack).
+func (p *Params[F]) field(s llama4.Slot) **Tensor[F] {
+	switch s.Role {
+	case llama4.RoleEmbed:
+		return &p.Embed
+	case llama4.RoleNorm:
+		return &p.Norm
+	case llama4.RoleOutput:
+		return &p.LMHead
+	}
+	L := &p.Layers[s.Layer]
+	mlp := map[llama4.FFN][3]**Tensor[F]{
+		llama4.FFNDense:  {&L.Gate, &L.Up, &L.Down},
+		llama4.FFNShared: {&L.SharedGate, &L.SharedUp, &L.SharedDown},
+		llama4.FFNRouted: {&L.ExpertsGateUp, &L.ExpertsGateUp, &L.ExpertsDown},
+	}[s.FFN]
+	switch s.Role {
+	case llama4.RoleAttnNorm:
+		return &L.AttnNorm
+	case llama4.RoleFFNNorm:
+		return &L.FFNNorm
+	case llama4.RoleQ:
+		return &L.Q
+	case llama4.RoleK:
+		return &L.K
+	case llama4.RoleV:
+		return &L.V
+	case llama4.RoleO:
+		return &L.O
+	case llama4.RoleRouter:
+		return &L.Router
+	case llama4.RoleGate:
+		return mlp[0]
+	case llama4.RoleUp:
+		return mlp[1]
+	case llama4.RoleDown:
+		return mlp[2]
+	}
+	panic(fmt.Sprintf("train: slot role %d", s.Role))
 }
 
 // checkTrainable rejects configurations the trainer does not implement.

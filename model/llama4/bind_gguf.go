@@ -154,32 +154,36 @@ func ggufVec(f *gguf.File, name string, n int) ([]float32, error) {
 
 func (b *ggufBinder) bind() (*Weights, error) {
 	c := b.cfg
-	w := &Weights{Layers: make([]LayerWeights, c.Layers)}
-	var err error
-	if w.Embed, err = b.mat("token_embd.weight", c.VocabSize, c.Hidden); err != nil {
-		return nil, err
-	}
-	if w.Norm, err = b.vec("output_norm.weight", c.Hidden); err != nil {
-		return nil, err
-	}
-	if _, ok := b.f.Info("output.weight"); ok {
-		if w.LMHead, err = b.mat("output.weight", c.VocabSize, c.Hidden); err != nil {
-			return nil, err
+	w := NewWeights(c)
+	err := w.ForEach(c, func(s Slot, r Ref) error {
+		name := s.GGUFName()
+		var err error
+		switch {
+		case s.Role == RoleOutput:
+			if _, ok := b.f.Info(name); !ok {
+				w.LMHead = w.Embed // llama.cpp: no output.weight means tied embeddings
+				return nil
+			}
+			*r.Mat, err = b.mat(name, s.Rows, s.Cols)
+		case s.IsVec():
+			*r.Vec, err = b.vec(name, s.Rows)
+		case s.FFN == FFNRouted:
+			if s.Expert == 0 && s.Role == RoleGate {
+				err = b.experts(s, w.Layers[s.Layer].MoE.Experts)
+			}
+		default:
+			*r.Mat, err = b.mat(name, s.Rows, s.Cols)
 		}
-	} else {
-		w.LMHead = w.Embed // llama.cpp: no output.weight means tied embeddings
-	}
-	for l := range w.Layers {
-		if err := b.bindLayer(l, &w.Layers[l]); err != nil {
-			return nil, err
-		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, ti := range b.f.Tensors() {
 		n := ti.Name
 		switch {
-		case b.used[n], n == "rope_freqs.weight", n == "rope_factors.weight",
-			strings.HasPrefix(n, "v."), strings.HasPrefix(n, "mm."): // vision (ollama's single-file layout)
-		case strings.HasPrefix(n, "blk.") && strings.HasSuffix(n, ".rope_freqs.weight"):
+		case b.used[n], n == GGUFRopeFreqs, n == GGUFRopeFactors, IsGGUFVision(n):
+		case strings.HasPrefix(n, "blk.") && strings.HasSuffix(n, "."+GGUFRopeFreqs):
 		default:
 			return nil, fmt.Errorf("unexpected tensor %q (%s %v): not part of the llama4 layout the metadata describes", n, ti.Type, ti.Dims)
 		}
@@ -187,47 +191,17 @@ func (b *ggufBinder) bind() (*Weights, error) {
 	return w, nil
 }
 
-func (b *ggufBinder) bindLayer(l int, lw *LayerWeights) error {
-	c := b.cfg
-	p := fmt.Sprintf("blk.%d.", l)
-	D, hd := c.Hidden, c.HeadDim
-	var err error
-	if lw.AttnNorm, err = b.vec(p+"attn_norm.weight", D); err != nil {
-		return err
-	}
-	if lw.FFNNorm, err = b.vec(p+"ffn_norm.weight", D); err != nil {
-		return err
-	}
-	if lw.Q, err = b.mat(p+"attn_q.weight", c.Heads*hd, D); err != nil {
-		return err
-	}
-	if lw.K, err = b.mat(p+"attn_k.weight", c.KVHeads*hd, D); err != nil {
-		return err
-	}
-	if lw.V, err = b.mat(p+"attn_v.weight", c.KVHeads*hd, D); err != nil {
-		return err
-	}
-	if lw.O, err = b.mat(p+"attn_output.weight", D, c.Heads*hd); err != nil {
-		return err
-	}
-	if !c.LayerIsMoE[l] {
-		lw.Dense, err = b.mlp(p, "", c.IntermediateMLP)
-		return err
-	}
-	m := &MoE{Experts: make([]MLP, c.Experts)}
-	if m.Router, err = b.mat(p+"ffn_gate_inp.weight", c.Experts, D); err != nil {
-		return err
-	}
-	sh, err := b.mlp(p, "_shexp", c.Intermediate)
-	if err != nil {
-		return err
-	}
-	m.Shared = *sh
-	E, F := c.Experts, c.Intermediate
+// experts binds a layer's routed experts from its 3-D stacks, given the slot
+// of expert 0's gate: ffn_{gate,up,down}_exps.weight, or ollama's fused
+// ffn_gate_up_exps.weight {D, 2F, E} (per expert, gate rows then up rows)
+// with ffn_down_exps.weight.
+func (b *ggufBinder) experts(s0 Slot, out []MLP) error {
+	E, F, D := len(out), s0.Rows, s0.Cols
+	up0, down0 := s0, s0
+	up0.Role, down0.Role = RoleUp, RoleDown
 	var gate, up []*tensor.Mat
-	if _, fused := b.f.Info(p + "ffn_gate_up_exps.weight"); fused {
-		// ollama's fused stack {D, 2F, E}: per expert, gate rows then up rows.
-		gu, err := b.stack(p+"ffn_gate_up_exps.weight", E, 2*F, D)
+	if _, fused := b.f.Info(s0.GGUFFusedName()); fused {
+		gu, err := b.stack(s0.GGUFFusedName(), E, 2*F, D)
 		if err != nil {
 			return err
 		}
@@ -238,37 +212,20 @@ func (b *ggufBinder) bindLayer(l int, lw *LayerWeights) error {
 			up[e] = &tensor.Mat{DType: x.DType, Rows: F, Cols: D, Data: x.Data[half:]}
 		}
 	} else {
-		if gate, err = b.stack(p+"ffn_gate_exps.weight", E, F, D); err != nil {
+		var err error
+		if gate, err = b.stack(s0.GGUFName(), E, F, D); err != nil {
 			return err
 		}
-		if up, err = b.stack(p+"ffn_up_exps.weight", E, F, D); err != nil {
+		if up, err = b.stack(up0.GGUFName(), E, F, D); err != nil {
 			return err
 		}
 	}
-	down, err := b.stack(p+"ffn_down_exps.weight", E, D, F)
+	down, err := b.stack(down0.GGUFName(), E, D, F)
 	if err != nil {
 		return err
 	}
-	for e := range m.Experts {
-		m.Experts[e] = MLP{Gate: gate[e], Up: up[e], Down: down[e]}
+	for e := range out {
+		out[e] = MLP{Gate: gate[e], Up: up[e], Down: down[e]}
 	}
-	lw.MoE = m
 	return nil
-}
-
-// mlp binds ffn_{gate,up,down}{suffix}.weight of width f.
-func (b *ggufBinder) mlp(p, suffix string, f int) (*MLP, error) {
-	D := b.cfg.Hidden
-	var m MLP
-	var err error
-	if m.Gate, err = b.mat(p+"ffn_gate"+suffix+".weight", f, D); err != nil {
-		return nil, err
-	}
-	if m.Up, err = b.mat(p+"ffn_up"+suffix+".weight", f, D); err != nil {
-		return nil, err
-	}
-	if m.Down, err = b.mat(p+"ffn_down"+suffix+".weight", D, f); err != nil {
-		return nil, err
-	}
-	return &m, nil
 }

@@ -106,29 +106,32 @@ func (b *hfBinder) vec(name string, n int) ([]float32, error) {
 
 func (b *hfBinder) bind() (*Weights, error) {
 	c := b.cfg
-	w := &Weights{Layers: make([]LayerWeights, c.Layers)}
-	var err error
-	if w.Embed, err = b.mat(b.name("model.embed_tokens.weight"), c.VocabSize, c.Hidden); err != nil {
-		return nil, err
-	}
-	if w.Norm, err = b.vec(b.name("model.norm.weight"), c.Hidden); err != nil {
-		return nil, err
-	}
-	head := b.name("lm_head.weight")
-	switch {
-	case b.set.Has(head):
-		if w.LMHead, err = b.mat(head, c.VocabSize, c.Hidden); err != nil {
-			return nil, err
+	w := NewWeights(c)
+	err := w.ForEach(c, func(s Slot, r Ref) error {
+		name := b.name(s.HFName())
+		var err error
+		switch {
+		case s.Role == RoleOutput && !b.set.Has(name):
+			if !c.TieEmbeddings {
+				return fmt.Errorf("tensor %s not found and tie_word_embeddings is false", name)
+			}
+			w.LMHead = w.Embed
+		case s.IsVec():
+			*r.Vec, err = b.vec(name, s.Rows)
+		case s.FFN == FFNRouted && !b.perExpert(s):
+			if s.Expert == 0 && s.Role == RoleGate {
+				err = b.fusedExperts(s, w.Layers[s.Layer].MoE.Experts)
+			}
+		default:
+			*r.Mat, err = b.mat(name, s.Rows, s.Cols)
 		}
-	case c.TieEmbeddings:
-		w.LMHead = w.Embed
-	default:
-		return nil, fmt.Errorf("tensor %s not found and tie_word_embeddings is false", head)
-	}
-	for l := range w.Layers {
-		if err := b.bindLayer(l, &w.Layers[l]); err != nil {
-			return nil, fmt.Errorf("layer %d: %w", l, err)
+		if err != nil && s.Layer >= 0 {
+			return fmt.Errorf("layer %d: %w", s.Layer, err)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if u := b.unused(); len(u) > 0 {
 		return nil, fmt.Errorf("unexpected tensor %s (%d tensors not used by the config's layout): checkpoint and config.json disagree", u[0], len(u))
@@ -136,91 +139,28 @@ func (b *hfBinder) bind() (*Weights, error) {
 	return w, nil
 }
 
-func (b *hfBinder) bindLayer(l int, lw *LayerWeights) error {
-	c := b.cfg
-	p := b.name(fmt.Sprintf("model.layers.%d.", l))
-	D, hd := c.Hidden, c.HeadDim
-	var err error
-	if lw.AttnNorm, err = b.vec(p+"input_layernorm.weight", D); err != nil {
-		return err
-	}
-	if lw.FFNNorm, err = b.vec(p+"post_attention_layernorm.weight", D); err != nil {
-		return err
-	}
-	if lw.Q, err = b.mat(p+"self_attn.q_proj.weight", c.Heads*hd, D); err != nil {
-		return err
-	}
-	if lw.K, err = b.mat(p+"self_attn.k_proj.weight", c.KVHeads*hd, D); err != nil {
-		return err
-	}
-	if lw.V, err = b.mat(p+"self_attn.v_proj.weight", c.KVHeads*hd, D); err != nil {
-		return err
-	}
-	if lw.O, err = b.mat(p+"self_attn.o_proj.weight", D, c.Heads*hd); err != nil {
-		return err
-	}
-	ff := p + "feed_forward."
-	if !c.LayerIsMoE[l] {
-		lw.Dense, err = b.mlp(ff, c.IntermediateMLP)
-		return err
-	}
-	m := &MoE{}
-	if m.Router, err = b.mat(ff+"router.weight", c.Experts, D); err != nil {
-		return err
-	}
-	sh, err := b.mlp(ff+"shared_expert.", c.Intermediate)
-	if err != nil {
-		return err
-	}
-	m.Shared = *sh
-	if m.Experts, err = b.experts(ff + "experts."); err != nil {
-		return err
-	}
-	lw.MoE = m
-	return nil
+// perExpert reports whether the routed experts of s's layer are stored as
+// per-expert Linear weights rather than fused stacks.
+func (b *hfBinder) perExpert(s Slot) bool {
+	s.Role, s.Expert = RoleGate, 0
+	return !b.set.Has(b.name(s.HFStackName())) && b.set.Has(b.name(s.HFName()))
 }
 
-func (b *hfBinder) mlp(p string, f int) (*MLP, error) {
-	D := b.cfg.Hidden
-	var m MLP
-	var err error
-	if m.Gate, err = b.mat(p+"gate_proj.weight", f, D); err != nil {
-		return nil, err
-	}
-	if m.Up, err = b.mat(p+"up_proj.weight", f, D); err != nil {
-		return nil, err
-	}
-	if m.Down, err = b.mat(p+"down_proj.weight", D, f); err != nil {
-		return nil, err
-	}
-	return &m, nil
-}
-
-// experts binds the routed experts in either form a checkpoint uses: the fused
-// input-major stacks gate_up_proj [E, D, 2F] and down_proj [E, F, D] (no
-// ".weight" suffix, spec §3.1), or per-expert Linear weights
-// experts.{e}.{gate,up,down}_proj.weight as in the FP8 checkpoint (§3.2).
-func (b *hfBinder) experts(p string) ([]MLP, error) {
-	c := b.cfg
-	E, D, F := c.Experts, c.Hidden, c.Intermediate
-	out := make([]MLP, E)
-	if !b.set.Has(p+"gate_up_proj") && b.set.Has(p+"0.gate_proj.weight") {
-		for e := range out {
-			m, err := b.mlp(fmt.Sprintf("%s%d.", p, e), F)
-			if err != nil {
-				return nil, err
-			}
-			out[e] = *m
-		}
-		return out, nil
-	}
-	gu, err := b.stack(p+"gate_up_proj", E, D, 2*F)
+// fusedExperts binds a layer's routed experts from the fused input-major
+// stacks gate_up_proj [E, D, 2F] and down_proj [E, F, D] (no ".weight"
+// suffix, spec §3.1), given the slot of expert 0's gate. (The per-expert
+// Linear form of the FP8 checkpoints, §3.2, binds slot by slot.)
+func (b *hfBinder) fusedExperts(s0 Slot, out []MLP) error {
+	E, D, F := len(out), s0.Cols, s0.Rows
+	guName := b.name(s0.HFStackName())
+	dnName := b.name(Slot{Role: RoleDown, Layer: s0.Layer}.HFStackName())
+	gu, err := b.stack(guName, E, D, 2*F)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	dn, err := b.stack(p+"down_proj", E, F, D)
+	dn, err := b.stack(dnName, E, F, D)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for e := range out {
 		// gate_up[e] is [D, 2F] input-major: columns [0,F) gate, [F,2F) up.
@@ -230,12 +170,12 @@ func (b *hfBinder) experts(p string) ([]MLP, error) {
 	}
 	// The stacks now live on in the transposed copies: let their mapped
 	// pages go, so the process holds these weights once, not twice.
-	for _, n := range []string{p + "gate_up_proj", p + "down_proj"} {
+	for _, n := range []string{guName, dnName} {
 		if err := b.set.DontNeed(n); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // stack3 is a bound 3-D tensor [E, rows, cols] with its element type.
@@ -293,7 +233,7 @@ func (b *hfBinder) unused() []string {
 		if b.used[n] || !strings.HasPrefix(n, b.cfg.Prefix) {
 			continue
 		}
-		if b.cfg.Prefix == "" && (strings.HasPrefix(n, "vision_model.") || strings.HasPrefix(n, "multi_modal_projector.")) {
+		if b.cfg.Prefix == "" && IsHFVision(n) {
 			continue
 		}
 		out = append(out, n)

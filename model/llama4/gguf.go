@@ -440,7 +440,7 @@ func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
 	raw.UseQKNorm = bp(qkNorm)
 	raw.AttnTemperatureTuning = json.RawMessage(fmt.Sprint(tempTuning))
 	raw.FloorScale, raw.AttnScale = fp(floor), fp(attnScale)
-	_, hasOutput := f.Info("output.weight")
+	_, hasOutput := f.Info(ModelSlot(RoleOutput).GGUFName())
 	raw.TieWordEmbeddings = bp(!hasOutput)
 	for _, s := range []struct {
 		key string
@@ -475,7 +475,7 @@ func ggufVocabSize(g *ggufMeta) (int, error) {
 		}
 		return int(v), nil
 	}
-	if ti, ok := g.f.Info("token_embd.weight"); ok && len(ti.Dims) == 2 && ti.Dims[1] > 0 && ti.Dims[1] <= 1<<31 {
+	if ti, ok := g.f.Info(ModelSlot(RoleEmbed).GGUFName()); ok && len(ti.Dims) == 2 && ti.Dims[1] > 0 && ti.Dims[1] <= 1<<31 {
 		return int(ti.Dims[1]), nil
 	}
 	if v, ok := g.f.Value("tokenizer.ggml.tokens"); ok && v.Len() > 0 {
@@ -491,7 +491,7 @@ func ggufVocabSize(g *ggufMeta) (int, error) {
 // as the file gives them either way.
 func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
 	name := ""
-	for _, n := range []string{"rope_freqs.weight", "rope_factors.weight"} {
+	for _, n := range []string{GGUFRopeFreqs, GGUFRopeFactors} {
 		if _, ok := g.f.Info(n); ok {
 			name = n
 			break
@@ -595,7 +595,7 @@ func ollamaFile(f *gguf.File) bool {
 		}
 	}
 	for _, ti := range f.Tensors() {
-		if strings.HasPrefix(ti.Name, "v.") || strings.HasPrefix(ti.Name, "mm.") || strings.Contains(ti.Name, "ffn_gate_up_exps") {
+		if IsGGUFVision(ti.Name) || IsGGUFFusedGateUp(ti.Name) {
 			return true
 		}
 	}

@@ -91,8 +91,8 @@ func TestLlamaCppGGUFQuant(t *testing.T) {
 			m, _ := loadLlamaCpp(t, name)
 			ref := loadTiny(t, "f32")
 			var got, src []*tensor.Mat
-			m.forEachMat(func(p **tensor.Mat, _ string, _ int) { got = append(got, *p) })
-			ref.forEachMat(func(p **tensor.Mat, _ string, _ int) { src = append(src, *p) })
+			m.Weights.ForEachMat(m.Config, func(_ Slot, p **tensor.Mat) error { got = append(got, *p); return nil })
+			ref.Weights.ForEachMat(ref.Config, func(_ Slot, p **tensor.Mat) error { src = append(src, *p); return nil })
 			types := map[string]int{}
 			for i, g := range got {
 				types[g.DType.String()]++

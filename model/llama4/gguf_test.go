@@ -119,8 +119,8 @@ func TestGGUFQuantMatchesOnTheFly(t *testing.T) {
 				t.Fatal(err)
 			}
 			var a, b []*tensor.Mat
-			fly.forEachMat(func(p **tensor.Mat, _ string, _ int) { a = append(a, *p) })
-			m.forEachMat(func(p **tensor.Mat, _ string, _ int) { b = append(b, *p) })
+			fly.Weights.ForEachMat(fly.Config, func(_ Slot, p **tensor.Mat) error { a = append(a, *p); return nil })
+			m.Weights.ForEachMat(m.Config, func(_ Slot, p **tensor.Mat) error { b = append(b, *p); return nil })
 			if len(a) != len(b) {
 				t.Fatalf("%d matrices vs %d", len(a), len(b))
 			}

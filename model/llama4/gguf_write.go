@@ -63,16 +63,23 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 	tied := w.LMHead == w.Embed
 	var jobs []convJob
 	add := func(p **tensor.Mat, t tensor.DType) { jobs = append(jobs, convJob{p, t}) }
-	routers := func(t tensor.DType) {
-		for l := range w.Layers {
-			if mo := w.Layers[l].MoE; mo != nil {
-				add(&mo.Router, t)
+	mats := func(rule func(s Slot) tensor.DType) {
+		w.ForEachMat(m.Config, func(s Slot, p **tensor.Mat) error {
+			if t := rule(s); t != 0 {
+				add(p, t)
 			}
-		}
+			return nil
+		})
 	}
-	all := func(t tensor.DType) {
-		m.forEachMat(func(p **tensor.Mat, _ string, _ int) { add(p, t) })
+	routers := func(t tensor.DType) {
+		mats(func(s Slot) tensor.DType {
+			if s.Role == RoleRouter {
+				return t
+			}
+			return 0
+		})
 	}
+	all := func(t tensor.DType) { mats(func(Slot) tensor.DType { return t }) }
 	switch typ {
 	case "f32":
 		all(tensor.F32)
@@ -90,17 +97,17 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 	case "q4_k_m":
 		n := len(w.Layers)
 		more := func(i int) bool { return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2 }
-		m.forEachMat(func(p **tensor.Mat, role string, l int) {
-			t := tensor.Q4K
+		mats(func(s Slot) tensor.DType {
 			switch {
-			case role == "router":
-				t = tensor.F32
-			case role == "output":
-				t = tensor.Q6K
-			case (role == "attn_v" || role == "ffn_down") && more(l):
-				t = tensor.Q6K
+			case s.Role == RoleRouter:
+				return tensor.F32
+			// A tied token_embd is quantized with the output's rule, as llama.cpp does.
+			case s.Role == RoleOutput || (s.Role == RoleEmbed && tied):
+				return tensor.Q6K
+			case (s.Role == RoleV || s.Role == RoleDown) && more(s.Layer):
+				return tensor.Q6K
 			}
-			add(p, t)
+			return tensor.Q4K
 		})
 	default:
 		return nil, fmt.Errorf("llama4: unknown GGUF type %q (want one of %v)", typ, GGUFTypes)
@@ -124,10 +131,11 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 	}
 	// Anything GGUF cannot store (FP8 a quantization left behind) becomes F32.
 	var rest []convJob
-	m.forEachMat(func(p **tensor.Mat, _ string, _ int) {
+	w.ForEachMat(m.Config, func(_ Slot, p **tensor.Mat) error {
 		if _, ok := gguf.TypeOf((*p).DType); !ok {
 			rest = append(rest, convJob{p, tensor.F32})
 		}
+		return nil
 	})
 	if err := runConv(rest); err != nil {
 		return nil, err
@@ -208,42 +216,6 @@ func convertMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 		}
 	}
 	return out, out.Validate()
-}
-
-// forEachMat calls fn for every weight matrix with its role (embed, output,
-// attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down, router)
-// and layer (-1 outside layers). A tied output is visited once, as "output"
-// (llama.cpp quantizes a tied token_embd with the output's rule).
-func (m *Model) forEachMat(fn func(p **tensor.Mat, role string, layer int)) {
-	w := m.Weights
-	if w.LMHead == w.Embed {
-		fn(&w.Embed, "output", -1)
-	} else {
-		fn(&w.Embed, "embed", -1)
-		fn(&w.LMHead, "output", -1)
-	}
-	mlp := func(x *MLP, l int) {
-		fn(&x.Gate, "ffn_gate", l)
-		fn(&x.Up, "ffn_up", l)
-		fn(&x.Down, "ffn_down", l)
-	}
-	for l := range w.Layers {
-		lw := &w.Layers[l]
-		fn(&lw.Q, "attn_q", l)
-		fn(&lw.K, "attn_k", l)
-		fn(&lw.V, "attn_v", l)
-		fn(&lw.O, "attn_output", l)
-		if lw.Dense != nil {
-			mlp(lw.Dense, l)
-		}
-		if lw.MoE != nil {
-			fn(&lw.MoE.Router, "router", l)
-			mlp(&lw.MoE.Shared, l)
-			for e := range lw.MoE.Experts {
-				mlp(&lw.MoE.Experts[e], l)
-			}
-		}
-	}
 }
 
 // GGUFMetadata returns the llama4 metadata llama.cpp's converter writes for
@@ -380,18 +352,6 @@ func moeLayers(c *Config) []int {
 func (m *Model) GGUFTensors() ([]gguf.WriteTensor, error) {
 	c, w := m.Config, m.Weights
 	var ts []gguf.WriteTensor
-	var err error
-	mat := func(name string, x *tensor.Mat) {
-		if err != nil {
-			return
-		}
-		gt, ok := gguf.TypeOf(x.DType)
-		if !ok {
-			err = fmt.Errorf("llama4: tensor %s is %s, which GGUF cannot store", name, x.DType)
-			return
-		}
-		ts = append(ts, gguf.WriteTensor{Name: name, Type: gt, Dims: []uint64{uint64(x.Cols), uint64(x.Rows)}, Data: x.Data})
-	}
 	vec := func(name string, v []float32) {
 		b := make([]byte, 4*len(v))
 		for i, f := range v {
@@ -399,75 +359,78 @@ func (m *Model) GGUFTensors() ([]gguf.WriteTensor, error) {
 		}
 		ts = append(ts, gguf.WriteTensor{Name: name, Type: gguf.F32, Dims: []uint64{uint64(len(v))}, Data: b})
 	}
-	stack := func(name string, xs []*tensor.Mat) {
-		if err != nil {
-			return
-		}
-		x0 := xs[0]
-		gt, ok := gguf.TypeOf(x0.DType)
-		if !ok {
-			err = fmt.Errorf("llama4: tensor %s is %s, which GGUF cannot store", name, x0.DType)
-			return
-		}
-		data := make([]byte, 0, len(xs)*len(x0.Data))
-		for e, x := range xs {
-			if x.DType != x0.DType || x.Rows != x0.Rows || x.Cols != x0.Cols {
-				err = fmt.Errorf("llama4: tensor %s: expert %d is %s [%d, %d], expert 0 is %s [%d, %d]", name, e, x.DType, x.Rows, x.Cols, x0.DType, x0.Rows, x0.Cols)
-				return
+	var experts []*tensor.Mat
+	err := w.ForEach(c, func(s Slot, r Ref) error {
+		name := s.GGUFName()
+		switch {
+		case s.IsVec():
+			vec(name, *r.Vec)
+		case s.Role == RoleOutput && w.Tied():
+		case s.FFN == FFNRouted:
+			experts = append(experts, *r.Mat)
+			if s.Expert < c.Experts-1 {
+				return nil
 			}
-			data = append(data, x.Data...)
+			t, err := ggufStack(name, experts)
+			experts = nil
+			if err != nil {
+				return err
+			}
+			ts = append(ts, t)
+		default:
+			t, err := ggufStack(name, []*tensor.Mat{*r.Mat})
+			if err != nil {
+				return err
+			}
+			t.Dims = t.Dims[:2]
+			ts = append(ts, t)
 		}
-		ts = append(ts, gguf.WriteTensor{Name: name, Type: gt, Dims: []uint64{uint64(x0.Cols), uint64(x0.Rows), uint64(len(xs))}, Data: data})
-	}
-	mat("token_embd.weight", w.Embed)
-	if c.RopeScaling != nil {
-		vec("rope_freqs.weight", RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
-	} else if base := InvFreq(c.HeadDim, c.RopeTheta, nil); !equalF32(base, m.invFreq) {
-		// Frequencies set directly (a GGUF's rope_freqs): write them back.
-		d := make([]float32, len(base))
-		for i := range d {
-			d[i] = float32(float64(base[i]) / float64(m.invFreq[i]))
+		if s.Role == RoleEmbed {
+			m.ggufRopeFreqs(vec)
 		}
-		vec("rope_freqs.weight", d)
-	}
-	for l := range w.Layers {
-		lw := &w.Layers[l]
-		p := fmt.Sprintf("blk.%d.", l)
-		vec(p+"attn_norm.weight", lw.AttnNorm)
-		mat(p+"attn_q.weight", lw.Q)
-		mat(p+"attn_k.weight", lw.K)
-		mat(p+"attn_v.weight", lw.V)
-		mat(p+"attn_output.weight", lw.O)
-		vec(p+"ffn_norm.weight", lw.FFNNorm)
-		if lw.Dense != nil {
-			mat(p+"ffn_gate.weight", lw.Dense.Gate)
-			mat(p+"ffn_up.weight", lw.Dense.Up)
-			mat(p+"ffn_down.weight", lw.Dense.Down)
-			continue
-		}
-		mo := lw.MoE
-		mat(p+"ffn_gate_inp.weight", mo.Router)
-		var gate, up, down []*tensor.Mat
-		for e := range mo.Experts {
-			gate = append(gate, mo.Experts[e].Gate)
-			up = append(up, mo.Experts[e].Up)
-			down = append(down, mo.Experts[e].Down)
-		}
-		stack(p+"ffn_gate_exps.weight", gate)
-		stack(p+"ffn_up_exps.weight", up)
-		stack(p+"ffn_down_exps.weight", down)
-		mat(p+"ffn_gate_shexp.weight", mo.Shared.Gate)
-		mat(p+"ffn_up_shexp.weight", mo.Shared.Up)
-		mat(p+"ffn_down_shexp.weight", mo.Shared.Down)
-	}
-	vec("output_norm.weight", w.Norm)
-	if w.LMHead != w.Embed {
-		mat("output.weight", w.LMHead)
-	}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	return ts, nil
+}
+
+// ggufStack is the tensor of ggml dims {cols, rows, len(xs)} holding the
+// matrices xs (all of one type and shape) one after another; the data is
+// xs[0]'s own for a single matrix.
+func ggufStack(name string, xs []*tensor.Mat) (gguf.WriteTensor, error) {
+	x0 := xs[0]
+	gt, ok := gguf.TypeOf(x0.DType)
+	if !ok {
+		return gguf.WriteTensor{}, fmt.Errorf("llama4: tensor %s is %s, which GGUF cannot store", name, x0.DType)
+	}
+	data := x0.Data
+	if len(xs) > 1 {
+		data = make([]byte, 0, len(xs)*len(x0.Data))
+		for e, x := range xs {
+			if x.DType != x0.DType || x.Rows != x0.Rows || x.Cols != x0.Cols {
+				return gguf.WriteTensor{}, fmt.Errorf("llama4: tensor %s: expert %d is %s [%d, %d], expert 0 is %s [%d, %d]", name, e, x.DType, x.Rows, x.Cols, x0.DType, x0.Rows, x0.Cols)
+			}
+			data = append(data, x.Data...)
+		}
+	}
+	return gguf.WriteTensor{Name: name, Type: gt, Dims: []uint64{uint64(x0.Cols), uint64(x0.Rows), uint64(len(xs))}, Data: data}, nil
+}
+
+// ggufRopeFreqs writes rope_freqs.weight when the RoPE is scaled or its
+// frequencies were set directly (a GGUF's rope_freqs).
+func (m *Model) ggufRopeFreqs(vec func(string, []float32)) {
+	c := m.Config
+	if c.RopeScaling != nil {
+		vec(GGUFRopeFreqs, RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
+	} else if base := InvFreq(c.HeadDim, c.RopeTheta, nil); !equalF32(base, m.invFreq) {
+		d := make([]float32, len(base))
+		for i := range d {
+			d[i] = float32(float64(base[i]) / float64(m.invFreq[i]))
+		}
+		vec(GGUFRopeFreqs, d)
+	}
 }
 
 func equalF32(a, b []float32) bool {

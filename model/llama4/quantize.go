@@ -42,36 +42,13 @@ func (m *Model) Quantize(scheme string) (*QuantReport, error) {
 	}
 	var jobs []**tensor.Mat
 	w := m.Weights
-	tied := w.LMHead == w.Embed
-	all := scheme != "int4" && scheme != "fp8"
-	mlp := func(x *MLP) { jobs = append(jobs, &x.Gate, &x.Up, &x.Down) }
-	if all {
-		if tied {
-			jobs = append(jobs, &w.Embed)
-		} else {
-			jobs = append(jobs, &w.Embed, &w.LMHead)
+	tied := w.Tied()
+	w.ForEachMat(m.Config, func(s Slot, p **tensor.Mat) error {
+		if quantizes(scheme, s, len(w.Layers)) {
+			jobs = append(jobs, p)
 		}
-	}
-	for l := range w.Layers {
-		lw := &w.Layers[l]
-		if all {
-			jobs = append(jobs, &lw.Q, &lw.K, &lw.V, &lw.O)
-			if lw.Dense != nil {
-				mlp(lw.Dense)
-			}
-		}
-		if lw.MoE == nil {
-			continue
-		}
-		if scheme != "fp8" || (l != 0 && l != len(w.Layers)-1) {
-			for e := range lw.MoE.Experts {
-				mlp(&lw.MoE.Experts[e])
-			}
-		}
-		if scheme != "fp8" {
-			mlp(&lw.MoE.Shared)
-		}
-	}
+		return nil
+	})
 	rep, err := quantizeAll(scheme, jobs, target)
 	if err != nil {
 		return nil, err
@@ -88,6 +65,18 @@ func (m *Model) Quantize(scheme string) (*QuantReport, error) {
 	}
 	rep.BytesAfter = m.WeightBytes()
 	return rep, nil
+}
+
+// quantizes reports whether scheme converts the matrix of slot s in a model
+// of n layers.
+func quantizes(scheme string, s Slot, n int) bool {
+	switch scheme {
+	case "int4":
+		return s.FFN == FFNRouted || s.FFN == FFNShared
+	case "fp8":
+		return s.FFN == FFNRouted && s.Layer != 0 && s.Layer != n-1
+	}
+	return s.Role != RoleRouter
 }
 
 // schemeTarget maps a --quant name to the dtype its matrices become.

@@ -73,49 +73,36 @@ func (m *Model) SaveHF(dir string) error {
 		return err
 	}
 	var ts []safetensors.WriteTensor
-	add := func(name string, x *tensor.Mat) error {
-		if x.DType == tensor.F8E4M3 {
-			return fmt.Errorf("llama4: SaveHF: %s is FP8, which SaveHF does not write", name)
+	err = w.ForEach(c, func(s Slot, r Ref) error {
+		name := s.HFName()
+		switch {
+		case s.IsVec():
+			v := *r.Vec
+			ts = append(ts, safetensors.WriteTensor{Name: name, DType: "F32", Shape: []int{len(v)}, Data: tensor.NewF32Mat(1, len(v), v).Data})
+		case s.Role == RoleOutput && w.Tied():
+		case s.FFN == FFNRouted:
+			if s.Role != RoleDown || s.Expert != c.Experts-1 {
+				return nil // the layer's experts are written as two stacks after the last
+			}
+			gu, dn, err := fuseExperts(w.Layers[s.Layer].MoE.Experts)
+			if err != nil {
+				return fmt.Errorf("llama4: layer %d: %w", s.Layer, err)
+			}
+			gate := s
+			gate.Role = RoleGate
+			gu.Name, dn.Name = gate.HFStackName(), s.HFStackName()
+			ts = append(ts, gu, dn)
+		default:
+			x := *r.Mat
+			if x.DType == tensor.F8E4M3 {
+				return fmt.Errorf("llama4: SaveHF: %s is FP8, which SaveHF does not write", name)
+			}
+			ts = append(ts, safetensors.WriteTensor{Name: name, DType: x.DType.String(), Shape: []int{x.Rows, x.Cols}, Data: x.Data})
 		}
-		ts = append(ts, safetensors.WriteTensor{Name: name, DType: x.DType.String(), Shape: []int{x.Rows, x.Cols}, Data: x.Data})
 		return nil
-	}
-	vec := func(name string, v []float32) {
-		ts = append(ts, safetensors.WriteTensor{Name: name, DType: "F32", Shape: []int{len(v)}, Data: tensor.NewF32Mat(1, len(v), v).Data})
-	}
-	errs := []error{add("model.embed_tokens.weight", w.Embed)}
-	vec("model.norm.weight", w.Norm)
-	if w.LMHead != w.Embed {
-		errs = append(errs, add("lm_head.weight", w.LMHead))
-	}
-	for l := range w.Layers {
-		lw := &w.Layers[l]
-		p := fmt.Sprintf("model.layers.%d.", l)
-		vec(p+"input_layernorm.weight", lw.AttnNorm)
-		vec(p+"post_attention_layernorm.weight", lw.FFNNorm)
-		errs = append(errs, add(p+"self_attn.q_proj.weight", lw.Q), add(p+"self_attn.k_proj.weight", lw.K),
-			add(p+"self_attn.v_proj.weight", lw.V), add(p+"self_attn.o_proj.weight", lw.O))
-		mlp := func(q string, x *MLP) {
-			errs = append(errs, add(q+"gate_proj.weight", x.Gate), add(q+"up_proj.weight", x.Up), add(q+"down_proj.weight", x.Down))
-		}
-		if lw.Dense != nil {
-			mlp(p+"feed_forward.", lw.Dense)
-			continue
-		}
-		errs = append(errs, add(p+"feed_forward.router.weight", lw.MoE.Router))
-		mlp(p+"feed_forward.shared_expert.", &lw.MoE.Shared)
-		gu, dn, err := fuseExperts(lw.MoE.Experts)
-		if err != nil {
-			return fmt.Errorf("llama4: layer %d: %w", l, err)
-		}
-		ts = append(ts, gu, dn)
-		ts[len(ts)-2].Name = p + "feed_forward.experts.gate_up_proj"
-		ts[len(ts)-1].Name = p + "feed_forward.experts.down_proj"
-	}
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
+	})
+	if err != nil {
+		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfgJSON, 0o644); err != nil {
 		return fmt.Errorf("llama4: %w", err)
