@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -42,11 +43,11 @@ func TestWarmup(t *testing.T) {
 // tinyModel returns the random-weight "tiny" preset model.
 func tinyModel(t *testing.T) *llama4.Model {
 	t.Helper()
-	cfg, err := llama4.PresetConfig("tiny")
+	cfg, err := checkpoint.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := llama4.RandomModel(cfg, tensor.F32, 1)
+	m, err := checkpoint.RandomModel(cfg, tensor.F32, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	_ "embed"
 	"fmt"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -42,7 +43,7 @@ var (
 // the bfloat16 matrices are not converted. Each call returns a new Model
 // over the same memory; Close is not needed.
 func Load() (*llama4.Model, *tokenizer.Tokenizer, error) {
-	cfg, err := llama4.ParseConfig(configJSON)
+	cfg, err := checkpoint.ParseConfig(configJSON)
 	if err != nil {
 		return nil, nil, fmt.Errorf("embedded %s: config.json: %w", Name, err)
 	}
@@ -50,7 +51,7 @@ func Load() (*llama4.Model, *tokenizer.Tokenizer, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("embedded %s: %w", Name, err)
 	}
-	w, err := llama4.BindHF(set, cfg)
+	w, err := checkpoint.BindHF(set, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("embedded %s: %w", Name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
@@ -81,7 +82,7 @@ func TestCheckConsistent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := llama4.ParseConfig(configJSON)
+	good, err := checkpoint.ParseConfig(configJSON)
 	if err != nil {
 		t.Fatal(err)
 	}

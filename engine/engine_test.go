@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 )
@@ -19,7 +20,7 @@ func tiny(t *testing.T) *llama4.Model {
 	if _, err := os.Stat(tinyDir + "/model.safetensors"); err != nil {
 		t.Skipf("tiny testdata model absent: %v", err)
 	}
-	m, err := llama4.LoadHF(tinyDir)
+	m, err := checkpoint.LoadHF(tinyDir)
 	if err != nil {
 		t.Fatal(err)
 	}

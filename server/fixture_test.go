@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
@@ -41,13 +42,13 @@ type fixture struct {
 // architecture, vocabulary 256 bytes + 2048 specials) on a test HTTP server.
 func newFixture(t testing.TB, o engine.Options, so Options) *fixture {
 	t.Helper()
-	cfg, err := llama4.PresetConfig("tiny")
+	cfg, err := checkpoint.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.VocabSize = 256 + 2048
 	cfg.BOS, cfg.EOS = 256, []int{257, 263, 264}
-	m, err := llama4.RandomModel(cfg, tensor.F32, 11)
+	m, err := checkpoint.RandomModel(cfg, tensor.F32, 11)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
@@ -84,7 +85,7 @@ func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
 		t.Skipf("tiny vision testdata absent (%v); copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
 	}
-	m, err := llama4.LoadHF(dir)
+	m, err := checkpoint.LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
@@ -63,13 +64,13 @@ func (s *scripted) ForwardBatch(seqs []llama4.Seq, _ func(int, []float32)) ([][]
 // newScripted serves the scripted model with the byte tokenizer.
 func newScripted(t testing.TB, reply func(prompt string) string) *fixture {
 	t.Helper()
-	cfg, err := llama4.PresetConfig("tiny")
+	cfg, err := checkpoint.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.VocabSize = 256 + 2048
 	cfg.BOS, cfg.EOS = 256, []int{257, 263, 264}
-	inner, err := llama4.RandomModel(cfg, 0, 1)
+	inner, err := checkpoint.RandomModel(cfg, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -16,7 +17,7 @@ func BenchmarkTrainStep(b *testing.B) {
 	"intermediate_size_mlp":512,"num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":2,
 	"head_dim":32,"num_local_experts":4,"interleave_moe_layer_step":2,"attention_chunk_size":64,
 	"bos_token_id":256,"eos_token_id":257,"pad_token_id":258,"max_position_embeddings":1024}`
-	cfg, err := llama4.ParseConfig([]byte(js))
+	cfg, err := checkpoint.ParseConfig([]byte(js))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -38,7 +39,7 @@ func benchTrainFile(b *testing.B, path string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg, err := llama4.ParseConfig(js)
+	cfg, err := checkpoint.ParseConfig(js)
 	if err != nil {
 		b.Fatal(err)
 	}

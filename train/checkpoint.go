@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
-	"github.com/herd-llm/herd/model/llama4"
 )
 
 // CheckpointFile is the resumable training state inside a run directory. The
@@ -120,7 +120,7 @@ func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
 	if meta["format"] != checkpointFormat {
 		return nil, fmt.Errorf("train: %s: not a herd training checkpoint (format %q)", path, meta["format"])
 	}
-	cfg, err := llama4.ParseConfig([]byte(meta["config"]))
+	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: config: %w", path, err)
 	}

@@ -12,7 +12,7 @@ import (
 // ConfigJSON writes cfg as a complete Hugging Face Llama4ForCausalLM
 // config.json (model_type llama4_text; torch_dtype is cfg.TorchDType when
 // it is one of ExportDTypes, float32 otherwise) that
-// llama4.ParseConfig reads back to an equal Config: every per-layer list is
+// checkpoint.ParseConfig reads back to an equal Config: every per-layer list is
 // explicit (no_rope_layers, moe_layers) so no default decides the layout.
 // Configs of Llama4ForConditionalGeneration models are written as their text
 // model alone.

@@ -7,7 +7,7 @@
 // names and shapes as the checkpoint tensors, including the input-major 3-D
 // expert stacks experts.gate_up_proj [E, D, 2F] and experts.down_proj
 // [E, F, D]. A trained model is written as a Hugging Face directory
-// (config.json + model.safetensors) that llama4.LoadHF reads.
+// (config.json + model.safetensors) that checkpoint.LoadHF reads.
 //
 // The math follows ../shared/docs/llama4-spec.md §2 and the training
 // reference ../shared/testdata/llama4-tiny-train: the configuration comes from

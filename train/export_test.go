@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/tensor"
 )
 
 // TestSaveHFAs writes a model in each export dtype and reads it back: the
 // values are the float32 ones rounded to the dtype, the config names the
-// dtype, and llama4.LoadHF binds the matrices in that dtype.
+// dtype, and checkpoint.LoadHF binds the matrices in that dtype.
 func TestSaveHFAs(t *testing.T) {
 	p, err := NewParams[float32](smallConfig(t))
 	if err != nil {
@@ -50,7 +50,7 @@ func TestSaveHFAs(t *testing.T) {
 				}
 			}
 		}
-		m, err := llama4.LoadHF(dir)
+		m, err := checkpoint.LoadHF(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -20,7 +21,7 @@ func microConfig(t testing.TB, extra string) *llama4.Config {
 	"head_dim":8,"rms_norm_eps":1e-5,"rope_theta":10000,"num_local_experts":3,"moe_layers":[1,2],
 	"no_rope_layers":[1,1,0],"attention_chunk_size":4,"floor_scale":2,"attn_scale":0.5,
 	"pad_token_id":22,"bos_token_id":1,"eos_token_id":2,"max_position_embeddings":64` + extra + `}`
-	c, err := llama4.ParseConfig([]byte(js))
+	c, err := checkpoint.ParseConfig([]byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}

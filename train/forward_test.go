@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -28,7 +29,7 @@ func TestForwardMatchesInference(t *testing.T) {
 	if err := json.Unmarshal(b, &in); err != nil {
 		t.Fatal(err)
 	}
-	m, err := llama4.LoadHF(filepath.Join(tinyDir, "f32"))
+	m, err := checkpoint.LoadHF(filepath.Join(tinyDir, "f32"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -19,7 +20,7 @@ import (
 // parameters. Every parameter must be present with its config-implied shape;
 // tensors the text model does not use (other than vision ones) are an error.
 func LoadHF(dir string) (*Params[float32], error) {
-	cfg, err := llama4.LoadConfig(dir)
+	cfg, err := checkpoint.LoadConfig(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +114,7 @@ func (p *Params[F]) WriteSafetensorsFile(path string) error {
 }
 
 // SaveHF writes p as a Hugging Face Llama4ForCausalLM directory that
-// llama4.LoadHF and LoadHF read: config.json (ConfigJSON) and
+// checkpoint.LoadHF and LoadHF read: config.json (ConfigJSON) and
 // model.safetensors (float32), each written atomically (write to a
 // temporary file, fsync, rename, fsync the directory). The weights are
 // written first, so a crash never leaves a new config beside old weights of
@@ -126,7 +127,7 @@ var ExportDTypes = map[string]string{"float32": "F32", "bfloat16": "BF16", "floa
 
 // SaveHFAs is SaveHF with the weights rounded to dtype ("float32",
 // "bfloat16" or "float16", to nearest even), the config's torch_dtype set to
-// match. Half-precision exports are half the size; llama4.LoadHF and LoadHF
+// match. Half-precision exports are half the size; checkpoint.LoadHF and LoadHF
 // read them back.
 func (p *Params[F]) SaveHFAs(dir, dtype string) error {
 	st, ok := ExportDTypes[dtype]

@@ -5,11 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
 // TestSaveLoadHF writes the tiny model with SaveHF and reads it back with
-// LoadHF (bit-exact) and llama4.LoadHF; the bf16 copy loads as float32.
+// LoadHF (bit-exact) and checkpoint.LoadHF; the bf16 copy loads as float32.
 func TestSaveLoadHF(t *testing.T) {
 	p := loadTinyParams(t)
 	dir := t.TempDir()
@@ -31,7 +32,7 @@ func TestSaveLoadHF(t *testing.T) {
 			}
 		}
 	}
-	m, err := llama4.LoadHF(dir)
+	m, err := checkpoint.LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -50,7 +51,7 @@ func ProxyConfig(width, layers int) (*llama4.Config, error) {
 	"bos_token_id": 256, "eos_token_id": 257, "pad_token_id": 258,
 	"tie_word_embeddings": false, "torch_dtype": "float32"}`,
 		width, layers, width/16, width/32, width, 2*width, moe, nope)
-	return llama4.ParseConfig([]byte(js))
+	return checkpoint.ParseConfig([]byte(js))
 }
 
 // CoordPoint is one measurement of a coordinate check: after Step

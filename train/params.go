@@ -140,7 +140,7 @@ func checkTrainable(cfg *llama4.Config) error {
 		return fmt.Errorf("train: config has no text model")
 	}
 	if len(cfg.LayerUsesRoPE) != cfg.Layers || len(cfg.LayerIsMoE) != cfg.Layers {
-		return fmt.Errorf("train: config's per-layer lists are not filled in (use llama4.ParseConfig)")
+		return fmt.Errorf("train: config's per-layer lists are not filled in (use checkpoint.ParseConfig)")
 	}
 	if cfg.NumMoELayers() > 0 && (cfg.Experts <= 0 || cfg.ExpertsPerToken <= 0 || cfg.ExpertsPerToken > cfg.Experts) {
 		return fmt.Errorf("train: MoE layers need 1 ≤ num_experts_per_tok ≤ num_local_experts")

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 )
@@ -184,7 +185,7 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := llama4.ParseConfig(js)
+		back, err := checkpoint.ParseConfig(js)
 		if err != nil {
 			t.Fatalf("config %d: %v\n%s", i, err, js)
 		}

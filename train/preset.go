@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -24,7 +25,7 @@ type Preset struct {
 
 // ParseConfig returns the preset's model configuration.
 func (p *Preset) ParseConfig() (*llama4.Config, error) {
-	cfg, err := llama4.ParseConfig([]byte(p.Config))
+	cfg, err := checkpoint.ParseConfig([]byte(p.Config))
 	if err != nil {
 		return nil, fmt.Errorf("train: preset %s: %w", p.Name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -18,7 +19,7 @@ func smallConfig(t testing.TB) *llama4.Config {
 	"intermediate_size_mlp":64,"num_hidden_layers":2,"num_attention_heads":4,"num_key_value_heads":2,
 	"head_dim":8,"num_local_experts":2,"moe_layers":[1],"no_rope_layers":[1,0],"attention_chunk_size":8,
 	"floor_scale":4,"bos_token_id":256,"eos_token_id":257,"pad_token_id":258,"max_position_embeddings":1024}`
-	c, err := llama4.ParseConfig([]byte(js))
+	c, err := checkpoint.ParseConfig([]byte(js))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func testResumeBitExact(t *testing.T, o Options) {
 	if ca, cc := logLosses(t, dirA), logLosses(t, dirB); ca != cc {
 		t.Fatalf("logs differ:\n%s\nvs\n%s", ca, cc)
 	}
-	if _, err := llama4.LoadHF(dirB); err != nil {
+	if _, err := checkpoint.LoadHF(dirB); err != nil {
 		t.Fatalf("the run directory does not load as a Hugging Face model: %v", err)
 	}
 }
@@ -233,7 +234,7 @@ func logLosses(t *testing.T, dir string) string {
 }
 
 // TestRunWritesLoadableModel checks the run directory: progress lines, the
-// CSV log, and a Hugging Face export that llama4.LoadHF loads and whose
+// CSV log, and a Hugging Face export that checkpoint.LoadHF loads and whose
 // logits equal the trainer's.
 func TestRunWritesLoadableModel(t *testing.T) {
 	cfg := smallConfig(t)
@@ -280,7 +281,7 @@ func TestRunWritesLoadableModel(t *testing.T) {
 			t.Errorf("step %d routed %d tokens, want %d", r.step, n, o.Batch*o.SeqLen)
 		}
 	}
-	m, err := llama4.LoadHF(dir)
+	m, err := checkpoint.LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

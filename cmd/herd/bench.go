@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/herd-llm/herd/bench"
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -18,7 +19,7 @@ import (
 func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
 	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
-	dummy := fs.String("dummy", "", fmt.Sprintf("benchmark random weights of a named shape instead of -m: %v", llama4.Presets()))
+	dummy := fs.String("dummy", "", fmt.Sprintf("benchmark random weights of a named shape instead of -m: %v", checkpoint.Presets()))
 	dtype := fs.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
 	seed := fs.Uint64("seed", 1, "seed of --dummy weights")
 	save := fs.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
@@ -61,7 +62,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	name := *model
 	quant := ""
 	if *dummy != "" {
-		cfg, err := llama4.PresetConfig(*dummy)
+		cfg, err := checkpoint.PresetConfig(*dummy)
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -70,12 +71,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		if !ok {
 			return usagef("--dtype %q: want f32, bf16 or f16", *dtype)
 		}
-		if m, err = llama4.RandomModel(cfg, d, *seed); err != nil {
+		if m, err = checkpoint.RandomModel(cfg, d, *seed); err != nil {
 			return err
 		}
 		name, quant = *dummy, *dtype
 		if *save != "" {
-			if err := m.SaveHF(*save); err != nil {
+			if err := checkpoint.SaveHF(m, *save); err != nil {
 				return err
 			}
 			fmt.Fprintf(stderr, "saved %s (%s) to %s\n", *dummy, *dtype, *save)

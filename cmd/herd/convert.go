@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -21,7 +22,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", stderr)
 	model := fs.String("m", "", "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)")
 	out := fs.String("o", "", "output GGUF file")
-	typ := fs.String("type", "f32", "tensor type: "+strings.Join(llama4.GGUFTypes, ", ")+
+	typ := fs.String("type", "f32", "tensor type: "+strings.Join(checkpoint.GGUFTypes, ", ")+
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")
 	name := fs.String("name", "", "general.name (default: the model directory's name)")
 	quiet := fs.Bool("q", false, "print nothing but errors")
@@ -33,14 +34,14 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return usagef("unexpected argument %q", pos[0])
 	}
 	if *model == "" || *out == "" {
-		return usagef("usage: herd convert -m HF_DIR -o out.gguf [--type %s]", strings.Join(llama4.GGUFTypes, "|"))
+		return usagef("usage: herd convert -m HF_DIR -o out.gguf [--type %s]", strings.Join(checkpoint.GGUFTypes, "|"))
 	}
 	known := false
-	for _, t := range llama4.GGUFTypes {
+	for _, t := range checkpoint.GGUFTypes {
 		known = known || t == *typ
 	}
 	if !known {
-		return usagef("--type %q: want one of %s", *typ, strings.Join(llama4.GGUFTypes, ", "))
+		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))
 	}
 	if *name == "" {
 		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(*model)), filepath.Ext(*model))
@@ -74,7 +75,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 4<<20)
-	rep, err := m.WriteGGUF(bw, llama4.GGUFOptions{Type: *typ, Name: *name, Extra: extra})
+	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: *typ, Name: *name, Extra: extra})
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -49,7 +50,11 @@ func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant
 		return nil, err
 	}
 	if quant != "" && quant != "none" {
-		rep, err := v.Quantize(quant)
+		s, err := checkpoint.ParseScheme(quant)
+		var rep *checkpoint.QuantReport
+		if err == nil {
+			rep, err = checkpoint.QuantizeVision(v, s)
+		}
 		if err != nil {
 			v.Close()
 			return nil, usagef("--quant: %v", err)

@@ -3,13 +3,14 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/herd-llm/herd/embedded"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/embedded"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/kvcache"
@@ -38,7 +39,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
 	var cfg *llama4.Config
-	var meta *llama4.GGUFMeta
+	var meta *checkpoint.GGUFMeta
 	// Weights on disk, when the directory has a checkpoint.
 	var weightBytes int64
 	var weightNote string
@@ -55,7 +56,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		if cfg, err = llama4.LoadConfig(*model); err != nil {
+		if cfg, err = checkpoint.LoadConfig(*model); err != nil {
 			return err
 		}
 		dir := *model
@@ -112,13 +113,13 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 
 // inspectGGUF reads a GGUF file's configuration and the bytes of its
 // tensors by ggml type (metadata only: no tensor data is touched).
-func inspectGGUF(path string) (*llama4.Config, *llama4.GGUFMeta, int64, string, error) {
+func inspectGGUF(path string) (*llama4.Config, *checkpoint.GGUFMeta, int64, string, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, nil, 0, "", err
 	}
 	defer f.Close()
-	cfg, meta, err := llama4.ConfigFromGGUF(f)
+	cfg, meta, err := checkpoint.ConfigFromGGUF(f)
 	if err != nil {
 		return nil, nil, 0, "", err
 	}
@@ -143,7 +144,7 @@ func inspectGGUF(path string) (*llama4.Config, *llama4.GGUFMeta, int64, string, 
 }
 
 // writeGGUFInspect prints what the GGUF file itself says.
-func writeGGUFInspect(w io.Writer, meta *llama4.GGUFMeta) {
+func writeGGUFInspect(w io.Writer, meta *checkpoint.GGUFMeta) {
 	fmt.Fprintf(w, "\ngguf\n")
 	fmt.Fprintf(w, "  layout           %s", meta.Flavor)
 	if meta.Name != "" {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -17,18 +17,18 @@ import (
 // text commands can be tested without the real 200k vocabulary.
 func byteModel(t *testing.T) string {
 	t.Helper()
-	cfg, err := llama4.PresetConfig("tiny")
+	cfg, err := checkpoint.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.VocabSize = 256 + 2048
 	cfg.BOS, cfg.EOS = 256, []int{257, 263, 264}
-	m, err := llama4.RandomModel(cfg, tensor.F32, 3)
+	m, err := checkpoint.RandomModel(cfg, tensor.F32, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := m.SaveHF(dir); err != nil {
+	if err := checkpoint.SaveHF(m, dir); err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder

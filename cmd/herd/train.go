@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -149,7 +150,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		var cfg *llama4.Config
 		if *cfgFile != "" {
-			cfg, err = llama4.LoadConfig(*cfgFile)
+			cfg, err = checkpoint.LoadConfig(*cfgFile)
 		} else {
 			cfg, err = preset.ParseConfig()
 		}

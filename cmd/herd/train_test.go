@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/checkpoint"
 )
 
 const smallTrainConfig = `{"model_type":"llama4_text","vocab_size":259,"hidden_size":32,"intermediate_size":32,
@@ -54,7 +54,7 @@ func TestTrainCommand(t *testing.T) {
 			t.Errorf("run directory lacks %s", f)
 		}
 	}
-	cfg, err := llama4.LoadConfig(out)
+	cfg, err := checkpoint.LoadConfig(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestTrainBPE(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, se.String())
 		}
 	}
-	cfg, err := llama4.LoadConfig(out)
+	cfg, err := checkpoint.LoadConfig(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestTrainPreset(t *testing.T) {
 	if err := cmdTrain(args, &so, &se); err != nil {
 		t.Fatalf("%v\n%s", err, se.String())
 	}
-	cfg, err := llama4.LoadConfig(out)
+	cfg, err := checkpoint.LoadConfig(out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,11 @@
-package llama4
+package llama4_test
 
 import (
 	"path/filepath"
 	"testing"
 
 	"github.com/herd-llm/herd/kvcache"
+	. "github.com/herd-llm/herd/model/llama4"
 )
 
 // TestForwardBatchMatchesSingle runs three sequences at different positions

@@ -1,4 +1,4 @@
-package llama4
+package llama4_test
 
 import (
 	"encoding/binary"
@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/herd-llm/herd/checkpoint"
+	. "github.com/herd-llm/herd/model/llama4"
 )
 
 // The tiny checkpoint and golden logits come from ../shared/testdata/llama4-tiny
@@ -60,7 +63,7 @@ func loadTiny(t *testing.T, weights string) *Model {
 	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
 		t.Skipf("tiny testdata model absent (%v); copy ../shared/testdata/llama4-tiny into testdata/", err)
 	}
-	m, err := LoadHF(dir)
+	m, err := checkpoint.LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

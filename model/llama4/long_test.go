@@ -1,4 +1,4 @@
-package llama4
+package llama4_test
 
 import (
 	"math"
@@ -6,7 +6,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kernels"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -22,14 +24,14 @@ func TestLongContextNaive(t *testing.T) {
 	if testing.Short() || os.Getenv("HERD_SKIP_LONG") != "" {
 		t.Skip("long-context model test skipped (-short or HERD_SKIP_LONG)")
 	}
-	cfg, err := ParseConfig([]byte(`{"model_type":"llama4_text","vocab_size":64,"hidden_size":16,"num_hidden_layers":2,
+	cfg, err := checkpoint.ParseConfig([]byte(`{"model_type":"llama4_text","vocab_size":64,"hidden_size":16,"num_hidden_layers":2,
 		"num_attention_heads":2,"num_key_value_heads":1,"head_dim":8,"intermediate_size":16,"intermediate_size_mlp":32,
 		"num_local_experts":3,"no_rope_layers":[0,1],"moe_layers":[1],"attention_chunk_size":64,"floor_scale":8192,
 		"attn_scale":0.1,"use_qk_norm":true,"max_position_embeddings":200000,"rope_theta":500000}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := RandomModel(cfg, tensor.F32, 5)
+	m, err := checkpoint.RandomModel(cfg, tensor.F32, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

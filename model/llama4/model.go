@@ -2,8 +2,10 @@ package llama4
 
 import (
 	"fmt"
+	"io"
+	"math"
+	"slices"
 
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/kvcache"
 )
 
@@ -13,7 +15,7 @@ type Model struct {
 	Config  *Config
 	Weights *Weights
 	invFreq []float32 // RoPE inverse frequencies [HeadDim/2], scaling applied
-	closer  interface{ Close() error }
+	closer  io.Closer
 }
 
 // New assembles a model from a config and bound weights.
@@ -21,25 +23,27 @@ func New(cfg *Config, w *Weights) *Model {
 	return &Model{Config: cfg, Weights: w, invFreq: InvFreq(cfg.HeadDim, cfg.RopeTheta, cfg.RopeScaling)}
 }
 
-// LoadHF loads a Hugging Face model directory (config.json plus single-file
-// or sharded safetensors). Weights stay memory-mapped; call Close to unmap.
-func LoadHF(dir string) (*Model, error) {
-	cfg, err := LoadConfig(dir)
-	if err != nil {
-		return nil, err
+// SetSource records the checkpoint the weights alias (a memory-mapped file
+// set), which Close closes. Loaders call it once.
+func (m *Model) SetSource(src io.Closer) { m.closer = src }
+
+// Source is the checkpoint the weights alias, or nil when they own their
+// memory.
+func (m *Model) Source() io.Closer { return m.closer }
+
+// SetInvFreq replaces the model's RoPE inverse frequencies (HeadDim/2
+// positive finite values), e.g. with those a GGUF rope_freqs tensor implies.
+func (m *Model) SetInvFreq(inv []float32) error {
+	if len(inv) != m.Config.HeadDim/2 {
+		return fmt.Errorf("%d RoPE frequencies for head_dim %d, want %d", len(inv), m.Config.HeadDim, m.Config.HeadDim/2)
 	}
-	set, err := safetensors.OpenDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("llama4: %w", err)
+	for i, v := range inv {
+		if !(v > 0) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("RoPE frequency %d is %v", i, v)
+		}
 	}
-	w, err := BindHF(set, cfg)
-	if err != nil {
-		set.Close()
-		return nil, fmt.Errorf("llama4: %s: %w", dir, err)
-	}
-	m := New(cfg, w)
-	m.closer = set
-	return m, nil
+	m.invFreq = slices.Clone(inv)
+	return nil
 }
 
 // Close releases the memory-mapped checkpoint. The model must not be used after.

@@ -1,4 +1,4 @@
-package llama4
+package llama4_test
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/vision"
 )
 
@@ -36,7 +38,7 @@ func loadTinyVision(t *testing.T) (*Model, *Vision, visionInputs) {
 	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
 		t.Skipf("tiny vision testdata absent (%v); copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
 	}
-	m, err := LoadHF(dir)
+	m, err := checkpoint.LoadHF(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,24 +89,3 @@ func (v *Vision) Close() error {
 	}
 	return nil
 }
-
-// Quantize converts the vision weight matrices like Model.Quantize converts
-// the text model's, so both run on the same kernels and types: q8_0, q4_0,
-// q4_k and q6_k convert every matrix (with the same fallbacks); Meta's int4
-// and fp8 schemes touch only MoE experts and so leave the vision tower as it
-// is.
-func (v *Vision) Quantize(scheme string) (*QuantReport, error) {
-	target, err := schemeTarget(scheme)
-	if err != nil {
-		return nil, err
-	}
-	if scheme == "int4" || scheme == "fp8" {
-		return &QuantReport{Scheme: scheme, ByType: map[string]int{}, Kept: len(v.Model.Weights.Mats()), BytesAfter: v.Model.Weights.Bytes()}, nil
-	}
-	rep, err := quantizeAll(scheme, v.Model.Weights.Mats(), target)
-	if err != nil {
-		return nil, fmt.Errorf("llama4: vision: %w", err)
-	}
-	rep.BytesAfter = v.Model.Weights.Bytes()
-	return rep, nil
-}

@@ -1,4 +1,4 @@
-package llama4
+package llama4_test
 
 import (
 	"os"
@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/vision"
 )
 
@@ -17,7 +19,7 @@ func TestVisionConfigParse(t *testing.T) {
 	if err != nil {
 		t.Skipf("tiny vision testdata absent: %v", err)
 	}
-	c, err := ParseConfig(b)
+	c, err := checkpoint.ParseConfig(b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func TestVisionConfigParse(t *testing.T) {
 	}
 	// transformers v5 keeps rope_theta in rope_parameters.
 	s := strings.Replace(string(b), `"rope_theta": 10000,`, `"rope_parameters": {"rope_theta": 20000, "rope_type": "default"},`, 1)
-	if c2, err := ParseConfig([]byte(s)); err != nil || c2.Vision.RopeTheta != 20000 {
+	if c2, err := checkpoint.ParseConfig([]byte(s)); err != nil || c2.Vision.RopeTheta != 20000 {
 		t.Errorf("rope_parameters: %v %+v", err, c2)
 	}
 	// A text-only model has no vision.
@@ -124,7 +126,7 @@ func TestVisionLimitsAndQuant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := v.Quantize("q8_0")
+	rep, err := checkpoint.QuantizeVision(v, checkpoint.SchemeQ8_0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +143,7 @@ func TestVisionLimitsAndQuant(t *testing.T) {
 	if d == 0 || d > 0.05 {
 		t.Errorf("q8_0 changed the features by %g", d)
 	}
-	if _, err := v.Quantize("bogus"); err == nil {
+	if _, err := checkpoint.ParseScheme("bogus"); err == nil {
 		t.Error("unknown scheme accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"bufio"
@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
 // HFConfigJSON renders c as a flat Hugging Face llama4_text config.json
 // (Llama4ForCausalLM) that ParseConfig reads back to the same Config.
-func (c *Config) HFConfigJSON() ([]byte, error) {
+func HFConfigJSON(c *llama4.Config) ([]byte, error) {
 	noRope := make([]int, c.Layers)
 	var moe []int
 	for i := range noRope {
@@ -63,25 +64,25 @@ func (c *Config) HFConfigJSON() ([]byte, error) {
 // engines load. Weights keep their dtype; routed experts are re-fused into
 // the input-major gate_up_proj / down_proj stacks. FP8 weights are not
 // supported here.
-func (m *Model) SaveHF(dir string) error {
+func SaveHF(m *llama4.Model, dir string) error {
 	c, w := m.Config, m.Weights
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("llama4: %w", err)
 	}
-	cfgJSON, err := c.HFConfigJSON()
+	cfgJSON, err := HFConfigJSON(c)
 	if err != nil {
 		return err
 	}
 	var ts []safetensors.WriteTensor
-	err = w.ForEach(c, func(s Slot, r Ref) error {
+	err = w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
 		name := s.HFName()
 		switch {
 		case s.IsVec():
 			v := *r.Vec
 			ts = append(ts, safetensors.WriteTensor{Name: name, DType: "F32", Shape: []int{len(v)}, Data: tensor.NewF32Mat(1, len(v), v).Data})
-		case s.Role == RoleOutput && w.Tied():
-		case s.FFN == FFNRouted:
-			if s.Role != RoleDown || s.Expert != c.Experts-1 {
+		case s.Role == llama4.RoleOutput && w.Tied():
+		case s.FFN == llama4.FFNRouted:
+			if s.Role != llama4.RoleDown || s.Expert != c.Experts-1 {
 				return nil // the layer's experts are written as two stacks after the last
 			}
 			gu, dn, err := fuseExperts(w.Layers[s.Layer].MoE.Experts)
@@ -89,7 +90,7 @@ func (m *Model) SaveHF(dir string) error {
 				return fmt.Errorf("llama4: layer %d: %w", s.Layer, err)
 			}
 			gate := s
-			gate.Role = RoleGate
+			gate.Role = llama4.RoleGate
 			gu.Name, dn.Name = gate.HFStackName(), s.HFStackName()
 			ts = append(ts, gu, dn)
 		default:
@@ -126,7 +127,7 @@ func (m *Model) SaveHF(dir string) error {
 
 // fuseExperts builds the HF stacks gate_up_proj [E, D, 2F] and down_proj
 // [E, F, D] (input-major) from per-expert [out, in] matrices.
-func fuseExperts(ex []MLP) (gu, dn safetensors.WriteTensor, err error) {
+func fuseExperts(ex []llama4.MLP) (gu, dn safetensors.WriteTensor, err error) {
 	E := len(ex)
 	F, D := ex[0].Gate.Rows, ex[0].Gate.Cols
 	dt := ex[0].Gate.DType

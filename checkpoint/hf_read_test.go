@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	. "github.com/herd-llm/herd/model/llama4"
 )
 
 // writeVariant writes the tiny f32 checkpoint into a temp dir after applying

@@ -1,9 +1,11 @@
-package llama4
+package checkpoint
 
 import (
 	"math"
 	"path/filepath"
 	"testing"
+
+	. "github.com/herd-llm/herd/model/llama4"
 )
 
 // TestQuantizedAgreement measures, for every quantization scheme, the top-1
@@ -36,7 +38,7 @@ func TestQuantizedAgreement(t *testing.T) {
 	minAgree := map[string]float64{"q8_0": 0.95, "q6_k": 0.96, "q4_k": 0.87, "q4_0": 0.64, "int4": 0.82, "fp8": 0.98}
 	for _, scheme := range QuantSchemes {
 		m := loadTiny(t, "f32")
-		if _, err := m.Quantize(scheme); err != nil {
+		if _, err := Quantize(m, mustScheme(t, scheme)); err != nil {
 			t.Fatal(err)
 		}
 		agree, total := 0, 0

@@ -1,8 +1,9 @@
-package llama4
+package checkpoint
 
 import (
 	"testing"
 
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -19,7 +20,7 @@ func TestSaveHFRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		if err := m.SaveHF(dir); err != nil {
+		if err := SaveHF(m, dir); err != nil {
 			t.Fatal(err)
 		}
 		back, err := LoadHF(dir)

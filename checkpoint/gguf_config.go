@@ -1,13 +1,13 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/model/llama4"
 )
 
 // The values llama.cpp hard-codes for the llama4 architecture instead of
@@ -63,7 +63,7 @@ type GGUFMeta struct {
 // LoadGGUF loads a Llama 4 text model from a GGUF file in llama.cpp's llama4
 // layout (or ollama's variant of it). Weights stay memory-mapped in their
 // file types (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K); call Close to unmap.
-func LoadGGUF(path string) (*Model, *GGUFMeta, error) {
+func LoadGGUF(path string) (*llama4.Model, *GGUFMeta, error) {
 	f, err := gguf.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("llama4: %w", err)
@@ -73,13 +73,13 @@ func LoadGGUF(path string) (*Model, *GGUFMeta, error) {
 		f.Close()
 		return nil, nil, err
 	}
-	m.closer = f
+	m.SetSource(f)
 	return m, meta, nil
 }
 
 // ModelFromGGUF builds a model whose weights alias f's mapping: f must stay
 // open while the model is used, and the model does not close it.
-func ModelFromGGUF(f *gguf.File) (*Model, *GGUFMeta, error) {
+func ModelFromGGUF(f *gguf.File) (*llama4.Model, *GGUFMeta, error) {
 	cfg, meta, err := ConfigFromGGUF(f)
 	if err != nil {
 		return nil, nil, err
@@ -88,28 +88,13 @@ func ModelFromGGUF(f *gguf.File) (*Model, *GGUFMeta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	m := New(cfg, w)
+	m := llama4.New(cfg, w)
 	if meta.InvFreq != nil {
 		if err := m.SetInvFreq(meta.InvFreq); err != nil {
 			return nil, nil, fmt.Errorf("llama4: %s: %w", f.Path, err)
 		}
 	}
 	return m, meta, nil
-}
-
-// SetInvFreq replaces the model's RoPE inverse frequencies (HeadDim/2
-// positive finite values), e.g. with those a GGUF rope_freqs tensor implies.
-func (m *Model) SetInvFreq(inv []float32) error {
-	if len(inv) != m.Config.HeadDim/2 {
-		return fmt.Errorf("%d RoPE frequencies for head_dim %d, want %d", len(inv), m.Config.HeadDim, m.Config.HeadDim/2)
-	}
-	for i, v := range inv {
-		if !(v > 0) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("RoPE frequency %d is %v", i, v)
-		}
-	}
-	m.invFreq = slices.Clone(inv)
-	return nil
 }
 
 // ggufMeta reads typed keys and reports errors that name the file and key.
@@ -177,7 +162,7 @@ func (g *ggufMeta) bool(k string, def bool) (bool, bool, error) {
 // i%4 == 3, temperature floor 8192 and scale 0.1, QK-norm iff expert_count
 // != 128) unless the file carries ollama's keys for them. Errors name the
 // file and the key.
-func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
+func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	g := &ggufMeta{f: f, arch: "llama4"}
 	meta := &GGUFMeta{Path: f.Path, Flavor: "llama.cpp", FileType: -1}
 	arch, ok := f.String("general.architecture")
@@ -440,7 +425,7 @@ func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
 	raw.UseQKNorm = bp(qkNorm)
 	raw.AttnTemperatureTuning = json.RawMessage(fmt.Sprint(tempTuning))
 	raw.FloorScale, raw.AttnScale = fp(floor), fp(attnScale)
-	_, hasOutput := f.Info(ModelSlot(RoleOutput).GGUFName())
+	_, hasOutput := f.Info(llama4.ModelSlot(llama4.RoleOutput).GGUFName())
 	raw.TieWordEmbeddings = bp(!hasOutput)
 	for _, s := range []struct {
 		key string
@@ -453,8 +438,8 @@ func ConfigFromGGUF(f *gguf.File) (*Config, *GGUFMeta, error) {
 	if v, ok := f.Uint("tokenizer.ggml.eos_token_id"); ok && v < uint64(vocab) {
 		raw.EOSTokenID = json.RawMessage(fmt.Sprint(v))
 	}
-	cfg := &Config{}
-	if err := cfg.fillText(&raw); err != nil {
+	cfg := &llama4.Config{}
+	if err := fillText(cfg, &raw); err != nil {
 		return nil, nil, g.errf("metadata describes an invalid model: %v", err)
 	}
 	cfg.Architecture = "Llama4ForCausalLM"
@@ -475,7 +460,7 @@ func ggufVocabSize(g *ggufMeta) (int, error) {
 		}
 		return int(v), nil
 	}
-	if ti, ok := g.f.Info(ModelSlot(RoleEmbed).GGUFName()); ok && len(ti.Dims) == 2 && ti.Dims[1] > 0 && ti.Dims[1] <= 1<<31 {
+	if ti, ok := g.f.Info(llama4.ModelSlot(llama4.RoleEmbed).GGUFName()); ok && len(ti.Dims) == 2 && ti.Dims[1] > 0 && ti.Dims[1] <= 1<<31 {
 		return int(ti.Dims[1]), nil
 	}
 	if v, ok := g.f.Value("tokenizer.ggml.tokens"); ok && v.Len() > 0 {
@@ -489,9 +474,9 @@ func ggufVocabSize(g *ggufMeta) (int, error) {
 // they match the llama3 rule for a known parameter set, cfg.RopeScaling is
 // set to it (so the Config describes the model); the frequencies are used
 // as the file gives them either way.
-func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
+func ggufRope(g *ggufMeta, cfg *llama4.Config, meta *GGUFMeta) error {
 	name := ""
-	for _, n := range []string{GGUFRopeFreqs, GGUFRopeFactors} {
+	for _, n := range []string{llama4.GGUFRopeFreqs, llama4.GGUFRopeFactors} {
 		if _, ok := g.f.Info(n); ok {
 			name = n
 			break
@@ -505,7 +490,7 @@ func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
 	if err != nil {
 		return err
 	}
-	base := InvFreq(cfg.HeadDim, cfg.RopeTheta, nil)
+	base := llama4.InvFreq(cfg.HeadDim, cfg.RopeTheta, nil)
 	inv := make([]float32, half)
 	allOne := true
 	for i, d := range div {
@@ -522,7 +507,7 @@ func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
 	meta.InvFreq = inv
 	for _, s := range llama3Candidates {
 		if ropeDivisorsMatch(RopeFreqsGGUF(cfg.HeadDim, cfg.RopeTheta, &s), div) {
-			cfg.RopeScaling = &RopeScaling{Type: "llama3", Factor: s.Factor, LowFreqFactor: s.LowFreqFactor, HighFreqFactor: s.HighFreqFactor, OriginalMaxPos: s.OriginalMaxPos}
+			cfg.RopeScaling = &llama4.RopeScaling{Type: "llama3", Factor: s.Factor, LowFreqFactor: s.LowFreqFactor, HighFreqFactor: s.HighFreqFactor, OriginalMaxPos: s.OriginalMaxPos}
 			return nil
 		}
 	}
@@ -538,7 +523,7 @@ func ggufRope(g *ggufMeta, cfg *Config, meta *GGUFMeta) error {
 
 // llama3Candidates are the llama3 RoPE scalings Llama 4 checkpoints use
 // (spec §1.3): Scout's 16/1/1 and the 8/1/4 of early configs.
-var llama3Candidates = []RopeScaling{
+var llama3Candidates = []llama4.RopeScaling{
 	{Type: "llama3", Factor: 16, LowFreqFactor: 1, HighFreqFactor: 1, OriginalMaxPos: 8192},
 	{Type: "llama3", Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 8192},
 }
@@ -560,8 +545,8 @@ func ropeDivisorsMatch(a, b []float32) bool {
 // θ^(-2i/d)), 1 when its wavelength is below original/high_freq_factor,
 // factor when above original/low_freq_factor, and 1/((1-s)/factor + s) in
 // between. Effective inverse frequency = base / divisor.
-func RopeFreqsGGUF(headDim int, theta float64, s *RopeScaling) []float32 {
-	base := InvFreq(headDim, theta, nil)
+func RopeFreqsGGUF(headDim int, theta float64, s *llama4.RopeScaling) []float32 {
+	base := llama4.InvFreq(headDim, theta, nil)
 	out := make([]float32, len(base))
 	for i := range out {
 		out[i] = 1
@@ -595,7 +580,7 @@ func ollamaFile(f *gguf.File) bool {
 		}
 	}
 	for _, ti := range f.Tensors() {
-		if IsGGUFVision(ti.Name) || IsGGUFFusedGateUp(ti.Name) {
+		if llama4.IsGGUFVision(ti.Name) || llama4.IsGGUFFusedGateUp(ti.Name) {
 			return true
 		}
 	}

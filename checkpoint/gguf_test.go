@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -17,7 +18,7 @@ import (
 func ggufOf(t *testing.T, m *Model, typ string) (*gguf.File, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := m.WriteGGUF(&buf, GGUFOptions{Type: typ, Name: "tiny"}); err != nil {
+	if _, err := WriteGGUF(&buf, m, GGUFOptions{Type: typ, Name: "tiny"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := gguf.Parse("tiny-"+typ+".gguf", buf.Bytes())
@@ -104,13 +105,13 @@ func TestGGUFRoundTripGolden(t *testing.T) {
 }
 
 // TestGGUFQuantMatchesOnTheFly: a quantized conversion holds byte for byte
-// the matrices Model.Quantize makes, and gives the same logits.
+// the matrices Quantize makes, and gives the same logits.
 func TestGGUFQuantMatchesOnTheFly(t *testing.T) {
 	ids := goldenSeqs(t)["len40"]
 	for _, typ := range []string{"q8_0", "q4_0", "q4_k", "q6_k"} {
 		t.Run(typ, func(t *testing.T) {
 			fly := loadTiny(t, "f32")
-			if _, err := fly.Quantize(typ); err != nil {
+			if _, err := Quantize(fly, mustScheme(t, typ)); err != nil {
 				t.Fatal(err)
 			}
 			f, _ := ggufOf(t, loadTiny(t, "f32"), typ)
@@ -268,14 +269,14 @@ func TestGGUFRopeFreqs(t *testing.T) {
 func ggufParts(t *testing.T) ([]gguf.KV, []gguf.WriteTensor) {
 	t.Helper()
 	m := loadTiny(t, "f32")
-	kvs, _, err := m.GGUFMetadata("f32", "tiny")
+	kvs, _, err := GGUFMetadata(m, "f32", "tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.ConvertGGUF("f32"); err != nil {
+	if _, err := ConvertGGUF(m, "f32"); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := m.GGUFTensors()
+	ts, err := GGUFTensors(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,15 +435,15 @@ func TestGGUFOllamaLayout(t *testing.T) {
 func TestGGUFConvertErrors(t *testing.T) {
 	m := loadTiny(t, "f32")
 	m.Config.LayerIsMoE = []bool{true, false, false, true}
-	if _, _, err := m.GGUFMetadata("f32", ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
+	if _, _, err := GGUFMetadata(m, "f32", ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
 		t.Errorf("irregular MoE layers: %v", err)
 	}
 	m.Config.LayerIsMoE = []bool{false, true, false, true}
 	m.Config.LayerUsesRoPE = []bool{true, false, true, true}
-	if _, _, err := m.GGUFMetadata("f32", ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
+	if _, _, err := GGUFMetadata(m, "f32", ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
 		t.Errorf("irregular NoPE layers: %v", err)
 	}
-	if _, _, err := m.GGUFMetadata("q5_k", ""); err == nil || !strings.Contains(err.Error(), "q5_k") {
+	if _, _, err := GGUFMetadata(m, "q5_k", ""); err == nil || !strings.Contains(err.Error(), "q5_k") {
 		t.Errorf("unknown type: %v", err)
 	}
 }
@@ -458,7 +459,7 @@ func TestGGUFRealConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kvs, warn, err := (&Model{Config: want}).GGUFMetadata("bf16", "")
+			kvs, warn, err := GGUFMetadata(&Model{Config: want}, "bf16", "")
 			if err != nil {
 				t.Fatal(err)
 			}

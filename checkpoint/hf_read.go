@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"fmt"
@@ -6,20 +6,42 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
+
+// LoadHF loads a Hugging Face model directory (config.json plus single-file
+// or sharded safetensors). Weights stay memory-mapped; call Close to unmap.
+func LoadHF(dir string) (*llama4.Model, error) {
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("llama4: %w", err)
+	}
+	w, err := BindHF(set, cfg)
+	if err != nil {
+		set.Close()
+		return nil, fmt.Errorf("llama4: %s: %w", dir, err)
+	}
+	m := llama4.New(cfg, w)
+	m.SetSource(set)
+	return m, nil
+}
 
 // hfBinder turns Hugging Face tensor names into typed weights.
 type hfBinder struct {
 	set  *safetensors.Set
-	cfg  *Config
+	cfg  *llama4.Config
 	used map[string]bool
 }
 
 // BindHF binds the text-model tensors of a Hugging Face checkpoint to typed
 // weights, validating every name, dtype and shape against cfg. Errors name the
 // tensor (and, through the safetensors layer, the file).
-func BindHF(set *safetensors.Set, cfg *Config) (*Weights, error) {
+func BindHF(set *safetensors.Set, cfg *llama4.Config) (*llama4.Weights, error) {
 	b := &hfBinder{set: set, cfg: cfg, used: map[string]bool{}}
 	return b.bind()
 }
@@ -104,22 +126,22 @@ func (b *hfBinder) vec(name string, n int) ([]float32, error) {
 	return v, nil
 }
 
-func (b *hfBinder) bind() (*Weights, error) {
+func (b *hfBinder) bind() (*llama4.Weights, error) {
 	c := b.cfg
-	w := NewWeights(c)
-	err := w.ForEach(c, func(s Slot, r Ref) error {
+	w := llama4.NewWeights(c)
+	err := w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
 		name := b.name(s.HFName())
 		var err error
 		switch {
-		case s.Role == RoleOutput && !b.set.Has(name):
+		case s.Role == llama4.RoleOutput && !b.set.Has(name):
 			if !c.TieEmbeddings {
 				return fmt.Errorf("tensor %s not found and tie_word_embeddings is false", name)
 			}
 			w.LMHead = w.Embed
 		case s.IsVec():
 			*r.Vec, err = b.vec(name, s.Rows)
-		case s.FFN == FFNRouted && !b.perExpert(s):
-			if s.Expert == 0 && s.Role == RoleGate {
+		case s.FFN == llama4.FFNRouted && !b.perExpert(s):
+			if s.Expert == 0 && s.Role == llama4.RoleGate {
 				err = b.fusedExperts(s, w.Layers[s.Layer].MoE.Experts)
 			}
 		default:
@@ -141,8 +163,8 @@ func (b *hfBinder) bind() (*Weights, error) {
 
 // perExpert reports whether the routed experts of s's layer are stored as
 // per-expert Linear weights rather than fused stacks.
-func (b *hfBinder) perExpert(s Slot) bool {
-	s.Role, s.Expert = RoleGate, 0
+func (b *hfBinder) perExpert(s llama4.Slot) bool {
+	s.Role, s.Expert = llama4.RoleGate, 0
 	return !b.set.Has(b.name(s.HFStackName())) && b.set.Has(b.name(s.HFName()))
 }
 
@@ -150,10 +172,10 @@ func (b *hfBinder) perExpert(s Slot) bool {
 // stacks gate_up_proj [E, D, 2F] and down_proj [E, F, D] (no ".weight"
 // suffix, spec §3.1), given the slot of expert 0's gate. (The per-expert
 // Linear form of the FP8 checkpoints, §3.2, binds slot by slot.)
-func (b *hfBinder) fusedExperts(s0 Slot, out []MLP) error {
+func (b *hfBinder) fusedExperts(s0 llama4.Slot, out []llama4.MLP) error {
 	E, D, F := len(out), s0.Cols, s0.Rows
 	guName := b.name(s0.HFStackName())
-	dnName := b.name(Slot{Role: RoleDown, Layer: s0.Layer}.HFStackName())
+	dnName := b.name(llama4.Slot{Role: llama4.RoleDown, Layer: s0.Layer}.HFStackName())
 	gu, err := b.stack(guName, E, D, 2*F)
 	if err != nil {
 		return err
@@ -233,7 +255,7 @@ func (b *hfBinder) unused() []string {
 		if b.used[n] || !strings.HasPrefix(n, b.cfg.Prefix) {
 			continue
 		}
-		if b.cfg.Prefix == "" && IsHFVision(n) {
+		if b.cfg.Prefix == "" && llama4.IsHFVision(n) {
 			continue
 		}
 		out = append(out, n)

@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/binary"
@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -41,7 +42,7 @@ func Presets() []string {
 }
 
 // PresetConfig returns a named model shape.
-func PresetConfig(name string) (*Config, error) {
+func PresetConfig(name string) (*llama4.Config, error) {
 	j, ok := presetJSON[name]
 	if !ok {
 		return nil, fmt.Errorf("llama4: unknown preset %q (have %v)", name, Presets())
@@ -53,7 +54,7 @@ func PresetConfig(name string) (*Config, error) {
 // (F32, BF16 or F16): normal with std 1/√fan_in for projections, N(0,1)
 // embeddings and norm weights near 1, so activations stay O(1). The same seed
 // gives the same weights.
-func RandomModel(cfg *Config, dt tensor.DType, seed uint64) (*Model, error) {
+func RandomModel(cfg *llama4.Config, dt tensor.DType, seed uint64) (*llama4.Model, error) {
 	switch dt {
 	case tensor.F32, tensor.BF16, tensor.F16:
 	default:
@@ -84,10 +85,10 @@ func RandomModel(cfg *Config, dt tensor.DType, seed uint64) (*Model, error) {
 	}
 	D, hd := cfg.Hidden, cfg.HeadDim
 	inv := func(n int) float64 { return 1 / math.Sqrt(float64(n)) }
-	mlp := func(f int) MLP {
-		return MLP{Gate: mat(f, D, inv(D)), Up: mat(f, D, inv(D)), Down: mat(D, f, inv(f))}
+	mlp := func(f int) llama4.MLP {
+		return llama4.MLP{Gate: mat(f, D, inv(D)), Up: mat(f, D, inv(D)), Down: mat(D, f, inv(f))}
 	}
-	w := &Weights{Embed: mat(cfg.VocabSize, D, 1), Norm: norm(D), Layers: make([]LayerWeights, cfg.Layers)}
+	w := &llama4.Weights{Embed: mat(cfg.VocabSize, D, 1), Norm: norm(D), Layers: make([]llama4.LayerWeights, cfg.Layers)}
 	if cfg.TieEmbeddings {
 		w.LMHead = w.Embed
 	} else {
@@ -105,11 +106,11 @@ func RandomModel(cfg *Config, dt tensor.DType, seed uint64) (*Model, error) {
 			lw.Dense = &m
 			continue
 		}
-		moe := &MoE{Router: mat(cfg.Experts, D, inv(D)), Shared: mlp(cfg.Intermediate), Experts: make([]MLP, cfg.Experts)}
+		moe := &llama4.MoE{Router: mat(cfg.Experts, D, inv(D)), Shared: mlp(cfg.Intermediate), Experts: make([]llama4.MLP, cfg.Experts)}
 		for e := range moe.Experts {
 			moe.Experts[e] = mlp(cfg.Intermediate)
 		}
 		lw.MoE = moe
 	}
-	return New(cfg, w), nil
+	return llama4.New(cfg, w), nil
 }

@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"bytes"
@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
 // GGUF files made by llama.cpp's own tools from the tiny model (see
 // testdata/gguf/README.md for the commands).
-const ggufDir = "../../testdata/gguf"
+const ggufDir = "../testdata/gguf"
 
 func loadLlamaCpp(t *testing.T, name string) (*Model, *GGUFMeta) {
 	t.Helper()

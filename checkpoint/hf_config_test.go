@@ -1,13 +1,15 @@
-package llama4
+package checkpoint
 
 import (
 	"math"
 	"strings"
 	"testing"
+
+	. "github.com/herd-llm/herd/model/llama4"
 )
 
-const cfgScout = "../../testdata/configs/scout-17b-16e-instruct"
-const cfgMaverick = "../../testdata/configs/maverick-17b-128e-instruct"
+const cfgScout = "../testdata/configs/scout-17b-16e-instruct"
+const cfgMaverick = "../testdata/configs/maverick-17b-128e-instruct"
 
 func TestRealParamTotals(t *testing.T) {
 	for _, tc := range []struct {

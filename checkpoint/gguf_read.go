@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/binary"
@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
 // ggufBinder turns llama.cpp tensor names into typed weights.
 type ggufBinder struct {
 	f    *gguf.File
-	cfg  *Config
+	cfg  *llama4.Config
 	used map[string]bool
 }
 
@@ -23,7 +24,7 @@ type ggufBinder struct {
 // file's mapping (quantized types stay quantized: ggml's block layouts are
 // herd's); routed experts are per-expert slices of the 3-D stacks, which
 // ggml stores output-major per expert. Errors name the file and the tensor.
-func BindGGUF(f *gguf.File, cfg *Config) (*Weights, error) {
+func BindGGUF(f *gguf.File, cfg *llama4.Config) (*llama4.Weights, error) {
 	b := &ggufBinder{f: f, cfg: cfg, used: map[string]bool{}}
 	w, err := b.bind()
 	if err != nil {
@@ -152,14 +153,14 @@ func ggufVec(f *gguf.File, name string, n int) ([]float32, error) {
 	return out, nil
 }
 
-func (b *ggufBinder) bind() (*Weights, error) {
+func (b *ggufBinder) bind() (*llama4.Weights, error) {
 	c := b.cfg
-	w := NewWeights(c)
-	err := w.ForEach(c, func(s Slot, r Ref) error {
+	w := llama4.NewWeights(c)
+	err := w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
 		name := s.GGUFName()
 		var err error
 		switch {
-		case s.Role == RoleOutput:
+		case s.Role == llama4.RoleOutput:
 			if _, ok := b.f.Info(name); !ok {
 				w.LMHead = w.Embed // llama.cpp: no output.weight means tied embeddings
 				return nil
@@ -167,8 +168,8 @@ func (b *ggufBinder) bind() (*Weights, error) {
 			*r.Mat, err = b.mat(name, s.Rows, s.Cols)
 		case s.IsVec():
 			*r.Vec, err = b.vec(name, s.Rows)
-		case s.FFN == FFNRouted:
-			if s.Expert == 0 && s.Role == RoleGate {
+		case s.FFN == llama4.FFNRouted:
+			if s.Expert == 0 && s.Role == llama4.RoleGate {
 				err = b.experts(s, w.Layers[s.Layer].MoE.Experts)
 			}
 		default:
@@ -182,8 +183,8 @@ func (b *ggufBinder) bind() (*Weights, error) {
 	for _, ti := range b.f.Tensors() {
 		n := ti.Name
 		switch {
-		case b.used[n], n == GGUFRopeFreqs, n == GGUFRopeFactors, IsGGUFVision(n):
-		case strings.HasPrefix(n, "blk.") && strings.HasSuffix(n, "."+GGUFRopeFreqs):
+		case b.used[n], n == llama4.GGUFRopeFreqs, n == llama4.GGUFRopeFactors, llama4.IsGGUFVision(n):
+		case strings.HasPrefix(n, "blk.") && strings.HasSuffix(n, "."+llama4.GGUFRopeFreqs):
 		default:
 			return nil, fmt.Errorf("unexpected tensor %q (%s %v): not part of the llama4 layout the metadata describes", n, ti.Type, ti.Dims)
 		}
@@ -195,10 +196,10 @@ func (b *ggufBinder) bind() (*Weights, error) {
 // of expert 0's gate: ffn_{gate,up,down}_exps.weight, or ollama's fused
 // ffn_gate_up_exps.weight {D, 2F, E} (per expert, gate rows then up rows)
 // with ffn_down_exps.weight.
-func (b *ggufBinder) experts(s0 Slot, out []MLP) error {
+func (b *ggufBinder) experts(s0 llama4.Slot, out []llama4.MLP) error {
 	E, F, D := len(out), s0.Rows, s0.Cols
 	up0, down0 := s0, s0
-	up0.Role, down0.Role = RoleUp, RoleDown
+	up0.Role, down0.Role = llama4.RoleUp, llama4.RoleDown
 	var gate, up []*tensor.Mat
 	if _, fused := b.f.Info(s0.GGUFFusedName()); fused {
 		gu, err := b.stack(s0.GGUFFusedName(), E, 2*F, D)
@@ -225,7 +226,7 @@ func (b *ggufBinder) experts(s0 Slot, out []MLP) error {
 		return err
 	}
 	for e := range out {
-		out[e] = MLP{Gate: gate[e], Up: up[e], Down: down[e]}
+		out[e] = llama4.MLP{Gate: gate[e], Up: up[e], Down: down[e]}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/binary"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 

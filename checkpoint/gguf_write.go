@@ -1,15 +1,14 @@
-package llama4
+package checkpoint
 
 import (
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -42,7 +41,7 @@ type GGUFReport struct {
 // type typ holds, as llama.cpp's converter and llama-quantize lay them out:
 //   - f32, f16, bf16: every weight matrix in that type, except the MoE
 //     routers (ffn_gate_inp), which llama.cpp keeps in F32;
-//   - q8_0, q4_0, q4_k, q6_k: exactly Model.Quantize(typ) (the same matrices,
+//   - q8_0, q4_0, q4_k, q6_k: exactly Quantize(m, typ) (the same matrices,
 //     the same quantizer, byte for byte what `--quant` gives), with the
 //     routers in F32;
 //   - q4_k_m: llama-quantize's Q4_K_M mixture (llama-quant.cpp): Q4_K
@@ -54,7 +53,7 @@ type GGUFReport struct {
 //     shapes never need the fallback).
 //
 // Norms stay F32.
-func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
+func ConvertGGUF(m *llama4.Model, typ string) (*GGUFReport, error) {
 	if typ == "" {
 		typ = "f32"
 	}
@@ -63,8 +62,8 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 	tied := w.LMHead == w.Embed
 	var jobs []convJob
 	add := func(p **tensor.Mat, t tensor.DType) { jobs = append(jobs, convJob{p, t}) }
-	mats := func(rule func(s Slot) tensor.DType) {
-		w.ForEachMat(m.Config, func(s Slot, p **tensor.Mat) error {
+	mats := func(rule func(s llama4.Slot) tensor.DType) {
+		w.ForEachMat(m.Config, func(s llama4.Slot, p **tensor.Mat) error {
 			if t := rule(s); t != 0 {
 				add(p, t)
 			}
@@ -72,14 +71,14 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 		})
 	}
 	routers := func(t tensor.DType) {
-		mats(func(s Slot) tensor.DType {
-			if s.Role == RoleRouter {
+		mats(func(s llama4.Slot) tensor.DType {
+			if s.Role == llama4.RoleRouter {
 				return t
 			}
 			return 0
 		})
 	}
-	all := func(t tensor.DType) { mats(func(Slot) tensor.DType { return t }) }
+	all := func(t tensor.DType) { mats(func(llama4.Slot) tensor.DType { return t }) }
 	switch typ {
 	case "f32":
 		all(tensor.F32)
@@ -90,21 +89,25 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 		all(tensor.BF16)
 		routers(tensor.F32)
 	case "q8_0", "q4_0", "q4_k", "q6_k":
-		if _, err := m.Quantize(typ); err != nil {
+		s, err := ParseScheme(typ) // the same names
+		if err != nil {
+			return nil, err
+		}
+		if _, err := Quantize(m, s); err != nil {
 			return nil, err
 		}
 		routers(tensor.F32)
 	case "q4_k_m":
 		n := len(w.Layers)
 		more := func(i int) bool { return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2 }
-		mats(func(s Slot) tensor.DType {
+		mats(func(s llama4.Slot) tensor.DType {
 			switch {
-			case s.Role == RoleRouter:
+			case s.Role == llama4.RoleRouter:
 				return tensor.F32
 			// A tied token_embd is quantized with the output's rule, as llama.cpp does.
-			case s.Role == RoleOutput || (s.Role == RoleEmbed && tied):
+			case s.Role == llama4.RoleOutput || (s.Role == llama4.RoleEmbed && tied):
 				return tensor.Q6K
-			case (s.Role == RoleV || s.Role == RoleDown) && more(s.Layer):
+			case (s.Role == llama4.RoleV || s.Role == llama4.RoleDown) && more(s.Layer):
 				return tensor.Q6K
 			}
 			return tensor.Q4K
@@ -131,7 +134,7 @@ func (m *Model) ConvertGGUF(typ string) (*GGUFReport, error) {
 	}
 	// Anything GGUF cannot store (FP8 a quantization left behind) becomes F32.
 	var rest []convJob
-	w.ForEachMat(m.Config, func(_ Slot, p **tensor.Mat) error {
+	w.ForEachMat(m.Config, func(_ llama4.Slot, p **tensor.Mat) error {
 		if _, ok := gguf.TypeOf((*p).DType); !ok {
 			rest = append(rest, convJob{p, tensor.F32})
 		}
@@ -154,30 +157,18 @@ type convJob struct {
 
 // runConv runs the conversions in parallel.
 func runConv(jobs []convJob) error {
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			q, err := convertMat(*j.p, j.t)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = err
-				}
-				return
-			}
-			*j.p = q
-		}()
+	out := make([]*tensor.Mat, len(jobs))
+	err := parallel(len(jobs), func(i int) (err error) {
+		out[i], err = convertMat(*jobs[i].p, jobs[i].t)
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	return firstErr
+	for i, j := range jobs {
+		*j.p = out[i]
+	}
+	return nil
 }
 
 // convertMat returns x in dtype t: scalar types by decoding and re-encoding
@@ -225,7 +216,7 @@ func convertMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 // QK-norm rule, NoPE interval) are added under ollama's key names, which
 // herd and ollama read and llama.cpp ignores; warnings say so. A layer
 // layout that llama4 GGUF cannot express is an error.
-func (m *Model) GGUFMetadata(typ, name string) ([]gguf.KV, []string, error) {
+func GGUFMetadata(m *llama4.Model, typ, name string) ([]gguf.KV, []string, error) {
 	c := m.Config
 	if typ == "" {
 		typ = "f32"
@@ -300,7 +291,7 @@ func (m *Model) GGUFMetadata(typ, name string) ([]gguf.KV, []string, error) {
 
 // moeStep is the interleave_moe_layer_step that reproduces LayerIsMoE (layer
 // i is MoE iff (i+1) % step == 0), or 0 for a model without MoE layers.
-func moeStep(c *Config) (int, error) {
+func moeStep(c *llama4.Config) (int, error) {
 	if c.NumMoELayers() == 0 {
 		return 0, nil
 	}
@@ -317,7 +308,7 @@ func moeStep(c *Config) (int, error) {
 }
 
 // noRopeStep is the interval k with layer i NoPE iff (i+1) % k == 0.
-func noRopeStep(c *Config) (int, error) {
+func noRopeStep(c *llama4.Config) (int, error) {
 	for k := 1; k <= max(c.Layers, GGUFNoRopeStep); k++ {
 		ok := true
 		for i, rope := range c.LayerUsesRoPE {
@@ -333,7 +324,7 @@ func noRopeStep(c *Config) (int, error) {
 	return 0, fmt.Errorf("llama4: the NoPE layers are not every k-th layer, which a llama4 GGUF cannot express")
 }
 
-func moeLayers(c *Config) []int {
+func moeLayers(c *llama4.Config) []int {
 	var out []int
 	for i, m := range c.LayerIsMoE {
 		if m {
@@ -349,7 +340,7 @@ func moeLayers(c *Config) []int {
 // the MoE router, routed expert stacks {D, F, E} / {F, D, E} and shared
 // expert, or the dense ffn; output_norm and output (absent when tied).
 // Matrix data is shared with the weights; expert stacks are concatenated.
-func (m *Model) GGUFTensors() ([]gguf.WriteTensor, error) {
+func GGUFTensors(m *llama4.Model) ([]gguf.WriteTensor, error) {
 	c, w := m.Config, m.Weights
 	var ts []gguf.WriteTensor
 	vec := func(name string, v []float32) {
@@ -360,13 +351,13 @@ func (m *Model) GGUFTensors() ([]gguf.WriteTensor, error) {
 		ts = append(ts, gguf.WriteTensor{Name: name, Type: gguf.F32, Dims: []uint64{uint64(len(v))}, Data: b})
 	}
 	var experts []*tensor.Mat
-	err := w.ForEach(c, func(s Slot, r Ref) error {
+	err := w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
 		name := s.GGUFName()
 		switch {
 		case s.IsVec():
 			vec(name, *r.Vec)
-		case s.Role == RoleOutput && w.Tied():
-		case s.FFN == FFNRouted:
+		case s.Role == llama4.RoleOutput && w.Tied():
+		case s.FFN == llama4.FFNRouted:
 			experts = append(experts, *r.Mat)
 			if s.Expert < c.Experts-1 {
 				return nil
@@ -385,8 +376,8 @@ func (m *Model) GGUFTensors() ([]gguf.WriteTensor, error) {
 			t.Dims = t.Dims[:2]
 			ts = append(ts, t)
 		}
-		if s.Role == RoleEmbed {
-			m.ggufRopeFreqs(vec)
+		if s.Role == llama4.RoleEmbed {
+			ggufRopeFreqs(m, vec)
 		}
 		return nil
 	})
@@ -420,16 +411,16 @@ func ggufStack(name string, xs []*tensor.Mat) (gguf.WriteTensor, error) {
 
 // ggufRopeFreqs writes rope_freqs.weight when the RoPE is scaled or its
 // frequencies were set directly (a GGUF's rope_freqs).
-func (m *Model) ggufRopeFreqs(vec func(string, []float32)) {
+func ggufRopeFreqs(m *llama4.Model, vec func(string, []float32)) {
 	c := m.Config
 	if c.RopeScaling != nil {
-		vec(GGUFRopeFreqs, RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
-	} else if base := InvFreq(c.HeadDim, c.RopeTheta, nil); !equalF32(base, m.invFreq) {
+		vec(llama4.GGUFRopeFreqs, RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
+	} else if base := llama4.InvFreq(c.HeadDim, c.RopeTheta, nil); !equalF32(base, m.InvFreq()) {
 		d := make([]float32, len(base))
 		for i := range d {
-			d[i] = float32(float64(base[i]) / float64(m.invFreq[i]))
+			d[i] = float32(float64(base[i]) / float64(m.InvFreq()[i]))
 		}
-		vec(GGUFRopeFreqs, d)
+		vec(llama4.GGUFRopeFreqs, d)
 	}
 }
 
@@ -449,17 +440,17 @@ func equalF32(a, b []float32) bool {
 // writes it as a llama4 GGUF that llama.cpp loads: its metadata
 // (GGUFMetadata), opt.Extra (the tokenizer), then the tensors
 // (GGUFTensors).
-func (m *Model) WriteGGUF(w io.Writer, opt GGUFOptions) (*GGUFReport, error) {
-	kvs, warn, err := m.GGUFMetadata(opt.Type, opt.Name)
+func WriteGGUF(w io.Writer, m *llama4.Model, opt GGUFOptions) (*GGUFReport, error) {
+	kvs, warn, err := GGUFMetadata(m, opt.Type, opt.Name)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := m.ConvertGGUF(opt.Type)
+	rep, err := ConvertGGUF(m, opt.Type)
 	if err != nil {
 		return nil, err
 	}
 	rep.Warnings = warn
-	ts, err := m.GGUFTensors()
+	ts, err := GGUFTensors(m)
 	if err != nil {
 		return nil, err
 	}
