@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -221,30 +220,6 @@ func fillText(c *llama4.Config, t *rawText) error {
 	if t.AttentionBias != nil && *t.AttentionBias {
 		return fmt.Errorf("attention_bias = true is not supported (Llama 4 has no attention biases)")
 	}
-	for _, chk := range []struct {
-		name string
-		v    int
-	}{
-		{"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim}, {"intermediate_size", c.Intermediate},
-		{"intermediate_size_mlp", c.IntermediateMLP}, {"attention_chunk_size", c.ChunkSize},
-		{"max_position_embeddings", c.MaxPositions},
-	} {
-		if chk.v <= 0 {
-			return fmt.Errorf("%s = %d must be positive", chk.name, chk.v)
-		}
-	}
-	if c.HeadDim%2 != 0 {
-		return fmt.Errorf("head_dim = %d must be even for RoPE", c.HeadDim)
-	}
-	if c.Heads%c.KVHeads != 0 {
-		return fmt.Errorf("num_attention_heads = %d is not a multiple of num_key_value_heads = %d", c.Heads, c.KVHeads)
-	}
-	if !(c.RMSNormEps > 0) {
-		return fmt.Errorf("rms_norm_eps = %g must be positive", c.RMSNormEps)
-	}
-	if !(c.FloorScale > 0) {
-		return fmt.Errorf("floor_scale = %g must be positive", c.FloorScale)
-	}
 	var err error
 	if c.TempTuning, err = parseTruthy(t.AttnTemperatureTuning, true); err != nil {
 		return fmt.Errorf("attn_temperature_tuning: %w", err)
@@ -258,7 +233,7 @@ func fillText(c *llama4.Config, t *rawText) error {
 	if err := fillLayerKinds(c, t); err != nil {
 		return err
 	}
-	return nil
+	return c.Validate()
 }
 
 // parseTruthy accepts true/false, an integer (nonzero = on) or null (= def).
@@ -325,9 +300,6 @@ func fillRope(c *llama4.Config, t *rawText) error {
 	if c.RopeTheta == 0 {
 		c.RopeTheta = 500000
 	}
-	if !(c.RopeTheta > 1) || math.IsInf(c.RopeTheta, 0) {
-		return fmt.Errorf("rope_theta = %g must be a finite number > 1", c.RopeTheta)
-	}
 	rs, err := parseRopeScaling(scaling)
 	if err != nil {
 		return err
@@ -376,12 +348,6 @@ func parseRopeScaling(raw json.RawMessage) (*llama4.RopeScaling, error) {
 		return nil, fmt.Errorf("rope_scaling: llama3 needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings")
 	}
 	rs := &llama4.RopeScaling{Type: typ, Factor: *r.Factor, LowFreqFactor: *r.LowFreqFactor, HighFreqFactor: *r.HighFreqFactor, OriginalMaxPos: *r.OrigMax}
-	if !(rs.Factor > 0) || !(rs.LowFreqFactor > 0) || !(rs.HighFreqFactor > 0) || !(rs.OriginalMaxPos > 0) {
-		return nil, fmt.Errorf("rope_scaling: factors must be positive, got factor %g low %g high %g original %g", rs.Factor, rs.LowFreqFactor, rs.HighFreqFactor, rs.OriginalMaxPos)
-	}
-	if rs.HighFreqFactor < rs.LowFreqFactor {
-		return nil, fmt.Errorf("rope_scaling: high_freq_factor %g < low_freq_factor %g", rs.HighFreqFactor, rs.LowFreqFactor)
-	}
 	return rs, nil
 }
 
@@ -445,14 +411,6 @@ func fillLayerKinds(c *llama4.Config, t *rawText) error {
 		}
 		for i := step - 1; i < n; i += step {
 			c.LayerIsMoE[i] = true
-		}
-	}
-	if c.NumMoELayers() > 0 {
-		if c.Experts <= 0 {
-			return fmt.Errorf("num_local_experts = %d must be positive when layers are MoE", c.Experts)
-		}
-		if c.ExpertsPerToken <= 0 || c.ExpertsPerToken > c.Experts {
-			return fmt.Errorf("num_experts_per_tok = %d must be in [1, num_local_experts = %d]", c.ExpertsPerToken, c.Experts)
 		}
 	}
 	return nil

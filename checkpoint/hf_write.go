@@ -1,9 +1,8 @@
 package checkpoint
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -12,55 +11,9 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// HFConfigJSON renders c as a flat Hugging Face llama4_text config.json
-// (Llama4ForCausalLM) that ParseConfig reads back to the same Config.
-func HFConfigJSON(c *llama4.Config) ([]byte, error) {
-	noRope := make([]int, c.Layers)
-	var moe []int
-	for i := range noRope {
-		if c.LayerUsesRoPE[i] {
-			noRope[i] = 1
-		}
-		if c.LayerIsMoE[i] {
-			moe = append(moe, i)
-		}
-	}
-	if moe == nil {
-		moe = []int{}
-	}
-	dtype := c.TorchDType
-	if dtype == "" {
-		dtype = "float32"
-	}
-	m := map[string]any{
-		"architectures": []string{"Llama4ForCausalLM"}, "model_type": "llama4_text",
-		"vocab_size": c.VocabSize, "hidden_size": c.Hidden, "intermediate_size": c.Intermediate,
-		"intermediate_size_mlp": c.IntermediateMLP, "num_hidden_layers": c.Layers,
-		"num_attention_heads": c.Heads, "num_key_value_heads": c.KVHeads, "head_dim": c.HeadDim,
-		"hidden_act": "silu", "rms_norm_eps": c.RMSNormEps, "rope_theta": c.RopeTheta,
-		"max_position_embeddings": c.MaxPositions, "num_local_experts": c.Experts,
-		"num_experts_per_tok": c.ExpertsPerToken, "moe_layers": moe, "no_rope_layers": noRope,
-		"attention_chunk_size": c.ChunkSize, "use_qk_norm": c.UseQKNorm,
-		"attn_temperature_tuning": c.TempTuning, "floor_scale": c.FloorScale, "attn_scale": c.AttnScale,
-		"attention_bias": false, "tie_word_embeddings": c.TieEmbeddings, "bos_token_id": c.BOS,
-		"eos_token_id": c.EOS, "pad_token_id": c.Pad, "torch_dtype": dtype,
-	}
-	// moe_layers is authoritative for herd and transformers; the interval is
-	// written too because some converters (llama.cpp's) read only it.
-	if step, err := moeStep(c); err == nil && step > 0 {
-		m["interleave_moe_layer_step"] = step
-	}
-	if s := c.RopeScaling; s != nil {
-		m["rope_scaling"] = map[string]any{"rope_type": s.Type, "factor": s.Factor, "low_freq_factor": s.LowFreqFactor,
-			"high_freq_factor": s.HighFreqFactor, "original_max_position_embeddings": s.OriginalMaxPos}
-	} else {
-		m["rope_scaling"] = nil
-	}
-	return json.MarshalIndent(m, "", "  ")
-}
-
 // SaveHF writes the model as a Hugging Face Llama4ForCausalLM directory
-// (config.json + model.safetensors) that LoadHF, transformers and other
+// (config.json, by WriteConfigJSON, + model.safetensors, each written
+// atomically) that LoadHF, transformers and other
 // engines load. Weights keep their dtype; routed experts are re-fused into
 // the input-major gate_up_proj / down_proj stacks. FP8 weights are not
 // supported here.
@@ -69,12 +22,8 @@ func SaveHF(m *llama4.Model, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("llama4: %w", err)
 	}
-	cfgJSON, err := HFConfigJSON(c)
-	if err != nil {
-		return err
-	}
 	var ts []safetensors.WriteTensor
-	err = w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
+	err := w.ForEach(c, func(s llama4.Slot, r llama4.Ref) error {
 		name := s.HFName()
 		switch {
 		case s.IsVec():
@@ -105,24 +54,15 @@ func SaveHF(m *llama4.Model, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfgJSON, 0o644); err != nil {
-		return fmt.Errorf("llama4: %w", err)
-	}
-	path := filepath.Join(dir, "model.safetensors")
-	f, err := os.Create(path)
+	// Weights first: a crash never leaves a new config beside old weights
+	// of another shape unnoticed (BindHF checks every shape).
+	err = WriteFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
+		return safetensors.Write(w, ts, map[string]string{"format": "pt"})
+	})
 	if err != nil {
-		return fmt.Errorf("llama4: %w", err)
+		return err
 	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := safetensors.Write(bw, ts, map[string]string{"format": "pt"}); err != nil {
-		f.Close()
-		return fmt.Errorf("llama4: writing %s: %w", path, err)
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return fmt.Errorf("llama4: writing %s: %w", path, err)
-	}
-	return f.Close()
+	return WriteConfigJSON(dir, c)
 }
 
 // fuseExperts builds the HF stacks gate_up_proj [E, D, 2F] and down_proj

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -122,8 +121,8 @@ func (p *Params[F]) WriteSafetensorsFile(path string) error {
 func (p *Params[F]) SaveHF(dir string) error { return p.SaveHFAs(dir, "float32") }
 
 // ExportDTypes are the weight dtypes SaveHFAs writes, by their torch_dtype
-// names, with their safetensors dtypes.
-var ExportDTypes = map[string]string{"float32": "F32", "bfloat16": "BF16", "float16": "F16"}
+// names, with their safetensors dtypes (checkpoint.TorchDTypes).
+var ExportDTypes = checkpoint.TorchDTypes
 
 // SaveHFAs is SaveHF with the weights rounded to dtype ("float32",
 // "bfloat16" or "float16", to nearest even), the config's torch_dtype set to
@@ -142,24 +141,20 @@ func (p *Params[F]) SaveHFAs(dir, dtype string) error {
 	}
 	cfg := *p.Config
 	cfg.TorchDType = dtype
-	cj, err := ConfigJSON(&cfg)
-	if err != nil {
-		return err
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	wt := make([]safetensors.WriteTensor, len(p.Tensors))
 	for i, t := range p.Tensors {
 		wt[i] = safetensors.WriteTensor{Name: t.Name, DType: st, Shape: t.Shape, Data: encodeFloats(t.Data, st)}
 	}
-	err = writeFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
+	err := writeFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
 		return safetensors.Write(w, wt, map[string]string{"format": "pt"})
 	})
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "config.json"), func(w io.Writer) error {
-		_, err := w.Write(cj)
-		return err
-	})
+	return checkpoint.WriteConfigJSON(dir, &cfg)
 }
 
 // encodeFloats encodes values as little-endian F32, BF16 or F16.
@@ -179,55 +174,8 @@ func encodeFloats[F Float](v []F, dtype string) []byte {
 	return f32Bytes(v)
 }
 
-// writeFileAtomic writes path through fill so that readers see either the old
-// file or the complete new one, even after a crash: the data goes to a
-// temporary file in the same directory, which is flushed, fsynced, closed
-// and renamed over path; then the directory is fsynced so the rename itself
-// is durable.
-func writeFileAtomic(path string, fill func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err = fill(bw); err != nil {
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("train: writing %s: %w", path, err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("train: fsync %s: %w", tmp, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("train: closing %s: %w", tmp, err)
-	}
-	if err = os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory so that renames into it survive a crash.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !isUnsupportedSync(err) {
-		return fmt.Errorf("train: fsync %s: %w", dir, err)
-	}
-	return nil
+// writeFileAtomic is checkpoint.WriteFileAtomic: readers see either the
+// old file or the complete new one, even after a crash.
+func writeFileAtomic(path string, fill func(w io.Writer) error) error {
+	return checkpoint.WriteFileAtomic(path, fill)
 }

@@ -1,5 +1,10 @@
 package llama4
 
+import (
+	"fmt"
+	"math"
+)
+
 // Config is the Llama 4 text configuration, normalised: every list is filled in
 // and every per-layer property is explicit.
 type Config struct {
@@ -87,4 +92,64 @@ func (c *Config) IsEOS(id int) bool {
 		}
 	}
 	return false
+}
+
+// Validate checks the invariants every source of a Config (config.json,
+// GGUF metadata, presets) must meet, naming the config.json key of a bad
+// value: positive sizes, an even head_dim, query heads a multiple of KV
+// heads, positive epsilon and temperature floor, a finite rope_theta > 1, a
+// sane llama3 RoPE scaling, per-layer lists of num_hidden_layers entries,
+// and 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE.
+func (c *Config) Validate() error {
+	for _, chk := range []struct {
+		name string
+		v    int
+	}{
+		{"vocab_size", c.VocabSize}, {"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
+		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
+		{"intermediate_size", c.Intermediate}, {"intermediate_size_mlp", c.IntermediateMLP},
+		{"attention_chunk_size", c.ChunkSize}, {"max_position_embeddings", c.MaxPositions},
+	} {
+		if chk.v <= 0 {
+			return fmt.Errorf("%s = %d must be positive", chk.name, chk.v)
+		}
+	}
+	if c.HeadDim%2 != 0 {
+		return fmt.Errorf("head_dim = %d must be even for RoPE", c.HeadDim)
+	}
+	if c.Heads%c.KVHeads != 0 {
+		return fmt.Errorf("num_attention_heads = %d is not a multiple of num_key_value_heads = %d", c.Heads, c.KVHeads)
+	}
+	if !(c.RMSNormEps > 0) {
+		return fmt.Errorf("rms_norm_eps = %g must be positive", c.RMSNormEps)
+	}
+	if !(c.FloorScale > 0) {
+		return fmt.Errorf("floor_scale = %g must be positive", c.FloorScale)
+	}
+	if !(c.RopeTheta > 1) || math.IsInf(c.RopeTheta, 0) {
+		return fmt.Errorf("rope_theta = %g must be a finite number > 1", c.RopeTheta)
+	}
+	if rs := c.RopeScaling; rs != nil {
+		if !(rs.Factor > 0) || !(rs.LowFreqFactor > 0) || !(rs.HighFreqFactor > 0) || !(rs.OriginalMaxPos > 0) {
+			return fmt.Errorf("rope_scaling: factors must be positive, got factor %g low %g high %g original %g", rs.Factor, rs.LowFreqFactor, rs.HighFreqFactor, rs.OriginalMaxPos)
+		}
+		if rs.HighFreqFactor < rs.LowFreqFactor {
+			return fmt.Errorf("rope_scaling: high_freq_factor %g < low_freq_factor %g", rs.HighFreqFactor, rs.LowFreqFactor)
+		}
+	}
+	if len(c.LayerUsesRoPE) != c.Layers {
+		return fmt.Errorf("no_rope_layers has %d entries, num_hidden_layers is %d", len(c.LayerUsesRoPE), c.Layers)
+	}
+	if len(c.LayerIsMoE) != c.Layers {
+		return fmt.Errorf("%d per-layer MoE flags, num_hidden_layers is %d", len(c.LayerIsMoE), c.Layers)
+	}
+	if c.NumMoELayers() > 0 {
+		if c.Experts <= 0 {
+			return fmt.Errorf("num_local_experts = %d must be positive when layers are MoE", c.Experts)
+		}
+		if c.ExpertsPerToken <= 0 || c.ExpertsPerToken > c.Experts {
+			return fmt.Errorf("num_experts_per_tok = %d must be in [1, num_local_experts = %d]", c.ExpertsPerToken, c.Experts)
+		}
+	}
+	return nil
 }
