@@ -98,9 +98,72 @@ func ModelFromGGUF(f *gguf.File) (*llama4.Model, *GGUFMeta, error) {
 }
 
 // ggufMeta reads typed keys and reports errors that name the file and key.
+// Its sticky readers (need, opt, optFloat, optBool, fail) keep the first
+// error in err and return defaults after it, so a reader checks err once.
 type ggufMeta struct {
 	f    *gguf.File
 	arch string
+	err  error
+}
+
+// fail records an error unless one is recorded already.
+func (g *ggufMeta) fail(format string, a ...any) {
+	if g.err == nil {
+		g.err = g.errf(format, a...)
+	}
+}
+
+func (g *ggufMeta) keep(err error) {
+	if g.err == nil {
+		g.err = err
+	}
+}
+
+// need reads a required llama4.<k> count in [1, 2³¹].
+func (g *ggufMeta) need(k string) int {
+	v, _, err := g.uint(g.key(k), true, 0)
+	switch {
+	case err != nil:
+		g.keep(err)
+	case v == 0 || v > 1<<31:
+		g.fail("metadata key %q = %d is out of range", g.key(k), v)
+	}
+	return int(v)
+}
+
+// opt reads an optional llama4.<k> count (def when absent), and whether it
+// was present.
+func (g *ggufMeta) opt(k string, def int) (int, bool) {
+	v, present, err := g.uint(g.key(k), false, uint64(def))
+	switch {
+	case err != nil:
+		g.keep(err)
+		return def, false
+	case v > 1<<31:
+		g.fail("metadata key %q = %d is out of range", g.key(k), v)
+		return def, false
+	}
+	return int(v), present
+}
+
+// optFloat reads an optional float key (its full name).
+func (g *ggufMeta) optFloat(k string, def float64) (float64, bool) {
+	v, present, err := g.float(k, def)
+	if err != nil {
+		g.keep(err)
+		return def, false
+	}
+	return v, present
+}
+
+// optBool reads an optional bool key (its full name).
+func (g *ggufMeta) optBool(k string, def bool) (bool, bool) {
+	v, present, err := g.bool(k, def)
+	if err != nil {
+		g.keep(err)
+		return def, false
+	}
+	return v, present
 }
 
 func (g *ggufMeta) key(k string) string { return g.arch + "." + k }
@@ -183,135 +246,62 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	}
 
 	raw := rawText{ModelType: "llama4_text"}
-	need := func(k string) (int, error) {
-		v, _, err := g.uint(g.key(k), true, 0)
-		if err != nil {
-			return 0, err
-		}
-		if v == 0 || v > 1<<31 {
-			return 0, g.errf("metadata key %q = %d is out of range", g.key(k), v)
-		}
-		return int(v), nil
+	layers, hidden, heads := g.need("block_count"), g.need("embedding_length"), g.need("attention.head_count")
+	if g.err != nil {
+		return nil, nil, g.err
 	}
-	opt := func(k string, def int) (int, bool, error) {
-		v, present, err := g.uint(g.key(k), false, uint64(def))
-		if err != nil {
-			return 0, false, err
-		}
-		if v > 1<<31 {
-			return 0, false, g.errf("metadata key %q = %d is out of range", g.key(k), v)
-		}
-		return int(v), present, nil
-	}
-	layers, err := need("block_count")
-	if err != nil {
-		return nil, nil, err
-	}
-	hidden, err := need("embedding_length")
-	if err != nil {
-		return nil, nil, err
-	}
-	heads, err := need("attention.head_count")
-	if err != nil {
-		return nil, nil, err
-	}
-	kvHeads, _, err := opt("attention.head_count_kv", heads)
-	if err != nil {
-		return nil, nil, err
-	}
-	headDim, _, err := opt("attention.key_length", hidden/heads)
-	if err != nil {
-		return nil, nil, err
-	}
+	kvHeads, _ := g.opt("attention.head_count_kv", heads)
+	headDim, _ := g.opt("attention.key_length", hidden/heads)
 	if _, present := f.Value(ggufKeyHeadDimOllama); present {
-		if headDim, _, err = opt("attention.head_dim", headDim); err != nil {
-			return nil, nil, err
-		}
+		headDim, _ = g.opt("attention.head_dim", headDim)
 	}
-	if kvHeads == 0 || heads%kvHeads != 0 {
-		return nil, nil, g.errf("%s = %d is not a multiple of %s = %d", g.key("attention.head_count"), heads, g.key("attention.head_count_kv"), kvHeads)
+	if g.err == nil && (kvHeads == 0 || heads%kvHeads != 0) {
+		g.fail("%s = %d is not a multiple of %s = %d", g.key("attention.head_count"), heads, g.key("attention.head_count_kv"), kvHeads)
 	}
 	if headDim == 0 || headDim%2 != 0 {
-		return nil, nil, g.errf("%s = %d must be even and positive for RoPE", g.key("attention.key_length"), headDim)
+		g.fail("%s = %d must be even and positive for RoPE", g.key("attention.key_length"), headDim)
 	}
-	valDim, _, err := opt("attention.value_length", headDim)
-	if err != nil {
-		return nil, nil, err
+	if valDim, _ := g.opt("attention.value_length", headDim); valDim != headDim {
+		g.fail("%s = %d differs from %s = %d; Llama 4 uses one head size", g.key("attention.value_length"), valDim, g.key("attention.key_length"), headDim)
 	}
-	if valDim != headDim {
-		return nil, nil, g.errf("%s = %d differs from %s = %d; Llama 4 uses one head size", g.key("attention.value_length"), valDim, g.key("attention.key_length"), headDim)
-	}
-	ropeDim, _, err := opt("rope.dimension_count", headDim)
-	if err != nil {
-		return nil, nil, err
-	}
-	if ropeDim != headDim {
-		return nil, nil, g.errf("%s = %d: herd rotates whole heads (want %d, the head size)", g.key("rope.dimension_count"), ropeDim, headDim)
+	if ropeDim, _ := g.opt("rope.dimension_count", headDim); ropeDim != headDim {
+		g.fail("%s = %d: herd rotates whole heads (want %d, the head size)", g.key("rope.dimension_count"), ropeDim, headDim)
 	}
 	// Widths: llama.cpp's keys, then ollama's older names.
-	ffn, ffnSet, err := opt("feed_forward_length", 0)
-	if err != nil {
-		return nil, nil, err
-	}
+	ffn, ffnSet := g.opt("feed_forward_length", 0)
 	if !ffnSet {
-		if ffn, ffnSet, err = opt("intermediate_size", 0); err != nil {
-			return nil, nil, err
-		}
+		ffn, ffnSet = g.opt("intermediate_size", 0)
 	}
-	ffnExp, expSet, err := opt("expert_feed_forward_length", 0)
-	if err != nil {
-		return nil, nil, err
-	}
+	ffnExp, expSet := g.opt("expert_feed_forward_length", 0)
 	if !expSet {
-		if ffnExp, expSet, err = opt("intermediate_size_moe", 0); err != nil {
-			return nil, nil, err
-		}
+		ffnExp, expSet = g.opt("intermediate_size_moe", 0)
 	}
-	experts, _, err := opt("expert_count", 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	used, _, err := opt("expert_used_count", 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	step, stepSet, err := opt("interleave_moe_layer_step", 1)
-	if err != nil {
-		return nil, nil, err
-	}
+	experts, _ := g.opt("expert_count", 0)
+	used, _ := g.opt("expert_used_count", 0)
+	step, stepSet := g.opt("interleave_moe_layer_step", 1)
 	if !stepSet && meta.Flavor != "ollama" && experts > 0 {
-		return nil, nil, g.errf("required metadata key %q is missing", g.key("interleave_moe_layer_step"))
+		g.fail("required metadata key %q is missing", g.key("interleave_moe_layer_step"))
 	}
-	eps, epsSet, err := g.float(g.key("attention.layer_norm_rms_epsilon"), 0)
-	if err != nil {
-		return nil, nil, err
-	}
+	eps, epsSet := g.optFloat(g.key("attention.layer_norm_rms_epsilon"), 0)
 	if !epsSet {
-		return nil, nil, g.errf("required metadata key %q is missing", g.key("attention.layer_norm_rms_epsilon"))
+		g.fail("required metadata key %q is missing", g.key("attention.layer_norm_rms_epsilon"))
 	}
-	theta, _, err := g.float(g.key("rope.freq_base"), 10000) // llama.cpp's default
-	if err != nil {
-		return nil, nil, err
-	}
-	if base, present, err := g.float(g.key("rope.freq_base_swa"), theta); err != nil {
-		return nil, nil, err
-	} else if present && base != theta {
-		return nil, nil, g.errf("%s = %g differs from %s = %g: herd uses one RoPE base for every layer", g.key("rope.freq_base_swa"), base, g.key("rope.freq_base"), theta)
+	theta, _ := g.optFloat(g.key("rope.freq_base"), 10000) // llama.cpp's default
+	if base, present := g.optFloat(g.key("rope.freq_base_swa"), theta); present && base != theta {
+		g.fail("%s = %g differs from %s = %g: herd uses one RoPE base for every layer", g.key("rope.freq_base_swa"), base, g.key("rope.freq_base"), theta)
 	}
 	if st, ok := f.String(g.key("rope.scaling.type")); ok && st != "none" && st != "" {
-		return nil, nil, g.errf("%s = %q is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.type"), st)
+		g.fail("%s = %q is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.type"), st)
 	}
-	if sf, present, err := g.float(g.key("rope.scaling.factor"), 0); err != nil {
-		return nil, nil, err
-	} else if present && sf != 0 && sf != 1 {
-		return nil, nil, g.errf("%s = %g is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.factor"), sf)
+	if sf, present := g.optFloat(g.key("rope.scaling.factor"), 0); present && sf != 0 && sf != 1 {
+		g.fail("%s = %g is not supported (Llama 4 scales RoPE through rope_freqs.weight)", g.key("rope.scaling.factor"), sf)
 	}
-	ctxLen, _, err := opt("context_length", 0)
-	if err != nil {
-		return nil, nil, err
-	}
+	ctxLen, _ := g.opt("context_length", 0)
 	if ctxLen == 0 {
-		return nil, nil, g.errf("required metadata key %q is missing or 0", g.key("context_length"))
+		g.fail("required metadata key %q is missing or 0", g.key("context_length"))
+	}
+	if g.err != nil {
+		return nil, nil, g.err
 	}
 	vocab, err := ggufVocabSize(g)
 	if err != nil {
@@ -319,60 +309,39 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	}
 
 	// Attention layout: llama.cpp's hard-coded values, or ollama's keys.
-	chunk, chunkSet, err := opt("attention.chunk_size", GGUFChunkSize)
-	if err != nil {
-		return nil, nil, err
+	chunk, chunkSet := g.opt("attention.chunk_size", GGUFChunkSize)
+	noRope, noRopeSet := g.opt("no_rope_interval", GGUFNoRopeStep)
+	if pattern, _ := g.opt("attention.sliding_window_pattern", noRope); pattern != noRope {
+		g.fail("%s = %d: herd needs the chunked layers to be the RoPE layers (every %d-th layer global)", g.key("attention.sliding_window_pattern"), pattern, noRope)
 	}
-	noRope, noRopeSet, err := opt("no_rope_interval", GGUFNoRopeStep)
-	if err != nil {
-		return nil, nil, err
-	}
-	pattern, _, err := opt("attention.sliding_window_pattern", noRope)
-	if err != nil {
-		return nil, nil, err
-	}
-	if pattern != noRope {
-		return nil, nil, g.errf("%s = %d: herd needs the chunked layers to be the RoPE layers (every %d-th layer global)", g.key("attention.sliding_window_pattern"), pattern, noRope)
-	}
-	floor, floorSet, err := g.float(ggufKeyFloorScale, GGUFFloorScale)
-	if err != nil {
-		return nil, nil, err
-	}
-	attnScale, scaleSet, err := g.float(ggufKeyAttnScale, GGUFAttnScale)
-	if err != nil {
-		return nil, nil, err
-	}
+	floor, floorSet := g.optFloat(ggufKeyFloorScale, GGUFFloorScale)
+	attnScale, scaleSet := g.optFloat(ggufKeyAttnScale, GGUFAttnScale)
 	if meta.Flavor != "ollama" && !floorSet && scaleSet {
 		// llama.cpp's attention.scale is a different thing (the kq scale of
 		// some architectures); only ollama's files, and files that also
 		// carry the temperature floor, use it for temperature tuning.
 		attnScale, scaleSet = GGUFAttnScale, false
 	}
-	tempTuning, tempSet, err := g.bool(ggufKeyTempTuning, true)
-	if err != nil {
-		return nil, nil, err
-	}
-	qkNorm, qkSet, err := g.bool(ggufKeyUseQKNorm, experts != ggufQKNormExperts)
-	if err != nil {
-		return nil, nil, err
-	}
-	ropeLayers := make([]int, layers)
-	if swa, present, err := opt("attention.sliding_window", 0); err != nil {
-		return nil, nil, err
-	} else if present && swa == 0 {
+	tempTuning, tempSet := g.optBool(ggufKeyTempTuning, true)
+	qkNorm, qkSet := g.optBool(ggufKeyUseQKNorm, experts != ggufQKNormExperts)
+	if swa, present := g.opt("attention.sliding_window", 0); present && swa == 0 {
 		// llama.cpp: no chunked attention at all (MobileLLM-style); every
 		// layer but the last ((i+1) % n_layer == 0) uses RoPE, and there is
 		// no temperature tuning.
 		noRope, chunk, tempTuning = layers, max(ctxLen, 1), false
 		meta.Notes = append(meta.Notes, "attention.sliding_window = 0: full attention on every layer, no temperature tuning")
 	}
-	for i := range ropeLayers {
-		if noRope == 0 || (i+1)%noRope != 0 {
-			ropeLayers[i] = 1
-		}
+	if g.err != nil {
+		return nil, nil, g.err
 	}
 	if noRope == 0 {
 		return nil, nil, g.errf("%s = 0: herd needs at least one global layer pattern", ggufKeyNoRopeStep)
+	}
+	ropeLayers := make([]int, layers)
+	for i := range ropeLayers {
+		if (i+1)%noRope != 0 {
+			ropeLayers[i] = 1
+		}
 	}
 	var moe []int
 	if experts > 0 {
@@ -383,13 +352,16 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 		}
 	}
 	if len(moe) > 0 && (used < 1 || used > experts) {
-		return nil, nil, g.errf("%s = %d must be in [1, %s = %d]", g.key("expert_used_count"), used, g.key("expert_count"), experts)
+		g.fail("%s = %d must be in [1, %s = %d]", g.key("expert_used_count"), used, g.key("expert_count"), experts)
 	}
 	if len(moe) > 0 && !expSet {
-		return nil, nil, g.errf("required metadata key %q is missing (the file has MoE layers)", g.key("expert_feed_forward_length"))
+		g.fail("required metadata key %q is missing (the file has MoE layers)", g.key("expert_feed_forward_length"))
 	}
 	if len(moe) < layers && !ffnSet {
-		return nil, nil, g.errf("required metadata key %q is missing (the file has dense layers)", g.key("feed_forward_length"))
+		g.fail("required metadata key %q is missing (the file has dense layers)", g.key("feed_forward_length"))
+	}
+	if g.err != nil {
+		return nil, nil, g.err
 	}
 	for _, n := range []struct {
 		set  bool
