@@ -18,7 +18,7 @@ import (
 func ggufOf(t *testing.T, m *Model, typ string) (*gguf.File, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := WriteGGUF(&buf, m, GGUFOptions{Type: typ, Name: "tiny"}); err != nil {
+	if _, err := WriteGGUF(&buf, m, GGUFOptions{Type: mustFileType(t, typ), Name: "tiny"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := gguf.Parse("tiny-"+typ+".gguf", buf.Bytes())
@@ -269,11 +269,11 @@ func TestGGUFRopeFreqs(t *testing.T) {
 func ggufParts(t *testing.T) ([]gguf.KV, []gguf.WriteTensor) {
 	t.Helper()
 	m := loadTiny(t, "f32")
-	kvs, _, err := GGUFMetadata(m, "f32", "tiny")
+	kvs, _, err := GGUFMetadata(m, FileF32, "tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ConvertGGUF(m, "f32"); err != nil {
+	if _, err := ConvertGGUF(m, FileF32); err != nil {
 		t.Fatal(err)
 	}
 	ts, err := GGUFTensors(m)
@@ -435,15 +435,15 @@ func TestGGUFOllamaLayout(t *testing.T) {
 func TestGGUFConvertErrors(t *testing.T) {
 	m := loadTiny(t, "f32")
 	m.Config.LayerIsMoE = []bool{true, false, false, true}
-	if _, _, err := GGUFMetadata(m, "f32", ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
+	if _, _, err := GGUFMetadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
 		t.Errorf("irregular MoE layers: %v", err)
 	}
 	m.Config.LayerIsMoE = []bool{false, true, false, true}
 	m.Config.LayerUsesRoPE = []bool{true, false, true, true}
-	if _, _, err := GGUFMetadata(m, "f32", ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
+	if _, _, err := GGUFMetadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
 		t.Errorf("irregular NoPE layers: %v", err)
 	}
-	if _, _, err := GGUFMetadata(m, "q5_k", ""); err == nil || !strings.Contains(err.Error(), "q5_k") {
+	if _, err := ParseFileType("q5_k"); err == nil || !strings.Contains(err.Error(), "q5_k") {
 		t.Errorf("unknown type: %v", err)
 	}
 }
@@ -459,7 +459,7 @@ func TestGGUFRealConfigs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			kvs, warn, err := GGUFMetadata(&Model{Config: want}, "bf16", "")
+			kvs, warn, err := GGUFMetadata(&Model{Config: want}, FileBF16, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,18 +12,73 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// GGUFTypes are the file types ConvertGGUF (herd convert --type) accepts.
-var GGUFTypes = []string{"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k", "q4_k_m", "q6_k"}
+// FileType is a GGUF file type ConvertGGUF writes (herd convert --type).
+type FileType uint8
 
-// ggufFileTypes are llama.cpp's llama_ftype numbers (general.file_type).
-var ggufFileTypes = map[string]uint32{
-	"f32": 0, "f16": 1, "q4_0": 2, "q8_0": 7, "q4_k": 14 /* Q4_K_S */, "q4_k_m": 15, "q6_k": 18, "bf16": 32,
+// The file types; the zero value is FileF32.
+const (
+	FileF32 FileType = iota
+	FileF16
+	FileBF16
+	FileQ8_0
+	FileQ4_0
+	FileQ4K
+	FileQ4KM // llama-quantize's Q4_K_M mixture
+	FileQ6K
+)
+
+// fileTypes are the file types' --type names, llama.cpp's llama_ftype
+// numbers (general.file_type), and the --quant scheme of the pure
+// quantized types.
+var fileTypes = [...]struct {
+	name   string
+	ftype  uint32
+	scheme Scheme
+}{
+	FileF32:  {"f32", 0, SchemeNone},
+	FileF16:  {"f16", 1, SchemeNone},
+	FileBF16: {"bf16", 32, SchemeNone},
+	FileQ8_0: {"q8_0", 7, SchemeQ8_0},
+	FileQ4_0: {"q4_0", 2, SchemeQ4_0},
+	FileQ4K:  {"q4_k", 14 /* Q4_K_S */, SchemeQ4K},
+	FileQ4KM: {"q4_k_m", 15, SchemeNone},
+	FileQ6K:  {"q6_k", 18, SchemeQ6K},
+}
+
+// GGUFTypes are the names of the file types, in FileType order.
+var GGUFTypes = func() []string {
+	n := make([]string, len(fileTypes))
+	for i, t := range fileTypes {
+		n[i] = t.name
+	}
+	return n
+}()
+
+// ParseFileType reads a --type name ("" is f32).
+func ParseFileType(name string) (FileType, error) {
+	if name == "" {
+		return FileF32, nil
+	}
+	for i, t := range fileTypes {
+		if t.name == name {
+			return FileType(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown GGUF type %q (want one of %v)", name, GGUFTypes)
+}
+
+// String is the file type's --type name.
+func (t FileType) String() string {
+	if int(t) < len(fileTypes) {
+		return fileTypes[t].name
+	}
+	return fmt.Sprintf("FileType(%d)", uint8(t))
 }
 
 // GGUFOptions choose what WriteGGUF writes.
 type GGUFOptions struct {
-	// Type is one of GGUFTypes ("" = f32).
-	Type string
+	// Type is the file type (the zero value is f32).
+	Type FileType
 	// Name is general.name ("" to leave it out).
 	Name string
 	// Extra metadata appended after the model's (the tokenizer's).
@@ -32,7 +87,7 @@ type GGUFOptions struct {
 
 // GGUFReport says what ConvertGGUF did.
 type GGUFReport struct {
-	Type     string
+	Type     FileType
 	ByType   map[string]int // matrices (expert stacks count once) per ggml type
 	Warnings []string       // values llama.cpp will not honour
 }
@@ -53,10 +108,7 @@ type GGUFReport struct {
 //     shapes never need the fallback).
 //
 // Norms stay F32.
-func ConvertGGUF(m *llama4.Model, typ string) (*GGUFReport, error) {
-	if typ == "" {
-		typ = "f32"
-	}
+func ConvertGGUF(m *llama4.Model, typ FileType) (*GGUFReport, error) {
 	rep := &GGUFReport{Type: typ, ByType: map[string]int{}}
 	w := m.Weights
 	tied := w.LMHead == w.Embed
@@ -80,24 +132,20 @@ func ConvertGGUF(m *llama4.Model, typ string) (*GGUFReport, error) {
 	}
 	all := func(t tensor.DType) { mats(func(llama4.Slot) tensor.DType { return t }) }
 	switch typ {
-	case "f32":
+	case FileF32:
 		all(tensor.F32)
-	case "f16":
+	case FileF16:
 		all(tensor.F16)
 		routers(tensor.F32)
-	case "bf16":
+	case FileBF16:
 		all(tensor.BF16)
 		routers(tensor.F32)
-	case "q8_0", "q4_0", "q4_k", "q6_k":
-		s, err := ParseScheme(typ) // the same names
-		if err != nil {
-			return nil, err
-		}
-		if _, err := Quantize(m, s); err != nil {
+	case FileQ8_0, FileQ4_0, FileQ4K, FileQ6K:
+		if _, err := Quantize(m, fileTypes[typ].scheme); err != nil {
 			return nil, err
 		}
 		routers(tensor.F32)
-	case "q4_k_m":
+	case FileQ4KM:
 		n := len(w.Layers)
 		more := func(i int) bool { return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2 }
 		mats(func(s llama4.Slot) tensor.DType {
@@ -113,7 +161,7 @@ func ConvertGGUF(m *llama4.Model, typ string) (*GGUFReport, error) {
 			return tensor.Q4K
 		})
 	default:
-		return nil, fmt.Errorf("llama4: unknown GGUF type %q (want one of %v)", typ, GGUFTypes)
+		return nil, fmt.Errorf("checkpoint: unknown GGUF %s", typ)
 	}
 	// Later jobs for the same matrix (the routers) override earlier ones.
 	last := map[**tensor.Mat]int{}
@@ -216,15 +264,12 @@ func convertMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 // QK-norm rule, NoPE interval) are added under ollama's key names, which
 // herd and ollama read and llama.cpp ignores; warnings say so. A layer
 // layout that llama4 GGUF cannot express is an error.
-func GGUFMetadata(m *llama4.Model, typ, name string) ([]gguf.KV, []string, error) {
+func GGUFMetadata(m *llama4.Model, typ FileType, name string) ([]gguf.KV, []string, error) {
 	c := m.Config
-	if typ == "" {
-		typ = "f32"
+	if int(typ) >= len(fileTypes) {
+		return nil, nil, fmt.Errorf("checkpoint: unknown GGUF %s", typ)
 	}
-	ft, ok := ggufFileTypes[typ]
-	if !ok {
-		return nil, nil, fmt.Errorf("llama4: unknown GGUF type %q (want one of %v)", typ, GGUFTypes)
-	}
+	ft := fileTypes[typ].ftype
 	step, err := moeStep(c)
 	if err != nil {
 		return nil, nil, err

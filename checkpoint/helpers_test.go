@@ -106,3 +106,13 @@ func mustScheme(t *testing.T, name string) Scheme {
 	}
 	return s
 }
+
+// mustFileType parses a --type name.
+func mustFileType(t *testing.T, name string) FileType {
+	t.Helper()
+	ft, err := ParseFileType(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ft
+}

@@ -36,11 +36,8 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	if *model == "" || *out == "" {
 		return usagef("usage: herd convert -m HF_DIR -o out.gguf [--type %s]", strings.Join(checkpoint.GGUFTypes, "|"))
 	}
-	known := false
-	for _, t := range checkpoint.GGUFTypes {
-		known = known || t == *typ
-	}
-	if !known {
+	ft, err := checkpoint.ParseFileType(*typ)
+	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))
 	}
 	if *name == "" {
@@ -75,7 +72,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 4<<20)
-	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: *typ, Name: *name, Extra: extra})
+	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: ft, Name: *name, Extra: extra})
 	if err == nil {
 		err = bw.Flush()
 	}
