@@ -9,8 +9,9 @@ import (
 	"sync"
 
 	"github.com/herd-llm/herd/format/gguf"
-	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/quant"
 )
 
 // GGUFTypes are the file types ConvertGGUF (herd convert --type) accepts.
@@ -192,7 +193,7 @@ func convertMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 	out := &tensor.Mat{DType: t, Rows: x.Rows, Cols: x.Cols, Data: make([]byte, x.Rows*x.Cols*es)}
 	row := make([]float32, x.Cols)
 	for r := 0; r < x.Rows; r++ {
-		kernels.Row(x, r, row)
+		quant.DecodeRow(x, r, row)
 		b := out.Data[r*x.Cols*es : (r+1)*x.Cols*es]
 		for i, v := range row {
 			switch t {
