@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/herd-llm/herd/tensor"
@@ -265,5 +266,37 @@ func TestMaxExpSub(t *testing.T) {
 				t.Fatalf("%s: exp(%g) = %g, want %g (rel err %g)", ic.name, v, y[i], e, d/e)
 			}
 		}
+	}
+}
+
+// TestKVTypeChecked checks that DotsKV and AxpysKV match the per-type
+// functions and refuse the types the KV kernels do not read.
+func TestKVTypeChecked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kk := range kvKinds {
+		if !IsKVType(kk.k) {
+			t.Errorf("IsKVType(%s) = false", kk.k)
+		}
+		kb, _ := randKVRows(rng, kk.k, 3, 64, kvRowBytes(kk.k, 64))
+		q := randVec(rng, 64)
+		want, got := make([]float32, 3), make([]float32, 3)
+		kk.dots(want, q, kb, kvRowBytes(kk.k, 64))
+		DotsKV(kk.k, got, q, kb, kvRowBytes(kk.k, 64))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: DotsKV = %v, want %v", kk.name, got, want)
+		}
+	}
+	for _, d := range []tensor.DType{tensor.F8E4M3, tensor.Q4_0, tensor.Q4K, tensor.Int4, tensor.Q8K} {
+		if IsKVType(d) {
+			t.Errorf("IsKVType(%s) = true", d)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("AxpysKV(%s) did not panic", d)
+				}
+			}()
+			AxpysKV(d, make([]float32, 32), make([]float32, 1), make([]byte, 64), 64)
+		}()
 	}
 }
