@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -13,7 +12,7 @@ import (
 func TestParallel(t *testing.T) {
 	m := tinyModel(t)
 	for _, p := range []int{1, 3} {
-		dec, e2e, err := Parallel(m, p, 6, 2, kvcache.F16)
+		dec, e2e, err := Parallel(m, p, 6, 2, tensor.F16)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,7 +25,7 @@ func TestParallel(t *testing.T) {
 			t.Errorf("test names %q, %q", dec.Test, e2e.Test)
 		}
 	}
-	if _, _, err := Parallel(m, 2, 1, 1, kvcache.F16); err == nil {
+	if _, _, err := Parallel(m, 2, 1, 1, tensor.F16); err == nil {
 		t.Error("one token per stream: no error (the decode cannot be timed)")
 	}
 }
@@ -34,7 +33,7 @@ func TestParallel(t *testing.T) {
 func TestWarmup(t *testing.T) {
 	m := tinyModel(t)
 	for _, tc := range []struct{ n, batch int }{{0, 512}, {7, 3}, {16, 16}} {
-		if err := Warmup(m, tc.n, tc.batch, kvcache.F16); err != nil {
+		if err := Warmup(m, tc.n, tc.batch, tensor.F16); err != nil {
 			t.Errorf("Warmup(n=%d, batch=%d): %v", tc.n, tc.batch, err)
 		}
 	}

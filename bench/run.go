@@ -36,7 +36,7 @@ func summarize(test string, tokens int, s []float64) Result {
 // the whole prompt of n tokens (n > 0), or one generated token (n == 0), so
 // that the timed runs do not pay for first touches of the weights (page
 // faults on a memory-mapped file) or the worker pool's start-up.
-func Warmup(m *llama4.Model, n, batch int, kv kvcache.DType) error {
+func Warmup(m *llama4.Model, n, batch int, kv tensor.DType) error {
 	ids := tokens(m, max(n, 1))
 	c, err := m.NewCacheOf(len(ids)+1, kv)
 	if err != nil {
@@ -52,7 +52,7 @@ func Warmup(m *llama4.Model, n, batch int, kv kvcache.DType) error {
 
 // Prompt measures prefill throughput: n prompt tokens in batches into an
 // empty cache, repeated r times.
-func Prompt(m *llama4.Model, n, batch, r int, kv kvcache.DType) (Result, error) {
+func Prompt(m *llama4.Model, n, batch, r int, kv tensor.DType) (Result, error) {
 	ids := tokens(m, n)
 	var s []float64
 	for i := 0; i < r; i++ {
@@ -77,7 +77,7 @@ func Prompt(m *llama4.Model, n, batch, r int, kv kvcache.DType) (Result, error) 
 // (synthetic false) or, for contexts too long to prefill here, by storing
 // random keys and values at every position (synthetic true), which costs the
 // same memory and the same attention work per decoded token.
-func Decode(m *llama4.Model, n, depth, r int, kv kvcache.DType, synthetic bool) (Result, error) {
+func Decode(m *llama4.Model, n, depth, r int, kv tensor.DType, synthetic bool) (Result, error) {
 	ids := tokens(m, depth+n)
 	var s []float64
 	var kvBytes int64

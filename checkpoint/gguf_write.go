@@ -7,9 +7,10 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/format/gguf"
-	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/quant"
 )
 
 // FileType is a GGUF file type ConvertGGUF writes (herd convert --type).
@@ -239,7 +240,7 @@ func convertMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 	out := &tensor.Mat{DType: t, Rows: x.Rows, Cols: x.Cols, Data: make([]byte, x.Rows*x.Cols*es)}
 	row := make([]float32, x.Cols)
 	for r := 0; r < x.Rows; r++ {
-		kernels.Row(x, r, row)
+		quant.DecodeRow(x, r, row)
 		b := out.Data[r*x.Cols*es : (r+1)*x.Cols*es]
 		for i, v := range row {
 			switch t {

@@ -3,7 +3,6 @@ package checkpoint
 import (
 	"fmt"
 
-	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
@@ -196,20 +195,19 @@ func quantizeMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 		out.Data = make([]byte, x.Rows*x.Cols)
 		out.Scale = make([]float32, x.Rows)
 		for r := 0; r < x.Rows; r++ {
-			kernels.Row(x, r, row)
+			quant.DecodeRow(x, r, row)
 			out.Scale[r] = quant.QuantizeFP8Row(out.Data[r*x.Cols:(r+1)*x.Cols], row)
 		}
 		return out, out.Validate()
 	}
-	f, _ := kernels.QuantFormat(t)
 	rb, err := t.RowBytes(x.Cols)
 	if err != nil {
 		return nil, err
 	}
 	out.Data = make([]byte, x.Rows*rb)
 	for r := 0; r < x.Rows; r++ {
-		kernels.Row(x, r, row)
-		quant.Quantize(f, out.Data[r*rb:(r+1)*rb], row)
+		quant.DecodeRow(x, r, row)
+		quant.Quantize(t, out.Data[r*rb:(r+1)*rb], row)
 	}
 	return out, out.Validate()
 }

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 )
 
 // referenceEmbeds decodes greedily with a plain cache, the prompt's flagged
@@ -43,7 +43,7 @@ func referenceEmbeds(t *testing.T, m *llama4.Model, prompt []int32, emb []float3
 // the text-only answer.
 func TestEmbedsRequest(t *testing.T) {
 	m := tiny(t)
-	e := start(t, m, Options{Parallel: 1, Ctx: 128, KVType: kvcache.F32, PrefillChunk: 5, QueueSize: 4})
+	e := start(t, m, Options{Parallel: 1, Ctx: 128, KVType: tensor.F32, PrefillChunk: 5, QueueSize: 4})
 	D := m.Config.Hidden
 	prompt := []int32{1, 365, 155, 252, 500, 500, 500, 500, 502, 443, 459, 259}
 	first := 4

@@ -15,15 +15,16 @@ import (
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tensor"
 )
 
 // Options configure an Engine.
 type Options struct {
-	Parallel     int           // sequences decoded together (KV cache slots)
-	Ctx          int           // context length of each slot, in tokens
-	KVType       kvcache.DType // cache element type
-	PrefillChunk int           // prompt tokens a step may prefill (all sequences together)
-	QueueSize    int           // requests waiting for a slot before Submit refuses
+	Parallel     int          // sequences decoded together (KV cache slots)
+	Ctx          int          // context length of each slot, in tokens
+	KVType       tensor.DType // cache element type
+	PrefillChunk int          // prompt tokens a step may prefill (all sequences together)
+	QueueSize    int          // requests waiting for a slot before Submit refuses
 }
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
@@ -123,7 +124,7 @@ type Model interface {
 	// returns each sequence's logits (see llama4.Model.ForwardBatch).
 	ForwardBatch(seqs []llama4.Seq, hidden func(stage int, h []float32)) ([][]float32, error)
 	// NewCacheOf makes an empty cache for one sequence.
-	NewCacheOf(maxLen int, dt kvcache.DType) (*kvcache.Cache, error)
+	NewCacheOf(maxLen int, dt tensor.DType) (*kvcache.Cache, error)
 	// VocabSize is the number of logits per position.
 	VocabSize() int
 }

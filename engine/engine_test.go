@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 )
 
 const tinyDir = "../testdata/llama4-tiny/f32"
@@ -86,7 +86,7 @@ func start(t *testing.T, m *llama4.Model, o Options) *Engine {
 // batch (with chunked prefill) give the tokens each gets alone.
 func TestConcurrentMatchesSequential(t *testing.T) {
 	m := tiny(t)
-	e := start(t, m, Options{Parallel: 3, Ctx: 128, KVType: kvcache.F32, PrefillChunk: 7, QueueSize: 4})
+	e := start(t, m, Options{Parallel: 3, Ctx: 128, KVType: tensor.F32, PrefillChunk: 7, QueueSize: 4})
 	prompts := [][]int32{
 		{162, 167, 419, 437, 98, 200, 274, 446, 31, 239, 505, 288},
 		{352, 319, 414, 467, 238, 133, 75, 35, 290, 314, 281, 101, 62, 338, 289, 357, 133, 117, 153, 218},
@@ -121,7 +121,7 @@ func TestConcurrentMatchesSequential(t *testing.T) {
 
 func TestPrefixReuseAndStop(t *testing.T) {
 	m := tiny(t)
-	e := start(t, m, Options{Parallel: 1, Ctx: 128, KVType: kvcache.F32, PrefillChunk: 64, QueueSize: 2})
+	e := start(t, m, Options{Parallel: 1, Ctx: 128, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
 	p := []int32{162, 167, 419, 437, 98, 200, 274, 446, 31, 239, 505, 288}
 	s, _ := e.Submit(context.Background(), &Request{Prompt: p, MaxTokens: 5})
 	first, _ := collect(t, s)
@@ -145,7 +145,7 @@ func TestPrefixReuseAndStop(t *testing.T) {
 
 func TestCancelAndQueue(t *testing.T) {
 	m := tiny(t)
-	e := start(t, m, Options{Parallel: 1, Ctx: 4096, KVType: kvcache.F32, PrefillChunk: 16, QueueSize: 1})
+	e := start(t, m, Options{Parallel: 1, Ctx: 4096, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	s1, err := e.Submit(ctx, &Request{Prompt: []int32{1, 2, 3}, MaxTokens: 4000})
 	if err != nil {

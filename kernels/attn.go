@@ -55,64 +55,70 @@ func AxpyBF16(acc []float32, a float32, v []byte) {
 	AxpysBF16(acc, w[:], v, 0)
 }
 
-// kvKind is a stored element type of the KV kernels.
-type kvKind uint8
-
-const (
-	kvF16 kvKind = iota
-	kvBF16
-	kvF32
-	kvQ8_0
-)
-
-// rowBytes is the storage size of a row of n elements.
-func (k kvKind) rowBytes(n int) int {
-	switch k {
-	case kvF16, kvBF16:
-		return 2 * n
-	case kvF32:
-		return 4 * n
-	}
-	return n / 32 * 34
+// DotsKV sets scores[j] = q·K_j for rows K_j of type d at k[j·stride:]:
+// the Dots function of d, one of F16, BF16, F32 and Q8_0 (len(q) a multiple
+// of 32 for Q8_0). It panics for any other type.
+func DotsKV(d tensor.DType, scores, q []float32, k []byte, stride int) {
+	dots(d, scores, q, k, stride)
 }
 
+// AxpysKV adds Σ_j w[j]·V_j to acc for rows V_j of type d at v[j·stride:]:
+// the Axpys function of d, one of F16, BF16, F32 and Q8_0 (len(acc) a
+// multiple of 32 for Q8_0). It panics for any other type.
+func AxpysKV(d tensor.DType, acc, w []float32, v []byte, stride int) {
+	axpys(d, acc, w, v, stride)
+}
+
+// IsKVType reports whether the KV kernels (DotsKV, AxpysKV) read rows of
+// type d: F32, BF16, F16 or Q8_0.
+func IsKVType(d tensor.DType) bool {
+	return d == tensor.F16 || d == tensor.BF16 || d == tensor.F32 || d == tensor.Q8_0
+}
+
+// kvRowBytes is the storage size of a row of n elements of KV type k (n a
+// whole number of blocks).
+func kvRowBytes(k tensor.DType, n int) int { return n / k.BlockSize() * k.BlockBytes() }
+
 // DotsF16 sets scores[j] = q·K_j for IEEE-half rows K_j at k[j·stride:].
-func DotsF16(scores, q []float32, k []byte, stride int) { dots(kvF16, scores, q, k, stride) }
+func DotsF16(scores, q []float32, k []byte, stride int) { dots(tensor.F16, scores, q, k, stride) }
 
 // DotsBF16 sets scores[j] = q·K_j for bfloat16 rows K_j at k[j·stride:].
-func DotsBF16(scores, q []float32, k []byte, stride int) { dots(kvBF16, scores, q, k, stride) }
+func DotsBF16(scores, q []float32, k []byte, stride int) { dots(tensor.BF16, scores, q, k, stride) }
 
 // DotsF32 sets scores[j] = q·K_j for float32 rows K_j at k[j·stride:].
-func DotsF32(scores, q []float32, k []byte, stride int) { dots(kvF32, scores, q, k, stride) }
+func DotsF32(scores, q []float32, k []byte, stride int) { dots(tensor.F32, scores, q, k, stride) }
 
 // DotsQ8_0 sets scores[j] = q·K_j for Q8_0 rows K_j at k[j·stride:];
 // len(q) must be a multiple of 32.
-func DotsQ8_0(scores, q []float32, k []byte, stride int) { dots(kvQ8_0, scores, q, k, stride) }
+func DotsQ8_0(scores, q []float32, k []byte, stride int) { dots(tensor.Q8_0, scores, q, k, stride) }
 
 // AxpysF16 adds Σ_j w[j]·V_j to acc for IEEE-half rows V_j at v[j·stride:].
-func AxpysF16(acc, w []float32, v []byte, stride int) { axpys(kvF16, acc, w, v, stride) }
+func AxpysF16(acc, w []float32, v []byte, stride int) { axpys(tensor.F16, acc, w, v, stride) }
 
 // AxpysBF16 adds Σ_j w[j]·V_j to acc for bfloat16 rows V_j at v[j·stride:].
-func AxpysBF16(acc, w []float32, v []byte, stride int) { axpys(kvBF16, acc, w, v, stride) }
+func AxpysBF16(acc, w []float32, v []byte, stride int) { axpys(tensor.BF16, acc, w, v, stride) }
 
 // AxpysF32 adds Σ_j w[j]·V_j to acc for float32 rows V_j at v[j·stride:].
-func AxpysF32(acc, w []float32, v []byte, stride int) { axpys(kvF32, acc, w, v, stride) }
+func AxpysF32(acc, w []float32, v []byte, stride int) { axpys(tensor.F32, acc, w, v, stride) }
 
 // AxpysQ8_0 adds Σ_j w[j]·V_j to acc for Q8_0 rows V_j at v[j·stride:];
 // len(acc) must be a multiple of 32.
-func AxpysQ8_0(acc, w []float32, v []byte, stride int) { axpys(kvQ8_0, acc, w, v, stride) }
+func AxpysQ8_0(acc, w []float32, v []byte, stride int) { axpys(tensor.Q8_0, acc, w, v, stride) }
 
 // kvCheck panics unless n rows of d elements at stride fit in b.
-func kvCheck(op string, k kvKind, n, d int, b []byte, stride int) {
-	if k == kvQ8_0 && d%32 != 0 {
+func kvCheck(op string, k tensor.DType, n, d int, b []byte, stride int) {
+	if !IsKVType(k) {
+		panic(fmt.Sprintf("kernels: %s: %s is not a KV type (want F32, BF16, F16 or Q8_0)", op, k))
+	}
+	if k == tensor.Q8_0 && d%32 != 0 {
 		panic(fmt.Sprintf("kernels: %s: Q8_0 rows of %d elements (not a multiple of 32)", op, d))
 	}
-	if stride < 0 || (n > 0 && len(b) < (n-1)*stride+k.rowBytes(d)) {
+	if stride < 0 || (n > 0 && len(b) < (n-1)*stride+kvRowBytes(k, d)) {
 		panic(fmt.Sprintf("kernels: %s: %d rows of %d elements at stride %d need more than %d bytes", op, n, d, stride, len(b)))
 	}
 }
 
-func dots(k kvKind, scores, q []float32, kb []byte, stride int) {
+func dots(k tensor.DType, scores, q []float32, kb []byte, stride int) {
 	n, d := len(scores), len(q)
 	kvCheck("Dots", k, n, d, kb, stride)
 	if n == 0 {
@@ -128,13 +134,13 @@ func dots(k kvKind, scores, q []float32, kb []byte, stride int) {
 	}
 	p := unsafe.Pointer(&kb[0])
 	switch k {
-	case kvF16:
+	case tensor.F16:
 		dotsF16AVX2(&scores[0], &q[0], p, stride, n, d/8)
-	case kvBF16:
+	case tensor.BF16:
 		dotsBF16AVX2(&scores[0], &q[0], p, stride, n, d/8)
-	case kvF32:
+	case tensor.F32:
 		dotsF32AVX2(&scores[0], &q[0], p, stride, n, d/8)
-	case kvQ8_0:
+	case tensor.Q8_0:
 		dotsQ8_0AVX2(&scores[0], &q[0], p, stride, n, d/32)
 		return
 	}
@@ -150,7 +156,7 @@ func dots(k kvKind, scores, q []float32, kb []byte, stride int) {
 	}
 }
 
-func axpys(k kvKind, acc, w []float32, vb []byte, stride int) {
+func axpys(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 	n, d := len(w), len(acc)
 	kvCheck("Axpys", k, n, d, vb, stride)
 	if n == 0 || d == 0 {
@@ -160,8 +166,8 @@ func axpys(k kvKind, acc, w []float32, vb []byte, stride int) {
 		axpysPortable(k, acc, w, vb, stride)
 		return
 	}
-	p := func(c0 int) unsafe.Pointer { return unsafe.Pointer(&vb[k.rowBytes(c0)]) }
-	if k == kvQ8_0 {
+	p := func(c0 int) unsafe.Pointer { return unsafe.Pointer(&vb[kvRowBytes(k, c0)]) }
+	if k == tensor.Q8_0 {
 		c := 0
 		for ; c+64 <= d; c += 64 {
 			axpysQ8_0x2AVX2(&acc[c], &w[0], p(c), stride, n)
@@ -174,9 +180,9 @@ func axpys(k kvKind, acc, w []float32, vb []byte, stride int) {
 	c := 0
 	for ; c+64 <= d; c += 64 {
 		switch k {
-		case kvF16:
+		case tensor.F16:
 			axpysF16x8AVX2(&acc[c], &w[0], p(c), stride, n)
-		case kvBF16:
+		case tensor.BF16:
 			axpysBF16x8AVX2(&acc[c], &w[0], p(c), stride, n)
 		default:
 			axpysF32x8AVX2(&acc[c], &w[0], p(c), stride, n)
@@ -184,9 +190,9 @@ func axpys(k kvKind, acc, w []float32, vb []byte, stride int) {
 	}
 	for ; c+8 <= d; c += 8 {
 		switch k {
-		case kvF16:
+		case tensor.F16:
 			axpysF16x1AVX2(&acc[c], &w[0], p(c), stride, n)
-		case kvBF16:
+		case tensor.BF16:
 			axpysBF16x1AVX2(&acc[c], &w[0], p(c), stride, n)
 		default:
 			axpysF32x1AVX2(&acc[c], &w[0], p(c), stride, n)
@@ -203,13 +209,13 @@ func axpys(k kvKind, acc, w []float32, vb []byte, stride int) {
 }
 
 // kvAt decodes element i of a stored row.
-func kvAt(k kvKind, row []byte, i int) float32 {
+func kvAt(k tensor.DType, row []byte, i int) float32 {
 	switch k {
-	case kvF16:
+	case tensor.F16:
 		return f16Fast(binary.LittleEndian.Uint16(row[2*i:]))
-	case kvBF16:
+	case tensor.BF16:
 		return math.Float32frombits(uint32(binary.LittleEndian.Uint16(row[2*i:])) << 16)
-	case kvF32:
+	case tensor.F32:
 		return math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:]))
 	}
 	b := row[i/32*34:]
@@ -226,13 +232,13 @@ func f16Fast(h uint16) float32 {
 }
 
 // kvDecode writes the d elements of a stored row to dst[:d].
-func kvDecode(k kvKind, dst []float32, row []byte) {
+func kvDecode(k tensor.DType, dst []float32, row []byte) {
 	switch k {
-	case kvF32:
+	case tensor.F32:
 		for i := range dst {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(row[4*i:]))
 		}
-	case kvQ8_0:
+	case tensor.Q8_0:
 		for b := 0; b < len(dst)/32; b++ {
 			blk := row[34*b : 34*b+34]
 			s := tensor.F16ToF32(binary.LittleEndian.Uint16(blk))
@@ -248,7 +254,7 @@ func kvDecode(k kvKind, dst []float32, row []byte) {
 }
 
 // dotsPortable is the pure-Go Dots: each row decoded, then dot4.
-func dotsPortable(k kvKind, scores, q []float32, kb []byte, stride int) {
+func dotsPortable(k tensor.DType, scores, q []float32, kb []byte, stride int) {
 	var buf [256]float32
 	d := len(q)
 	for j := range scores {
@@ -256,7 +262,7 @@ func dotsPortable(k kvKind, scores, q []float32, kb []byte, stride int) {
 		var s float32
 		for c := 0; c < d; c += len(buf) {
 			m := min(len(buf), d-c)
-			kvDecode(k, buf[:m], row[k.rowBytes(c):])
+			kvDecode(k, buf[:m], row[kvRowBytes(k, c):])
 			s += dot4(q[c:c+m], buf[:m])
 		}
 		scores[j] = s
@@ -264,14 +270,14 @@ func dotsPortable(k kvKind, scores, q []float32, kb []byte, stride int) {
 }
 
 // axpysPortable is the pure-Go Axpys: each row decoded, then acc += w[j]·row.
-func axpysPortable(k kvKind, acc, w []float32, vb []byte, stride int) {
+func axpysPortable(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 	var buf [256]float32
 	d := len(acc)
 	for j, a := range w {
 		row := vb[j*stride:]
 		for c := 0; c < d; c += len(buf) {
 			m := min(len(buf), d-c)
-			kvDecode(k, buf[:m], row[k.rowBytes(c):])
+			kvDecode(k, buf[:m], row[kvRowBytes(k, c):])
 			for i, v := range buf[:m] {
 				acc[c+i] += a * v
 			}

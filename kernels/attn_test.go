@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/herd-llm/herd/tensor"
@@ -12,21 +13,21 @@ import (
 
 var kvKinds = []struct {
 	name string
-	k    kvKind
+	k    tensor.DType
 	dots func(scores, q []float32, k []byte, stride int)
 	axps func(acc, w []float32, v []byte, stride int)
 }{
-	{"f16", kvF16, DotsF16, AxpysF16},
-	{"bf16", kvBF16, DotsBF16, AxpysBF16},
-	{"f32", kvF32, DotsF32, AxpysF32},
-	{"q8_0", kvQ8_0, DotsQ8_0, AxpysQ8_0},
+	{"f16", tensor.F16, DotsF16, AxpysF16},
+	{"bf16", tensor.BF16, DotsBF16, AxpysBF16},
+	{"f32", tensor.F32, DotsF32, AxpysF32},
+	{"q8_0", tensor.Q8_0, DotsQ8_0, AxpysQ8_0},
 }
 
 // randKVRows returns n rows of d random elements of kind k, stride bytes
 // apart (the gaps hold garbage), and their decoded values. F16 rows include
 // subnormal halves; Q8_0 rows have random int8 and scales.
-func randKVRows(rng *rand.Rand, k kvKind, n, d, stride int) ([]byte, [][]float32) {
-	b := make([]byte, (n-1)*stride+k.rowBytes(d)+rng.IntN(3))
+func randKVRows(rng *rand.Rand, k tensor.DType, n, d, stride int) ([]byte, [][]float32) {
+	b := make([]byte, (n-1)*stride+kvRowBytes(k, d)+rng.IntN(3))
 	for i := range b {
 		b[i] = byte(rng.Uint32())
 	}
@@ -34,7 +35,7 @@ func randKVRows(rng *rand.Rand, k kvKind, n, d, stride int) ([]byte, [][]float32
 	for j := range n {
 		row := b[j*stride:]
 		switch k {
-		case kvQ8_0:
+		case tensor.Q8_0:
 			for blk := 0; blk < d/32; blk++ {
 				binary.LittleEndian.PutUint16(row[34*blk:], tensor.F32ToF16(float32(rng.NormFloat64())*0.02))
 			}
@@ -45,11 +46,11 @@ func randKVRows(rng *rand.Rand, k kvKind, n, d, stride int) ([]byte, [][]float32
 					v *= 1e-6 // F16 subnormals
 				}
 				switch k {
-				case kvF16:
+				case tensor.F16:
 					binary.LittleEndian.PutUint16(row[2*i:], tensor.F32ToF16(v))
-				case kvBF16:
+				case tensor.BF16:
 					binary.LittleEndian.PutUint16(row[2*i:], tensor.F32ToBF16(v))
-				case kvF32:
+				case tensor.F32:
 					binary.LittleEndian.PutUint32(row[4*i:], math.Float32bits(v))
 				}
 			}
@@ -67,11 +68,11 @@ func TestKVKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	for _, kk := range kvKinds {
 		for _, d := range []int{1, 7, 8, 13, 32, 64, 72, 96, 128, 130, 160, 192, 320} {
-			if kk.k == kvQ8_0 && d%32 != 0 {
+			if kk.k == tensor.Q8_0 && d%32 != 0 {
 				continue
 			}
 			for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 64} {
-				stride := kk.k.rowBytes(d) + []int{0, 2, 34, 4096}[rng.IntN(4)]
+				stride := kvRowBytes(kk.k, d) + []int{0, 2, 34, 4096}[rng.IntN(4)]
 				kb, kv := randKVRows(rng, kk.k, n, d, stride)
 				q := randVec(rng, d)
 				w := randVec(rng, n)
@@ -118,12 +119,12 @@ func TestKVKernelsSingle(t *testing.T) {
 		for _, d := range []int{5, 64, 128} {
 			q := randVec(rng, d)
 			for _, c := range []struct {
-				k   kvKind
+				k   tensor.DType
 				dot func([]float32, []byte) float32
 				axp func([]float32, float32, []byte)
 				ds  func([]float32, []float32, []byte, int)
 				as  func([]float32, []float32, []byte, int)
-			}{{kvF16, DotF16, AxpyF16, DotsF16, AxpysF16}, {kvBF16, DotBF16, AxpyBF16, DotsBF16, AxpysBF16}} {
+			}{{tensor.F16, DotF16, AxpyF16, DotsF16, AxpysF16}, {tensor.BF16, DotBF16, AxpyBF16, DotsBF16, AxpysBF16}} {
 				kb, _ := randKVRows(rng, c.k, 1, d, 0)
 				var s [1]float32
 				c.ds(s[:], q, kb, 0)
@@ -169,14 +170,14 @@ func BenchmarkKVAttention(b *testing.B) {
 	const n = 64
 	for _, d := range []int{64, 128} {
 		for _, kk := range kvKinds {
-			stride := 8 * kk.k.rowBytes(d) // 8 KV heads per row
+			stride := 8 * kvRowBytes(kk.k, d) // 8 KV heads per row
 			kb, _ := randKVRows(rng, kk.k, n, d, stride)
 			q, w := randVec(rng, d), randVec(rng, n)
 			acc, scores := make([]float32, d), make([]float32, n)
 			for _, ic := range impls() {
 				b.Run(fmt.Sprintf("d=%d/%s/%s", d, kk.name, ic.name), func(b *testing.B) {
 					useImpl(b, ic)
-					b.SetBytes(int64(2 * n * kk.k.rowBytes(d)))
+					b.SetBytes(int64(2 * n * kvRowBytes(kk.k, d)))
 					c0 := cpuSeconds()
 					for b.Loop() {
 						kk.dots(scores, q, kb, stride)
@@ -187,7 +188,7 @@ func BenchmarkKVAttention(b *testing.B) {
 			}
 			b.Run(fmt.Sprintf("d=%d/%s/decode+Dot+Axpy", d, kk.name), func(b *testing.B) {
 				buf := make([]float32, n*d)
-				b.SetBytes(int64(2 * n * kk.k.rowBytes(d)))
+				b.SetBytes(int64(2 * n * kvRowBytes(kk.k, d)))
 				c0 := cpuSeconds()
 				defer func() { b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op") }()
 				for b.Loop() {
@@ -265,5 +266,37 @@ func TestMaxExpSub(t *testing.T) {
 				t.Fatalf("%s: exp(%g) = %g, want %g (rel err %g)", ic.name, v, y[i], e, d/e)
 			}
 		}
+	}
+}
+
+// TestKVTypeChecked checks that DotsKV and AxpysKV match the per-type
+// functions and refuse the types the KV kernels do not read.
+func TestKVTypeChecked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kk := range kvKinds {
+		if !IsKVType(kk.k) {
+			t.Errorf("IsKVType(%s) = false", kk.k)
+		}
+		kb, _ := randKVRows(rng, kk.k, 3, 64, kvRowBytes(kk.k, 64))
+		q := randVec(rng, 64)
+		want, got := make([]float32, 3), make([]float32, 3)
+		kk.dots(want, q, kb, kvRowBytes(kk.k, 64))
+		DotsKV(kk.k, got, q, kb, kvRowBytes(kk.k, 64))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: DotsKV = %v, want %v", kk.name, got, want)
+		}
+	}
+	for _, d := range []tensor.DType{tensor.F8E4M3, tensor.Q4_0, tensor.Q4K, tensor.Int4, tensor.Q8K} {
+		if IsKVType(d) {
+			t.Errorf("IsKVType(%s) = true", d)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("AxpysKV(%s) did not panic", d)
+				}
+			}()
+			AxpysKV(d, make([]float32, 32), make([]float32, 1), make([]byte, 64), 64)
+		}()
 	}
 }

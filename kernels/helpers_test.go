@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -96,7 +97,7 @@ func absDot(x []float32, n int, w *tensor.Mat) []float64 {
 	out := make([]float64, n*w.Rows)
 	row := make([]float32, w.Cols)
 	for r := range w.Rows {
-		w.RowF32(r, row)
+		quant.DecodeRow(w, r, row)
 		for t := range n {
 			var s float64
 			for c, v := range row {

@@ -172,7 +172,7 @@ func weightAt(w *tensor.Mat, r, c int) float32 {
 	bs := w.DType.BlockSize()
 	rb := w.RowBytes()
 	b := c / bs * w.DType.BlockBytes()
-	quant.Dequantize(mustQuant(w.DType), row[:bs], w.Data[r*rb+b:r*rb+b+w.DType.BlockBytes()])
+	quant.Dequantize(w.DType, row[:bs], w.Data[r*rb+b:r*rb+b+w.DType.BlockBytes()])
 	return row[c%bs]
 }
 
@@ -193,12 +193,12 @@ func grow(s []float32, n int) []float32 {
 }
 
 // MatMulRef is the portable, obviously-correct definition of MatMul: each
-// weight row is decoded to float32 (by Row, so block-quantized dtypes work too)
+// weight row is decoded to float32 (by quant.DecodeRow, so block-quantized dtypes work too)
 // and dotted with each activation row in float32, summing left to right.
 func MatMulRef(dst, x []float32, n int, w *tensor.Mat) {
 	row := make([]float32, w.Cols)
 	for r := 0; r < w.Rows; r++ {
-		Row(w, r, row)
+		quant.DecodeRow(w, r, row)
 		for t := 0; t < n; t++ {
 			xt := x[t*w.Cols : (t+1)*w.Cols]
 			var s float32

@@ -82,7 +82,7 @@ func rowPortable(w *tensor.Mat, r int, buf []float32) []float32 {
 		}
 	case tensor.Int4:
 		rb := w.RowBytes()
-		quant.Dequantize(quant.Int4G128, buf, w.Data[r*rb:(r+1)*rb])
+		quant.Dequantize(tensor.Int4, buf, w.Data[r*rb:(r+1)*rb])
 	default:
 		decodeF8(buf, w.Data[r*cols:(r+1)*cols])
 	}

@@ -14,7 +14,7 @@ import (
 // The integer MatMul path, for Q8_0, Q4_0, Q4_K and Q6_K weights.
 //
 // Each call quantizes every activation row once to the weight format's
-// activation format (quant.ActivationFormat: Q8_0 for Q8_0 and Q4_0, Q8_K for
+// activation format (quant.ActivationType: Q8_0 for Q8_0 and Q4_0, Q8_K for
 // Q4_K and Q6_K), byte for byte what quant.Quantize writes, and sets every
 // output to the dot product of the weight row and the quantized activation
 // row. The integer sums are exact; the float32 operations follow one order,
@@ -60,7 +60,7 @@ type qmm struct {
 	dst, x []float32
 	n      int
 	w      *tensor.Mat
-	f, af  quant.Format
+	f, af  tensor.DType
 	rb     int // weight row bytes
 	nb     int // weight blocks (super-blocks for the K family) per row
 	avx2   bool
@@ -81,8 +81,11 @@ var (
 )
 
 func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
-	f := mustQuant(w.DType)
-	af, _ := quant.ActivationFormat(f)
+	f := w.DType
+	af, ok := quant.ActivationType(f)
+	if !ok {
+		panic(fmt.Sprintf("kernels: MatMul: %s has no integer dot product", f))
+	}
 	rb, err := w.DType.RowBytes(w.Cols)
 	if err != nil || w.Rows < 0 || w.Cols <= 0 || len(w.Data) < w.Rows*rb {
 		panic(fmt.Sprintf("kernels: MatMul: %s W[%d,%d] has %d bytes", w.DType, w.Rows, w.Cols, len(w.Data)))
@@ -92,7 +95,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 	}
 	m := qmms.Get().(*qmm)
 	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
-		kfam: af == quant.Q8_K}
+		kfam: af == tensor.Q8K}
 	if m.avx2 {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
@@ -101,7 +104,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 		m.nTiles = n / m.tileT
 		m.tileBytes = m.tileT * m.rowSize
 	} else {
-		m.rowSize, _ = quant.RowBytes(af, w.Cols)
+		m.rowSize, _ = af.RowBytes(w.Cols)
 	}
 	bp := actBufs.Get().(*[]byte)
 	if size := n * m.rowSize; cap(*bp) < size {

@@ -62,7 +62,7 @@ func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int
 //go:noescape
 func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)
 
-// widenInt4 decodes ngroups Int4G128 blocks at src to float32 at dst.
+// widenInt4 decodes ngroups Int4 blocks at src to float32 at dst.
 //
 //go:noescape
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int)

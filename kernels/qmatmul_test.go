@@ -20,7 +20,7 @@ var intDTypes = []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K}
 // scales, which are random finite values, so that every quant pattern (Q8_0
 // −128, Q4_K 6-bit scales and mins, Q6_K negative scales) is exercised.
 func randQuantMat(rng *rand.Rand, dt tensor.DType, rows, cols int, raw bool) *tensor.Mat {
-	f := mustQuant(dt)
+	f := dt
 	rb, err := dt.RowBytes(cols)
 	if err != nil {
 		panic(err)
@@ -126,9 +126,9 @@ func randActs(rng *rand.Rand, n, cols int) []float32 {
 // quant.Dot (quant.DotKBlocks for the K family) of each weight row with the
 // quant.Quantize'd activation row.
 func refOutputs(w *tensor.Mat, x []float32, n int) []float32 {
-	f := mustQuant(w.DType)
-	af, _ := quant.ActivationFormat(f)
-	arb, _ := quant.RowBytes(af, w.Cols)
+	f := w.DType
+	af, _ := quant.ActivationType(f)
+	arb, _ := af.RowBytes(w.Cols)
 	rb := w.RowBytes()
 	act := make([]byte, n*arb)
 	for t := range n {
@@ -138,7 +138,7 @@ func refOutputs(w *tensor.Mat, x []float32, n int) []float32 {
 	for t := range n {
 		for r := range w.Rows {
 			wr, ar := w.Data[r*rb:(r+1)*rb], act[t*arb:(t+1)*arb]
-			if af == quant.Q8_K {
+			if af == tensor.Q8K {
 				out[t*w.Rows+r] = quant.DotKBlocks(f, wr, ar, w.Cols)
 			} else {
 				out[t*w.Rows+r] = quant.Dot(f, wr, ar, w.Cols)
@@ -237,7 +237,7 @@ func TestMatMulQuantCloseToRef(t *testing.T) {
 		MatMul(got, x, n, w)
 		row := make([]float32, cols)
 		for r := range rows {
-			Row(w, r, row)
+			quant.DecodeRow(w, r, row)
 			for tt := range n {
 				var abs float64
 				for c, v := range row {
@@ -291,7 +291,7 @@ func TestQuantizeActivationsAsm(t *testing.T) {
 			// Q8_0
 			nb := cols / 32
 			q := make([]byte, nb*34)
-			quant.Quantize(quant.Q8_0, q, x)
+			quant.Quantize(tensor.Q8_0, q, x)
 			want := make([]byte, nb*T*q8BlockPer)
 			got := make([]byte, len(want))
 			packQ8_0Ref(want, T, i, q, nb)
@@ -307,7 +307,7 @@ func TestQuantizeActivationsAsm(t *testing.T) {
 			nsb := cols / 256
 			want = make([]byte, nsb*q8KBytes)
 			got = make([]byte, len(want))
-			quant.Quantize(quant.Q8_K, want, x)
+			quant.Quantize(tensor.Q8K, want, x)
 			quantQ8K(unsafe.Pointer(&got[0]), &x[0], nsb)
 			if j := firstDiff(got, want); j >= 0 {
 				t.Fatalf("Q8_K: byte %d (block %d, offset %d) = %#x, want %#x", j, j/q8KBytes, j%q8KBytes, got[j], want[j])
@@ -336,7 +336,7 @@ func TestMatMulInt4(t *testing.T) {
 				w := randQuantMat(rng, tensor.Int4, rows, cols, raw)
 				deq := make([]float32, rows*cols)
 				for r := range rows {
-					Row(w, r, deq[r*cols:(r+1)*cols])
+					quant.DecodeRow(w, r, deq[r*cols:(r+1)*cols])
 				}
 				wf := tensor.NewF32Mat(rows, cols, deq)
 				maxN := 33

@@ -178,7 +178,7 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 		scores := sc.sc[:n]
 		for h := 0; h < heads; h++ {
 			off := h / group * c.head
-			c.o.DType.dots(scores, qs[h*d:(h+1)*d], kpage[off:], c.row)
+			kernels.DotsKV(c.o.DType, scores, qs[h*d:(h+1)*d], kpage[off:], c.row)
 			m := max(p.m[h], kernels.Max(scores))
 			acc := p.acc[h*d : (h+1)*d]
 			if m != p.m[h] {
@@ -190,7 +190,7 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 				p.m[h] = m
 			}
 			p.s[h] += kernels.ExpSub(scores, m)
-			c.o.DType.axpys(acc, scores, vpage[off:], c.row)
+			kernels.AxpysKV(c.o.DType, acc, scores, vpage[off:], c.row)
 		}
 		b += n
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // BenchmarkAttendDecode measures one decode query (4 heads over 2 KV heads of
@@ -14,7 +16,7 @@ import (
 func BenchmarkAttendDecode(b *testing.B) {
 	const hkv, d, heads = 2, 64, 4
 	for _, depth := range []int{65536} {
-		for _, dt := range []DType{F16, BF16, F32, Q8_0} {
+		for _, dt := range []tensor.DType{tensor.F16, tensor.BF16, tensor.F32, tensor.Q8_0} {
 			c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false}, Chunk: 8192, MaxLen: depth, DType: dt})
 			if err != nil {
 				b.Fatal(err)

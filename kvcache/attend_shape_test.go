@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // TestAttendLlama4Shape checks attention at the Llama 4 head shape (head dim
@@ -16,7 +18,7 @@ func TestAttendLlama4Shape(t *testing.T) {
 	const hkv, d, heads, n, chunk = 2, 128, 10, 1300, 1024
 	for _, portable := range []bool{false, true} {
 		kernels.ForcePortable(portable)
-		for _, dt := range []DType{F32, BF16, F16, Q8_0} {
+		for _, dt := range []tensor.DType{tensor.F32, tensor.BF16, tensor.F16, tensor.Q8_0} {
 			for _, chunked := range []bool{false, true} {
 				r := rand.New(rand.NewPCG(11, uint64(dt)))
 				c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{chunked}, Chunk: chunk, MaxLen: n, DType: dt})

@@ -4,6 +4,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/quant"
 )
 
 // naiveAttend is an independent reference: materialise all scores of one
@@ -44,17 +48,17 @@ func randVec(r *rand.Rand, n int, s float32) []float32 {
 }
 
 // roundTrip returns the values as the cache will return them after encoding.
-func roundTrip(dt DType, v []float32) []float32 {
-	b := make([]byte, dt.RowBytes(len(v)))
-	dt.encode(b, v)
+func roundTrip(dt tensor.DType, v []float32) []float32 {
+	b := make([]byte, rowBytes(dt, len(v)))
+	quant.Quantize(dt, b, v)
 	out := make([]float32, len(v))
-	dt.decode(out, b)
+	quant.Dequantize(dt, out, b)
 	return out
 }
 
 func TestAttendMatchesNaive(t *testing.T) {
 	const hkv, d, heads = 2, 32, 4
-	for _, dt := range []DType{F32, BF16, F16, Q8_0} {
+	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16, tensor.F16, tensor.Q8_0} {
 		for _, tc := range []struct {
 			name    string
 			chunked bool
@@ -146,7 +150,7 @@ func TestAttendBeyond100k(t *testing.T) {
 		t.Skip("long-context check skipped in -short mode")
 	}
 	const hkv, d, heads, n, chunk = 1, 32, 2, 120_000, 8192
-	c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false, true}, Chunk: chunk, MaxLen: n, DType: F32})
+	c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false, true}, Chunk: chunk, MaxLen: n, DType: tensor.F32})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +198,7 @@ func TestAttendBeyond100k(t *testing.T) {
 }
 
 func TestRewind(t *testing.T) {
-	c, _ := New(Options{KVHeads: 1, HeadDim: 32, Chunked: []bool{true, false}, Chunk: 16, MaxLen: 100, DType: F32})
+	c, _ := New(Options{KVHeads: 1, HeadDim: 32, Chunked: []bool{true, false}, Chunk: 16, MaxLen: 100, DType: tensor.F32})
 	ids := make([]int32, 40)
 	for i := range ids {
 		ids[i] = int32(i)
@@ -224,13 +228,13 @@ func TestOptionsErrors(t *testing.T) {
 	for _, o := range []Options{
 		{KVHeads: 0, HeadDim: 32, Chunk: 16, MaxLen: 10},
 		{KVHeads: 1, HeadDim: 32, Chunk: 0, MaxLen: 10},
-		{KVHeads: 1, HeadDim: 24, Chunk: 16, MaxLen: 10, DType: Q8_0},
+		{KVHeads: 1, HeadDim: 24, Chunk: 16, MaxLen: 10, DType: tensor.Q8_0},
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
 	}
-	if _, err := ParseDType("q4"); err == nil {
+	if _, err := ParseKVType("q4"); err == nil {
 		t.Error("q4 accepted as a cache type")
 	}
 }

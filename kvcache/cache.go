@@ -9,6 +9,9 @@ package kvcache
 import (
 	"fmt"
 	"slices"
+
+	"github.com/herd-llm/herd/quant"
+	"github.com/herd-llm/herd/tensor"
 )
 
 // PageSize is the number of positions per allocation page.
@@ -16,12 +19,12 @@ const PageSize = 256
 
 // Options configure a Cache.
 type Options struct {
-	KVHeads int    // key/value heads
-	HeadDim int    // floats per head
-	Chunked []bool // per layer: true = chunked attention (ring), false = global
-	Chunk   int    // attention chunk size of chunked layers
-	MaxLen  int    // largest number of positions
-	DType   DType  // storage type
+	KVHeads int          // key/value heads
+	HeadDim int          // floats per head
+	Chunked []bool       // per layer: true = chunked attention (ring), false = global
+	Chunk   int          // attention chunk size of chunked layers
+	MaxLen  int          // largest number of positions
+	DType   tensor.DType // storage type: F32, BF16, F16 or Q8_0
 }
 
 // Cache is the key/value store of one sequence. It is not safe for concurrent
@@ -43,14 +46,14 @@ type layer struct {
 
 // New makes an empty cache.
 func New(o Options) (*Cache, error) {
-	if o.KVHeads <= 0 || o.HeadDim <= 0 || o.Chunk <= 0 || o.MaxLen <= 0 || o.DType > Q8_0 {
-		return nil, fmt.Errorf("kvcache: invalid options kvHeads=%d headDim=%d chunk=%d maxLen=%d dtype=%d", o.KVHeads, o.HeadDim, o.Chunk, o.MaxLen, o.DType)
+	if o.KVHeads <= 0 || o.HeadDim <= 0 || o.Chunk <= 0 || o.MaxLen <= 0 {
+		return nil, fmt.Errorf("kvcache: invalid options kvHeads=%d headDim=%d chunk=%d maxLen=%d", o.KVHeads, o.HeadDim, o.Chunk, o.MaxLen)
 	}
-	if o.DType == Q8_0 && o.HeadDim%32 != 0 {
-		return nil, fmt.Errorf("kvcache: q8_0 needs a head dim divisible by 32, have %d", o.HeadDim)
+	if err := checkType(o.DType, o.HeadDim); err != nil {
+		return nil, err
 	}
 	kv := o.KVHeads * o.HeadDim
-	c := &Cache{o: o, kvDim: kv, row: o.DType.RowBytes(kv), head: o.DType.RowBytes(o.HeadDim), layers: make([]layer, len(o.Chunked))}
+	c := &Cache{o: o, kvDim: kv, row: rowBytes(o.DType, kv), head: rowBytes(o.DType, o.HeadDim), layers: make([]layer, len(o.Chunked))}
 	for i, ch := range o.Chunked {
 		c.layers[i].ring = ch
 	}
@@ -67,7 +70,7 @@ func (c *Cache) MaxLen() int { return c.o.MaxLen }
 func (c *Cache) Chunk() int { return c.o.Chunk }
 
 // DType is the storage type.
-func (c *Cache) DType() DType { return c.o.DType }
+func (c *Cache) DType() tensor.DType { return c.o.DType }
 
 // Tokens are the committed token ids (shared; do not modify).
 func (c *Cache) Tokens() []int32 { return c.tokens }
@@ -111,19 +114,19 @@ func (c *Cache) Store(l, pos int, k, v []float32) {
 	s := c.slot(l, pos)
 	c.ensure(l, s)
 	ly := &c.layers[l]
-	c.o.DType.encode(c.rowAt(ly.k, s), k[:c.kvDim])
-	c.o.DType.encode(c.rowAt(ly.v, s), v[:c.kvDim])
+	quant.Quantize(c.o.DType, c.rowAt(ly.k, s), k[:c.kvDim])
+	quant.Quantize(c.o.DType, c.rowAt(ly.v, s), v[:c.kvDim])
 }
 
 // Key decodes the stored key of layer l at pos into dst (KVHeads×HeadDim floats).
 // For a chunked layer, pos must lie in the chunk of the newest stored position.
 func (c *Cache) Key(l, pos int, dst []float32) {
-	c.o.DType.decode(dst[:c.kvDim], c.rowAt(c.layers[l].k, c.slot(l, pos)))
+	quant.Dequantize(c.o.DType, dst[:c.kvDim], c.rowAt(c.layers[l].k, c.slot(l, pos)))
 }
 
 // Value decodes the stored value of layer l at pos into dst (KVHeads×HeadDim floats).
 func (c *Cache) Value(l, pos int, dst []float32) {
-	c.o.DType.decode(dst[:c.kvDim], c.rowAt(c.layers[l].v, c.slot(l, pos)))
+	quant.Dequantize(c.o.DType, dst[:c.kvDim], c.rowAt(c.layers[l].v, c.slot(l, pos)))
 }
 
 // Commit records the tokens whose keys and values the last forward call stored.

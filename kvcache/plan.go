@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // PlanInput describes what a run needs memory for.
@@ -15,7 +17,7 @@ type PlanInput struct {
 	KVHeads      int
 	HeadDim      int
 	Chunk        int
-	DType        DType
+	DType        tensor.DType
 	Ctx          int   // context length in tokens, per sequence
 	Sequences    int   // sequences held at once (≥ 1)
 	WeightBytes  int64 // resident weights
@@ -47,8 +49,8 @@ func roundPages(n int) int64 { return int64((n + PageSize - 1) / PageSize * Page
 // global layers hold ⌈ctx/PageSize⌉ pages, chunked layers min(that, chunk) rows.
 func MakePlan(in PlanInput) Plan {
 	seqs := max(in.Sequences, 1)
-	row := int64(in.DType.RowBytes(in.KVHeads * in.HeadDim))
-	p := Plan{Ctx: in.Ctx, Sequences: seqs, KVType: in.DType.String(), KVBytesPerTokenL: 2 * row,
+	row := int64(rowBytes(in.DType, in.KVHeads*in.HeadDim))
+	p := Plan{Ctx: in.Ctx, Sequences: seqs, KVType: in.DType.FlagName(), KVBytesPerTokenL: 2 * row,
 		WeightBytes: in.WeightBytes, ScratchBytes: in.ScratchBytes}
 	for _, ch := range in.Chunked {
 		if ch {

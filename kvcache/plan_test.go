@@ -3,6 +3,8 @@ package kvcache
 import (
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // scoutLayers is Llama 4's pattern: every 4th layer global (48 layers).
@@ -20,18 +22,18 @@ func scoutLayers() []bool {
 func TestPlanScout(t *testing.T) {
 	for _, tc := range []struct {
 		ctx            int
-		dt             DType
+		dt             tensor.DType
 		global, chunkd int64
 	}{
 		// 1M tokens (1,048,576 is a whole number of pages), bf16: 12 × 1,048,576 × 4096 B = 48 GiB
-		{1 << 20, BF16, 12 * (1 << 20) * 4096, 36 * 8192 * 4096},
+		{1 << 20, tensor.BF16, 12 * (1 << 20) * 4096, 36 * 8192 * 4096},
 		// 10M tokens (10,485,760 = 40,960 pages), bf16: 480 GiB global.
-		{10 * (1 << 20), BF16, 12 * 10 * (1 << 20) * 4096, 36 * 8192 * 4096},
+		{10 * (1 << 20), tensor.BF16, 12 * 10 * (1 << 20) * 4096, 36 * 8192 * 4096},
 		// f32 doubles, q8_0 is 34/32 bytes per value: 2·1024·34/32 = 2176 B per token-layer.
-		{1 << 20, F32, 12 * (1 << 20) * 8192, 36 * 8192 * 8192},
-		{1 << 20, Q8_0, 12 * (1 << 20) * 2176, 36 * 8192 * 2176},
+		{1 << 20, tensor.F32, 12 * (1 << 20) * 8192, 36 * 8192 * 8192},
+		{1 << 20, tensor.Q8_0, 12 * (1 << 20) * 2176, 36 * 8192 * 2176},
 		// A short context is rounded up to whole pages: 1000 → 1024 rows.
-		{1000, BF16, 12 * 1024 * 4096, 36 * 1024 * 4096},
+		{1000, tensor.BF16, 12 * 1024 * 4096, 36 * 1024 * 4096},
 	} {
 		p := MakePlan(PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: tc.dt, Ctx: tc.ctx, WeightBytes: 100, ScratchBytes: 10})
 		if p.KVGlobalBytes != tc.global || p.KVChunkedBytes != tc.chunkd {
@@ -43,7 +45,7 @@ func TestPlanScout(t *testing.T) {
 	}
 	// The 1M bf16 plan matches the spec's ≈45.8 GiB? The spec rounds 10^6 tokens:
 	// 12 × 10^6 × 4 KiB = 45.8 GiB; chunked layers ≈ 1.13 GiB (36 × 8192 × 4 KiB = 1.125 GiB).
-	p := MakePlan(PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: BF16, Ctx: 1_000_000})
+	p := MakePlan(PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: tensor.BF16, Ctx: 1_000_000})
 	if g := float64(p.KVGlobalBytes) / (1 << 30); g < 45.7 || g > 45.9 {
 		t.Errorf("1e6 tokens: global KV %.2f GiB, spec says ≈45.8", g)
 	}
@@ -59,7 +61,7 @@ func TestPlanScout(t *testing.T) {
 // actually allocates.
 func TestPlanMatchesCache(t *testing.T) {
 	layers := []bool{true, true, true, false}
-	for _, dt := range []DType{F32, BF16, Q8_0} {
+	for _, dt := range []tensor.DType{tensor.F32, tensor.BF16, tensor.Q8_0} {
 		for _, n := range []int{1, 255, 256, 257, 3000} {
 			c, err := New(Options{KVHeads: 2, HeadDim: 32, Chunked: layers, Chunk: 700, MaxLen: n, DType: dt})
 			if err != nil {
@@ -80,7 +82,7 @@ func TestPlanMatchesCache(t *testing.T) {
 }
 
 func TestFit(t *testing.T) {
-	in := PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: BF16, Ctx: 1 << 20, WeightBytes: 60 << 30}
+	in := PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: tensor.BF16, Ctx: 1 << 20, WeightBytes: 60 << 30}
 	p := MakePlan(in)
 	err := Fit(in, &p, 80<<30)
 	if err == nil || !strings.Contains(err.Error(), "largest context that fits") {

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // The golden files in testdata/ were written by testdata/gen/gen.c, which
@@ -113,9 +115,9 @@ type golden struct {
 	dotQ, dotRB                 []float32 // [rows*rows], [nrand*rows] vec_dot generic, or nil
 }
 
-func readGolden(t testing.TB, f Format) *golden {
+func readGolden(t testing.TB, f tensor.DType) *golden {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", f.String()+".golden.gz"))
+	raw, err := os.ReadFile(filepath.Join("testdata", f.FlagName()+".golden.gz"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,13 +164,13 @@ func readGolden(t testing.TB, f Format) *golden {
 	if len(p) != 0 {
 		t.Fatalf("%s: %d trailing bytes in golden file", f, len(p))
 	}
-	if rb, _ := RowBytes(f, g.cols); g.rows != goldenRows || g.cols != goldenCols || g.rowBytes != rb {
+	if rb, _ := f.RowBytes(g.cols); g.rows != goldenRows || g.cols != goldenCols || g.rowBytes != rb {
 		t.Fatalf("%s: golden shape %dx%d (%d bytes/row), want %dx%d (%d)", f, g.rows, g.cols, g.rowBytes, goldenRows, goldenCols, rb)
 	}
 	return g
 }
 
-var ggmlFormats = []Format{Q8_0, Q4_0, Q4_K, Q6_K, Q8_K}
+var ggmlFormats = []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K, tensor.Q8K}
 
 func TestGoldenInputMatchesGenerator(t *testing.T) {
 	h := uint64(1469598103934665603)
@@ -192,7 +194,7 @@ func TestGoldenInputMatchesGenerator(t *testing.T) {
 func TestGoldenQuantize(t *testing.T) {
 	in := goldenInput()
 	for _, f := range ggmlFormats {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(f.FlagName(), func(t *testing.T) {
 			g := readGolden(t, f)
 			got := make([]byte, g.rowBytes)
 			for r, x := range in {
@@ -214,7 +216,7 @@ func TestGoldenQuantize(t *testing.T) {
 // both on quantizer output and on random blocks.
 func TestGoldenDequantize(t *testing.T) {
 	for _, f := range ggmlFormats {
-		t.Run(f.String(), func(t *testing.T) {
+		t.Run(f.FlagName(), func(t *testing.T) {
 			g := readGolden(t, f)
 			got := make([]float32, g.cols)
 			check := func(what string, src []byte, want []float32, n int) {
@@ -238,11 +240,11 @@ func TestGoldenDequantize(t *testing.T) {
 // ggml_vec_dot_*_generic, with activation rows taken from the q8_0 and q8_k
 // golden files (ggml's own activation quantization).
 func TestGoldenDot(t *testing.T) {
-	acts := map[Format]*golden{Q8_0: readGolden(t, Q8_0), Q8_K: readGolden(t, Q8_K)}
-	for _, f := range []Format{Q8_0, Q4_0, Q4_K, Q6_K} {
-		t.Run(f.String(), func(t *testing.T) {
+	acts := map[tensor.DType]*golden{tensor.Q8_0: readGolden(t, tensor.Q8_0), tensor.Q8K: readGolden(t, tensor.Q8K)}
+	for _, f := range []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K} {
+		t.Run(f.FlagName(), func(t *testing.T) {
 			g := readGolden(t, f)
-			af, _ := ActivationFormat(f)
+			af, _ := ActivationType(f)
 			ag := acts[af]
 			check := func(what string, w []byte, want []float32, nw int) {
 				for r := 0; r < nw; r++ {

@@ -1,8 +1,12 @@
 package quant
 
-import "math"
+import (
+	"math"
 
-// Block geometry of Int4G128 (see the Int4G128 constant).
+	"github.com/herd-llm/herd/tensor"
+)
+
+// Block geometry of tensor.Int4 (see the INT4 layout in doc.go).
 const (
 	int4Group      = 128
 	blockInt4Bytes = 4 + int4Group/2
@@ -59,13 +63,13 @@ func dequantizeInt4(dst []float32, src []byte) {
 	}
 }
 
-// DotInt4 returns the dot product of n values of an Int4G128 weight row w
+// DotInt4 returns the dot product of n values of an Int4 weight row w
 // (n/128 blocks) with float32 activations x[:n], the way Meta runs int4
 // weights (activations are not quantized): per group the float32 sum of q·x in
 // index order, times the group scale, summed over groups in order. It panics
 // if n is not a multiple of 128 or a row is too short.
 func DotInt4(w []byte, x []float32, n int) float32 {
-	nb := blocks("DotInt4", Int4G128, n, len(w))
+	nb := blocks("DotInt4", tensor.Int4, n, len(w))
 	x = x[:n]
 	var sum float32
 	for i := 0; i < nb; i++ {

@@ -3,6 +3,8 @@ package quant
 import (
 	"math"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // int4Ref is the spec §6 formula written out plainly in float64 where that is
@@ -66,8 +68,8 @@ func TestInt4HandCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := make([]byte, Int4G128.BlockBytes())
-			Quantize(Int4G128, b, tt.x)
+			b := make([]byte, tensor.Int4.BlockBytes())
+			Quantize(tensor.Int4, b, tt.x)
 			if got := getF32(b); got != tt.scale {
 				t.Errorf("scale %g, want %g", got, tt.scale)
 			}
@@ -77,7 +79,7 @@ func TestInt4HandCases(t *testing.T) {
 				}
 			}
 			y := make([]float32, 128)
-			Dequantize(Int4G128, y, b)
+			Dequantize(tensor.Int4, y, b)
 			for i, q := range tt.wantQ {
 				if want := float32(q) * tt.scale; y[i] != want {
 					t.Errorf("value %d decodes to %g, want %d·scale = %g", i, y[i], q, want)
@@ -104,7 +106,7 @@ func TestInt4MatchesFormula(t *testing.T) {
 		for i := range x {
 			x[i] = uOf(s.next32()) * mag
 		}
-		Quantize(Int4G128, b, x)
+		Quantize(tensor.Int4, b, x)
 		for g := 0; g < len(x)/128; g++ {
 			scale, q := int4Ref(x[128*g : 128*g+128])
 			blk := b[68*g : 68*g+68]
@@ -129,9 +131,9 @@ func TestDotInt4(t *testing.T) {
 		w[i], x[i] = uOf(s.next32()), uOf(s.next32())
 	}
 	b := make([]byte, n/128*68)
-	Quantize(Int4G128, b, w)
+	Quantize(tensor.Int4, b, w)
 	dq := make([]float32, n)
-	Dequantize(Int4G128, dq, b)
+	Dequantize(tensor.Int4, dq, b)
 	var want float64
 	for i := range dq {
 		want += float64(dq[i]) * float64(x[i])

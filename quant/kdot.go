@@ -3,6 +3,8 @@ package quant
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // DotKBlocks returns the dot product of n values of a Q4_K or Q6_K weight
@@ -26,18 +28,18 @@ import (
 // positions ≡ l (mod 8) (TestDotKBlocksNearGGML). One float step per block
 // instead of eight is what lets SIMD kernels reduce each block in integers,
 // as llama.cpp's do. It panics for other formats or short rows.
-func DotKBlocks(f Format, w, a []byte, n int) float32 {
-	if f != Q4_K && f != Q6_K {
+func DotKBlocks(f tensor.DType, w, a []byte, n int) float32 {
+	if f != tensor.Q4K && f != tensor.Q6K {
 		panic(fmt.Sprintf("quant: DotKBlocks: %s is not Q4_K or Q6_K", f))
 	}
 	nb := blocks("DotKBlocks weights", f, n, len(w))
-	blocks("DotKBlocks activations", Q8_K, n, len(a))
+	blocks("DotKBlocks activations", tensor.Q8K, n, len(a))
 	bb := f.BlockBytes()
 	var sumf float32
 	for b := range nb {
 		x, y := w[b*bb:(b+1)*bb], a[b*blockQ8KBytes:(b+1)*blockQ8KBytes]
 		dA := getF32(y)
-		if f == Q4_K {
+		if f == tensor.Q4K {
 			isum, msum := blockQ4K(x, y)
 			d := float32(getF16(x[0:]) * dA)
 			dmin := float32(getF16(x[2:]) * dA)

@@ -11,7 +11,7 @@ import (
 
 // kRows returns rows Q4_K/Q6_K rows of nb blocks: quantized random rows of
 // varied scale, or (raw) random bytes with finite random scale fields.
-func kRows(rng *rand.Rand, f Format, rows, nb int, raw bool) [][]byte {
+func kRows(rng *rand.Rand, f tensor.DType, rows, nb int, raw bool) [][]byte {
 	bb := f.BlockBytes()
 	out := make([][]byte, rows)
 	src := make([]float32, nb*qkK)
@@ -29,7 +29,7 @@ func kRows(rng *rand.Rand, f Format, rows, nb int, raw bool) [][]byte {
 			}
 			for b := range nb {
 				offs := []int{q6kD}
-				if f == Q4_K {
+				if f == tensor.Q4K {
 					offs = []int{0, 2}
 				}
 				for _, o := range offs {
@@ -43,7 +43,7 @@ func kRows(rng *rand.Rand, f Format, rows, nb int, raw bool) [][]byte {
 }
 
 // classMagnitude returns S of DotKBlocks's bound for one row.
-func classMagnitude(f Format, w, a []byte, nb int) float64 {
+func classMagnitude(f tensor.DType, w, a []byte, nb int) float64 {
 	var s float64
 	bb := f.BlockBytes()
 	for b := range nb {
@@ -52,7 +52,7 @@ func classMagnitude(f Format, w, a []byte, nb int) float64 {
 		var aux [8]int64
 		for v := range qkK {
 			av := int64(int8(y[q8kQs+v]))
-			if f == Q4_K {
+			if f == tensor.Q4K {
 				j := v / 32
 				sc, _ := scaleMinK4(j, x[q4kScales:])
 				q := x[q4kQs+32*(j/2)+v%32]
@@ -65,14 +65,14 @@ func classMagnitude(f Format, w, a []byte, nb int) float64 {
 			}
 		}
 		dOff := 0
-		if f == Q6_K {
+		if f == tensor.Q6K {
 			dOff = q6kD
 		}
 		d := float64(float32(getF16(x[dOff:]) * dA))
 		for _, v := range aux {
 			s += math.Abs(d * float64(v))
 		}
-		if f == Q4_K {
+		if f == tensor.Q4K {
 			_, msum := blockQ4K(x, y)
 			s += math.Abs(float64(float32(getF16(x[2:])*dA)) * float64(msum))
 		}
@@ -87,7 +87,7 @@ func classMagnitude(f Format, w, a []byte, nb int) float64 {
 // forms).
 func TestDotKBlocksNearGGML(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	for _, f := range []Format{Q4_K, Q6_K} {
+	for _, f := range []tensor.DType{tensor.Q4K, tensor.Q6K} {
 		for _, nb := range []int{1, 2, 5, 16, 40} {
 			n := qkK * nb
 			for _, raw := range []bool{false, true} {
@@ -97,7 +97,7 @@ func TestDotKBlocksNearGGML(t *testing.T) {
 					for i := range x {
 						x[i] = float32(rng.NormFloat64())
 					}
-					Quantize(Q8_K, a, x)
+					Quantize(tensor.Q8K, a, x)
 					got, want := DotKBlocks(f, w, a, n), Dot(f, w, a, n)
 					bound := float64(2*nb+12) * 0x1p-24 * classMagnitude(f, w, a, nb)
 					if d := math.Abs(float64(got) - float64(want)); !(d <= bound) {
@@ -113,7 +113,7 @@ func TestDotKBlocksNearGGML(t *testing.T) {
 // definition: Σ dequant(w)·dequant(a) in float64.
 func TestDotKBlocksDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	for _, f := range []Format{Q4_K, Q6_K} {
+	for _, f := range []tensor.DType{tensor.Q4K, tensor.Q6K} {
 		const nb = 3
 		n := qkK * nb
 		a := make([]byte, nb*blockQ8KBytes)
@@ -122,8 +122,8 @@ func TestDotKBlocksDefinition(t *testing.T) {
 			for i := range x {
 				x[i] = float32(rng.NormFloat64())
 			}
-			Quantize(Q8_K, a, x)
-			Dequantize(Q8_K, af, a)
+			Quantize(tensor.Q8K, a, x)
+			Dequantize(tensor.Q8K, af, a)
 			Dequantize(f, wf, w)
 			var want, mag float64
 			for i := range n {

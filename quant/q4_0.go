@@ -1,5 +1,7 @@
 package quant
 
+import "github.com/herd-llm/herd/tensor"
+
 // Block geometry of Q4_0 (see the Q4_0 constant for the layout).
 const (
 	qk4_0          = 32
@@ -63,8 +65,8 @@ func dequantizeQ4_0(dst []float32, src []byte) {
 // The result is bit-equal to ggml's. It panics if n is not a multiple of 32 or
 // a row is too short.
 func DotQ4_0(w, a []byte, n int) float32 {
-	nb := blocks("DotQ4_0 weights", Q4_0, n, len(w))
-	blocks("DotQ4_0 activations", Q8_0, n, len(a))
+	nb := blocks("DotQ4_0 weights", tensor.Q4_0, n, len(w))
+	blocks("DotQ4_0 activations", tensor.Q8_0, n, len(a))
 	var sumf float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]

@@ -1,5 +1,7 @@
 package quant
 
+import "github.com/herd-llm/herd/tensor"
+
 // Block geometry and field offsets of Q4_K (see the Q4_K constant).
 const (
 	blockQ4KBytes = 4 + 12 + qkK/2
@@ -213,8 +215,8 @@ func dequantizeQ4K(dst []float32, src []byte) {
 // lanes added to sumf at the end. The result is bit-equal to ggml's. It panics
 // if n is not a multiple of 256 or a row is too short.
 func DotQ4K(w, a []byte, n int) float32 {
-	nb := blocks("DotQ4K weights", Q4_K, n, len(w))
-	blocks("DotQ4K activations", Q8_K, n, len(a))
+	nb := blocks("DotQ4K weights", tensor.Q4K, n, len(w))
+	blocks("DotQ4K activations", tensor.Q8K, n, len(a))
 	var sums [8]float32
 	var sumf float32
 	for i := 0; i < nb; i++ {

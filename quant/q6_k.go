@@ -1,5 +1,7 @@
 package quant
 
+import "github.com/herd-llm/herd/tensor"
+
 // Block geometry and field offsets of Q6_K (see the Q6_K constant).
 const (
 	blockQ6KBytes = qkK/2 + qkK/4 + qkK/16 + 2
@@ -160,8 +162,8 @@ func q6Quad(lo, hi, h byte) (v0, v1, v2, v3 int32) {
 // lanes added in order at the end. The result is bit-equal to ggml's. It
 // panics if n is not a multiple of 256 or a row is too short.
 func DotQ6K(w, a []byte, n int) float32 {
-	nb := blocks("DotQ6K weights", Q6_K, n, len(w))
-	blocks("DotQ6K activations", Q8_K, n, len(a))
+	nb := blocks("DotQ6K weights", tensor.Q6K, n, len(w))
+	blocks("DotQ6K activations", tensor.Q8K, n, len(a))
 	var sums [8]float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ6KBytes : (i+1)*blockQ6KBytes]

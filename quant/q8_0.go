@@ -3,6 +3,8 @@ package quant
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // Block geometry of Q8_0 (see the Q8_0 constant for the layout).
@@ -55,8 +57,8 @@ func dequantizeQ8_0(dst []float32, src []byte) {
 // is bit-equal to ggml's. It panics if n is not a multiple of 32 or a row is
 // too short.
 func DotQ8_0(w, a []byte, n int) float32 {
-	nb := blocks("DotQ8_0 weights", Q8_0, n, len(w))
-	blocks("DotQ8_0 activations", Q8_0, n, len(a))
+	nb := blocks("DotQ8_0 weights", tensor.Q8_0, n, len(w))
+	blocks("DotQ8_0 activations", tensor.Q8_0, n, len(a))
 	var sumf float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]

@@ -13,11 +13,11 @@ import (
 // bytes (scales may decode to NaN or ±Inf, which then just propagate).
 func TestRandomBytesNeverPanic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	all := []Format{Q8_0, Q4_0, Q4_K, Q6_K, Q8_K, Int4G128}
+	all := []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K, tensor.Q8K, tensor.Int4}
 	for trial := 0; trial < 50; trial++ {
 		for _, f := range all {
 			n := f.BlockSize() * (1 + rng.IntN(4))
-			rb, _ := RowBytes(f, n)
+			rb, _ := f.RowBytes(n)
 			w := make([]byte, rb+rng.IntN(8)) // spare bytes are ignored
 			for i := range w {
 				w[i] = byte(rng.Uint32())
@@ -29,15 +29,15 @@ func TestRandomBytesNeverPanic(t *testing.T) {
 			}
 			y := make([]float32, n)
 			Dequantize(f, y, w)
-			if act, ok := ActivationFormat(f); ok {
-				arb, _ := RowBytes(act, n)
+			if act, ok := ActivationType(f); ok {
+				arb, _ := act.RowBytes(n)
 				a := make([]byte, arb)
 				for i := range a {
 					a[i] = byte(rng.Uint32())
 				}
 				_ = Dot(f, w, a, n)
 			}
-			if f == Int4G128 {
+			if f == tensor.Int4 {
 				_ = DotInt4(w, y, n)
 			}
 			// Quantize of arbitrary bit patterns (NaN, ±Inf, huge values):
@@ -57,11 +57,11 @@ func FuzzDequantize(f *testing.F) {
 	f.Add(uint8(2), make([]byte, 144))
 	f.Add(uint8(3), []byte{0xff, 0x7f, 1, 2, 3})
 	f.Fuzz(func(t *testing.T, fi uint8, data []byte) {
-		fm := Format(fi % uint8(numFormats))
+		fm := oldFormatOrder[int(fi)%len(oldFormatOrder)]
 		nb := len(data) / fm.BlockBytes()
 		y := make([]float32, nb*fm.BlockSize())
 		Dequantize(fm, y, data)
-		if act, ok := ActivationFormat(fm); ok {
+		if act, ok := ActivationType(fm); ok {
 			a := make([]byte, nb*act.BlockBytes())
 			copy(a, data)
 			Dot(fm, data, a, len(y))

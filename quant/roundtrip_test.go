@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // gaussianRow fills x with roughly N(0, sigma²) values (sum of 4 uniforms).
@@ -34,15 +36,15 @@ func relRMS(got, want []float32) float64 {
 // only gets a loose bound.
 func TestRoundTripError(t *testing.T) {
 	tests := []struct {
-		f      Format
+		f      tensor.DType
 		maxRMS float64 // relative RMS error of the values for σ in {0.02, 1, 300}
 	}{
-		{Q8_0, 0.007},
-		{Q4_0, 0.09},
-		{Q4_K, 0.075},
-		{Q6_K, 0.02},
-		{Q8_K, 0.008},
-		{Int4G128, 0.10},
+		{tensor.Q8_0, 0.007},
+		{tensor.Q4_0, 0.09},
+		{tensor.Q4K, 0.075},
+		{tensor.Q6K, 0.02},
+		{tensor.Q8K, 0.008},
+		{tensor.Int4, 0.10},
 	}
 	const n = 4096
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -50,8 +52,8 @@ func TestRoundTripError(t *testing.T) {
 	a := make([]float32, n)
 	back := make([]float32, n)
 	for _, tt := range tests {
-		t.Run(tt.f.String(), func(t *testing.T) {
-			rb, _ := RowBytes(tt.f, n)
+		t.Run(tt.f.FlagName(), func(t *testing.T) {
+			rb, _ := tt.f.RowBytes(n)
 			q := make([]byte, rb)
 			for _, sigma := range []float32{0.02, 1, 300, 1e-4} {
 				bound := tt.maxRMS
@@ -67,12 +69,12 @@ func TestRoundTripError(t *testing.T) {
 					t.Errorf("σ=%g: relative RMS error %.4f > %.4f", sigma, e, bound)
 				}
 
-				act, ok := ActivationFormat(tt.f)
+				act, ok := ActivationType(tt.f)
 				if !ok {
 					continue
 				}
 				gaussianRow(rng, a, 1)
-				arb, _ := RowBytes(act, n)
+				arb, _ := act.RowBytes(n)
 				aq := make([]byte, arb)
 				Quantize(act, aq, a)
 				var exact, norm float64
@@ -100,10 +102,10 @@ func TestDotMatchesDequantized(t *testing.T) {
 	a := make([]float32, n)
 	wx := make([]float32, n)
 	wa := make([]float32, n)
-	for _, f := range []Format{Q8_0, Q4_0, Q4_K, Q6_K} {
-		act, _ := ActivationFormat(f)
-		rb, _ := RowBytes(f, n)
-		arb, _ := RowBytes(act, n)
+	for _, f := range []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K} {
+		act, _ := ActivationType(f)
+		rb, _ := f.RowBytes(n)
+		arb, _ := act.RowBytes(n)
 		q, aq := make([]byte, rb), make([]byte, arb)
 		for trial := 0; trial < 8; trial++ {
 			gaussianRow(rng, x, 1)
@@ -133,9 +135,9 @@ func TestDotMatchesDequantized(t *testing.T) {
 // TestZeroAndConstantRows: all-zero input quantizes to blocks that decode to
 // exact zeros, and a constant row decodes close to the constant.
 func TestZeroAndConstantRows(t *testing.T) {
-	for _, f := range []Format{Q8_0, Q4_0, Q4_K, Q6_K, Q8_K, Int4G128} {
+	for _, f := range []tensor.DType{tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K, tensor.Q8K, tensor.Int4} {
 		n := 512
-		rb, _ := RowBytes(f, n)
+		rb, _ := f.RowBytes(n)
 		q := make([]byte, rb)
 		y := make([]float32, n)
 		Quantize(f, q, make([]float32, n))

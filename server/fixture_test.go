@@ -10,7 +10,6 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
@@ -53,7 +52,7 @@ func newFixture(t testing.TB, o engine.Options, so Options) *fixture {
 		t.Fatal(err)
 	}
 	if o.Parallel == 0 {
-		o = engine.Options{Parallel: 4, Ctx: 512, KVType: kvcache.F32, PrefillChunk: 64, QueueSize: 32}
+		o = engine.Options{Parallel: 4, Ctx: 512, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 32}
 	}
 	eng, err := engine.New(m, o)
 	if err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/vision"
 )
@@ -97,7 +97,7 @@ func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 		}
 		t.Cleanup(func() { v.Close() })
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: 2, Ctx: 256, KVType: kvcache.F32, PrefillChunk: 16, QueueSize: 8})
+	eng, err := engine.New(m, engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8})
 	if err != nil {
 		t.Fatal(err)
 	}

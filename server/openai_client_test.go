@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/tensor"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
@@ -219,7 +219,7 @@ func TestOpenAIClientJSONSchema(t *testing.T) {
 // function) even a random-weight model answers with a valid call.
 func TestOpenAIClientForcedToolCall(t *testing.T) {
 	// The byte-level test tokenizer makes the rendered tool definitions long.
-	f := newFixture(t, engine.Options{Parallel: 2, Ctx: 2048, KVType: kvcache.F32, PrefillChunk: 512, QueueSize: 4}, Options{})
+	f := newFixture(t, engine.Options{Parallel: 2, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 512, QueueSize: 4}, Options{})
 	c := client(f)
 	ctx := context.Background()
 	for _, choice := range []openai.ChatCompletionToolChoiceOptionUnionParam{

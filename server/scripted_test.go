@@ -10,6 +10,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
@@ -25,7 +26,7 @@ type scripted struct {
 
 func (s *scripted) VocabSize() int { return s.inner.VocabSize() }
 
-func (s *scripted) NewCacheOf(n int, dt kvcache.DType) (*kvcache.Cache, error) {
+func (s *scripted) NewCacheOf(n int, dt tensor.DType) (*kvcache.Cache, error) {
 	return s.inner.NewCacheOf(n, dt)
 }
 
@@ -76,7 +77,7 @@ func newScripted(t testing.TB, reply func(prompt string) string) *fixture {
 	}
 	tok := byteTokenizer(t)
 	sm := &scripted{tok: tok, inner: inner, reply: reply}
-	eng, err := engine.New(sm, engine.Options{Parallel: 4, Ctx: 2048, KVType: kvcache.F32, PrefillChunk: 4096, QueueSize: 16})
+	eng, err := engine.New(sm, engine.Options{Parallel: 4, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 4096, QueueSize: 16})
 	if err != nil {
 		t.Fatal(err)
 	}

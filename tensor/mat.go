@@ -12,7 +12,8 @@ import (
 //
 // Data holds the raw little-endian elements and usually aliases a memory-mapped
 // file; the Mat does not own it. For F8E4M3, Scale holds one float32 per row and
-// the value of element (r, c) is Scale[r]·decode(Data[r*Cols+c]).
+// the value of element (r, c) is Scale[r]·decode(Data[r*Cols+c]). Package
+// quant decodes rows of every type (quant.DecodeRow).
 type Mat struct {
 	DType DType
 	Rows  int
@@ -47,38 +48,6 @@ func (m *Mat) RowBytes() int {
 		panic(err)
 	}
 	return rb
-}
-
-// RowF32 decodes row r into dst[:Cols] as float32. Block-quantized types are
-// decoded by package kernels (kernels.Row), which knows their layouts.
-func (m *Mat) RowF32(r int, dst []float32) {
-	n := m.Cols
-	dst = dst[:n]
-	switch m.DType {
-	case F32:
-		b := m.Data[r*n*4 : (r+1)*n*4]
-		for i := range dst {
-			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-	case BF16:
-		b := m.Data[r*n*2 : (r+1)*n*2]
-		for i := range dst {
-			dst[i] = BF16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-	case F16:
-		b := m.Data[r*n*2 : (r+1)*n*2]
-		for i := range dst {
-			dst[i] = F16ToF32(binary.LittleEndian.Uint16(b[2*i:]))
-		}
-	case F8E4M3:
-		b := m.Data[r*n : (r+1)*n]
-		s := m.Scale[r]
-		for i := range dst {
-			dst[i] = F8E4M3ToF32(b[i]) * s
-		}
-	default:
-		panic(fmt.Sprintf("tensor: RowF32 on %s: use kernels.Row for block-quantized rows", m.DType))
-	}
 }
 
 // NewF32Mat wraps float32 values (copied into little-endian bytes) as a Mat.

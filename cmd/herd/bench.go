@@ -50,7 +50,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
 	}
-	kvdt, err := kvcache.ParseDType(*kvType)
+	kvdt, err := kvcache.ParseKVType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
 	}
@@ -167,7 +167,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for i := range rows {
-		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.String()
+		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.FlagName()
 		rows[i].BWGBs = bw / 1e9
 		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
 	}
@@ -181,7 +181,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
-		name, quant, float64(m.WeightBytes())/1e6, *threads, kvdt, bw/1e9)
+		name, quant, float64(m.WeightBytes())/1e6, *threads, kvdt.FlagName(), bw/1e9)
 	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
 	for _, r := range rows {
 		if r.KVBytes > 0 {

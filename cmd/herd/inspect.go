@@ -31,7 +31,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usagef("unexpected argument %q", pos[0])
 	}
-	kvdt, err := kvcache.ParseDType(*kvType)
+	kvdt, err := kvcache.ParseKVType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
 	}

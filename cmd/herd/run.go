@@ -14,6 +14,7 @@ import (
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
@@ -58,7 +59,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *batch <= 0 {
 		return usagef("--batch %d must be positive", *batch)
 	}
-	kvdt, err := kvcache.ParseDType(*kvType)
+	kvdt, err := kvcache.ParseKVType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
 	}
@@ -176,7 +177,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 // checkPlan computes the memory plan for a run, prints it, and refuses a run
 // that would not fit in the machine's available memory.
-func checkPlan(m *llama4.Model, ctx, batch int, dt kvcache.DType, stderr io.Writer, quiet bool) error {
+func checkPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Writer, quiet bool) error {
 	in := m.PlanInput(ctx, min(batch, ctx), dt)
 	p := kvcache.MakePlan(in)
 	avail, err := kvcache.Available()

@@ -40,7 +40,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if *parallel <= 0 || *ctx <= 0 || *queue < 0 || *prefill <= 0 {
 		return usagef("--parallel, --ctx and --prefill-chunk must be positive, --queue non-negative")
 	}
-	kvdt, err := kvcache.ParseDType(*kvType)
+	kvdt, err := kvcache.ParseKVType(*kvType)
 	if err != nil {
 		return usagef("--kv-type: %v", err)
 	}
@@ -94,7 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	ectx, ecancel := context.WithCancel(context.Background())
 	go func() { eng.Run(ectx); close(engDone) }()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "model", *name, "ctx", *ctx, "parallel", *parallel,
-		"kv", kvdt.String(), "plan_total", kvcache.Human(plan.TotalBytes))
+		"kv", kvdt.FlagName(), "plan_total", kvcache.Human(plan.TotalBytes))
 	err = srv.Serve(sctx, ln, *grace)
 	// Streams have finished (or the grace period ran out): stop the engine.
 	ecancel()

@@ -60,7 +60,7 @@ func sampleTensors() []WriteTensor {
 	for i := range vals {
 		vals[i] = float32(math.Sin(float64(i)))
 	}
-	q := func(f quant.Format, n int) []byte {
+	q := func(f tensor.DType, n int) []byte {
 		b := make([]byte, n/f.BlockSize()*f.BlockBytes())
 		quant.Quantize(f, b, vals[:n])
 		return b
@@ -69,10 +69,10 @@ func sampleTensors() []WriteTensor {
 		{Name: "token_embd.weight", Type: F32, Dims: []uint64{3, 2}, Data: seq(0, 24)},
 		{Name: "output_norm.weight", Type: F16, Dims: []uint64{5}, Data: seq(1, 10)},
 		{Name: "blk.0.attn_norm.weight", Type: BF16, Dims: []uint64{7}, Data: seq(2, 14)},
-		{Name: "blk.0.attn_q.weight", Type: Q8_0, Dims: []uint64{64, 2}, Data: q(quant.Q8_0, 128)},
-		{Name: "blk.0.attn_k.weight", Type: Q4_0, Dims: []uint64{32, 3}, Data: q(quant.Q4_0, 96)},
-		{Name: "blk.0.attn_v.weight", Type: Q4_K, Dims: []uint64{256, 2}, Data: q(quant.Q4_K, 512)},
-		{Name: "blk.0.attn_output.weight", Type: Q6_K, Dims: []uint64{256}, Data: q(quant.Q6_K, 256)},
+		{Name: "blk.0.attn_q.weight", Type: Q8_0, Dims: []uint64{64, 2}, Data: q(tensor.Q8_0, 128)},
+		{Name: "blk.0.attn_k.weight", Type: Q4_0, Dims: []uint64{32, 3}, Data: q(tensor.Q4_0, 96)},
+		{Name: "blk.0.attn_v.weight", Type: Q4_K, Dims: []uint64{256, 2}, Data: q(tensor.Q4K, 512)},
+		{Name: "blk.0.attn_output.weight", Type: Q6_K, Dims: []uint64{256}, Data: q(tensor.Q6K, 256)},
 		{Name: "blk.0.ffn_down_exps.weight", Type: Q5_K, Dims: []uint64{256, 1}, Data: seq(3, 176)},
 		{Name: "blk.0.ffn_gate_exps.weight", Type: F32, Dims: []uint64{2, 3, 2}, Data: seq(4, 48)},
 		{Name: "empty.weight", Type: F32, Dims: []uint64{4, 0}, Data: nil},
@@ -261,7 +261,7 @@ func verifyTensors(t *testing.T, f *File, ts []WriteTensor, align int) {
 
 // TestLayouts checks the block layouts against package quant and tensor.DType.
 func TestLayouts(t *testing.T) {
-	for g, q := range map[GGMLType]quant.Format{Q8_0: quant.Q8_0, Q4_0: quant.Q4_0, Q4_K: quant.Q4_K, Q6_K: quant.Q6_K, Q8_K: quant.Q8_K} {
+	for g, q := range map[GGMLType]tensor.DType{Q8_0: tensor.Q8_0, Q4_0: tensor.Q4_0, Q4_K: tensor.Q4K, Q6_K: tensor.Q6K, Q8_K: tensor.Q8K} {
 		if g.BlockSize() != q.BlockSize() || g.BlockBytes() != q.BlockBytes() {
 			t.Errorf("%s: %d values in %d bytes, quant says %d in %d", g, g.BlockSize(), g.BlockBytes(), q.BlockSize(), q.BlockBytes())
 		}

@@ -48,17 +48,19 @@ func DTypeOf(s string) (tensor.DType, error) {
 	return d, nil
 }
 
+// dtypes maps the header dtype strings the kernels support to their
+// tensor.DType (whose String is the same name).
+var dtypes = map[string]tensor.DType{
+	"F32":     tensor.F32,
+	"BF16":    tensor.BF16,
+	"F16":     tensor.F16,
+	"F8_E4M3": tensor.F8E4M3,
+}
+
 // dtypeOf is DTypeOf without the package prefix on errors.
 func dtypeOf(s string) (tensor.DType, error) {
-	switch s {
-	case "F32":
-		return tensor.F32, nil
-	case "BF16":
-		return tensor.BF16, nil
-	case "F16":
-		return tensor.F16, nil
-	case "F8_E4M3":
-		return tensor.F8E4M3, nil
+	if d, ok := dtypes[s]; ok {
+		return d, nil
 	}
 	if _, ok := dtypeSizes[s]; ok {
 		return 0, fmt.Errorf("dtype %s is not supported by the kernels (want F32, BF16, F16 or F8_E4M3)", s)

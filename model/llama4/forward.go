@@ -5,6 +5,8 @@ import (
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
+
+	"github.com/herd-llm/herd/quant"
 )
 
 // ForwardOptions choose what Forward returns.
@@ -89,7 +91,7 @@ func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([
 				copy(dst, sq.Embeds[t*D:(t+1)*D])
 				continue
 			}
-			kernels.Row(m.Weights.Embed, int(id), dst)
+			quant.DecodeRow(m.Weights.Embed, int(id), dst)
 		}
 		off += len(sq.IDs)
 	}

@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/kernels"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/quant"
 )
 
 // TestLongContextNaive runs a small Llama-4-shaped model (a global NoPE layer
@@ -104,7 +105,7 @@ func newNaive(m *Model) *naive {
 		out := make([][]float64, x.Rows)
 		row := make([]float32, x.Cols)
 		for r := range out {
-			kernels.Row(x, r, row)
+			quant.DecodeRow(x, r, row)
 			out[r] = make([]float64, x.Cols)
 			for c, v := range row {
 				out[r][c] = float64(v)

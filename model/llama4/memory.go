@@ -53,13 +53,13 @@ func (c *Config) ScratchBytes(batch int) int64 {
 
 // PlanInput describes a run of ctx tokens with the given cache type and
 // prefill batch, for kvcache.MakePlan.
-func (m *Model) PlanInput(ctx, batch int, dt kvcache.DType) kvcache.PlanInput {
+func (m *Model) PlanInput(ctx, batch int, dt tensor.DType) kvcache.PlanInput {
 	c := m.Config
 	return ConfigPlanInput(c, ctx, batch, dt, m.WeightBytes())
 }
 
 // ConfigPlanInput is PlanInput from a config alone, with weightBytes given.
-func ConfigPlanInput(c *Config, ctx, batch int, dt kvcache.DType, weightBytes int64) kvcache.PlanInput {
+func ConfigPlanInput(c *Config, ctx, batch int, dt tensor.DType, weightBytes int64) kvcache.PlanInput {
 	return kvcache.PlanInput{
 		Chunked: c.LayerUsesRoPE, KVHeads: c.KVHeads, HeadDim: c.HeadDim, Chunk: c.ChunkSize, DType: dt,
 		Ctx: ctx, Sequences: 1, WeightBytes: weightBytes, ScratchBytes: c.ScratchBytes(batch),

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/herd-llm/herd/kvcache"
+
+	"github.com/herd-llm/herd/tensor"
 )
 
 // Model is a loaded Llama 4 text model. Its weights are read-only, so one
@@ -62,7 +64,7 @@ func (m *Model) InvFreq() []float32 { return m.invFreq }
 
 // NewCache makes an empty float32 KV cache for up to maxLen positions.
 func (m *Model) NewCache(maxLen int) *kvcache.Cache {
-	c, err := m.NewCacheOf(maxLen, kvcache.F32)
+	c, err := m.NewCacheOf(maxLen, tensor.F32)
 	if err != nil {
 		panic(err) // F32 accepts every valid config
 	}
@@ -70,7 +72,7 @@ func (m *Model) NewCache(maxLen int) *kvcache.Cache {
 }
 
 // NewCacheOf makes an empty KV cache storing keys and values as dt.
-func (m *Model) NewCacheOf(maxLen int, dt kvcache.DType) (*kvcache.Cache, error) {
+func (m *Model) NewCacheOf(maxLen int, dt tensor.DType) (*kvcache.Cache, error) {
 	c := m.Config
 	return kvcache.New(kvcache.Options{
 		KVHeads: c.KVHeads, HeadDim: c.HeadDim, Chunked: append([]bool(nil), c.LayerUsesRoPE...),
