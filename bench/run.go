@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -38,77 +39,97 @@ func summarize(test string, tokens int, s []float64) Result {
 // faults on a memory-mapped file) or the worker pool's start-up.
 func Warmup(m *llama4.Model, n, batch int, kv tensor.DType) error {
 	ids := tokens(m, max(n, 1))
-	c, err := m.NewCacheOf(len(ids)+1, kv)
+	s, err := session(m, len(ids)+1, batch, kv)
 	if err != nil {
 		return err
 	}
-	for j := 0; j < len(ids); j += batch {
-		if _, err := m.Forward(c, ids[j:min(j+batch, len(ids))], llama4.ForwardOptions{}); err != nil {
-			return fmt.Errorf("warmup: %w", err)
-		}
+	if err := prefill(s, ids); err != nil {
+		return fmt.Errorf("warmup: %w", err)
 	}
 	return nil
+}
+
+// session is a generation session over a new cache of ctx tokens.
+func session(m *llama4.Model, ctx, batch int, kv tensor.DType) (*engine.Session, error) {
+	c, err := m.NewCacheOf(ctx, kv)
+	if err != nil {
+		return nil, err
+	}
+	return engine.NewSession(m, c, batch), nil
+}
+
+// prefill runs ids into s's cache, after what it holds.
+func prefill(s *engine.Session, ids []int32) error {
+	if err := s.Start(&engine.Request{Prompt: ids, TopLogprobs: -1}); err != nil {
+		return err
+	}
+	return s.Prefill()
 }
 
 // Prompt measures prefill throughput: n prompt tokens in batches into an
 // empty cache, repeated r times.
 func Prompt(m *llama4.Model, n, batch, r int, kv tensor.DType) (Result, error) {
 	ids := tokens(m, n)
-	var s []float64
+	var samples []float64
 	for i := 0; i < r; i++ {
-		c, err := m.NewCacheOf(n+1, kv)
+		s, err := session(m, n+1, batch, kv)
 		if err != nil {
 			return Result{}, err
 		}
-		t0 := time.Now()
-		for j := 0; j < n; j += batch {
-			if _, err := m.Forward(c, ids[j:min(j+batch, n)], llama4.ForwardOptions{}); err != nil {
-				return Result{}, err
-			}
+		if err := s.Start(&engine.Request{Prompt: ids, TopLogprobs: -1}); err != nil {
+			return Result{}, err
 		}
-		s = append(s, float64(n)/time.Since(t0).Seconds())
+		t0 := time.Now()
+		if err := s.Prefill(); err != nil {
+			return Result{}, err
+		}
+		samples = append(samples, float64(n)/time.Since(t0).Seconds())
 	}
-	return summarize(fmt.Sprintf("pp%d", n), n, s), nil
+	return summarize(fmt.Sprintf("pp%d", n), n, samples), nil
 }
 
 // Decode measures generation throughput: n single-token steps after depth
 // tokens of context (depth 0: from an empty cache, like llama-bench's tg),
-// repeated r times. The context is prefilled untimed: by running the model
-// (synthetic false) or, for contexts too long to prefill here, by storing
-// random keys and values at every position (synthetic true), which costs the
-// same memory and the same attention work per decoded token.
+// repeated r times. Each step runs the previous token and samples the next
+// greedily, on the session herd run uses. The context is prefilled untimed:
+// by running the model (synthetic false) or, for contexts too long to
+// prefill here, by storing random keys and values at every position
+// (synthetic true), which costs the same memory and the same attention work
+// per decoded token.
 func Decode(m *llama4.Model, n, depth, r int, kv tensor.DType, synthetic bool) (Result, error) {
-	ids := tokens(m, depth+n)
-	var s []float64
+	ids := tokens(m, depth+1)
+	var samples []float64
 	var kvBytes int64
 	for i := 0; i < r; i++ {
-		c, err := m.NewCacheOf(depth+n+1, kv)
+		s, err := session(m, depth+n+1, 512, kv)
 		if err != nil {
 			return Result{}, err
 		}
 		if synthetic {
-			FillSynthetic(m, c, ids[:depth], uint64(i))
-		} else {
-			for j := 0; j < depth; j += 512 {
-				if _, err := m.Forward(c, ids[j:min(j+512, depth)], llama4.ForwardOptions{}); err != nil {
-					return Result{}, err
-				}
-			}
-		}
-		t0 := time.Now()
-		for j := 0; j < n; j++ {
-			if _, err := m.Forward(c, ids[depth+j:depth+j+1], llama4.ForwardOptions{}); err != nil {
+			FillSynthetic(m, s.Cache(), ids[:depth], uint64(i))
+		} else if depth > 0 {
+			if err := prefill(s, ids[:depth]); err != nil {
 				return Result{}, err
 			}
 		}
-		s = append(s, float64(n)/time.Since(t0).Seconds())
-		kvBytes = c.Bytes()
+		// The cache holds ids[:depth]: the first step runs ids[depth].
+		if err := s.Start(&engine.Request{Prompt: ids, MaxTokens: n, TopLogprobs: -1}); err != nil {
+			return Result{}, err
+		}
+		t0 := time.Now()
+		for j := 0; j < n; j++ {
+			if _, err := s.Next(); err != nil {
+				return Result{}, err
+			}
+		}
+		samples = append(samples, float64(n)/time.Since(t0).Seconds())
+		kvBytes = s.Cache().Bytes()
 	}
 	name := fmt.Sprintf("tg%d", n)
 	if depth > 0 {
 		name += fmt.Sprintf("@d%d", depth)
 	}
-	res := summarize(name, n, s)
+	res := summarize(name, n, samples)
 	res.KVBytes = kvBytes
 	return res, nil
 }

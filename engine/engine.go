@@ -1,20 +1,21 @@
-// Package engine schedules many sequences on one model: continuous batching
-// (all running sequences decode together in one forward pass, new requests join
-// between steps), chunked prefill so long prompts do not stall running
-// streams, prefix reuse across requests, cancellation and a bounded queue.
+// Package engine runs generation: a Session is one sequence's generation
+// loop (chunked prefill, sampling, stop ids, log-probabilities) over a KV
+// cache, driven directly by single-stream callers; an Engine schedules many
+// Sessions on one model: continuous batching (all running sequences decode
+// together in one forward pass, new requests join between steps), chunked
+// prefill so long prompts do not stall running streams, prefix reuse across
+// requests, images encoded at prefill, cancellation and a bounded queue.
 package engine
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/sample"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -33,67 +34,6 @@ var ErrQueueFull = errors.New("engine: queue is full")
 // ErrShuttingDown is returned by Submit after Shutdown has begun.
 var ErrShuttingDown = errors.New("engine: shutting down")
 
-// Constraint restricts which tokens may follow (constrained decoding). Mask
-// sets disallowed logits to -Inf; Accept advances its state with the chosen id.
-type Constraint interface {
-	Mask(logits []float32)
-	Accept(id int32)
-}
-
-// Request is one generation job.
-type Request struct {
-	Prompt      []int32
-	MaxTokens   int // > 0
-	Sampling    sample.Params
-	StopIDs     []int32    // generation ends after emitting one of these (finish "stop")
-	TopLogprobs int        // > 0: report this many alternatives per token; < 0: none; 0: only the chosen token's
-	Constraint  Constraint // optional
-	// Embeds and UseEmbed, when set, are a multimodal prompt's input
-	// embeddings [len(Prompt), D] and row flags [len(Prompt)]: on rows where
-	// UseEmbed is true the model takes the Embeds row instead of the token
-	// embedding (llama4.Seq, early fusion). A cached prefix is reused only
-	// before the first such row, and the slot's cache is cut back to it when
-	// the request ends, so image rows are never shared between requests.
-	Embeds   []float32
-	UseEmbed []bool
-}
-
-// firstEmbed is the index of the first row that takes an injected
-// embedding, or len(Prompt) when none does.
-func (r *Request) firstEmbed() int {
-	for i, u := range r.UseEmbed {
-		if u {
-			return i
-		}
-	}
-	return len(r.Prompt)
-}
-
-// Event is one step of a request's output.
-type Event struct {
-	Token       int32
-	Logprob     float32     // natural log-probability of Token under the (penalised) distribution
-	TopLogprobs []TokenProb // most likely alternatives, when requested
-	Done        bool        // the last event of the stream
-	Finish      string      // with Done: "stop", "length" or "cancelled"; "" on error
-	Err         error       // with Done: why the request failed
-	Usage       Usage       // with Done
-}
-
-// TokenProb is a token and its log-probability.
-type TokenProb struct {
-	Token   int32
-	Logprob float32
-}
-
-// Usage counts a request's tokens.
-type Usage struct {
-	PromptTokens     int
-	CachedTokens     int // prompt tokens reused from a previous request's cache
-	CompletionTokens int
-	TimeToFirstToken time.Duration
-}
-
 // Stats is a snapshot of the scheduler, for metrics.
 type Stats struct {
 	Waiting, Running int
@@ -103,22 +43,18 @@ type Stats struct {
 	Generated        int64
 }
 
+// seq is a request in the engine: queued (slot -1) or running on a slot.
 type seq struct {
-	req      *Request
-	ctx      context.Context
-	out      *Stream
-	slot     int
-	smp      *sample.Sampler
-	hist     []int32 // prompt + generated
-	pending  []int32 // prompt tokens not yet prefilled
-	gen      int
-	start    time.Time
-	first    time.Duration
-	cached   int
-	lastLogs []float32
+	req   *Request
+	ctx   context.Context
+	out   *Stream
+	slot  int
+	start time.Time
+	first time.Duration
 }
 
 // Model is what the engine needs of a model: *llama4.Model implements it.
+// A model that also implements ImageModel takes requests with Images.
 type Model interface {
 	// ForwardBatch runs new tokens of several sequences in one pass and
 	// returns each sequence's logits (see llama4.Model.ForwardBatch).
@@ -133,7 +69,7 @@ type Model interface {
 type Engine struct {
 	m     Model
 	o     Options
-	slots []*kvcache.Cache
+	slots []*Session
 	free  []bool
 
 	mu       sync.Mutex
@@ -155,37 +91,26 @@ func New(m Model, o Options) (*Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.slots = append(e.slots, c)
+		e.slots = append(e.slots, NewSession(m, c, o.PrefillChunk))
 		e.free = append(e.free, true)
 	}
 	return e, nil
 }
 
 // Submit queues a request. It returns ErrQueueFull when QueueSize requests
-// already wait, and an error for an invalid request (empty prompt, prompt
-// longer than the context, bad parameters).
+// already wait, and an error wrapping ErrInvalidRequest for an invalid
+// request (empty prompt, prompt longer than the context, a token outside the
+// vocabulary, bad parameters, images for a model without ImageModel).
 func (e *Engine) Submit(ctx context.Context, r *Request) (*Stream, error) {
-	if len(r.Prompt) == 0 {
-		return nil, fmt.Errorf("engine: empty prompt")
-	}
-	if len(r.Prompt) >= e.o.Ctx {
-		return nil, fmt.Errorf("engine: prompt of %d tokens leaves no room in the context of %d tokens", len(r.Prompt), e.o.Ctx)
-	}
-	if r.MaxTokens <= 0 {
-		return nil, fmt.Errorf("engine: max tokens %d must be positive", r.MaxTokens)
-	}
-	if err := r.Sampling.Validate(); err != nil {
+	if err := r.validate(e.m.VocabSize(), e.o.Ctx-1, 1); err != nil {
 		return nil, err
 	}
-	for i, id := range r.Prompt {
-		if id < 0 || int(id) >= e.m.VocabSize() {
-			return nil, fmt.Errorf("engine: prompt token %d at index %d is outside the vocabulary", id, i)
+	if r.Images != nil {
+		if _, ok := e.m.(ImageModel); !ok {
+			return nil, fmt.Errorf("%w: the model does not take images", ErrInvalidRequest)
 		}
 	}
-	if r.UseEmbed != nil && (len(r.UseEmbed) != len(r.Prompt) || len(r.Embeds) == 0 || len(r.Embeds)%len(r.Prompt) != 0) {
-		return nil, fmt.Errorf("engine: %d embedding flags and %d embedding values for a prompt of %d tokens", len(r.UseEmbed), len(r.Embeds), len(r.Prompt))
-	}
-	s := &seq{req: r, ctx: ctx, out: newStream(), slot: -1, smp: sample.New(r.Sampling), start: time.Now()}
+	s := &seq{req: r, ctx: ctx, out: NewStream(), slot: -1, start: time.Now()}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.shutdown {
@@ -276,39 +201,43 @@ func (e *Engine) cancelAll() {
 }
 
 // admit moves queued requests into free slots, reusing the cached prefix of
-// the slot that shares the most tokens with the prompt.
+// the slot that shares the most tokens with the prompt. Starting a request
+// (which encodes its images) runs here, in the scheduler, outside the lock.
 func (e *Engine) admit() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for len(e.queue) > 0 {
+	for {
+		e.mu.Lock()
+		if len(e.queue) == 0 {
+			e.mu.Unlock()
+			return
+		}
 		best, bestN := -1, -1
 		for i, f := range e.free {
 			if !f {
 				continue
 			}
-			n := e.slots[i].CommonPrefix(e.queue[0].req.Prompt)
+			n := e.slots[i].Cache().CommonPrefix(e.queue[0].req.Prompt)
 			if n > bestN {
 				best, bestN = i, n
 			}
 		}
 		if best < 0 {
+			e.mu.Unlock()
 			return
 		}
 		s := e.queue[0]
 		e.queue = e.queue[1:]
 		if s.ctx.Err() != nil {
-			go e.finish(s, "cancelled", nil)
+			e.mu.Unlock()
+			e.finish(s, "cancelled", nil)
 			continue
 		}
 		e.free[best] = false
 		s.slot = best
-		c := e.slots[best]
-		// Keep at least the last prompt token to run, so its logits exist.
-		keep := c.Rewind(min(bestN, len(s.req.Prompt)-1, s.req.firstEmbed()))
-		s.cached = keep
-		s.pending = append([]int32(nil), s.req.Prompt[keep:]...)
-		s.hist = append([]int32(nil), s.req.Prompt...)
 		e.running = append(e.running, s)
+		e.mu.Unlock()
+		if err := e.slots[best].start(s.req); err != nil {
+			e.finish(s, "", err)
+		}
 	}
 }
 
@@ -328,21 +257,13 @@ func (e *Engine) step() {
 			e.finish(s, "cancelled", nil)
 			continue
 		}
-		var ids []int32
-		if len(s.pending) > 0 {
-			if budget <= 0 {
-				continue
-			}
-			n := min(budget, len(s.pending))
-			budget -= n
-			ids = s.pending[:n]
-		} else {
-			ids = s.hist[len(s.hist)-1:]
+		sess := e.slots[s.slot]
+		sq, ok := sess.input(budget)
+		if !ok {
+			continue
 		}
-		sq := llama4.Seq{Cache: e.slots[s.slot], IDs: ids}
-		if r := s.req; r.UseEmbed != nil && len(s.pending) > 0 {
-			off, D := len(r.Prompt)-len(s.pending), len(r.Embeds)/len(r.Prompt)
-			sq.Embeds, sq.UseEmbed = r.Embeds[off*D:(off+len(ids))*D], r.UseEmbed[off:off+len(ids)]
+		if sess.prefilling() {
+			budget -= len(sq.IDs)
 		}
 		batch = append(batch, sq)
 		who = append(who, s)
@@ -365,100 +286,33 @@ func (e *Engine) step() {
 		return
 	}
 	for i, s := range who {
-		if len(s.pending) > 0 {
-			s.pending = s.pending[len(batch[i].IDs):]
-			if len(s.pending) > 0 {
-				continue // more prompt to prefill; no token yet
-			}
+		sess := e.slots[s.slot]
+		if sess.consume(len(batch[i].IDs), logits[i]) {
+			e.emit(s, sess)
 		}
-		e.emit(s, logits[i])
 	}
 	e.updateKV()
 }
 
-// emit samples the next token of s from its last logits and streams it.
-func (e *Engine) emit(s *seq, logits []float32) {
-	r := s.req
-	x := s.smp.Adjust(logits, s.hist, len(r.Prompt))
-	if r.Constraint != nil {
-		if &x[0] == &logits[0] {
-			x = append([]float32(nil), x...)
-		}
-		r.Constraint.Mask(x)
-	}
-	id := s.smp.Pick(x)
-	if r.Constraint != nil {
-		r.Constraint.Accept(id)
-	}
-	ev := Event{Token: id}
-	if r.TopLogprobs >= 0 {
-		ev.Logprob, ev.TopLogprobs = logprobs(x, id, r.TopLogprobs)
-	}
-	s.hist = append(s.hist, id)
-	s.gen++
-	if s.gen == 1 {
+// emit samples the next token of s and streams it.
+func (e *Engine) emit(s *seq, sess *Session) {
+	ev := sess.sample()
+	if sess.gen == 1 {
 		s.first = time.Since(s.start)
 	}
 	e.mu.Lock()
 	e.stats.Generated++
 	e.mu.Unlock()
-	finish := ""
-	for _, st := range r.StopIDs {
-		if id == st {
-			finish = "stop"
-		}
+	s.out.Push(ev, false)
+	if f := sess.Finish(); f != "" {
+		e.finish(s, f, nil)
 	}
-	if finish == "" && (s.gen >= r.MaxTokens || len(s.hist) >= e.o.Ctx) {
-		finish = "length"
-	}
-	s.out.push(ev, false)
-	if finish != "" {
-		e.finish(s, finish, nil)
-	}
-}
-
-// logprobs returns log p(id) and the top k alternatives under softmax(x).
-func logprobs(x []float32, id int32, k int) (float32, []TokenProb) {
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		m = max(m, v)
-	}
-	var sum float64
-	for _, v := range x {
-		sum += math.Exp(float64(v - m))
-	}
-	lse := float64(m) + math.Log(sum)
-	lp := float32(float64(x[id]) - lse)
-	if k <= 0 {
-		return lp, nil
-	}
-	top := make([]TokenProb, 0, k+1)
-	for i, v := range x {
-		if len(top) == k && v <= top[k-1].Logprob {
-			continue
-		}
-		tp := TokenProb{int32(i), v}
-		j := len(top)
-		if j < k {
-			top = append(top, tp)
-		} else {
-			j = k - 1
-			top[j] = tp
-		}
-		for j > 0 && top[j].Logprob > top[j-1].Logprob {
-			top[j], top[j-1] = top[j-1], top[j]
-			j--
-		}
-	}
-	for i := range top {
-		top[i].Logprob = float32(float64(top[i].Logprob) - lse)
-	}
-	return lp, top
 }
 
 // finish ends a request: it leaves the running set, frees its slot (whose
 // cache stays for prefix reuse) and sends the final event.
 func (e *Engine) finish(s *seq, reason string, err error) {
+	u := Usage{PromptTokens: len(s.req.Prompt)}
 	e.mu.Lock()
 	for i, r := range e.running {
 		if r == s {
@@ -467,27 +321,28 @@ func (e *Engine) finish(s *seq, reason string, err error) {
 		}
 	}
 	if s.slot >= 0 {
-		e.free[s.slot] = true
-		if err != nil || len(s.pending) > 0 {
-			e.slots[s.slot].Reset() // half-filled: not reusable
-		} else if s.req.UseEmbed != nil {
-			e.slots[s.slot].Rewind(s.req.firstEmbed()) // keep no image rows for reuse
+		sess := e.slots[s.slot]
+		if sess.req == s.req {
+			u = sess.Usage()
+			sess.release(err != nil)
+		} else {
+			sess.Cache().Reset() // the request failed to start
 		}
+		e.free[s.slot] = true
 		s.slot = -1
 	}
 	e.mu.Unlock()
-	s.out.push(Event{Done: true, Finish: reason, Err: err, Usage: Usage{
-		PromptTokens: len(s.req.Prompt), CachedTokens: s.cached, CompletionTokens: s.gen, TimeToFirstToken: s.first,
-	}}, true)
+	u.TimeToFirstToken = s.first
+	s.out.Push(Event{Done: true, Finish: reason, Err: err, Usage: u}, true)
 	e.poke()
 }
 
 func (e *Engine) updateKV() {
 	var n int64
 	used := 0
-	for _, c := range e.slots {
-		n += c.Bytes()
-		used += c.Len()
+	for _, s := range e.slots {
+		n += s.Cache().Bytes()
+		used += s.Cache().Len()
 	}
 	e.mu.Lock()
 	e.stats.KVBytes = n

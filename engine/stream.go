@@ -15,10 +15,17 @@ type Stream struct {
 	signal chan struct{} // cap 1: "something changed"
 }
 
-func newStream() *Stream { return &Stream{signal: make(chan struct{}, 1)} }
+// NewStream makes an empty stream (for Engine and for fakes of it in tests).
+func NewStream() *Stream { return &Stream{signal: make(chan struct{}, 1)} }
 
-func (s *Stream) push(ev Event, last bool) {
+// Push appends ev; last closes the stream after it (ev should then have
+// Done set). Push after the last event panics.
+func (s *Stream) Push(ev Event, last bool) {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		panic("engine: Stream.Push after the last event")
+	}
 	s.events = append(s.events, ev)
 	if last {
 		s.closed = true

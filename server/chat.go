@@ -41,12 +41,11 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if err != nil {
 		return badRequest("messages", err.Error())
 	}
-	var imgs *requestImages
+	var imgs *engine.Images
 	if len(images) > 0 {
-		if imgs, e = s.prepareImages(prompt, images); e != nil {
-			return e
+		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
+			return e // prompt: each <|image|> expanded into its tiles' tokens
 		}
-		prompt = imgs.ids // each <|image|> expanded into its tiles' tokens
 	}
 	maxTok := req.MaxTokens
 	if req.MaxCompletionTokens != nil {
@@ -58,12 +57,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if e != nil {
 		return e
 	}
-	gp.prompt = prompt
-	if imgs != nil {
-		if gp.images, e = imgs.encode(); e != nil {
-			return e
-		}
-	}
+	gp.prompt, gp.images = prompt, imgs
 	if req.TopLogprobs != nil {
 		if !req.Logprobs {
 			return badRequest("top_logprobs", "top_logprobs needs logprobs: true")

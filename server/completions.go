@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -142,12 +143,7 @@ func (s *Server) completionPrompt(raw json.RawMessage) ([]int32, *apiError) {
 		if len(ids) == 0 {
 			return nil, badRequest("prompt", "prompt is empty")
 		}
-		for i, id := range ids {
-			if id < 0 || int(id) >= s.m.Config.VocabSize {
-				return nil, badRequest("prompt", fmt.Sprintf("token id %d at index %d is outside the vocabulary of %d", id, i, s.m.Config.VocabSize))
-			}
-		}
-		return ids, nil
+		return ids, nil // range-checked by the engine (ErrInvalidRequest)
 	}
 	return nil, badRequest("prompt", "prompt must be a string, a list of one string, or a list of token ids")
 }
@@ -197,6 +193,8 @@ func (s *Server) engineError(err error) *apiError {
 		return errBusy
 	case errors.Is(err, engine.ErrShuttingDown):
 		return errClosing
+	case errors.Is(err, engine.ErrInvalidRequest):
+		return badRequest("prompt", strings.TrimPrefix(err.Error(), "engine: invalid request: "))
 	}
 	return &apiError{Status: http.StatusInternalServerError, Message: err.Error(), Type: "server_error"}
 }

@@ -65,7 +65,7 @@ func newFixture(t testing.TB, o engine.Options, so Options) *fixture {
 		so.ModelName = "tiny-test"
 	}
 	tok := byteTokenizer(t)
-	srv := New(m, tok, eng, so)
+	srv := New(m.Config, tok, eng, so)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	return &fixture{srv: srv, ts: ts, eng: eng, m: m, tok: tok}

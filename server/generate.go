@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -22,7 +21,7 @@ type genParams struct {
 	topLogprobs int
 	constraint  func() engine.Constraint // fresh state per choice; nil: none
 	keepSpecial map[int32]bool           // special tokens whose names stay in the text (tool-call tags)
-	images      *llama4.ImagePrompt      // the prompt's image rows (prompt = images.IDs); nil: text only
+	images      *engine.Images           // encoded by the engine, once for all choices; nil: text only
 }
 
 // choiceEvent is a piece of one choice's output.
@@ -56,9 +55,7 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 	if gp.constraint != nil {
 		req.Constraint = gp.constraint()
 	}
-	if gp.images != nil {
-		req.Embeds, req.UseEmbed = gp.images.Embeds, gp.images.UseEmbed
-	}
+	req.Images = gp.images
 	stream, err := s.eng.Submit(ctx, req)
 	if err != nil {
 		emit(choiceEvent{err: err})

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/vision"
+	"github.com/herd-llm/herd/engine"
 )
 
 // imagePart is one image of a chat request, in prompt order: its encoded
@@ -49,50 +48,31 @@ func parseImageURL(url string) ([]byte, error) {
 	return b, nil
 }
 
-// requestImages are a chat request's images, decoded and preprocessed, with
-// the prompt expanded around them (the tower has not run yet).
-type requestImages struct {
-	v      *llama4.Vision
-	tk     vision.Tokens
-	prompt []int32 // with <|image|> placeholders
-	pixels []*vision.Pixels
-	ids    []int32 // expanded: what the model sees
-}
-
 // prepareImages decodes and preprocesses the images of a request and
-// expands the prompt's placeholders. Bad image data is a 400 naming the
-// content part.
-func (s *Server) prepareImages(prompt []int32, imgs []imagePart) (*requestImages, *apiError) {
+// expands the prompt's placeholders; the engine runs the vision tower when it
+// starts the request. Bad image data is a 400 naming the content part.
+func (s *Server) prepareImages(prompt []int32, imgs []imagePart) (ids []int32, im *engine.Images, e *apiError) {
 	v := s.o.Vision
 	if v == nil {
-		return nil, badRequest(imgs[0].param, "this model does not take images (it was loaded without a vision tower)")
+		return nil, nil, badRequest(imgs[0].param, "this model does not take images (it was loaded without a vision tower)")
 	}
 	if len(imgs) > v.MaxImages {
-		return nil, badRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
+		return nil, nil, badRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
 	}
-	tk, err := s.m.Config.ImageTokens(s.tok.TokenID)
+	tk, err := s.cfg.ImageTokens(s.tok.TokenID)
 	if err != nil {
-		return nil, &apiError{Status: 500, Message: err.Error(), Type: "server_error"}
+		return nil, nil, &apiError{Status: 500, Message: err.Error(), Type: "server_error"}
 	}
-	r := &requestImages{v: v, tk: tk, prompt: prompt}
-	for _, im := range imgs {
-		px, err := v.PrepareImage(im.data)
+	im = &engine.Images{Prompt: prompt}
+	for _, p := range imgs {
+		px, err := v.PrepareImage(p.data)
 		if err != nil {
-			return nil, badRequest(im.param, "invalid image: "+strings.TrimPrefix(err.Error(), "vision: "))
+			return nil, nil, badRequest(p.param, "invalid image: "+strings.TrimPrefix(err.Error(), "vision: "))
 		}
-		r.pixels = append(r.pixels, px)
+		im.Pixels = append(im.Pixels, px)
 	}
-	if r.ids, err = v.ExpandImages(prompt, r.pixels, tk); err != nil {
-		return nil, badRequest("messages", err.Error())
+	if ids, err = v.ExpandImages(prompt, im.Pixels, tk); err != nil {
+		return nil, nil, badRequest("messages", err.Error())
 	}
-	return r, nil
-}
-
-// encode runs the vision tower and fuses the features into the prompt.
-func (r *requestImages) encode() (*llama4.ImagePrompt, *apiError) {
-	p, err := r.v.Fuse(r.prompt, r.pixels, r.tk)
-	if err != nil {
-		return nil, &apiError{Status: 500, Message: err.Error(), Type: "server_error"}
-	}
-	return p, nil
+	return ids, im, nil
 }

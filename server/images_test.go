@@ -97,15 +97,23 @@ func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 		}
 		t.Cleanup(func() { v.Close() })
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8})
+	tok := visionTokenizer(t)
+	var em engine.Model = m
+	if v != nil {
+		tk, err := m.Config.ImageTokens(tok.TokenID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		em = engine.VisionModel{Model: m, Vision: v, Tokens: tk}
+	}
+	eng, err := engine.New(em, engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
-	tok := visionTokenizer(t)
-	srv := New(m, tok, eng, Options{ModelName: "tiny-vision", Vision: v})
+	srv := New(m.Config, tok, eng, Options{ModelName: "tiny-vision", Vision: v})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	return &visionFixture{fixture: &fixture{srv: srv, ts: ts, eng: eng, m: m, tok: tok}, v: v}

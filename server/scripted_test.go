@@ -84,7 +84,7 @@ func newScripted(t testing.TB, reply func(prompt string) string) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ctx); close(done) }()
-	srv := New(inner, tok, eng, Options{ModelName: "scripted"})
+	srv := New(inner.Config, tok, eng, Options{ModelName: "scripted"})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() { ts.Close(); cancel(); <-done })
 	return &fixture{srv: srv, ts: ts, eng: eng, m: inner, tok: tok}

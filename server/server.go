@@ -35,16 +35,28 @@ type Options struct {
 	MaxBody   int64  // request body limit in bytes
 	Logger    *slog.Logger
 	// Vision, when set, lets chat requests carry image_url content parts
-	// (data URLs), encoded by this vision tower at prefill.
+	// (data URLs): decoded and preprocessed by this vision tower on the
+	// request's goroutine, encoded by the engine's model at prefill.
 	Vision *llama4.Vision
+}
+
+// Engine is what the server needs of the batching engine: *engine.Engine
+// implements it (tests may use a fake built on engine.NewStream).
+type Engine interface {
+	// Submit queues a request (see engine.Engine.Submit); errors wrapping
+	// engine.ErrInvalidRequest are the client's fault.
+	Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error)
+	Ctx() int // context length per sequence, in tokens
+	Stats() engine.Stats
+	Shutdown()
 }
 
 // Server serves one model.
 type Server struct {
 	o       Options
-	m       *llama4.Model
+	cfg     *llama4.Config
 	tok     *tokenizer.Tokenizer
-	eng     *engine.Engine
+	eng     Engine
 	met     *metrics
 	stopIDs []int32
 	closing atomic.Bool
@@ -52,8 +64,10 @@ type Server struct {
 	handler http.Handler
 }
 
-// New makes a server for a model, its tokenizer and a running engine.
-func New(m *llama4.Model, tok *tokenizer.Tokenizer, eng *engine.Engine, o Options) *Server {
+// New makes a server for a model (its configuration), its tokenizer and a
+// running engine. With o.Vision set, eng must take images (its model an
+// engine.ImageModel, such as engine.VisionModel).
+func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *Server {
 	if o.MaxN <= 0 {
 		o.MaxN = 8
 	}
@@ -63,14 +77,7 @@ func New(m *llama4.Model, tok *tokenizer.Tokenizer, eng *engine.Engine, o Option
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, m: m, tok: tok, eng: eng, met: newMetrics()}
-	seen := map[int32]bool{}
-	for _, id := range append(tok.StopTokens(), idsOf(m.Config.EOS)...) {
-		if !seen[id] {
-			seen[id] = true
-			s.stopIDs = append(s.stopIDs, id)
-		}
-	}
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens())}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", s.chatCompletions))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", s.completions))
@@ -84,14 +91,6 @@ func New(m *llama4.Model, tok *tokenizer.Tokenizer, eng *engine.Engine, o Option
 	s.handler = mux
 	s.ready.Store(true)
 	return s
-}
-
-func idsOf(v []int) []int32 {
-	out := make([]int32, len(v))
-	for i, x := range v {
-		out[i] = int32(x)
-	}
-	return out
 }
 
 // Handler is the server's HTTP handler.
@@ -189,7 +188,7 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
 		OwnedBy string `json:"owned_by"`
 		Meta    string `json:"meta,omitempty"`
 	}
-	c := s.m.Config
+	c := s.cfg
 	p := c.Params()
 	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd",
 		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, count(p.Total), count(p.ActiveText), c.Experts)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -57,7 +58,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if *fill != "prefill" && *fill != "synthetic" {
 		return usagef("--fill %q: want prefill or synthetic", *fill)
 	}
-	runtime.GOMAXPROCS(*threads)
+	kernels.SetThreads(*threads)
 	var m *llama4.Model
 	name := *model
 	quant := ""

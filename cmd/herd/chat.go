@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/herd-llm/herd/embedded"
 	"io"
 	"os"
 	"os/signal"
@@ -12,7 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/herd-llm/herd/embedded"
+
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
@@ -26,11 +28,11 @@ type chatSession struct {
 	m      *llama4.Model
 	tok    *tokenizer.Tokenizer
 	cache  *kvcache.Cache
+	sess   *engine.Session // generates over cache, kept between turns
 	sp     sample.Params
 	maxNew int
 	system string
 	msgs   []chat.Message
-	batch  int
 
 	// Images: /image loads the vision tower on first use; attached images
 	// go with the next message and then stay in the history, encoded once.
@@ -91,7 +93,7 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &chatSession{m: m, tok: tok, cache: cache, sp: sp, maxNew: *n, system: *system, batch: 512, dir: *model, quant: *quantFlag}
+	s := &chatSession{m: m, tok: tok, cache: cache, sess: engine.NewSession(m, cache, 512), sp: sp, maxNew: *n, system: *system, dir: *model, quant: *quantFlag}
 	defer s.closeVision()
 	return s.loop(stdin, stdout, stderr)
 }
@@ -170,17 +172,17 @@ func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
 		ctx, c := context.WithCancel(context.Background())
 		cancel.Store(&c)
 		generating.Store(true)
-		answer, err := s.turn(ctx, line, out)
+		_, err := s.turn(ctx, line, out)
 		generating.Store(false)
+		stopped := ctx.Err() != nil // Ctrl-C, before c() cancels ctx anyway
 		c()
 		if err != nil {
 			fmt.Fprintf(errw, "\nerror: %v\n", err)
 			continue
 		}
-		if ctx.Err() != nil {
+		if stopped {
 			fmt.Fprintln(errw, "\n(stopped)")
 		}
-		_ = answer
 	}
 }
 
@@ -225,41 +227,35 @@ func (s *chatSession) turn(ctx context.Context, user string, out io.Writer) (str
 	if len(ids) >= s.cache.MaxLen() {
 		return "", fmt.Errorf("the conversation (%d tokens) no longer fits the context of %d tokens: /reset to start over", len(ids), s.cache.MaxLen())
 	}
-	keep := s.cache.Rewind(min(s.cache.CommonPrefix(ids), len(ids)-1, reuse))
-	var logits []float32
-	for i := keep; i < len(ids); i += s.batch {
-		out, err := s.m.ForwardBatch([]llama4.Seq{promptSeq(s.cache, ids, fused, i, min(i+s.batch, len(ids)))}, nil)
+	// The session keeps the cached prefix this conversation shares (up to
+	// the first new image), so only the new turn is prefilled.
+	req := &engine.Request{Prompt: ids, MaxTokens: s.maxNew, Sampling: s.sp, TopLogprobs: -1, ReuseLimit: reuse,
+		StopIDs: engine.StopIDs(s.m.Config.EOS, s.tok.StopTokens())}
+	if fused != nil {
+		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
+	}
+	if err := s.sess.Start(req); err != nil {
+		return "", err
+	}
+	if err := s.sess.Prefill(); err != nil {
+		return "", err
+	}
+	s.pixels, s.feats = pixels, feats
+	dec := s.tok.NewDecoder(true)
+	var answer strings.Builder
+	w := bufio.NewWriter(out)
+	for s.maxNew > 0 && s.sess.Finish() == "" && ctx.Err() == nil {
+		ev, err := s.sess.Next()
 		if err != nil {
 			return "", err
 		}
-		logits = out[0]
-	}
-	s.pixels, s.feats = pixels, feats
-	smp := sample.New(s.sp)
-	dec := s.tok.NewDecoder(true)
-	stops := map[int32]bool{}
-	for _, id := range s.tok.StopTokens() {
-		stops[id] = true
-	}
-	hist := append([]int32(nil), ids...)
-	var answer strings.Builder
-	w := bufio.NewWriter(out)
-	for n := 0; n < s.maxNew && ctx.Err() == nil; n++ {
-		id := smp.Sample(logits, hist, len(ids))
-		hist = append(hist, id)
-		if stops[id] {
+		if s.sess.Finish() == "stop" {
 			break
 		}
-		piece := dec.Add(id)
+		piece := dec.Add(ev.Token)
 		answer.WriteString(piece)
 		w.WriteString(piece)
 		w.Flush()
-		if s.cache.Len() >= s.cache.MaxLen() {
-			break
-		}
-		if logits, err = s.m.Forward(s.cache, []int32{id}, llama4.ForwardOptions{}); err != nil {
-			return "", err
-		}
 	}
 	rest := dec.Flush()
 	answer.WriteString(rest)

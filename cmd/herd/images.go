@@ -8,7 +8,6 @@ import (
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/vision"
@@ -135,15 +134,6 @@ func imageParts(n int, text string) []chat.Part {
 		parts = append(parts, chat.Part{Image: true})
 	}
 	return append(parts, chat.Part{Text: text})
-}
-
-// promptSeq is the forward-pass sequence of prompt rows [i, j): plain token
-// ids, or, with img set, its ids with the image rows' embeddings.
-func promptSeq(cache *kvcache.Cache, ids []int32, img *llama4.ImagePrompt, i, j int) llama4.Seq {
-	if img != nil {
-		return img.Slice(cache, i, j, false)
-	}
-	return llama4.Seq{Cache: cache, IDs: ids[i:j]}
 }
 
 // serveVision loads the vision tower for herd serve when the model is a

@@ -4,13 +4,15 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/herd-llm/herd/embedded"
 	"io"
 	"math/rand/v2"
 	"strconv"
 	"time"
 
+	"github.com/herd-llm/herd/embedded"
+
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/sample"
@@ -92,9 +94,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	} else if len(pos) > 0 || !errors.Is(err, errNoTokenizer) {
 		return err
 	}
-	stops := m.Config.EOS
-	if tok != nil {
-		stops = append(stops, int(tok.EOS()), int(tok.EOT()), int(tok.EOM()))
+	var stops []int32
+	if !*ignoreEOS {
+		var tokStops []int32
+		if tok != nil {
+			tokStops = tok.StopTokens()
+		}
+		stops = engine.StopIDs(m.Config.EOS, tokStops)
 	}
 	if *chatFmt && len(pos) == 0 {
 		return usagef("--chat needs a text prompt")
@@ -171,7 +177,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprint(stdout, pos[0])
 		}
 	}
-	_, err = generate(m, cache, prompt, fused, *n, *batch, sp, stopSet(stops, *ignoreEOS), text, stdout, stderr, *quiet)
+	req := &engine.Request{Prompt: prompt, MaxTokens: *n, Sampling: sp, StopIDs: stops, TopLogprobs: -1}
+	if fused != nil {
+		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
+	}
+	_, err = generate(m, cache, req, *batch, text, stdout, stderr, *quiet)
 	return err
 }
 
@@ -195,54 +205,47 @@ func checkPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Write
 	return nil
 }
 
-// generate prefills prompt in batches and decodes up to n tokens, streaming ids to out.
-// img, when set, is the prompt with its image rows (img.IDs = prompt).
-// With text set, generated tokens are printed as text (never splitting a UTF-8
-// character); otherwise as ids separated by spaces.
-func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, img *llama4.ImagePrompt, n, batch int, sp sample.Params, stop map[int32]bool, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
+// generate runs req on a session over cache (prefill in batches, then up to
+// req.MaxTokens tokens), streaming the generated tokens to out: as text with
+// text set (never splitting a UTF-8 character), otherwise as ids separated
+// by spaces. A stop id ends generation and is not printed.
+func generate(m *llama4.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
-	limit := cache.MaxLen()
-	smp := sample.New(sp)
-	hist := append([]int32(nil), prompt...)
+	s := engine.NewSession(m, cache, batch)
+	if err := s.Start(req); err != nil {
+		return nil, err
+	}
 	t0 := time.Now()
-	var logits []float32
-	var err error
-	for i := 0; i < len(prompt); i += batch {
-		out, err := m.ForwardBatch([]llama4.Seq{promptSeq(cache, prompt, img, i, min(i+batch, len(prompt)))}, nil)
-		if err != nil {
-			return nil, err
-		}
-		logits = out[0]
+	if err := s.Prefill(); err != nil {
+		return nil, err
 	}
 	tPrompt := time.Since(t0)
 	t1 := time.Now()
-	var gen []int32
-	for len(gen) < n {
-		id := smp.Sample(logits, hist, len(prompt))
-		gen = append(gen, id)
-		hist = append(hist, id)
-		if stop[id] {
+	n := 0 // tokens generated, the stop id included
+	for n < req.MaxTokens {
+		ev, err := s.Next()
+		if err != nil {
+			return s.Generated(), err
+		}
+		n++
+		if s.Finish() == "stop" {
 			break
 		}
 		if text != nil {
-			w.WriteString(text.Add(id))
+			w.WriteString(text.Add(ev.Token))
 		} else {
-			if len(gen) > 1 {
+			if n > 1 {
 				w.WriteByte(' ')
 			}
-			w.WriteString(strconv.Itoa(int(id)))
+			w.WriteString(strconv.Itoa(int(ev.Token)))
 		}
 		w.Flush()
-		if len(gen) == n {
+		if s.Finish() != "" {
+			if n < req.MaxTokens {
+				fmt.Fprintf(stderr, "\nherd: context of %d tokens is full; stopping\n", cache.MaxLen())
+			}
 			break
-		}
-		if cache.Len() >= limit {
-			fmt.Fprintf(stderr, "\nherd: context of %d tokens is full; stopping\n", limit)
-			break
-		}
-		if logits, err = m.Forward(cache, []int32{id}, llama4.ForwardOptions{}); err != nil {
-			return gen, err
 		}
 	}
 	if text != nil {
@@ -253,19 +256,8 @@ func generate(m *llama4.Model, cache *kvcache.Cache, prompt []int32, img *llama4
 	if !quiet {
 		tGen := time.Since(t1)
 		fmt.Fprintf(stderr, "prompt: %d tokens in %v (%.1f t/s); generated: %d tokens in %v (%.1f t/s); seed %d\n",
-			len(prompt), tPrompt.Round(time.Millisecond), float64(len(prompt))/tPrompt.Seconds(),
-			len(gen), tGen.Round(time.Millisecond), float64(len(gen))/tGen.Seconds(), sp.Seed)
+			len(req.Prompt), tPrompt.Round(time.Millisecond), float64(len(req.Prompt))/tPrompt.Seconds(),
+			n, tGen.Round(time.Millisecond), float64(n)/tGen.Seconds(), req.Sampling.Seed)
 	}
-	return gen, nil
-}
-
-// stopSet is the set of ids that end generation (empty with ignoreEOS).
-func stopSet(ids []int, ignoreEOS bool) map[int32]bool {
-	s := map[int32]bool{}
-	if !ignoreEOS {
-		for _, id := range ids {
-			s[int32(id)] = true
-		}
-	}
-	return s
+	return s.Generated(), nil
 }

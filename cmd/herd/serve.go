@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/herd-llm/herd/embedded"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/herd-llm/herd/embedded"
 
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
@@ -75,7 +76,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%w (lower --ctx or --parallel)", err)
 		}
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: *parallel, Ctx: *ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue})
+	var em engine.Model = m
+	if vis != nil {
+		tk, err := m.Config.ImageTokens(tok.TokenID)
+		if err != nil {
+			return err
+		}
+		em = engine.VisionModel{Model: m, Vision: vis, Tokens: tk} // images are encoded in the scheduler
+	}
+	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: *ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue})
 	if err != nil {
 		return err
 	}
@@ -83,7 +92,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(*model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

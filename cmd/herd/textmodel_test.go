@@ -90,6 +90,9 @@ func TestChatREPLAndRunChat(t *testing.T) {
 	if strings.Count(out, "\n") != 2 {
 		t.Errorf("want two answers, got %q", out)
 	}
+	if strings.Contains(errOut, "(stopped)") {
+		t.Errorf("answers that ran to the end are reported as stopped: %s", errOut)
+	}
 	code, out, errOut = runHerd("run", "-m", dir, "--chat", "--system", "Be terse.", "hi", "-n", "4", "--temp", "0", "-q")
 	if code != 0 || !strings.HasSuffix(out, "\n") {
 		t.Fatalf("run --chat: exit %d out %q err %q", code, out, errOut)
