@@ -2,6 +2,8 @@ package train
 
 import (
 	"math"
+
+	"github.com/herd-llm/herd/kernels"
 )
 
 // Attention of one decoder layer (spec §2.2–2.3), training form: all B·T
@@ -17,7 +19,7 @@ func (ws *Workspace[F]) qkForward(l int, la *layerActs[F]) {
 	half := d / 2
 	rope := c.LayerUsesRoPE[l]
 	qknorm := rope && c.UseQKNorm
-	parallelRows(ws.N, rowGrain(4*(H+Hkv)*d), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, rowGrain(4*(H+Hkv)*d), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			t := n % ws.T
 			q := la.q[n*H*d : (n+1)*H*d]
@@ -55,7 +57,7 @@ func (ws *Workspace[F]) qkBackward(l int, la *layerActs[F], dq, dk []F) {
 	half := d / 2
 	rope := c.LayerUsesRoPE[l]
 	qknorm := rope && c.UseQKNorm
-	parallelRows(ws.N, rowGrain(6*(H+Hkv)*d), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, rowGrain(6*(H+Hkv)*d), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			t := n % ws.T
 			dqn := dq[n*H*d : (n+1)*H*d]
@@ -115,10 +117,9 @@ func attnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 	}
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(len(scr), B*H, func(w, u int) {
+	forEachScratch(scr, B*H, func(sc []F, u int) {
 		b, h := u/H, u%H
 		g := h / G
-		sc := scr[w]
 		for t := 0; t < T; t++ {
 			n := b*T + t
 			qv := q[n*qd+h*d : n*qd+(h+1)*d]
@@ -161,10 +162,9 @@ func attnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv
 			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
 		return
 	}
-	nw := len(scr)
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(nw, B*Hkv, func(_, u int) {
+	forEachScratch(scr, B*Hkv, func(_ []F, u int) {
 		b, g := u/Hkv, u%Hkv
 		for t := 0; t < T; t++ {
 			n := b*T + t

@@ -35,10 +35,9 @@ var littleEndian = func() bool {
 func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(len(scr), B*H, func(w, u int) {
+	forEachScratch(scr, B*H, func(sc []float32, u int) {
 		b, h := u/H, u%H
 		g := h / G
-		sc := scr[w]
 		for t := 0; t < T; t++ {
 			n := b*T + t
 			qv := q[n*qd+h*d : n*qd+(h+1)*d]
@@ -72,14 +71,14 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(len(scr), B*Hkv, func(w, u int) {
+	forEachScratch(scr, B*Hkv, func(sc []float32, u int) {
 		b, g := u/Hkv, u%Hkv
 		for t := 0; t < T; t++ {
 			n := b*T + t
 			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
 			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
 		}
-		D := scr[w][2*T : 3*T]
+		D := sc[2*T : 3*T]
 		for h := g * G; h < (g+1)*G; h++ {
 			// Rows: dq_t = Σ_j ds_tj·k_j.
 			for t := 0; t < T; t++ {
@@ -91,7 +90,7 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				D[t] = Dt
 				lo := attnSpan(t, chunk)
 				nj := t - lo + 1
-				p, ds := scr[w][:nj], scr[w][T:T+nj]
+				p, ds := sc[:nj], sc[T:T+nj]
 				r0 := (b*T+lo)*kd + g*d
 				kb := rowBytes32(k[r0:])
 				kernels.DotsF32(p, qv, kb, 4*kd)
@@ -114,7 +113,7 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 					hi = min(T, (j/chunk+1)*chunk)
 				}
 				nt := hi - j
-				p, ds := scr[w][:nt], scr[w][T:T+nt]
+				p, ds := sc[:nt], sc[T:T+nt]
 				rk := (b*T+j)*kd + g*d
 				kj, vj := k[rk:rk+d], v[rk:rk+d]
 				q0 := (b*T+j)*qd + h*d

@@ -1,5 +1,7 @@
 package train
 
+import "github.com/herd-llm/herd/kernels"
+
 // moeBackward adds the MoE layer's parameter gradients to gl and writes the
 // gradient of its input x = xn2 to dx, for the output gradient dout [N, D].
 //
@@ -48,7 +50,7 @@ func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 		da := ws.ffB[:ne*Fe]
 		ws.linNT(da, dY, dnE, ne, D, Fe, fGrad, fAct) // da = dY·Down[e]ᵀ
 		dG := ws.dgu[:ne*2*Fe]
-		parallelRows(ne, rowGrain(8*Fe), func(lo, hi int) {
+		kernels.ParallelFor(ne, rowGrain(8*Fe), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				g, u := G[i*2*Fe:i*2*Fe+Fe], G[i*2*Fe+Fe:(i+1)*2*Fe]
 				swigluBackSig(dG[i*2*Fe:i*2*Fe+Fe], dG[i*2*Fe+Fe:(i+1)*2*Fe], da[i*Fe:(i+1)*Fe], g, u, sg[i*Fe:(i+1)*Fe])

@@ -1,5 +1,7 @@
 package train
 
+import "github.com/herd-llm/herd/kernels"
+
 // The feed-forward blocks (spec §2.4): dense SwiGLU and the top-k routed
 // mixture of experts with a shared expert.
 
@@ -125,7 +127,7 @@ func (ws *Workspace[F]) gatherScaled(X, x []F, la *layerActs[F], o0, o1 int) {
 // G [n, 2F] of the input-major expert stack; with sg non-nil it also saves
 // σ(gate) there (see swigluRecompute).
 func expertAct[F Float](a, sg, G []F, n, Fe int) {
-	parallelRows(n, rowGrain(20*Fe), func(lo, hi int) {
+	kernels.ParallelFor(n, rowGrain(20*Fe), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ai, g, u := a[i*Fe:(i+1)*Fe], G[i*2*Fe:i*2*Fe+Fe], G[i*2*Fe+Fe:(i+1)*2*Fe]
 			var sgi []F

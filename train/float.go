@@ -2,9 +2,6 @@ package train
 
 import (
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/herd-llm/herd/kernels"
 )
@@ -14,54 +11,19 @@ import (
 // code.
 type Float interface{ ~float32 | ~float64 }
 
-// workers is the number of goroutines the parallel loops use.
-func workers() int { return max(runtime.GOMAXPROCS(0), 1) }
-
-// parallelFor calls fn(w, i) for every i in [0, n) on up to workers()
-// goroutines; w in [0, workers()) names the goroutine, so fn may use
-// per-worker scratch. Each i runs exactly once; callers write disjoint
-// outputs per i, which keeps results independent of the thread count.
-func parallelFor(n int, fn func(w, i int)) { parallelForN(workers(), n, fn) }
-
-// parallelForN is parallelFor on at most nw goroutines.
-func parallelForN(nw, n int, fn func(w, i int)) {
-	nw = min(nw, n)
-	if nw <= 1 {
-		for i := 0; i < n; i++ {
-			fn(0, i)
+// forEachScratch calls fn(scr[b], u) for every u in [0, n), in at most
+// len(scr) contiguous blocks run in parallel on the kernels' worker pool;
+// block b owns scr[b] as scratch. Each u runs exactly once; callers write
+// disjoint outputs per u, which keeps results independent of the thread
+// count.
+func forEachScratch[S any](scr []S, n int, fn func(s S, u int)) {
+	grain := (n + len(scr) - 1) / len(scr)
+	kernels.ParallelFor(n, grain, func(lo, hi int) {
+		s := scr[lo/grain]
+		for u := lo; u < hi; u++ {
+			fn(s, u)
 		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < nw; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				fn(w, i)
-			}
-		}(w)
-	}
-	wg.Wait()
-}
-
-// parallelRows splits [0, rows) into blocks of about grain rows and calls
-// fn(lo, hi) for each block in parallel. Small inputs run on the caller.
-func parallelRows(rows, grain int, fn func(lo, hi int)) {
-	grain = max(grain, 1)
-	nb := (rows + grain - 1) / grain
-	if nb <= 1 {
-		if rows > 0 {
-			fn(0, rows)
-		}
-		return
-	}
-	parallelFor(nb, func(_, b int) { fn(b*grain, min((b+1)*grain, rows)) })
+	})
 }
 
 // rowGrain picks a block size so that each block does about 64K

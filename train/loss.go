@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/herd-llm/herd/kernels"
 )
 
 // IgnoreIndex marks a target that contributes neither to the loss nor to
@@ -64,7 +66,7 @@ func (ws *Workspace[F]) Loss(targets []int32) (sum float64, valid int, err error
 		return 0, 0, err
 	}
 	V := ws.cfg.VocabSize
-	parallelRows(ws.N, rowGrain(3*V), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, rowGrain(3*V), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			ws.nll[n] = 0
 			if y := targets[n]; y != IgnoreIndex {
@@ -96,7 +98,7 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 		return 0, 0, err
 	}
 	V := ws.cfg.VocabSize
-	parallelRows(ws.N, rowGrain(4*V), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, rowGrain(4*V), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			row := ws.logits[n*V : (n+1)*V]
 			y := targets[n]

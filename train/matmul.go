@@ -19,7 +19,7 @@ func mmNT[F Float](dst, x, w []F, n, k, m int) {
 		kernels.Gemm(n, m, k, any(x).([]float32), k, 1, any(w).([]float32), 1, k, d, m, false)
 		return
 	}
-	parallelRows(n, rowGrain(k*m), func(lo, hi int) {
+	kernels.ParallelFor(n, rowGrain(k*m), func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			xt := x[t*k : (t+1)*k]
 			for r := 0; r < m; r++ {
@@ -43,7 +43,7 @@ func mmNN[F Float](dst, x, w []F, n, k, m int, acc bool) {
 		kernels.Gemm(n, m, k, any(x).([]float32), k, 1, any(w).([]float32), m, 1, d, m, acc)
 		return
 	}
-	parallelRows(n, rowGrain(k*m), func(lo, hi int) {
+	kernels.ParallelFor(n, rowGrain(k*m), func(lo, hi int) {
 		row := make([]F, m)
 		for t := lo; t < hi; t++ {
 			clear(row)
@@ -71,7 +71,7 @@ func mmTN[F Float](dst, a, b []F, n, m, k int) {
 		kernels.Gemm(m, k, n, any(a).([]float32), 1, m, any(b).([]float32), k, 1, d, k, true)
 		return
 	}
-	parallelRows(m, rowGrain(n*k), func(lo, hi int) {
+	kernels.ParallelFor(m, rowGrain(n*k), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			d := dst[r*k : (r+1)*k]
 			for t := 0; t < n; t++ {

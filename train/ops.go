@@ -76,7 +76,7 @@ func rmsNormBackRow[F Float](dx, dy, x []F, xs F, w, dw []F, r F, add bool) {
 
 // rmsNormRows normalises rows of x [rows, D] into y, saving 1/rms in r.
 func rmsNormRows[F Float](y, r, x, w []F, rows, D int, eps float32) {
-	parallelRows(rows, rowGrain(4*D), func(lo, hi int) {
+	kernels.ParallelFor(rows, rowGrain(4*D), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			r[n] = rmsNormRow(y[n*D:(n+1)*D], x[n*D:(n+1)*D], w, eps)
 		}
@@ -86,7 +86,7 @@ func rmsNormRows[F Float](y, r, x, w []F, rows, D int, eps float32) {
 // rmsNormBackRows adds the input gradient of rmsNormRows to dx and the
 // weight gradient to dw, for x the saved input and r its saved 1/rms.
 func rmsNormBackRows[F Float](dx, dy, x, r, w, dw []F, rows, D int) {
-	parallelRows(rows, rowGrain(6*D), func(lo, hi int) {
+	kernels.ParallelFor(rows, rowGrain(6*D), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			rmsNormBackRow(dx[n*D:(n+1)*D], dy[n*D:(n+1)*D], x[n*D:(n+1)*D], r[n], w, nil, r[n], true)
 		}
@@ -124,7 +124,7 @@ func ropeBackRow[F Float](dx, cs, sn []F) {
 
 // swiglu writes a = silu(g)·u, elementwise.
 func swiglu[F Float](a, g, u []F) {
-	parallelRows(len(a), 1<<14, func(lo, hi int) {
+	kernels.ParallelFor(len(a), 1<<14, func(lo, hi int) {
 		swigluAct(a[lo:hi], nil, g[lo:hi], u[lo:hi])
 	})
 }
@@ -133,7 +133,7 @@ func swiglu[F Float](a, g, u []F) {
 // pass (swigluBackSig) needs no further exponentials: one exp per element
 // recomputes a = silu(g)·u exactly as the forward pass did.
 func swigluRecompute[F Float](a, sg, g, u []F) {
-	parallelRows(len(a), 1<<14, func(lo, hi int) {
+	kernels.ParallelFor(len(a), 1<<14, func(lo, hi int) {
 		swigluAct(a[lo:hi], sg[lo:hi], g[lo:hi], u[lo:hi])
 	})
 }
@@ -167,7 +167,7 @@ func swigluAct32(a, sg, g, u []float32) { kernels.SwiGLUSig(a, sg, g, u) }
 // swigluBackSig is swigluBack given sg = σ(g) from swigluRecompute:
 // dg = da·u·σ·(1 + g·(1−σ)), du = da·g·σ. dg or du may alias da.
 func swigluBackSig[F Float](dg, du, da, g, u, sg []F) {
-	parallelRows(len(da), 1<<14, func(lo, hi int) {
+	kernels.ParallelFor(len(da), 1<<14, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d, x, s := da[i], g[i], sg[i]
 			dg[i], du[i] = d*u[i]*(s*(1+x*(1-s))), d*(x*s)

@@ -4,6 +4,8 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/model/llama4"
+
+	"github.com/herd-llm/herd/kernels"
 )
 
 // Workspace holds the activations of one forward/backward pass over B rows
@@ -101,7 +103,7 @@ func layoutWorkspace[F Float](ws *Workspace[F], cfg *llama4.Config, B, T int, a 
 	if K > 0 {
 		fw = max(fw, Fe)
 	}
-	*ws = Workspace[F]{cfg: cfg, B: B, T: T, N: N, K: K, nw: workers()}
+	*ws = Workspace[F]{cfg: cfg, B: B, T: T, N: N, K: K, nw: kernels.Threads()}
 	ws.cos = a.take(T*d/2, scratchKind)
 	ws.sin = a.take(T*d/2, scratchKind)
 	ws.tempScale = a.take(T, scratchKind)
