@@ -171,3 +171,8 @@ func (ws *Workspace[F]) fillTables() {
 		}
 	}
 }
+
+// Hidden returns the residual stream [B·T, D] entering layer l as the last
+// Forward left it; l = Layers gives the final norm's input. The slice
+// belongs to the workspace and is overwritten by the next Forward.
+func (ws *Workspace[F]) Hidden(l int) []F { return ws.h[l] }
