@@ -11,18 +11,22 @@ import (
 // code.
 type Float interface{ ~float32 | ~float64 }
 
-// forEachScratch calls fn(scr[b], u) for every u in [0, n), in at most
-// len(scr) contiguous blocks run in parallel on the kernels' worker pool;
-// block b owns scr[b] as scratch. Each u runs exactly once; callers write
-// disjoint outputs per u, which keeps results independent of the thread
-// count.
+// forEachScratch calls fn(s, u) for every u in [0, n) on the kernels'
+// worker pool, s one of the scratch buffers scr, held by one call at a time
+// (len(scr) bounds the calls running at once). Each u runs exactly once, in
+// any order; callers write disjoint outputs per u and fully overwrite the
+// scratch they read, which keeps results independent of the thread count.
 func forEachScratch[S any](scr []S, n int, fn func(s S, u int)) {
-	grain := (n + len(scr) - 1) / len(scr)
-	kernels.ParallelFor(n, grain, func(lo, hi int) {
-		s := scr[lo/grain]
+	free := make(chan S, len(scr))
+	for _, s := range scr {
+		free <- s
+	}
+	kernels.ParallelFor(n, 1, func(lo, hi int) {
+		s := <-free
 		for u := lo; u < hi; u++ {
 			fn(s, u)
 		}
+		free <- s
 	})
 }
 
