@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // Expert balancing (Options.Balance). Meta has not published how Llama 4's
@@ -11,7 +13,7 @@ import (
 //   - "bias": auxiliary-loss-free balancing as DeepSeek-V3 (Wang et al.
 //     2024, "Auxiliary-Loss-Free Load Balancing Strategy for
 //     Mixture-of-Experts") and torchtitan implement it. Each MoE layer keeps a
-//     per-expert bias b that is added to the sigmoid scores for the top-k
+//     per-expert bias b that is added to the nn.Sigmoid scores for the top-k
 //     choice only — the expert's input is still scaled by the unbiased score
 //     σ(ℓ_e), so the bias has no gradient and changes no gradient formula.
 //     After every optimizer step b_i += γ·sign(mean load − load_i) over the
@@ -136,7 +138,7 @@ func (ws *Workspace[F]) routeStats(l int, la *layerActs[F]) {
 
 // softmaxRow writes softmax(v) to p in float64.
 func softmaxRow[F Float](p []float64, v []F) {
-	m := rowMax(v)
+	m := nn.RowMax(v)
 	var z float64
 	for i, x := range v {
 		p[i] = math.Exp(float64(x) - m)
@@ -172,8 +174,8 @@ func (ws *Workspace[F]) auxBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 		xn, dxn := x[n*D:(n+1)*D], dx[n*D:(n+1)*D]
 		for e, p := range b.prob {
 			dl := F(k * p * (f[e] - g))
-			axpy(drouter[e*D:(e+1)*D], dl, xn)
-			axpy(dxn, dl, router[e*D:(e+1)*D])
+			nn.Axpy(drouter[e*D:(e+1)*D], dl, xn)
+			nn.Axpy(dxn, dl, router[e*D:(e+1)*D])
 		}
 	}
 }
@@ -189,7 +191,7 @@ func (ws *Workspace[F]) selectKeys(l int, lg []F) []F {
 		ws.bal.keys = make([]F, len(lg))
 	}
 	for e, v := range lg {
-		ws.bal.keys[e] = sigmoid(v) + bias[l][e]
+		ws.bal.keys[e] = nn.Sigmoid(v) + bias[l][e]
 	}
 	return ws.bal.keys
 }

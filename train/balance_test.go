@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // TestUpdateExpertBias: overloaded experts lose bias, underloaded ones gain
@@ -27,7 +29,7 @@ func TestUpdateExpertBias(t *testing.T) {
 		t.Errorf("balanced layer changed: %v", bias[2])
 	}
 	// Routing follows the bias: a large bias sends every token to that
-	// expert, while the gate is still the unbiased sigmoid score.
+	// expert, while the gate is still the unbiased nn.Sigmoid score.
 	c := microConfig(t, "")
 	p, err := NewParams[float64](c)
 	if err != nil {
@@ -53,8 +55,8 @@ func TestUpdateExpertBias(t *testing.T) {
 		}
 		la := &ws.layers[l]
 		for n := 0; n < ws.N; n++ {
-			if int(la.pick[n]) != want || la.score[n] != sigmoid(la.rlog[n*E+want]) {
-				t.Fatalf("layer %d token %d: pick %d score %g, want expert %d with σ(ℓ) = %g", l, n, la.pick[n], la.score[n], want, sigmoid(la.rlog[n*E+want]))
+			if int(la.pick[n]) != want || la.score[n] != nn.Sigmoid(la.rlog[n*E+want]) {
+				t.Fatalf("layer %d token %d: pick %d score %g, want expert %d with σ(ℓ) = %g", l, n, la.pick[n], la.score[n], want, nn.Sigmoid(la.rlog[n*E+want]))
 			}
 		}
 	}

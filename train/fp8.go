@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/tensor"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // FP8 training simulation (Options.FP8): the inputs of the decoder layers'
@@ -298,26 +300,26 @@ func unscale[F Float](out, invR, invC []F, rows, cols int) {
 	}
 }
 
-// linNT is mmNT (dst[n, m] = x[n, k]·w[m, k]ᵀ) for a linear layer: under FP8
+// linNT is nn.MatMulNT (dst[n, m] = x[n, k]·w[m, k]ᵀ) for a linear layer: under FP8
 // simulation its inputs are rounded (x per row, w per row: both along k).
 func (ws *Workspace[F]) linNT(dst, x, w []F, n, k, m int, ox, ow fp8Op) {
 	s := ws.fp8
 	if s == nil || n == 0 || m == 0 {
-		mmNT(dst, x, w, n, k, m)
+		nn.MatMulNT(dst, x, w, n, k, m)
 		return
 	}
 	qx, ix := s.quant(0, x, n, k, false, ox)
 	qw, iw := s.quant(1, w, m, k, false, ow)
-	mmNT(dst, qx, qw, n, k, m)
+	nn.MatMulNT(dst, qx, qw, n, k, m)
 	unscale(dst[:n*m], ix, iw, n, m)
 }
 
-// linNN is mmNN (dst[n, m] (+)= x[n, k]·w[k, m]) for a linear layer: under
+// linNN is nn.MatMulNN (dst[n, m] (+)= x[n, k]·w[k, m]) for a linear layer: under
 // FP8 simulation x is scaled per row and w per column (along k).
 func (ws *Workspace[F]) linNN(dst, x, w []F, n, k, m int, acc bool, ox, ow fp8Op) {
 	s := ws.fp8
 	if s == nil || n == 0 || m == 0 {
-		mmNN(dst, x, w, n, k, m, acc)
+		nn.MatMulNN(dst, x, w, n, k, m, acc)
 		return
 	}
 	qx, ix := s.quant(0, x, n, k, false, ox)
@@ -326,29 +328,29 @@ func (ws *Workspace[F]) linNN(dst, x, w []F, n, k, m int, acc bool, ox, ow fp8Op
 	if acc {
 		out = growF(&s.out, n*m)
 	}
-	mmNN(out, qx, qw, n, k, m, false)
+	nn.MatMulNN(out, qx, qw, n, k, m, false)
 	unscale(out, ix, iw, n, m)
 	if acc {
-		addTo(dst[:n*m], out)
+		nn.AddTo(dst[:n*m], out)
 	}
 }
 
-// linTN is mmTN (dst[m, k] += a[n, m]ᵀ·b[n, k], a weight gradient) for a
+// linTN is nn.MatMulTN (dst[m, k] += a[n, m]ᵀ·b[n, k], a weight gradient) for a
 // linear layer: under FP8 simulation a and b are scaled per column (along
 // the contraction over n).
 func (ws *Workspace[F]) linTN(dst, a, b []F, n, m, k int, oa, ob fp8Op) {
 	s := ws.fp8
 	if s == nil || n == 0 || m == 0 || k == 0 {
-		mmTN(dst, a, b, n, m, k)
+		nn.MatMulTN(dst, a, b, n, m, k)
 		return
 	}
 	qa, ia := s.quant(0, a, n, m, true, oa)
 	qb, ib := s.quant(1, b, n, k, true, ob)
 	out := growF(&s.out, m*k)
 	clear(out)
-	mmTN(out, qa, qb, n, m, k)
+	nn.MatMulTN(out, qa, qb, n, m, k)
 	unscale(out, ia, ib, m, k)
-	addTo(dst[:m*k], out)
+	nn.AddTo(dst[:m*k], out)
 }
 
 // fp8Group is the scale group of element j of a row-major matrix with cols
