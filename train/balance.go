@@ -13,7 +13,7 @@ import (
 //   - "bias": auxiliary-loss-free balancing as DeepSeek-V3 (Wang et al.
 //     2024, "Auxiliary-Loss-Free Load Balancing Strategy for
 //     Mixture-of-Experts") and torchtitan implement it. Each MoE layer keeps a
-//     per-expert bias b that is added to the nn.Sigmoid scores for the top-k
+//     per-expert bias b that is added to the sigmoid scores for the top-k
 //     choice only — the expert's input is still scaled by the unbiased score
 //     σ(ℓ_e), so the bias has no gradient and changes no gradient formula.
 //     After every optimizer step b_i += γ·sign(mean load − load_i) over the

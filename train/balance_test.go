@@ -29,7 +29,7 @@ func TestUpdateExpertBias(t *testing.T) {
 		t.Errorf("balanced layer changed: %v", bias[2])
 	}
 	// Routing follows the bias: a large bias sends every token to that
-	// expert, while the gate is still the unbiased nn.Sigmoid score.
+	// expert, while the gate is still the unbiased sigmoid score.
 	c := microConfig(t, "")
 	p, err := NewParams[float64](c)
 	if err != nil {

@@ -13,7 +13,7 @@
 // reference ../shared/testdata/llama4-tiny-train: the configuration comes from
 // llama4.Config (LayerUsesRoPE, LayerIsMoE, ChunkSize, …), the RoPE
 // frequencies from llama4.InvFreq, the NoPE query scale from llama4.TempScale,
-// and RMSNorm and nn.Sigmoid use the inference kernels (package kernels), so
+// and RMSNorm and sigmoid use the inference kernels (package kernels), so
 // training and inference share one definition; a test checks that the
 // training forward's logits equal llama4.Model.Forward's (to float32
 // rounding). The float32 hot loops run on SIMD kernels: the linear layers'

@@ -90,7 +90,7 @@ func minRouterGap[F Float](ws *Workspace[F]) float64 {
 // tensor against central finite differences of the float64 loss, on several
 // micro models covering every op: embeddings, RMSNorm, q/k/v/o, RoPE,
 // QK-norm, temperature tuning, chunked and global masks, GQA, dense SwiGLU,
-// MoE routing (nn.Sigmoid score, router, expert stacks, shared expert), top-2
+// MoE routing (sigmoid score, router, expert stacks, shared expert), top-2
 // routing, tied embeddings, and cross-entropy with ignored targets.
 func TestFiniteDifferencesModel(t *testing.T) {
 	cases := []struct {
@@ -250,7 +250,7 @@ func TestFiniteDifferencesOps(t *testing.T) {
 				nn.SwiGLURecompute(a, sg, in[0], in[1])
 				nn.SwiGLUBackSig(din[0], din[1], dout, in[0], in[1], sg)
 			}},
-		{name: "nn.Sigmoid score", in: []int{1}, out: 1,
+		{name: "sigmoid score", in: []int{1}, out: 1,
 			fwd: func(in [][]float64, out []float64) { out[0] = nn.Sigmoid(in[0][0]) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
 				s := nn.Sigmoid(in[0][0])

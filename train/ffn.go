@@ -38,7 +38,7 @@ func (ws *Workspace[F]) swigluBackward(dx, dout, x, gate, up, down, g, u, dGate,
 
 // moeForward computes out [N, D] = shared(x) + Σ_selected Expert_e(x·σ(ℓ_e))
 // for x = xn2 [N, D] (spec §2.4): router logits ℓ = x·Wrᵀ, top-k on the raw
-// logits (lowest index first on ties, as inference), the nn.Sigmoid score scales
+// logits (lowest index first on ties, as inference), the sigmoid score scales
 // the expert's input. Only the selected experts run; HF's dense form gives
 // the same values, since an unselected expert sees a zero input and has no
 // bias.
@@ -74,7 +74,7 @@ func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []
 
 // route picks the top-K experts of every token from the router logits (or,
 // with an expert bias, from σ(ℓ) + bias: see balance.go), records their
-// nn.Sigmoid scores and groups the picks by expert.
+// sigmoid scores and groups the picks by expert.
 func (ws *Workspace[F]) route(l int, la *layerActs[F]) {
 	E, K := ws.cfg.Experts, ws.K
 	for n := 0; n < ws.N; n++ {

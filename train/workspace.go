@@ -58,7 +58,7 @@ type layerActs[F Float] struct {
 
 	rlog  []F     // [N, E] router logits
 	pick  []int32 // [N·K] expert of pick n·K+j
-	score []F     // [N·K] nn.Sigmoid(router logit) of each pick: the expert input scale
+	score []F     // [N·K] sigmoid(router logit) of each pick: the expert input scale
 	order []int32 // [N·K] pick indices grouped by expert
 	off   []int32 // [E+1] group of expert e is order[off[e]:off[e+1]]
 	egu   []F     // [N·K, 2F] expert gate|up pre-activations, row i for pick order[i]
