@@ -6,6 +6,8 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 
 	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/train/fp8"
 )
 
 // Workspace holds the activations of one forward/backward pass over B rows
@@ -40,8 +42,8 @@ type Workspace[F Float] struct {
 	attRow       [][]F // per worker [3T] attention scores
 	nll          []float64
 
-	fp8 *fp8Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
-	bal balance[F] // expert-balancing state (SetExpertBias, SetAuxLoss)
+	fp8 *fp8.Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
+	bal balance[F]  // expert-balancing state (SetExpertBias, SetAuxLoss)
 }
 
 // layerActs are the activations one decoder layer saves for its backward pass.
