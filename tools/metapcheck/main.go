@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,7 +56,6 @@ func run() error {
 	if *only == "replot" {
 		return replot(*out)
 	}
-	runtime.GOMAXPROCS(*threads)
 	kernels.SetThreads(*threads)
 
 	text, err := os.ReadFile(*dataFile)
