@@ -304,7 +304,7 @@ func Max(x []float32) float32 {
 // ExpSub sets x[i] = exp(x[i] − m) for every i and returns the sum of the
 // new values: the weights of an online softmax with running maximum m
 // (x[i] ≤ m). The exponential has a relative error below 4e-7 (a
-// Cody–Waite reduction and a degree-6 polynomial, as kvcache's expf);
+// Cody–Waite reduction and a degree-6 polynomial, as Expf);
 // arguments below −87 give 0. The summation order depends on the
 // implementation.
 func ExpSub(x []float32, m float32) float32 {
@@ -314,30 +314,9 @@ func ExpSub(x []float32, m float32) float32 {
 		s, i = expSubAVX2(&x[0], n8, m), 8*n8
 	}
 	for ; i < len(x); i++ {
-		e := expf32(x[i] - m)
+		e := Expf(x[i] - m)
 		x[i] = e
 		s += e
 	}
 	return s
-}
-
-// expf32 is exp for float32 arguments ≤ 0: x = k·ln2 + r, |r| ≤ ln2/2, e^r
-// from a degree-6 Taylor polynomial, scaled by 2^k through the exponent
-// bits; arguments below −87 give 0 (and positive ones math.Exp).
-func expf32(x float32) float32 {
-	if !(x >= -87) {
-		return 0
-	}
-	if x > 0 {
-		return float32(math.Exp(float64(x)))
-	}
-	const (
-		log2e = 1.44269504088896341
-		ln2hi = 0.693359375
-		ln2lo = -2.12194440e-4
-	)
-	k := float32(math.Floor(float64(x*log2e + 0.5)))
-	r := x - k*ln2hi - k*ln2lo
-	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-	return p * math.Float32frombits(uint32(int32(k)+127)<<23)
 }

@@ -352,7 +352,7 @@ func maxK() {
 }
 
 // expSub: x[i] = exp(x[i] − m) for i < 8·n8, returning their sum: the
-// algorithm of expf32 (attn.go) with FMAs.
+// algorithm of Expf (exp.go) with FMAs.
 func expSub() {
 	name := "expSubAVX2"
 	consts := map[string]uint32{

@@ -172,7 +172,10 @@ func getJob() *job {
 
 // parallel runs t.runTask(i) for i in [0, ntasks) on up to nthreads
 // goroutines, the caller's included, and returns when all have finished.
-// Tasks must not call parallel themselves.
+// A task may call parallel itself: the nested call's caller works on its own
+// job, and the helpers it waits for hold seats only in that job (a helper is
+// in one job at a time), so waits only ever point at deeper jobs and always
+// end. Helpers busy in the outer job simply do not join the inner one.
 func parallel(ntasks, nthreads int, t task) {
 	h := min(nthreads, ntasks) - 1 // helpers wanted
 	if h <= 0 {

@@ -28,7 +28,7 @@ func SwiGLUSig(a, sg, g, u []float32) {
 	}
 	for ; i < n; i++ {
 		x := g[i]
-		e := expf32(-float32(math.Abs(float64(x))))
+		e := Expf(-float32(math.Abs(float64(x))))
 		s := 1 / (1 + e)
 		if x < 0 {
 			s *= e

@@ -2,9 +2,7 @@ package kvcache
 
 import (
 	"math"
-	"runtime"
 	"sync"
-	"sync/atomic"
 
 	"github.com/herd-llm/herd/kernels"
 )
@@ -39,7 +37,7 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 		}
 		return 0
 	}
-	workers := runtime.GOMAXPROCS(0)
+	workers := kernels.Threads()
 	total := 0
 	for t := 0; t < T; t++ {
 		total += p0 + t - lo(p0+t) + 1
@@ -73,22 +71,11 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 			run(i)
 		}
 	} else {
-		var wg sync.WaitGroup
-		var next atomic.Int64
-		for w := 0; w < min(workers, len(units)); w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= len(units) {
-						return
-					}
-					run(i)
-				}
-			}()
-		}
-		wg.Wait()
+		kernels.ParallelFor(len(units), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				run(i)
+			}
+		})
 	}
 	// Merge the splits of each query and normalise.
 	for i := 0; i < len(units); i += splits {
@@ -106,7 +93,7 @@ func (c *Cache) Attend(l int, q, out []float32, p0, T, heads int, scale float32)
 				if p.s[h] == 0 {
 					continue
 				}
-				w := expf(p.m[h] - m)
+				w := kernels.Expf(p.m[h] - m)
 				sum += p.s[h] * w
 				acc := p.acc[h*d : (h+1)*d]
 				for j, v := range acc {
@@ -182,7 +169,7 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 			m := max(p.m[h], kernels.Max(scores))
 			acc := p.acc[h*d : (h+1)*d]
 			if m != p.m[h] {
-				r := expf(p.m[h] - m)
+				r := kernels.Expf(p.m[h] - m)
 				p.s[h] *= r
 				for i := range acc {
 					acc[i] *= r

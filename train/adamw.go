@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/herd-llm/herd/kernels"
 )
 
 // AdamWConfig are the optimizer's hyper-parameters (PyTorch's names).
@@ -83,7 +85,7 @@ func (o *AdamW) Update(p, g *Params[float32], lr float64) error {
 			decay = float32(1 - lr*c.WeightDecay)
 		}
 		pd, gd, md, vd := pt.Data, gt.Data, mt.Data, vt.Data
-		parallelRows(len(pd), 1<<15, func(lo, hi int) {
+		kernels.ParallelFor(len(pd), 1<<15, func(lo, hi int) {
 			for j := lo; j < hi; j++ {
 				x := gd[j]
 				pj := pd[j] * decay

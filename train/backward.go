@@ -1,6 +1,10 @@
 package train
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/herd-llm/herd/train/nn"
+)
 
 // Backward adds to g the gradient of the loss whose logit gradient LossGrad
 // left in the workspace, through the activations of the last Forward of p.
@@ -15,10 +19,10 @@ func (ws *Workspace[F]) Backward(p, g *Params[F]) error {
 	N, D, V := ws.N, c.Hidden, c.VocabSize
 	dh, dx := ws.dh, ws.dx
 	// logits = xnF·lm_headᵀ
-	mmTN(g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
-	mmNN(dx, ws.logits, p.LMHead.Data, N, V, D, false)
+	nn.MatMulTN(g.LMHead.Data, ws.logits, ws.xnF, N, V, D)
+	nn.MatMulNN(dx, ws.logits, p.LMHead.Data, N, V, D, false)
 	clear(dh)
-	rmsNormBackRows(dh, dx, ws.h[c.Layers], ws.rstdF, p.Norm.Data, g.Norm.Data, N, D)
+	nn.RMSNormBackRows(dh, dx, ws.h[c.Layers], ws.rstdF, p.Norm.Data, g.Norm.Data, N, D)
 	for l := c.Layers - 1; l >= 0; l-- {
 		ws.layerBackward(l, &p.Layers[l], &g.Layers[l])
 	}
@@ -28,7 +32,7 @@ func (ws *Workspace[F]) Backward(p, g *Params[F]) error {
 		if int(id) == pad {
 			continue
 		}
-		addTo(ge[int(id)*D:(int(id)+1)*D], dh[n*D:(n+1)*D])
+		nn.AddTo(ge[int(id)*D:(int(id)+1)*D], dh[n*D:(n+1)*D])
 	}
 	return nil
 }
@@ -50,12 +54,12 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 		ws.swigluBackward(dx, dh, la.xn2, lp.Gate.Data, lp.Up.Data, lp.Down.Data, la.g, la.u,
 			gl.Gate.Data, gl.Up.Data, gl.Down.Data, N, c.IntermediateMLP, false)
 	}
-	rmsNormBackRows(dh, dx, la.hMid, la.rstd2, lp.FFNNorm.Data, gl.FFNNorm.Data, N, D)
+	nn.RMSNormBackRows(dh, dx, la.hMid, la.rstd2, lp.FFNNorm.Data, gl.FFNNorm.Data, N, D)
 
 	// h_mid = h_in + o_proj(Attention(RMSNorm(h_in))).
 	ws.linTN(gl.O.Data, dh, la.att, N, D, qd, fGrad, fAct)
 	ws.linNN(ws.datt, dh, lp.O.Data, N, D, qd, false, fGrad, fAct)
-	attnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
+	nn.AttnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
 		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
 	ws.linTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D, fGrad, fAct)
@@ -64,5 +68,5 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	ws.linNN(dx, ws.dq, lp.Q.Data, N, qd, D, false, fGrad, fAct)
 	ws.linNN(dx, ws.dk, lp.K.Data, N, kd, D, true, fGrad, fAct)
 	ws.linNN(dx, ws.dv, lp.V.Data, N, kd, D, true, fGrad, fAct)
-	rmsNormBackRows(dh, dx, ws.h[l], la.rstd1, lp.AttnNorm.Data, gl.AttnNorm.Data, N, D)
+	nn.RMSNormBackRows(dh, dx, ws.h[l], la.rstd1, lp.AttnNorm.Data, gl.AttnNorm.Data, N, D)
 }

@@ -1,5 +1,11 @@
 package train
 
+import (
+	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/train/nn"
+)
+
 // moeBackward adds the MoE layer's parameter gradients to gl and writes the
 // gradient of its input x = xn2 to dx, for the output gradient dout [N, D].
 //
@@ -48,10 +54,10 @@ func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 		da := ws.ffB[:ne*Fe]
 		ws.linNT(da, dY, dnE, ne, D, Fe, fGrad, fAct) // da = dY·Down[e]ᵀ
 		dG := ws.dgu[:ne*2*Fe]
-		parallelRows(ne, rowGrain(8*Fe), func(lo, hi int) {
+		kernels.ParallelFor(ne, nn.RowGrain(8*Fe), func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				g, u := G[i*2*Fe:i*2*Fe+Fe], G[i*2*Fe+Fe:(i+1)*2*Fe]
-				swigluBackSig(dG[i*2*Fe:i*2*Fe+Fe], dG[i*2*Fe+Fe:(i+1)*2*Fe], da[i*Fe:(i+1)*Fe], g, u, sg[i*Fe:(i+1)*Fe])
+				nn.SwiGLUBackSig(dG[i*2*Fe:i*2*Fe+Fe], dG[i*2*Fe+Fe:(i+1)*2*Fe], da[i*Fe:(i+1)*Fe], g, u, sg[i*Fe:(i+1)*Fe])
 			}
 		})
 		ws.linTN(dgu[e*D*2*Fe:(e+1)*D*2*Fe], X, dG, ne, D, 2*Fe, fAct, fGrad) // dGateUp[e] [D, 2F] += Xᵀ·dG
@@ -63,11 +69,11 @@ func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 			n := p / K
 			xn, dxn, dXi := x[n*D:(n+1)*D], dx[n*D:(n+1)*D], dX[i*D:(i+1)*D]
 			s := la.score[p]
-			ds := dot(xn, dXi)
-			axpy(dxn, s, dXi)
+			ds := nn.Dot(xn, dXi)
+			nn.Axpy(dxn, s, dXi)
 			dl := ds * s * (1 - s)
-			axpy(dre, dl, xn)
-			axpy(dxn, dl, re)
+			nn.Axpy(dre, dl, xn)
+			nn.Axpy(dxn, dl, re)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // Expert balancing (Options.Balance). Meta has not published how Llama 4's
@@ -136,7 +138,7 @@ func (ws *Workspace[F]) routeStats(l int, la *layerActs[F]) {
 
 // softmaxRow writes softmax(v) to p in float64.
 func softmaxRow[F Float](p []float64, v []F) {
-	m := rowMax(v)
+	m := nn.RowMax(v)
 	var z float64
 	for i, x := range v {
 		p[i] = math.Exp(float64(x) - m)
@@ -172,8 +174,8 @@ func (ws *Workspace[F]) auxBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 		xn, dxn := x[n*D:(n+1)*D], dx[n*D:(n+1)*D]
 		for e, p := range b.prob {
 			dl := F(k * p * (f[e] - g))
-			axpy(drouter[e*D:(e+1)*D], dl, xn)
-			axpy(dxn, dl, router[e*D:(e+1)*D])
+			nn.Axpy(drouter[e*D:(e+1)*D], dl, xn)
+			nn.Axpy(dxn, dl, router[e*D:(e+1)*D])
 		}
 	}
 }
@@ -189,7 +191,7 @@ func (ws *Workspace[F]) selectKeys(l int, lg []F) []F {
 		ws.bal.keys = make([]F, len(lg))
 	}
 	for e, v := range lg {
-		ws.bal.keys[e] = sigmoid(v) + bias[l][e]
+		ws.bal.keys[e] = nn.Sigmoid(v) + bias[l][e]
 	}
 	return ws.bal.keys
 }

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // TestUpdateExpertBias: overloaded experts lose bias, underloaded ones gain
@@ -53,8 +55,8 @@ func TestUpdateExpertBias(t *testing.T) {
 		}
 		la := &ws.layers[l]
 		for n := 0; n < ws.N; n++ {
-			if int(la.pick[n]) != want || la.score[n] != sigmoid(la.rlog[n*E+want]) {
-				t.Fatalf("layer %d token %d: pick %d score %g, want expert %d with σ(ℓ) = %g", l, n, la.pick[n], la.score[n], want, sigmoid(la.rlog[n*E+want]))
+			if int(la.pick[n]) != want || la.score[n] != nn.Sigmoid(la.rlog[n*E+want]) {
+				t.Fatalf("layer %d token %d: pick %d score %g, want expert %d with σ(ℓ) = %g", l, n, la.pick[n], la.score[n], want, nn.Sigmoid(la.rlog[n*E+want]))
 			}
 		}
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // microConfig is a model small enough for float64 finite differences that
@@ -212,50 +214,53 @@ func TestFiniteDifferencesOps(t *testing.T) {
 			name: fmt.Sprintf("attention B%d T%d H%d Hkv%d chunk%d", B, T, H, Hkv, chunk),
 			in:   []int{N * H * d, N * Hkv * d, N * Hkv * d}, out: N * H * d,
 			fwd: func(in [][]float64, out []float64) {
-				attnForward(out, make([]float64, N*H), in[0], in[1], in[2], B, T, H, Hkv, d, chunk, scale, scr)
+				nn.AttnForward(out, make([]float64, N*H), in[0], in[1], in[2], B, T, H, Hkv, d, chunk, scale, scr)
 			},
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
 				out, lse := make([]float64, N*H*d), make([]float64, N*H)
-				attnForward(out, lse, in[0], in[1], in[2], B, T, H, Hkv, d, chunk, scale, scr)
-				attnBackward(din[0], din[1], din[2], dout, in[0], in[1], in[2], out, lse, B, T, H, Hkv, d, chunk, scale, scr)
+				nn.AttnForward(out, lse, in[0], in[1], in[2], B, T, H, Hkv, d, chunk, scale, scr)
+				nn.AttnBackward(din[0], din[1], din[2], dout, in[0], in[1], in[2], out, lse, B, T, H, Hkv, d, chunk, scale, scr)
 			},
 		}
 	}
 	ops := []op{
 		{name: "rmsnorm", in: []int{D, D}, out: D,
-			fwd: func(in [][]float64, out []float64) { rmsNormRow(out, in[0], in[1], 1e-5) },
+			fwd: func(in [][]float64, out []float64) { nn.RMSNormRow(out, in[0], in[1], 1e-5) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
-				r := rmsNormRow(make([]float64, D), in[0], in[1], 1e-5)
-				rmsNormBackRow(din[0], dout, in[0], r, in[1], din[1], r, false)
+				r := nn.RMSNormRow(make([]float64, D), in[0], in[1], 1e-5)
+				nn.RMSNormBackRow(din[0], dout, in[0], r, in[1], din[1], r, false)
 			}},
 		{name: "qk-norm (weightless, from the saved output)", in: []int{D}, out: D,
-			fwd: func(in [][]float64, out []float64) { rmsNormRow(out, in[0], nil, 1e-5) },
+			fwd: func(in [][]float64, out []float64) { nn.RMSNormRow(out, in[0], nil, 1e-5) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
 				y := make([]float64, D)
-				r := rmsNormRow(y, in[0], nil, 1e-5)
+				r := nn.RMSNormRow(y, in[0], nil, 1e-5)
 				copy(din[0], dout)
-				rmsNormBackRow(din[0], din[0], y, 1, nil, nil, r, false)
+				nn.RMSNormBackRow(din[0], din[0], y, 1, nil, nil, r, false)
 			}},
 		{name: "rope (adjacent pairs)", in: []int{D}, out: D,
-			fwd: func(in [][]float64, out []float64) { copy(out, in[0]); ropeRow(out, cs, sn) },
-			bwd: func(in [][]float64, dout []float64, din [][]float64) { copy(din[0], dout); ropeBackRow(din[0], cs, sn) }},
-		{name: "swiglu", in: []int{D, D}, out: D,
-			fwd: func(in [][]float64, out []float64) { swiglu(out, in[0], in[1]) },
+			fwd: func(in [][]float64, out []float64) { copy(out, in[0]); nn.RoPERow(out, cs, sn) },
+			bwd: func(in [][]float64, dout []float64, din [][]float64) {
+				copy(din[0], dout)
+				nn.RoPEBackRow(din[0], cs, sn)
+			}},
+		{name: "nn.SwiGLU", in: []int{D, D}, out: D,
+			fwd: func(in [][]float64, out []float64) { nn.SwiGLU(out, in[0], in[1]) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
 				a, sg := make([]float64, D), make([]float64, D)
-				swigluRecompute(a, sg, in[0], in[1])
-				swigluBackSig(din[0], din[1], dout, in[0], in[1], sg)
+				nn.SwiGLURecompute(a, sg, in[0], in[1])
+				nn.SwiGLUBackSig(din[0], din[1], dout, in[0], in[1], sg)
 			}},
 		{name: "sigmoid score", in: []int{1}, out: 1,
-			fwd: func(in [][]float64, out []float64) { out[0] = sigmoid(in[0][0]) },
+			fwd: func(in [][]float64, out []float64) { out[0] = nn.Sigmoid(in[0][0]) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
-				s := sigmoid(in[0][0])
+				s := nn.Sigmoid(in[0][0])
 				din[0][0] = dout[0] * s * (1 - s)
 			}},
 		{name: "cross-entropy", in: []int{D}, out: 1,
-			fwd: func(in [][]float64, out []float64) { out[0], _ = nllRow(in[0], 3) },
+			fwd: func(in [][]float64, out []float64) { out[0], _ = nn.NLLRow(in[0], 3) },
 			bwd: func(in [][]float64, dout []float64, din [][]float64) {
-				_, lse := nllRow(in[0], 3)
+				_, lse := nn.NLLRow(in[0], 3)
 				for i, v := range in[0] {
 					din[0][i] = dout[0] * math.Exp(v-lse)
 				}

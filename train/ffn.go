@@ -1,5 +1,11 @@
 package train
 
+import (
+	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/train/nn"
+)
+
 // The feed-forward blocks (spec §2.4): dense SwiGLU and the top-k routed
 // mixture of experts with a shared expert.
 
@@ -10,7 +16,7 @@ func (ws *Workspace[F]) swigluForward(out, x, gate, up, down, g, u, a []F, n, Fw
 	D := ws.cfg.Hidden
 	ws.linNT(g, x, gate, n, D, Fw, fAct, fAct)
 	ws.linNT(u, x, up, n, D, Fw, fAct, fAct)
-	swiglu(a[:n*Fw], g[:n*Fw], u[:n*Fw])
+	nn.SwiGLU(a[:n*Fw], g[:n*Fw], u[:n*Fw])
 	ws.linNT(out, a, down, n, Fw, D, fAct, fAct)
 }
 
@@ -20,10 +26,10 @@ func (ws *Workspace[F]) swigluForward(out, x, gate, up, down, g, u, a []F, n, Fw
 func (ws *Workspace[F]) swigluBackward(dx, dout, x, gate, up, down, g, u, dGate, dUp, dDown []F, n, Fw int, add bool) {
 	D := ws.cfg.Hidden
 	a, da, sg := ws.ffA[:n*Fw], ws.ffB[:n*Fw], ws.ffC[:n*Fw]
-	swigluRecompute(a, sg, g[:n*Fw], u[:n*Fw])
+	nn.SwiGLURecompute(a, sg, g[:n*Fw], u[:n*Fw])
 	ws.linTN(dDown, dout, a, n, D, Fw, fGrad, fAct) // dDown [D, Fw] += doutᵀ·a
 	ws.linNN(da, dout, down, n, D, Fw, false, fGrad, fAct)
-	swigluBackSig(a, da, da, g[:n*Fw], u[:n*Fw], sg) // a ← dg, da ← du
+	nn.SwiGLUBackSig(a, da, da, g[:n*Fw], u[:n*Fw], sg) // a ← dg, da ← du
 	ws.linTN(dGate, a, x, n, Fw, D, fGrad, fAct)
 	ws.linTN(dUp, da, x, n, Fw, D, fGrad, fAct)
 	ws.linNN(dx, a, gate, n, Fw, D, add, fGrad, fAct)
@@ -41,7 +47,7 @@ func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []
 	N, D, E, K, Fe := ws.N, c.Hidden, c.Experts, ws.K, c.Intermediate
 	x := la.xn2
 	ws.swigluForward(out, x, lp.SharedGate.Data, lp.SharedUp.Data, lp.SharedDown.Data, la.g, la.u, ws.ffA, N, Fe)
-	mmNT(la.rlog, x, lp.Router.Data, N, D, E)
+	nn.MatMulNT(la.rlog, x, lp.Router.Data, N, D, E)
 	ws.route(l, la)
 	ws.routeStats(l, la)
 	gu, dn := lp.ExpertsGateUp.Data, lp.ExpertsDown.Data
@@ -61,7 +67,7 @@ func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []
 		ws.linNN(Y, a, dn[e*Fe*D:(e+1)*Fe*D], ne, Fe, D, false, fAct, fAct)
 		for i := 0; i < ne; i++ {
 			p := int(la.order[o0+i])
-			addTo(out[(p/K)*D:(p/K+1)*D], Y[i*D:(i+1)*D])
+			nn.AddTo(out[(p/K)*D:(p/K+1)*D], Y[i*D:(i+1)*D])
 		}
 	}
 }
@@ -89,7 +95,7 @@ func (ws *Workspace[F]) route(l int, la *layerActs[F]) {
 				}
 			}
 			la.pick[n*K+j] = int32(best)
-			la.score[n*K+j] = sigmoid(logits[best])
+			la.score[n*K+j] = nn.Sigmoid(logits[best])
 		}
 	}
 	// Counting sort of the picks by expert, stable in token order.
@@ -123,16 +129,16 @@ func (ws *Workspace[F]) gatherScaled(X, x []F, la *layerActs[F], o0, o1 int) {
 
 // expertAct writes a[i] = silu(G[i, :F])·G[i, F:] for the fused gate|up rows
 // G [n, 2F] of the input-major expert stack; with sg non-nil it also saves
-// σ(gate) there (see swigluRecompute).
+// σ(gate) there (see nn.SwiGLURecompute).
 func expertAct[F Float](a, sg, G []F, n, Fe int) {
-	parallelRows(n, rowGrain(20*Fe), func(lo, hi int) {
+	kernels.ParallelFor(n, nn.RowGrain(20*Fe), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ai, g, u := a[i*Fe:(i+1)*Fe], G[i*2*Fe:i*2*Fe+Fe], G[i*2*Fe+Fe:(i+1)*2*Fe]
 			var sgi []F
 			if sg != nil {
 				sgi = sg[i*Fe : (i+1)*Fe]
 			}
-			swigluAct(ai, sgi, g, u)
+			nn.SwiGLUAct(ai, sgi, g, u)
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 
 	"github.com/herd-llm/herd/model/llama4"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // Forward runs the model on ids [B·T] (row b holds tokens b·T…b·T+T-1 at
@@ -34,8 +36,8 @@ func (ws *Workspace[F]) Forward(p *Params[F], ids []int32) ([]F, error) {
 	for l := range ws.layers {
 		ws.layerForward(l, &p.Layers[l])
 	}
-	rmsNormRows(ws.xnF, ws.rstdF, ws.h[c.Layers], p.Norm.Data, ws.N, D, c.RMSNormEps)
-	mmNT(ws.logits, ws.xnF, p.LMHead.Data, ws.N, D, c.VocabSize)
+	nn.RMSNormRows(ws.xnF, ws.rstdF, ws.h[c.Layers], p.Norm.Data, ws.N, D, c.RMSNormEps)
+	nn.MatMulNT(ws.logits, ws.xnF, p.LMHead.Data, ws.N, D, c.VocabSize)
 	return ws.logits, nil
 }
 
@@ -48,19 +50,19 @@ func (ws *Workspace[F]) layerForward(l int, lp *Layer[F]) {
 	H, Hkv, d := c.Heads, c.KVHeads, c.HeadDim
 	hIn, hOut := ws.h[l], ws.h[l+1]
 
-	rmsNormRows(la.xn1, la.rstd1, hIn, lp.AttnNorm.Data, N, D, c.RMSNormEps)
+	nn.RMSNormRows(la.xn1, la.rstd1, hIn, lp.AttnNorm.Data, N, D, c.RMSNormEps)
 	ws.linNT(la.q, la.xn1, lp.Q.Data, N, D, H*d, fAct, fAct)
 	ws.linNT(la.k, la.xn1, lp.K.Data, N, D, Hkv*d, fAct, fAct)
 	ws.linNT(la.v, la.xn1, lp.V.Data, N, D, Hkv*d, fAct, fAct)
 	ws.qkForward(l, la)
-	attnForward(la.att, la.lse, la.q, la.k, la.v, ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
+	nn.AttnForward(la.att, la.lse, la.q, la.k, la.v, ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
 	o := ws.tmpD
 	ws.linNT(o, la.att, lp.O.Data, N, H*d, D, fAct, fAct)
 	for i, v := range hIn {
 		la.hMid[i] = v + o[i]
 	}
 
-	rmsNormRows(la.xn2, la.rstd2, la.hMid, lp.FFNNorm.Data, N, D, c.RMSNormEps)
+	nn.RMSNormRows(la.xn2, la.rstd2, la.hMid, lp.FFNNorm.Data, N, D, c.RMSNormEps)
 	f := ws.tmpD
 	if lp.IsMoE() {
 		ws.moeForward(l, lp, la, f)

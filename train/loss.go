@@ -3,6 +3,10 @@ package train
 import (
 	"fmt"
 	"math"
+
+	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // IgnoreIndex marks a target that contributes neither to the loss nor to
@@ -33,29 +37,6 @@ func (ws *Workspace[F]) checkTargets(targets []int32) error {
 	return nil
 }
 
-// nllRow returns −log softmax(logits)[y] = logsumexp(logits) − logits[y],
-// in float64, and the log-sum-exp.
-func nllRow[F Float](logits []F, y int32) (nll, lse float64) {
-	m := rowMax(logits)
-	var s float64
-	for _, v := range logits {
-		s += math.Exp(float64(v) - m)
-	}
-	lse = m + math.Log(s)
-	return lse - float64(logits[y]), lse
-}
-
-// rowMax returns the largest of v (which is not empty) in float64.
-func rowMax[F Float](v []F) float64 {
-	m := v[0]
-	for _, x := range v[1:] {
-		if x > m {
-			m = x
-		}
-	}
-	return float64(m)
-}
-
 // Loss returns the summed negative log-likelihood of the valid targets
 // (nats, accumulated in float64 in row order) and their number, from the
 // logits of the last Forward. It leaves the logits unchanged.
@@ -64,11 +45,11 @@ func (ws *Workspace[F]) Loss(targets []int32) (sum float64, valid int, err error
 		return 0, 0, err
 	}
 	V := ws.cfg.VocabSize
-	parallelRows(ws.N, rowGrain(3*V), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, nn.RowGrain(3*V), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			ws.nll[n] = 0
 			if y := targets[n]; y != IgnoreIndex {
-				ws.nll[n], _ = nllRow(ws.logits[n*V:(n+1)*V], y)
+				ws.nll[n], _ = nn.NLLRow(ws.logits[n*V:(n+1)*V], y)
 			}
 		}
 	})
@@ -96,7 +77,7 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 		return 0, 0, err
 	}
 	V := ws.cfg.VocabSize
-	parallelRows(ws.N, rowGrain(4*V), func(lo, hi int) {
+	kernels.ParallelFor(ws.N, nn.RowGrain(4*V), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			row := ws.logits[n*V : (n+1)*V]
 			y := targets[n]
@@ -107,7 +88,7 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 			}
 			// One exp per logit: row holds exp(v − max) until it is
 			// normalised into the softmax.
-			m, z := rowMax(row), float64(row[y])
+			m, z := nn.RowMax(row), float64(row[y])
 			var s float64
 			for i, v := range row {
 				e := math.Exp(float64(v) - m)

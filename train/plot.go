@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/herd-llm/herd/internal/plot"
 )
 
 // PlotFile is the loss-curve plot Run writes beside LogFile.
@@ -90,8 +92,6 @@ const (
 )
 
 var (
-	colAxis  = color.RGBA{40, 40, 40, 255}
-	colGrid  = color.RGBA{225, 225, 225, 255}
 	colRaw   = color.RGBA{170, 200, 235, 255}
 	colTrain = color.RGBA{30, 90, 200, 255}
 	colVal   = color.RGBA{210, 40, 40, 255}
@@ -99,10 +99,7 @@ var (
 
 // plotLoss renders the curves.
 func plotLoss(rows []logRow) *image.RGBA {
-	img := image.NewRGBA(image.Rect(0, 0, plotW, plotH))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
+	img := plot.Blank(plotW, plotH)
 	x0, x1 := 0.0, float64(rows[len(rows)-1].step)
 	y0, y1 := math.Inf(1), math.Inf(-1)
 	for _, r := range rows {
@@ -120,20 +117,20 @@ func plotLoss(rows []logRow) *image.RGBA {
 	px := func(x float64) int { return plotL + int(math.Round((x-x0)/(x1-x0)*float64(plotW-plotL-plotR))) }
 	py := func(y float64) int { return plotH - plotB - int(math.Round((y-y0)/(y1-y0)*float64(plotH-plotT-plotB))) }
 
-	for _, t := range ticks(y0, y1) {
-		hline(img, plotL, plotW-plotR, py(t), colGrid)
+	for _, t := range plot.Ticks(y0, y1, plotTicks) {
+		plot.HLine(img, plotL, plotW-plotR, py(t), plot.Grid)
 		s := strconv.FormatFloat(t, 'f', -1, 64)
-		drawText(img, plotL-8-textWidth(s, plotScale), py(t)-7, plotScale, s, colAxis)
+		plot.DrawText(img, plotL-8-plot.TextWidth(s, plotScale), py(t)-7, plotScale, s, plot.Axis)
 	}
-	for _, t := range ticks(x0, x1) {
-		vline(img, px(t), plotT, plotH-plotB, colGrid)
+	for _, t := range plot.Ticks(x0, x1, plotTicks) {
+		plot.VLine(img, px(t), plotT, plotH-plotB, plot.Grid)
 		s := strconv.FormatFloat(t, 'f', -1, 64)
-		drawText(img, px(t)-textWidth(s, plotScale)/2, plotH-plotB+8, plotScale, s, colAxis)
+		plot.DrawText(img, px(t)-plot.TextWidth(s, plotScale)/2, plotH-plotB+8, plotScale, s, plot.Axis)
 	}
-	hline(img, plotL, plotW-plotR, plotH-plotB, colAxis)
-	vline(img, plotL, plotT, plotH-plotB, colAxis)
-	drawText(img, (plotW-textWidth(plotXLabel, plotScale))/2, plotH-plotB+28, plotScale, plotXLabel, colAxis)
-	drawText(img, 8, 8, plotScale, plotYLabel, colAxis)
+	plot.HLine(img, plotL, plotW-plotR, plotH-plotB, plot.Axis)
+	plot.VLine(img, plotL, plotT, plotH-plotB, plot.Axis)
+	plot.DrawText(img, (plotW-plot.TextWidth(plotXLabel, plotScale))/2, plotH-plotB+28, plotScale, plotXLabel, plot.Axis)
+	plot.DrawText(img, 8, 8, plotScale, plotYLabel, plot.Axis)
 
 	smooth := centredMean(rows, max(1, len(rows)/plotSmooth))
 	var prevRaw, prevSmooth, prevVal image.Point
@@ -141,29 +138,29 @@ func plotLoss(rows []logRow) *image.RGBA {
 	for i, r := range rows {
 		raw, sm := image.Pt(px(float64(r.step)), py(r.train)), image.Pt(px(float64(r.step)), py(smooth[i]))
 		if i > 0 {
-			line(img, prevRaw, raw, colRaw, 1)
-			line(img, prevSmooth, sm, colTrain, 2)
+			plot.Line(img, prevRaw, raw, colRaw, 1)
+			plot.Line(img, prevSmooth, sm, colTrain, 2)
 		}
 		prevRaw, prevSmooth = raw, sm
 		if !math.IsNaN(r.val) {
 			v := image.Pt(px(float64(r.step)), py(r.val))
 			if haveVal {
-				line(img, prevVal, v, colVal, 2)
+				plot.Line(img, prevVal, v, colVal, 2)
 			}
-			disc(img, v, 3, colVal)
+			plot.Disc(img, v, 3, colVal)
 			prevVal, haveVal = v, true
 		}
 	}
 	for i := len(rows) - 1; i >= 0; i-- {
 		if r := rows[i]; !math.IsNaN(r.val) {
 			s := fmt.Sprintf("step %d: val loss %.4f, %.4f bits/byte", r.step, r.val, r.bpb)
-			drawText(img, plotW-plotR-textWidth(s, plotScale), 8, plotScale, s, colVal)
+			plot.DrawText(img, plotW-plotR-plot.TextWidth(s, plotScale), 8, plotScale, s, colVal)
 			break
 		}
 	}
-	lx := plotW - plotR - textWidth(plotLegend, plotScale) - 10
-	drawText(img, lx, 28, plotScale, "train loss (smoothed),", colTrain)
-	drawText(img, lx+textWidth("train loss (smoothed), ", plotScale), 28, plotScale, "val loss", colVal)
+	lx := plotW - plotR - plot.TextWidth(plotLegend, plotScale) - 10
+	plot.DrawText(img, lx, 28, plotScale, "train loss (smoothed),", colTrain)
+	plot.DrawText(img, lx+plot.TextWidth("train loss (smoothed), ", plotScale), 28, plotScale, "val loss", colVal)
 	return img
 }
 
@@ -180,88 +177,4 @@ func centredMean(rows []logRow, w int) []float64 {
 		out[i] = s / float64(hi-lo)
 	}
 	return out
-}
-
-// ticks returns round values in [lo, hi], about plotTicks of them.
-func ticks(lo, hi float64) []float64 {
-	raw := (hi - lo) / plotTicks
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	step := mag
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*mag >= raw {
-			step = m * mag
-			break
-		}
-	}
-	var out []float64
-	for t := math.Ceil(lo/step) * step; t <= hi+step*1e-9; t += step {
-		out = append(out, math.Round(t/step)*step)
-	}
-	return out
-}
-
-func hline(img *image.RGBA, xa, xb, y int, c color.Color) {
-	for x := xa; x <= xb; x++ {
-		img.Set(x, y, c)
-	}
-}
-
-func vline(img *image.RGBA, x, ya, yb int, c color.Color) {
-	for y := ya; y <= yb; y++ {
-		img.Set(x, y, c)
-	}
-}
-
-// line draws from a to b, w pixels wide (Bresenham with a square pen).
-func line(img *image.RGBA, a, b image.Point, c color.Color, w int) {
-	dx, dy := abs(b.X-a.X), -abs(b.Y-a.Y)
-	sx, sy := sign(b.X-a.X), sign(b.Y-a.Y)
-	e := dx + dy
-	for p := a; ; {
-		for i := range w {
-			for j := range w {
-				img.Set(p.X+i-w/2, p.Y+j-w/2, c)
-			}
-		}
-		if p == b {
-			return
-		}
-		e2 := 2 * e
-		if e2 >= dy {
-			e += dy
-			p.X += sx
-		}
-		if e2 <= dx {
-			e += dx
-			p.Y += sy
-		}
-	}
-}
-
-// disc draws a filled disc of radius r at p.
-func disc(img *image.RGBA, p image.Point, r int, c color.Color) {
-	for y := -r; y <= r; y++ {
-		for x := -r; x <= r; x++ {
-			if x*x+y*y <= r*r {
-				img.Set(p.X+x, p.Y+y, c)
-			}
-		}
-	}
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-func sign(x int) int {
-	switch {
-	case x < 0:
-		return -1
-	case x > 0:
-		return 1
-	}
-	return 0
 }

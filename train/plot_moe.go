@@ -9,6 +9,8 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+
+	"github.com/herd-llm/herd/internal/plot"
 )
 
 // ExpertPlotFile is the tokens-per-expert plot Run writes beside LogFile for
@@ -99,15 +101,15 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 	for i := range img.Pix {
 		img.Pix[i] = 255
 	}
-	drawText(img, 8, 8, plotScale, title, colAxis)
+	plot.DrawText(img, 8, 8, plotScale, title, plot.Axis)
 	E := len(bins[0].counts[0])
 	lx := plotW - plotR
 	for e := E - 1; e >= 0; e-- {
 		s := "e" + strconv.Itoa(e)
-		lx -= textWidth(s, plotScale) + 12
-		drawText(img, lx, 30, plotScale, s, expertColors[e%len(expertColors)])
+		lx -= plot.TextWidth(s, plotScale) + 12
+		plot.DrawText(img, lx, 30, plotScale, s, expertColors[e%len(expertColors)])
 	}
-	drawText(img, lx-textWidth("experts: ", plotScale), 30, plotScale, "experts:", colAxis)
+	plot.DrawText(img, lx-plot.TextWidth("experts: ", plotScale), 30, plotScale, "experts:", plot.Axis)
 	x0, x1 := float64(bins[0].lo), float64(bins[len(bins)-1].hi)
 	px := func(x float64) int {
 		return plotL + int(math.Round((x-x0)/math.Max(x1-x0, 1)*float64(plotW-plotL-plotR)))
@@ -146,23 +148,23 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 		for _, t := range []float64{0, 0.25, 0.5, 0.75, 1} {
 			y := yb - int(math.Round(t*panelH))
 			s := strconv.FormatFloat(t, 'f', -1, 64)
-			drawText(img, plotL-8-textWidth(s, plotScale), y-7, plotScale, s, colAxis)
+			plot.DrawText(img, plotL-8-plot.TextWidth(s, plotScale), y-7, plotScale, s, plot.Axis)
 		}
 		// the ideal share of each expert
 		for e := 1; e < E; e++ {
 			y := yb - int(math.Round(float64(e)/float64(E)*panelH))
 			for x := plotL; x <= plotW-plotR; x += 6 {
-				img.Set(x, y, colAxis)
-				img.Set(x+1, y, colAxis)
+				img.Set(x, y, plot.Axis)
+				img.Set(x+1, y, plot.Axis)
 			}
 		}
-		for _, t := range ticks(x0, x1) {
+		for _, t := range plot.Ticks(x0, x1, plotTicks) {
 			s := strconv.FormatFloat(t, 'f', -1, 64)
-			vline(img, px(t), yb, yb+4, colAxis)
-			drawText(img, px(t)-textWidth(s, plotScale)/2, yb+8, plotScale, s, colAxis)
+			plot.VLine(img, px(t), yb, yb+4, plot.Axis)
+			plot.DrawText(img, px(t)-plot.TextWidth(s, plotScale)/2, yb+8, plotScale, s, plot.Axis)
 		}
-		hline(img, plotL, plotW-plotR, yb, colAxis)
-		vline(img, plotL, y0, yb, colAxis)
+		plot.HLine(img, plotL, plotW-plotR, yb, plot.Axis)
+		plot.VLine(img, plotL, y0, yb, plot.Axis)
 		last := bins[len(bins)-1].counts[l]
 		r, _ := loadSpread([][]int64{last})
 		rs := "inf"
@@ -171,8 +173,8 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 		}
 		head := fmt.Sprintf("moe layer %d: token share per expert; last interval max/min %s; intervals with a dead expert %d/%d",
 			l+1, rs, deadBins, len(bins))
-		drawText(img, plotL, y0-18, plotScale-1, head, colAxis)
+		plot.DrawText(img, plotL, y0-18, plotScale-1, head, plot.Axis)
 	}
-	drawText(img, (plotW-textWidth("step", plotScale))/2, H-24, plotScale, "step", colAxis)
+	plot.DrawText(img, (plotW-plot.TextWidth("step", plotScale))/2, H-24, plotScale, "step", plot.Axis)
 	return img
 }

@@ -42,38 +42,16 @@ type RunConfig struct {
 // log: rows after the checkpoint's step (from an interrupted run) are
 // dropped first.
 func (tr *Trainer) Run(rc RunConfig) error {
-	if err := os.MkdirAll(rc.OutDir, 0o755); err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	logPath := filepath.Join(rc.OutDir, LogFile)
-	if err := trimLog(logPath, tr.Step()); err != nil {
+	log, err := openRunLog(rc.OutDir, tr.Step())
+	if err != nil {
 		return err
 	}
-	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	defer lf.Close()
-	if st, err := lf.Stat(); err == nil && st.Size() == 0 {
-		if _, err := lf.WriteString(logHeader); err != nil {
-			return fmt.Errorf("train: %w", err)
-		}
-	}
-	progress := rc.Progress
-	if progress == nil {
-		progress = io.Discard
-	}
-	o := tr.Opt
-	logEvery := max(o.LogEvery, 1)
-	end := o.Steps
+	defer log.Close()
+	end := tr.Opt.Steps
 	if rc.StopAfter > 0 {
 		end = min(end, rc.StopAfter)
 	}
-	start := tr.Step()
-	t0 := time.Now()
-	var stepTime float64                          // seconds per step, running mean
-	interval := newExpertCounts(tr.Params.Config) // tokens per expert since the last progress line
-	var f8 FP8Stats                               // FP8 casts since the last progress line
+	prog := newProgress(tr, rc.Progress)
 	for tr.Step() < end {
 		st, err := tr.TrainStep()
 		if err != nil {
@@ -82,64 +60,152 @@ func (tr *Trainer) Run(rc RunConfig) error {
 		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
 			return fmt.Errorf("train: loss is %v at step %d", st.Loss, st.Step)
 		}
-		done := st.Step - start
-		stepTime = time.Since(t0).Seconds() / float64(done)
-		tps := float64(st.Tokens) / st.Elapsed.Seconds()
-		vl, vb := math.NaN(), math.NaN()
-		final := st.Step == o.Steps
-		if (o.EvalEvery > 0 && st.Step%o.EvalEvery == 0) || final {
-			maxBatches := o.EvalBatches
-			if final {
-				maxBatches = 0 // the final pass covers the whole validation part
-			}
-			if vl, vb, err = evaluate(tr.ws, tr.Params, tr.Data, o.Batch, o.SeqLen, maxBatches); err != nil {
-				vl, vb = math.NaN(), math.NaN()
-			}
-			tr.ws.FP8Stats() // validation casts are not the step's
-		}
-		addCounts(interval, st.ExpertTokens)
-		f8.Add(st.FP8)
-		if st.Step%logEvery == 0 || final || !math.IsNaN(vl) {
-			eta := time.Duration(float64(o.Steps-st.Step) * stepTime * float64(time.Second)).Round(time.Second)
-			extra := ""
-			if st.AuxLoss != 0 {
-				extra += fmt.Sprintf(" | aux %.4f", st.AuxLoss)
-			}
-			if interval != nil {
-				r, dead := loadSpread(interval)
-				extra += fmt.Sprintf(" | experts max/min %.2f, %d dead", r, dead)
-				interval = newExpertCounts(tr.Params.Config)
-			}
-			if o.FP8 != "" {
-				extra += fmt.Sprintf(" | fp8 underflow %.3f%%, overflow %d", 100*float64(f8.Underflow)/float64(max(f8.Values, 1)), f8.Overflow)
-				f8 = FP8Stats{}
-			}
-			fmt.Fprintf(progress, "step %*d/%d | loss %.4f | lr %.2e | norm %.3f | %.0f tok/s | ETA %v%s\n",
-				len(strconv.Itoa(o.Steps)), st.Step, o.Steps, st.Loss, st.LR, st.GradNorm, tps, eta, extra)
-			if !math.IsNaN(vl) {
-				fmt.Fprintf(progress, "step %d: validation loss %.4f, %.4f bits per byte\n", st.Step, vl, vb)
-			}
-		}
-		fmt.Fprintf(lf, "%d,%.6g,%.6f,%.6f,%d,%.1f,%.3f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%d\n", st.Step, st.LR, st.Loss, st.GradNorm,
-			tr.Tokens, tps, time.Since(t0).Seconds(), csvFloat(vl), csvFloat(vb),
-			csvFloat(st.AuxLoss), csvFloat(st.BalanceStat), formatCounts(st.ExpertTokens),
-			st.FP8.Values, st.FP8.Overflow, st.FP8.Underflow, st.FP8.RawOverflow, st.FP8.RawUnderflow)
-		if (o.SaveEvery > 0 && st.Step%o.SaveEvery == 0) || st.Step == end {
-			if err := tr.SaveCheckpoint(rc.OutDir); err != nil {
+		val := tr.validate(st.Step)
+		prog.report(st, val)
+		log.write(st, val, tr.Tokens)
+		if (tr.Opt.SaveEvery > 0 && st.Step%tr.Opt.SaveEvery == 0) || st.Step == end {
+			if err := tr.checkpoint(rc.OutDir); err != nil {
 				return err
-			}
-			if err := WriteLossPlot(rc.OutDir); err != nil {
-				return err
-			}
-			if interval != nil {
-				if err := WriteExpertPlot(rc.OutDir, "tokens per expert, balance "+orNone(o.Balance)); err != nil {
-					return err
-				}
 			}
 		}
 	}
 	return nil
 }
+
+// validation is one validation pass's result; NaN on steps without one.
+type validation struct{ loss, bpb float64 }
+
+// validate runs validation when step is due for it (every EvalEvery steps,
+// on at most EvalBatches batches, and the last step, on the whole
+// validation part). A failed pass reads as none.
+func (tr *Trainer) validate(step int) validation {
+	o := tr.Opt
+	v := validation{math.NaN(), math.NaN()}
+	final := step == o.Steps
+	if !(o.EvalEvery > 0 && step%o.EvalEvery == 0) && !final {
+		return v
+	}
+	maxBatches := o.EvalBatches
+	if final {
+		maxBatches = 0 // the final pass covers the whole validation part
+	}
+	var err error
+	if v.loss, v.bpb, err = evaluate(tr.ws, tr.Params, tr.Data, o.Batch, o.SeqLen, maxBatches); err != nil {
+		v = validation{math.NaN(), math.NaN()}
+	}
+	tr.ws.FP8Stats() // validation casts are not the step's
+	return v
+}
+
+// checkpoint saves the trainer to dir and redraws the run's plots from its
+// log.
+func (tr *Trainer) checkpoint(dir string) error {
+	if err := tr.SaveCheckpoint(dir); err != nil {
+		return err
+	}
+	if err := WriteLossPlot(dir); err != nil {
+		return err
+	}
+	if tr.Params.Config.NumMoELayers() > 0 {
+		return WriteExpertPlot(dir, "tokens per expert, balance "+orNone(tr.Opt.Balance))
+	}
+	return nil
+}
+
+// progress writes the progress lines of a run: every LogEvery steps (and
+// on the last and validated ones) the loss, learning rate, gradient norm,
+// throughput and ETA, with the expert load and FP8 casts since the last
+// line.
+type progress struct {
+	w        io.Writer
+	opt      Options
+	start    int
+	t0       time.Time
+	interval [][]int64        // tokens per expert since the last line; nil for dense models
+	f8       FP8Stats         // FP8 casts since the last line
+	fresh    func() [][]int64 // zero counts per expert for the model (nil when dense)
+}
+
+func newProgress(tr *Trainer, w io.Writer) *progress {
+	if w == nil {
+		w = io.Discard
+	}
+	cfg := tr.Params.Config
+	fresh := func() [][]int64 { return newExpertCounts(cfg) }
+	return &progress{w: w, opt: tr.Opt, start: tr.Step(), t0: time.Now(), interval: fresh(), fresh: fresh}
+}
+
+func (p *progress) report(st StepStats, val validation) {
+	o := p.opt
+	stepTime := time.Since(p.t0).Seconds() / float64(st.Step-p.start) // seconds per step, running mean
+	addCounts(p.interval, st.ExpertTokens)
+	p.f8.Add(st.FP8)
+	if st.Step%max(o.LogEvery, 1) != 0 && st.Step != o.Steps && math.IsNaN(val.loss) {
+		return
+	}
+	eta := time.Duration(float64(o.Steps-st.Step) * stepTime * float64(time.Second)).Round(time.Second)
+	extra := ""
+	if st.AuxLoss != 0 {
+		extra += fmt.Sprintf(" | aux %.4f", st.AuxLoss)
+	}
+	if p.interval != nil {
+		r, dead := loadSpread(p.interval)
+		extra += fmt.Sprintf(" | experts max/min %.2f, %d dead", r, dead)
+		p.interval = p.fresh()
+	}
+	if o.FP8 != "" {
+		extra += fmt.Sprintf(" | fp8 underflow %.3f%%, overflow %d", 100*float64(p.f8.Underflow)/float64(max(p.f8.Values, 1)), p.f8.Overflow)
+		p.f8 = FP8Stats{}
+	}
+	tps := float64(st.Tokens) / st.Elapsed.Seconds()
+	fmt.Fprintf(p.w, "step %*d/%d | loss %.4f | lr %.2e | norm %.3f | %.0f tok/s | ETA %v%s\n",
+		len(strconv.Itoa(o.Steps)), st.Step, o.Steps, st.Loss, st.LR, st.GradNorm, tps, eta, extra)
+	if !math.IsNaN(val.loss) {
+		fmt.Fprintf(p.w, "step %d: validation loss %.4f, %.4f bits per byte\n", st.Step, val.loss, val.bpb)
+	}
+}
+
+// runLog appends one CSV row per step to a run's log.csv (columns as
+// logHeader).
+type runLog struct {
+	f  *os.File
+	t0 time.Time
+}
+
+// openRunLog opens dir/log.csv for appending, creating dir and the file
+// (with its header) as needed and dropping rows after step (from an
+// interrupted run being resumed).
+func openRunLog(dir string, step int) (*runLog, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	path := filepath.Join(dir, LogFile)
+	if err := trimLog(path, step); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+		if _, err := f.WriteString(logHeader); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	return &runLog{f: f, t0: time.Now()}, nil
+}
+
+// write appends the row of step st; tokens is the run's total so far.
+func (l *runLog) write(st StepStats, val validation, tokens int64) {
+	tps := float64(st.Tokens) / st.Elapsed.Seconds()
+	fmt.Fprintf(l.f, "%d,%.6g,%.6f,%.6f,%d,%.1f,%.3f,%s,%s,%s,%s,%s,%d,%d,%d,%d,%d\n", st.Step, st.LR, st.Loss, st.GradNorm,
+		tokens, tps, time.Since(l.t0).Seconds(), csvFloat(val.loss), csvFloat(val.bpb),
+		csvFloat(st.AuxLoss), csvFloat(st.BalanceStat), formatCounts(st.ExpertTokens),
+		st.FP8.Values, st.FP8.Overflow, st.FP8.Underflow, st.FP8.RawOverflow, st.FP8.RawUnderflow)
+}
+
+func (l *runLog) Close() error { return l.f.Close() }
 
 // addCounts adds src[l][e] to dst[l][e].
 func addCounts(dst, src [][]int64) {

@@ -4,6 +4,10 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/model/llama4"
+
+	"github.com/herd-llm/herd/kernels"
+
+	"github.com/herd-llm/herd/train/fp8"
 )
 
 // Workspace holds the activations of one forward/backward pass over B rows
@@ -38,8 +42,8 @@ type Workspace[F Float] struct {
 	attRow       [][]F // per worker [3T] attention scores
 	nll          []float64
 
-	fp8 *fp8Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
-	bal balance[F] // expert-balancing state (SetExpertBias, SetAuxLoss)
+	fp8 *fp8.Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
+	bal balance[F]  // expert-balancing state (SetExpertBias, SetAuxLoss)
 }
 
 // layerActs are the activations one decoder layer saves for its backward pass.
@@ -101,7 +105,7 @@ func layoutWorkspace[F Float](ws *Workspace[F], cfg *llama4.Config, B, T int, a 
 	if K > 0 {
 		fw = max(fw, Fe)
 	}
-	*ws = Workspace[F]{cfg: cfg, B: B, T: T, N: N, K: K, nw: workers()}
+	*ws = Workspace[F]{cfg: cfg, B: B, T: T, N: N, K: K, nw: kernels.Threads()}
 	ws.cos = a.take(T*d/2, scratchKind)
 	ws.sin = a.take(T*d/2, scratchKind)
 	ws.tempScale = a.take(T, scratchKind)
@@ -169,3 +173,8 @@ func (ws *Workspace[F]) fillTables() {
 		}
 	}
 }
+
+// Hidden returns the residual stream [B·T, D] entering layer l as the last
+// Forward left it; l = Layers gives the final norm's input. The slice
+// belongs to the workspace and is overwritten by the next Forward.
+func (ws *Workspace[F]) Hidden(l int) []F { return ws.h[l] }

@@ -63,7 +63,7 @@ func (m *Model) attention(lw *Layer, N int, s *scratch) {
 	addBias(s.k, lw.KB)
 	matmul(s.v, s.x, N, lw.V)
 	addBias(s.v, lw.VB)
-	parallelRows(N, func(lo, hi int) {
+	kernels.ParallelFor(N, 0, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			for hh := 0; hh < H; hh++ {
 				m.rope.apply(s.q[t*D+hh*d:t*D+(hh+1)*d], t)
@@ -82,7 +82,7 @@ func (m *Model) attention(lw *Layer, N int, s *scratch) {
 			}
 		}
 		matmul(s.scores, s.qh, N, &s.kMat)
-		parallelRows(N, func(lo, hi int) {
+		kernels.ParallelFor(N, 0, func(lo, hi int) {
 			for t := lo; t < hi; t++ {
 				row := s.scores[t*N : (t+1)*N]
 				for i := range row {
@@ -102,7 +102,7 @@ func (m *Model) attention(lw *Layer, N int, s *scratch) {
 
 // geluAll applies the exact GELU to every element.
 func geluAll(x []float32) {
-	parallelRows(len(x), func(lo, hi int) {
+	kernels.ParallelFor(len(x), 0, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			x[i] = gelu(x[i])
 		}
@@ -111,7 +111,7 @@ func geluAll(x []float32) {
 
 // normRows writes the LayerNorm of each D-wide row of x into y.
 func normRows(y, x, w, b []float32, D int, eps float32) {
-	parallelRows(len(x)/D, func(lo, hi int) {
+	kernels.ParallelFor(len(x)/D, 0, func(lo, hi int) {
 		for t := lo; t < hi; t++ {
 			layerNorm(y[t*D:(t+1)*D], x[t*D:(t+1)*D], w, b, eps)
 		}

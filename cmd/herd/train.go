@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +95,6 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *threads > 0 {
-		runtime.GOMAXPROCS(*threads)
 		kernels.SetThreads(*threads)
 	}
 	if *evalDir != "" {

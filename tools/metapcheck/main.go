@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,7 +56,6 @@ func run() error {
 	if *only == "replot" {
 		return replot(*out)
 	}
-	runtime.GOMAXPROCS(*threads)
 	kernels.SetThreads(*threads)
 
 	text, err := os.ReadFile(*dataFile)
@@ -82,7 +80,7 @@ func run() error {
 		c := o
 		c.Steps, c.Warmup, c.LR, c.MinLR, c.GradClip = *coordSteps, 0, *coordLR, *coordLR, 0
 		t0 := time.Now()
-		pts, err := train.CoordCheck(data, ws, *layers, c, *coordSteps, os.Stderr)
+		pts, err := coordCheck(data, ws, *layers, c, *coordSteps, os.Stderr)
 		if err != nil {
 			return err
 		}
@@ -96,7 +94,7 @@ func run() error {
 			return err
 		}
 		var img bytes.Buffer
-		if err := train.WriteCoordPlot(&img, pts); err != nil {
+		if err := writeCoordPlot(&img, pts); err != nil {
 			return err
 		}
 		if err := write(filepath.Join(*out, "metap-coord.png"), img.Bytes()); err != nil {
@@ -120,7 +118,7 @@ func run() error {
 		s := o
 		s.Steps, s.Warmup = *steps, *warmup
 		t0 := time.Now()
-		pts, err := train.LRSweep(data, ws, *layers, ls, 0.1, s, os.Stderr)
+		pts, err := lrSweep(data, ws, *layers, ls, 0.1, s, os.Stderr)
 		if err != nil {
 			return err
 		}
@@ -134,7 +132,7 @@ func run() error {
 			return err
 		}
 		var img bytes.Buffer
-		if err := train.WriteSweepPlot(&img, pts); err != nil {
+		if err := writeSweepPlot(&img, pts); err != nil {
 			return err
 		}
 		if err := write(filepath.Join(*out, "metap-lr-sweep.png"), img.Bytes()); err != nil {
@@ -172,7 +170,7 @@ func write(path string, b []byte) error {
 // coordTable prints, per parametrisation and width, the mean |Δ| of the
 // final hidden state and of the logits after the last step, and the ratio
 // to the narrowest width.
-func coordTable(pts []train.CoordPoint, widths []int, step int) {
+func coordTable(pts []CoordPoint, widths []int, step int) {
 	fmt.Printf("| parametrisation | width | mean abs Δ final hidden (× narrowest) | mean abs Δ logits (× narrowest) | mean abs hidden | mean abs logits |\n|---|---|---|---|---|---|\n")
 	for _, metap := range []bool{false, true} {
 		var h0, l0 float64
@@ -193,7 +191,7 @@ func coordTable(pts []train.CoordPoint, widths []int, step int) {
 }
 
 // sweepTable prints the validation loss of every run, the best marked.
-func sweepTable(pts []train.SweepPoint, widths []int, lrs []float64) {
+func sweepTable(pts []SweepPoint, widths []int, lrs []float64) {
 	sort.Float64s(lrs)
 	fmt.Printf("| parametrisation | width |")
 	for _, lr := range lrs {
@@ -205,7 +203,7 @@ func sweepTable(pts []train.SweepPoint, widths []int, lrs []float64) {
 	}
 	fmt.Println("---|")
 	for _, metap := range []bool{false, true} {
-		best := train.BestLR(pts, metap)
+		best := bestLR(pts, metap)
 		for _, w := range widths {
 			fmt.Printf("| %s | %d |", name(metap), w)
 			for _, lr := range lrs {
@@ -235,7 +233,7 @@ func replot(dir string) error {
 	if err != nil {
 		return err
 	}
-	var pts []train.SweepPoint
+	var pts []SweepPoint
 	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.Split(line, ",")
 		if i == 0 {
@@ -251,10 +249,10 @@ func replot(dir string) error {
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return fmt.Errorf("metap-lr-sweep.csv line %d: %w", i+1, err)
 		}
-		pts = append(pts, train.SweepPoint{Width: w, MetaP: f[0] == "metap", LR: lr, TrainLoss: tl, ValLoss: vl, Diverged: f[5] == "true"})
+		pts = append(pts, SweepPoint{Width: w, MetaP: f[0] == "metap", LR: lr, TrainLoss: tl, ValLoss: vl, Diverged: f[5] == "true"})
 	}
 	var img bytes.Buffer
-	if err := train.WriteSweepPlot(&img, pts); err != nil {
+	if err := writeSweepPlot(&img, pts); err != nil {
 		return err
 	}
 	return write(filepath.Join(dir, "metap-lr-sweep.png"), img.Bytes())

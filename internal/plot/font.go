@@ -1,11 +1,11 @@
-package train
+package plot
 
 import (
 	"image"
 	"image/color"
 )
 
-// glyphs is a 5×7 bitmap font for the plot's labels: digits, a few
+// glyphs is a 5×7 bitmap font for the labels: digits, a few
 // punctuation marks and the lower-case letters. '#' is ink.
 var glyphs = map[rune][7]string{
 	'0': {".###.", "#...#", "#..##", "#.#.#", "##..#", "#...#", ".###."},
@@ -57,9 +57,9 @@ var glyphs = map[rune][7]string{
 	'z': {".....", ".....", "#####", "...#.", "..#..", ".#...", "#####"},
 }
 
-// drawText writes s with its top-left corner at (x, y), each glyph pixel
+// DrawText writes s with its top-left corner at (x, y), each glyph pixel
 // scale×scale; characters without a glyph are skipped as blanks.
-func drawText(img *image.RGBA, x, y, scale int, s string, c color.Color) {
+func DrawText(img *image.RGBA, x, y, scale int, s string, c color.Color) {
 	for _, r := range s {
 		if g, ok := glyphs[r]; ok {
 			for gy, row := range g {
@@ -79,5 +79,5 @@ func drawText(img *image.RGBA, x, y, scale int, s string, c color.Color) {
 	}
 }
 
-// textWidth is the width in pixels of s drawn at scale.
-func textWidth(s string, scale int) int { return len([]rune(s)) * 6 * scale }
+// TextWidth is the width in pixels of s drawn at scale.
+func TextWidth(s string, scale int) int { return len([]rune(s)) * 6 * scale }

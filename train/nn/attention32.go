@@ -1,4 +1,4 @@
-package train
+package nn
 
 import (
 	"encoding/binary"
@@ -12,7 +12,7 @@ import (
 // against all its visible keys in one kernels.DotsF32 call, the softmax
 // weights from kernels.Max and kernels.ExpSub, and the weighted sum of
 // values in one kernels.AxpysF32 call. Same math as the generic
-// attnForward/attnBackward (which the float64 finite-difference checks run);
+// AttnForward/AttnBackward (which the float64 finite-difference checks run);
 // the exponential is float32 (relative error below 4e-7).
 
 // rowBytes32 views v as bytes, for the kernels that read rows at byte
@@ -35,14 +35,13 @@ var littleEndian = func() bool {
 func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(len(scr), B*H, func(w, u int) {
+	ForEachScratch(scr, B*H, func(sc []float32, u int) {
 		b, h := u/H, u%H
 		g := h / G
-		sc := scr[w]
 		for t := 0; t < T; t++ {
 			n := b*T + t
 			qv := q[n*qd+h*d : n*qd+(h+1)*d]
-			lo := attnSpan(t, chunk)
+			lo := AttnSpan(t, chunk)
 			s := sc[:t-lo+1]
 			r0 := (b*T+lo)*kd + g*d
 			kernels.DotsF32(s, qv, rowBytes32(k[r0:]), 4*kd)
@@ -72,14 +71,14 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
 	G := H / Hkv
 	qd, kd := H*d, Hkv*d
-	parallelForN(len(scr), B*Hkv, func(w, u int) {
+	ForEachScratch(scr, B*Hkv, func(sc []float32, u int) {
 		b, g := u/Hkv, u%Hkv
 		for t := 0; t < T; t++ {
 			n := b*T + t
 			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
 			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
 		}
-		D := scr[w][2*T : 3*T]
+		D := sc[2*T : 3*T]
 		for h := g * G; h < (g+1)*G; h++ {
 			// Rows: dq_t = Σ_j ds_tj·k_j.
 			for t := 0; t < T; t++ {
@@ -89,9 +88,9 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
 				Dt := kernels.Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
 				D[t] = Dt
-				lo := attnSpan(t, chunk)
+				lo := AttnSpan(t, chunk)
 				nj := t - lo + 1
-				p, ds := scr[w][:nj], scr[w][T:T+nj]
+				p, ds := sc[:nj], sc[T:T+nj]
 				r0 := (b*T+lo)*kd + g*d
 				kb := rowBytes32(k[r0:])
 				kernels.DotsF32(p, qv, kb, 4*kd)
@@ -114,7 +113,7 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 					hi = min(T, (j/chunk+1)*chunk)
 				}
 				nt := hi - j
-				p, ds := scr[w][:nt], scr[w][T:T+nt]
+				p, ds := sc[:nt], sc[T:T+nt]
 				rk := (b*T+j)*kd + g*d
 				kj, vj := k[rk:rk+d], v[rk:rk+d]
 				q0 := (b*T+j)*qd + h*d

@@ -1,4 +1,4 @@
-package kvcache
+package kernels
 
 import (
 	"math"
@@ -10,15 +10,15 @@ func TestExpf(t *testing.T) {
 	for i := 0; i <= 870000; i++ {
 		x := -float32(i) * 1e-4
 		want := math.Exp(float64(x))
-		got := float64(expf(x))
+		got := float64(Expf(x))
 		if rel := math.Abs(got-want) / want; rel > worst {
 			worst = rel
 		}
 	}
 	if worst > 3e-7 {
-		t.Fatalf("expf worst relative error %g", worst)
+		t.Fatalf("Expf worst relative error %g", worst)
 	}
-	if expf(-100) != 0 || expf(0) != 1 {
-		t.Fatalf("expf(-100) = %v, expf(0) = %v", expf(-100), expf(0))
+	if Expf(-100) != 0 || Expf(0) != 1 {
+		t.Fatalf("Expf(-100) = %v, Expf(0) = %v", Expf(-100), Expf(0))
 	}
 }

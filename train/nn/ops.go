@@ -1,4 +1,4 @@
-package train
+package nn
 
 import (
 	"math"
@@ -11,10 +11,10 @@ import (
 // the inference definitions (kernels.RMSNorm, llama4's adjacent-pair RoPE,
 // llama4.TempScale), operation for operation.
 
-// rmsNormRow writes y = x · r · w with r = 1/sqrt(mean(x²) + eps) (w nil: no
+// RMSNormRow writes y = x · r · w with r = 1/sqrt(mean(x²) + eps) (w nil: no
 // weight, the QK-norm) and returns r. The statistic is accumulated in
 // float64 and applied in F, as kernels.RMSNorm does; y may alias x.
-func rmsNormRow[F Float](y, x, w []F, eps float32) F {
+func RMSNormRow[F Float](y, x, w []F, eps float32) F {
 	var ss float64
 	for _, v := range x {
 		ss += float64(v) * float64(v)
@@ -37,7 +37,7 @@ func rmsNormRow[F Float](y, x, w []F, eps float32) F {
 	return r
 }
 
-// rmsNormBackRow is the backward of rmsNormRow for one row. With x̂ = x·xs
+// RMSNormBackRow is the backward of RMSNormRow for one row. With x̂ = x·xs
 // (xs = r for the input x, or 1 when x is the saved normalised output) and
 // ĝ = dy⊙w (dy when w is nil):
 //
@@ -45,7 +45,7 @@ func rmsNormRow[F Float](y, x, w []F, eps float32) F {
 //
 // dx is overwritten, or added to when add; dx may alias dy only when !add.
 // dw may be nil.
-func rmsNormBackRow[F Float](dx, dy, x []F, xs F, w, dw []F, r F, add bool) {
+func RMSNormBackRow[F Float](dx, dy, x []F, xs F, w, dw []F, r F, add bool) {
 	D := len(x)
 	var s float64
 	for i, v := range x {
@@ -74,21 +74,21 @@ func rmsNormBackRow[F Float](dx, dy, x []F, xs F, w, dw []F, r F, add bool) {
 	}
 }
 
-// rmsNormRows normalises rows of x [rows, D] into y, saving 1/rms in r.
-func rmsNormRows[F Float](y, r, x, w []F, rows, D int, eps float32) {
-	parallelRows(rows, rowGrain(4*D), func(lo, hi int) {
+// RMSNormRows normalises rows of x [rows, D] into y, saving 1/rms in r.
+func RMSNormRows[F Float](y, r, x, w []F, rows, D int, eps float32) {
+	kernels.ParallelFor(rows, RowGrain(4*D), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
-			r[n] = rmsNormRow(y[n*D:(n+1)*D], x[n*D:(n+1)*D], w, eps)
+			r[n] = RMSNormRow(y[n*D:(n+1)*D], x[n*D:(n+1)*D], w, eps)
 		}
 	})
 }
 
-// rmsNormBackRows adds the input gradient of rmsNormRows to dx and the
+// RMSNormBackRows adds the input gradient of RMSNormRows to dx and the
 // weight gradient to dw, for x the saved input and r its saved 1/rms.
-func rmsNormBackRows[F Float](dx, dy, x, r, w, dw []F, rows, D int) {
-	parallelRows(rows, rowGrain(6*D), func(lo, hi int) {
+func RMSNormBackRows[F Float](dx, dy, x, r, w, dw []F, rows, D int) {
+	kernels.ParallelFor(rows, RowGrain(6*D), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
-			rmsNormBackRow(dx[n*D:(n+1)*D], dy[n*D:(n+1)*D], x[n*D:(n+1)*D], r[n], w, nil, r[n], true)
+			RMSNormBackRow(dx[n*D:(n+1)*D], dy[n*D:(n+1)*D], x[n*D:(n+1)*D], r[n], w, nil, r[n], true)
 		}
 	})
 	// The weight gradient sums over rows: one pass, in row order.
@@ -100,10 +100,10 @@ func rmsNormBackRows[F Float](dx, dy, x, r, w, dw []F, rows, D int) {
 	}
 }
 
-// ropeRow rotates the adjacent pairs (2i, 2i+1) of one head vector by the
+// RoPERow rotates the adjacent pairs (2i, 2i+1) of one head vector by the
 // angles whose cosines and sines are cs, sn (spec §2.2):
 // out[2i] = x[2i]·c − x[2i+1]·s, out[2i+1] = x[2i]·s + x[2i+1]·c.
-func ropeRow[F Float](x, cs, sn []F) {
+func RoPERow[F Float](x, cs, sn []F) {
 	for i, c := range cs {
 		s := sn[i]
 		a, b := x[2*i], x[2*i+1]
@@ -112,8 +112,8 @@ func ropeRow[F Float](x, cs, sn []F) {
 	}
 }
 
-// ropeBackRow applies the transposed (inverse) rotation to a gradient.
-func ropeBackRow[F Float](dx, cs, sn []F) {
+// RoPEBackRow applies the transposed (inverse) rotation to a gradient.
+func RoPEBackRow[F Float](dx, cs, sn []F) {
 	for i, c := range cs {
 		s := sn[i]
 		a, b := dx[2*i], dx[2*i+1]
@@ -122,29 +122,29 @@ func ropeBackRow[F Float](dx, cs, sn []F) {
 	}
 }
 
-// swiglu writes a = silu(g)·u, elementwise.
-func swiglu[F Float](a, g, u []F) {
-	parallelRows(len(a), 1<<14, func(lo, hi int) {
-		swigluAct(a[lo:hi], nil, g[lo:hi], u[lo:hi])
+// SwiGLU writes a = silu(g)·u, elementwise.
+func SwiGLU[F Float](a, g, u []F) {
+	kernels.ParallelFor(len(a), 1<<14, func(lo, hi int) {
+		SwiGLUAct(a[lo:hi], nil, g[lo:hi], u[lo:hi])
 	})
 }
 
-// swigluRecompute is swiglu that also saves σ(g) in sg, so that the backward
-// pass (swigluBackSig) needs no further exponentials: one exp per element
+// SwiGLURecompute is SwiGLU that also saves σ(g) in sg, so that the backward
+// pass (SwiGLUBackSig) needs no further exponentials: one exp per element
 // recomputes a = silu(g)·u exactly as the forward pass did.
-func swigluRecompute[F Float](a, sg, g, u []F) {
-	parallelRows(len(a), 1<<14, func(lo, hi int) {
-		swigluAct(a[lo:hi], sg[lo:hi], g[lo:hi], u[lo:hi])
+func SwiGLURecompute[F Float](a, sg, g, u []F) {
+	kernels.ParallelFor(len(a), 1<<14, func(lo, hi int) {
+		SwiGLUAct(a[lo:hi], sg[lo:hi], g[lo:hi], u[lo:hi])
 	})
 }
 
-// swigluAct writes a = silu(g)·u and, when sg is not nil, sg = σ(g): the one
+// SwiGLUAct writes a = silu(g)·u and, when sg is not nil, sg = σ(g): the one
 // definition of the SwiGLU activation that the forward pass and the
 // backward's recomputation share. a must not alias g or u. float64 (the
 // finite-difference twin) evaluates x / (1 + e^−x) as kernels.SiLU does;
 // float32 runs kernels.SwiGLUSig: σ(x) = 1/(1 + e^−|x|), times e^−|x| for
 // x < 0, with a vectorised exponential (relative error below 4e-7).
-func swigluAct[F Float](a, sg, g, u []F) {
+func SwiGLUAct[F Float](a, sg, g, u []F) {
 	if a32, ok := any(a).([]float32); ok {
 		var sg32 []float32
 		if sg != nil {
@@ -164,10 +164,10 @@ func swigluAct[F Float](a, sg, g, u []F) {
 
 func swigluAct32(a, sg, g, u []float32) { kernels.SwiGLUSig(a, sg, g, u) }
 
-// swigluBackSig is swigluBack given sg = σ(g) from swigluRecompute:
+// SwiGLUBackSig is swigluBack given sg = σ(g) from SwiGLURecompute:
 // dg = da·u·σ·(1 + g·(1−σ)), du = da·g·σ. dg or du may alias da.
-func swigluBackSig[F Float](dg, du, da, g, u, sg []F) {
-	parallelRows(len(da), 1<<14, func(lo, hi int) {
+func SwiGLUBackSig[F Float](dg, du, da, g, u, sg []F) {
+	kernels.ParallelFor(len(da), 1<<14, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			d, x, s := da[i], g[i], sg[i]
 			dg[i], du[i] = d*u[i]*(s*(1+x*(1-s))), d*(x*s)

@@ -1,4 +1,4 @@
-package train
+package nn
 
 import (
 	"math"
@@ -31,15 +31,15 @@ func TestAttention32(t *testing.T) {
 			out, lse := make([]float32, N*qd), make([]float32, N*c.H)
 			dq, dk, dv := make([]float32, N*qd), make([]float32, N*kd), make([]float32, N*kd)
 			scr := [][]float32{make([]float32, 3*c.T), make([]float32, 3*c.T)}
-			attnForward(out, lse, q32, k32, v32, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
-			attnBackward(dq, dk, dv, do32, q32, k32, v32, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
+			AttnForward(out, lse, q32, k32, v32, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
+			AttnBackward(dq, dk, dv, do32, q32, k32, v32, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
 			return [][]float32{out, lse, dq, dk, dv}
 		}
 		out, lse := make([]float64, N*qd), make([]float64, N*c.H)
 		dq, dk, dv := make([]float64, N*qd), make([]float64, N*kd), make([]float64, N*kd)
 		scr := [][]float64{make([]float64, 3*c.T), make([]float64, 3*c.T)}
-		attnForward(out, lse, q64, k64, v64, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
-		attnBackward(dq, dk, dv, do64, q64, k64, v64, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
+		AttnForward(out, lse, q64, k64, v64, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
+		AttnBackward(dq, dk, dv, do64, q64, k64, v64, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
 		want := [][]float64{out, lse, dq, dk, dv}
 		got := run32()
 		again := run32()

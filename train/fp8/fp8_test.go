@@ -1,4 +1,4 @@
-package train
+package fp8
 
 import (
 	"math"
@@ -10,7 +10,7 @@ import (
 
 // nearestCode is the brute-force reference rounding: the finite code whose
 // value is nearest x, ties to the even code, saturating at ±max.
-func nearestCode(f fp8Format, x float32) float32 {
+func nearestCode(f format, x float32) float32 {
 	if x > f.max {
 		return f.max
 	}
@@ -38,7 +38,7 @@ func nearestCode(f fp8Format, x float32) float32 {
 // saturation, and agreement with a brute-force nearest-code search and
 // (E4M3) with tensor.F32ToF8E4M3.
 func TestFP8RoundTable(t *testing.T) {
-	for _, f := range []fp8Format{fmtE4M3, fmtE5M2} {
+	for _, f := range []format{fmtE4M3, fmtE5M2} {
 		t.Run(f.name, func(t *testing.T) {
 			var pos []float32 // the non-negative finite values in code order
 			for c := 0; c < 256; c++ {
@@ -122,7 +122,6 @@ func TestFP8RoundTable(t *testing.T) {
 // function and unscales the exact product, for tensorwise and rowwise
 // scaling and both gradient formats.
 func TestFP8MatMulSimulation(t *testing.T) {
-	c := microConfig(t, "")
 	rng := rand.New(rand.NewPCG(5, 6))
 	randv := func(n int, mag float64) []float32 {
 		v := make([]float32, n)
@@ -134,11 +133,8 @@ func TestFP8MatMulSimulation(t *testing.T) {
 	const n, k, m = 7, 13, 5
 	for _, mode := range []string{"e4m3", "hybrid"} {
 		for _, scaling := range []string{"tensor", "row"} {
-			ws, err := NewWorkspace[float32](c, 1, 4)
+			ws, err := New[float32](mode, scaling)
 			if err != nil {
-				t.Fatal(err)
-			}
-			if err := ws.SetFP8(mode, scaling); err != nil {
 				t.Fatal(err)
 			}
 			gf := fmtE4M3
@@ -147,7 +143,7 @@ func TestFP8MatMulSimulation(t *testing.T) {
 			}
 			// quantRef rounds v [rows, cols] scaled per group (rows or columns
 			// along the contraction), returning dequantized values in float64.
-			quantRef := func(v []float32, rows, cols int, perCol bool, f fp8Format) []float64 {
+			quantRef := func(v []float32, rows, cols int, perCol bool, f format) []float64 {
 				group := func(j int) int {
 					switch {
 					case scaling == "tensor":
@@ -181,7 +177,7 @@ func TestFP8MatMulSimulation(t *testing.T) {
 			}
 			// forward: y = x·wᵀ
 			y := make([]float32, n*m)
-			ws.linNT(y, x, w, n, k, m, fAct, fAct)
+			ws.NT(y, x, w, n, k, m, Act, Act)
 			qx, qw := quantRef(x, n, k, false, fmtE4M3), quantRef(w, m, k, false, fmtE4M3)
 			want := make([]float64, n*m)
 			for i := 0; i < n; i++ {
@@ -197,7 +193,7 @@ func TestFP8MatMulSimulation(t *testing.T) {
 			for i := range dx {
 				dx[i] = 1
 			}
-			ws.linNN(dx, dy, w, n, m, k, true, fGrad, fAct)
+			ws.NN(dx, dy, w, n, m, k, true, Grad, Act)
 			qdy, qw2 := quantRef(dy, n, m, false, gf), quantRef(w, m, k, true, fmtE4M3)
 			want = make([]float64, n*k)
 			for i := 0; i < n; i++ {
@@ -211,7 +207,7 @@ func TestFP8MatMulSimulation(t *testing.T) {
 			check("NN", dx, want)
 			// weight gradient: dw += dyᵀ·x
 			dw := make([]float32, m*k)
-			ws.linTN(dw, dy, x, n, m, k, fGrad, fAct)
+			ws.TN(dw, dy, x, n, m, k, Grad, Act)
 			qdy3, qx3 := quantRef(dy, n, m, true, gf), quantRef(x, n, k, true, fmtE4M3)
 			want = make([]float64, m*k)
 			for j := 0; j < m; j++ {
@@ -222,7 +218,7 @@ func TestFP8MatMulSimulation(t *testing.T) {
 				}
 			}
 			check("TN", dw, want)
-			st := ws.FP8Stats()
+			st := ws.Stats
 			if st.Values != int64(2*(n*k+m*k+n*m)) || st.Overflow != 0 {
 				t.Errorf("%s %s: stats %+v", mode, scaling, st)
 			}
@@ -238,19 +234,19 @@ func TestFP8MatMulSimulation(t *testing.T) {
 // (hybrid gradients, scale 57.344) keeps all of them; unscaled it would
 // flush only 3e-7 (≤ 2⁻¹⁷).
 func TestFP8Counters(t *testing.T) {
-	var s fp8Sim[float32]
+	var s Sim[float32]
 	s.fwd, s.grad = fmtE4M3, fmtE4M3
 	v := []float32{1000, -500, 1, 1e-4, -1e-5, 0, 3e-7, 2}
-	q, inv := s.quant(0, v, 2, 4, false, fAct)
-	want := FP8Stats{Values: 8, Overflow: 0, Underflow: 3, RawOverflow: 2, RawUnderflow: 3}
+	q, inv := s.quant(0, v, 2, 4, false, Act)
+	want := Stats{Values: 8, Overflow: 0, Underflow: 3, RawOverflow: 2, RawUnderflow: 3}
 	if s.Stats != want {
 		t.Errorf("tensorwise stats %+v, want %+v", s.Stats, want)
 	}
 	if q[0] != 448 || q[1] != -224 || q[4] != 0 || len(inv) != 1 || inv[0] != 1/(448/float32(1000)) {
 		t.Errorf("q %v inv %v", q, inv)
 	}
-	s.Stats, s.rowwise = FP8Stats{}, true
-	q, inv = s.quant(0, v, 2, 4, false, fAct)
+	s.Stats, s.rowwise = Stats{}, true
+	q, inv = s.quant(0, v, 2, 4, false, Act)
 	want.Underflow = 2
 	if s.Stats != want {
 		t.Errorf("rowwise stats %+v, want %+v", s.Stats, want)
@@ -258,9 +254,9 @@ func TestFP8Counters(t *testing.T) {
 	if len(inv) != 2 || q[4] == 0 || q[7] != 448 {
 		t.Errorf("rowwise q %v inv %v", q, inv)
 	}
-	s.Stats, s.rowwise, s.grad = FP8Stats{}, false, fmtE5M2
-	s.quant(0, v, 2, 4, false, fGrad)
-	want = FP8Stats{Values: 8, RawUnderflow: 1}
+	s.Stats, s.rowwise, s.grad = Stats{}, false, fmtE5M2
+	s.quant(0, v, 2, 4, false, Grad)
+	want = Stats{Values: 8, RawUnderflow: 1}
 	if s.Stats != want {
 		t.Errorf("e5m2 stats %+v, want %+v", s.Stats, want)
 	}

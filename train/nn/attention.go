@@ -1,0 +1,102 @@
+package nn
+
+import "math"
+
+// AttnSpan returns the first key position query t may see: the start of its
+// chunk on chunked (RoPE) layers, 0 on global layers (spec §2.3).
+func AttnSpan(t, chunk int) int {
+	if chunk > 0 {
+		return t / chunk * chunk
+	}
+	return 0
+}
+
+// AttnForward computes out[n, h] = Σ_j p_j·v[j, h/G] with
+// p_j = softmax_j(s_j), s_j = scale·q[n, h]·k[j, h/G] over the visible keys j
+// of the same row, and saves lse[n·H+h] (log-sum-exp of the scores, in
+// float64 then rounded) for the backward pass. G = H/Hkv query heads share a
+// KV head. chunk > 0 selects the chunked causal mask, 0 the global one.
+func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	if o32, ok := any(out).([]float32); ok && littleEndian {
+		attnForward32(o32, any(lse).([]float32), any(q).([]float32), any(k).([]float32), any(v).([]float32),
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+		return
+	}
+	G := H / Hkv
+	qd, kd := H*d, Hkv*d
+	ForEachScratch(scr, B*H, func(sc []F, u int) {
+		b, h := u/H, u%H
+		g := h / G
+		for t := 0; t < T; t++ {
+			n := b*T + t
+			qv := q[n*qd+h*d : n*qd+(h+1)*d]
+			lo := AttnSpan(t, chunk)
+			m := math.Inf(-1)
+			for j := lo; j <= t; j++ {
+				s := Dot(qv, k[(b*T+j)*kd+g*d:(b*T+j)*kd+(g+1)*d]) * scale
+				sc[j-lo] = s
+				m = math.Max(m, float64(s))
+			}
+			var sum float64
+			for j := lo; j <= t; j++ {
+				e := math.Exp(float64(sc[j-lo]) - m)
+				sc[j-lo] = F(e)
+				sum += e
+			}
+			lse[n*H+h] = F(m + math.Log(sum))
+			inv := F(1 / sum)
+			o := out[n*qd+h*d : n*qd+(h+1)*d]
+			clear(o)
+			for j := lo; j <= t; j++ {
+				Axpy(o, sc[j-lo]*inv, v[(b*T+j)*kd+g*d:(b*T+j)*kd+(g+1)*d])
+			}
+		}
+	})
+}
+
+// AttnBackward computes dq [N, H·d] (overwritten) and dk, dv [N, Hkv·d]
+// (overwritten) from dout [N, H·d], recomputing the probabilities from the
+// saved lse:
+//
+//	dv_j += p_j·do,  ds_j = p_j·(do·v_j − do·o),  dq += scale·ds_j·k_j,  dk_j += scale·ds_j·q.
+//
+// Work is split by (row, KV head), so each task owns the dk/dv rows it
+// writes and the result does not depend on the thread count.
+func AttnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	if dq32, ok := any(dq).([]float32); ok && littleEndian {
+		attnBackward32(dq32, any(dk).([]float32), any(dv).([]float32), any(dout).([]float32), any(q).([]float32),
+			any(k).([]float32), any(v).([]float32), any(out).([]float32), any(lse).([]float32),
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+		return
+	}
+	G := H / Hkv
+	qd, kd := H*d, Hkv*d
+	ForEachScratch(scr, B*Hkv, func(_ []F, u int) {
+		b, g := u/Hkv, u%Hkv
+		for t := 0; t < T; t++ {
+			n := b*T + t
+			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
+			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
+		}
+		for h := g * G; h < (g+1)*G; h++ {
+			for t := 0; t < T; t++ {
+				n := b*T + t
+				qv := q[n*qd+h*d : n*qd+(h+1)*d]
+				dov := dout[n*qd+h*d : n*qd+(h+1)*d]
+				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
+				clear(dqv)
+				Dt := Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
+				L := float64(lse[n*H+h])
+				for j := AttnSpan(t, chunk); j <= t; j++ {
+					r := (b*T + j) * kd
+					kj, vj := k[r+g*d:r+(g+1)*d], v[r+g*d:r+(g+1)*d]
+					p := F(math.Exp(float64(Dot(qv, kj)*scale) - L))
+					ds := p * (Dot(dov, vj) - Dt) * scale
+					Axpy(dqv, ds, kj)
+					Axpy(dk[r+g*d:r+(g+1)*d], ds, qv)
+					Axpy(dv[r+g*d:r+(g+1)*d], p, dov)
+				}
+			}
+		}
+	})
+}

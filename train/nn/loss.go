@@ -1,0 +1,26 @@
+package nn
+
+import "math"
+
+// NLLRow returns −log softmax(logits)[y] = logsumexp(logits) − logits[y],
+// in float64, and the log-sum-exp.
+func NLLRow[F Float](logits []F, y int32) (nll, lse float64) {
+	m := RowMax(logits)
+	var s float64
+	for _, v := range logits {
+		s += math.Exp(float64(v) - m)
+	}
+	lse = m + math.Log(s)
+	return lse - float64(logits[y]), lse
+}
+
+// RowMax returns the largest of v (which is not empty) in float64.
+func RowMax[F Float](v []F) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		if x > m {
+			m = x
+		}
+	}
+	return float64(m)
+}
