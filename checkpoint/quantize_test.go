@@ -16,7 +16,6 @@ func TestQuantizedAgreement(t *testing.T) {
 	var in tinyInputs
 	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
 	V := ref.Config.VocabSize
-	type run struct{ logits []float32 }
 	var seqs [][]int32
 	for _, n := range []string{"len1", "len7", "len40", "len100"} {
 		seqs = append(seqs, in.Sequences[n])

@@ -222,12 +222,3 @@ func (c *Constraint) Accept(id int32) {
 		c.state = failed
 	}
 }
-
-// allowedCount returns how many ids the last Mask allowed (for tests).
-func (c *Constraint) allowedCount() int {
-	n := 0
-	for _, w := range c.allowed {
-		n += bits.OnesCount64(w)
-	}
-	return n
-}

@@ -179,7 +179,3 @@ func newTokTrie(toks []tokEntry) *tokTrie {
 	}
 	return t
 }
-
-// Prepare builds and caches the vocabulary index of ts now (about 0.2 s for
-// Llama 4's 200k tokens) rather than in the first NewConstraint.
-func Prepare(ts TokenSource) { vocabOf(ts) }

@@ -36,17 +36,6 @@ var walkSchemas = []string{
 	`{"anyOf":[{"type":"integer"},{"type":"number"},{"type":"string","maxLength":0}]}`,
 }
 
-// finiteCount counts logits that are not -Inf.
-func finiteCount(logits []float32) int {
-	n := 0
-	for _, l := range logits {
-		if !math.IsInf(float64(l), -1) {
-			n++
-		}
-	}
-	return n
-}
-
 // closers are what a walk prefers once its budget is spent, so that it ends.
 var closers = []string{`"`, `}`, `]`, `"}`, `"]`, `}]`, `]}`, `}}`, `]]`, `0`, `null`, `true`}
 

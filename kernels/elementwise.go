@@ -22,15 +22,7 @@ func RMSNorm(y, x, w []float32, eps float32) {
 	}
 }
 
-// SiLU returns x·sigmoid(x).
 func SiLU(x float32) float32 { return x / (1 + float32(math.Exp(float64(-x)))) }
-
-// SwiGLU writes gate[i] = silu(gate[i]) · up[i] in place.
-func SwiGLU(gate, up []float32) {
-	for i, g := range gate {
-		gate[i] = SiLU(g) * up[i]
-	}
-}
 
 // Sigmoid returns 1/(1+e^-x) in float32.
 func Sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(float64(-x)))) }

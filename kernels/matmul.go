@@ -1,5 +1,7 @@
 package kernels
 
+//go:generate go run smallasm_gen.go
+
 import (
 	"encoding/binary"
 	"fmt"

@@ -118,17 +118,6 @@ func (c *Cache) Store(l, pos int, k, v []float32) {
 	quant.Quantize(c.o.DType, c.rowAt(ly.v, s), v[:c.kvDim])
 }
 
-// Key decodes the stored key of layer l at pos into dst (KVHeads×HeadDim floats).
-// For a chunked layer, pos must lie in the chunk of the newest stored position.
-func (c *Cache) Key(l, pos int, dst []float32) {
-	quant.Dequantize(c.o.DType, dst[:c.kvDim], c.rowAt(c.layers[l].k, c.slot(l, pos)))
-}
-
-// Value decodes the stored value of layer l at pos into dst (KVHeads×HeadDim floats).
-func (c *Cache) Value(l, pos int, dst []float32) {
-	quant.Dequantize(c.o.DType, dst[:c.kvDim], c.rowAt(c.layers[l].v, c.slot(l, pos)))
-}
-
 // Commit records the tokens whose keys and values the last forward call stored.
 func (c *Cache) Commit(ids []int32) { c.tokens = append(c.tokens, ids...) }
 

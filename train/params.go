@@ -183,22 +183,6 @@ func (p *Params[F]) NumParams() int64 {
 	return n
 }
 
-// Convert copies p into a new Params of element type G (float32 → float64
-// for the finite-difference checks, and back).
-func Convert[G, F Float](p *Params[F]) *Params[G] {
-	q, err := NewParams[G](p.Config)
-	if err != nil {
-		panic(err)
-	}
-	for i, t := range p.Tensors {
-		d := q.Tensors[i].Data
-		for j, v := range t.Data {
-			d[j] = G(v)
-		}
-	}
-	return q
-}
-
 // CopyFrom copies the values of q (same config) into p.
 func (p *Params[F]) CopyFrom(q *Params[F]) {
 	for i, t := range p.Tensors {

@@ -123,9 +123,6 @@ type Pixels struct {
 	ResizedW       int
 }
 
-// NumTiles is the number of tiles the encoder runs on, the global tile included.
-func (p *Pixels) NumTiles() int { return len(p.Tiles) }
-
 // Preprocess turns an RGB image into tiles exactly as the reference
 // processor (spec §5.1): choose the canvas, resize with the antialiased
 // bilinear filter, pad with black to the canvas, rescale and normalise in

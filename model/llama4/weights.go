@@ -1,10 +1,6 @@
 package llama4
 
-import (
-	"fmt"
-
-	"github.com/herd-llm/herd/tensor"
-)
+import "github.com/herd-llm/herd/tensor"
 
 // Weights are the bound, typed weights of the text model. Matrices are
 // [out, in] (tensor.Mat convention) and usually alias a memory-mapped file.
@@ -40,12 +36,4 @@ type MoE struct {
 	Router  *tensor.Mat // [E, D]
 	Experts []MLP       // E experts, each [F, D] / [D, F]
 	Shared  MLP
-}
-
-// checkMat verifies a bound matrix has the expected shape.
-func checkMat(name string, m *tensor.Mat, rows, cols int) error {
-	if m.Rows != rows || m.Cols != cols {
-		return fmt.Errorf("tensor %s has shape [%d, %d], config implies [%d, %d]", name, m.Rows, m.Cols, rows, cols)
-	}
-	return nil
 }
