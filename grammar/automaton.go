@@ -124,12 +124,20 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 	}
 }
 
-// space consumes whitespace b where a value's frame allows it.
-func (g *Grammar) space(f *frame) bool {
-	if f.ws >= MaxWhitespace {
+// space consumes whitespace b where a value's frame allows it: f.ws is 0
+// before any, 1 after a single space (nothing more may follow) and 2+k
+// after a newline and k indent bytes (see MaxIndent).
+func (g *Grammar) space(f *frame, b byte) bool {
+	switch {
+	case f.ws == 0 && b == ' ':
+		f.ws = 1
+	case f.ws == 0 && b == '\n':
+		f.ws = 2
+	case f.ws >= 2 && f.ws < 2+MaxIndent && (b == ' ' || b == '\t'):
+		f.ws++
+	default:
 		return false
 	}
-	f.ws++
 	return true
 }
 
@@ -137,7 +145,7 @@ func (g *Grammar) stepObject(t *thread, b byte, extra *[]thread) bool {
 	f := &t.top
 	nd := &g.nodes[f.node]
 	if f.st != oKey && isWS(b) {
-		return g.space(f)
+		return g.space(f, b)
 	}
 	switch f.st {
 	case oOpen, oComma:
@@ -201,7 +209,7 @@ func (g *Grammar) stepArray(t *thread, b byte, extra *[]thread) bool {
 	f := &t.top
 	nd := &g.nodes[f.node]
 	if isWS(b) {
-		return g.space(f)
+		return g.space(f, b)
 	}
 	switch f.st {
 	case aOpen, aAfter:

@@ -12,8 +12,9 @@
 // The generated text is a subset of valid JSON chosen so that the model
 // cannot stall or loop on filler:
 //
-//   - no whitespace before the top-level value nor after it, and at most
-//     MaxWhitespace consecutive whitespace bytes between tokens elsewhere;
+//   - no whitespace before the top-level value nor after it, and between
+//     tokens elsewhere nothing, one space, or a newline and at most
+//     MaxIndent spaces or tabs (llama.cpp's ws rule);
 //   - numbers have at most MaxIntDigits integer digits, MaxFracDigits
 //     fraction digits and MaxExpDigits exponent digits;
 //   - strings must be valid UTF-8, and \u escapes of UTF-16 surrogates

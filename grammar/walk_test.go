@@ -1,6 +1,8 @@
 package grammar
 
 import (
+	"fmt"
+	"strings"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -147,6 +149,9 @@ func TestRandomWalks(t *testing.T) {
 			if !json.Valid([]byte(out)) {
 				t.Fatalf("invalid JSON %q", out)
 			}
+			if err := checkWhitespace(out); err != nil {
+				t.Fatalf("%q: %v", out, err)
+			}
 			if schema == "" {
 				var m map[string]any
 				if err := json.Unmarshal([]byte(out), &m); err != nil {
@@ -159,4 +164,42 @@ func TestRandomWalks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkWhitespace checks that every run of whitespace outside strings is
+// one space or a newline and at most MaxIndent spaces or tabs.
+func checkWhitespace(text string) error {
+	inStr, esc := false, false
+	for i := 0; i < len(text); i++ {
+		b := text[i]
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case b == '\\':
+				esc = true
+			case b == '"':
+				inStr = false
+			}
+			continue
+		}
+		if b == '"' {
+			inStr = true
+			continue
+		}
+		if !isWS(b) {
+			continue
+		}
+		j := i
+		for j < len(text) && isWS(text[j]) {
+			j++
+		}
+		run := text[i:j]
+		ok := run == " " || run[0] == '\n' && len(run) <= 1+MaxIndent && !strings.ContainsAny(run[1:], "\n\r")
+		if !ok || i == 0 || j == len(text) {
+			return fmt.Errorf("whitespace %q at %d", run, i)
+		}
+		i = j - 1
+	}
+	return nil
 }
