@@ -1,12 +1,12 @@
 package grammar
 
 import (
-	"fmt"
-	"strings"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
