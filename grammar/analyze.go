@@ -63,7 +63,9 @@ func flatten(nodes []node, u int32) []int32 {
 // the other nodes so far (a step of the least fixpoint).
 func hasFinite(nodes []node, n *node) bool {
 	switch n.kind {
-	case kNumber, kInteger, kLiteral:
+	case kNumber, kInteger:
+		return n.num == nil || !n.num.empty
+	case kLiteral:
 		return true
 	case kString:
 		return n.maxLen < 0 || n.minLen <= n.maxLen

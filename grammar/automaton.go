@@ -93,6 +93,17 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			}
 			return true
 		case fNumber:
+			if d := g.nodes[f.node].num; d != nil {
+				if s := d.step(f.pos, b); s >= 0 {
+					f.pos = s
+					return true
+				}
+				if !d.accept[f.pos] {
+					return false
+				}
+				t.pop()
+				continue
+			}
 			switch numStep(&f.st, &f.nd, b, g.nodes[f.node].kind == kInteger) {
 			case lexOK:
 				return true
@@ -312,7 +323,11 @@ func (g *Grammar) begin(t *thread, id int32, b byte, below **link) bool {
 		c.kind = fString
 	case kNumber, kInteger:
 		c.kind, c.st = fNumber, numStart
-		if numStep(&c.st, &c.nd, b, false) != lexOK {
+		if nd.num != nil {
+			if c.pos = nd.num.step(0, b); c.pos < 0 {
+				return false
+			}
+		} else if numStep(&c.st, &c.nd, b, false) != lexOK {
 			return false
 		}
 	case kLiteral:
@@ -347,6 +362,9 @@ func (g *Grammar) canEnd(t *thread) bool {
 	case fRoot:
 		return f.st == 1
 	case fNumber:
+		if d := g.nodes[f.node].num; d != nil {
+			return d.accept[f.pos] && t.rest.f.kind == fRoot
+		}
 		return numAccepting(f.st) && t.rest.f.kind == fRoot
 	case fLiteral:
 		return g.nodes[f.node].lits.term[f.pos] >= 0 && t.rest.f.kind == fRoot

@@ -53,6 +53,9 @@ type node struct {
 	// kString: length limits in code points (maxLen < 0: unbounded).
 	minLen, maxLen int
 
+	// kNumber, kInteger: the numeric keywords, or nil for none.
+	num *numDFA
+
 	// kLiteral
 	lits *litTrie
 

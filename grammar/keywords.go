@@ -17,7 +17,6 @@ var annotations = map[string]bool{
 // a one-element allOf are accepted; see compile.)
 var unsupported = map[string]bool{
 	"pattern": true, "format": true,
-	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true, "multipleOf": true,
 	"minProperties": true, "maxProperties": true, "patternProperties": true,
 	"propertyNames": true, "dependentRequired": true, "dependentSchemas": true,
 	"dependencies": true, "unevaluatedProperties": true, "unevaluatedItems": true,
@@ -32,6 +31,7 @@ var (
 	objectKeywords = []string{"properties", "required", "additionalProperties"}
 	arrayKeywords  = []string{"items", "prefixItems", "additionalItems", "minItems", "maxItems"}
 	stringKeywords = []string{"minLength", "maxLength"}
+	numberKeywords = []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
 
 // combinators are keywords that stand for a whole schema; other
@@ -47,7 +47,7 @@ func constraining(kw string) bool {
 	if unsupported[kw] || kw == "type" {
 		return true
 	}
-	for _, l := range [][]string{objectKeywords, arrayKeywords, stringKeywords, combinators} {
+	for _, l := range [][]string{objectKeywords, arrayKeywords, stringKeywords, numberKeywords, combinators} {
 		for _, k := range l {
 			if k == kw {
 				return true

@@ -61,8 +61,9 @@ func (c *compiler) typed(s map[string]any, path string) (int32, error) {
 			"object": hasAny(s, objectKeywords),
 			"array":  hasAny(s, arrayKeywords),
 			"string": hasAny(s, stringKeywords),
+			"number": hasAny(s, numberKeywords),
 		}
-		if !types["object"] && !types["array"] && !types["string"] {
+		if !types["object"] && !types["array"] && !types["string"] && !types["number"] {
 			return c.anyValue(), nil
 		}
 	}
@@ -81,12 +82,16 @@ func (c *compiler) typed(s map[string]any, path string) (int32, error) {
 		case "string":
 			n, err = c.str(s, path)
 		case "number":
-			n = c.add(newNode(kNumber))
+			nd := newNode(kNumber)
+			nd.num, err = numKeywords(s, path, false)
+			n = c.add(nd)
 		case "integer":
 			if types["number"] {
 				continue // contained in number
 			}
-			n = c.add(newNode(kInteger))
+			nd := newNode(kInteger)
+			nd.num, err = numKeywords(s, path, true)
+			n = c.add(nd)
 		case "boolean", "null":
 			lit := newNode(kLiteral)
 			lit.lits = newLitTrie([]string{"true", "false"})

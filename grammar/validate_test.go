@@ -176,6 +176,10 @@ func (vd *validator) checkMap(s map[string]any, v any, path string) error {
 				}
 			}
 		}
+	case json.Number:
+		if err := checkNumber(s, x); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
 	case string:
 		n := int64(utf8.RuneCountInString(x))
 		if m, ok := s["minLength"].(json.Number); ok {
@@ -188,6 +192,40 @@ func (vd *validator) checkMap(s map[string]any, v any, path string) error {
 				return fmt.Errorf("%s: string too long", path)
 			}
 		}
+	}
+	return nil
+}
+
+// checkNumber checks the numeric keywords of s on x, exactly.
+func checkNumber(s map[string]any, x json.Number) error {
+	v, ok := new(big.Rat).SetString(string(x))
+	if !ok {
+		return fmt.Errorf("bad number %s", x)
+	}
+	rat := func(kw string) (*big.Rat, bool) {
+		n, ok := s[kw].(json.Number)
+		if !ok {
+			return nil, false
+		}
+		r, ok := new(big.Rat).SetString(string(n))
+		return r, ok
+	}
+	exMin, _ := s["exclusiveMinimum"].(bool)
+	exMax, _ := s["exclusiveMaximum"].(bool)
+	if m, ok := rat("minimum"); ok && (v.Cmp(m) < 0 || exMin && v.Cmp(m) == 0) {
+		return fmt.Errorf("%s below minimum", x)
+	}
+	if m, ok := rat("maximum"); ok && (v.Cmp(m) > 0 || exMax && v.Cmp(m) == 0) {
+		return fmt.Errorf("%s above maximum", x)
+	}
+	if m, ok := rat("exclusiveMinimum"); ok && v.Cmp(m) <= 0 {
+		return fmt.Errorf("%s not above exclusiveMinimum", x)
+	}
+	if m, ok := rat("exclusiveMaximum"); ok && v.Cmp(m) >= 0 {
+		return fmt.Errorf("%s not below exclusiveMaximum", x)
+	}
+	if m, ok := rat("multipleOf"); ok && !new(big.Rat).Quo(v, m).IsInt() {
+		return fmt.Errorf("%s not a multiple of %s", x, m)
 	}
 	return nil
 }

@@ -36,6 +36,12 @@ var walkSchemas = []string{
 	  "e":{"type":"object","properties":{"f":{"$ref":"#/properties/e"}},"required":["f"]}},
 	  "required":["a","b","c"]}`,
 	`{"anyOf":[{"type":"integer"},{"type":"number"},{"type":"string","maxLength":0}]}`,
+	`{"type":"object","properties":{"age":{"type":"integer","minimum":0,"maximum":150},
+	  "t":{"type":"integer","minimum":-20,"exclusiveMaximum":-5},"m":{"type":"integer","multipleOf":7,"minimum":-100,"maximum":100},
+	  "p":{"type":"number","exclusiveMinimum":0,"maximum":1},"q":{"type":"number","multipleOf":0.25,"minimum":-3.5},
+	  "big":{"type":"integer","minimum":12345678901234,"maximum":12345678901299}},
+	  "required":["age","t","m","p","q","big"],"additionalProperties":false}`,
+	`{"type":"array","items":{"type":"number","minimum":-1.5,"maximum":-1.25},"maxItems":4}`,
 }
 
 // finiteCount counts logits that are not -Inf.
