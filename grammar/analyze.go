@@ -68,6 +68,9 @@ func hasFinite(nodes []node, n *node) bool {
 	case kLiteral:
 		return true
 	case kString:
+		if n.re != nil {
+			return n.re.ok(0, 0)
+		}
 		return n.maxLen < 0 || n.minLen <= n.maxLen
 	case kObject:
 		for p, v := range n.props {

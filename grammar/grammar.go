@@ -50,8 +50,10 @@ type node struct {
 	items              int32
 	minItems, maxItems int // maxItems < 0: unbounded
 
-	// kString: length limits in code points (maxLen < 0: unbounded).
+	// kString: length limits in code points (maxLen < 0: unbounded), and
+	// the automaton of pattern or format (nil: any string).
 	minLen, maxLen int
+	re             *strDFA
 
 	// kNumber, kInteger: the numeric keywords, or nil for none.
 	num *numDFA

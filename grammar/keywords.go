@@ -16,7 +16,6 @@ var annotations = map[string]bool{
 // a schema is never silently enforced only in part. (uniqueItems false and
 // a one-element allOf are accepted; see compile.)
 var unsupported = map[string]bool{
-	"pattern": true, "format": true,
 	"minProperties": true, "maxProperties": true, "patternProperties": true,
 	"propertyNames": true, "dependentRequired": true, "dependentSchemas": true,
 	"dependencies": true, "unevaluatedProperties": true, "unevaluatedItems": true,
@@ -30,7 +29,7 @@ var unsupported = map[string]bool{
 var (
 	objectKeywords = []string{"properties", "required", "additionalProperties"}
 	arrayKeywords  = []string{"items", "prefixItems", "additionalItems", "minItems", "maxItems"}
-	stringKeywords = []string{"minLength", "maxLength"}
+	stringKeywords = []string{"minLength", "maxLength", "pattern", "format"}
 	numberKeywords = []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
 

@@ -142,5 +142,36 @@ func (c *compiler) str(s map[string]any, path string) (int32, error) {
 	if n.maxLen, err = count(s, "maxLength", path, -1); err != nil {
 		return 0, err
 	}
+	var re *rx
+	kw := ""
+	if v, ok := s["pattern"]; ok {
+		src, ok := v.(string)
+		if !ok {
+			return 0, schemaErr(path, "pattern", "must be a string")
+		}
+		kw = "pattern"
+		if re, err = parseRegex(src); err != nil {
+			return 0, schemaErr(path, kw, "%v", err)
+		}
+	}
+	if v, ok := s["format"]; ok {
+		name, _ := v.(string)
+		src, known := formats[name]
+		if !known {
+			return 0, schemaErr(path, "format", "unsupported format %q (supported: %s)", v, formatNames())
+		}
+		if re != nil {
+			return 0, schemaErr(path, "format", "unsupported beside pattern")
+		}
+		kw = "format"
+		if re, err = parseRegex(src); err != nil {
+			panic("grammar: format " + name + ": " + err.Error())
+		}
+	}
+	if re != nil {
+		if n.re, err = compileStrDFA(re, n.minLen, n.maxLen); err != nil {
+			return 0, schemaErr(path, kw, "%v", err)
+		}
+	}
 	return c.add(n), nil
 }
