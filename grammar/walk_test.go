@@ -42,6 +42,14 @@ var walkSchemas = []string{
 	  "big":{"type":"integer","minimum":12345678901234,"maximum":12345678901299}},
 	  "required":["age","t","m","p","q","big"],"additionalProperties":false}`,
 	`{"type":"array","items":{"type":"number","minimum":-1.5,"maximum":-1.25},"maxItems":4}`,
+	`{"type":"object","properties":{"d":{"type":"string","format":"date"},"dt":{"type":"string","format":"date-time"},
+	  "t":{"type":"string","format":"time"},"u":{"type":"string","format":"uuid"},"e":{"type":"string","format":"email","maxLength":24},
+	  "i4":{"type":"string","format":"ipv4"},"i6":{"type":"string","format":"ipv6"},"uri":{"type":"string","format":"uri","maxLength":40},
+	  "h":{"type":"string","format":"hostname"}},
+	  "required":["d","dt","t","u","e","i4","i6","uri","h"],"additionalProperties":false}`,
+	`{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^[A-Z]{2}-\\d{3,5}$"},
+	  {"type":"string","pattern":"x[^\"\\\\]?y","maxLength":6},{"type":"string","pattern":"^(ab|c)*$","minLength":3,"maxLength":5},
+	  {"type":"string","pattern":"^\\s\\S\\w\\W\\d\\D$"},{"type":"string","pattern":"^é+.?$","maxLength":3}]},"minItems":2}`,
 }
 
 // finiteCount counts logits that are not -Inf.
