@@ -83,6 +83,9 @@ func hasFinite(nodes []node, n *node) bool {
 		if n.maxItems >= 0 && n.minItems > n.maxItems {
 			return false
 		}
+		if n.unique && n.minItems > len(nodes[n.items].lits.lits) {
+			return false
+		}
 		for i := 0; i < n.minItems && i <= len(n.prefix); i++ {
 			it := n.item(int32(i))
 			if it < 0 || !nodes[it].finite {

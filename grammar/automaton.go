@@ -126,15 +126,26 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			return false
 		case fLiteral:
 			lt := g.nodes[f.node].lits
-			if c := lt.child(f.pos, b); c >= 0 {
+			uniq := g.uniqueParent(&t.rest.f)
+			if c := lt.child(f.pos, b); c >= 0 && (!uniq || anyClear(t.rest.f.used, lt.lo[c], lt.hi[c])) {
 				f.pos = c
 				if lt.leaf(c) {
+					k := lt.term[c]
 					t.pop()
+					if uniq {
+						t.top.used = withBit(t.top.used, k)
+					}
 				}
 				return true
 			}
-			if lt.term[f.pos] >= 0 {
+			if k := lt.term[f.pos]; k >= 0 {
+				if uniq && !anyClear(t.rest.f.used, k, k+1) {
+					return false
+				}
 				t.pop()
+				if uniq {
+					t.top.used = withBit(t.top.used, k)
+				}
 				continue
 			}
 			return false
@@ -241,13 +252,13 @@ func (g *Grammar) stepArray(t *thread, b byte, extra *[]thread) bool {
 			return true
 		}
 		if f.st == aAfter {
-			if b != ',' || !g.canAddItem(nd, f.n) {
+			if b != ',' || !g.canAddItem(nd, f.n, f.used) {
 				return false
 			}
 			f.st, f.ws = aComma, 0
 			return true
 		}
-		if !g.canAddItem(nd, f.n) {
+		if !g.canAddItem(nd, f.n, f.used) {
 			return false
 		}
 	}
@@ -275,9 +286,19 @@ func (g *Grammar) requiredDone(nd *node, used []uint64) bool {
 	return true
 }
 
-// canAddItem reports whether an array of nd holding i items may take another.
-func (g *Grammar) canAddItem(nd *node, i int32) bool {
+// uniqueParent reports whether f is the frame of a uniqueItems array (whose
+// items are literals, marked in f.used as they are written).
+func (g *Grammar) uniqueParent(f *frame) bool {
+	return f.kind == fArray && g.nodes[f.node].unique
+}
+
+// canAddItem reports whether an array of nd holding i items may take another
+// (used: the literals already written, for uniqueItems).
+func (g *Grammar) canAddItem(nd *node, i int32, used []uint64) bool {
 	if nd.maxItems >= 0 && int(i) >= nd.maxItems {
+		return false
+	}
+	if nd.unique && !anyClear(used, 0, int32(len(g.nodes[nd.items].lits.lits))) {
 		return false
 	}
 	it := nd.item(i)
@@ -327,7 +348,7 @@ func (g *Grammar) begin(t *thread, id int32, b byte, below **link) bool {
 		if b != '[' {
 			return false
 		}
-		c.kind, c.st = fArray, aOpen
+		c.kind, c.st, c.used = fArray, aOpen, nd.initUsed
 	case kString:
 		if b != '"' {
 			return false
@@ -344,10 +365,14 @@ func (g *Grammar) begin(t *thread, id int32, b byte, below **link) bool {
 		}
 	case kLiteral:
 		p := nd.lits.child(0, b)
-		if p < 0 {
+		uniq := g.uniqueParent(&t.top)
+		if p < 0 || uniq && !anyClear(t.top.used, nd.lits.lo[p], nd.lits.hi[p]) {
 			return false
 		}
 		if nd.lits.leaf(p) {
+			if uniq {
+				t.top.used = withBit(t.top.used, nd.lits.term[p])
+			}
 			return true // a one-byte value: complete already
 		}
 		c.kind, c.pos = fLiteral, p

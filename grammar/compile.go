@@ -128,9 +128,6 @@ func (c *compiler) compileMap(s map[string]any, path string) (int32, error) {
 		if !unsupported[k] {
 			continue
 		}
-		if k == "uniqueItems" && s[k] == false {
-			continue
-		}
 		if a, ok := s[k].([]any); k == "allOf" && ok && len(a) == 1 {
 			continue
 		}

@@ -49,6 +49,9 @@ type node struct {
 	prefix             []int32
 	items              int32
 	minItems, maxItems int // maxItems < 0: unbounded
+	// unique: uniqueItems, with items a kLiteral node (no prefix); the
+	// array frame marks the literals written (initUsed: none).
+	unique bool
 
 	// kString: length limits in code points (maxLen < 0: unbounded), and
 	// the automaton of pattern or format (nil: any string).

@@ -165,6 +165,15 @@ func (vd *validator) checkMap(s map[string]any, v any, path string) error {
 				return fmt.Errorf("%s: too many items", path)
 			}
 		}
+		if s["uniqueItems"] == true {
+			seen := map[string]bool{}
+			for _, it := range x {
+				if seen[canon(it)] {
+					return fmt.Errorf("%s: duplicate item %s", path, canon(it))
+				}
+				seen[canon(it)] = true
+			}
+		}
 		prefix, _ := s["prefixItems"].([]any)
 		rest, restOK := s["items"]
 		if a, ok := rest.([]any); ok {

@@ -42,6 +42,8 @@ var walkSchemas = []string{
 	  "big":{"type":"integer","minimum":12345678901234,"maximum":12345678901299}},
 	  "required":["age","t","m","p","q","big"],"additionalProperties":false}`,
 	`{"type":"array","items":{"type":"number","minimum":-1.5,"maximum":-1.25},"maxItems":4}`,
+	`{"type":"object","properties":{"u":{"type":"array","items":{"enum":["a","ab","abc",1,12,true,null]},"uniqueItems":true},
+	  "b":{"type":"array","items":{"type":"boolean"},"uniqueItems":true,"minItems":1}},"required":["u","b"],"additionalProperties":false}`,
 	`{"type":"object","properties":{"d":{"type":"string","format":"date"},"dt":{"type":"string","format":"date-time"},
 	  "t":{"type":"string","format":"time"},"u":{"type":"string","format":"uuid"},"e":{"type":"string","format":"email","maxLength":24},
 	  "i4":{"type":"string","format":"ipv4"},"i6":{"type":"string","format":"ipv6"},"uri":{"type":"string","format":"uri","maxLength":40},
