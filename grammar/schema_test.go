@@ -23,6 +23,8 @@ func TestCompileSchemaErrors(t *testing.T) {
 		{`{"type":"string","pattern":"(?i)a"}`, "pattern", "flags"},
 		{`{"type":"string","pattern":"a{2000}"}`, "pattern", "too large"},
 		{`{"type":"string","pattern":"(a"}`, "pattern", "unclosed"},
+		{`{"type":"string","pattern":"^(a|b)*$","maxLength":100000000}`, "pattern", "too large"},
+		{`{"type":"string","pattern":"[^a][^b][^c][^d]{900}(x|.){900}"}`, "pattern", "too large"},
 		{`{"type":"string","pattern":"[b-a]"}`, "pattern", "range"},
 		{`{"type":"string","pattern":"*a"}`, "pattern", "without an operand"},
 		{`{"type":"string","pattern":3}`, "pattern", "must be a string"},

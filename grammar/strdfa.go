@@ -31,6 +31,7 @@ const (
 	maxNFAStates   = 1 << 16
 	maxDFAStates   = 1 << 13
 	maxReachWords  = 1 << 20
+	maxBuildWork   = 1 << 25 // steps of the subset construction and of computeReach
 	errPatternSize = "too large to enforce"
 )
 
@@ -257,8 +258,12 @@ func compileStrDFA(r *rx, minLen, maxLen int) (*strDFA, error) {
 	start := a.closure([]int32{in}, func() []bool { seen[in] = true; return seen }())
 	ids := map[string]int32{key(start): 0}
 	sets := [][]int32{start}
+	work := 0
 	for i := 0; i < len(sets); i++ {
 		set := sets[i]
+		if work += len(set) * d.ncls; work > maxBuildWork {
+			return nil, rxErr("pattern %s", errPatternSize)
+		}
 		acc, bnd := false, false
 		for _, s := range set {
 			acc = acc || s == out
@@ -331,7 +336,11 @@ func (d *strDFA) computeReach() error {
 		}
 	}
 	tmp := make([]uint64, d.words)
+	budget := maxBuildWork
 	for len(work) > 0 {
+		if budget -= d.words * (1 + len(preds[work[len(work)-1]])); budget < 0 {
+			return rxErr("minLength or maxLength with this pattern or format is %s", errPatternSize)
+		}
 		t := work[len(work)-1]
 		work = work[:len(work)-1]
 		for _, s := range preds[t] {
