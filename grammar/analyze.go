@@ -63,9 +63,14 @@ func flatten(nodes []node, u int32) []int32 {
 // the other nodes so far (a step of the least fixpoint).
 func hasFinite(nodes []node, n *node) bool {
 	switch n.kind {
-	case kNumber, kInteger, kLiteral:
+	case kNumber, kInteger:
+		return n.num == nil || !n.num.empty
+	case kLiteral:
 		return true
 	case kString:
+		if n.re != nil {
+			return n.re.ok(0, 0)
+		}
 		return n.maxLen < 0 || n.minLen <= n.maxLen
 	case kObject:
 		for p, v := range n.props {
@@ -76,6 +81,9 @@ func hasFinite(nodes []node, n *node) bool {
 		return true
 	case kArray:
 		if n.maxItems >= 0 && n.minItems > n.maxItems {
+			return false
+		}
+		if n.unique && n.minItems > len(nodes[n.items].lits.lits) {
 			return false
 		}
 		for i := 0; i < n.minItems && i <= len(n.prefix); i++ {

@@ -49,5 +49,28 @@ func (c *compiler) array(s map[string]any, path string) (int32, error) {
 	if n.maxItems, err = count(s, "maxItems", path, -1); err != nil {
 		return 0, err
 	}
+	switch u := s["uniqueItems"]; u {
+	case nil, false:
+	case true:
+		// Enforced where every item is one of a set of literals (enum,
+		// const, boolean, null): the array marks the literals written.
+		it := c.resolve(n.items)
+		if n.prefix != nil || c.nodes[it].kind != kLiteral {
+			return 0, schemaErr(path, "uniqueItems", "enforced only when every item is an enum, const, boolean or null")
+		}
+		n.items, n.unique = it, true
+		n.initUsed = make([]uint64, (len(c.nodes[it].lits.lits)+63)/64)
+	default:
+		return 0, schemaErr(path, "uniqueItems", "must be a boolean")
+	}
 	return c.add(n), nil
+}
+
+// resolve follows the single-alternative unions of $ref and allOf to the
+// node they stand for (a recursive reference still being compiled stays).
+func (c *compiler) resolve(n int32) int32 {
+	for i := 0; i < len(c.nodes) && c.nodes[n].kind == kUnion && len(c.nodes[n].alts) == 1; i++ {
+		n = c.nodes[n].alts[0]
+	}
+	return n
 }

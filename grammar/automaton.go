@@ -79,10 +79,22 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			case lexReject:
 				return false
 			case lexClose:
-				if int(f.n) < nd.minLen {
+				if int(f.n) < nd.minLen || nd.re != nil && !nd.re.accept[f.pos] {
 					return false
 				}
 				t.pop()
+				return true
+			}
+			if nd.re != nil {
+				s := nd.re.step(f.pos, b)
+				n := int(f.n)
+				if starts {
+					n++
+				}
+				if s < 0 || !nd.re.ok(s, n) {
+					return false
+				}
+				f.pos, f.n = s, int32(n)
 				return true
 			}
 			if starts {
@@ -93,6 +105,17 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			}
 			return true
 		case fNumber:
+			if d := g.nodes[f.node].num; d != nil {
+				if s := d.step(f.pos, b); s >= 0 {
+					f.pos = s
+					return true
+				}
+				if !d.accept[f.pos] {
+					return false
+				}
+				t.pop()
+				continue
+			}
 			switch numStep(&f.st, &f.nd, b, g.nodes[f.node].kind == kInteger) {
 			case lexOK:
 				return true
@@ -103,15 +126,26 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			return false
 		case fLiteral:
 			lt := g.nodes[f.node].lits
-			if c := lt.child(f.pos, b); c >= 0 {
+			uniq := g.uniqueParent(&t.rest.f)
+			if c := lt.child(f.pos, b); c >= 0 && (!uniq || anyClear(t.rest.f.used, lt.lo[c], lt.hi[c])) {
 				f.pos = c
 				if lt.leaf(c) {
+					k := lt.term[c]
 					t.pop()
+					if uniq {
+						t.top.used = withBit(t.top.used, k)
+					}
 				}
 				return true
 			}
-			if lt.term[f.pos] >= 0 {
+			if k := lt.term[f.pos]; k >= 0 {
+				if uniq && !anyClear(t.rest.f.used, k, k+1) {
+					return false
+				}
 				t.pop()
+				if uniq {
+					t.top.used = withBit(t.top.used, k)
+				}
 				continue
 			}
 			return false
@@ -124,12 +158,20 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 	}
 }
 
-// space consumes whitespace b where a value's frame allows it.
-func (g *Grammar) space(f *frame) bool {
-	if f.ws >= MaxWhitespace {
+// space consumes whitespace b where a value's frame allows it: f.ws is 0
+// before any, 1 after a single space (nothing more may follow) and 2+k
+// after a newline and k indent bytes (see MaxIndent).
+func (g *Grammar) space(f *frame, b byte) bool {
+	switch {
+	case f.ws == 0 && b == ' ':
+		f.ws = 1
+	case f.ws == 0 && b == '\n':
+		f.ws = 2
+	case f.ws >= 2 && f.ws < 2+MaxIndent && (b == ' ' || b == '\t'):
+		f.ws++
+	default:
 		return false
 	}
-	f.ws++
 	return true
 }
 
@@ -137,7 +179,7 @@ func (g *Grammar) stepObject(t *thread, b byte, extra *[]thread) bool {
 	f := &t.top
 	nd := &g.nodes[f.node]
 	if f.st != oKey && isWS(b) {
-		return g.space(f)
+		return g.space(f, b)
 	}
 	switch f.st {
 	case oOpen, oComma:
@@ -201,7 +243,7 @@ func (g *Grammar) stepArray(t *thread, b byte, extra *[]thread) bool {
 	f := &t.top
 	nd := &g.nodes[f.node]
 	if isWS(b) {
-		return g.space(f)
+		return g.space(f, b)
 	}
 	switch f.st {
 	case aOpen, aAfter:
@@ -210,13 +252,13 @@ func (g *Grammar) stepArray(t *thread, b byte, extra *[]thread) bool {
 			return true
 		}
 		if f.st == aAfter {
-			if b != ',' || !g.canAddItem(nd, f.n) {
+			if b != ',' || !g.canAddItem(nd, f.n, f.used) {
 				return false
 			}
 			f.st, f.ws = aComma, 0
 			return true
 		}
-		if !g.canAddItem(nd, f.n) {
+		if !g.canAddItem(nd, f.n, f.used) {
 			return false
 		}
 	}
@@ -244,9 +286,19 @@ func (g *Grammar) requiredDone(nd *node, used []uint64) bool {
 	return true
 }
 
-// canAddItem reports whether an array of nd holding i items may take another.
-func (g *Grammar) canAddItem(nd *node, i int32) bool {
+// uniqueParent reports whether f is the frame of a uniqueItems array (whose
+// items are literals, marked in f.used as they are written).
+func (g *Grammar) uniqueParent(f *frame) bool {
+	return f.kind == fArray && g.nodes[f.node].unique
+}
+
+// canAddItem reports whether an array of nd holding i items may take another
+// (used: the literals already written, for uniqueItems).
+func (g *Grammar) canAddItem(nd *node, i int32, used []uint64) bool {
 	if nd.maxItems >= 0 && int(i) >= nd.maxItems {
+		return false
+	}
+	if nd.unique && !anyClear(used, 0, int32(len(g.nodes[nd.items].lits.lits))) {
 		return false
 	}
 	it := nd.item(i)
@@ -296,7 +348,7 @@ func (g *Grammar) begin(t *thread, id int32, b byte, below **link) bool {
 		if b != '[' {
 			return false
 		}
-		c.kind, c.st = fArray, aOpen
+		c.kind, c.st, c.used = fArray, aOpen, nd.initUsed
 	case kString:
 		if b != '"' {
 			return false
@@ -304,15 +356,23 @@ func (g *Grammar) begin(t *thread, id int32, b byte, below **link) bool {
 		c.kind = fString
 	case kNumber, kInteger:
 		c.kind, c.st = fNumber, numStart
-		if numStep(&c.st, &c.nd, b, false) != lexOK {
+		if nd.num != nil {
+			if c.pos = nd.num.step(0, b); c.pos < 0 {
+				return false
+			}
+		} else if numStep(&c.st, &c.nd, b, false) != lexOK {
 			return false
 		}
 	case kLiteral:
 		p := nd.lits.child(0, b)
-		if p < 0 {
+		uniq := g.uniqueParent(&t.top)
+		if p < 0 || uniq && !anyClear(t.top.used, nd.lits.lo[p], nd.lits.hi[p]) {
 			return false
 		}
 		if nd.lits.leaf(p) {
+			if uniq {
+				t.top.used = withBit(t.top.used, nd.lits.term[p])
+			}
 			return true // a one-byte value: complete already
 		}
 		c.kind, c.pos = fLiteral, p
@@ -339,6 +399,9 @@ func (g *Grammar) canEnd(t *thread) bool {
 	case fRoot:
 		return f.st == 1
 	case fNumber:
+		if d := g.nodes[f.node].num; d != nil {
+			return d.accept[f.pos] && t.rest.f.kind == fRoot
+		}
 		return numAccepting(f.st) && t.rest.f.kind == fRoot
 	case fLiteral:
 		return g.nodes[f.node].lits.term[f.pos] >= 0 && t.rest.f.kind == fRoot

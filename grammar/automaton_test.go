@@ -28,7 +28,7 @@ func TestJSONValueCorpus(t *testing.T) {
 		`"\ud800"`, `"\uDC00"`, `"` + "\xff" + `"`, `"` + "\xc0\x80" + `"`, `"` + "\xed\xa0\x80" + `"`,
 		`"` + "\xe2\x82" + `"`, `[1 2]`, `{"a":1 "b":2}`, `{"a" 1}`, `[}`, `{]`, `{}}`, `[]]`,
 		`123456789012345678901`, `1e123`, `1e999`, `1.000000000000000000001`, `"abc`, `[1,2`,
-		"{" + strings.Repeat(" ", MaxWhitespace+1) + "}",
+		"{" + strings.Repeat(" ", 2) + "}", "{\n" + strings.Repeat(" ", MaxIndent+1) + "}", "{\t}", "{\r\n}", "{ \n}", "[1\n\n]",
 	}
 	g := JSONValue()
 	for _, s := range valid {
@@ -44,8 +44,8 @@ func TestJSONValueCorpus(t *testing.T) {
 			t.Errorf("accepted invalid %q", s)
 		}
 	}
-	if !match(g, "{"+strings.Repeat(" ", MaxWhitespace)+"}") {
-		t.Errorf("rejected %d spaces", MaxWhitespace)
+	if !match(g, "{\n"+strings.Repeat(" \t", MaxIndent/2)+"}") {
+		t.Errorf("rejected a newline and %d indent bytes", MaxIndent)
 	}
 }
 

@@ -12,18 +12,32 @@ import (
 // CompileSchema compiles a JSON Schema (the "schema" of an OpenAI
 // response_format json_schema) to a Grammar. Supported: type (a name or a
 // list), properties, required, additionalProperties, items, prefixItems,
-// additionalItems, minItems, maxItems, minLength, maxLength, enum, const,
-// anyOf, a one-element allOf, and $ref to local JSON pointers ("#",
-// "#/$defs/x", "#/definitions/x", recursion included). Annotations
-// (title, description, default, examples, $schema, ...) and unknown keywords
-// are ignored. Keywords it cannot enforce (pattern, format, minimum, oneOf,
-// ...) give a *SchemaError naming the keyword, as do invalid schemas and
-// schemas no finite JSON value satisfies.
+// additionalItems, minItems, maxItems, uniqueItems (see below), minLength,
+// maxLength, pattern (see regex.go for the subset), format (date, time,
+// date-time, uuid, email, ipv4, ipv6, uri, hostname), minimum, maximum,
+// exclusiveMinimum, exclusiveMaximum (numbers or the draft-4 booleans),
+// multipleOf, enum, const, anyOf, a one-element allOf, and $ref to local
+// JSON pointers ("#", "#/$defs/x", "#/definitions/x", recursion included).
+// Annotations (title, description, default, examples, $schema, ...) and
+// unknown keywords are ignored. Keywords it cannot enforce (oneOf, not,
+// patternProperties, an unknown format, a pattern with a backreference or
+// lookaround, ...) give a *SchemaError naming the keyword, as do invalid
+// schemas and schemas no finite JSON value satisfies.
+//
+// Numeric keywords are enforced exactly, by an automaton over the digits:
+// a number so constrained is written without exponent (at most
+// MaxIntDigits and MaxFracDigits digits); multipleOf must be m×10^-s with
+// m ≤ 1000000. uniqueItems true is enforced when every item is an enum,
+// const, boolean or null (the array remembers which were written) and
+// refused otherwise; enum values equal as numbers (1, 1.0) are generated
+// once. pattern and format compile to a byte automaton over the string's
+// JSON text, combined exactly with minLength and maxLength.
 //
 // Outputs are a subset of the schema's instances: an object schema that
 // lists properties (or required names) admits only those keys even when
 // additionalProperties would allow others; a schema without "type" but with
-// object (array, string) keywords admits only objects (arrays, strings).
+// object (array, string, number) keywords admits only objects (arrays,
+// strings, numbers).
 func CompileSchema(schema []byte) (*Grammar, error) {
 	dec := json.NewDecoder(bytes.NewReader(schema))
 	dec.UseNumber()
@@ -126,9 +140,6 @@ outer:
 func (c *compiler) compileMap(s map[string]any, path string) (int32, error) {
 	for _, k := range sortedKeys(s) {
 		if !unsupported[k] {
-			continue
-		}
-		if k == "uniqueItems" && s[k] == false {
 			continue
 		}
 		if a, ok := s[k].([]any); k == "allOf" && ok && len(a) == 1 {

@@ -132,7 +132,7 @@ func (c *Constraint) collect() {
 	for i := range c.m.th {
 		t := c.m.th[i]
 		f := &t.top
-		if f.str.clean() && (f.kind == fString || f.kind == fObject && f.st == oKey && c.g.nodes[f.node].keys == nil) {
+		if f.str.clean() && (f.kind == fString && c.g.nodes[f.node].re == nil || f.kind == fObject && f.st == oKey && c.g.nodes[f.node].keys == nil) {
 			// Inside a string: tokens of whole plain characters are allowed
 			// whatever surrounds the string; walk only the others.
 			room := -1

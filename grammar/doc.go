@@ -12,14 +12,28 @@
 // The generated text is a subset of valid JSON chosen so that the model
 // cannot stall or loop on filler:
 //
-//   - no whitespace before the top-level value nor after it, and at most
-//     MaxWhitespace consecutive whitespace bytes between tokens elsewhere;
+//   - no whitespace before the top-level value nor after it, and between
+//     tokens elsewhere nothing, one space, or a newline and at most
+//     MaxIndent spaces or tabs (llama.cpp's ws rule);
 //   - numbers have at most MaxIntDigits integer digits, MaxFracDigits
 //     fraction digits and MaxExpDigits exponent digits;
 //   - strings must be valid UTF-8, and \u escapes of UTF-16 surrogates
 //     (\uD800–\uDFFF) are refused: such characters are written as UTF-8;
 //   - when an object schema lists properties, keys are exactly those names
-//     (written without escapes), each at most once, in any order.
+//     (written without escapes), each at most once, in any order;
+//   - numbers under numeric keywords have no exponent; strings under
+//     pattern or format escape only " \ \b \f \n \r \t and hold no other
+//     control character.
+//
+// The pattern keyword accepts this subset of ECMA-262 regular expressions:
+// literals and escaped punctuation; . (not \n \r U+2028 U+2029); classes
+// [a-z] [^...] and \d \D \w \W \s \S; escapes \t \n \r \f \v \0 \xHH
+// \uHHHH \u{H...}; groups (...) (?:...) (?<name>...); alternation |;
+// quantifiers * + ? {n} {n,} {n,m} (n, m ≤ 1000), greedy or lazy; anchors
+// ^ and $ only at the ends of the pattern or of its top-level alternatives
+// (an unanchored end matches anything: JSON Schema patterns search).
+// Refused by name: backreferences, lookahead, lookbehind, \b \B, \p \P,
+// \c, flag groups, and patterns whose automaton would be too large.
 //
 // Every state the automaton can reach can still be completed: schema parts
 // that admit no finite value are pruned at compile time, and a Constraint

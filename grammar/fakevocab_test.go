@@ -66,6 +66,6 @@ func newFakeVocab() (*fakeVocab, []int32) {
 	eot := add("<|eot|>", true)
 	add("<|pad|>", true)
 	eom := add("<|eom|>", true)
-	add(strings.Repeat(" ", MaxWhitespace+1), false)
+	add("\n"+strings.Repeat(" ", MaxIndent+1), false)
 	return f, []int32{eot, eom}
 }

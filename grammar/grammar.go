@@ -2,10 +2,12 @@ package grammar
 
 import "sync"
 
-// MaxWhitespace is the most consecutive whitespace bytes allowed between
-// tokens of a value (enough for pretty-printing a few levels deep). No
-// whitespace is allowed before or after the top-level value.
-const MaxWhitespace = 16
+// MaxIndent bounds insignificant whitespace, as llama.cpp's JSON grammar
+// does (ws ::= | " " | "\n" [ \t]{0,20}): between the tokens of a value
+// there may be nothing, one space, or one newline followed by at most
+// MaxIndent spaces or tabs. No whitespace is allowed before or after the
+// top-level value.
+const MaxIndent = 20
 
 // Grammar is a compiled set of JSON values: what the output may be. It is
 // immutable and safe for concurrent use.
@@ -47,9 +49,17 @@ type node struct {
 	prefix             []int32
 	items              int32
 	minItems, maxItems int // maxItems < 0: unbounded
+	// unique: uniqueItems, with items a kLiteral node (no prefix); the
+	// array frame marks the literals written (initUsed: none).
+	unique bool
 
-	// kString: length limits in code points (maxLen < 0: unbounded).
+	// kString: length limits in code points (maxLen < 0: unbounded), and
+	// the automaton of pattern or format (nil: any string).
 	minLen, maxLen int
+	re             *strDFA
+
+	// kNumber, kInteger: the numeric keywords, or nil for none.
+	num *numDFA
 
 	// kLiteral
 	lits *litTrie

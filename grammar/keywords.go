@@ -13,15 +13,13 @@ var annotations = map[string]bool{
 }
 
 // unsupported are constraining keywords that CompileSchema refuses, so that
-// a schema is never silently enforced only in part. (uniqueItems false and
-// a one-element allOf are accepted; see compile.)
+// a schema is never silently enforced only in part. (A one-element allOf is
+// accepted; see compile.)
 var unsupported = map[string]bool{
-	"pattern": true, "format": true,
-	"minimum": true, "maximum": true, "exclusiveMinimum": true, "exclusiveMaximum": true, "multipleOf": true,
 	"minProperties": true, "maxProperties": true, "patternProperties": true,
 	"propertyNames": true, "dependentRequired": true, "dependentSchemas": true,
 	"dependencies": true, "unevaluatedProperties": true, "unevaluatedItems": true,
-	"contains": true, "minContains": true, "maxContains": true, "uniqueItems": true,
+	"contains": true, "minContains": true, "maxContains": true,
 	"not": true, "oneOf": true, "allOf": true, "if": true, "then": true, "else": true,
 	"$dynamicRef": true, "$dynamicAnchor": true, "$recursiveRef": true, "$recursiveAnchor": true,
 }
@@ -30,8 +28,9 @@ var unsupported = map[string]bool{
 // package compiles; they also let a schema without "type" imply one.
 var (
 	objectKeywords = []string{"properties", "required", "additionalProperties"}
-	arrayKeywords  = []string{"items", "prefixItems", "additionalItems", "minItems", "maxItems"}
-	stringKeywords = []string{"minLength", "maxLength"}
+	arrayKeywords  = []string{"items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems"}
+	stringKeywords = []string{"minLength", "maxLength", "pattern", "format"}
+	numberKeywords = []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}
 )
 
 // combinators are keywords that stand for a whole schema; other
@@ -47,7 +46,7 @@ func constraining(kw string) bool {
 	if unsupported[kw] || kw == "type" {
 		return true
 	}
-	for _, l := range [][]string{objectKeywords, arrayKeywords, stringKeywords, combinators} {
+	for _, l := range [][]string{objectKeywords, arrayKeywords, stringKeywords, numberKeywords, combinators} {
 		for _, k := range l {
 			if k == kw {
 				return true

@@ -53,8 +53,12 @@ func (c *compiler) literals(s map[string]any, path string) (int32, error) {
 		}
 	}
 	var lits []string
+	seen := map[string]bool{}
 	for _, v := range vals {
-		if !hasType || matchesType(v, types) {
+		// Values equal as JSON (1 and 1.0) are generated once, so that
+		// uniqueItems can tell items apart by their text.
+		if key := canonical(numNorm(v)); !seen[key] && (!hasType || matchesType(v, types)) {
+			seen[key] = true
 			lits = append(lits, canonical(v))
 		}
 	}
@@ -87,4 +91,36 @@ func matchesType(v any, types map[string]bool) bool {
 		return ok && types["integer"] && f.IsInt()
 	}
 	return false
+}
+
+// numNorm returns v with every number in one exact form (see parseDecimal).
+func numNorm(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		d, ok := parseDecimal(string(x))
+		if !ok {
+			return x
+		}
+		t := d.int
+		if d.frac != "" {
+			t += "." + d.frac
+		}
+		if d.neg {
+			t = "-" + t
+		}
+		return json.Number(t)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = numNorm(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = numNorm(e)
+		}
+		return out
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,12 +51,38 @@ func TestLlamaMask(t *testing.T) {
 	}
 	t.Logf("vocabulary index: %v (full trie %d nodes, rest trie %d nodes, %d string-safe tokens)",
 		time.Since(start), len(v.full.label), len(v.rest.label), safe)
-	rng := rand.New(rand.NewPCG(7, 8))
-	stops := tok.StopTokens()
 	walks := []string{walkSchemas[0], walkSchemas[2], walkSchemas[4]}
 	if testing.Short() {
 		walks = walks[:2]
 	}
+	tokenWalks(t, tok, walks)
+}
+
+// embeddedTokenizer is the tokenizer of the model compiled into herd.
+const embeddedTokenizer = "../embedded/shakespeare/tokenizer.model"
+
+// TestEmbeddedTokenizerMask walks the schemas of numeric bounds, formats,
+// patterns and uniqueItems with the embedded model's small vocabulary.
+func TestEmbeddedTokenizerMask(t *testing.T) {
+	tok, err := tokenizer.Load(embeddedTokenizer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walks []string
+	for _, s := range walkSchemas {
+		if strings.Contains(s, "minimum") || strings.Contains(s, "format") || strings.Contains(s, "pattern") || strings.Contains(s, "uniqueItems") {
+			walks = append(walks, s)
+		}
+	}
+	tokenWalks(t, tok, walks)
+}
+
+// tokenWalks generates one value per schema with random allowed tokens of
+// tok, checking a sample of the mask against the matcher at every step, and
+// validates each value.
+func tokenWalks(t *testing.T, tok *tokenizer.Tokenizer, walks []string) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	stops := tok.StopTokens()
 	var times []time.Duration
 	for _, schema := range walks {
 		g := JSONObject()
@@ -103,7 +130,7 @@ func TestLlamaMask(t *testing.T) {
 			}
 			id := allowed[rng.IntN(len(allowed))]
 			if step > 15 { // then close: prefer stops, then short closing tokens
-				for _, pref := range []string{"<|eot|>", `"}`, `"]`, `"`, `}`, `]`, `0`} {
+				for _, pref := range []string{"<|eot|>", "<|eot_id|>", `"}`, `"]`, `"`, `}`, `]`, `0`} {
 					if p, ok := tok.TokenID(pref); ok && !math.IsInf(float64(logits[p]), -1) {
 						id = p
 						break

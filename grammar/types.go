@@ -61,8 +61,9 @@ func (c *compiler) typed(s map[string]any, path string) (int32, error) {
 			"object": hasAny(s, objectKeywords),
 			"array":  hasAny(s, arrayKeywords),
 			"string": hasAny(s, stringKeywords),
+			"number": hasAny(s, numberKeywords),
 		}
-		if !types["object"] && !types["array"] && !types["string"] {
+		if !types["object"] && !types["array"] && !types["string"] && !types["number"] {
 			return c.anyValue(), nil
 		}
 	}
@@ -81,12 +82,16 @@ func (c *compiler) typed(s map[string]any, path string) (int32, error) {
 		case "string":
 			n, err = c.str(s, path)
 		case "number":
-			n = c.add(newNode(kNumber))
+			nd := newNode(kNumber)
+			nd.num, err = numKeywords(s, path, false)
+			n = c.add(nd)
 		case "integer":
 			if types["number"] {
 				continue // contained in number
 			}
-			n = c.add(newNode(kInteger))
+			nd := newNode(kInteger)
+			nd.num, err = numKeywords(s, path, true)
+			n = c.add(nd)
 		case "boolean", "null":
 			lit := newNode(kLiteral)
 			lit.lits = newLitTrie([]string{"true", "false"})
@@ -136,6 +141,37 @@ func (c *compiler) str(s map[string]any, path string) (int32, error) {
 	}
 	if n.maxLen, err = count(s, "maxLength", path, -1); err != nil {
 		return 0, err
+	}
+	var re *rx
+	kw := ""
+	if v, ok := s["pattern"]; ok {
+		src, ok := v.(string)
+		if !ok {
+			return 0, schemaErr(path, "pattern", "must be a string")
+		}
+		kw = "pattern"
+		if re, err = parseRegex(src); err != nil {
+			return 0, schemaErr(path, kw, "%v", err)
+		}
+	}
+	if v, ok := s["format"]; ok {
+		name, _ := v.(string)
+		src, known := formats[name]
+		if !known {
+			return 0, schemaErr(path, "format", "unsupported format %q (supported: %s)", v, formatNames())
+		}
+		if re != nil {
+			return 0, schemaErr(path, "format", "unsupported beside pattern")
+		}
+		kw = "format"
+		if re, err = parseRegex(src); err != nil {
+			panic("grammar: format " + name + ": " + err.Error())
+		}
+	}
+	if re != nil {
+		if n.re, err = compileStrDFA(re, n.minLen, n.maxLen); err != nil {
+			return 0, schemaErr(path, kw, "%v", err)
+		}
 	}
 	return c.add(n), nil
 }

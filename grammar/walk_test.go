@@ -2,9 +2,11 @@ package grammar
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +36,22 @@ var walkSchemas = []string{
 	  "e":{"type":"object","properties":{"f":{"$ref":"#/properties/e"}},"required":["f"]}},
 	  "required":["a","b","c"]}`,
 	`{"anyOf":[{"type":"integer"},{"type":"number"},{"type":"string","maxLength":0}]}`,
+	`{"type":"object","properties":{"age":{"type":"integer","minimum":0,"maximum":150},
+	  "t":{"type":"integer","minimum":-20,"exclusiveMaximum":-5},"m":{"type":"integer","multipleOf":7,"minimum":-100,"maximum":100},
+	  "p":{"type":"number","exclusiveMinimum":0,"maximum":1},"q":{"type":"number","multipleOf":0.25,"minimum":-3.5},
+	  "big":{"type":"integer","minimum":12345678901234,"maximum":12345678901299}},
+	  "required":["age","t","m","p","q","big"],"additionalProperties":false}`,
+	`{"type":"array","items":{"type":"number","minimum":-1.5,"maximum":-1.25},"maxItems":4}`,
+	`{"type":"object","properties":{"u":{"type":"array","items":{"enum":["a","ab","abc",1,12,true,null]},"uniqueItems":true},
+	  "b":{"type":"array","items":{"type":"boolean"},"uniqueItems":true,"minItems":1}},"required":["u","b"],"additionalProperties":false}`,
+	`{"type":"object","properties":{"d":{"type":"string","format":"date"},"dt":{"type":"string","format":"date-time"},
+	  "t":{"type":"string","format":"time"},"u":{"type":"string","format":"uuid"},"e":{"type":"string","format":"email","maxLength":24},
+	  "i4":{"type":"string","format":"ipv4"},"i6":{"type":"string","format":"ipv6"},"uri":{"type":"string","format":"uri","maxLength":40},
+	  "h":{"type":"string","format":"hostname"}},
+	  "required":["d","dt","t","u","e","i4","i6","uri","h"],"additionalProperties":false}`,
+	`{"type":"array","items":{"anyOf":[{"type":"string","pattern":"^[A-Z]{2}-\\d{3,5}$"},
+	  {"type":"string","pattern":"x[^\"\\\\]?y","maxLength":6},{"type":"string","pattern":"^(ab|c)*$","minLength":3,"maxLength":5},
+	  {"type":"string","pattern":"^\\s\\S\\w\\W\\d\\D$"},{"type":"string","pattern":"^é+.?$","maxLength":3}]},"minItems":2}`,
 }
 
 // closers are what a walk prefers once its budget is spent, so that it ends.
@@ -136,6 +154,9 @@ func TestRandomWalks(t *testing.T) {
 			if !json.Valid([]byte(out)) {
 				t.Fatalf("invalid JSON %q", out)
 			}
+			if err := checkWhitespace(out); err != nil {
+				t.Fatalf("%q: %v", out, err)
+			}
 			if schema == "" {
 				var m map[string]any
 				if err := json.Unmarshal([]byte(out), &m); err != nil {
@@ -148,4 +169,42 @@ func TestRandomWalks(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkWhitespace checks that every run of whitespace outside strings is
+// one space or a newline and at most MaxIndent spaces or tabs.
+func checkWhitespace(text string) error {
+	inStr, esc := false, false
+	for i := 0; i < len(text); i++ {
+		b := text[i]
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case b == '\\':
+				esc = true
+			case b == '"':
+				inStr = false
+			}
+			continue
+		}
+		if b == '"' {
+			inStr = true
+			continue
+		}
+		if !isWS(b) {
+			continue
+		}
+		j := i
+		for j < len(text) && isWS(text[j]) {
+			j++
+		}
+		run := text[i:j]
+		ok := run == " " || run[0] == '\n' && len(run) <= 1+MaxIndent && !strings.ContainsAny(run[1:], "\n\r")
+		if !ok || i == 0 || j == len(text) {
+			return fmt.Errorf("whitespace %q at %d", run, i)
+		}
+		i = j - 1
+	}
+	return nil
 }
