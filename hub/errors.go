@@ -51,6 +51,8 @@ func (e *HTTPError) Error() string {
 		}
 	case e.Code == "RevisionNotFound":
 		b.WriteString(": no such revision")
+	case e.Status == http.StatusNotFound && e.Code == "RepoNotFound" && e.TokenSent:
+		b.WriteString(": not found (or private, and HF_TOKEN may not read it)")
 	case e.Status == http.StatusNotFound:
 		b.WriteString(": not found")
 	}
@@ -99,7 +101,7 @@ func clip(s string) string {
 		return r
 	}, strings.TrimSpace(s))
 	if len(s) > maxErrorText {
-		s = s[:maxErrorText] + "…"
+		s = strings.ToValidUTF8(s[:maxErrorText], "") + "…"
 	}
 	return s
 }

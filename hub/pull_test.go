@@ -126,6 +126,7 @@ func TestPullResumeAfterBreak(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "pull again") {
 		t.Fatalf("broken download: err %v, want one saying to pull again", err)
 	}
+	t.Log(err)
 	srv.CutAfter(0)
 	p, err := pull(t, c, tinyRepo)
 	if err != nil {
@@ -154,6 +155,7 @@ func TestPullHashMismatch(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error for a corrupted download")
 			}
+			t.Log(err)
 			msg := err.Error()
 			for _, want := range []string{tc.file, tc.hash} {
 				if !strings.Contains(msg, want) {
@@ -197,6 +199,7 @@ func TestPullErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			t.Log(err)
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %q is not %v", err, tc.is)
 			}

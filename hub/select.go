@@ -49,7 +49,7 @@ func Select(info *RepoInfo, repo, file string) (Selection, error) {
 	if file != "" {
 		s, ok := info.Lookup(file)
 		if !ok {
-			return Selection{}, fmt.Errorf("%w: file %s is not in %s at commit %s%s", ErrNotFound, file, repo, info.SHA, notFoundHint(info, file))
+			return Selection{}, fmt.Errorf("%s: file %s at commit %s: %w%s", repo, file, info.SHA, ErrNotFound, notFoundHint(info, file))
 		}
 		return Selection{Files: []Sibling{s}, Single: file}, nil
 	}
@@ -126,5 +126,5 @@ func notFoundHint(info *RepoInfo, file string) string {
 	if len(names) == 0 || len(names) > 20 {
 		return ""
 	}
-	return "; its " + ext + " files: " + strings.Join(names, ", ")
+	return " (its " + ext + " files: " + strings.Join(names, ", ") + ")"
 }

@@ -11,7 +11,8 @@
 // Paths in "files" are relative to the repository directory. Files named
 // *.safetensors, *.gguf, *.bin, *.model, *.pth or of 1 MiB and more are
 // served as Git LFS files (with an lfs.sha256); the others with a git blob
-// sha1 only. Each repository has one commit, the sha1 of its file list; the
+// sha1 only; LFS files are redirected (302) to a "CDN" URL on the same server,
+// where the file requests are counted. Each repository has one commit, the sha1 of its file list; the
 // revision "main" or that commit reaches it.
 package hubtest
 
@@ -270,11 +271,6 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 		}
 		s.info(w, r)
 	case len(parts) >= 5 && parts[2] == "resolve":
-		s.mu.Lock()
-		s.fileCalls++
-		s.ranges = append(s.ranges, req.Header.Get("Range"))
-		cut, corrupt := s.cutAfter, s.corrupt
-		s.mu.Unlock()
 		r := s.access(w, req, parts[0]+"/"+parts[1], true)
 		if r == nil {
 			return
@@ -289,6 +285,19 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 			hubError(w, http.StatusNotFound, "EntryNotFound", name+" does not exist on \"main\"")
 			return
 		}
+		w.Header().Set("X-Repo-Commit", r.commit)
+		if f.lfs && req.URL.Query().Get("cdn") == "" {
+			// The hub sends LFS files from a CDN: redirect, as it does.
+			w.Header().Set("X-Linked-Etag", `"`+f.sha256+`"`)
+			w.Header().Set("X-Linked-Size", fmt.Sprint(len(f.data)))
+			http.Redirect(w, req, req.URL.EscapedPath()+"?cdn=1", http.StatusFound)
+			return
+		}
+		s.mu.Lock()
+		s.fileCalls++
+		s.ranges = append(s.ranges, req.Header.Get("Range"))
+		cut, corrupt := s.cutAfter, s.corrupt
+		s.mu.Unlock()
 		data := f.data
 		s.mu.Lock()
 		bad := corrupt[r.id+"/"+name]
@@ -297,7 +306,6 @@ func (s *Server) serve(w http.ResponseWriter, req *http.Request) {
 			data = bytes.Clone(data)
 			data[len(data)/2] ^= 0xff
 		}
-		w.Header().Set("X-Repo-Commit", r.commit)
 		if f.lfs {
 			w.Header().Set("ETag", `"`+f.sha256+`"`)
 		} else {
