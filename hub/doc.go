@@ -6,6 +6,7 @@
 // and the other way round:
 //
 //	$HF_HUB_CACHE (default $HF_HOME/hub, HF_HOME default ~/.cache/huggingface)
+//	├── .locks/models--<org>--<name>/<etag>.lock   flock'd during a download
 //	└── models--<org>--<name>/
 //	    ├── blobs/<etag>               file contents; etag is the sha256 of LFS
 //	    │                              files, the git blob sha1 of others
@@ -17,5 +18,7 @@
 // GET {endpoint}/api/models/{org}/{name}/revision/{rev}?blobs=true for the
 // commit and the file list (with sizes and hashes), and
 // GET {endpoint}/{org}/{name}/resolve/{commit}/{file} for the bytes, with
-// "Authorization: Bearer $HF_TOKEN" when a token is set.
+// "Authorization: Bearer $HF_TOKEN" when a token is set. With
+// HF_HUB_OFFLINE=1, or when the hub cannot be reached, a pull is answered
+// from the cache; Resolve never uses the network.
 package hub

@@ -48,6 +48,16 @@ func (c *Client) fetch(ctx context.Context, base, repo, commit, dir string, s Si
 		etag = "unverified-" + hex.EncodeToString(sum[:20])
 	}
 	blob := filepath.Join(blobs, etag)
+	// One download of a blob at a time, huggingface_hub's lock file included.
+	locks := filepath.Join(filepath.Dir(dir), ".locks", filepath.Base(dir))
+	if err := os.MkdirAll(locks, 0o755); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	unlock, err := lockFile(filepath.Join(locks, etag+".lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if st, err := os.Stat(blob); err != nil || !st.Mode().IsRegular() || st.Size() != s.Size {
 		if err := c.download(ctx, c.fileURL(base, repo, commit, s.Name), repo, blob+incompleteSuffix, s, prog); err != nil {
 			return err

@@ -65,3 +65,13 @@ func Token() string {
 func repoDir(cache, repo string) string {
 	return filepath.Join(cache, "models--"+strings.ReplaceAll(repo, "/", "--"))
 }
+
+// Offline reports whether $HF_HUB_OFFLINE forbids network requests ("1",
+// "true", "yes" or "on"): pulls are then answered from the cache alone.
+func Offline() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("HF_HUB_OFFLINE"))) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

@@ -257,3 +257,51 @@ func TestPullGGUF(t *testing.T) {
 		t.Errorf("%d file requests, want 2", files)
 	}
 }
+
+func TestPullShardedIndex(t *testing.T) {
+	srv, c := newTest(t)
+	p, err := pull(t, c, "herd-test/sharded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := []string{"config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"}
+	if !slices.Equal(names, want) {
+		t.Errorf("snapshot has %v, want %v (no consolidated.safetensors)", names, want)
+	}
+	if _, files := srv.Counts(); files != len(want) {
+		t.Errorf("%d file requests, want %d", files, len(want))
+	}
+}
+
+func TestPullFromCacheWhenOffline(t *testing.T) {
+	srv, c := newTest(t)
+	want, err := pull(t, c, tinyRepo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	if got, err := pull(t, c, tinyRepo); err != nil || got != want {
+		t.Errorf("offline pull of a cached repo = %q, %v; want %q", got, err, want)
+	}
+	if api, _ := srv.Counts(); api != 1 {
+		t.Errorf("offline pull asked the hub (%d API requests)", api)
+	}
+	if _, err := pull(t, c, "herd-test/llama4-tiny-GGUF"); err == nil || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") {
+		t.Errorf("offline pull of an uncached repo: err %v", err)
+	}
+	t.Setenv("HF_HUB_OFFLINE", "")
+	srv.Close()
+	var log bytes.Buffer
+	c.Log = &log
+	if got, err := pull(t, c, tinyRepo); err != nil || got != want || !strings.Contains(log.String(), "cached copy") {
+		t.Errorf("pull with the hub down = %q, %v (log %q); want the cached %q, said so", got, err, log.String(), want)
+	}
+}

@@ -24,8 +24,13 @@ func ResolveIn(cache, name string) (path string, ok bool, err error) {
 	if perr != nil {
 		return "", false, nil
 	}
-	dir := repoDir(cache, ref.Repo)
-	snap, ok, err := snapshot(dir, ref.Repo)
+	return resolveAt(cache, ref, "main")
+}
+
+// resolveAt finds ref in cache at revision (a branch or tag recorded in
+// refs/, or a commit).
+func resolveAt(cache string, ref Ref, revision string) (string, bool, error) {
+	snap, ok, err := snapshot(repoDir(cache, ref.Repo), ref.Repo, revision)
 	if !ok || err != nil {
 		return "", false, err
 	}
@@ -60,17 +65,28 @@ func ResolveIn(cache, name string) (path string, ok bool, err error) {
 }
 
 // snapshot is the snapshot folder of dir (a repository's cache folder) for
-// refs/main, or the only snapshot when there is no refs/main.
-func snapshot(dir, repo string) (string, bool, error) {
-	if b, err := os.ReadFile(filepath.Join(dir, "refs", "main")); err == nil {
-		commit := strings.TrimSpace(string(b))
+// revision: the commit itself, or the one in refs/<revision>, or, for "main"
+// without refs/main, the only snapshot.
+func snapshot(dir, repo, revision string) (string, bool, error) {
+	commit := ""
+	if isHex(revision, 40) {
+		commit = revision
+	} else if checkFile(revision) != nil {
+		return "", false, nil
+	} else if b, err := os.ReadFile(filepath.Join(dir, "refs", filepath.FromSlash(revision))); err == nil {
+		commit = strings.TrimSpace(string(b))
 		if !isHex(commit, 40) {
-			return "", false, fmt.Errorf("cache %s: refs/main holds %q, not a commit", dir, clip(commit))
+			return "", false, fmt.Errorf("cache %s: refs/%s holds %q, not a commit", dir, revision, clip(commit))
 		}
+	}
+	if commit != "" {
 		snap := filepath.Join(dir, "snapshots", commit)
 		if st, err := os.Stat(snap); err == nil && st.IsDir() {
 			return snap, true, nil
 		}
+		return "", false, nil
+	}
+	if revision != "main" {
 		return "", false, nil
 	}
 	ents, err := os.ReadDir(filepath.Join(dir, "snapshots"))
