@@ -20,6 +20,7 @@ const tinyRepo = "herd-test/llama4-tiny"
 func newTest(t *testing.T) (*hubtest.Server, *Client) {
 	t.Helper()
 	srv := hubtest.NewServer(t, filepath.Join("..", "testdata", "hub"))
+	t.Setenv("HF_HUB_OFFLINE", "")
 	return srv, &Client{Endpoint: srv.URL, CacheDir: t.TempDir()}
 }
 

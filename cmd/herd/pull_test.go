@@ -17,6 +17,7 @@ func pullEnv(t *testing.T) *hubtest.Server {
 	t.Setenv("HF_HUB_CACHE", "")
 	t.Setenv("HF_TOKEN", "")
 	t.Setenv("HF_TOKEN_PATH", "")
+	t.Setenv("HF_HUB_OFFLINE", "")
 	t.Setenv("HF_ENDPOINT", srv.URL)
 	return srv
 }
