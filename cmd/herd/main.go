@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"chat":     {"interactive chat in the terminal", cmdChat},
 	"grad":     {"loss and every parameter's gradient for one batch (and one AdamW step) as safetensors", cmdGrad},
 	"train":    {"train a Llama 4 text model on a text file into a Hugging Face directory", cmdTrain},
+	"pull":     {"download a Hugging Face model (REPO or REPO:FILE) into the local cache", cmdPull},
 	"convert":  {"write a model as a GGUF file that llama.cpp runs (f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k)", cmdConvert},
 }
 
