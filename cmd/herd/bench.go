@@ -19,7 +19,7 @@ import (
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory")
 	dummy := fs.String("dummy", "", fmt.Sprintf("benchmark random weights of a named shape instead of -m: %v", checkpoint.Presets()))
 	dtype := fs.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
 	seed := fs.Uint64("seed", 1, "seed of --dummy weights")

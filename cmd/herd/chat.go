@@ -45,7 +45,7 @@ type chatSession struct {
 
 func cmdChat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("chat", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
 	system := fs.String("system", "", "system prompt")
 	ctx := fs.Int("ctx", 8192, "context length in tokens")
 	n := fs.Int("n", 1024, "most tokens per answer")

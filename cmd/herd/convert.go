@@ -20,7 +20,7 @@ import (
 
 func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", stderr)
-	model := fs.String("m", "", "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)")
+	model := modelFlag(fs, "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)")
 	out := fs.String("o", "", "output GGUF file")
 	typ := fs.String("type", "f32", "tensor type: "+strings.Join(checkpoint.GGUFTypes, ", ")+
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")

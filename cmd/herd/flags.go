@@ -52,3 +52,20 @@ func parseIDs(s string) ([]int32, error) {
 	}
 	return ids, nil
 }
+
+// modelFlag defines -m, the model to use: a local path, or a repository
+// fetched before with `herd pull` (REPO or REPO:FILE), which is resolved to
+// its path in the hub cache as the flag is parsed, so every command sees a
+// local path.
+func modelFlag(fs *flag.FlagSet, usage string) *string {
+	p := new(string)
+	fs.Func("m", usage, func(s string) error {
+		r, err := resolveModelArg(s)
+		if err != nil {
+			return err
+		}
+		*p = r
+		return nil
+	})
+	return p
+}

@@ -13,7 +13,7 @@ import (
 // parameters after one AdamW step from zero optimizer state.
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("grad", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)")
 	batchFile := fs.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
 	out := fs.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
 	adamOut := fs.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")

@@ -19,7 +19,7 @@ import (
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("inspect", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file")
 	ctx := fs.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
 	kvType := fs.String("kv-type", "bf16", "KV cache element type for the plan: f32, bf16, f16 or q8_0")
 	batch := fs.Int("batch", 512, "prefill batch for the scratch estimate")

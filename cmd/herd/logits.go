@@ -11,7 +11,7 @@ import (
 
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("logits", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory")
 	idsFlag := fs.String("ids", "", `token ids, e.g. "1 2 3"`)
 	out := fs.String("o", "", "output .npy file: float32 [T, vocab], C order")
 	var images imageFlags

@@ -22,7 +22,7 @@ import (
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory or .gguf file (default: the embedded "+embedded.Name+" model)")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory or .gguf file (default: the embedded "+embedded.Name+" model)")
 	idsFlag := fs.String("ids", "", `prompt as token ids, e.g. "200000 19873 24"`)
 	n := fs.Int("n", 64, "maximum number of tokens to generate")
 	ctx := fs.Int("ctx", 0, "context length in tokens (0: prompt + n, capped by the model's max_position_embeddings)")

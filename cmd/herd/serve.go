@@ -20,7 +20,7 @@ import (
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stderr)
-	model := fs.String("m", "", "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
+	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	apiKey := fs.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
 	ctx := fs.Int("ctx", 8192, "context length per sequence, in tokens")

@@ -12,7 +12,7 @@ import (
 
 func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("tokenize", stderr)
-	model := fs.String("m", "", "model directory, tokenizer.model or tokenizer.json")
+	model := modelFlag(fs, "model directory, tokenizer.model or tokenizer.json")
 	specials := fs.Bool("specials", false, "recognise special tokens such as <|begin_of_text|> in the text")
 	file := fs.String("file", "", "read the text from this file instead of the argument")
 	decode := fs.Bool("decode", false, "the argument is token ids: print their text instead")
