@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/nn"
+	"github.com/herd-llm/herd/train/runlog"
 )
 
 // TestUpdateExpertBias: overloaded experts lose bias, underloaded ones gain
@@ -169,7 +171,7 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 	run := func(balance string) [][]int64 {
 		cfg := smallConfig(t)
 		cfg.Experts = 4
-		data, err := NewTextDataset([]byte(strings.Repeat(corpus, 3)), ByteTokenizer{}, 0.1)
+		data, err := dataset.New([]byte(strings.Repeat(corpus, 3)), dataset.ByteTokenizer{}, 0.1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,9 +191,9 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 				if last == nil {
 					last = newExpertCounts(cfg)
 				}
-				addCounts(last, st.ExpertTokens)
+				runlog.AddCounts(last, st.ExpertTokens)
 				if balance == "bias" {
-					if _, dead := loadSpread(st.ExpertTokens); dead > 0 {
+					if _, dead := runlog.LoadSpread(st.ExpertTokens); dead > 0 {
 						t.Errorf("step %d: %d experts got no token: %v", st.Step, dead, st.ExpertTokens)
 					}
 				}
@@ -200,32 +202,13 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 		return last
 	}
 	none, bias := run("none"), run("bias")
-	rn, dn := loadSpread(none)
-	rb, db := loadSpread(bias)
+	rn, dn := runlog.LoadSpread(none)
+	rb, db := runlog.LoadSpread(bias)
 	t.Logf("last 5 steps: none %v (max/min %.2f, %d dead); bias %v (max/min %.2f, %d dead)", none, rn, dn, bias, rb, db)
 	if db != 0 || rb > 3 {
 		t.Errorf("with bias balancing: max/min load %.2f, %d experts without tokens", rb, db)
 	}
 	if rn < 2*rb {
 		t.Errorf("without balancing the load is as even as with it (max/min %.2f vs %.2f): the test shows nothing", rn, rb)
-	}
-}
-
-// TestExpertPlotShares: the plot's intervals sum the logged counts, and a
-// dead expert's interval still stacks to the full panel.
-func TestExpertPlotShares(t *testing.T) {
-	rows := []logRow{{step: 1, experts: [][]int64{{3, 0, 1}}}, {step: 2, experts: [][]int64{{1, 0, 3}}}}
-	bins := binExperts(rows, 1)
-	if len(bins) != 1 || bins[0].lo != 0 || bins[0].hi != 2 || bins[0].counts[0][0] != 4 || bins[0].counts[0][2] != 4 {
-		t.Fatalf("bins %+v", bins)
-	}
-	img := plotExperts(rows, "t")
-	// The panel's top row (share 1) is coloured by the last expert.
-	x, y := plotL+100, 60+20+1
-	if c := img.RGBAAt(x, y); c != expertColors[2] {
-		t.Errorf("top of the bar is %v, want expert 2's colour", c)
-	}
-	if c := img.RGBAAt(x, 60+20-3); c == expertColors[2] {
-		t.Errorf("the bar overflows the panel")
 	}
 }

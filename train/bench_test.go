@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // BenchmarkTrainStep measures one optimizer step (forward, backward, AdamW)
@@ -47,7 +48,7 @@ func benchTrainFile(b *testing.B, path string) {
 }
 
 func benchTrain(b *testing.B, cfg *llama4.Config, batch, seq int) {
-	data, err := NewTextDataset([]byte(corpus+corpus+corpus), ByteTokenizer{}, 0.1)
+	data, err := dataset.New([]byte(corpus+corpus+corpus), dataset.ByteTokenizer{}, 0.1)
 	if err != nil {
 		b.Fatal(err)
 	}

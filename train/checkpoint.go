@@ -12,6 +12,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // CheckpointFile is the resumable training state inside a run directory. The
@@ -86,7 +87,7 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 			all = append(all, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
-	err = writeFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+	err = checkpoint.WriteFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
 		return WriteTensors(w, "", all, meta)
 	})
 	if err != nil {
@@ -109,7 +110,7 @@ func HasCheckpoint(dir string) bool {
 // same tokens as the saved run's (checked by fingerprint). When steps > 0 it
 // replaces the saved run length (which also stretches the schedule); the
 // other options are the saved ones.
-func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
+func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, error) {
 	path := filepath.Join(dir, CheckpointFile)
 	f, err := safetensors.Open(path)
 	if err != nil {

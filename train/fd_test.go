@@ -9,6 +9,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/nn"
 )
 
@@ -48,14 +49,14 @@ func randomParams[F Float](p *Params[F], seed uint64, std float64) {
 	}
 }
 
-func microBatch(c *llama4.Config, B, T int, seed uint64) *Batch {
+func microBatch(c *llama4.Config, B, T int, seed uint64) *dataset.Batch {
 	r := rand.New(rand.NewPCG(seed, 2))
-	b := &Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}
+	b := &dataset.Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}
 	for i := range b.Inputs {
 		b.Inputs[i] = int32(3 + r.IntN(c.VocabSize-4)) // never the pad token (V−1)
 		b.Targets[i] = int32(r.IntN(c.VocabSize))
 		if r.IntN(5) == 0 {
-			b.Targets[i] = IgnoreIndex
+			b.Targets[i] = dataset.IgnoreIndex
 		}
 	}
 	return b
@@ -141,7 +142,7 @@ func TestFiniteDifferencesModel(t *testing.T) {
 // checkFD compares every tensor's analytic gradient g with a central finite
 // difference of lossAt (step 1e-5) at fdCoords' coordinates, failing t where
 // |fd − analytic| > 1e-7 + 1e-5·|analytic|; it returns the worst relative error.
-func checkFD(t *testing.T, p, g *Params[float64], b *Batch, D int, r *rand.Rand, lossAt func() float64) float64 {
+func checkFD(t *testing.T, p, g *Params[float64], b *dataset.Batch, D int, r *rand.Rand, lossAt func() float64) float64 {
 	t.Helper()
 	used := map[int]bool{}
 	for _, id := range b.Inputs {

@@ -1,50 +1,68 @@
 package train
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
-// The tiny model lives in the repository's testdata; the training reference
-// (../shared/testdata/llama4-tiny-train, base part) is copied into
+// The tiny model and its goldens live in the repository's testdata; the
+// training reference (its base part; see testdata/README-reference.md) in
 // train/testdata.
 const (
 	tinyDir = "../testdata/llama4-tiny"
 	refDir  = "testdata"
 )
 
-func needFile(t *testing.T, path, what string) {
+// readFile returns the contents of a test data file; a missing file fails
+// the test.
+func readFile(t *testing.T, path string) []byte {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s absent (%v): copy it from ../shared/testdata (see train/testdata/README-reference.md)", what, err)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
+}
+
+// readJSON decodes the JSON test data file path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	if err := json.Unmarshal(readFile(t, path), v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// readF32 reads a raw little-endian float32 test data file.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	raw := readFile(t, path)
+	v := make([]float32, len(raw)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return v
 }
 
 func loadTinyParams(t *testing.T) *Params[float32] {
 	t.Helper()
-	dir := filepath.Join(tinyDir, "f32")
-	needFile(t, filepath.Join(dir, "model.safetensors"), "tiny model testdata/llama4-tiny/f32")
-	p, err := LoadHF(dir)
+	p, err := LoadHF(filepath.Join(tinyDir, "f32"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func loadRefBatch(t *testing.T) *Batch {
+func loadRefBatch(t *testing.T) *dataset.Batch {
 	t.Helper()
-	path := filepath.Join(refDir, "batch.json")
-	needFile(t, path, "training reference batch")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := ReadBatchJSON(f)
+	b, err := dataset.ReadBatchJSON(bytes.NewReader(readFile(t, filepath.Join(refDir, "batch.json"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +73,7 @@ func loadRefBatch(t *testing.T) *Batch {
 // cfg-shape.
 func loadRefTensors(t *testing.T, like *Params[float32], file string) *Params[float32] {
 	t.Helper()
-	path := filepath.Join(refDir, file)
-	needFile(t, path, "training reference "+file)
-	set, err := safetensors.OpenDir(path)
+	set, err := safetensors.OpenDir(filepath.Join(refDir, file))
 	if err != nil {
 		t.Fatal(err)
 	}

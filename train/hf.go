@@ -109,7 +109,7 @@ func WriteTensors[F Float](w io.Writer, prefix string, tensors []*Tensor[F], met
 // WriteSafetensorsFile writes p's tensors (float32, HF names, sorted) to path
 // atomically: parameters, gradients or optimizer moments alike.
 func (p *Params[F]) WriteSafetensorsFile(path string) error {
-	return writeFileAtomic(path, func(w io.Writer) error { return WriteTensors(w, "", p.Tensors, nil) })
+	return checkpoint.WriteFileAtomic(path, func(w io.Writer) error { return WriteTensors(w, "", p.Tensors, nil) })
 }
 
 // SaveHF writes p as a Hugging Face Llama4ForCausalLM directory that
@@ -148,7 +148,7 @@ func (p *Params[F]) SaveHFAs(dir, dtype string) error {
 	for i, t := range p.Tensors {
 		wt[i] = safetensors.WriteTensor{Name: t.Name, DType: st, Shape: t.Shape, Data: encodeFloats(t.Data, st)}
 	}
-	err := writeFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
+	err := checkpoint.WriteFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
 		return safetensors.Write(w, wt, map[string]string{"format": "pt"})
 	})
 	if err != nil {
@@ -172,10 +172,4 @@ func encodeFloats[F Float](v []F, dtype string) []byte {
 		return b
 	}
 	return f32Bytes(v)
-}
-
-// writeFileAtomic is checkpoint.WriteFileAtomic: readers see either the
-// old file or the complete new one, even after a crash.
-func writeFileAtomic(path string, fill func(w io.Writer) error) error {
-	return checkpoint.WriteFileAtomic(path, fill)
 }

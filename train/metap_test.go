@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // TestMetaPMultipliers checks each group's init, LR and eps multipliers
@@ -99,7 +101,7 @@ func TestMetaPInitStd(t *testing.T) {
 // parametrisation, bit for bit.
 func TestMetaPAtBaseIsStandard(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
+	data, err := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestMetaPAtBaseIsStandard(t *testing.T) {
 func TestMetaPRejectsTiedEmbeddings(t *testing.T) {
 	cfg := smallConfig(t)
 	cfg.TieEmbeddings = true
-	data, _ := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
+	data, _ := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
 	o := smallOptions()
 	o.MetaP = true
 	if _, err := NewTrainer(cfg, o, data); err == nil {

@@ -60,7 +60,7 @@ var presets = map[string]Preset{
 		Name: "shakespeare",
 		Description: "a 4-layer Llama 4 MoE (dense/MoE interleaved, shared expert, chunked RoPE + global NoPE layers, " +
 			"QK-norm, temperature tuning) on TinyShakespeare with a 4096-rank BPE; the last 10% held out",
-		Data:      "../shared/data/tinyshakespeare.txt",
+		Data:      "testdata/tinyshakespeare.txt",
 		ValFrac:   0.1,
 		Tokenizer: "bpe:4096",
 		Config:    shakespeareConfig,

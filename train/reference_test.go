@@ -1,9 +1,7 @@
 package train
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -19,16 +17,8 @@ type refManifest struct {
 
 func readManifest(t *testing.T) refManifest {
 	t.Helper()
-	path := filepath.Join(refDir, "manifest.json")
-	needFile(t, path, "training reference manifest")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var m refManifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(refDir, "manifest.json"), &m)
 	return m
 }
 

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // CoordPoint is one measurement of a coordinate check: after Step
@@ -27,7 +28,7 @@ type CoordPoint struct {
 // transfers, the measurements stay flat across widths; under the standard
 // one, with Adam, the updates' effect grows about ∝ width. Progress lines
 // go to log (nil: none).
-func coordCheck(data *train.Dataset, widths []int, layers int, opt train.Options, steps int, log io.Writer) ([]CoordPoint, error) {
+func coordCheck(data *dataset.Dataset, widths []int, layers int, opt train.Options, steps int, log io.Writer) ([]CoordPoint, error) {
 	if log == nil {
 		log = io.Discard
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // corpus is the text train's tests use.
@@ -19,7 +20,7 @@ authorities insisted on its being received, for good or for evil, in the superla
 // of the logits and of the final hidden state grows with the width (about
 // ∝ width for Adam); under MetaP it stays within a factor 1.6.
 func TestMetaPcoordCheck(t *testing.T) {
-	data, err := train.NewTextDataset([]byte(corpus+corpus), train.ByteTokenizer{}, 0.2)
+	data, err := dataset.New([]byte(corpus+corpus), dataset.ByteTokenizer{}, 0.2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@
 //	go run ./tools/metapcheck -out docs
 //
 // Run it from the repository root (the default -data is
-// ../shared/data/tinyshakespeare.txt). It trains byte-level
+// testdata/tinyshakespeare.txt). It trains byte-level
 // train.ProxyConfig models on one thread by default.
 package main
 
@@ -24,6 +24,7 @@ import (
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 func main() {
@@ -34,7 +35,7 @@ func main() {
 }
 
 func run() error {
-	dataFile := flag.String("data", "../shared/data/tinyshakespeare.txt", "training text (last 10% held out)")
+	dataFile := flag.String("data", "testdata/tinyshakespeare.txt", "training text (last 10% held out)")
 	out := flag.String("out", "docs", "directory for metap-coord.{png,csv} and metap-lr-sweep.{png,csv}")
 	threads := flag.Int("threads", 1, "worker threads")
 	only := flag.String("only", "", `"coord" or "sweep": run only that part; "replot": redraw metap-lr-sweep.png from -out's metap-lr-sweep.csv`)
@@ -62,7 +63,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	data, err := train.NewTextDataset(text, train.ByteTokenizer{}, 0.1)
+	data, err := dataset.New(text, dataset.ByteTokenizer{}, 0.1)
 	if err != nil {
 		return err
 	}

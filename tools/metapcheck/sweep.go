@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // SweepPoint is one run of a learning-rate sweep: the final validation
@@ -25,7 +26,7 @@ type SweepPoint struct {
 // peak learning rate, with and without MetaP, for opt.Steps steps of opt
 // (opt.LR, opt.MinLR = opt.LR·minFrac and opt.MetaP overridden) and
 // evaluates each on at most opt.EvalBatches validation batches.
-func lrSweep(data *train.Dataset, widths []int, layers int, lrs []float64, minFrac float64, opt train.Options, log io.Writer) ([]SweepPoint, error) {
+func lrSweep(data *dataset.Dataset, widths []int, layers int, lrs []float64, minFrac float64, opt train.Options, log io.Writer) ([]SweepPoint, error) {
 	if log == nil {
 		log = io.Discard
 	}

@@ -1,4 +1,4 @@
-package train
+package runlog
 
 import (
 	"fmt"
@@ -10,10 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/internal/plot"
 )
 
-// ExpertPlotFile is the tokens-per-expert plot Run writes beside LogFile for
+// ExpertPlotFile is the tokens-per-expert plot a run writes beside File for
 // models with MoE layers.
 const ExpertPlotFile = "experts.png"
 
@@ -35,7 +36,7 @@ var expertColors = []color.RGBA{
 // intervals in which some expert got no token. title heads the image. A log
 // without expert counts writes nothing.
 func WriteExpertPlot(dir, title string) error {
-	rows, err := readLog(filepath.Join(dir, LogFile))
+	rows, err := Read(filepath.Join(dir, File))
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func WriteExpertPlot(dir, title string) error {
 	if img == nil {
 		return nil
 	}
-	return writeFileAtomic(filepath.Join(dir, ExpertPlotFile), func(w io.Writer) error { return png.Encode(w, img) })
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, ExpertPlotFile), func(w io.Writer) error { return png.Encode(w, img) })
 }
 
 // expertBin is one interval of steps and its tokens per expert per layer.
@@ -54,10 +55,10 @@ type expertBin struct {
 
 // binExperts sums the rows' expert counts into up to n intervals of equal
 // step count.
-func binExperts(rows []logRow, n int) []expertBin {
-	var have []logRow
+func binExperts(rows []Row, n int) []expertBin {
+	var have []Row
 	for _, r := range rows {
-		if len(r.experts) > 0 {
+		if len(r.ExpertTokens) > 0 {
 			have = append(have, r)
 		}
 	}
@@ -69,13 +70,13 @@ func binExperts(rows []logRow, n int) []expertBin {
 	for i, r := range have {
 		b := &bins[i*n/len(have)]
 		if b.counts == nil {
-			b.lo = r.step - 1
-			for _, c := range r.experts {
+			b.lo = r.Step - 1
+			for _, c := range r.ExpertTokens {
 				b.counts = append(b.counts, make([]int64, len(c)))
 			}
 		}
-		b.hi = r.step
-		for l, c := range r.experts {
+		b.hi = r.Step
+		for l, c := range r.ExpertTokens {
 			if l < len(b.counts) {
 				for e, v := range c {
 					if e < len(b.counts[l]) {
@@ -89,7 +90,7 @@ func binExperts(rows []logRow, n int) []expertBin {
 }
 
 // plotExperts renders the panels; nil when the rows have no expert counts.
-func plotExperts(rows []logRow, title string) *image.RGBA {
+func plotExperts(rows []Row, title string) *image.RGBA {
 	bins := binExperts(rows, expertBins)
 	if len(bins) == 0 {
 		return nil
@@ -166,7 +167,7 @@ func plotExperts(rows []logRow, title string) *image.RGBA {
 		plot.HLine(img, plotL, plotW-plotR, yb, plot.Axis)
 		plot.VLine(img, plotL, y0, yb, plot.Axis)
 		last := bins[len(bins)-1].counts[l]
-		r, _ := loadSpread([][]int64{last})
+		r, _ := LoadSpread([][]int64{last})
 		rs := "inf"
 		if !math.IsInf(r, 0) {
 			rs = fmt.Sprintf("%.2f", r)

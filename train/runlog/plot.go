@@ -1,75 +1,27 @@
-package train
+package runlog
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/internal/plot"
 )
 
-// PlotFile is the loss-curve plot Run writes beside LogFile.
-const PlotFile = "loss.png"
-
-// logRow is one row of a run's log.
-type logRow struct {
-	step            int
-	train, val, bpb float64   // val and bpb are NaN on steps without validation
-	experts         [][]int64 // tokens per expert of each MoE layer (logs with an expert_tokens column)
-}
-
-// readLog parses a run's log.csv (columns as logHeader).
-func readLog(path string) ([]logRow, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
-	}
-	var rows []logRow
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for line := 0; sc.Scan(); line++ {
-		if line == 0 {
-			continue // header
-		}
-		f := strings.Split(sc.Text(), ",")
-		if len(f) < 9 {
-			return nil, fmt.Errorf("train: %s line %d: %d columns, want at least 9", path, line+1, len(f))
-		}
-		step, err1 := strconv.Atoi(f[0])
-		tl, err2 := strconv.ParseFloat(f[2], 64)
-		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("train: %s line %d: bad step or loss", path, line+1)
-		}
-		r := logRow{step: step, train: tl, val: math.NaN(), bpb: math.NaN()}
-		if v, err := strconv.ParseFloat(f[7], 64); err == nil {
-			r.val = v
-		}
-		if v, err := strconv.ParseFloat(f[8], 64); err == nil {
-			r.bpb = v
-		}
-		if len(f) > 11 {
-			if r.experts, err = parseCounts(f[11]); err != nil {
-				return nil, fmt.Errorf("train: %s line %d: expert_tokens: %w", path, line+1, err)
-			}
-		}
-		rows = append(rows, r)
-	}
-	return rows, nil
-}
+// LossPlotFile is the loss-curve plot a run writes beside File.
+const LossPlotFile = "loss.png"
 
 // WriteLossPlot draws dir/log.csv as dir/loss.png: the training loss per
 // step (light), its centred moving average (blue) and the validation
 // loss (red), in nats per token, titled with the last validation result.
 func WriteLossPlot(dir string) error {
-	rows, err := readLog(filepath.Join(dir, LogFile))
+	rows, err := Read(filepath.Join(dir, File))
 	if err != nil {
 		return err
 	}
@@ -77,7 +29,7 @@ func WriteLossPlot(dir string) error {
 		return nil
 	}
 	img := plotLoss(rows)
-	return writeFileAtomic(filepath.Join(dir, PlotFile), func(w io.Writer) error { return png.Encode(w, img) })
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, LossPlotFile), func(w io.Writer) error { return png.Encode(w, img) })
 }
 
 // Plot geometry and colours.
@@ -98,12 +50,12 @@ var (
 )
 
 // plotLoss renders the curves.
-func plotLoss(rows []logRow) *image.RGBA {
+func plotLoss(rows []Row) *image.RGBA {
 	img := plot.Blank(plotW, plotH)
-	x0, x1 := 0.0, float64(rows[len(rows)-1].step)
+	x0, x1 := 0.0, float64(rows[len(rows)-1].Step)
 	y0, y1 := math.Inf(1), math.Inf(-1)
 	for _, r := range rows {
-		for _, v := range []float64{r.train, r.val} {
+		for _, v := range []float64{r.Loss, r.ValLoss} {
 			if !math.IsNaN(v) {
 				y0, y1 = math.Min(y0, v), math.Max(y1, v)
 			}
@@ -136,14 +88,14 @@ func plotLoss(rows []logRow) *image.RGBA {
 	var prevRaw, prevSmooth, prevVal image.Point
 	haveVal := false
 	for i, r := range rows {
-		raw, sm := image.Pt(px(float64(r.step)), py(r.train)), image.Pt(px(float64(r.step)), py(smooth[i]))
+		raw, sm := image.Pt(px(float64(r.Step)), py(r.Loss)), image.Pt(px(float64(r.Step)), py(smooth[i]))
 		if i > 0 {
 			plot.Line(img, prevRaw, raw, colRaw, 1)
 			plot.Line(img, prevSmooth, sm, colTrain, 2)
 		}
 		prevRaw, prevSmooth = raw, sm
-		if !math.IsNaN(r.val) {
-			v := image.Pt(px(float64(r.step)), py(r.val))
+		if !math.IsNaN(r.ValLoss) {
+			v := image.Pt(px(float64(r.Step)), py(r.ValLoss))
 			if haveVal {
 				plot.Line(img, prevVal, v, colVal, 2)
 			}
@@ -152,8 +104,8 @@ func plotLoss(rows []logRow) *image.RGBA {
 		}
 	}
 	for i := len(rows) - 1; i >= 0; i-- {
-		if r := rows[i]; !math.IsNaN(r.val) {
-			s := fmt.Sprintf("step %d: val loss %.4f, %.4f bits/byte", r.step, r.val, r.bpb)
+		if r := rows[i]; !math.IsNaN(r.ValLoss) {
+			s := fmt.Sprintf("step %d: val loss %.4f, %.4f bits/byte", r.Step, r.ValLoss, r.ValBPB)
 			plot.DrawText(img, plotW-plotR-plot.TextWidth(s, plotScale), 8, plotScale, s, colVal)
 			break
 		}
@@ -166,13 +118,13 @@ func plotLoss(rows []logRow) *image.RGBA {
 
 // centredMean returns the mean training loss of each row and the w rows on
 // either side of it (fewer at the ends).
-func centredMean(rows []logRow, w int) []float64 {
+func centredMean(rows []Row, w int) []float64 {
 	out := make([]float64, len(rows))
 	for i := range rows {
 		lo, hi := max(0, i-w), min(len(rows), i+w+1)
 		var s float64
 		for _, r := range rows[lo:hi] {
-			s += r.train
+			s += r.Loss
 		}
 		out[i] = s / float64(hi-lo)
 	}
