@@ -32,17 +32,9 @@ func TestUpdateExpertBias(t *testing.T) {
 	}
 	// Routing follows the bias: a large bias sends every token to that
 	// expert, while the gate is still the unbiased sigmoid score.
-	c := microConfig(t, "")
-	p, err := NewParams[float64](c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	randomParams(p, 4, 0.35)
+	c, p := microParams(t, "", 4)
 	b := microBatch(c, 1, 8, 4)
-	ws, err := NewWorkspace[float64](c, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
 	eb := [][]float64{nil, {0, 0, 5}, {0, 5, 0}}
 	if err := ws.SetExpertBias(eb); err != nil {
 		t.Fatal(err)
@@ -74,17 +66,9 @@ func TestFiniteDifferencesBalance(t *testing.T) {
 		extra string
 	}{{"top1", ``}, {"top2", `,"num_experts_per_tok":2,"num_local_experts":4`}} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := microConfig(t, tc.extra)
-			p, err := NewParams[float64](c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			randomParams(p, 31, 0.35)
+			c, p := microParams(t, tc.extra, 31)
 			b := microBatch(c, 2, 10, 32)
-			ws, err := NewWorkspace[float64](c, b.B, b.T)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ws := newWorkspace(t, p, b)
 			r := rand.New(rand.NewPCG(9, 9))
 			bias := make([][]float64, c.Layers)
 			for l := range bias {
@@ -100,26 +84,14 @@ func TestFiniteDifferencesBalance(t *testing.T) {
 			}
 			const coef = 0.3 // large, so that the auxiliary term matters in the check
 			ws.SetAuxLoss(coef)
-			g := p.ZerosLike()
-			if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-				t.Fatal(err)
-			}
+			g, _, _ := backprop(t, ws, p, b)
 			if ws.AuxLoss() < coef*float64(c.NumMoELayers())*0.999 {
 				t.Fatalf("aux loss %g below its minimum %g", ws.AuxLoss(), coef*float64(c.NumMoELayers()))
 			}
 			if gap := minKeyGap(ws); gap < 1e-3 {
 				t.Fatalf("selection gap %.3g too small for finite differences; pick another seed", gap)
 			}
-			lossAt := func() float64 {
-				if _, err := ws.Forward(p, b.Inputs); err != nil {
-					t.Fatal(err)
-				}
-				s, n, err := ws.Loss(b.Targets)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s/float64(n) + ws.AuxLoss()
-			}
+			lossAt := func() float64 { return meanLoss(t, ws, p, b) + ws.AuxLoss() }
 			worst := checkFD(t, p, g, b, c.Hidden, r, lossAt)
 			// Every router row gets gradient from the auxiliary loss, used or not.
 			for l := range p.Layers {

@@ -33,6 +33,19 @@ func microConfig(t testing.TB, extra string) *llama4.Config {
 
 // randomParams fills p with N(0, std) values (norm weights 1 + 0.1·N, router
 // rows with std 1 so routing gaps are clear).
+// microParams returns a microConfig model (extra appended to its JSON) with
+// random float64 weights (std 0.35) drawn from seed.
+func microParams(t testing.TB, extra string, seed uint64) (*llama4.Config, *Params[float64]) {
+	t.Helper()
+	c := microConfig(t, extra)
+	p, err := NewParams[float64](c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomParams(p, seed, 0.35)
+	return c, p
+}
+
 func randomParams[F Float](p *Params[F], seed uint64, std float64) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	for _, t := range p.Tensors {
@@ -105,34 +118,14 @@ func TestFiniteDifferencesModel(t *testing.T) {
 	}
 	for ci, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := microConfig(t, tc.extra)
-			p, err := NewParams[float64](c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			randomParams(p, uint64(10+ci), 0.35)
+			c, p := microParams(t, tc.extra, uint64(10+ci))
 			b := microBatch(c, 2, 10, uint64(20+ci))
-			ws, err := NewWorkspace[float64](c, b.B, b.T)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g := p.ZerosLike()
-			if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-				t.Fatal(err)
-			}
+			ws := newWorkspace(t, p, b)
+			g, _, _ := backprop(t, ws, p, b)
 			if gap := minRouterGap(ws); gap < 1e-3 {
 				t.Fatalf("router gap %.3g too small for finite differences; pick another seed", gap)
 			}
-			lossAt := func() float64 {
-				if _, err := ws.Forward(p, b.Inputs); err != nil {
-					t.Fatal(err)
-				}
-				s, n, err := ws.Loss(b.Targets)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s / float64(n)
-			}
+			lossAt := func() float64 { return meanLoss(t, ws, p, b) }
 			worst := checkFD(t, p, g, b, c.Hidden, rand.New(rand.NewPCG(uint64(ci), 3)), lossAt)
 			t.Logf("%d tensors, worst relative error %.3g", len(p.Tensors), worst)
 		})

@@ -61,10 +61,7 @@ func TestForwardMatchesInference(t *testing.T) {
 func TestReferenceLogits(t *testing.T) {
 	p := loadTinyParams(t)
 	b := loadRefBatch(t)
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
 	got, err := ws.Forward(p, b.Inputs)
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,7 @@ package train
 
 import (
 	"bytes"
-	"encoding/binary"
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -20,36 +17,6 @@ const (
 	tinyDir = "../testdata/llama4-tiny"
 	refDir  = "testdata"
 )
-
-// readFile returns the contents of a test data file; a missing file fails
-// the test.
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// readJSON decodes the JSON test data file path into v.
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	if err := json.Unmarshal(readFile(t, path), v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// readF32 reads a raw little-endian float32 test data file.
-func readF32(t *testing.T, path string) []float32 {
-	t.Helper()
-	raw := readFile(t, path)
-	v := make([]float32, len(raw)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-	}
-	return v
-}
 
 func loadTinyParams(t *testing.T) *Params[float32] {
 	t.Helper()
@@ -111,4 +78,40 @@ func relErr[F, G Float](a []F, b []G) (rel, abs float64) {
 		return math.Inf(1), abs
 	}
 	return abs / m, abs
+}
+
+// newWorkspace makes a workspace for p's model at b's shape.
+func newWorkspace[F Float](t *testing.T, p *Params[F], b *dataset.Batch) *Workspace[F] {
+	t.Helper()
+	ws, err := NewWorkspace[F](p.Config, b.B, b.T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// backprop runs LossAndGrad of p on b in ws and returns the gradient, the
+// mean loss and the number of valid targets.
+func backprop[F Float](t *testing.T, ws *Workspace[F], p *Params[F], b *dataset.Batch) (g *Params[F], loss float64, valid int) {
+	t.Helper()
+	g = p.ZerosLike()
+	loss, valid, err := LossAndGrad(ws, p, g, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, loss, valid
+}
+
+// meanLoss runs the forward pass of p on b in ws and returns the mean
+// cross-entropy over b's valid targets.
+func meanLoss[F Float](t *testing.T, ws *Workspace[F], p *Params[F], b *dataset.Batch) float64 {
+	t.Helper()
+	if _, err := ws.Forward(p, b.Inputs); err != nil {
+		t.Fatal(err)
+	}
+	s, n, err := ws.Loss(b.Targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s / float64(n)
 }

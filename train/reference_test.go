@@ -1,12 +1,45 @@
 package train
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"testing"
 )
+
+// readFile returns the contents of a test data file; a missing file fails
+// the test.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readJSON decodes the JSON test data file path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	if err := json.Unmarshal(readFile(t, path), v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// readF32 reads a raw little-endian float32 test data file.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	raw := readFile(t, path)
+	v := make([]float32, len(raw)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return v
+}
 
 type refManifest struct {
 	Loss         float64 `json:"loss"`
@@ -36,15 +69,8 @@ func TestReferenceGradients(t *testing.T) {
 	b := loadRefBatch(t)
 	man := readManifest(t)
 	want := loadRefTensors(t, p, "grads.safetensors")
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.ZerosLike()
-	loss, valid, err := LossAndGrad(ws, p, g, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
+	g, loss, valid := backprop(t, ws, p, b)
 	if valid != man.ValidTargets {
 		t.Errorf("%d valid targets, reference %d", valid, man.ValidTargets)
 	}

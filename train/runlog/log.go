@@ -1,18 +1,13 @@
 package runlog
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/train/fp8"
 )
 
@@ -88,38 +83,4 @@ func csvFloat(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'f', 6, 64)
-}
-
-// trimLog drops the rows of steps after step from a run's log (they belong
-// to an interrupted run that is being resumed from step).
-func trimLog(path string, step int) error {
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("runlog: %w", err)
-	}
-	var out bytes.Buffer
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	first := true
-	for sc.Scan() {
-		line := sc.Text()
-		if first {
-			first = false
-			out.WriteString(line + "\n")
-			continue
-		}
-		f, _, _ := strings.Cut(line, ",")
-		if n, err := strconv.Atoi(f); err == nil && n <= step {
-			out.WriteString(line + "\n")
-		}
-	}
-	if bytes.Equal(out.Bytes(), b) {
-		return nil
-	}
-	return checkpoint.WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(out.Bytes())
-		return err
-	})
 }

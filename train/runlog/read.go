@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/herd-llm/herd/checkpoint"
 )
 
 // Read parses a run's log.csv (columns as logHeader), filling the
@@ -67,4 +70,38 @@ func parseCounts(s string) ([][]int64, error) {
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// trimLog drops the rows of steps after step from a run's log (they belong
+// to an interrupted run that is being resumed from step).
+func trimLog(path string, step int) error {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("runlog: %w", err)
+	}
+	var out bytes.Buffer
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	first := true
+	for sc.Scan() {
+		line := sc.Text()
+		if first {
+			first = false
+			out.WriteString(line + "\n")
+			continue
+		}
+		f, _, _ := strings.Cut(line, ",")
+		if n, err := strconv.Atoi(f); err == nil && n <= step {
+			out.WriteString(line + "\n")
+		}
+	}
+	if bytes.Equal(out.Bytes(), b) {
+		return nil
+	}
+	return checkpoint.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(out.Bytes())
+		return err
+	})
 }
