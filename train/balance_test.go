@@ -149,10 +149,7 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 		}
 		o := smallOptions()
 		o.Steps, o.Batch, o.SeqLen, o.Balance, o.BalanceRate = 40, 2, 32, balance, 0.01
-		tr, err := NewTrainer(cfg, o, data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := trainerOn(t, cfg, o, data)
 		var last [][]int64
 		for s := 0; s < o.Steps; s++ {
 			st, err := tr.TrainStep()

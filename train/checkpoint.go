@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/herd-llm/herd/checkpoint"
@@ -162,7 +163,7 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 			if err != nil {
 				return nil, err
 			}
-			if st.DType != "F32" || !equalShape(st.Shape, t.Shape) {
+			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
 				return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
 			}
 			v, err := st.Float32s()
@@ -180,7 +181,7 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: the run balances experts with a bias but the checkpoint has none for layer %d: %w", path, l, err)
 		}
-		if st.DType != "F32" || !equalShape(st.Shape, []int{len(b)}) {
+		if st.DType != "F32" || !slices.Equal(st.Shape, []int{len(b)}) {
 			return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 [%d]", path, st.Name, st.DType, st.Shape, len(b))
 		}
 		v, err := st.Float32s()

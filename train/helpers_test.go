@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -114,4 +115,32 @@ func meanLoss[F Float](t *testing.T, ws *Workspace[F], p *Params[F], b *dataset.
 		t.Fatal(err)
 	}
 	return s / float64(n)
+}
+
+// byteData is text as a byte-tokenized dataset, its last valFrac held out.
+func byteData(t testing.TB, text string, valFrac float64) *dataset.Dataset {
+	t.Helper()
+	d, err := dataset.New([]byte(text), dataset.ByteTokenizer{}, valFrac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// trainerOn is NewTrainer, failing t on error.
+func trainerOn(t testing.TB, cfg *llama4.Config, o Options, data *dataset.Dataset) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(cfg, o, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// must returns v, panicking on err: for test data read at package init.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
@@ -47,7 +48,7 @@ func (p *Params[F]) ReadSet(set *safetensors.Set) error {
 		if err != nil {
 			return err
 		}
-		if !equalShape(st.Shape, t.Shape) {
+		if !slices.Equal(st.Shape, t.Shape) {
 			return fmt.Errorf("tensor %s has shape %v, config implies %v", t.Name, st.Shape, t.Shape)
 		}
 		v, err := st.Float32s()
@@ -69,18 +70,6 @@ func (p *Params[F]) ReadSet(set *safetensors.Set) error {
 		return fmt.Errorf("unexpected tensor %s: checkpoint and config.json disagree", name)
 	}
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // f32Bytes encodes values as little-endian float32.

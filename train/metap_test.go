@@ -101,21 +101,12 @@ func TestMetaPInitStd(t *testing.T) {
 // parametrisation, bit for bit.
 func TestMetaPAtBaseIsStandard(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	o := smallOptions()
 	o.Steps = 3
-	sp, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := trainerOn(t, cfg, o, data)
 	o.MetaP, o.BaseWidth, o.BaseDepth = true, cfg.Hidden, cfg.Layers
-	mp, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mp := trainerOn(t, cfg, o, data)
 	if mp.Optim.LRMult == nil {
 		t.Fatal("MetaP set no learning-rate multipliers")
 	}

@@ -2,7 +2,8 @@ package train
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
@@ -71,14 +72,7 @@ var presets = map[string]Preset{
 }
 
 // PresetNames lists the training presets.
-func PresetNames() []string {
-	var n []string
-	for k := range presets {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
+func PresetNames() []string { return slices.Sorted(maps.Keys(presets)) }
 
 // LookupPreset returns the named training preset.
 func LookupPreset(name string) (Preset, error) {

@@ -28,12 +28,9 @@ func smallConfig(t testing.TB) *llama4.Config {
 	return c
 }
 
-const corpus = `It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of
-foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, it
-was the season of Darkness, it was the spring of hope, it was the winter of despair, we had everything
-before us, we had nothing before us, we were all going direct to Heaven, we were all going direct the
-other way – in short, the period was so far like the present period, that some of its noisiest
-authorities insisted on its being received, for good or for evil, in the superlative degree of comparison only.`
+// corpus is the text the training-loop tests train on: the opening of A
+// Tale of Two Cities (testdata/dickens.txt).
+var corpus = string(must(os.ReadFile("testdata/dickens.txt")))
 
 func smallOptions() Options {
 	o := DefaultOptions()
@@ -65,10 +62,7 @@ func TestScheduleWarmupCosine(t *testing.T) {
 // uniformly: loss within 0.05 of ln(vocab).
 func TestInitLoss(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	tr, err := NewTrainer(cfg, smallOptions(), data)
 	if err != nil {
 		t.Fatal(err)
@@ -146,24 +140,15 @@ func TestResumeBitExact(t *testing.T) {
 
 func testResumeBitExact(t *testing.T, o Options) {
 	cfg := smallConfig(t)
-	data, err := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	dirA, dirB := t.TempDir(), t.TempDir()
 
-	a, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := trainerOn(t, cfg, o, data)
 	if err := a.Run(RunConfig{OutDir: dirA}); err != nil {
 		t.Fatal(err)
 	}
 
-	b, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := trainerOn(t, cfg, o, data)
 	if err := b.Run(RunConfig{OutDir: dirB, StopAfter: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -240,16 +225,10 @@ func logLosses(t *testing.T, dir string) string {
 // logits equal the trainer's.
 func TestRunWritesLoadableModel(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	o := smallOptions()
 	o.Steps, o.EvalEvery = 3, 2
-	tr, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := trainerOn(t, cfg, o, data)
 	dir := t.TempDir()
 	var prog bytes.Buffer
 	if err := tr.Run(RunConfig{OutDir: dir, Progress: &prog}); err != nil {
