@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
 )
@@ -37,46 +38,41 @@ func coordCheck(data *dataset.Dataset, widths []int, layers int, opt train.Optio
 		return nil, fmt.Errorf("metapcheck: no validation data for the coordinate check")
 	}
 	var out []CoordPoint
-	for _, metap := range []bool{false, true} {
-		for _, w := range widths {
-			cfg, err := train.ProxyConfig(w, layers)
-			if err != nil {
-				return nil, err
-			}
-			o := opt
-			o.MetaP = metap
-			tr, err := train.NewTrainer(cfg, o, data)
-			if err != nil {
-				return nil, err
-			}
-			ws, err := train.NewWorkspace[float32](cfg, opt.Batch, opt.SeqLen)
-			if err != nil {
-				return nil, err
-			}
-			var h0, l0 []float32
-			for step := 0; step <= steps; step++ {
-				if step > 0 {
-					if _, err := tr.TrainStep(); err != nil {
-						return nil, err
-					}
-				}
-				lg, err := ws.Forward(tr.Params, probe[0].Inputs)
-				if err != nil {
-					return nil, err
-				}
-				h := ws.Hidden(cfg.Layers)
-				if step == 0 {
-					h0, l0 = append([]float32(nil), h...), append([]float32(nil), lg...)
-				}
-				pt := CoordPoint{Width: w, Step: step, MetaP: metap,
-					Hidden: meanAbs(h, nil), Logits: meanAbs(lg, nil), DHidden: meanAbs(h, h0), DLogit: meanAbs(lg, l0)}
-				out = append(out, pt)
-				fmt.Fprintf(log, "coord %-5s width %4d step %2d: |h| %.4f |logits| %.4f |Δh| %.4f |Δlogits| %.4f\n",
-					paramName(metap), w, step, pt.Hidden, pt.Logits, pt.DHidden, pt.DLogit)
-			}
+	err := eachProxy(widths, layers, func(metap bool, w int, cfg *llama4.Config) error {
+		o := opt
+		o.MetaP = metap
+		tr, err := train.NewTrainer(cfg, o, data)
+		if err != nil {
+			return err
 		}
-	}
-	return out, nil
+		ws, err := train.NewWorkspace[float32](cfg, opt.Batch, opt.SeqLen)
+		if err != nil {
+			return err
+		}
+		var h0, l0 []float32
+		for step := 0; step <= steps; step++ {
+			if step > 0 {
+				if _, err := tr.TrainStep(); err != nil {
+					return err
+				}
+			}
+			lg, err := ws.Forward(tr.Params, probe[0].Inputs)
+			if err != nil {
+				return err
+			}
+			h := ws.Hidden(cfg.Layers)
+			if step == 0 {
+				h0, l0 = append([]float32(nil), h...), append([]float32(nil), lg...)
+			}
+			pt := CoordPoint{Width: w, Step: step, MetaP: metap,
+				Hidden: meanAbs(h, nil), Logits: meanAbs(lg, nil), DHidden: meanAbs(h, h0), DLogit: meanAbs(lg, l0)}
+			out = append(out, pt)
+			fmt.Fprintf(log, "coord %-5s width %4d step %2d: |h| %.4f |logits| %.4f |Δh| %.4f |Δlogits| %.4f\n",
+				paramName(metap), w, step, pt.Hidden, pt.Logits, pt.DHidden, pt.DLogit)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // meanAbs returns mean |x − y| (y nil: mean |x|).

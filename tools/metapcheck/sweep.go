@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
 )
@@ -31,51 +32,46 @@ func lrSweep(data *dataset.Dataset, widths []int, layers int, lrs []float64, min
 		log = io.Discard
 	}
 	var out []SweepPoint
-	for _, metap := range []bool{false, true} {
-		for _, w := range widths {
-			cfg, err := train.ProxyConfig(w, layers)
+	err := eachProxy(widths, layers, func(metap bool, w int, cfg *llama4.Config) error {
+		for _, lr := range lrs {
+			o := opt
+			o.MetaP, o.LR, o.MinLR = metap, lr, lr*minFrac
+			tr, err := train.NewTrainer(cfg, o, data)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			for _, lr := range lrs {
-				o := opt
-				o.MetaP, o.LR, o.MinLR = metap, lr, lr*minFrac
-				tr, err := train.NewTrainer(cfg, o, data)
+			pt := SweepPoint{Width: w, MetaP: metap, LR: lr}
+			var last []float64
+			for tr.Step() < o.Steps {
+				st, err := tr.TrainStep()
 				if err != nil {
-					return nil, err
+					return err
 				}
-				pt := SweepPoint{Width: w, MetaP: metap, LR: lr}
-				var last []float64
-				for tr.Step() < o.Steps {
-					st, err := tr.TrainStep()
-					if err != nil {
-						return nil, err
-					}
-					if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
-						pt.Diverged = true
-						break
-					}
-					last = append(last, st.Loss)
+				if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+					pt.Diverged = true
+					break
 				}
-				if !pt.Diverged {
-					last = last[max(0, len(last)-10):]
-					for _, v := range last {
-						pt.TrainLoss += v / float64(len(last))
-					}
-					if pt.ValLoss, _, err = tr.Evaluate(); err != nil {
-						return nil, err
-					}
-					if math.IsNaN(pt.ValLoss) || math.IsInf(pt.ValLoss, 0) {
-						pt.Diverged = true
-					}
-				}
-				out = append(out, pt)
-				fmt.Fprintf(log, "sweep %-5s width %4d lr %.3g: train %.4f val %.4f diverged %v\n",
-					paramName(metap), w, lr, pt.TrainLoss, pt.ValLoss, pt.Diverged)
+				last = append(last, st.Loss)
 			}
+			if !pt.Diverged {
+				last = last[max(0, len(last)-10):]
+				for _, v := range last {
+					pt.TrainLoss += v / float64(len(last))
+				}
+				if pt.ValLoss, _, err = tr.Evaluate(); err != nil {
+					return err
+				}
+				if math.IsNaN(pt.ValLoss) || math.IsInf(pt.ValLoss, 0) {
+					pt.Diverged = true
+				}
+			}
+			out = append(out, pt)
+			fmt.Fprintf(log, "sweep %-5s width %4d lr %.3g: train %.4f val %.4f diverged %v\n",
+				paramName(metap), w, lr, pt.TrainLoss, pt.ValLoss, pt.Diverged)
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // bestLR returns, for each width of a sweep under one parametrisation, the
