@@ -32,27 +32,6 @@ func bpeConfig(t *testing.T, tk dataset.Tokenizer) *llama4.Config {
 	return c
 }
 
-func TestSplitText(t *testing.T) {
-	for _, tc := range []struct {
-		text    string
-		frac    float64
-		wantVal string
-	}{
-		{"abcdefghij", 0.1, "j"},
-		{"abcdefghij", 0, ""},
-		{"abcdefgh€", 0.1, "€"}, // the cut moves back to the start of "€"
-		{"", 0.5, ""},
-	} {
-		tp, vp, err := dataset.SplitText([]byte(tc.text), tc.frac)
-		if err != nil || string(vp) != tc.wantVal || string(tp)+string(vp) != tc.text {
-			t.Errorf("dataset.SplitText(%q, %g) = %q, %q, %v; want validation %q", tc.text, tc.frac, tp, vp, err, tc.wantVal)
-		}
-	}
-	if _, _, err := dataset.SplitText([]byte("x"), 1); err == nil {
-		t.Error("fraction 1: want an error")
-	}
-}
-
 // TestTextTokenizer checks the adapter: round trip, the byte lengths of the
 // ids (which add up to the text), and the specials.
 func TestTextTokenizer(t *testing.T) {

@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/kernels"
-	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
 )
@@ -135,23 +134,6 @@ func parseList[T any](s, name string, parse func(string) (T, error)) ([]T, error
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// eachProxy calls fn with train.ProxyConfig(w, layers) for every width w,
-// under the standard parametrisation and then under MetaP.
-func eachProxy(widths []int, layers int, fn func(metap bool, w int, cfg *llama4.Config) error) error {
-	for _, metap := range []bool{false, true} {
-		for _, w := range widths {
-			cfg, err := train.ProxyConfig(w, layers)
-			if err != nil {
-				return err
-			}
-			if err := fn(metap, w, cfg); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // writeResults writes dir/base.csv (header, then row for each point) and
