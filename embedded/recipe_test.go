@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // TestTokenizerReproducible checks that the committed tokenizer.model is what
@@ -24,7 +25,7 @@ func TestTokenizerReproducible(t *testing.T) {
 	if err != nil {
 		t.Skipf("%s not found: %v", p.Data, err)
 	}
-	tp, _, err := train.SplitText(text, p.ValFrac)
+	tp, _, err := dataset.SplitText(text, p.ValFrac)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,14 +20,8 @@ func TestReferenceAdamW(t *testing.T) {
 	refG := loadRefTensors(t, p, "grads.safetensors")
 	want := loadRefTensors(t, p, "updated_params.safetensors")
 	man := readManifest(t)
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.ZerosLike()
-	if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
+	g, _, _ := backprop(t, ws, p, b)
 	before := p.ZerosLike()
 	before.CopyFrom(p)
 	opt := NewAdamW(p, refAdamW)
@@ -67,14 +61,7 @@ func TestReferenceAdamW(t *testing.T) {
 	t.Logf("updated params: max |Δ| = %.3g where |g_ref| ≥ 1e-6; %d smaller-gradient elements within %.3g of the closed form", worst, small, worstSmall)
 
 	// The loss after the step.
-	if _, err := ws.Forward(p, b.Inputs); err != nil {
-		t.Fatal(err)
-	}
-	sum, n, err := ws.Loss(b.Targets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after := sum / float64(n)
+	after := meanLoss(t, ws, p, b)
 	t.Logf("loss after the step %.9f, reference %.9f", after, man.LossAfter)
 	if math.Abs(after-man.LossAfter) > 1e-5 {
 		t.Errorf("loss after the step %.9f, reference %.9f", after, man.LossAfter)

@@ -23,7 +23,7 @@ import (
 // dx through every router logit (auxBackward).
 func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], dout, dx []F) {
 	c := ws.cfg
-	N, D, E, K, Fe := ws.N, c.Hidden, c.Experts, ws.K, c.Intermediate
+	N, D, K, Fe := ws.N, c.Hidden, ws.K, c.Intermediate
 	x := la.xn2
 	ws.swigluBackward(dx, dout, x, lp.SharedGate.Data, lp.SharedUp.Data, lp.SharedDown.Data, la.g, la.u,
 		gl.SharedGate.Data, gl.SharedUp.Data, gl.SharedDown.Data, N, Fe, false)
@@ -33,16 +33,10 @@ func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 	gu, dn := lp.ExpertsGateUp.Data, lp.ExpertsDown.Data
 	dgu, ddn := gl.ExpertsGateUp.Data, gl.ExpertsDown.Data
 	router, drouter := lp.Router.Data, gl.Router.Data
-	for e := 0; e < E; e++ {
-		o0, o1 := int(la.off[e]), int(la.off[e+1])
+	ws.eachExpert(la, x, func(e, o0, o1 int, X []F) {
 		ne := o1 - o0
-		if ne == 0 {
-			continue
-		}
 		guE, dnE := gu[e*D*2*Fe:(e+1)*D*2*Fe], dn[e*Fe*D:(e+1)*Fe*D]
 		G := la.egu[o0*2*Fe : o1*2*Fe]
-		X := ws.rows[:ne*D]
-		ws.gatherScaled(X, x, la, o0, o1)
 		a, sg := ws.ffA[:ne*Fe], ws.ffC[:ne*Fe]
 		expertAct(a, sg, G, ne, Fe)
 		dY := ws.rows2[:ne*D]
@@ -75,5 +69,5 @@ func (ws *Workspace[F]) moeBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 			nn.Axpy(dre, dl, xn)
 			nn.Axpy(dxn, dl, re)
 		}
-	}
+	})
 }

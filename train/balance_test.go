@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/nn"
+	"github.com/herd-llm/herd/train/runlog"
 )
 
 // TestUpdateExpertBias: overloaded experts lose bias, underloaded ones gain
@@ -30,17 +32,9 @@ func TestUpdateExpertBias(t *testing.T) {
 	}
 	// Routing follows the bias: a large bias sends every token to that
 	// expert, while the gate is still the unbiased sigmoid score.
-	c := microConfig(t, "")
-	p, err := NewParams[float64](c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	randomParams(p, 4, 0.35)
+	c, p := microParams(t, "", 4)
 	b := microBatch(c, 1, 8, 4)
-	ws, err := NewWorkspace[float64](c, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
 	eb := [][]float64{nil, {0, 0, 5}, {0, 5, 0}}
 	if err := ws.SetExpertBias(eb); err != nil {
 		t.Fatal(err)
@@ -72,17 +66,9 @@ func TestFiniteDifferencesBalance(t *testing.T) {
 		extra string
 	}{{"top1", ``}, {"top2", `,"num_experts_per_tok":2,"num_local_experts":4`}} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := microConfig(t, tc.extra)
-			p, err := NewParams[float64](c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			randomParams(p, 31, 0.35)
+			c, p := microParams(t, tc.extra, 31)
 			b := microBatch(c, 2, 10, 32)
-			ws, err := NewWorkspace[float64](c, b.B, b.T)
-			if err != nil {
-				t.Fatal(err)
-			}
+			ws := newWorkspace(t, p, b)
 			r := rand.New(rand.NewPCG(9, 9))
 			bias := make([][]float64, c.Layers)
 			for l := range bias {
@@ -98,26 +84,14 @@ func TestFiniteDifferencesBalance(t *testing.T) {
 			}
 			const coef = 0.3 // large, so that the auxiliary term matters in the check
 			ws.SetAuxLoss(coef)
-			g := p.ZerosLike()
-			if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-				t.Fatal(err)
-			}
+			g, _, _ := backprop(t, ws, p, b)
 			if ws.AuxLoss() < coef*float64(c.NumMoELayers())*0.999 {
 				t.Fatalf("aux loss %g below its minimum %g", ws.AuxLoss(), coef*float64(c.NumMoELayers()))
 			}
 			if gap := minKeyGap(ws); gap < 1e-3 {
 				t.Fatalf("selection gap %.3g too small for finite differences; pick another seed", gap)
 			}
-			lossAt := func() float64 {
-				if _, err := ws.Forward(p, b.Inputs); err != nil {
-					t.Fatal(err)
-				}
-				s, n, err := ws.Loss(b.Targets)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s/float64(n) + ws.AuxLoss()
-			}
+			lossAt := func() float64 { return meanLoss(t, ws, p, b) + ws.AuxLoss() }
 			worst := checkFD(t, p, g, b, c.Hidden, r, lossAt)
 			// Every router row gets gradient from the auxiliary loss, used or not.
 			for l := range p.Layers {
@@ -169,16 +143,13 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 	run := func(balance string) [][]int64 {
 		cfg := smallConfig(t)
 		cfg.Experts = 4
-		data, err := NewTextDataset([]byte(strings.Repeat(corpus, 3)), ByteTokenizer{}, 0.1)
+		data, err := dataset.New([]byte(strings.Repeat(corpus, 3)), dataset.ByteTokenizer{}, 0.1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		o := smallOptions()
 		o.Steps, o.Batch, o.SeqLen, o.Balance, o.BalanceRate = 40, 2, 32, balance, 0.01
-		tr, err := NewTrainer(cfg, o, data)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr := trainerOn(t, cfg, o, data)
 		var last [][]int64
 		for s := 0; s < o.Steps; s++ {
 			st, err := tr.TrainStep()
@@ -189,9 +160,9 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 				if last == nil {
 					last = newExpertCounts(cfg)
 				}
-				addCounts(last, st.ExpertTokens)
+				runlog.AddCounts(last, st.ExpertTokens)
 				if balance == "bias" {
-					if _, dead := loadSpread(st.ExpertTokens); dead > 0 {
+					if _, dead := runlog.LoadSpread(st.ExpertTokens); dead > 0 {
 						t.Errorf("step %d: %d experts got no token: %v", st.Step, dead, st.ExpertTokens)
 					}
 				}
@@ -200,32 +171,13 @@ func TestBiasBalancingKeepsExpertsAlive(t *testing.T) {
 		return last
 	}
 	none, bias := run("none"), run("bias")
-	rn, dn := loadSpread(none)
-	rb, db := loadSpread(bias)
+	rn, dn := runlog.LoadSpread(none)
+	rb, db := runlog.LoadSpread(bias)
 	t.Logf("last 5 steps: none %v (max/min %.2f, %d dead); bias %v (max/min %.2f, %d dead)", none, rn, dn, bias, rb, db)
 	if db != 0 || rb > 3 {
 		t.Errorf("with bias balancing: max/min load %.2f, %d experts without tokens", rb, db)
 	}
 	if rn < 2*rb {
 		t.Errorf("without balancing the load is as even as with it (max/min %.2f vs %.2f): the test shows nothing", rn, rb)
-	}
-}
-
-// TestExpertPlotShares: the plot's intervals sum the logged counts, and a
-// dead expert's interval still stacks to the full panel.
-func TestExpertPlotShares(t *testing.T) {
-	rows := []logRow{{step: 1, experts: [][]int64{{3, 0, 1}}}, {step: 2, experts: [][]int64{{1, 0, 3}}}}
-	bins := binExperts(rows, 1)
-	if len(bins) != 1 || bins[0].lo != 0 || bins[0].hi != 2 || bins[0].counts[0][0] != 4 || bins[0].counts[0][2] != 4 {
-		t.Fatalf("bins %+v", bins)
-	}
-	img := plotExperts(rows, "t")
-	// The panel's top row (share 1) is coloured by the last expert.
-	x, y := plotL+100, 60+20+1
-	if c := img.RGBAAt(x, y); c != expertColors[2] {
-		t.Errorf("top of the bar is %v, want expert 2's colour", c)
-	}
-	if c := img.RGBAAt(x, 60+20-3); c == expertColors[2] {
-		t.Errorf("the bar overflows the panel")
 	}
 }

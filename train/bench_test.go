@@ -1,7 +1,6 @@
 package train
 
 import (
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -35,11 +34,7 @@ func BenchmarkTrainDense(b *testing.B) { benchTrainFile(b, "../tools/torchbench/
 func BenchmarkTrainMoE(b *testing.B)   { benchTrainFile(b, "../tools/torchbench/llama_moe.json") }
 
 func benchTrainFile(b *testing.B, path string) {
-	js, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg, err := checkpoint.ParseConfig(js)
+	cfg, err := checkpoint.LoadConfig(path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -47,16 +42,10 @@ func benchTrainFile(b *testing.B, path string) {
 }
 
 func benchTrain(b *testing.B, cfg *llama4.Config, batch, seq int) {
-	data, err := NewTextDataset([]byte(corpus+corpus+corpus), ByteTokenizer{}, 0.1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := byteData(b, corpus+corpus+corpus, 0.1)
 	o := DefaultOptions()
 	o.Batch, o.SeqLen, o.Steps, o.Warmup = batch, seq, b.N+1, 0
-	tr, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tr := trainerOn(b, cfg, o, data)
 	if _, err := tr.TrainStep(); err != nil { // warm-up: first touch of every buffer
 		b.Fatal(err)
 	}

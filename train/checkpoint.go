@@ -8,10 +8,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // CheckpointFile is the resumable training state inside a run directory. The
@@ -86,7 +88,7 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 			all = append(all, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
-	err = writeFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
+	err = checkpoint.WriteFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
 		return WriteTensors(w, "", all, meta)
 	})
 	if err != nil {
@@ -109,7 +111,7 @@ func HasCheckpoint(dir string) bool {
 // same tokens as the saved run's (checked by fingerprint). When steps > 0 it
 // replaces the saved run length (which also stretches the schedule); the
 // other options are the saved ones.
-func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
+func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, error) {
 	path := filepath.Join(dir, CheckpointFile)
 	f, err := safetensors.Open(path)
 	if err != nil {
@@ -161,7 +163,7 @@ func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
 			if err != nil {
 				return nil, err
 			}
-			if st.DType != "F32" || !equalShape(st.Shape, t.Shape) {
+			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
 				return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
 			}
 			v, err := st.Float32s()
@@ -179,7 +181,7 @@ func ResumeTrainer(dir string, data *Dataset, steps int) (*Trainer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: the run balances experts with a bias but the checkpoint has none for layer %d: %w", path, l, err)
 		}
-		if st.DType != "F32" || !equalShape(st.Shape, []int{len(b)}) {
+		if st.DType != "F32" || !slices.Equal(st.Shape, []int{len(b)}) {
 			return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 [%d]", path, st.Name, st.DType, st.Shape, len(b))
 		}
 		v, err := st.Float32s()

@@ -9,8 +9,8 @@
 // [E, F, D]. A trained model is written as a Hugging Face directory
 // (config.json + model.safetensors) that checkpoint.LoadHF reads.
 //
-// The math follows ../shared/docs/llama4-spec.md §2 and the training
-// reference ../shared/testdata/llama4-tiny-train: the configuration comes from
+// The math follows docs/llama4-spec.md §2 and the training reference in
+// train/testdata (README-reference.md): the configuration comes from
 // llama4.Config (LayerUsesRoPE, LayerIsMoE, ChunkSize, …), the RoPE
 // frequencies from llama4.InvFreq, the NoPE query scale from llama4.TempScale,
 // and RMSNorm and sigmoid use the inference kernels (package kernels), so
@@ -30,15 +30,15 @@
 //
 // # Tokenizers, data and presets
 //
-// Text reaches the model through the Tokenizer interface: TextTokenizer
-// wraps a Llama 4-format tokenizer (package tokenizer), normally a BPE
-// vocabulary that tokenizer.TrainBPE learns from the training part of the
-// text (SplitText) and that is saved beside the model as tokenizer.model, so
-// a trained model runs with exactly the tokenizer code real Llama 4 models
-// use; ByteTokenizer is a byte-level stop-gap. Validation bits per byte are
-// the total loss over the evaluated targets divided by ln 2 and by the bytes
-// of text those targets stand for (Dataset.TokenBytes), so they compare
-// across tokenizers. A Preset (LookupPreset) is a named, reproducible recipe
+// Text reaches the model through package dataset: its Tokenizer interface
+// takes a TextTokenizer, a Llama 4-format tokenizer (package tokenizer),
+// normally a BPE vocabulary that tokenizer.TrainBPE learns from the training
+// part of the text (dataset.SplitText) and that is saved beside the model as
+// tokenizer.model, so a trained model runs with exactly the tokenizer code
+// real Llama 4 models use; ByteTokenizer is a byte-level stop-gap.
+// Validation bits per byte are the total loss over the evaluated targets
+// divided by ln 2 and by the bytes of text those targets stand for
+// (Dataset.TokenBytes), so they compare across tokenizers. A Preset (LookupPreset) is a named, reproducible recipe
 // — model shape, tokenizer, data and options — such as "shakespeare", the
 // recipe of herd's embedded default model.
 //
@@ -49,9 +49,9 @@
 //
 // A run directory holds the resumable checkpoint (float32), the Hugging Face
 // export (config.json + model.safetensors, float32 or rounded to
-// Options.ExportDType), log.csv and its plot loss.png (WriteLossPlot), and
-// for MoE models experts.png, the tokens per expert over training
-// (WriteExpertPlot).
+// Options.ExportDType), and the run log of package runlog: log.csv, its plot
+// loss.png and, for MoE models, experts.png, the tokens per expert over
+// training.
 //
 // # FP8 simulation and expert balancing
 //
@@ -65,5 +65,5 @@
 // per-expert bias on the selection scores only, updated after each step,
 // saved in the checkpoint but not exported), "aux" the Switch Transformer
 // auxiliary loss. Meta has not published Llama 4's balancing method; see
-// ../docs/fp8.md and ../docs/moe-balance.md for measurements.
+// docs/fp8.md and docs/moe-balance.md for measurements.
 package train

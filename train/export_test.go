@@ -1,13 +1,7 @@
 package train
 
 import (
-	"bytes"
-	"image/png"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
@@ -66,57 +60,6 @@ func TestSaveHFAs(t *testing.T) {
 	o.ExportDType = "fp8"
 	if err := o.validate(); err == nil {
 		t.Error("ExportDType fp8: want a validation error")
-	}
-}
-
-// TestWriteLossPlot plots a synthetic log and checks the PNG: its size, and
-// that the validation curve (red) and training curve (blue) were drawn.
-func TestWriteLossPlot(t *testing.T) {
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString(logHeader)
-	for s := 1; s <= 200; s++ {
-		l := 2 + 6*math.Exp(-float64(s)/40) + 0.1*math.Sin(float64(s))
-		val := ","
-		if s%50 == 0 {
-			val = "3.1,2.2"
-		}
-		b.WriteString(strings.Join([]string{strconv.Itoa(s), "0.001", strconv.FormatFloat(l, 'f', 6, 64), "1", "0", "0", "0", val}, ",") + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(dir, LogFile), []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteLossPlot(dir); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.ReadFile(filepath.Join(dir, PlotFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := img.Bounds(); r.Dx() != plotW || r.Dy() != plotH {
-		t.Fatalf("plot is %v", r)
-	}
-	count := map[[3]uint32]int{}
-	for y := plotT; y < plotH-plotB; y++ {
-		for x := plotL + 1; x < plotW-plotR; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			count[[3]uint32{r >> 8, g >> 8, bl >> 8}]++
-		}
-	}
-	for name, c := range map[string][3]uint32{"train": {30, 90, 200}, "val": {210, 40, 40}, "raw": {170, 200, 235}} {
-		if count[c] < 50 {
-			t.Errorf("%s curve: %d pixels drawn", name, count[c])
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, LogFile), []byte(logHeader+"1,2,3\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteLossPlot(dir); err == nil {
-		t.Error("a malformed log: want an error")
 	}
 }
 

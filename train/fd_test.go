@@ -9,6 +9,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/nn"
 )
 
@@ -32,6 +33,19 @@ func microConfig(t testing.TB, extra string) *llama4.Config {
 
 // randomParams fills p with N(0, std) values (norm weights 1 + 0.1·N, router
 // rows with std 1 so routing gaps are clear).
+// microParams returns a microConfig model (extra appended to its JSON) with
+// random float64 weights (std 0.35) drawn from seed.
+func microParams(t testing.TB, extra string, seed uint64) (*llama4.Config, *Params[float64]) {
+	t.Helper()
+	c := microConfig(t, extra)
+	p, err := NewParams[float64](c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	randomParams(p, seed, 0.35)
+	return c, p
+}
+
 func randomParams[F Float](p *Params[F], seed uint64, std float64) {
 	r := rand.New(rand.NewPCG(seed, 1))
 	for _, t := range p.Tensors {
@@ -48,14 +62,14 @@ func randomParams[F Float](p *Params[F], seed uint64, std float64) {
 	}
 }
 
-func microBatch(c *llama4.Config, B, T int, seed uint64) *Batch {
+func microBatch(c *llama4.Config, B, T int, seed uint64) *dataset.Batch {
 	r := rand.New(rand.NewPCG(seed, 2))
-	b := &Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}
+	b := &dataset.Batch{B: B, T: T, Inputs: make([]int32, B*T), Targets: make([]int32, B*T)}
 	for i := range b.Inputs {
 		b.Inputs[i] = int32(3 + r.IntN(c.VocabSize-4)) // never the pad token (V−1)
 		b.Targets[i] = int32(r.IntN(c.VocabSize))
 		if r.IntN(5) == 0 {
-			b.Targets[i] = IgnoreIndex
+			b.Targets[i] = dataset.IgnoreIndex
 		}
 	}
 	return b
@@ -104,34 +118,14 @@ func TestFiniteDifferencesModel(t *testing.T) {
 	}
 	for ci, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := microConfig(t, tc.extra)
-			p, err := NewParams[float64](c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			randomParams(p, uint64(10+ci), 0.35)
+			c, p := microParams(t, tc.extra, uint64(10+ci))
 			b := microBatch(c, 2, 10, uint64(20+ci))
-			ws, err := NewWorkspace[float64](c, b.B, b.T)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g := p.ZerosLike()
-			if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-				t.Fatal(err)
-			}
+			ws := newWorkspace(t, p, b)
+			g, _, _ := backprop(t, ws, p, b)
 			if gap := minRouterGap(ws); gap < 1e-3 {
 				t.Fatalf("router gap %.3g too small for finite differences; pick another seed", gap)
 			}
-			lossAt := func() float64 {
-				if _, err := ws.Forward(p, b.Inputs); err != nil {
-					t.Fatal(err)
-				}
-				s, n, err := ws.Loss(b.Targets)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s / float64(n)
-			}
+			lossAt := func() float64 { return meanLoss(t, ws, p, b) }
 			worst := checkFD(t, p, g, b, c.Hidden, rand.New(rand.NewPCG(uint64(ci), 3)), lossAt)
 			t.Logf("%d tensors, worst relative error %.3g", len(p.Tensors), worst)
 		})
@@ -141,7 +135,7 @@ func TestFiniteDifferencesModel(t *testing.T) {
 // checkFD compares every tensor's analytic gradient g with a central finite
 // difference of lossAt (step 1e-5) at fdCoords' coordinates, failing t where
 // |fd − analytic| > 1e-7 + 1e-5·|analytic|; it returns the worst relative error.
-func checkFD(t *testing.T, p, g *Params[float64], b *Batch, D int, r *rand.Rand, lossAt func() float64) float64 {
+func checkFD(t *testing.T, p, g *Params[float64], b *dataset.Batch, D int, r *rand.Rand, lossAt func() float64) float64 {
 	t.Helper()
 	used := map[int]bool{}
 	for _, id := range b.Inputs {

@@ -51,14 +51,8 @@ func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []
 	ws.route(l, la)
 	ws.routeStats(l, la)
 	gu, dn := lp.ExpertsGateUp.Data, lp.ExpertsDown.Data
-	for e := 0; e < E; e++ {
-		o0, o1 := int(la.off[e]), int(la.off[e+1])
+	ws.eachExpert(la, x, func(e, o0, o1 int, X []F) {
 		ne := o1 - o0
-		if ne == 0 {
-			continue
-		}
-		X := ws.rows[:ne*D]
-		ws.gatherScaled(X, x, la, o0, o1)
 		G := la.egu[o0*2*Fe : o1*2*Fe]
 		ws.linNN(G, X, gu[e*D*2*Fe:(e+1)*D*2*Fe], ne, D, 2*Fe, false, fAct, fAct)
 		a := ws.ffA[:ne*Fe]
@@ -69,7 +63,7 @@ func (ws *Workspace[F]) moeForward(l int, lp *Layer[F], la *layerActs[F], out []
 			p := int(la.order[o0+i])
 			nn.AddTo(out[(p/K)*D:(p/K+1)*D], Y[i*D:(i+1)*D])
 		}
-	}
+	})
 }
 
 // route picks the top-K experts of every token from the router logits (or,
@@ -111,6 +105,21 @@ func (ws *Workspace[F]) route(l int, la *layerActs[F]) {
 	for p, e := range la.pick {
 		la.order[next[e]] = int32(p)
 		next[e]++
+	}
+}
+
+// eachExpert calls fn, expert by expert, for every routed expert e that
+// got tokens: its picks are la.order[o0:o1] and X [o1−o0, D] (in ws.rows)
+// holds their inputs x scaled by their scores (gatherScaled).
+func (ws *Workspace[F]) eachExpert(la *layerActs[F], x []F, fn func(e, o0, o1 int, X []F)) {
+	for e := 0; e < ws.cfg.Experts; e++ {
+		o0, o1 := int(la.off[e]), int(la.off[e+1])
+		if o1 == o0 {
+			continue
+		}
+		X := ws.rows[:(o1-o0)*ws.cfg.Hidden]
+		ws.gatherScaled(X, x, la, o0, o1)
+		fn(e, o0, o1, X)
 	}
 }
 

@@ -1,10 +1,6 @@
 package train
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -22,13 +18,7 @@ func TestForwardMatchesInference(t *testing.T) {
 	var in struct {
 		Sequences map[string][]int32 `json:"sequences"`
 	}
-	b, err := os.ReadFile(filepath.Join(tinyDir, "inputs.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &in); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
 	m, err := checkpoint.LoadHF(filepath.Join(tinyDir, "f32"))
 	if err != nil {
 		t.Fatal(err)
@@ -57,15 +47,7 @@ func TestForwardMatchesInference(t *testing.T) {
 				t.Errorf("%s row %d: max |train − inference| = %.3g > 1e-5", name, row, d)
 			}
 		}
-		golden := filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")
-		raw, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gl := make([]float32, len(raw)/4)
-		for i := range gl {
-			gl[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		}
+		gl := readF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32"))
 		_, d := relErr(got[:len(ids)*V], gl)
 		t.Logf("%s: max |train − golden| = %.3g", name, d)
 		if d > 1e-4 {
@@ -77,26 +59,14 @@ func TestForwardMatchesInference(t *testing.T) {
 // TestReferenceLogits compares the training forward on the reference batch
 // with the reference's own training-pass logits (logits.f32) within 1e-4.
 func TestReferenceLogits(t *testing.T) {
-	path := filepath.Join(refDir, "logits.f32")
-	needFile(t, path, "reference logits.f32")
 	p := loadTinyParams(t)
 	b := loadRefBatch(t)
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
 	got, err := ws.Forward(p, b.Inputs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := make([]float32, len(raw)/4)
-	for i := range want {
-		want[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-	}
+	want := readF32(t, filepath.Join(refDir, "logits.f32"))
 	_, d := relErr(got, want)
 	t.Logf("max |logit − reference| = %.3g", d)
 	if d > 1e-4 {

@@ -1,50 +1,36 @@
 package train
 
 import (
+	"bytes"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
-// The tiny model lives in the repository's testdata; the training reference
-// (../shared/testdata/llama4-tiny-train, base part) is copied into
+// The tiny model and its goldens live in the repository's testdata; the
+// training reference (its base part; see testdata/README-reference.md) in
 // train/testdata.
 const (
 	tinyDir = "../testdata/llama4-tiny"
 	refDir  = "testdata"
 )
 
-func needFile(t *testing.T, path, what string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("%s absent (%v): copy it from ../shared/testdata (see train/testdata/README-reference.md)", what, err)
-	}
-}
-
 func loadTinyParams(t *testing.T) *Params[float32] {
 	t.Helper()
-	dir := filepath.Join(tinyDir, "f32")
-	needFile(t, filepath.Join(dir, "model.safetensors"), "tiny model testdata/llama4-tiny/f32")
-	p, err := LoadHF(dir)
+	p, err := LoadHF(filepath.Join(tinyDir, "f32"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func loadRefBatch(t *testing.T) *Batch {
+func loadRefBatch(t *testing.T) *dataset.Batch {
 	t.Helper()
-	path := filepath.Join(refDir, "batch.json")
-	needFile(t, path, "training reference batch")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := ReadBatchJSON(f)
+	b, err := dataset.ReadBatchJSON(bytes.NewReader(readFile(t, filepath.Join(refDir, "batch.json"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,9 +41,7 @@ func loadRefBatch(t *testing.T) *Batch {
 // cfg-shape.
 func loadRefTensors(t *testing.T, like *Params[float32], file string) *Params[float32] {
 	t.Helper()
-	path := filepath.Join(refDir, file)
-	needFile(t, path, "training reference "+file)
-	set, err := safetensors.OpenDir(path)
+	set, err := safetensors.OpenDir(filepath.Join(refDir, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,4 +79,68 @@ func relErr[F, G Float](a []F, b []G) (rel, abs float64) {
 		return math.Inf(1), abs
 	}
 	return abs / m, abs
+}
+
+// newWorkspace makes a workspace for p's model at b's shape.
+func newWorkspace[F Float](t *testing.T, p *Params[F], b *dataset.Batch) *Workspace[F] {
+	t.Helper()
+	ws, err := NewWorkspace[F](p.Config, b.B, b.T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// backprop runs LossAndGrad of p on b in ws and returns the gradient, the
+// mean loss and the number of valid targets.
+func backprop[F Float](t *testing.T, ws *Workspace[F], p *Params[F], b *dataset.Batch) (g *Params[F], loss float64, valid int) {
+	t.Helper()
+	g = p.ZerosLike()
+	loss, valid, err := LossAndGrad(ws, p, g, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, loss, valid
+}
+
+// meanLoss runs the forward pass of p on b in ws and returns the mean
+// cross-entropy over b's valid targets.
+func meanLoss[F Float](t *testing.T, ws *Workspace[F], p *Params[F], b *dataset.Batch) float64 {
+	t.Helper()
+	if _, err := ws.Forward(p, b.Inputs); err != nil {
+		t.Fatal(err)
+	}
+	s, n, err := ws.Loss(b.Targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s / float64(n)
+}
+
+// byteData is text as a byte-tokenized dataset, its last valFrac held out.
+func byteData(t testing.TB, text string, valFrac float64) *dataset.Dataset {
+	t.Helper()
+	d, err := dataset.New([]byte(text), dataset.ByteTokenizer{}, valFrac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// trainerOn is NewTrainer, failing t on error.
+func trainerOn(t testing.TB, cfg *llama4.Config, o Options, data *dataset.Dataset) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(cfg, o, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// must returns v, panicking on err: for test data read at package init.
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

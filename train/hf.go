@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
@@ -47,7 +48,7 @@ func (p *Params[F]) ReadSet(set *safetensors.Set) error {
 		if err != nil {
 			return err
 		}
-		if !equalShape(st.Shape, t.Shape) {
+		if !slices.Equal(st.Shape, t.Shape) {
 			return fmt.Errorf("tensor %s has shape %v, config implies %v", t.Name, st.Shape, t.Shape)
 		}
 		v, err := st.Float32s()
@@ -69,18 +70,6 @@ func (p *Params[F]) ReadSet(set *safetensors.Set) error {
 		return fmt.Errorf("unexpected tensor %s: checkpoint and config.json disagree", name)
 	}
 	return nil
-}
-
-func equalShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // f32Bytes encodes values as little-endian float32.
@@ -109,7 +98,7 @@ func WriteTensors[F Float](w io.Writer, prefix string, tensors []*Tensor[F], met
 // WriteSafetensorsFile writes p's tensors (float32, HF names, sorted) to path
 // atomically: parameters, gradients or optimizer moments alike.
 func (p *Params[F]) WriteSafetensorsFile(path string) error {
-	return writeFileAtomic(path, func(w io.Writer) error { return WriteTensors(w, "", p.Tensors, nil) })
+	return checkpoint.WriteFileAtomic(path, func(w io.Writer) error { return WriteTensors(w, "", p.Tensors, nil) })
 }
 
 // SaveHF writes p as a Hugging Face Llama4ForCausalLM directory that
@@ -148,7 +137,7 @@ func (p *Params[F]) SaveHFAs(dir, dtype string) error {
 	for i, t := range p.Tensors {
 		wt[i] = safetensors.WriteTensor{Name: t.Name, DType: st, Shape: t.Shape, Data: encodeFloats(t.Data, st)}
 	}
-	err := writeFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
+	err := checkpoint.WriteFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
 		return safetensors.Write(w, wt, map[string]string{"format": "pt"})
 	})
 	if err != nil {
@@ -172,10 +161,4 @@ func encodeFloats[F Float](v []F, dtype string) []byte {
 		return b
 	}
 	return f32Bytes(v)
-}
-
-// writeFileAtomic is checkpoint.WriteFileAtomic: readers see either the
-// old file or the complete new one, even after a crash.
-func writeFileAtomic(path string, fill func(w io.Writer) error) error {
-	return checkpoint.WriteFileAtomic(path, fill)
 }

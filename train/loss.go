@@ -6,23 +6,9 @@ import (
 
 	"github.com/herd-llm/herd/kernels"
 
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/nn"
 )
-
-// IgnoreIndex marks a target that contributes neither to the loss nor to
-// its normaliser, as PyTorch's cross-entropy ignore_index.
-const IgnoreIndex = -100
-
-// CountValid returns the number of targets that are not IgnoreIndex.
-func CountValid(targets []int32) int {
-	n := 0
-	for _, t := range targets {
-		if t != IgnoreIndex {
-			n++
-		}
-	}
-	return n
-}
 
 func (ws *Workspace[F]) checkTargets(targets []int32) error {
 	if len(targets) != ws.N {
@@ -30,8 +16,8 @@ func (ws *Workspace[F]) checkTargets(targets []int32) error {
 	}
 	V := ws.cfg.VocabSize
 	for i, t := range targets {
-		if t != IgnoreIndex && (t < 0 || int(t) >= V) {
-			return fmt.Errorf("train: target %d at index %d is neither %d nor in [0, %d)", t, i, IgnoreIndex, V)
+		if t != dataset.IgnoreIndex && (t < 0 || int(t) >= V) {
+			return fmt.Errorf("train: target %d at index %d is neither %d nor in [0, %d)", t, i, dataset.IgnoreIndex, V)
 		}
 	}
 	return nil
@@ -48,7 +34,7 @@ func (ws *Workspace[F]) Loss(targets []int32) (sum float64, valid int, err error
 	kernels.ParallelFor(ws.N, nn.RowGrain(3*V), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
 			ws.nll[n] = 0
-			if y := targets[n]; y != IgnoreIndex {
+			if y := targets[n]; y != dataset.IgnoreIndex {
 				ws.nll[n], _ = nn.NLLRow(ws.logits[n*V:(n+1)*V], y)
 			}
 		}
@@ -60,7 +46,7 @@ func (ws *Workspace[F]) sumNLL(targets []int32) (float64, int, error) {
 	var sum float64
 	valid := 0
 	for n, y := range targets {
-		if y != IgnoreIndex {
+		if y != dataset.IgnoreIndex {
 			sum += ws.nll[n]
 			valid++
 		}
@@ -81,7 +67,7 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 		for n := lo; n < hi; n++ {
 			row := ws.logits[n*V : (n+1)*V]
 			y := targets[n]
-			if y == IgnoreIndex {
+			if y == dataset.IgnoreIndex {
 				ws.nll[n] = 0
 				clear(row)
 				continue
@@ -104,4 +90,30 @@ func (ws *Workspace[F]) LossGrad(targets []int32, scale float64) (sum float64, v
 		}
 	})
 	return ws.sumNLL(targets)
+}
+
+// LossAndGrad runs forward, loss and backward for one batch: it zeroes g,
+// fills it with the gradient of the mean cross-entropy over the batch's
+// valid targets, and returns that mean loss and the number of valid targets.
+// ws must have been made for b's shape.
+func LossAndGrad[F Float](ws *Workspace[F], p, g *Params[F], b *dataset.Batch) (loss float64, valid int, err error) {
+	if b.B != ws.B || b.T != ws.T {
+		return 0, 0, fmt.Errorf("train: batch is %d×%d, workspace %d×%d", b.B, b.T, ws.B, ws.T)
+	}
+	n := dataset.CountValid(b.Targets)
+	if n == 0 {
+		return 0, 0, fmt.Errorf("train: batch has no valid targets")
+	}
+	if _, err := ws.Forward(p, b.Inputs); err != nil {
+		return 0, 0, err
+	}
+	sum, valid, err := ws.LossGrad(b.Targets, 1/float64(n))
+	if err != nil {
+		return 0, 0, err
+	}
+	g.Zero()
+	if err := ws.Backward(p, g); err != nil {
+		return 0, 0, err
+	}
+	return sum / float64(valid), valid, nil
 }

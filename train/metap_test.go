@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // TestMetaPMultipliers checks each group's init, LR and eps multipliers
@@ -99,21 +101,12 @@ func TestMetaPInitStd(t *testing.T) {
 // parametrisation, bit for bit.
 func TestMetaPAtBaseIsStandard(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	o := smallOptions()
 	o.Steps = 3
-	sp, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sp := trainerOn(t, cfg, o, data)
 	o.MetaP, o.BaseWidth, o.BaseDepth = true, cfg.Hidden, cfg.Layers
-	mp, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mp := trainerOn(t, cfg, o, data)
 	if mp.Optim.LRMult == nil {
 		t.Fatal("MetaP set no learning-rate multipliers")
 	}
@@ -140,7 +133,7 @@ func TestMetaPAtBaseIsStandard(t *testing.T) {
 func TestMetaPRejectsTiedEmbeddings(t *testing.T) {
 	cfg := smallConfig(t)
 	cfg.TieEmbeddings = true
-	data, _ := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
+	data, _ := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0.1)
 	o := smallOptions()
 	o.MetaP = true
 	if _, err := NewTrainer(cfg, o, data); err == nil {

@@ -109,27 +109,12 @@ func (p *Params[F]) field(s llama4.Slot) **Tensor[F] {
 		llama4.FFNShared: {&L.SharedGate, &L.SharedUp, &L.SharedDown},
 		llama4.FFNRouted: {&L.ExpertsGateUp, &L.ExpertsGateUp, &L.ExpertsDown},
 	}[s.FFN]
-	switch s.Role {
-	case llama4.RoleAttnNorm:
-		return &L.AttnNorm
-	case llama4.RoleFFNNorm:
-		return &L.FFNNorm
-	case llama4.RoleQ:
-		return &L.Q
-	case llama4.RoleK:
-		return &L.K
-	case llama4.RoleV:
-		return &L.V
-	case llama4.RoleO:
-		return &L.O
-	case llama4.RoleRouter:
-		return &L.Router
-	case llama4.RoleGate:
-		return mlp[0]
-	case llama4.RoleUp:
-		return mlp[1]
-	case llama4.RoleDown:
-		return mlp[2]
+	if t, ok := map[llama4.Role]**Tensor[F]{
+		llama4.RoleAttnNorm: &L.AttnNorm, llama4.RoleFFNNorm: &L.FFNNorm, llama4.RoleRouter: &L.Router,
+		llama4.RoleQ: &L.Q, llama4.RoleK: &L.K, llama4.RoleV: &L.V, llama4.RoleO: &L.O,
+		llama4.RoleGate: mlp[0], llama4.RoleUp: mlp[1], llama4.RoleDown: mlp[2],
+	}[s.Role]; ok {
+		return t
 	}
 	panic(fmt.Sprintf("train: slot role %d", s.Role))
 }

@@ -68,14 +68,34 @@ func PlanFor(cfg *llama4.Config, B, T int) (Plan, error) {
 	return p, nil
 }
 
-// arena hands out consecutive slices of one allocation; in counting mode it
-// only adds up the sizes.
+// bump hands out consecutive slices of one allocation, buf; in counting
+// mode it only adds up their total length n.
+type bump[T any] struct {
+	buf      []T
+	off      int
+	counting bool
+	n        int64
+}
+
+func (a *bump[T]) take(n int) []T {
+	a.n += int64(n)
+	if a.counting {
+		return nil
+	}
+	s := a.buf[a.off : a.off+n : a.off+n]
+	a.off += n
+	return s
+}
+
+// arena is the bump allocator of a workspace's floats, counting them by
+// kind.
 type arena[F Float] struct {
-	buf                    []F
-	off                    int
-	counting               bool
+	bump[F]
 	saved, logits, scratch int64
 }
+
+// intArena is the bump allocator of a workspace's int32 routing records.
+type intArena = bump[int32]
 
 type kind int
 
@@ -94,27 +114,5 @@ func (a *arena[F]) take(n int, k kind) []F {
 	default:
 		a.scratch += int64(n)
 	}
-	if a.counting {
-		return nil
-	}
-	s := a.buf[a.off : a.off+n : a.off+n]
-	a.off += n
-	return s
-}
-
-type intArena struct {
-	buf      []int32
-	off      int
-	counting bool
-	n        int64
-}
-
-func (a *intArena) take(n int) []int32 {
-	a.n += int64(n)
-	if a.counting {
-		return nil
-	}
-	s := a.buf[a.off : a.off+n : a.off+n]
-	a.off += n
-	return s
+	return a.bump.take(n)
 }

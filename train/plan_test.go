@@ -73,15 +73,8 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		defer runtime.GOMAXPROCS(old)
 		kernels.SetThreads(threads)
 		defer kernels.SetThreads(0)
-		ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g := p.ZerosLike()
-		loss, _, err := LossAndGrad(ws, p, g, b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ws := newWorkspace(t, p, b)
+		g, loss, _ := backprop(t, ws, p, b)
 		return loss, g
 	}
 	l1, g1 := run(1)
@@ -103,14 +96,8 @@ func TestPadRowGetsNoGradient(t *testing.T) {
 	b := loadRefBatch(t)
 	pad := int32(p.Config.Pad)
 	b.Inputs[5], b.Inputs[47] = pad, pad
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.ZerosLike()
-	if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
+	g, _, _ := backprop(t, ws, p, b)
 	D := p.Config.Hidden
 	if m := maxAbs(g.Embed.Data[int(pad)*D : int(pad+1)*D]); m != 0 {
 		t.Errorf("pad row gradient max %g, want 0", m)
@@ -123,12 +110,7 @@ func TestPadRowGetsNoGradient(t *testing.T) {
 // TestRouterGradientRows: the router weight gets gradient only in the rows
 // of selected experts, and unselected experts' stacks get none.
 func TestRouterGradientRows(t *testing.T) {
-	c := microConfig(t, `,"num_local_experts":4`)
-	p, err := NewParams[float64](c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	randomParams(p, 3, 0.35)
+	c, p := microParams(t, `,"num_local_experts":4`, 3)
 	// Expert 3 never wins: its router row equals expert 0's, and ties go to
 	// the lowest index.
 	D := c.Hidden
@@ -138,14 +120,8 @@ func TestRouterGradientRows(t *testing.T) {
 		}
 	}
 	b := microBatch(c, 1, 6, 5)
-	ws, err := NewWorkspace[float64](c, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.ZerosLike()
-	if _, _, err := LossAndGrad(ws, p, g, b); err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
+	g, _, _ := backprop(t, ws, p, b)
 	E, Fe := c.Experts, c.Intermediate
 	unused := 0
 	for l, la := range ws.layers {

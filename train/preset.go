@@ -2,7 +2,8 @@ package train
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
@@ -60,7 +61,7 @@ var presets = map[string]Preset{
 		Name: "shakespeare",
 		Description: "a 4-layer Llama 4 MoE (dense/MoE interleaved, shared expert, chunked RoPE + global NoPE layers, " +
 			"QK-norm, temperature tuning) on TinyShakespeare with a 4096-rank BPE; the last 10% held out",
-		Data:      "../shared/data/tinyshakespeare.txt",
+		Data:      "testdata/tinyshakespeare.txt",
 		ValFrac:   0.1,
 		Tokenizer: "bpe:4096",
 		Config:    shakespeareConfig,
@@ -71,14 +72,7 @@ var presets = map[string]Preset{
 }
 
 // PresetNames lists the training presets.
-func PresetNames() []string {
-	var n []string
-	for k := range presets {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
+func PresetNames() []string { return slices.Sorted(maps.Keys(presets)) }
 
 // LookupPreset returns the named training preset.
 func LookupPreset(name string) (Preset, error) {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -9,6 +10,36 @@ import (
 	"sort"
 	"testing"
 )
+
+// readFile returns the contents of a test data file; a missing file fails
+// the test.
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readJSON decodes the JSON test data file path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	if err := json.Unmarshal(readFile(t, path), v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// readF32 reads a raw little-endian float32 test data file.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	raw := readFile(t, path)
+	v := make([]float32, len(raw)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return v
+}
 
 type refManifest struct {
 	Loss         float64 `json:"loss"`
@@ -19,16 +50,8 @@ type refManifest struct {
 
 func readManifest(t *testing.T) refManifest {
 	t.Helper()
-	path := filepath.Join(refDir, "manifest.json")
-	needFile(t, path, "training reference manifest")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var m refManifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, filepath.Join(refDir, "manifest.json"), &m)
 	return m
 }
 
@@ -46,15 +69,8 @@ func TestReferenceGradients(t *testing.T) {
 	b := loadRefBatch(t)
 	man := readManifest(t)
 	want := loadRefTensors(t, p, "grads.safetensors")
-	ws, err := NewWorkspace[float32](p.Config, b.B, b.T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := p.ZerosLike()
-	loss, valid, err := LossAndGrad(ws, p, g, b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ws := newWorkspace(t, p, b)
+	g, loss, valid := backprop(t, ws, p, b)
 	if valid != man.ValidTargets {
 		t.Errorf("%d valid targets, reference %d", valid, man.ValidTargets)
 	}

@@ -8,10 +8,11 @@ import (
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // bpeTokenizer trains a small BPE on text.
-func bpeTokenizer(t *testing.T, text string, ranks int) TextTokenizer {
+func bpeTokenizer(t *testing.T, text string, ranks int) dataset.TextTokenizer {
 	t.Helper()
 	v, err := tokenizer.TrainBPE(text, ranks)
 	if err != nil {
@@ -21,35 +22,14 @@ func bpeTokenizer(t *testing.T, text string, ranks int) TextTokenizer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return TextTokenizer{T: tk}
+	return dataset.TextTokenizer{T: tk}
 }
 
 // bpeConfig is smallConfig with the vocabulary of tk.
-func bpeConfig(t *testing.T, tk Tokenizer) *llama4.Config {
+func bpeConfig(t *testing.T, tk dataset.Tokenizer) *llama4.Config {
 	c := smallConfig(t)
 	c.VocabSize, c.BOS, c.EOS, c.Pad = tk.VocabSize(), int(tk.BOS()), []int{int(tk.EOS())}, int(tk.Pad())
 	return c
-}
-
-func TestSplitText(t *testing.T) {
-	for _, tc := range []struct {
-		text    string
-		frac    float64
-		wantVal string
-	}{
-		{"abcdefghij", 0.1, "j"},
-		{"abcdefghij", 0, ""},
-		{"abcdefgh€", 0.1, "€"}, // the cut moves back to the start of "€"
-		{"", 0.5, ""},
-	} {
-		tp, vp, err := SplitText([]byte(tc.text), tc.frac)
-		if err != nil || string(vp) != tc.wantVal || string(tp)+string(vp) != tc.text {
-			t.Errorf("SplitText(%q, %g) = %q, %q, %v; want validation %q", tc.text, tc.frac, tp, vp, err, tc.wantVal)
-		}
-	}
-	if _, _, err := SplitText([]byte("x"), 1); err == nil {
-		t.Error("fraction 1: want an error")
-	}
 }
 
 // TestTextTokenizer checks the adapter: round trip, the byte lengths of the
@@ -73,8 +53,8 @@ func TestTextTokenizer(t *testing.T) {
 	if got := tk.Encode("<|eot|>"); len(got) < 2 {
 		t.Errorf("special-token names must be plain text, got ids %v", got)
 	}
-	if (ByteTokenizer{}).TokenLen('a') != 1 || (ByteTokenizer{}).TokenLen(ByteBOS) != 0 {
-		t.Error("ByteTokenizer.TokenLen")
+	if (dataset.ByteTokenizer{}).TokenLen('a') != 1 || (dataset.ByteTokenizer{}).TokenLen(dataset.ByteBOS) != 0 {
+		t.Error("dataset.ByteTokenizer.TokenLen")
 	}
 }
 
@@ -84,13 +64,13 @@ func TestTextTokenizer(t *testing.T) {
 // targets evaluated, the same for both tokenizers' definitions.
 func TestBitsPerByte(t *testing.T) {
 	text := strings.Repeat(corpus, 3)
-	for _, tk := range []Tokenizer{ByteTokenizer{}, bpeTokenizer(t, text, 300)} {
-		d, err := NewTextDataset([]byte(text), tk, 0.3)
+	for _, tk := range []dataset.Tokenizer{dataset.ByteTokenizer{}, bpeTokenizer(t, text, 300)} {
+		d, err := dataset.New([]byte(text), tk, 0.3)
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg := smallConfig(t)
-		if _, ok := tk.(TextTokenizer); ok {
+		if _, ok := tk.(dataset.TextTokenizer); ok {
 			cfg = bpeConfig(t, tk)
 		}
 		p, err := NewParams[float32](cfg)
@@ -106,9 +86,9 @@ func TestBitsPerByte(t *testing.T) {
 			targets, nbytes := 0, 0
 			for _, b := range d.ValBatches(2, 16, maxBatches) {
 				for _, y := range b.Targets {
-					if y != IgnoreIndex {
+					if y != dataset.IgnoreIndex {
 						targets++
-						nbytes += tk.(TokenByteCounter).TokenLen(y)
+						nbytes += tk.(dataset.TokenByteCounter).TokenLen(y)
 					}
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // Options configure a training run. Zero values are replaced by
@@ -114,7 +115,7 @@ type Trainer struct {
 	Params *Params[float32]
 	Grads  *Params[float32]
 	Optim  *AdamW
-	Data   *Dataset
+	Data   *dataset.Dataset
 	Tokens int64 // training tokens processed
 	// ExpertBias is the per-layer expert-selection bias of Balance "bias"
 	// ([E] on MoE layers, nil on dense ones); nil for other methods. It is
@@ -125,7 +126,7 @@ type Trainer struct {
 	ws      *Workspace[float32]
 	src     *rand.PCG // data sampler state
 	rng     *rand.Rand
-	batches []*Batch
+	batches []*dataset.Batch
 }
 
 // dataStream is the PCG stream of the data sampler (the init uses streams
@@ -135,7 +136,7 @@ const dataStream = 0xda7a
 // NewTrainer starts a run from scratch: parameters initialised from
 // opt.Seed (InitParams, or MetaP.InitParams under opt.MetaP), zero
 // optimizer state.
-func NewTrainer(cfg *llama4.Config, opt Options, data *Dataset) (*Trainer, error) {
+func NewTrainer(cfg *llama4.Config, opt Options, data *dataset.Dataset) (*Trainer, error) {
 	if data == nil {
 		return nil, fmt.Errorf("train: no data")
 	}
@@ -153,7 +154,7 @@ func NewTrainer(cfg *llama4.Config, opt Options, data *Dataset) (*Trainer, error
 	return newTrainer(p, opt, data, rand.NewPCG(opt.Seed, dataStream))
 }
 
-func newTrainer(p *Params[float32], opt Options, data *Dataset, src *rand.PCG) (*Trainer, error) {
+func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *rand.PCG) (*Trainer, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
@@ -172,7 +173,7 @@ func newTrainer(p *Params[float32], opt Options, data *Dataset, src *rand.PCG) (
 		}
 	}
 	for range opt.Accum {
-		tr.batches = append(tr.batches, NewBatch(opt.Batch, opt.SeqLen))
+		tr.batches = append(tr.batches, dataset.NewBatch(opt.Batch, opt.SeqLen))
 	}
 	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
 		return nil, err
@@ -249,7 +250,7 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 		if err := tr.Data.Sample(tr.rng, b); err != nil {
 			return StepStats{}, err
 		}
-		valid += CountValid(b.Targets)
+		valid += dataset.CountValid(b.Targets)
 	}
 	counts := newExpertCounts(tr.Params.Config)
 	loss, aux, bstat, err := tr.accumulateStats(tr.batches, valid, counts)
@@ -275,7 +276,7 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 // accumulate sets Grads to the gradient of the mean loss over all valid
 // targets of batches (plus the auxiliary loss, if any) and returns that
 // loss (without the auxiliary loss).
-func (tr *Trainer) accumulate(batches []*Batch, valid int) (float64, error) {
+func (tr *Trainer) accumulate(batches []*dataset.Batch, valid int) (float64, error) {
 	loss, _, _, err := tr.accumulateStats(batches, valid, nil)
 	return loss, err
 }
@@ -283,7 +284,7 @@ func (tr *Trainer) accumulate(batches []*Batch, valid int) (float64, error) {
 // accumulateStats is accumulate that also returns the auxiliary loss and
 // the mean Switch balance statistic, and adds the tokens per expert to
 // counts (when not nil).
-func (tr *Trainer) accumulateStats(batches []*Batch, valid int, counts [][]int64) (loss, aux, bstat float64, err error) {
+func (tr *Trainer) accumulateStats(batches []*dataset.Batch, valid int, counts [][]int64) (loss, aux, bstat float64, err error) {
 	if valid == 0 {
 		return 0, 0, 0, fmt.Errorf("train: step has no valid targets")
 	}
@@ -324,10 +325,10 @@ func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
 // batches (0: the whole validation part), and the bits per byte of text:
 // the total loss over the evaluated targets / (ln 2 · the bytes of text
 // those targets stand for). When d knows its tokens' lengths
-// (Dataset.TokenBytes) the bytes are counted exactly, so the whole
+// (dataset.Dataset.TokenBytes) the bytes are counted exactly, so the whole
 // validation part gives total nats / (ln 2 · ValBytes); otherwise they are
 // estimated from the part's average bytes per token.
-func EvaluateParams(p *Params[float32], d *Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
+func EvaluateParams(p *Params[float32], d *dataset.Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
 	ws, err := NewWorkspace[float32](p.Config, B, T)
 	if err != nil {
 		return 0, 0, err
@@ -335,7 +336,7 @@ func EvaluateParams(p *Params[float32], d *Dataset, B, T, maxBatches int) (loss,
 	return evaluate(ws, p, d, B, T, maxBatches)
 }
 
-func evaluate(ws *Workspace[float32], p *Params[float32], d *Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
+func evaluate(ws *Workspace[float32], p *Params[float32], d *dataset.Dataset, B, T, maxBatches int) (loss, bpb float64, err error) {
 	if d == nil || len(d.Val) < 2 {
 		return math.NaN(), math.NaN(), fmt.Errorf("train: no validation data")
 	}
@@ -351,7 +352,7 @@ func evaluate(ws *Workspace[float32], p *Params[float32], d *Dataset, B, T, maxB
 		}
 		sum += s
 		n += v
-		nbytes += d.targetBytes(b.Targets)
+		nbytes += d.TargetBytes(b.Targets)
 	}
 	loss = sum / float64(n)
 	if d.TokenBytes == nil { // estimate: the part's average bytes per token

@@ -10,6 +10,8 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/runlog"
 )
 
 // smallConfig is a byte-level model for the training-loop tests.
@@ -26,12 +28,9 @@ func smallConfig(t testing.TB) *llama4.Config {
 	return c
 }
 
-const corpus = `It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of
-foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, it
-was the season of Darkness, it was the spring of hope, it was the winter of despair, we had everything
-before us, we had nothing before us, we were all going direct to Heaven, we were all going direct the
-other way – in short, the period was so far like the present period, that some of its noisiest
-authorities insisted on its being received, for good or for evil, in the superlative degree of comparison only.`
+// corpus is the text the training-loop tests train on: the opening of A
+// Tale of Two Cities (testdata/dickens.txt).
+var corpus = string(must(os.ReadFile("testdata/dickens.txt")))
 
 func smallOptions() Options {
 	o := DefaultOptions()
@@ -63,10 +62,7 @@ func TestScheduleWarmupCosine(t *testing.T) {
 // uniformly: loss within 0.05 of ln(vocab).
 func TestInitLoss(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	tr, err := NewTrainer(cfg, smallOptions(), data)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +76,7 @@ func TestInitLoss(t *testing.T) {
 	if math.Abs(st.Loss-want) > 0.05 {
 		t.Errorf("initial loss %.4f, want ≈ ln(%d) = %.4f", st.Loss, cfg.VocabSize, want)
 	}
-	if pad := tr.Params.Embed.Data[BytePad*cfg.Hidden : (BytePad+1)*cfg.Hidden]; maxAbs(pad) != 0 {
+	if pad := tr.Params.Embed.Data[dataset.BytePad*cfg.Hidden : (dataset.BytePad+1)*cfg.Hidden]; maxAbs(pad) != 0 {
 		t.Errorf("pad embedding row is not zero after a step")
 	}
 }
@@ -94,13 +90,13 @@ func TestOverfitSingleBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0)
-	b := NewBatch(o.Batch, o.SeqLen)
+	data, _ := dataset.New([]byte(corpus), dataset.ByteTokenizer{}, 0)
+	b := dataset.NewBatch(o.Batch, o.SeqLen)
 	copy(b.Inputs, data.Train[:32])
 	copy(b.Targets, data.Train[1:33])
 	var loss float64
 	for step := 0; step < 150; step++ {
-		if loss, err = tr.accumulate([]*Batch{b}, CountValid(b.Targets)); err != nil {
+		if loss, err = tr.accumulate([]*dataset.Batch{b}, dataset.CountValid(b.Targets)); err != nil {
 			t.Fatal(err)
 		}
 		if err := tr.Optim.Update(tr.Params, tr.Grads, o.LR); err != nil {
@@ -144,24 +140,15 @@ func TestResumeBitExact(t *testing.T) {
 
 func testResumeBitExact(t *testing.T, o Options) {
 	cfg := smallConfig(t)
-	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	dirA, dirB := t.TempDir(), t.TempDir()
 
-	a, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := trainerOn(t, cfg, o, data)
 	if err := a.Run(RunConfig{OutDir: dirA}); err != nil {
 		t.Fatal(err)
 	}
 
-	b, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := trainerOn(t, cfg, o, data)
 	if err := b.Run(RunConfig{OutDir: dirB, StopAfter: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +208,7 @@ func testResumeBitExact(t *testing.T, o Options) {
 }
 
 func logLosses(t *testing.T, dir string) string {
-	b, err := os.ReadFile(filepath.Join(dir, LogFile))
+	b, err := os.ReadFile(filepath.Join(dir, runlog.File))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,16 +225,10 @@ func logLosses(t *testing.T, dir string) string {
 // logits equal the trainer's.
 func TestRunWritesLoadableModel(t *testing.T) {
 	cfg := smallConfig(t)
-	data, err := NewTextDataset([]byte(corpus), ByteTokenizer{}, 0.1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := byteData(t, corpus, 0.1)
 	o := smallOptions()
 	o.Steps, o.EvalEvery = 3, 2
-	tr, err := NewTrainer(cfg, o, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := trainerOn(t, cfg, o, data)
 	dir := t.TempDir()
 	var prog bytes.Buffer
 	if err := tr.Run(RunConfig{OutDir: dir, Progress: &prog}); err != nil {
@@ -262,23 +243,23 @@ func TestRunWritesLoadableModel(t *testing.T) {
 	if len(lines) != 4 {
 		t.Errorf("log has %d lines, want header + 3", len(lines))
 	}
-	if _, err := os.Stat(filepath.Join(dir, ExpertPlotFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, runlog.ExpertPlotFile)); err != nil {
 		t.Errorf("no tokens-per-expert plot: %v", err)
 	}
-	rows, err := readLog(filepath.Join(dir, LogFile))
+	rows, err := runlog.Read(filepath.Join(dir, runlog.File))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		if len(r.experts) != 1 || len(r.experts[0]) != cfg.Experts {
-			t.Fatalf("step %d expert counts %v, want one MoE layer of %d experts", r.step, r.experts, cfg.Experts)
+		if len(r.ExpertTokens) != 1 || len(r.ExpertTokens[0]) != cfg.Experts {
+			t.Fatalf("step %d expert counts %v, want one MoE layer of %d experts", r.Step, r.ExpertTokens, cfg.Experts)
 		}
 		var n int64
-		for _, v := range r.experts[0] {
+		for _, v := range r.ExpertTokens[0] {
 			n += v
 		}
 		if n != int64(o.Batch*o.SeqLen) {
-			t.Errorf("step %d routed %d tokens, want %d", r.step, n, o.Batch*o.SeqLen)
+			t.Errorf("step %d routed %d tokens, want %d", r.Step, n, o.Batch*o.SeqLen)
 		}
 	}
 	m, err := checkpoint.LoadHF(dir)

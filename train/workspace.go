@@ -73,7 +73,7 @@ func NewWorkspace[F Float](cfg *llama4.Config, B, T int) (*Workspace[F], error) 
 		return nil, err
 	}
 	ws := &Workspace[F]{}
-	a := arena[F]{buf: make([]F, plan.Saved+plan.Logits+plan.Scratch)}
+	a := arena[F]{bump: bump[F]{buf: make([]F, plan.Saved+plan.Logits+plan.Scratch)}}
 	ints := intArena{buf: make([]int32, plan.ints)}
 	layoutWorkspace(ws, cfg, B, T, &a, &ints)
 	ws.plan = plan

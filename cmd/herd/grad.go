@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // cmdGrad computes the loss and every parameter's gradient for one batch —
@@ -41,7 +42,7 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := train.ReadBatchJSON(f)
+	b, err := dataset.ReadBatchJSON(f)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("%s: %w", *batchFile, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 // cmdTrain trains a Llama 4 text model on a text file and writes a Hugging
@@ -38,7 +39,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		d, defVal, defTok = preset.Options, preset.ValFrac, preset.Tokenizer
 	}
 	fs.String("preset", "", fmt.Sprintf("a named recipe (%s): model, tokenizer, data and options; other flags override it", strings.Join(train.PresetNames(), ", ")))
-	dataFile := fs.String("data", "", "training text (UTF-8); its last --val-frac is held out for validation (default with --preset: the preset's, under the repository's ../shared)")
+	dataFile := fs.String("data", "", "training text (UTF-8); its last --val-frac is held out for validation (default with --preset: the preset's, found from the repository root, e.g. testdata/tinyshakespeare.txt)")
 	cfgFile := fs.String("config", "", "model shape: a Hugging Face llama4_text config.json (vocab_size ≥ the tokenizer's)")
 	outDir := fs.String("out", "", "run directory: config.json + model.safetensors (Hugging Face) + tokenizer.model, checkpoint.safetensors, log.csv, loss.png (default with --preset: runs/NAME)")
 	tok := fs.String("tokenizer", defTok, `"bpe:N": train a Llama 4-format BPE of N ranks (+2048 specials) on the training part, written to --out as tokenizer.model; "bytes": byte-level, 259 ids`)
@@ -121,7 +122,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := train.NewTextDataset(text, tk, *valFrac)
+	data, err := dataset.New(text, tk, *valFrac)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -215,9 +216,9 @@ func parseTokenizerSpec(spec string) (int, error) {
 // is 0, else a BPE vocabulary of that many ranks trained on the training
 // part of text and written to outDir/tokenizer.model, where
 // `herd run -m outDir` finds it. A resumed run reads that file back instead.
-func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, stderr io.Writer) (train.Tokenizer, error) {
+func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, stderr io.Writer) (dataset.Tokenizer, error) {
 	if n == 0 {
-		return train.ByteTokenizer{}, nil
+		return dataset.ByteTokenizer{}, nil
 	}
 	path := filepath.Join(outDir, tokenizer.TiktokenFile)
 	if resume {
@@ -225,9 +226,9 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 		if err != nil {
 			return nil, err
 		}
-		return train.TextTokenizer{T: t}, nil
+		return dataset.TextTokenizer{T: t}, nil
 	}
-	tp, _, err := train.SplitText(text, valFrac)
+	tp, _, err := dataset.SplitText(text, valFrac)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
@@ -254,7 +255,7 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 	}
 	fmt.Fprintf(stderr, "tokenizer: %d BPE ranks + %d specials trained on %d bytes in %v, written to %s\n",
 		len(v.Ranks), t.VocabSize()-len(v.Ranks), len(tp), time.Since(t0).Round(time.Millisecond), path)
-	return train.TextTokenizer{T: t}, nil
+	return dataset.TextTokenizer{T: t}, nil
 }
 
 // evalModel prints the validation loss and bits per byte of the model in dir
@@ -265,19 +266,19 @@ func evalModel(dir, dataFile string, valFrac float64, bytes bool, o *train.Optio
 	if err != nil {
 		return err
 	}
-	var tk train.Tokenizer = train.ByteTokenizer{}
+	var tk dataset.Tokenizer = dataset.ByteTokenizer{}
 	if !bytes {
 		t, err := tokenizer.Load(dir)
 		if err != nil {
 			return err
 		}
-		tk = train.TextTokenizer{T: t}
+		tk = dataset.TextTokenizer{T: t}
 	}
 	p, err := train.LoadHF(dir)
 	if err != nil {
 		return err
 	}
-	data, err := train.NewTextDataset(text, tk, valFrac)
+	data, err := dataset.New(text, tk, valFrac)
 	if err != nil {
 		return usagef("%v", err)
 	}

@@ -6,7 +6,7 @@
 //	go run ./tools/metapcheck -out docs
 //
 // Run it from the repository root (the default -data is
-// ../shared/data/tinyshakespeare.txt). It trains byte-level
+// testdata/tinyshakespeare.txt). It trains byte-level
 // train.ProxyConfig models on one thread by default.
 package main
 
@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
 func main() {
@@ -34,24 +36,25 @@ func main() {
 }
 
 func run() error {
-	dataFile := flag.String("data", "../shared/data/tinyshakespeare.txt", "training text (last 10% held out)")
+	o := train.DefaultOptions()
+	dataFile := flag.String("data", "testdata/tinyshakespeare.txt", "training text (last 10% held out)")
 	out := flag.String("out", "docs", "directory for metap-coord.{png,csv} and metap-lr-sweep.{png,csv}")
 	threads := flag.Int("threads", 1, "worker threads")
 	only := flag.String("only", "", `"coord" or "sweep": run only that part; "replot": redraw metap-lr-sweep.png from -out's metap-lr-sweep.csv`)
 	layers := flag.Int("layers", 2, "layers of every model")
-	baseWidth := flag.Int("base-width", 64, "MetaP base width")
-	baseDepth := flag.Int("base-depth", 2, "MetaP base depth")
-	seed := flag.Uint64("seed", 1, "seed of the initialisation and the data sampling")
+	flag.IntVar(&o.BaseWidth, "base-width", 64, "MetaP base width")
+	flag.IntVar(&o.BaseDepth, "base-depth", 2, "MetaP base depth")
+	flag.Uint64Var(&o.Seed, "seed", 1, "seed of the initialisation and the data sampling")
 	coordWidths := flag.String("coord-widths", "64,128,256,512", "widths of the coordinate check")
 	coordSteps := flag.Int("coord-steps", 5, "steps of the coordinate check")
 	coordLR := flag.Float64("coord-lr", 1e-2, "constant (base) learning rate of the coordinate check")
 	sweepWidths := flag.String("sweep-widths", "64,128,256", "widths of the learning-rate sweep")
-	lrs := flag.String("lrs", "1e-3,2e-3,4e-3,8e-3,1.6e-2,3.2e-2", "peak (base) learning rates of the sweep")
+	lrList := flag.String("lrs", "1e-3,2e-3,4e-3,8e-3,1.6e-2,3.2e-2", "peak (base) learning rates of the sweep")
 	steps := flag.Int("steps", 150, "steps of each sweep run")
 	warmup := flag.Int("warmup", 15, "warmup steps of each sweep run")
-	batch := flag.Int("batch", 8, "rows per step")
-	seq := flag.Int("seq", 64, "tokens per row")
-	evalBatches := flag.Int("eval-batches", 8, "validation batches of each sweep run")
+	flag.IntVar(&o.Batch, "batch", 8, "rows per step")
+	flag.IntVar(&o.SeqLen, "seq", 64, "tokens per row")
+	flag.IntVar(&o.EvalBatches, "eval-batches", 8, "validation batches of each sweep run")
 	flag.Parse()
 	if *only == "replot" {
 		return replot(*out)
@@ -62,18 +65,15 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	data, err := train.NewTextDataset(text, train.ByteTokenizer{}, 0.1)
+	data, err := dataset.New(text, dataset.ByteTokenizer{}, 0.1)
 	if err != nil {
 		return err
 	}
-	o := train.DefaultOptions()
-	o.Batch, o.SeqLen, o.Seed, o.EvalBatches = *batch, *seq, *seed, *evalBatches
-	o.BaseWidth, o.BaseDepth = *baseWidth, *baseDepth
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
 	if *only != "sweep" {
-		ws, err := ints(*coordWidths)
+		ws, err := parseList(*coordWidths, "-coord-widths", strconv.Atoi)
 		if err != nil {
 			return err
 		}
@@ -85,81 +85,78 @@ func run() error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "coordinate check: %v\n", time.Since(t0).Round(time.Second))
-		var csv bytes.Buffer
-		csv.WriteString("parametrisation,width,step,mean_abs_hidden,mean_abs_logits,mean_abs_dhidden,mean_abs_dlogits\n")
-		for _, p := range pts {
-			fmt.Fprintf(&csv, "%s,%d,%d,%.6g,%.6g,%.6g,%.6g\n", name(p.MetaP), p.Width, p.Step, p.Hidden, p.Logits, p.DHidden, p.DLogit)
-		}
-		if err := write(filepath.Join(*out, "metap-coord.csv"), csv.Bytes()); err != nil {
-			return err
-		}
-		var img bytes.Buffer
-		if err := writeCoordPlot(&img, pts); err != nil {
-			return err
-		}
-		if err := write(filepath.Join(*out, "metap-coord.png"), img.Bytes()); err != nil {
+		err = writeResults(*out, "metap-coord", "parametrisation,width,step,mean_abs_hidden,mean_abs_logits,mean_abs_dhidden,mean_abs_dlogits\n",
+			pts, func(w io.Writer, p CoordPoint) {
+				fmt.Fprintf(w, "%s,%d,%d,%.6g,%.6g,%.6g,%.6g\n", paramName(p.MetaP), p.Width, p.Step, p.Hidden, p.Logits, p.DHidden, p.DLogit)
+			}, writeCoordPlot)
+		if err != nil {
 			return err
 		}
 		coordTable(pts, ws, *coordSteps)
 	}
 	if *only != "coord" {
-		ws, err := ints(*sweepWidths)
+		ws, err := parseList(*sweepWidths, "-sweep-widths", strconv.Atoi)
 		if err != nil {
 			return err
 		}
-		var ls []float64
-		for _, f := range strings.Split(*lrs, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil {
-				return fmt.Errorf("-lrs: %w", err)
-			}
-			ls = append(ls, v)
+		lrs, err := parseList(*lrList, "-lrs", func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
+		if err != nil {
+			return err
 		}
 		s := o
 		s.Steps, s.Warmup = *steps, *warmup
 		t0 := time.Now()
-		pts, err := lrSweep(data, ws, *layers, ls, 0.1, s, os.Stderr)
+		pts, err := lrSweep(data, ws, *layers, lrs, 0.1, s, os.Stderr)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "learning-rate sweep: %v\n", time.Since(t0).Round(time.Second))
-		var csv bytes.Buffer
-		csv.WriteString("parametrisation,width,lr,train_loss_last10,val_loss,diverged\n")
-		for _, p := range pts {
-			fmt.Fprintf(&csv, "%s,%d,%g,%.4f,%.4f,%v\n", name(p.MetaP), p.Width, p.LR, p.TrainLoss, p.ValLoss, p.Diverged)
-		}
-		if err := write(filepath.Join(*out, "metap-lr-sweep.csv"), csv.Bytes()); err != nil {
+		err = writeResults(*out, "metap-lr-sweep", "parametrisation,width,lr,train_loss_last10,val_loss,diverged\n",
+			pts, func(w io.Writer, p SweepPoint) {
+				fmt.Fprintf(w, "%s,%d,%g,%.4f,%.4f,%v\n", paramName(p.MetaP), p.Width, p.LR, p.TrainLoss, p.ValLoss, p.Diverged)
+			}, writeSweepPlot)
+		if err != nil {
 			return err
 		}
-		var img bytes.Buffer
-		if err := writeSweepPlot(&img, pts); err != nil {
-			return err
-		}
-		if err := write(filepath.Join(*out, "metap-lr-sweep.png"), img.Bytes()); err != nil {
-			return err
-		}
-		sweepTable(pts, ws, ls)
+		sweepTable(pts, ws, lrs)
 	}
 	return nil
 }
 
-func name(metap bool) string {
-	if metap {
-		return "metap"
-	}
-	return "sp"
-}
-
-func ints(s string) ([]int, error) {
-	var out []int
+// parseList parses the comma-separated values of flag name.
+func parseList[T any](s, name string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
 	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(f))
+		v, err := parse(strings.TrimSpace(f))
 		if err != nil {
-			return nil, fmt.Errorf("bad width list %q", s)
+			return nil, fmt.Errorf("%s %q: %w", name, s, err)
 		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// writeResults writes dir/base.csv (header, then row for each point) and
+// dir/base.png (drawn by plot).
+func writeResults[P any](dir, base, header string, pts []P, row func(io.Writer, P), plot func(io.Writer, []P) error) error {
+	var csv bytes.Buffer
+	csv.WriteString(header)
+	for _, p := range pts {
+		row(&csv, p)
+	}
+	if err := write(filepath.Join(dir, base+".csv"), csv.Bytes()); err != nil {
+		return err
+	}
+	return writePNG(dir, base, pts, plot)
+}
+
+// writePNG writes dir/base.png, drawn by plot.
+func writePNG[P any](dir, base string, pts []P, plot func(io.Writer, []P) error) error {
+	var img bytes.Buffer
+	if err := plot(&img, pts); err != nil {
+		return err
+	}
+	return write(filepath.Join(dir, base+".png"), img.Bytes())
 }
 
 func write(path string, b []byte) error {
@@ -182,7 +179,7 @@ func coordTable(pts []CoordPoint, widths []int, step int) {
 				if h0 == 0 {
 					h0, l0 = p.DHidden, p.DLogit
 				}
-				fmt.Printf("| %s | %d | %.4f (×%.2f) | %.4f (×%.2f) | %.4f | %.4f |\n", name(metap), w,
+				fmt.Printf("| %s | %d | %.4f (×%.2f) | %.4f (×%.2f) | %.4f | %.4f |\n", paramName(metap), w,
 					p.DHidden, p.DHidden/h0, p.DLogit, p.DLogit/l0, p.Hidden, p.Logits)
 			}
 		}
@@ -205,7 +202,7 @@ func sweepTable(pts []SweepPoint, widths []int, lrs []float64) {
 	for _, metap := range []bool{false, true} {
 		best := bestLR(pts, metap)
 		for _, w := range widths {
-			fmt.Printf("| %s | %d |", name(metap), w)
+			fmt.Printf("| %s | %d |", paramName(metap), w)
 			for _, lr := range lrs {
 				for _, p := range pts {
 					if p.MetaP != metap || p.Width != w || p.LR != lr {
@@ -251,9 +248,5 @@ func replot(dir string) error {
 		}
 		pts = append(pts, SweepPoint{Width: w, MetaP: f[0] == "metap", LR: lr, TrainLoss: tl, ValLoss: vl, Diverged: f[5] == "true"})
 	}
-	var img bytes.Buffer
-	if err := writeSweepPlot(&img, pts); err != nil {
-		return err
-	}
-	return write(filepath.Join(dir, "metap-lr-sweep.png"), img.Bytes())
+	return writePNG(dir, "metap-lr-sweep", pts, writeSweepPlot)
 }

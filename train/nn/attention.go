@@ -22,18 +22,16 @@ func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
 		return
 	}
-	G := H / Hkv
-	qd, kd := H*d, Hkv*d
-	ForEachScratch(scr, B*H, func(sc []F, u int) {
-		b, h := u/H, u%H
-		g := h / G
+	l := newAttnLayout(B, T, H, Hkv, d)
+	eachQueryHead(l, scr, func(sc []F, b, h, g int) {
 		for t := 0; t < T; t++ {
-			n := b*T + t
-			qv := q[n*qd+h*d : n*qd+(h+1)*d]
+			qo := l.q(b, t, h)
+			qv := q[qo : qo+d]
 			lo := AttnSpan(t, chunk)
 			m := math.Inf(-1)
 			for j := lo; j <= t; j++ {
-				s := Dot(qv, k[(b*T+j)*kd+g*d:(b*T+j)*kd+(g+1)*d]) * scale
+				r := l.kv(b, j, g)
+				s := Dot(qv, k[r:r+d]) * scale
 				sc[j-lo] = s
 				m = math.Max(m, float64(s))
 			}
@@ -43,12 +41,13 @@ func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 				sc[j-lo] = F(e)
 				sum += e
 			}
-			lse[n*H+h] = F(m + math.Log(sum))
+			lse[(b*T+t)*H+h] = F(m + math.Log(sum))
 			inv := F(1 / sum)
-			o := out[n*qd+h*d : n*qd+(h+1)*d]
+			o := out[qo : qo+d]
 			clear(o)
 			for j := lo; j <= t; j++ {
-				Axpy(o, sc[j-lo]*inv, v[(b*T+j)*kd+g*d:(b*T+j)*kd+(g+1)*d])
+				r := l.kv(b, j, g)
+				Axpy(o, sc[j-lo]*inv, v[r:r+d])
 			}
 		}
 	})
@@ -69,32 +68,23 @@ func AttnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv
 			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
 		return
 	}
-	G := H / Hkv
-	qd, kd := H*d, Hkv*d
-	ForEachScratch(scr, B*Hkv, func(_ []F, u int) {
-		b, g := u/Hkv, u%Hkv
-		for t := 0; t < T; t++ {
-			n := b*T + t
-			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
-			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
-		}
-		for h := g * G; h < (g+1)*G; h++ {
+	l := newAttnLayout(B, T, H, Hkv, d)
+	eachKVHead(l, dk, dv, scr, func(_ []F, b, g int) {
+		for h := g * l.G; h < (g+1)*l.G; h++ {
 			for t := 0; t < T; t++ {
-				n := b*T + t
-				qv := q[n*qd+h*d : n*qd+(h+1)*d]
-				dov := dout[n*qd+h*d : n*qd+(h+1)*d]
-				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
+				qo := l.q(b, t, h)
+				qv, dov, dqv := q[qo:qo+d], dout[qo:qo+d], dq[qo:qo+d]
 				clear(dqv)
-				Dt := Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
-				L := float64(lse[n*H+h])
+				Dt := Dot(dov, out[qo:qo+d])
+				L := float64(lse[(b*T+t)*H+h])
 				for j := AttnSpan(t, chunk); j <= t; j++ {
-					r := (b*T + j) * kd
-					kj, vj := k[r+g*d:r+(g+1)*d], v[r+g*d:r+(g+1)*d]
+					r := l.kv(b, j, g)
+					kj, vj := k[r:r+d], v[r:r+d]
 					p := F(math.Exp(float64(Dot(qv, kj)*scale) - L))
 					ds := p * (Dot(dov, vj) - Dt) * scale
 					Axpy(dqv, ds, kj)
-					Axpy(dk[r+g*d:r+(g+1)*d], ds, qv)
-					Axpy(dv[r+g*d:r+(g+1)*d], p, dov)
+					Axpy(dk[r:r+d], ds, qv)
+					Axpy(dv[r:r+d], p, dov)
 				}
 			}
 		}

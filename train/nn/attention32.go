@@ -33,31 +33,27 @@ var littleEndian = func() bool {
 }()
 
 func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
-	G := H / Hkv
-	qd, kd := H*d, Hkv*d
-	ForEachScratch(scr, B*H, func(sc []float32, u int) {
-		b, h := u/H, u%H
-		g := h / G
+	l := newAttnLayout(B, T, H, Hkv, d)
+	eachQueryHead(l, scr, func(sc []float32, b, h, g int) {
 		for t := 0; t < T; t++ {
-			n := b*T + t
-			qv := q[n*qd+h*d : n*qd+(h+1)*d]
+			qo := l.q(b, t, h)
 			lo := AttnSpan(t, chunk)
 			s := sc[:t-lo+1]
-			r0 := (b*T+lo)*kd + g*d
-			kernels.DotsF32(s, qv, rowBytes32(k[r0:]), 4*kd)
+			r0 := l.kv(b, lo, g)
+			kernels.DotsF32(s, q[qo:qo+d], rowBytes32(k[r0:]), 4*l.kd)
 			for j := range s {
 				s[j] *= scale
 			}
 			m := kernels.Max(s)
 			sum := kernels.ExpSub(s, m)
-			lse[n*H+h] = m + float32(math.Log(float64(sum)))
+			lse[(b*T+t)*H+h] = m + float32(math.Log(float64(sum)))
 			inv := 1 / sum
 			for j := range s {
 				s[j] *= inv
 			}
-			o := out[n*qd+h*d : n*qd+(h+1)*d]
+			o := out[qo : qo+d]
 			clear(o)
-			kernels.AxpysF32(o, s, rowBytes32(v[r0:]), 4*kd)
+			kernels.AxpysF32(o, s, rowBytes32(v[r0:]), 4*l.kd)
 		}
 	})
 }
@@ -69,35 +65,27 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 // that see it), so that every pass is a few whole-row kernel calls rather
 // than one small call per (query, key) pair.
 func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
-	G := H / Hkv
-	qd, kd := H*d, Hkv*d
-	ForEachScratch(scr, B*Hkv, func(sc []float32, u int) {
-		b, g := u/Hkv, u%Hkv
-		for t := 0; t < T; t++ {
-			n := b*T + t
-			clear(dk[n*kd+g*d : n*kd+(g+1)*d])
-			clear(dv[n*kd+g*d : n*kd+(g+1)*d])
-		}
+	l := newAttnLayout(B, T, H, Hkv, d)
+	qd, kd := l.qd, l.kd
+	eachKVHead(l, dk, dv, scr, func(sc []float32, b, g int) {
 		D := sc[2*T : 3*T]
-		for h := g * G; h < (g+1)*G; h++ {
+		for h := g * l.G; h < (g+1)*l.G; h++ {
 			// Rows: dq_t = Σ_j ds_tj·k_j.
 			for t := 0; t < T; t++ {
-				n := b*T + t
-				qv := q[n*qd+h*d : n*qd+(h+1)*d]
-				dov := dout[n*qd+h*d : n*qd+(h+1)*d]
-				dqv := dq[n*qd+h*d : n*qd+(h+1)*d]
-				Dt := kernels.Dot(dov, out[n*qd+h*d:n*qd+(h+1)*d])
+				qo := l.q(b, t, h)
+				qv, dov, dqv := q[qo:qo+d], dout[qo:qo+d], dq[qo:qo+d]
+				Dt := kernels.Dot(dov, out[qo:qo+d])
 				D[t] = Dt
 				lo := AttnSpan(t, chunk)
 				nj := t - lo + 1
 				p, ds := sc[:nj], sc[T:T+nj]
-				r0 := (b*T+lo)*kd + g*d
+				r0 := l.kv(b, lo, g)
 				kb := rowBytes32(k[r0:])
 				kernels.DotsF32(p, qv, kb, 4*kd)
 				for j := range p {
 					p[j] *= scale
 				}
-				kernels.ExpSub(p, lse[n*H+h]) // p_j = exp(scale·q·k_j − lse)
+				kernels.ExpSub(p, lse[(b*T+t)*H+h]) // p_j = exp(scale·q·k_j − lse)
 				kernels.DotsF32(ds, dov, rowBytes32(v[r0:]), 4*kd)
 				for j, pj := range p {
 					ds[j] = pj * (ds[j] - Dt) * scale
@@ -114,9 +102,9 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				}
 				nt := hi - j
 				p, ds := sc[:nt], sc[T:T+nt]
-				rk := (b*T+j)*kd + g*d
+				rk := l.kv(b, j, g)
 				kj, vj := k[rk:rk+d], v[rk:rk+d]
-				q0 := (b*T+j)*qd + h*d
+				q0 := l.q(b, j, h)
 				qb, ob := rowBytes32(q[q0:]), rowBytes32(dout[q0:])
 				kernels.DotsF32(p, kj, qb, 4*qd)
 				for i := range p {

@@ -1,25 +1,28 @@
 package main
 
 import (
+	"os"
 	"testing"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 )
 
-// corpus is the text train's tests use.
-const corpus = `It was the best of times, it was the worst of times, it was the age of wisdom, it was the age of
-foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season of Light, it
-was the season of Darkness, it was the spring of hope, it was the winter of despair, we had everything
-before us, we had nothing before us, we were all going direct to Heaven, we were all going direct the
-other way – in short, the period was so far like the present period, that some of its noisiest
-authorities insisted on its being received, for good or for evil, in the superlative degree of comparison only.`
+// corpus is the text train's tests use (train/testdata/dickens.txt).
+var corpus = func() string {
+	b, err := os.ReadFile("../../train/testdata/dickens.txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestMetaPCoordCheck is a small coordinate check: a few Adam steps at a
 // fixed learning rate on models 64 and 256 wide. Without MetaP the change
 // of the logits and of the final hidden state grows with the width (about
 // ∝ width for Adam); under MetaP it stays within a factor 1.6.
 func TestMetaPcoordCheck(t *testing.T) {
-	data, err := train.NewTextDataset([]byte(corpus+corpus), train.ByteTokenizer{}, 0.2)
+	data, err := dataset.New([]byte(corpus+corpus), dataset.ByteTokenizer{}, 0.2)
 	if err != nil {
 		t.Fatal(err)
 	}

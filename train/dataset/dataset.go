@@ -1,4 +1,4 @@
-package train
+package dataset
 
 import (
 	"crypto/sha256"
@@ -90,11 +90,11 @@ type TokenByteCounter interface {
 
 // SplitText cuts text into its training part and its last valFrac (by
 // bytes, moved back to a UTF-8 character boundary) for validation, the
-// split NewTextDataset uses. A tokenizer trained for a run sees only the
+// split New uses. A tokenizer trained for a run sees only the
 // training part.
 func SplitText(text []byte, valFrac float64) (trainPart, valPart []byte, err error) {
 	if !(valFrac >= 0 && valFrac < 1) {
-		return nil, nil, fmt.Errorf("train: validation fraction %g must be in [0, 1)", valFrac)
+		return nil, nil, fmt.Errorf("dataset: validation fraction %g must be in [0, 1)", valFrac)
 	}
 	cut := len(text) - int(float64(len(text))*valFrac)
 	for cut > 0 && cut < len(text) && !utf8.RuneStart(text[cut]) {
@@ -103,9 +103,9 @@ func SplitText(text []byte, valFrac float64) (trainPart, valPart []byte, err err
 	return text[:cut], text[cut:], nil
 }
 
-// NewTextDataset tokenizes text, holding out its last valFrac for
+// New tokenizes text, holding out its last valFrac for
 // validation (see SplitText).
-func NewTextDataset(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
+func New(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
 	tp, vp, err := SplitText(text, valFrac)
 	if err != nil {
 		return nil, err
@@ -125,9 +125,9 @@ func NewTextDataset(text []byte, tok Tokenizer, valFrac float64) (*Dataset, erro
 	return d, nil
 }
 
-// targetBytes returns the text bytes that the valid targets stand for, or
+// TargetBytes returns the text bytes that the valid targets stand for, or
 // -1 when the dataset does not know its tokens' lengths.
-func (d *Dataset) targetBytes(targets []int32) int64 {
+func (d *Dataset) TargetBytes(targets []int32) int64 {
 	if d.TokenBytes == nil {
 		return -1
 	}
@@ -160,7 +160,7 @@ func (d *Dataset) Fingerprint() string {
 func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
 	T := b.T
 	if len(d.Train) < T+1 {
-		return fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
+		return fmt.Errorf("dataset: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
 	}
 	for row := 0; row < b.B; row++ {
 		s := r.IntN(len(d.Train) - T)

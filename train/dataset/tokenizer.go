@@ -1,4 +1,4 @@
-package train
+package dataset
 
 import "github.com/herd-llm/herd/tokenizer"
 

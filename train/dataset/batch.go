@@ -1,10 +1,25 @@
-package train
+package dataset
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 )
+
+// IgnoreIndex marks a target that contributes neither to the loss nor to
+// its normaliser, as PyTorch's cross-entropy ignore_index.
+const IgnoreIndex = -100
+
+// CountValid returns the number of targets that are not IgnoreIndex.
+func CountValid(targets []int32) int {
+	n := 0
+	for _, t := range targets {
+		if t != IgnoreIndex {
+			n++
+		}
+	}
+	return n
+}
 
 // Batch is B rows of T tokens with their next-token targets, row-major:
 // Inputs[b·T+t] is the token at position t of row b and Targets[b·T+t] the
@@ -28,48 +43,22 @@ type batchJSON struct {
 func ReadBatchJSON(r io.Reader) (*Batch, error) {
 	var bj batchJSON
 	if err := json.NewDecoder(r).Decode(&bj); err != nil {
-		return nil, fmt.Errorf("train: batch JSON: %w", err)
+		return nil, fmt.Errorf("dataset: batch JSON: %w", err)
 	}
 	if len(bj.InputIDs) == 0 || len(bj.InputIDs[0]) == 0 {
-		return nil, fmt.Errorf("train: batch JSON has no input_ids")
+		return nil, fmt.Errorf("dataset: batch JSON has no input_ids")
 	}
 	if len(bj.Targets) != len(bj.InputIDs) {
-		return nil, fmt.Errorf("train: batch JSON has %d rows of input_ids but %d of targets", len(bj.InputIDs), len(bj.Targets))
+		return nil, fmt.Errorf("dataset: batch JSON has %d rows of input_ids but %d of targets", len(bj.InputIDs), len(bj.Targets))
 	}
 	B, T := len(bj.InputIDs), len(bj.InputIDs[0])
 	b := &Batch{B: B, T: T, Inputs: make([]int32, 0, B*T), Targets: make([]int32, 0, B*T)}
 	for i := range bj.InputIDs {
 		if len(bj.InputIDs[i]) != T || len(bj.Targets[i]) != T {
-			return nil, fmt.Errorf("train: batch JSON row %d has %d input_ids and %d targets, want %d each", i, len(bj.InputIDs[i]), len(bj.Targets[i]), T)
+			return nil, fmt.Errorf("dataset: batch JSON row %d has %d input_ids and %d targets, want %d each", i, len(bj.InputIDs[i]), len(bj.Targets[i]), T)
 		}
 		b.Inputs = append(b.Inputs, bj.InputIDs[i]...)
 		b.Targets = append(b.Targets, bj.Targets[i]...)
 	}
 	return b, nil
-}
-
-// LossAndGrad runs forward, loss and backward for one batch: it zeroes g,
-// fills it with the gradient of the mean cross-entropy over the batch's
-// valid targets, and returns that mean loss and the number of valid targets.
-// ws must have been made for b's shape.
-func LossAndGrad[F Float](ws *Workspace[F], p, g *Params[F], b *Batch) (loss float64, valid int, err error) {
-	if b.B != ws.B || b.T != ws.T {
-		return 0, 0, fmt.Errorf("train: batch is %d×%d, workspace %d×%d", b.B, b.T, ws.B, ws.T)
-	}
-	n := CountValid(b.Targets)
-	if n == 0 {
-		return 0, 0, fmt.Errorf("train: batch has no valid targets")
-	}
-	if _, err := ws.Forward(p, b.Inputs); err != nil {
-		return 0, 0, err
-	}
-	sum, valid, err := ws.LossGrad(b.Targets, 1/float64(n))
-	if err != nil {
-		return 0, 0, err
-	}
-	g.Zero()
-	if err := ws.Backward(p, g); err != nil {
-		return 0, 0, err
-	}
-	return sum / float64(valid), valid, nil
 }
