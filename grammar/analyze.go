@@ -69,7 +69,7 @@ func hasFinite(nodes []node, n *node) bool {
 		return true
 	case kString:
 		if n.re != nil {
-			return n.re.ok(0, 0)
+			return n.re.Ok(0, 0)
 		}
 		return n.maxLen < 0 || n.minLen <= n.maxLen
 	case kObject:

@@ -79,19 +79,19 @@ func (g *Grammar) step(t *thread, b byte, extra *[]thread) bool {
 			case lexReject:
 				return false
 			case lexClose:
-				if int(f.n) < nd.minLen || nd.re != nil && !nd.re.accept[f.pos] {
+				if int(f.n) < nd.minLen || nd.re != nil && !nd.re.Accept(f.pos) {
 					return false
 				}
 				t.pop()
 				return true
 			}
 			if nd.re != nil {
-				s := nd.re.step(f.pos, b)
+				s := nd.re.Step(f.pos, b)
 				n := int(f.n)
 				if starts {
 					n++
 				}
-				if s < 0 || !nd.re.ok(s, n) {
+				if s < 0 || !nd.re.Ok(s, n) {
 					return false
 				}
 				f.pos, f.n = s, int32(n)

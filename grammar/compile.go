@@ -13,7 +13,7 @@ import (
 // response_format json_schema) to a Grammar. Supported: type (a name or a
 // list), properties, required, additionalProperties, items, prefixItems,
 // additionalItems, minItems, maxItems, uniqueItems (see below), minLength,
-// maxLength, pattern (see regex.go for the subset), format (date, time,
+// maxLength, pattern (see package strdfa for the subset), format (date, time,
 // date-time, uuid, email, ipv4, ipv6, uri, hostname), minimum, maximum,
 // exclusiveMinimum, exclusiveMaximum (numbers or the draft-4 booleans),
 // multipleOf, enum, const, anyOf, a one-element allOf, and $ref to local

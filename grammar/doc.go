@@ -25,15 +25,8 @@
 //     pattern or format escape only " \ \b \f \n \r \t and hold no other
 //     control character.
 //
-// The pattern keyword accepts this subset of ECMA-262 regular expressions:
-// literals and escaped punctuation; . (not \n \r U+2028 U+2029); classes
-// [a-z] [^...] and \d \D \w \W \s \S; escapes \t \n \r \f \v \0 \xHH
-// \uHHHH \u{H...}; groups (...) (?:...) (?<name>...); alternation |;
-// quantifiers * + ? {n} {n,} {n,m} (n, m ≤ 1000), greedy or lazy; anchors
-// ^ and $ only at the ends of the pattern or of its top-level alternatives
-// (an unanchored end matches anything: JSON Schema patterns search).
-// Refused by name: backreferences, lookahead, lookbehind, \b \B, \p \P,
-// \c, flag groups, and patterns whose automaton would be too large.
+// The pattern and format keywords are compiled by package strdfa, which
+// documents the supported subset of ECMA-262 regular expressions.
 //
 // Every state the automaton can reach can still be completed: schema parts
 // that admit no finite value are pruned at compile time, and a Constraint

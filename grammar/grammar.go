@@ -1,6 +1,10 @@
 package grammar
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/herd-llm/herd/grammar/strdfa"
+)
 
 // MaxIndent bounds insignificant whitespace, as llama.cpp's JSON grammar
 // does (ws ::= | " " | "\n" [ \t]{0,20}): between the tokens of a value
@@ -56,7 +60,7 @@ type node struct {
 	// kString: length limits in code points (maxLen < 0: unbounded), and
 	// the automaton of pattern or format (nil: any string).
 	minLen, maxLen int
-	re             *strDFA
+	re             *strdfa.DFA
 
 	// kNumber, kInteger: the numeric keywords, or nil for none.
 	num *numDFA

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"math/big"
 	"strconv"
+	"strings"
+
+	"github.com/herd-llm/herd/grammar/strdfa"
 )
 
 // typeNames are the JSON Schema type names, in the order unions list them.
@@ -142,7 +145,7 @@ func (c *compiler) str(s map[string]any, path string) (int32, error) {
 	if n.maxLen, err = count(s, "maxLength", path, -1); err != nil {
 		return 0, err
 	}
-	var re *rx
+	var re *strdfa.Pattern
 	kw := ""
 	if v, ok := s["pattern"]; ok {
 		src, ok := v.(string)
@@ -150,26 +153,23 @@ func (c *compiler) str(s map[string]any, path string) (int32, error) {
 			return 0, schemaErr(path, "pattern", "must be a string")
 		}
 		kw = "pattern"
-		if re, err = parseRegex(src); err != nil {
+		if re, err = strdfa.Parse(src); err != nil {
 			return 0, schemaErr(path, kw, "%v", err)
 		}
 	}
 	if v, ok := s["format"]; ok {
 		name, _ := v.(string)
-		src, known := formats[name]
+		fre, known := strdfa.Format(name)
 		if !known {
-			return 0, schemaErr(path, "format", "unsupported format %q (supported: %s)", v, formatNames())
+			return 0, schemaErr(path, "format", "unsupported format %q (supported: %s)", v, strings.Join(strdfa.FormatNames(), ", "))
 		}
 		if re != nil {
 			return 0, schemaErr(path, "format", "unsupported beside pattern")
 		}
-		kw = "format"
-		if re, err = parseRegex(src); err != nil {
-			panic("grammar: format " + name + ": " + err.Error())
-		}
+		kw, re = "format", fre
 	}
 	if re != nil {
-		if n.re, err = compileStrDFA(re, n.minLen, n.maxLen); err != nil {
+		if n.re, err = re.Compile(n.minLen, n.maxLen); err != nil {
 			return 0, schemaErr(path, kw, "%v", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package grammar
+package strdfa
 
 import (
 	"sort"
@@ -63,12 +63,26 @@ const (
 	timeRe = `([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+\-]([01]\d|2[0-3]):[0-5]\d)`
 )
 
-// formatNames lists the supported formats.
-func formatNames() string {
+// Format returns the pattern of the format keyword's value name, and false
+// if the format is not supported.
+func Format(name string) (*Pattern, bool) {
+	src, ok := formats[name]
+	if !ok {
+		return nil, false
+	}
+	p, err := Parse(src)
+	if err != nil {
+		panic("strdfa: format " + name + ": " + err.Error())
+	}
+	return p, true
+}
+
+// FormatNames returns the supported formats, sorted.
+func FormatNames() []string {
 	var ns []string
 	for n := range formats {
 		ns = append(ns, n)
 	}
 	sort.Strings(ns)
-	return strings.Join(ns, ", ")
+	return ns
 }

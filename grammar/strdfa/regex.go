@@ -1,4 +1,4 @@
-package grammar
+package strdfa
 
 import (
 	"fmt"
@@ -6,30 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 )
-
-// The pattern keyword is compiled from this subset of ECMA-262 regular
-// expressions (the dialect JSON Schema names):
-//
-//   - literal characters, and escaped punctuation such as \. \( \\ \/;
-//   - . (any character but \n, \r, U+2028 and U+2029);
-//   - classes [abc] [a-z] [^...], with escapes inside; \d \D \w \W \s \S
-//     (ASCII digits and word characters; \s is ECMA's white space);
-//   - escapes \t \n \r \f \v \0 \xHH \uHHHH \u{H...};
-//   - groups (...), (?:...) and (?<name>...); alternation |;
-//   - quantifiers * + ? {n} {n,} {n,m} (n, m ≤ maxRepeat), greedy or lazy
-//     (the same language);
-//   - anchors ^ at the start and $ at the end of the pattern or of one of
-//     its top-level alternatives. A pattern is a search, as JSON Schema says:
-//     an alternative without ^ may have anything before it, one without $
-//     anything after it.
-//
-// Refused, by name: backreferences (\1, \k<name>), lookahead and lookbehind
-// ((?=, (?!, (?<=, (?<!), word boundaries (\b, \B), anchors elsewhere,
-// Unicode property escapes (\p, \P), control escapes (\c) and flag groups.
-//
-// Generated strings write each character as raw UTF-8, except " \ and the
-// controls \b \f \n \r \t, written as those short escapes; other control
-// characters (and so \0) are never generated.
 
 // maxRepeat bounds the counts of {n,m}.
 const maxRepeat = 1000
@@ -60,16 +36,32 @@ type rxParser struct {
 	i   int
 }
 
-// regexError is a pattern refusal; compile turns it into a SchemaError.
-type regexError struct{ msg string }
+// Error is a refusal of a pattern, or of its length limits: a construct
+// outside the subset, a syntax error or an automaton too large. Msg names
+// the bad construct; it does not repeat the pattern.
+type Error struct{ Msg string }
 
-func (e *regexError) Error() string { return e.msg }
+func (e *Error) Error() string { return e.Msg }
 
-func rxErr(format string, a ...any) error { return &regexError{fmt.Sprintf(format, a...)} }
+func rxErr(format string, a ...any) error { return &Error{fmt.Sprintf(format, a...)} }
 
-// parseRegex parses src to the expression of the strings it matches
+// Pattern is a parsed regular expression: the set of strings it matches,
+// with JSON Schema's search semantics. It is immutable.
+type Pattern struct{ r *rx }
+
+// Parse parses src, a pattern of the supported subset. A refusal is an
+// *Error.
+func Parse(src string) (*Pattern, error) {
+	r, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	return &Pattern{r}, nil
+}
+
+// parse parses src to the expression of the strings it matches
 // (search semantics: unanchored ends match anything).
-func parseRegex(src string) (*rx, error) {
+func parse(src string) (*rx, error) {
 	if !utf8.ValidString(src) {
 		return nil, rxErr("not valid UTF-8")
 	}

@@ -1,4 +1,4 @@
-package grammar
+package strdfa
 
 import (
 	"math/bits"
@@ -7,13 +7,14 @@ import (
 	"unicode/utf8"
 )
 
-// strDFA is a deterministic automaton over the bytes of a JSON string's
-// body (between the quotes) as this package writes it: the strings that a
+// DFA is a deterministic automaton over the bytes of a JSON string's body
+// (between the quotes) as this package writes it: the strings that a
 // pattern or format allows. Beside it, minLength and maxLength are enforced
 // exactly: reach says, per state, how many more code points can lead to
-// acceptance, so that every state the matcher enters can still be completed
-// within the limits.
-type strDFA struct {
+// acceptance, so that every state a caller enters through Step and Ok can
+// still be completed within the limits. States are int32; the start state
+// is 0. A DFA is immutable and safe for concurrent use.
+type DFA struct {
 	class  [256]uint8 // byte → its equivalence class
 	ncls   int
 	next   []int32 // state*ncls + class → state, or -1
@@ -220,14 +221,21 @@ func (a *nfa) closure(set []int32, seen []bool) []int32 {
 	return set
 }
 
-// compileStrDFA builds the automaton of r with the string's length limits.
-func compileStrDFA(r *rx, minLen, maxLen int) (*strDFA, error) {
+// Compile builds the automaton of p for strings of minLen to maxLen code
+// points (maxLen < 0: no maximum). A refusal (an automaton too large) is an
+// *Error.
+func (p *Pattern) Compile(minLen, maxLen int) (*DFA, error) {
+	return compile(p.r, minLen, maxLen)
+}
+
+// compile builds the automaton of r with the string's length limits.
+func compile(r *rx, minLen, maxLen int) (*DFA, error) {
 	a := &nfa{}
 	in, out, err := a.build(r)
 	if err != nil {
 		return nil, err
 	}
-	d := &strDFA{minLen: minLen, maxLen: maxLen}
+	d := &DFA{minLen: minLen, maxLen: maxLen}
 	// Byte classes: bytes no edge tells apart share one.
 	var cut [257]bool
 	for _, es := range a.edges {
@@ -309,7 +317,7 @@ func compileStrDFA(r *rx, minLen, maxLen int) (*strDFA, error) {
 
 // computeReach fills reach: the least fixpoint of "accepting: 0; an edge
 // to t: t's lengths, plus one when the edge begins a character".
-func (d *strDFA) computeReach() error {
+func (d *DFA) computeReach() error {
 	n := len(d.accept)
 	d.cap = d.minLen
 	if d.maxLen >= 0 {
@@ -373,7 +381,7 @@ func (d *strDFA) computeReach() error {
 }
 
 // shift adds one to every length in ls, saturating at cap.
-func (d *strDFA) shift(ls []uint64) {
+func (d *DFA) shift(ls []uint64) {
 	var carry uint64
 	for i := range ls {
 		nc := ls[i] >> 63
@@ -389,7 +397,7 @@ func (d *strDFA) shift(ls []uint64) {
 }
 
 // anyBit reports whether state s has a length in [lo, hi].
-func (d *strDFA) anyBit(s int32, lo, hi int) bool {
+func (d *DFA) anyBit(s int32, lo, hi int) bool {
 	if lo > hi {
 		return false
 	}
@@ -409,9 +417,9 @@ func (d *strDFA) anyBit(s int32, lo, hi int) bool {
 	return false
 }
 
-// ok reports whether state s, with n code points written, can still end
+// Ok reports whether state s, with n code points written, can still end
 // within the length limits.
-func (d *strDFA) ok(s int32, n int) bool {
+func (d *DFA) Ok(s int32, n int) bool {
 	lo := max(0, d.minLen-n)
 	hi := d.cap
 	if d.maxLen >= 0 {
@@ -420,7 +428,12 @@ func (d *strDFA) ok(s int32, n int) bool {
 	return d.anyBit(s, min(lo, d.cap), hi)
 }
 
-// step returns the state after byte b from s, or -1.
-func (d *strDFA) step(s int32, b byte) int32 {
+// Step returns the state after byte b from s, or -1 when b is refused
+// there (by the pattern, or because no length within the limits remains).
+func (d *DFA) Step(s int32, b byte) int32 {
 	return d.next[int(s)*d.ncls+int(d.class[b])]
 }
+
+// Accept reports whether the string may end in state s, as far as the
+// pattern goes; the caller checks minLength with its code point count.
+func (d *DFA) Accept(s int32) bool { return d.accept[s] }
