@@ -132,7 +132,7 @@ func (f *File) Tensor(name string) (*Tensor, error) {
 	defer f.mu.RUnlock()
 	i, ok := f.tensorIndex[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: f.Path}
+		return nil, notFound(name, f.Path)
 	}
 	ti := f.tensors[i]
 	dt, err := ti.dtype()

@@ -119,7 +119,7 @@ func (f *File) Tensor(name string) (*Tensor, error) {
 	}
 	info, ok := f.Header.Tensors[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: f.Path}
+		return nil, notFound(name, f.Path)
 	}
 	t := &Tensor{Info: info, File: f.Path}
 	t.Shape = append([]int{}, info.Shape...)
@@ -141,7 +141,7 @@ func (f *File) dontNeed(name string) error {
 	defer f.mu.RUnlock()
 	info, ok := f.Header.Tensors[name]
 	if !ok {
-		return &notFoundError{name: name, where: f.Path}
+		return notFound(name, f.Path)
 	}
 	lo, hi := f.Header.DataStart+info.Begin, f.Header.DataStart+info.End
 	if f.closed || !f.mapped || hi <= lo || hi > int64(len(f.data)) {

@@ -156,7 +156,7 @@ func (s *Set) Info(name string) (Info, error) {
 func (s *Set) Tensor(name string) (*Tensor, error) {
 	shard, ok := s.shardOf[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: s.where}
+		return nil, notFound(name, s.where)
 	}
 	f, err := s.open(shard)
 	if err != nil {
@@ -177,7 +177,7 @@ func (s *Set) Tensor(name string) (*Tensor, error) {
 func (s *Set) DontNeed(name string) error {
 	shard, ok := s.shardOf[name]
 	if !ok {
-		return &notFoundError{name: name, where: s.where}
+		return notFound(name, s.where)
 	}
 	f, err := s.open(shard)
 	if err != nil {
