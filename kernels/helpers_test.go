@@ -149,3 +149,15 @@ func withThreads(tb testing.TB, n int) {
 	tb.Cleanup(func() { threads.Store(old) })
 	SetThreads(n)
 }
+
+// eachImpl runs f as one subtest per kernel implementation (named after it),
+// with that implementation selected.
+func eachImpl(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, ic := range impls() {
+		t.Run(ic.name, func(t *testing.T) {
+			useImpl(t, ic)
+			f(t)
+		})
+	}
+}

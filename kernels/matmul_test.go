@@ -172,16 +172,13 @@ func TestMatMulMisalignedF32(t *testing.T) {
 	x := randVec(rng, 5*45)
 	want := make([]float32, 5*37)
 	MatMulRef(want, x, 5, w)
-	for _, ic := range impls() {
-		t.Run(ic.name, func(t *testing.T) {
-			useImpl(t, ic)
-			for _, n := range []int{1, 5} {
-				got := make([]float32, n*37)
-				MatMul(got, x, n, &wm)
-				checkClose(t, got, want[:n*37], absDot(x, n, w), 45)
-			}
-		})
-	}
+	eachImpl(t, func(t *testing.T) {
+		for _, n := range []int{1, 5} {
+			got := make([]float32, n*37)
+			MatMul(got, x, n, &wm)
+			checkClose(t, got, want[:n*37], absDot(x, n, w), 45)
+		}
+	})
 }
 
 // TestMatMulEmpty covers n = 0 and Cols = 0.
