@@ -3,6 +3,7 @@
 package filetest
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -30,4 +31,17 @@ func Seq(start, n int) []byte {
 		b[i] = byte(start + i)
 	}
 	return b
+}
+
+// FailWriter is an io.Writer whose writes succeed N times and then fail with
+// an error saying "disk full": it checks that writers report the failure.
+type FailWriter struct{ N int }
+
+// Write accepts p while N > 0 (decrementing N), and fails afterwards.
+func (w *FailWriter) Write(p []byte) (int, error) {
+	if w.N == 0 {
+		return 0, errors.New("disk full")
+	}
+	w.N--
+	return len(p), nil
 }
