@@ -94,18 +94,7 @@ func open(path string) (*File, error) {
 func (f *File) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		return nil
-	}
-	f.closed = true
-	rel := f.release
-	f.data, f.release = nil, nil
-	if rel != nil {
-		if err := rel(); err != nil {
-			return fmt.Errorf("safetensors: %s: unmap: %w", f.Path, err)
-		}
-	}
-	return nil
+	return mmap.Release(&f.closed, &f.data, &f.release, "safetensors: "+f.Path)
 }
 
 // Tensor returns the named tensor, its Data aliasing the mapping. The Info's
