@@ -141,15 +141,6 @@ func bitsEqual(a, b []float32) int {
 	return -1
 }
 
-// withThreads sets the pool size to n (as SetThreads) for the rest of the
-// test and restores the previous size when it ends.
-func withThreads(tb testing.TB, n int) {
-	tb.Helper()
-	old := threads.Load()
-	tb.Cleanup(func() { threads.Store(old) })
-	SetThreads(n)
-}
-
 // eachImpl runs f as one subtest per kernel implementation (named after it),
 // with that implementation selected.
 func eachImpl(t *testing.T, f func(t *testing.T)) {

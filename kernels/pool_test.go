@@ -10,7 +10,7 @@ import (
 )
 
 func TestThreads(t *testing.T) {
-	withThreads(t, 0)
+	useThreads(t, 0, parallelMinMACs)
 	if got, want := Threads(), runtime.GOMAXPROCS(0); got != want {
 		t.Errorf("default Threads() = %d, want GOMAXPROCS %d", got, want)
 	}
