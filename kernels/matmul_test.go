@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"sync"
 	"testing"
 
 	"github.com/herd-llm/herd/tensor"
@@ -224,42 +223,15 @@ func TestMatMulShapePanics(t *testing.T) {
 func TestMatMulConcurrent(t *testing.T) {
 	useThreads(t, 3, 0)
 	rng := rand.New(rand.NewPCG(7, 8))
-	type problem struct {
-		w    *tensor.Mat
-		x    []float32
-		n    int
-		want []float32
-	}
-	var ps []problem
+	var ps []matMulProblem
 	for i, dt := range dtypes {
 		rows, cols, n := 97+i, 131+2*i, 1+3*i
-		p := problem{w: randMat(rng, dt, rows, cols), x: randVec(rng, n*cols), n: n}
+		p := matMulProblem{w: randMat(rng, dt, rows, cols), x: randVec(rng, n*cols), n: n}
 		p.want = make([]float32, n*rows)
 		MatMul(p.want, p.x, n, p.w)
 		ps = append(ps, p)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range 25 {
-				p := ps[(g+it)%len(ps)]
-				got := make([]float32, len(p.want))
-				MatMul(got, p.x, p.n, p.w)
-				if i := bitsEqual(got, p.want); i >= 0 {
-					errs <- fmt.Errorf("goroutine %d, %s: element %d differs", g, p.w.DType, i)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	matMulConcurrently(t, ps, 8, 25)
 }
 
 // TestNoAsmEnv checks that HERD_NOASM=1 selects the portable kernels, in a
