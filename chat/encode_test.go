@@ -1,48 +1,15 @@
 package chat
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/tokenizer/tokenizertest"
 )
 
-var (
-	tokOnce sync.Once
-	tok     *tokenizer.Tokenizer
-	tokErr  error
-)
-
-// realTokenizer loads ../shared/llama4/tokenizer.model (beside the
-// repository) or skips the test.
-func realTokenizer(t *testing.T) *tokenizer.Tokenizer {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "llama4", "tokenizer.model")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not found: this test needs the real Llama 4 tokenizer beside the repository", p)
-	}
-	tokOnce.Do(func() { tok, tokErr = tokenizer.Load(p) })
-	if tokErr != nil {
-		t.Fatal(tokErr)
-	}
-	return tok
-}
+// realTokenizer is the real Llama 4 tokenizer, or skips the test.
+func realTokenizer(t *testing.T) *tokenizer.Tokenizer { return tokenizertest.Llama4(t) }
 
 // TestSpecChatVector reproduces the chat prompt ids of spec §4.5.
 func TestSpecChatVector(t *testing.T) {

@@ -11,12 +11,9 @@ func (c *compiler) array(s map[string]any, path string) (int32, error) {
 		if !ok {
 			return 0, schemaErr(path, "prefixItems", "must be an array of schemas")
 		}
-		for i, it := range a {
-			p, err := c.compile(it, path+"/prefixItems/"+strconv.Itoa(i))
-			if err != nil {
-				return 0, err
-			}
-			n.prefix = append(n.prefix, p)
+		var err error
+		if n.prefix, err = c.tuple(a, path+"/prefixItems/"); err != nil {
+			return 0, err
 		}
 	}
 	if v, ok := s["items"]; ok {
@@ -24,12 +21,9 @@ func (c *compiler) array(s map[string]any, path string) (int32, error) {
 			if n.prefix != nil {
 				return 0, schemaErr(path, "items", "an array of schemas beside prefixItems")
 			}
-			for i, it := range a {
-				p, err := c.compile(it, path+"/items/"+strconv.Itoa(i))
-				if err != nil {
-					return 0, err
-				}
-				n.prefix = append(n.prefix, p)
+			var err error
+			if n.prefix, err = c.tuple(a, path+"/items/"); err != nil {
+				return 0, err
 			}
 			if ai, ok := s["additionalItems"]; ok {
 				rest, restPath = ai, path+"/additionalItems"
@@ -73,4 +67,17 @@ func (c *compiler) resolve(n int32) int32 {
 		n = c.nodes[n].alts[0]
 	}
 	return n
+}
+
+// tuple compiles the schemas of a tuple keyword, the i-th at path prefix+i.
+func (c *compiler) tuple(a []any, prefix string) ([]int32, error) {
+	var ids []int32 // nil for an empty tuple, as callers test
+	for i, it := range a {
+		p, err := c.compile(it, prefix+strconv.Itoa(i))
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, p)
+	}
+	return ids, nil
 }

@@ -5,38 +5,18 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/herd-llm/herd/tokenizer"
-)
-
-// llamaTokenizer is the real Llama 4 tokenizer, beside the repository.
-const llamaTokenizer = "../../shared/llama4/tokenizer.model"
-
-var (
-	llamaOnce sync.Once
-	llamaTok  *tokenizer.Tokenizer
-	llamaErr  error
+	"github.com/herd-llm/herd/tokenizer/tokenizertest"
 )
 
 // loadLlama returns the real Llama 4 tokenizer, skipping the test without it.
-func loadLlama(tb testing.TB) *tokenizer.Tokenizer {
-	tb.Helper()
-	if _, err := os.Stat(llamaTokenizer); err != nil {
-		tb.Skipf("%s not found: this test needs the real Llama 4 tokenizer", llamaTokenizer)
-	}
-	llamaOnce.Do(func() { llamaTok, llamaErr = tokenizer.Load(llamaTokenizer) })
-	if llamaErr != nil {
-		tb.Fatal(llamaErr)
-	}
-	return llamaTok
-}
+func loadLlama(tb testing.TB) *tokenizer.Tokenizer { return tokenizertest.Llama4(tb) }
 
 // TestLlamaMask walks the real vocabulary: each step masks, checks a sample
 // of tokens against the matcher, and picks a random allowed token.

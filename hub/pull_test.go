@@ -49,23 +49,18 @@ func TestPullFull(t *testing.T) {
 	if want := filepath.Join(dir, "snapshots", commit); got != want {
 		t.Fatalf("path %s, want %s", got, want)
 	}
-	ents, err := os.ReadDir(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-		b, err := os.ReadFile(filepath.Join(got, e.Name()))
+	names := dirNames(t, got)
+	for _, name := range names {
+		b, err := os.ReadFile(filepath.Join(got, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(b, srv.Data(tinyRepo, e.Name())) {
-			t.Errorf("%s: content differs from the hub's", e.Name())
+		if !bytes.Equal(b, srv.Data(tinyRepo, name)) {
+			t.Errorf("%s: content differs from the hub's", name)
 		}
-		dest, err := os.Readlink(filepath.Join(got, e.Name()))
+		dest, err := os.Readlink(filepath.Join(got, name))
 		if err != nil || !strings.HasPrefix(dest, filepath.Join("..", "..", "blobs")+string(filepath.Separator)) {
-			t.Errorf("%s: want a relative symlink to ../../blobs/, got %q (%v)", e.Name(), dest, err)
+			t.Errorf("%s: want a relative symlink to ../../blobs/, got %q (%v)", name, dest, err)
 		}
 	}
 	if !slices.Equal(names, tinyFiles) {
@@ -265,14 +260,7 @@ func TestPullShardedIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ents, err := os.ReadDir(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
+	names := dirNames(t, p)
 	want := []string{"config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"}
 	if !slices.Equal(names, want) {
 		t.Errorf("snapshot has %v, want %v (no consolidated.safetensors)", names, want)
@@ -305,4 +293,18 @@ func TestPullFromCacheWhenOffline(t *testing.T) {
 	if got, err := pull(t, c, tinyRepo); err != nil || got != want || !strings.Contains(log.String(), "cached copy") {
 		t.Errorf("pull with the hub down = %q, %v (log %q); want the cached %q, said so", got, err, log.String(), want)
 	}
+}
+
+// dirNames returns the names of the entries of dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
 }

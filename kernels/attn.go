@@ -177,26 +177,20 @@ func axpys(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 		}
 		return
 	}
+	// The kernels for 64 and for 8 columns of k's type, chosen once per call.
+	wide, narrow := axpysF32x8AVX2, axpysF32x1AVX2
+	switch k {
+	case tensor.F16:
+		wide, narrow = axpysF16x8AVX2, axpysF16x1AVX2
+	case tensor.BF16:
+		wide, narrow = axpysBF16x8AVX2, axpysBF16x1AVX2
+	}
 	c := 0
 	for ; c+64 <= d; c += 64 {
-		switch k {
-		case tensor.F16:
-			axpysF16x8AVX2(&acc[c], &w[0], p(c), stride, n)
-		case tensor.BF16:
-			axpysBF16x8AVX2(&acc[c], &w[0], p(c), stride, n)
-		default:
-			axpysF32x8AVX2(&acc[c], &w[0], p(c), stride, n)
-		}
+		wide(&acc[c], &w[0], p(c), stride, n)
 	}
 	for ; c+8 <= d; c += 8 {
-		switch k {
-		case tensor.F16:
-			axpysF16x1AVX2(&acc[c], &w[0], p(c), stride, n)
-		case tensor.BF16:
-			axpysBF16x1AVX2(&acc[c], &w[0], p(c), stride, n)
-		default:
-			axpysF32x1AVX2(&acc[c], &w[0], p(c), stride, n)
-		}
+		narrow(&acc[c], &w[0], p(c), stride, n)
 	}
 	if c < d {
 		for j, a := range w {

@@ -24,43 +24,40 @@ func gemmRef(m, n, k int, a []float32, rsa, csa int, b []float32, rsb, csb int, 
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 3}, {13, 33, 300}, {5, 100, 513}, {64, 48, 257}, {130, 40, 600}, {3, 5, 0}}
-	for _, ic := range impls() {
-		t.Run(ic.name, func(t *testing.T) {
-			useImpl(t, ic)
-			for _, sh := range shapes {
-				m, n, k := sh[0], sh[1], sh[2]
-				for form := range 3 { // NN, NT (B = Wᵀ), TN (A = Yᵀ)
-					a := randF32(rng, m*k+1)
-					b := randF32(rng, k*n+1)
-					rsa, csa, rsb, csb := k, 1, n, 1
-					switch form {
-					case 1:
-						rsb, csb = 1, k
-					case 2:
-						rsa, csa = 1, m
-					}
-					for _, acc := range []bool{false, true} {
-						ldc := n + 3
-						c := randF32(rng, m*ldc)
-						want := make([]float64, len(c))
-						for i, v := range c {
-							if acc || i%ldc >= n {
-								want[i] = float64(v)
-							}
+	eachImpl(t, func(t *testing.T) {
+		for _, sh := range shapes {
+			m, n, k := sh[0], sh[1], sh[2]
+			for form := range 3 { // NN, NT (B = Wᵀ), TN (A = Yᵀ)
+				a := randF32(rng, m*k+1)
+				b := randF32(rng, k*n+1)
+				rsa, csa, rsb, csb := k, 1, n, 1
+				switch form {
+				case 1:
+					rsb, csb = 1, k
+				case 2:
+					rsa, csa = 1, m
+				}
+				for _, acc := range []bool{false, true} {
+					ldc := n + 3
+					c := randF32(rng, m*ldc)
+					want := make([]float64, len(c))
+					for i, v := range c {
+						if acc || i%ldc >= n {
+							want[i] = float64(v)
 						}
-						gemmRef(m, n, k, a, rsa, csa, b, rsb, csb, want, ldc)
-						Gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, acc)
-						for i, v := range c {
-							tol := 1e-6 * float64(k+4) * (1 + math.Abs(want[i]))
-							if math.Abs(float64(v)-want[i]) > tol {
-								t.Fatalf("%v form %d acc %v: c[%d] = %g, want %g", sh, form, acc, i, v, want[i])
-							}
+					}
+					gemmRef(m, n, k, a, rsa, csa, b, rsb, csb, want, ldc)
+					Gemm(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc, acc)
+					for i, v := range c {
+						tol := 1e-6 * float64(k+4) * (1 + math.Abs(want[i]))
+						if math.Abs(float64(v)-want[i]) > tol {
+							t.Fatalf("%v form %d acc %v: c[%d] = %g, want %g", sh, form, acc, i, v, want[i])
 						}
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestGemmDeterministic checks that results are bit-identical across thread
@@ -70,36 +67,33 @@ func TestGemmDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	m, n, k := 97, 130, 700
 	a, b := randF32(rng, m*k), randF32(rng, k*n)
-	for _, ic := range impls() {
-		t.Run(ic.name, func(t *testing.T) {
-			useImpl(t, ic)
-			defer SetThreads(0)
-			var ref []float32
-			for _, th := range []int{1, 2, 3, 8} {
-				SetThreads(th)
-				c := make([]float32, m*n)
-				Gemm(m, n, k, a, 1, m, b, n, 1, c, n, false)
-				if ref == nil {
-					ref = c
-					continue
-				}
-				for i := range c {
-					if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
-						t.Fatalf("threads %d: c[%d] = %g, want %g", th, i, c[i], ref[i])
-					}
+	eachImpl(t, func(t *testing.T) {
+		defer SetThreads(0)
+		var ref []float32
+		for _, th := range []int{1, 2, 3, 8} {
+			SetThreads(th)
+			c := make([]float32, m*n)
+			Gemm(m, n, k, a, 1, m, b, n, 1, c, n, false)
+			if ref == nil {
+				ref = c
+				continue
+			}
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+					t.Fatalf("threads %d: c[%d] = %g, want %g", th, i, c[i], ref[i])
 				}
 			}
-			for _, i := range []int{0, 5, 96} { // one output row alone
-				c := make([]float32, n)
-				Gemm(1, n, k, a[i:], 1, m, b, n, 1, c, n, false)
-				for j := range c {
-					if math.Float32bits(c[j]) != math.Float32bits(ref[i*n+j]) {
-						t.Fatalf("row %d alone: c[%d] = %g, want %g", i, j, c[j], ref[i*n+j])
-					}
+		}
+		for _, i := range []int{0, 5, 96} { // one output row alone
+			c := make([]float32, n)
+			Gemm(1, n, k, a[i:], 1, m, b, n, 1, c, n, false)
+			for j := range c {
+				if math.Float32bits(c[j]) != math.Float32bits(ref[i*n+j]) {
+					t.Fatalf("row %d alone: c[%d] = %g, want %g", i, j, c[j], ref[i*n+j])
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 func randF32(rng *rand.Rand, n int) []float32 {

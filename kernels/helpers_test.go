@@ -2,8 +2,10 @@ package kernels
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/herd-llm/herd/quant"
@@ -139,4 +141,54 @@ func bitsEqual(a, b []float32) int {
 		}
 	}
 	return -1
+}
+
+// eachImpl runs f as one subtest per kernel implementation (named after it),
+// with that implementation selected.
+func eachImpl(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, ic := range impls() {
+		t.Run(ic.name, func(t *testing.T) {
+			useImpl(t, ic)
+			f(t)
+		})
+	}
+}
+
+// matMulProblem is one product the concurrency tests repeat: want = x·wᵀ
+// for n activation rows.
+type matMulProblem struct {
+	w    *tensor.Mat
+	x    []float32
+	n    int
+	want []float32
+}
+
+// matMulConcurrently runs MatMul from goroutines goroutines at once, each
+// computing iters products (problem (g+it) mod len(ps)), and reports every
+// goroutine whose result is not bit-equal to want.
+func matMulConcurrently(t *testing.T, ps []matMulProblem, goroutines, iters int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, goroutines)
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range iters {
+				p := ps[(g+it)%len(ps)]
+				got := make([]float32, len(p.want))
+				MatMul(got, p.x, p.n, p.w)
+				if i := bitsEqual(got, p.want); i >= 0 {
+					errs <- fmt.Errorf("goroutine %d, %s: element %d differs", g, p.w.DType, i)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

@@ -73,31 +73,26 @@ func BenchmarkMatMulPrefill(b *testing.B) {
 }
 
 func BenchmarkDot(b *testing.B) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	for _, n := range []int{128, 5120} {
-		x, y := randVec(rng, n), randVec(rng, n)
-		for _, ic := range impls() {
-			b.Run(fmt.Sprintf("n=%d/%s", n, ic.name), func(b *testing.B) {
-				useImpl(b, ic)
-				b.SetBytes(int64(8 * n))
-				for b.Loop() {
-					Dot(x, y)
-				}
-			})
-		}
-	}
+	benchVec(b, 3, 8, func(x, y []float32) { Dot(x, y) })
 }
 
 func BenchmarkAxpy(b *testing.B) {
-	rng := rand.New(rand.NewPCG(4, 4))
+	benchVec(b, 4, 12, func(x, y []float32) { Axpy(y, 1e-3, x) })
+}
+
+// benchVec runs op on random vectors x and y of 128 and 5120 values under
+// every implementation, seeding the generator with seed and counting
+// bytesPerElem bytes moved per element.
+func benchVec(b *testing.B, seed uint64, bytesPerElem int, op func(x, y []float32)) {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	for _, n := range []int{128, 5120} {
 		x, y := randVec(rng, n), randVec(rng, n)
 		for _, ic := range impls() {
 			b.Run(fmt.Sprintf("n=%d/%s", n, ic.name), func(b *testing.B) {
 				useImpl(b, ic)
-				b.SetBytes(int64(12 * n))
+				b.SetBytes(int64(bytesPerElem * n))
 				for b.Loop() {
-					Axpy(y, 1e-3, x)
+					op(x, y)
 				}
 			})
 		}

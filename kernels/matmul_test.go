@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"sync"
 	"testing"
 
 	"github.com/herd-llm/herd/tensor"
@@ -172,16 +171,13 @@ func TestMatMulMisalignedF32(t *testing.T) {
 	x := randVec(rng, 5*45)
 	want := make([]float32, 5*37)
 	MatMulRef(want, x, 5, w)
-	for _, ic := range impls() {
-		t.Run(ic.name, func(t *testing.T) {
-			useImpl(t, ic)
-			for _, n := range []int{1, 5} {
-				got := make([]float32, n*37)
-				MatMul(got, x, n, &wm)
-				checkClose(t, got, want[:n*37], absDot(x, n, w), 45)
-			}
-		})
-	}
+	eachImpl(t, func(t *testing.T) {
+		for _, n := range []int{1, 5} {
+			got := make([]float32, n*37)
+			MatMul(got, x, n, &wm)
+			checkClose(t, got, want[:n*37], absDot(x, n, w), 45)
+		}
+	})
 }
 
 // TestMatMulEmpty covers n = 0 and Cols = 0.
@@ -227,42 +223,15 @@ func TestMatMulShapePanics(t *testing.T) {
 func TestMatMulConcurrent(t *testing.T) {
 	useThreads(t, 3, 0)
 	rng := rand.New(rand.NewPCG(7, 8))
-	type problem struct {
-		w    *tensor.Mat
-		x    []float32
-		n    int
-		want []float32
-	}
-	var ps []problem
+	var ps []matMulProblem
 	for i, dt := range dtypes {
 		rows, cols, n := 97+i, 131+2*i, 1+3*i
-		p := problem{w: randMat(rng, dt, rows, cols), x: randVec(rng, n*cols), n: n}
+		p := matMulProblem{w: randMat(rng, dt, rows, cols), x: randVec(rng, n*cols), n: n}
 		p.want = make([]float32, n*rows)
 		MatMul(p.want, p.x, n, p.w)
 		ps = append(ps, p)
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range 25 {
-				p := ps[(g+it)%len(ps)]
-				got := make([]float32, len(p.want))
-				MatMul(got, p.x, p.n, p.w)
-				if i := bitsEqual(got, p.want); i >= 0 {
-					errs <- fmt.Errorf("goroutine %d, %s: element %d differs", g, p.w.DType, i)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	matMulConcurrently(t, ps, 8, 25)
 }
 
 // TestNoAsmEnv checks that HERD_NOASM=1 selects the portable kernels, in a

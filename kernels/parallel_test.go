@@ -13,9 +13,7 @@ import (
 // TestParallelFor checks that the blocks cover [0, n) exactly once, are the
 // ones the grain fixes, and that several callers may share the pool.
 func TestParallelFor(t *testing.T) {
-	old := threads.Load()
-	defer threads.Store(old)
-	SetThreads(4)
+	useThreads(t, 4, parallelMinMACs)
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Add(1)
@@ -53,9 +51,7 @@ func TestParallelFor(t *testing.T) {
 // bodies, from several callers at once: nothing may deadlock, and every
 // product must equal the one computed alone.
 func TestParallelForNested(t *testing.T) {
-	old := threads.Load()
-	defer threads.Store(old)
-	SetThreads(4)
+	useThreads(t, 4, parallelMinMACs)
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n, rows, cols = 8, 512, 256
 	w := randMat(rng, tensor.F32, rows, cols)

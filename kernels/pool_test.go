@@ -10,9 +10,7 @@ import (
 )
 
 func TestThreads(t *testing.T) {
-	old := threads.Load()
-	defer threads.Store(old)
-	SetThreads(0)
+	useThreads(t, 0, parallelMinMACs)
 	if got, want := Threads(), runtime.GOMAXPROCS(0); got != want {
 		t.Errorf("default Threads() = %d, want GOMAXPROCS %d", got, want)
 	}

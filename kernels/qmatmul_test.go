@@ -423,37 +423,12 @@ func TestMatMulQuantAllocs(t *testing.T) {
 func TestMatMulQuantConcurrent(t *testing.T) {
 	useThreads(t, 3, 0)
 	rng := rand.New(rand.NewPCG(35, 36))
-	type problem struct {
-		w    *tensor.Mat
-		x    []float32
-		n    int
-		want []float32
-	}
-	var ps []problem
+	var ps []matMulProblem
 	for i, dt := range intDTypes {
 		rows, cols, n := 41+i, 512, 1+4*i
-		p := problem{w: randQuantMat(rng, dt, rows, cols, false), x: randActs(rng, n, cols), n: n}
+		p := matMulProblem{w: randQuantMat(rng, dt, rows, cols, false), x: randActs(rng, n, cols), n: n}
 		p.want = refOutputs(p.w, p.x, n)
 		ps = append(ps, p)
 	}
-	done := make(chan error, 6)
-	for g := range 6 {
-		go func() {
-			for it := range 10 {
-				p := ps[(g+it)%len(ps)]
-				got := make([]float32, len(p.want))
-				MatMul(got, p.x, p.n, p.w)
-				if i := bitsEqual(got, p.want); i >= 0 {
-					done <- fmt.Errorf("goroutine %d %s: element %d differs", g, p.w.DType, i)
-					return
-				}
-			}
-			done <- nil
-		}()
-	}
-	for range 6 {
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}
+	matMulConcurrently(t, ps, 6, 10)
 }

@@ -37,6 +37,30 @@ func putF32(b []byte, f float32) { binary.LittleEndian.PutUint32(b, math.Float32
 
 func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
 
+// absMax returns max|v| over x (0 for an empty x), as ggml's and Meta's
+// MAX(amax, fabsf(v)) loops compute it; NaNs are skipped.
+func absMax(x []float32) float32 {
+	var amax float32
+	for _, v := range x {
+		if a := abs32(v); a > amax {
+			amax = a
+		}
+	}
+	return amax
+}
+
+// signedAbsMax returns amax = max|v| over x and the value v of x of that
+// magnitude with its sign, the first one on ties (ggml's "max" of the
+// q4_0, q6_K and q8_K reference quantizers); NaNs are skipped.
+func signedAbsMax(x []float32) (amax, max float32) {
+	for _, v := range x {
+		if a := abs32(v); a > amax {
+			amax, max = a, v
+		}
+	}
+	return amax, max
+}
+
 func sqrt32(f float32) float32 {
 	// Rounding the float64 square root to float32 is correctly rounded
 	// (53 ≥ 2·24+2), so this equals C's sqrtf.

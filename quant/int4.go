@@ -24,13 +24,7 @@ func quantizeInt4(dst []byte, src []float32) {
 	for i := 0; i < len(src)/int4Group; i++ {
 		x := src[i*int4Group : (i+1)*int4Group]
 		b := dst[i*blockInt4Bytes : (i+1)*blockInt4Bytes]
-		var amax float32
-		for _, v := range x {
-			if a := abs32(v); a > amax {
-				amax = a
-			}
-		}
-		scale := max(amax, int4MinMax) / 8
+		scale := max(absMax(x), int4MinMax) / 8
 		putF32(b, scale)
 		qs := b[4 : 4+int4Group/2]
 		for k := range qs {

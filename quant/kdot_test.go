@@ -125,11 +125,7 @@ func TestDotKBlocksDefinition(t *testing.T) {
 			Quantize(tensor.Q8K, a, x)
 			Dequantize(tensor.Q8K, af, a)
 			Dequantize(f, wf, w)
-			var want, mag float64
-			for i := range n {
-				want += float64(wf[i]) * float64(af[i])
-				mag += math.Abs(float64(wf[i]) * float64(af[i]))
-			}
+			want, mag := dot64(wf, af)
 			got := float64(DotKBlocks(f, w, a, n))
 			if d := math.Abs(got - want); d > 1e-5*mag+1e-30 {
 				t.Errorf("%s row %d: DotKBlocks %g, dequantized %g (Σ|·| %g)", f, r, got, want, mag)

@@ -15,12 +15,7 @@ func quantizeQ4_0(dst []byte, src []float32) {
 	for i := 0; i < len(src)/qk4_0; i++ {
 		x := src[i*qk4_0 : (i+1)*qk4_0]
 		b := dst[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]
-		var amax, max float32
-		for _, v := range x {
-			if a := abs32(v); amax < a {
-				amax, max = a, v
-			}
-		}
+		_, max := signedAbsMax(x)
 		d := max / -8
 		var id float32
 		if d != 0 {

@@ -70,12 +70,7 @@ func quantizeQ6K(dst []byte, src []float32) {
 // weights (weights x²): it fits x ≈ scale·(L − nmax), trying 19 candidate
 // scales, stores L in [0, 2·nmax) and returns scale.
 func makeQXQuants(nmax int32, x []float32, L []int8) float32 {
-	var xmax, amax float32
-	for _, v := range x {
-		if a := abs32(v); a > amax {
-			amax, xmax = a, v
-		}
-	}
+	amax, xmax := signedAbsMax(x)
 	if amax < groupMaxEps {
 		for i := range x {
 			L[i] = 0

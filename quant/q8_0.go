@@ -19,13 +19,7 @@ func quantizeQ8_0(dst []byte, src []float32) {
 	for i := 0; i < len(src)/qk8_0; i++ {
 		x := src[i*qk8_0 : (i+1)*qk8_0]
 		b := dst[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
-		var amax float32
-		for _, v := range x {
-			if a := abs32(v); amax <= a { // MAX(amax, |v|) = amax > a ? amax : a
-				amax = a
-			}
-		}
-		d := amax / 127
+		d := absMax(x) / 127
 		var id float32
 		if d != 0 {
 			id = 1 / d

@@ -17,12 +17,7 @@ func quantizeQ8K(dst []byte, src []float32) {
 	for i := 0; i < len(src)/qkK; i++ {
 		x := src[i*qkK : (i+1)*qkK]
 		b := dst[i*blockQ8KBytes : (i+1)*blockQ8KBytes]
-		var amax, max float32
-		for _, v := range x {
-			if a := abs32(v); a > amax {
-				amax, max = a, v
-			}
-		}
+		amax, max := signedAbsMax(x)
 		if amax == 0 {
 			clear(b)
 			continue

@@ -16,6 +16,17 @@ func gaussianRow(rng *rand.Rand, x []float32, sigma float32) {
 	}
 }
 
+// dot64 returns Σ x·y and Σ|x·y| over x (y at least as long), in float64:
+// the reference a quantized dot product is checked against, and the scale of
+// its error bound (the dot itself can be near zero).
+func dot64(x, y []float32) (dot, mag float64) {
+	for i := range x {
+		dot += float64(x[i]) * float64(y[i])
+		mag += math.Abs(float64(x[i]) * float64(y[i]))
+	}
+	return dot, mag
+}
+
 func relRMS(got, want []float32) float64 {
 	var num, den float64
 	for i := range want {
@@ -77,11 +88,7 @@ func TestRoundTripError(t *testing.T) {
 				arb, _ := act.RowBytes(n)
 				aq := make([]byte, arb)
 				Quantize(act, aq, a)
-				var exact, norm float64
-				for i := range x {
-					exact += float64(x[i]) * float64(a[i])
-					norm += math.Abs(float64(x[i]) * float64(a[i]))
-				}
+				exact, norm := dot64(x, a)
 				got := float64(Dot(tt.f, q, aq, n))
 				// Relative to Σ|x·a|: the dot itself can be near zero.
 				if rel := math.Abs(got-exact) / norm; rel > bound {
@@ -119,11 +126,7 @@ func TestDotMatchesDequantized(t *testing.T) {
 			Quantize(act, aq, a)
 			Dequantize(f, wx, q)
 			Dequantize(act, wa, aq)
-			var want, norm float64
-			for i := range wx {
-				want += float64(wx[i]) * float64(wa[i])
-				norm += math.Abs(float64(wx[i]) * float64(wa[i]))
-			}
+			want, norm := dot64(wx, wa)
 			got := float64(Dot(f, q, aq, n))
 			if math.Abs(got-want) > 1e-5*norm {
 				t.Errorf("%s trial %d: Dot = %g, dequantized dot = %g", f, trial, got, want)

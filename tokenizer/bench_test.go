@@ -11,7 +11,7 @@ import (
 // taskset -c 0 node tools/tokgold/bench.mjs.
 func BenchmarkEncodeShakespeare(b *testing.B) {
 	tok := realTokenizer(b)
-	data, err := os.ReadFile(sharedFile(b, "data/tinyshakespeare.txt"))
+	data, err := os.ReadFile(shakespeare)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func BenchmarkEncodeShakespeare(b *testing.B) {
 // BenchmarkDecodeShakespeare decodes the ids of TinyShakespeare.
 func BenchmarkDecodeShakespeare(b *testing.B) {
 	tok := realTokenizer(b)
-	data, err := os.ReadFile(sharedFile(b, "data/tinyshakespeare.txt"))
+	data, err := os.ReadFile(shakespeare)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,7 +42,8 @@ func BenchmarkDecodeShakespeare(b *testing.B) {
 // BenchmarkLoadTiktoken parses the 200,000-line tokenizer.model, file read
 // included.
 func BenchmarkLoadTiktoken(b *testing.B) {
-	p := sharedFile(b, "llama4/tokenizer.model")
+	realTokenizer(b) // skips without the file
+	p := realPath()
 	for b.Loop() {
 		if _, err := Load(p); err != nil {
 			b.Fatal(err)

@@ -28,17 +28,13 @@ func syntheticCorpus(n int) string {
 }
 
 // corpora returns the texts the tests train on: the synthetic one, and
-// TinyShakespeare when ../shared has it.
+// TinyShakespeare.
 func corpora(t *testing.T) map[string]string {
-	c := map[string]string{"synthetic": syntheticCorpus(40_000)}
-	if p := sharedPath("data/tinyshakespeare.txt"); p != "" {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c["shakespeare"] = string(b)
+	b, err := os.ReadFile(shakespeare)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	return map[string]string{"synthetic": syntheticCorpus(40_000), "shakespeare": string(b)}
 }
 
 // TestTrainBPEEncodesLikeTrainer checks the central property: encoding the
@@ -252,11 +248,7 @@ func TestBPEVocabTiktoken(t *testing.T) {
 
 // BenchmarkTrainBPE trains 4096 ranks on TinyShakespeare.
 func BenchmarkTrainBPE(b *testing.B) {
-	p := sharedPath("data/tinyshakespeare.txt")
-	if p == "" {
-		b.Skip("../shared/data/tinyshakespeare.txt not found")
-	}
-	text, err := os.ReadFile(p)
+	text, err := os.ReadFile(shakespeare)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -57,10 +57,10 @@ func sameEncodes(t *testing.T, a, b *Tokenizer) {
 
 // TestGGUFTokenizerRoundTrip: a tokenizer written as GGUF metadata reads
 // back as the same tokenizer (the synthetic one, and the real Llama 4
-// vocabulary when ../shared has it).
+// vocabulary when HERD_LLAMA4_TOKENIZER names it).
 func TestGGUFTokenizerRoundTrip(t *testing.T) {
 	toks := map[string]*Tokenizer{"synthetic": syntheticTokenizer(t)}
-	if sharedPath("llama4/tokenizer.model") != "" {
+	if realPath() != "" {
 		toks["llama4"] = realTokenizer(t)
 	}
 	for name, tok := range toks {

@@ -2,42 +2,24 @@ package tokenizer
 
 import (
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 )
 
-// sharedPath returns the path of a file under the shared directory beside the
-// repository (../shared from the directory holding go.mod), or "" when it is
-// absent.
-func sharedPath(rel string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		return ""
-	}
-	return p
-}
+// envLlama4 names the environment variable holding the path of the real
+// Llama 4 tokenizer.model; tokenizertest.EnvLlama4 is the same name for tests
+// outside this package (which cannot be imported here without a cycle).
+const envLlama4 = "HERD_LLAMA4_TOKENIZER"
 
-// sharedFile is sharedPath that skips the test when the file is absent.
-func sharedFile(tb testing.TB, rel string) string {
-	tb.Helper()
-	p := sharedPath(rel)
-	if p == "" {
-		tb.Skipf("../shared/%s (beside the repository) not found: this test needs the real Llama 4 files", rel)
+// shakespeare is TinyShakespeare, shipped in the repository's testdata.
+const shakespeare = "../testdata/tinyshakespeare.txt"
+
+// realPath returns the path named by envLlama4, or "" when it is unset or
+// names no file.
+func realPath() string {
+	p := os.Getenv(envLlama4)
+	if _, err := os.Stat(p); p == "" || err != nil {
+		return ""
 	}
 	return p
 }
@@ -48,10 +30,14 @@ var (
 	realErr  error
 )
 
-// realTokenizer loads ../shared/llama4/tokenizer.model once per test binary.
+// realTokenizer loads the real Llama 4 tokenizer once per test binary, or
+// skips the test when envLlama4 does not name it.
 func realTokenizer(tb testing.TB) *Tokenizer {
 	tb.Helper()
-	p := sharedFile(tb, "llama4/tokenizer.model")
+	p := realPath()
+	if p == "" {
+		tb.Skipf("real Llama 4 tokenizer unavailable: set %s to the path of its tokenizer.model", envLlama4)
+	}
 	realOnce.Do(func() { realTok, realErr = Load(p) })
 	if realErr != nil {
 		tb.Fatalf("load %s: %v", p, realErr)

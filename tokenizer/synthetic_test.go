@@ -66,7 +66,7 @@ func syntheticTokenizer(tb testing.TB) *Tokenizer {
 // synthetic one otherwise, so fuzz targets run everywhere.
 func anyTokenizer(tb testing.TB) *Tokenizer {
 	tb.Helper()
-	if p := sharedPath("llama4/tokenizer.model"); p != "" {
+	if realPath() != "" {
 		return realTokenizer(tb)
 	}
 	return syntheticTokenizer(tb)

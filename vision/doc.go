@@ -1,4 +1,4 @@
-// Package vision is Llama 4's image path (spec ../shared/docs/llama4-spec.md
+// Package vision is Llama 4's image path (spec docs/llama4-spec.md
 // §1.4 and §5): decoding and preprocessing exactly as the Hugging Face
 // Llama4ImageProcessorFast (canvas choice, antialiased bilinear resize, pad,
 // bf16 rescale and normalise, tiles and the global tile), the vision encoder

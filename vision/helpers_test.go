@@ -9,7 +9,7 @@ import (
 )
 
 // goldenDir holds the tiny Llama4ForConditionalGeneration and its golden
-// values, copied from ../shared/testdata/llama4-tiny-vision.
+// values, in the repository's testdata.
 const goldenDir = "../testdata/llama4-tiny-vision"
 
 // golden returns the path of a file of the golden folder, skipping the test
@@ -18,7 +18,7 @@ func golden(t testing.TB, rel string) string {
 	t.Helper()
 	p := filepath.Join(goldenDir, rel)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("golden data absent (%v): copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
+		t.Skipf("golden data absent (%v): expected in the repository at %s", err, goldenDir)
 	}
 	return p
 }

@@ -3,6 +3,8 @@ package gguf
 import (
 	"errors"
 	"fmt"
+
+	"github.com/herd-llm/herd/internal/notfound"
 )
 
 // ErrNotFound is matched (with errors.Is) by the error File.Tensor returns
@@ -13,17 +15,10 @@ var ErrNotFound = errors.New("gguf: tensor not found")
 // TensorInfo.DType return for a tensor whose ggml type has no tensor.DType.
 var ErrUnsupportedType = errors.New("gguf: unsupported ggml type")
 
-// notFoundError reports a missing tensor and the file it was looked for in.
-type notFoundError struct {
-	name, where string
+// notFound reports that tensor name is not in where; it matches ErrNotFound.
+func notFound(name, where string) error {
+	return &notfound.Error{Format: "gguf", Name: name, Where: where, Sentinel: ErrNotFound}
 }
-
-func (e *notFoundError) Error() string {
-	return fmt.Sprintf("gguf: tensor %q not found in %s", e.name, e.where)
-}
-
-// Is makes errors.Is(err, ErrNotFound) true.
-func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // unsupportedError reports a tensor whose ggml type herd cannot use.
 type unsupportedError struct {

@@ -91,18 +91,7 @@ func open(path string) (*File, error) {
 func (f *File) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		return nil
-	}
-	f.closed = true
-	rel := f.release
-	f.data, f.release = nil, nil
-	if rel != nil {
-		if err := rel(); err != nil {
-			return fmt.Errorf("gguf: %s: unmap: %w", f.Path, err)
-		}
-	}
-	return nil
+	return mmap.Release(&f.closed, &f.data, &f.release, "gguf: "+f.Path)
 }
 
 // Tensors returns the infos of all tensors in file order. The slice and its
@@ -132,7 +121,7 @@ func (f *File) Tensor(name string) (*Tensor, error) {
 	defer f.mu.RUnlock()
 	i, ok := f.tensorIndex[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: f.Path}
+		return nil, notFound(name, f.Path)
 	}
 	ti := f.tensors[i]
 	dt, err := ti.dtype()

@@ -3,9 +3,9 @@ package gguf
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/filetest"
 )
 
 // raw builds GGUF bytes by hand, for files Write would refuse to produce.
@@ -63,18 +63,8 @@ func encode(t testing.TB, kvs []KV, tensors []WriteTensor, alignment int) []byte
 // writeFile writes b to a new file in a temporary directory and returns its path.
 func writeFile(t *testing.T, name string, b []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return filetest.Write(t, t.TempDir(), name, b)
 }
 
 // seq returns n bytes start, start+1, ... (mod 256).
-func seq(start, n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(start + i)
-	}
-	return b
-}
+func seq(start, n int) []byte { return filetest.Seq(start, n) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/internal/filetest"
 	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -385,20 +386,9 @@ func TestMaxDepth(t *testing.T) {
 	}
 }
 
-// failWriter fails after n writes.
-type failWriter struct{ n int }
-
-func (w *failWriter) Write(p []byte) (int, error) {
-	if w.n == 0 {
-		return 0, errors.New("disk full")
-	}
-	w.n--
-	return len(p), nil
-}
-
 func TestWriteFailure(t *testing.T) {
 	for n := range 4 {
-		err := Write(&failWriter{n: n}, sampleKVs(), sampleTensors(), 0)
+		err := Write(&filetest.FailWriter{N: n}, sampleKVs(), sampleTensors(), 0)
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("after %d writes: %v", n, err)
 		}

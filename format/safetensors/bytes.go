@@ -2,7 +2,6 @@ package safetensors
 
 import (
 	"fmt"
-	"sort"
 )
 
 // OpenBytes opens a Set over one safetensors file held in memory, such as a
@@ -16,18 +15,7 @@ func OpenBytes(name string, data []byte) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", name, err)
 	}
-	s := &Set{
-		where:   name,
-		shardOf: make(map[string]string, len(f.Header.Tensors)),
-		names:   make([]string, 0, len(f.Header.Tensors)),
-		files:   map[string]*File{name: f},
-	}
-	for n := range f.Header.Tensors {
-		s.shardOf[n] = name
-		s.names = append(s.names, n)
-	}
-	sort.Strings(s.names)
-	return s, nil
+	return singleSet("", name, name, f), nil
 }
 
 // fileFromBytes is open for a file already in memory.

@@ -2,21 +2,15 @@ package safetensors
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/herd-llm/herd/internal/notfound"
 )
 
 // ErrNotFound is matched (with errors.Is) by the errors File.Tensor,
 // Set.Tensor and Set.Info return for a name that is not there.
 var ErrNotFound = errors.New("safetensors: tensor not found")
 
-// notFoundError reports a missing tensor and where it was looked for.
-type notFoundError struct {
-	name, where string
+// notFound reports that tensor name is not in where; it matches ErrNotFound.
+func notFound(name, where string) error {
+	return &notfound.Error{Format: "safetensors", Name: name, Where: where, Sentinel: ErrNotFound}
 }
-
-func (e *notFoundError) Error() string {
-	return fmt.Sprintf("safetensors: tensor %q not found in %s", e.name, e.where)
-}
-
-// Is makes errors.Is(err, ErrNotFound) true.
-func (e *notFoundError) Is(target error) bool { return target == ErrNotFound }

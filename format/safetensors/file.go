@@ -94,18 +94,7 @@ func open(path string) (*File, error) {
 func (f *File) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
-		return nil
-	}
-	f.closed = true
-	rel := f.release
-	f.data, f.release = nil, nil
-	if rel != nil {
-		if err := rel(); err != nil {
-			return fmt.Errorf("safetensors: %s: unmap: %w", f.Path, err)
-		}
-	}
-	return nil
+	return mmap.Release(&f.closed, &f.data, &f.release, "safetensors: "+f.Path)
 }
 
 // Tensor returns the named tensor, its Data aliasing the mapping. The Info's
@@ -119,7 +108,7 @@ func (f *File) Tensor(name string) (*Tensor, error) {
 	}
 	info, ok := f.Header.Tensors[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: f.Path}
+		return nil, notFound(name, f.Path)
 	}
 	t := &Tensor{Info: info, File: f.Path}
 	t.Shape = append([]int{}, info.Shape...)
@@ -141,7 +130,7 @@ func (f *File) dontNeed(name string) error {
 	defer f.mu.RUnlock()
 	info, ok := f.Header.Tensors[name]
 	if !ok {
-		return &notFoundError{name: name, where: f.Path}
+		return notFound(name, f.Path)
 	}
 	lo, hi := f.Header.DataStart+info.Begin, f.Header.DataStart+info.End
 	if f.closed || !f.mapped || hi <= lo || hi > int64(len(f.data)) {

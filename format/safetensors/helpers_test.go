@@ -3,9 +3,9 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/filetest"
 )
 
 // rawFile builds a file from a literal JSON header and a data section.
@@ -29,21 +29,8 @@ func encode(t *testing.T, tensors []WriteTensor, md map[string]string) []byte {
 // writeFile writes b to dir/name and returns the path.
 func writeFile(t *testing.T, dir, name string, b []byte) string {
 	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return filetest.Write(t, dir, name, b)
 }
 
 // seq returns n bytes 0, 1, 2, ... offset by start.
-func seq(start, n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(start + i)
-	}
-	return b
-}
+func seq(start, n int) []byte { return filetest.Seq(start, n) }

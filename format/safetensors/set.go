@@ -77,20 +77,25 @@ func openSingle(path string) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := filepath.Base(path)
+	return singleSet(filepath.Dir(path), path, filepath.Base(path), f), nil
+}
+
+// singleSet is the Set of the one file f, already open: dir is the folder
+// shards are opened from, where names the set in errors, and shard is f's key.
+func singleSet(dir, where, shard string, f *File) *Set {
 	s := &Set{
-		dir:     filepath.Dir(path),
-		where:   path,
+		dir:     dir,
+		where:   where,
 		shardOf: make(map[string]string, len(f.Header.Tensors)),
 		names:   make([]string, 0, len(f.Header.Tensors)),
-		files:   map[string]*File{base: f},
+		files:   map[string]*File{shard: f},
 	}
 	for name := range f.Header.Tensors {
-		s.shardOf[name] = base
+		s.shardOf[name] = shard
 		s.names = append(s.names, name)
 	}
 	sort.Strings(s.names)
-	return s, nil
+	return s
 }
 
 // openSharded opens a Set from an index, checking that every shard exists.
@@ -156,7 +161,7 @@ func (s *Set) Info(name string) (Info, error) {
 func (s *Set) Tensor(name string) (*Tensor, error) {
 	shard, ok := s.shardOf[name]
 	if !ok {
-		return nil, &notFoundError{name: name, where: s.where}
+		return nil, notFound(name, s.where)
 	}
 	f, err := s.open(shard)
 	if err != nil {
@@ -177,7 +182,7 @@ func (s *Set) Tensor(name string) (*Tensor, error) {
 func (s *Set) DontNeed(name string) error {
 	shard, ok := s.shardOf[name]
 	if !ok {
-		return &notFoundError{name: name, where: s.where}
+		return notFound(name, s.where)
 	}
 	f, err := s.open(shard)
 	if err != nil {

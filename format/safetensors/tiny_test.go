@@ -7,9 +7,9 @@ import (
 	"testing"
 )
 
-// tinyDir is the shared llama4-tiny reference checkpoint, relative to this
-// package; it lives outside the repository and may be absent.
-const tinyDir = "../../../shared/testdata/llama4-tiny"
+// tinyDir is the llama4-tiny reference checkpoint in the repository's
+// testdata, relative to this package.
+const tinyDir = "../../testdata/llama4-tiny"
 
 func TestLlama4Tiny(t *testing.T) {
 	for _, tc := range []struct{ sub, dtype string }{{"f32", "F32"}, {"bf16", "BF16"}} {

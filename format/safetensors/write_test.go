@@ -2,9 +2,10 @@ package safetensors
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/filetest"
 )
 
 func TestWriteErrors(t *testing.T) {
@@ -30,19 +31,9 @@ func TestWriteErrors(t *testing.T) {
 	}
 }
 
-type failWriter struct{ n int }
-
-func (w *failWriter) Write(p []byte) (int, error) {
-	if w.n == 0 {
-		return 0, errors.New("disk full")
-	}
-	w.n--
-	return len(p), nil
-}
-
 func TestWriteWriterError(t *testing.T) {
 	for n := range 3 {
-		err := Write(&failWriter{n: n}, sample()[:2], nil)
+		err := Write(&filetest.FailWriter{N: n}, sample()[:2], nil)
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
 			t.Errorf("fail after %d writes: %v", n, err)
 		}

@@ -5,10 +5,10 @@
 // vocabulary load time.
 import fs from 'node:fs';
 import path from 'node:path';
-import { load, sharedDir } from './llama4.mjs';
+import { load, shakespearePath } from './llama4.mjs';
 
 const runs = Number(process.argv[2] ?? 10);
-const text = fs.readFileSync(path.join(sharedDir, 'data', 'tinyshakespeare.txt'), 'utf8');
+const text = fs.readFileSync(shakespearePath, 'utf8');
 const bytes = Buffer.byteLength(text);
 
 let t0 = process.hrtime.bigint();

@@ -14,11 +14,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { load, encodeMeta, repoRoot, sharedDir, specialNames } from './llama4.mjs';
+import { load, encodeMeta, repoRoot, shakespearePath, specialNames } from './llama4.mjs';
 
 const seed = Number(process.argv[2] ?? 20250405);
 const enc = load();
-const shakespeare = fs.readFileSync(path.join(sharedDir, 'data', 'tinyshakespeare.txt'), 'utf8');
+const shakespeare = fs.readFileSync(shakespearePath, 'utf8');
 
 // mulberry32: a small seeded PRNG, so the file is reproducible.
 let state = seed >>> 0;

@@ -7,7 +7,16 @@ import { Tiktoken } from 'tiktoken';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
-export const sharedDir = path.resolve(repoRoot, '..', 'shared');
+// shakespearePath is TinyShakespeare, shipped in the repository's testdata.
+export const shakespearePath = path.join(repoRoot, 'testdata', 'tinyshakespeare.txt');
+
+// tokenizerPath is the real Llama 4 tokenizer.model, which cannot ship: the
+// environment variable HERD_LLAMA4_TOKENIZER names it, as for the Go tests.
+export function tokenizerPath() {
+  const p = process.env.HERD_LLAMA4_TOKENIZER;
+  if (!p) throw new Error('set HERD_LLAMA4_TOKENIZER to the path of the Llama 4 tokenizer.model');
+  return p;
+}
 
 // O200K_PATTERN of Meta's tokenizer.py (spec §4.2).
 export const PATTERN = "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -35,7 +44,7 @@ export function specialNames() {
 }
 
 // load returns a tiktoken Encoding for the Llama 4 tokenizer.model.
-export function load(file = path.join(sharedDir, 'llama4', 'tokenizer.model')) {
+export function load(file = tokenizerPath()) {
   const ranks = fs.readFileSync(file, 'utf8');
   const nBase = ranks.split('\n').filter((l) => l.length > 0).length;
   const specials = {};
