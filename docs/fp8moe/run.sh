@@ -9,7 +9,7 @@ OUT=${1:-runs/fp8moe}
 [ $# -gt 0 ] && shift
 RUNS=${*:-"fp32-none e4m3-none hybrid-none hybrid-row fp32-bias fp32-aux eval"}
 HERD=${HERD:-./herd}
-DATA=../shared/data/tinyshakespeare.txt
+DATA=testdata/tinyshakespeare.txt
 COMMON="--config docs/fp8moe/mini.json --tokenizer bytes --data $DATA --val-frac 0.02
   --steps 300 --batch 8 --seq 64 --lr 2e-3 --min-lr 2e-4 --warmup 30 --beta2 0.99 --seed 1337
   --eval-every 100 --eval-batches 20 --log-every 50 --threads 1"
