@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -58,10 +59,10 @@ func TestLlamaCppGGUFF32(t *testing.T) {
 	ref := tinyAsLlamaCpp(t)
 	for name, ids := range goldenSeqs(t) {
 		got := allLogits(t, m, ids)
-		d, _ := maxAbsDiff(got, allLogits(t, ref, ids))
+		d, _ := testmodel.MaxAbsDiff(got, allLogits(t, ref, ids))
 		msg := ""
 		if len(ids) <= 7 {
-			g, _ := maxAbsDiff(got, readF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")))
+			g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")))
 			if g > 1e-4 {
 				t.Errorf("%s: max |Δ| vs golden %.3g", name, g)
 			}
@@ -72,8 +73,7 @@ func TestLlamaCppGGUFF32(t *testing.T) {
 			t.Errorf("%s: max |Δlogit| vs HF path %.3g", name, d)
 		}
 	}
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	in := testmodel.ReadTinyInputs(t)
 	for _, name := range []string{"greedy_a", "greedy_b"} {
 		got, want := greedy(t, m, in.Greedy[name], in.NewTokens), greedy(t, ref, in.Greedy[name], in.NewTokens)
 		t.Logf("%s: %v", name, got)
@@ -113,7 +113,7 @@ func TestLlamaCppGGUFQuant(t *testing.T) {
 			V := m.Config.VocabSize
 			agree := 0
 			for p := range ids {
-				if argmax(a[p*V:(p+1)*V]) == argmax(b[p*V:(p+1)*V]) {
+				if testmodel.Argmax(a[p*V:(p+1)*V]) == testmodel.Argmax(b[p*V:(p+1)*V]) {
 					agree++
 				}
 			}

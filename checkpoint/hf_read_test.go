@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 )
 
@@ -169,7 +170,7 @@ func TestBindNestedPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := ref.Forward(ref.NewCache(4), ids, ForwardOptions{AllLogits: true})
-	if d, _ := maxAbsDiff(a, b); d != 0 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d != 0 {
 		t.Fatalf("nested layout logits differ by %g", d)
 	}
 }
@@ -211,7 +212,7 @@ func TestShardedCheckpoint(t *testing.T) {
 	cfg, _ := os.ReadFile(filepath.Join(single, "config.json"))
 	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
 	a, b := logitsOf(t, dir, dtypeIDs), logitsOf(t, single, dtypeIDs)
-	if d, _ := maxAbsDiff(a, b); d != 0 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d != 0 {
 		t.Fatalf("sharded logits differ by %g", d)
 	}
 }

@@ -2,9 +2,9 @@ package checkpoint
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 )
 
@@ -13,8 +13,7 @@ import (
 // distribution against the F32 model over all golden sequence positions.
 func TestQuantizedAgreement(t *testing.T) {
 	ref := loadTiny(t, "f32")
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	in := testmodel.ReadTinyInputs(t)
 	V := ref.Config.VocabSize
 	var seqs [][]int32
 	for _, n := range []string{"len1", "len7", "len40", "len100"} {
@@ -49,7 +48,7 @@ func TestQuantizedAgreement(t *testing.T) {
 			}
 			for p := range ids {
 				a, b := want[i][p*V:(p+1)*V], got[p*V:(p+1)*V]
-				if argmax(a) == argmax(b) {
+				if testmodel.Argmax(a) == testmodel.Argmax(b) {
 					agree++
 				}
 				kl += klDiv(a, b)
