@@ -11,6 +11,7 @@ import (
 
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/gguftest"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -283,12 +284,8 @@ func ggufParts(t *testing.T) ([]gguf.KV, []gguf.WriteTensor) {
 
 func writeGGUF(t *testing.T, kvs []gguf.KV, ts []gguf.WriteTensor) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := gguf.Write(&buf, kvs, ts, 0); err != nil {
-		t.Fatal(err)
-	}
 	p := filepath.Join(t.TempDir(), "odd.gguf")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(p, gguftest.Encode(t, kvs, ts), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -464,14 +461,7 @@ func TestGGUFRealConfigs(t *testing.T) {
 			if len(warn) > 0 {
 				t.Errorf("warnings for a real model: %v", warn)
 			}
-			var buf bytes.Buffer
-			if err := gguf.Write(&buf, kvs, nil, 0); err != nil {
-				t.Fatal(err)
-			}
-			f, err := gguf.Parse("real.gguf", buf.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := gguftest.Parse(t, "real.gguf", kvs, nil)
 			got, _, err := ConfigFromGGUF(f)
 			if err != nil {
 				t.Fatal(err)

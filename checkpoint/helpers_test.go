@@ -21,22 +21,24 @@ func loadTiny(t testing.TB, weights string) *llama4.Model {
 	return testmodel.LoadTiny(t, weights, LoadHF)
 }
 
-// mustScheme parses a --quant name.
-func mustScheme(t *testing.T, name string) Scheme {
+// mustParse parses a flag value with parse, failing the test on error.
+func mustParse[T any](t testing.TB, parse func(string) (T, error), name string) T {
 	t.Helper()
-	s, err := ParseScheme(name)
+	v, err := parse(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return v
+}
+
+// mustScheme parses a --quant name.
+func mustScheme(t testing.TB, name string) Scheme {
+	t.Helper()
+	return mustParse(t, ParseScheme, name)
 }
 
 // mustFileType parses a --type name.
-func mustFileType(t *testing.T, name string) FileType {
+func mustFileType(t testing.TB, name string) FileType {
 	t.Helper()
-	ft, err := ParseFileType(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ft
+	return mustParse(t, ParseFileType, name)
 }
