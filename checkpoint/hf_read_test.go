@@ -17,10 +17,7 @@ import (
 // edit to its tensor list, with config (or the original config when "").
 func writeVariant(t *testing.T, config string, edit func([]safetensors.WriteTensor) []safetensors.WriteTensor) string {
 	t.Helper()
-	src := filepath.Join(tinyDir, "f32")
-	if _, err := os.Stat(filepath.Join(src, "model.safetensors")); err != nil {
-		t.Skipf("tiny testdata model absent: %v", err)
-	}
+	src := testmodel.TinyWeights(t, "f32")
 	set, err := safetensors.OpenDir(src)
 	if err != nil {
 		t.Fatal(err)
