@@ -32,8 +32,7 @@ func ggufOf(t *testing.T, m *Model, typ string) (*gguf.File, []byte) {
 
 // goldenSeqs returns the four golden sequences.
 func goldenSeqs(t *testing.T) map[string][]int32 {
-	in := testmodel.ReadTinyInputs(t)
-	return in.Sequences
+	return testmodel.ReadTinyInputs(t).Sequences
 }
 
 func allLogits(t *testing.T, m *Model, ids []int32) []float32 {

@@ -13,11 +13,11 @@ import (
 // distribution against the F32 model over all golden sequence positions.
 func TestQuantizedAgreement(t *testing.T) {
 	ref := loadTiny(t, "f32")
-	in := testmodel.ReadTinyInputs(t)
 	V := ref.Config.VocabSize
+	golden := goldenSeqs(t)
 	var seqs [][]int32
 	for _, n := range []string{"len1", "len7", "len40", "len100"} {
-		seqs = append(seqs, in.Sequences[n])
+		seqs = append(seqs, golden[n])
 	}
 	want := make([][]float32, len(seqs))
 	for i, ids := range seqs {
