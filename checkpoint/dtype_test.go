@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -72,7 +73,7 @@ func TestF16Checkpoint(t *testing.T) {
 		return ts
 	})
 	a, b := logitsOf(t, half, dtypeIDs), logitsOf(t, ref, dtypeIDs)
-	if d, _ := maxAbsDiff(a, b); d > 1e-5 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d > 1e-5 {
 		t.Fatalf("F16 checkpoint vs F32 of the same values: max |Δ| = %g", d)
 	}
 }
@@ -171,16 +172,16 @@ func TestFP8Checkpoint(t *testing.T) {
 		t.Fatal("nothing was quantized")
 	}
 	a, b := logitsOf(t, fp8, dtypeIDs), logitsOf(t, ref, dtypeIDs)
-	if d, _ := maxAbsDiff(a, b); d > 1e-5 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d > 1e-5 {
 		t.Fatalf("FP8 checkpoint vs F32 of the dequantized values: max |Δ| = %g", d)
 	}
 	// FP8 is lossy: the quantized model should still pick mostly the same
 	// next tokens as the original.
 	orig := logitsOf(t, tinyDir+"/f32", dtypeIDs)
-	d, _ := maxAbsDiff(a, orig)
+	d, _ := testmodel.MaxAbsDiff(a, orig)
 	V, agree := 512, 0
 	for p := range dtypeIDs {
-		if argmax(a[p*V:(p+1)*V]) == argmax(orig[p*V:(p+1)*V]) {
+		if testmodel.Argmax(a[p*V:(p+1)*V]) == testmodel.Argmax(orig[p*V:(p+1)*V]) {
 			agree++
 		}
 	}

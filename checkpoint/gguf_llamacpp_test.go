@@ -2,27 +2,20 @@ package checkpoint
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/gguftest"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
-// GGUF files made by llama.cpp's own tools from the tiny model (see
-// testdata/gguf/README.md for the commands).
-const ggufDir = "../testdata/gguf"
-
 func loadLlamaCpp(t *testing.T, name string) (*Model, *GGUFMeta) {
 	t.Helper()
-	p := filepath.Join(ggufDir, name)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s absent: %v", p, err)
-	}
-	m, meta, err := LoadGGUF(p)
+	m, meta, err := LoadGGUF(gguftest.LlamaCppPath(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,10 +51,10 @@ func TestLlamaCppGGUFF32(t *testing.T) {
 	ref := tinyAsLlamaCpp(t)
 	for name, ids := range goldenSeqs(t) {
 		got := allLogits(t, m, ids)
-		d, _ := maxAbsDiff(got, allLogits(t, ref, ids))
+		d, _ := testmodel.MaxAbsDiff(got, allLogits(t, ref, ids))
 		msg := ""
 		if len(ids) <= 7 {
-			g, _ := maxAbsDiff(got, readF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")))
+			g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")))
 			if g > 1e-4 {
 				t.Errorf("%s: max |Δ| vs golden %.3g", name, g)
 			}
@@ -72,8 +65,7 @@ func TestLlamaCppGGUFF32(t *testing.T) {
 			t.Errorf("%s: max |Δlogit| vs HF path %.3g", name, d)
 		}
 	}
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	in := testmodel.ReadTinyInputs(t)
 	for _, name := range []string{"greedy_a", "greedy_b"} {
 		got, want := greedy(t, m, in.Greedy[name], in.NewTokens), greedy(t, ref, in.Greedy[name], in.NewTokens)
 		t.Logf("%s: %v", name, got)
@@ -113,7 +105,7 @@ func TestLlamaCppGGUFQuant(t *testing.T) {
 			V := m.Config.VocabSize
 			agree := 0
 			for p := range ids {
-				if argmax(a[p*V:(p+1)*V]) == argmax(b[p*V:(p+1)*V]) {
+				if testmodel.Argmax(a[p*V:(p+1)*V]) == testmodel.Argmax(b[p*V:(p+1)*V]) {
 					agree++
 				}
 			}
@@ -126,12 +118,7 @@ func TestLlamaCppGGUFQuant(t *testing.T) {
 // converter writes, with the same types and values (the tiny model's
 // values that llama.cpp hard-codes differently go in extra keys).
 func TestLlamaCppGGUFMetadata(t *testing.T) {
-	p := filepath.Join(ggufDir, "llama.cpp-tiny-f32.gguf")
-	lc, err := gguf.Open(p)
-	if err != nil {
-		t.Skip(err)
-	}
-	defer lc.Close()
+	lc := gguftest.OpenLlamaCpp(t, "llama.cpp-tiny-f32.gguf")
 	src := loadTiny(t, "f32")
 	f, _ := ggufOf(t, src, "f32")
 	mine := map[string]gguf.Value{}
@@ -172,11 +159,7 @@ func TestLlamaCppGGUFMetadata(t *testing.T) {
 // (the tensors whose rows are a multiple of 256: every ffn_down here),
 // herd convert --type q4_k_m chooses the same one.
 func TestLlamaCppQ4KMMixture(t *testing.T) {
-	lc, err := gguf.Open(filepath.Join(ggufDir, "llama.cpp-tiny-q4_k_m.gguf"))
-	if err != nil {
-		t.Skip(err)
-	}
-	defer lc.Close()
+	lc := gguftest.OpenLlamaCpp(t, "llama.cpp-tiny-q4_k_m.gguf")
 	f, _ := ggufOf(t, loadTiny(t, "f32"), "q4_k_m")
 	n := 0
 	for _, ti := range lc.Tensors() {

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/gguftest"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -30,9 +32,7 @@ func ggufOf(t *testing.T, m *Model, typ string) (*gguf.File, []byte) {
 
 // goldenSeqs returns the four golden sequences.
 func goldenSeqs(t *testing.T) map[string][]int32 {
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
-	return in.Sequences
+	return testmodel.ReadTinyInputs(t).Sequences
 }
 
 func allLogits(t *testing.T, m *Model, ids []int32) []float32 {
@@ -54,7 +54,7 @@ func greedy(t *testing.T, m *Model, prompt []int32, n int) []int32 {
 	}
 	var out []int32
 	for k := 0; k < n; k++ {
-		next := argmax(logits)
+		next := testmodel.Argmax(logits)
 		out = append(out, next)
 		if k+1 < n {
 			if logits, err = m.Forward(cache, []int32{next}, ForwardOptions{}); err != nil {
@@ -84,17 +84,15 @@ func TestGGUFRoundTripGolden(t *testing.T) {
 			}
 			for name, ids := range goldenSeqs(t) {
 				got, want := allLogits(t, m, ids), allLogits(t, ref, ids)
-				d, _ := maxAbsDiff(got, want)
-				g, _ := maxAbsDiff(got, readF32(t, filepath.Join(tinyDir, "golden", v.golden, "logits_"+name+".f32")))
+				d, _ := testmodel.MaxAbsDiff(got, want)
+				g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", v.golden, "logits_"+name+".f32")))
 				t.Logf("%s: max |Δ| vs HF path %.3g, vs golden %.3g", name, d, g)
 				if d > 1e-5 || g > 1e-4 {
 					t.Errorf("%s: max |Δ| vs HF path %.3g, vs golden %.3g", name, d, g)
 				}
 			}
-			var in tinyInputs
-			var man tinyManifest
-			readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
-			readJSON(t, filepath.Join(tinyDir, "golden", v.golden, "manifest.json"), &man)
+			in := testmodel.ReadTinyInputs(t)
+			man := testmodel.ReadTinyManifest(t, v.golden)
 			for _, name := range []string{"greedy_a", "greedy_b"} {
 				if got := greedy(t, m, in.Greedy[name], in.NewTokens); !slices.Equal(got, man.Greedy[name].Generated) {
 					t.Errorf("%s: greedy %v, want %v", name, got, man.Greedy[name].Generated)
@@ -132,7 +130,7 @@ func TestGGUFQuantMatchesOnTheFly(t *testing.T) {
 				}
 				types[b[i].DType.String()]++
 			}
-			d, _ := maxAbsDiff(allLogits(t, m, ids), allLogits(t, fly, ids))
+			d, _ := testmodel.MaxAbsDiff(allLogits(t, m, ids), allLogits(t, fly, ids))
 			t.Logf("%s: %v, max |Δlogit| vs --quant %s = %g", typ, types, typ, d)
 			if d != 0 {
 				t.Errorf("logits differ from on-the-fly quantization by %g", d)
@@ -173,7 +171,7 @@ func TestGGUFQ4KM(t *testing.T) {
 	agree := 0
 	V := ref.Config.VocabSize
 	for p := range ids {
-		if argmax(a[p*V:(p+1)*V]) == argmax(b[p*V:(p+1)*V]) {
+		if testmodel.Argmax(a[p*V:(p+1)*V]) == testmodel.Argmax(b[p*V:(p+1)*V]) {
 			agree++
 		}
 	}
@@ -285,12 +283,8 @@ func ggufParts(t *testing.T) ([]gguf.KV, []gguf.WriteTensor) {
 
 func writeGGUF(t *testing.T, kvs []gguf.KV, ts []gguf.WriteTensor) string {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := gguf.Write(&buf, kvs, ts, 0); err != nil {
-		t.Fatal(err)
-	}
 	p := filepath.Join(t.TempDir(), "odd.gguf")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(p, gguftest.Encode(t, kvs, ts), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -426,7 +420,7 @@ func TestGGUFOllamaLayout(t *testing.T) {
 	}
 	ref := loadTiny(t, "f32")
 	ids := goldenSeqs(t)["len100"]
-	if d, _ := maxAbsDiff(allLogits(t, m, ids), allLogits(t, ref, ids)); d > 1e-5 {
+	if d, _ := testmodel.MaxAbsDiff(allLogits(t, m, ids), allLogits(t, ref, ids)); d > 1e-5 {
 		t.Errorf("ollama layout: max |Δlogit| %g", d)
 	}
 }
@@ -466,14 +460,7 @@ func TestGGUFRealConfigs(t *testing.T) {
 			if len(warn) > 0 {
 				t.Errorf("warnings for a real model: %v", warn)
 			}
-			var buf bytes.Buffer
-			if err := gguf.Write(&buf, kvs, nil, 0); err != nil {
-				t.Fatal(err)
-			}
-			f, err := gguf.Parse("real.gguf", buf.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := gguftest.Parse(t, "real.gguf", kvs, nil)
 			got, _, err := ConfigFromGGUF(f)
 			if err != nil {
 				t.Fatal(err)

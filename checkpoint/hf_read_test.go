@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 )
 
@@ -16,10 +17,7 @@ import (
 // edit to its tensor list, with config (or the original config when "").
 func writeVariant(t *testing.T, config string, edit func([]safetensors.WriteTensor) []safetensors.WriteTensor) string {
 	t.Helper()
-	src := filepath.Join(tinyDir, "f32")
-	if _, err := os.Stat(filepath.Join(src, "model.safetensors")); err != nil {
-		t.Skipf("tiny testdata model absent: %v", err)
-	}
+	src := testmodel.TinyWeights(t, "f32")
 	set, err := safetensors.OpenDir(src)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +167,7 @@ func TestBindNestedPrefix(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := ref.Forward(ref.NewCache(4), ids, ForwardOptions{AllLogits: true})
-	if d, _ := maxAbsDiff(a, b); d != 0 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d != 0 {
 		t.Fatalf("nested layout logits differ by %g", d)
 	}
 }
@@ -211,7 +209,7 @@ func TestShardedCheckpoint(t *testing.T) {
 	cfg, _ := os.ReadFile(filepath.Join(single, "config.json"))
 	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
 	a, b := logitsOf(t, dir, dtypeIDs), logitsOf(t, single, dtypeIDs)
-	if d, _ := maxAbsDiff(a, b); d != 0 {
+	if d, _ := testmodel.MaxAbsDiff(a, b); d != 0 {
 		t.Fatalf("sharded logits differ by %g", d)
 	}
 }

@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"testing"
 
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -36,7 +37,7 @@ func TestSaveHFRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d, _ := maxAbsDiff(a, b); d != 0 {
+		if d, _ := testmodel.MaxAbsDiff(a, b); d != 0 {
 			t.Errorf("%s: saved model's logits differ by %g", dt, d)
 		}
 		for l := range cfg.LayerIsMoE {

@@ -2,9 +2,9 @@ package checkpoint
 
 import (
 	"math"
-	"path/filepath"
 	"testing"
 
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 )
 
@@ -13,12 +13,11 @@ import (
 // distribution against the F32 model over all golden sequence positions.
 func TestQuantizedAgreement(t *testing.T) {
 	ref := loadTiny(t, "f32")
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
 	V := ref.Config.VocabSize
+	golden := goldenSeqs(t)
 	var seqs [][]int32
 	for _, n := range []string{"len1", "len7", "len40", "len100"} {
-		seqs = append(seqs, in.Sequences[n])
+		seqs = append(seqs, golden[n])
 	}
 	want := make([][]float32, len(seqs))
 	for i, ids := range seqs {
@@ -49,7 +48,7 @@ func TestQuantizedAgreement(t *testing.T) {
 			}
 			for p := range ids {
 				a, b := want[i][p*V:(p+1)*V], got[p*V:(p+1)*V]
-				if argmax(a) == argmax(b) {
+				if testmodel.Argmax(a) == testmodel.Argmax(b) {
 					agree++
 				}
 				kl += klDiv(a, b)

@@ -19,21 +19,7 @@ func referenceEmbeds(t *testing.T, m *llama4.Model, prompt []int32, emb []float3
 	if err != nil {
 		t.Fatal(err)
 	}
-	logits := out[0]
-	var ids []int32
-	for len(ids) < n {
-		id := int32(0)
-		for i, v := range logits {
-			if v > logits[id] {
-				id = int32(i)
-			}
-		}
-		ids = append(ids, id)
-		if logits, err = m.Forward(c, []int32{id}, llama4.ForwardOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return ids
+	return greedy(t, m, c, out[0], n)
 }
 
 // TestEmbedsRequest: a request with injected embeddings (an image's rows)

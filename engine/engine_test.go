@@ -3,48 +3,45 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
-const tinyDir = "../testdata/llama4-tiny/f32"
-
+// tiny loads the tiny golden checkpoint's f32 weights, skipping the test
+// when they are absent.
 func tiny(t *testing.T) *llama4.Model {
 	t.Helper()
-	if _, err := os.Stat(tinyDir + "/model.safetensors"); err != nil {
-		t.Skipf("tiny testdata model absent: %v", err)
-	}
-	m, err := checkpoint.LoadHF(tinyDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	return m
+	return testmodel.LoadTiny(t, "f32", checkpoint.LoadHF)
 }
 
 // reference decodes greedily with a plain cache, one token at a time.
 func reference(t *testing.T, m *llama4.Model, prompt []int32, n int) []int32 {
+	t.Helper()
 	c := m.NewCache(len(prompt) + n)
 	logits, err := m.Forward(c, prompt, llama4.ForwardOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return greedy(t, m, c, logits, n)
+}
+
+// greedy continues a prompt in cache c, whose last logits are given, with
+// its n most likely tokens, one at a time.
+func greedy(t *testing.T, m *llama4.Model, c *kvcache.Cache, logits []float32, n int) []int32 {
+	t.Helper()
 	var out []int32
 	for len(out) < n {
-		best := int32(0)
-		for i, v := range logits {
-			if v > logits[best] {
-				best = int32(i)
-			}
-		}
+		best := testmodel.Argmax(logits)
 		out = append(out, best)
 		if len(out) < n {
+			var err error
 			if logits, err = m.Forward(c, []int32{best}, llama4.ForwardOptions{}); err != nil {
 				t.Fatal(err)
 			}

@@ -40,20 +40,14 @@ func randKVRows(rng *rand.Rand, k tensor.DType, n, d, stride int) ([]byte, [][]f
 				binary.LittleEndian.PutUint16(row[34*blk:], tensor.F32ToF16(float32(rng.NormFloat64())*0.02))
 			}
 		default:
-			for i := range d {
-				v := float32(rng.NormFloat64())
+			v := make([]float32, d)
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
 				if rng.IntN(16) == 0 {
-					v *= 1e-6 // F16 subnormals
-				}
-				switch k {
-				case tensor.F16:
-					binary.LittleEndian.PutUint16(row[2*i:], tensor.F32ToF16(v))
-				case tensor.BF16:
-					binary.LittleEndian.PutUint16(row[2*i:], tensor.F32ToBF16(v))
-				case tensor.F32:
-					binary.LittleEndian.PutUint32(row[4*i:], math.Float32bits(v))
+					v[i] *= 1e-6 // F16 subnormals
 				}
 			}
+			putFloats(k, row, v)
 		}
 		vals[j] = make([]float32, d)
 		kvDecode(k, vals[j], row)

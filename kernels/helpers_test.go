@@ -1,7 +1,6 @@
 package kernels
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -57,19 +56,13 @@ var dtypes = []tensor.DType{tensor.F32, tensor.BF16, tensor.F16, tensor.F8E4M3}
 // in [0.5, 1.5).
 func randMat(rng *rand.Rand, dt tensor.DType, rows, cols int) *tensor.Mat {
 	m := &tensor.Mat{DType: dt, Rows: rows, Cols: cols, Data: make([]byte, rows*cols*dt.Size())}
-	for i := range rows * cols {
-		v := float32(rng.NormFloat64())
+	vals := make([]float32, rows*cols)
+	for i := range vals {
+		vals[i] = float32(rng.NormFloat64())
 		if rng.IntN(16) == 0 {
-			v *= 1e-5
+			vals[i] *= 1e-5
 		}
-		switch dt {
-		case tensor.F32:
-			binary.LittleEndian.PutUint32(m.Data[4*i:], math.Float32bits(v))
-		case tensor.BF16:
-			binary.LittleEndian.PutUint16(m.Data[2*i:], tensor.F32ToBF16(v))
-		case tensor.F16:
-			binary.LittleEndian.PutUint16(m.Data[2*i:], tensor.F32ToF16(v))
-		case tensor.F8E4M3:
+		if dt == tensor.F8E4M3 {
 			b := byte(rng.IntN(256))
 			if b&0x7f == 0x7f { // NaN
 				b--
@@ -77,6 +70,7 @@ func randMat(rng *rand.Rand, dt tensor.DType, rows, cols int) *tensor.Mat {
 			m.Data[i] = b
 		}
 	}
+	putFloats(dt, m.Data, vals)
 	if dt == tensor.F8E4M3 {
 		m.Scale = make([]float32, rows)
 		for r := range m.Scale {
@@ -84,6 +78,16 @@ func randMat(rng *rand.Rand, dt tensor.DType, rows, cols int) *tensor.Mat {
 		}
 	}
 	return m
+}
+
+// putFloats stores vals as the first len(vals) elements of b when dt is a
+// float type (F32, BF16, F16: rounded to nearest even), and does nothing for
+// other types.
+func putFloats(dt tensor.DType, b []byte, vals []float32) {
+	switch dt {
+	case tensor.F32, tensor.BF16, tensor.F16:
+		quant.Quantize(dt, b[:len(vals)*dt.Size()], vals)
+	}
 }
 
 func randVec(rng *rand.Rand, n int) []float32 {

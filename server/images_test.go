@@ -1,76 +1,23 @@
 package server
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/chat"
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
-	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/vision"
 )
 
 const tinyVision = "../testdata/llama4-tiny-vision"
-
-// visionTokenizer is a byte-level tokenizer for the tiny multimodal model's
-// 512 ids: bytes 0–255, one merge, specials up to 499, and the image tokens
-// at the golden ids 500–505.
-func visionTokenizer(t testing.TB) *tokenizer.Tokenizer {
-	t.Helper()
-	printable := func(c int) bool { return c >= '!' && c <= '~' || c >= 0xA1 && c <= 0xAC || c >= 0xAE }
-	vocab := map[string]int{}
-	next := 256
-	for b := 0; b < 256; b++ {
-		r := rune(b)
-		if !printable(b) {
-			r = rune(next)
-			next++
-		}
-		vocab[string(r)] = b
-	}
-	vocab["ab"] = 256
-	type added struct {
-		ID      int    `json:"id"`
-		Content string `json:"content"`
-		Special bool   `json:"special"`
-	}
-	names := []string{tokenizer.BeginOfText, tokenizer.EndOfText, tokenizer.EndOfTurn, tokenizer.EndOfMessage,
-		tokenizer.FinetunePad, tokenizer.HeaderStart, tokenizer.HeaderEnd}
-	var specials []added
-	for id := 257; id < 500; id++ {
-		name := fmt.Sprintf("<|reserved_special_token_%d|>", id)
-		if k := id - 257; k < len(names) {
-			name = names[k]
-		}
-		specials = append(specials, added{id, name, true})
-	}
-	for i, n := range []string{"<|patch|>", "<|image_start|>", "<|image_end|>", "<|image|>", "<|tile_x_separator|>", "<|tile_y_separator|>"} {
-		specials = append(specials, added{500 + i, n, true})
-	}
-	b, _ := json.Marshal(map[string]any{
-		"added_tokens": specials, "normalizer": nil, "decoder": map[string]any{"type": "ByteLevel"},
-		"pre_tokenizer": map[string]any{"type": "Sequence", "pretokenizers": []any{
-			map[string]any{"type": "Split", "pattern": map[string]any{"Regex": tokenizer.Pattern}, "behavior": "Isolated", "invert": false},
-			map[string]any{"type": "ByteLevel", "add_prefix_space": false, "use_regex": false},
-		}},
-		"model": map[string]any{"type": "BPE", "ignore_merges": true, "vocab": vocab, "merges": []string{"a b"}},
-	})
-	tok, err := tokenizer.ParseHFJSON(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
 
 type visionFixture struct {
 	*fixture
@@ -81,23 +28,8 @@ type visionFixture struct {
 // tower unless noVision.
 func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 	t.Helper()
-	dir := filepath.Join(tinyVision, "f32")
-	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
-		t.Skipf("tiny vision testdata absent (%v); copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
-	}
-	m, err := checkpoint.LoadHF(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	var v *llama4.Vision
-	if !noVision {
-		if v, err = llama4.LoadVision(dir, m.Config); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { v.Close() })
-	}
-	tok := visionTokenizer(t)
+	m, v := tinymodel.LoadVision(t, noVision)
+	tok := tinymodel.VisionTokenizer(t)
 	var em engine.Model = m
 	if v != nil {
 		tk, err := m.Config.ImageTokens(tok.TokenID)
@@ -106,17 +38,8 @@ func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 		}
 		em = engine.VisionModel{Model: m, Vision: v, Tokens: tk}
 	}
-	eng, err := engine.New(em, engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	srv := New(m.Config, tok, eng, Options{ModelName: "tiny-vision", Vision: v})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
-	return &visionFixture{fixture: &fixture{srv: srv, ts: ts, eng: eng, m: m, tok: tok}, v: v}
+	o := engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8}
+	return &visionFixture{fixture: serve(t, em, m, tok, o, Options{ModelName: "tiny-vision", Vision: v}), v: v}
 }
 
 func dataURL(t *testing.T, name string) string {

@@ -2,12 +2,10 @@ package server
 
 import (
 	"bytes"
-	"context"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -65,29 +63,11 @@ func (s *scripted) ForwardBatch(seqs []llama4.Seq, _ func(int, []float32)) ([][]
 // newScripted serves the scripted model with the byte tokenizer.
 func newScripted(t testing.TB, reply func(prompt string) string) *fixture {
 	t.Helper()
-	cfg, err := checkpoint.PresetConfig("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.VocabSize = 256 + 2048
-	cfg.BOS, cfg.EOS = 256, []int{257, 263, 264}
-	inner, err := checkpoint.RandomModel(cfg, 0, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inner := tinymodel.ByteModel(t, 0, 1)
 	tok := byteTokenizer(t)
 	sm := &scripted{tok: tok, inner: inner, reply: reply}
-	eng, err := engine.New(sm, engine.Options{Parallel: 4, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 4096, QueueSize: 16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
-	srv := New(inner.Config, tok, eng, Options{ModelName: "scripted"})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
-	return &fixture{srv: srv, ts: ts, eng: eng, m: inner, tok: tok}
+	o := engine.Options{Parallel: 4, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 4096, QueueSize: 16}
+	return serve(t, sm, inner, tok, o, Options{ModelName: "scripted"})
 }
 
 // replies picks the scripted answer from words in the prompt.

@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/gguf"
+	"github.com/herd-llm/herd/internal/testmodel/gguftest"
 )
 
 const ggufTestdata = "../testdata/gguf"
@@ -16,15 +16,7 @@ const ggufTestdata = "../testdata/gguf"
 // ggufFromKVs writes a tensor-less GGUF holding kvs and parses it.
 func ggufFromKVs(tb testing.TB, kvs []gguf.KV) *gguf.File {
 	tb.Helper()
-	var buf bytes.Buffer
-	if err := gguf.Write(&buf, kvs, nil, 0); err != nil {
-		tb.Fatal(err)
-	}
-	f, err := gguf.Parse("vocab.gguf", buf.Bytes())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return f
+	return gguftest.Parse(tb, "vocab.gguf", kvs, nil)
 }
 
 var ggufTexts = []string{
@@ -106,12 +98,7 @@ func TestGGUFTokenizerPadding(t *testing.T) {
 // in testdata/gguf/llama.cpp-tiny-f32.gguf is the tokenizer.json it came
 // from, and herd writes the same tokens, types and merges.
 func TestGGUFTokenizerLlamaCpp(t *testing.T) {
-	p := filepath.Join(ggufTestdata, "llama.cpp-tiny-f32.gguf")
-	f, err := gguf.Open(p)
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
+	f := gguftest.OpenLlamaCpp(t, "llama.cpp-tiny-f32.gguf")
 	fromGGUF, err := FromGGUF(f)
 	if err != nil {
 		t.Fatal(err)

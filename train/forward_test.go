@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/model/llama4"
 )
 
@@ -15,15 +16,8 @@ import (
 // boundaries and the temperature-tuning steps of the tiny model).
 func TestForwardMatchesInference(t *testing.T) {
 	p := loadTinyParams(t)
-	var in struct {
-		Sequences map[string][]int32 `json:"sequences"`
-	}
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
-	m, err := checkpoint.LoadHF(filepath.Join(tinyDir, "f32"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	in := testmodel.ReadTinyInputs(t)
+	m := testmodel.LoadTiny(t, "f32", checkpoint.LoadHF)
 	for _, name := range []string{"len7", "len40"} {
 		ids := in.Sequences[name]
 		want, err := m.Forward(m.NewCache(len(ids)), ids, llama4.ForwardOptions{AllLogits: true})
@@ -47,7 +41,7 @@ func TestForwardMatchesInference(t *testing.T) {
 				t.Errorf("%s row %d: max |train − inference| = %.3g > 1e-5", name, row, d)
 			}
 		}
-		gl := readF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32"))
+		gl := testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32"))
 		_, d := relErr(got[:len(ids)*V], gl)
 		t.Logf("%s: max |train − golden| = %.3g", name, d)
 		if d > 1e-4 {
@@ -66,7 +60,7 @@ func TestReferenceLogits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := readF32(t, filepath.Join(refDir, "logits.f32"))
+	want := testmodel.ReadF32(t, filepath.Join(refDir, "logits.f32"))
 	_, d := relErr(got, want)
 	t.Logf("max |logit − reference| = %.3g", d)
 	if d > 1e-4 {

@@ -1,14 +1,14 @@
 package train
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/testmodel"
 )
 
 // readFile returns the contents of a test data file; a missing file fails
@@ -22,25 +22,6 @@ func readFile(t *testing.T, path string) []byte {
 	return b
 }
 
-// readJSON decodes the JSON test data file path into v.
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	if err := json.Unmarshal(readFile(t, path), v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// readF32 reads a raw little-endian float32 test data file.
-func readF32(t *testing.T, path string) []float32 {
-	t.Helper()
-	raw := readFile(t, path)
-	v := make([]float32, len(raw)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-	}
-	return v
-}
-
 type refManifest struct {
 	Loss         float64 `json:"loss"`
 	ValidTargets int     `json:"valid_targets"`
@@ -51,7 +32,7 @@ type refManifest struct {
 func readManifest(t *testing.T) refManifest {
 	t.Helper()
 	var m refManifest
-	readJSON(t, filepath.Join(refDir, "manifest.json"), &m)
+	testmodel.ReadJSON(t, filepath.Join(refDir, "manifest.json"), &m)
 	return m
 }
 

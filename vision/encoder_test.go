@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 )
 
 // tinyConfig is the vision_config of the golden tiny model.
@@ -36,7 +37,7 @@ func tinyModel(t testing.TB) *Model {
 func TestEncoderGolden(t *testing.T) {
 	m := tinyModel(t)
 	c := m.Config
-	pv := readF32(t, golden(t, "golden/pixel_values.f32"))
+	pv := testmodel.ReadF32(t, golden(t, "golden/pixel_values.f32"))
 	tileLen := 3 * c.TileSize * c.TileSize
 	T := len(pv) / tileLen
 	got := map[string][]float32{}
@@ -63,7 +64,7 @@ func TestEncoderGolden(t *testing.T) {
 		{StageAdapter, "vision_model_out.f32", 1e-4},
 		{StageProjector, "projected_image_features.f32", 1e-4},
 	} {
-		want := readF32(t, golden(t, "golden/"+tc.file))
+		want := testmodel.ReadF32(t, golden(t, "golden/"+tc.file))
 		d, at := maxDiff(got[tc.stage], want)
 		t.Logf("%-15s %6d values, max |diff| %.3g", tc.stage, len(want), d)
 		if d > tc.tol {

@@ -1,7 +1,6 @@
 package vision
 
 import (
-	"encoding/binary"
 	"math"
 	"os"
 	"path/filepath"
@@ -30,16 +29,6 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func readF32(t testing.TB, path string) []float32 {
-	t.Helper()
-	b := readFile(t, path)
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return out
 }
 
 // maxDiff returns the largest |a−b| (+Inf on a NaN or a length mismatch) and where.

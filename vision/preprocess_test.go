@@ -3,6 +3,8 @@ package vision
 import (
 	"bytes"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/testmodel"
 )
 
 // TestDecodeMatchesRawPixels checks that the PNG decoder gives the raw RGB
@@ -52,7 +54,7 @@ func TestPreprocessGolden(t *testing.T) {
 		}
 		tiles = append(tiles, px.Tiles...)
 	}
-	want := readF32(t, golden(t, "golden/pixel_values.f32"))
+	want := testmodel.ReadF32(t, golden(t, "golden/pixel_values.f32"))
 	var got []float32
 	for _, tl := range tiles {
 		got = append(got, tl...)

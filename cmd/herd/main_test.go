@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"math"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/npy"
+	"github.com/herd-llm/herd/internal/testmodel"
 )
 
 const tiny = "../../testdata/llama4-tiny"
@@ -26,6 +26,46 @@ func runHerd(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = mainErr(args, &o, &e)
 	return code, o.String(), e.String()
+}
+
+// runLogits runs `herd logits` with args and -o FILE, failing the test
+// unless it succeeds, and returns the .npy file's shape and values.
+func runLogits(t *testing.T, args ...string) (shape []int, logits []float32) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "l.npy")
+	code, _, errOut := runHerd(append(append([]string{"logits"}, args...), "-o", out)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape, logits, err = npy.ReadF32(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shape, logits
+}
+
+// runChat runs `herd chat` with args on the given standard input, failing
+// the test unless it succeeds or its stderr lacks one of wantErr; it returns
+// stdout and stderr.
+func runChat(t *testing.T, input string, wantErr []string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	old := stdin
+	defer func() { stdin = old }()
+	stdin = strings.NewReader(input)
+	code, out, errOut := runHerd(append([]string{"chat"}, args...)...)
+	if code != 0 {
+		t.Fatalf("chat: exit %d: %s", code, errOut)
+	}
+	for _, want := range wantErr {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("chat stderr lacks %q: %s", want, errOut)
+		}
+	}
+	return out, errOut
 }
 
 func TestRunGreedyIDs(t *testing.T) {
@@ -56,30 +96,14 @@ func TestRunSeeded(t *testing.T) {
 
 func TestLogitsNPY(t *testing.T) {
 	needTiny(t)
-	out := filepath.Join(t.TempDir(), "l.npy")
-	code, _, errOut := runHerd("logits", "-m", tiny+"/f32", "--ids", "328 43 375 445 406 149 206", "-o", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shape, got, err := npy.ReadF32(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	shape, got := runLogits(t, "-m", tiny+"/f32", "--ids", "328 43 375 445 406 149 206")
 	if len(shape) != 2 || shape[0] != 7 || shape[1] != 512 {
 		t.Fatalf("shape %v", shape)
 	}
-	raw, err := os.ReadFile(filepath.Join(tiny, "golden/base-f32/logits_len7.f32"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := testmodel.ReadF32(t, filepath.Join(tiny, "golden/base-f32/logits_len7.f32"))
 	for i := range got {
-		w := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-		if d := math.Abs(float64(got[i] - w)); d > 1e-4 {
-			t.Fatalf("logit %d: %v vs golden %v", i, got[i], w)
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-4 {
+			t.Fatalf("logit %d: %v vs golden %v", i, got[i], want[i])
 		}
 	}
 }

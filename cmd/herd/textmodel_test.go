@@ -1,14 +1,13 @@
 package main
 
 import (
-	"encoding/base64"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -17,25 +16,11 @@ import (
 // text commands can be tested without the real 200k vocabulary.
 func byteModel(t *testing.T) string {
 	t.Helper()
-	cfg, err := checkpoint.PresetConfig("tiny")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.VocabSize = 256 + 2048
-	cfg.BOS, cfg.EOS = 256, []int{257, 263, 264}
-	m, err := checkpoint.RandomModel(cfg, tensor.F32, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	if err := checkpoint.SaveHF(m, dir); err != nil {
+	if err := checkpoint.SaveHF(tinymodel.ByteModel(t, tensor.F32, 3), dir); err != nil {
 		t.Fatal(err)
 	}
-	var b strings.Builder
-	for i := 0; i < 256; i++ {
-		fmt.Fprintf(&b, "%s %d\n", base64.StdEncoding.EncodeToString([]byte{byte(i)}), i)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.model"), []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.model"), tinymodel.ByteTiktoken(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -75,25 +60,16 @@ func TestTextCommands(t *testing.T) {
 
 func TestChatREPLAndRunChat(t *testing.T) {
 	dir := byteModel(t)
-	old := stdin
-	defer func() { stdin = old }()
-	stdin = strings.NewReader("hello\n/system Be terse.\nhi again\n/bogus\n/reset\n/quit\n")
-	code, out, errOut := runHerd("chat", "-m", dir, "-n", "8", "--seed", "1", "--temp", "0")
-	if code != 0 {
-		t.Fatalf("chat: exit %d: %s", code, errOut)
-	}
-	for _, want := range []string{"system prompt set", "unknown command /bogus", "conversation cleared"} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("chat stderr lacks %q: %s", want, errOut)
-		}
-	}
+	out, errOut := runChat(t, "hello\n/system Be terse.\nhi again\n/bogus\n/reset\n/quit\n",
+		[]string{"system prompt set", "unknown command /bogus", "conversation cleared"},
+		"-m", dir, "-n", "8", "--seed", "1", "--temp", "0")
 	if strings.Count(out, "\n") != 2 {
 		t.Errorf("want two answers, got %q", out)
 	}
 	if strings.Contains(errOut, "(stopped)") {
 		t.Errorf("answers that ran to the end are reported as stopped: %s", errOut)
 	}
-	code, out, errOut = runHerd("run", "-m", dir, "--chat", "--system", "Be terse.", "hi", "-n", "4", "--temp", "0", "-q")
+	code, out, errOut := runHerd("run", "-m", dir, "--chat", "--system", "Be terse.", "hi", "-n", "4", "--temp", "0", "-q")
 	if code != 0 || !strings.HasSuffix(out, "\n") {
 		t.Fatalf("run --chat: exit %d out %q err %q", code, out, errOut)
 	}

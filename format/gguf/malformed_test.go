@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/filetest"
 )
 
 // hdr starts a version 3 file with the given counts.
@@ -163,12 +165,7 @@ func TestClose(t *testing.T) {
 	if err != nil || !bytes.Equal(tn.Data, seq(0, 24)) {
 		t.Fatalf("tensor: %v", err)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
-	}
+	filetest.CloseTwice(t, f)
 	if _, err := f.Tensor("token_embd.weight"); err == nil || !strings.Contains(err.Error(), "file is closed") {
 		t.Errorf("Tensor after Close: %v", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/filetest"
 )
 
 // sample is a set of tensors covering several dtypes, a scalar and an empty tensor.
@@ -68,12 +70,7 @@ func TestRoundTrip(t *testing.T) {
 	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `tensor "nope" not found in `+path) {
 		t.Errorf("missing tensor: %v", err)
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatalf("second Close: %v", err)
-	}
+	filetest.CloseTwice(t, f)
 	if _, err := f.Tensor("b.weight"); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("Tensor after Close: %v", err)
 	}

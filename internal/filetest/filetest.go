@@ -4,6 +4,7 @@ package filetest
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,4 +45,16 @@ func (w *FailWriter) Write(p []byte) (int, error) {
 	}
 	w.N--
 	return len(p), nil
+}
+
+// CloseTwice closes c twice, failing the test unless both calls succeed:
+// closing an already closed file is not an error.
+func CloseTwice(tb testing.TB, c io.Closer) {
+	tb.Helper()
+	if err := c.Close(); err != nil {
+		tb.Fatalf("Close: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		tb.Fatalf("second Close: %v", err)
+	}
 }

@@ -1,9 +1,9 @@
 package llama4_test
 
 import (
-	"path/filepath"
 	"testing"
 
+	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/kvcache"
 	. "github.com/herd-llm/herd/model/llama4"
 )
@@ -13,8 +13,7 @@ import (
 // pass and checks each against its own unbatched forward.
 func TestForwardBatchMatchesSingle(t *testing.T) {
 	m := loadTiny(t, "f32")
-	var in tinyInputs
-	readJSON(t, filepath.Join(tinyDir, "inputs.json"), &in)
+	in := testmodel.ReadTinyInputs(t)
 	seq := in.Sequences["len100"]
 	type job struct {
 		prefix, next []int32
@@ -52,7 +51,7 @@ func TestForwardBatchMatchesSingle(t *testing.T) {
 		if len(got[i]) != len(want[i]) {
 			t.Fatalf("seq %d: %d logits, want %d", i, len(got[i])/V, len(want[i])/V)
 		}
-		if d, at := maxAbsDiff(got[i], want[i]); d > 1e-5 {
+		if d, at := testmodel.MaxAbsDiff(got[i], want[i]); d > 1e-5 {
 			t.Errorf("seq %d row %d: batched vs single max |Δ| = %g", i, at/V, d)
 		}
 		if batch[i].Cache.Len() != len(jobs[i].prefix)+len(jobs[i].next) {

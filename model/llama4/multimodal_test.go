@@ -6,13 +6,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/vision"
 )
 
 // visionDir holds the tiny Llama4ForConditionalGeneration and its golden
-// values, copied from ../shared/testdata/llama4-tiny-vision.
+// values (testmodel.TinyVisionName).
 const visionDir = "../../testdata/llama4-tiny-vision"
 
 type visionInputs struct {
@@ -34,22 +35,9 @@ type visionManifest struct {
 // loadTinyVision loads the tiny multimodal model's text and vision parts.
 func loadTinyVision(t *testing.T) (*Model, *Vision, visionInputs) {
 	t.Helper()
-	dir := filepath.Join(visionDir, "f32")
-	if _, err := os.Stat(filepath.Join(dir, "model.safetensors")); err != nil {
-		t.Skipf("tiny vision testdata absent (%v); copy ../shared/testdata/llama4-tiny-vision into testdata/", err)
-	}
-	m, err := checkpoint.LoadHF(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	v, err := LoadVision(dir, m.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { v.Close() })
+	m, v := tinymodel.LoadVision(t, false)
 	var in visionInputs
-	readJSON(t, filepath.Join(visionDir, "inputs.json"), &in)
+	testmodel.ReadJSON(t, filepath.Join(visionDir, "inputs.json"), &in)
 	return m, v, in
 }
 
@@ -98,18 +86,18 @@ func TestMultimodalGolden(t *testing.T) {
 		t.Fatalf("expanded ids\n got %v\nwant %v", p.IDs, in.InputIDs)
 	}
 	L, D, V := len(p.IDs), m.Config.Hidden, m.Config.VocabSize
-	hidden := readF32(t, filepath.Join(visionDir, "golden", "hidden_states.f32"))
-	wantEmb := readF32(t, filepath.Join(visionDir, "golden", "inputs_embeds.f32"))
+	hidden := testmodel.ReadF32(t, filepath.Join(visionDir, "golden", "hidden_states.f32"))
+	wantEmb := testmodel.ReadF32(t, filepath.Join(visionDir, "golden", "inputs_embeds.f32"))
 	worstHidden := 0.0
 	out, err := m.ForwardBatch([]Seq{p.Slice(m.NewCache(L+12), 0, L, true)}, func(stage int, h []float32) {
 		if stage == 0 {
-			d, at := maxAbsDiff(h, wantEmb)
+			d, at := testmodel.MaxAbsDiff(h, wantEmb)
 			t.Logf("merged inputs_embeds: max |diff| %.3g", d)
 			if d > 1e-4 {
 				t.Errorf("inputs_embeds: max |diff| %g at row %d", d, at/D)
 			}
 		}
-		d, _ := maxAbsDiff(h, hidden[stage*L*D:(stage+1)*L*D])
+		d, _ := testmodel.MaxAbsDiff(h, hidden[stage*L*D:(stage+1)*L*D])
 		worstHidden = max(worstHidden, d)
 	})
 	if err != nil {
@@ -119,8 +107,8 @@ func TestMultimodalGolden(t *testing.T) {
 	if worstHidden > 1e-4 {
 		t.Errorf("hidden states: max |diff| %g", worstHidden)
 	}
-	want := readF32(t, filepath.Join(visionDir, "golden", "logits.f32"))
-	d, at := maxAbsDiff(out[0], want)
+	want := testmodel.ReadF32(t, filepath.Join(visionDir, "golden", "logits.f32"))
+	d, at := testmodel.MaxAbsDiff(out[0], want)
 	t.Logf("logits [%d, %d]: max |diff| %.3g", L, V, d)
 	if d > 1e-4 {
 		t.Errorf("logits: max |diff| %g at position %d token %d", d, at/V, at%V)
@@ -133,12 +121,12 @@ func TestMultimodalGreedy(t *testing.T) {
 	m, v, in := loadTinyVision(t)
 	p := goldenPrompt(t, v, in)
 	var man visionManifest
-	readJSON(t, filepath.Join(visionDir, "golden", "manifest.json"), &man)
+	testmodel.ReadJSON(t, filepath.Join(visionDir, "golden", "manifest.json"), &man)
 	wantToks := man.Greedy.Generated
 	if len(wantToks) != 12 {
 		t.Fatalf("manifest lists %d greedy tokens, want 12", len(wantToks))
 	}
-	stepLogits := readF32(t, filepath.Join(visionDir, "golden", "greedy_step_logits.f32"))
+	stepLogits := testmodel.ReadF32(t, filepath.Join(visionDir, "golden", "greedy_step_logits.f32"))
 	V := m.Config.VocabSize
 	L := len(p.IDs)
 	cache := m.NewCache(L + 12)
@@ -153,9 +141,9 @@ func TestMultimodalGreedy(t *testing.T) {
 	var got []int32
 	worst := 0.0
 	for k := 0; k < 12; k++ {
-		d, _ := maxAbsDiff(logits, stepLogits[k*V:(k+1)*V])
+		d, _ := testmodel.MaxAbsDiff(logits, stepLogits[k*V:(k+1)*V])
 		worst = max(worst, d)
-		id := argmax(logits)
+		id := testmodel.Argmax(logits)
 		got = append(got, id)
 		var err error
 		if logits, err = m.Forward(cache, []int32{id}, ForwardOptions{}); err != nil {

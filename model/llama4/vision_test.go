@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 	. "github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/vision"
 )
@@ -138,7 +139,7 @@ func TestVisionLimitsAndQuant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := maxAbsDiff(after, before)
+	d, _ := testmodel.MaxAbsDiff(after, before)
 	t.Logf("q8_0 vision: max |diff| of projected features %.3g", d)
 	if d == 0 || d > 0.05 {
 		t.Errorf("q8_0 changed the features by %g", d)

@@ -1,0 +1,39 @@
+package testmodel
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"testing"
+)
+
+// ReadJSON decodes the JSON file at path into v, failing the test on error.
+func ReadJSON(tb testing.TB, path string, v any) {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+}
+
+// ReadF32 reads a raw little-endian float32 array (the golden .f32 files),
+// failing the test on error or a length that is not a multiple of 4.
+func ReadF32(tb testing.TB, path string) []float32 {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(b)%4 != 0 {
+		tb.Fatalf("%s: %d bytes is not a float32 array", path, len(b))
+	}
+	out := make([]float32, len(b)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return out
+}
