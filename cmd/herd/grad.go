@@ -13,8 +13,8 @@ import (
 // the llm.c-style check against a PyTorch reference — and optionally the
 // parameters after one AdamW step from zero optimizer state.
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("grad", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)")
+	cl := newCmdLine("grad")
+	fs := cl.FlagSet
 	batchFile := fs.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
 	out := fs.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
 	adamOut := fs.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")
@@ -25,14 +25,11 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	wd := fs.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
 	clip := fs.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
 	quiet := fs.Bool("q", false, "do not print the memory plan to stderr")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *model == "" || *batchFile == "" {
+	model := cl.model
+	if model == "" || *batchFile == "" {
 		return usagef("need -m MODEL and --batch FILE.json")
 	}
 	if !(*lr > 0) || !(*beta1 >= 0 && *beta1 < 1) || !(*beta2 >= 0 && *beta2 < 1) || !(*eps > 0) || *wd < 0 || *clip < 0 {
@@ -47,10 +44,10 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *batchFile, err)
 	}
-	if st, err := os.Stat(*model); err != nil || !st.IsDir() {
-		return fmt.Errorf("model %s: not a Hugging Face model directory", *model)
+	if st, err := os.Stat(model); err != nil || !st.IsDir() {
+		return fmt.Errorf("model %s: not a Hugging Face model directory", model)
 	}
-	p, err := train.LoadHF(*model)
+	p, err := train.LoadHF(model)
 	if err != nil {
 		return err
 	}
