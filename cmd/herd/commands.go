@@ -32,7 +32,7 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"run": {summary: "generate tokens from a prompt (no prompt: chat; prompt on stdin when piped)",
+		"run": {summary: "generate tokens from a prompt",
 			args: "[flags] [PROMPT]", maxArgs: -1, modelHelp: modelHelp, run: cmdRun,
 			about:    "With no PROMPT and no --ids, reads the prompt from stdin when it is not a terminal, else opens a chat (herd chat).",
 			examples: []string{`run "ROMEO:" -n 40`, `run --chat "Who was Romeo?"`, `run -m meta-llama/Llama-4-Scout-17B-16E-Instruct --quant q4_k`, "run --ids \"200000 19873\" --temp 0", `echo "ROMEO:" | herd run`}},
