@@ -110,6 +110,7 @@ func TestUsageErrorsAreShort(t *testing.T) {
 	withStdin(t, "", false)
 	for _, args := range [][]string{
 		{"run", "--nope"},
+		{"inspect", "extra"},
 		{"run", "-n", "x"},
 		{"chat", "extra"},
 		{"serve", "--ctx", "0"},

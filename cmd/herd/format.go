@@ -13,13 +13,7 @@ func typeCounts(m map[string]int) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b))
-	})
+	keys := byValue(m)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
@@ -42,13 +36,7 @@ func floatList(v []float32) string {
 // typeBytes formats bytes per type, largest first: "BF16 1.2 GiB, F32 4.0 MiB",
 // with each type's tensor count when count is not nil.
 func typeBytes(bytes map[string]int64, count map[string]int) string {
-	keys := make([]string, 0, len(bytes))
-	for k := range bytes {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(bytes[b], bytes[a]), strings.Compare(a, b))
-	})
+	keys := byValue(bytes)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = k + " " + human(bytes[k])
@@ -57,4 +45,16 @@ func typeBytes(bytes map[string]int64, count map[string]int) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// byValue returns m's keys, largest value first (ties by key).
+func byValue[V cmp.Ordered](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b))
+	})
+	return keys
 }
