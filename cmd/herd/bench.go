@@ -20,31 +20,30 @@ import (
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("bench")
-	fs := cl.FlagSet
-	dummy := fs.String("dummy", "", "benchmark random weights of a named shape instead of -m: "+strings.Join(checkpoint.Presets(), ", "))
-	dtype := fs.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
-	seed := fs.Uint64("seed", 1, "seed of --dummy weights")
-	save := fs.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
-	p := fs.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
-	n := fs.Int("n", 128, "tokens for the decode test (0: skip)")
-	depth := fs.Int("depth", 0, "context tokens already in the cache before the decode test")
-	fill := fs.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
+	dummy := cl.String("dummy", "", "benchmark random weights of a named shape instead of -m: "+strings.Join(checkpoint.Presets(), ", "))
+	dtype := cl.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
+	seed := cl.Uint64("seed", 1, "seed of --dummy weights")
+	save := cl.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
+	p := cl.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
+	n := cl.Int("n", 128, "tokens for the decode test (0: skip)")
+	depth := cl.Int("depth", 0, "context tokens already in the cache before the decode test")
+	fill := cl.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
 	var threads int
-	threadsVar(fs, &threads, runtime.NumCPU(), "compute threads")
-	reps := fs.Int("r", 5, "repetitions (the median is reported)")
-	batch := fs.Int("batch", 512, "prefill batch")
-	kvType := fs.String("kv-type", defaultKVType, kvTypeHelp)
-	quantFlag := fs.String("quant", "", quantHelp)
-	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
-	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
-	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
-	noWarmup := fs.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
-	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
+	threadsVar(cl.FlagSet, &threads, runtime.NumCPU(), "compute threads")
+	reps := cl.Int("r", 5, "repetitions (the median is reported)")
+	batch := cl.Int("batch", 512, "prefill batch")
+	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
+	quantFlag := cl.String("quant", "", quantHelp)
+	asJSON := cl.Bool("json", false, "print one JSON object per test (JSON lines)")
+	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
+	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
+	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
+	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	model := &cl.model
-	if *model != "" && *dummy != "" {
+	model := cl.model
+	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}
 	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
@@ -59,7 +58,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	kernels.SetThreads(threads)
 	var m *llama4.Model
-	name := *model
+	name := model
 	quant := ""
 	if *dummy != "" {
 		cfg, err := checkpoint.PresetConfig(*dummy)
@@ -82,11 +81,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "saved %s (%s) to %s\n", *dummy, *dtype, *save)
 		}
 	} else {
-		if m, err = loadModel(*model); err != nil {
+		if m, err = loadModel(model); err != nil {
 			return err
 		}
 		defer m.Close()
-		name = modelName(*model)
+		name = modelName(model)
 		quant = m.Weights.Layers[0].Q.DType.String()
 	}
 	if *quantFlag != "" {

@@ -27,29 +27,29 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	model := &cl.model
-	if *model == "" || *out == "" {
-		return usagef("usage: herd convert -m HF_DIR -o out.gguf [--type %s]", strings.Join(checkpoint.GGUFTypes, "|"))
+	model := cl.model
+	if model == "" || *out == "" {
+		return usagef("need -m MODEL and -o OUT.gguf")
 	}
 	ft, err := checkpoint.ParseFileType(*typ)
 	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))
 	}
 	if *name == "" {
-		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(*model)), filepath.Ext(*model))
+		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(model)), filepath.Ext(model))
 	}
 	t0 := time.Now()
-	m, err := loadModel(*model)
+	m, err := loadModel(model)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	var extra []gguf.KV
 	var tokNote string
-	tok, err := loadTokenizer(*model, m)
+	tok, err := loadTokenizer(model, m)
 	switch {
 	case err == nil:
-		if extra, err = tokenizerKVs(*model, m, tok); err != nil {
+		if extra, err = tokenizerKVs(model, m, tok); err != nil {
 			return err
 		}
 		tokNote = fmt.Sprintf("tokenizer embedded (%d tokens, pre-tokenizer llama4)", tok.VocabSize())

@@ -14,17 +14,16 @@ import (
 // parameters after one AdamW step from zero optimizer state.
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("grad")
-	fs := cl.FlagSet
-	batchFile := fs.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
-	out := fs.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
-	adamOut := fs.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")
-	lr := fs.Float64("lr", 1e-3, "AdamW learning rate")
-	beta1 := fs.Float64("beta1", 0.9, "AdamW β1")
-	beta2 := fs.Float64("beta2", 0.95, "AdamW β2")
-	eps := fs.Float64("eps", 1e-8, "AdamW ε")
-	wd := fs.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
-	clip := fs.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
-	quiet := fs.Bool("q", false, "do not print the memory plan to stderr")
+	batchFile := cl.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
+	out := cl.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
+	adamOut := cl.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")
+	lr := cl.Float64("lr", 1e-3, "AdamW learning rate")
+	beta1 := cl.Float64("beta1", 0.9, "AdamW β1")
+	beta2 := cl.Float64("beta2", 0.95, "AdamW β2")
+	eps := cl.Float64("eps", 1e-8, "AdamW ε")
+	wd := cl.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
+	clip := cl.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
+	quiet := cl.Bool("q", false, "do not print the memory plan to stderr")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}

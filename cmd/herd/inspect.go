@@ -29,7 +29,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	model := &cl.model
+	model := cl.model
 	if *ctx < 0 || *batch <= 0 {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
@@ -38,7 +38,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	// Weights on disk, when the directory has a checkpoint.
 	var weightBytes int64
 	var weightNote string
-	if *model == "" {
+	if model == "" {
 		// The embedded default model.
 		m, _, err := loadEmbedded()
 		if err != nil {
@@ -46,15 +46,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg, weightBytes = m.Config, m.WeightBytes()
 		weightNote = "embedded in the binary: " + embedded.Description
-	} else if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
-		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(*model); err != nil {
+	} else if st, err := os.Stat(model); err == nil && !st.IsDir() && isGGUF(model) {
+		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(model); err != nil {
 			return err
 		}
 	} else {
-		if cfg, err = checkpoint.LoadConfig(*model); err != nil {
+		if cfg, err = checkpoint.LoadConfig(model); err != nil {
 			return err
 		}
-		dir := *model
+		dir := model
 		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 			dir = filepath.Dir(dir)
 		}
@@ -95,7 +95,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan)
 	}
-	writeInspect(stdout, modelPath(*model), cfg, weightNote, plan)
+	writeInspect(stdout, modelPath(model), cfg, weightNote, plan)
 	if meta != nil {
 		writeGGUFInspect(stdout, meta)
 	}
