@@ -115,6 +115,8 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{"chat", "extra"},
 		{"serve", "--ctx", "0"},
 		{"convert"},
+		{"grad", "-m", "x"},
+		{"logits", "--ids", "1"},
 		{"tokenize"},
 		{"bench", "-t", "0"},
 		{"pull"},

@@ -21,6 +21,7 @@ type command struct {
 	examples  []string // command lines, without the leading "herd "
 	modelHelp string   // help of -m; "" when the command takes no model
 	maxArgs   int      // most positional arguments; -1 = any
+	required  []string // flags that must be given
 	run       func(args []string, stdout, stderr io.Writer) error
 }
 
@@ -37,7 +38,7 @@ func init() {
 			about:    "With no PROMPT and no --ids, reads the prompt from stdin when it is not a terminal, else opens a chat (herd chat).",
 			examples: []string{`run "ROMEO:" -n 40`, `run --chat "Who was Romeo?"`, `run -m meta-llama/Llama-4-Scout-17B-16E-Instruct --quant q4_k`, "run --ids \"200000 19873\" --temp 0", `echo "ROMEO:" | herd run`}},
 		"logits": {summary: "write the logits of every position as a .npy file",
-			args: "--ids IDS -o FILE.npy [flags]", modelHelp: modelHelp, run: cmdLogits,
+			args: "--ids IDS -o FILE.npy [flags]", modelHelp: modelHelp, run: cmdLogits, required: []string{"ids", "o"},
 			examples: []string{`logits --ids "200000 19873 24" -o logits.npy`}},
 		"inspect": {summary: "describe a model: layer layout, parameters, memory",
 			args: "[flags]", modelHelp: "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file (default: the embedded " + embedded.Name + " model)", run: cmdInspect,
@@ -57,7 +58,7 @@ func init() {
 			about:    "Type a message and press Enter. /image PATH attaches an image, /reset clears the conversation, /system TEXT sets the system prompt, /bye or Ctrl+D quits. Ctrl+C stops an answer.",
 			examples: []string{"chat", `chat --system "Answer in verse." --temp 0.7`}},
 		"grad": {summary: "loss and every parameter's gradient for one batch (and one AdamW step) as safetensors",
-			args: "-m HF_DIR --batch FILE.json [flags]", run: cmdGrad,
+			args: "-m HF_DIR --batch FILE.json [flags]", run: cmdGrad, required: []string{"m", "batch"},
 			modelHelp: "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)",
 			examples:  []string{"grad -m testdata/llama4-tiny/f32 --batch batch.json -o grads.safetensors"}},
 		"train": {summary: "train a Llama 4 text model on a text file into a Hugging Face directory",
@@ -70,7 +71,7 @@ func init() {
 				"Prints the local path; `-m REPO` (or REPO:FILE) then finds it in the cache. The default endpoint is " + hub.DefaultEndpoint + ".",
 			examples: []string{"pull meta-llama/Llama-4-Scout-17B-16E-Instruct", "pull unsloth/Llama-4-Scout-17B-16E-Instruct-GGUF:Q4_K_M.gguf"}},
 		"convert": {summary: "write a model as a GGUF file that llama.cpp runs (f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k)",
-			args: "-m MODEL -o OUT.gguf [flags]", run: cmdConvert,
+			args: "-m MODEL -o OUT.gguf [flags]", run: cmdConvert, required: []string{"m", "o"},
 			modelHelp: "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)",
 			examples:  []string{"convert -m meta-llama/Llama-4-Scout-17B-16E-Instruct -o scout-q4_k_m.gguf --type q4_k_m"}},
 		"version": {summary: "print herd's version", run: cmdVersion, examples: []string{"version", "--version"}},

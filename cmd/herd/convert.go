@@ -28,9 +28,6 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	model := cl.model
-	if model == "" || *out == "" {
-		return usagef("need -m MODEL and -o OUT.gguf")
-	}
 	ft, err := checkpoint.ParseFileType(*typ)
 	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))

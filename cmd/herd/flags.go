@@ -38,8 +38,8 @@ func newCmdLine(name string) *cmdLine {
 
 // parse parses args (flags may follow positional arguments) and returns the
 // positionals, at most the command table's maxArgs of them. -h prints the
-// command's help to stdout and returns flag.ErrHelp; a bad flag or an extra
-// argument is a usageError.
+// command's help to stdout and returns flag.ErrHelp; a bad flag, an extra
+// argument or a missing required flag is a usageError.
 func (cl *cmdLine) parse(args []string, stdout io.Writer) ([]string, error) {
 	pos, err := parseInterleaved(cl.FlagSet, args)
 	switch {
@@ -49,10 +49,29 @@ func (cl *cmdLine) parse(args []string, stdout io.Writer) ([]string, error) {
 	case err != nil:
 		return nil, usageError{err.Error()}
 	}
-	if max := commands[cl.name].maxArgs; max >= 0 && len(pos) > max {
-		return nil, usagef("unexpected argument %q", pos[max])
+	c := commands[cl.name]
+	if c.maxArgs >= 0 && len(pos) > c.maxArgs {
+		return nil, usagef("unexpected argument %q", pos[c.maxArgs])
+	}
+	var missing, all []string
+	for _, name := range c.required {
+		all = append(all, dashed(name))
+		if !cl.given(name) {
+			missing = append(missing, dashed(name))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, usagef("missing %s: need %s", strings.Join(missing, " and "), strings.Join(all, " and "))
 	}
 	return pos, nil
+}
+
+// dashed is how a flag is written: -m, --batch.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // given reports whether the flag was given on the command line.

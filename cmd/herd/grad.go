@@ -28,9 +28,6 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	model := cl.model
-	if model == "" || *batchFile == "" {
-		return usagef("need -m MODEL and --batch FILE.json")
-	}
 	if !(*lr > 0) || !(*beta1 >= 0 && *beta1 < 1) || !(*beta2 >= 0 && *beta2 < 1) || !(*eps > 0) || *wd < 0 || *clip < 0 {
 		return usagef("need --lr > 0, betas in [0, 1), --eps > 0, --wd ≥ 0 and --clip ≥ 0")
 	}

@@ -18,9 +18,6 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if *idsFlag == "" || *out == "" {
-		return usagef("need --ids and -o")
-	}
 	ids, err := parseIDs(*idsFlag)
 	if err != nil {
 		return usagef("%v", err)
