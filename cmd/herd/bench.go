@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
@@ -18,49 +19,46 @@ import (
 )
 
 func cmdBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory")
-	dummy := fs.String("dummy", "", fmt.Sprintf("benchmark random weights of a named shape instead of -m: %v", checkpoint.Presets()))
-	dtype := fs.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
-	seed := fs.Uint64("seed", 1, "seed of --dummy weights")
-	save := fs.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
-	p := fs.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
-	n := fs.Int("n", 128, "tokens for the decode test (0: skip)")
-	depth := fs.Int("depth", 0, "context tokens already in the cache before the decode test")
-	fill := fs.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
-	threads := fs.Int("t", runtime.NumCPU(), "threads")
-	reps := fs.Int("r", 5, "repetitions (the median is reported)")
-	batch := fs.Int("batch", 512, "prefill batch")
-	kvType := fs.String("kv-type", "f16", "KV cache element type")
-	quantFlag := fs.String("quant", "", quantHelp)
-	asJSON := fs.Bool("json", false, "print one JSON object per test (JSON lines)")
-	par := fs.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
-	cpuProf := fs.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
-	noWarmup := fs.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
-	bwMB := fs.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	cl := newCmdLine("bench")
+	dummy := cl.String("dummy", "", "benchmark random weights of a named shape instead of -m: "+strings.Join(checkpoint.Presets(), ", "))
+	dtype := cl.String("dtype", "f32", "element type of --dummy weights: f32, bf16 or f16")
+	seed := cl.Uint64("seed", 1, "seed of --dummy weights")
+	save := cl.String("save", "", "with --dummy: write the model as a Hugging Face checkpoint to this directory, then benchmark")
+	p := cl.Int("p", 512, "prompt tokens for the prompt-processing test (0: skip)")
+	n := cl.Int("n", 128, "tokens for the decode test (0: skip)")
+	depth := cl.Int("depth", 0, "context tokens already in the cache before the decode test")
+	fill := cl.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
+	var threads int
+	threadsVar(cl.FlagSet, &threads, runtime.NumCPU(), "compute threads")
+	reps := cl.Int("r", 5, "repetitions (the median is reported)")
+	batch := cl.Int("batch", 512, "prefill batch")
+	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
+	quantFlag := cl.String("quant", "", quantHelp)
+	asJSON := cl.Bool("json", false, "print one JSON object per test (JSON lines)")
+	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
+	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
+	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
+	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *model != "" && *dummy != "" {
+	model := cl.model
+	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}
-	if *threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
+	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
 	}
-	kvdt, err := kvcache.ParseKVType(*kvType)
+	kvdt, err := parseKVType(*kvType)
 	if err != nil {
-		return usagef("--kv-type: %v", err)
+		return err
 	}
 	if *fill != "prefill" && *fill != "synthetic" {
 		return usagef("--fill %q: want prefill or synthetic", *fill)
 	}
-	kernels.SetThreads(*threads)
+	kernels.SetThreads(threads)
 	var m *llama4.Model
-	name := *model
+	name := model
 	quant := ""
 	if *dummy != "" {
 		cfg, err := checkpoint.PresetConfig(*dummy)
@@ -83,11 +81,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "saved %s (%s) to %s\n", *dummy, *dtype, *save)
 		}
 	} else {
-		if m, err = loadModel(*model); err != nil {
+		if m, err = loadModel(model); err != nil {
 			return err
 		}
 		defer m.Close()
-		name = modelName(*model)
+		name = modelName(model)
 		quant = m.Weights.Layers[0].Q.DType.String()
 	}
 	if *quantFlag != "" {
@@ -101,7 +99,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	bw := 0.0
 	if *bwMB > 0 {
-		bw = bench.Bandwidth(*threads, *bwMB<<20)
+		bw = bench.Bandwidth(threads, *bwMB<<20)
 		debug.FreeOSMemory()
 	}
 	per := bench.DecodeBytes(m)
@@ -168,7 +166,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for i := range rows {
-		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, *threads, kvdt.FlagName()
+		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, threads, kvdt.FlagName()
 		rows[i].BWGBs = bw / 1e9
 		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
 	}
@@ -182,7 +180,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
-		name, quant, float64(m.WeightBytes())/1e6, *threads, kvdt.FlagName(), bw/1e9)
+		name, quant, float64(m.WeightBytes())/1e6, threads, kvdt.FlagName(), bw/1e9)
 	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
 	for _, r := range rows {
 		if r.KVBytes > 0 {

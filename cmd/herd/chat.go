@@ -3,15 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"sync/atomic"
-	"time"
-
-	"github.com/herd-llm/herd/embedded"
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
@@ -43,70 +41,110 @@ type chatSession struct {
 	feats      [][]float32      // their projected features
 }
 
+// Chat's defaults: context (capped by the model's max_position_embeddings)
+// and most tokens per answer.
+const (
+	defaultChatCtx = 8192
+	defaultChatN   = 1024
+)
+
 func cmdChat(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("chat", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
-	system := fs.String("system", "", "system prompt")
-	ctx := fs.Int("ctx", 8192, "context length in tokens")
-	n := fs.Int("n", 1024, "most tokens per answer")
-	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
-	topP := fs.Float64("top-p", 0.95, "top-p sampling")
-	minP := fs.Float64("min-p", 0.05, "min-p sampling")
-	seed := fs.Int64("seed", -1, "random seed; -1 = random")
-	quantFlag := fs.String("quant", "", quantHelp)
-	kvType := fs.String("kv-type", "f16", "KV cache element type")
-	pos, err := parseInterleaved(fs, args)
+	cl := newCmdLine("chat")
+	var c convFlags
+	c.define(cl.FlagSet, defaultChatN, defaultChatCtx, "context length in tokens (the default is capped by the model's max_position_embeddings)")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	return c.chat(cl.model, cl.given("ctx"), stdout, stderr)
+}
+
+// convFlags are the flags run and chat share: the model group, sampling,
+// the system prompt and -n.
+type convFlags struct {
+	gen    genFlags
+	samp   samplingFlags
+	system string
+	n      int
+}
+
+// define defines the flags on fs, with -n and --ctx defaulting to n and ctx.
+func (c *convFlags) define(fs *flag.FlagSet, n, ctx int, ctxHelp string) {
+	c.gen.define(fs, ctx, ctxHelp)
+	c.samp.define(fs)
+	fs.StringVar(&c.system, "system", "", "system prompt (herd run: with --chat)")
+	fs.IntVar(&c.n, "n", n, "most tokens to generate (per answer in a chat)")
+}
+
+// chatFromRun opens a chat with herd run's flags, with chat's defaults for
+// -n and --ctx where they were not given.
+func (c *convFlags) chatFromRun(cl *cmdLine, stdout, stderr io.Writer) error {
+	if !cl.given("n") {
+		c.n = defaultChatN
+	}
+	ctxGiven := cl.given("ctx") && c.gen.ctx != 0
+	if !ctxGiven {
+		c.gen.ctx = defaultChatCtx
+	}
+	return c.chat(cl.model, ctxGiven, stdout, stderr)
+}
+
+// chat runs the chat REPL on stdin with the model -m names.
+func (c *convFlags) chat(model string, ctxGiven bool, stdout, stderr io.Writer) error {
+	if c.n < 0 {
+		return usagef("-n %d must be ≥ 0", c.n)
+	}
+	sp, err := c.samp.params()
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	kvdt, err := kvcache.ParseKVType(*kvType)
-	if err != nil {
-		return usagef("--kv-type: %v", err)
-	}
-	sp := sample.Params{Temperature: float32(*temp), TopP: float32(*topP), MinP: float32(*minP), Seed: uint64(*seed)}
-	if *seed < 0 {
-		sp.Seed = uint64(time.Now().UnixNano())
-	}
-	if err := sp.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	m, err := loadModel(*model)
+	gm, err := c.gen.load(model, true, stderr, true)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
-	if err := applyQuant(m, *quantFlag, stderr, true); err != nil {
-		return err
-	}
-	tok, err := loadTokenizer(*model, m)
+	defer gm.m.Close()
+	limit, err := ctxLimit(c.gen.ctx, ctxGiven, gm.m.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
-	limit := min(*ctx, m.Config.MaxPositions)
-	if err := checkPlan(m, limit, 512, kvdt, stderr, true); err != nil {
-		return err
-	}
-	cache, err := m.NewCacheOf(limit, kvdt)
+	s, err := newChatSession(gm, limit, sp, c.n, c.system)
 	if err != nil {
 		return err
 	}
-	s := &chatSession{m: m, tok: tok, cache: cache, sess: engine.NewSession(m, cache, 512), sp: sp, maxNew: *n, system: *system, dir: *model, quant: *quantFlag}
+	s.dir, s.quant = model, c.gen.quant
 	defer s.closeVision()
 	return s.loop(stdin, stdout, stderr)
 }
 
+// newChatSession plans and allocates a KV cache of ctx tokens for a chat
+// with gm's model.
+func newChatSession(gm *genModel, ctx int, sp sample.Params, maxNew int, system string) (*chatSession, error) {
+	if err := checkPlan(gm.m, ctx, 512, gm.kv, io.Discard, true); err != nil {
+		return nil, err
+	}
+	cache, err := gm.m.NewCacheOf(ctx, gm.kv)
+	if err != nil {
+		return nil, err
+	}
+	return &chatSession{m: gm.m, tok: gm.tok, cache: cache, sess: engine.NewSession(gm.m, cache, 512), sp: sp, maxNew: maxNew, system: system}, nil
+}
+
+// notifyInterrupt relays Ctrl-C to c until the returned stop is called
+// (replaced in tests).
+var notifyInterrupt = func(c chan<- os.Signal) (stop func()) {
+	signal.Notify(c, os.Interrupt)
+	return func() { signal.Stop(c) }
+}
+
 func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
-	fmt.Fprintln(errw, "herd chat: type a message. Commands: /image PATH, /reset, /system TEXT, /quit. Ctrl-C stops an answer; Ctrl-D quits.")
-	// Ctrl-C cancels the answer being generated; at the prompt it quits.
+	fmt.Fprintln(errw, "herd chat: type a message. Commands: /image PATH, /reset, /system TEXT, /bye. Ctrl+C stops an answer; Ctrl+D or /bye quits.")
+	// Ctrl-C cancels the answer being generated (the conversation keeps
+	// what was said); at the prompt it only says how to quit, as ollama does.
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
+	stop := notifyInterrupt(sig)
+	defer func() { stop(); close(sig) }()
 	var generating atomic.Bool
 	var cancel atomic.Pointer[context.CancelFunc]
-	quit := make(chan struct{})
+	idle := make(chan struct{}, 1)
 	go func() {
 		for range sig {
 			if generating.Load() {
@@ -115,8 +153,10 @@ func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
 				}
 				continue
 			}
-			close(quit)
-			return
+			select {
+			case idle <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	lines := make(chan string)
@@ -138,15 +178,15 @@ func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
 				return nil
 			}
 			line = l
-		case <-quit:
-			fmt.Fprintln(errw)
-			return nil
+		case <-idle:
+			fmt.Fprintln(errw, "\nUse Ctrl+D or /bye to exit.")
+			continue
 		}
 		line = strings.TrimSpace(line)
 		switch {
 		case line == "":
 			continue
-		case line == "/quit" || line == "/exit":
+		case line == "/bye" || line == "/quit" || line == "/exit":
 			return nil
 		case line == "/reset":
 			s.clear()
@@ -166,7 +206,7 @@ func (s *chatSession) loop(in io.Reader, out, errw io.Writer) error {
 			}
 			continue
 		case strings.HasPrefix(line, "/"):
-			fmt.Fprintf(errw, "unknown command %s (try /image PATH, /reset, /system TEXT, /quit)\n", line)
+			fmt.Fprintf(errw, "unknown command %s (try /image PATH, /reset, /system TEXT, /bye)\n", line)
 			continue
 		}
 		ctx, c := context.WithCancel(context.Background())
@@ -264,9 +304,6 @@ func (s *chatSession) turn(ctx context.Context, user string, out io.Writer) (str
 	s.msgs = append(msgs, chat.Message{Role: chat.RoleAssistant, Content: answer.String()})
 	return answer.String(), nil
 }
-
-// stdin is where herd chat reads from (replaced in tests).
-var stdin io.Reader = os.Stdin
 
 // attach reads an image for the next message, loading the vision tower on
 // first use.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -19,42 +18,35 @@ import (
 )
 
 func cmdConvert(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("convert", stderr)
-	model := modelFlag(fs, "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)")
-	out := fs.String("o", "", "output GGUF file")
-	typ := fs.String("type", "f32", "tensor type: "+strings.Join(checkpoint.GGUFTypes, ", ")+
+	cl := newCmdLine("convert")
+	out := cl.String("o", "", "output GGUF file")
+	typ := cl.String("type", "f32", "tensor type: "+strings.Join(checkpoint.GGUFTypes, ", ")+
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")
-	name := fs.String("name", "", "general.name (default: the model directory's name)")
-	quiet := fs.Bool("q", false, "print nothing but errors")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	name := cl.String("name", "", "general.name (default: the model directory's name)")
+	quiet := cl.Bool("q", false, "print nothing but errors")
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *model == "" || *out == "" {
-		return usagef("usage: herd convert -m HF_DIR -o out.gguf [--type %s]", strings.Join(checkpoint.GGUFTypes, "|"))
-	}
+	model := cl.model
 	ft, err := checkpoint.ParseFileType(*typ)
 	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))
 	}
 	if *name == "" {
-		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(*model)), filepath.Ext(*model))
+		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(model)), filepath.Ext(model))
 	}
 	t0 := time.Now()
-	m, err := loadModel(*model)
+	m, err := loadModel(model)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	var extra []gguf.KV
 	var tokNote string
-	tok, err := loadTokenizer(*model, m)
+	tok, err := loadTokenizer(model, m)
 	switch {
 	case err == nil:
-		if extra, err = tokenizerKVs(*model, m, tok); err != nil {
+		if extra, err = tokenizerKVs(model, m, tok); err != nil {
 			return err
 		}
 		tokNote = fmt.Sprintf("tokenizer embedded (%d tokens, pre-tokenizer llama4)", tok.VocabSize())
@@ -93,13 +85,8 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	st, _ := os.Stat(*out)
-	types := make([]string, 0, len(rep.ByType))
-	for t, n := range rep.ByType {
-		types = append(types, fmt.Sprintf("%s×%d", t, n))
-	}
-	sort.Strings(types)
 	fmt.Fprintf(stderr, "wrote %s: %s, llama4 %s (matrices %s), %s, in %.1fs\n",
-		*out, human(st.Size()), rep.Type, strings.Join(types, " "), tokNote, time.Since(t0).Seconds())
+		*out, human(st.Size()), rep.Type, typeCounts(rep.ByType), tokNote, time.Since(t0).Seconds())
 	return nil
 }
 

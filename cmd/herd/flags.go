@@ -8,12 +8,74 @@ import (
 	"strings"
 )
 
-// newFlags makes a FlagSet that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+// newFlags makes a FlagSet that reports errors instead of exiting and
+// prints nothing itself: cmdLine.parse prints the help and turns errors
+// into usage errors.
+func newFlags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("herd "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
+
+// cmdLine is one command's flags: its FlagSet, with -m already defined when
+// the command table gives the command a model.
+type cmdLine struct {
+	*flag.FlagSet
+	name  string
+	model string // -m, resolved to a local path ("" is the embedded model)
+}
+
+// newCmdLine starts the flags of the command name (a key of commands),
+// defining -m when the command takes a model.
+func newCmdLine(name string) *cmdLine {
+	cl := &cmdLine{FlagSet: newFlags(name), name: name}
+	if h := commands[name].modelHelp; h != "" {
+		modelVar(cl.FlagSet, &cl.model, h)
+	}
+	return cl
+}
+
+// parse parses args (flags may follow positional arguments) and returns the
+// positionals, at most the command table's maxArgs of them. -h prints the
+// command's help to stdout and returns flag.ErrHelp; a bad flag, an extra
+// argument or a missing required flag is a usageError.
+func (cl *cmdLine) parse(args []string, stdout io.Writer) ([]string, error) {
+	pos, err := parseInterleaved(cl.FlagSet, args)
+	switch {
+	case err == flag.ErrHelp:
+		writeHelp(stdout, cl.name, cl.FlagSet)
+		return nil, err
+	case err != nil:
+		return nil, usageError{err.Error()}
+	}
+	c := commands[cl.name]
+	if c.maxArgs >= 0 && len(pos) > c.maxArgs {
+		return nil, usagef("unexpected argument %q", pos[c.maxArgs])
+	}
+	var missing, all []string
+	for _, name := range c.required {
+		all = append(all, dashed(name))
+		if !cl.given(name) {
+			missing = append(missing, dashed(name))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, usagef("missing %s: need %s", strings.Join(missing, " and "), strings.Join(all, " and "))
+	}
+	return pos, nil
+}
+
+// dashed is how a flag is written: -m, --batch.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// given reports whether the flag was given on the command line.
+func (cl *cmdLine) given(name string) bool { return flagSet(cl.FlagSet, name) }
 
 // parseInterleaved parses flags that may appear before or after positional
 // arguments (`herd run -m M "prompt" -n 5`) and returns the positionals.
@@ -35,6 +97,17 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
+
 // parseIDs reads token ids separated by spaces and/or commas ("1 2 3", "1,2,3", "[1, 2]").
 func parseIDs(s string) ([]int32, error) {
 	s = strings.Trim(strings.TrimSpace(s), "[]")
@@ -53,12 +126,11 @@ func parseIDs(s string) ([]int32, error) {
 	return ids, nil
 }
 
-// modelFlag defines -m, the model to use: a local path, or a repository
+// modelVar defines -m, the model to use: a local path, or a repository
 // fetched before with `herd pull` (REPO or REPO:FILE), which is resolved to
 // its path in the hub cache as the flag is parsed, so every command sees a
 // local path.
-func modelFlag(fs *flag.FlagSet, usage string) *string {
-	p := new(string)
+func modelVar(fs *flag.FlagSet, p *string, usage string) {
 	fs.Func("m", usage, func(s string) error {
 		r, err := resolveModelArg(s)
 		if err != nil {
@@ -67,5 +139,4 @@ func modelFlag(fs *flag.FlagSet, usage string) *string {
 		*p = r
 		return nil
 	})
-	return p
 }

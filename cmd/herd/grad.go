@@ -13,28 +13,21 @@ import (
 // the llm.c-style check against a PyTorch reference — and optionally the
 // parameters after one AdamW step from zero optimizer state.
 func cmdGrad(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("grad", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)")
-	batchFile := fs.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
-	out := fs.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
-	adamOut := fs.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")
-	lr := fs.Float64("lr", 1e-3, "AdamW learning rate")
-	beta1 := fs.Float64("beta1", 0.9, "AdamW β1")
-	beta2 := fs.Float64("beta2", 0.95, "AdamW β2")
-	eps := fs.Float64("eps", 1e-8, "AdamW ε")
-	wd := fs.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
-	clip := fs.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
-	quiet := fs.Bool("q", false, "do not print the memory plan to stderr")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	cl := newCmdLine("grad")
+	batchFile := cl.String("batch", "", `batch JSON: {"input_ids": [[…]], "targets": [[…]]}, both [B][T]; target -100 is ignored`)
+	out := cl.String("o", "", "write the gradient of the mean loss w.r.t. every parameter here (float32 safetensors, Hugging Face names)")
+	adamOut := cl.String("adamw-out", "", "also write the parameters after one AdamW step from zero state here (float32 safetensors)")
+	lr := cl.Float64("lr", 1e-3, "AdamW learning rate")
+	beta1 := cl.Float64("beta1", 0.9, "AdamW β1")
+	beta2 := cl.Float64("beta2", 0.95, "AdamW β2")
+	eps := cl.Float64("eps", 1e-8, "AdamW ε")
+	wd := cl.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
+	clip := cl.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
+	quiet := cl.Bool("q", false, "do not print the memory plan to stderr")
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *model == "" || *batchFile == "" {
-		return usagef("need -m MODEL and --batch FILE.json")
-	}
+	model := cl.model
 	if !(*lr > 0) || !(*beta1 >= 0 && *beta1 < 1) || !(*beta2 >= 0 && *beta2 < 1) || !(*eps > 0) || *wd < 0 || *clip < 0 {
 		return usagef("need --lr > 0, betas in [0, 1), --eps > 0, --wd ≥ 0 and --clip ≥ 0")
 	}
@@ -47,10 +40,10 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *batchFile, err)
 	}
-	if st, err := os.Stat(*model); err != nil || !st.IsDir() {
-		return fmt.Errorf("model %s: not a Hugging Face model directory", *model)
+	if st, err := os.Stat(model); err != nil || !st.IsDir() {
+		return fmt.Errorf("model %s: not a Hugging Face model directory", model)
 	}
-	p, err := train.LoadHF(*model)
+	p, err := train.LoadHF(model)
 	if err != nil {
 		return err
 	}

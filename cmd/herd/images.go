@@ -59,7 +59,7 @@ func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant
 			return nil, usagef("--quant: %v", err)
 		}
 		if !quiet {
-			fmt.Fprintf(stderr, "vision quantized to %s: %d matrices converted %v, %d kept\n", rep.Scheme, rep.Converted, rep.ByType, rep.Kept)
+			fmt.Fprintf(stderr, "vision quantized to %s: %d matrices converted (%s), %d kept\n", rep.Scheme, rep.Converted, typeCounts(rep.ByType), rep.Kept)
 		}
 	}
 	var lookup func(string) (int32, bool)
@@ -72,6 +72,16 @@ func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant
 		return nil, err
 	}
 	return &imageInput{v: v, tk: tk}, nil
+}
+
+// fuse reads the image files and expands each <|image|> placeholder of ids
+// into the image's token layout (llama4.Vision.Fuse).
+func (in *imageInput) fuse(ids []int32, paths []string) (*llama4.ImagePrompt, error) {
+	pixels, err := in.read(paths)
+	if err != nil {
+		return nil, err
+	}
+	return in.v.Fuse(ids, pixels, in.tk)
 }
 
 // read decodes and preprocesses image files, naming the file in errors.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/herd-llm/herd/checkpoint"
@@ -18,23 +17,19 @@ import (
 )
 
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("inspect", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file")
-	ctx := fs.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
-	kvType := fs.String("kv-type", "bf16", "KV cache element type for the plan: f32, bf16, f16 or q8_0")
-	batch := fs.Int("batch", 512, "prefill batch for the scratch estimate")
-	asJSON := fs.Bool("json", false, "print only the memory plan, as JSON")
-	pos, err := parseInterleaved(fs, args)
+	cl := newCmdLine("inspect")
+	ctx := cl.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
+	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
+	batch := cl.Int("batch", 512, "prefill batch for the scratch estimate")
+	asJSON := cl.Bool("json", false, "print only the memory plan, as JSON")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	kvdt, err := parseKVType(*kvType)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	kvdt, err := kvcache.ParseKVType(*kvType)
-	if err != nil {
-		return usagef("--kv-type: %v", err)
-	}
+	model := cl.model
 	if *ctx < 0 || *batch <= 0 {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
@@ -43,7 +38,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	// Weights on disk, when the directory has a checkpoint.
 	var weightBytes int64
 	var weightNote string
-	if *model == "" {
+	if model == "" {
 		// The embedded default model.
 		m, _, err := loadEmbedded()
 		if err != nil {
@@ -51,15 +46,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg, weightBytes = m.Config, m.WeightBytes()
 		weightNote = "embedded in the binary: " + embedded.Description
-	} else if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
-		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(*model); err != nil {
+	} else if st, err := os.Stat(model); err == nil && !st.IsDir() && isGGUF(model) {
+		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(model); err != nil {
 			return err
 		}
 	} else {
-		if cfg, err = checkpoint.LoadConfig(*model); err != nil {
+		if cfg, err = checkpoint.LoadConfig(model); err != nil {
 			return err
 		}
-		dir := *model
+		dir := model
 		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 			dir = filepath.Dir(dir)
 		}
@@ -75,11 +70,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 				weightBytes += in.End - in.Begin
 			}
 			set.Close()
-			var parts []string
-			for t, b := range byType {
-				parts = append(parts, fmt.Sprintf("%s %s", t, human(b)))
-			}
-			weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
+			weightNote = "from the safetensors files: " + typeBytes(byType, nil)
 		}
 	}
 	if weightBytes == 0 {
@@ -104,7 +95,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(plan)
 	}
-	writeInspect(stdout, modelPath(*model), cfg, weightNote, plan)
+	writeInspect(stdout, modelPath(model), cfg, weightNote, plan)
 	if meta != nil {
 		writeGGUFInspect(stdout, meta)
 	}
@@ -131,16 +122,7 @@ func inspectGGUF(path string) (*llama4.Config, *checkpoint.GGUFMeta, int64, stri
 		count[ti.Type.String()]++
 		total += int64(ti.Size)
 	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(i, j int) bool { return byType[types[i]] > byType[types[j]] })
-	parts := make([]string, len(types))
-	for i, t := range types {
-		parts[i] = fmt.Sprintf("%s %s (%d tensors)", t, human(byType[t]), count[t])
-	}
-	return cfg, meta, total, "from the GGUF tensors: " + strings.Join(parts, ", "), nil
+	return cfg, meta, total, "from the GGUF tensors: " + typeBytes(byType, count), nil
 }
 
 // writeGGUFInspect prints what the GGUF file itself says.
@@ -275,11 +257,13 @@ func commas(n int64) string {
 
 // short formats a parameter count as 17.2B / 566M.
 func short(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	for _, u := range []struct {
+		size   float64
+		suffix string
+	}{{1e9, "B"}, {1e6, "M"}} {
+		if float64(n) >= u.size {
+			return fmt.Sprintf("%.1f%s", float64(n)/u.size, u.suffix)
+		}
 	}
 	return fmt.Sprint(n)
 }

@@ -83,8 +83,8 @@ func applyQuant(m *llama4.Model, scheme string, stderr io.Writer, quiet bool) er
 		return usagef("--quant: %v", err)
 	}
 	if !quiet {
-		fmt.Fprintf(stderr, "quantized to %s: %d matrices converted %v, %d kept; weights now %.1f MB\n",
-			rep.Scheme, rep.Converted, rep.ByType, rep.Kept, float64(rep.BytesAfter)/1e6)
+		fmt.Fprintf(stderr, "quantized to %s: %d matrices converted (%s), %d kept; weights now %.1f MB\n",
+			rep.Scheme, rep.Converted, typeCounts(rep.ByType), rep.Kept, float64(rep.BytesAfter)/1e6)
 	}
 	return nil
 }

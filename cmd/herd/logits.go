@@ -10,47 +10,35 @@ import (
 )
 
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("logits", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory")
-	idsFlag := fs.String("ids", "", `token ids, e.g. "1 2 3"`)
-	out := fs.String("o", "", "output .npy file: float32 [T, vocab], C order")
+	cl := newCmdLine("logits")
+	idsFlag := cl.String("ids", "", `token ids, e.g. "1 2 3"`)
+	out := cl.String("o", "", "output .npy file: float32 [T, vocab], C order")
 	var images imageFlags
-	fs.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	cl.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q (pass the tokens with --ids)", pos[0])
-	}
-	if *idsFlag == "" || *out == "" {
-		return usagef("need --ids and -o")
 	}
 	ids, err := parseIDs(*idsFlag)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	m, err := loadModel(*model)
+	m, err := loadModel(cl.model)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	var fused *llama4.ImagePrompt
 	if len(images) > 0 {
-		tok, err := loadTokenizer(*model, m)
+		tok, err := loadTokenizer(cl.model, m)
 		if err != nil && !errors.Is(err, errNoTokenizer) {
 			return err
 		}
-		img, err := loadImageInput(*model, m, tok, "", stderr, true)
+		img, err := loadImageInput(cl.model, m, tok, "", stderr, true)
 		if err != nil {
 			return err
 		}
 		defer img.v.Close()
-		pixels, err := img.read(images)
-		if err != nil {
-			return err
-		}
-		if fused, err = img.v.Fuse(ids, pixels, img.tk); err != nil {
+		if fused, err = img.fuse(ids, images); err != nil {
 			return err
 		}
 		ids = fused.IDs

@@ -152,6 +152,7 @@ func TestInspectPlanJSON(t *testing.T) {
 
 func TestCLIErrors(t *testing.T) {
 	needTiny(t)
+	withStdin(t, "", false) // herd run without a prompt reads a piped stdin
 	for _, tc := range []struct {
 		args []string
 		code int

@@ -12,19 +12,10 @@ import (
 )
 
 func cmdPull(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("pull", stderr)
-	revision := fs.String("revision", "main", "branch, tag or commit to download")
-	endpoint := fs.String("endpoint", "", "hub URL (default $HF_ENDPOINT, else "+hub.DefaultEndpoint+")")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: herd pull [--revision R] [--endpoint URL] REPO[:FILE]\n\n"+
-			"Downloads a Hugging Face model repository (config, safetensors shards, tokenizer)\n"+
-			"or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache\n"+
-			"($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub), resuming\n"+
-			"partial downloads and checking sha256s; $HF_TOKEN is sent when set. Prints the\n"+
-			"local path; `-m REPO` (or REPO:FILE) then finds it in the cache.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	pos, err := parseInterleaved(fs, args)
+	cl := newCmdLine("pull")
+	revision := cl.String("revision", "main", "branch, tag or commit to download")
+	endpoint := cl.String("endpoint", "", "hub URL (default $HF_ENDPOINT, else "+hub.DefaultEndpoint+")")
+	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
 	}

@@ -2,52 +2,41 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"strconv"
 	"time"
-
-	"github.com/herd-llm/herd/embedded"
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/sample"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory or .gguf file (default: the embedded "+embedded.Name+" model)")
-	idsFlag := fs.String("ids", "", `prompt as token ids, e.g. "200000 19873 24"`)
-	n := fs.Int("n", 64, "maximum number of tokens to generate")
-	ctx := fs.Int("ctx", 0, "context length in tokens (0: prompt + n, capped by the model's max_position_embeddings)")
-	temp := fs.Float64("temp", 0.8, "sampling temperature; 0 = greedy")
-	topK := fs.Int("top-k", 40, "top-k sampling; 0 = off")
-	topP := fs.Float64("top-p", 0.95, "top-p (nucleus) sampling; 1 = off")
-	minP := fs.Float64("min-p", 0.05, "min-p sampling; 0 = off")
-	rep := fs.Float64("repeat-penalty", 1.0, "repetition penalty; 1 = off")
-	repN := fs.Int("repeat-last-n", 64, "tokens of history the repetition penalty looks at; 0 = all")
-	seed := fs.Int64("seed", -1, "random seed; -1 = random")
-	ignoreEOS := fs.Bool("ignore-eos", false, "keep generating after an end-of-sequence token")
-	quiet := fs.Bool("q", false, "do not print the memory plan and timings to stderr")
-	quantFlag := fs.String("quant", "", quantHelp)
-	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
-	batch := fs.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
-	chatFmt := fs.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
-	system := fs.String("system", "", "with --chat: a system prompt")
+	cl := newCmdLine("run")
+	var c convFlags
+	c.define(cl.FlagSet, 64, 0, "context length in tokens (0: prompt + n, capped by the model's max_position_embeddings)")
+	idsFlag := cl.String("ids", "", `prompt as token ids, e.g. "200000 19873 24"`)
+	ignoreEOS := cl.Bool("ignore-eos", false, "keep generating after an end-of-sequence token")
+	quiet := cl.Bool("q", false, "do not print the memory plan and timings to stderr")
+	batch := cl.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
+	chatFmt := cl.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
 	var images imageFlags
-	fs.Var(&images, "image", imageHelp)
-	pos, err := parseInterleaved(fs, args)
+	cl.Var(&images, "image", imageHelp)
+	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
 	}
 	if *idsFlag == "" && len(pos) == 0 {
-		return usagef("give a prompt: a text argument or --ids \"1 2 3\"")
+		if stdinIsTerminal() {
+			return c.chatFromRun(cl, stdout, stderr) // as `ollama run` with no prompt
+		}
+		if pos, err = promptFromStdin(); err != nil {
+			return err
+		}
 	}
 	if *idsFlag != "" && len(pos) > 0 {
 		return usagef("give either --ids or a text prompt, not both")
@@ -55,15 +44,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 1 {
 		return usagef("give the prompt as one argument (quote it)")
 	}
-	if *n < 0 {
-		return usagef("-n %d must be ≥ 0", *n)
+	if c.n < 0 {
+		return usagef("-n %d must be ≥ 0", c.n)
 	}
 	if *batch <= 0 {
 		return usagef("--batch %d must be positive", *batch)
-	}
-	kvdt, err := kvcache.ParseKVType(*kvType)
-	if err != nil {
-		return usagef("--kv-type: %v", err)
 	}
 	var prompt []int32
 	if *idsFlag != "" {
@@ -71,29 +56,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return usagef("%v", err)
 		}
 	}
-	s := uint64(*seed)
-	if *seed < 0 {
-		s = rand.Uint64()
-	}
-	sp := sample.Params{Temperature: float32(*temp), TopK: *topK, TopP: float32(*topP), MinP: float32(*minP),
-		RepeatPenalty: float32(*rep), RepeatLastN: *repN, Seed: s}
-	if err := sp.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	m, err := loadModel(*model)
+	sp, err := c.samp.params()
 	if err != nil {
 		return err
 	}
+	if *chatFmt && len(pos) == 0 {
+		return usagef("--chat needs a text prompt")
+	}
+	gm, err := c.gen.load(cl.model, len(pos) > 0, stderr, *quiet)
+	if err != nil {
+		return err
+	}
+	m, tok := gm.m, gm.tok
 	defer m.Close()
-	if err := applyQuant(m, *quantFlag, stderr, *quiet); err != nil {
-		return err
-	}
-	var tok *tokenizer.Tokenizer
-	if t, err := loadTokenizer(*model, m); err == nil {
-		tok = t
-	} else if len(pos) > 0 || !errors.Is(err, errNoTokenizer) {
-		return err
-	}
 	var stops []int32
 	if !*ignoreEOS {
 		var tokStops []int32
@@ -102,12 +77,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		stops = engine.StopIDs(m.Config.EOS, tokStops)
 	}
-	if *chatFmt && len(pos) == 0 {
-		return usagef("--chat needs a text prompt")
-	}
 	var img *imageInput
 	if len(images) > 0 {
-		if img, err = loadImageInput(*model, m, tok, *quantFlag, stderr, *quiet); err != nil {
+		if img, err = loadImageInput(cl.model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
 			return err
 		}
 		defer img.v.Close()
@@ -115,8 +87,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *chatFmt:
 		var msgs []chat.Message
-		if *system != "" {
-			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: *system})
+		if c.system != "" {
+			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: c.system})
 		}
 		user := chat.Message{Role: chat.RoleUser, Content: pos[0]}
 		if img != nil {
@@ -143,29 +115,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	// whose <|patch|> rows take the projected image features.
 	var fused *llama4.ImagePrompt
 	if img != nil {
-		pixels, err := img.read(images)
-		if err != nil {
-			return err
-		}
-		if fused, err = img.v.Fuse(prompt, pixels, img.tk); err != nil {
+		if fused, err = img.fuse(prompt, images); err != nil {
 			return err
 		}
 		prompt = fused.IDs
 	}
-	limit := *ctx
-	if limit == 0 {
-		limit = min(len(prompt)+*n, m.Config.MaxPositions)
+	want := c.gen.ctx
+	if want == 0 {
+		want = len(prompt) + c.n
 	}
-	if limit > m.Config.MaxPositions {
-		return fmt.Errorf("--ctx %d exceeds the model's max_position_embeddings %d", limit, m.Config.MaxPositions)
+	limit, err := ctxLimit(want, c.gen.ctx != 0, m.Config.MaxPositions)
+	if err != nil {
+		return err
 	}
 	if len(prompt) > limit {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
-	if err := checkPlan(m, limit, *batch, kvdt, stderr, *quiet); err != nil {
+	if err := checkPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
 		return err
 	}
-	cache, err := m.NewCacheOf(limit, kvdt)
+	cache, err := m.NewCacheOf(limit, gm.kv)
 	if err != nil {
 		return err
 	}
@@ -177,7 +146,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprint(stdout, pos[0])
 		}
 	}
-	req := &engine.Request{Prompt: prompt, MaxTokens: *n, Sampling: sp, StopIDs: stops, TopLogprobs: -1}
+	req := &engine.Request{Prompt: prompt, MaxTokens: c.n, Sampling: sp, StopIDs: stops, TopLogprobs: -1}
 	if fused != nil {
 		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
 	}

@@ -11,64 +11,47 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/herd-llm/herd/embedded"
-
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	model := modelFlag(fs, "model: a Hugging Face Llama 4 directory with a tokenizer, or .gguf file (default: the embedded "+embedded.Name+" model)")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	apiKey := fs.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
-	ctx := fs.Int("ctx", 8192, "context length per sequence, in tokens")
-	parallel := fs.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
-	queue := fs.Int("queue", 64, "requests that may wait for a slot before 429")
-	quantFlag := fs.String("quant", "", quantHelp)
-	kvType := fs.String("kv-type", "f16", "KV cache element type: f32, bf16, f16 or q8_0")
-	prefill := fs.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
-	name := fs.String("name", "", "model id to report (default: the directory name)")
-	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	cl := newCmdLine("serve")
+	var g genFlags
+	g.define(cl.FlagSet, defaultChatCtx, "context length per sequence, in tokens (the default is capped by the model's max_position_embeddings)")
+	addr := cl.String("addr", "127.0.0.1:8080", "listen address")
+	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
+	parallel := cl.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
+	queue := cl.Int("queue", 64, "requests that may wait for a slot before 429")
+	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
+	name := cl.String("name", "", "model id to report (default: the directory name)")
+	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	if *parallel <= 0 || *ctx <= 0 || *queue < 0 || *prefill <= 0 {
+	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 {
 		return usagef("--parallel, --ctx and --prefill-chunk must be positive, --queue non-negative")
 	}
-	kvdt, err := kvcache.ParseKVType(*kvType)
-	if err != nil {
-		return usagef("--kv-type: %v", err)
-	}
-	m, err := loadModel(*model)
+	gm, err := g.load(cl.model, true, stderr, false)
 	if err != nil {
 		return err
 	}
+	m, tok, kvdt := gm.m, gm.tok, gm.kv
 	defer m.Close()
-	if err := applyQuant(m, *quantFlag, stderr, false); err != nil {
-		return err
-	}
-	tok, err := loadTokenizer(*model, m)
-	if err != nil {
-		return err
-	}
-	vis, err := serveVision(*model, m, tok, *quantFlag, stderr) // nil for a text-only model
+	vis, err := serveVision(cl.model, m, tok, g.quant, stderr) // nil for a text-only model
 	if err != nil {
 		return err
 	}
 	if vis != nil {
 		defer vis.Close()
 	}
-	if *ctx > m.Config.MaxPositions {
-		return fmt.Errorf("--ctx %d exceeds the model's max_position_embeddings %d", *ctx, m.Config.MaxPositions)
+	ctx, err := ctxLimit(g.ctx, cl.given("ctx"), m.Config.MaxPositions)
+	if err != nil {
+		return err
 	}
 	// Plan all slots before allocating anything.
-	in := m.PlanInput(*ctx, *prefill, kvdt)
+	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
 	plan := kvcache.MakePlan(in)
 	if avail, err := kvcache.Available(); err == nil {
@@ -84,12 +67,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 		em = engine.VisionModel{Model: m, Vision: vis, Tokens: tk} // images are encoded in the scheduler
 	}
-	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: *ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue})
+	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue})
 	if err != nil {
 		return err
 	}
 	if *name == "" {
-		*name = modelName(*model)
+		*name = modelName(cl.model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})
@@ -102,7 +85,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	engDone := make(chan struct{})
 	ectx, ecancel := context.WithCancel(context.Background())
 	go func() { eng.Run(ectx); close(engDone) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "model", *name, "ctx", *ctx, "parallel", *parallel,
+	log.Info("serving", "addr", "http://"+ln.Addr().String(), "model", *name, "ctx", ctx, "parallel", *parallel,
 		"kv", kvdt.FlagName(), "plan_total", kvcache.Human(plan.TotalBytes))
 	err = srv.Serve(sctx, ln, *grace)
 	// Streams have finished (or the grace period ran out): stop the engine.

@@ -11,17 +11,13 @@ import (
 )
 
 func cmdTokenize(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenize", stderr)
-	model := modelFlag(fs, "model directory, tokenizer.model or tokenizer.json")
-	specials := fs.Bool("specials", false, "recognise special tokens such as <|begin_of_text|> in the text")
-	file := fs.String("file", "", "read the text from this file instead of the argument")
-	decode := fs.Bool("decode", false, "the argument is token ids: print their text instead")
-	pos, err := parseInterleaved(fs, args)
+	cl := newCmdLine("tokenize")
+	specials := cl.Bool("specials", false, "recognise special tokens such as <|begin_of_text|> in the text")
+	file := cl.String("file", "", "read the text from this file instead of the argument")
+	decode := cl.Bool("decode", false, "the argument is token ids: print their text instead")
+	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
-	}
-	if *model == "" {
-		return usagef("no tokenizer given: pass -m MODEL_DIR or -m tokenizer.model")
 	}
 	var text string
 	switch {
@@ -40,12 +36,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("give the text as one argument (quote it)")
 	}
-	var tok *tokenizer.Tokenizer
-	if isGGUF(*model) {
-		tok, err = tokenizer.LoadGGUF(*model)
-	} else {
-		tok, err = tokenizer.Load(*model)
-	}
+	tok, err := loadTokenizerOnly(cl.model)
 	if err != nil {
 		return err
 	}
@@ -72,4 +63,17 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	}
 	w.WriteByte('\n')
 	return nil
+}
+
+// loadTokenizerOnly loads a tokenizer without its model: from a model
+// directory, tokenizer file or GGUF file, or the embedded one for "".
+func loadTokenizerOnly(path string) (*tokenizer.Tokenizer, error) {
+	switch {
+	case path == "":
+		_, tok, err := loadEmbedded()
+		return tok, err
+	case isGGUF(path):
+		return tokenizer.LoadGGUF(path)
+	}
+	return tokenizer.Load(path)
 }

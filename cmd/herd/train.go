@@ -24,7 +24,8 @@ import (
 // herd's embedded model). With --eval it only measures a saved model's
 // validation loss and bits per byte.
 func cmdTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", stderr)
+	cl := newCmdLine("train")
+	fs := cl.FlagSet
 	var preset *train.Preset
 	if name, ok := presetArg(args); ok {
 		p, err := train.LookupPreset(name)
@@ -46,7 +47,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved options apply; --steps may extend it)")
 	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model, or --tokenizer bytes) on the validation part, in --seq windows; all of it unless --eval-batches")
 	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
-	threads := fs.Int("threads", 0, "worker threads; 0 = all CPUs")
+	var threads int
+	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
 	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")
 	fs.IntVar(&o.Batch, "batch", d.Batch, "rows per micro-batch")
@@ -75,13 +77,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Balance, "balance", orDefault(d.Balance, "none"), `MoE expert balancing: "bias" (auxiliary-loss-free bias on the selection scores), "aux" (Switch auxiliary loss) or "none"`)
 	fs.Float64Var(&o.BalanceRate, "balance-rate", orDefaultF(d.BalanceRate, 1e-3), "bias step per optimizer step of --balance bias")
 	fs.Float64Var(&o.AuxLossCoef, "aux-loss-coef", orDefaultF(d.AuxLossCoef, 0.01), "coefficient α of the Switch auxiliary loss of --balance aux (Llama 4's config says router_aux_loss_coef 0.001)")
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
+	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
+	var err error
 	if preset != nil {
 		if !flagSet(fs, "warmup") {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
@@ -95,8 +94,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			*outDir = filepath.Join("runs", preset.Name)
 		}
 	}
-	if *threads > 0 {
-		kernels.SetThreads(*threads)
+	if threads > 0 {
+		kernels.SetThreads(threads)
 	}
 	if *evalDir != "" {
 		if *dataFile == "" {
@@ -189,7 +188,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			f.RawOverflow, f.RawUnderflow, 100*float64(f.RawUnderflow)/float64(max(f.Values, 1)))
 	}
 	if tr.ExpertBias != nil {
-		fmt.Fprintf(stderr, "expert selection bias (training only, not exported): %v\n", tr.ExpertBias)
+		fmt.Fprintln(stderr, "expert selection bias (training only, not exported):")
+		for l, b := range tr.ExpertBias {
+			if b != nil {
+				fmt.Fprintf(stderr, "  layer %d: %s\n", l, floatList(b))
+			}
+		}
 	}
 	fmt.Fprintf(stdout, "%s\n", *outDir)
 	return nil
@@ -353,15 +357,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// flagSet reports whether the flag was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			set = true
-		}
-	})
-	return set
 }

@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/version"
+	"github.com/herd-llm/herd/sample"
+)
+
+// withStdin makes herd read text from stdin, as a terminal or a pipe,
+// for the rest of the test.
+func withStdin(t *testing.T, text string, terminal bool) {
+	t.Helper()
+	oldIn, oldTerm := stdin, stdinIsTerminal
+	t.Cleanup(func() { stdin, stdinIsTerminal = oldIn, oldTerm })
+	stdin = strings.NewReader(text)
+	stdinIsTerminal = func() bool { return terminal }
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
+		code, out, errOut := runHerd(args...)
+		if code != 0 || out != "herd "+version.Version()+"\n" {
+			t.Errorf("herd %v: exit %d stdout %q stderr %q", args, code, out, errOut)
+		}
+	}
+}
+
+// TestHelp: every command's -h, and herd help CMD, print the usage line,
+// at least one example and the flags, and exit 0.
+func TestHelp(t *testing.T) {
+	for _, name := range commandNames() {
+		code, out, errOut := runHerd(name, "-h")
+		if code != 0 || errOut != "" {
+			t.Errorf("herd %s -h: exit %d stderr %q", name, code, errOut)
+		}
+		if !strings.HasPrefix(out, "Usage: herd "+name) || !strings.Contains(out, "\nExamples:\n  herd ") {
+			t.Errorf("herd %s -h: no usage line or examples:\n%s", name, out)
+		}
+		if name != "version" && !strings.Contains(out, "\nFlags:\n  -") {
+			t.Errorf("herd %s -h: no flags:\n%s", name, out)
+		}
+		code2, out2, _ := runHerd("help", name)
+		if code2 != 0 || out2 != out {
+			t.Errorf("herd help %s: exit %d, output differs from -h:\n%s", name, code2, out2)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		code, out, _ := runHerd(args...)
+		if code != 0 || !strings.Contains(out, "Commands:") || !strings.Contains(out, "  run ") {
+			t.Errorf("herd %v: exit %d:\n%s", args, code, out)
+		}
+	}
+	if code, _, errOut := runHerd(); code != 2 || !strings.Contains(errOut, "Commands:") {
+		t.Errorf("herd with no command: exit %d %q", code, errOut)
+	}
+	// Help for a command with positional arguments names them.
+	if _, out, _ := runHerd("run", "-h"); !strings.Contains(out, "Usage: herd run [flags] [PROMPT]") || !strings.Contains(out, "-threads") {
+		t.Errorf("herd run -h:\n%s", out)
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	for _, tc := range []struct{ typed, want string }{
+		{"rn", `Did you mean "run"?`},
+		{"rnu", `Did you mean "run"?`},
+		{"serv", `Did you mean "serve"?`},
+		{"chta", `Did you mean "chat"?`},
+		{"inpsect", `Did you mean "inspect"?`},
+		{"frobnicate", ""},
+	} {
+		for _, args := range [][]string{{tc.typed}, {"help", tc.typed}} {
+			code, _, errOut := runHerd(args...)
+			if code != 2 || !strings.Contains(errOut, "unknown command") {
+				t.Errorf("herd %v: exit %d %q", args, code, errOut)
+			}
+			if tc.want != "" && !strings.Contains(errOut, tc.want) || tc.want == "" && strings.Contains(errOut, "Did you mean") {
+				t.Errorf("herd %v: stderr %q, want %q", args, errOut, tc.want)
+			}
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"run", "run", 0}, {"rn", "run", 1}, {"chta", "chat", 1}, {"rnu", "run", 1}, {"abc", "cba", 2},
+		{"kitten", "sitting", 3}, {"", "abc", 3}, {"héllo", "hello", 1},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestUsageErrorsAreShort: a usage error is one line and a pointer to -h,
+// not the flag list.
+func TestUsageErrorsAreShort(t *testing.T) {
+	withStdin(t, "", false)
+	for _, args := range [][]string{
+		{"run", "--nope"},
+		{"inspect", "extra"},
+		{"run", "-n", "x"},
+		{"chat", "extra"},
+		{"serve", "--ctx", "0"},
+		{"convert"},
+		{"grad", "-m", "x"},
+		{"logits", "--ids", "1"},
+		{"tokenize"},
+		{"bench", "-t", "0"},
+		{"pull"},
+	} {
+		code, out, errOut := runHerd(args...)
+		lines := strings.Split(strings.TrimSuffix(errOut, "\n"), "\n")
+		if code != 2 || out != "" || len(lines) != 2 || lines[1] != "Run 'herd "+args[0]+" -h' for usage." {
+			t.Errorf("herd %v: exit %d stdout %q stderr %q; want exit 2 and two lines", args, code, out, errOut)
+		}
+	}
+}
+
+// TestServeDefaultCtx: serve's default --ctx 8192 is capped at the
+// embedded model's 4096 positions; a given one above it is an error
+// naming both numbers.
+func TestServeDefaultCtx(t *testing.T) {
+	// An address that cannot be listened on stops serve after the model,
+	// the plan and the engine are set up.
+	code, _, errOut := runHerd("serve", "--addr", "256.0.0.1:1", "--parallel", "1")
+	if code != 1 || !strings.Contains(errOut, "256.0.0.1") {
+		t.Fatalf("serve with the default --ctx: exit %d %q; want the listen error", code, errOut)
+	}
+	code, _, errOut = runHerd("serve", "--addr", "256.0.0.1:1", "--parallel", "1", "--ctx", "8192")
+	if code != 1 || !strings.Contains(errOut, "--ctx 8192") || !strings.Contains(errOut, "4096") {
+		t.Fatalf("serve --ctx 8192: exit %d %q", code, errOut)
+	}
+}
+
+func TestCtxLimit(t *testing.T) {
+	for _, tc := range []struct {
+		want   int
+		given  bool
+		got    int
+		errSub string
+	}{
+		{8192, false, 4096, ""},
+		{1000, false, 1000, ""},
+		{1000, true, 1000, ""},
+		{4096, true, 4096, ""},
+		{8192, true, 0, "--ctx 8192 exceeds the model's max_position_embeddings 4096"},
+	} {
+		got, err := ctxLimit(tc.want, tc.given, 4096)
+		if got != tc.got || (err == nil) != (tc.errSub == "") || err != nil && !strings.Contains(err.Error(), tc.errSub) {
+			t.Errorf("ctxLimit(%d, %v, 4096) = %d, %v; want %d, %q", tc.want, tc.given, got, err, tc.got, tc.errSub)
+		}
+	}
+}
+
+// TestRunPromptSources: the prompt comes from the argument, else a piped
+// stdin; with neither and a terminal, herd run opens a chat.
+func TestRunPromptSources(t *testing.T) {
+	withStdin(t, "", false)
+	_, want, _ := runHerd("run", "ROMEO:", "-n", "8", "--temp", "0", "-q")
+	withStdin(t, "ROMEO:\n", false)
+	code, out, errOut := runHerd("run", "-n", "8", "--temp", "0", "-q")
+	if code != 0 || out != want {
+		t.Errorf("prompt on stdin: exit %d %q %q; want %q", code, out, errOut, want)
+	}
+	withStdin(t, "\n", false)
+	if code, _, errOut := runHerd("run", "-q"); code != 2 || !strings.Contains(errOut, "give a prompt") {
+		t.Errorf("empty stdin: exit %d %q", code, errOut)
+	}
+	withStdin(t, "ROMEO:\n/bye\n", true)
+	code, out, errOut = runHerd("run", "-n", "4", "--temp", "0", "-t", "1")
+	if code != 0 || !strings.Contains(errOut, "herd chat:") || strings.TrimSpace(out) == "" {
+		t.Errorf("run on a terminal: exit %d stdout %q stderr %q; want a chat with one answer", code, out, errOut)
+	}
+}
+
+// TestSharedFlags: -t/--threads on run, chat and serve, and chat takes
+// run's sampling flags.
+func TestSharedFlags(t *testing.T) {
+	withStdin(t, "", false)
+	for _, args := range [][]string{
+		{"run", "ROMEO:", "-n", "2", "-q", "-t", "1"},
+		{"run", "ROMEO:", "-n", "2", "-q", "--threads", "2", "--top-k", "5", "--repeat-penalty", "1.1", "--repeat-last-n", "8"},
+	} {
+		if code, _, errOut := runHerd(args...); code != 0 {
+			t.Errorf("herd %v: exit %d %s", args, code, errOut)
+		}
+	}
+	withStdin(t, "hi\n/bye\n", true)
+	code, out, errOut := runHerd("chat", "-n", "3", "--threads", "1", "--top-k", "5", "--top-p", "0.9", "--min-p", "0.1", "--repeat-penalty", "1.1", "--repeat-last-n", "16", "--seed", "3", "--temp", "0.5")
+	if code != 0 || strings.TrimSpace(out) == "" {
+		t.Errorf("chat with sampling flags: exit %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := runHerd("chat", "--top-p", "2"); code != 2 || !strings.Contains(errOut, "top-p") {
+		t.Errorf("chat --top-p 2: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runHerd("serve", "-t", "-1", "--addr", "256.0.0.1:1"); code != 2 || !strings.Contains(errOut, "-t -1") {
+		t.Errorf("serve -t -1: exit %d %s", code, errOut)
+	}
+}
+
+// TestDefaultKVType: inspect plans with the KV type the other commands use.
+func TestDefaultKVType(t *testing.T) {
+	code, out, errOut := runHerd("inspect", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var p struct {
+		KV string `json:"kv_type"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.KV != defaultKVType {
+		t.Errorf("inspect plans KV %q (%v), want %q", p.KV, err, defaultKVType)
+	}
+}
+
+func TestTokenizeEmbedded(t *testing.T) {
+	code, ids, errOut := runHerd("tokenize", "ROMEO: hello")
+	if code != 0 || len(strings.Fields(ids)) == 0 {
+		t.Fatalf("tokenize without -m: exit %d %q %s", code, ids, errOut)
+	}
+	code, text, errOut := runHerd("tokenize", "--decode", ids)
+	if code != 0 || text != "ROMEO: hello\n" {
+		t.Errorf("decode: exit %d %q %s", code, text, errOut)
+	}
+}
+
+// TestNoGoSyntaxInOutput: quantization reports count types for people.
+func TestNoGoSyntaxInOutput(t *testing.T) {
+	withStdin(t, "", false)
+	code, _, errOut := runHerd("run", "ROMEO:", "-n", "1", "--quant", "q8_0")
+	if code != 0 || !strings.Contains(errOut, "Q8_0×") || strings.Contains(errOut, "map[") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, tc := range []struct {
+		in   map[string]int
+		want string
+	}{
+		{nil, "none"},
+		{map[string]int{"Q8_0": 54, "F32": 4}, "Q8_0×54, F32×4"},
+		{map[string]int{"B": 2, "A": 2, "C": 9}, "C×9, A×2, B×2"},
+	} {
+		if got := typeCounts(tc.in); got != tc.want {
+			t.Errorf("typeCounts(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := floatList([]float32{0.0123, -0.5, 3}); got != "0.0123, -0.5, 3" {
+		t.Errorf("floatList: %q", got)
+	}
+	if got := typeBytes(map[string]int64{"F32": 2048, "BF16": 4096}, map[string]int{"F32": 1, "BF16": 3}); got != "BF16 4.0 KiB (3 tensors), F32 2.0 KiB (1 tensors)" {
+		t.Errorf("typeBytes: %q", got)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits until buf holds want.
+func waitFor(t *testing.T, buf *syncBuffer, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(buf.String(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %q in %q", want, buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestChatCtrlCAtPrompt: Ctrl-C at the prompt says how to quit instead of
+// quitting; /bye quits.
+func TestChatCtrlCAtPrompt(t *testing.T) {
+	sigs := make(chan chan<- os.Signal, 1)
+	old := notifyInterrupt
+	t.Cleanup(func() { notifyInterrupt = old })
+	notifyInterrupt = func(c chan<- os.Signal) func() {
+		sigs <- c
+		return func() {}
+	}
+	r, w := io.Pipe()
+	withStdin(t, "", true)
+	stdin = r
+	var errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- cmdChat(nil, io.Discard, &errOut) }()
+	sig := <-sigs
+	waitFor(t, &errOut, "> ")
+	sig <- os.Interrupt
+	waitFor(t, &errOut, "Use Ctrl+D or /bye to exit.")
+	select {
+	case err := <-done:
+		t.Fatalf("chat quit on Ctrl-C at the prompt: %v", err)
+	default:
+	}
+	io.WriteString(w, "/bye\n")
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("/bye did not quit")
+	}
+}
+
+// cancelOnWrite cancels a context at the first write: Ctrl-C as the first
+// token of an answer appears.
+type cancelOnWrite struct {
+	cancel context.CancelFunc
+	b      bytes.Buffer
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.cancel()
+	return c.b.Write(p)
+}
+
+// TestChatStoppedAnswerKept: an answer stopped by Ctrl-C stays in the
+// conversation, which goes on.
+func TestChatStoppedAnswerKept(t *testing.T) {
+	var g genFlags
+	g.kvType = defaultKVType
+	gm, err := g.load("", true, io.Discard, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newChatSession(gm, 512, sample.Params{Temperature: 0}, 200, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &cancelOnWrite{cancel: cancel}
+	answer, err := s.turn(ctx, "ROMEO:", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.msgs) != 2 || s.msgs[0].Role != chat.RoleUser || s.msgs[1].Role != chat.RoleAssistant || s.msgs[1].Content != answer {
+		t.Fatalf("stopped answer not kept: %+v", s.msgs)
+	}
+	if strings.TrimSuffix(out.b.String(), "\n") != answer {
+		t.Errorf("printed %q, kept %q", out.b.String(), answer)
+	}
+	if _, err := s.turn(context.Background(), "JULIET:", io.Discard); err != nil || len(s.msgs) != 4 {
+		t.Fatalf("next turn: %v, %d messages", err, len(s.msgs))
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/herd-llm/herd/embedded"
+	"github.com/herd-llm/herd/hub"
+)
+
+// command is one subcommand: what `herd help` and `herd CMD -h` say about
+// it, how many positional arguments it takes, whether it takes -m, and its
+// entry point.
+type command struct {
+	summary   string   // one line for the command list
+	args      string   // what follows "herd NAME" in the usage line
+	about     string   // more detail for the help, or ""
+	examples  []string // command lines, without the leading "herd "
+	modelHelp string   // help of -m; "" when the command takes no model
+	maxArgs   int      // most positional arguments; -1 = any
+	required  []string // flags that must be given
+	run       func(args []string, stdout, stderr io.Writer) error
+}
+
+// modelHelp is the -m help of the commands that default to the embedded model.
+const modelHelp = "model: a Hugging Face Llama 4 directory, a .gguf file, or a repository fetched with herd pull (default: the embedded " + embedded.Name + " model)"
+
+// commands is the command table (set in init: the entry points read it).
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"run": {summary: "generate tokens from a prompt",
+			args: "[flags] [PROMPT]", maxArgs: -1, modelHelp: modelHelp, run: cmdRun,
+			about:    "With no PROMPT and no --ids, reads the prompt from stdin when it is not a terminal, else opens a chat (herd chat).",
+			examples: []string{`run "ROMEO:" -n 40`, `run --chat "Who was Romeo?"`, `run -m meta-llama/Llama-4-Scout-17B-16E-Instruct --quant q4_k`, "run --ids \"200000 19873\" --temp 0", `echo "ROMEO:" | herd run`}},
+		"logits": {summary: "write the logits of every position as a .npy file",
+			args: "--ids IDS -o FILE.npy [flags]", modelHelp: modelHelp, run: cmdLogits, required: []string{"ids", "o"},
+			examples: []string{`logits --ids "200000 19873 24" -o logits.npy`}},
+		"inspect": {summary: "describe a model: layer layout, parameters, memory",
+			args: "[flags]", modelHelp: "model: a Hugging Face Llama 4 directory, a config.json alone, or a .gguf file (default: the embedded " + embedded.Name + " model)", run: cmdInspect,
+			examples: []string{"inspect", "inspect -m testdata/configs/scout-17b-16e-instruct --ctx 1048576 --json"}},
+		"bench": {summary: "measure prompt and decode tokens/s and memory-bandwidth efficiency",
+			args: "[flags]", modelHelp: modelHelp, run: cmdBench,
+			examples: []string{"bench -p 64 -n 32", "bench --dummy tiny -r 3 --json"}},
+		"tokenize": {summary: "print the token ids of a text (or --decode ids)",
+			args: "[flags] TEXT", maxArgs: -1, run: cmdTokenize,
+			modelHelp: "model directory, tokenizer.model, tokenizer.json or .gguf file (default: the embedded " + embedded.Name + " model's tokenizer)",
+			examples:  []string{`tokenize "ROMEO: hello"`, `tokenize --decode "200000 19873"`}},
+		"serve": {summary: "OpenAI-compatible HTTP server with continuous batching and a chat page",
+			args: "[flags]", modelHelp: modelHelp, run: cmdServe,
+			examples: []string{"serve", "serve -m meta-llama/Llama-4-Scout-17B-16E-Instruct --quant q4_k --addr :8080 --parallel 8"}},
+		"chat": {summary: "interactive chat in the terminal",
+			args: "[flags]", modelHelp: modelHelp, run: cmdChat,
+			about:    "Type a message and press Enter. /image PATH attaches an image, /reset clears the conversation, /system TEXT sets the system prompt, /bye or Ctrl+D quits. Ctrl+C stops an answer.",
+			examples: []string{"chat", `chat --system "Answer in verse." --temp 0.7`}},
+		"grad": {summary: "loss and every parameter's gradient for one batch (and one AdamW step) as safetensors",
+			args: "-m HF_DIR --batch FILE.json [flags]", run: cmdGrad, required: []string{"m", "batch"},
+			modelHelp: "model: a Hugging Face Llama 4 directory (any float dtype; computed in float32)",
+			examples:  []string{"grad -m testdata/llama4-tiny/f32 --batch batch.json -o grads.safetensors"}},
+		"train": {summary: "train a Llama 4 text model on a text file into a Hugging Face directory",
+			args: "[flags]", run: cmdTrain,
+			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine"}},
+		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
+			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
+			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +
+				"($HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub), resuming partial downloads and checking sha256s; $HF_TOKEN is sent when set. " +
+				"Prints the local path; `-m REPO` (or REPO:FILE) then finds it in the cache. The default endpoint is " + hub.DefaultEndpoint + ".",
+			examples: []string{"pull meta-llama/Llama-4-Scout-17B-16E-Instruct", "pull unsloth/Llama-4-Scout-17B-16E-Instruct-GGUF:Q4_K_M.gguf"}},
+		"convert": {summary: "write a model as a GGUF file that llama.cpp runs (f32, f16, bf16, q8_0, q4_0, q4_k, q4_k_m, q6_k)",
+			args: "-m MODEL -o OUT.gguf [flags]", run: cmdConvert, required: []string{"m", "o"},
+			modelHelp: "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)",
+			examples:  []string{"convert -m meta-llama/Llama-4-Scout-17B-16E-Instruct -o scout-q4_k_m.gguf --type q4_k_m"}},
+		"version": {summary: "print herd's version", run: cmdVersion, examples: []string{"version", "--version"}},
+	}
+}
+
+// commandNames lists the commands in alphabetical order.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// usage prints the list of commands.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "herd: Llama 4 inference in one Go binary\n\nUsage: herd <command> [flags]\n\nCommands:")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'herd help <command>' or 'herd <command> -h' for a command's usage, examples and flags; 'herd --version' for the version.")
+}
+
+// writeHelp prints a command's help: the usage line, what it does,
+// examples, then its flags.
+func writeHelp(w io.Writer, name string, fs *flag.FlagSet) {
+	c := commands[name]
+	fmt.Fprintf(w, "Usage: %s\n\n%s.\n", strings.TrimSpace("herd "+name+" "+c.args), upperFirst(c.summary))
+	if c.about != "" {
+		fmt.Fprintf(w, "%s\n", c.about)
+	}
+	if len(c.examples) > 0 {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, e := range c.examples {
+			if !strings.Contains(e, "herd ") {
+				e = "herd " + e
+			}
+			fmt.Fprintf(w, "  %s\n", e)
+		}
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+}
+
+// upperFirst capitalises the first letter of s.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

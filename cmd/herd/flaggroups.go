@@ -1,0 +1,135 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+
+	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/sample"
+	"github.com/herd-llm/herd/tensor"
+	"github.com/herd-llm/herd/tokenizer"
+)
+
+// defaultKVType is the KV cache element type of every command (--kv-type).
+const defaultKVType = "f16"
+
+const kvTypeHelp = "KV cache element type: f32, bf16, f16 or q8_0"
+
+// threadsVar defines -t and --threads on the same variable.
+func threadsVar(fs *flag.FlagSet, p *int, def int, usage string) {
+	fs.IntVar(p, "t", def, usage)
+	fs.IntVar(p, "threads", def, usage+" (same as -t)")
+}
+
+// parseKVType reads a --kv-type value; a bad one is a usage error.
+func parseKVType(s string) (tensor.DType, error) {
+	dt, err := kvcache.ParseKVType(s)
+	if err != nil {
+		return dt, usagef("--kv-type: %v", err)
+	}
+	return dt, nil
+}
+
+// genFlags are the flags of the commands that load a model to generate
+// (run, chat, serve): --quant, --kv-type, -t/--threads and --ctx.
+type genFlags struct {
+	quant, kvType string
+	threads, ctx  int
+}
+
+// define defines the group on fs, --ctx with the given default and help.
+func (g *genFlags) define(fs *flag.FlagSet, ctxDefault int, ctxHelp string) {
+	fs.StringVar(&g.quant, "quant", "", quantHelp)
+	fs.StringVar(&g.kvType, "kv-type", defaultKVType, kvTypeHelp)
+	threadsVar(fs, &g.threads, 0, "compute threads; 0 = one per CPU")
+	fs.IntVar(&g.ctx, "ctx", ctxDefault, ctxHelp)
+}
+
+// genModel is a model loaded for generation, with its tokenizer (nil when
+// the model has none and the command allows that) and KV cache type.
+type genModel struct {
+	m   *llama4.Model
+	tok *tokenizer.Tokenizer
+	kv  tensor.DType
+}
+
+// load is the one way run, chat and serve load their model: it checks
+// --kv-type, sets the threads, loads -m (the embedded model when empty),
+// quantizes it per --quant and loads its tokenizer. needTok makes a model
+// without tokenizer files an error. The caller closes g.m.
+func (g *genFlags) load(model string, needTok bool, stderr io.Writer, quiet bool) (*genModel, error) {
+	kv, err := parseKVType(g.kvType)
+	if err != nil {
+		return nil, err
+	}
+	if g.threads < 0 {
+		return nil, usagef("-t %d must be ≥ 0", g.threads)
+	}
+	kernels.SetThreads(g.threads)
+	m, err := loadModel(model)
+	if err != nil {
+		return nil, err
+	}
+	gm := &genModel{m: m, kv: kv}
+	if err := applyQuant(m, g.quant, stderr, quiet); err != nil {
+		m.Close()
+		return nil, err
+	}
+	gm.tok, err = loadTokenizer(model, m)
+	if err != nil && (needTok || !errors.Is(err, errNoTokenizer)) {
+		m.Close()
+		return nil, err
+	}
+	return gm, nil
+}
+
+// ctxLimit is the context length to use: want, where a default (not given
+// on the command line) is capped at the model's max_position_embeddings
+// and a given value above it is an error naming both.
+func ctxLimit(want int, given bool, maxPos int) (int, error) {
+	if !given {
+		return min(want, maxPos), nil
+	}
+	if want > maxPos {
+		return 0, fmt.Errorf("--ctx %d exceeds the model's max_position_embeddings %d", want, maxPos)
+	}
+	return want, nil
+}
+
+// samplingFlags are the sampling flags of run and chat.
+type samplingFlags struct {
+	temp, topP, minP, repeat float64
+	topK, repeatN            int
+	seed                     int64
+}
+
+// define defines the sampling flags on fs.
+func (s *samplingFlags) define(fs *flag.FlagSet) {
+	fs.Float64Var(&s.temp, "temp", 0.8, "sampling temperature; 0 = greedy")
+	fs.IntVar(&s.topK, "top-k", 40, "top-k sampling; 0 = off")
+	fs.Float64Var(&s.topP, "top-p", 0.95, "top-p (nucleus) sampling; 1 = off")
+	fs.Float64Var(&s.minP, "min-p", 0.05, "min-p sampling; 0 = off")
+	fs.Float64Var(&s.repeat, "repeat-penalty", 1.0, "repetition penalty; 1 = off")
+	fs.IntVar(&s.repeatN, "repeat-last-n", 64, "tokens of history the repetition penalty looks at; 0 = all")
+	fs.Int64Var(&s.seed, "seed", -1, "random seed; -1 = random")
+}
+
+// params checks the flags and returns them as sample.Params, with a random
+// seed for --seed -1.
+func (s *samplingFlags) params() (sample.Params, error) {
+	seed := uint64(s.seed)
+	if s.seed < 0 {
+		seed = rand.Uint64()
+	}
+	sp := sample.Params{Temperature: float32(s.temp), TopK: s.topK, TopP: float32(s.topP), MinP: float32(s.minP),
+		RepeatPenalty: float32(s.repeat), RepeatLastN: s.repeatN, Seed: seed}
+	if err := sp.Validate(); err != nil {
+		return sp, usagef("%v", err)
+	}
+	return sp, nil
+}
