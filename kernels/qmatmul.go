@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run qasm_gen.go
+//go:generate go run qasm_gen.go asmgen.go
 
 import (
 	"fmt"
