@@ -30,9 +30,7 @@ func TestMatMulShapes(t *testing.T) {
 				}
 				w := randMat(rng, dt, rows, cols)
 				x := randVec(rng, maxN*cols)
-				want := make([]float32, maxN*rows)
-				MatMulRef(want, x, maxN, w)
-				abs := absDot(x, maxN, w)
+				want, abs := refMatMul(x, maxN, w)
 				for _, ic := range impls() {
 					name := fmt.Sprintf("%s/%s/%dx%d", dt, ic.name, rows, cols)
 					t.Run(name, func(t *testing.T) {
@@ -91,9 +89,8 @@ func TestMatMulDeterministic(t *testing.T) {
 						t.Fatalf("row %d alone differs from the batch at %d: %g vs %g", tt, i, one[i], got1[tt*rows+i])
 					}
 				}
-				want := make([]float32, n*rows)
-				MatMulRef(want, x, n, w)
-				checkClose(t, got1, want, absDot(x, n, w), cols)
+				want, abs := refMatMul(x, n, w)
+				checkClose(t, got1, want, abs, cols)
 			})
 		}
 	}
@@ -207,14 +204,7 @@ func TestMatMulShapePanics(t *testing.T) {
 		"short scale": func() { w2 := *w; w2.Scale = w2.Scale[:3]; MatMul(make([]float32, 4), make([]float32, 8), 1, &w2) },
 	}
 	for name, f := range cases {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			f()
-		}()
+		mustPanic(t, name, f)
 	}
 }
 
@@ -264,17 +254,7 @@ func TestMatMulAllocs(t *testing.T) {
 	for _, ic := range impls() {
 		useImpl(t, ic)
 		for _, dt := range dtypes {
-			w := randMat(rng, dt, 129, 257)
-			for _, n := range []int{1, 9} {
-				x, dst := randVec(rng, n*257), make([]float32, n*129)
-				for _, nt := range []int{1, 2} {
-					useThreads(t, nt, 0)
-					MatMul(dst, x, n, w) // warm the pools
-					if a := testing.AllocsPerRun(20, func() { MatMul(dst, x, n, w) }); a != 0 {
-						t.Errorf("%s %s n=%d threads=%d: %.1f allocations per call", ic.name, dt, n, nt, a)
-					}
-				}
-			}
+			checkMatMulAllocs(t, rng, ic.name, randMat(rng, dt, 129, 257))
 		}
 	}
 }
@@ -297,9 +277,7 @@ func TestMatMulSmallBatch(t *testing.T) {
 			rows, cols := sh[0], sh[1]
 			w := randMat(rng, dt, rows, cols)
 			x := randVec(rng, maxN*cols)
-			want := make([]float32, maxN*rows)
-			MatMulRef(want, x, maxN, w)
-			abs := absDot(x, maxN, w)
+			want, abs := refMatMul(x, maxN, w)
 			for _, ic := range impls() {
 				t.Run(fmt.Sprintf("%s/%s/%dx%d", dt, ic.name, rows, cols), func(t *testing.T) {
 					useImpl(t, ic)
