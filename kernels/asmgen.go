@@ -59,6 +59,12 @@ func args(pairs ...string) {
 	}
 }
 
+// jz jumps to l when reg is zero.
+func jz(reg, l string) {
+	p("TESTQ %s, %s", reg, reg)
+	p("JZ %s", l)
+}
+
 // loopEnd closes a counted loop: it decrements reg and jumps back to l while
 // it is not zero.
 func loopEnd(reg, l string) {

@@ -145,8 +145,7 @@ func dots(k kind) {
 	p("LEAQ (DX)(R8*4), DX")
 	p("SUBQ $4, CX")
 	label(name + "_one")
-	p("TESTQ CX, CX")
-	p("JZ %s_done", name)
+	jz("CX", name+"_done")
 	zero(1)
 	chunkLoop(name+"_one_loop", 32, 8*k.size, func() {
 		k.load("(BX)", "Y5")
@@ -175,8 +174,7 @@ func axpyFrame(name string, nacc int, prefetch bool, wreg string, body func()) {
 	for i := 0; i < nacc; i++ {
 		p("VMOVUPS %d(DI), Y%d", 32*i, i)
 	}
-	p("TESTQ CX, CX")
-	p("JZ %s_done", name)
+	jz("CX", name+"_done")
 	label(name + "_loop")
 	if prefetch {
 		p("PREFETCHT0 (DX)(R9*1)")
@@ -212,8 +210,7 @@ func dotsQ8() {
 	name := "dotsQ8_0AVX2"
 	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, nblk int)", "$0-48")
 	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "nblk R9")
-	p("TESTQ CX, CX")
-	p("JZ %s_done", name)
+	jz("CX", name+"_done")
 	label(name + "_row")
 	zero(1)
 	chunkLoop(name+"_blk", 128, 34, func() {

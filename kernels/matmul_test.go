@@ -39,16 +39,8 @@ func TestMatMulShapes(t *testing.T) {
 							if rows*cols > 20000 && n != 1 && n != 5 && n != 9 && n != 33 {
 								continue
 							}
-							got1 := make([]float32, n*rows)
-							got3 := make([]float32, n*rows)
-							useThreads(t, 1, 1<<18)
-							MatMul(got1, x, n, w)
-							useThreads(t, 3, 0)
-							MatMul(got3, x, n, w)
+							got1 := matMulThreads(t, x, n, w, 3)
 							checkClose(t, got1, want[:n*rows], abs[:n*rows], cols)
-							if i := bitsEqual(got1, got3); i >= 0 {
-								t.Fatalf("n=%d: 1 thread and 3 threads differ at %d: %g vs %g", n, i, got1[i], got3[i])
-							}
 						}
 					})
 				}
@@ -72,15 +64,7 @@ func TestMatMulDeterministic(t *testing.T) {
 		for _, ic := range impls() {
 			t.Run(dt.String()+"/"+ic.name, func(t *testing.T) {
 				useImpl(t, ic)
-				got1 := make([]float32, n*rows)
-				got4 := make([]float32, n*rows)
-				useThreads(t, 1, 1<<18)
-				MatMul(got1, x, n, w)
-				useThreads(t, 4, 0)
-				MatMul(got4, x, n, w)
-				if i := bitsEqual(got1, got4); i >= 0 {
-					t.Fatalf("SetThreads(1) and SetThreads(4) differ at %d: %g vs %g", i, got1[i], got4[i])
-				}
+				got1 := matMulThreads(t, x, n, w, 4)
 				// Each activation row alone gives the same bits as in the batch.
 				one := make([]float32, rows)
 				for tt := range n {
@@ -247,16 +231,12 @@ func TestCPUReport(t *testing.T) {
 // TestMatMulAllocs checks that steady-state calls, inline or pooled, do not
 // allocate.
 func TestMatMulAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
 	rng := rand.New(rand.NewPCG(13, 14))
-	for _, ic := range impls() {
-		useImpl(t, ic)
-		for _, dt := range dtypes {
-			checkMatMulAllocs(t, rng, ic.name, randMat(rng, dt, 129, 257))
-		}
+	var ws []*tensor.Mat
+	for _, dt := range dtypes {
+		ws = append(ws, randMat(rng, dt, 129, 257))
 	}
+	checkMatMulAllocs(t, rng, ws)
 }
 
 // TestMatMulSmallBatch covers the small-batch path (2 ≤ n ≤ smallMaxN) and

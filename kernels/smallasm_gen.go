@@ -87,8 +87,7 @@ func kernel(M, R int, d dtype) {
 	if M > 3 {
 		p("LEAQ (R13)(R10*1), BX")
 	}
-	p("TESTQ AX, AX")
-	p("JZ %s", lbl("zero"))
+	jz("AX", lbl("zero"))
 	for i := range M {
 		for j := range R {
 			p("VMOVUPS %s, %s", accAddr(i, j), y(acc(i, j)))
@@ -120,8 +119,7 @@ func kernel(M, R int, d dtype) {
 	loopEnd("BX", lbl("pfloop"))
 	nl()
 	label(lbl("plain"))
-	p("TESTQ CX, CX")
-	p("JZ %s", lbl("store"))
+	jz("CX", lbl("store"))
 	nl()
 	label(lbl("loop"))
 	body(M, R, d, acc)
@@ -182,8 +180,7 @@ func hsum() {
 `)
 	out.WriteString("TEXT ·hsum8(SB), NOSPLIT, $0-24\n")
 	args("dst DI", "acc SI", "n CX")
-	p("TESTQ CX, CX")
-	p("JZ hsumdone")
+	jz("CX", "hsumdone")
 	nl()
 	label("hsumloop")
 	p("VMOVUPS (SI), Y0")
