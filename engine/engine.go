@@ -70,9 +70,10 @@ type Engine struct {
 	m     Model
 	o     Options
 	slots []*Session
-	free  []bool
 
 	mu       sync.Mutex
+	free     []bool // per slot: no request holds it
+	nfree    int    // the number of free slots
 	queue    []*seq
 	running  []*seq
 	wake     chan struct{}
@@ -94,6 +95,7 @@ func New(m Model, o Options) (*Engine, error) {
 		e.slots = append(e.slots, NewSession(m, c, o.PrefillChunk))
 		e.free = append(e.free, true)
 	}
+	e.nfree = len(e.free)
 	return e, nil
 }
 
@@ -116,22 +118,12 @@ func (e *Engine) Submit(ctx context.Context, r *Request) (*Stream, error) {
 	if e.shutdown {
 		return nil, ErrShuttingDown
 	}
-	if len(e.queue) >= e.o.QueueSize+e.freeSlotsLocked() {
+	if len(e.queue) >= e.o.QueueSize+e.nfree {
 		return nil, ErrQueueFull
 	}
 	e.queue = append(e.queue, s)
 	e.poke()
 	return s.out, nil
-}
-
-func (e *Engine) freeSlotsLocked() int {
-	n := 0
-	for _, f := range e.free {
-		if f {
-			n++
-		}
-	}
-	return n
 }
 
 func (e *Engine) poke() {
@@ -232,6 +224,7 @@ func (e *Engine) admit() {
 			continue
 		}
 		e.free[best] = false
+		e.nfree--
 		s.slot = best
 		e.running = append(e.running, s)
 		e.mu.Unlock()
@@ -329,6 +322,7 @@ func (e *Engine) finish(s *seq, reason string, err error) {
 			sess.Cache().Reset() // the request failed to start
 		}
 		e.free[s.slot] = true
+		e.nfree++
 		s.slot = -1
 	}
 	e.mu.Unlock()

@@ -145,14 +145,7 @@ func TestKVKernelsPanics(t *testing.T) {
 		"neg stride":   func() { DotsF32(make([]float32, 2), q, make([]byte, 1024), -4) },
 		"short single": func() { DotF16(q, make([]byte, 127)) },
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			f()
-		}()
+		mustPanic(t, name, f)
 	}
 }
 
@@ -284,13 +277,8 @@ func TestKVTypeChecked(t *testing.T) {
 		if IsKVType(d) {
 			t.Errorf("IsKVType(%s) = true", d)
 		}
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("AxpysKV(%s) did not panic", d)
-				}
-			}()
+		mustPanic(t, fmt.Sprintf("AxpysKV(%s)", d), func() {
 			AxpysKV(d, make([]float32, 32), make([]float32, 1), make([]byte, 64), 64)
-		}()
+		})
 	}
 }

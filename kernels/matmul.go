@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run smallasm_gen.go
+//go:generate go run smallasm_gen.go asmgen.go
 
 import (
 	"encoding/binary"

@@ -8,11 +8,14 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// Llama 4 (Scout/Maverick) projection shapes, [in → out].
-var benchShapes = []struct {
+// benchShape is a weight shape the benchmarks run: cols inputs → rws outputs.
+type benchShape struct {
 	name      string
 	cols, rws int
-}{
+}
+
+// Llama 4 (Scout/Maverick) projection shapes, [in → out].
+var benchShapes = []benchShape{
 	{"q_o_5120x5120", 5120, 5120},
 	{"kv_5120x1024", 5120, 1024},
 	{"expert_up_5120x8192", 5120, 8192},

@@ -30,9 +30,7 @@ func TestMatMulShapes(t *testing.T) {
 				}
 				w := randMat(rng, dt, rows, cols)
 				x := randVec(rng, maxN*cols)
-				want := make([]float32, maxN*rows)
-				MatMulRef(want, x, maxN, w)
-				abs := absDot(x, maxN, w)
+				want, abs := refMatMul(x, maxN, w)
 				for _, ic := range impls() {
 					name := fmt.Sprintf("%s/%s/%dx%d", dt, ic.name, rows, cols)
 					t.Run(name, func(t *testing.T) {
@@ -41,16 +39,8 @@ func TestMatMulShapes(t *testing.T) {
 							if rows*cols > 20000 && n != 1 && n != 5 && n != 9 && n != 33 {
 								continue
 							}
-							got1 := make([]float32, n*rows)
-							got3 := make([]float32, n*rows)
-							useThreads(t, 1, 1<<18)
-							MatMul(got1, x, n, w)
-							useThreads(t, 3, 0)
-							MatMul(got3, x, n, w)
+							got1 := matMulThreads(t, x, n, w, 3)
 							checkClose(t, got1, want[:n*rows], abs[:n*rows], cols)
-							if i := bitsEqual(got1, got3); i >= 0 {
-								t.Fatalf("n=%d: 1 thread and 3 threads differ at %d: %g vs %g", n, i, got1[i], got3[i])
-							}
 						}
 					})
 				}
@@ -74,15 +64,7 @@ func TestMatMulDeterministic(t *testing.T) {
 		for _, ic := range impls() {
 			t.Run(dt.String()+"/"+ic.name, func(t *testing.T) {
 				useImpl(t, ic)
-				got1 := make([]float32, n*rows)
-				got4 := make([]float32, n*rows)
-				useThreads(t, 1, 1<<18)
-				MatMul(got1, x, n, w)
-				useThreads(t, 4, 0)
-				MatMul(got4, x, n, w)
-				if i := bitsEqual(got1, got4); i >= 0 {
-					t.Fatalf("SetThreads(1) and SetThreads(4) differ at %d: %g vs %g", i, got1[i], got4[i])
-				}
+				got1 := matMulThreads(t, x, n, w, 4)
 				// Each activation row alone gives the same bits as in the batch.
 				one := make([]float32, rows)
 				for tt := range n {
@@ -91,9 +73,8 @@ func TestMatMulDeterministic(t *testing.T) {
 						t.Fatalf("row %d alone differs from the batch at %d: %g vs %g", tt, i, one[i], got1[tt*rows+i])
 					}
 				}
-				want := make([]float32, n*rows)
-				MatMulRef(want, x, n, w)
-				checkClose(t, got1, want, absDot(x, n, w), cols)
+				want, abs := refMatMul(x, n, w)
+				checkClose(t, got1, want, abs, cols)
 			})
 		}
 	}
@@ -207,14 +188,7 @@ func TestMatMulShapePanics(t *testing.T) {
 		"short scale": func() { w2 := *w; w2.Scale = w2.Scale[:3]; MatMul(make([]float32, 4), make([]float32, 8), 1, &w2) },
 	}
 	for name, f := range cases {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			f()
-		}()
+		mustPanic(t, name, f)
 	}
 }
 
@@ -257,26 +231,12 @@ func TestCPUReport(t *testing.T) {
 // TestMatMulAllocs checks that steady-state calls, inline or pooled, do not
 // allocate.
 func TestMatMulAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
 	rng := rand.New(rand.NewPCG(13, 14))
-	for _, ic := range impls() {
-		useImpl(t, ic)
-		for _, dt := range dtypes {
-			w := randMat(rng, dt, 129, 257)
-			for _, n := range []int{1, 9} {
-				x, dst := randVec(rng, n*257), make([]float32, n*129)
-				for _, nt := range []int{1, 2} {
-					useThreads(t, nt, 0)
-					MatMul(dst, x, n, w) // warm the pools
-					if a := testing.AllocsPerRun(20, func() { MatMul(dst, x, n, w) }); a != 0 {
-						t.Errorf("%s %s n=%d threads=%d: %.1f allocations per call", ic.name, dt, n, nt, a)
-					}
-				}
-			}
-		}
+	var ws []*tensor.Mat
+	for _, dt := range dtypes {
+		ws = append(ws, randMat(rng, dt, 129, 257))
 	}
+	checkMatMulAllocs(t, rng, ws)
 }
 
 // TestMatMulSmallBatch covers the small-batch path (2 ≤ n ≤ smallMaxN) and
@@ -297,9 +257,7 @@ func TestMatMulSmallBatch(t *testing.T) {
 			rows, cols := sh[0], sh[1]
 			w := randMat(rng, dt, rows, cols)
 			x := randVec(rng, maxN*cols)
-			want := make([]float32, maxN*rows)
-			MatMulRef(want, x, maxN, w)
-			abs := absDot(x, maxN, w)
+			want, abs := refMatMul(x, maxN, w)
 			for _, ic := range impls() {
 				t.Run(fmt.Sprintf("%s/%s/%dx%d", dt, ic.name, rows, cols), func(t *testing.T) {
 					useImpl(t, ic)

@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run qasm_gen.go
+//go:generate go run qasm_gen.go asmgen.go
 
 import (
 	"fmt"
@@ -201,6 +201,25 @@ func (m *qmm) rowsPortable(r0, r1 int) {
 	}
 }
 
+// rowBlocks is the blocking the tiled AVX2 paths share: for each block
+// [b0, b1) of at most blk weight rows of [r0, r1) it runs block with acc, the
+// zeroed accumulators of the m.nTiles activation tiles of T rows (blk·T per
+// tile, from the scratch pool). It does nothing without full tiles.
+func (m *qmm) rowBlocks(r0, r1, blk, T int, block func(b0, b1 int, acc []float32)) {
+	if m.nTiles == 0 {
+		return
+	}
+	s := scratches.Get().(*scratch)
+	acc := grow(s.acc, m.nTiles*blk*T)
+	for b0 := r0; b0 < r1; b0 += blk {
+		b1 := min(b0+blk, r1)
+		clear(acc)
+		block(b0, b1, acc)
+	}
+	s.acc = acc
+	scratches.Put(s)
+}
+
 // rowsQ8 is the AVX2 path for Q8_0 and Q4_0 weights. Blocks of q8RowBlk
 // weight rows are taken one at a time; for each column panel, every 8-row
 // activation tile is run against the block's rows, so the weight panel (17
@@ -212,40 +231,31 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	bb := w.DType.BlockBytes()
 	q4 := w.DType == tensor.Q4_0
 	const T = q8TileRows
-	if m.nTiles > 0 {
-		s := scratches.Get().(*scratch)
-		acc := grow(s.acc, m.nTiles*q8RowBlk*T)
-		for b0 := r0; b0 < r1; b0 += q8RowBlk {
-			b1 := min(b0+q8RowBlk, r1)
-			nr := b1 - b0
-			clear(acc)
-			for k0 := 0; k0 < nb; k0 += q8PanelBlks {
-				kn := min(q8PanelBlks, nb-k0)
-				for tl := range m.nTiles {
-					ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
-					a := acc[tl*q8RowBlk*T:]
-					for r := b0; r < b1; r++ {
-						wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
-						if q4 {
-							q4_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-						} else {
-							q8_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-						}
-					}
-				}
-			}
+	m.rowBlocks(r0, r1, q8RowBlk, T, func(b0, b1 int, acc []float32) {
+		for k0 := 0; k0 < nb; k0 += q8PanelBlks {
+			kn := min(q8PanelBlks, nb-k0)
 			for tl := range m.nTiles {
-				for j := range nr {
-					a := acc[(tl*q8RowBlk+j)*T : (tl*q8RowBlk+j+1)*T]
-					for t, v := range a {
-						m.dst[(tl*T+t)*rows+b0+j] = v
+				ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
+				a := acc[tl*q8RowBlk*T:]
+				for r := b0; r < b1; r++ {
+					wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
+					if q4 {
+						q4_0Tile8(wp, ap, &a[(r-b0)*T], kn)
+					} else {
+						q8_0Tile8(wp, ap, &a[(r-b0)*T], kn)
 					}
 				}
 			}
 		}
-		s.acc = acc
-		scratches.Put(s)
-	}
+		for tl := range m.nTiles {
+			for j := range b1 - b0 {
+				a := acc[(tl*q8RowBlk+j)*T : (tl*q8RowBlk+j+1)*T]
+				for t, v := range a {
+					m.dst[(tl*T+t)*rows+b0+j] = v
+				}
+			}
+		}
+	})
 	t0 := m.nTiles * T
 	if t0 == m.n {
 		return
@@ -279,33 +289,25 @@ func (m *qmm) rowsK(r0, r1 int) {
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
 	const T = kTileRows
-	if m.nTiles > 0 {
-		s := scratches.Get().(*scratch)
-		acc := grow(s.acc, m.nTiles*kRowBlk*T)
-		for b0 := r0; b0 < r1; b0 += kRowBlk {
-			b1 := min(b0+kRowBlk, r1)
-			clear(acc)
-			for k0 := 0; k0 < nb; k0 += kPanelSBs {
-				kn := min(kPanelSBs, nb-k0)
-				for tl := range m.nTiles {
-					ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
-					a := &acc[tl*kRowBlk*T]
-					wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
-					var fin *float32 // the last panel also writes the outputs
-					if k0+kn == nb {
-						fin = &m.dst[tl*T*rows+b0]
-					}
-					if q6 {
-						q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-					} else {
-						q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-					}
+	m.rowBlocks(r0, r1, kRowBlk, T, func(b0, b1 int, acc []float32) {
+		for k0 := 0; k0 < nb; k0 += kPanelSBs {
+			kn := min(kPanelSBs, nb-k0)
+			for tl := range m.nTiles {
+				ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
+				a := &acc[tl*kRowBlk*T]
+				wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
+				var fin *float32 // the last panel also writes the outputs
+				if k0+kn == nb {
+					fin = &m.dst[tl*T*rows+b0]
+				}
+				if q6 {
+					q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
+				} else {
+					q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
 				}
 			}
 		}
-		s.acc = acc
-		scratches.Put(s)
-	}
+	})
 	pf := prefetchAhead(m.rb)
 	for t := m.nTiles * T; t < m.n && r0 < r1; t++ {
 		wp, a := unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs])

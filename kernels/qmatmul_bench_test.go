@@ -9,10 +9,7 @@ import (
 )
 
 // Llama 4 projection shapes for the quantized kernels, [in → out].
-var qBenchShapes = []struct {
-	name      string
-	cols, rws int
-}{
+var qBenchShapes = []benchShape{
 	{"5120x5120", 5120, 5120},
 	{"5120to8192", 5120, 8192},
 	{"8192to5120", 8192, 5120},

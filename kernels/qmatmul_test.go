@@ -382,14 +382,7 @@ func TestMatMulQuantPanics(t *testing.T) {
 			"short x":  func() { MatMul(make([]float32, 4), make([]float32, w.Cols-1), 1, w) },
 		}
 		for name, f := range cases {
-			func() {
-				defer func() {
-					if recover() == nil {
-						t.Errorf("%s %s: no panic", dt, name)
-					}
-				}()
-				f()
-			}()
+			mustPanic(t, fmt.Sprintf("%s %s", dt, name), f)
 		}
 	}
 }
@@ -397,26 +390,12 @@ func TestMatMulQuantPanics(t *testing.T) {
 // TestMatMulQuantAllocs checks that steady-state integer MatMul calls do not
 // allocate.
 func TestMatMulQuantAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items at random under the race detector")
-	}
 	rng := rand.New(rand.NewPCG(33, 34))
-	for _, ic := range impls() {
-		useImpl(t, ic)
-		for _, dt := range append(intDTypes[:len(intDTypes):len(intDTypes)], tensor.Int4) {
-			w := randQuantMat(rng, dt, 129, 512, false)
-			for _, n := range []int{1, 9} {
-				x, dst := randVec(rng, n*512), make([]float32, n*129)
-				for _, nt := range []int{1, 2} {
-					useThreads(t, nt, 0)
-					MatMul(dst, x, n, w)
-					if a := testing.AllocsPerRun(20, func() { MatMul(dst, x, n, w) }); a != 0 {
-						t.Errorf("%s %s n=%d threads=%d: %.1f allocations per call", ic.name, dt, n, nt, a)
-					}
-				}
-			}
-		}
+	var ws []*tensor.Mat
+	for _, dt := range append(intDTypes[:len(intDTypes):len(intDTypes)], tensor.Int4) {
+		ws = append(ws, randQuantMat(rng, dt, 129, 512, false))
 	}
+	checkMatMulAllocs(t, rng, ws)
 }
 
 // TestConcurrentQuant runs integer MatMuls from several goroutines (for -race).

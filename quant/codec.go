@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/herd-llm/herd/tensor"
 )
@@ -63,14 +64,26 @@ func ActivationType(d tensor.DType) (act tensor.DType, ok bool) {
 
 // blocks checks that n values of type d fit in a buffer of nbytes bytes and
 // returns the number of blocks; it panics with a message naming op otherwise.
-func blocks(op string, d tensor.DType, n, nbytes int) int {
+func blocks(op string, d tensor.DType, n, nbytes int) int { return rowBlocks(op, "", d, n, nbytes) }
+
+// dotBlocks checks the two rows of op, a dot product of n values: weight row
+// w of type wt and activation row a of type act. It returns the number of
+// blocks and panics with a message naming op and the row otherwise.
+func dotBlocks(op string, wt, act tensor.DType, w, a []byte, n int) int {
+	nb := rowBlocks(op, "weights", wt, n, len(w))
+	rowBlocks(op, "activations", act, n, len(a))
+	return nb
+}
+
+// rowBlocks is blocks for the row of op named row ("" when op has one).
+func rowBlocks(op, row string, d tensor.DType, n, nbytes int) int {
 	bs := d.BlockSize()
 	if n < 0 || n%bs != 0 {
-		panic(fmt.Sprintf("quant: %s %s: %d values is not a multiple of the block size %d", op, d, n, bs))
+		panic(fmt.Sprintf("quant: %s %s: %d values is not a multiple of the block size %d", strings.TrimSpace(op+" "+row), d, n, bs))
 	}
 	nb := n / bs
 	if nbytes < nb*d.BlockBytes() {
-		panic(fmt.Sprintf("quant: %s %s: %d values need %d bytes, buffer has %d", op, d, n, nb*d.BlockBytes(), nbytes))
+		panic(fmt.Sprintf("quant: %s %s: %d values need %d bytes, buffer has %d", strings.TrimSpace(op+" "+row), d, n, nb*d.BlockBytes(), nbytes))
 	}
 	return nb
 }

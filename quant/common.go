@@ -35,6 +35,14 @@ func getF32(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.
 // putF32 stores f little-endian at b[0:4].
 func putF32(b []byte, f float32) { binary.LittleEndian.PutUint32(b, math.Float32bits(f)) }
 
+// invOrZero is 1/d, or 0 for d = 0 (the id of ggml's quantizers).
+func invOrZero(d float32) float32 {
+	if d == 0 {
+		return 0
+	}
+	return 1 / d
+}
+
 func abs32(f float32) float32 { return math.Float32frombits(math.Float32bits(f) &^ (1 << 31)) }
 
 // absMax returns max|v| over x (0 for an empty x), as ggml's and Meta's

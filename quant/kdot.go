@@ -32,8 +32,7 @@ func DotKBlocks(f tensor.DType, w, a []byte, n int) float32 {
 	if f != tensor.Q4K && f != tensor.Q6K {
 		panic(fmt.Sprintf("quant: DotKBlocks: %s is not Q4_K or Q6_K", f))
 	}
-	nb := blocks("DotKBlocks weights", f, n, len(w))
-	blocks("DotKBlocks activations", tensor.Q8K, n, len(a))
+	nb := dotBlocks("DotKBlocks", f, tensor.Q8K, w, a, n)
 	bb := f.BlockBytes()
 	var sumf float32
 	for b := range nb {

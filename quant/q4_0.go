@@ -17,10 +17,7 @@ func quantizeQ4_0(dst []byte, src []float32) {
 		b := dst[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]
 		_, max := signedAbsMax(x)
 		d := max / -8
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invOrZero(d)
 		putF16(b, d)
 		for j := 0; j < qk4_0/2; j++ {
 			x0 := float32(x[j] * id)
@@ -60,8 +57,7 @@ func dequantizeQ4_0(dst []float32, src []byte) {
 // The result is bit-equal to ggml's. It panics if n is not a multiple of 32 or
 // a row is too short.
 func DotQ4_0(w, a []byte, n int) float32 {
-	nb := blocks("DotQ4_0 weights", tensor.Q4_0, n, len(w))
-	blocks("DotQ4_0 activations", tensor.Q8_0, n, len(a))
+	nb := dotBlocks("DotQ4_0", tensor.Q4_0, tensor.Q8_0, w, a, n)
 	var sumf float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]

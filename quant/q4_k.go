@@ -215,8 +215,7 @@ func dequantizeQ4K(dst []float32, src []byte) {
 // lanes added to sumf at the end. The result is bit-equal to ggml's. It panics
 // if n is not a multiple of 256 or a row is too short.
 func DotQ4K(w, a []byte, n int) float32 {
-	nb := blocks("DotQ4K weights", tensor.Q4K, n, len(w))
-	blocks("DotQ4K activations", tensor.Q8K, n, len(a))
+	nb := dotBlocks("DotQ4K", tensor.Q4K, tensor.Q8K, w, a, n)
 	var sums [8]float32
 	var sumf float32
 	for i := 0; i < nb; i++ {

@@ -157,8 +157,7 @@ func q6Quad(lo, hi, h byte) (v0, v1, v2, v3 int32) {
 // lanes added in order at the end. The result is bit-equal to ggml's. It
 // panics if n is not a multiple of 256 or a row is too short.
 func DotQ6K(w, a []byte, n int) float32 {
-	nb := blocks("DotQ6K weights", tensor.Q6K, n, len(w))
-	blocks("DotQ6K activations", tensor.Q8K, n, len(a))
+	nb := dotBlocks("DotQ6K", tensor.Q6K, tensor.Q8K, w, a, n)
 	var sums [8]float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ6KBytes : (i+1)*blockQ6KBytes]

@@ -20,10 +20,7 @@ func quantizeQ8_0(dst []byte, src []float32) {
 		x := src[i*qk8_0 : (i+1)*qk8_0]
 		b := dst[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
 		d := absMax(x) / 127
-		var id float32
-		if d != 0 {
-			id = 1 / d
-		}
+		id := invOrZero(d)
 		putF16(b, d)
 		for j, v := range x {
 			b[2+j] = byte(int8(math.Round(float64(v * id))))
@@ -51,8 +48,7 @@ func dequantizeQ8_0(dst []float32, src []byte) {
 // is bit-equal to ggml's. It panics if n is not a multiple of 32 or a row is
 // too short.
 func DotQ8_0(w, a []byte, n int) float32 {
-	nb := blocks("DotQ8_0 weights", tensor.Q8_0, n, len(w))
-	blocks("DotQ8_0 activations", tensor.Q8_0, n, len(a))
+	nb := dotBlocks("DotQ8_0", tensor.Q8_0, tensor.Q8_0, w, a, n)
 	var sumf float32
 	for i := 0; i < nb; i++ {
 		x := w[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]

@@ -44,36 +44,38 @@ func appendValid(dst, b []byte, final bool) (out []byte, consumed int) {
 	return dst, len(b)
 }
 
+// leads is Unicode Table 3-7 (well-formed UTF-8 byte sequences) by lead
+// byte: the lead bytes from..to start sequences of need bytes whose second
+// byte is in lo..hi (later bytes are in 0x80..0xBF).
+var leads = [...]struct{ from, to, need, lo, hi byte }{
+	{0xC2, 0xDF, 2, 0x80, 0xBF},
+	{0xE0, 0xE0, 3, 0xA0, 0xBF},
+	{0xE1, 0xEC, 3, 0x80, 0xBF},
+	{0xED, 0xED, 3, 0x80, 0x9F},
+	{0xEE, 0xEF, 3, 0x80, 0xBF},
+	{0xF0, 0xF0, 4, 0x90, 0xBF},
+	{0xF1, 0xF3, 4, 0x80, 0xBF},
+	{0xF4, 0xF4, 4, 0x80, 0x8F},
+}
+
 // maximalSubpart returns the length of the maximal subpart at the start of b,
 // an ill-formed or truncated sequence, and the length a well-formed sequence
 // with that lead byte would have (0 when the lead byte can start none).
 func maximalSubpart(b []byte) (n, need int) {
-	lo, hi := byte(0x80), byte(0xBF) // range of the second byte
-	switch c := b[0]; {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 2
-	case c == 0xE0:
-		need, lo = 3, 0xA0
-	case c == 0xED:
-		need, hi = 3, 0x9F
-	case c >= 0xE1 && c <= 0xEF:
-		need = 3
-	case c == 0xF0:
-		need, lo = 4, 0x90
-	case c == 0xF4:
-		need, hi = 4, 0x8F
-	case c >= 0xF1 && c <= 0xF3:
-		need = 4
-	default:
-		return 1, 0
-	}
-	n = 1
-	for n < need && n < len(b) {
-		if c := b[n]; c < lo || c > hi {
-			break
+	for _, l := range leads {
+		if b[0] < l.from || b[0] > l.to {
+			continue
 		}
-		n++
-		lo, hi = 0x80, 0xBF
+		lo, hi := l.lo, l.hi // range of the second byte
+		n = 1
+		for n < int(l.need) && n < len(b) {
+			if c := b[n]; c < lo || c > hi {
+				break
+			}
+			n++
+			lo, hi = 0x80, 0xBF
+		}
+		return n, int(l.need)
 	}
-	return n, need
+	return 1, 0
 }
