@@ -19,8 +19,8 @@ type block struct {
 }
 
 // parseBlocks extracts the ```sh blocks of a Markdown text in order. A
-// command is a line, with the lines after a trailing backslash joined to
-// it; blank lines and lines starting with # are left out. A marker
+// command is a line, with the lines after a trailing backslash (kept, for
+// bash to join) added to it; blank lines and lines starting with # are left out. A marker
 // `<!-- readme-check: skip: REASON -->` or `<!-- readme-check:
 // background: URL -->` on the last non-blank line before the fence applies
 // to that block; any other readme-check directive, a marker not followed
@@ -51,7 +51,7 @@ func parseBlocks(text string) ([]block, error) {
 				continue
 			}
 			if strings.HasSuffix(line, "\\") {
-				cont += strings.TrimSuffix(line, "\\") + "\n"
+				cont += line + "\n" // bash joins the lines itself
 				continue
 			}
 			cmd := cont + line

@@ -13,7 +13,7 @@ func TestParseBlocks(t *testing.T) {
 		want []block
 	}{
 		{"commands, comments and continuations", "text\n```sh\n./herd run \"x\" -n 2   # note\n# → output\n\n./herd a \\\n  --b c\n```\n",
-			[]block{{Line: 2, Commands: []string{`./herd run "x" -n 2   # note`, "./herd a \n  --b c"}}}},
+			[]block{{Line: 2, Commands: []string{`./herd run "x" -n 2   # note`, "./herd a \\\n  --b c"}}}},
 		{"skip marker, blank line between", "<!-- readme-check: skip: needs llama.cpp -->\n\n```sh\nllama-completion -m x\n```\n",
 			[]block{{Line: 3, Commands: []string{"llama-completion -m x"}, Skip: "needs llama.cpp"}}},
 		{"background marker", "<!-- readme-check: background: http://127.0.0.1:8080/health -->\n```sh\n./herd serve\ncurl -s http://127.0.0.1:8080/v1/models\n```\n",
