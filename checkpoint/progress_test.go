@@ -2,6 +2,8 @@ package checkpoint
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -139,4 +141,34 @@ func TestMeterConcurrent(t *testing.T) {
 	nilMeter.add(1) // a nil meter counts nothing and does not panic
 	nilMeter.finish()
 	startMeter(nil, "x", 10).add(5)
+}
+
+func TestSaveHFProgress(t *testing.T) {
+	for _, src := range []string{"f32", "bf16"} {
+		t.Run(src, func(t *testing.T) {
+			m := loadTiny(t, src)
+			var calls []progressCall
+			dir := t.TempDir()
+			if err := SaveHFProgress(m, dir, func(s string, d, n int64) { calls = append(calls, progressCall{s, d, n}) }); err != nil {
+				t.Fatal(err)
+			}
+			by := checkSteps(t, calls, "write")
+			st, err := os.Stat(filepath.Join(dir, "model.safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := by["write"][0].total; got != st.Size() {
+				t.Errorf("write total %d bytes, the file has %d", got, st.Size())
+			}
+			plain := t.TempDir()
+			if err := SaveHF(loadTiny(t, src), plain); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+			b, _ := os.ReadFile(filepath.Join(plain, "model.safetensors"))
+			if !bytes.Equal(a, b) {
+				t.Error("the file written with Progress differs from the one without")
+			}
+		})
+	}
 }
