@@ -54,10 +54,7 @@ var GGUFTypes = tableNames(fileTypes[:], func(r fileTypeRow) string { return r.n
 
 // ParseFileType reads a --type name ("" is f32).
 func ParseFileType(name string) (FileType, error) {
-	if name == "" {
-		return FileF32, nil
-	}
-	i, err := parseName("GGUF type", name, GGUFTypes, GGUFTypes)
+	i, err := parseName("GGUF type", name, int(FileF32), GGUFTypes, GGUFTypes)
 	return FileType(i), err
 }
 

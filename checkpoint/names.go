@@ -15,9 +15,12 @@ func tableNames[R any](table []R, name func(R) string) []string {
 	return n
 }
 
-// parseName is the index of name in names; an unknown name is an error that
-// calls it a what and lists want.
-func parseName(what, name string, names, want []string) (int, error) {
+// parseName is the index of name in names, or empty for ""; an unknown
+// name is an error that calls it a what and lists want.
+func parseName(what, name string, empty int, names, want []string) (int, error) {
+	if name == "" {
+		return empty, nil
+	}
 	for i, n := range names {
 		if n == name {
 			return i, nil

@@ -48,10 +48,7 @@ var QuantSchemes = slices.Clone(schemeNames[SchemeNone+1:])
 
 // ParseScheme reads a --quant value: "" or "none" is SchemeNone.
 func ParseScheme(name string) (Scheme, error) {
-	if name == "" {
-		return SchemeNone, nil
-	}
-	i, err := parseName("quantization", name, schemeNames, QuantSchemes)
+	i, err := parseName("quantization", name, int(SchemeNone), schemeNames, QuantSchemes)
 	return Scheme(i), err
 }
 

@@ -37,22 +37,21 @@ func TestParseBlocks(t *testing.T) {
 }
 
 func TestParseBlocksErrors(t *testing.T) {
-	tests := []struct {
-		name, md, want string
-	}{
-		{"unknown directive", "<!-- readme-check: skipp: x -->\n```sh\na\n```\n", `unknown directive "skipp"`},
-		{"skip without reason", "<!-- readme-check: skip -->\n```sh\na\n```\n", "needs a reason"},
-		{"background without URL", "<!-- readme-check: background: 8080 -->\n```sh\na\n```\n", "http:// URL"},
-		{"marker before text", "<!-- readme-check: skip: r -->\nsome text\n```sh\na\n```\n", "line 1 is not directly before"},
-		{"marker before another language", "<!-- readme-check: skip: r -->\n```go\na\n```\n", "```go block"},
-		{"marker at the end", "```sh\na\n```\n<!-- readme-check: skip: r -->\n", "not followed by a ```sh block"},
-		{"two markers", "<!-- readme-check: skip: r -->\n<!-- readme-check: skip: s -->\n```sh\na\n```\n", "follows the marker of line 1"},
-		{"unclosed block", "```sh\na\n", "line 1 is not closed"},
-		{"continuation into the fence", "```sh\na \\\n```\n", "inside a continued command"},
-		{"marker on two lines", "<!-- readme-check: skip: r\n-->\n```sh\na\n```\n", "on one line"},
+	// name → the Markdown and a part of the error it must give.
+	tests := map[string]struct{ md, want string }{
+		"unknown directive":              {"<!-- readme-check: skipp: x -->\n```sh\na\n```\n", `unknown directive "skipp"`},
+		"skip without reason":            {"<!-- readme-check: skip -->\n```sh\na\n```\n", "needs a reason"},
+		"background without URL":         {"<!-- readme-check: background: 8080 -->\n```sh\na\n```\n", "http:// URL"},
+		"marker before text":             {"<!-- readme-check: skip: r -->\nsome text\n```sh\na\n```\n", "line 1 is not directly before"},
+		"marker before another language": {"<!-- readme-check: skip: r -->\n```go\na\n```\n", "```go block"},
+		"marker at the end":              {"```sh\na\n```\n<!-- readme-check: skip: r -->\n", "not followed by a ```sh block"},
+		"two markers":                    {"<!-- readme-check: skip: r -->\n<!-- readme-check: skip: s -->\n```sh\na\n```\n", "follows the marker of line 1"},
+		"unclosed block":                 {"```sh\na\n", "line 1 is not closed"},
+		"continuation into the fence":    {"```sh\na \\\n```\n", "inside a continued command"},
+		"marker on two lines":            {"<!-- readme-check: skip: r\n-->\n```sh\na\n```\n", "on one line"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
 			_, err := parseBlocks(tt.md)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
