@@ -86,3 +86,30 @@ func TestStepLineNil(t *testing.T) {
 		t.Errorf("drew %q on a non-terminal", buf.String())
 	}
 }
+
+func TestStepLinePhase(t *testing.T) {
+	var buf bytes.Buffer
+	l := &stepLine{w: &buf, cmd: "convert", interval: 200 * time.Millisecond, now: time.Now}
+	stop := l.phase("load m")
+	// Wait for a tick of the phase's clock (a second; later on a busy machine).
+	redrawn := func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return strings.Count(buf.String(), "\r") >= 2
+	}
+	for deadline := time.Now().Add(30 * time.Second); !redrawn() && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	l.progress()("write", 0, 1)
+	l.end()
+	lines := strings.Split(strings.ReplaceAll(buf.String(), "\x1b[K", ""), "\r")
+	if len(lines) < 5 || lines[1] != "convert: load m  0s" || lines[len(lines)-2] != "convert: write    0% 0 B / 1 B  0s" {
+		t.Fatalf("lines %q: want the phase at 0s, its redraws, the write step, a clear", lines)
+	}
+	for _, s := range lines[2 : len(lines)-2] {
+		if !strings.HasPrefix(s, "convert: load m  ") || strings.HasSuffix(s, "  0s") {
+			t.Errorf("redraw %q: want the phase with its time past 0s", s)
+		}
+	}
+}
