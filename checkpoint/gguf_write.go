@@ -28,14 +28,17 @@ const (
 	FileQ6K
 )
 
-// fileTypes are the file types' --type names, llama.cpp's llama_ftype
-// numbers (general.file_type), and the --quant scheme of the pure
-// quantized types.
-var fileTypes = [...]struct {
+// fileTypeRow is a file type's --type name, llama_ftype number and scheme.
+type fileTypeRow struct {
 	name   string
 	ftype  uint32
 	scheme Scheme
-}{
+}
+
+// fileTypes are the file types' --type names, llama.cpp's llama_ftype
+// numbers (general.file_type), and the --quant scheme of the pure
+// quantized types.
+var fileTypes = [...]fileTypeRow{
 	FileF32:  {"f32", 0, SchemeNone},
 	FileF16:  {"f16", 1, SchemeNone},
 	FileBF16: {"bf16", 32, SchemeNone},
@@ -47,34 +50,16 @@ var fileTypes = [...]struct {
 }
 
 // GGUFTypes are the names of the file types, in FileType order.
-var GGUFTypes = func() []string {
-	n := make([]string, len(fileTypes))
-	for i, t := range fileTypes {
-		n[i] = t.name
-	}
-	return n
-}()
+var GGUFTypes = tableNames(fileTypes[:], func(r fileTypeRow) string { return r.name })
 
 // ParseFileType reads a --type name ("" is f32).
 func ParseFileType(name string) (FileType, error) {
-	if name == "" {
-		return FileF32, nil
-	}
-	for i, t := range fileTypes {
-		if t.name == name {
-			return FileType(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown GGUF type %q (want one of %v)", name, GGUFTypes)
+	i, err := parseName("GGUF type", name, int(FileF32), GGUFTypes, GGUFTypes)
+	return FileType(i), err
 }
 
 // String is the file type's --type name.
-func (t FileType) String() string {
-	if int(t) < len(fileTypes) {
-		return fileTypes[t].name
-	}
-	return fmt.Sprintf("FileType(%d)", uint8(t))
-}
+func (t FileType) String() string { return nameOf("FileType", int(t), GGUFTypes) }
 
 // GGUFOptions choose what WriteGGUF writes.
 type GGUFOptions struct {
@@ -84,6 +69,10 @@ type GGUFOptions struct {
 	Name string
 	// Extra metadata appended after the model's (the tokenizer's).
 	Extra []gguf.KV
+	// Progress, when non-nil, follows the two long steps: "convert" (the
+	// bytes of the matrices converted or quantized) and "write" (the bytes
+	// of the file written).
+	Progress Progress
 }
 
 // GGUFReport says what ConvertGGUF did.
@@ -110,28 +99,31 @@ type GGUFReport struct {
 //
 // Norms stay F32.
 func ConvertGGUF(m *llama4.Model, typ FileType) (*GGUFReport, error) {
+	return convertGGUF(m, typ, nil)
+}
+
+// convertGGUF is ConvertGGUF reporting its conversion to prog as the step
+// "convert".
+func convertGGUF(m *llama4.Model, typ FileType, prog Progress) (*GGUFReport, error) {
 	rep := &GGUFReport{Type: typ, ByType: map[string]int{}}
 	w := m.Weights
 	tied := w.LMHead == w.Embed
 	var jobs []convJob
 	add := func(p **tensor.Mat, t tensor.DType) { jobs = append(jobs, convJob{p, t}) }
-	mats := func(rule func(s llama4.Slot) tensor.DType) {
+	// mats adds a job for every matrix for which rule says ok.
+	// (F32 is DType 0, so ok, not a zero type, says "convert".)
+	mats := func(rule func(s llama4.Slot) (t tensor.DType, ok bool)) {
 		w.ForEachMat(m.Config, func(s llama4.Slot, p **tensor.Mat) error {
-			if t := rule(s); t != 0 {
+			if t, ok := rule(s); ok {
 				add(p, t)
 			}
 			return nil
 		})
 	}
 	routers := func(t tensor.DType) {
-		mats(func(s llama4.Slot) tensor.DType {
-			if s.Role == llama4.RoleRouter {
-				return t
-			}
-			return 0
-		})
+		mats(func(s llama4.Slot) (tensor.DType, bool) { return t, s.Role == llama4.RoleRouter })
 	}
-	all := func(t tensor.DType) { mats(func(llama4.Slot) tensor.DType { return t }) }
+	all := func(t tensor.DType) { mats(func(llama4.Slot) (tensor.DType, bool) { return t, true }) }
 	switch typ {
 	case FileF32:
 		all(tensor.F32)
@@ -142,24 +134,24 @@ func ConvertGGUF(m *llama4.Model, typ FileType) (*GGUFReport, error) {
 		all(tensor.BF16)
 		routers(tensor.F32)
 	case FileQ8_0, FileQ4_0, FileQ4K, FileQ6K:
-		if _, err := Quantize(m, fileTypes[typ].scheme); err != nil {
+		if _, err := quantize(m, fileTypes[typ].scheme, prog, "convert"); err != nil {
 			return nil, err
 		}
 		routers(tensor.F32)
 	case FileQ4KM:
 		n := len(w.Layers)
 		more := func(i int) bool { return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2 }
-		mats(func(s llama4.Slot) tensor.DType {
+		mats(func(s llama4.Slot) (tensor.DType, bool) {
 			switch {
 			case s.Role == llama4.RoleRouter:
-				return tensor.F32
+				return tensor.F32, true
 			// A tied token_embd is quantized with the output's rule, as llama.cpp does.
 			case s.Role == llama4.RoleOutput || (s.Role == llama4.RoleEmbed && tied):
-				return tensor.Q6K
+				return tensor.Q6K, true
 			case (s.Role == llama4.RoleV || s.Role == llama4.RoleDown) && more(s.Layer):
-				return tensor.Q6K
+				return tensor.Q6K, true
 			}
-			return tensor.Q4K
+			return tensor.Q4K, true
 		})
 	default:
 		return nil, fmt.Errorf("checkpoint: unknown GGUF %s", typ)
@@ -175,7 +167,11 @@ func ConvertGGUF(m *llama4.Model, typ FileType) (*GGUFReport, error) {
 			uniq = append(uniq, j)
 		}
 	}
-	if err := runConv(uniq); err != nil {
+	if fileTypes[typ].scheme != SchemeNone {
+		// quantize was the long step; what is left (the routers) is small.
+		prog = nil
+	}
+	if err := runConv(uniq, prog); err != nil {
 		return nil, err
 	}
 	if tied {
@@ -189,7 +185,7 @@ func ConvertGGUF(m *llama4.Model, typ FileType) (*GGUFReport, error) {
 		}
 		return nil
 	})
-	if err := runConv(rest); err != nil {
+	if err := runConv(rest, nil); err != nil {
 		return nil, err
 	}
 	if tied {
@@ -204,16 +200,26 @@ type convJob struct {
 	t tensor.DType
 }
 
-// runConv runs the conversions in parallel.
-func runConv(jobs []convJob) error {
+// runConv runs the conversions in parallel, reporting the bytes of the
+// matrices converted to prog as the step "convert" (nil: not at all).
+func runConv(jobs []convJob, prog Progress) error {
+	var total int64
+	if prog != nil {
+		for _, j := range jobs {
+			total += int64(len((*j.p).Data))
+		}
+	}
+	meter := startMeter(prog, "convert", total)
 	out := make([]*tensor.Mat, len(jobs))
 	err := parallel(len(jobs), func(i int) (err error) {
 		out[i], err = convertMat(*jobs[i].p, jobs[i].t)
+		meter.add(int64(len((*jobs[i].p).Data)))
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	meter.finish()
 	for i, j := range jobs {
 		*j.p = out[i]
 	}
@@ -491,7 +497,7 @@ func WriteGGUF(w io.Writer, m *llama4.Model, opt GGUFOptions) (*GGUFReport, erro
 	if err != nil {
 		return nil, err
 	}
-	rep, err := ConvertGGUF(m, opt.Type)
+	rep, err := convertGGUF(m, opt.Type, opt.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -505,8 +511,20 @@ func WriteGGUF(w io.Writer, m *llama4.Model, opt GGUFOptions) (*GGUFReport, erro
 			rep.ByType[t.Type.String()]++
 		}
 	}
-	if err := gguf.Write(w, append(kvs, opt.Extra...), ts, 0); err != nil {
+	kvs = append(kvs, opt.Extra...)
+	var meter *meter
+	if opt.Progress != nil {
+		// A dry run into a counter sizes the file (no data is copied).
+		var size countWriter
+		if err := gguf.Write(&size, kvs, ts, 0); err != nil {
+			return nil, fmt.Errorf("llama4: %w", err)
+		}
+		meter = startMeter(opt.Progress, "write", size.n)
+		w = meterWriter{w, meter}
+	}
+	if err := gguf.Write(w, kvs, ts, 0); err != nil {
 		return nil, fmt.Errorf("llama4: %w", err)
 	}
+	meter.finish()
 	return rep, nil
 }

@@ -17,7 +17,11 @@ import (
 // engines load. Weights keep their dtype; routed experts are re-fused into
 // the input-major gate_up_proj / down_proj stacks. FP8 weights are not
 // supported here.
-func SaveHF(m *llama4.Model, dir string) error {
+func SaveHF(m *llama4.Model, dir string) error { return SaveHFProgress(m, dir, nil) }
+
+// SaveHFProgress is SaveHF reporting the bytes of model.safetensors
+// written to prog (nil: none) as the step "write".
+func SaveHFProgress(m *llama4.Model, dir string, prog Progress) error {
 	c, w := m.Config, m.Weights
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("llama4: %w", err)
@@ -56,12 +60,26 @@ func SaveHF(m *llama4.Model, dir string) error {
 	}
 	// Weights first: a crash never leaves a new config beside old weights
 	// of another shape unnoticed (BindHF checks every shape).
+	meta := map[string]string{"format": "pt"}
+	var meter *meter
+	if prog != nil {
+		// A dry run into a counter sizes the file (no data is copied).
+		var size countWriter
+		if err := safetensors.Write(&size, ts, meta); err != nil {
+			return err
+		}
+		meter = startMeter(prog, "write", size.n)
+	}
 	err = WriteFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
-		return safetensors.Write(w, ts, map[string]string{"format": "pt"})
+		if meter != nil {
+			w = meterWriter{w, meter}
+		}
+		return safetensors.Write(w, ts, meta)
 	})
 	if err != nil {
 		return err
 	}
+	meter.finish()
 	return WriteConfigJSON(dir, c)
 }
 

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/quant"
@@ -22,11 +23,14 @@ const (
 	SchemeFP8  // Meta's fp8_mixed: routed experts of the inner MoE layers
 )
 
-// schemes are the schemes' --quant names and the dtype their matrices become.
-var schemes = [...]struct {
+// schemeRow is a scheme's --quant name and the dtype its matrices become.
+type schemeRow struct {
 	name   string
 	target tensor.DType
-}{
+}
+
+// schemes are the schemes' --quant names and the dtype their matrices become.
+var schemes = [...]schemeRow{
 	SchemeNone: {"none", 0},
 	SchemeQ8_0: {"q8_0", tensor.Q8_0},
 	SchemeQ4_0: {"q4_0", tensor.Q4_0},
@@ -36,35 +40,20 @@ var schemes = [...]struct {
 	SchemeFP8:  {"fp8", tensor.F8E4M3},
 }
 
+// schemeNames are the schemes' --quant names, in Scheme order.
+var schemeNames = tableNames(schemes[:], func(r schemeRow) string { return r.name })
+
 // QuantSchemes are the names --quant accepts (besides "" and "none").
-var QuantSchemes = func() []string {
-	var n []string
-	for _, s := range schemes[SchemeNone+1:] {
-		n = append(n, s.name)
-	}
-	return n
-}()
+var QuantSchemes = slices.Clone(schemeNames[SchemeNone+1:])
 
 // ParseScheme reads a --quant value: "" or "none" is SchemeNone.
 func ParseScheme(name string) (Scheme, error) {
-	if name == "" {
-		return SchemeNone, nil
-	}
-	for i, s := range schemes {
-		if s.name == name {
-			return Scheme(i), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown quantization %q (want one of %v)", name, QuantSchemes)
+	i, err := parseName("quantization", name, int(SchemeNone), schemeNames, QuantSchemes)
+	return Scheme(i), err
 }
 
 // String is the scheme's --quant name.
-func (s Scheme) String() string {
-	if int(s) < len(schemes) {
-		return schemes[s].name
-	}
-	return fmt.Sprintf("Scheme(%d)", uint8(s))
-}
+func (s Scheme) String() string { return nameOf("Scheme", int(s), schemeNames) }
 
 // mixed reports whether the scheme touches only MoE experts (Meta's).
 func (s Scheme) mixed() bool { return s == SchemeInt4 || s == SchemeFP8 }
@@ -92,6 +81,12 @@ type QuantReport struct {
 // Matrices are rewritten into new memory; the originals (often memory
 // mapped) are no longer referenced. SchemeNone changes nothing.
 func Quantize(m *llama4.Model, s Scheme) (*QuantReport, error) {
+	return quantize(m, s, nil, "")
+}
+
+// quantize is Quantize reporting the bytes of the matrices it converts to
+// prog as step.
+func quantize(m *llama4.Model, s Scheme, prog Progress, step string) (*QuantReport, error) {
 	w := m.Weights
 	var jobs []**tensor.Mat
 	w.ForEachMat(m.Config, func(sl llama4.Slot, p **tensor.Mat) error {
@@ -101,7 +96,7 @@ func Quantize(m *llama4.Model, s Scheme) (*QuantReport, error) {
 		return nil
 	})
 	tied := w.Tied()
-	rep, err := quantizeAll(s, jobs)
+	rep, err := quantizeAll(s, jobs, startMeter(prog, step, matBytes(jobs)))
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +136,7 @@ func QuantizeVision(v *llama4.Vision, s Scheme) (*QuantReport, error) {
 	if s == SchemeNone || s.mixed() {
 		mats = nil
 	}
-	rep, err := quantizeAll(s, mats)
+	rep, err := quantizeAll(s, mats, nil)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: vision: %w", err)
 	}
@@ -152,17 +147,20 @@ func QuantizeVision(v *llama4.Vision, s Scheme) (*QuantReport, error) {
 
 // quantizeAll converts every matrix *p of jobs to s's dtype (quantizeMat's
 // fallbacks apply), in parallel, replacing it in place, and reports what
-// changed (BytesAfter is left to the caller).
-func quantizeAll(s Scheme, jobs []**tensor.Mat) (*QuantReport, error) {
+// changed (BytesAfter is left to the caller); each matrix done adds its
+// bytes to prog (nil: none).
+func quantizeAll(s Scheme, jobs []**tensor.Mat, prog *meter) (*QuantReport, error) {
 	rep := &QuantReport{Scheme: s, ByType: map[string]int{}}
 	out := make([]*tensor.Mat, len(jobs))
 	err := parallel(len(jobs), func(i int) (err error) {
 		out[i], err = quantizeMat(*jobs[i], schemes[s].target)
+		prog.add(int64(len((*jobs[i]).Data)))
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	prog.finish()
 	for i, p := range jobs {
 		if out[i] == *p {
 			rep.Kept++
@@ -210,4 +208,13 @@ func quantizeMat(x *tensor.Mat, t tensor.DType) (*tensor.Mat, error) {
 		quant.Quantize(t, out.Data[r*rb:(r+1)*rb], row)
 	}
 	return out, out.Validate()
+}
+
+// matBytes is the bytes of the matrices *p of ps.
+func matBytes(ps []**tensor.Mat) int64 {
+	var n int64
+	for _, p := range ps {
+		n += int64(len((*p).Data))
+	}
+	return n
 }

@@ -36,14 +36,19 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(model)), filepath.Ext(model))
 	}
 	t0 := time.Now()
+	line := newStepLine(stderr, "convert", *quiet) // nil unless stderr is a terminal
+	defer line.end()
+	stopLoad := line.phase("load " + model)
 	m, err := loadModel(model)
 	if err != nil {
+		stopLoad()
 		return err
 	}
 	defer m.Close()
 	var extra []gguf.KV
 	var tokNote string
 	tok, err := loadTokenizer(model, m)
+	stopLoad()
 	switch {
 	case err == nil:
 		if extra, err = tokenizerKVs(model, m, tok); err != nil {
@@ -64,7 +69,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 4<<20)
-	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: ft, Name: *name, Extra: extra})
+	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: ft, Name: *name, Extra: extra, Progress: line.progress()})
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -78,6 +83,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		os.Remove(tmp)
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
+	line.end()
 	if *quiet {
 		return nil
 	}

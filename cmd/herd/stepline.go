@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/hub"
+)
+
+// stepLine is the one progress line of a long command on a terminal, the
+// line `herd pull` draws too ("\r…\x1b[K", at most five times a second):
+// the command, its current step, the bytes done of the step's total and the
+// step's time. A nil *stepLine draws nothing; newStepLine gives nil unless
+// stderr is a terminal, so piped or logged output stays quiet.
+type stepLine struct {
+	mu       sync.Mutex
+	w        io.Writer
+	cmd      string
+	step     string
+	start    time.Time // of the step
+	last     time.Time // of the last draw
+	interval time.Duration
+	now      func() time.Time
+	ended    bool
+}
+
+// newStepLine is the progress line of command cmd on w, or nil when quiet
+// or when w is not a terminal.
+func newStepLine(w io.Writer, cmd string, quiet bool) *stepLine {
+	if quiet || !isTerminal(w) {
+		return nil
+	}
+	return &stepLine{w: w, cmd: cmd, interval: 200 * time.Millisecond, now: time.Now}
+}
+
+// progress is a checkpoint.Progress drawing on the line (nil for a nil line,
+// so the callee skips its accounting).
+func (l *stepLine) progress() checkpoint.Progress {
+	if l == nil {
+		return nil
+	}
+	return func(step string, done, total int64) {
+		l.draw(step, func() string {
+			if total <= 0 {
+				return ""
+			}
+			return fmt.Sprintf("%3.0f%% %s / %s", 100*float64(done)/float64(total), hub.HumanBytes(done), hub.HumanBytes(total))
+		})
+	}
+}
+
+// phase shows step, with its time redrawn every second, until stop is
+// called: for a step with no byte counts (loading a model).
+func (l *stepLine) phase(step string) (stop func()) {
+	if l == nil {
+		return func() {}
+	}
+	l.draw(step, func() string { return "" })
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				l.draw(step, func() string { return "" })
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
+
+// draw redraws the line for step (a new step always, else at most every
+// interval), with the detail what gives.
+func (l *stepLine) draw(step string, what func() string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		return
+	}
+	now := l.now()
+	if step != l.step {
+		l.step, l.start = step, now
+	} else if now.Sub(l.last) < l.interval {
+		return
+	}
+	l.last = now
+	s := l.cmd + ": " + step
+	if d := what(); d != "" {
+		s += "  " + d
+	}
+	fmt.Fprintf(l.w, "\r%s  %s\x1b[K", s, now.Sub(l.start).Truncate(time.Second))
+}
+
+// end clears the line, for the command's summary; later draws and ends
+// draw nothing.
+func (l *stepLine) end() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.ended {
+		fmt.Fprint(l.w, "\r\x1b[K")
+	}
+	l.ended = true
+}
