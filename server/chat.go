@@ -17,10 +17,7 @@ import (
 // chatCompletions is POST /v1/chat/completions.
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiError {
 	var req chatRequest
-	if e := decodeJSON(r, &req); e != nil {
-		return e
-	}
-	if e := s.checkModel(req.Model); e != nil {
+	if e := s.decodeRequest(r, &req); e != nil {
 		return e
 	}
 	msgs, images, e := convertMessages(req.Messages)
@@ -51,9 +48,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if req.MaxCompletionTokens != nil {
 		maxTok = req.MaxCompletionTokens
 	}
-	gp, n, e := s.resolve(commonParams{maxTokens: maxTok, temperature: req.Temperature, topP: req.TopP, minP: req.MinP,
-		repeat: req.RepeatPenalty, topK: req.TopK, seed: req.Seed, n: req.N, presencePenalty: req.PresencePenalty,
-		frequencyPenalty: req.FrequencyPenalty, stop: req.Stop}, len(prompt))
+	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
 	if e != nil {
 		return e
 	}
@@ -95,7 +90,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	forChoices(n, gp, func(i int, g genParams) {
 		var text strings.Builder
 		var toks []tokenOut
-		finish := ""
+		finish, cut := "", false
 		s.runChoice(r.Context(), g, func(ev choiceEvent) {
 			if ev.err != nil {
 				errs[i] = ev.err
@@ -104,15 +99,18 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 			text.WriteString(ev.text)
 			toks = append(toks, ev.toks...)
 			if ev.finish != "" {
-				finish = ev.finish
+				finish, cut = ev.finish, ev.cut
 				mu.Lock()
 				addUsage(&total, ev.usage)
 				mu.Unlock()
 			}
 		})
-		msg := &assistantMsg{Role: "assistant"}
+		msg := &replyMsg{Role: "assistant"}
 		content := text.String()
-		if useTools {
+		switch {
+		case cut:
+			content = "" // a half-written call or JSON value is no answer
+		case useTools:
 			var calls []chat.ToolCall
 			content, calls = chat.ParseToolCalls(content)
 			if len(calls) > 0 {
@@ -120,7 +118,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 				finish = "tool_calls"
 			}
 		}
-		if content != "" || len(msg.ToolCalls) == 0 {
+		if content != "" || len(msg.ToolCalls) == 0 && !cut {
 			msg.Content = &content
 		}
 		choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
@@ -151,8 +149,15 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 	var mu sync.Mutex
 	forChoices(n, gp, func(i int, g genParams) {
 		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
+		// Constrained output (a forced call, a JSON answer) is held until its
+		// grammar accepts it, so a stream the token limit cuts carries no
+		// partial value; free text with tools goes through a stream parser.
+		var held *strings.Builder
 		var parser *chat.StreamParser
-		if useTools {
+		switch {
+		case gp.constraint != nil:
+			held = new(strings.Builder)
+		case useTools:
 			parser = chat.NewStreamParser()
 		}
 		s.runChoice(r.Context(), g, func(ev choiceEvent) {
@@ -161,7 +166,11 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 				return
 			}
 			text := ev.text
-			if parser != nil {
+			switch {
+			case held != nil:
+				held.WriteString(text)
+				text = ""
+			case parser != nil:
 				text = parser.Push(text)
 			}
 			var lp *choiceLogprobs
@@ -175,20 +184,28 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 				return
 			}
 			finish := ev.finish
-			if parser != nil {
-				rest, calls := parser.Finish()
-				if rest != "" {
-					chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+			var rest string
+			var calls []chat.ToolCall
+			switch {
+			case ev.cut: // neither content nor calls: finish_reason "length" says why
+			case held != nil && useTools:
+				rest, calls = chat.ParseToolCalls(held.String())
+			case held != nil:
+				rest = held.String()
+			case parser != nil:
+				rest, calls = parser.Finish()
+			}
+			if rest != "" {
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+			}
+			if len(calls) > 0 {
+				tc := apiToolCalls(calls, base.ID, i)
+				for k := range tc {
+					k := k
+					tc[k].Index = &k
 				}
-				if len(calls) > 0 {
-					tc := apiToolCalls(calls, base.ID, i)
-					for k := range tc {
-						k := k
-						tc[k].Index = &k
-					}
-					chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
-					finish = "tool_calls"
-				}
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
+				finish = "tool_calls"
 			}
 			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
 			mu.Lock()
@@ -196,7 +213,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 			mu.Unlock()
 		})
 	})
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if req.includeUsage() {
 		b := base
 		b.Choices = []chatChoice{}
 		b.Usage = &total

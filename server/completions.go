@@ -16,19 +16,14 @@ import (
 // completions is POST /v1/completions: raw text (or token ids) in, text out.
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 	var req completionRequest
-	if e := decodeJSON(r, &req); e != nil {
-		return e
-	}
-	if e := s.checkModel(req.Model); e != nil {
+	if e := s.decodeRequest(r, &req); e != nil {
 		return e
 	}
 	prompt, e := s.completionPrompt(req.Prompt)
 	if e != nil {
 		return e
 	}
-	gp, n, e := s.resolve(commonParams{maxTokens: req.MaxTokens, temperature: req.Temperature, topP: req.TopP, minP: req.MinP,
-		repeat: req.RepeatPenalty, topK: req.TopK, seed: req.Seed, n: req.N, presencePenalty: req.PresencePenalty,
-		frequencyPenalty: req.FrequencyPenalty, stop: req.Stop}, len(prompt))
+	gp, n, e := s.resolve(&req.sampling, req.MaxTokens, len(prompt))
 	if e != nil {
 		return e
 	}
@@ -74,7 +69,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 				out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{ch}})
 			})
 		})
-		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+		if req.includeUsage() {
 			out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{}, Usage: &total})
 		}
 		out.done()

@@ -38,6 +38,9 @@ type Options struct {
 	// (data URLs): decoded and preprocessed by this vision tower on the
 	// request's goroutine, encoded by the engine's model at prefill.
 	Vision *llama4.Vision
+	// CORSOrigins, when set, are the origins whose browser pages may call
+	// the API ("*": any); see Origins. Off by default.
+	CORSOrigins []string
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -88,7 +91,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
-	s.handler = mux
+	s.handler = cors(o.CORSOrigins, mux)
 	s.ready.Store(true)
 	return s
 }
@@ -162,7 +165,8 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return badRequest(ute.Field, fmt.Sprintf("invalid type for %q: got JSON %s, want %s", ute.Field, ute.Value, ute.Type))
+			field := strings.TrimPrefix(ute.Field, "sampling.") // the shared fields are embedded
+			return badRequest(field, fmt.Sprintf("invalid type for %q: got JSON %s, want %s", field, ute.Value, ute.Type))
 		}
 		return badRequest("", "request body is not valid JSON: "+err.Error())
 	}
@@ -170,6 +174,14 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		return badRequest("", "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// decodeRequest reads a request body into req and checks the model it names.
+func (s *Server) decodeRequest(r *http.Request, req interface{ model() string }) *apiError {
+	if e := decodeJSON(r, req); e != nil {
+		return e
+	}
+	return s.checkModel(req.model())
 }
 
 func (s *Server) checkModel(name string) *apiError {
