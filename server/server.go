@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/version"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -199,10 +200,11 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
 		Created int64  `json:"created"`
 		OwnedBy string `json:"owned_by"`
 		Meta    string `json:"meta,omitempty"`
+		Version string `json:"herd_version"` // the serving herd build (extension)
 	}
 	c := s.cfg
 	p := c.Params()
-	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd",
+	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd", Version: version.Version(),
 		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, count(p.Total), count(p.ActiveText), c.Experts)}
 	w.Header().Set("Content-Type", "application/json")
 	if id := r.PathValue("id"); id != "" {

@@ -31,6 +31,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	prefill := fs.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := fs.String("name", "", "model id to report (default: the directory name)")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
+	var corsOrigins server.Origins
+	fs.Var(&corsOrigins, "cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -92,7 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(*model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: corsOrigins})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
