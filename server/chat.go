@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/herd-llm/herd/chat"
@@ -83,32 +82,16 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if req.Stream {
 		return s.streamChat(w, r, &req, gp, n, useTools, base)
 	}
-	choices := make([]chatChoice, n)
-	errs := make([]error, n)
-	var total usage
-	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
-		var text strings.Builder
-		var toks []tokenOut
-		finish, cut := "", false
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
-			if ev.err != nil {
-				errs[i] = ev.err
-				return
-			}
-			text.WriteString(ev.text)
-			toks = append(toks, ev.toks...)
-			if ev.finish != "" {
-				finish, cut = ev.finish, ev.cut
-				mu.Lock()
-				addUsage(&total, ev.usage)
-				mu.Unlock()
-			}
-		})
+	res, total, e := s.runChoices(r.Context(), n, gp)
+	if e != nil {
+		return e
+	}
+	base.Choices, base.Usage = make([]chatChoice, n), &total
+	for i, c := range res {
 		msg := &replyMsg{Role: "assistant"}
-		content := text.String()
+		content, finish := c.text, c.finish
 		switch {
-		case cut:
+		case c.cut:
 			content = "" // a half-written call or JSON value is no answer
 		case useTools:
 			var calls []chat.ToolCall
@@ -118,20 +101,14 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 				finish = "tool_calls"
 			}
 		}
-		if content != "" || len(msg.ToolCalls) == 0 && !cut {
+		if content != "" || len(msg.ToolCalls) == 0 && !c.cut {
 			msg.Content = &content
 		}
-		choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
+		base.Choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
 		if gp.logprobs {
-			choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(toks)}
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return s.engineError(err)
+			base.Choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(c.toks)}
 		}
 	}
-	base.Choices, base.Usage = choices, &total
 	return jsonOK(w, base)
 }
 
@@ -145,9 +122,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 		b.Choices = []chatChoice{c}
 		out.send(b)
 	}
-	var total usage
-	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
+	total := s.streamChoices(r.Context(), out, n, gp, func(i int) func(choiceEvent) {
 		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
 		// Constrained output (a forced call, a JSON answer) is held until its
 		// grammar accepts it, so a stream the token limit cuts carries no
@@ -160,11 +135,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 		case useTools:
 			parser = chat.NewStreamParser()
 		}
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
-			if ev.err != nil {
-				out.sendError(s.engineError(ev.err))
-				return
-			}
+		return func(ev choiceEvent) {
 			text := ev.text
 			switch {
 			case held != nil:
@@ -208,10 +179,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 				finish = "tool_calls"
 			}
 			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
-			mu.Lock()
-			addUsage(&total, ev.usage)
-			mu.Unlock()
-		})
+		}
 	})
 	if req.includeUsage() {
 		b := base
