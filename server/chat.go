@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
@@ -14,16 +13,12 @@ import (
 )
 
 // chatCompletions is POST /v1/chat/completions.
-func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiError {
-	var req chatRequest
-	if e := s.decodeRequest(r, &req); e != nil {
-		return e
-	}
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *chatRequest) *apiError {
 	msgs, images, e := convertMessages(req.Messages)
 	if e != nil {
 		return e
 	}
-	useTools, forced, e := s.toolChoice(&req)
+	useTools, forced, e := s.toolChoice(req)
 	if e != nil {
 		return e
 	}
@@ -62,7 +57,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 		gp.topLogprobs = *req.TopLogprobs
 	}
 	gp.logprobs = req.Logprobs
-	if e := s.responseFormat(&req, &gp); e != nil {
+	if e := s.responseFormat(req, &gp); e != nil {
 		return e
 	}
 	if forced != nil {
@@ -77,10 +72,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 			}
 		}
 	}
-	id, created := newID("chatcmpl"), time.Now().Unix()
-	base := chatResponse{ID: id, Object: "chat.completion", Created: created, Model: s.o.ModelName, SystemFingerprint: "herd"}
+	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
+	id := base.ID
 	if req.Stream {
-		return s.streamChat(w, r, &req, gp, n, useTools, base)
+		return s.streamChat(w, r, req, gp, n, useTools, base)
 	}
 	res, total, e := s.runChoices(r.Context(), n, gp)
 	if e != nil {

@@ -5,15 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 )
 
 // completions is POST /v1/completions: raw text (or token ids) in, text out.
-func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
-	var req completionRequest
-	if e := s.decodeRequest(r, &req); e != nil {
-		return e
-	}
+func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *completionRequest) *apiError {
 	prompt, e := s.completionPrompt(req.Prompt)
 	if e != nil {
 		return e
@@ -36,7 +31,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 	if req.Echo {
 		echo = s.tok.Decode(prompt, true)
 	}
-	resp := completionResponse{ID: newID("cmpl"), Object: "text_completion", Created: time.Now().Unix(), Model: s.o.ModelName}
+	resp := completionResponse{answer: s.newAnswer("cmpl", "text_completion")}
 	if req.Stream {
 		out := newSSE(w)
 		send := func(c completionChoice) {

@@ -173,14 +173,19 @@ type replyMsg struct {
 	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
 
+// answer is the head both endpoints' answers (and stream chunks) share.
+type answer struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint"`
+	Usage             *usage `json:"usage,omitempty"`
+}
+
 type chatResponse struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint"`
-	Choices           []chatChoice `json:"choices"`
-	Usage             *usage       `json:"usage,omitempty"`
+	answer
+	Choices []chatChoice `json:"choices"`
 }
 
 type completionChoice struct {
@@ -191,11 +196,6 @@ type completionChoice struct {
 }
 
 type completionResponse struct {
-	ID                string             `json:"id"`
-	Object            string             `json:"object"`
-	Created           int64              `json:"created"`
-	Model             string             `json:"model"`
-	SystemFingerprint string             `json:"system_fingerprint"`
-	Choices           []completionChoice `json:"choices"`
-	Usage             *usage             `json:"usage,omitempty"`
+	answer
+	Choices []completionChoice `json:"choices"`
 }

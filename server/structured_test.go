@@ -208,14 +208,7 @@ func TestOpenAIClientStructured(t *testing.T) {
 				}
 				t.Logf("seed %d: %s", seed, out)
 				// Streamed, the same request gives the same answer.
-				stream := c.Chat.Completions.NewStreaming(ctx, schema)
-				acc := openai.ChatCompletionAccumulator{}
-				for stream.Next() {
-					acc.AddChunk(stream.Current())
-				}
-				if err := stream.Err(); err != nil {
-					t.Fatal(err)
-				}
+				acc, _ := streamed(t, c, schema)
 				if got := acc.Choices[0].Message.Content; got != out {
 					t.Fatalf("seed %d: streamed %q, not streamed %q", seed, got, out)
 				}

@@ -37,7 +37,7 @@ func TestConstrainedCutByLength(t *testing.T) {
 				if resp.StatusCode != 200 {
 					t.Fatalf("status %d: %s", resp.StatusCode, b)
 				}
-				got := answers(t, b, stream)
+				got := seenChoices(t, b, stream)
 				if len(got) != 2 {
 					t.Fatalf("%d choices, want 2: %s", len(got), b)
 				}
@@ -52,7 +52,7 @@ func TestConstrainedCutByLength(t *testing.T) {
 				// With room to finish, the same request answers for real.
 				body = fmt.Sprintf(`{%s,%s,"max_tokens":200,"seed":1,"stream":%v}`, msgs, tc.fields, stream)
 				_, b = post(t, f, "/v1/chat/completions", body)
-				a := answers(t, b, stream)[0]
+				a := seenChoices(t, b, stream)[0]
 				if a.finish != tc.full || (tc.full == "tool_calls") != (a.calls == 1) || (tc.full == "stop") != (a.content != nil) {
 					t.Fatalf("with room: finish %q content %v calls %d: %s", a.finish, a.content, a.calls, b)
 				}
@@ -61,15 +61,15 @@ func TestConstrainedCutByLength(t *testing.T) {
 	}
 }
 
-// answer is one choice as a client sees it once a stream is put together.
-type answer struct {
+// seen is one choice as a client sees it once a stream is put together.
+type seen struct {
 	finish  string
 	content *string // nil: null or no content delta at all
 	calls   int
 }
 
-// answers reads a chat answer, streamed or not, into its choices.
-func answers(t *testing.T, b []byte, stream bool) []answer {
+// seenChoices reads a chat answer, streamed or not, into its choices.
+func seenChoices(t *testing.T, b []byte, stream bool) []seen {
 	t.Helper()
 	type msg struct {
 		Content   *string           `json:"content"`
@@ -102,11 +102,11 @@ func answers(t *testing.T, b []byte, stream bool) []answer {
 			t.Fatalf("bad answer %s: %v", b, err)
 		}
 	}
-	var out []answer
+	var out []seen
 	for _, c := range chunks {
 		for _, ch := range c.Choices {
 			for len(out) <= ch.Index {
-				out = append(out, answer{})
+				out = append(out, seen{})
 			}
 			a := &out[ch.Index]
 			m := ch.Message
