@@ -111,13 +111,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 // deltas when the model called tools, the finish reason, optional usage.
 func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatRequest, gp genParams, n int, useTools bool, base chatResponse) *apiError {
 	base.Object = "chat.completion.chunk"
-	out := newSSE(w)
-	chunk := func(c chatChoice) {
-		b := base
-		b.Choices = []chatChoice{c}
-		out.send(b)
-	}
-	total := s.streamChoices(r.Context(), out, n, gp, func(i int) func(choiceEvent) {
+	streamAnswer(s, w, r, base.answer, n, gp, req.includeUsage(), func(i int, chunk func(chatChoice)) func(choiceEvent) {
 		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
 		// Constrained output (a forced call, a JSON answer) is held until its
 		// grammar accepts it, so a stream the token limit cuts carries no
@@ -176,13 +170,6 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
 		}
 	})
-	if req.includeUsage() {
-		b := base
-		b.Choices = []chatChoice{}
-		b.Usage = &total
-		out.send(b)
-	}
-	out.done()
 	return nil
 }
 

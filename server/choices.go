@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -50,16 +51,20 @@ func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceR
 	return res, total, nil
 }
 
-// streamChoices runs the n choices of a request concurrently for a stream:
-// choice(i) is called as choice i starts and returns the handler of its
-// events, called in order; a failure is sent on out as an error event
-// instead. It returns the summed usage.
-func (s *Server) streamChoices(ctx context.Context, out *sse, n int, gp genParams, choice func(i int) func(choiceEvent)) usage {
+// streamAnswer answers a request with SSE chunks, each head with one
+// choice, running the n choices concurrently: choice(i, send) is called as
+// choice i starts and returns the handler of its events, called in order,
+// which sends its chunks with send; a failure is sent as an error event
+// instead. With withUsage, a last chunk with no choices carries the summed usage.
+func streamAnswer[C chatChoice | completionChoice](s *Server, w http.ResponseWriter, r *http.Request, head answer, n int, gp genParams, withUsage bool,
+	choice func(i int, send func(C)) func(choiceEvent)) {
+	out := newSSE(w)
+	send := func(c C) { out.send(reply[C]{answer: head, Choices: []C{c}}) }
 	var total usage
 	var mu sync.Mutex
 	forChoices(n, gp, func(i int, g genParams) {
-		handle := choice(i)
-		s.runChoice(ctx, g, func(ev choiceEvent) {
+		handle := choice(i, send)
+		s.runChoice(r.Context(), g, func(ev choiceEvent) {
 			if ev.err != nil {
 				out.sendError(s.engineError(ev.err))
 				return
@@ -72,7 +77,11 @@ func (s *Server) streamChoices(ctx context.Context, out *sse, n int, gp genParam
 			}
 		})
 	})
-	return total
+	if withUsage {
+		head.Usage = &total
+		out.send(reply[C]{answer: head, Choices: []C{}})
+	}
+	out.done()
 }
 
 // addUsage adds one choice's usage to a request's: the prompt counts once.

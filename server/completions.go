@@ -33,13 +33,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *comple
 	}
 	resp := completionResponse{answer: s.newAnswer("cmpl", "text_completion")}
 	if req.Stream {
-		out := newSSE(w)
-		send := func(c completionChoice) {
-			b := resp
-			b.Choices = []completionChoice{c}
-			out.send(b)
-		}
-		total := s.streamChoices(r.Context(), out, n, gp, func(i int) func(choiceEvent) {
+		streamAnswer(s, w, r, resp.answer, n, gp, req.includeUsage(), func(i int, send func(completionChoice)) func(choiceEvent) {
 			if echo != "" {
 				send(completionChoice{Index: i, Text: echo})
 			}
@@ -54,11 +48,6 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *comple
 				send(ch)
 			}
 		})
-		if req.includeUsage() {
-			resp.Choices, resp.Usage = []completionChoice{}, &total
-			out.send(resp)
-		}
-		out.done()
 		return nil
 	}
 	res, total, e := s.runChoices(r.Context(), n, gp)

@@ -8,25 +8,19 @@ import (
 	"strings"
 )
 
-// Origins is a list of origins allowed to call the API from a browser
-// (CORS), such as "https://app.example.com" or "*" for any. It is a
-// flag.Value: each Set adds one origin or a comma-separated list.
-type Origins []string
-
-// String is the list, comma-separated.
-func (o *Origins) String() string { return strings.Join(*o, ",") }
-
-// Set adds the origins of a comma-separated list, each "*" or
-// scheme://host[:port] with no path.
-func (o *Origins) Set(list string) error {
+// ParseOrigins reads a comma-separated list of origins allowed to call the
+// API from a browser (CORS; Options.CORSOrigins): each is "*" (any) or
+// scheme://host[:port] with no path, such as "https://app.example.com".
+func ParseOrigins(list string) ([]string, error) {
+	var out []string
 	for _, v := range strings.Split(list, ",") {
 		v = strings.TrimSpace(v)
 		if err := checkOrigin(v); err != nil {
-			return err
+			return nil, err
 		}
-		*o = append(*o, v)
+		out = append(out, v)
 	}
-	return nil
+	return out, nil
 }
 
 func checkOrigin(v string) error {

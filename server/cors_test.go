@@ -22,28 +22,24 @@ func fakeConfig(t testing.TB) *llama4.Config {
 	return cfg
 }
 
-func TestOriginsFlag(t *testing.T) {
+func TestParseOrigins(t *testing.T) {
 	for _, tc := range []struct {
-		in   []string
-		want string // the list, or "error"
+		in   string
+		want string // the list, comma-separated, or "error"
 	}{
-		{[]string{"*"}, "*"},
-		{[]string{"https://a.example", "http://localhost:3000"}, "https://a.example,http://localhost:3000"},
-		{[]string{"https://a.example, https://b.example"}, "https://a.example,https://b.example"},
-		{[]string{"https://a.example/"}, "https://a.example/"},
-		{[]string{"a.example"}, "error"},
-		{[]string{"https://a.example/path"}, "error"},
-		{[]string{""}, "error"},
-		{[]string{"https://a.example,"}, "error"},
+		{"*", "*"},
+		{"https://a.example", "https://a.example"},
+		{"https://a.example, http://localhost:3000", "https://a.example,http://localhost:3000"},
+		{"https://a.example/", "https://a.example/"},
+		{"a.example", "error"},
+		{"https://a.example/path", "error"},
+		{"https://a.example?x", "error"},
+		{"https://user@a.example", "error"},
+		{"", "error"},
+		{"https://a.example,", "error"},
 	} {
-		var o Origins
-		var err error
-		for _, s := range tc.in {
-			if err = o.Set(s); err != nil {
-				break
-			}
-		}
-		got := o.String()
+		o, err := ParseOrigins(tc.in)
+		got := strings.Join(o, ",")
 		if err != nil {
 			got = "error"
 			if !strings.Contains(err.Error(), "CORS origin") {

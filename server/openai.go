@@ -183,10 +183,13 @@ type answer struct {
 	Usage             *usage `json:"usage,omitempty"`
 }
 
-type chatResponse struct {
+// reply is an answer or a stream chunk: the head and the choices.
+type reply[C chatChoice | completionChoice] struct {
 	answer
-	Choices []chatChoice `json:"choices"`
+	Choices []C `json:"choices"`
 }
+
+type chatResponse = reply[chatChoice]
 
 type completionChoice struct {
 	Index        int             `json:"index"`
@@ -195,7 +198,4 @@ type completionChoice struct {
 	Logprobs     *legacyLogprobs `json:"logprobs"`
 }
 
-type completionResponse struct {
-	answer
-	Choices []completionChoice `json:"choices"`
-}
+type completionResponse = reply[completionChoice]

@@ -40,7 +40,7 @@ type Options struct {
 	// request's goroutine, encoded by the engine's model at prefill.
 	Vision *llama4.Vision
 	// CORSOrigins, when set, are the origins whose browser pages may call
-	// the API ("*": any); see Origins. Off by default.
+	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
 }
 

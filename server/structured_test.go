@@ -52,68 +52,90 @@ var (
 	uuidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
-// checkEvent parses out as eventSchema's JSON and checks each constraint.
-func checkEvent(out string) error {
-	var v struct {
-		Count  *int64   `json:"count"`
-		Delta  *int64   `json:"delta"`
-		Code   *string  `json:"code"`
-		Day    *string  `json:"day"`
-		At     *string  `json:"at"`
-		ID     *string  `json:"id"`
-		Email  *string  `json:"email"`
-		IP     *string  `json:"ip"`
-		Colors []string `json:"colors"`
-		Digits []int64  `json:"digits"`
+// eventChecks check each property of eventSchema, from its JSON text.
+var eventChecks = map[string]func(raw []byte) error{
+	"count": intIn(3, 17),
+	"delta": intIn(-4, 4), // exclusive bounds -5 and 5
+	"code":  stringOK(func(v string) bool { return codeRe.MatchString(v) }),
+	"day":   stringOK(func(v string) bool { _, err := time.Parse(time.DateOnly, v); return err == nil }),
+	"at":    stringOK(func(v string) bool { _, err := time.Parse(time.RFC3339Nano, v); return err == nil }),
+	"id":    stringOK(func(v string) bool { return uuidRe.MatchString(v) }),
+	"email": stringOK(func(v string) bool {
+		a, err := mail.ParseAddress(v)
+		return err == nil && a.Address == v && len([]rune(v)) <= 40
+	}),
+	"ip": stringOK(func(v string) bool {
+		ip := net.ParseIP(v)
+		return ip != nil && ip.To4() != nil && !strings.Contains(v, ":")
+	}),
+	"colors": func(raw []byte) error {
+		var cs []string
+		if err := json.Unmarshal(raw, &cs); err != nil || len(cs) < 2 || len(cs) > 3 {
+			return fmt.Errorf("want 2 to 3 strings (%v)", err)
+		}
+		seen := map[string]bool{}
+		for _, c := range cs {
+			if !slices.Contains([]string{"red", "green", "blue", "black"}, c) || seen[c] {
+				return fmt.Errorf("%q is not unique or not in the enum", c)
+			}
+			seen[c] = true
+		}
+		return nil
+	},
+	"digits": func(raw []byte) error {
+		var ds []json.RawMessage
+		if err := json.Unmarshal(raw, &ds); err != nil || len(ds) < 1 || len(ds) > 4 {
+			return fmt.Errorf("want 1 to 4 items (%v)", err)
+		}
+		for _, d := range ds {
+			if err := intIn(0, 9)(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// intIn checks a JSON integer (not 1.0, not 1e0) in [lo, hi].
+func intIn(lo, hi int64) func([]byte) error {
+	return func(raw []byte) error {
+		var v int64
+		if err := json.Unmarshal(raw, &v); err != nil || v < lo || v > hi {
+			return fmt.Errorf("%s is not an integer in [%d, %d] (%v)", raw, lo, hi, err)
+		}
+		return nil
 	}
-	dec := json.NewDecoder(strings.NewReader(out))
-	dec.DisallowUnknownFields() // additionalProperties: false; integers must be written as integers
-	if err := dec.Decode(&v); err != nil {
+}
+
+// stringOK checks a JSON string with ok.
+func stringOK(ok func(string) bool) func([]byte) error {
+	return func(raw []byte) error {
+		var v string
+		if err := json.Unmarshal(raw, &v); err != nil || !ok(v) {
+			return fmt.Errorf("%s is not valid here (%v)", raw, err)
+		}
+		return nil
+	}
+}
+
+// checkEvent parses out as eventSchema's JSON and checks each constraint:
+// every property present, no other (additionalProperties: false), each
+// valid.
+func checkEvent(out string) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &obj); err != nil {
 		return fmt.Errorf("does not parse: %w", err)
 	}
-	if v.Count == nil || v.Delta == nil || v.Code == nil || v.Day == nil || v.At == nil || v.ID == nil || v.Email == nil || v.IP == nil || v.Colors == nil || v.Digits == nil {
-		return fmt.Errorf("a required property is missing")
+	if len(obj) != len(eventChecks) {
+		return fmt.Errorf("%d properties, want %d", len(obj), len(eventChecks))
 	}
-	if *v.Count < 3 || *v.Count > 17 {
-		return fmt.Errorf("count %d outside [3, 17]", *v.Count)
-	}
-	if *v.Delta <= -5 || *v.Delta >= 5 {
-		return fmt.Errorf("delta %d outside (-5, 5)", *v.Delta)
-	}
-	if !codeRe.MatchString(*v.Code) {
-		return fmt.Errorf("code %q does not match the pattern", *v.Code)
-	}
-	if _, err := time.Parse(time.DateOnly, *v.Day); err != nil {
-		return fmt.Errorf("day: %w", err)
-	}
-	if _, err := time.Parse(time.RFC3339Nano, *v.At); err != nil {
-		return fmt.Errorf("at: %w", err)
-	}
-	if !uuidRe.MatchString(*v.ID) {
-		return fmt.Errorf("id %q is not a uuid", *v.ID)
-	}
-	if a, err := mail.ParseAddress(*v.Email); err != nil || a.Address != *v.Email || len([]rune(*v.Email)) > 40 {
-		return fmt.Errorf("email %q: not an address of at most 40 characters (%v)", *v.Email, err)
-	}
-	if ip := net.ParseIP(*v.IP); ip == nil || ip.To4() == nil || strings.Contains(*v.IP, ":") {
-		return fmt.Errorf("ip %q is not an IPv4 address", *v.IP)
-	}
-	if len(v.Colors) < 2 || len(v.Colors) > 3 {
-		return fmt.Errorf("%d colors, want 2 to 3", len(v.Colors))
-	}
-	seen := map[string]bool{}
-	for _, c := range v.Colors {
-		if !slices.Contains([]string{"red", "green", "blue", "black"}, c) || seen[c] {
-			return fmt.Errorf("colors %q: not unique members of the enum", v.Colors)
+	for name, check := range eventChecks {
+		raw, ok := obj[name]
+		if !ok {
+			return fmt.Errorf("property %q is missing", name)
 		}
-		seen[c] = true
-	}
-	if len(v.Digits) < 1 || len(v.Digits) > 4 {
-		return fmt.Errorf("%d digits, want 1 to 4", len(v.Digits))
-	}
-	for _, d := range v.Digits {
-		if d < 0 || d > 9 {
-			return fmt.Errorf("digit %d outside [0, 9]", d)
+		if err := check(raw); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
@@ -153,12 +175,12 @@ func shakespeareFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { eng.Run(ctx); close(done) }()
+	go func() { eng.Run(t.Context()); close(done) }() // t.Context ends before the cleanups run
+	t.Cleanup(func() { <-done })
 	srv := New(m.Config, tok, eng, Options{ModelName: embedded.Name})
 	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 	return &fixture{srv: srv, ts: ts, eng: eng, m: m, tok: tok}
 }
 

@@ -31,8 +31,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	prefill := fs.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := fs.String("name", "", "model id to report (default: the directory name)")
 	grace := fs.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
-	var corsOrigins server.Origins
-	fs.Var(&corsOrigins, "cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated")
+	var cors []string
+	fs.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(*model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: corsOrigins})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
