@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
@@ -15,19 +13,12 @@ import (
 )
 
 // chatCompletions is POST /v1/chat/completions.
-func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiError {
-	var req chatRequest
-	if e := decodeJSON(r, &req); e != nil {
-		return e
-	}
-	if e := s.checkModel(req.Model); e != nil {
-		return e
-	}
+func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *chatRequest) *apiError {
 	msgs, images, e := convertMessages(req.Messages)
 	if e != nil {
 		return e
 	}
-	useTools, forced, e := s.toolChoice(&req)
+	useTools, forced, e := s.toolChoice(req)
 	if e != nil {
 		return e
 	}
@@ -51,9 +42,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 	if req.MaxCompletionTokens != nil {
 		maxTok = req.MaxCompletionTokens
 	}
-	gp, n, e := s.resolve(commonParams{maxTokens: maxTok, temperature: req.Temperature, topP: req.TopP, minP: req.MinP,
-		repeat: req.RepeatPenalty, topK: req.TopK, seed: req.Seed, n: req.N, presencePenalty: req.PresencePenalty,
-		frequencyPenalty: req.FrequencyPenalty, stop: req.Stop}, len(prompt))
+	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
 	if e != nil {
 		return e
 	}
@@ -68,7 +57,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 		gp.topLogprobs = *req.TopLogprobs
 	}
 	gp.logprobs = req.Logprobs
-	if e := s.responseFormat(&req, &gp); e != nil {
+	if e := s.responseFormat(req, &gp); e != nil {
 		return e
 	}
 	if forced != nil {
@@ -83,36 +72,23 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 			}
 		}
 	}
-	id, created := newID("chatcmpl"), time.Now().Unix()
-	base := chatResponse{ID: id, Object: "chat.completion", Created: created, Model: s.o.ModelName, SystemFingerprint: "herd"}
+	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
+	id := base.ID
 	if req.Stream {
-		return s.streamChat(w, r, &req, gp, n, useTools, base)
+		return s.streamChat(w, r, req, gp, n, useTools, base)
 	}
-	choices := make([]chatChoice, n)
-	errs := make([]error, n)
-	var total usage
-	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
-		var text strings.Builder
-		var toks []tokenOut
-		finish := ""
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
-			if ev.err != nil {
-				errs[i] = ev.err
-				return
-			}
-			text.WriteString(ev.text)
-			toks = append(toks, ev.toks...)
-			if ev.finish != "" {
-				finish = ev.finish
-				mu.Lock()
-				addUsage(&total, ev.usage)
-				mu.Unlock()
-			}
-		})
-		msg := &assistantMsg{Role: "assistant"}
-		content := text.String()
-		if useTools {
+	res, total, e := s.runChoices(r.Context(), n, gp)
+	if e != nil {
+		return e
+	}
+	base.Choices, base.Usage = make([]chatChoice, n), &total
+	for i, c := range res {
+		msg := &replyMsg{Role: "assistant"}
+		content, finish := c.text, c.finish
+		switch {
+		case c.cut:
+			content = "" // a half-written call or JSON value is no answer
+		case useTools:
 			var calls []chat.ToolCall
 			content, calls = chat.ParseToolCalls(content)
 			if len(calls) > 0 {
@@ -120,20 +96,14 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 				finish = "tool_calls"
 			}
 		}
-		if content != "" || len(msg.ToolCalls) == 0 {
+		if content != "" || len(msg.ToolCalls) == 0 && !c.cut {
 			msg.Content = &content
 		}
-		choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
+		base.Choices[i] = chatChoice{Index: i, Message: msg, FinishReason: &finish}
 		if gp.logprobs {
-			choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(toks)}
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return s.engineError(err)
+			base.Choices[i].Logprobs = &choiceLogprobs{Content: s.logprobEntries(c.toks)}
 		}
 	}
-	base.Choices, base.Usage = choices, &total
 	return jsonOK(w, base)
 }
 
@@ -141,27 +111,26 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) *apiErr
 // deltas when the model called tools, the finish reason, optional usage.
 func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatRequest, gp genParams, n int, useTools bool, base chatResponse) *apiError {
 	base.Object = "chat.completion.chunk"
-	out := newSSE(w)
-	chunk := func(c chatChoice) {
-		b := base
-		b.Choices = []chatChoice{c}
-		out.send(b)
-	}
-	var total usage
-	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
+	streamAnswer(s, w, r, base.answer, n, gp, req.includeUsage(), func(i int, chunk func(chatChoice)) func(choiceEvent) {
 		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
+		// Constrained output (a forced call, a JSON answer) is held until its
+		// grammar accepts it, so a stream the token limit cuts carries no
+		// partial value; free text with tools goes through a stream parser.
+		var held *strings.Builder
 		var parser *chat.StreamParser
-		if useTools {
+		switch {
+		case gp.constraint != nil:
+			held = new(strings.Builder)
+		case useTools:
 			parser = chat.NewStreamParser()
 		}
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
-			if ev.err != nil {
-				out.sendError(s.engineError(ev.err))
-				return
-			}
+		return func(ev choiceEvent) {
 			text := ev.text
-			if parser != nil {
+			switch {
+			case held != nil:
+				held.WriteString(text)
+				text = ""
+			case parser != nil:
 				text = parser.Push(text)
 			}
 			var lp *choiceLogprobs
@@ -175,34 +144,32 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 				return
 			}
 			finish := ev.finish
-			if parser != nil {
-				rest, calls := parser.Finish()
-				if rest != "" {
-					chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+			var rest string
+			var calls []chat.ToolCall
+			switch {
+			case ev.cut: // neither content nor calls: finish_reason "length" says why
+			case held != nil && useTools:
+				rest, calls = chat.ParseToolCalls(held.String())
+			case held != nil:
+				rest = held.String()
+			case parser != nil:
+				rest, calls = parser.Finish()
+			}
+			if rest != "" {
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
+			}
+			if len(calls) > 0 {
+				tc := apiToolCalls(calls, base.ID, i)
+				for k := range tc {
+					k := k
+					tc[k].Index = &k
 				}
-				if len(calls) > 0 {
-					tc := apiToolCalls(calls, base.ID, i)
-					for k := range tc {
-						k := k
-						tc[k].Index = &k
-					}
-					chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
-					finish = "tool_calls"
-				}
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
+				finish = "tool_calls"
 			}
 			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
-			mu.Lock()
-			addUsage(&total, ev.usage)
-			mu.Unlock()
-		})
+		}
 	})
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
-		b := base
-		b.Choices = []chatChoice{}
-		b.Usage = &total
-		out.send(b)
-	}
-	out.done()
 	return nil
 }
 

@@ -3,32 +3,17 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/herd-llm/herd/engine"
 )
 
 // completions is POST /v1/completions: raw text (or token ids) in, text out.
-func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
-	var req completionRequest
-	if e := decodeJSON(r, &req); e != nil {
-		return e
-	}
-	if e := s.checkModel(req.Model); e != nil {
-		return e
-	}
+func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *completionRequest) *apiError {
 	prompt, e := s.completionPrompt(req.Prompt)
 	if e != nil {
 		return e
 	}
-	gp, n, e := s.resolve(commonParams{maxTokens: req.MaxTokens, temperature: req.Temperature, topP: req.TopP, minP: req.MinP,
-		repeat: req.RepeatPenalty, topK: req.TopK, seed: req.Seed, n: req.N, presencePenalty: req.PresencePenalty,
-		frequencyPenalty: req.FrequencyPenalty, stop: req.Stop}, len(prompt))
+	gp, n, e := s.resolve(&req.sampling, req.MaxTokens, len(prompt))
 	if e != nil {
 		return e
 	}
@@ -46,74 +31,37 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) *apiError {
 	if req.Echo {
 		echo = s.tok.Decode(prompt, true)
 	}
-	id, created := newID("cmpl"), time.Now().Unix()
+	resp := completionResponse{answer: s.newAnswer("cmpl", "text_completion")}
 	if req.Stream {
-		out := newSSE(w)
-		var mu sync.Mutex
-		var total usage
-		forChoices(n, gp, func(i int, g genParams) {
+		streamAnswer(s, w, r, resp.answer, n, gp, req.includeUsage(), func(i int, send func(completionChoice)) func(choiceEvent) {
 			if echo != "" {
-				out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{{Index: i, Text: echo}}})
+				send(completionChoice{Index: i, Text: echo})
 			}
-			s.runChoice(r.Context(), g, func(ev choiceEvent) {
-				if ev.err != nil {
-					out.sendError(s.engineError(ev.err))
-					return
-				}
+			return func(ev choiceEvent) {
 				ch := completionChoice{Index: i, Text: ev.text}
 				if gp.logprobs {
 					ch.Logprobs = s.completionLogprobs(ev.toks, 0)
 				}
 				if ev.finish != "" {
-					f := ev.finish
-					ch.FinishReason = &f
-					mu.Lock()
-					addUsage(&total, ev.usage)
-					mu.Unlock()
+					ch.FinishReason = &ev.finish
 				}
-				out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{ch}})
-			})
+				send(ch)
+			}
 		})
-		if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
-			out.send(completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: []completionChoice{}, Usage: &total})
-		}
-		out.done()
 		return nil
 	}
-	choices := make([]completionChoice, n)
-	var total usage
-	errs := make([]error, n)
-	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
-		var text bytes.Buffer
-		var toks []tokenOut
-		text.WriteString(echo)
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
-			if ev.err != nil {
-				errs[i] = ev.err
-				return
-			}
-			text.WriteString(ev.text)
-			toks = append(toks, ev.toks...)
-			if ev.finish != "" {
-				f := ev.finish
-				choices[i].FinishReason = &f
-				mu.Lock()
-				addUsage(&total, ev.usage)
-				mu.Unlock()
-			}
-		})
-		choices[i].Index, choices[i].Text = i, text.String()
+	res, total, e := s.runChoices(r.Context(), n, gp)
+	if e != nil {
+		return e
+	}
+	resp.Choices, resp.Usage = make([]completionChoice, n), &total
+	for i, c := range res {
+		resp.Choices[i] = completionChoice{Index: i, Text: echo + c.text, FinishReason: &c.finish}
 		if gp.logprobs {
-			choices[i].Logprobs = s.completionLogprobs(toks, len(echo))
-		}
-	})
-	for _, err := range errs {
-		if err != nil {
-			return s.engineError(err)
+			resp.Choices[i].Logprobs = s.completionLogprobs(c.toks, len(echo))
 		}
 	}
-	return jsonOK(w, completionResponse{ID: id, Object: "text_completion", Created: created, Model: s.o.ModelName, Choices: choices, Usage: &total})
+	return jsonOK(w, resp)
 }
 
 // completionPrompt accepts a string, a one-element list of strings, or a list
@@ -153,15 +101,6 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-func addUsage(u *usage, e engine.Usage) {
-	if u.PromptTokens == 0 {
-		u.PromptTokens = e.PromptTokens
-		u.PromptTokensDetails.CachedTokens = e.CachedTokens
-	}
-	u.CompletionTokens += e.CompletionTokens
-	u.TotalTokens = u.PromptTokens + u.CompletionTokens
-}
-
 // legacyLogprobs is the completions endpoint's logprobs shape.
 type legacyLogprobs = struct {
 	Tokens        []string             `json:"tokens"`
@@ -184,17 +123,4 @@ func (s *Server) completionLogprobs(toks []tokenOut, offset int) *legacyLogprobs
 		lp.TopLogprobs = append(lp.TopLogprobs, top)
 	}
 	return lp
-}
-
-// engineError maps an engine failure to an API error.
-func (s *Server) engineError(err error) *apiError {
-	switch {
-	case errors.Is(err, engine.ErrQueueFull):
-		return errBusy
-	case errors.Is(err, engine.ErrShuttingDown):
-		return errClosing
-	case errors.Is(err, engine.ErrInvalidRequest):
-		return badRequest("prompt", strings.TrimPrefix(err.Error(), "engine: invalid request: "))
-	}
-	return &apiError{Status: http.StatusInternalServerError, Message: err.Error(), Type: "server_error"}
 }

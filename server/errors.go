@@ -2,7 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
+
+	"github.com/herd-llm/herd/engine"
 )
 
 // apiError is an error in the OpenAI shape:
@@ -40,3 +44,16 @@ var (
 	errBusy     = &apiError{Status: http.StatusTooManyRequests, Message: "the server is at capacity: too many queued requests; retry later", Type: "server_error", Code: strp("rate_limit_exceeded")}
 	errClosing  = &apiError{Status: http.StatusServiceUnavailable, Message: "the server is shutting down", Type: "server_error", Code: strp("unavailable")}
 )
+
+// engineError maps an engine failure to an API error.
+func (s *Server) engineError(err error) *apiError {
+	switch {
+	case errors.Is(err, engine.ErrQueueFull):
+		return errBusy
+	case errors.Is(err, engine.ErrShuttingDown):
+		return errClosing
+	case errors.Is(err, engine.ErrInvalidRequest):
+		return badRequest("prompt", strings.TrimPrefix(err.Error(), "engine: invalid request: "))
+	}
+	return &apiError{Status: http.StatusInternalServerError, Message: err.Error(), Type: "server_error"}
+}

@@ -30,8 +30,16 @@ type choiceEvent struct {
 	toks   []tokenOut // the tokens behind text (for logprobs)
 	finish string     // set on the last event: "stop", "length", "tool_calls"
 	err    error      // set on the last event when generation failed
-	usage  engine.Usage
+	// cut, on the last event, reports constrained output (a forced tool
+	// call, a JSON answer) that the token limit ended before its grammar
+	// accepted it: the text is then not a valid answer.
+	cut   bool
+	usage engine.Usage
 }
+
+// completer is a constraint that knows whether its output is complete
+// (grammar.Constraint).
+type completer interface{ Complete() bool }
 
 type tokenOut struct {
 	id      int32
@@ -55,6 +63,7 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 	if gp.constraint != nil {
 		req.Constraint = gp.constraint()
 	}
+	cons, _ := req.Constraint.(completer)
 	req.Images = gp.images
 	stream, err := s.eng.Submit(ctx, req)
 	if err != nil {
@@ -83,7 +92,8 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 				return
 			}
 			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
-			emit(choiceEvent{text: rest, toks: pendingToks, finish: fin, usage: ev.Usage})
+			cut := fin == "length" && cons != nil && !cons.Complete() // the engine is done with the constraint
+			emit(choiceEvent{text: rest, toks: pendingToks, finish: fin, usage: ev.Usage, cut: cut})
 			return
 		}
 		piece := ""

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/herd-llm/herd/internal/version"
 )
 
 // metrics holds the server's Prometheus metrics, written in the text
@@ -91,6 +93,7 @@ type gauges struct {
 func (m *metrics) write(w io.Writer, model string, g gauges) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	fmt.Fprintf(w, "# HELP herd_build_info The herd build serving, in its labels; always 1.\n# TYPE herd_build_info gauge\nherd_build_info{version=%q} 1\n", version.Version())
 	fmt.Fprintf(w, "# HELP herd_requests_total HTTP requests by endpoint and status.\n# TYPE herd_requests_total counter\n")
 	keys := make([]string, 0, len(m.requests))
 	for k := range m.requests {

@@ -8,54 +8,51 @@ import (
 
 // The OpenAI request and response shapes herd accepts and returns.
 
+// sampling are the request fields both endpoints share, embedded in each
+// request (encoding/json flattens them).
+type sampling struct {
+	Model            string   `json:"model"`
+	MaxTokens        *int     `json:"max_tokens"`
+	Temperature      *float64 `json:"temperature"`
+	TopP             *float64 `json:"top_p"`
+	TopK             *int     `json:"top_k"`              // extension
+	MinP             *float64 `json:"min_p"`              // extension
+	RepeatPenalty    *float64 `json:"repetition_penalty"` // extension
+	Stop             stopList `json:"stop"`
+	Seed             *int64   `json:"seed"`
+	N                *int     `json:"n"`
+	PresencePenalty  *float64 `json:"presence_penalty"`
+	FrequencyPenalty *float64 `json:"frequency_penalty"`
+	Stream           bool     `json:"stream"`
+	StreamOptions    *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+// includeUsage reports whether a stream ends with a usage chunk.
+func (p *sampling) includeUsage() bool { return p.StreamOptions != nil && p.StreamOptions.IncludeUsage }
+
+// model names the model a request asks for (see decodeRequest).
+func (p *sampling) model() string { return p.Model }
+
 // chatRequest is POST /v1/chat/completions.
 type chatRequest struct {
-	Model               string          `json:"model"`
+	sampling
 	Messages            []chatMessage   `json:"messages"`
-	MaxTokens           *int            `json:"max_tokens"`
 	MaxCompletionTokens *int            `json:"max_completion_tokens"`
-	Temperature         *float64        `json:"temperature"`
-	TopP                *float64        `json:"top_p"`
-	TopK                *int            `json:"top_k"`              // extension
-	MinP                *float64        `json:"min_p"`              // extension
-	RepeatPenalty       *float64        `json:"repetition_penalty"` // extension
-	Stop                stopList        `json:"stop"`
-	Seed                *int64          `json:"seed"`
-	N                   *int            `json:"n"`
-	PresencePenalty     *float64        `json:"presence_penalty"`
-	FrequencyPenalty    *float64        `json:"frequency_penalty"`
 	Logprobs            bool            `json:"logprobs"`
 	TopLogprobs         *int            `json:"top_logprobs"`
 	Tools               []tool          `json:"tools"`
 	ToolChoice          json.RawMessage `json:"tool_choice"`
 	ResponseFormat      *responseFormat `json:"response_format"`
-	Stream              bool            `json:"stream"`
-	StreamOptions       *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
 }
 
 // completionRequest is POST /v1/completions.
 type completionRequest struct {
-	Model            string          `json:"model"`
-	Prompt           json.RawMessage `json:"prompt"` // string, [string] of one, or token ids
-	MaxTokens        *int            `json:"max_tokens"`
-	Temperature      *float64        `json:"temperature"`
-	TopP             *float64        `json:"top_p"`
-	TopK             *int            `json:"top_k"`
-	MinP             *float64        `json:"min_p"`
-	RepeatPenalty    *float64        `json:"repetition_penalty"`
-	Stop             stopList        `json:"stop"`
-	Seed             *int64          `json:"seed"`
-	N                *int            `json:"n"`
-	PresencePenalty  *float64        `json:"presence_penalty"`
-	FrequencyPenalty *float64        `json:"frequency_penalty"`
-	Logprobs         *int            `json:"logprobs"`
-	Echo             bool            `json:"echo"`
-	Stream           bool            `json:"stream"`
-	StreamOptions    *struct {
-		IncludeUsage bool `json:"include_usage"`
-	} `json:"stream_options"`
+	sampling
+	Prompt   json.RawMessage `json:"prompt"` // string, [string] of one, or token ids
+	Logprobs *int            `json:"logprobs"`
+	Echo     bool            `json:"echo"`
 }
 
 // stopList accepts a string or a list of strings.
@@ -152,7 +149,7 @@ type topLogprob struct {
 
 type chatChoice struct {
 	Index        int             `json:"index"`
-	Message      *assistantMsg   `json:"message,omitempty"`
+	Message      *replyMsg       `json:"message,omitempty"`
 	Delta        *assistantMsg   `json:"delta,omitempty"`
 	FinishReason *string         `json:"finish_reason"`
 	Logprobs     *choiceLogprobs `json:"logprobs"`
@@ -168,15 +165,31 @@ type assistantMsg struct {
 	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
 
-type chatResponse struct {
-	ID                string       `json:"id"`
-	Object            string       `json:"object"`
-	Created           int64        `json:"created"`
-	Model             string       `json:"model"`
-	SystemFingerprint string       `json:"system_fingerprint"`
-	Choices           []chatChoice `json:"choices"`
-	Usage             *usage       `json:"usage,omitempty"`
+// replyMsg is a whole (non-streamed) assistant message: content is null
+// when there is none, as in OpenAI's answers.
+type replyMsg struct {
+	Role      string     `json:"role"`
+	Content   *string    `json:"content"`
+	ToolCalls []toolCall `json:"tool_calls,omitempty"`
 }
+
+// answer is the head both endpoints' answers (and stream chunks) share.
+type answer struct {
+	ID                string `json:"id"`
+	Object            string `json:"object"`
+	Created           int64  `json:"created"`
+	Model             string `json:"model"`
+	SystemFingerprint string `json:"system_fingerprint"`
+	Usage             *usage `json:"usage,omitempty"`
+}
+
+// reply is an answer or a stream chunk: the head and the choices.
+type reply[C chatChoice | completionChoice] struct {
+	answer
+	Choices []C `json:"choices"`
+}
+
+type chatResponse = reply[chatChoice]
 
 type completionChoice struct {
 	Index        int             `json:"index"`
@@ -185,12 +198,4 @@ type completionChoice struct {
 	Logprobs     *legacyLogprobs `json:"logprobs"`
 }
 
-type completionResponse struct {
-	ID                string             `json:"id"`
-	Object            string             `json:"object"`
-	Created           int64              `json:"created"`
-	Model             string             `json:"model"`
-	SystemFingerprint string             `json:"system_fingerprint"`
-	Choices           []completionChoice `json:"choices"`
-	Usage             *usage             `json:"usage,omitempty"`
-}
+type completionResponse = reply[completionChoice]

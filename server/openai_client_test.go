@@ -21,6 +21,23 @@ func client(f *fixture) openai.Client {
 	return openai.NewClient(option.WithBaseURL(f.ts.URL+"/v1/"), option.WithAPIKey("unused"), option.WithMaxRetries(0))
 }
 
+// streamed sends a streaming request and returns the answer the client
+// library puts together from its chunks, and how many chunks there were.
+func streamed(t *testing.T, c openai.Client, p openai.ChatCompletionNewParams) (openai.ChatCompletionAccumulator, int) {
+	t.Helper()
+	stream := c.Chat.Completions.NewStreaming(context.Background(), p)
+	acc := openai.ChatCompletionAccumulator{}
+	chunks := 0
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+		chunks++
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return acc, chunks
+}
+
 func TestOpenAIClientChat(t *testing.T) {
 	f := newScripted(t, replies)
 	c := client(f)
@@ -40,20 +57,11 @@ func TestOpenAIClientChat(t *testing.T) {
 	}
 
 	// Streaming, accumulated by the client library.
-	stream := c.Chat.Completions.NewStreaming(ctx, openai.ChatCompletionNewParams{
+	acc, chunks := streamed(t, c, openai.ChatCompletionNewParams{
 		Model:         "scripted",
 		Messages:      []openai.ChatCompletionMessageParamUnion{openai.UserMessage("Say hello")},
 		StreamOptions: openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)},
 	})
-	acc := openai.ChatCompletionAccumulator{}
-	chunks := 0
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-		chunks++
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
 	if acc.Choices[0].Message.Content != "Hello from herd. The answer is 42." || chunks < 10 || acc.Usage.TotalTokens == 0 {
 		t.Fatalf("streamed %q in %d chunks, usage %+v", acc.Choices[0].Message.Content, chunks, acc.Usage)
 	}
@@ -110,14 +118,7 @@ func TestOpenAIClientToolCalls(t *testing.T) {
 	}
 
 	// Streamed: the accumulator must rebuild the same call.
-	stream := c.Chat.Completions.NewStreaming(ctx, params)
-	acc := openai.ChatCompletionAccumulator{}
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc, _ := streamed(t, c, params)
 	sc := acc.Choices[0]
 	if sc.FinishReason != "tool_calls" || len(sc.Message.ToolCalls) != 1 || sc.Message.ToolCalls[0].Function.Name != "get_weather" ||
 		sc.Message.ToolCalls[0].Function.Arguments != call.Function.Arguments {

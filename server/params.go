@@ -8,19 +8,9 @@ import (
 	"github.com/herd-llm/herd/sample"
 )
 
-// commonParams are the sampling fields both endpoints share.
-type commonParams struct {
-	maxTokens                         *int
-	temperature, topP, minP, repeat   *float64
-	topK                              *int
-	seed                              *int64
-	n                                 *int
-	presencePenalty, frequencyPenalty *float64
-	stop                              []string
-}
-
-// resolve validates the fields and fills genParams (without the prompt) and n.
-func (s *Server) resolve(c commonParams, promptLen int) (genParams, int, *apiError) {
+// resolve validates the shared fields and fills genParams (without the
+// prompt) and n. maxTokens is the endpoint's token limit field.
+func (s *Server) resolve(c *sampling, maxTokens *int, promptLen int) (genParams, int, *apiError) {
 	var gp genParams
 	ctx := s.eng.Ctx()
 	room := ctx - promptLen
@@ -29,19 +19,19 @@ func (s *Server) resolve(c commonParams, promptLen int) (genParams, int, *apiErr
 			Message: fmt.Sprintf("the prompt is %d tokens, but the context is %d tokens: shorten the prompt or start the server with a larger --ctx", promptLen, ctx)}
 	}
 	gp.maxTokens = room
-	if c.maxTokens != nil {
-		if *c.maxTokens <= 0 {
-			return gp, 0, badRequest("max_tokens", fmt.Sprintf("max_tokens must be positive, got %d", *c.maxTokens))
+	if maxTokens != nil {
+		if *maxTokens <= 0 {
+			return gp, 0, badRequest("max_tokens", fmt.Sprintf("max_tokens must be positive, got %d", *maxTokens))
 		}
-		if *c.maxTokens > room {
+		if *maxTokens > room {
 			return gp, 0, &apiError{Status: 400, Type: "invalid_request_error", Param: strp("max_tokens"), Code: strp("context_length_exceeded"),
-				Message: fmt.Sprintf("prompt (%d tokens) + max_tokens (%d) exceeds the context of %d tokens", promptLen, *c.maxTokens, ctx)}
+				Message: fmt.Sprintf("prompt (%d tokens) + max_tokens (%d) exceeds the context of %d tokens", promptLen, *maxTokens, ctx)}
 		}
-		gp.maxTokens = *c.maxTokens
+		gp.maxTokens = *maxTokens
 	}
 	n := 1
-	if c.n != nil {
-		n = *c.n
+	if c.N != nil {
+		n = *c.N
 		if n < 1 || n > s.o.MaxN {
 			return gp, 0, badRequest("n", fmt.Sprintf("n must be between 1 and %d, got %d", s.o.MaxN, n))
 		}
@@ -58,32 +48,32 @@ func (s *Server) resolve(c commonParams, promptLen int) (genParams, int, *apiErr
 		return nil
 	}
 	for _, e := range []*apiError{
-		f(c.temperature, "temperature", 0, 2, &sp.Temperature),
-		f(c.topP, "top_p", 0, 1, &sp.TopP),
-		f(c.minP, "min_p", 0, 1, &sp.MinP),
-		f(c.repeat, "repetition_penalty", 0, 10, &sp.RepeatPenalty),
-		f(c.presencePenalty, "presence_penalty", -2, 2, &sp.PresencePenalty),
-		f(c.frequencyPenalty, "frequency_penalty", -2, 2, &sp.FrequencyPenalty),
+		f(c.Temperature, "temperature", 0, 2, &sp.Temperature),
+		f(c.TopP, "top_p", 0, 1, &sp.TopP),
+		f(c.MinP, "min_p", 0, 1, &sp.MinP),
+		f(c.RepeatPenalty, "repetition_penalty", 0, 10, &sp.RepeatPenalty),
+		f(c.PresencePenalty, "presence_penalty", -2, 2, &sp.PresencePenalty),
+		f(c.FrequencyPenalty, "frequency_penalty", -2, 2, &sp.FrequencyPenalty),
 	} {
 		if e != nil {
 			return gp, 0, e
 		}
 	}
-	if c.topK != nil {
-		if *c.topK < 0 {
+	if c.TopK != nil {
+		if *c.TopK < 0 {
 			return gp, 0, badRequest("top_k", "top_k must be ≥ 0")
 		}
-		sp.TopK = *c.topK
+		sp.TopK = *c.TopK
 	}
-	if c.seed != nil {
-		sp.Seed = uint64(*c.seed)
+	if c.Seed != nil {
+		sp.Seed = uint64(*c.Seed)
 	} else {
 		sp.Seed = rand.Uint64()
 	}
-	if len(c.stop) > 4 {
+	if len(c.Stop) > 4 {
 		return gp, 0, badRequest("stop", "at most 4 stop sequences are allowed")
 	}
-	gp.stops = c.stop
+	gp.stops = c.Stop
 	gp.sampling = sp
 	return gp, n, nil
 }

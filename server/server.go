@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/version"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -38,6 +39,9 @@ type Options struct {
 	// (data URLs): decoded and preprocessed by this vision tower on the
 	// request's goroutine, encoded by the engine's model at prefill.
 	Vision *llama4.Vision
+	// CORSOrigins, when set, are the origins whose browser pages may call
+	// the API ("*": any); see ParseOrigins. Off by default.
+	CORSOrigins []string
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -79,8 +83,8 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	}
 	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens())}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", s.chatCompletions))
-	mux.HandleFunc("POST /v1/completions", s.api("completions", s.completions))
+	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
+	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -88,7 +92,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
-	s.handler = mux
+	s.handler = cors(o.CORSOrigins, mux)
 	s.ready.Store(true)
 	return s
 }
@@ -162,7 +166,8 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return badRequest(ute.Field, fmt.Sprintf("invalid type for %q: got JSON %s, want %s", ute.Field, ute.Value, ute.Type))
+			field := strings.TrimPrefix(ute.Field, "sampling.") // the shared fields are embedded
+			return badRequest(field, fmt.Sprintf("invalid type for %q: got JSON %s, want %s", field, ute.Value, ute.Type))
 		}
 		return badRequest("", "request body is not valid JSON: "+err.Error())
 	}
@@ -170,6 +175,25 @@ func decodeJSON(r *http.Request, v any) *apiError {
 		return badRequest("", "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// decoded adapts the handler of a JSON request body (chatRequest,
+// completionRequest): it reads the body into a new T, checks the model the
+// request names, and passes the request on.
+func decoded[T any, P interface {
+	*T
+	model() string
+}](s *Server, h func(w http.ResponseWriter, r *http.Request, req P) *apiError) func(http.ResponseWriter, *http.Request) *apiError {
+	return func(w http.ResponseWriter, r *http.Request) *apiError {
+		req := P(new(T))
+		if e := decodeJSON(r, req); e != nil {
+			return e
+		}
+		if e := s.checkModel(req.model()); e != nil {
+			return e
+		}
+		return h(w, r, req)
+	}
 }
 
 func (s *Server) checkModel(name string) *apiError {
@@ -187,11 +211,12 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
 		Created int64  `json:"created"`
 		OwnedBy string `json:"owned_by"`
 		Meta    string `json:"meta,omitempty"`
+		Version string `json:"herd_version"` // the serving herd build (extension)
 	}
 	c := s.cfg
 	p := c.Params()
-	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd",
-		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, count(p.Total), count(p.ActiveText), c.Experts)}
+	m := model{ID: s.o.ModelName, Object: "model", Created: s.met.start.Unix(), OwnedBy: "herd", Version: version.Version(),
+		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, llama4.FormatCount(p.Total), llama4.FormatCount(p.ActiveText), c.Experts)}
 	w.Header().Set("Content-Type", "application/json")
 	if id := r.PathValue("id"); id != "" {
 		if e := s.checkModel(id); e != nil {
@@ -247,18 +272,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return hs.Shutdown(sctx)
 }
 
-// newID makes a response id such as "chatcmpl-1f3a…".
-func newID(prefix string) string { return fmt.Sprintf("%s-%016x", prefix, rand.Uint64()) }
-
-// count formats a parameter count: 17.2B, 566M, 689K.
-func count(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.1fB", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.1fM", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.0fK", float64(n)/1e3)
-	}
-	return fmt.Sprint(n)
+// newAnswer starts an answer: a new id such as "chatcmpl-1f3a…" (prefix
+// "chatcmpl"), the object type, the time and the model.
+func (s *Server) newAnswer(prefix, object string) answer {
+	return answer{ID: fmt.Sprintf("%s-%016x", prefix, rand.Uint64()), Object: object, Created: time.Now().Unix(), Model: s.o.ModelName, SystemFingerprint: "herd"}
 }

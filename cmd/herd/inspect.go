@@ -210,8 +210,8 @@ func writeInspect(w io.Writer, path string, c *llama4.Config, weightNote string,
 		fmt.Fprintf(w, "  vision + adapter %s\n", commas(p.Vision))
 		fmt.Fprintf(w, "  projector        %s\n", commas(p.Projector))
 	}
-	fmt.Fprintf(w, "  total            %s (%s)\n", commas(p.Total), short(p.Total))
-	fmt.Fprintf(w, "  active per token %s (%s, text)\n", commas(p.ActiveText), short(p.ActiveText))
+	fmt.Fprintf(w, "  total            %s (%s)\n", commas(p.Total), llama4.FormatCount(p.Total))
+	fmt.Fprintf(w, "  active per token %s (%s, text)\n", commas(p.ActiveText), llama4.FormatCount(p.ActiveText))
 
 	fmt.Fprintf(w, "\nmemory plan for %d tokens (KV cache %s)\n", plan.Ctx, plan.KVType)
 	fmt.Fprintf(w, "  weights          %s (%s)\n", human(plan.WeightBytes), weightNote)
@@ -253,19 +253,6 @@ func commas(n int64) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// short formats a parameter count as 17.2B / 566M.
-func short(n int64) string {
-	for _, u := range []struct {
-		size   float64
-		suffix string
-	}{{1e9, "B"}, {1e6, "M"}} {
-		if float64(n) >= u.size {
-			return fmt.Sprintf("%.1f%s", float64(n)/u.size, u.suffix)
-		}
-	}
-	return fmt.Sprint(n)
 }
 
 // human formats bytes in binary units.
