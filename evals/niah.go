@@ -89,9 +89,9 @@ func (o NIAHOptions) Check(t Target) (ctx int, err error) {
 		}
 	}
 	shortest := slices.Min(o.Lengths)
-	for di, d := range o.Depths {
+	for _, d := range o.Depths {
 		for tr := 0; tr < o.Trials; tr++ {
-			p, err := pm.build(shortest, d, tr, di)
+			p, err := pm.build(shortest, d, tr)
 			if err != nil {
 				return 0, err
 			}
@@ -133,7 +133,7 @@ func RunNIAH(t Target, o NIAHOptions, progress func(Trial)) (*NIAHResult, error)
 		trials := make([]Trial, len(o.Depths)*o.Trials)
 		for tr := 0; tr < o.Trials; tr++ {
 			for _, di := range order {
-				p, err := pm.build(l, o.Depths[di], tr, di)
+				p, err := pm.build(l, o.Depths[di], tr)
 				if err != nil {
 					return nil, err
 				}

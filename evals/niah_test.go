@@ -33,12 +33,12 @@ func TestBuildPrompt(t *testing.T) {
 		}
 		for _, length := range []int{200, 333} {
 			var hays [][]int32
-			for di, depth := range []float64{0, 0.3, 0.5, 1} {
-				p, err := pm.build(length, depth, 1, di)
+			for _, depth := range []float64{0, 0.3, 0.5, 1} {
+				p, err := pm.build(length, depth, 1)
 				if err != nil {
 					t.Fatalf("%s %d %g: %v", tc.form, length, depth, err)
 				}
-				pt := pm.parts(1, di)
+				pt := pm.parts(1, depth)
 				name := string(tc.form) + " " + FormatLength(length)
 				if len(p.IDs) != length || p.IDs[0] != tg.BOS {
 					t.Errorf("%s depth %g: %d tokens starting %d, want %d starting with BOS", name, depth, len(p.IDs), p.IDs[0], length)
@@ -83,14 +83,14 @@ func TestBuildPromptErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pm.build(80, 0.5, 0, 0); err == nil || !strings.Contains(err.Error(), "the needle (25 tokens) is longer than the 12-token haystack") ||
+	if _, err := pm.build(80, 0.5, 0); err == nil || !strings.Contains(err.Error(), "the needle (25 tokens) is longer than the 12-token haystack") ||
 		!strings.Contains(err.Error(), "at least 93") {
 		t.Errorf("length 80: error %v", err)
 	}
-	if _, err := pm.build(93, 0.5, 0, 0); err != nil {
+	if _, err := pm.build(93, 0.5, 0); err != nil {
 		t.Errorf("length 93 (the shortest): %v", err)
 	}
-	if _, err := pm.build(500, 1.2, 0, 0); err == nil || !strings.Contains(err.Error(), "depth 1.2") {
+	if _, err := pm.build(500, 1.2, 0); err == nil || !strings.Contains(err.Error(), "depth 1.2") {
 		t.Errorf("depth 1.2: error %v", err)
 	}
 	tg.Tok = nil

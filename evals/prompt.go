@@ -24,7 +24,8 @@ const idsKey, idsValue = 4, 4
 // promptMaker builds the prompts of one form for a target. A prompt's
 // haystack depends only on the seed and the trial, so prompts of one trial
 // share their haystack's beginning (and a cache can reuse it); its key also
-// on the depth's index, so the needle is the same at every length.
+// on the depth, so the needle is the same at every length and the prompt
+// the same whatever other depths a run has.
 type promptMaker struct {
 	t     Target
 	form  Form
@@ -68,10 +69,9 @@ type parts struct {
 	hay              func() []int32 // the next piece of haystack
 }
 
-// parts draws the needle, question and haystack of trial at the depth of
-// index depthIdx.
-func (p *promptMaker) parts(trial, depthIdx int) parts {
-	keyRNG := rand.New(rand.NewPCG(p.seed^0x9e3779b97f4a7c15, uint64(trial)<<32|uint64(depthIdx)))
+// parts draws the needle, question and haystack of trial at depth.
+func (p *promptMaker) parts(trial int, depth float64) parts {
+	keyRNG := rand.New(rand.NewPCG(p.seed^0x9e3779b97f4a7c15^math.Float64bits(depth), uint64(trial)))
 	hayRNG := rand.New(rand.NewPCG(p.seed, uint64(trial)))
 	tok := p.t.Tok
 	enc := func(s string) []int32 { return tok.Encode(s, false) }
@@ -119,15 +119,15 @@ func (p *promptMaker) parts(trial, depthIdx int) parts {
 }
 
 // build makes the prompt of length tokens for trial with the needle at
-// depth (of index depthIdx in the run's list): the haystack is cut to fill
+// depth: the haystack is cut to fill
 // the length exactly, and the needle goes in at the boundary between
 // haystack pieces (sentences, lines, ids) nearest to depth × the
 // haystack's length.
-func (p *promptMaker) build(length int, depth float64, trial, depthIdx int) (Prompt, error) {
+func (p *promptMaker) build(length int, depth float64, trial int) (Prompt, error) {
 	if !(depth >= 0 && depth <= 1) {
 		return Prompt{}, fmt.Errorf("depth %g is outside [0, 1]", depth)
 	}
-	pt := p.parts(trial, depthIdx)
+	pt := p.parts(trial, depth)
 	bos := p.t.bos()
 	fixed := len(bos) + len(pt.needle) + len(pt.question)
 	H := length - fixed
