@@ -91,7 +91,7 @@ func init() {
 			about: "herd eval niah hides a key at each depth of prompts of each length and scores the greedy answer by exact match; " +
 				"herd eval ppl averages the loss of each position over windows of a text. Both write a CSV table and a PNG chart. " +
 				"Run 'herd eval niah -h' or 'herd eval ppl -h' for their flags; the flags below are common to both.",
-			examples: []string{"eval niah --lengths 256,512,1k --depths 0,0.5,1 --form kv", "eval ppl --data testdata/tinyshakespeare.txt --ctx 1k"},
+			examples: []string{"eval niah --lengths 256,512,1k --depths 0,0.5,1 --form kv", "eval ppl --data testdata/tinyshakespeare.txt --ctx 1024"},
 			sub: map[string]command{
 				"niah": {summary: "needle in a haystack: retrieval accuracy by prompt length and needle depth",
 					args: "[flags]", modelHelp: modelHelp, run: cmdEvalNIAH,
@@ -107,7 +107,7 @@ func init() {
 					args: "--data FILE [flags]", modelHelp: modelHelp, run: cmdEvalPPL, required: []string{"data"},
 					about: "Splits the tokenized --data file into windows of --ctx tokens (each the BOS and ctx-1 data tokens), runs each from an empty cache " +
 						"and averages the negative log-likelihood of each position over the windows. Writes PREFIX.csv (position, mean NLL, cumulative mean NLL) and PREFIX.png.",
-					examples: []string{"eval ppl --data testdata/tinyshakespeare.txt --ctx 1k --windows 8",
+					examples: []string{"eval ppl --data testdata/tinyshakespeare.txt --ctx 1024 --windows 8",
 						"eval ppl -m testdata/gguf/llama.cpp-tiny-f32.gguf --data testdata/tinyshakespeare.txt --ctx 512 --attn-temp-floor 64"}},
 			}},
 		"version": {summary: "print herd's version", run: cmdVersion, examples: []string{"version", "--version"}},
