@@ -78,6 +78,12 @@ func (o NIAHOptions) Check(t Target) (ctx int, err error) {
 	case o.Batch < 1:
 		return 0, fmt.Errorf("batch %d must be at least 1", o.Batch)
 	}
+	if err := noRepeats(o.Lengths, "length"); err != nil {
+		return 0, err
+	}
+	if err := noRepeats(o.Depths, "depth"); err != nil {
+		return 0, err
+	}
 	pm, err := newPromptMaker(t, o.Form, o.Filler, o.Seed)
 	if err != nil {
 		return 0, err
@@ -187,4 +193,16 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
+}
+
+// noRepeats reports a value listed twice (its cells would merge).
+func noRepeats[T comparable](vs []T, what string) error {
+	seen := map[T]bool{}
+	for _, v := range vs {
+		if seen[v] {
+			return fmt.Errorf("%s %v is listed twice", what, v)
+		}
+		seen[v] = true
+	}
+	return nil
 }

@@ -159,6 +159,8 @@ func TestNIAHCheck(t *testing.T) {
 		{func(o *NIAHOptions) { o.Lengths = []int{20, 512} }, "length 20 is too short"},
 		{func(o *NIAHOptions) { o.Depths = []float64{2} }, "depth 2 is outside"},
 		{func(o *NIAHOptions) { o.Trials = 0 }, "trials 0"},
+		{func(o *NIAHOptions) { o.Depths = []float64{0.5, 0.5} }, "depth 0.5 is listed twice"},
+		{func(o *NIAHOptions) { o.Lengths = []int{512, 512} }, "length 512 is listed twice"},
 		{func(o *NIAHOptions) { o.Form = "x" }, `unknown prompt form "x"`},
 	} {
 		o := base

@@ -15,7 +15,7 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 	var e evalFlags
 	e.define(cl.FlagSet, 1024, "window length in tokens, BOS included (the default is capped by the model's max_position_embeddings)", "ppl")
 	data := cl.String("data", "", "text file to measure the loss on")
-	windows := cl.Int("windows", 0, "most windows to run; 0 = as many as the data fills")
+	windows := cl.Int("windows", 16, "most windows to run; 0 = as many as the data fills")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
