@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/evals"
 )
 
@@ -140,7 +139,7 @@ func writeFile(path string, write func(io.Writer) error) error {
 // has no capitals).
 func modelTitle(model string) string {
 	name := modelName(model)
-	if checkpoint.IsGGUF(model) {
+	if isGGUF(model) {
 		name = strings.TrimSuffix(name, ".gguf")
 	}
 	return strings.ToLower(name)
