@@ -23,6 +23,18 @@ type command struct {
 	maxArgs   int      // most positional arguments; -1 = any
 	required  []string // flags that must be given
 	run       func(args []string, stdout, stderr io.Writer) error
+	sub       map[string]command // subcommands (herd eval niah), or nil
+}
+
+// lookupCommand finds a command of the table by name: "run", or a
+// subcommand as "eval niah".
+func lookupCommand(name string) (command, bool) {
+	parent, sub, isSub := strings.Cut(name, " ")
+	c, ok := commands[parent]
+	if ok && isSub {
+		c, ok = c.sub[sub]
+	}
+	return c, ok
 }
 
 // modelHelp is the -m help of the commands that default to the embedded model.
@@ -74,6 +86,30 @@ func init() {
 			args: "-m MODEL -o OUT.gguf [flags]", run: cmdConvert, required: []string{"m", "o"},
 			modelHelp: "model to convert: a Hugging Face Llama 4 directory (or a .gguf file)",
 			examples:  []string{"convert -m meta-llama/Llama-4-Scout-17B-16E-Instruct -o scout-q4_k_m.gguf --type q4_k_m"}},
+		"eval": {summary: "evaluate long-context use: needle in a haystack (niah) and loss by position (ppl)",
+			args: "niah|ppl [flags]", maxArgs: -1, modelHelp: modelHelp, run: cmdEval,
+			about: "herd eval niah hides a key at each depth of prompts of each length and scores the greedy answer by exact match; " +
+				"herd eval ppl averages the loss of each position over windows of a text. Both write a CSV table and a PNG chart. " +
+				"Run 'herd eval niah -h' or 'herd eval ppl -h' for their flags; the flags below are common to both.",
+			examples: []string{"eval niah --lengths 256,512,1k --depths 0,0.5,1 --form kv", "eval ppl --data testdata/tinyshakespeare.txt --ctx 1024"},
+			sub: map[string]command{
+				"niah": {summary: "needle in a haystack: retrieval accuracy by prompt length and needle depth",
+					args: "[flags]", modelHelp: modelHelp, run: cmdEvalNIAH,
+					about: "Prompt forms (--form): needle hides \"The secret key is NNNNN.\" in filler text (random sentences, or the lines of --haystack FILE) and asks for it; " +
+						"kv fills the prompt with \"key: value\" lines and ends with one line's \"key:\" (key-value retrieval, which small trained models solve by copying); " +
+						"ids uses random token ids, a needle of 4 key ids and 4 value ids, and the key ids again at the end (no tokenizer needed). " +
+						"Lengths count tokens (1k = 1024), the BOS and question included; depth 0 puts the needle first, 1 last. " +
+						"Writes PREFIX.csv (accuracy per cell), PREFIX-trials.csv (each prompt's answer) and PREFIX.png (heat map).",
+					examples: []string{"eval niah --lengths 256,512,1k --depths 0,0.25,0.5,0.75,1 --form kv",
+						"eval niah --haystack testdata/tinyshakespeare.txt --lengths 1k,2k",
+						"eval niah -m testdata/llama4-tiny/f32 --form ids --lengths 512,1k --attn-temp off"}},
+				"ppl": {summary: "loss by position: mean and cumulative NLL over windows of a text",
+					args: "--data FILE [flags]", modelHelp: modelHelp, run: cmdEvalPPL, required: []string{"data"},
+					about: "Splits the tokenized --data file into windows of --ctx tokens (each the BOS and ctx-1 data tokens), runs each from an empty cache " +
+						"and averages the negative log-likelihood of each position over the windows. Writes PREFIX.csv (position, mean NLL, cumulative mean NLL) and PREFIX.png.",
+					examples: []string{"eval ppl --data testdata/tinyshakespeare.txt --ctx 1024 --windows 8",
+						"eval ppl -m testdata/gguf/llama.cpp-tiny-f32.gguf --data testdata/tinyshakespeare.txt --ctx 512 --attn-temp-floor 64"}},
+			}},
 		"version": {summary: "print herd's version", run: cmdVersion, examples: []string{"version", "--version"}},
 	}
 }
@@ -100,7 +136,7 @@ func usage(w io.Writer) {
 // writeHelp prints a command's help: the usage line, what it does,
 // examples, then its flags.
 func writeHelp(w io.Writer, name string, fs *flag.FlagSet) {
-	c := commands[name]
+	c, _ := lookupCommand(name)
 	fmt.Fprintf(w, "Usage: %s\n\n%s.\n", strings.TrimSpace("herd "+name+" "+c.args), upperFirst(c.summary))
 	if c.about != "" {
 		fmt.Fprintf(w, "%s\n", c.about)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
@@ -36,10 +37,12 @@ func parseKVType(s string) (tensor.DType, error) {
 }
 
 // genFlags are the flags of the commands that load a model to generate
-// (run, chat, serve): --quant, --kv-type, -t/--threads and --ctx.
+// (run, chat, serve, eval): --quant, --kv-type, -t/--threads, --ctx and the
+// attention temperature group.
 type genFlags struct {
 	quant, kvType string
 	threads, ctx  int
+	temp          attnTempFlags
 }
 
 // define defines the group on fs, --ctx with the given default and help.
@@ -48,6 +51,7 @@ func (g *genFlags) define(fs *flag.FlagSet, ctxDefault int, ctxHelp string) {
 	fs.StringVar(&g.kvType, "kv-type", defaultKVType, kvTypeHelp)
 	threadsVar(fs, &g.threads, 0, "compute threads; 0 = one per CPU")
 	fs.IntVar(&g.ctx, "ctx", ctxDefault, ctxHelp)
+	g.temp.define(fs)
 }
 
 // genModel is a model loaded for generation, with its tokenizer (nil when
@@ -58,13 +62,17 @@ type genModel struct {
 	kv  tensor.DType
 }
 
-// load is the one way run, chat and serve load their model: it checks
-// --kv-type, sets the threads, loads -m (the embedded model when empty),
-// quantizes it per --quant and loads its tokenizer. needTok makes a model
-// without tokenizer files an error. The caller closes g.m.
+// load is the one way run, chat, serve and eval load their model: it
+// checks --kv-type and the temperature flags, sets the threads, loads -m
+// (the embedded model when empty), quantizes it per --quant, loads its
+// tokenizer and applies --attn-temp. needTok makes a model without
+// tokenizer files an error. The caller closes g.m.
 func (g *genFlags) load(model string, needTok bool, stderr io.Writer, quiet bool) (*genModel, error) {
 	kv, err := parseKVType(g.kvType)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.temp.check(); err != nil {
 		return nil, err
 	}
 	if g.threads < 0 {
@@ -85,7 +93,99 @@ func (g *genFlags) load(model string, needTok bool, stderr io.Writer, quiet bool
 		m.Close()
 		return nil, err
 	}
+	if gm.m, err = g.temp.apply(m, stderr, quiet); err != nil {
+		m.Close()
+		return nil, err
+	}
 	return gm, nil
+}
+
+// attnTempFlags switch attention temperature tuning at inference:
+// --attn-temp on|off, --attn-temp-floor and --attn-temp-scale override the
+// model config's attn_temperature_tuning, floor_scale and attn_scale.
+type attnTempFlags struct {
+	mode         string
+	floor, scale optFloat
+}
+
+// optFloat is a float flag that records whether it was given.
+type optFloat struct {
+	v   float64
+	set bool
+}
+
+func (o *optFloat) String() string {
+	if o == nil || !o.set {
+		return ""
+	}
+	return strconv.FormatFloat(o.v, 'g', -1, 64)
+}
+
+func (o *optFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	o.v, o.set = v, true
+	return nil
+}
+
+// define defines the group on fs.
+func (a *attnTempFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&a.mode, "attn-temp", "", "attention temperature tuning of the NoPE layers: on or off (default: as the model's config says)")
+	fs.Var(&a.floor, "attn-temp-floor", "temperature tuning `floor_scale`: positions per step of the query scale (default: the model's; Llama 4: 8192)")
+	fs.Var(&a.scale, "attn-temp-scale", "temperature tuning `attn_scale`: the weight of the query scale's logarithm (default: the model's; Llama 4: 0.1)")
+}
+
+// check reports a bad --attn-temp value, or a floor or scale given with
+// tuning off, as usage errors.
+func (a *attnTempFlags) check() error {
+	switch a.mode {
+	case "", "on", "off":
+	default:
+		return usagef("--attn-temp %q: want on or off", a.mode)
+	}
+	if a.mode == "off" && (a.floor.set || a.scale.set) {
+		return usagef("--attn-temp-floor and --attn-temp-scale have no effect with --attn-temp off")
+	}
+	return nil
+}
+
+// apply returns m with the flags' temperature tuning (m itself when no
+// flag is given; otherwise a copy sharing its weights, so a shared model
+// is left unchanged), saying what is in use on stderr unless quiet.
+func (a *attnTempFlags) apply(m *llama4.Model, stderr io.Writer, quiet bool) (*llama4.Model, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	if a.mode == "" && !a.floor.set && !a.scale.set {
+		return m, nil
+	}
+	t := m.Config.TempTuningSetting()
+	if a.mode != "" {
+		t.On = a.mode == "on"
+	}
+	if !t.On && (a.floor.set || a.scale.set) {
+		return nil, usagef("the model's config has attention temperature tuning off: add --attn-temp on to use --attn-temp-floor or --attn-temp-scale")
+	}
+	if a.floor.set {
+		t.FloorScale = a.floor.v
+	}
+	if a.scale.set {
+		t.AttnScale = a.scale.v
+	}
+	out, err := m.WithTempTuning(t)
+	if err != nil {
+		return nil, usagef("--attn-temp: %v", err)
+	}
+	if !quiet {
+		if t.On {
+			fmt.Fprintf(stderr, "attention temperature tuning: on, floor %g, scale %g\n", t.FloorScale, t.AttnScale)
+		} else {
+			fmt.Fprintf(stderr, "attention temperature tuning: off\n")
+		}
+	}
+	return out, nil
 }
 
 // ctxLimit is the context length to use: want, where a default (not given

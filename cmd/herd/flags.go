@@ -26,12 +26,12 @@ type cmdLine struct {
 	model string // -m, resolved to a local path ("" is the embedded model)
 }
 
-// newCmdLine starts the flags of the command name (a key of commands),
-// defining -m when the command takes a model.
+// newCmdLine starts the flags of the command name (a key of commands, or a
+// subcommand as "eval niah"), defining -m when the command takes a model.
 func newCmdLine(name string) *cmdLine {
 	cl := &cmdLine{FlagSet: newFlags(name), name: name}
-	if h := commands[name].modelHelp; h != "" {
-		modelVar(cl.FlagSet, &cl.model, h)
+	if c, _ := lookupCommand(name); c.modelHelp != "" {
+		modelVar(cl.FlagSet, &cl.model, c.modelHelp)
 	}
 	return cl
 }
@@ -49,7 +49,7 @@ func (cl *cmdLine) parse(args []string, stdout io.Writer) ([]string, error) {
 	case err != nil:
 		return nil, usageError{err.Error()}
 	}
-	c := commands[cl.name]
+	c, _ := lookupCommand(cl.name)
 	if c.maxArgs >= 0 && len(pos) > c.maxArgs {
 		return nil, usagef("unexpected argument %q", pos[c.maxArgs])
 	}

@@ -15,7 +15,12 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	out := cl.String("o", "", "output .npy file: float32 [T, vocab], C order")
 	var images imageFlags
 	cl.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
+	var temp attnTempFlags
+	temp.define(cl.FlagSet)
 	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := temp.check(); err != nil {
 		return err
 	}
 	ids, err := parseIDs(*idsFlag)
@@ -42,6 +47,9 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		ids = fused.IDs
+	}
+	if m, err = temp.apply(m, stderr, false); err != nil {
+		return err
 	}
 	if len(ids) > m.Config.MaxPositions {
 		return fmt.Errorf("%d tokens exceed the model's max_position_embeddings %d", len(ids), m.Config.MaxPositions)

@@ -39,14 +39,18 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		return unknownCommand(args[0], stderr)
 	}
 	err := c.run(args[1:], stdout, stderr)
+	name := args[0]
+	if _, ok := c.sub[argAt(args, 1)]; ok {
+		name += " " + args[1] // herd eval niah
+	}
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(stderr, "herd %s: %v\nRun 'herd %s -h' for usage.\n", args[0], err, args[0])
+		fmt.Fprintf(stderr, "herd %s: %v\nRun 'herd %s -h' for usage.\n", name, err, name)
 		return 2
 	}
-	fmt.Fprintf(stderr, "herd %s: %v\n", args[0], err)
+	fmt.Fprintf(stderr, "herd %s: %v\n", name, err)
 	return 1
 }
 
@@ -60,8 +64,20 @@ func helpCmd(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return unknownCommand(args[0], stderr)
 	}
+	if _, ok := c.sub[argAt(args, 1)]; ok {
+		c.run([]string{args[1], "-h"}, stdout, stderr) // herd help eval niah
+		return 0
+	}
 	c.run([]string{"-h"}, stdout, stderr)
 	return 0
+}
+
+// argAt is args[i], or "" past the end.
+func argAt(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
 }
 
 // unknownCommand reports a command that does not exist, suggesting the

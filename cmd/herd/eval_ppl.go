@@ -1,0 +1,91 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+
+	"github.com/herd-llm/herd/evals"
+)
+
+func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
+	cl := newCmdLine("eval ppl")
+	var e evalFlags
+	e.define(cl.FlagSet, 1024, "window length in tokens, BOS included (the default is capped by the model's max_position_embeddings)", "ppl")
+	data := cl.String("data", "", "text file to measure the loss on")
+	windows := cl.Int("windows", 16, "most windows to run; 0 = as many as the data fills")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	if *windows < 0 {
+		return usagef("--windows %d must be ≥ 0", *windows)
+	}
+	if e.gen.ctx < 2 {
+		return usagef("--ctx %d must be at least 2", e.gen.ctx)
+	}
+	text, err := os.ReadFile(*data)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	if len(text) == 0 {
+		return fmt.Errorf("--data %s is empty", *data)
+	}
+	gm, target, err := e.load(cl.model, stderr)
+	if err != nil {
+		return err
+	}
+	defer gm.m.Close()
+	if target.Tok == nil {
+		return fmt.Errorf("model %s has no tokenizer to read --data with: give --tokenizer", modelName(cl.model))
+	}
+	ctx, err := ctxLimit(e.gen.ctx, cl.given("ctx"), gm.m.Config.MaxPositions)
+	if err != nil {
+		return err
+	}
+	ids := target.Tok.Encode(string(text), false)
+	if len(ids) == 0 {
+		return fmt.Errorf("--data %s has no tokens", *data)
+	}
+	if err := checkPlan(gm.m, ctx, e.batch, gm.kv, stderr, e.quiet); err != nil {
+		return err
+	}
+	n := evals.WindowsIn(target, len(ids), ctx)
+	if *windows > 0 {
+		n = min(n, *windows)
+	}
+	if !e.quiet && n > 0 {
+		fmt.Fprintf(stderr, "%s: %d tokens; %d windows of %d tokens\n", *data, len(ids), n, ctx)
+	}
+	res, err := evals.PerPositionNLL(target, ids, evals.PPLOptions{Ctx: ctx, Windows: *windows, Batch: e.batch, KVType: gm.kv})
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", *data, err)
+	}
+	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.model), res.Windows)
+	err = writeOutputs(e.out,
+		func(w io.Writer) error { return evals.WritePPLCSV(w, res) }, nil,
+		func(path string) error { return evals.SavePNG(path, evals.PPLChart(res, title)) }, stderr)
+	if err != nil {
+		return err
+	}
+	printPPLTable(stdout, res)
+	return nil
+}
+
+// printPPLTable writes the curves at positions 1, 2, 4, … and the last,
+// then the mean NLL and perplexity.
+func printPPLTable(w io.Writer, r *evals.PPLResult) {
+	b := bufio.NewWriter(w)
+	defer b.Flush()
+	fmt.Fprintf(b, "%8s %9s %9s\n", "position", "mean_nll", "cum_nll")
+	last := len(r.MeanNLL) - 1
+	for p := 1; ; p *= 2 {
+		p = min(p, last)
+		fmt.Fprintf(b, "%8d %9.4f %9.4f\n", p, r.MeanNLL[p], r.CumNLL[p])
+		if p == last {
+			break
+		}
+	}
+	fmt.Fprintf(b, "windows %d, tokens %d: mean NLL %.4f, perplexity %.3f\n", r.Windows, r.Tokens, r.Mean(), math.Exp(r.Mean()))
+}
