@@ -19,7 +19,8 @@ type Scorer[F train.Float] struct {
 	logits  []F       // the workspace's logits from the last Forward
 	lse     []float64 // [N] log-sum-exp of each row
 	targets []int32
-	ready   bool // Forward ran and Backward has not consumed its logits
+	greedy  []bool // [N] whether the target is the row's argmax
+	ready   bool   // Forward ran and Backward has not consumed its logits
 }
 
 // NewScorer makes a Scorer over a new workspace for B rows of T tokens of
@@ -29,7 +30,7 @@ func NewScorer[F train.Float](p *train.Params[F], B, T int) (*Scorer[F], error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Scorer[F]{ws: ws, V: p.Config.VocabSize, lse: make([]float64, B*T)}, nil
+	return &Scorer[F]{ws: ws, V: p.Config.VocabSize, lse: make([]float64, B*T), greedy: make([]bool, B*T)}, nil
 }
 
 // Workspace returns the scorer's workspace.
@@ -64,11 +65,31 @@ func (s *Scorer[F]) Forward(p *train.Params[F], inputs, targets []int32) ([]floa
 				row := logits[n*V : (n+1)*V]
 				nll, lse := nn.NLLRow(row, y)
 				s.lse[n], logp[n] = lse, -nll
+				s.greedy[n] = isArgmax(row, y)
+			} else {
+				s.greedy[n] = false
 			}
 		}
 	})
 	s.ready = true
 	return logp, nil
+}
+
+// Greedy reports, for each position of the last Forward, whether its
+// target is the most likely token (the first of equal maxima): what greedy
+// decoding would write there. Ignored positions report false. The slice
+// belongs to the scorer and is overwritten by the next Forward.
+func (s *Scorer[F]) Greedy() []bool { return s.greedy }
+
+// isArgmax reports whether row[y] is the row's first maximum.
+func isArgmax[F train.Float](row []F, y int32) bool {
+	v := row[y]
+	for i, w := range row {
+		if w > v || (w == v && i < int(y)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Backward adds to g the gradient of a loss L(logp) whose derivative with

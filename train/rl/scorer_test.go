@@ -104,6 +104,18 @@ func TestScorerMatchesCrossEntropy(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := dataset.CountValid(tg)
+	V := p.Config.VocabSize
+	for i, gr := range s.Greedy() {
+		best := 0
+		for v := range V {
+			if logits := s.logits[i*V : (i+1)*V]; logits[v] > logits[best] {
+				best = v
+			}
+		}
+		if want := tg[i] != dataset.IgnoreIndex && int(tg[i]) == best; gr != want {
+			t.Errorf("position %d: greedy %v, want %v", i, gr, want)
+		}
+	}
 	d := make([]float64, len(logp))
 	var sum float64
 	for i, y := range tg {
