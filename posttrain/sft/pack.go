@@ -28,7 +28,7 @@ func Pack(seqs []Seq, T int, pad int32, pack bool) ([]Row, error) {
 	}
 	for _, s := range seqs {
 		if len(s.Inputs) > T {
-			return nil, fmt.Errorf("sft: line %d: the example has %d tokens, more than the row length %d (raise --seq or shorten it)", s.Line, len(s.Inputs)+1, T+1)
+			return nil, fmt.Errorf("sft: line %d: the example has %d tokens; rows of %d hold examples of at most %d (raise --seq or shorten it)", s.Line, len(s.Inputs)+1, T, T+1)
 		}
 	}
 	order := make([]int, len(seqs))
