@@ -21,14 +21,14 @@ type Example struct {
 
 // jsonExample is a JSONL line: {"messages": [...], "tools": [...]}.
 type jsonExample struct {
-	Messages []jsonMessage    `json:"messages"`
+	Messages []jsonMessage     `json:"messages"`
 	Tools    []json.RawMessage `json:"tools"`
 }
 
 // jsonMessage is a message as OpenAI-style chat data writes it.
 type jsonMessage struct {
-	Role      string          `json:"role"`
-	Content   *string         `json:"content"`
+	Role      string         `json:"role"`
+	Content   *string        `json:"content"`
 	ToolCalls []jsonToolCall `json:"tool_calls"`
 }
 
@@ -197,7 +197,7 @@ func WriteJSONL(w io.Writer, examples []Example) error {
 	bw := bufio.NewWriter(w)
 	for _, ex := range examples {
 		je := struct {
-			Messages []map[string]any `json:"messages"`
+			Messages []map[string]any  `json:"messages"`
 			Tools    []json.RawMessage `json:"tools,omitempty"`
 		}{Tools: ex.Tools}
 		for _, m := range ex.Messages {
