@@ -39,7 +39,7 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.writeData, "write-data", "", "--task: also write the generated training examples to this JSONL file")
 	fs.BoolVar(&f.pack, "pack", true, "pack several examples into each row (otherwise one example per row)")
 	fs.Float64Var(&f.pruneEasy, "prune-easy", 0, "drop the examples the base model already solves: those whose whole assistant answer it samples with probability > P (0 = keep all)")
-	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint (same data and flags; --steps may extend it)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint: the data flags (--data/--task, --examples, --seed, --prune-easy, --seq, --pack) must be the same; the saved optimizer options apply; --steps may extend it")
 	var threads int
 	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")

@@ -27,9 +27,9 @@ type jsonExample struct {
 
 // jsonMessage is a message as OpenAI-style chat data writes it.
 type jsonMessage struct {
-	Role      string         `json:"role"`
-	Content   *string        `json:"content"`
-	ToolCalls []jsonToolCall `json:"tool_calls"`
+	Role      string          `json:"role"`
+	Content   json.RawMessage `json:"content"`
+	ToolCalls []jsonToolCall  `json:"tool_calls"`
 }
 
 // jsonToolCall accepts {"function": {"name", "arguments"}} (OpenAI) and
@@ -139,8 +139,9 @@ func (jm *jsonMessage) message() (chat.Message, error) {
 	default:
 		return m, fmt.Errorf("unknown role %q (want system, user, assistant, tool or ipython)", jm.Role)
 	}
-	if jm.Content != nil {
-		m.Content = *jm.Content
+	hasContent, err := setContent(&m, jm.Content)
+	if err != nil {
+		return m, err
 	}
 	if len(jm.ToolCalls) > 0 && jm.Role != chat.RoleAssistant {
 		return m, fmt.Errorf("a %s message with tool_calls: only assistant messages call tools", jm.Role)
@@ -152,10 +153,38 @@ func (jm *jsonMessage) message() (chat.Message, error) {
 		}
 		m.ToolCalls = append(m.ToolCalls, c)
 	}
-	if jm.Content == nil && len(m.ToolCalls) == 0 {
+	if !hasContent && len(m.ToolCalls) == 0 {
 		return m, fmt.Errorf(`%s message without "content"`, jm.Role)
 	}
 	return m, nil
+}
+
+// setContent sets m's content from a JSON string or a list of text parts
+// ({"type": "text", "text": "…"}, joined); null or absent is no content.
+func setContent(m *chat.Message, raw json.RawMessage) (bool, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return false, nil
+	}
+	if raw[0] == '"' {
+		return true, json.Unmarshal(raw, &m.Content)
+	}
+	var parts []struct {
+		Type string  `json:"type"`
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &parts); err != nil {
+		return false, fmt.Errorf("content %.40s is neither a string nor a list of text parts", raw)
+	}
+	var sb strings.Builder
+	for i, p := range parts {
+		if p.Type != "text" || p.Text == nil {
+			return false, fmt.Errorf("content part %d is of type %q: only text parts are supported", i, p.Type)
+		}
+		sb.WriteString(*p.Text)
+	}
+	m.Content = sb.String()
+	return true, nil
 }
 
 // call converts one tool call.

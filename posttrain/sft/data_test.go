@@ -57,6 +57,8 @@ func TestReadJSONLErrors(t *testing.T) {
 		{"call without name", `{"messages": [{"role": "assistant", "tool_calls": [{"function": {"arguments": {}}}]}]}`, `tool call 0: no function "name"`},
 		{"arguments not an object", `{"messages": [{"role": "assistant", "tool_calls": [{"name": "f", "arguments": "[1]"}]}]}`, "are not a JSON object"},
 		{"tool not an object", `{"messages": [{"role": "assistant", "content": "b"}], "tools": ["calc"]}`, "tool 0 is not a JSON object"},
+		{"image part", `{"messages": [{"role": "user", "content": [{"type": "image"}]}]}`, `content part 0 is of type "image"`},
+		{"content number", `{"messages": [{"role": "user", "content": 7}]}`, "neither a string nor a list of text parts"},
 		{"empty", "\n\n", "no examples"},
 	}
 	for _, c := range cases {
@@ -64,6 +66,11 @@ func TestReadJSONLErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
+	}
+	parts := `{"messages": [{"role": "user", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}, {"role": "assistant", "content": null, "tool_calls": [{"name": "f", "parameters": {"x": 1}}]}]}`
+	exs, err := ReadJSONL(strings.NewReader(parts), "parts.jsonl")
+	if err != nil || exs[0].Messages[0].Content != "ab" || string(exs[0].Messages[1].ToolCalls[0].Arguments) != `{"x":1}` {
+		t.Errorf("text parts and a null content: %+v, %v", exs, err)
 	}
 	if _, err := ReadJSONLFile("testdata/missing.jsonl"); err == nil {
 		t.Error("missing file: want an error")
