@@ -76,6 +76,12 @@ func init() {
 		"train": {summary: "train a Llama 4 text model on a text file into a Hugging Face directory",
 			args: "[flags]", run: cmdTrain,
 			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine"}},
+		"sft": {summary: "supervised fine-tuning on chat data (assistant tokens only) into a Hugging Face directory",
+			args: "-m BASE --out DIR (--data FILE.jsonl | --task SPEC) [flags]", run: cmdSFT, required: []string{"m", "out"},
+			modelHelp: "base model: a Hugging Face Llama 4 directory with its tokenizer (any float dtype; trained in float32)",
+			about:     "The loss is on the assistant turns only (tool calls included), rendered in the Llama 4 chat format. --prune-easy P first drops the examples the base model already answers with probability > P. docs/post-training.md describes the data format.",
+			examples: []string{"sft -m embedded/shakespeare --task arithmetic:digits=1 --examples 500 --steps 40 --seq 64 --lr 2e-3 --out runs/sft-arith",
+				"sft -m runs/mine --data chat.jsonl --prune-easy 0.9 --steps 500 --out runs/mine-sft", "sft -m runs/mine --data chat.jsonl --out runs/mine-sft --resume --steps 800"}},
 		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
 			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
 			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +

@@ -1,0 +1,227 @@
+package sft
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
+)
+
+// Options configure a fine-tuning run.
+type Options struct {
+	Steps       int     // optimizer steps of the whole run
+	Batch       int     // rows per micro-batch
+	SeqLen      int     // tokens per row (T)
+	Accum       int     // micro-batches per step; the loss is the mean over all their assistant tokens
+	LR          float64 // peak learning rate
+	MinLR       float64 // learning rate at the end of the cosine decay
+	Warmup      int     // linear-warmup steps
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64 // decoupled, on tensors of ≥ 2 dimensions
+	GradClip    float64 // max global gradient norm; 0 = off
+	Seed        uint64  // order of the rows
+	SaveEvery   int     // steps between checkpoints; 0 = at the end only
+	LogEvery    int     // steps between progress lines; 0 = 1
+	ExportDType string  // dtype of the Hugging Face export: float32 (also when empty), bfloat16, float16
+}
+
+// DefaultOptions are settings for small models.
+func DefaultOptions() Options {
+	return Options{Steps: 100, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-4, MinLR: 1e-5, Warmup: 10,
+		Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, GradClip: 1, Seed: 1, LogEvery: 1}
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.Steps <= 0:
+		return fmt.Errorf("sft: steps %d must be positive", o.Steps)
+	case o.Batch <= 0 || o.SeqLen <= 0 || o.Accum <= 0:
+		return fmt.Errorf("sft: batch %d, sequence length %d and accumulation %d must be positive", o.Batch, o.SeqLen, o.Accum)
+	case !(o.LR > 0) || o.MinLR < 0 || o.MinLR > o.LR:
+		return fmt.Errorf("sft: need 0 ≤ min-lr %g ≤ lr %g, lr > 0", o.MinLR, o.LR)
+	case o.Warmup < 0 || o.Warmup > o.Steps:
+		return fmt.Errorf("sft: warmup %d must be in [0, steps %d]", o.Warmup, o.Steps)
+	case !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Eps > 0):
+		return fmt.Errorf("sft: need betas in [0, 1) and eps > 0")
+	case o.WeightDecay < 0 || o.GradClip < 0:
+		return fmt.Errorf("sft: weight decay %g and clip %g must be ≥ 0", o.WeightDecay, o.GradClip)
+	}
+	if _, ok := train.ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
+		return fmt.Errorf("sft: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
+	}
+	return nil
+}
+
+func (o *Options) schedule() train.Schedule {
+	return train.Schedule{LR: o.LR, MinLR: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
+}
+
+// Trainer is a fine-tuning run: parameters, AdamW state and step. The rows
+// are visited in a fresh seeded permutation each epoch, a function of the
+// step alone, so a resumed run continues bit for bit.
+type Trainer struct {
+	Opt    Options
+	Params *train.Params[float32]
+	Grads  *train.Params[float32]
+	Optim  *train.AdamW
+	Rows   []Row
+	Tokens int64 // assistant tokens trained on
+
+	ws     *train.Workspace[float32]
+	in, tg []int32
+	perm   []int // row order of epoch epoch
+	epoch  int
+}
+
+// NewTrainer starts fine-tuning p (which it updates in place) on rows.
+func NewTrainer(p *train.Params[float32], rows []Row, opt Options) (*Trainer, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("sft: no training rows")
+	}
+	for i, r := range rows {
+		if len(r.Inputs) != opt.SeqLen || len(r.Targets) != opt.SeqLen {
+			return nil, fmt.Errorf("sft: row %d has %d tokens, the run %d", i, len(r.Inputs), opt.SeqLen)
+		}
+	}
+	if p.Config.MaxPositions < opt.SeqLen {
+		return nil, fmt.Errorf("sft: sequence length %d exceeds the model's max_position_embeddings %d", opt.SeqLen, p.Config.MaxPositions)
+	}
+	ws, err := train.NewWorkspace[float32](p.Config, opt.Batch, opt.SeqLen)
+	if err != nil {
+		return nil, err
+	}
+	N := opt.Batch * opt.SeqLen
+	return &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Rows: rows, ws: ws, epoch: -1,
+		in: make([]int32, N), tg: make([]int32, N),
+		Optim: train.NewAdamW(p, train.AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})}, nil
+}
+
+// Step is the number of optimizer steps taken.
+func (tr *Trainer) Step() int { return tr.Optim.Step }
+
+// row returns the q-th row of the run: row perm_e[q mod n] of epoch
+// e = q div n, perm_e a permutation drawn from (Seed, e).
+func (tr *Trainer) row(q int) *Row {
+	n := len(tr.Rows)
+	if e := q / n; e != tr.epoch {
+		tr.perm = rand.New(rand.NewPCG(tr.Opt.Seed, uint64(e))).Perm(n)
+		tr.epoch = e
+	}
+	return &tr.Rows[tr.perm[q%n]]
+}
+
+// StepStats describe one optimizer step.
+type StepStats struct {
+	Step     int     // steps taken, this one included
+	Loss     float64 // mean loss over the step's assistant tokens (before the update)
+	LR       float64
+	GradNorm float64 // before clipping
+	Tokens   int     // assistant tokens in the step
+	Elapsed  time.Duration
+}
+
+// TrainStep takes one AdamW step on the mean assistant-token loss of the
+// next Batch×Accum rows.
+func (tr *Trainer) TrainStep() (StepStats, error) {
+	t0 := time.Now()
+	o := tr.Opt
+	base := tr.Step() * o.Accum * o.Batch
+	valid := 0
+	for k := range o.Batch * o.Accum {
+		valid += dataset.CountValid(tr.row(base + k).Targets)
+	}
+	if valid == 0 {
+		return StepStats{}, fmt.Errorf("sft: step %d has no assistant tokens", tr.Step()+1)
+	}
+	tr.Grads.Zero()
+	var sum float64
+	T := o.SeqLen
+	for a := range o.Accum {
+		for b := range o.Batch {
+			r := tr.row(base + a*o.Batch + b)
+			copy(tr.in[b*T:], r.Inputs)
+			copy(tr.tg[b*T:], r.Targets)
+		}
+		if _, err := tr.ws.Forward(tr.Params, tr.in); err != nil {
+			return StepStats{}, err
+		}
+		s, _, err := tr.ws.LossGrad(tr.tg, 1/float64(valid))
+		if err != nil {
+			return StepStats{}, err
+		}
+		sum += s
+		if err := tr.ws.Backward(tr.Params, tr.Grads); err != nil {
+			return StepStats{}, err
+		}
+	}
+	norm := train.ClipGradNorm(tr.Grads, o.GradClip)
+	lr := o.schedule().At(tr.Optim.Step)
+	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+		return StepStats{}, err
+	}
+	tr.Tokens += int64(valid)
+	return StepStats{Step: tr.Step(), Loss: sum / float64(valid), LR: lr, GradNorm: norm, Tokens: valid, Elapsed: time.Since(t0)}, nil
+}
+
+// Run trains until Opt.Steps (or stopAfter, when > 0: an interrupted run),
+// writing a progress line every LogEvery steps to progress (may be nil) and
+// a checkpoint with the Hugging Face export to dir every SaveEvery steps and
+// at the end.
+func (tr *Trainer) Run(dir string, progress io.Writer, stopAfter int) error {
+	if progress == nil {
+		progress = io.Discard
+	}
+	end := tr.Opt.Steps
+	if stopAfter > 0 {
+		end = min(end, stopAfter)
+	}
+	t0, start := time.Now(), tr.Step()
+	for tr.Step() < end {
+		st, err := tr.TrainStep()
+		if err != nil {
+			return err
+		}
+		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
+			return fmt.Errorf("sft: loss is %v at step %d", st.Loss, st.Step)
+		}
+		if st.Step%max(tr.Opt.LogEvery, 1) == 0 || st.Step == end {
+			per := time.Since(t0) / time.Duration(st.Step-start)
+			fmt.Fprintf(progress, "step %d/%d | loss %.4f | lr %.3g | grad norm %.3f | %.0f tokens/s | ETA %v\n",
+				st.Step, tr.Opt.Steps, st.Loss, st.LR, st.GradNorm,
+				float64(tr.Opt.Batch*tr.Opt.Accum*tr.Opt.SeqLen)/per.Seconds(), (per * time.Duration(tr.Opt.Steps-st.Step)).Round(time.Second))
+		}
+		if (tr.Opt.SaveEvery > 0 && st.Step%tr.Opt.SaveEvery == 0) || st.Step == end {
+			if err := tr.SaveCheckpoint(dir); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Fingerprint identifies the rows (their tokens and targets, in order).
+func Fingerprint(rows []Row) string {
+	h := sha256.New()
+	var b [4]byte
+	for _, r := range rows {
+		for _, v := range [2][]int32{r.Inputs, r.Targets} {
+			for _, x := range v {
+				binary.LittleEndian.PutUint32(b[:], uint32(x))
+				h.Write(b[:])
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
