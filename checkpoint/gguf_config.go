@@ -307,6 +307,26 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	lim, err := activeLimits()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkBounds([]bound{
+		{g.key("block_count"), &layers, lim.Layers, "LAYERS"},
+		{g.key("expert_count"), &experts, lim.Experts, "EXPERTS"},
+		{g.key("expert_used_count"), &used, lim.Experts, "EXPERTS"},
+		{g.key("attention.head_count"), &heads, lim.Heads, "HEADS"},
+		{g.key("attention.head_count_kv"), &kvHeads, lim.Heads, "HEADS"},
+		{g.key("attention.key_length"), &headDim, lim.HeadDim, "HEAD_DIM"},
+		{"vocabulary size", &vocab, lim.Vocab, "VOCAB"},
+		{g.key("embedding_length"), &hidden, lim.Hidden, "HIDDEN"},
+		{g.key("feed_forward_length"), &ffn, lim.Intermediate, "INTERMEDIATE"},
+		{g.key("expert_feed_forward_length"), &ffnExp, lim.Intermediate, "INTERMEDIATE"},
+		{g.key("context_length"), &ctxLen, lim.Context, "CONTEXT"},
+		{g.key("interleave_moe_layer_step"), &step, lim.Layers, "LAYERS"},
+	}); err != nil {
+		return nil, nil, g.errf("%v", err)
+	}
 
 	// Attention layout: llama.cpp's hard-coded values, or ollama's keys.
 	chunk, chunkSet := g.opt("attention.chunk_size", GGUFChunkSize)
@@ -405,13 +425,17 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	}{{"tokenizer.ggml.bos_token_id", &raw.BOSTokenID}, {"tokenizer.ggml.padding_token_id", &raw.PadTokenID}} {
 		if v, ok := f.Uint(s.key); ok && v < uint64(vocab) {
 			*s.dst = intp(int(v))
+		} else if ok {
+			meta.Notes = append(meta.Notes, fmt.Sprintf("%s = %d is outside the vocabulary of %d: ignored", s.key, v, vocab))
 		}
 	}
 	if v, ok := f.Uint("tokenizer.ggml.eos_token_id"); ok && v < uint64(vocab) {
 		raw.EOSTokenID = json.RawMessage(fmt.Sprint(v))
+	} else if ok {
+		meta.Notes = append(meta.Notes, fmt.Sprintf("tokenizer.ggml.eos_token_id = %d is outside the vocabulary of %d: ignored", v, vocab))
 	}
 	cfg := &llama4.Config{}
-	if err := fillText(cfg, &raw); err != nil {
+	if err := fillText(cfg, &raw, lim); err != nil {
 		return nil, nil, g.errf("metadata describes an invalid model: %v", err)
 	}
 	cfg.Architecture = "Llama4ForCausalLM"

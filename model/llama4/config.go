@@ -99,7 +99,8 @@ func (c *Config) IsEOS(id int) bool {
 // value: positive sizes, an even head_dim, query heads a multiple of KV
 // heads, positive epsilon and temperature floor, a finite rope_theta > 1, a
 // sane llama3 RoPE scaling, per-layer lists of num_hidden_layers entries,
-// and 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE.
+// 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE, positive
+// vision sizes, and a parameter count that fits (see MaxParams).
 func (c *Config) Validate() error {
 	for _, chk := range []struct {
 		name string
@@ -143,12 +144,41 @@ func (c *Config) Validate() error {
 	if len(c.LayerIsMoE) != c.Layers {
 		return fmt.Errorf("%d per-layer MoE flags, num_hidden_layers is %d", len(c.LayerIsMoE), c.Layers)
 	}
+	if err := c.validateVision(); err != nil {
+		return err
+	}
+	if c.Params().Overflow {
+		return fmt.Errorf("the parameter count of %d layers, hidden %d, %d experts of width %d, vocab %d exceeds %d", c.Layers, c.Hidden, c.Experts, c.Intermediate, c.VocabSize, int64(MaxParams))
+	}
 	if c.NumMoELayers() > 0 {
 		if c.Experts <= 0 {
 			return fmt.Errorf("num_local_experts = %d must be positive when layers are MoE", c.Experts)
 		}
 		if c.ExpertsPerToken <= 0 || c.ExpertsPerToken > c.Experts {
 			return fmt.Errorf("num_experts_per_tok = %d must be in [1, num_local_experts = %d]", c.ExpertsPerToken, c.Experts)
+		}
+	}
+	return nil
+}
+
+// validateVision checks that the vision sizes the parameter count and the
+// encoder divide by or allocate from are positive.
+func (c *Config) validateVision() error {
+	v := c.Vision
+	if v == nil {
+		return nil
+	}
+	for _, chk := range []struct {
+		name string
+		v    int
+	}{
+		{"hidden_size", v.Hidden}, {"num_hidden_layers", v.Layers}, {"num_attention_heads", v.Heads},
+		{"intermediate_size", v.Intermediate}, {"image_size", v.ImageSize}, {"patch_size", v.PatchSize},
+		{"num_channels", v.Channels}, {"projector_input_dim", v.ProjectorInputDim},
+		{"projector_output_dim", v.ProjectorOutDim}, {"vision_output_dim", v.VisionOutputDim},
+	} {
+		if chk.v <= 0 {
+			return fmt.Errorf("vision_config.%s = %d must be positive", chk.name, chk.v)
 		}
 	}
 	return nil
