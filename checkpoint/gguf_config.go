@@ -311,7 +311,9 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	nTensors := len(f.Tensors())
 	if err := checkBounds([]bound{
+		{"tensor count", &nTensors, lim.Tensors, "TENSORS"},
 		{g.key("block_count"), &layers, lim.Layers, "LAYERS"},
 		{g.key("expert_count"), &experts, lim.Experts, "EXPERTS"},
 		{g.key("expert_used_count"), &used, lim.Experts, "EXPERTS"},

@@ -17,7 +17,11 @@ func LoadHF(dir string) (*llama4.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := safetensors.OpenDir(dir)
+	lim, err := activeLimits()
+	if err != nil {
+		return nil, err
+	}
+	set, err := safetensors.OpenDirLimits(dir, lim.safetensors())
 	if err != nil {
 		return nil, fmt.Errorf("llama4: %w", err)
 	}
@@ -36,6 +40,9 @@ type hfBinder struct {
 	set  *safetensors.Set
 	cfg  *llama4.Config
 	used map[string]bool
+	// dry checks every tensor's header entry without copying weights: fused
+	// expert stacks are not transposed (Inspect uses it).
+	dry bool
 }
 
 // BindHF binds the text-model tensors of a Hugging Face checkpoint to typed
@@ -183,6 +190,9 @@ func (b *hfBinder) fusedExperts(s0 llama4.Slot, out []llama4.MLP) error {
 	dn, err := b.stack(dnName, E, F, D)
 	if err != nil {
 		return err
+	}
+	if b.dry {
+		return nil
 	}
 	for e := range out {
 		// gate_up[e] is [D, 2F] input-major: columns [0,F) gate, [F,2F) up.

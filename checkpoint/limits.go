@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/herd-llm/herd/format/safetensors"
 )
 
 // Limits bounds every size a model file states (config.json, GGUF metadata,
@@ -171,4 +173,9 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes (%sHEADER_BYTES)", path, max, EnvPrefix)
 	}
 	return b, nil
+}
+
+// safetensors is the part of l that holds a safetensors header or index.
+func (l Limits) safetensors() safetensors.Limits {
+	return safetensors.Limits{HeaderBytes: l.HeaderBytes, Tensors: l.Tensors}
 }

@@ -4,15 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/embedded"
-	"github.com/herd-llm/herd/format/gguf"
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 )
@@ -51,35 +47,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg, weightBytes = m.Config, m.WeightBytes()
 		weightNote = "embedded in the binary: " + embedded.Description
-	} else if st, err := os.Stat(*model); err == nil && !st.IsDir() && isGGUF(*model) {
-		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(*model); err != nil {
-			return err
-		}
 	} else {
-		if cfg, err = checkpoint.LoadConfig(*model); err != nil {
+		// Every header of every weight file is validated; no weights are read.
+		rep, err := checkpoint.Inspect(*model)
+		if err != nil {
 			return err
 		}
-		dir := *model
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			dir = filepath.Dir(dir)
-		}
-		if set, err := safetensors.OpenDir(dir); err == nil {
-			byType := map[string]int64{}
-			for _, n := range set.Names() {
-				in, err := set.Info(n)
-				if err != nil {
-					set.Close()
-					return err
-				}
-				byType[in.DType] += in.End - in.Begin
-				weightBytes += in.End - in.Begin
-			}
-			set.Close()
-			var parts []string
-			for t, b := range byType {
-				parts = append(parts, fmt.Sprintf("%s %s", t, human(b)))
-			}
-			weightNote = "from the safetensors files: " + strings.Join(parts, ", ")
+		cfg, meta = rep.Config, rep.GGUF
+		if rep.Format != "config" {
+			weightBytes, weightNote = rep.Bytes, reportNote(rep)
 		}
 	}
 	if weightBytes == 0 {
@@ -111,36 +87,18 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// inspectGGUF reads a GGUF file's configuration and the bytes of its
-// tensors by ggml type (metadata only: no tensor data is touched).
-func inspectGGUF(path string) (*llama4.Config, *checkpoint.GGUFMeta, int64, string, error) {
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil, nil, 0, "", err
+// reportNote says where the weight bytes come from: the files, tensors and
+// bytes by dtype that checkpoint.Inspect found.
+func reportNote(r *checkpoint.Report) string {
+	parts := make([]string, len(r.DTypes))
+	for i, d := range r.DTypes {
+		parts[i] = fmt.Sprintf("%s %s (%d tensors)", d.DType, human(d.Bytes), d.Tensors)
 	}
-	defer f.Close()
-	cfg, meta, err := checkpoint.ConfigFromGGUF(f)
-	if err != nil {
-		return nil, nil, 0, "", err
+	files := fmt.Sprintf("%d %s files", len(r.Files), r.Format)
+	if len(r.Files) == 1 {
+		files = filepath.Base(r.Files[0])
 	}
-	byType := map[string]int64{}
-	count := map[string]int{}
-	var total int64
-	for _, ti := range f.Tensors() {
-		byType[ti.Type.String()] += int64(ti.Size)
-		count[ti.Type.String()]++
-		total += int64(ti.Size)
-	}
-	types := make([]string, 0, len(byType))
-	for t := range byType {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(i, j int) bool { return byType[types[i]] > byType[types[j]] })
-	parts := make([]string, len(types))
-	for i, t := range types {
-		parts[i] = fmt.Sprintf("%s %s (%d tensors)", t, human(byType[t]), count[t])
-	}
-	return cfg, meta, total, "from the GGUF tensors: " + strings.Join(parts, ", "), nil
+	return fmt.Sprintf("validated %d tensors in %s: %s", r.Tensors, files, strings.Join(parts, ", "))
 }
 
 // writeGGUFInspect prints what the GGUF file itself says.

@@ -19,6 +19,7 @@ type Set struct {
 	index   string            // index file path; "" for a single file
 	shardOf map[string]string // tensor name -> shard file name relative to dir
 	names   []string          // sorted tensor names
+	lim     Limits            // the limits shards are opened under
 
 	mu     sync.Mutex
 	files  map[string]*File // opened shards by shard file name
@@ -37,22 +38,27 @@ type Set struct {
 // cache snapshots need. Every shard must exist when OpenDir is called, but is
 // opened and validated only when first used; a single file is opened at once.
 func OpenDir(path string) (*Set, error) {
+	return OpenDirLimits(path, DefaultLimits)
+}
+
+// OpenDirLimits is OpenDir with every header and the index held to lim.
+func OpenDirLimits(path string, lim Limits) (*Set, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	if !st.IsDir() {
-		return openSingle(path)
+		return openSingle(path, lim)
 	}
 	index := filepath.Join(path, IndexName)
 	if _, err := os.Stat(index); err == nil {
-		return openSharded(path, index)
+		return openSharded(path, index, lim)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	single := filepath.Join(path, "model.safetensors")
 	if _, err := os.Stat(single); err == nil {
-		return openSingle(single)
+		return openSingle(single, lim)
 	}
 	matches, err := filepath.Glob(filepath.Join(path, "*.safetensors"))
 	if err != nil {
@@ -62,7 +68,7 @@ func OpenDir(path string) (*Set, error) {
 	case 0:
 		return nil, fmt.Errorf("safetensors: %s: no %s, model.safetensors or other *.safetensors file", path, IndexName)
 	case 1:
-		return openSingle(matches[0])
+		return openSingle(matches[0], lim)
 	}
 	for i, m := range matches {
 		matches[i] = filepath.Base(m)
@@ -72,12 +78,14 @@ func OpenDir(path string) (*Set, error) {
 }
 
 // openSingle opens a Set over one file.
-func openSingle(path string) (*Set, error) {
-	f, err := Open(path)
+func openSingle(path string, lim Limits) (*Set, error) {
+	f, err := OpenLimits(path, lim)
 	if err != nil {
 		return nil, err
 	}
-	return singleSet(filepath.Dir(path), path, filepath.Base(path), f), nil
+	s := singleSet(filepath.Dir(path), path, filepath.Base(path), f)
+	s.lim = lim
+	return s, nil
 }
 
 // singleSet is the Set of the one file f, already open: dir is the folder
@@ -89,6 +97,7 @@ func singleSet(dir, where, shard string, f *File) *Set {
 		shardOf: make(map[string]string, len(f.Header.Tensors)),
 		names:   make([]string, 0, len(f.Header.Tensors)),
 		files:   map[string]*File{shard: f},
+		lim:     DefaultLimits,
 	}
 	for name := range f.Header.Tensors {
 		s.shardOf[name] = shard
@@ -99,8 +108,8 @@ func singleSet(dir, where, shard string, f *File) *Set {
 }
 
 // openSharded opens a Set from an index, checking that every shard exists.
-func openSharded(dir, index string) (*Set, error) {
-	wm, err := readIndex(index)
+func openSharded(dir, index string, lim Limits) (*Set, error) {
+	wm, err := readIndex(index, lim)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", index, err)
 	}
@@ -111,6 +120,7 @@ func openSharded(dir, index string) (*Set, error) {
 		shardOf: wm,
 		names:   make([]string, 0, len(wm)),
 		files:   make(map[string]*File),
+		lim:     lim,
 	}
 	checked := make(map[string]bool)
 	for name, shard := range wm {
@@ -221,7 +231,7 @@ func (s *Set) open(shard string) (*File, error) {
 	if f := s.files[shard]; f != nil {
 		return f, nil
 	}
-	f, err := Open(filepath.Join(s.dir, shard))
+	f, err := OpenLimits(filepath.Join(s.dir, shard), s.lim)
 	if err != nil {
 		return nil, err
 	}
@@ -244,4 +254,19 @@ func (s *Set) Close() error {
 	}
 	s.files = nil
 	return errors.Join(errs...)
+}
+
+// Shards returns the file names of the set's shards, relative to its
+// directory and sorted: the index's files, or the single file.
+func (s *Set) Shards() []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, shard := range s.shardOf {
+		if !seen[shard] {
+			seen[shard] = true
+			out = append(out, shard)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
