@@ -23,7 +23,7 @@ func LoadHF(dir string) (*llama4.Model, error) {
 	}
 	set, err := safetensors.OpenDirLimits(dir, lim.safetensors())
 	if err != nil {
-		return nil, fmt.Errorf("llama4: %w", err)
+		return nil, fmt.Errorf("llama4: %w", hint(err))
 	}
 	w, err := BindHF(set, cfg)
 	if err != nil {

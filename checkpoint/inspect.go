@@ -83,7 +83,7 @@ func hasSafetensors(dir string) bool {
 func inspectHF(dir string, cfg *llama4.Config, lim Limits) (*Report, error) {
 	set, err := safetensors.OpenDirLimits(dir, lim.safetensors())
 	if err != nil {
-		return nil, fmt.Errorf("llama4: %w", err)
+		return nil, fmt.Errorf("llama4: %w", hint(err))
 	}
 	defer set.Close()
 	names := set.Names()
@@ -95,7 +95,7 @@ func inspectHF(dir string, cfg *llama4.Config, lim Limits) (*Report, error) {
 	for _, n := range names { // opens every shard: each header is validated
 		in, err := set.Info(n)
 		if err != nil {
-			return nil, fmt.Errorf("llama4: %w", err)
+			return nil, fmt.Errorf("llama4: %w", hint(err))
 		}
 		r.count(tally, in.DType, in.End-in.Begin)
 	}

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -173,6 +174,15 @@ func readLimited(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes (%sHEADER_BYTES)", path, max, EnvPrefix)
 	}
 	return b, nil
+}
+
+// hint adds to an error of a safetensors file over its limits how to raise
+// them.
+func hint(err error) error {
+	if errors.Is(err, safetensors.ErrLimit) {
+		return fmt.Errorf("%w (a larger model can raise it with %sTENSORS=<n> or %sHEADER_BYTES=<n>, or %s=off)", err, EnvPrefix, EnvPrefix, EnvOff)
+	}
+	return err
 }
 
 // safetensors is the part of l that holds a safetensors header or index.

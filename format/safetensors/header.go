@@ -75,7 +75,7 @@ func ParseHeader(prefix []byte, fileSize int64) (*Header, error) {
 func headerLen(first []byte, fileSize int64, lim Limits) (int64, error) {
 	n := binary.LittleEndian.Uint64(first[:8])
 	if max := lim.headerBytes(); n > uint64(max) {
-		return 0, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, max)
+		return 0, limitErrorf("header length %d exceeds the limit of %d bytes", n, max)
 	}
 	if int64(n) > fileSize-8 {
 		return 0, fmt.Errorf("header length %d exceeds the %d bytes after the length field (file is %d bytes)", n, fileSize-8, fileSize)

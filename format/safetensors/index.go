@@ -27,7 +27,7 @@ func readIndex(path string, lim Limits) (map[string]string, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("index is larger than the limit of %d bytes", max)
+		return nil, limitErrorf("index is larger than the limit of %d bytes", max)
 	}
 	return parseIndex(b, lim)
 }

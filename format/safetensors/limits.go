@@ -2,8 +2,24 @@ package safetensors
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 )
+
+// ErrLimit is matched (errors.Is) by the errors of a header or index that
+// exceeds its Limits.
+var ErrLimit = errors.New("safetensors: over a limit")
+
+// limitError is an error matching ErrLimit.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string        { return e.msg }
+func (e *limitError) Is(target error) bool { return target == ErrLimit }
+
+// limitErrorf formats an error matching ErrLimit.
+func limitErrorf(format string, a ...any) error {
+	return &limitError{fmt.Sprintf(format, a...)}
+}
 
 // Limits bounds what a header or an index may declare, beyond fitting in its
 // file, so that a hostile file is refused before it costs much time or
@@ -34,7 +50,7 @@ func (l Limits) headerBytes() int64 {
 
 // tooMany is the error for a header or index listing more than l.Tensors.
 func (l Limits) tooMany(what string, n int) error {
-	return fmt.Errorf("%s lists %d or more tensors, over the limit of %d", what, n, l.Tensors)
+	return limitErrorf("%s lists %d or more tensors, over the limit of %d", what, n, l.Tensors)
 }
 
 // precount rejects a header or index that names more than l.Tensors entries
