@@ -162,6 +162,9 @@ func parseConfig(b []byte, lim Limits) (*llama4.Config, error) {
 		c.Vision.PatchTokenID = intOr(top.ImageTokenIndex, 200092)
 		c.Vision.ImageStartID = intOr(top.BOITokenIndex, 200080)
 		c.Vision.ImageEndID = intOr(top.EOITokenIndex, 200081)
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
