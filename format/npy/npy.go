@@ -91,7 +91,8 @@ func ReadF32(b []byte) (shape []int, data []float32, err error) {
 	if i < 0 || j < 0 {
 		return nil, nil, fmt.Errorf("npy: no shape in header %q", hdr)
 	}
-	n := 1
+	body := b[10+hl:]
+	n, room := 1, len(body)/4 // room bounds n, so n*d cannot overflow
 	for _, f := range strings.Split(hdr[i+10:i+1+j], ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -101,10 +102,12 @@ func ReadF32(b []byte) (shape []int, data []float32, err error) {
 		if err != nil || d < 0 {
 			return nil, nil, fmt.Errorf("npy: bad dimension %q", f)
 		}
+		if d > 0 && n > room/d {
+			return nil, nil, fmt.Errorf("npy: shape %v… needs more than the file's %d bytes", append(shape, d), len(body))
+		}
 		shape = append(shape, d)
 		n *= d
 	}
-	body := b[10+hl:]
 	if len(body) != 4*n {
 		return nil, nil, fmt.Errorf("npy: shape %v needs %d bytes, file has %d", shape, 4*n, len(body))
 	}
