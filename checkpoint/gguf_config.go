@@ -312,20 +312,15 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 		return nil, nil, err
 	}
 	nTensors := len(f.Tensors())
-	if err := checkBounds([]bound{
-		{"tensor count", &nTensors, lim.Tensors, "TENSORS"},
-		{g.key("block_count"), &layers, lim.Layers, "LAYERS"},
-		{g.key("expert_count"), &experts, lim.Experts, "EXPERTS"},
-		{g.key("expert_used_count"), &used, lim.Experts, "EXPERTS"},
-		{g.key("attention.head_count"), &heads, lim.Heads, "HEADS"},
-		{g.key("attention.head_count_kv"), &kvHeads, lim.Heads, "HEADS"},
-		{g.key("attention.key_length"), &headDim, lim.HeadDim, "HEAD_DIM"},
-		{"vocabulary size", &vocab, lim.Vocab, "VOCAB"},
-		{g.key("embedding_length"), &hidden, lim.Hidden, "HIDDEN"},
-		{g.key("feed_forward_length"), &ffn, lim.Intermediate, "INTERMEDIATE"},
-		{g.key("expert_feed_forward_length"), &ffnExp, lim.Intermediate, "INTERMEDIATE"},
-		{g.key("context_length"), &ctxLen, lim.Context, "CONTEXT"},
-		{g.key("interleave_moe_layer_step"), &step, lim.Layers, "LAYERS"},
+	k := g.key
+	if err := lim.check([]bound{
+		{"tensor count", &nTensors, kTensors}, {"vocabulary size", &vocab, kVocab},
+		{k("block_count"), &layers, kLayers}, {k("interleave_moe_layer_step"), &step, kLayers},
+		{k("expert_count"), &experts, kExperts}, {k("expert_used_count"), &used, kExperts},
+		{k("attention.head_count"), &heads, kHeads}, {k("attention.head_count_kv"), &kvHeads, kHeads},
+		{k("attention.key_length"), &headDim, kHeadDim}, {k("embedding_length"), &hidden, kHidden},
+		{k("feed_forward_length"), &ffn, kIntermediate}, {k("expert_feed_forward_length"), &ffnExp, kIntermediate},
+		{k("context_length"), &ctxLen, kContext},
 	}); err != nil {
 		return nil, nil, g.errf("%v", err)
 	}

@@ -67,23 +67,39 @@ const EnvOff = "HERD_LIMITS"
 // HERD_MAX_IMAGE_SIZE, HERD_MAX_TENSORS, HERD_MAX_HEADER_BYTES.
 const EnvPrefix = "HERD_MAX_"
 
-// limitField is one limit: its environment suffix and a pointer to it.
+// limitKind picks one of the int limits.
+type limitKind int
+
+const (
+	kLayers limitKind = iota
+	kExperts
+	kHeads
+	kHeadDim
+	kVocab
+	kHidden
+	kIntermediate
+	kContext
+	kImageSize
+	kTensors
+)
+
+// limitField is one int limit: its environment suffix and where it lives.
 type limitField struct {
 	env string
 	get func(*Limits) *int
 }
 
-var limitFields = []limitField{
-	{"LAYERS", func(l *Limits) *int { return &l.Layers }},
-	{"EXPERTS", func(l *Limits) *int { return &l.Experts }},
-	{"HEADS", func(l *Limits) *int { return &l.Heads }},
-	{"HEAD_DIM", func(l *Limits) *int { return &l.HeadDim }},
-	{"VOCAB", func(l *Limits) *int { return &l.Vocab }},
-	{"HIDDEN", func(l *Limits) *int { return &l.Hidden }},
-	{"INTERMEDIATE", func(l *Limits) *int { return &l.Intermediate }},
-	{"CONTEXT", func(l *Limits) *int { return &l.Context }},
-	{"IMAGE_SIZE", func(l *Limits) *int { return &l.ImageSize }},
-	{"TENSORS", func(l *Limits) *int { return &l.Tensors }},
+var limitFields = [...]limitField{
+	kLayers:       {"LAYERS", func(l *Limits) *int { return &l.Layers }},
+	kExperts:      {"EXPERTS", func(l *Limits) *int { return &l.Experts }},
+	kHeads:        {"HEADS", func(l *Limits) *int { return &l.Heads }},
+	kHeadDim:      {"HEAD_DIM", func(l *Limits) *int { return &l.HeadDim }},
+	kVocab:        {"VOCAB", func(l *Limits) *int { return &l.Vocab }},
+	kHidden:       {"HIDDEN", func(l *Limits) *int { return &l.Hidden }},
+	kIntermediate: {"INTERMEDIATE", func(l *Limits) *int { return &l.Intermediate }},
+	kContext:      {"CONTEXT", func(l *Limits) *int { return &l.Context }},
+	kImageSize:    {"IMAGE_SIZE", func(l *Limits) *int { return &l.ImageSize }},
+	kTensors:      {"TENSORS", func(l *Limits) *int { return &l.Tensors }},
 }
 
 // FromEnv returns DefaultLimits changed by the environment: HERD_LIMITS=off

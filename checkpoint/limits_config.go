@@ -7,22 +7,22 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 )
 
-// bound is one size a file states, the limit it must meet and the
-// environment suffix that raises that limit.
+// bound is one size a file states and the limit it must meet.
 type bound struct {
 	name string
 	v    *int
-	max  int
-	env  string
+	kind limitKind
 }
 
-// checkBounds checks each present value against its limit, in order.
-func checkBounds(bs []bound) error {
+// check checks each present value against its limit in l, in order; the
+// error names the field, the value, the limit and how to raise it.
+func (l Limits) check(bs []bound) error {
 	for _, b := range bs {
 		if b.v == nil {
 			continue
 		}
-		if err := check(b.name, int64(*b.v), b.max, b.env); err != nil {
+		f := limitFields[b.kind]
+		if err := check(b.name, int64(*b.v), *f.get(&l), f.env); err != nil {
 			return err
 		}
 	}
@@ -33,37 +33,26 @@ func checkBounds(bs []bound) error {
 // allocated from them: every count a layer list, a weight table or a
 // parameter total is sized by.
 func (l Limits) checkText(t *rawText) error {
-	return checkBounds([]bound{
-		{"num_hidden_layers", t.NumHiddenLayers, l.Layers, "LAYERS"},
-		{"num_local_experts", t.NumLocalExperts, l.Experts, "EXPERTS"},
-		{"num_experts_per_tok", t.NumExpertsPerTok, l.Experts, "EXPERTS"},
-		{"num_attention_heads", t.NumAttentionHeads, l.Heads, "HEADS"},
-		{"num_key_value_heads", t.NumKeyValueHeads, l.Heads, "HEADS"},
-		{"head_dim", t.HeadDim, l.HeadDim, "HEAD_DIM"},
-		{"vocab_size", t.VocabSize, l.Vocab, "VOCAB"},
-		{"hidden_size", t.HiddenSize, l.Hidden, "HIDDEN"},
-		{"intermediate_size", t.IntermediateSize, l.Intermediate, "INTERMEDIATE"},
-		{"intermediate_size_mlp", t.IntermediateSizeMLP, l.Intermediate, "INTERMEDIATE"},
-		{"max_position_embeddings", t.MaxPositionEmbeddings, l.Context, "CONTEXT"},
-		{"attention_chunk_size", t.AttentionChunkSize, l.Context, "CONTEXT"},
-		{"no_rope_layer_interval", t.NoRopeLayerInterval, l.Layers, "LAYERS"},
-		{"interleave_moe_layer_step", t.InterleaveMoEStep, l.Layers, "LAYERS"},
+	return l.check([]bound{
+		{"num_hidden_layers", t.NumHiddenLayers, kLayers}, {"no_rope_layer_interval", t.NoRopeLayerInterval, kLayers},
+		{"interleave_moe_layer_step", t.InterleaveMoEStep, kLayers},
+		{"num_local_experts", t.NumLocalExperts, kExperts}, {"num_experts_per_tok", t.NumExpertsPerTok, kExperts},
+		{"num_attention_heads", t.NumAttentionHeads, kHeads}, {"num_key_value_heads", t.NumKeyValueHeads, kHeads},
+		{"head_dim", t.HeadDim, kHeadDim}, {"vocab_size", t.VocabSize, kVocab}, {"hidden_size", t.HiddenSize, kHidden},
+		{"intermediate_size", t.IntermediateSize, kIntermediate}, {"intermediate_size_mlp", t.IntermediateSizeMLP, kIntermediate},
+		{"max_position_embeddings", t.MaxPositionEmbeddings, kContext}, {"attention_chunk_size", t.AttentionChunkSize, kContext},
 	})
 }
 
 // checkVision checks a vision_config's sizes against l.
 func (l Limits) checkVision(v *rawVision) error {
-	return checkBounds([]bound{
-		{"vision_config.num_hidden_layers", v.NumHiddenLayers, l.Layers, "LAYERS"},
-		{"vision_config.num_attention_heads", v.NumAttentionHeads, l.Heads, "HEADS"},
-		{"vision_config.hidden_size", v.HiddenSize, l.Hidden, "HIDDEN"},
-		{"vision_config.intermediate_size", v.IntermediateSize, l.Intermediate, "INTERMEDIATE"},
-		{"vision_config.image_size", v.ImageSize, l.ImageSize, "IMAGE_SIZE"},
-		{"vision_config.patch_size", v.PatchSize, l.ImageSize, "IMAGE_SIZE"},
-		{"vision_config.num_channels", v.NumChannels, l.Hidden, "HIDDEN"},
-		{"vision_config.projector_input_dim", v.ProjectorInputDim, l.Hidden, "HIDDEN"},
-		{"vision_config.projector_output_dim", v.ProjectorOutDim, l.Hidden, "HIDDEN"},
-		{"vision_config.vision_output_dim", v.VisionOutputDim, l.Hidden, "HIDDEN"},
+	const p = "vision_config."
+	return l.check([]bound{
+		{p + "num_hidden_layers", v.NumHiddenLayers, kLayers}, {p + "num_attention_heads", v.NumAttentionHeads, kHeads},
+		{p + "hidden_size", v.HiddenSize, kHidden}, {p + "intermediate_size", v.IntermediateSize, kIntermediate},
+		{p + "image_size", v.ImageSize, kImageSize}, {p + "patch_size", v.PatchSize, kImageSize},
+		{p + "num_channels", v.NumChannels, kHidden}, {p + "projector_input_dim", v.ProjectorInputDim, kHidden},
+		{p + "projector_output_dim", v.ProjectorOutDim, kHidden}, {p + "vision_output_dim", v.VisionOutputDim, kHidden},
 	})
 }
 

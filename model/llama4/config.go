@@ -102,18 +102,13 @@ func (c *Config) IsEOS(id int) bool {
 // 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE, positive
 // vision sizes, and a parameter count that fits (see MaxParams).
 func (c *Config) Validate() error {
-	for _, chk := range []struct {
-		name string
-		v    int
-	}{
+	if err := positive("", []namedSize{
 		{"vocab_size", c.VocabSize}, {"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
 		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
 		{"intermediate_size", c.Intermediate}, {"intermediate_size_mlp", c.IntermediateMLP},
 		{"attention_chunk_size", c.ChunkSize}, {"max_position_embeddings", c.MaxPositions},
-	} {
-		if chk.v <= 0 {
-			return fmt.Errorf("%s = %d must be positive", chk.name, chk.v)
-		}
+	}); err != nil {
+		return err
 	}
 	if c.HeadDim%2 != 0 {
 		return fmt.Errorf("head_dim = %d must be even for RoPE", c.HeadDim)
@@ -168,17 +163,26 @@ func (c *Config) validateVision() error {
 	if v == nil {
 		return nil
 	}
-	for _, chk := range []struct {
-		name string
-		v    int
-	}{
+	return positive("vision_config.", []namedSize{
 		{"hidden_size", v.Hidden}, {"num_hidden_layers", v.Layers}, {"num_attention_heads", v.Heads},
 		{"intermediate_size", v.Intermediate}, {"image_size", v.ImageSize}, {"patch_size", v.PatchSize},
 		{"num_channels", v.Channels}, {"projector_input_dim", v.ProjectorInputDim},
 		{"projector_output_dim", v.ProjectorOutDim}, {"vision_output_dim", v.VisionOutputDim},
-	} {
-		if chk.v <= 0 {
-			return fmt.Errorf("vision_config.%s = %d must be positive", chk.name, chk.v)
+	})
+}
+
+// namedSize is a size and its config.json key.
+type namedSize struct {
+	name string
+	v    int
+}
+
+// positive returns an error naming the first size that is not positive (its
+// key after prefix).
+func positive(prefix string, sizes []namedSize) error {
+	for _, s := range sizes {
+		if s.v <= 0 {
+			return fmt.Errorf("%s%s = %d must be positive", prefix, s.name, s.v)
 		}
 	}
 	return nil
