@@ -149,16 +149,18 @@ func (g *ggufMeta) opt(k string, def int) (int, bool) {
 // optFloat reads an optional float key (its full name).
 func (g *ggufMeta) optFloat(k string, def float64) (float64, bool) {
 	v, present, err := g.float(k, def)
-	if err != nil {
-		g.keep(err)
-		return def, false
-	}
-	return v, present
+	return kept(g, def, v, present, err)
 }
 
 // optBool reads an optional bool key (its full name).
 func (g *ggufMeta) optBool(k string, def bool) (bool, bool) {
 	v, present, err := g.bool(k, def)
+	return kept(g, def, v, present, err)
+}
+
+// kept is a read's value and presence, or, after an error (kept in g), def
+// and false.
+func kept[T any](g *ggufMeta, def, v T, present bool, err error) (T, bool) {
 	if err != nil {
 		g.keep(err)
 		return def, false

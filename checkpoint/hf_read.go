@@ -55,16 +55,25 @@ func BindHF(set *safetensors.Set, cfg *llama4.Config) (*llama4.Weights, error) {
 
 func (b *hfBinder) name(s string) string { return b.cfg.Prefix + s }
 
-// mat binds a 2-D tensor [rows, cols] (a Linear weight, [out, in]).
-func (b *hfBinder) mat(name string, rows, cols int) (*tensor.Mat, error) {
+// tensor returns the named tensor and its dtype, marking it used.
+func (b *hfBinder) tensor(name string) (*safetensors.Tensor, tensor.DType, error) {
 	t, err := b.set.Tensor(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	b.used[name] = true
 	dt, err := safetensors.DTypeOf(t.DType)
 	if err != nil {
-		return nil, fmt.Errorf("tensor %s: %w", name, err)
+		return nil, 0, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	return t, dt, nil
+}
+
+// mat binds a 2-D tensor [rows, cols] (a Linear weight, [out, in]).
+func (b *hfBinder) mat(name string, rows, cols int) (*tensor.Mat, error) {
+	t, dt, err := b.tensor(name)
+	if err != nil {
+		return nil, err
 	}
 	if len(t.Shape) != 2 || t.Shape[0] != rows || t.Shape[1] != cols {
 		return nil, fmt.Errorf("tensor %s in %s has shape %v, config implies [%d %d]", name, t.File, t.Shape, rows, cols)
@@ -217,14 +226,9 @@ type stack3 struct {
 }
 
 func (b *hfBinder) stack(name string, e, rows, cols int) (*stack3, error) {
-	t, err := b.set.Tensor(name)
+	t, dt, err := b.tensor(name)
 	if err != nil {
 		return nil, err
-	}
-	b.used[name] = true
-	dt, err := safetensors.DTypeOf(t.DType)
-	if err != nil {
-		return nil, fmt.Errorf("tensor %s: %w", name, err)
 	}
 	if dt == tensor.F8E4M3 {
 		return nil, fmt.Errorf("tensor %s: fused F8_E4M3 expert stacks are not supported (per-expert FP8 weights are)", name)

@@ -97,20 +97,44 @@ func parse(name string, b []byte) (*File, error) {
 	return f, nil
 }
 
+// names describes a list of unique names (metadata keys, tensor names) for
+// reading them and for errors.
+type names struct {
+	field  string // what the name is: "key", "tensor name"
+	entry  string // what holds it: "metadata entry", "tensor"
+	empty  string // an empty one: "empty key"
+	dup    string // a duplicate: "metadata key"
+	plural string // entries in a duplicate's error: "entries"
+}
+
+var (
+	metadataKeys = names{"key", "metadata entry", "empty key", "metadata key", "entries"}
+	tensorNames  = names{"tensor name", "tensor", "empty name", "tensor name", "tensors"}
+)
+
+// read reads the i-th of n names, which must be non-empty and not in index.
+func (k names) read(d *decoder, index map[string]int, i, n int) (string, error) {
+	name, err := d.str(k.field, MaxNameLen)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%s %d of %d: %w", k.entry, i, n, err)
+	case name == "":
+		return "", fmt.Errorf("%s %d of %d: %s", k.entry, i, n, k.empty)
+	}
+	if j, dup := index[name]; dup {
+		return "", fmt.Errorf("duplicate %s %q (%s %d and %d)", k.dup, name, k.plural, j, i)
+	}
+	return name, nil
+}
+
 // parseMetadata reads n key-value pairs and the alignment.
 func (f *File) parseMetadata(d *decoder, n int) error {
 	f.kvs = make([]KV, 0, n)
 	f.kvIndex = make(map[string]int, n)
 	for i := range n {
-		key, err := d.str("key", MaxNameLen)
+		key, err := metadataKeys.read(d, f.kvIndex, i, n)
 		if err != nil {
-			return fmt.Errorf("metadata entry %d of %d: %w", i, n, err)
-		}
-		if key == "" {
-			return fmt.Errorf("metadata entry %d of %d: empty key", i, n)
-		}
-		if j, dup := f.kvIndex[key]; dup {
-			return fmt.Errorf("duplicate metadata key %q (entries %d and %d)", key, j, i)
+			return err
 		}
 		t, err := d.u32("value type")
 		if err != nil {
@@ -142,15 +166,9 @@ func (f *File) parseTensorInfos(d *decoder, n int) error {
 	f.tensors = make([]TensorInfo, 0, n)
 	f.tensorIndex = make(map[string]int, n)
 	for i := range n {
-		name, err := d.str("tensor name", MaxNameLen)
+		name, err := tensorNames.read(d, f.tensorIndex, i, n)
 		if err != nil {
-			return fmt.Errorf("tensor %d of %d: %w", i, n, err)
-		}
-		if name == "" {
-			return fmt.Errorf("tensor %d of %d: empty name", i, n)
-		}
-		if j, dup := f.tensorIndex[name]; dup {
-			return fmt.Errorf("duplicate tensor name %q (tensors %d and %d)", name, j, i)
+			return err
 		}
 		ti, err := readTensorInfo(d, name, uint64(f.Alignment))
 		if err != nil {
