@@ -105,11 +105,12 @@ type names struct {
 	empty  string // an empty one: "empty key"
 	dup    string // a duplicate: "metadata key"
 	plural string // entries in a duplicate's error: "entries"
+	label  string // an entry that fails: "key"
 }
 
 var (
-	metadataKeys = names{"key", "metadata entry", "empty key", "metadata key", "entries"}
-	tensorNames  = names{"tensor name", "tensor", "empty name", "tensor name", "tensors"}
+	metadataKeys = names{"key", "metadata entry", "empty key", "metadata key", "entries", "key"}
+	tensorNames  = names{"tensor name", "tensor", "empty name", "tensor name", "tensors", "tensor"}
 )
 
 // read reads the i-th of n names, which must be non-empty and not in index.
@@ -127,25 +128,39 @@ func (k names) read(d *decoder, index map[string]int, i, n int) (string, error) 
 	return name, nil
 }
 
+// readEntries reads n entries, each a unique name then what read reads,
+// and returns them with the index of their names.
+func readEntries[T any](d *decoder, k names, n int, read func(name string) (T, error)) ([]T, map[string]int, error) {
+	out := make([]T, 0, n)
+	index := make(map[string]int, n)
+	for i := range n {
+		name, err := k.read(d, index, i, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		x, err := read(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s %q: %w", k.label, name, err)
+		}
+		index[name] = i
+		out = append(out, x)
+	}
+	return out, index, nil
+}
+
 // parseMetadata reads n key-value pairs and the alignment.
 func (f *File) parseMetadata(d *decoder, n int) error {
-	f.kvs = make([]KV, 0, n)
-	f.kvIndex = make(map[string]int, n)
-	for i := range n {
-		key, err := metadataKeys.read(d, f.kvIndex, i, n)
-		if err != nil {
-			return err
-		}
+	var err error
+	f.kvs, f.kvIndex, err = readEntries(d, metadataKeys, n, func(key string) (KV, error) {
 		t, err := d.u32("value type")
 		if err != nil {
-			return fmt.Errorf("key %q: %w", key, err)
+			return KV{}, err
 		}
 		v, err := d.value(ValueType(t), 0)
-		if err != nil {
-			return fmt.Errorf("key %q: %w", key, err)
-		}
-		f.kvIndex[key] = i
-		f.kvs = append(f.kvs, KV{Key: key, Value: v})
+		return KV{Key: key, Value: v}, err
+	})
+	if err != nil {
+		return err
 	}
 	if v, ok := f.Value(AlignmentKey); ok {
 		a, isU32 := v.Any().(uint32)
@@ -163,21 +178,11 @@ func (f *File) parseMetadata(d *decoder, n int) error {
 // parseTensorInfos reads n tensor infos, checking names, dims, types, sizes
 // and offset alignment (ranges are checked once the data section is known).
 func (f *File) parseTensorInfos(d *decoder, n int) error {
-	f.tensors = make([]TensorInfo, 0, n)
-	f.tensorIndex = make(map[string]int, n)
-	for i := range n {
-		name, err := tensorNames.read(d, f.tensorIndex, i, n)
-		if err != nil {
-			return err
-		}
-		ti, err := readTensorInfo(d, name, uint64(f.Alignment))
-		if err != nil {
-			return fmt.Errorf("tensor %q: %w", name, err)
-		}
-		f.tensorIndex[name] = i
-		f.tensors = append(f.tensors, ti)
-	}
-	return nil
+	var err error
+	f.tensors, f.tensorIndex, err = readEntries(d, tensorNames, n, func(name string) (TensorInfo, error) {
+		return readTensorInfo(d, name, uint64(f.Alignment))
+	})
+	return err
 }
 
 // readTensorInfo reads the rest of a tensor info after its name.
