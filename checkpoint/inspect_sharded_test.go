@@ -3,9 +3,10 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,7 +89,7 @@ func TestInspectSharded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, n := range sortedKeys(idx["weight_map"]) {
+	for i, n := range slices.Sorted(maps.Keys(idx["weight_map"])) {
 		idx["weight_map"][n] = moved(n, i)
 	}
 	if b, err = json.Marshal(idx); err != nil {
@@ -98,13 +99,4 @@ func TestInspectSharded(t *testing.T) {
 	if _, err := Inspect(dir); err == nil || !strings.Contains(err.Error(), "does not contain it") {
 		t.Errorf("tensor in the wrong shard: %v", err)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
