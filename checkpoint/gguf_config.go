@@ -149,16 +149,18 @@ func (g *ggufMeta) opt(k string, def int) (int, bool) {
 // optFloat reads an optional float key (its full name).
 func (g *ggufMeta) optFloat(k string, def float64) (float64, bool) {
 	v, present, err := g.float(k, def)
-	if err != nil {
-		g.keep(err)
-		return def, false
-	}
-	return v, present
+	return kept(g, def, v, present, err)
 }
 
 // optBool reads an optional bool key (its full name).
 func (g *ggufMeta) optBool(k string, def bool) (bool, bool) {
 	v, present, err := g.bool(k, def)
+	return kept(g, def, v, present, err)
+}
+
+// kept is a read's value and presence, or, after an error (kept in g), def
+// and false.
+func kept[T any](g *ggufMeta, def, v T, present bool, err error) (T, bool) {
 	if err != nil {
 		g.keep(err)
 		return def, false
@@ -307,6 +309,23 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	lim, err := activeLimits()
+	if err != nil {
+		return nil, nil, err
+	}
+	nTensors := len(f.Tensors())
+	k := g.key
+	if err := lim.check([]bound{
+		{"tensor count", &nTensors, kTensors}, {"vocabulary size", &vocab, kVocab},
+		{k("block_count"), &layers, kLayers}, {k("interleave_moe_layer_step"), &step, kLayers},
+		{k("expert_count"), &experts, kExperts}, {k("expert_used_count"), &used, kExperts},
+		{k("attention.head_count"), &heads, kHeads}, {k("attention.head_count_kv"), &kvHeads, kHeads},
+		{k("attention.key_length"), &headDim, kHeadDim}, {k("embedding_length"), &hidden, kHidden},
+		{k("feed_forward_length"), &ffn, kIntermediate}, {k("expert_feed_forward_length"), &ffnExp, kIntermediate},
+		{k("context_length"), &ctxLen, kContext},
+	}); err != nil {
+		return nil, nil, g.errf("%v", err)
+	}
 
 	// Attention layout: llama.cpp's hard-coded values, or ollama's keys.
 	chunk, chunkSet := g.opt("attention.chunk_size", GGUFChunkSize)
@@ -405,13 +424,17 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	}{{"tokenizer.ggml.bos_token_id", &raw.BOSTokenID}, {"tokenizer.ggml.padding_token_id", &raw.PadTokenID}} {
 		if v, ok := f.Uint(s.key); ok && v < uint64(vocab) {
 			*s.dst = intp(int(v))
+		} else if ok {
+			meta.Notes = append(meta.Notes, fmt.Sprintf("%s = %d is outside the vocabulary of %d: ignored", s.key, v, vocab))
 		}
 	}
 	if v, ok := f.Uint("tokenizer.ggml.eos_token_id"); ok && v < uint64(vocab) {
 		raw.EOSTokenID = json.RawMessage(fmt.Sprint(v))
+	} else if ok {
+		meta.Notes = append(meta.Notes, fmt.Sprintf("tokenizer.ggml.eos_token_id = %d is outside the vocabulary of %d: ignored", v, vocab))
 	}
 	cfg := &llama4.Config{}
-	if err := fillText(cfg, &raw); err != nil {
+	if err := fillText(cfg, &raw, lim); err != nil {
 		return nil, nil, g.errf("metadata describes an invalid model: %v", err)
 	}
 	cfg.Architecture = "Llama4ForCausalLM"

@@ -15,11 +15,15 @@ func LoadConfig(path string) (*llama4.Config, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "config.json")
 	}
-	b, err := os.ReadFile(path)
+	lim, err := activeLimits()
+	if err != nil {
+		return nil, err
+	}
+	b, err := readLimited(path, lim.HeaderBytes)
 	if err != nil {
 		return nil, fmt.Errorf("llama4: reading config: %w", err)
 	}
-	c, err := ParseConfig(b)
+	c, err := parseConfig(b, lim)
 	if err != nil {
 		return nil, fmt.Errorf("llama4: %s: %w", path, err)
 	}
@@ -100,8 +104,21 @@ type rawVision struct {
 // llama4_text keys) or Llama4ForConditionalGeneration (keys nested under
 // text_config, tensor names prefixed "language_model."). It accepts every
 // variant of spec §9 and returns an error naming the key for missing or
-// contradictory values.
+// contradictory values. Sizes are checked against FromEnv's limits before
+// anything is allocated from them.
 func ParseConfig(b []byte) (*llama4.Config, error) {
+	lim, err := activeLimits()
+	if err != nil {
+		return nil, err
+	}
+	return parseConfig(b, lim)
+}
+
+// parseConfig is ParseConfig under the limits lim.
+func parseConfig(b []byte, lim Limits) (*llama4.Config, error) {
+	if int64(len(b)) > lim.HeaderBytes {
+		return nil, fmt.Errorf("config is %d bytes, over the limit of %d (%sHEADER_BYTES)", len(b), lim.HeaderBytes, EnvPrefix)
+	}
 	var top rawTop
 	if err := strictUnmarshal(b, &top); err != nil {
 		return nil, fmt.Errorf("config is not valid JSON: %w", err)
@@ -130,7 +147,7 @@ func ParseConfig(b []byte) (*llama4.Config, error) {
 	if top.ModelType != "" && top.ModelType != "llama4" && top.ModelType != "llama4_text" {
 		return nil, fmt.Errorf("model_type %q is not a Llama 4 model (want llama4 or llama4_text)", top.ModelType)
 	}
-	if err := fillText(c, &text); err != nil {
+	if err := fillText(c, &text, lim); err != nil {
 		return nil, err
 	}
 	if nested && len(top.VisionConfig) > 0 && string(top.VisionConfig) != "null" {
@@ -138,10 +155,16 @@ func ParseConfig(b []byte) (*llama4.Config, error) {
 		if err := strictUnmarshal(top.VisionConfig, &rv); err != nil {
 			return nil, fmt.Errorf("vision_config: %w", err)
 		}
+		if err := lim.checkVision(&rv); err != nil {
+			return nil, err
+		}
 		fillVision(c, &rv)
 		c.Vision.PatchTokenID = intOr(top.ImageTokenIndex, 200092)
 		c.Vision.ImageStartID = intOr(top.BOITokenIndex, 200080)
 		c.Vision.ImageEndID = intOr(top.EOITokenIndex, 200081)
+		if err := c.Validate(); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -171,7 +194,7 @@ func floatOr(p *float64, def float64) float64 {
 	return def
 }
 
-func fillText(c *llama4.Config, t *rawText) error {
+func fillText(c *llama4.Config, t *rawText, lim Limits) error {
 	if t.ModelType != "" && t.ModelType != "llama4_text" && t.ModelType != "llama4" {
 		return fmt.Errorf("text model_type %q is not llama4_text", t.ModelType)
 	}
@@ -190,6 +213,9 @@ func fillText(c *llama4.Config, t *rawText) error {
 		if *req.v <= 0 {
 			return fmt.Errorf("%s = %d must be positive", req.name, *req.v)
 		}
+	}
+	if err := lim.checkText(t); err != nil {
+		return err
 	}
 	c.VocabSize = *t.VocabSize
 	c.Hidden = *t.HiddenSize
@@ -228,6 +254,9 @@ func fillText(c *llama4.Config, t *rawText) error {
 		return fmt.Errorf("eos_token_id: %w", err)
 	}
 	if err := fillRope(c, t); err != nil {
+		return err
+	}
+	if err := checkTokenIDs(c, t); err != nil {
 		return err
 	}
 	if err := fillLayerKinds(c, t); err != nil {

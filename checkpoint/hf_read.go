@@ -17,9 +17,13 @@ func LoadHF(dir string) (*llama4.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, err := safetensors.OpenDir(dir)
+	lim, err := activeLimits()
 	if err != nil {
-		return nil, fmt.Errorf("llama4: %w", err)
+		return nil, err
+	}
+	set, err := safetensors.OpenDirLimits(dir, lim.safetensors())
+	if err != nil {
+		return nil, fmt.Errorf("llama4: %w", hint(err))
 	}
 	w, err := BindHF(set, cfg)
 	if err != nil {
@@ -36,6 +40,9 @@ type hfBinder struct {
 	set  *safetensors.Set
 	cfg  *llama4.Config
 	used map[string]bool
+	// dry checks every tensor's header entry without copying weights: fused
+	// expert stacks are not transposed (Inspect uses it).
+	dry bool
 }
 
 // BindHF binds the text-model tensors of a Hugging Face checkpoint to typed
@@ -48,16 +55,25 @@ func BindHF(set *safetensors.Set, cfg *llama4.Config) (*llama4.Weights, error) {
 
 func (b *hfBinder) name(s string) string { return b.cfg.Prefix + s }
 
-// mat binds a 2-D tensor [rows, cols] (a Linear weight, [out, in]).
-func (b *hfBinder) mat(name string, rows, cols int) (*tensor.Mat, error) {
+// tensor returns the named tensor and its dtype, marking it used.
+func (b *hfBinder) tensor(name string) (*safetensors.Tensor, tensor.DType, error) {
 	t, err := b.set.Tensor(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	b.used[name] = true
 	dt, err := safetensors.DTypeOf(t.DType)
 	if err != nil {
-		return nil, fmt.Errorf("tensor %s: %w", name, err)
+		return nil, 0, fmt.Errorf("tensor %s: %w", name, err)
+	}
+	return t, dt, nil
+}
+
+// mat binds a 2-D tensor [rows, cols] (a Linear weight, [out, in]).
+func (b *hfBinder) mat(name string, rows, cols int) (*tensor.Mat, error) {
+	t, dt, err := b.tensor(name)
+	if err != nil {
+		return nil, err
 	}
 	if len(t.Shape) != 2 || t.Shape[0] != rows || t.Shape[1] != cols {
 		return nil, fmt.Errorf("tensor %s in %s has shape %v, config implies [%d %d]", name, t.File, t.Shape, rows, cols)
@@ -184,6 +200,9 @@ func (b *hfBinder) fusedExperts(s0 llama4.Slot, out []llama4.MLP) error {
 	if err != nil {
 		return err
 	}
+	if b.dry {
+		return nil
+	}
 	for e := range out {
 		// gate_up[e] is [D, 2F] input-major: columns [0,F) gate, [F,2F) up.
 		out[e].Gate = transposeBlock(gu, e, D, 2*F, 0, F)
@@ -207,14 +226,9 @@ type stack3 struct {
 }
 
 func (b *hfBinder) stack(name string, e, rows, cols int) (*stack3, error) {
-	t, err := b.set.Tensor(name)
+	t, dt, err := b.tensor(name)
 	if err != nil {
 		return nil, err
-	}
-	b.used[name] = true
-	dt, err := safetensors.DTypeOf(t.DType)
-	if err != nil {
-		return nil, fmt.Errorf("tensor %s: %w", name, err)
 	}
 	if dt == tensor.F8E4M3 {
 		return nil, fmt.Errorf("tensor %s: fused F8_E4M3 expert stacks are not supported (per-expert FP8 weights are)", name)

@@ -3,6 +3,7 @@ package vision
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 )
 
@@ -98,9 +99,16 @@ func (p *PreprocessConfig) Validate() error {
 	if p.TileSize <= 0 || p.MaxTiles <= 0 || p.MaxTiles > 64 {
 		return fmt.Errorf("vision: tile size %d and max tiles %d must be positive (max tiles at most 64)", p.TileSize, p.MaxTiles)
 	}
+	if !(p.RescaleFactor > 0 && p.RescaleFactor <= 1) {
+		return fmt.Errorf("vision: rescale_factor = %g must be in (0, 1]", p.RescaleFactor)
+	}
+	// Bounds that keep every normalised pixel finite.
 	for c := 0; c < 3; c++ {
-		if !(p.Std[c] != 0) {
-			return fmt.Errorf("vision: image_std[%d] = %g", c, p.Std[c])
+		if s := math.Abs(float64(p.Std[c])); !(s >= 1e-3 && s <= 1e3) {
+			return fmt.Errorf("vision: image_std[%d] = %g must have a magnitude in [1e-3, 1e3]", c, p.Std[c])
+		}
+		if m := math.Abs(float64(p.Mean[c])); !(m <= 1e3) {
+			return fmt.Errorf("vision: image_mean[%d] = %g must have a magnitude of at most 1e3", c, p.Mean[c])
 		}
 	}
 	return nil

@@ -4,14 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/embedded"
-	"github.com/herd-llm/herd/format/gguf"
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 )
@@ -46,31 +43,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg, weightBytes = m.Config, m.WeightBytes()
 		weightNote = "embedded in the binary: " + embedded.Description
-	} else if st, err := os.Stat(model); err == nil && !st.IsDir() && isGGUF(model) {
-		if cfg, meta, weightBytes, weightNote, err = inspectGGUF(model); err != nil {
-			return err
-		}
 	} else {
-		if cfg, err = checkpoint.LoadConfig(model); err != nil {
+		// Every header of every weight file is validated; no weights are read.
+		rep, err := checkpoint.Inspect(model)
+		if err != nil {
 			return err
 		}
-		dir := model
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			dir = filepath.Dir(dir)
-		}
-		if set, err := safetensors.OpenDir(dir); err == nil {
-			byType := map[string]int64{}
-			for _, n := range set.Names() {
-				in, err := set.Info(n)
-				if err != nil {
-					set.Close()
-					return err
-				}
-				byType[in.DType] += in.End - in.Begin
-				weightBytes += in.End - in.Begin
-			}
-			set.Close()
-			weightNote = "from the safetensors files: " + typeBytes(byType, nil)
+		cfg, meta = rep.Config, rep.GGUF
+		if rep.Format != "config" {
+			weightBytes, weightNote = rep.Bytes, reportNote(rep)
 		}
 	}
 	if weightBytes == 0 {
@@ -102,27 +83,18 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// inspectGGUF reads a GGUF file's configuration and the bytes of its
-// tensors by ggml type (metadata only: no tensor data is touched).
-func inspectGGUF(path string) (*llama4.Config, *checkpoint.GGUFMeta, int64, string, error) {
-	f, err := gguf.Open(path)
-	if err != nil {
-		return nil, nil, 0, "", err
+// reportNote says where the weight bytes come from: the files, tensors and
+// bytes by dtype that checkpoint.Inspect found.
+func reportNote(r *checkpoint.Report) string {
+	bytes, count := map[string]int64{}, map[string]int{}
+	for _, d := range r.DTypes {
+		bytes[d.DType], count[d.DType] = d.Bytes, d.Tensors
 	}
-	defer f.Close()
-	cfg, meta, err := checkpoint.ConfigFromGGUF(f)
-	if err != nil {
-		return nil, nil, 0, "", err
+	files := fmt.Sprintf("%d %s files", len(r.Files), r.Format)
+	if len(r.Files) == 1 {
+		files = filepath.Base(r.Files[0])
 	}
-	byType := map[string]int64{}
-	count := map[string]int{}
-	var total int64
-	for _, ti := range f.Tensors() {
-		byType[ti.Type.String()] += int64(ti.Size)
-		count[ti.Type.String()]++
-		total += int64(ti.Size)
-	}
-	return cfg, meta, total, "from the GGUF tensors: " + typeBytes(byType, count), nil
+	return fmt.Sprintf("validated %d tensors in %s: %s", r.Tensors, files, typeBytes(bytes, count))
 }
 
 // writeGGUFInspect prints what the GGUF file itself says.

@@ -164,57 +164,56 @@ func (f *File) Value(key string) (Value, bool) {
 	return f.kvs[i].Value, true
 }
 
+// get returns the value of key, or the zero Value (whose accessors all
+// report false) when it is absent.
+func (f *File) get(key string) Value {
+	v, _ := f.Value(key)
+	return v
+}
+
 // String returns the string value of key, and false when it is absent or not
 // a string.
 func (f *File) String(key string) (string, bool) {
-	v, _ := f.Value(key)
-	return v.Str()
+	return f.get(key).Str()
 }
 
 // Uint returns the value of key when it is a non-negative integer of any
 // integer type, and false otherwise.
 func (f *File) Uint(key string) (uint64, bool) {
-	v, _ := f.Value(key)
-	return v.Uint()
+	return f.get(key).Uint()
 }
 
 // Int returns the value of key when it is an integer of any integer type
 // that fits an int64, and false otherwise.
 func (f *File) Int(key string) (int64, bool) {
-	v, _ := f.Value(key)
-	return v.Int()
+	return f.get(key).Int()
 }
 
 // Float returns the value of key when it is a float32, float64 or integer,
 // and false otherwise.
 func (f *File) Float(key string) (float64, bool) {
-	v, _ := f.Value(key)
-	return v.Float()
+	return f.get(key).Float()
 }
 
 // Bool returns the value of key when it is a bool, and false otherwise.
 func (f *File) Bool(key string) (bool, bool) {
-	v, _ := f.Value(key)
-	return v.Bool()
+	return f.get(key).Bool()
 }
 
 // Strings returns a copy of the value of key when it is an array of strings,
 // and false otherwise.
 func (f *File) Strings(key string) ([]string, bool) {
-	v, _ := f.Value(key)
-	return v.Strings()
+	return f.get(key).Strings()
 }
 
 // Ints returns the value of key when it is an array of integers that fit an
 // int64, and false otherwise.
 func (f *File) Ints(key string) ([]int64, bool) {
-	v, _ := f.Value(key)
-	return v.Ints()
+	return f.get(key).Ints()
 }
 
 // Floats returns the value of key when it is an array of floats or integers,
 // and false otherwise.
 func (f *File) Floats(key string) ([]float64, bool) {
-	v, _ := f.Value(key)
-	return v.Floats()
+	return f.get(key).Floats()
 }

@@ -97,31 +97,70 @@ func parse(name string, b []byte) (*File, error) {
 	return f, nil
 }
 
+// names describes a list of unique names (metadata keys, tensor names) for
+// reading them and for errors.
+type names struct {
+	field  string // what the name is: "key", "tensor name"
+	entry  string // what holds it: "metadata entry", "tensor"
+	empty  string // an empty one: "empty key"
+	dup    string // a duplicate: "metadata key"
+	plural string // entries in a duplicate's error: "entries"
+	label  string // an entry that fails: "key"
+}
+
+var (
+	metadataKeys = names{"key", "metadata entry", "empty key", "metadata key", "entries", "key"}
+	tensorNames  = names{"tensor name", "tensor", "empty name", "tensor name", "tensors", "tensor"}
+)
+
+// read reads the i-th of n names, which must be non-empty and not in index.
+func (k names) read(d *decoder, index map[string]int, i, n int) (string, error) {
+	name, err := d.str(k.field, MaxNameLen)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("%s %d of %d: %w", k.entry, i, n, err)
+	case name == "":
+		return "", fmt.Errorf("%s %d of %d: %s", k.entry, i, n, k.empty)
+	}
+	if j, dup := index[name]; dup {
+		return "", fmt.Errorf("duplicate %s %q (%s %d and %d)", k.dup, name, k.plural, j, i)
+	}
+	return name, nil
+}
+
+// readEntries reads n entries, each a unique name then what read reads,
+// and returns them with the index of their names.
+func readEntries[T any](d *decoder, k names, n int, read func(name string) (T, error)) ([]T, map[string]int, error) {
+	out := make([]T, 0, n)
+	index := make(map[string]int, n)
+	for i := range n {
+		name, err := k.read(d, index, i, n)
+		if err != nil {
+			return nil, nil, err
+		}
+		x, err := read(name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s %q: %w", k.label, name, err)
+		}
+		index[name] = i
+		out = append(out, x)
+	}
+	return out, index, nil
+}
+
 // parseMetadata reads n key-value pairs and the alignment.
 func (f *File) parseMetadata(d *decoder, n int) error {
-	f.kvs = make([]KV, 0, n)
-	f.kvIndex = make(map[string]int, n)
-	for i := range n {
-		key, err := d.str("key", MaxNameLen)
-		if err != nil {
-			return fmt.Errorf("metadata entry %d of %d: %w", i, n, err)
-		}
-		if key == "" {
-			return fmt.Errorf("metadata entry %d of %d: empty key", i, n)
-		}
-		if j, dup := f.kvIndex[key]; dup {
-			return fmt.Errorf("duplicate metadata key %q (entries %d and %d)", key, j, i)
-		}
+	var err error
+	f.kvs, f.kvIndex, err = readEntries(d, metadataKeys, n, func(key string) (KV, error) {
 		t, err := d.u32("value type")
 		if err != nil {
-			return fmt.Errorf("key %q: %w", key, err)
+			return KV{}, err
 		}
 		v, err := d.value(ValueType(t), 0)
-		if err != nil {
-			return fmt.Errorf("key %q: %w", key, err)
-		}
-		f.kvIndex[key] = i
-		f.kvs = append(f.kvs, KV{Key: key, Value: v})
+		return KV{Key: key, Value: v}, err
+	})
+	if err != nil {
+		return err
 	}
 	if v, ok := f.Value(AlignmentKey); ok {
 		a, isU32 := v.Any().(uint32)
@@ -139,27 +178,11 @@ func (f *File) parseMetadata(d *decoder, n int) error {
 // parseTensorInfos reads n tensor infos, checking names, dims, types, sizes
 // and offset alignment (ranges are checked once the data section is known).
 func (f *File) parseTensorInfos(d *decoder, n int) error {
-	f.tensors = make([]TensorInfo, 0, n)
-	f.tensorIndex = make(map[string]int, n)
-	for i := range n {
-		name, err := d.str("tensor name", MaxNameLen)
-		if err != nil {
-			return fmt.Errorf("tensor %d of %d: %w", i, n, err)
-		}
-		if name == "" {
-			return fmt.Errorf("tensor %d of %d: empty name", i, n)
-		}
-		if j, dup := f.tensorIndex[name]; dup {
-			return fmt.Errorf("duplicate tensor name %q (tensors %d and %d)", name, j, i)
-		}
-		ti, err := readTensorInfo(d, name, uint64(f.Alignment))
-		if err != nil {
-			return fmt.Errorf("tensor %q: %w", name, err)
-		}
-		f.tensorIndex[name] = i
-		f.tensors = append(f.tensors, ti)
-	}
-	return nil
+	var err error
+	f.tensors, f.tensorIndex, err = readEntries(d, tensorNames, n, func(name string) (TensorInfo, error) {
+		return readTensorInfo(d, name, uint64(f.Alignment))
+	})
+	return err
 }
 
 // readTensorInfo reads the rest of a tensor info after its name.

@@ -261,55 +261,31 @@ func convertArray[U any](v Value, conv func(any) (U, bool)) ([]U, bool) {
 
 // toUint converts a non-negative integer of any integer type.
 func toUint(x any) (uint64, bool) {
-	switch x := x.(type) {
-	case uint8:
-		return uint64(x), true
-	case uint16:
-		return uint64(x), true
-	case uint32:
-		return uint64(x), true
-	case uint64:
-		return x, true
-	}
-	if i, ok := toSigned(x); ok && i >= 0 {
-		return uint64(i), true
+	if bits, _, signed, ok := integerBits(x); ok && (!signed || int64(bits) >= 0) {
+		return bits, true
 	}
 	return 0, false
 }
 
 // toInt converts an integer of any integer type that fits an int64.
 func toInt(x any) (int64, bool) {
-	if i, ok := toSigned(x); ok {
-		return i, true
-	}
-	switch x := x.(type) {
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), true
-		}
+	if bits, _, signed, ok := integerBits(x); ok && (signed || bits <= math.MaxInt64) {
+		return int64(bits), true
 	}
 	return 0, false
 }
 
-// toSigned converts a value of a signed integer type.
-func toSigned(x any) (int64, bool) {
-	switch x := x.(type) {
-	case int8:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
+// integerBits returns a value of any integer type as its two's-complement
+// bits (sign-extended), its size in bytes and whether the type is signed.
+func integerBits(x any) (bits uint64, size int, signed, ok bool) {
+	v := reflect.ValueOf(x)
+	switch {
+	case v.CanUint():
+		return v.Uint(), int(v.Type().Size()), false, true
+	case v.CanInt():
+		return uint64(v.Int()), int(v.Type().Size()), true, true
 	}
-	return 0, false
+	return 0, 0, false, false
 }
 
 // toFloat converts a float or an integer.

@@ -184,19 +184,13 @@ func appendString(b []byte, s string) []byte {
 // appendValue appends the encoding of a checked value, without its type.
 func appendValue(b []byte, v Value) []byte {
 	le := binary.LittleEndian
+	if bits, size, _, ok := integerBits(v.v); ok {
+		for i := range size { // little-endian, two's complement
+			b = append(b, byte(bits>>(8*i)))
+		}
+		return b
+	}
 	switch x := v.v.(type) {
-	case uint8:
-		return append(b, x)
-	case int8:
-		return append(b, uint8(x))
-	case uint16:
-		return le.AppendUint16(b, x)
-	case int16:
-		return le.AppendUint16(b, uint16(x))
-	case uint32:
-		return le.AppendUint32(b, x)
-	case int32:
-		return le.AppendUint32(b, uint32(x))
 	case float32:
 		return le.AppendUint32(b, math.Float32bits(x))
 	case bool:
@@ -206,10 +200,6 @@ func appendValue(b []byte, v Value) []byte {
 		return append(b, 0)
 	case string:
 		return appendString(b, x)
-	case uint64:
-		return le.AppendUint64(b, x)
-	case int64:
-		return le.AppendUint64(b, uint64(x))
 	case float64:
 		return le.AppendUint64(b, math.Float64bits(x))
 	}

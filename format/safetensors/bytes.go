@@ -24,11 +24,11 @@ func fileFromBytes(name string, data []byte) (*File, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("file is too short (%d bytes) to hold the 8-byte header length", size)
 	}
-	n, err := headerLen(data[:8], size)
+	n, err := headerLen(data[:8], size, DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
-	h, err := parseHeader(data[:8+n], size)
+	h, err := parseHeader(data[:8+n], size, DefaultLimits)
 	if err != nil {
 		return nil, err
 	}

@@ -41,15 +41,20 @@ type Tensor struct {
 // Open opens and validates the safetensors file at path and maps it into
 // memory. Errors name the file.
 func Open(path string) (*File, error) {
-	f, err := open(path)
+	return OpenLimits(path, DefaultLimits)
+}
+
+// OpenLimits is Open with the header held to lim.
+func OpenLimits(path string, lim Limits) (*File, error) {
+	f, err := open(path, lim)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	return f, nil
 }
 
-// open is Open without the prefix on errors.
-func open(path string) (*File, error) {
+// open is OpenLimits without the prefix on errors.
+func open(path string, lim Limits) (*File, error) {
 	osf, size, err := mmap.OpenRegular(path)
 	if err != nil {
 		return nil, err
@@ -62,7 +67,7 @@ func open(path string) (*File, error) {
 	if _, err := osf.ReadAt(first[:], 0); err != nil {
 		return nil, fmt.Errorf("reading header length: %w", err)
 	}
-	n, err := headerLen(first[:], size)
+	n, err := headerLen(first[:], size, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func open(path string) (*File, error) {
 		}
 		return nil, fmt.Errorf("reading header: %w", err)
 	}
-	h, err := parseHeader(prefix, size)
+	h, err := parseHeader(prefix, size, lim)
 	if err != nil {
 		return nil, err
 	}

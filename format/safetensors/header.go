@@ -61,8 +61,9 @@ type Header struct {
 // end-begin equal to elements × dtype size, no two non-empty byte ranges
 // overlapping and no duplicate names. ParseHeader never panics, and allocates
 // memory in proportion to the header's length, never to the declared sizes.
+// The header must meet DefaultLimits.
 func ParseHeader(prefix []byte, fileSize int64) (*Header, error) {
-	h, err := parseHeader(prefix, fileSize)
+	h, err := parseHeader(prefix, fileSize, DefaultLimits)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
@@ -71,10 +72,10 @@ func ParseHeader(prefix []byte, fileSize int64) (*Header, error) {
 
 // headerLen reads and checks the 8-byte header length given the file size.
 // first must hold at least 8 bytes.
-func headerLen(first []byte, fileSize int64) (int64, error) {
+func headerLen(first []byte, fileSize int64, lim Limits) (int64, error) {
 	n := binary.LittleEndian.Uint64(first[:8])
-	if n > MaxHeaderSize {
-		return 0, fmt.Errorf("header length %d exceeds the limit of %d bytes", n, MaxHeaderSize)
+	if max := lim.headerBytes(); n > uint64(max) {
+		return 0, limitErrorf("header length %d exceeds the limit of %d bytes", n, max)
 	}
 	if int64(n) > fileSize-8 {
 		return 0, fmt.Errorf("header length %d exceeds the %d bytes after the length field (file is %d bytes)", n, fileSize-8, fileSize)
@@ -84,7 +85,7 @@ func headerLen(first []byte, fileSize int64) (int64, error) {
 
 // parseHeader is ParseHeader without the package prefix on errors, so that
 // callers can add the file name.
-func parseHeader(prefix []byte, fileSize int64) (*Header, error) {
+func parseHeader(prefix []byte, fileSize int64, lim Limits) (*Header, error) {
 	if fileSize < 8 {
 		return nil, fmt.Errorf("file is too short (%d bytes) to hold the 8-byte header length", fileSize)
 	}
@@ -94,7 +95,7 @@ func parseHeader(prefix []byte, fileSize int64) (*Header, error) {
 	if len(prefix) < 8 {
 		return nil, fmt.Errorf("prefix holds %d bytes, need at least the 8-byte header length", len(prefix))
 	}
-	n, err := headerLen(prefix, fileSize)
+	n, err := headerLen(prefix, fileSize, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +105,9 @@ func parseHeader(prefix []byte, fileSize int64) (*Header, error) {
 	js := prefix[8 : 8+n]
 	if !utf8.Valid(js) {
 		return nil, fmt.Errorf("header is not valid UTF-8")
+	}
+	if err := lim.precount(js, "header", "data_offsets"); err != nil {
+		return nil, err
 	}
 	h := &Header{Tensors: make(map[string]Info), DataStart: 8 + n}
 	dataSize := fileSize - h.DataStart
@@ -117,6 +121,9 @@ func parseHeader(prefix []byte, fileSize int64) (*Header, error) {
 			}
 			h.Metadata = md
 			return nil
+		}
+		if len(h.Tensors) >= lim.Tensors {
+			return lim.tooMany("header", len(h.Tensors)+1)
 		}
 		info, err := parseEntry(dec, name, dataSize)
 		if err != nil {
@@ -178,6 +185,9 @@ func parseEntry(dec *json.Decoder, name string, dataSize int64) (Info, error) {
 			haveShape = true
 			var dims []int64
 			dims, err = intArray(dec, what+": shape")
+			if err == nil && len(dims) > MaxDims {
+				err = fmt.Errorf("%s: shape has %d dimensions, at most %d allowed", what, len(dims), MaxDims)
+			}
 			if err == nil {
 				info.Shape, err = toShape(dims)
 				if err != nil {

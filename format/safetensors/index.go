@@ -12,33 +12,34 @@ import (
 // IndexName is the file name of a sharded checkpoint's index.
 const IndexName = "model.safetensors.index.json"
 
-// maxIndexSize caps how much of an index file is read.
-const maxIndexSize = MaxHeaderSize
-
 // readIndex reads the index file at path and returns its weight map (tensor
 // name -> shard file name, cleaned and relative to the index's directory).
 // Shard names that are absolute or escape the directory are rejected.
-func readIndex(path string) (map[string]string, error) {
+func readIndex(path string, lim Limits) (map[string]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxIndexSize+1))
+	max := lim.headerBytes()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxIndexSize {
-		return nil, fmt.Errorf("index is larger than %d bytes", maxIndexSize)
+	if int64(len(b)) > max {
+		return nil, limitErrorf("index is larger than the limit of %d bytes", max)
 	}
-	return parseIndex(b)
+	return parseIndex(b, lim)
 }
 
 // parseIndex parses {"metadata": ..., "weight_map": {name: shard}}. The
 // metadata and other keys are ignored; duplicate keys are errors.
-func parseIndex(b []byte) (map[string]string, error) {
+func parseIndex(b []byte, lim Limits) (map[string]string, error) {
 	if !utf8.Valid(b) {
 		return nil, fmt.Errorf("index is not valid UTF-8")
+	}
+	if err := lim.precount(b, "index", ".safetensors"); err != nil {
+		return nil, err
 	}
 	dec := newDecoder(bytes.NewReader(b))
 	var wm map[string]string
@@ -48,6 +49,9 @@ func parseIndex(b []byte) (map[string]string, error) {
 		}
 		wm = make(map[string]string)
 		return object(dec, "index: weight_map", "tensor name", func(name string) error {
+			if len(wm) >= lim.Tensors {
+				return lim.tooMany("index", len(wm)+1)
+			}
 			shard, err := stringValue(dec, fmt.Sprintf("index: weight_map[%q]", name))
 			if err != nil {
 				return err

@@ -99,20 +99,16 @@ func (c *Config) IsEOS(id int) bool {
 // value: positive sizes, an even head_dim, query heads a multiple of KV
 // heads, positive epsilon and temperature floor, a finite rope_theta > 1, a
 // sane llama3 RoPE scaling, per-layer lists of num_hidden_layers entries,
-// and 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE.
+// 1 ≤ num_experts_per_tok ≤ num_local_experts when a layer is MoE, positive
+// vision sizes, and a parameter count that fits (see MaxParams).
 func (c *Config) Validate() error {
-	for _, chk := range []struct {
-		name string
-		v    int
-	}{
+	if err := positive("", []namedSize{
 		{"vocab_size", c.VocabSize}, {"hidden_size", c.Hidden}, {"num_hidden_layers", c.Layers},
 		{"num_attention_heads", c.Heads}, {"num_key_value_heads", c.KVHeads}, {"head_dim", c.HeadDim},
 		{"intermediate_size", c.Intermediate}, {"intermediate_size_mlp", c.IntermediateMLP},
 		{"attention_chunk_size", c.ChunkSize}, {"max_position_embeddings", c.MaxPositions},
-	} {
-		if chk.v <= 0 {
-			return fmt.Errorf("%s = %d must be positive", chk.name, chk.v)
-		}
+	}); err != nil {
+		return err
 	}
 	if c.HeadDim%2 != 0 {
 		return fmt.Errorf("head_dim = %d must be even for RoPE", c.HeadDim)
@@ -143,12 +139,50 @@ func (c *Config) Validate() error {
 	if len(c.LayerIsMoE) != c.Layers {
 		return fmt.Errorf("%d per-layer MoE flags, num_hidden_layers is %d", len(c.LayerIsMoE), c.Layers)
 	}
+	if err := c.validateVision(); err != nil {
+		return err
+	}
+	if c.Params().Overflow {
+		return fmt.Errorf("the parameter count of %d layers, hidden %d, %d experts of width %d, vocab %d exceeds %d", c.Layers, c.Hidden, c.Experts, c.Intermediate, c.VocabSize, int64(MaxParams))
+	}
 	if c.NumMoELayers() > 0 {
 		if c.Experts <= 0 {
 			return fmt.Errorf("num_local_experts = %d must be positive when layers are MoE", c.Experts)
 		}
 		if c.ExpertsPerToken <= 0 || c.ExpertsPerToken > c.Experts {
 			return fmt.Errorf("num_experts_per_tok = %d must be in [1, num_local_experts = %d]", c.ExpertsPerToken, c.Experts)
+		}
+	}
+	return nil
+}
+
+// validateVision checks that the vision sizes the parameter count and the
+// encoder divide by or allocate from are positive.
+func (c *Config) validateVision() error {
+	v := c.Vision
+	if v == nil {
+		return nil
+	}
+	return positive("vision_config.", []namedSize{
+		{"hidden_size", v.Hidden}, {"num_hidden_layers", v.Layers}, {"num_attention_heads", v.Heads},
+		{"intermediate_size", v.Intermediate}, {"image_size", v.ImageSize}, {"patch_size", v.PatchSize},
+		{"num_channels", v.Channels}, {"projector_input_dim", v.ProjectorInputDim},
+		{"projector_output_dim", v.ProjectorOutDim}, {"vision_output_dim", v.VisionOutputDim},
+	})
+}
+
+// namedSize is a size and its config.json key.
+type namedSize struct {
+	name string
+	v    int
+}
+
+// positive returns an error naming the first size that is not positive (its
+// key after prefix).
+func positive(prefix string, sizes []namedSize) error {
+	for _, s := range sizes {
+		if s.v <= 0 {
+			return fmt.Errorf("%s%s = %d must be positive", prefix, s.name, s.v)
 		}
 	}
 	return nil
