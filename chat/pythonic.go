@@ -1,8 +1,6 @@
 package chat
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,137 +10,38 @@ import (
 )
 
 // errIncomplete means the text ended inside a call: more text could still
-// make it valid. Every other parse error is final.
+// change what it is. Every other parse error is final.
 var errIncomplete = errors.New("incomplete tool call")
 
-// pyParser reads the pythonic call form, [f(a=1, b="x"), g()], and converts
-// the keyword arguments to JSON objects. Values may be strings (single,
-// double or triple quoted, with Python escapes, optionally raw), numbers,
-// True/False/None (or true/false/null), lists, tuples and dicts.
-type pyParser struct {
-	s   string
-	pos int
-}
-
-// parsePythonic parses a whole call list. With bare, the brackets may be
-// missing (f(a=1), g(b=2)), as the model sometimes writes inside
-// <|python_start|>.
-func parsePythonic(s string, bare bool) ([]ToolCall, error) {
-	p := &pyParser{s: s}
-	p.space()
-	closing := byte(0)
-	if p.peek() == '[' {
-		p.pos++
-		closing = ']'
-	} else if !bare {
-		return nil, p.fail("want [ to open the call list")
-	}
-	var calls []ToolCall
-	for {
-		p.space()
-		if closing != 0 && p.peek() == closing {
-			p.pos++
-			break
-		}
-		if p.eof() {
-			if closing == 0 && len(calls) > 0 {
-				break
-			}
-			return nil, errIncomplete
-		}
-		if len(calls) > 0 {
-			if err := p.expect(','); err != nil {
-				if closing == 0 && p.peek() == ';' {
-					p.pos++
-				} else {
-					return nil, err
-				}
-			}
-			p.space()
-			if closing != 0 && p.peek() == closing { // trailing comma
-				p.pos++
-				break
-			}
-			if p.eof() && closing == 0 {
-				return nil, errIncomplete
-			}
-		}
-		c, err := p.call()
-		if err != nil {
-			return nil, err
-		}
-		calls = append(calls, c)
-	}
-	p.space()
-	if !p.eof() {
-		return nil, p.fail("text after the call list")
-	}
-	if len(calls) == 0 {
-		return nil, p.fail("empty call list")
-	}
-	return calls, nil
-}
-
-// call reads name(key=value, ...).
-func (p *pyParser) call() (ToolCall, error) {
-	name, err := p.name()
-	if err != nil {
-		return ToolCall{}, err
-	}
-	p.space()
-	if err := p.expect('('); err != nil {
-		return ToolCall{}, err
-	}
-	var args strings.Builder
-	args.WriteByte('{')
-	seen := map[string]bool{}
-	for n := 0; ; n++ {
-		p.space()
-		if p.peek() == ')' {
-			p.pos++
-			break
-		}
-		if n > 0 {
-			if err := p.expect(','); err != nil {
-				return ToolCall{}, err
-			}
-			p.space()
-			if p.peek() == ')' {
-				p.pos++
-				break
-			}
-		}
-		key, err := p.ident()
-		if err != nil {
-			return ToolCall{}, err
-		}
-		if seen[key] {
-			return ToolCall{}, p.fail("argument " + key + " given twice")
-		}
-		seen[key] = true
-		p.space()
-		if err := p.expect('='); err != nil {
-			return ToolCall{}, err
-		}
-		p.space()
-		if n > 0 {
-			args.WriteByte(',')
-		}
-		writeJSONString(&args, key)
-		args.WriteByte(':')
-		if err := p.value(&args, 0); err != nil {
-			return ToolCall{}, err
-		}
-	}
-	args.WriteByte('}')
-	return ToolCall{Name: name, Arguments: json.RawMessage(args.String())}, nil
-}
-
-// maxDepth bounds the nesting of values.
+// maxDepth bounds the nesting of argument values.
 const maxDepth = 64
 
-// value reads one Python literal and writes it as JSON.
-func (p *pyParser) value(out *strings.Builder, depth int) error {
+// callParser reads tool-call text. It converts argument values, written as
+// Python or JSON literals, to JSON as it goes, so that what it has written
+// for a prefix of a call is a prefix of what it writes for the whole call:
+// strings are written rune by rune, every other token once it is complete,
+// and a "," with the item after it. Values may be strings (single, double or
+// triple quoted, with Python and JSON escapes, optionally r/u prefixed),
+// numbers, True/False/None (or true/false/null), lists, tuples and dicts. A
+// bare value that is none of these (an expression such as 347*2981, or a
+// name) is written as a JSON string of its text: see docs/tool-calls.md.
+type callParser struct {
+	s     string
+	pos   int
+	final bool // the text ends at len(s); otherwise more may follow
+	x     *Extractor
+	calls []*partialCall
+}
+
+// partialCall is a call read so far.
+type partialCall struct {
+	name string
+	args strings.Builder // JSON, possibly unfinished
+	done bool            // args is a complete JSON object
+}
+
+// value reads one literal and writes it to w as JSON.
+func (p *callParser) value(w *strings.Builder, depth int) error {
 	if depth > maxDepth {
 		return p.fail("values nested too deeply")
 	}
@@ -150,61 +49,33 @@ func (p *pyParser) value(out *strings.Builder, depth int) error {
 	if p.eof() {
 		return errIncomplete
 	}
-	switch c := p.peek(); {
-	case c == '[' || c == '(':
+	switch c := p.peek(); c {
+	case '[', '(':
 		closing := byte(']')
 		if c == '(' {
 			closing = ')'
 		}
 		p.pos++
-		out.WriteByte('[')
-		return p.items(out, closing, depth, false)
-	case c == '{':
-		p.pos++
-		out.WriteByte('{')
-		return p.items(out, '}', depth, true)
-	case c == '"' || c == '\'':
-		s, err := p.str(false)
-		if err != nil {
-			return err
+		w.WriteByte('[')
+		return p.list(w, closing, depth)
+	case '{':
+		return p.dict(w, depth)
+	case '"', '\'':
+		return p.str(false, nil, w)
+	case 'r', 'R', 'u', 'U':
+		if p.pos+1 < len(p.s) && (p.s[p.pos+1] == '"' || p.s[p.pos+1] == '\'') {
+			p.pos++
+			return p.str(c == 'r' || c == 'R', nil, w)
 		}
-		writeJSONString(out, s)
-		return nil
-	case c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'):
-		return p.number(out)
-	}
-	word, err := p.ident()
-	if err != nil {
-		return err
-	}
-	switch word {
-	case "True", "true":
-		out.WriteString("true")
-	case "False", "false":
-		out.WriteString("false")
-	case "None", "null":
-		out.WriteString("null")
-	case "r", "R", "u", "U":
-		if q := p.peek(); q == '"' || q == '\'' {
-			s, err := p.str(word == "r" || word == "R")
-			if err != nil {
-				return err
-			}
-			writeJSONString(out, s)
-			return nil
+		if p.pos+1 >= len(p.s) && !p.final {
+			return errIncomplete // a quote may follow
 		}
-		fallthrough
-	default:
-		if p.eof() {
-			return errIncomplete // "Tru" may become "True"
-		}
-		return p.fail("unknown value " + word)
 	}
-	return nil
+	return p.bare(w)
 }
 
-// items reads the elements of a list, tuple or dict up to closing.
-func (p *pyParser) items(out *strings.Builder, closing byte, depth int, dict bool) error {
+// list reads the items of a list or tuple after its opening bracket.
+func (p *callParser) list(w *strings.Builder, closing byte, depth int) error {
 	for n := 0; ; n++ {
 		p.space()
 		if p.eof() {
@@ -212,7 +83,7 @@ func (p *pyParser) items(out *strings.Builder, closing byte, depth int, dict boo
 		}
 		if p.peek() == closing {
 			p.pos++
-			out.WriteByte(map[bool]byte{false: ']', true: '}'}[dict])
+			w.WriteByte(']')
 			return nil
 		}
 		if n > 0 {
@@ -220,183 +91,355 @@ func (p *pyParser) items(out *strings.Builder, closing byte, depth int, dict boo
 				return err
 			}
 			p.space()
-			if p.peek() == closing {
-				continue
-			}
-			out.WriteByte(',')
-		}
-		if dict {
-			p.space()
 			if p.eof() {
 				return errIncomplete
 			}
-			if q := p.peek(); q != '"' && q != '\'' {
-				return p.fail("dict keys must be strings")
+			if p.peek() == closing { // trailing comma
+				continue
 			}
-			key, err := p.str(false)
-			if err != nil {
-				return err
-			}
-			writeJSONString(out, key)
-			p.space()
-			if err := p.expect(':'); err != nil {
-				return err
-			}
-			out.WriteByte(':')
+			w.WriteByte(',')
 		}
-		if err := p.value(out, depth+1); err != nil {
+		if err := p.value(w, depth+1); err != nil {
 			return err
 		}
 	}
 }
 
-// number reads a Python int or float literal and writes it as JSON.
-func (p *pyParser) number(out *strings.Builder) error {
-	start := p.pos
-	for !p.eof() && strings.IndexByte("0123456789+-._eE", p.peek()) >= 0 {
-		p.pos++
+// dict reads a dict or JSON object, { included. Keys must be strings.
+func (p *callParser) dict(w *strings.Builder, depth int) error {
+	if depth > maxDepth {
+		return p.fail("values nested too deeply")
 	}
-	lit := strings.ReplaceAll(p.s[start:p.pos], "_", "")
-	lit = strings.TrimPrefix(lit, "+")
-	if p.eof() {
-		return errIncomplete // more digits may follow
-	}
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil {
-		return p.fail("bad number " + lit)
-	}
-	if !strings.ContainsAny(lit, ".eE") {
-		lit = strings.TrimLeft(strings.TrimPrefix(lit, "-"), "0")
-		if lit == "" {
-			lit = "0"
-		} else if f < 0 {
-			lit = "-" + lit
+	p.pos++ // {
+	w.WriteByte('{')
+	for n := 0; ; n++ {
+		p.space()
+		if p.eof() {
+			return errIncomplete
 		}
-		out.WriteString(lit)
-		return nil
+		if p.peek() == '}' {
+			p.pos++
+			w.WriteByte('}')
+			return nil
+		}
+		if n > 0 {
+			if err := p.expect(','); err != nil {
+				return err
+			}
+			p.space()
+			if p.eof() {
+				return errIncomplete
+			}
+			if p.peek() == '}' { // trailing comma
+				continue
+			}
+		}
+		if q := p.peek(); q != '"' && q != '\'' {
+			return p.fail("dict keys must be strings")
+		}
+		var key strings.Builder
+		if err := p.str(false, &key, nil); err != nil {
+			return err
+		}
+		p.space()
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if n > 0 {
+			w.WriteByte(',')
+		}
+		writeJSONString(w, key.String())
+		w.WriteByte(':')
+		if err := p.value(w, depth+1); err != nil {
+			return err
+		}
 	}
-	out.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// bare reads a value that does not start with a quote or a bracket, up to
+// the next "," or closing bracket outside quotes and brackets, and writes it
+// as a JSON literal when it is one (True, None, 1_000, …) and as a string of
+// its text otherwise.
+func (p *callParser) bare(w *strings.Builder) error {
+	start, depth := p.pos, 0
+scan:
+	for ; ; p.pos++ {
+		if p.eof() {
+			if !p.final {
+				return errIncomplete
+			}
+			break
+		}
+		switch c := p.s[p.pos]; c {
+		case '"', '\'':
+			if err := p.str(false, nil, nil); err != nil {
+				return err
+			}
+			p.pos--
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}', ',':
+			if depth == 0 {
+				break scan
+			}
+			if c != ',' {
+				depth--
+			}
+		case '<', '`':
+			if depth == 0 && (strings.HasPrefix(p.s[p.pos:], "<|") || strings.HasPrefix(p.s[p.pos:], "```")) {
+				break scan // the end of a block
+			}
+		}
+	}
+	run := strings.TrimSpace(p.s[start:p.pos])
+	if run == "" {
+		return p.fail("missing value")
+	}
+	w.WriteString(literal(run))
 	return nil
 }
 
-// str reads a quoted string; raw keeps backslashes.
-func (p *pyParser) str(raw bool) (string, error) {
+// literal converts the text of a bare value to JSON.
+func literal(run string) string {
+	switch run {
+	case "True", "true":
+		return "true"
+	case "False", "false":
+		return "false"
+	case "None", "null":
+		return "null"
+	}
+	if isJSONNumber(run) {
+		return run
+	}
+	if n, ok := pyNumberLiteral(run); ok {
+		return n
+	}
+	var sb strings.Builder
+	writeJSONString(&sb, run)
+	return sb.String()
+}
+
+// isJSONNumber reports whether s is a number in JSON's grammar.
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i, n = i+1, n+1
+		}
+		return n
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// pyNumberLiteral converts a Python int or float literal that is not JSON
+// (1_000, +5, 007, .5, 5.) to JSON.
+func pyNumberLiteral(lit string) (string, bool) {
+	if strings.Trim(lit, "0123456789+-._eE") != "" {
+		return "", false
+	}
+	lit = strings.TrimPrefix(strings.ReplaceAll(lit, "_", ""), "+")
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || lit == "" || lit[0] == '+' {
+		return "", false
+	}
+	if !strings.ContainsAny(lit, ".eE") {
+		digits := strings.TrimLeft(strings.TrimPrefix(lit, "-"), "0")
+		switch {
+		case digits == "":
+			return "0", true
+		case f < 0:
+			return "-" + digits, true
+		}
+		return digits, true
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64), true
+}
+
+// str reads a quoted string at p.pos. It writes the decoded text to dec and
+// the JSON string, quotes included, to w (either may be nil), both as it
+// goes. raw keeps backslashes.
+func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 	q := p.s[p.pos]
+	rest := p.s[p.pos:]
+	if !p.final && len(rest) < 3 && strings.Trim(rest, string(q)) == "" {
+		return errIncomplete // "" may open a triple-quoted string
+	}
 	delim := string(q)
-	if strings.HasPrefix(p.s[p.pos:], strings.Repeat(delim, 3)) {
+	if strings.HasPrefix(rest, strings.Repeat(delim, 3)) {
 		delim = strings.Repeat(delim, 3)
 	}
 	p.pos += len(delim)
-	var sb strings.Builder
+	if w != nil {
+		w.WriteByte('"')
+	}
+	put := func(s string) {
+		if dec != nil {
+			dec.WriteString(s)
+		}
+		if w != nil {
+			writeJSONChars(w, s)
+		}
+	}
 	for {
 		if p.eof() {
-			return "", errIncomplete
+			return errIncomplete
 		}
-		if strings.HasPrefix(p.s[p.pos:], delim) {
+		rest := p.s[p.pos:]
+		if strings.HasPrefix(rest, delim) {
 			p.pos += len(delim)
-			return sb.String(), nil
+			if w != nil {
+				w.WriteByte('"')
+			}
+			return nil
 		}
-		c := p.s[p.pos]
+		if len(delim) == 3 && !p.final && strings.HasPrefix(delim, rest) {
+			return errIncomplete // a closing delimiter may be arriving
+		}
+		c := rest[0]
 		if c == '\n' && len(delim) == 1 {
-			return "", p.fail("newline in a string")
+			return p.fail("newline in a string")
 		}
 		if c != '\\' {
-			r, n := utf8.DecodeRuneInString(p.s[p.pos:])
-			sb.WriteRune(r)
+			if !p.final && !utf8.FullRuneInString(rest) {
+				return errIncomplete
+			}
+			r, n := utf8.DecodeRuneInString(rest)
+			put(string(r))
 			p.pos += n
 			continue
 		}
-		if p.pos+1 >= len(p.s) {
-			return "", errIncomplete
+		if len(rest) < 2 {
+			return errIncomplete
 		}
 		if raw {
-			sb.WriteString(p.s[p.pos : p.pos+2])
+			put(rest[:2])
 			p.pos += 2
 			continue
 		}
-		if err := p.escape(&sb); err != nil {
-			return "", err
+		s, err := p.escape()
+		if err != nil {
+			return err
 		}
+		put(s)
 	}
 }
 
-// escape decodes one backslash escape of a Python string.
-func (p *pyParser) escape(sb *strings.Builder) error {
+// escape decodes the backslash escape at p.pos.
+func (p *callParser) escape() (string, error) {
 	e := p.s[p.pos+1]
-	p.pos += 2
-	simple := map[byte]string{'\\': `\`, '\'': `'`, '"': `"`, 'n': "\n", 't': "\t", 'r': "\r",
+	simple := map[byte]string{'\\': `\`, '\'': `'`, '"': `"`, '/': "/", 'n': "\n", 't': "\t", 'r': "\r",
 		'b': "\b", 'f': "\f", 'v': "\v", 'a': "\a", '0': "\x00", '\n': ""}
 	if s, ok := simple[e]; ok {
-		sb.WriteString(s)
-		return nil
+		p.pos += 2
+		return s, nil
 	}
 	width := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
 	if width == 0 {
-		sb.WriteByte('\\') // Python keeps unknown escapes
-		sb.WriteByte(e)
-		return nil
+		p.pos += 2
+		return `\` + string(e), nil // Python keeps unknown escapes
 	}
-	if p.pos+width > len(p.s) {
-		return errIncomplete
+	v, err := p.hex(p.pos+2, width)
+	if err != nil {
+		return "", err
 	}
-	v, err := strconv.ParseUint(p.s[p.pos:p.pos+width], 16, 32)
-	if err != nil || v > unicode.MaxRune {
-		return p.fail("bad escape")
-	}
-	p.pos += width
-	sb.WriteRune(rune(v))
-	return nil
-}
-
-// name reads a function name: identifiers joined by dots.
-func (p *pyParser) name() (string, error) {
-	name, err := p.ident()
-	for err == nil && p.peek() == '.' {
-		p.pos++
-		var part string
-		if part, err = p.ident(); err == nil {
-			name += "." + part
+	end := p.pos + 2 + width
+	if v >= 0xd800 && v < 0xdc00 && e == 'u' { // a UTF-16 pair, as JSON writes it
+		if len(p.s) < end+6 {
+			if !p.final && strings.HasPrefix(`\u`, p.s[end:min(end+2, len(p.s))]) {
+				return "", errIncomplete
+			}
+		} else if p.s[end:end+2] == `\u` {
+			if lo, err := p.hex(end+2, 4); err == nil && lo >= 0xdc00 && lo < 0xe000 {
+				p.pos = end + 6
+				return string(rune(0x10000 + (v-0xd800)<<10 + (lo - 0xdc00))), nil
+			}
 		}
 	}
-	return name, err
+	p.pos = end
+	if v > unicode.MaxRune || (v >= 0xd800 && v < 0xe000) {
+		return string(utf8.RuneError), nil
+	}
+	return string(rune(v)), nil
 }
 
-// ident reads a Python identifier.
-func (p *pyParser) ident() (string, error) {
+// hex reads width hex digits at i.
+func (p *callParser) hex(i, width int) (rune, error) {
+	if i+width > len(p.s) {
+		if p.final {
+			return 0, p.fail("short escape")
+		}
+		return 0, errIncomplete
+	}
+	v, err := strconv.ParseUint(p.s[i:i+width], 16, 32)
+	if err != nil {
+		return 0, p.fail("bad escape")
+	}
+	return rune(v), nil
+}
+
+// ident reads a Python identifier; with name it also takes "." and "-", as
+// in tool names such as brave_search.call or get-weather.
+func (p *callParser) ident(name bool) (string, error) {
 	start := p.pos
 	for !p.eof() {
 		r, n := utf8.DecodeRuneInString(p.s[p.pos:])
-		if !(r == '_' || unicode.IsLetter(r) || (p.pos > start && unicode.IsDigit(r))) {
+		if !(r == '_' || unicode.IsLetter(r) || (p.pos > start && (unicode.IsDigit(r) || (name && (r == '.' || r == '-'))))) {
 			break
 		}
 		p.pos += n
 	}
 	switch {
 	case p.eof():
-		return "", errIncomplete // the name may go on; something must follow it
+		return p.s[start:p.pos], errIncomplete // the name may go on
 	case p.pos == start:
 		return "", p.fail("want a name")
 	}
 	return p.s[start:p.pos], nil
 }
 
-func (p *pyParser) eof() bool { return p.pos >= len(p.s) }
+func (p *callParser) eof() bool { return p.pos >= len(p.s) }
 
-func (p *pyParser) peek() byte {
+func (p *callParser) peek() byte {
 	if p.eof() {
 		return 0
 	}
 	return p.s[p.pos]
 }
 
-func (p *pyParser) space() {
+func (p *callParser) space() {
 	for !p.eof() && strings.IndexByte(" \t\r\n", p.s[p.pos]) >= 0 {
 		p.pos++
 	}
 }
 
 // expect consumes c.
-func (p *pyParser) expect(c byte) error {
+func (p *callParser) expect(c byte) error {
 	if p.eof() {
 		return errIncomplete
 	}
@@ -408,16 +451,40 @@ func (p *pyParser) expect(c byte) error {
 }
 
 // fail makes a final error at the current position.
-func (p *pyParser) fail(msg string) error {
-	return fmt.Errorf("pythonic tool call at byte %d: %s", p.pos, msg)
+func (p *callParser) fail(msg string) error {
+	return fmt.Errorf("tool call at byte %d: %s", p.pos, msg)
 }
 
-// writeJSONString quotes s as JSON, leaving non-ASCII text and <, >, & as
-// they are.
+// writeJSONString quotes s as JSON.
 func writeJSONString(sb *strings.Builder, s string) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	sb.Write(bytes.TrimSuffix(b.Bytes(), []byte{'\n'}))
+	sb.WriteByte('"')
+	writeJSONChars(sb, s)
+	sb.WriteByte('"')
+}
+
+// writeJSONChars writes s escaped for a JSON string, leaving non-ASCII text
+// and <, >, & as they are; bytes that are not UTF-8 become U+FFFD.
+func writeJSONChars(sb *strings.Builder, s string) {
+	for _, r := range s {
+		switch r {
+		case '"':
+			sb.WriteString(`\"`)
+		case '\\':
+			sb.WriteString(`\\`)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\r':
+			sb.WriteString(`\r`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\u2028', '\u2029':
+			fmt.Fprintf(sb, `\u%04x`, r)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(sb, `\u%04x`, r)
+			} else {
+				sb.WriteRune(r)
+			}
+		}
+	}
 }
