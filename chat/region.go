@@ -425,7 +425,14 @@ func (p *callParser) jsonCall() error {
 			return p.fail("want a key")
 		}
 		var key strings.Builder
-		if err := p.str(false, &key, nil); err != nil {
+		err := p.str(false, &key, nil)
+		k := key.String()
+		if c == nil && !callKey(k, named) {
+			if err == nil || (errors.Is(err, errIncomplete) && !callKeyPrefix(k, named)) {
+				return p.fail("key " + k + " is not part of a call")
+			}
+		}
+		if err != nil {
 			return err
 		}
 		p.space()
@@ -436,7 +443,7 @@ func (p *callParser) jsonCall() error {
 		if p.eof() {
 			return errIncomplete
 		}
-		switch k := key.String(); {
+		switch {
 		case c != nil:
 			var skip strings.Builder
 			if err := p.value(&skip, 0); err != nil {
@@ -467,6 +474,25 @@ func (p *callParser) jsonCall() error {
 			return p.fail("key " + k + " is not part of a call")
 		}
 	}
+}
+
+// callKey reports whether k may be the next key of a JSON call not yet
+// recognised.
+func callKey(k string, named bool) bool {
+	if named {
+		return k == "type" || k == "parameters" || k == "arguments"
+	}
+	return k == "type" || k == "name"
+}
+
+// callKeyPrefix reports whether a callKey starts with k.
+func callKeyPrefix(k string, named bool) bool {
+	for _, full := range []string{"type", "name", "parameters", "arguments"} {
+		if strings.HasPrefix(full, k) && callKey(full, named) {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonString reads a JSON string value and returns its text, or the text so

@@ -12,7 +12,8 @@ type Event struct {
 	Content string
 	// Index is the call's position among the reply's calls, from 0.
 	Index int
-	// Name is the call's name, set on its first event only.
+	// Name is the call's name, set on its first event only (which may
+	// carry Args too).
 	Name string
 	// Args is the next piece of the call's JSON arguments; a call's pieces
 	// joined are its Arguments.
