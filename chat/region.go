@@ -515,10 +515,8 @@ func (p *callParser) arguments(w *strings.Builder) error {
 	case '"':
 		var text strings.Builder
 		err := p.str(false, &text, nil)
-		if err != nil && !errors.Is(err, errIncomplete) {
-			return err
-		}
-		q := &callParser{s: text.String(), final: err == nil || p.final, x: p.x}
+		cut := err != nil && !errors.Is(err, errIncomplete) // a bad escape: keep what came before
+		q := &callParser{s: text.String(), final: err == nil || (p.final && !cut), x: p.x}
 		q.space()
 		switch {
 		case q.eof() && err == nil:
@@ -530,6 +528,9 @@ func (p *callParser) arguments(w *strings.Builder) error {
 			return p.fail("arguments string does not hold an object")
 		}
 		qerr := q.dict(w, 0)
+		if cut {
+			return err
+		}
 		if qerr == nil {
 			if q.space(); !q.eof() {
 				qerr = p.fail("text after the arguments object in its string")
