@@ -408,6 +408,9 @@ func (p *callParser) hex(i, width int) (rune, error) {
 func (p *callParser) ident(name bool) (string, error) {
 	start := p.pos
 	for !p.eof() {
+		if !p.final && !utf8.FullRuneInString(p.s[p.pos:]) {
+			return p.s[start:p.pos], errIncomplete
+		}
 		r, n := utf8.DecodeRuneInString(p.s[p.pos:])
 		if !(r == '_' || unicode.IsLetter(r) || (p.pos > start && (unicode.IsDigit(r) || (name && (r == '.' || r == '-'))))) {
 			break
