@@ -31,6 +31,24 @@ type callParser struct {
 	final bool // the text ends at len(s); otherwise more may follow
 	x     *Extractor
 	calls []*partialCall
+	memo  strMemos // nil, or where earlier reads of this text left strings
+	outer int      // for a string's contents being read: 1 + where that string is
+}
+
+// strMemos records, for strings that were cut off by the end of the text,
+// how far they were read and what that gave. As what is read of a prefix
+// stays the same when the text grows, the next read of the grown text
+// continues from there, which keeps streaming a long string linear.
+type strMemos map[strKey]strMemo
+
+type strKey struct {
+	outer, pos       int
+	raw, dec, w, fin bool
+}
+
+type strMemo struct {
+	end    int    // where reading stopped
+	dec, w string // what it wrote to each
 }
 
 // partialCall is a call read so far.
@@ -294,9 +312,22 @@ func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 	if strings.HasPrefix(rest, strings.Repeat(delim, 3)) {
 		delim = strings.Repeat(delim, 3)
 	}
+	key := strKey{p.outer, p.pos, raw, dec != nil, w != nil, p.final}
 	p.pos += len(delim)
 	if w != nil {
 		w.WriteByte('"')
+	}
+	decStart, wStart := lenOf(dec), lenOf(w)
+	if m, ok := p.memo[key]; ok {
+		p.pos = m.end
+		put2(dec, m.dec)
+		put2(w, m.w)
+	}
+	incomplete := func() error {
+		if p.memo != nil {
+			p.memo[key] = strMemo{p.pos, tail(dec, decStart), tail(w, wStart)}
+		}
+		return errIncomplete
 	}
 	put := func(s string) {
 		if dec != nil {
@@ -308,7 +339,7 @@ func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 	}
 	for {
 		if p.eof() {
-			return errIncomplete
+			return incomplete()
 		}
 		rest := p.s[p.pos:]
 		if strings.HasPrefix(rest, delim) {
@@ -319,15 +350,24 @@ func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 			return nil
 		}
 		if len(delim) == 3 && !p.final && strings.HasPrefix(delim, rest) {
-			return errIncomplete // a closing delimiter may be arriving
+			return incomplete() // a closing delimiter may be arriving
 		}
 		c := rest[0]
 		if c == '\n' && len(delim) == 1 {
 			return p.fail("newline in a string")
 		}
+		if c >= 0x20 && c < 0x80 && c != '\\' && c != q && c != '"' { // a run of plain ASCII
+			n := 1
+			for n < len(rest) && rest[n] >= 0x20 && rest[n] < 0x80 && rest[n] != '\\' && rest[n] != q && rest[n] != '"' {
+				n++
+			}
+			put(rest[:n])
+			p.pos += n
+			continue
+		}
 		if c != '\\' {
 			if !p.final && !utf8.FullRuneInString(rest) {
-				return errIncomplete
+				return incomplete()
 			}
 			r, n := utf8.DecodeRuneInString(rest)
 			put(string(r))
@@ -335,7 +375,7 @@ func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 			continue
 		}
 		if len(rest) < 2 {
-			return errIncomplete
+			return incomplete()
 		}
 		if raw {
 			put(rest[:2])
@@ -343,10 +383,36 @@ func (p *callParser) str(raw bool, dec, w *strings.Builder) error {
 			continue
 		}
 		s, err := p.escape()
+		if errors.Is(err, errIncomplete) {
+			return incomplete()
+		}
 		if err != nil {
 			return err
 		}
 		put(s)
+	}
+}
+
+// lenOf is the length of b, or 0 when b is nil.
+func lenOf(b *strings.Builder) int {
+	if b == nil {
+		return 0
+	}
+	return b.Len()
+}
+
+// tail is what b holds from from on.
+func tail(b *strings.Builder, from int) string {
+	if b == nil {
+		return ""
+	}
+	return b.String()[from:]
+}
+
+// put2 writes s to b, when b is set.
+func put2(b *strings.Builder, s string) {
+	if b != nil {
+		b.WriteString(s)
 	}
 }
 

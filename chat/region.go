@@ -46,9 +46,10 @@ type errBroken struct {
 func (e *errBroken) Error() string { return e.err.Error() }
 
 // parseRegion reads the region at the start of s (s[0] is one of [ { < `).
-// With final, s is all the text there is.
-func parseRegion(s string, final bool, x *Extractor) regionResult {
-	p := &callParser{s: s, final: final, x: x}
+// With final, s is all the text there is. memo, kept from one call to the
+// next for the same region (or nil), saves reading long strings again.
+func parseRegion(s string, final bool, x *Extractor, memo strMemos) regionResult {
+	p := &callParser{s: s, final: final, x: x, memo: memo}
 	switch s[0] {
 	case '<':
 		return p.tagRegion()
@@ -514,9 +515,10 @@ func (p *callParser) arguments(w *strings.Builder) error {
 		return p.dict(w, 0)
 	case '"':
 		var text strings.Builder
+		start := p.pos
 		err := p.str(false, &text, nil)
 		cut := err != nil && !errors.Is(err, errIncomplete) // a bad escape: keep what came before
-		q := &callParser{s: text.String(), final: err == nil || (p.final && !cut), x: p.x}
+		q := &callParser{s: text.String(), final: err == nil || (p.final && !cut), x: p.x, memo: p.memo, outer: start + 1}
 		q.space()
 		switch {
 		case q.eof() && err == nil:

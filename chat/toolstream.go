@@ -36,6 +36,7 @@ type ToolStream struct {
 	region   string // its text
 	pre      string // the spaces before it, held
 	shown    regionShown
+	memo     strMemos // of the region
 	calls    int // calls finished before this region
 	res      Result
 	content  strings.Builder
@@ -105,7 +106,10 @@ func (s *ToolStream) feed(text string, final bool) {
 		if s.inRegion {
 			s.region += text
 			text = ""
-			r := parseRegion(s.region, final, s.x)
+			if s.memo == nil {
+				s.memo = strMemos{}
+			}
+			r := parseRegion(s.region, final, s.x, s.memo)
 			switch r.status {
 			case regionMore:
 				s.show(r, false)
@@ -118,7 +122,7 @@ func (s *ToolStream) feed(text string, final bool) {
 				text = s.region[r.end:]
 				s.after = true
 			}
-			s.inRegion, s.region, s.pre = false, "", ""
+			s.inRegion, s.region, s.pre, s.memo = false, "", "", nil
 			continue
 		}
 		i := strings.IndexAny(text, "[{`<")
