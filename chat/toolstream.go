@@ -37,7 +37,7 @@ type ToolStream struct {
 	pre      string // the spaces before it, held
 	shown    regionShown
 	memo     strMemos // of the region
-	calls    int // calls finished before this region
+	calls    int      // calls finished before this region
 	res      Result
 	content  strings.Builder
 	events   []Event
