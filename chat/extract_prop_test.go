@@ -227,7 +227,12 @@ func TestExtractRoundTrip(t *testing.T) {
 		if open {
 			after = ""
 		}
-		text := before + []string{"", " ", "\n\n"}[rng.IntN(3)] + rendered + []string{"", " ", "\n"}[rng.IntN(3)] + after
+		sep := []string{"", " ", "\n\n"}[rng.IntN(3)]
+		text := before + sep + rendered + []string{"", " ", "\n"}[rng.IntN(3)] + after
+		wantContent := before + after
+		if before != "" && after != "" {
+			wantContent = before + sep + after
+		}
 		if rng.IntN(4) == 0 {
 			text += []string{"<|eom|>", "<|eot|>"}[rng.IntN(2)]
 		}
@@ -236,8 +241,8 @@ func TestExtractRoundTrip(t *testing.T) {
 			want = append(want, call(c.name, c.want))
 		}
 		got := x.Extract(text)
-		if got.Content != before+after || !sameCalls(got.Calls, want) {
-			t.Fatalf("trial %d: Extract(%q)\n got %s\nwant %q %s", trial, text, fmtResult(got), before+after, fmtCalls(want))
+		if got.Content != wantContent || !sameCalls(got.Calls, want) {
+			t.Fatalf("trial %d: Extract(%q)\n got %s\nwant %q %s", trial, text, fmtResult(got), wantContent, fmtCalls(want))
 		}
 		for _, c := range got.Calls {
 			if !json.Valid(c.Arguments) {

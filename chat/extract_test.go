@@ -52,7 +52,7 @@ var extractCases = []extractCase{
 	{"fenced json", "```json\n{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Rome\"}}\n```", "",
 		[]ToolCall{call("get_weather", `{"city":"Rome"}`)}},
 	{"fence without language", "```\n[get_time()]\n```", "", []ToolCall{call("get_time", `{}`)}},
-	{"fenced with text around", "Calling it:\n```json\n[{\"name\": \"get_time\", \"parameters\": {}}]\n```\nDone.", "Calling it:Done.",
+	{"fenced with text around", "Calling it:\n```json\n[{\"name\": \"get_time\", \"parameters\": {}}]\n```\nDone.", "Calling it:\nDone.",
 		[]ToolCall{call("get_time", `{}`)}},
 	{"template form", `<|python_start|>thinking<|python_end|>{"name": "get_time", "parameters": {}}{"name": "search", "parameters": {"q": "v"}}`,
 		"thinking", []ToolCall{call("get_time", `{}`), call("search", `{"q":"v"}`)}},
@@ -60,8 +60,10 @@ var extractCases = []extractCase{
 	{"text before json", `I'll check. {"name": "get_weather", "parameters": {"city": "Paris"}}`, "I'll check.",
 		[]ToolCall{call("get_weather", `{"city":"Paris"}`)}},
 	{"text after call", "[get_time()]\n\nThat is all.", "That is all.", []ToolCall{call("get_time", `{}`)}},
-	{"text between calls", `[get_time()] and {"name": "search", "parameters": {"q": "x"}} too`, "andtoo",
+	{"text between calls", `[get_time()] and {"name": "search", "parameters": {"q": "x"}} too`, "and too",
 		[]ToolCall{call("get_time", `{}`), call("search", `{"q":"x"}`)}},
+	{"paragraphs around a call", "Hi\n\n[get_time()]\nthere", "Hi\n\nthere", []ToolCall{call("get_time", `{}`)}},
+	{"spaces before the first call", "  [get_time()]  x ", "x ", []ToolCall{call("get_time", `{}`)}},
 	// endings
 	{"eom ending", `[get_time()]<|eom|>`, "", []ToolCall{call("get_time", `{}`)}},
 	{"eot ending", "Hello.<|eot|>", "Hello.", nil},
@@ -235,7 +237,7 @@ func TestStreamHoldsLittle(t *testing.T) {
 		out    []string // each push's events: content as is, a call as name(args
 	}{
 		{[]string{"The list ", "[1, 2]", " ok"}, []string{"The list", " [1, 2]", " ok"}},
-		{[]string{"Use [get_", "weather(", "city=", `"Par`, `is")] `, "thanks"}, []string{"Use", "", "", `get_weather({"city":"Par`, `is"}`, "thanks"}},
+		{[]string{"Use [get_", "weather(", "city=", `"Par`, `is")] `, "thanks"}, []string{"Use", "", "", `get_weather({"city":"Par`, `is"}`, " thanks"}},
 		{[]string{"[got", "cha]"}, []string{"[got", "cha]"}},
 		{[]string{`{"na`, `me": "get_time", "para`, `meters": {"zone": "U`, `TC"}}`}, []string{"", "", `get_time({"zone":"U`, `TC"}`}},
 		{[]string{`{"city"`, `: 1}`}, []string{`{"city"`, `: 1}`}},

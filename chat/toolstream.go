@@ -31,7 +31,7 @@ type ToolStream struct {
 	tail     string // the end of the input, when it may start <|eot|> or <|eom|>
 	ended    bool   // the reply ended: Finish, or an end token
 	ws       string // spaces after the content, held
-	after    bool   // a call came last: spaces are dropped
+	after    bool   // a call came last: further spaces are dropped
 	inRegion bool   // reading a region that may hold calls
 	region   string // its text
 	pre      string // the spaces before it, held
@@ -121,6 +121,9 @@ func (s *ToolStream) feed(text string, final bool) {
 				s.show(r, true)
 				text = s.region[r.end:]
 				s.after = true
+				if s.content.Len() > 0 {
+					s.ws = s.pre // separates the content before from any after
+				}
 			}
 			s.inRegion, s.region, s.pre, s.memo = false, "", "", nil
 			continue
@@ -140,8 +143,8 @@ func (s *ToolStream) feed(text string, final bool) {
 	}
 }
 
-// plain handles text outside regions: spaces are held, or dropped after a
-// call.
+// plain handles text outside regions: spaces are held, and after a call
+// dropped.
 func (s *ToolStream) plain(text string) {
 	t := strings.TrimRight(text, " \t\r\n")
 	if t == "" {
