@@ -153,8 +153,11 @@ func jsonCallText(rng *rand.Rand, c genCall) string {
 		args = string(b)
 	}
 	typ := ""
-	if rng.IntN(3) == 0 {
+	switch rng.IntN(4) {
+	case 0:
 		typ = `"type": "function", `
+	case 1: // OpenAI's shape
+		return `{"id": "call_` + c.name + `", "type": "function", "function": {"name": "` + c.name + `", "` + key + `": ` + args + `}}`
 	}
 	return `{` + typ + `"name": "` + c.name + `", "` + key + `": ` + args + `}`
 }

@@ -216,7 +216,7 @@ func (p *callParser) item(bare bool) error {
 	case 0:
 		return errIncomplete
 	case '{':
-		return p.jsonCall()
+		return p.jsonCall(false)
 	case '[':
 		q := *p
 		q.pos++
@@ -379,7 +379,7 @@ func (p *callParser) jsonList() error {
 			}
 			return p.fail("want a JSON call")
 		}
-		if err := p.jsonCall(); err != nil {
+		if err := p.jsonCall(false); err != nil {
 			return err
 		}
 	}
@@ -387,10 +387,12 @@ func (p *callParser) jsonList() error {
 
 // jsonCall reads {"name": "f", "parameters": {...}}: "arguments" may stand
 // for "parameters", whose value may also be a string holding the JSON
-// object; "type": "function" may come first. The call is recognised at its
-// arguments' key (or its closing brace when it has none); keys other than
-// these before that mean it is not a call, after it they are ignored.
-func (p *callParser) jsonCall() error {
+// object; "type": "function" and "id" may come first; OpenAI's shape,
+// {"type": "function", "function": {"name": ..., "arguments": ...}}, is read
+// too (not inner, the call inside "function"). The call is recognised at
+// its arguments' key (or its closing brace when it has none); keys other
+// than these before that mean it is not a call, after it they are ignored.
+func (p *callParser) jsonCall(inner bool) error {
 	p.pos++ // {
 	var c *partialCall
 	name, named := "", false
@@ -466,6 +468,20 @@ func (p *callParser) jsonCall() error {
 				return p.fail("undeclared tool " + v)
 			}
 			name, named = v, true
+		case k == "function" && !named && !inner:
+			if p.peek() != '{' {
+				return p.fail(`"function" must hold an object`)
+			}
+			n := len(p.calls)
+			if err := p.jsonCall(true); err != nil {
+				return err
+			}
+			c, named = p.calls[n], true
+		case k == "id" && !named:
+			var skip strings.Builder
+			if err := p.value(&skip, 0); err != nil {
+				return err
+			}
 		case (k == "parameters" || k == "arguments") && named:
 			c = p.addCall(name)
 			if err := p.arguments(&c.args); err != nil {
@@ -483,12 +499,12 @@ func callKey(k string, named bool) bool {
 	if named {
 		return k == "type" || k == "parameters" || k == "arguments"
 	}
-	return k == "type" || k == "name"
+	return k == "type" || k == "name" || k == "function" || k == "id"
 }
 
 // callKeyPrefix reports whether a callKey starts with k.
 func callKeyPrefix(k string, named bool) bool {
-	for _, full := range []string{"type", "name", "parameters", "arguments"} {
+	for _, full := range []string{"type", "name", "parameters", "arguments", "function", "id"} {
 		if strings.HasPrefix(full, k) && callKey(full, named) {
 			return true
 		}
