@@ -88,6 +88,16 @@ type Result struct {
 	Content string
 	// Calls are the tool calls, in order; Arguments are compact JSON objects.
 	Calls []ToolCall
+	// Cut reports that the reply ended inside a call (max_tokens, or an
+	// <|eom|> or <|eot|> in the middle of it): the call or the list holding
+	// it is unfinished, and arguments cut off were closed where they
+	// stopped. An API should then answer finish_reason "length".
+	Cut bool
+	// Malformed reports that a recognised call went wrong (docs/tool-calls.md,
+	// rule 4): the calls stand, with what came before the fault.
+	Malformed bool
+	// closed marks the calls whose arguments the extractor closed.
+	closed []bool
 }
 
 // OnlyCalls reports whether the reply held calls and nothing else (an API

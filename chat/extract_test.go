@@ -123,6 +123,30 @@ func TestExtract(t *testing.T) {
 	}
 }
 
+func TestExtractCutAndMalformed(t *testing.T) {
+	x := NewExtractorNames(declaredTools, ExtractOptions{})
+	cases := []struct {
+		text           string
+		cut, malformed bool
+	}{
+		{`[get_time()]`, false, false},
+		{`<|python_start|>[get_time()]`, false, false}, // a missing end tag is no cut
+		{"```json\n{\"name\": \"get_time\"}", false, false},
+		{`[search(q="hel`, true, false},
+		{`[get_time()`, true, false},
+		{`{"name": "search", "parameters": {"q": "ab<|eom|>`, true, false},
+		{`[search(q="x", 2)]`, false, true},
+		{`<|python_start|>[get_time()] oops<|python_end|>`, false, true},
+		{`[send_mail()]`, false, false},
+	}
+	for _, c := range cases {
+		r := x.Extract(c.text)
+		if r.Cut != c.cut || r.Malformed != c.malformed {
+			t.Errorf("Extract(%q): Cut %v, Malformed %v; want %v, %v", c.text, r.Cut, r.Malformed, c.cut, c.malformed)
+		}
+	}
+}
+
 func TestExtractSingleCall(t *testing.T) {
 	x := NewExtractorNames(declaredTools, ExtractOptions{SingleCall: true})
 	cases := []extractCase{

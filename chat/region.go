@@ -28,6 +28,9 @@ type regionResult struct {
 	content string         // content the region holds before its calls (the template's form)
 	release int            // with regionFail: bytes to release as content before scanning again
 	end     int            // with regionDone: bytes the region takes
+	// With regionDone: the text ended inside a call, or a recognised call
+	// went wrong (the unfinished calls' arguments are then closed).
+	cut, malformed bool
 }
 
 // Block delimiters besides the special tokens.
@@ -160,12 +163,12 @@ func (p *callParser) close(err error, skip func(start int) (int, bool)) regionRe
 		}
 	case errors.Is(err, errIncomplete):
 		if p.final {
-			r.status, r.end = regionDone, len(p.s)
+			r.status, r.end, r.cut = regionDone, len(p.s), true
 		}
 	case errors.As(err, &broken):
 		end, ok := skip(broken.start)
 		if ok {
-			r.status, r.end = regionDone, end
+			r.status, r.end, r.malformed = regionDone, end, true
 		}
 	default:
 		panic("chat: unclassified tool-call error: " + err.Error())

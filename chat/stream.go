@@ -34,7 +34,7 @@ func (p *StreamParser) Push(text string) string {
 func (p *StreamParser) Finish() (content string, calls []ToolCall) {
 	p.finished = true
 	content = contentOf(p.s.Finish())
-	return content, p.s.Result().Calls
+	return content, legacyCalls(p.s.Result())
 }
 
 // InCall reports whether the parser is holding text that is, or may become,

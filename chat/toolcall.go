@@ -8,8 +8,18 @@ package chat
 // rendering, <|python_start|>content<|python_end|> followed by JSON calls,
 // so a rendered assistant turn parses back. Text with no calls comes back
 // whole as content, less an <|eot|> or <|eom|> and what follows it.
-// Arguments come back as compact JSON objects.
+// Arguments come back as compact JSON objects. A call cut off by the end of
+// the text is dropped (its text is not content either): a server then
+// reports finish_reason "length" with no half-written call.
 func ParseToolCalls(text string) (content string, calls []ToolCall) {
 	r := anyNameExtractor.Extract(text)
-	return r.Content, r.Calls
+	return r.Content, legacyCalls(r)
+}
+
+// legacyCalls drops the last call when the text ended inside its arguments.
+func legacyCalls(r Result) []ToolCall {
+	if n := len(r.Calls); r.Cut && n > 0 && r.closed[n-1] {
+		return r.Calls[:n-1]
+	}
+	return r.Calls
 }

@@ -66,8 +66,7 @@ var toolCallCases = []struct {
 	{"empty list", "[]", "", nil},
 	// cut off, or malformed after the call was recognised: the call stands,
 	// its arguments closed (docs/tool-calls.md)
-	{"unterminated call", `[f(a="x"`, "", []ToolCall{call("f", `{"a":"x"}`)}},
-	{"unterminated string", `[f(a="x)]`, "", []ToolCall{call("f", `{"a":"x)]"}`)}},
+
 	{"positional argument", `[f(1)]`, "", nil},
 	{"text after list", `[f(a=1)] and then`, "and then", []ToolCall{call("f", `{"a":1}`)}},
 	{"bare value becomes a string", `[f(a=undefined)]`, "", []ToolCall{call("f", `{"a":"undefined"}`)}},
@@ -75,7 +74,7 @@ var toolCallCases = []struct {
 	{"json without name", `{"parameters": {}}`, "", nil},
 	{"json data, not a call", `{"name": "Bob", "age": 3}`, "", nil},
 	{"json parameters not object", `{"name": "f", "parameters": [1]}`, "", []ToolCall{call("f", `{}`)}},
-	{"truncated json", `{"name": "f", "parameters": {"a": `, "", []ToolCall{call("f", `{"a":null}`)}},
+
 	{"bad json", `{"name": "f", parameters: {}}`, "", nil},
 	{"text after json", `{"name": "f", "parameters": {}} ok?`, "ok?", []ToolCall{call("f", `{}`)}},
 	{"python block of code", "Here:<|python_start|>print('hi')<|python_end|>", "", nil},
@@ -92,6 +91,35 @@ func TestParseToolCalls(t *testing.T) {
 		}
 		if content != wantContent || !sameCalls(calls, c.calls) {
 			t.Errorf("%s: ParseToolCalls(%q)\n got %q %s\nwant %q %s", c.name, c.text, content, fmtCalls(calls), wantContent, fmtCalls(c.calls))
+		}
+	}
+}
+
+// TestParseToolCallsDropsCutCalls: a call cut off by the end of the text is
+// neither a call nor content for the older API (Extract reports it with
+// Result.Cut).
+func TestParseToolCallsDropsCutCalls(t *testing.T) {
+	cases := []struct {
+		text    string
+		content string
+		calls   []ToolCall
+	}{
+		{`[f(a="x"`, "", nil},
+		{`[f(a="x)]`, "", nil},
+		{`{"name": "f", "parameters": {"a": `, "", nil},
+		{`Sure. [f(a=1), g(b=`, "Sure.", []ToolCall{call("f", `{"a":1}`)}},
+		{`[f(a=1)`, "", []ToolCall{call("f", `{"a":1}`)}}, // the call is whole, its list is not
+	}
+	for _, c := range cases {
+		content, calls := ParseToolCalls(c.text)
+		if content != c.content || !sameCalls(calls, c.calls) {
+			t.Errorf("ParseToolCalls(%q) = %q %s, want %q %s", c.text, content, fmtCalls(calls), c.content, fmtCalls(c.calls))
+		}
+		if !anyNameExtractor.Extract(c.text).Cut {
+			t.Errorf("Extract(%q).Cut is false", c.text)
+		}
+		if content, calls := streamParse(split(c.text, []int{len(c.text) / 2})); content != c.content || !sameCalls(calls, c.calls) {
+			t.Errorf("StreamParser(%q) = %q %s", c.text, content, fmtCalls(calls))
 		}
 	}
 }

@@ -206,9 +206,12 @@ func (s *ToolStream) show(r regionResult, done bool) {
 		}
 		if done && keep {
 			s.res.Calls = append(s.res.Calls, ToolCall{Name: c.name, Arguments: []byte(args)})
+			s.res.closed = append(s.res.closed, !c.done)
 		}
 	}
 	if done {
+		s.res.Cut = s.res.Cut || r.cut
+		s.res.Malformed = s.res.Malformed || r.malformed
 		s.calls += len(r.calls)
 		s.shown = regionShown{}
 	}
