@@ -299,3 +299,42 @@ func TestStreamHoldsLittle(t *testing.T) {
 }
 
 func fmtResult(r Result) string { return fmt.Sprintf("%q %s", r.Content, fmtCalls(r.Calls)) }
+
+func TestCloseJSON(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"", "{}"},
+		{"{", "{}"},
+		{`{"a":`, `{"a":null}`},
+		{`{"a":"x`, `{"a":"x"}`},
+		{`{"a":"x\"]`, `{"a":"x\"]"}`},
+		{`{"a":[1,`, `{"a":[1,null]}`},
+		{`{"a":[{"b":[`, `{"a":[{"b":[]}]}`},
+		{`{"a":1}`, `{"a":1}`},
+	}
+	for _, c := range cases {
+		if got := closeJSON(c.in); got != c.want {
+			t.Errorf("closeJSON(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestStreamInCall(t *testing.T) {
+	x := NewExtractorNames(declaredTools, ExtractOptions{})
+	s := x.Stream()
+	steps := []struct {
+		push            string
+		inCall, calling bool
+	}{
+		{"Hi ", false, false},
+		{"[get_", true, false},
+		{"time(", true, false},
+		{")", true, true},
+		{"] ok", false, false},
+	}
+	for _, st := range steps {
+		s.Push(st.push)
+		if s.InCall() != st.inCall || s.Calling() != st.calling {
+			t.Errorf("after %q: InCall %v, Calling %v; want %v, %v", st.push, s.InCall(), s.Calling(), st.inCall, st.calling)
+		}
+	}
+}
