@@ -338,3 +338,36 @@ func TestStreamInCall(t *testing.T) {
 		}
 	}
 }
+
+// TestVLLMRegressions streams the outputs of the vLLM reports token by token,
+// as their logs show them: calls after text (vllm-project/vllm#22917) and
+// JSON calls where pythonic ones were expected (vllm-project/vllm#46863).
+func TestVLLMRegressions(t *testing.T) {
+	x := NewExtractorNames([]string{"get_todays_date", "get_weather", "Bash"}, ExtractOptions{})
+	calls := []ToolCall{call("get_todays_date", `{}`), call("get_weather", `{"location":"Dublin, Ireland","date":"2025-04-14"}`)}
+	cases := []struct {
+		name    string
+		deltas  []string
+		content string
+		calls   []ToolCall
+	}{
+		{"#22917 calls alone", []string{"[get", "_t", "od", "ays", "_date", "(),", " get", "_weather", "(location", "=\"", "D", "ublin", ",", " Ireland", "\",", " date", "=\"", "202", "5", "-", "04", "-", "14", "\")]", ""},
+			"", calls},
+		{"#22917 calls after text", []string{"To", " determine", " the", " weather", " on", " April", " ", "14", ",", " I", " need", " the", " date", ".", "\n\n", "[get", "_t", "od", "ays", "_date", "(),", " get", "_weather", "(location", "=\"", "D", "ublin", ",", " Ireland", "\",", " date", "=\"", "202", "5", "-", "04", "-", "14", "\")]"},
+			"To determine the weather on April 14, I need the date.", calls},
+		{"#46863 json with type", []string{`{"`, `type`, `":`, ` "`, `function`, `",`, ` "`, `name`, `":`, ` "`, `Bash`, `",`, ` "`, `parameters`, `":`, ` {"`, `command`, `":`, ` "`, `echo`, ` hello`, `",`, ` "`, `timeout`, `":`, ` `, `120`, `00`, `}}`},
+			"", []ToolCall{call("Bash", `{"command":"echo hello","timeout":12000}`)}},
+		{"#46863 json in tags after text", []string{"I'll", " run", " it", ".", "<|python_start|>", `{"name": "Bash", "parameters": {"command": "ls -la"}}`, "<|python_end|>", "<|eom|>"},
+			"I'll run it.", []ToolCall{call("Bash", `{"command":"ls -la"}`)}},
+	}
+	for _, c := range cases {
+		content, got, _ := streamed(t, x, c.deltas)
+		if content != c.content || !sameCalls(got, c.calls) {
+			t.Errorf("%s: streamed %q %s, want %q %s", c.name, content, fmtCalls(got), c.content, fmtCalls(c.calls))
+		}
+		r := x.Extract(strings.Join(c.deltas, ""))
+		if r.Content != c.content || !sameCalls(r.Calls, c.calls) {
+			t.Errorf("%s: whole %s", c.name, fmtResult(r))
+		}
+	}
+}
