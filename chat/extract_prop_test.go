@@ -158,6 +158,8 @@ func jsonCallText(rng *rand.Rand, c genCall) string {
 		typ = `"type": "function", `
 	case 1: // OpenAI's shape
 		return `{"id": "call_` + c.name + `", "type": "function", "function": {"name": "` + c.name + `", "` + key + `": ` + args + `}}`
+	case 2: // arguments first
+		return `{"` + key + `": ` + args + `, "name": "` + c.name + `"}`
 	}
 	return `{` + typ + `"name": "` + c.name + `", "` + key + `": ` + args + `}`
 }

@@ -393,11 +393,14 @@ func (p *callParser) jsonList() error {
 // object; "type": "function" and "id" may come first; OpenAI's shape,
 // {"type": "function", "function": {"name": ..., "arguments": ...}}, is read
 // too (not inner, the call inside "function"). The call is recognised at
-// its arguments' key (or its closing brace when it has none); keys other
-// than these before that mean it is not a call, after it they are ignored.
+// its arguments' key, or at its name when the arguments came first (as
+// constrained decoding may write them), or at its closing brace when it has
+// no arguments; keys other than these before that mean it is not a call,
+// after it they are ignored.
 func (p *callParser) jsonCall(inner bool) error {
 	p.pos++ // {
 	var c *partialCall
+	var early *strings.Builder // arguments that came before the name
 	name, named := "", false
 	for n := 0; ; n++ {
 		p.space()
@@ -433,8 +436,8 @@ func (p *callParser) jsonCall(inner bool) error {
 		var key strings.Builder
 		err := p.str(false, &key, nil)
 		k := key.String()
-		if c == nil && !callKey(k, named) {
-			if err == nil || (errors.Is(err, errIncomplete) && !callKeyPrefix(k, named)) {
+		if c == nil && !callKey(k, named, early != nil) {
+			if err == nil || (errors.Is(err, errIncomplete) && !callKeyPrefix(k, named, early != nil)) {
 				return p.fail("key " + k + " is not part of a call")
 			}
 		}
@@ -471,7 +474,11 @@ func (p *callParser) jsonCall(inner bool) error {
 				return p.fail("undeclared tool " + v)
 			}
 			name, named = v, true
-		case k == "function" && !named && !inner:
+			if early != nil {
+				c = p.addCall(name)
+				c.args.WriteString(early.String())
+			}
+		case k == "function" && !named && !inner && early == nil:
 			if p.peek() != '{' {
 				return p.fail(`"function" must hold an object`)
 			}
@@ -490,6 +497,11 @@ func (p *callParser) jsonCall(inner bool) error {
 			if err := p.arguments(&c.args); err != nil {
 				return err
 			}
+		case (k == "parameters" || k == "arguments") && early == nil:
+			early = new(strings.Builder)
+			if err := p.arguments(early); err != nil {
+				return err
+			}
 		default:
 			return p.fail("key " + k + " is not part of a call")
 		}
@@ -497,18 +509,25 @@ func (p *callParser) jsonCall(inner bool) error {
 }
 
 // callKey reports whether k may be the next key of a JSON call not yet
-// recognised.
-func callKey(k string, named bool) bool {
-	if named {
-		return k == "type" || k == "parameters" || k == "arguments"
+// recognised, given whether its name or its arguments came already.
+func callKey(k string, named, args bool) bool {
+	switch k {
+	case "type":
+		return true
+	case "parameters", "arguments":
+		return !args
+	case "name":
+		return !named
+	case "function", "id":
+		return !named && !args
 	}
-	return k == "type" || k == "name" || k == "function" || k == "id"
+	return false
 }
 
 // callKeyPrefix reports whether a callKey starts with k.
-func callKeyPrefix(k string, named bool) bool {
+func callKeyPrefix(k string, named, args bool) bool {
 	for _, full := range []string{"type", "name", "parameters", "arguments", "function", "id"} {
-		if strings.HasPrefix(full, k) && callKey(full, named) {
+		if strings.HasPrefix(full, k) && callKey(full, named, args) {
 			return true
 		}
 	}
