@@ -68,7 +68,7 @@ func parseTurn(turn int, role, body string, opts *Options) (Message, error) {
 	case role == RoleAssistant && strings.HasPrefix(body, pythonStartToken):
 		inner, after, ok := strings.Cut(body[len(pythonStartToken):], pythonEndToken)
 		if ok && after != "" {
-			if calls, err := parseJSONCalls(after); err == nil {
+			if calls, ok := renderedCalls(after); ok {
 				m := contentMessage(RoleAssistant, inner)
 				m.ToolCalls = calls
 				return m, nil
@@ -124,4 +124,22 @@ func parseToolDefs(s string) ([]json.RawMessage, string) {
 		s = s[n+2:]
 	}
 	return tools, s
+}
+
+// renderedCalls reads the JSON calls that Render writes after an assistant
+// turn's <|python_end|>; ok is false unless s is exactly such calls.
+func renderedCalls(s string) ([]ToolCall, bool) {
+	r := anyNameExtractor.Extract(s)
+	if r.Content != "" || len(r.Calls) == 0 {
+		return nil, false
+	}
+	var sb strings.Builder
+	for _, c := range r.Calls {
+		args, err := pyJSON(c.Arguments, 0)
+		if err != nil {
+			return nil, false
+		}
+		sb.WriteString(`{"name": "` + c.Name + `", "parameters": ` + args + "}")
+	}
+	return r.Calls, sb.String() == s
 }

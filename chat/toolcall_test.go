@@ -36,7 +36,7 @@ var toolCallCases = []struct {
 	{"pythonic one", `[get_weather(city="Paris")]`, "", []ToolCall{call("get_weather", `{"city":"Paris"}`)}},
 	{"pythonic two", ` [a(x=1, y=-2.5), b()]` + "\n", "", []ToolCall{call("a", `{"x":1,"y":-2.5}`), call("b", `{}`)}},
 	{"pythonic values", `[f(t=True, f=False, n=None, l=[1, "two", (3, 4)], d={"k": {'n': [None]}}, e=1e3, u=1_000, z=007)]`, "",
-		[]ToolCall{call("f", `{"t":true,"f":false,"n":null,"l":[1,"two",[3,4]],"d":{"k":{"n":[null]}},"e":1000,"u":1000,"z":7}`)}},
+		[]ToolCall{call("f", `{"t":true,"f":false,"n":null,"l":[1,"two",[3,4]],"d":{"k":{"n":[null]}},"e":1e3,"u":1000,"z":7}`)}},
 	{"pythonic strings with brackets and quotes", `[search(q='a [b] (c) {d}, "e"', r="it's \"x\"\n\u00e9\\", s=r'\d+')]`, "",
 		[]ToolCall{call("search", `{"q":"a [b] (c) {d}, \"e\"","r":"it's \"x\"\né\\","s":"\\d+"}`)}},
 	{"pythonic triple quotes", "[run(code=\"\"\"print('hi')\nx = [1]\"\"\")]", "", []ToolCall{call("run", `{"code":"print('hi')\nx = [1]"}`)}},
@@ -64,20 +64,22 @@ var toolCallCases = []struct {
 	{"markdown link", "[herd](https://example.com) is fast", "", nil},
 	{"list of numbers", "[1, 2, 3]", "", nil},
 	{"empty list", "[]", "", nil},
-	{"unterminated call", `[f(a="x"`, "", nil},
-	{"unterminated string", `[f(a="x)]`, "", nil},
+	// cut off, or malformed after the call was recognised: the call stands,
+	// its arguments closed (docs/tool-calls.md)
+
 	{"positional argument", `[f(1)]`, "", nil},
-	{"text after list", `[f(a=1)] and then`, "", nil},
-	{"unknown value", `[f(a=undefined)]`, "", nil},
-	{"duplicate argument", `[f(a=1, a=2)]`, "", nil},
+	{"text after list", `[f(a=1)] and then`, "and then", []ToolCall{call("f", `{"a":1}`)}},
+	{"bare value becomes a string", `[f(a=undefined)]`, "", []ToolCall{call("f", `{"a":"undefined"}`)}},
+	{"duplicate argument", `[f(a=1, a=2)]`, "", []ToolCall{call("f", `{"a":1}`)}},
 	{"json without name", `{"parameters": {}}`, "", nil},
 	{"json data, not a call", `{"name": "Bob", "age": 3}`, "", nil},
-	{"json parameters not object", `{"name": "f", "parameters": [1]}`, "", nil},
-	{"truncated json", `{"name": "f", "parameters": {"a": `, "", nil},
+	{"json parameters not object", `{"name": "f", "parameters": [1]}`, "", []ToolCall{call("f", `{}`)}},
+
 	{"bad json", `{"name": "f", parameters: {}}`, "", nil},
-	{"text after json", `{"name": "f", "parameters": {}} ok?`, "", nil},
+	{"text after json", `{"name": "f", "parameters": {}} ok?`, "ok?", []ToolCall{call("f", `{}`)}},
 	{"python block of code", "Here:<|python_start|>print('hi')<|python_end|>", "", nil},
-	{"deep nesting", "[f(a=" + strings.Repeat("[", 200) + strings.Repeat("]", 200) + ")]", "", nil},
+	{"deep nesting", "[f(a=" + strings.Repeat("[", 200) + strings.Repeat("]", 200) + ")]", "",
+		[]ToolCall{call("f", `{"a":`+strings.Repeat("[", 65)+strings.Repeat("]", 65)+`}`)}},
 }
 
 func TestParseToolCalls(t *testing.T) {
@@ -89,6 +91,35 @@ func TestParseToolCalls(t *testing.T) {
 		}
 		if content != wantContent || !sameCalls(calls, c.calls) {
 			t.Errorf("%s: ParseToolCalls(%q)\n got %q %s\nwant %q %s", c.name, c.text, content, fmtCalls(calls), wantContent, fmtCalls(c.calls))
+		}
+	}
+}
+
+// TestParseToolCallsDropsCutCalls: a call cut off by the end of the text is
+// neither a call nor content for the older API (Extract reports it with
+// Result.Cut).
+func TestParseToolCallsDropsCutCalls(t *testing.T) {
+	cases := []struct {
+		text    string
+		content string
+		calls   []ToolCall
+	}{
+		{`[f(a="x"`, "", nil},
+		{`[f(a="x)]`, "", nil},
+		{`{"name": "f", "parameters": {"a": `, "", nil},
+		{`Sure. [f(a=1), g(b=`, "Sure.", []ToolCall{call("f", `{"a":1}`)}},
+		{`[f(a=1)`, "", []ToolCall{call("f", `{"a":1}`)}}, // the call is whole, its list is not
+	}
+	for _, c := range cases {
+		content, calls := ParseToolCalls(c.text)
+		if content != c.content || !sameCalls(calls, c.calls) {
+			t.Errorf("ParseToolCalls(%q) = %q %s, want %q %s", c.text, content, fmtCalls(calls), c.content, fmtCalls(c.calls))
+		}
+		if !anyNameExtractor.Extract(c.text).Cut {
+			t.Errorf("Extract(%q).Cut is false", c.text)
+		}
+		if content, calls := streamParse(split(c.text, []int{len(c.text) / 2})); content != c.content || !sameCalls(calls, c.calls) {
+			t.Errorf("StreamParser(%q) = %q %s", c.text, content, fmtCalls(calls))
 		}
 	}
 }
@@ -160,8 +191,8 @@ func TestStreamParserReleasesContentEarly(t *testing.T) {
 	}{
 		{[]string{"Hello", " world", "."}, []string{"Hello", " world", "."}, []bool{false, false, false}},
 		{[]string{"  ", "Hi"}, []string{"", "  Hi"}, []bool{false, false}},
-		{[]string{"Sure <|py", "thon_start|>[f(", "a=1)]"}, []string{"Sure ", "", ""}, []bool{false, true, true}},
-		{[]string{"Use <|", "b|> tags"}, []string{"Use ", "<|b|> tags"}, []bool{false, false}},
+		{[]string{"Sure <|py", "thon_start|>[f(", "a=1)]"}, []string{"Sure", "", ""}, []bool{true, true, true}},
+		{[]string{"Use <|", "b|> tags"}, []string{"Use", " <|b|> tags"}, []bool{false, false}},
 		{[]string{"[f(", "a=1)]"}, []string{"", ""}, []bool{true, true}},
 		{[]string{"[see", " this]"}, []string{"", "[see this]"}, []bool{true, false}},
 		{[]string{"{\"name\": \"x\"", ", \"age\": 3}"}, []string{"", "{\"name\": \"x\", \"age\": 3}"}, []bool{true, false}},
