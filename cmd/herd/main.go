@@ -39,7 +39,10 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		return unknownCommand(args[0], stderr)
 	}
 	err := c.run(args[1:], stdout, stderr)
+	var status exitStatus
 	switch {
+	case errors.As(err, &status):
+		return int(status)
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):
