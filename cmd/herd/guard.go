@@ -16,6 +16,7 @@ import (
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
+	"github.com/herd-llm/herd/tokenizer"
 )
 
 // exitUnsafe is herd guard's exit status for an unsafe verdict (0 is safe,
@@ -76,20 +77,25 @@ func (p *policyFlags) options(flagPrefix string) (guard.Options, error) {
 	return o, nil
 }
 
-// guardModel is a Llama Guard model running on its own engine.
+// guardModel is a Llama Guard model: opened and planned (openGuard), then
+// running on its own engine (start).
 type guardModel struct {
 	*guard.LlamaGuard
-	m    *llama4.Model
-	eng  *engine.Engine
-	plan kvcache.Plan
-	stop func() // stops the engine and closes the model
+	m        *llama4.Model
+	tok      *tokenizer.Tokenizer
+	opts     guard.Options
+	in       kvcache.PlanInput
+	plan     kvcache.Plan
+	parallel int
+	eng      *engine.Engine
+	stop     func() // stops the engine (once started) and closes the model
 }
 
-// loadGuard loads the guard model at path (quantized per quant), refuses one
-// that is not a Llama Guard (guard.CheckModel) before allocating anything,
-// plans its memory and starts its engine with parallel slots of ctx tokens
-// (capped by the model's max_position_embeddings unless ctxGiven).
-func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, o guard.Options, stderr io.Writer, quiet bool) (*guardModel, error) {
+// openGuard loads the guard model at path (quantized per quant) and refuses
+// one that is not a Llama Guard (guard.CheckModel), then plans its memory
+// for parallel slots of ctx tokens (capped by the model's
+// max_position_embeddings unless ctxGiven); nothing is allocated yet.
+func openGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, o guard.Options, stderr io.Writer, quiet bool) (*guardModel, error) {
 	m, err := loadModel(path)
 	if err != nil {
 		return nil, fmt.Errorf("guard model %s: %w", path, err)
@@ -114,19 +120,45 @@ func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, para
 	}
 	in := m.PlanInput(ctx, 512, kv)
 	in.Sequences = parallel
-	plan := kvcache.MakePlan(in)
-	eng, err := engine.New(m, engine.Options{Parallel: parallel, Ctx: ctx, KVType: kv, PrefillChunk: 512, QueueSize: 4 * parallel})
+	return &guardModel{m: m, tok: tok, opts: o, in: in, plan: kvcache.MakePlan(in), parallel: parallel, stop: func() { m.Close() }}, nil
+}
+
+// start allocates the guard's caches and runs its engine.
+func (gm *guardModel) start() error {
+	eng, err := engine.New(gm.m, engine.Options{Parallel: gm.parallel, Ctx: gm.in.Ctx, KVType: gm.in.DType, PrefillChunk: 512, QueueSize: 4 * gm.parallel})
 	if err != nil {
-		return fail(err)
+		return err
 	}
-	g, err := guard.NewLlamaGuard(eng, m.Config, tok, o)
+	g, err := guard.NewLlamaGuard(eng, gm.m.Config, gm.tok, gm.opts)
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	ectx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { eng.Run(ectx); close(done) }()
-	return &guardModel{LlamaGuard: g, m: m, eng: eng, plan: plan, stop: func() { cancel(); <-done; m.Close() }}, nil
+	gm.LlamaGuard, gm.eng = g, eng
+	gm.stop = func() { cancel(); <-done; gm.m.Close() }
+	return nil
+}
+
+// loadGuard opens the guard, checks that its plan fits the available
+// memory and starts it.
+func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, o guard.Options, stderr io.Writer, quiet bool) (*guardModel, error) {
+	gm, err := openGuard(path, quant, kv, ctx, ctxGiven, parallel, o, stderr, quiet)
+	if err != nil {
+		return nil, err
+	}
+	if avail, err := kvcache.Available(); err == nil {
+		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
+			gm.stop()
+			return nil, fmt.Errorf("guard model: %w (lower --ctx)", err)
+		}
+	}
+	if err := gm.start(); err != nil {
+		gm.stop()
+		return nil, err
+	}
+	return gm, nil
 }
 
 func cmdGuard(args []string, stdout, stderr io.Writer) error {

@@ -1,14 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/tensor"
@@ -96,5 +103,75 @@ func TestGuardCommand(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Score < 0 || v.Score > 1 || v.Categories == nil {
 		t.Fatalf("--json output %q: %v", out, err)
+	}
+}
+
+// TestGuardServe checks herd serve's guard flags, then serves the tiny
+// Llama-Guard-shaped checkpoint behind the server as herd serve wires it:
+// /v1/moderations (a long input windowed) and a screened chat request.
+func TestGuardServe(t *testing.T) {
+	dir := tinyGuardDir(t)
+	main := byteModel(t)
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"-m", main, "--guard", dir, "--guard-quant", "q8_0", "--guard-ctx", "2048"}, 1, "256.0.0.1"}, // the guard loads; listening fails
+		{[]string{"-m", main, "--guard", main}, 1, "mixture-of-experts"},
+		{[]string{"-m", main, "--guard-threshold", "0.5"}, 2, "--guard-threshold needs --guard"},
+		{[]string{"-m", main, "--guard", dir, "--guard-categories", "S99"}, 2, `"S99"`},
+	} {
+		code, _, errOut := runHerd(append([]string{"serve", "--addr", "256.0.0.1:1", "--parallel", "1", "--ctx", "512"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.err) {
+			t.Errorf("serve %v: exit %d %q, want %d %q", tc.args, code, errOut, tc.code, tc.err)
+		}
+	}
+
+	gm, err := loadGuard(dir, "", tensor.F32, 1200, true, 2, guard.Options{}, io.Discard, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gm.stop()
+	m, err := checkpoint.Load(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := tinymodel.ByteTokenizer(t)
+	eng, err := engine.New(m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go eng.Run(ctx)
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: &server.GuardOptions{Classifier: gm, Model: "llama-guard-tiny"}})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	post := func(path, body string) (int, map[string]any) {
+		resp, err := http.Post(ts.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	long := strings.Repeat("tell me a story about a dragon ", 60) // ~1900 bytes: longer than the guard's context
+	code, out := post("/v1/moderations", `{"input":["hello","`+long+`"]}`)
+	res, _ := out["results"].([]any)
+	if code != 200 || len(res) != 2 || out["model"] != "llama-guard-tiny" {
+		t.Fatalf("moderations: %d %v", code, out)
+	}
+	for _, r := range res {
+		m := r.(map[string]any)
+		if _, ok := m["flagged"].(bool); !ok || len(m["categories"].(map[string]any)) != 20 {
+			t.Errorf("moderation result %v", m)
+		}
+	}
+	code, out = post("/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":4}`)
+	if code != 200 || len(out["choices"].([]any)) != 1 {
+		t.Fatalf("chat: %d %v", code, out)
 	}
 }
