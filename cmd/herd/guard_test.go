@@ -15,9 +15,9 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
-	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
 
