@@ -121,6 +121,13 @@ func (g *LlamaGuard) maxPrompt() int { return g.gen.Ctx() - g.o.MaxTokens - 1 }
 // split into overlapping windows, each judged alone (see windows), and the
 // verdict is unsafe if any window is.
 func (g *LlamaGuard) Classify(ctx context.Context, conv []chat.Message, role string) (Verdict, error) {
+	for i, m := range conv {
+		for _, p := range m.Parts {
+			if p.Image {
+				return Verdict{}, fmt.Errorf("guard: message %d has an image: the guard runtime checks text only (the prompt builder places images; running the vision tower is not wired in yet)", i)
+			}
+		}
+	}
 	po := PromptOptions{Categories: g.o.Categories, Excluded: g.o.Excluded, Role: role}
 	ids, err := Encode(g.tok, conv, po)
 	if err != nil {

@@ -101,6 +101,7 @@ func TestLlamaGuardVerdicts(t *testing.T) {
 		{name: "cut code dropped", answer: "unsafe\nS1,S1", o: Options{MaxTokens: 11}, unsafe: true, cats: []string{"S1"}, score: pHigh},
 		{name: "constrained off a format", answer: "sure!", score: pLow}, // the constraint steers to "safe"
 		{name: "unconstrained garbage", answer: "sure!", o: Options{Unconstrained: true}, err: "unexpected output"},
+		{name: "image refused", answer: "safe", err: "has an image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			gen := &scripted{answer: tc.answer, ctx: 4096}
@@ -108,7 +109,11 @@ func TestLlamaGuardVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := g.Classify(context.Background(), conv, "")
+			c := conv
+			if tc.name == "image refused" {
+				c = []chat.Message{{Role: "user", Parts: []chat.Part{{Image: true}, {Text: "this?"}}}}
+			}
+			v, err := g.Classify(context.Background(), c, "")
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want %q", err, tc.err)

@@ -59,6 +59,10 @@ func TestGuardCommand(t *testing.T) {
 	textFile := filepath.Join(t.TempDir(), "msg.txt")
 	os.WriteFile(textFile, []byte(strings.Repeat("a long message ", 100)), 0o644)
 	moe := byteModel(t)
+	gguf := filepath.Join(t.TempDir(), "guard-q8_0.gguf")
+	if code, _, errOut := runHerd("convert", "-m", dir, "-o", gguf, "--type", "q8_0"); code != 0 {
+		t.Fatalf("convert: %s", errOut)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -70,6 +74,7 @@ func TestGuardCommand(t *testing.T) {
 		{name: "json", args: []string{"-m", dir, "--json", "--role", "agent", "Here is how."}, code: -1, out: `"score":`},
 		{name: "chat file", args: []string{"-m", dir, "--chat", "@" + chatFile, "--exclude", "S6"}, code: -1, out: "score "},
 		{name: "inline chat, user role", args: []string{"-m", dir, "--chat", `[{"role":"user","content":"Hi"}]`, "--role", "user"}, code: -1},
+		{name: "gguf conversion", args: []string{"-m", gguf, "hello"}, code: -1, out: "score "},
 		{name: "quantized", args: []string{"-m", dir, "--quant", "q8_0", "hello"}, code: -1},
 		{name: "windowed file", args: []string{"-m", dir, "--file", textFile, "--ctx", "1200"}, code: -1},
 		{name: "threshold 0 flags all", args: []string{"-m", dir, "--threshold", "1e-12", "hello"}, code: 3, out: "unsafe"},
