@@ -1,0 +1,186 @@
+package promptguard
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/herd-llm/herd/kernels"
+)
+
+// apply computes y = x·Wᵀ + b for n rows of x.
+func (l *linear) apply(x []float32, n int) []float32 {
+	y := make([]float32, n*l.Out)
+	kernels.Gemm(n, l.Out, l.In, x, l.In, 1, l.W, 1, l.In, y, l.Out, false)
+	for r := 0; r < n; r++ {
+		row := y[r*l.Out : (r+1)*l.Out]
+		for j := range row {
+			row[j] += l.B[j]
+		}
+	}
+	return y
+}
+
+// layerNorm normalises each row of x (width len(n.W)) in place.
+func (n norm) apply(x []float32, eps float64) {
+	H := len(n.W)
+	for r := 0; r+H <= len(x); r += H {
+		row := x[r : r+H]
+		var mean float64
+		for _, v := range row {
+			mean += float64(v)
+		}
+		mean /= float64(H)
+		var vr float64
+		for _, v := range row {
+			d := float64(v) - mean
+			vr += d * d
+		}
+		inv := 1 / math.Sqrt(vr/float64(H)+eps)
+		for i, v := range row {
+			row[i] = float32((float64(v)-mean)*inv)*n.W[i] + n.B[i]
+		}
+	}
+}
+
+// gelu is the exact (erf) GELU.
+func gelu(x float32) float32 {
+	return float32(0.5 * float64(x) * (1 + math.Erf(float64(x)/math.Sqrt2)))
+}
+
+// bucket maps a relative position to its log bucket (make_log_bucket_position,
+// computed in float32 as the reference does).
+func (c *Config) bucket(rel int) int {
+	if c.PositionBuckets <= 0 {
+		return rel
+	}
+	mid := c.PositionBuckets / 2
+	abs := rel
+	if rel < 0 {
+		abs = -rel
+	}
+	if rel < mid && rel > -mid {
+		abs = mid - 1
+	}
+	if abs <= mid {
+		return rel
+	}
+	l := float32(math.Log(float64(float32(abs)/float32(mid)))) / float32(math.Log(float64(float32(c.MaxRelative-1)/float32(mid))))
+	v := int(math.Ceil(float64(l*float32(mid-1)))) + mid
+	if rel < 0 {
+		return -v
+	}
+	return v
+}
+
+// Logits runs the classifier on one sequence of token ids ([CLS] … [SEP]
+// included) and returns one logit per label.
+func (m *Model) Logits(ids []int32) ([]float32, error) {
+	c := m.Config
+	T, H := len(ids), c.Hidden
+	if T == 0 {
+		return nil, fmt.Errorf("promptguard: empty input")
+	}
+	if c.PositionBiased && T > c.MaxPositions {
+		return nil, fmt.Errorf("promptguard: %d tokens exceed max_position_embeddings %d", T, c.MaxPositions)
+	}
+	h := make([]float32, T*H)
+	for t, id := range ids {
+		if id < 0 || int(id) >= c.VocabSize {
+			return nil, fmt.Errorf("promptguard: token %d (at %d) is outside the vocabulary [0, %d)", id, t, c.VocabSize)
+		}
+		row := h[t*H : (t+1)*H]
+		copy(row, m.word[int(id)*H:])
+		if m.pos != nil {
+			kernels.Add(row, m.pos[t*H:(t+1)*H])
+		}
+		if m.typ != nil {
+			kernels.Add(row, m.typ[:H])
+		}
+	}
+	m.embNorm.apply(h, c.LayerNormEps)
+	rel := append([]float32(nil), m.rel...)
+	if c.NormRelEmbed {
+		m.relNorm.apply(rel, c.LayerNormEps)
+	}
+	span := c.span()
+	rp := make([]int, T*T) // bucketed i−j
+	for i := 0; i < T; i++ {
+		for j := 0; j < T; j++ {
+			rp[i*T+j] = c.bucket(i - j)
+		}
+	}
+	for l := range m.layers {
+		h = m.layer(&m.layers[l], h, T, rel, rp, span)
+	}
+	pooled := m.pooler.apply(h[:H], 1)
+	for i := range pooled {
+		pooled[i] = gelu(pooled[i])
+	}
+	return m.cls.apply(pooled, 1), nil
+}
+
+// layer runs one encoder layer over h [T][H].
+func (m *Model) layer(ly *layer, h []float32, T int, rel []float32, rp []int, span int) []float32 {
+	c := m.Config
+	H, nh := c.Hidden, c.Heads
+	d := H / nh
+	q, k, v := ly.q.apply(h, T), ly.k.apply(h, T), ly.v.apply(h, T)
+	R := 2 * span
+	var posK, posQ []float32
+	if c.ShareAttKey {
+		posK, posQ = ly.k.apply(rel, R), ly.q.apply(rel, R)
+	} else {
+		if c.C2P {
+			posK = ly.posK.apply(rel, R)
+		}
+		if c.P2C {
+			posQ = ly.posQ.apply(rel, R)
+		}
+	}
+	sf := 1
+	if c.C2P {
+		sf++
+	}
+	if c.P2C {
+		sf++
+	}
+	scale := float32(math.Sqrt(float64(float32(d) * float32(sf))))
+	clamp := func(x int) int { return min(max(x, 0), R-1) }
+	ctx := make([]float32, T*H)
+	scores := make([]float32, T)
+	for hd := 0; hd < nh; hd++ {
+		off := hd * d
+		for i := 0; i < T; i++ {
+			qi := q[i*H+off : i*H+off+d]
+			for j := 0; j < T; j++ {
+				kj := k[j*H+off : j*H+off+d]
+				s := kernels.Dot(qi, kj) / scale
+				if c.C2P {
+					r := clamp(rp[i*T+j] + span)
+					s += kernels.Dot(qi, posK[r*H+off:r*H+off+d]) / scale
+				}
+				if c.P2C {
+					r := clamp(-rp[j*T+i] + span)
+					s += kernels.Dot(kj, posQ[r*H+off:r*H+off+d]) / scale
+				}
+				scores[j] = s
+			}
+			kernels.Softmax(scores)
+			out := ctx[i*H+off : i*H+off+d]
+			for j := 0; j < T; j++ {
+				kernels.Axpy(out, scores[j], v[j*H+off:j*H+off+d])
+			}
+		}
+	}
+	a := ly.o.apply(ctx, T)
+	kernels.Add(a, h)
+	ly.attnNorm.apply(a, c.LayerNormEps)
+	in := ly.inter.apply(a, T)
+	for i := range in {
+		in[i] = gelu(in[i])
+	}
+	out := ly.out.apply(in, T)
+	kernels.Add(out, a)
+	ly.outNorm.apply(out, c.LayerNormEps)
+	return out
+}
