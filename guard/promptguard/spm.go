@@ -110,6 +110,16 @@ func ParseUnigram(b []byte) (*Unigram, error) {
 	if err := u.norm.init(); err != nil {
 		return nil, err
 	}
+	u.finish()
+	if u.unk < 0 {
+		return nil, errors.New("promptguard: the SentencePiece model has no unknown piece")
+	}
+	return u, nil
+}
+
+// finish indexes the pieces and finds the unknown piece and the score
+// range of normal pieces.
+func (u *Unigram) finish() {
 	u.minScore, u.maxScore = float32(math.Inf(1)), float32(math.Inf(-1))
 	for i, p := range u.pieces {
 		switch u.types[i] {
@@ -126,10 +136,6 @@ func ParseUnigram(b []byte) (*Unigram, error) {
 			u.maxLen = max(u.maxLen, len(p))
 		}
 	}
-	if u.unk < 0 {
-		return nil, errors.New("promptguard: the SentencePiece model has no unknown piece")
-	}
-	return u, nil
 }
 
 // VocabSize is the number of pieces.
