@@ -26,10 +26,14 @@ const DefaultRefusal = "I can't answer that. Can I help with something else?"
 // (finish_reason "content_filter"), a stream is cut there. POST
 // /v1/moderations answers with the classifier's verdicts.
 type GuardOptions struct {
-	Classifier guard.Classifier
-	Model      string // the guard's name, reported by /v1/moderations
-	Window     int    // characters of a streamed answer per check (default 512)
-	Refusal    string // default DefaultRefusal
+	Classifier guard.Classifier // Llama Guard; nil: requests are screened by Prompt alone
+	// Prompt, when set, screens each request's last user message first
+	// (Prompt Guard: jailbreaks and prompt injections); answers are not
+	// given to it.
+	Prompt  guard.Classifier
+	Model   string // the guard's name, reported by /v1/moderations
+	Window  int    // characters of a streamed answer per check (default 512)
+	Refusal string // default DefaultRefusal
 }
 
 // guardState holds the guard's options and its metrics.
@@ -44,7 +48,7 @@ type guardState struct {
 }
 
 func newGuardState(o *GuardOptions) *guardState {
-	if o == nil || o.Classifier == nil {
+	if o == nil || o.Classifier == nil && o.Prompt == nil {
 		return nil
 	}
 	g := &guardState{o: *o, checks: map[string]int64{}, flagged: map[string]int64{}}
@@ -59,8 +63,15 @@ func newGuardState(o *GuardOptions) *guardState {
 
 // classify runs the classifier and records the verdict under stage.
 func (g *guardState) classify(ctx context.Context, stage string, conv []chat.Message, role string) (guard.Verdict, error) {
+	c := g.o.Classifier
+	if stage == "prompt" {
+		c = g.o.Prompt
+	}
+	if c == nil {
+		return guard.Verdict{Score: -1}, nil // no classifier for this stage: not screened
+	}
 	t0 := time.Now()
-	v, err := g.o.Classifier.Classify(ctx, conv, role)
+	v, err := c.Classify(ctx, conv, role)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.seconds += time.Since(t0).Seconds()
@@ -69,7 +80,10 @@ func (g *guardState) classify(ctx context.Context, stage string, conv []chat.Mes
 		g.checks[stage+",error"]++
 	case v.Unsafe:
 		g.checks[stage+",unsafe"]++
-		if len(v.Categories) == 0 {
+		switch {
+		case stage == "prompt":
+			g.flagged["MALICIOUS"]++ // Prompt Guard: a jailbreak or prompt injection
+		case len(v.Categories) == 0:
 			g.flagged["unspecified"]++
 		}
 		for _, c := range v.Categories {
@@ -207,13 +221,19 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		v, err := g.classify(r.Context(), "request", conv, guard.RoleUser)
-		if err != nil {
-			writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the request: " + err.Error(), Type: "server_error"})
-			return
+		for _, stage := range []string{"prompt", "request"} {
+			v, err := g.classify(r.Context(), stage, conv, guard.RoleUser)
+			if err != nil {
+				writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the request: " + err.Error(), Type: "server_error"})
+				return
+			}
+			if v.Unsafe {
+				s.refuse(w, chatEP, q.Stream, v)
+				return
+			}
 		}
-		if v.Unsafe {
-			s.refuse(w, chatEP, q.Stream, v)
+		if g.o.Classifier == nil {
+			next.ServeHTTP(w, r) // Prompt Guard judges inputs only
 			return
 		}
 		ctx, cancel := context.WithCancel(r.Context())

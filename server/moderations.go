@@ -58,7 +58,7 @@ type moderationResult struct {
 // verdict's score; an input longer than the guard's context is checked in
 // windows (guard.LlamaGuard), never cut.
 func (s *Server) moderations(w http.ResponseWriter, r *http.Request) *apiError {
-	if s.guard == nil {
+	if s.guard == nil || s.guard.o.Classifier == nil {
 		return &apiError{Status: http.StatusNotFound, Message: "moderation needs a guard model: start the server with --guard", Type: "invalid_request_error"}
 	}
 	var req struct {

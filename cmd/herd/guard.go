@@ -13,6 +13,7 @@ import (
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -186,6 +187,9 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if promptguard.IsPromptGuard(cl.model) {
+		return promptGuardCheck(cl.model, conv, *role, p.threshold, *jsonOut, stdout)
+	}
 	kv, err := parseKVType(g.kvType)
 	if err != nil {
 		return err
@@ -211,6 +215,34 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, string(b))
 	} else {
 		fmt.Fprintln(stdout, verdictLine(v))
+	}
+	if v.Unsafe {
+		return exitStatus(exitUnsafe)
+	}
+	return nil
+}
+
+// promptGuardCheck is herd guard with a Prompt Guard model: the last
+// message (of role) is scored for jailbreaks and prompt injections, flagged
+// at P(MALICIOUS) ≥ threshold (0: 0.5).
+func promptGuardCheck(dir string, conv []chat.Message, role string, threshold float64, jsonOut bool, stdout io.Writer) error {
+	c, err := promptguard.LoadClassifier(dir)
+	if err != nil {
+		return err
+	}
+	v, err := (&promptguard.Guard{C: c, Threshold: threshold}).Classify(context.Background(), conv, role)
+	if err != nil {
+		return err
+	}
+	label := "benign"
+	if v.Unsafe {
+		label = "malicious"
+	}
+	if jsonOut {
+		b, _ := json.Marshal(map[string]any{"unsafe": v.Unsafe, "label": label, "score": v.Score, "output": v.Output})
+		fmt.Fprintln(stdout, string(b))
+	} else {
+		fmt.Fprintf(stdout, "%s (P(malicious) %.4f)\n", label, v.Score)
 	}
 	if v.Unsafe {
 		return exitStatus(exitUnsafe)

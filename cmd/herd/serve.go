@@ -86,7 +86,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(cl.model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	guardOpts, err := gf.start(guardM)
+	pg, err := gf.openPrompt(cl.FlagSet)
+	if err != nil {
+		return err
+	}
+	guardOpts, err := gf.start(guardM, pg)
 	if err != nil {
 		return err
 	}

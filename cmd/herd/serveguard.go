@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
@@ -14,6 +16,8 @@ import (
 // serveGuardFlags are herd serve's safeguard flags.
 type serveGuardFlags struct {
 	model, quant string
+	promptModel  string
+	promptThresh float64
 	ctx          int
 	parallel     int
 	window       int
@@ -29,13 +33,37 @@ func (f *serveGuardFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&f.window, "guard-window", 512, "characters of a streamed answer per guard check")
 	fs.StringVar(&f.refusal, "guard-refusal", server.DefaultRefusal, "the answer to a request or answer the guard flags")
 	f.policy.define(fs, "guard-")
+	fs.StringVar(&f.promptModel, "prompt-guard", "", "screen each request's last user message for jailbreaks and prompt injections with this Prompt Guard 2 model (a Hugging Face DeBERTa directory)")
+	fs.Float64Var(&f.promptThresh, "prompt-guard-threshold", 0.5, "refuse a request when Prompt Guard's P(MALICIOUS) is at least this")
+}
+
+// openPrompt loads the Prompt Guard model (nil without --prompt-guard).
+func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error) {
+	if f.promptModel == "" {
+		if flagSet(fs, "prompt-guard-threshold") {
+			return nil, usagef("--prompt-guard-threshold needs --prompt-guard")
+		}
+		return nil, nil
+	}
+	if f.promptThresh <= 0 || f.promptThresh > 1 {
+		return nil, usagef("--prompt-guard-threshold %g must be in (0, 1]", f.promptThresh)
+	}
+	path, err := resolveModelArg(f.promptModel)
+	if err != nil {
+		return nil, fmt.Errorf("--prompt-guard: %w", err)
+	}
+	c, err := promptguard.LoadClassifier(path)
+	if err != nil {
+		return nil, fmt.Errorf("--prompt-guard: %w", err)
+	}
+	return &promptguard.Guard{C: c, Threshold: f.promptThresh}, nil
 }
 
 // open loads and plans the guard model (nil without --guard); the caller
 // fits its plan beside the main model's, then calls start.
 func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*guardModel, error) {
 	if f.model == "" {
-		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-refusal", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
+		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
 			if flagSet(fs, name) {
 				return nil, usagef("--%s needs --guard", name)
 			}
@@ -70,15 +98,20 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	return gm, nil
 }
 
-// start runs the guard's engine and returns the server's options for it.
-func (f *serveGuardFlags) start(gm *guardModel) (*server.GuardOptions, error) {
-	if gm == nil {
+// start runs the guard's engine and returns the server's options for it
+// and for Prompt Guard (nil with neither).
+func (f *serveGuardFlags) start(gm *guardModel, pg guard.Classifier) (*server.GuardOptions, error) {
+	if gm == nil && pg == nil {
 		return nil, nil
 	}
-	if err := gm.start(); err != nil {
-		return nil, fmt.Errorf("--guard: %w", err)
+	o := &server.GuardOptions{Prompt: pg, Window: f.window, Refusal: f.refusal}
+	if gm != nil {
+		if err := gm.start(); err != nil {
+			return nil, fmt.Errorf("--guard: %w", err)
+		}
+		o.Classifier, o.Model = gm, filepath.Base(filepath.Clean(f.model))
 	}
-	return &server.GuardOptions{Classifier: gm, Model: filepath.Base(filepath.Clean(f.model)), Window: f.window, Refusal: f.refusal}, nil
+	return o, nil
 }
 
 // bytes is the guard's planned memory (0 without a guard).
