@@ -9,6 +9,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/vision"
 )
 
 // Generator runs generation requests on the guard model: *engine.Engine
@@ -36,6 +37,19 @@ type Options struct {
 	// the policy), which leaves a well-formed greedy answer unchanged. The
 	// score is taken from the unconstrained distribution either way.
 	Unconstrained bool
+	// Vision, when set, lets ClassifyImages check images: the guard model's
+	// vision tower preprocesses them (*llama4.Vision) and gen must take
+	// requests with Images (an engine over engine.VisionModel).
+	Vision Vision
+	// ImageTokens are the guard's image token ids (llama4.Config.ImageTokens),
+	// needed with Vision.
+	ImageTokens vision.Tokens
+}
+
+// Vision prepares images for the guard model: *llama4.Vision implements it.
+type Vision interface {
+	PrepareImage(data []byte) (*vision.Pixels, error)
+	ExpandImages(ids []int32, imgs []*vision.Pixels, tk vision.Tokens) ([]int32, error)
 }
 
 // LlamaGuard is a Classifier backed by a Llama Guard 4 model.
@@ -124,7 +138,7 @@ func (g *LlamaGuard) Classify(ctx context.Context, conv []chat.Message, role str
 	for i, m := range conv {
 		for _, p := range m.Parts {
 			if p.Image {
-				return Verdict{}, fmt.Errorf("guard: message %d has an image: the guard runtime checks text only (the prompt builder places images; running the vision tower is not wired in yet)", i)
+				return Verdict{}, fmt.Errorf("guard: message %d has an image: use ClassifyImages with the images' data", i)
 			}
 		}
 	}
@@ -152,10 +166,80 @@ func (g *LlamaGuard) Classify(ctx context.Context, conv []chat.Message, role str
 	return all, nil
 }
 
+// ClassifyImages is Classify for a conversation with images: images[k] is
+// the data (PNG, JPEG, …) of the k-th image part of conv, in order. As in
+// the reference, the guard sees one image, the most recent user image (see
+// BuildMessages); a conversation whose prompt with that image does not fit
+// the context is an error (images are not windowed).
+func (g *LlamaGuard) ClassifyImages(ctx context.Context, conv []chat.Message, role string, images [][]byte) (Verdict, error) {
+	n := 0
+	for _, m := range conv {
+		for _, p := range m.Parts {
+			if p.Image {
+				n++
+			}
+		}
+	}
+	if n != len(images) {
+		return Verdict{}, fmt.Errorf("guard: %d image parts but %d images", n, len(images))
+	}
+	if n == 0 {
+		return g.Classify(ctx, conv, role)
+	}
+	if g.o.Vision == nil {
+		return Verdict{}, errors.New("guard: this guard model was loaded without its vision tower: it checks text only")
+	}
+	po := PromptOptions{Categories: g.o.Categories, Excluded: g.o.Excluded, Role: role}
+	cut, err := cut(conv, role)
+	if err != nil {
+		return Verdict{}, err
+	}
+	kept := -1 // index in images of the image the prompt keeps
+	k := 0
+	for i, m := range conv {
+		first := true
+		for _, p := range m.Parts {
+			if !p.Image {
+				continue
+			}
+			if i < len(cut) && first && conv[i].Role == chat.RoleUser {
+				kept = k // the first image of the last user message with images (so far)
+			}
+			first = false
+			k++
+		}
+	}
+	ids, err := Encode(g.tok, conv, po)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if kept < 0 {
+		return g.run(ctx, ids) // the checked part of the conversation has no image
+	}
+	px, err := g.o.Vision.PrepareImage(images[kept])
+	if err != nil {
+		return Verdict{}, fmt.Errorf("guard: image %d: %w", kept, err)
+	}
+	pxs := []*vision.Pixels{px}
+	expanded, err := g.o.Vision.ExpandImages(ids, pxs, g.o.ImageTokens)
+	if err != nil {
+		return Verdict{}, fmt.Errorf("guard: %w", err)
+	}
+	if len(expanded) > g.maxPrompt() {
+		return Verdict{}, fmt.Errorf("guard: the prompt with its image has %d tokens, more than the guard's context of %d allows", len(expanded), g.gen.Ctx())
+	}
+	return g.runWith(ctx, expanded, &engine.Images{Prompt: ids, Pixels: pxs})
+}
+
 // run generates the guard's answer to a prompt and judges it.
 func (g *LlamaGuard) run(ctx context.Context, prompt []int32) (Verdict, error) {
+	return g.runWith(ctx, prompt, nil)
+}
+
+// runWith is run with the prompt's images (nil: none).
+func (g *LlamaGuard) runWith(ctx context.Context, prompt []int32, images *engine.Images) (Verdict, error) {
 	sc := &scorer{id: g.unsafeID}
-	req := &engine.Request{Prompt: prompt, MaxTokens: g.o.MaxTokens, StopIDs: g.stops, TopLogprobs: -1, Constraint: sc}
+	req := &engine.Request{Prompt: prompt, MaxTokens: g.o.MaxTokens, StopIDs: g.stops, TopLogprobs: -1, Constraint: sc, Images: images}
 	if !g.o.Unconstrained {
 		req.Constraint = &formatConstraint{f: g.format, tokens: g.tokens, stops: g.stops, score: sc}
 	}

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/vision"
 )
 
 // guardConfig is the byte model's shape made guard-like: every layer dense
@@ -35,12 +37,14 @@ type scripted struct {
 	answer  string
 	ctx     int
 	prompts [][]int32
+	images  []*engine.Images
 }
 
 func (s *scripted) Ctx() int { return s.ctx }
 
 func (s *scripted) Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error) {
 	s.prompts = append(s.prompts, r.Prompt)
+	s.images = append(s.images, r.Images)
 	st := engine.NewStream()
 	want := append([]byte(s.answer), 0)
 	for i := 0; i < r.MaxTokens && i < len(want); i++ {
@@ -238,5 +242,93 @@ func TestCheckModel(t *testing.T) {
 		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
 		}
+	}
+}
+
+// fakeVision "preprocesses" an image by remembering its data, and expands
+// each <|image|> into three copies of itself.
+type fakeVision struct {
+	seen  [][]byte
+	image int32
+}
+
+func (f *fakeVision) PrepareImage(data []byte) (*vision.Pixels, error) {
+	f.seen = append(f.seen, data)
+	if string(data) == "broken" {
+		return nil, errors.New("vision: not an image")
+	}
+	return &vision.Pixels{}, nil
+}
+
+func (f *fakeVision) ExpandImages(ids []int32, imgs []*vision.Pixels, tk vision.Tokens) ([]int32, error) {
+	var out []int32
+	for _, id := range ids {
+		out = append(out, id)
+		if id == f.image {
+			out = append(out, id, id)
+		}
+	}
+	return out, nil
+}
+
+func TestLlamaGuardImages(t *testing.T) {
+	tok := tinymodel.ByteTokenizer(t)
+	imgID, _ := tok.TokenID("<|image|>")
+	conv := []chat.Message{
+		{Role: "user", Parts: []chat.Part{{Text: "compare"}, {Image: true}, {Image: true}}},
+		{Role: "assistant", Content: "ok"},
+		{Role: "user", Parts: []chat.Part{{Text: "and"}, {Image: true}, {Image: true}}},
+		{Role: "assistant", Content: "a bird"},
+	}
+	imgs := [][]byte{[]byte("a"), []byte("b"), []byte("c"), []byte("d")}
+	for _, tc := range []struct {
+		name string
+		role string
+		imgs [][]byte
+		want string // the image the guard sees; "" none
+		err  string
+	}{
+		{name: "agent check sees the last user image", role: "", imgs: imgs, want: "c"},
+		{name: "user check", role: RoleUser, imgs: imgs, want: "c"},
+		{name: "count mismatch", imgs: imgs[:3], err: "4 image parts but 3 images"},
+		{name: "bad image", imgs: [][]byte{[]byte("a"), []byte("b"), []byte("broken"), []byte("d")}, err: "image 2: vision: not an image"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gen := &scripted{answer: "unsafe\nS12", ctx: 4096}
+			fv := &fakeVision{image: imgID}
+			g, err := NewLlamaGuard(gen, guardConfig(t), tok, Options{Vision: fv})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := g.ClassifyImages(context.Background(), conv, tc.role, tc.imgs)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !v.Unsafe || len(fv.seen) != 1 || string(fv.seen[0]) != tc.want {
+				t.Fatalf("verdict %+v, images seen %q, want %q", v, fv.seen, tc.want)
+			}
+			im := gen.images[0]
+			if im == nil || len(im.Pixels) != 1 {
+				t.Fatalf("request images %+v", im)
+			}
+			want, _ := Encode(tok, conv, PromptOptions{Role: tc.role})
+			if len(gen.prompts[0]) != len(want)+2 || len(im.Prompt) != len(want) {
+				t.Errorf("prompt %d tokens (images' prompt %d), want %d expanded from %d", len(gen.prompts[0]), len(im.Prompt), len(want)+2, len(want))
+			}
+		})
+	}
+	// Without a vision tower, images are refused clearly; text still works.
+	g, _ := NewLlamaGuard(&scripted{answer: "safe", ctx: 4096}, guardConfig(t), tok, Options{})
+	if _, err := g.ClassifyImages(context.Background(), conv, "", imgs); err == nil || !strings.Contains(err.Error(), "without its vision tower") {
+		t.Errorf("no vision: %v", err)
+	}
+	if _, err := g.ClassifyImages(context.Background(), []chat.Message{{Role: "user", Content: "hi"}}, "", nil); err != nil {
+		t.Errorf("text through ClassifyImages: %v", err)
 	}
 }

@@ -61,8 +61,15 @@ func newGuardState(o *GuardOptions) *guardState {
 	return g
 }
 
-// classify runs the classifier and records the verdict under stage.
-func (g *guardState) classify(ctx context.Context, stage string, conv []chat.Message, role string) (guard.Verdict, error) {
+// imageClassifier is a classifier that also checks images
+// (guard.LlamaGuard): images[k] is the data of conv's k-th image part.
+type imageClassifier interface {
+	ClassifyImages(ctx context.Context, conv []chat.Message, role string, images [][]byte) (guard.Verdict, error)
+}
+
+// classify runs the classifier and records the verdict under stage. A
+// classifier that cannot take images gets the conversation's text.
+func (g *guardState) classify(ctx context.Context, stage string, conv []chat.Message, role string, images [][]byte) (guard.Verdict, error) {
 	c := g.o.Classifier
 	if stage == "prompt" {
 		c = g.o.Prompt
@@ -71,7 +78,13 @@ func (g *guardState) classify(ctx context.Context, stage string, conv []chat.Mes
 		return guard.Verdict{Score: -1}, nil // no classifier for this stage: not screened
 	}
 	t0 := time.Now()
-	v, err := c.Classify(ctx, conv, role)
+	var v guard.Verdict
+	var err error
+	if ic, ok := c.(imageClassifier); ok && len(images) > 0 {
+		v, err = ic.ClassifyImages(ctx, conv, role, images)
+	} else {
+		v, err = c.Classify(ctx, textOnly(conv), role)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.seconds += time.Since(t0).Seconds()
@@ -134,10 +147,25 @@ type screenedRequest struct {
 	Stream bool            `json:"stream"`
 }
 
-// conversation is the request's user and assistant turns as text (system
-// and tool messages and images are not screened).
-func (q *screenedRequest) conversation() []chat.Message {
+// textOnly drops the images of conv's messages.
+func textOnly(conv []chat.Message) []chat.Message {
+	out := make([]chat.Message, len(conv))
+	for i, m := range conv {
+		out[i] = chat.Message{Role: m.Role, Content: m.Content}
+		for _, p := range m.Parts {
+			out[i].Content += p.Text
+		}
+	}
+	return out
+}
+
+// conversation is the request's user and assistant turns (system and tool
+// messages are not screened), with the data of the user messages' images
+// (data URLs; an image that does not decode is left to the endpoint to
+// refuse).
+func (q *screenedRequest) conversation() ([]chat.Message, [][]byte) {
 	var conv []chat.Message
+	var images [][]byte
 	for _, m := range q.Messages {
 		role := ""
 		switch m.Role {
@@ -148,7 +176,26 @@ func (q *screenedRequest) conversation() []chat.Message {
 		default:
 			continue
 		}
-		conv = append(conv, chat.Message{Role: role, Content: contentText(m.Content)})
+		cm := chat.Message{Role: role, Content: contentText(m.Content)}
+		if role == chat.RoleUser {
+			var parts []contentPart
+			if json.Unmarshal(m.Content, &parts) == nil {
+				for _, p := range parts {
+					if p.Type != "image_url" || p.ImageURL == nil {
+						continue
+					}
+					if data, err := parseImageURL(p.ImageURL.URL); err == nil {
+						if cm.Parts == nil {
+							cm.Parts = []chat.Part{{Text: cm.Content}}
+							cm.Content = ""
+						}
+						cm.Parts = append(cm.Parts, chat.Part{Image: true})
+						images = append(images, data)
+					}
+				}
+			}
+		}
+		conv = append(conv, cm)
 	}
 	if q.Prompt != nil {
 		var one string
@@ -156,11 +203,11 @@ func (q *screenedRequest) conversation() []chat.Message {
 		if json.Unmarshal(q.Prompt, &one) == nil {
 			many = []string{one}
 		} else if json.Unmarshal(q.Prompt, &many) != nil {
-			return nil
+			return nil, nil
 		}
 		conv = append(conv, chat.Message{Role: chat.RoleUser, Content: strings.Join(many, "\n")})
 	}
-	return conv
+	return conv, images
 }
 
 // contentText is a message content's text: a string, or its text parts.
@@ -216,13 +263,13 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		conv := q.conversation()
+		conv, images := q.conversation()
 		if !hasUser(conv) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		for _, stage := range []string{"prompt", "request"} {
-			v, err := g.classify(r.Context(), stage, conv, guard.RoleUser)
+			v, err := g.classify(r.Context(), stage, conv, guard.RoleUser, images)
 			if err != nil {
 				writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the request: " + err.Error(), Type: "server_error"})
 				return
@@ -240,14 +287,14 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 		defer cancel()
 		r = r.WithContext(ctx)
 		if q.Stream {
-			gw := &guardStream{s: s, w: w, conv: conv, chat: chatEP, ctx: ctx, cancel: cancel, choices: map[int]*streamChoice{}}
+			gw := &guardStream{s: s, w: w, conv: conv, images: images, chat: chatEP, ctx: ctx, cancel: cancel, choices: map[int]*streamChoice{}}
 			next.ServeHTTP(gw, r)
 			gw.end()
 			return
 		}
 		bw := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
 		next.ServeHTTP(bw, r)
-		s.screenAnswer(w, bw, conv, chatEP)
+		s.screenAnswer(w, bw, conv, images, chatEP)
 	})
 }
 
@@ -292,7 +339,7 @@ func (b *bufferedWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
 
 // screenAnswer checks each choice of a buffered answer as the agent's turn
 // after conv, replaces unsafe ones with the refusal, and sends the answer.
-func (s *Server) screenAnswer(w http.ResponseWriter, bw *bufferedWriter, conv []chat.Message, chatEP bool) {
+func (s *Server) screenAnswer(w http.ResponseWriter, bw *bufferedWriter, conv []chat.Message, images [][]byte, chatEP bool) {
 	out := bw.buf.Bytes()
 	var doc map[string]any
 	if bw.status == http.StatusOK && json.Unmarshal(out, &doc) == nil {
@@ -304,7 +351,7 @@ func (s *Server) screenAnswer(w http.ResponseWriter, bw *bufferedWriter, conv []
 			if text == "" {
 				continue
 			}
-			v, err := s.guard.classify(context.Background(), "answer", append(conv[:len(conv):len(conv)], chat.Message{Role: chat.RoleAssistant, Content: text}), guard.RoleAgent)
+			v, err := s.guard.classify(context.Background(), "answer", append(conv[:len(conv):len(conv)], chat.Message{Role: chat.RoleAssistant, Content: text}), guard.RoleAgent, images)
 			if err != nil {
 				writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the answer: " + err.Error(), Type: "server_error"})
 				return

@@ -364,3 +364,36 @@ func TestGuardPromptGuard(t *testing.T) {
 		ts.Close()
 	}
 }
+
+// imageGuard is fakeGuard that also takes images, recording their data.
+type imageGuard struct {
+	fakeGuard
+	images [][]byte
+}
+
+func (g *imageGuard) ClassifyImages(ctx context.Context, conv []chat.Message, role string, images [][]byte) (guard.Verdict, error) {
+	g.mu.Lock()
+	g.images = append(g.images, images...)
+	g.mu.Unlock()
+	return g.Classify(ctx, textOnly(conv), role)
+}
+
+func TestGuardImages(t *testing.T) {
+	ig := &imageGuard{}
+	f, eng := guardFixture(t, "never", ig, 64)
+	body := `{"messages":[{"role":"user","content":[{"type":"text","text":"what is this BOMB"},{"type":"image_url","image_url":{"url":"data:image/png;base64,aGVsbG8="}}]}]}`
+	_, out := post(t, f, "/v1/chat/completions", body)
+	if !strings.Contains(string(out), DefaultRefusal) || len(eng.got) != 0 {
+		t.Fatalf("unsafe image request: %s", out)
+	}
+	if len(ig.images) != 1 || string(ig.images[0]) != "hello" {
+		t.Fatalf("the guard got images %q, want the decoded data URL", ig.images)
+	}
+	// A classifier without images gets the text alone.
+	fg := &fakeGuard{}
+	f, _ = guardFixture(t, "never", fg, 64)
+	post(t, f, "/v1/chat/completions", body)
+	if fg.count() == 0 || fg.calls[0] != "user:what is this BOMB" {
+		t.Fatalf("text-only guard saw %q", fg.calls)
+	}
+}

@@ -20,6 +20,7 @@ type guardStream struct {
 	s       *Server
 	w       http.ResponseWriter
 	conv    []chat.Message
+	images  [][]byte // the data of conv's images
 	chat    bool
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -152,7 +153,7 @@ func (g *guardStream) check(final bool) bool {
 			continue
 		}
 		conv := append(g.conv[:len(g.conv):len(g.conv)], chat.Message{Role: chat.RoleAssistant, Content: sc.text})
-		v, err := g.s.guard.classify(g.ctx, "stream", conv, guard.RoleAgent)
+		v, err := g.s.guard.classify(g.ctx, "stream", conv, guard.RoleAgent, g.images)
 		if err != nil || v.Unsafe {
 			g.cutStream(i)
 			return false

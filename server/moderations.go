@@ -78,7 +78,7 @@ func (s *Server) moderations(w http.ResponseWriter, r *http.Request) *apiError {
 	}
 	results := make([]moderationResult, len(inputs))
 	for i, text := range inputs {
-		v, err := s.guard.classify(r.Context(), "moderation", []chat.Message{{Role: chat.RoleUser, Content: text}}, guard.RoleUser)
+		v, err := s.guard.classify(r.Context(), "moderation", []chat.Message{{Role: chat.RoleUser, Content: text}}, guard.RoleUser, nil)
 		if err != nil {
 			return &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("input %d: the guard failed: %v", i, err), Type: "server_error"}
 		}

@@ -89,7 +89,32 @@ type guardModel struct {
 	plan     kvcache.Plan
 	parallel int
 	eng      *engine.Engine
-	stop     func() // stops the engine (once started) and closes the model
+	vis      *llama4.Vision // the vision tower, when loaded (withVision)
+	stop     func()         // stops the engine (once started) and closes the model
+}
+
+// withVision loads the guard's vision tower (a Hugging Face directory with
+// a vision_config; quantized per quant), so that images can be checked.
+// need makes a text-only guard an error; otherwise it stays text-only.
+func (gm *guardModel) withVision(path, quant string, need bool, stderr io.Writer) error {
+	vis, err := serveVision(path, gm.m, gm.tok, quant, stderr)
+	if err != nil {
+		return fmt.Errorf("guard model %s: %w", path, err)
+	}
+	if vis == nil {
+		if need {
+			return fmt.Errorf("guard model %s has no vision tower (a Hugging Face directory with a vision_config is needed to check images)", path)
+		}
+		return nil
+	}
+	tk, err := gm.m.Config.ImageTokens(gm.tok.TokenID)
+	if err != nil {
+		vis.Close()
+		return err
+	}
+	gm.vis = vis
+	gm.opts.Vision, gm.opts.ImageTokens = vis, tk
+	return nil
 }
 
 // openGuard loads the guard model at path (quantized per quant) and refuses
@@ -121,12 +146,23 @@ func openGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, para
 	}
 	in := m.PlanInput(ctx, 512, kv)
 	in.Sequences = parallel
-	return &guardModel{m: m, tok: tok, opts: o, in: in, plan: kvcache.MakePlan(in), parallel: parallel, stop: func() { m.Close() }}, nil
+	gm := &guardModel{m: m, tok: tok, opts: o, in: in, plan: kvcache.MakePlan(in), parallel: parallel}
+	gm.stop = func() {
+		if gm.vis != nil {
+			gm.vis.Close()
+		}
+		m.Close()
+	}
+	return gm, nil
 }
 
 // start allocates the guard's caches and runs its engine.
 func (gm *guardModel) start() error {
-	eng, err := engine.New(gm.m, engine.Options{Parallel: gm.parallel, Ctx: gm.in.Ctx, KVType: gm.in.DType, PrefillChunk: 512, QueueSize: 4 * gm.parallel})
+	var em engine.Model = gm.m
+	if gm.vis != nil {
+		em = engine.VisionModel{Model: gm.m, Vision: gm.vis, Tokens: gm.opts.ImageTokens}
+	}
+	eng, err := engine.New(em, engine.Options{Parallel: gm.parallel, Ctx: gm.in.Ctx, KVType: gm.in.DType, PrefillChunk: 512, QueueSize: 4 * gm.parallel})
 	if err != nil {
 		return err
 	}
@@ -138,16 +174,29 @@ func (gm *guardModel) start() error {
 	done := make(chan struct{})
 	go func() { eng.Run(ectx); close(done) }()
 	gm.LlamaGuard, gm.eng = g, eng
-	gm.stop = func() { cancel(); <-done; gm.m.Close() }
+	gm.stop = func() {
+		cancel()
+		<-done
+		if gm.vis != nil {
+			gm.vis.Close()
+		}
+		gm.m.Close()
+	}
 	return nil
 }
 
 // loadGuard opens the guard, checks that its plan fits the available
 // memory and starts it.
-func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, o guard.Options, stderr io.Writer, quiet bool) (*guardModel, error) {
+func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, o guard.Options, images bool, stderr io.Writer, quiet bool) (*guardModel, error) {
 	gm, err := openGuard(path, quant, kv, ctx, ctxGiven, parallel, o, stderr, quiet)
 	if err != nil {
 		return nil, err
+	}
+	if images {
+		if err := gm.withVision(path, quant, true, stderr); err != nil {
+			gm.stop()
+			return nil, err
+		}
 	}
 	if avail, err := kvcache.Available(); err == nil {
 		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
@@ -172,6 +221,8 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	file := cl.String("file", "", "check the text of this file (- for stdin)")
 	chatArg := cl.String("chat", "", "check a conversation: a JSON array of {\"role\": \"user\"|\"assistant\", \"content\": …} messages, inline or @FILE")
 	jsonOut := cl.Bool("json", false, "print the verdict as JSON")
+	var images imageFlags
+	cl.Var(&images, "image", "an image `FILE` shown with TEXT (repeatable; as in the reference, the guard sees the message's first image); needs a guard directory with its vision tower")
 	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
@@ -197,12 +248,26 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	if g.ctx <= 0 {
 		return usagef("--ctx must be positive")
 	}
-	gm, err := loadGuard(cl.model, g.quant, kv, g.ctx, cl.given("ctx"), 1, o, stderr, true)
+	var data [][]byte
+	if len(images) > 0 {
+		if len(pos) == 0 {
+			return usagef("--image goes with TEXT")
+		}
+		for _, f := range images {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("--image: %w", err)
+			}
+			data = append(data, b)
+		}
+		conv[0].Parts, conv[0].Content = imageParts(len(images), conv[0].Content), ""
+	}
+	gm, err := loadGuard(cl.model, g.quant, kv, g.ctx, cl.given("ctx"), 1, o, len(images) > 0, stderr, true)
 	if err != nil {
 		return err
 	}
 	defer gm.stop()
-	v, err := gm.Classify(context.Background(), conv, *role)
+	v, err := gm.ClassifyImages(context.Background(), conv, *role, data)
 	if err != nil {
 		return err
 	}

@@ -89,6 +89,10 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	if err != nil {
 		return nil, err
 	}
+	if err := gm.withVision(path, f.quant, false, stderr); err != nil { // a guard with a vision tower checks images too
+		gm.stop()
+		return nil, err
+	}
 	if avail, err := kvcache.Available(); err == nil {
 		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
 			gm.stop()
