@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
@@ -187,4 +188,56 @@ func TestGuardServe(t *testing.T) {
 	if code != 200 || len(out["choices"].([]any)) != 1 {
 		t.Fatalf("chat: %d %v", code, out)
 	}
+}
+
+// TestGuardServeOverhead measures what the tiny Llama-Guard-shaped model
+// adds to a chat request (a request check and an answer check, each a
+// prefill of the ~800-token guard prompt and a few decode steps) against
+// the same server without a guard. The numbers are logged, not asserted:
+// they depend on the machine.
+func TestGuardServeOverhead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing")
+	}
+	main := byteModel(t)
+	m, err := checkpoint.Load(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := tinymodel.ByteTokenizer(t)
+	eng, err := engine.New(m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go eng.Run(ctx)
+	gm, err := loadGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1, guard.Options{}, false, io.Discard, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gm.stop()
+	const n = 10
+	body := `{"messages":[{"role":"user","content":"Tell me about Romeo."}],"max_tokens":16,"temperature":0}`
+	per := func(o *server.GuardOptions) time.Duration {
+		ts := httptest.NewServer(server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: o}).Handler())
+		defer ts.Close()
+		run := func() {
+			resp, err := http.Post(ts.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%v %v", resp, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		run()
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			run()
+		}
+		return time.Since(t0) / n
+	}
+	base := per(nil)
+	guarded := per(&server.GuardOptions{Classifier: gm, Model: "tiny"})
+	t.Logf("chat request (16 tokens): %v without a guard, %v with the tiny Llama Guard (request and answer checks): +%v", base, guarded, guarded-base)
 }
