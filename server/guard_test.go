@@ -248,6 +248,8 @@ func TestGuardModerations(t *testing.T) {
 		{"bad part", `{"input":[{"type":"image_url"}]}`, 400, nil},
 		{"wrong model", `{"input":"x","model":"gpt"}`, 404, nil},
 		{"too many", `{"input":[` + strings.TrimSuffix(strings.Repeat(`"x",`, 33), ",") + `]}`, 400, nil},
+		{"too long", `{"input":"` + strings.Repeat("x", 256<<10+1) + `"}`, 400, nil},
+		{"too long in a list", `{"input":["x","` + strings.Repeat("x", 256<<10+1) + `"]}`, 400, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, body := post(t, f, "/v1/moderations", tc.body)

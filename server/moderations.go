@@ -10,8 +10,13 @@ import (
 	"github.com/herd-llm/herd/guard"
 )
 
-// maxModerationInputs bounds the texts of one moderation request.
-const maxModerationInputs = 32
+// Bounds of one moderation request: its texts, and the bytes of each (a
+// longer text is refused, not cut; one that fits is checked whole, in
+// windows when it is longer than the guard's context).
+const (
+	maxModerationInputs = 32
+	maxModerationBytes  = 256 << 10
+)
 
 // openAICategories maps OpenAI's moderation categories to the Llama Guard
 // codes that flag them (as llama-stack's moderation endpoint maps them);
@@ -95,6 +100,9 @@ func moderationInputs(raw json.RawMessage) ([]string, *apiError) {
 		if one == "" {
 			return nil, badRequest("input", "input is empty")
 		}
+		if len(one) > maxModerationBytes {
+			return nil, badRequest("input", fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(one), maxModerationBytes))
+		}
 		return []string{one}, nil
 	}
 	var list []json.RawMessage
@@ -107,6 +115,9 @@ func moderationInputs(raw json.RawMessage) ([]string, *apiError) {
 	out := make([]string, len(list))
 	for i, item := range list {
 		if json.Unmarshal(item, &out[i]) == nil {
+			if len(out[i]) > maxModerationBytes {
+				return nil, badRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
+			}
 			continue
 		}
 		var part struct {
@@ -117,6 +128,9 @@ func moderationInputs(raw json.RawMessage) ([]string, *apiError) {
 			return nil, badRequest(fmt.Sprintf("input[%d]", i), "each input must be a string or a {\"type\": \"text\"} part")
 		}
 		out[i] = part.Text
+		if len(out[i]) > maxModerationBytes {
+			return nil, badRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
+		}
 	}
 	return out, nil
 }
