@@ -147,30 +147,41 @@ func (m *Model) layer(ly *layer, h []float32, T int, rel []float32, rp []int, sp
 	scale := float32(math.Sqrt(float64(float32(d) * float32(sf))))
 	clamp := func(x int) int { return min(max(x, 0), R-1) }
 	ctx := make([]float32, T*H)
-	scores := make([]float32, T)
+	qk := make([]float32, T*T)
+	probs := make([]float32, T*T)
+	var c2p, p2c []float32
+	if c.C2P {
+		c2p = make([]float32, T*R)
+	}
+	if c.P2C {
+		p2c = make([]float32, T*R)
+	}
 	for hd := 0; hd < nh; hd++ {
 		off := hd * d
+		// Content to content, content to position (q·posK) and position to
+		// content (k·posQ), each one product over the head's columns.
+		kernels.Gemm(T, T, d, q[off:], H, 1, k[off:], 1, H, qk, T, false)
+		if c.C2P {
+			kernels.Gemm(T, R, d, q[off:], H, 1, posK[off:], 1, H, c2p, R, false)
+		}
+		if c.P2C {
+			kernels.Gemm(T, R, d, k[off:], H, 1, posQ[off:], 1, H, p2c, R, false)
+		}
 		for i := 0; i < T; i++ {
-			qi := q[i*H+off : i*H+off+d]
+			row := probs[i*T : (i+1)*T]
 			for j := 0; j < T; j++ {
-				kj := k[j*H+off : j*H+off+d]
-				s := kernels.Dot(qi, kj) / scale
+				var rel float32
 				if c.C2P {
-					r := clamp(rp[i*T+j] + span)
-					s += kernels.Dot(qi, posK[r*H+off:r*H+off+d]) / scale
+					rel += c2p[i*R+clamp(rp[i*T+j]+span)] / scale
 				}
 				if c.P2C {
-					r := clamp(-rp[j*T+i] + span)
-					s += kernels.Dot(kj, posQ[r*H+off:r*H+off+d]) / scale
+					rel += p2c[j*R+clamp(-rp[j*T+i]+span)] / scale
 				}
-				scores[j] = s
+				row[j] = qk[i*T+j]/scale + rel
 			}
-			kernels.Softmax(scores)
-			out := ctx[i*H+off : i*H+off+d]
-			for j := 0; j < T; j++ {
-				kernels.Axpy(out, scores[j], v[j*H+off:j*H+off+d])
-			}
+			kernels.Softmax(row)
 		}
+		kernels.Gemm(T, d, T, probs, T, 1, v[off:], H, 1, ctx[off:], H, false)
 	}
 	a := ly.o.apply(ctx, T)
 	kernels.Add(a, h)
