@@ -42,6 +42,9 @@ type Options struct {
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
+	// Guard, when set, screens requests and answers and serves
+	// /v1/moderations (see GuardOptions).
+	Guard *GuardOptions
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -66,6 +69,7 @@ type Server struct {
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
+	guard   *guardState // nil without Options.Guard
 }
 
 // New makes a server for a model (its configuration), its tokenizer and a
@@ -81,10 +85,11 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens())}
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
+	mux.HandleFunc("POST /v1/moderations", s.api("moderations", s.moderations))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -92,7 +97,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
-	s.handler = cors(o.CORSOrigins, mux)
+	s.handler = cors(o.CORSOrigins, s.guarded(mux))
 	s.ready.Store(true)
 	return s
 }
@@ -245,6 +250,7 @@ func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
+	s.guard.writeMetrics(w)
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
