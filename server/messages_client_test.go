@@ -148,7 +148,7 @@ func weatherParams(choice anthropic.ToolChoiceUnionParam) anthropic.MessageNewPa
 			Name:        "get_weather",
 			Description: anthropic.String("Current weather in a city"),
 			InputSchema: anthropic.ToolInputSchemaParam{
-				Properties: map[string]any{"city": map[string]any{"enum": []string{"Paris", "Oslo"}}},
+				Properties:  map[string]any{"city": map[string]any{"enum": []string{"Paris", "Oslo"}}},
 				Required:    []string{"city"},
 				ExtraFields: map[string]any{"additionalProperties": false},
 			},
