@@ -3,9 +3,11 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // msgSSE is one event of a raw Messages stream.
@@ -214,5 +216,35 @@ func TestMessagesStreamError(t *testing.T) {
 	e := evs[2].data["error"].(map[string]any)
 	if e["type"] != "overloaded_error" || e["message"] == "" {
 		t.Fatalf("error event %v", evs[2].data)
+	}
+}
+
+// TestMessagesPinger: while a prompt is prefilled the stream carries ping
+// events, and none once the pinger is stopped.
+func TestMessagesPinger(t *testing.T) {
+	rec := httptest.NewRecorder()
+	out := newSSE(rec)
+	stop := pinger(out, time.Millisecond)
+	pings := func() int {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		return strings.Count(rec.Body.String(), "event: ping\n")
+	}
+	for deadline := time.Now().Add(10 * time.Second); pings() < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pings in 10 s", pings())
+		}
+	}
+	stop()
+	n := pings()
+	time.Sleep(20 * time.Millisecond)
+	stop() // a second call is harmless
+	if pings() != n {
+		t.Fatalf("pings after stop: %d, then %d", n, pings())
+	}
+	for _, e := range msgEvents(t, rec.Body.Bytes()) {
+		if e.name != "ping" {
+			t.Fatalf("event %s", e.name)
+		}
 	}
 }
