@@ -196,6 +196,8 @@ func TestMessagesPromptEqualsChat(t *testing.T) {
 	for _, tc := range []struct{ name, msgs, chat string }{
 		{"system", `"system":"Be brief.","messages":[{"role":"system","content":"Really."},{"role":"user","content":"hi"}]`,
 			`"messages":[{"role":"system","content":"Be brief.\n\nReally."},{"role":"user","content":"hi"}]`},
+		{"empty system", `"system":[],"messages":[{"role":"system","content":"S"},{"role":"user","content":"hi"}]`,
+			`"messages":[{"role":"system","content":"S"},{"role":"user","content":"hi"}]`},
 		{"blocks", `"system":[{"type":"text","text":"A"},{"type":"text","text":"B"}],"messages":[{"role":"user","content":[{"type":"text","text":"x"},{"type":"text","text":"y"}]}]`,
 			`"messages":[{"role":"system","content":"A\n\nB"},{"role":"user","content":"x\n\ny"}]`},
 		{"tools", `"tools":[` + tool + `],"messages":[{"role":"user","content":"weather?"},` +

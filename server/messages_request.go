@@ -147,7 +147,7 @@ func msgMessages(r *msgRequest) ([]chat.Message, []imagePart, *apiError) {
 	if e != nil {
 		return nil, nil, e
 	}
-	if system != nil {
+	if system != nil && *system != "" {
 		out = append(out, chat.Message{Role: chat.RoleSystem, Content: *system})
 	}
 	var images []imagePart
