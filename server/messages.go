@@ -102,8 +102,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgReques
 	id := fmt.Sprintf("msg_%016x%08x", rand.Uint64(), rand.Uint32())
 	job := msgJob{gp: gp, useTools: p.useTools, head: msgResponse{ID: id, Type: "message", Role: "assistant", Model: s.o.ModelName, Content: []any{}}}
 	if req.Stream {
-		s.streamMessage(w, r, job)
-		return nil
+		return s.streamMessage(w, r, job)
 	}
 	res, total, e := s.runChoices(r.Context(), 1, gp)
 	if e != nil {

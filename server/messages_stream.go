@@ -11,25 +11,45 @@ import (
 )
 
 // msgPingEvery is how often a Messages stream sends ping events while the
-// prompt is prefilled, so that proxies and clients see a live connection.
+// prompt is prefilled or held output is generated, so that proxies and
+// clients see a live connection.
 const msgPingEvery = 10 * time.Second
+
+// msgStartAfter is how long a Messages stream waits for the first token
+// before it starts anyway: until then a refusal (a full queue) can still be
+// answered with its HTTP status, which clients retry.
+const msgStartAfter = time.Second
 
 // streamMessage answers with the Messages API's SSE events: message_start,
 // ping, then per content block content_block_start, content_block_delta
 // (text_delta or input_json_delta) and content_block_stop, then
-// message_delta (stop_reason, usage) and message_stop. A failure is sent as
-// an error event. Text streams as it is generated; a forced tool call is
-// held until its grammar accepts it, so a stream that max_tokens cuts
-// carries no partial call; other tool calls are sent when generation ends.
-func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) {
-	out := newSSE(w)
+// message_delta (stop_reason, usage) and message_stop. The stream starts
+// with the first token, or after msgStartAfter: a request the engine
+// refuses before then is answered with its status instead; a later failure
+// is sent as an error event. Text streams as it is generated; a forced tool
+// call is held until its grammar accepts it, so a stream that max_tokens
+// cuts carries no partial call; other tool calls are sent when generation
+// ends.
+func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) *apiError {
 	start := j.head
 	start.Usage = msgUsage{InputTokens: len(j.gp.prompt)}
-	out.event("message_start", msgEvent{Type: "message_start", Message: &start})
-	out.event("ping", msgEvent{Type: "ping"})
-	stopPings := pinger(out, msgPingEvery)
+	var mu sync.Mutex
+	var out *sse // nil until the stream starts
+	begin := func() *sse {
+		mu.Lock()
+		defer mu.Unlock()
+		if out == nil {
+			out = newSSE(w)
+			out.event("message_start", msgEvent{Type: "message_start", Message: &start})
+			out.event("ping", msgEvent{Type: "ping"})
+		}
+		return out
+	}
+	stopPings := pinger(begin, msgStartAfter, msgPingEvery)
 	defer stopPings()
+	var refused *apiError
 
+	var o *sse        // the started stream, in the choice's events
 	index := 0        // of the next content block
 	textOpen := false // a text block is open at index
 	sendText := func(t string) {
@@ -37,13 +57,13 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 			return
 		}
 		if !textOpen {
-			out.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
+			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
 			textOpen = true
 		}
-		out.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textDelta{Type: "text_delta", Text: t}})
+		o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textDelta{Type: "text_delta", Text: t}})
 	}
 	closeBlock := func() {
-		out.event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
+		o.event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
 		index++
 	}
 	var held *strings.Builder
@@ -57,9 +77,17 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 	s.runChoice(r.Context(), j.gp, func(ev choiceEvent) {
 		if ev.err != nil {
 			stopPings()
-			out.event("error", anthropicError(s.engineError(ev.err)))
+			mu.Lock()
+			started := out != nil
+			mu.Unlock()
+			if !started {
+				refused = s.engineError(ev.err)
+				return
+			}
+			begin().event("error", anthropicError(s.engineError(ev.err)))
 			return
 		}
+		o = begin()
 		text := ev.text
 		switch {
 		case held != nil:
@@ -89,17 +117,18 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 			b := j.toolUse(k, c)
 			args := b.Input
 			b.Input = json.RawMessage("{}")
-			out.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: b})
-			out.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: string(args)}})
+			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: b})
+			o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: string(args)}})
 			closeBlock()
 		}
 		var u usage
 		addUsage(&u, ev.usage)
 		reason, seq := stopReason(ev.finish, ev.cut, ev.stop, len(calls))
 		mu := msgUsageOf(u)
-		out.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &mu})
-		out.event("message_stop", msgEvent{Type: "message_stop"})
+		o.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &mu})
+		o.event("message_stop", msgEvent{Type: "message_stop"})
 	})
+	return refused
 }
 
 // msgEvent is one event of a Messages stream; its SSE event name is Type.
@@ -145,14 +174,21 @@ func (s *sse) event(name string, v any) error {
 	return nil
 }
 
-// pinger sends a ping event every interval until the returned function is
-// called; that function waits for the pinger to stop and may be called
-// more than once.
-func pinger(out *sse, every time.Duration) func() {
+// pinger starts the stream (begin) after first, unless it has started,
+// then sends a ping event every interval, until the returned function is
+// called; that function waits for the pinger to stop and may be called more
+// than once.
+func pinger(begin func() *sse, first, every time.Duration) func() {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
+		select {
+		case <-done:
+			return
+		case <-time.After(first):
+			begin()
+		}
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
@@ -160,7 +196,7 @@ func pinger(out *sse, every time.Duration) func() {
 			case <-done:
 				return
 			case <-t.C:
-				out.event("ping", msgEvent{Type: "ping"})
+				begin().event("ping", msgEvent{Type: "ping"})
 			}
 		}
 	}()

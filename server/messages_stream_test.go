@@ -1,13 +1,19 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/engine"
 )
 
 // msgSSE is one event of a raw Messages stream.
@@ -196,11 +202,50 @@ func TestMessagesStreamEvents(t *testing.T) {
 	}
 }
 
-// TestMessagesStreamError: an engine failure after the stream started is
-// an error event in the Anthropic shape, and the stream ends there.
+// failingEngine answers one token, then fails.
+type failingEngine struct{ fakeEngine }
+
+func (f *failingEngine) Submit(_ context.Context, r *engine.Request) (*engine.Stream, error) {
+	st := engine.NewStream()
+	st.Push(engine.Event{Token: 'o'}, false)
+	st.Push(engine.Event{Done: true, Err: errors.New("kernel exploded")}, true)
+	return st, nil
+}
+
+// TestMessagesStreamError: a request the engine refuses at once is
+// answered with its status, streamed or not (clients retry 429s); a failure
+// after the stream started is an error event, and the stream ends there.
 func TestMessagesStreamError(t *testing.T) {
-	f := newFixture(t, emptyEngine, Options{})
-	f.eng.Shutdown() // it refuses the request once the stream has begun
+	cfg, err := checkpoint.PresetConfig("tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.EOS = []int{257}
+	serveFake := func(eng Engine) *fixture {
+		ts := httptest.NewServer(New(cfg, byteTokenizer(t), eng, Options{ModelName: "fake"}).Handler())
+		t.Cleanup(ts.Close)
+		return &fixture{ts: ts}
+	}
+	for _, tc := range []struct {
+		err    error
+		status int
+		typ    string
+	}{
+		{engine.ErrQueueFull, 429, "rate_limit_error"},
+		{engine.ErrShuttingDown, 503, "overloaded_error"},
+		{fmt.Errorf("%w: prompt token 9999 out of range", engine.ErrInvalidRequest), 400, "invalid_request_error"},
+	} {
+		f := serveFake(&fakeEngine{err: tc.err})
+		for _, stream := range []bool{false, true} {
+			resp, b := post(t, f, "/v1/messages", fmt.Sprintf(`{"max_tokens":5,"stream":%v,"messages":[{"role":"user","content":"hi"}]}`, stream))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("%v, stream %v: status %d: %s", tc.err, stream, resp.StatusCode, b)
+			}
+			checkMsgError(t, b, tc.typ, "")
+		}
+	}
+
+	f := serveFake(&failingEngine{})
 	resp, b := post(t, f, "/v1/messages", `{"max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}`)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
@@ -210,24 +255,44 @@ func TestMessagesStreamError(t *testing.T) {
 	for i, e := range evs {
 		names[i] = e.name
 	}
-	if !slices.Equal(names, []string{"message_start", "ping", "error"}) {
+	if !slices.Equal(names, []string{"message_start", "ping", "content_block_start", "content_block_delta", "error"}) {
 		t.Fatalf("events %v", names)
 	}
-	e := evs[2].data["error"].(map[string]any)
-	if e["type"] != "overloaded_error" || e["message"] == "" {
-		t.Fatalf("error event %v", evs[2].data)
+	if e := evs[4].data["error"].(map[string]any); e["type"] != "api_error" || e["message"] != "kernel exploded" {
+		t.Fatalf("error event %v", evs[4].data)
 	}
 }
 
-// TestMessagesPinger: while a prompt is prefilled the stream carries ping
-// events, and none once the pinger is stopped.
+// TestMessagesPinger: a stream starts after the wait for the first token,
+// then carries ping events until the pinger is stopped; stopped before the
+// wait ends, it starts nothing.
 func TestMessagesPinger(t *testing.T) {
 	rec := httptest.NewRecorder()
-	out := newSSE(rec)
-	stop := pinger(out, time.Millisecond)
+	var mu sync.Mutex
+	var out *sse
+	begin := func() *sse {
+		mu.Lock()
+		defer mu.Unlock()
+		if out == nil {
+			out = newSSE(rec)
+			out.event("message_start", msgEvent{Type: "message_start"})
+		}
+		return out
+	}
+	pinger(begin, time.Hour, time.Millisecond)() // stopped at once
+	if out != nil {
+		t.Fatal("stopped before the first wait ended, the pinger started the stream")
+	}
+	stop := pinger(begin, 5*time.Millisecond, time.Millisecond)
 	pings := func() int {
-		out.mu.Lock()
-		defer out.mu.Unlock()
+		mu.Lock()
+		o := out
+		mu.Unlock()
+		if o == nil {
+			return 0
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
 		return strings.Count(rec.Body.String(), "event: ping\n")
 	}
 	for deadline := time.Now().Add(10 * time.Second); pings() < 3; time.Sleep(time.Millisecond) {
@@ -242,9 +307,9 @@ func TestMessagesPinger(t *testing.T) {
 	if pings() != n {
 		t.Fatalf("pings after stop: %d, then %d", n, pings())
 	}
-	for _, e := range msgEvents(t, rec.Body.Bytes()) {
-		if e.name != "ping" {
-			t.Fatalf("event %s", e.name)
+	for i, e := range msgEvents(t, rec.Body.Bytes()) {
+		if (i == 0) != (e.name == "message_start") || i > 0 && e.name != "ping" {
+			t.Fatalf("event %d %s", i, e.name)
 		}
 	}
 }
