@@ -65,7 +65,8 @@ type msgJob struct {
 // prepareMessages translates a Messages request and renders it (without
 // requiring max_tokens when forCount: count_tokens). max_tokens larger
 // than the room the context leaves after the prompt is lowered to that
-// room: agents send their own large defaults (Claude Code 32000), and the
+// room: agents send the large defaults of hosted models (tens of thousands
+// of tokens), and the
 // answer then ends with stop_reason "max_tokens" when the context is full.
 func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *chatRequest, *apiError) {
 	if !forCount && req.MaxTokens == nil {

@@ -124,8 +124,8 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 		var u usage
 		addUsage(&u, ev.usage)
 		reason, seq := stopReason(ev.finish, ev.cut, ev.stop, len(calls))
-		mu := msgUsageOf(u)
-		o.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &mu})
+		total := msgUsageOf(u)
+		o.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &total})
 		o.event("message_stop", msgEvent{Type: "message_stop"})
 	})
 	return refused
