@@ -66,8 +66,8 @@ type msgJob struct {
 // requiring max_tokens when forCount: count_tokens). max_tokens larger
 // than the room the context leaves after the prompt is lowered to that
 // room: agents send the large defaults of hosted models (tens of thousands
-// of tokens), and the
-// answer then ends with stop_reason "max_tokens" when the context is full.
+// of tokens), and the answer then ends with stop_reason "max_tokens" when
+// the context is full.
 func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *chatRequest, *apiError) {
 	if !forCount && req.MaxTokens == nil {
 		return chatPrompt{}, nil, badRequest("max_tokens", "max_tokens is required")
