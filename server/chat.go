@@ -18,60 +18,15 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 	if e != nil {
 		return e
 	}
-	useTools, forced, e := s.toolChoice(req)
+	p, e := s.renderChat(req, msgs, images)
 	if e != nil {
 		return e
 	}
-	opts := chat.Options{AddGenerationPrompt: true}
-	if useTools {
-		for _, t := range req.Tools {
-			opts.Tools = append(opts.Tools, mustJSON(t))
-		}
-	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
-	if err != nil {
-		return badRequest("messages", err.Error())
-	}
-	var imgs *engine.Images
-	if len(images) > 0 {
-		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
-			return e // prompt: each <|image|> expanded into its tiles' tokens
-		}
-	}
-	maxTok := req.MaxTokens
-	if req.MaxCompletionTokens != nil {
-		maxTok = req.MaxCompletionTokens
-	}
-	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
+	gp, n, e := s.chatParams(req, p)
 	if e != nil {
 		return e
 	}
-	gp.prompt, gp.images = prompt, imgs
-	if req.TopLogprobs != nil {
-		if !req.Logprobs {
-			return badRequest("top_logprobs", "top_logprobs needs logprobs: true")
-		}
-		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
-			return badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
-		}
-		gp.topLogprobs = *req.TopLogprobs
-	}
-	gp.logprobs = req.Logprobs
-	if e := s.responseFormat(req, &gp); e != nil {
-		return e
-	}
-	if forced != nil {
-		stops := s.stopIDs
-		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
-	}
-	if useTools {
-		gp.keepSpecial = map[int32]bool{}
-		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
-			if id, ok := s.tok.TokenID(name); ok {
-				gp.keepSpecial[id] = true
-			}
-		}
-	}
+	useTools := p.useTools
 	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
 	id := base.ID
 	if req.Stream {
@@ -105,6 +60,87 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 		}
 	}
 	return jsonOK(w, base)
+}
+
+// chatPrompt is a chat request rendered for the model: the prompt ids (each
+// <|image|> expanded into its tiles' tokens), the images, whether tool calls
+// are on, and the grammar of a forced call (nil: none).
+type chatPrompt struct {
+	ids      []int32
+	images   *engine.Images
+	useTools bool
+	forced   *grammar.Grammar
+}
+
+// renderChat validates the tools and tool_choice of req and renders msgs
+// (already converted from the request's API shape) with them. It is the
+// first half of the one path that /v1/chat/completions and /v1/messages
+// share; chatParams is the second.
+func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
+	var p chatPrompt
+	useTools, forced, e := s.toolChoice(req)
+	if e != nil {
+		return p, e
+	}
+	p.useTools, p.forced = useTools, forced
+	opts := chat.Options{AddGenerationPrompt: true}
+	if useTools {
+		for _, t := range req.Tools {
+			opts.Tools = append(opts.Tools, mustJSON(t))
+		}
+	}
+	prompt, err := chat.Encode(s.tok, msgs, opts)
+	if err != nil {
+		return p, badRequest("messages", err.Error())
+	}
+	if len(images) > 0 {
+		if prompt, p.images, e = s.prepareImages(prompt, images); e != nil {
+			return p, e // prompt: each <|image|> expanded into its tiles' tokens
+		}
+	}
+	p.ids = prompt
+	return p, nil
+}
+
+// chatParams turns a rendered chat request into its generation job and
+// number of choices: token limit, sampling, logprobs, response format, and
+// the constraint of a forced tool call.
+func (s *Server) chatParams(req *chatRequest, p chatPrompt) (genParams, int, *apiError) {
+	maxTok := req.MaxTokens
+	if req.MaxCompletionTokens != nil {
+		maxTok = req.MaxCompletionTokens
+	}
+	gp, n, e := s.resolve(&req.sampling, maxTok, len(p.ids))
+	if e != nil {
+		return gp, 0, e
+	}
+	gp.prompt, gp.images = p.ids, p.images
+	if req.TopLogprobs != nil {
+		if !req.Logprobs {
+			return gp, 0, badRequest("top_logprobs", "top_logprobs needs logprobs: true")
+		}
+		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
+			return gp, 0, badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
+		}
+		gp.topLogprobs = *req.TopLogprobs
+	}
+	gp.logprobs = req.Logprobs
+	if e := s.responseFormat(req, &gp); e != nil {
+		return gp, 0, e
+	}
+	if forced := p.forced; forced != nil {
+		stops := s.stopIDs
+		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
+	}
+	if p.useTools {
+		gp.keepSpecial = map[int32]bool{}
+		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
+			if id, ok := s.tok.TokenID(name); ok {
+				gp.keepSpecial[id] = true
+			}
+		}
+	}
+	return gp, n, nil
 }
 
 // streamChat answers with SSE chunks: a role delta, content deltas, tool-call
