@@ -21,7 +21,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var g genFlags
 	g.define(cl.FlagSet, defaultChatCtx, "context length per sequence, in tokens (the default is capped by the model's max_position_embeddings)")
 	addr := cl.String("addr", "127.0.0.1:8080", "listen address")
-	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
+	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this API key, as a bearer token or in x-api-key (default $HERD_API_KEY)")
 	parallel := cl.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
 	queue := cl.Int("queue", 64, "requests that may wait for a slot before 429")
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
