@@ -28,15 +28,9 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 			opts.Tools = append(opts.Tools, mustJSON(t))
 		}
 	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
-	if err != nil {
-		return badRequest("messages", err.Error())
-	}
-	var imgs *engine.Images
-	if len(images) > 0 {
-		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
-			return e // prompt: each <|image|> expanded into its tiles' tokens
-		}
+	prompt, imgs, e := s.encodePrompt(r.Context(), msgs, opts, images) // each <|image|> expanded into its tiles' tokens
+	if e != nil {
+		return e
 	}
 	maxTok := req.MaxTokens
 	if req.MaxCompletionTokens != nil {

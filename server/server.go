@@ -42,6 +42,28 @@ type Options struct {
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
+	// MetricsKey, when set, is the bearer key /metrics needs. When empty,
+	// /metrics needs APIKey if that is set (scrapers send it as a bearer
+	// token), and is open otherwise. /health and /ready stay open for probes.
+	MetricsKey string
+
+	// Limits against hostile or runaway clients (see limits.go); zero
+	// values take the defaults named.
+	//
+	// BodyTimeout bounds reading one request body (DefaultBodyTimeout);
+	// IdleTimeout closes keep-alive connections idle this long
+	// (DefaultIdleTimeout); WriteTimeout bounds each write of an answer or
+	// stream chunk, so a client that stops reading is dropped
+	// (DefaultWriteTimeout); HeaderTimeout bounds reading request headers
+	// (DefaultHeaderTimeout).
+	BodyTimeout, IdleTimeout, WriteTimeout, HeaderTimeout time.Duration
+	// Workers bounds the requests tokenizing prompts or decoding images at
+	// once (default GOMAXPROCS); others wait, cancellably, for a turn.
+	Workers int
+	// MaxImagePixels bounds the pixels (width·height, summed over the
+	// images) of one request, checked from the image headers before any
+	// pixel is decoded (DefaultMaxImagePixels).
+	MaxImagePixels int
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -63,6 +85,8 @@ type Server struct {
 	eng     Engine
 	met     *metrics
 	stopIDs []int32
+	span    int           // most bytes of prompt text one token can cover (see limits.go)
+	work    chan struct{} // a token per Workers: prompt encoding and image decoding
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
@@ -81,7 +105,9 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens())}
+	o = withLimitDefaults(o)
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()),
+		span: tokenSpan(tok), work: make(chan struct{}, o.Workers)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
@@ -91,7 +117,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /ready", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(mux, w, r) })
 	s.handler = cors(o.CORSOrigins, mux)
 	s.ready.Store(true)
 	return s
@@ -106,35 +132,51 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: 200}
+		sw := &statusWriter{ResponseWriter: w, status: 200, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
 		var e *apiError
 		switch {
-		case s.o.APIKey != "" && !s.authorized(r):
+		case s.o.APIKey != "" && !authorized(r, s.o.APIKey):
 			e = errAuth
 		case s.closing.Load() && r.Method == http.MethodPost:
 			e = errClosing
+		case r.ContentLength > s.o.MaxBody: // refused before a byte of the body is read
+			e = tooLarge(s.o.MaxBody)
 		default:
-			r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBody)
+			lift := s.bodyDeadline(w)
+			r.Body = liftingBody{http.MaxBytesReader(w, r.Body, s.o.MaxBody), lift}
 			e = h(sw, r)
+			lift()
 		}
-		if e != nil {
+		if e != nil && !sw.wrote {
 			writeError(sw, e)
 		}
-		s.met.request(name, sw.status, time.Since(t0))
-		s.o.Logger.Info("request", "endpoint", name, "status", sw.status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
+		sw.finish()
+		status := sw.status
+		if r.Context().Err() != nil && (status >= 500 || !sw.wrote) {
+			status = statusClientClosed // the client hung up: not the server's failure
+		}
+		s.met.request(name, status, time.Since(t0))
+		s.o.Logger.Info("request", "endpoint", name, "status", status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
 	}
 }
 
-func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	key, ok := strings.CutPrefix(h, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(key), []byte(s.o.APIKey)) == 1
+// authorized reports whether r carries "Authorization: Bearer key"; the
+// scheme name is case-insensitive (RFC 9110 §11.1).
+func authorized(r *http.Request, key string) bool {
+	scheme, got, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") &&
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(key)) == 1
 }
 
+// statusWriter records an API answer's status, and gives each write (and
+// flush) timeout to finish, so a client that stops reading is dropped.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	status  int
+	wrote   bool
+	rc      *http.ResponseController // of the underlying writer
+	timeout time.Duration
+	limited bool // a write deadline is set
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -146,14 +188,36 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.wrote = true
+	w.deadline()
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+func (w *statusWriter) deadline() {
+	if w.timeout > 0 && w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) == nil {
+		w.limited = true
 	}
 }
+
+func (w *statusWriter) Flush() { w.FlushError() }
+
+// FlushError flushes within the write timeout, reporting failure
+// (http.ResponseController uses it).
+func (w *statusWriter) FlushError() error {
+	w.deadline()
+	return w.rc.Flush()
+}
+
+// finish flushes the answer within the write timeout, then lifts the
+// deadline so it does not outlive the request on a kept-alive connection.
+func (w *statusWriter) finish() {
+	if w.limited {
+		w.rc.Flush()
+		w.rc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // decodeJSON reads a request body into v, mapping failures to 400s (413 for
 // bodies over the limit).
@@ -162,7 +226,10 @@ func decodeJSON(r *http.Request, v any) *apiError {
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body exceeds %d bytes", mbe.Limit), Type: "invalid_request_error"}
+			return tooLarge(mbe.Limit)
+		}
+		if e := readFailure(r, err); e != nil {
+			return e
 		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
@@ -242,6 +309,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
+	key := s.o.MetricsKey
+	if key == "" {
+		key = s.o.APIKey
+	}
+	if key != "" && !authorized(r, key) {
+		writeError(w, errAuth)
+		return
+	}
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
@@ -257,7 +332,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 // accepting requests (new POSTs get 503), lets running streams finish within
 // grace, and returns.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
