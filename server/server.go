@@ -152,8 +152,8 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 		}
 		sw.finish()
 		status := sw.status
-		if r.Context().Err() != nil && (status >= 500 || !sw.wrote) {
-			status = statusClientClosed // the client hung up: not the server's failure
+		if r.Context().Err() != nil {
+			status = statusClientClosed // the client hung up before the answer was whole: not the server's failure
 		}
 		s.met.request(name, status, time.Since(t0))
 		s.o.Logger.Info("request", "endpoint", name, "status", status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
