@@ -70,8 +70,9 @@ func (s *Server) bodyDeadline(w http.ResponseWriter) func() {
 	return func() { once.Do(func() { rc.SetReadDeadline(time.Time{}) }) }
 }
 
-// liftingBody is a request body that lifts the body deadline once reading
-// it ends (at its end or on an error).
+// liftingBody is a request body that lifts the body deadline once it has
+// been read to its end. After a failed read the deadline stays, so the
+// server's own draining of an unread body cannot hang either.
 type liftingBody struct {
 	io.ReadCloser
 	lift func()
@@ -79,7 +80,7 @@ type liftingBody struct {
 
 func (b liftingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	if err != nil {
+	if err == io.EOF {
 		b.lift()
 	}
 	return n, err

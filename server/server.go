@@ -142,10 +142,8 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 		case r.ContentLength > s.o.MaxBody: // refused before a byte of the body is read
 			e = tooLarge(s.o.MaxBody)
 		default:
-			lift := s.bodyDeadline(w)
-			r.Body = liftingBody{http.MaxBytesReader(w, r.Body, s.o.MaxBody), lift}
+			r.Body = liftingBody{http.MaxBytesReader(w, r.Body, s.o.MaxBody), s.bodyDeadline(w)}
 			e = h(sw, r)
-			lift()
 		}
 		if e != nil && !sw.wrote {
 			writeError(sw, e)
