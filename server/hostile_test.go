@@ -293,7 +293,7 @@ func TestAbandonedWorkStops(t *testing.T) {
 		return 0
 	}
 	const maxTokens = 450
-	stream := fmt.Sprintf(`{"prompt":"abc","max_tokens":%d,"logprobs":20,"stream":true}`, maxTokens)
+	stream := fmt.Sprintf(`{"prompt":"abc","max_tokens":%d,"temperature":0,"logprobs":20,"stream":true}`, maxTokens)
 
 	t.Run("client stops reading", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)

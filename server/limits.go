@@ -170,14 +170,6 @@ func (s *Server) encodeText(ctx context.Context, param, text string) ([]int32, *
 // expands the prompt's <|image|> placeholders. images are in prompt order.
 // Errors are API errors ready to send (400, 413, or the client-closed status).
 func (s *Server) encodePrompt(ctx context.Context, msgs []chat.Message, opts chat.Options, images []imagePart) ([]int32, *engine.Images, *apiError) {
-	text, err := chat.Render(msgs, opts)
-	if err != nil {
-		return nil, nil, badRequest("messages", err.Error())
-	}
-	if e := s.checkTextFits("messages", len(text)); e != nil {
-		return nil, nil, e
-	}
-	text = "" // not needed past the check: let it go before tokenizing
 	if len(images) > 0 {
 		// Cheap refusals (no vision tower, too many or too large images)
 		// come before the tokenizer's work.
@@ -188,13 +180,30 @@ func (s *Server) encodePrompt(ctx context.Context, msgs []chat.Message, opts cha
 	if e := s.acquire(ctx); e != nil {
 		return nil, nil, e
 	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
+	prompt, e := s.encodeChat(msgs, opts)
 	s.release()
-	if err != nil {
-		return nil, nil, badRequest("messages", err.Error())
+	if e != nil {
+		return nil, nil, e
 	}
 	if len(images) == 0 {
 		return prompt, nil, nil
 	}
 	return s.prepareImages(ctx, prompt, images)
+}
+
+// encodeChat renders and tokenizes a chat prompt, refusing text that cannot
+// fit the context before tokenizing it. The caller holds a worker turn.
+func (s *Server) encodeChat(msgs []chat.Message, opts chat.Options) ([]int32, *apiError) {
+	text, err := chat.Render(msgs, opts)
+	if err != nil {
+		return nil, badRequest("messages", err.Error())
+	}
+	if e := s.checkTextFits("messages", len(text)); e != nil {
+		return nil, e
+	}
+	prompt, err := chat.Encode(s.tok, msgs, opts)
+	if err != nil {
+		return nil, badRequest("messages", err.Error())
+	}
+	return prompt, nil
 }

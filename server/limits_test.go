@@ -226,8 +226,8 @@ func TestClientClosedStatus(t *testing.T) {
 		endpoint, path, body string
 	}{
 		// Completions of "abc" run to max_tokens (chat may end early at <|eot|>).
-		{"completions", "/v1/completions", `{"prompt":"abc","max_tokens":400}`},
-		{"completions", "/v1/completions", `{"prompt":"abc","max_tokens":400,"stream":true}`},
+		{"completions", "/v1/completions", `{"prompt":"abc","max_tokens":400,"temperature":0}`},
+		{"completions", "/v1/completions", `{"prompt":"abc","max_tokens":400,"temperature":0,"stream":true}`},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond) // 40 steps of 400
 		req, _ := http.NewRequestWithContext(ctx, "POST", f.ts.URL+tc.path, strings.NewReader(tc.body))

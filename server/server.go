@@ -4,6 +4,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"embed"
@@ -218,17 +219,36 @@ func (w *statusWriter) finish() {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // decodeJSON reads a request body into v, mapping failures to 400s (413 for
-// bodies over the limit).
+// bodies over the limit, 408 for bodies too slow to arrive).
 func decodeJSON(r *http.Request, v any) *apiError {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
+	body, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	return unmarshalBody(body, v)
+}
+
+// readBody reads a whole request body (bounded by the api wrapper's
+// MaxBytesReader), mapping failures as decodeJSON does.
+func readBody(r *http.Request) ([]byte, *apiError) {
+	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(r.ContentLength, 64<<20))+bytes.MinRead))
+	if _, err := buf.ReadFrom(r.Body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return tooLarge(mbe.Limit)
+			return nil, tooLarge(mbe.Limit)
 		}
 		if e := readFailure(r, err); e != nil {
-			return e
+			return nil, e
 		}
+		return nil, badRequest("", "reading the request body: "+err.Error())
+	}
+	return buf.Bytes(), nil
+}
+
+// unmarshalBody decodes a JSON request body into v.
+func unmarshalBody(body []byte, v any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			field := strings.TrimPrefix(ute.Field, "sampling.") // the shared fields are embedded
@@ -251,7 +271,19 @@ func decoded[T any, P interface {
 }](s *Server, h func(w http.ResponseWriter, r *http.Request, req P) *apiError) func(http.ResponseWriter, *http.Request) *apiError {
 	return func(w http.ResponseWriter, r *http.Request) *apiError {
 		req := P(new(T))
-		if e := decodeJSON(r, req); e != nil {
+		body, e := readBody(r)
+		if e != nil {
+			return e
+		}
+		// Decoding (megabytes of JSON, at worst) is CPU work: it takes a
+		// worker turn, as tokenizing does, so floods cannot starve the rest.
+		if e := s.acquire(r.Context()); e != nil {
+			return e
+		}
+		e = unmarshalBody(body, req)
+		s.release()
+		body = nil
+		if e != nil {
 			return e
 		}
 		if e := s.checkModel(req.model()); e != nil {
