@@ -116,7 +116,7 @@ func TestMethodNotAllowed(t *testing.T) {
 // byte bound still reaches the tokenizer (the bound is sound: it never
 // refuses a prompt that could fit).
 func TestPromptByteBound(t *testing.T) {
-	srv := New(fakeConfig(t), byteTokenizer(t), &fakeEngine{reply: []int32{'k'}}, Options{MaxBody: 8 << 20})
+	srv := New(fakeConfig(t), byteTokenizer(t), &fakeEngine{reply: []int32{'k'}}, Options{MaxBody: 2 << 20})
 	f := fakeServer(t, srv)
 	ctx := srv.eng.Ctx()
 	limit := ctx * srv.span
@@ -129,13 +129,13 @@ func TestPromptByteBound(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"completion far over", fmt.Sprintf(`{"prompt":%q}`, strings.Repeat("a", 4<<20)), 400, "context_length_exceeded"},
+		{"completion far over", fmt.Sprintf(`{"prompt":%q}`, strings.Repeat("a", 1<<20)), 400, "context_length_exceeded"},
 		{"completion one byte over", fmt.Sprintf(`{"prompt":%q}`, strings.Repeat("a", limit+1)), 400, "context_length_exceeded"},
 		{"completion list over", fmt.Sprintf(`{"prompt":[%q]}`, strings.Repeat("a", limit+1)), 400, "context_length_exceeded"},
 		// Within the byte bound, the tokenizer decides (one byte per token here).
 		{"completion at the bound", fmt.Sprintf(`{"prompt":%q}`, strings.Repeat("a", limit)), 400, "context_length_exceeded"},
 		{"completion fits", fmt.Sprintf(`{"prompt":%q,"max_tokens":1}`, strings.Repeat("a", ctx-2)), 200, ""},
-		{"chat far over", fmt.Sprintf(`{"messages":[{"role":"user","content":%q}]}`, strings.Repeat("b", 4<<20)), 400, "context_length_exceeded"},
+		{"chat far over", fmt.Sprintf(`{"messages":[{"role":"user","content":%q}]}`, strings.Repeat("b", 1<<20)), 400, "context_length_exceeded"},
 		{"chat fits", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":1}`, 200, ""},
 		{"token ids over", fmt.Sprintf(`{"prompt":[%s1]}`, strings.Repeat("1,", ctx)), 400, "context_length_exceeded"},
 	} {
