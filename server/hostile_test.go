@@ -159,7 +159,7 @@ func TestHostileLoad(t *testing.T) {
 			select {
 			case <-stopHealth:
 				return
-			case <-time.After(10 * time.Millisecond):
+			case <-time.After(2 * time.Millisecond):
 			}
 			t0 := time.Now()
 			resp, err := probe.Get(url + "/health")
