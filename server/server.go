@@ -37,8 +37,9 @@ type Options struct {
 	MaxBody   int64  // request body limit in bytes
 	Logger    *slog.Logger
 	// Vision, when set, lets chat requests carry image_url content parts
-	// (data URLs): decoded and preprocessed by this vision tower on the
-	// request's goroutine, encoded by the engine's model at prefill.
+	// (data URLs): checked from their headers, decoded and preprocessed by
+	// this vision tower in worker turns (Workers), encoded by the engine's
+	// model at prefill.
 	Vision *llama4.Vision
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
@@ -360,7 +361,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 // Serve answers on ln until ctx is done, then shuts down gracefully: it stops
 // accepting requests (new POSTs get 503), lets running streams finish within
-// grace, and returns.
+// grace, and returns. Connections are bounded by the Options' header, body,
+// write and idle timeouts.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	hs := s.httpServer()
 	errc := make(chan error, 1)
