@@ -43,6 +43,9 @@ func withLimitDefaults(o Options) Options {
 	if o.MaxImagePixels <= 0 {
 		o.MaxImagePixels = DefaultMaxImagePixels
 	}
+	if o.BodyBudget <= 0 {
+		o.BodyBudget = 8 * o.MaxBody
+	}
 	return o
 }
 
@@ -66,20 +69,73 @@ func (s *Server) bodyDeadline(w http.ResponseWriter) func() {
 	return func() { once.Do(func() { rc.SetReadDeadline(time.Time{}) }) }
 }
 
-// liftingBody is a request body that lifts the body deadline once it has
-// been read to its end. After a failed read the deadline stays, so the
-// server's own draining of an unread body cannot hang either.
-type liftingBody struct {
+// limitedBody is a request body that lifts the body deadline once it has
+// been read to its end (after a failed read the deadline stays, so the
+// server's own draining of an unread body cannot hang either), and counts
+// the bytes read against the server's BodyBudget until release.
+type limitedBody struct {
 	io.ReadCloser
-	lift func()
+	lift   func()
+	budget *budget
+	held   int64
 }
 
-func (b liftingBody) Read(p []byte) (int, error) {
+func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
+	if n > 0 {
+		if !b.budget.take(int64(n)) {
+			return 0, errBudget
+		}
+		b.held += int64(n)
+	}
 	if err == io.EOF {
 		b.lift()
 	}
 	return n, err
+}
+
+// release gives the body's bytes back to the budget (once it is decoded).
+func (b *limitedBody) release() {
+	b.budget.give(b.held)
+	b.held = 0
+}
+
+// releaseBody releases r's body bytes, if the api wrapper counts them.
+func releaseBody(r *http.Request) {
+	if b, ok := r.Body.(*limitedBody); ok {
+		b.release()
+	}
+}
+
+var errBudget = errors.New("server: request bodies in flight exceed the budget")
+
+// budget bounds the bytes of request bodies the server holds at once.
+type budget struct {
+	mu        sync.Mutex
+	used, max int64
+}
+
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.max {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+// inUse is the bytes taken and not given back.
+func (b *budget) inUse() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
 }
 
 func tooLarge(limit int64) *apiError {
@@ -87,10 +143,12 @@ func tooLarge(limit int64) *apiError {
 }
 
 // readFailure maps a failure to read the request body: a 408 when the body
-// took too long, the client-closed status when the client went away; nil
-// for other errors (malformed JSON is the caller's 400).
+// took too long, a 429 when the bodies in flight exceed BodyBudget, the
+// client-closed status when the client went away; nil for other errors.
 func readFailure(r *http.Request, err error) *apiError {
 	switch {
+	case errors.Is(err, errBudget):
+		return &apiError{Status: http.StatusTooManyRequests, Message: "too many large request bodies at once; retry later", Type: "server_error", Code: strp("rate_limit_exceeded")}
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return &apiError{Status: http.StatusRequestTimeout, Message: "the request body was not received in time", Type: "invalid_request_error"}
 	case r.Context().Err() != nil:

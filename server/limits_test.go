@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -294,4 +295,64 @@ func newSlowFixture(t testing.TB, delay time.Duration, so Options) *slowFixture 
 	}
 	o := engine.Options{Parallel: 4, Ctx: 512, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 32}
 	return &slowFixture{fixture: serve(t, sm, m, byteTokenizer(t), o, so), model: sm}
+}
+
+// TestBodyBudget: request bodies held at once are bounded by BodyBudget: a
+// body that would exceed it is a 429, and decoded bodies give their bytes
+// back.
+func TestBodyBudget(t *testing.T) {
+	const size = 60 << 10
+	srv := New(fakeConfig(t), byteTokenizer(t), &fakeEngine{reply: []int32{'k'}}, Options{MaxBody: 64 << 10, BodyBudget: 100 << 10})
+	f := fakeServer(t, srv)
+	body := fmt.Sprintf(`{"prompt":%q}`, strings.Repeat("a", size-20))
+	request := func(c net.Conn, body string, stall bool) {
+		fmt.Fprintf(c, "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+		if stall {
+			io.WriteString(c, body[:len(body)-1])
+			return
+		}
+		io.WriteString(c, body)
+	}
+	status := func(c net.Conn) int {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", f.ts.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	a := dial()
+	request(a, body, true) // all but its last byte: held by the server
+	for i := 0; i < 1000 && srv.bodies.inUse() < int64(len(body)-1); i++ {
+		time.Sleep(time.Millisecond)
+	}
+	if got := srv.bodies.inUse(); got != int64(len(body)-1) {
+		t.Fatalf("%d body bytes held, want %d", got, len(body)-1)
+	}
+	b := dial()
+	request(b, body, false)
+	if st := status(b); st != http.StatusTooManyRequests {
+		t.Fatalf("a body over the budget: status %d, want 429", st)
+	}
+	io.WriteString(a, body[len(body)-1:])
+	if st := status(a); st != http.StatusBadRequest { // decoded, then too long for the context
+		t.Fatalf("the held body: status %d, want 400", st)
+	}
+	if got := srv.bodies.inUse(); got != 0 {
+		t.Fatalf("%d body bytes still held after decoding", got)
+	}
+	c := dial()
+	request(c, body, false)
+	if st := status(c); st != http.StatusBadRequest {
+		t.Fatalf("a body within the budget again: status %d, want 400", st)
+	}
 }

@@ -66,6 +66,10 @@ type Options struct {
 	// images) of one request, checked from the image headers before any
 	// pixel is decoded (DefaultMaxImagePixels).
 	MaxImagePixels int
+	// BodyBudget bounds the bytes of request bodies read but not yet
+	// decoded, all requests together (default 8·MaxBody); a body that would
+	// exceed it is refused with 429.
+	BodyBudget int64
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -89,6 +93,7 @@ type Server struct {
 	stopIDs []int32
 	span    int           // most bytes of prompt text one token can cover (see limits.go)
 	work    chan struct{} // a token per Workers: prompt encoding and image decoding
+	bodies  *budget       // request body bytes held (BodyBudget)
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
@@ -109,7 +114,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	}
 	o = withLimitDefaults(o)
 	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()),
-		span: tokenSpan(tok), work: make(chan struct{}, o.Workers)}
+		span: tokenSpan(tok), work: make(chan struct{}, o.Workers), bodies: &budget{max: o.BodyBudget}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
@@ -144,8 +149,9 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 		case r.ContentLength > s.o.MaxBody: // refused before a byte of the body is read
 			e = tooLarge(s.o.MaxBody)
 		default:
-			r.Body = liftingBody{http.MaxBytesReader(w, r.Body, s.o.MaxBody), s.bodyDeadline(w)}
+			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.o.MaxBody), lift: s.bodyDeadline(w), budget: s.bodies}
 			e = h(sw, r)
+			releaseBody(r)
 		}
 		if e != nil && !sw.wrote {
 			writeError(sw, e)
@@ -284,6 +290,7 @@ func decoded[T any, P interface {
 		e = unmarshalBody(body, req)
 		s.release()
 		body = nil
+		releaseBody(r) // decoded: the raw bytes no longer count
 		if e != nil {
 			return e
 		}
