@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/herd-llm/herd/engine"
@@ -158,20 +157,4 @@ func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 func tokenText(t *tokenizer.Tokenizer, id int32) string {
 	b, _ := t.TokenBytes(id)
 	return strings.ToValidUTF8(b, "\uFFFD")
-}
-
-// forChoices runs fn for each of the n choices of a request concurrently,
-// choice i with its own copy of gp whose seed is offset by i, and waits.
-func forChoices(n int, gp genParams, fn func(i int, g genParams)) {
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		g := gp
-		g.sampling.Seed += uint64(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i, g)
-		}()
-	}
-	wg.Wait()
 }
