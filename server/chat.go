@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,7 +19,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 	if e != nil {
 		return e
 	}
-	p, e := s.renderChat(req, msgs, images)
+	p, e := s.renderChat(r.Context(), req, msgs, images)
 	if e != nil {
 		return e
 	}
@@ -76,7 +77,7 @@ type chatPrompt struct {
 // (already converted from the request's API shape) with them. It is the
 // first half of the one path that /v1/chat/completions and /v1/messages
 // share; chatParams is the second.
-func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
+func (s *Server) renderChat(ctx context.Context, req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
 	var p chatPrompt
 	useTools, forced, e := s.toolChoice(req)
 	if e != nil {
@@ -89,16 +90,11 @@ func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imag
 			opts.Tools = append(opts.Tools, mustJSON(t))
 		}
 	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
-	if err != nil {
-		return p, badRequest("messages", err.Error())
+	// Bounded work: size checks before tokenizing, images in pool turns;
+	// each <|image|> expanded into its tiles' tokens.
+	if p.ids, p.images, e = s.encodePrompt(ctx, msgs, opts, images); e != nil {
+		return p, e
 	}
-	if len(images) > 0 {
-		if prompt, p.images, e = s.prepareImages(prompt, images); e != nil {
-			return p, e // prompt: each <|image|> expanded into its tiles' tokens
-		}
-	}
-	p.ids = prompt
 	return p, nil
 }
 
