@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	rtmetrics "runtime/metrics"
 	"slices"
@@ -97,7 +98,11 @@ func liveHeap() uint64 {
 // bound (tokenized, then refused for the context), bodies over the limit,
 // images near the pixel limit and images over it, while /health is polled.
 // The live heap's peak must stay within heapBound of the baseline and
-// /health's p99 latency under 100 ms (not checked under the race detector).
+// /health's p99 latency under 100 ms. The latency bound is a timing check:
+// it is asserted only with HERD_TIMING_TESTS=1, which .ci/run sets for a
+// run of this test alone (on a machine whose cores other test binaries
+// share, the OS, not the server, decides /health's latency), and never
+// under the race detector; otherwise the p99 is logged.
 func TestHostileLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test skipped in -short mode")
@@ -206,7 +211,10 @@ func TestHostileLoad(t *testing.T) {
 	if peak > base+heapBound {
 		t.Errorf("peak live heap %d MiB exceeds the baseline %d MiB by more than %d MiB", peak>>20, base>>20, heapBound>>20)
 	}
-	if p99 > 100*time.Millisecond && !raceEnabled {
+	switch {
+	case raceEnabled || os.Getenv("HERD_TIMING_TESTS") == "":
+		t.Logf("/health p99 %v not checked against 100 ms (set HERD_TIMING_TESTS=1 on an otherwise idle machine)", p99)
+	case p99 > 100*time.Millisecond:
 		t.Errorf("/health p99 %v under attack, want < 100ms", p99)
 	}
 }
