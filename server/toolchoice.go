@@ -5,8 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/grammar"
 )
+
+// toolExtractor finds the calls of the request's tools in the model's
+// output; with parallel_tool_calls false only the first call counts.
+func toolExtractor(req *chatRequest) *chat.Extractor {
+	names := make([]string, len(req.Tools))
+	for i, t := range req.Tools {
+		names[i] = t.Function.Name
+	}
+	single := req.ParallelToolCalls != nil && !*req.ParallelToolCalls
+	return chat.NewExtractorNames(names, chat.ExtractOptions{SingleCall: single})
+}
 
 // toolChoice validates tools and tool_choice. It reports whether tool calls
 // are on, and, when tool_choice forces a call ("required", or a named
