@@ -12,74 +12,28 @@ import (
 	"github.com/herd-llm/herd/grammar"
 )
 
+// chatJob is a validated chat request ready to run: the generation, the
+// number of choices, the tool-call extractor (nil: no tools) and whether
+// the answer is constrained to be a call. The chat and Responses endpoints
+// share it.
+type chatJob struct {
+	gp     genParams
+	n      int
+	x      *chat.Extractor
+	forced bool
+}
+
 // chatCompletions is POST /v1/chat/completions.
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *chatRequest) *apiError {
-	msgs, images, e := convertMessages(req.Messages)
+	job, e := s.prepareChat(req)
 	if e != nil {
 		return e
 	}
-	useTools, forced, e := s.toolChoice(req)
-	if e != nil {
-		return e
-	}
-	opts := chat.Options{AddGenerationPrompt: true}
-	if useTools {
-		for _, t := range req.Tools {
-			opts.Tools = append(opts.Tools, mustJSON(t))
-		}
-	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
-	if err != nil {
-		return badRequest("messages", err.Error())
-	}
-	var imgs *engine.Images
-	if len(images) > 0 {
-		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
-			return e // prompt: each <|image|> expanded into its tiles' tokens
-		}
-	}
-	maxTok := req.MaxTokens
-	if req.MaxCompletionTokens != nil {
-		maxTok = req.MaxCompletionTokens
-	}
-	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
-	if e != nil {
-		return e
-	}
-	gp.prompt, gp.images = prompt, imgs
-	if req.TopLogprobs != nil {
-		if !req.Logprobs {
-			return badRequest("top_logprobs", "top_logprobs needs logprobs: true")
-		}
-		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
-			return badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
-		}
-		gp.topLogprobs = *req.TopLogprobs
-	}
-	gp.logprobs = req.Logprobs
-	if e := s.responseFormat(req, &gp); e != nil {
-		return e
-	}
-	if forced != nil {
-		stops := s.stopIDs
-		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
-	}
-	if useTools {
-		gp.keepSpecial = map[int32]bool{}
-		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
-			if id, ok := s.tok.TokenID(name); ok {
-				gp.keepSpecial[id] = true
-			}
-		}
-	}
-	var x *chat.Extractor // nil: no tools
-	if useTools {
-		x = toolExtractor(req)
-	}
+	gp, n, x, forced := job.gp, job.n, job.x, job.forced
 	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
 	id := base.ID
 	if req.Stream {
-		return s.streamChat(w, r, req, gp, n, x, forced != nil, base)
+		return s.streamChat(w, r, req, gp, n, x, forced, base)
 	}
 	res, total, e := s.runChoices(r.Context(), n, gp)
 	if e != nil {
@@ -95,7 +49,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 		case x != nil:
 			// A call cut off by the token limit is closed where it stopped
 			// and sent with finish_reason "length", as streamed.
-			sp := newReplySplit(x, forced != nil)
+			sp := newReplySplit(x, forced)
 			sp.push(content)
 			sp.finish(false)
 			res := sp.result()
@@ -113,6 +67,74 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 		}
 	}
 	return jsonOK(w, base)
+}
+
+// prepareChat validates a chat request and turns it into a job: the prompt,
+// the sampling and limits, the constraint (a forced call, a JSON answer).
+func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
+	msgs, images, e := convertMessages(req.Messages)
+	if e != nil {
+		return chatJob{}, e
+	}
+	useTools, forced, e := s.toolChoice(req)
+	if e != nil {
+		return chatJob{}, e
+	}
+	opts := chat.Options{AddGenerationPrompt: true}
+	if useTools {
+		for _, t := range req.Tools {
+			opts.Tools = append(opts.Tools, mustJSON(t))
+		}
+	}
+	prompt, err := chat.Encode(s.tok, msgs, opts)
+	if err != nil {
+		return chatJob{}, badRequest("messages", err.Error())
+	}
+	var imgs *engine.Images
+	if len(images) > 0 {
+		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
+			return chatJob{}, e // prompt: each <|image|> expanded into its tiles' tokens
+		}
+	}
+	maxTok := req.MaxTokens
+	if req.MaxCompletionTokens != nil {
+		maxTok = req.MaxCompletionTokens
+	}
+	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
+	if e != nil {
+		return chatJob{}, e
+	}
+	gp.prompt, gp.images = prompt, imgs
+	if req.TopLogprobs != nil {
+		if !req.Logprobs {
+			return chatJob{}, badRequest("top_logprobs", "top_logprobs needs logprobs: true")
+		}
+		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
+			return chatJob{}, badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
+		}
+		gp.topLogprobs = *req.TopLogprobs
+	}
+	gp.logprobs = req.Logprobs
+	if e := s.responseFormat(req, &gp); e != nil {
+		return chatJob{}, e
+	}
+	if forced != nil {
+		stops := s.stopIDs
+		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
+	}
+	if useTools {
+		gp.keepSpecial = map[int32]bool{}
+		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
+			if id, ok := s.tok.TokenID(name); ok {
+				gp.keepSpecial[id] = true
+			}
+		}
+	}
+	job := chatJob{gp: gp, n: n, forced: forced != nil}
+	if useTools {
+		job.x = toolExtractor(req)
+	}
+	return job, nil
 }
 
 // streamChat answers with SSE chunks: a role delta, content deltas, tool-call
