@@ -85,6 +85,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
+	mux.HandleFunc("POST /v1/responses", s.api("responses", decoded(s, s.responses)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })

@@ -1,0 +1,132 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// responses is POST /v1/responses, OpenAI's Responses API, stateless: the
+// request is translated into a chat request (chatRequestOf) and runs as chat
+// completions do (prepareChat, runChoice), with the same limits, metrics and
+// tool-call extraction; the answer is a response object, or its typed
+// streaming events.
+func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *responsesRequest) *apiError {
+	cr, from, e := chatRequestOf(req)
+	if e != nil {
+		return e
+	}
+	job, e := s.prepareChat(cr)
+	if e != nil {
+		return inResponsesTerms(e, from)
+	}
+	key := fmt.Sprintf("%016x", rand.Uint64())
+	head := s.responseHead(req, key)
+	if req.Stream {
+		return s.streamResponse(w, r, job, head, key)
+	}
+	res, total, e := s.runChoices(r.Context(), 1, job.gp)
+	if e != nil {
+		return e
+	}
+	c := res[0]
+	b := newRespBuilder(head, key, nil)
+	finish := "length"
+	if !c.cut { // a half-written call or JSON value is no answer
+		sp := newReplySplit(job.x, job.forced)
+		b.add(sp.push(c.text))
+		b.add(sp.finish(false))
+		finish = sp.finishReason(c.finish, false)
+	}
+	b.end(finish, total)
+	return jsonOK(w, head)
+}
+
+// streamResponse answers with the Responses API's typed SSE events. The
+// stream starts with the first output (an engine refusal before it is an
+// HTTP error); a failure after that is an "error" event.
+func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chatJob, head *responseObj, key string) *apiError {
+	var out *sse
+	seq := 0
+	emit := func(typ string, ev eventData) {
+		ev["type"], ev["sequence_number"] = typ, seq
+		seq++
+		out.event(typ, ev)
+	}
+	sp := newReplySplit(job.x, job.forced)
+	b := newRespBuilder(head, key, emit)
+	var fail *apiError
+	s.runChoice(r.Context(), job.gp, func(ev choiceEvent) {
+		if ev.err != nil {
+			e := s.engineError(ev.err)
+			if out == nil {
+				fail = e
+				return
+			}
+			emit("error", eventData{"code": e.Code, "message": e.Message, "param": e.Param})
+			return
+		}
+		if out == nil {
+			out = newSSE(w)
+			b.start()
+		}
+		b.add(sp.push(ev.text))
+		if ev.finish != "" {
+			b.add(sp.finish(ev.cut))
+			var u usage
+			addUsage(&u, ev.usage)
+			b.end(sp.finishReason(ev.finish, ev.cut), u)
+		}
+	})
+	return fail
+}
+
+// responseHead is the response to req before any output: status
+// in_progress, and the request's settings echoed as OpenAI does.
+func (s *Server) responseHead(req *responsesRequest, key string) *responseObj {
+	resp := &responseObj{ID: "resp_" + key, Object: "response", CreatedAt: time.Now().Unix(), Status: "in_progress",
+		Instructions: req.Instructions, MaxOutputTokens: req.MaxOutputTokens, Model: s.o.ModelName, Output: []*outputItem{},
+		ParallelToolCalls: req.ParallelToolCalls == nil || *req.ParallelToolCalls, Temperature: req.Temperature, TopP: req.TopP,
+		Text: json.RawMessage(`{"format":{"type":"text"}}`), ToolChoice: json.RawMessage(`"auto"`), Tools: req.Tools,
+		Truncation: "disabled", Metadata: json.RawMessage(`{}`)}
+	if req.Text != nil && req.Text.Format != nil {
+		resp.Text = mustJSON(req.Text)
+	}
+	if tc := bytes.TrimSpace(req.ToolChoice); len(tc) > 0 && string(tc) != "null" {
+		resp.ToolChoice = tc
+	}
+	if resp.Tools == nil {
+		resp.Tools = []responsesTool{}
+	}
+	if m := bytes.TrimSpace(req.Metadata); len(m) > 0 && m[0] == '{' {
+		resp.Metadata = m
+	}
+	one := 1.0
+	if resp.Temperature == nil {
+		resp.Temperature = &one
+	}
+	if resp.TopP == nil {
+		resp.TopP = &one
+	}
+	return resp
+}
+
+// event sends one named Server-Sent Event ("event: NAME", "data: JSON").
+func (s *sse) event(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
+		return err
+	}
+	if s.f != nil {
+		s.f.Flush()
+	}
+	return nil
+}
