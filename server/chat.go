@@ -134,6 +134,12 @@ func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
 	if useTools {
 		job.x = toolExtractor(req)
 	}
+	if useTools && forced == nil && !s.o.NoLazyTools {
+		if g := lazyCallGrammar(req.Tools); g != nil { // a call the model starts is constrained
+			tok, x, stops, keep := s.tok, job.x, s.stopIDs, gp.keepSpecial
+			job.gp.constraint = func() engine.Constraint { return newLazyCall(tok, g, x, stops, keep) }
+		}
+	}
 	return job, nil
 }
 

@@ -42,6 +42,10 @@ type Options struct {
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
+	// NoLazyTools turns off the lazy constraint of tool calls under
+	// tool_choice "auto": by default, once the model starts a JSON call of
+	// a declared tool, the rest of it is constrained to the tool's schema.
+	NoLazyTools bool
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine

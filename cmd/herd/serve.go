@@ -27,6 +27,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := cl.String("name", "", "model id to report (default: the directory name)")
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
+	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
 	if _, err := cl.parse(args, stdout); err != nil {
@@ -77,7 +78,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(cl.model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, NoLazyTools: *noLazy})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
