@@ -10,6 +10,7 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
+	"github.com/openai/openai-go/v3/shared"
 )
 
 // These tests drive POST /v1/responses with the official OpenAI Go client:
@@ -147,6 +148,19 @@ func TestResponsesClient(t *testing.T) {
 	s = streamResponse(t, c, p)
 	if s.types[len(s.types)-1] != "response.incomplete" || s.final.Status != "incomplete" || s.final.IncompleteDetails.Reason != "max_output_tokens" || s.text != hello[:5] {
 		t.Fatalf("max_output_tokens streamed %q: %v %s", s.text, s.types, s.final.RawJSON())
+	}
+
+	// Constrained output cut by the limit: no half-written value as the
+	// answer; streamed, what was sent is the cut value, and the response
+	// says it is incomplete.
+	p.MaxOutputTokens = openai.Int(1)
+	p.Text = responses.ResponseTextConfigParam{Format: responses.ResponseFormatTextConfigUnionParam{OfJSONObject: &shared.ResponseFormatJSONObjectParam{}}}
+	if resp, err = c.Responses.New(ctx, p); err != nil || resp.Status != "incomplete" || len(resp.Output) != 0 {
+		t.Fatalf("cut JSON: %v %s", err, resp.RawJSON())
+	}
+	s = streamResponse(t, c, p)
+	if s.final.Status != "incomplete" || s.text != "{" {
+		t.Fatalf("cut JSON streamed %q: %s", s.text, s.final.RawJSON())
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package server is herd's OpenAI-compatible HTTP API: chat and text
-// completions (streaming over SSE or not), model listing, health and
-// readiness, Prometheus metrics and an embedded chat page.
+// completions and the Responses API (streaming over SSE or not), model
+// listing, health and readiness, Prometheus metrics and an embedded chat
+// page.
 package server
 
 import (
