@@ -52,10 +52,10 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 			sp := newReplySplit(x, forced)
 			sp.push(content)
 			sp.finish(false)
-			res := sp.result()
-			content, finish = res.Content, sp.finishReason(finish, false)
-			if len(res.Calls) > 0 {
-				msg.ToolCalls = apiToolCalls(res.Calls, id, i)
+			split := sp.result()
+			content, finish = split.Content, sp.finishReason(finish, false)
+			if len(split.Calls) > 0 {
+				msg.ToolCalls = apiToolCalls(split.Calls, id, i)
 			}
 		}
 		if content != "" || len(msg.ToolCalls) == 0 && !c.cut {
