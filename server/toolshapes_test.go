@@ -300,3 +300,43 @@ func responsesStreamReply(t *testing.T, b []byte) gotReply {
 	}
 	return g
 }
+
+// TestToolCallStreamFlows: content before a call streams as it is
+// generated (a delta per token with the byte tokenizer), not held to the end;
+// only the space before the call is held, and the call's deltas follow.
+func TestToolCallStreamFlows(t *testing.T) {
+	f := newScripted(t, shapeReply)
+	n := -1
+	for i, sh := range toolShapes {
+		if sh.name == "text before" {
+			n = i
+		}
+	}
+	body := fmt.Sprintf(`{"messages":[{"role":"user","content":"shape %d"}],"tools":[{"type":"function","function":{"name":"get_weather"}}],"stream":true}`, n)
+	_, b := post(t, f, "/v1/chat/completions", body)
+	var pieces []string
+	calls := 0
+	for _, ch := range sseChunks(t, b) {
+		var c struct {
+			Choices []struct {
+				Delta struct {
+					Content   *string           `json:"content"`
+					ToolCalls []json.RawMessage `json:"tool_calls"`
+				} `json:"delta"`
+			} `json:"choices"`
+		}
+		json.Unmarshal(mustJSON(ch), &c)
+		for _, choice := range c.Choices {
+			if d := choice.Delta; d.Content != nil && *d.Content != "" {
+				if calls > 0 {
+					t.Fatalf("content %q after the call: %s", *d.Content, b)
+				}
+				pieces = append(pieces, *d.Content)
+			}
+			calls += len(choice.Delta.ToolCalls)
+		}
+	}
+	if strings.Join(pieces, "") != "I'll check." || len(pieces) < 8 || calls < 2 { // a space is held until what follows it shows
+		t.Fatalf("content pieces %q, %d call deltas: %s", pieces, calls, b)
+	}
+}
