@@ -109,7 +109,7 @@ type outputItem struct {
 	ID        string        `json:"id"`
 	Status    string        `json:"status"` // in_progress, completed, incomplete
 	Role      string        `json:"role,omitempty"`
-	Content   []*outputPart `json:"content,omitempty"`
+	Content   []*outputPart `json:"content,omitzero"` // [] in a message item being opened
 	CallID    string        `json:"call_id,omitempty"`
 	Name      string        `json:"name,omitempty"`
 	Arguments *string       `json:"arguments,omitempty"`
