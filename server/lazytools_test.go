@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/embedded"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/tensor"
@@ -97,5 +98,54 @@ func TestLazyToolConstraint(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestLazyToolConstraintBPE: the same with the built-in model's BPE
+// tokenizer, whose tokens cross the call's edges (` {"`, `"}}`): the
+// constraint starts inside the token that opens the call and the
+// arguments follow the schema.
+func TestLazyToolConstraintBPE(t *testing.T) {
+	m, tok, err := embedded.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]string{
+		"one":  `I'll check. {"name": "get_weather", "parameters": {"city": "Lyon"}}`,
+		"two":  `{"type": "function", "name": "get_weather", "arguments": {"town": "Rome", "days": 3}}`,
+		"list": `[{"name": "get_weather", "parameters": {"city": "Paris"}}, {"name": "get_weather", "parameters": {"city": "Berlin"}}]`,
+	}
+	reply := func(prompt string) string {
+		for k, v := range cases {
+			if strings.Contains(prompt, "case "+k+".") {
+				return v
+			}
+		}
+		return "no case"
+	}
+	sm := &scripted{tok: tok, inner: m, reply: reply}
+	o := engine.Options{Parallel: 2, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 4096, QueueSize: 8}
+	f := serve(t, sm, m, tok, o, Options{ModelName: "scripted"})
+	const tools = `"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object",` +
+		`"properties":{"city":{"enum":["Paris","Oslo"]}},"required":["city"],"additionalProperties":false}}}]`
+	for name, want := range map[string]int{"one": 1, "two": 1, "list": 2} {
+		t.Run(name, func(t *testing.T) {
+			body := fmt.Sprintf(`{"messages":[{"role":"user","content":"case %s."}],%s,"temperature":0}`, name, tools)
+			resp, b := post(t, f, "/v1/chat/completions", body)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, b)
+			}
+			got := chatReply(t, b)
+			if len(got.calls) != want {
+				t.Fatalf("%d calls, want %d: %s", len(got.calls), want, b)
+			}
+			for _, c := range got.calls {
+				var args map[string]any
+				if err := json.Unmarshal([]byte(c.args), &args); err != nil || len(args) != 1 || (args["city"] != "Paris" && args["city"] != "Oslo") {
+					t.Fatalf("arguments %s break the schema: %s", c.args, b)
+				}
+			}
+			t.Logf("%s", got)
+		})
 	}
 }
