@@ -15,6 +15,9 @@ import (
 // tool-call extraction; the answer is a response object, or its typed
 // streaming events.
 func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *responsesRequest) *apiError {
+	if s.guard != nil {
+		return errGuardedResponses // the guard reads chat and text completions only
+	}
 	cr, from, e := chatRequestOf(req)
 	if e != nil {
 		return e
@@ -44,6 +47,12 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *response
 	b.end(finish, total)
 	return jsonOK(w, head)
 }
+
+// errGuardedResponses refuses the Responses API on a server with a guard,
+// which screens the chat and text completion shapes only: a request here
+// would go unscreened.
+var errGuardedResponses = &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: strp("unsupported_with_guard"),
+	Message: "the Responses API is off on a server that screens requests with a guard (herd serve --guard, --prompt-guard): use POST /v1/chat/completions, which is screened"}
 
 // streamResponse answers with the Responses API's typed SSE events. The
 // stream starts with the first output (an engine refusal before it is an

@@ -45,3 +45,14 @@ func TestResponsesKeyAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesRefusedWithGuard: a server with a guard screens the chat and
+// text completion shapes only, so it refuses /v1/responses rather than let
+// requests through unscreened.
+func TestResponsesRefusedWithGuard(t *testing.T) {
+	f, eng := guardFixture(t, "ok", &fakeGuard{}, 0)
+	resp, b := post(t, f, "/v1/responses", `{"input":"Say hello","stream":true}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "unsupported_with_guard") || len(eng.got) != 0 {
+		t.Fatalf("status %d %s, %d engine requests", resp.StatusCode, b, len(eng.got))
+	}
+}

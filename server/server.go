@@ -43,6 +43,9 @@ type Options struct {
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
+	// Guard, when set, screens requests and answers and serves
+	// /v1/moderations (see GuardOptions).
+	Guard *GuardOptions
 	// NoLazyTools turns off the lazy constraint of tool calls under
 	// tool_choice "auto": by default, once the model starts a JSON call of
 	// a declared tool, the rest of it is constrained to the tool's schema.
@@ -71,6 +74,7 @@ type Server struct {
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
+	guard   *guardState // nil without Options.Guard
 }
 
 // New makes a server for a model (its configuration), its tokenizer and a
@@ -86,10 +90,11 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens())}
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
+	mux.HandleFunc("POST /v1/moderations", s.api("moderations", s.moderations))
 	mux.HandleFunc("POST /v1/responses", s.api("responses", decoded(s, s.responses)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
@@ -98,7 +103,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
-	s.handler = cors(o.CORSOrigins, mux)
+	s.handler = cors(o.CORSOrigins, s.guarded(mux))
 	s.ready.Store(true)
 	return s
 }
@@ -251,6 +256,7 @@ func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
+	s.guard.writeMetrics(w)
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {

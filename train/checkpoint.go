@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,32 +118,20 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	if meta["format"] != checkpointFormat {
-		return nil, fmt.Errorf("train: %s: not a herd training checkpoint (format %q)", path, meta["format"])
+	var dataBytes int64
+	for _, in := range f.Header.Tensors {
+		dataBytes += in.End - in.Begin
 	}
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
+	cm, err := parseCheckpointMeta(meta, dataBytes)
 	if err != nil {
-		return nil, fmt.Errorf("train: %s: config: %w", path, err)
+		return nil, fmt.Errorf("train: %s: %w", path, err)
 	}
-	var opt Options
-	if err := json.Unmarshal([]byte(meta["options"]), &opt); err != nil {
-		return nil, fmt.Errorf("train: %s: options: %w", path, err)
-	}
+	cfg, opt, step, tokens, src := cm.cfg, cm.opt, cm.step, cm.tokens, cm.rng
 	if steps > 0 {
 		opt.Steps = steps
 	}
-	step, err1 := strconv.Atoi(meta["step"])
-	tokens, err2 := strconv.ParseInt(meta["tokens"], 10, 64)
-	rs, err3 := hex.DecodeString(meta["rng"])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return nil, fmt.Errorf("train: %s: bad step, tokens or rng metadata", path)
-	}
 	if data != nil && meta["data"] != "" && meta["data"] != data.Fingerprint() {
 		return nil, fmt.Errorf("train: %s was trained on other data (fingerprint %s, this data %s)", path, meta["data"], data.Fingerprint())
-	}
-	src := new(rand.PCG)
-	if err := src.UnmarshalBinary(rs); err != nil {
-		return nil, fmt.Errorf("train: %s: rng: %w", path, err)
 	}
 	p, err := NewParams[float32](cfg)
 	if err != nil {

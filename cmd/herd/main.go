@@ -43,7 +43,10 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	if _, ok := c.sub[argAt(args, 1)]; ok {
 		name += " " + args[1] // herd eval niah
 	}
+	var status exitStatus
 	switch {
+	case errors.As(err, &status):
+		return int(status)
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):

@@ -27,6 +27,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := cl.String("name", "", "model id to report (default: the directory name)")
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
+	var gf serveGuardFlags
+	gf.define(cl.FlagSet)
 	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
@@ -53,12 +55,19 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Plan all slots before allocating anything.
+	guardM, err := gf.open(cl.FlagSet, g.quant, kvdt, stderr) // nil without --guard
+	if err != nil {
+		return err
+	}
+	if guardM != nil {
+		defer guardM.stop()
+	}
+	// Plan all slots (the guard's too) before allocating anything.
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
 	plan := kvcache.MakePlan(in)
 	if avail, err := kvcache.Available(); err == nil {
-		if err := kvcache.Fit(in, &plan, avail); err != nil {
+		if err := kvcache.Fit(in, &plan, avail-guardM.bytes()); err != nil {
 			return fmt.Errorf("%w (lower --ctx or --parallel)", err)
 		}
 	}
@@ -78,7 +87,15 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(cl.model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, NoLazyTools: *noLazy})
+	pg, err := gf.openPrompt(cl.FlagSet)
+	if err != nil {
+		return err
+	}
+	guardOpts, err := gf.start(guardM, pg)
+	if err != nil {
+		return err
+	}
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts, NoLazyTools: *noLazy})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/guard/promptguard"
+	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/server"
+	"github.com/herd-llm/herd/tensor"
+)
+
+// serveGuardFlags are herd serve's safeguard flags.
+type serveGuardFlags struct {
+	model, quant string
+	promptModel  string
+	promptThresh float64
+	ctx          int
+	parallel     int
+	window       int
+	refusal      string
+	policy       policyFlags
+}
+
+func (f *serveGuardFlags) define(fs *flag.FlagSet) {
+	fs.StringVar(&f.model, "guard", "", "screen requests and answers with this Llama Guard 4 model and serve /v1/moderations")
+	fs.StringVar(&f.quant, "guard-quant", "", "quantize the guard model (default: the same as --quant)")
+	fs.IntVar(&f.ctx, "guard-ctx", 8192, "the guard's context length in tokens; longer messages are checked in windows")
+	fs.IntVar(&f.parallel, "guard-parallel", 2, "checks the guard runs together")
+	fs.IntVar(&f.window, "guard-window", 512, "characters of a streamed answer per guard check")
+	fs.StringVar(&f.refusal, "guard-refusal", server.DefaultRefusal, "the answer to a request or answer the guard flags")
+	f.policy.define(fs, "guard-")
+	fs.StringVar(&f.promptModel, "prompt-guard", "", "screen each request's last user message for jailbreaks and prompt injections with this Prompt Guard 2 model (a Hugging Face DeBERTa directory)")
+	fs.Float64Var(&f.promptThresh, "prompt-guard-threshold", 0.5, "refuse a request when Prompt Guard's P(MALICIOUS) is at least this")
+}
+
+// openPrompt loads the Prompt Guard model (nil without --prompt-guard).
+func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error) {
+	if f.promptModel == "" {
+		if flagSet(fs, "prompt-guard-threshold") {
+			return nil, usagef("--prompt-guard-threshold needs --prompt-guard")
+		}
+		return nil, nil
+	}
+	if f.promptThresh <= 0 || f.promptThresh > 1 {
+		return nil, usagef("--prompt-guard-threshold %g must be in (0, 1]", f.promptThresh)
+	}
+	path, err := resolveModelArg(f.promptModel)
+	if err != nil {
+		return nil, fmt.Errorf("--prompt-guard: %w", err)
+	}
+	c, err := promptguard.LoadClassifier(path)
+	if err != nil {
+		return nil, fmt.Errorf("--prompt-guard: %w", err)
+	}
+	return &promptguard.Guard{C: c, Threshold: f.promptThresh}, nil
+}
+
+// open loads and plans the guard model (nil without --guard); the caller
+// fits its plan beside the main model's, then calls start.
+func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*guardModel, error) {
+	if f.model == "" {
+		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
+			if flagSet(fs, name) {
+				return nil, usagef("--%s needs --guard", name)
+			}
+		}
+		return nil, nil
+	}
+	if f.ctx <= 0 || f.parallel <= 0 || f.window <= 0 {
+		return nil, usagef("--guard-ctx, --guard-parallel and --guard-window must be positive")
+	}
+	o, err := f.policy.options("guard-")
+	if err != nil {
+		return nil, err
+	}
+	if !flagSet(fs, "guard-quant") {
+		f.quant = quant
+	}
+	path, err := resolveModelArg(f.model)
+	if err != nil {
+		return nil, fmt.Errorf("--guard: %w", err)
+	}
+	f.model = path
+	gm, err := openGuard(path, f.quant, kv, f.ctx, flagSet(fs, "guard-ctx"), f.parallel, o, stderr, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := gm.withVision(path, f.quant, false, stderr); err != nil { // a guard with a vision tower checks images too
+		gm.stop()
+		return nil, err
+	}
+	if avail, err := kvcache.Available(); err == nil {
+		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
+			gm.stop()
+			return nil, fmt.Errorf("guard model: %w (lower --guard-ctx or --guard-parallel)", err)
+		}
+	}
+	return gm, nil
+}
+
+// start runs the guard's engine and returns the server's options for it
+// and for Prompt Guard (nil with neither).
+func (f *serveGuardFlags) start(gm *guardModel, pg guard.Classifier) (*server.GuardOptions, error) {
+	if gm == nil && pg == nil {
+		return nil, nil
+	}
+	o := &server.GuardOptions{Prompt: pg, Window: f.window, Refusal: f.refusal}
+	if gm != nil {
+		if err := gm.start(); err != nil {
+			return nil, fmt.Errorf("--guard: %w", err)
+		}
+		o.Classifier, o.Model = gm, filepath.Base(filepath.Clean(f.model))
+	}
+	return o, nil
+}
+
+// bytes is the guard's planned memory (0 without a guard).
+func (gm *guardModel) bytes() int64 {
+	if gm == nil {
+		return 0
+	}
+	return gm.plan.TotalBytes
+}

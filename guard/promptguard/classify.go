@@ -1,0 +1,105 @@
+package promptguard
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Tokenizer turns text into token ids without special tokens (Unigram
+// implements it).
+type Tokenizer interface {
+	Encode(text string) []int32
+}
+
+// Classifier scores texts with a Prompt Guard model.
+type Classifier struct {
+	Model *Model
+	Tok   Tokenizer
+	// Window is the tokens per pass, [CLS] and [SEP] included (default 512,
+	// what Prompt Guard was trained on); Overlap the content tokens that
+	// consecutive windows share (default Window/8).
+	Window, Overlap int
+}
+
+// Score is a text's classification.
+type Score struct {
+	Label string    // the most likely label of the most malicious window
+	Probs []float64 // softmax over the labels (Config.Labels) of that window
+	// Malicious is the probability of the MALICIOUS label (the last label
+	// when none is so named), the maximum over windows.
+	Malicious float64
+	Windows   int // windows the text was split into
+}
+
+// Score classifies text: a text longer than a window is split into
+// overlapping windows, each scored alone; the most malicious decides, so
+// nothing is truncated.
+func (c *Classifier) Score(text string) (Score, error) {
+	win := c.Window
+	if win <= 0 {
+		win = 512
+	}
+	size := win - 2
+	if size < 1 {
+		return Score{}, fmt.Errorf("promptguard: window %d leaves no room for text", win)
+	}
+	ov := c.Overlap
+	if ov <= 0 {
+		ov = size / 8
+	}
+	if ov >= size {
+		return Score{}, fmt.Errorf("promptguard: overlap %d must be less than the %d text tokens of a window", ov, size)
+	}
+	toks := c.Tok.Encode(text)
+	cfg := c.Model.Config
+	mal := len(cfg.Labels) - 1
+	for i, l := range cfg.Labels {
+		if strings.EqualFold(l, "MALICIOUS") {
+			mal = i
+		}
+	}
+	best := Score{Malicious: -1}
+	n := 0
+	for start := 0; ; start += size - ov {
+		end := min(start+size, len(toks))
+		ids := append(append([]int32{int32(cfg.CLS)}, toks[start:end]...), int32(cfg.SEP))
+		logits, err := c.Model.Logits(ids)
+		if err != nil {
+			return Score{}, err
+		}
+		p := softmax(logits)
+		n++
+		if p[mal] > best.Malicious {
+			arg := 0
+			for i := range p {
+				if p[i] > p[arg] {
+					arg = i
+				}
+			}
+			best = Score{Label: cfg.Labels[arg], Probs: p, Malicious: p[mal]}
+		}
+		if end >= len(toks) {
+			break
+		}
+	}
+	best.Windows = n
+	return best, nil
+}
+
+func softmax(x []float32) []float64 {
+	mx := math.Inf(-1)
+	for _, v := range x {
+		mx = max(mx, float64(v))
+	}
+	out := make([]float64, len(x))
+	var sum float64
+	for i, v := range x {
+		out[i] = math.Exp(float64(v) - mx)
+		sum += out[i]
+	}
+	for i := range out {
+		out[i] /= sum
+	}
+	return out
+}
