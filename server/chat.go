@@ -69,17 +69,57 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 	return jsonOK(w, base)
 }
 
-// prepareChat validates a chat request and turns it into a job: the prompt,
-// the sampling and limits, the constraint (a forced call, a JSON answer).
+// prepareChat validates a chat request and turns it into a job: the prompt
+// (renderChat), the sampling, limits and constraint (chatParams), the
+// extractor of the request's tool calls and, under tool_choice "auto", the
+// lazy constraint of the calls the model starts (lazyCall).
 func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
 	msgs, images, e := convertMessages(req.Messages)
 	if e != nil {
 		return chatJob{}, e
 	}
-	useTools, forced, e := s.toolChoice(req)
+	p, e := s.renderChat(req, msgs, images)
 	if e != nil {
 		return chatJob{}, e
 	}
+	gp, n, e := s.chatParams(req, p)
+	if e != nil {
+		return chatJob{}, e
+	}
+	job := chatJob{gp: gp, n: n, forced: p.forced != nil}
+	if p.useTools {
+		job.x = toolExtractor(req)
+	}
+	if p.useTools && p.forced == nil && !s.o.NoLazyTools {
+		if g := lazyCallGrammar(req.Tools); g != nil { // a call the model starts is constrained
+			tok, x, stops, keep := s.tok, job.x, s.stopIDs, gp.keepSpecial
+			job.gp.constraint = func() engine.Constraint { return newLazyCall(tok, g, x, stops, keep) }
+		}
+	}
+	return job, nil
+}
+
+// chatPrompt is a chat request rendered for the model: the prompt ids (each
+// <|image|> expanded into its tiles' tokens), the images, whether tool calls
+// are on, and the grammar of a forced call (nil: none).
+type chatPrompt struct {
+	ids      []int32
+	images   *engine.Images
+	useTools bool
+	forced   *grammar.Grammar
+}
+
+// renderChat validates the tools and tool_choice of req and renders msgs
+// (already converted from the request's API shape) with them. It is the
+// first half of the one path that /v1/chat/completions and /v1/messages
+// share; chatParams is the second.
+func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
+	var p chatPrompt
+	useTools, forced, e := s.toolChoice(req)
+	if e != nil {
+		return p, e
+	}
+	p.useTools, p.forced = useTools, forced
 	opts := chat.Options{AddGenerationPrompt: true}
 	if useTools {
 		for _, t := range req.Tools {
@@ -88,41 +128,48 @@ func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
 	}
 	prompt, err := chat.Encode(s.tok, msgs, opts)
 	if err != nil {
-		return chatJob{}, badRequest("messages", err.Error())
+		return p, badRequest("messages", err.Error())
 	}
-	var imgs *engine.Images
 	if len(images) > 0 {
-		if prompt, imgs, e = s.prepareImages(prompt, images); e != nil {
-			return chatJob{}, e // prompt: each <|image|> expanded into its tiles' tokens
+		if prompt, p.images, e = s.prepareImages(prompt, images); e != nil {
+			return p, e // prompt: each <|image|> expanded into its tiles' tokens
 		}
 	}
+	p.ids = prompt
+	return p, nil
+}
+
+// chatParams turns a rendered chat request into its generation job and
+// number of choices: token limit, sampling, logprobs, response format, and
+// the constraint of a forced tool call.
+func (s *Server) chatParams(req *chatRequest, p chatPrompt) (genParams, int, *apiError) {
 	maxTok := req.MaxTokens
 	if req.MaxCompletionTokens != nil {
 		maxTok = req.MaxCompletionTokens
 	}
-	gp, n, e := s.resolve(&req.sampling, maxTok, len(prompt))
+	gp, n, e := s.resolve(&req.sampling, maxTok, len(p.ids))
 	if e != nil {
-		return chatJob{}, e
+		return gp, 0, e
 	}
-	gp.prompt, gp.images = prompt, imgs
+	gp.prompt, gp.images = p.ids, p.images
 	if req.TopLogprobs != nil {
 		if !req.Logprobs {
-			return chatJob{}, badRequest("top_logprobs", "top_logprobs needs logprobs: true")
+			return gp, 0, badRequest("top_logprobs", "top_logprobs needs logprobs: true")
 		}
 		if *req.TopLogprobs < 0 || *req.TopLogprobs > 20 {
-			return chatJob{}, badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
+			return gp, 0, badRequest("top_logprobs", "top_logprobs must be between 0 and 20")
 		}
 		gp.topLogprobs = *req.TopLogprobs
 	}
 	gp.logprobs = req.Logprobs
 	if e := s.responseFormat(req, &gp); e != nil {
-		return chatJob{}, e
+		return gp, 0, e
 	}
-	if forced != nil {
+	if forced := p.forced; forced != nil {
 		stops := s.stopIDs
 		gp.constraint = func() engine.Constraint { return grammar.NewConstraint(s.tok, forced, stops) }
 	}
-	if useTools {
+	if p.useTools {
 		gp.keepSpecial = map[int32]bool{}
 		for _, name := range []string{"<|python_start|>", "<|python_end|>"} {
 			if id, ok := s.tok.TokenID(name); ok {
@@ -130,17 +177,7 @@ func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
 			}
 		}
 	}
-	job := chatJob{gp: gp, n: n, forced: forced != nil}
-	if useTools {
-		job.x = toolExtractor(req)
-	}
-	if useTools && forced == nil && !s.o.NoLazyTools {
-		if g := lazyCallGrammar(req.Tools); g != nil { // a call the model starts is constrained
-			tok, x, stops, keep := s.tok, job.x, s.stopIDs, gp.keepSpecial
-			job.gp.constraint = func() engine.Constraint { return newLazyCall(tok, g, x, stops, keep) }
-		}
-	}
-	return job, nil
+	return gp, n, nil
 }
 
 // streamChat answers with SSE chunks: a role delta, content deltas, tool-call

@@ -14,7 +14,8 @@ type choiceResult struct {
 	text   string
 	toks   []tokenOut
 	finish string
-	cut    bool // see choiceEvent.cut
+	cut    bool   // see choiceEvent.cut
+	stop   string // see choiceEvent.stop
 }
 
 // runChoices runs the n choices of a request to their ends, concurrently,
@@ -35,7 +36,7 @@ func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceR
 			text.WriteString(ev.text)
 			res[i].toks = append(res[i].toks, ev.toks...)
 			if ev.finish != "" {
-				res[i].finish, res[i].cut = ev.finish, ev.cut
+				res[i].finish, res[i].cut, res[i].stop = ev.finish, ev.cut, ev.stop
 				mu.Lock()
 				addUsage(&total, ev.usage)
 				mu.Unlock()

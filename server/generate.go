@@ -34,6 +34,7 @@ type choiceEvent struct {
 	// call, a JSON answer) that the token limit ended before its grammar
 	// accepted it: the text is then not a valid answer.
 	cut   bool
+	stop  string // on the last event: the stop string that ended the choice, if one did
 	usage engine.Usage
 }
 
@@ -105,13 +106,13 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 		text := all.String()
 		if maxStop > 0 {
 			from := max(0, sent-maxStop+1)
-			cut := -1
+			cut, stop := -1, ""
 			for _, st := range gp.stops {
 				if st == "" {
 					continue
 				}
 				if i := strings.Index(text[from:], st); i >= 0 && (cut < 0 || from+i < cut) {
-					cut = from + i
+					cut, stop = from+i, st
 				}
 			}
 			if cut >= 0 {
@@ -120,7 +121,7 @@ func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEv
 					out = text[sent:cut]
 				}
 				cancel()
-				emit(choiceEvent{text: out, toks: pendingToks, finish: "stop", usage: s.drainUsage(stream, len(gp.prompt))})
+				emit(choiceEvent{text: out, toks: pendingToks, finish: "stop", stop: stop, usage: s.drainUsage(stream, len(gp.prompt))})
 				return
 			}
 		}

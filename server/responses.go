@@ -122,20 +122,3 @@ func (s *Server) responseHead(req *responsesRequest, key string) *responseObj {
 	}
 	return resp
 }
-
-// event sends one named Server-Sent Event ("event: NAME", "data: JSON").
-func (s *sse) event(name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := fmt.Fprintf(s.w, "event: %s\ndata: %s\n\n", name, b); err != nil {
-		return err
-	}
-	if s.f != nil {
-		s.f.Flush()
-	}
-	return nil
-}

@@ -1,7 +1,8 @@
 // Package server is herd's OpenAI-compatible HTTP API: chat and text
-// completions and the Responses API (streaming over SSE or not), model
-// listing, health and readiness, Prometheus metrics and an embedded chat
-// page.
+// completions and the OpenAI Responses API (streaming over SSE or not),
+// model listing, health and readiness, Prometheus metrics and an embedded
+// chat page; and the Anthropic Messages API (messages.go) on the same
+// generation path.
 package server
 
 import (
@@ -32,7 +33,7 @@ var webFS embed.FS
 // Options configure a Server.
 type Options struct {
 	ModelName string // the id /v1/models reports and requests may name
-	APIKey    string // when set, requests need "Authorization: Bearer APIKey"
+	APIKey    string // when set, requests need "Authorization: Bearer APIKey" (or "x-api-key: APIKey")
 	MaxN      int    // largest n (choices per request)
 	MaxBody   int64  // request body limit in bytes
 	Logger    *slog.Logger
@@ -96,6 +97,8 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
 	mux.HandleFunc("POST /v1/moderations", s.api("moderations", s.moderations))
 	mux.HandleFunc("POST /v1/responses", s.api("responses", decoded(s, s.responses)))
+	mux.HandleFunc("POST /v1/messages", s.apiAs("messages", writeAnthropicError, decoded(s, s.messages)))
+	mux.HandleFunc("POST /v1/messages/count_tokens", s.apiAs("count_tokens", writeAnthropicError, decoded(s, s.countTokens)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -115,6 +118,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // and metrics. The handler returns an *apiError to send, or nil once it has
 // written its answer.
 func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
+	return s.apiAs(name, writeError, h)
+}
+
+// apiAs is api for an endpoint whose errors write sends in its own shape.
+func (s *Server) apiAs(name string, write func(http.ResponseWriter, *apiError), h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200}
@@ -129,7 +137,7 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 			e = h(sw, r)
 		}
 		if e != nil {
-			writeError(sw, e)
+			write(sw, e)
 		}
 		s.met.request(name, sw.status, time.Since(t0))
 		s.o.Logger.Info("request", "endpoint", name, "status", sw.status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
@@ -139,6 +147,10 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 func (s *Server) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	key, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok { // Anthropic's clients send the key as x-api-key
+		key = r.Header.Get("X-Api-Key")
+		ok = key != ""
+	}
 	return ok && subtle.ConstantTimeCompare([]byte(key), []byte(s.o.APIKey)) == 1
 }
 

@@ -1,0 +1,172 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+
+	"github.com/herd-llm/herd/chat"
+)
+
+// The Anthropic Messages API (POST /v1/messages), as Claude Code and the
+// Anthropic SDKs speak it. A request is translated into the chat
+// completions request (msgRequest.chatRequest, msgMessages) and runs
+// through the same path: renderChat, chatParams, then runChoices or
+// runChoice, with the same limits, metrics and API key.
+
+// msgResponse is a whole assistant message, and the head of a stream's
+// message_start event.
+type msgResponse struct {
+	ID           string   `json:"id"`
+	Type         string   `json:"type"` // "message"
+	Role         string   `json:"role"` // "assistant"
+	Model        string   `json:"model"`
+	Content      []any    `json:"content"` // textBlock and toolUseBlock
+	StopReason   *string  `json:"stop_reason"`
+	StopSequence *string  `json:"stop_sequence"`
+	Usage        msgUsage `json:"usage"`
+}
+
+// msgUsage counts tokens: input_tokens are the prompt tokens prefilled for
+// this request, cache_read_input_tokens those reused from the KV cache.
+type msgUsage struct {
+	InputTokens              int `json:"input_tokens"`
+	OutputTokens             int `json:"output_tokens"`
+	CacheCreationInputTokens int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     int `json:"cache_read_input_tokens"`
+}
+
+func msgUsageOf(u usage) msgUsage {
+	cached := u.PromptTokensDetails.CachedTokens
+	return msgUsage{InputTokens: u.PromptTokens - cached, OutputTokens: u.CompletionTokens, CacheReadInputTokens: cached}
+}
+
+type textBlock struct {
+	Type string `json:"type"` // "text"
+	Text string `json:"text"`
+}
+
+type toolUseBlock struct {
+	Type  string          `json:"type"` // "tool_use"
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	Input json.RawMessage `json:"input"`
+}
+
+// msgJob is a Messages request ready to run: its generation job, whether
+// tool calls are on, and the answer's head.
+type msgJob struct {
+	gp       genParams
+	useTools bool
+	head     msgResponse
+}
+
+// prepareMessages translates a Messages request and renders it (without
+// requiring max_tokens when forCount: count_tokens). max_tokens larger
+// than the room the context leaves after the prompt is lowered to that
+// room: agents send the large defaults of hosted models (tens of thousands
+// of tokens), and the answer then ends with stop_reason "max_tokens" when
+// the context is full.
+func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *chatRequest, *apiError) {
+	if !forCount && req.MaxTokens == nil {
+		return chatPrompt{}, nil, badRequest("max_tokens", "max_tokens is required")
+	}
+	cr, e := req.chatRequest()
+	if e != nil {
+		return chatPrompt{}, nil, e
+	}
+	msgs, images, e := msgMessages(req)
+	if e != nil {
+		return chatPrompt{}, nil, e
+	}
+	p, e := s.renderChat(cr, msgs, images)
+	if e != nil {
+		return chatPrompt{}, nil, e
+	}
+	if room := s.eng.Ctx() - len(p.ids); cr.MaxTokens != nil && *cr.MaxTokens > room && room > 0 {
+		cr.MaxTokens = &room
+	}
+	return p, cr, nil
+}
+
+// messages is POST /v1/messages.
+func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgRequest) *apiError {
+	p, cr, e := s.prepareMessages(req, false)
+	if e != nil {
+		return e
+	}
+	gp, _, e := s.chatParams(cr, p)
+	if e != nil {
+		return e
+	}
+	id := fmt.Sprintf("msg_%016x%08x", rand.Uint64(), rand.Uint32())
+	job := msgJob{gp: gp, useTools: p.useTools, head: msgResponse{ID: id, Type: "message", Role: "assistant", Model: s.o.ModelName, Content: []any{}}}
+	if req.Stream {
+		return s.streamMessage(w, r, job)
+	}
+	res, total, e := s.runChoices(r.Context(), 1, gp)
+	if e != nil {
+		return e
+	}
+	c := res[0]
+	text, calls := finalContent(c.text, c.cut, job.useTools)
+	resp := job.head
+	if text != "" {
+		resp.Content = append(resp.Content, textBlock{Type: "text", Text: text})
+	}
+	for k, call := range calls {
+		resp.Content = append(resp.Content, job.toolUse(k, call))
+	}
+	resp.StopReason, resp.StopSequence = stopReason(c.finish, c.cut, c.stop, len(calls))
+	resp.Usage = msgUsageOf(total)
+	return jsonOK(w, resp)
+}
+
+// countTokens is POST /v1/messages/count_tokens: the prompt length the
+// request would have, tools and images included.
+func (s *Server) countTokens(w http.ResponseWriter, r *http.Request, req *msgRequest) *apiError {
+	p, _, e := s.prepareMessages(req, true)
+	if e != nil {
+		return e
+	}
+	return jsonOK(w, map[string]int{"input_tokens": len(p.ids)})
+}
+
+// finalContent splits a finished answer into text and tool calls. Output
+// the token limit cut before its grammar accepted it (a forced call) is
+// neither: stop_reason "max_tokens" says why.
+func finalContent(text string, cut, useTools bool) (string, []chat.ToolCall) {
+	switch {
+	case cut:
+		return "", nil
+	case useTools:
+		return chat.ParseToolCalls(text)
+	}
+	return text, nil
+}
+
+// toolUse is the k-th tool call of the answer as a tool_use block.
+func (j *msgJob) toolUse(k int, c chat.ToolCall) toolUseBlock {
+	args := c.Arguments
+	if len(args) == 0 {
+		args = json.RawMessage("{}")
+	}
+	return toolUseBlock{Type: "tool_use", ID: fmt.Sprintf("toolu_%s_%d", j.head.ID[len("msg_"):], k), Name: c.Name, Input: args}
+}
+
+// stopReason maps how a choice ended to the Messages API's stop_reason
+// (and stop_sequence, when a stop sequence ended it).
+func stopReason(finish string, cut bool, stop string, calls int) (*string, *string) {
+	switch {
+	case cut:
+		return strp("max_tokens"), nil
+	case calls > 0:
+		return strp("tool_use"), nil
+	case finish == "length":
+		return strp("max_tokens"), nil
+	case stop != "":
+		return strp("stop_sequence"), strp(stop)
+	}
+	return strp("end_turn"), nil
+}

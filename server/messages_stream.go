@@ -1,0 +1,207 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/herd-llm/herd/chat"
+)
+
+// msgPingEvery is how often a Messages stream sends ping events while the
+// prompt is prefilled or held output is generated, so that proxies and
+// clients see a live connection.
+const msgPingEvery = 10 * time.Second
+
+// msgStartAfter is how long a Messages stream waits for the first token
+// before it starts anyway: until then a refusal (a full queue) can still be
+// answered with its HTTP status, which clients retry.
+const msgStartAfter = time.Second
+
+// streamMessage answers with the Messages API's SSE events: message_start,
+// ping, then per content block content_block_start, content_block_delta
+// (text_delta or input_json_delta) and content_block_stop, then
+// message_delta (stop_reason, usage) and message_stop. The stream starts
+// with the first token, or after msgStartAfter: a request the engine
+// refuses before then is answered with its status instead; a later failure
+// is sent as an error event. Text streams as it is generated; a forced tool
+// call is held until its grammar accepts it, so a stream that max_tokens
+// cuts carries no partial call; other tool calls are sent when generation
+// ends.
+func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) *apiError {
+	start := j.head
+	start.Usage = msgUsage{InputTokens: len(j.gp.prompt)}
+	var mu sync.Mutex
+	var out *sse // nil until the stream starts
+	begin := func() *sse {
+		mu.Lock()
+		defer mu.Unlock()
+		if out == nil {
+			out = newSSE(w)
+			out.event("message_start", msgEvent{Type: "message_start", Message: &start})
+			out.event("ping", msgEvent{Type: "ping"})
+		}
+		return out
+	}
+	stopPings := pinger(begin, msgStartAfter, msgPingEvery)
+	defer stopPings()
+	var refused *apiError
+
+	var o *sse        // the started stream, in the choice's events
+	index := 0        // of the next content block
+	textOpen := false // a text block is open at index
+	sendText := func(t string) {
+		if t == "" {
+			return
+		}
+		if !textOpen {
+			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
+			textOpen = true
+		}
+		o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textDelta{Type: "text_delta", Text: t}})
+	}
+	closeBlock := func() {
+		o.event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
+		index++
+	}
+	var held *strings.Builder
+	var parser *chat.StreamParser
+	switch {
+	case j.gp.constraint != nil:
+		held = new(strings.Builder)
+	case j.useTools:
+		parser = chat.NewStreamParser()
+	}
+	s.runChoice(r.Context(), j.gp, func(ev choiceEvent) {
+		if ev.err != nil {
+			stopPings()
+			mu.Lock()
+			started := out != nil
+			mu.Unlock()
+			if !started {
+				refused = s.engineError(ev.err)
+				return
+			}
+			begin().event("error", anthropicError(s.engineError(ev.err)))
+			return
+		}
+		o = begin()
+		text := ev.text
+		switch {
+		case held != nil:
+			held.WriteString(text)
+			text = ""
+		case parser != nil:
+			text = parser.Push(text)
+		}
+		sendText(text)
+		if ev.finish == "" {
+			return
+		}
+		var rest string
+		var calls []chat.ToolCall
+		switch {
+		case held != nil:
+			rest, calls = finalContent(held.String(), ev.cut, j.useTools)
+		case parser != nil:
+			rest, calls = parser.Finish()
+		}
+		sendText(rest)
+		stopPings() // none after the last block
+		if textOpen {
+			closeBlock()
+		}
+		for k, c := range calls {
+			b := j.toolUse(k, c)
+			args := b.Input
+			b.Input = json.RawMessage("{}")
+			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: b})
+			o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: string(args)}})
+			closeBlock()
+		}
+		var u usage
+		addUsage(&u, ev.usage)
+		reason, seq := stopReason(ev.finish, ev.cut, ev.stop, len(calls))
+		total := msgUsageOf(u)
+		o.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &total})
+		o.event("message_stop", msgEvent{Type: "message_stop"})
+	})
+	return refused
+}
+
+// msgEvent is one event of a Messages stream; its SSE event name is Type.
+type msgEvent struct {
+	Type         string       `json:"type"`
+	Message      *msgResponse `json:"message,omitempty"`       // message_start
+	Index        *int         `json:"index,omitempty"`         // content_block_*
+	ContentBlock any          `json:"content_block,omitempty"` // content_block_start
+	Delta        any          `json:"delta,omitempty"`         // content_block_delta, message_delta
+	Usage        *msgUsage    `json:"usage,omitempty"`         // message_delta
+}
+
+type textDelta struct {
+	Type string `json:"type"` // "text_delta"
+	Text string `json:"text"`
+}
+
+type jsonDelta struct {
+	Type        string `json:"type"` // "input_json_delta"
+	PartialJSON string `json:"partial_json"`
+}
+
+type stopDelta struct {
+	StopReason   *string `json:"stop_reason"`
+	StopSequence *string `json:"stop_sequence"`
+}
+
+// event sends one named Server-Sent Event ("event: NAME", "data: JSON"), as
+// the Messages API streams; it ends with no [DONE].
+func (s *sse) event(name string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.w.Write([]byte("event: " + name + "\ndata: " + string(b) + "\n\n")); err != nil {
+		return err
+	}
+	if s.f != nil {
+		s.f.Flush()
+	}
+	return nil
+}
+
+// pinger starts the stream (begin) after first, unless it has started,
+// then sends a ping event every interval, until the returned function is
+// called; that function waits for the pinger to stop and may be called more
+// than once.
+func pinger(begin func() *sse, first, every time.Duration) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-done:
+			return
+		case <-time.After(first):
+			begin()
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				begin().event("ping", msgEvent{Type: "ping"})
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(done); <-stopped })
+	}
+}
