@@ -44,3 +44,31 @@ func TestToolCallsOnlyDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesToolCallsOnlyDeclared: the Anthropic Messages API finds only
+// the declared tools' calls too.
+func TestMessagesToolCallsOnlyDeclared(t *testing.T) {
+	f := newScripted(t, func(prompt string) string {
+		if strings.Contains(prompt, "dict please") {
+			return "Use [dict(a=1)] here."
+		}
+		return "[get_time(zone=\"UTC\")]"
+	})
+	const tools = `"tools":[{"name":"get_time","input_schema":{"type":"object"}}]`
+	for _, tc := range []struct{ ask, want, wantStreamed string }{
+		// Streamed, "[d" is released at once: no declared tool starts with d.
+		{"dict please", `"text":"Use [dict(a=1)] here."`, `"text":" [d"`},
+		{"time please", `"type":"tool_use"`, `"type":"tool_use"`},
+	} {
+		for _, stream := range []bool{false, true} {
+			if stream {
+				tc.want = tc.wantStreamed
+			}
+			body := fmt.Sprintf(`{"max_tokens":100,"messages":[{"role":"user","content":%q}],%s,"stream":%v}`, tc.ask, tools, stream)
+			resp, b := post(t, f, "/v1/messages", body)
+			if resp.StatusCode != 200 || !strings.Contains(string(b), tc.want) || tc.ask == "dict please" && strings.Contains(string(b), "tool_use") {
+				t.Fatalf("%s (stream %v): status %d %s, want %s", tc.ask, stream, resp.StatusCode, b, tc.want)
+			}
+		}
+	}
+}
