@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteFileAtomic writes path through fill so that readers see either the
@@ -59,4 +60,46 @@ func syncDir(dir string) error {
 		return fmt.Errorf("checkpoint: fsync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// RemoveStaleTemps deletes the temporary files that WriteFileAtomic calls
+// into dir left behind when they were interrupted (a kill, a crash, a full
+// disk): regular files named ".NAME.tmpDIGITS". Call it when no write into
+// dir is in progress, such as when a run starts or resumes. It returns the
+// paths it removed.
+func RemoveStaleTemps(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	var removed []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !isAtomicTemp(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return removed, fmt.Errorf("checkpoint: removing stale %s: %w", p, err)
+		}
+		removed = append(removed, p)
+	}
+	return removed, nil
+}
+
+// isAtomicTemp reports whether name is one of WriteFileAtomic's temporary
+// files: "." + a file name + ".tmp" + CreateTemp's decimal suffix.
+func isAtomicTemp(name string) bool {
+	if len(name) < 2 || name[0] != '.' {
+		return false
+	}
+	i := strings.LastIndex(name, ".tmp")
+	if i <= 1 || i+len(".tmp") == len(name) {
+		return false
+	}
+	for _, c := range name[i+len(".tmp"):] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -25,7 +26,7 @@ type chatJob struct {
 
 // chatCompletions is POST /v1/chat/completions.
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *chatRequest) *apiError {
-	job, e := s.prepareChat(req)
+	job, e := s.prepareChat(r.Context(), req)
 	if e != nil {
 		return e
 	}
@@ -73,12 +74,12 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 // (renderChat), the sampling, limits and constraint (chatParams), the
 // extractor of the request's tool calls and, under tool_choice "auto", the
 // lazy constraint of the calls the model starts (lazyCall).
-func (s *Server) prepareChat(req *chatRequest) (chatJob, *apiError) {
+func (s *Server) prepareChat(ctx context.Context, req *chatRequest) (chatJob, *apiError) {
 	msgs, images, e := convertMessages(req.Messages)
 	if e != nil {
 		return chatJob{}, e
 	}
-	p, e := s.renderChat(req, msgs, images)
+	p, e := s.renderChat(ctx, req, msgs, images)
 	if e != nil {
 		return chatJob{}, e
 	}
@@ -113,7 +114,7 @@ type chatPrompt struct {
 // (already converted from the request's API shape) with them. It is the
 // first half of the one path that /v1/chat/completions and /v1/messages
 // share; chatParams is the second.
-func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
+func (s *Server) renderChat(ctx context.Context, req *chatRequest, msgs []chat.Message, images []imagePart) (chatPrompt, *apiError) {
 	var p chatPrompt
 	useTools, forced, e := s.toolChoice(req)
 	if e != nil {
@@ -126,16 +127,11 @@ func (s *Server) renderChat(req *chatRequest, msgs []chat.Message, images []imag
 			opts.Tools = append(opts.Tools, mustJSON(t))
 		}
 	}
-	prompt, err := chat.Encode(s.tok, msgs, opts)
-	if err != nil {
-		return p, badRequest("messages", err.Error())
+	// Bounded work: size checks before tokenizing, images in pool turns;
+	// each <|image|> expanded into its tiles' tokens.
+	if p.ids, p.images, e = s.encodePrompt(ctx, msgs, opts, images); e != nil {
+		return p, e
 	}
-	if len(images) > 0 {
-		if prompt, p.images, e = s.prepareImages(prompt, images); e != nil {
-			return p, e // prompt: each <|image|> expanded into its tiles' tokens
-		}
-	}
-	p.ids = prompt
 	return p, nil
 }
 

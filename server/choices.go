@@ -22,13 +22,17 @@ type choiceResult struct {
 // and returns them with their summed usage, or the first failure as an API
 // error.
 func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceResult, usage, *apiError) {
+	runs, err := s.submitChoices(ctx, n, gp)
+	if err != nil {
+		return nil, usage{}, s.engineError(err)
+	}
 	res := make([]choiceResult, n)
 	errs := make([]error, n)
 	var total usage
 	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
+	eachRun(runs, func(i int, run *choiceRun) {
 		var text strings.Builder
-		s.runChoice(ctx, g, func(ev choiceEvent) {
+		s.follow(run, func(ev choiceEvent) {
 			if ev.err != nil {
 				errs[i] = ev.err
 				return
@@ -44,6 +48,9 @@ func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceR
 		})
 		res[i].text = text.String()
 	})
+	if ctx.Err() != nil {
+		return nil, total, errClientClosed
+	}
 	for _, err := range errs {
 		if err != nil {
 			return nil, total, s.engineError(err)
@@ -57,17 +64,30 @@ func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceR
 // choice i starts and returns the handler of its events, called in order,
 // which sends its chunks with send; a failure is sent as an error event
 // instead. With withUsage, a last chunk with no choices carries the summed usage.
+// All n choices are queued before the stream starts, so a refusal (429 when
+// the engine is full) is an HTTP error, written here. A write that fails
+// (Options.WriteTimeout: the client stopped reading) ends the request.
 func streamAnswer[C chatChoice | completionChoice](s *Server, w http.ResponseWriter, r *http.Request, head answer, n int, gp genParams, withUsage bool,
 	choice func(i int, send func(C)) func(choiceEvent)) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	runs, err := s.submitChoices(ctx, n, gp)
+	if err != nil {
+		writeError(w, s.engineError(err))
+		return
+	}
 	out := newSSE(w)
+	out.gone = cancel
 	send := func(c C) { out.send(reply[C]{answer: head, Choices: []C{c}}) }
 	var total usage
 	var mu sync.Mutex
-	forChoices(n, gp, func(i int, g genParams) {
+	eachRun(runs, func(i int, run *choiceRun) {
 		handle := choice(i, send)
-		s.runChoice(r.Context(), g, func(ev choiceEvent) {
+		s.follow(run, func(ev choiceEvent) {
 			if ev.err != nil {
-				out.sendError(s.engineError(ev.err))
+				if ctx.Err() == nil {
+					out.sendError(s.engineError(ev.err))
+				}
 				return
 			}
 			handle(ev)

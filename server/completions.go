@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,7 +10,7 @@ import (
 
 // completions is POST /v1/completions: raw text (or token ids) in, text out.
 func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *completionRequest) *apiError {
-	prompt, e := s.completionPrompt(req.Prompt)
+	prompt, e := s.completionPrompt(r.Context(), req.Prompt)
 	if e != nil {
 		return e
 	}
@@ -66,25 +67,21 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *comple
 
 // completionPrompt accepts a string, a one-element list of strings, or a list
 // of token ids.
-func (s *Server) completionPrompt(raw json.RawMessage) ([]int32, *apiError) {
+func (s *Server) completionPrompt(ctx context.Context, raw json.RawMessage) ([]int32, *apiError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, badRequest("prompt", "prompt is required")
 	}
 	var text string
 	if err := json.Unmarshal(raw, &text); err == nil {
-		ids := s.tok.Encode(text, true)
-		if len(ids) == 0 || ids[0] != s.tok.BOS() {
-			ids = append([]int32{s.tok.BOS()}, ids...)
-		}
-		return ids, nil
+		return s.encodeText(ctx, "prompt", text)
 	}
 	var texts []string
 	if err := json.Unmarshal(raw, &texts); err == nil {
 		if len(texts) != 1 {
 			return nil, badRequest("prompt", fmt.Sprintf("a list prompt must hold exactly one string here, got %d", len(texts)))
 		}
-		return s.completionPrompt(json.RawMessage(mustJSON(texts[0])))
+		return s.encodeText(ctx, "prompt", texts[0])
 	}
 	var ids []int32
 	if err := json.Unmarshal(raw, &ids); err == nil {

@@ -38,7 +38,7 @@ func checkOrigin(v string) error {
 // preflight requests.
 const (
 	corsMethods = "GET, POST, OPTIONS"
-	corsHeaders = "Authorization, Content-Type"
+	corsHeaders = "Authorization, Content-Type, X-Api-Key, Anthropic-Version, Anthropic-Beta"
 )
 
 // cors wraps h so that browsers on the allowed origins may call it: their

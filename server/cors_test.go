@@ -99,7 +99,7 @@ func TestCORS(t *testing.T) {
 			if tc.preflight != (methods != "") {
 				t.Fatalf("Allow-Methods %q", methods)
 			}
-			if tc.preflight && (!strings.Contains(methods, "POST") || !strings.Contains(headers, "Authorization") || !strings.Contains(headers, "Content-Type")) {
+			if tc.preflight && (!strings.Contains(methods, "POST") || !strings.Contains(headers, "Authorization") || !strings.Contains(headers, "Content-Type") || !strings.Contains(headers, "X-Api-Key")) {
 				t.Fatalf("preflight allows methods %q headers %q", methods, headers)
 			}
 			if tc.allowOrigin != "" && tc.allowOrigin != "*" && !strings.Contains(strings.Join(h.Values("Vary"), ","), "Origin") {

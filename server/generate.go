@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/herd-llm/herd/engine"
@@ -53,24 +52,18 @@ type tokenOut struct {
 // final: text that might still turn into a stop string is held back, UTF-8
 // characters are never split, and the stop string itself is never sent.
 func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEvent)) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	top := -1
-	if gp.logprobs {
-		top = gp.topLogprobs
-	}
-	req := &engine.Request{Prompt: gp.prompt, MaxTokens: gp.maxTokens, Sampling: gp.sampling,
-		StopIDs: s.stopIDs, TopLogprobs: top}
-	if gp.constraint != nil {
-		req.Constraint = gp.constraint()
-	}
-	cons, _ := req.Constraint.(completer)
-	req.Images = gp.images
-	stream, err := s.eng.Submit(ctx, req)
+	runs, err := s.submitChoices(ctx, 1, gp)
 	if err != nil {
 		emit(choiceEvent{err: err})
 		return
 	}
+	s.follow(runs[0], emit)
+}
+
+// follow reads a submitted choice's events to the end (see runChoice).
+func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
+	ctx, cancel, stream, gp, cons := run.ctx, run.cancel, run.stream, run.gp, run.cons
+	defer cancel()
 	dec := s.tok.NewDecoder(false)
 	var all strings.Builder // generated text so far
 	sent := 0               // bytes of all already emitted
@@ -165,20 +158,4 @@ func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 func tokenText(t *tokenizer.Tokenizer, id int32) string {
 	b, _ := t.TokenBytes(id)
 	return strings.ToValidUTF8(b, "\uFFFD")
-}
-
-// forChoices runs fn for each of the n choices of a request concurrently,
-// choice i with its own copy of gp whose seed is offset by i, and waits.
-func forChoices(n int, gp genParams, fn func(i int, g genParams)) {
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		g := gp
-		g.sampling.Seed += uint64(i)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(i, g)
-		}()
-	}
-	wg.Wait()
 }

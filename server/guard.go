@@ -251,7 +251,7 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		chatEP := r.URL.Path == "/v1/chat/completions"
 		if r.Method != http.MethodPost || !chatEP && r.URL.Path != "/v1/completions" ||
-			s.o.APIKey != "" && !s.authorized(r) || s.closing.Load() {
+			s.o.APIKey != "" && !authorized(r, s.o.APIKey) || s.closing.Load() {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image"
 	"strings"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/vision"
 )
 
 // imagePart is one image of a chat request, in prompt order: its encoded
@@ -48,24 +52,70 @@ func parseImageURL(url string) ([]byte, error) {
 	return b, nil
 }
 
-// prepareImages decodes and preprocesses the images of a request and
-// expands the prompt's placeholders; the engine runs the vision tower when it
-// starts the request. Bad image data is a 400 naming the content part.
-func (s *Server) prepareImages(prompt []int32, imgs []imagePart) (ids []int32, im *engine.Images, e *apiError) {
+// checkImages refuses a request's images from their headers alone, before
+// any pixel is decoded: no vision tower, too many images, unreadable
+// headers, or more pixels in all than Options.MaxImagePixels (or one image
+// over the vision tower's own limit).
+func (s *Server) checkImages(imgs []imagePart) *apiError {
 	v := s.o.Vision
 	if v == nil {
-		return nil, nil, badRequest(imgs[0].param, "this model does not take images (it was loaded without a vision tower)")
+		return badRequest(imgs[0].param, "this model does not take images (it was loaded without a vision tower)")
 	}
 	if len(imgs) > v.MaxImages {
-		return nil, nil, badRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
+		return badRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
 	}
+	total := 0
+	for _, p := range imgs {
+		if v.Limits.MaxBytes > 0 && len(p.data) > v.Limits.MaxBytes {
+			return badRequest(p.param, fmt.Sprintf("invalid image: %d bytes exceed the limit of %d", len(p.data), v.Limits.MaxBytes))
+		}
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(p.data))
+		if err != nil {
+			if errors.Is(err, image.ErrFormat) {
+				return badRequest(p.param, "invalid image: "+vision.ErrUnknownFormat.Error())
+			}
+			return badRequest(p.param, fmt.Sprintf("invalid image: %v: header: %v", vision.ErrCorrupt, err))
+		}
+		px := cfg.Width * cfg.Height
+		if cfg.Width <= 0 || cfg.Height <= 0 {
+			return badRequest(p.param, fmt.Sprintf("invalid image: %v: empty %s image (%d×%d)", vision.ErrCorrupt, format, cfg.Width, cfg.Height))
+		}
+		if lim := v.Limits.MaxPixels; lim > 0 && (cfg.Width > lim || cfg.Height > lim || px > lim) {
+			return badRequest(p.param, fmt.Sprintf("invalid image: %v: %s of %d×%d pixels exceeds the limit of %d", vision.ErrTooLarge, format, cfg.Width, cfg.Height, lim))
+		}
+		if total += px; total > s.o.MaxImagePixels {
+			return badRequest(p.param, fmt.Sprintf("the request's images hold more than %d pixels in all (this one is %d×%d); send smaller images", s.o.MaxImagePixels, cfg.Width, cfg.Height))
+		}
+	}
+	return nil
+}
+
+// prepareImages decodes and preprocesses the images of a request, one
+// worker turn (Options.Workers) per image, and expands the prompt's
+// placeholders; the engine runs the vision tower when it starts the
+// request. It stops between images once ctx ends. Bad image data is a 400
+// naming the content part.
+func (s *Server) prepareImages(ctx context.Context, prompt []int32, imgs []imagePart) (ids []int32, im *engine.Images, e *apiError) {
+	if e := s.checkImages(imgs); e != nil {
+		return nil, nil, e
+	}
+	v := s.o.Vision
 	tk, err := s.cfg.ImageTokens(s.tok.TokenID)
 	if err != nil {
 		return nil, nil, &apiError{Status: 500, Message: err.Error(), Type: "server_error"}
 	}
 	im = &engine.Images{Prompt: prompt}
 	for _, p := range imgs {
+		if e := s.acquire(ctx); e != nil {
+			return nil, nil, e
+		}
+		if ctx.Err() != nil { // a turn may come free just as the client leaves
+			s.release()
+			return nil, nil, errClientClosed
+		}
+		s.met.image()
 		px, err := v.PrepareImage(p.data)
+		s.release()
 		if err != nil {
 			return nil, nil, badRequest(p.param, "invalid image: "+strings.TrimPrefix(err.Error(), "vision: "))
 		}

@@ -28,6 +28,12 @@ type visionFixture struct {
 // tower unless noVision.
 func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 	t.Helper()
+	return newVisionServer(t, noVision, Options{})
+}
+
+// newVisionServer is newVisionFixture with server options (its model name is set here).
+func newVisionServer(t testing.TB, noVision bool, so Options) *visionFixture {
+	t.Helper()
 	m, v := tinymodel.LoadVision(t, noVision)
 	tok := tinymodel.VisionTokenizer(t)
 	var em engine.Model = m
@@ -39,7 +45,8 @@ func newVisionFixture(t *testing.T, noVision bool) *visionFixture {
 		em = engine.VisionModel{Model: m, Vision: v, Tokens: tk}
 	}
 	o := engine.Options{Parallel: 2, Ctx: 256, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 8}
-	return &visionFixture{fixture: serve(t, em, m, tok, o, Options{ModelName: "tiny-vision", Vision: v}), v: v}
+	so.ModelName, so.Vision = "tiny-vision", v
+	return &visionFixture{fixture: serve(t, em, m, tok, o, so), v: v}
 }
 
 func dataURL(t *testing.T, name string) string {

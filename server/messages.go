@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -68,7 +69,7 @@ type msgJob struct {
 // room: agents send the large defaults of hosted models (tens of thousands
 // of tokens), and the answer then ends with stop_reason "max_tokens" when
 // the context is full.
-func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *chatRequest, *apiError) {
+func (s *Server) prepareMessages(ctx context.Context, req *msgRequest, forCount bool) (chatPrompt, *chatRequest, *apiError) {
 	if !forCount && req.MaxTokens == nil {
 		return chatPrompt{}, nil, badRequest("max_tokens", "max_tokens is required")
 	}
@@ -80,7 +81,7 @@ func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *c
 	if e != nil {
 		return chatPrompt{}, nil, e
 	}
-	p, e := s.renderChat(cr, msgs, images)
+	p, e := s.renderChat(ctx, cr, msgs, images)
 	if e != nil {
 		return chatPrompt{}, nil, e
 	}
@@ -92,7 +93,7 @@ func (s *Server) prepareMessages(req *msgRequest, forCount bool) (chatPrompt, *c
 
 // messages is POST /v1/messages.
 func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgRequest) *apiError {
-	p, cr, e := s.prepareMessages(req, false)
+	p, cr, e := s.prepareMessages(r.Context(), req, false)
 	if e != nil {
 		return e
 	}
@@ -129,7 +130,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgReques
 // countTokens is POST /v1/messages/count_tokens: the prompt length the
 // request would have, tools and images included.
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request, req *msgRequest) *apiError {
-	p, _, e := s.prepareMessages(req, true)
+	p, _, e := s.prepareMessages(r.Context(), req, true)
 	if e != nil {
 		return e
 	}

@@ -163,15 +163,7 @@ func (s *sse) event(name string, v any) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, err := s.w.Write([]byte("event: " + name + "\ndata: " + string(b) + "\n\n")); err != nil {
-		return err
-	}
-	if s.f != nil {
-		s.f.Flush()
-	}
-	return nil
+	return s.write([]byte("event: " + name + "\ndata: " + string(b) + "\n\n"))
 }
 
 // pinger starts the stream (begin) after first, unless it has started,

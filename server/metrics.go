@@ -21,6 +21,7 @@ type metrics struct {
 	ttft      *histogram       // time to first token, seconds
 	promptTok int64
 	genTok    int64
+	images    int64 // images decoded and preprocessed
 	start     time.Time
 }
 
@@ -43,6 +44,13 @@ func (m *metrics) tokens(prompt, gen int, ttft time.Duration) {
 	if gen > 0 {
 		m.ttft.observe(ttft.Seconds())
 	}
+	m.mu.Unlock()
+}
+
+// image counts one image decoded and preprocessed.
+func (m *metrics) image() {
+	m.mu.Lock()
+	m.images++
 	m.mu.Unlock()
 }
 
@@ -109,6 +117,7 @@ func (m *metrics) write(w io.Writer, model string, g gauges) {
 	up := time.Since(m.start).Seconds()
 	fmt.Fprintf(w, "# HELP herd_prompt_tokens_total Prompt tokens processed.\n# TYPE herd_prompt_tokens_total counter\nherd_prompt_tokens_total %d\n", m.promptTok)
 	fmt.Fprintf(w, "# HELP herd_generation_tokens_total Tokens generated.\n# TYPE herd_generation_tokens_total counter\nherd_generation_tokens_total %d\n", m.genTok)
+	fmt.Fprintf(w, "# HELP herd_images_prepared_total Request images decoded and preprocessed.\n# TYPE herd_images_prepared_total counter\nherd_images_prepared_total %d\n", m.images)
 	fmt.Fprintf(w, "# HELP herd_generation_tokens_per_second Mean generated tokens per second since start.\n# TYPE herd_generation_tokens_per_second gauge\nherd_generation_tokens_per_second %g\n", float64(g.generated)/math.Max(up, 1e-9))
 	fmt.Fprintf(w, "# HELP herd_queue_length Requests waiting for a slot.\n# TYPE herd_queue_length gauge\nherd_queue_length %d\n", g.waiting)
 	fmt.Fprintf(w, "# HELP herd_running_requests Requests being decoded.\n# TYPE herd_running_requests gauge\nherd_running_requests %d\n", g.running)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -22,7 +23,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *response
 	if e != nil {
 		return e
 	}
-	job, e := s.prepareChat(cr)
+	job, e := s.prepareChat(r.Context(), cr)
 	if e != nil {
 		return inResponsesTerms(e, from)
 	}
@@ -56,7 +57,8 @@ var errGuardedResponses = &apiError{Status: http.StatusBadRequest, Type: "invali
 
 // streamResponse answers with the Responses API's typed SSE events. The
 // stream starts with the first output (an engine refusal before it is an
-// HTTP error); a failure after that is an "error" event.
+// HTTP error); a failure after that is an "error" event, and a write that
+// fails (the client is gone or stopped reading) ends the generation.
 func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chatJob, head *responseObj, key string) *apiError {
 	var out *sse
 	seq := 0
@@ -68,18 +70,22 @@ func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chat
 	sp := newReplySplit(job.x, job.forced)
 	b := newRespBuilder(head, key, emit)
 	var fail *apiError
-	s.runChoice(r.Context(), job.gp, func(ev choiceEvent) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	s.runChoice(ctx, job.gp, func(ev choiceEvent) {
 		if ev.err != nil {
 			e := s.engineError(ev.err)
-			if out == nil {
+			switch {
+			case out == nil:
 				fail = e
-				return
+			case ctx.Err() == nil: // not a client that is gone
+				emit("error", eventData{"code": e.Code, "message": e.Message, "param": e.Param})
 			}
-			emit("error", eventData{"code": e.Code, "message": e.Message, "param": e.Param})
 			return
 		}
 		if out == nil {
 			out = newSSE(w)
+			out.gone = cancel // a write that fails ends the generation
 			b.start()
 		}
 		b.add(sp.push(ev.text))

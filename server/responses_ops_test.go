@@ -33,7 +33,9 @@ func TestResponsesKeyAndMetrics(t *testing.T) {
 			t.Fatalf("%v: status %d: %s", tc.hdr, resp.StatusCode, b)
 		}
 	}
-	resp, err := http.Get(f.ts.URL + "/metrics")
+	req, _ := http.NewRequest("GET", f.ts.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer k") // /metrics needs the key too
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

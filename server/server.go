@@ -6,6 +6,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"embed"
@@ -38,8 +39,9 @@ type Options struct {
 	MaxBody   int64  // request body limit in bytes
 	Logger    *slog.Logger
 	// Vision, when set, lets chat requests carry image_url content parts
-	// (data URLs): decoded and preprocessed by this vision tower on the
-	// request's goroutine, encoded by the engine's model at prefill.
+	// (data URLs): checked from their headers, decoded and preprocessed by
+	// this vision tower in worker turns (Workers), encoded by the engine's
+	// model at prefill.
 	Vision *llama4.Vision
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
@@ -47,6 +49,32 @@ type Options struct {
 	// Guard, when set, screens requests and answers and serves
 	// /v1/moderations (see GuardOptions).
 	Guard *GuardOptions
+	// MetricsKey, when set, is the bearer key /metrics needs. When empty,
+	// /metrics needs APIKey if that is set (scrapers send it as a bearer
+	// token), and is open otherwise. /health and /ready stay open for probes.
+	MetricsKey string
+
+	// Limits against hostile or runaway clients (see limits.go); zero
+	// values take the defaults named.
+	//
+	// BodyTimeout bounds reading one request body (DefaultBodyTimeout);
+	// IdleTimeout closes keep-alive connections idle this long
+	// (DefaultIdleTimeout); WriteTimeout bounds each write of an answer or
+	// stream chunk, so a client that stops reading is dropped
+	// (DefaultWriteTimeout); HeaderTimeout bounds reading request headers
+	// (DefaultHeaderTimeout).
+	BodyTimeout, IdleTimeout, WriteTimeout, HeaderTimeout time.Duration
+	// Workers bounds the requests tokenizing prompts or decoding images at
+	// once (default GOMAXPROCS); others wait, cancellably, for a turn.
+	Workers int
+	// MaxImagePixels bounds the pixels (width·height, summed over the
+	// images) of one request, checked from the image headers before any
+	// pixel is decoded (DefaultMaxImagePixels).
+	MaxImagePixels int
+	// BodyBudget bounds the bytes of request bodies read but not yet
+	// decoded, all requests together (default 8·MaxBody); a body that would
+	// exceed it is refused with 429.
+	BodyBudget int64
 	// NoLazyTools turns off the lazy constraint of tool calls under
 	// tool_choice "auto": by default, once the model starts a JSON call of
 	// a declared tool, the rest of it is constrained to the tool's schema.
@@ -72,6 +100,9 @@ type Server struct {
 	eng     Engine
 	met     *metrics
 	stopIDs []int32
+	span    int           // most bytes of prompt text one token can cover (see limits.go)
+	work    chan struct{} // a token per Workers: prompt encoding and image decoding
+	bodies  *budget       // request body bytes held (BodyBudget)
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
@@ -91,7 +122,9 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard)}
+	o = withLimitDefaults(o)
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard),
+		span: tokenSpan(tok), work: make(chan struct{}, o.Workers), bodies: &budget{max: o.BodyBudget}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
@@ -105,7 +138,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("GET /ready", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metricsz)
 	mux.HandleFunc("GET /{$}", s.page)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(mux, w, r) })
 	s.handler = cors(o.CORSOrigins, s.guarded(mux))
 	s.ready.Store(true)
 	return s
@@ -125,39 +158,53 @@ func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request)
 func (s *Server) apiAs(name string, write func(http.ResponseWriter, *apiError), h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: 200}
+		sw := &statusWriter{ResponseWriter: w, status: 200, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
 		var e *apiError
 		switch {
-		case s.o.APIKey != "" && !s.authorized(r):
+		case s.o.APIKey != "" && !authorized(r, s.o.APIKey):
 			e = errAuth
 		case s.closing.Load() && r.Method == http.MethodPost:
 			e = errClosing
+		case r.ContentLength > s.o.MaxBody: // refused before a byte of the body is read
+			e = tooLarge(s.o.MaxBody)
 		default:
-			r.Body = http.MaxBytesReader(w, r.Body, s.o.MaxBody)
+			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.o.MaxBody), lift: s.bodyDeadline(w), budget: s.bodies}
 			e = h(sw, r)
+			releaseBody(r)
 		}
-		if e != nil {
+		if e != nil && !sw.wrote {
 			write(sw, e)
 		}
-		s.met.request(name, sw.status, time.Since(t0))
-		s.o.Logger.Info("request", "endpoint", name, "status", sw.status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
+		sw.finish()
+		status := sw.status
+		if r.Context().Err() != nil {
+			status = statusClientClosed // the client hung up before the answer was whole: not the server's failure
+		}
+		s.met.request(name, status, time.Since(t0))
+		s.o.Logger.Info("request", "endpoint", name, "status", status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
 	}
 }
 
-func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	key, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok { // Anthropic's clients send the key as x-api-key
-		key = r.Header.Get("X-Api-Key")
-		ok = key != ""
+// authorized reports whether r carries the key: "Authorization: Bearer key"
+// (the scheme name is case-insensitive, RFC 9110 §11.1) or, as Anthropic's
+// clients send it, "x-api-key: key".
+func authorized(r *http.Request, key string) bool {
+	scheme, got, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		got, ok = r.Header.Get("X-Api-Key"), r.Header.Get("X-Api-Key") != ""
 	}
-	return ok && subtle.ConstantTimeCompare([]byte(key), []byte(s.o.APIKey)) == 1
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(key)) == 1
 }
 
+// statusWriter records an API answer's status, and gives each write (and
+// flush) timeout to finish, so a client that stops reading is dropped.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	wrote  bool
+	status  int
+	wrote   bool
+	rc      *http.ResponseController // of the underlying writer
+	timeout time.Duration
+	limited bool // a write deadline is set
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -169,24 +216,68 @@ func (w *statusWriter) WriteHeader(code int) {
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	w.wrote = true
+	w.deadline()
 	return w.ResponseWriter.Write(b)
 }
 
-func (w *statusWriter) Flush() {
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
+func (w *statusWriter) deadline() {
+	if w.timeout > 0 && w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) == nil {
+		w.limited = true
 	}
 }
 
+func (w *statusWriter) Flush() { w.FlushError() }
+
+// FlushError flushes within the write timeout, reporting failure
+// (http.ResponseController uses it).
+func (w *statusWriter) FlushError() error {
+	w.deadline()
+	return w.rc.Flush()
+}
+
+// finish flushes the answer within the write timeout, then lifts the
+// deadline so it does not outlive the request on a kept-alive connection.
+func (w *statusWriter) finish() {
+	if w.limited {
+		w.rc.Flush()
+		w.rc.SetWriteDeadline(time.Time{})
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // decodeJSON reads a request body into v, mapping failures to 400s (413 for
-// bodies over the limit).
+// bodies over the limit, 408 for bodies too slow to arrive).
 func decodeJSON(r *http.Request, v any) *apiError {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
+	body, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	return unmarshalBody(body, v)
+}
+
+// readBody reads a whole request body (bounded by the api wrapper's
+// MaxBytesReader), mapping failures as decodeJSON does.
+func readBody(r *http.Request) ([]byte, *apiError) {
+	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(r.ContentLength, 64<<20))+bytes.MinRead))
+	if _, err := buf.ReadFrom(r.Body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body exceeds %d bytes", mbe.Limit), Type: "invalid_request_error"}
+			return nil, tooLarge(mbe.Limit)
 		}
+		if e := readFailure(r, err); e != nil {
+			return nil, e
+		}
+		return nil, badRequest("", "reading the request body: "+err.Error())
+	}
+	return buf.Bytes(), nil
+}
+
+// unmarshalBody decodes a JSON request body into v.
+func unmarshalBody(body []byte, v any) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
 			field := strings.TrimPrefix(ute.Field, "sampling.") // the shared fields are embedded
@@ -209,7 +300,20 @@ func decoded[T any, P interface {
 }](s *Server, h func(w http.ResponseWriter, r *http.Request, req P) *apiError) func(http.ResponseWriter, *http.Request) *apiError {
 	return func(w http.ResponseWriter, r *http.Request) *apiError {
 		req := P(new(T))
-		if e := decodeJSON(r, req); e != nil {
+		body, e := readBody(r)
+		if e != nil {
+			return e
+		}
+		// Decoding (megabytes of JSON, at worst) is CPU work: it takes a
+		// worker turn, as tokenizing does, so floods cannot starve the rest.
+		if e := s.acquire(r.Context()); e != nil {
+			return e
+		}
+		e = unmarshalBody(body, req)
+		s.release()
+		body = nil
+		releaseBody(r) // decoded: the raw bytes no longer count
+		if e != nil {
 			return e
 		}
 		if e := s.checkModel(req.model()); e != nil {
@@ -265,6 +369,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
+	key := s.o.MetricsKey
+	if key == "" {
+		key = s.o.APIKey
+	}
+	if key != "" && !authorized(r, key) {
+		writeError(w, errAuth)
+		return
+	}
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
@@ -279,9 +391,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 
 // Serve answers on ln until ctx is done, then shuts down gracefully: it stops
 // accepting requests (new POSTs get 503), lets running streams finish within
-// grace, and returns.
+// grace, and returns. Connections are bounded by the Options' header, body,
+// write and idle timeouts.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
-	hs := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := s.httpServer()
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

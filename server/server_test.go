@@ -216,7 +216,6 @@ func TestAuthHealthMetricsPage(t *testing.T) {
 	}
 	for path, want := range map[string]string{
 		"/health": "ok", "/ready": "ready", "/": "<title>herd</title>",
-		"/metrics": "vllm:num_requests_waiting{model_name=\"tiny-test\"} 0",
 	} {
 		r, err := http.Get(f.ts.URL + path)
 		if err != nil {
@@ -228,9 +227,18 @@ func TestAuthHealthMetricsPage(t *testing.T) {
 			t.Errorf("GET %s: %d %q", path, r.StatusCode, b[:min(len(b), 200)])
 		}
 	}
-	r, _ := http.Get(f.ts.URL + "/metrics")
+	if r, _ := http.Get(f.ts.URL + "/metrics"); r.StatusCode != 401 {
+		t.Errorf("GET /metrics without the key: status %d, want 401", r.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", f.ts.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer sekret")
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b, _ := io.ReadAll(r.Body)
-	for _, m := range []string{"herd_requests_total{endpoint=\"completions\",status=\"200\"} 1", "herd_time_to_first_token_seconds_count 1", "vllm:kv_cache_usage_perc"} {
+	for _, m := range []string{"herd_requests_total{endpoint=\"completions\",status=\"200\"} 1", "herd_time_to_first_token_seconds_count 1", "vllm:kv_cache_usage_perc",
+		"vllm:num_requests_waiting{model_name=\"tiny-test\"} 0"} {
 		if !strings.Contains(string(b), m) {
 			t.Errorf("metrics lack %q", m)
 		}

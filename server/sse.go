@@ -2,26 +2,32 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 )
 
 // sse writes Server-Sent Events: one "data: JSON" event per chunk, then
 // "data: [DONE]". It is safe for concurrent use by the choices of a request.
+// The first write that fails (the client stopped reading past the write
+// timeout, or left) calls gone, and later writes are dropped.
 type sse struct {
-	mu sync.Mutex
-	w  http.ResponseWriter
-	f  http.Flusher
+	mu     sync.Mutex
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	gone   func() // when set, called once a write fails
+	failed bool
 }
 
+// newSSE starts a stream on w (status 200). Each write's deadline is the
+// api wrapper's (Options.WriteTimeout from the write's start).
 func newSSE(w http.ResponseWriter) *sse {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Connection", "keep-alive")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	f, _ := w.(http.Flusher)
-	return &sse{w: w, f: f}
+	return &sse{w: w, rc: http.NewResponseController(w)}
 }
 
 func (s *sse) send(v any) error {
@@ -29,25 +35,36 @@ func (s *sse) send(v any) error {
 	if err != nil {
 		return err
 	}
+	return s.write(append(append([]byte("data: "), b...), '\n', '\n'))
+}
+
+func (s *sse) done() { s.write([]byte("data: [DONE]\n\n")) }
+
+// write writes and flushes one event.
+func (s *sse) write(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
-		return err
+	if s.failed {
+		return errStreamGone
 	}
-	if s.f != nil {
-		s.f.Flush()
+	_, err := s.w.Write(b)
+	if err == nil {
+		err = s.rc.Flush()
+		if errors.Is(err, http.ErrNotSupported) {
+			err = nil
+		}
+	}
+	if err != nil {
+		s.failed = true
+		if s.gone != nil {
+			s.gone()
+		}
+		return err
 	}
 	return nil
 }
 
-func (s *sse) done() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.w.Write([]byte("data: [DONE]\n\n"))
-	if s.f != nil {
-		s.f.Flush()
-	}
-}
+var errStreamGone = errors.New("server: the stream's client is gone")
 
 // sendError reports an error inside an already-started stream.
 func (s *sse) sendError(e *apiError) { s.send(map[string]*apiError{"error": e}) }

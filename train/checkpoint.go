@@ -38,9 +38,15 @@ const (
 // (without the expert bias, which the format cannot hold).
 // Each file is written atomically (temporary file, fsync, rename, fsync of
 // the directory), so a kill at any moment leaves the previous or the new
-// checkpoint, never a torn one; resuming needs only CheckpointFile.
+// checkpoint, never a torn one; resuming needs only CheckpointFile. The
+// temporary files a killed save leaves are removed by the next save and on
+// resume.
 func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	// Temporary files of a save that was killed are never renamed: drop them.
+	if _, err := checkpoint.RemoveStaleTemps(dir); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	rs, err := tr.src.MarshalBinary()
@@ -112,6 +118,9 @@ func HasCheckpoint(dir string) bool {
 // other options are the saved ones.
 func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, error) {
 	path := filepath.Join(dir, CheckpointFile)
+	if _, err := checkpoint.RemoveStaleTemps(dir); err != nil { // left by a save that was killed
+		return nil, fmt.Errorf("train: %w", err)
+	}
 	f, err := safetensors.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)

@@ -157,9 +157,17 @@ func testResumeBitExact(t *testing.T, o Options) {
 			t.Fatal(err)
 		}
 	}
+	// A save killed mid-write leaves its temporary file; resuming removes it.
+	stale := filepath.Join(dirB, "."+CheckpointFile+".tmp12345")
+	if err := os.WriteFile(stale, []byte("torn"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c, err := ResumeTrainer(dirB, data, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Fatalf("stale %s survived the resume: %v", stale, err)
 	}
 	if c.Step() != 3 {
 		t.Fatalf("resumed at step %d, want 3", c.Step())

@@ -21,7 +21,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var g genFlags
 	g.define(cl.FlagSet, defaultChatCtx, "context length per sequence, in tokens (the default is capped by the model's max_position_embeddings)")
 	addr := cl.String("addr", "127.0.0.1:8080", "listen address")
-	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this bearer key (default $HERD_API_KEY)")
+	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this API key, as a bearer token or in x-api-key (default $HERD_API_KEY)")
+	metricsKey := cl.String("metrics-key", os.Getenv("HERD_METRICS_KEY"), "bearer key for /metrics instead of --api-key (default $HERD_METRICS_KEY)")
+	bodyTimeout := cl.Duration("body-timeout", server.DefaultBodyTimeout, "drop a client that takes longer than this to send a request body")
+	writeTimeout := cl.Duration("write-timeout", server.DefaultWriteTimeout, "drop a client that does not take an answer or stream chunk within this")
+	idleTimeout := cl.Duration("idle-timeout", server.DefaultIdleTimeout, "close keep-alive connections idle this long")
+	maxPixels := cl.Int("max-image-pixels", server.DefaultMaxImagePixels, "most image pixels (width·height, summed) one request may carry, checked before decoding")
 	parallel := cl.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
 	queue := cl.Int("queue", 64, "requests that may wait for a slot before 429")
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
@@ -37,6 +42,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 {
 		return usagef("--parallel, --ctx and --prefill-chunk must be positive, --queue non-negative")
+	}
+	if *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *maxPixels <= 0 {
+		return usagef("--body-timeout, --write-timeout, --idle-timeout and --max-image-pixels must be positive")
 	}
 	gm, err := g.load(cl.model, true, stderr, false)
 	if err != nil {
@@ -95,7 +103,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts, NoLazyTools: *noLazy})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts,
+		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels, NoLazyTools: *noLazy})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
