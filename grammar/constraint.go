@@ -206,6 +206,13 @@ func (c *Constraint) mark(tr *tokTrie, i int32) {
 	}
 }
 
+// Advance feeds text that was generated before the constraint took over
+// (one started lazily, when the model has begun a value on its own) and
+// reports whether the grammar accepts it; if not, the state is unchanged.
+func (c *Constraint) Advance(text string) bool {
+	return c.state == running && c.m.FeedString(text)
+}
+
 // Accept advances the state with the chosen token id.
 func (c *Constraint) Accept(id int32) {
 	if c.state != running {

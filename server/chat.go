@@ -13,25 +13,28 @@ import (
 	"github.com/herd-llm/herd/grammar"
 )
 
+// chatJob is a validated chat request ready to run: the generation, the
+// number of choices, the tool-call extractor (nil: no tools) and whether
+// the answer is constrained to be a call. The chat and Responses endpoints
+// share it.
+type chatJob struct {
+	gp     genParams
+	n      int
+	x      *chat.Extractor
+	forced bool
+}
+
 // chatCompletions is POST /v1/chat/completions.
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *chatRequest) *apiError {
-	msgs, images, e := convertMessages(req.Messages)
+	job, e := s.prepareChat(r.Context(), req)
 	if e != nil {
 		return e
 	}
-	p, e := s.renderChat(r.Context(), req, msgs, images)
-	if e != nil {
-		return e
-	}
-	gp, n, e := s.chatParams(req, p)
-	if e != nil {
-		return e
-	}
-	useTools := p.useTools
+	gp, n, x, forced := job.gp, job.n, job.x, job.forced
 	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
 	id := base.ID
 	if req.Stream {
-		return s.streamChat(w, r, req, gp, n, useTools, base)
+		return s.streamChat(w, r, req, gp, n, x, forced, base)
 	}
 	res, total, e := s.runChoices(r.Context(), n, gp)
 	if e != nil {
@@ -43,13 +46,17 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 		content, finish := c.text, c.finish
 		switch {
 		case c.cut:
-			content = "" // a half-written call or JSON value is no answer
-		case useTools:
-			var calls []chat.ToolCall
-			content, calls = chat.ParseToolCalls(content)
-			if len(calls) > 0 {
-				msg.ToolCalls = apiToolCalls(calls, id, i)
-				finish = "tool_calls"
+			content, finish = "", "length" // a half-written call or JSON value is no answer
+		case x != nil:
+			// A call cut off by the token limit is closed where it stopped
+			// and sent with finish_reason "length", as streamed.
+			sp := newReplySplit(x, forced)
+			sp.push(content)
+			sp.finish(false)
+			split := sp.result()
+			content, finish = split.Content, sp.finishReason(finish, false)
+			if len(split.Calls) > 0 {
+				msg.ToolCalls = apiToolCalls(split.Calls, id, i)
 			}
 		}
 		if content != "" || len(msg.ToolCalls) == 0 && !c.cut {
@@ -61,6 +68,36 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request, req *ch
 		}
 	}
 	return jsonOK(w, base)
+}
+
+// prepareChat validates a chat request and turns it into a job: the prompt
+// (renderChat), the sampling, limits and constraint (chatParams), the
+// extractor of the request's tool calls and, under tool_choice "auto", the
+// lazy constraint of the calls the model starts (lazyCall).
+func (s *Server) prepareChat(ctx context.Context, req *chatRequest) (chatJob, *apiError) {
+	msgs, images, e := convertMessages(req.Messages)
+	if e != nil {
+		return chatJob{}, e
+	}
+	p, e := s.renderChat(ctx, req, msgs, images)
+	if e != nil {
+		return chatJob{}, e
+	}
+	gp, n, e := s.chatParams(req, p)
+	if e != nil {
+		return chatJob{}, e
+	}
+	job := chatJob{gp: gp, n: n, forced: p.forced != nil}
+	if p.useTools {
+		job.x = toolExtractor(req)
+	}
+	if p.useTools && p.forced == nil && !s.o.NoLazyTools {
+		if g := lazyCallGrammar(req.Tools); g != nil { // a call the model starts is constrained
+			tok, x, stops, keep := s.tok, job.x, s.stopIDs, gp.keepSpecial
+			job.gp.constraint = func() engine.Constraint { return newLazyCall(tok, g, x, stops, keep) }
+		}
+	}
+	return job, nil
 }
 
 // chatPrompt is a chat request rendered for the model: the prompt ids (each
@@ -140,65 +177,36 @@ func (s *Server) chatParams(req *chatRequest, p chatPrompt) (genParams, int, *ap
 }
 
 // streamChat answers with SSE chunks: a role delta, content deltas, tool-call
-// deltas when the model called tools, the finish reason, optional usage.
-func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatRequest, gp genParams, n int, useTools bool, base chatResponse) *apiError {
+// deltas (each call's id and name, then pieces of its arguments) as the
+// extractor x recognises calls, the finish reason, optional usage. Text that
+// may start a call is held until it cannot, so no call text is ever sent as
+// content. Constrained output streams as it comes; cut by the token limit it
+// ends with finish_reason "length".
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatRequest, gp genParams, n int, x *chat.Extractor, forced bool, base chatResponse) *apiError {
 	base.Object = "chat.completion.chunk"
 	streamAnswer(s, w, r, base.answer, n, gp, req.includeUsage(), func(i int, chunk func(chatChoice)) func(choiceEvent) {
 		chunk(chatChoice{Index: i, Delta: &assistantMsg{Role: "assistant", Content: strp("")}})
-		// Constrained output (a forced call, a JSON answer) is held until its
-		// grammar accepts it, so a stream the token limit cuts carries no
-		// partial value; free text with tools goes through a stream parser.
-		var held *strings.Builder
-		var parser *chat.StreamParser
-		switch {
-		case gp.constraint != nil:
-			held = new(strings.Builder)
-		case useTools:
-			parser = chat.NewStreamParser()
-		}
+		sp := newReplySplit(x, forced)
 		return func(ev choiceEvent) {
-			text := ev.text
-			switch {
-			case held != nil:
-				held.WriteString(text)
-				text = ""
-			case parser != nil:
-				text = parser.Push(text)
+			events := sp.push(ev.text)
+			if ev.finish != "" {
+				events = append(events, sp.finish(ev.cut)...)
 			}
 			var lp *choiceLogprobs
 			if gp.logprobs && len(ev.toks) > 0 {
 				lp = &choiceLogprobs{Content: s.logprobEntries(ev.toks)}
 			}
-			if text != "" || lp != nil {
-				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &text}, Logprobs: lp})
+			for _, d := range chatDeltas(events, base.ID, i) {
+				chunk(chatChoice{Index: i, Delta: d, Logprobs: lp})
+				lp = nil
+			}
+			if lp != nil {
+				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: strp("")}, Logprobs: lp})
 			}
 			if ev.finish == "" {
 				return
 			}
-			finish := ev.finish
-			var rest string
-			var calls []chat.ToolCall
-			switch {
-			case ev.cut: // neither content nor calls: finish_reason "length" says why
-			case held != nil && useTools:
-				rest, calls = chat.ParseToolCalls(held.String())
-			case held != nil:
-				rest = held.String()
-			case parser != nil:
-				rest, calls = parser.Finish()
-			}
-			if rest != "" {
-				chunk(chatChoice{Index: i, Delta: &assistantMsg{Content: &rest}})
-			}
-			if len(calls) > 0 {
-				tc := apiToolCalls(calls, base.ID, i)
-				for k := range tc {
-					k := k
-					tc[k].Index = &k
-				}
-				chunk(chatChoice{Index: i, Delta: &assistantMsg{ToolCalls: tc}})
-				finish = "tool_calls"
-			}
+			finish := sp.finishReason(ev.finish, ev.cut)
 			chunk(chatChoice{Index: i, Delta: &assistantMsg{}, FinishReason: &finish})
 		}
 	})
@@ -208,7 +216,7 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req *chatReq
 func apiToolCalls(calls []chat.ToolCall, respID string, choice int) []toolCall {
 	out := make([]toolCall, len(calls))
 	for k, c := range calls {
-		out[k].ID = fmt.Sprintf("call_%s_%d_%d", strings.TrimPrefix(respID, "chatcmpl-"), choice, k)
+		out[k].ID = callID(respID, choice, k)
 		out[k].Type = "function"
 		out[k].Function.Name = c.Name
 		args := string(c.Arguments)
@@ -218,6 +226,12 @@ func apiToolCalls(calls []chat.ToolCall, respID string, choice int) []toolCall {
 		out[k].Function.Arguments = args
 	}
 	return out
+}
+
+// callID is the id of call k of a choice of answer respID.
+func callID(respID string, choice, k int) string {
+	_, rest, _ := strings.Cut(respID, "-")
+	return fmt.Sprintf("call_%s_%d_%d", rest, choice, k)
 }
 
 func (s *Server) logprobEntries(toks []tokenOut) []logprobEntry {

@@ -55,12 +55,12 @@ type toolUseBlock struct {
 	Input json.RawMessage `json:"input"`
 }
 
-// msgJob is a Messages request ready to run: its generation job, whether
-// tool calls are on, and the answer's head.
+// msgJob is a Messages request ready to run: its generation job, the
+// extractor of its tool calls (nil: tools are off), and the answer's head.
 type msgJob struct {
-	gp       genParams
-	useTools bool
-	head     msgResponse
+	gp   genParams
+	x    *chat.Extractor // the request's tools; nil: none
+	head msgResponse
 }
 
 // prepareMessages translates a Messages request and renders it (without
@@ -102,7 +102,10 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgReques
 		return e
 	}
 	id := fmt.Sprintf("msg_%016x%08x", rand.Uint64(), rand.Uint32())
-	job := msgJob{gp: gp, useTools: p.useTools, head: msgResponse{ID: id, Type: "message", Role: "assistant", Model: s.o.ModelName, Content: []any{}}}
+	job := msgJob{gp: gp, head: msgResponse{ID: id, Type: "message", Role: "assistant", Model: s.o.ModelName, Content: []any{}}}
+	if p.useTools {
+		job.x = toolExtractor(cr) // only the declared tools' calls count
+	}
 	if req.Stream {
 		return s.streamMessage(w, r, job)
 	}
@@ -111,7 +114,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgReques
 		return e
 	}
 	c := res[0]
-	text, calls := finalContent(c.text, c.cut, job.useTools)
+	text, calls := finalContent(c.text, c.cut, job.x)
 	resp := job.head
 	if text != "" {
 		resp.Content = append(resp.Content, textBlock{Type: "text", Text: text})
@@ -137,12 +140,12 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request, req *msgReq
 // finalContent splits a finished answer into text and tool calls. Output
 // the token limit cut before its grammar accepted it (a forced call) is
 // neither: stop_reason "max_tokens" says why.
-func finalContent(text string, cut, useTools bool) (string, []chat.ToolCall) {
+func finalContent(text string, cut bool, x *chat.Extractor) (string, []chat.ToolCall) {
 	switch {
 	case cut:
 		return "", nil
-	case useTools:
-		return chat.ParseToolCalls(text)
+	case x != nil:
+		return extractWhole(x, text)
 	}
 	return text, nil
 }

@@ -67,12 +67,12 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 		index++
 	}
 	var held *strings.Builder
-	var parser *chat.StreamParser
+	var parser *callsAtEnd
 	switch {
 	case j.gp.constraint != nil:
 		held = new(strings.Builder)
-	case j.useTools:
-		parser = chat.NewStreamParser()
+	case j.x != nil:
+		parser = newCallsAtEnd(j.x)
 	}
 	s.runChoice(r.Context(), j.gp, func(ev choiceEvent) {
 		if ev.err != nil {
@@ -104,7 +104,7 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 		var calls []chat.ToolCall
 		switch {
 		case held != nil:
-			rest, calls = finalContent(held.String(), ev.cut, j.useTools)
+			rest, calls = finalContent(held.String(), ev.cut, j.x)
 		case parser != nil:
 			rest, calls = parser.Finish()
 		}

@@ -125,8 +125,9 @@ func TestOpenAIClientToolCalls(t *testing.T) {
 		t.Fatalf("streamed calls %+v finish %q", sc.Message.ToolCalls, sc.FinishReason)
 	}
 
-	// Two pythonic calls inside <|python_start|> tags.
+	// Two pythonic calls inside <|python_start|> tags (only declared tools are calls).
 	params.Messages = []openai.ChatCompletionMessageParamUnion{openai.UserMessage("use two tools")}
+	params.Tools = append(params.Tools, openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{Name: "get_time"}))
 	resp, err = c.Chat.Completions.New(ctx, params)
 	if err != nil {
 		t.Fatal(err)

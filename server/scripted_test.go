@@ -35,11 +35,12 @@ func (s *scripted) ForwardBatch(seqs []llama4.Seq, _ func(int, []float32)) ([][]
 	for i, sq := range seqs {
 		sq.Cache.Commit(sq.IDs)
 		toks := sq.Cache.Tokens()
-		// The answer starts after the last "<|header_end|>\n\n".
+		// The answer starts after the last "<|header_end|>\n\n" (one token
+		// or two, by tokenizer).
 		start := 0
 		for j := len(toks) - 1; j >= 0; j-- {
 			if toks[j] == hdrEnd {
-				start = j + 3
+				start = j + 1 + len(s.tok.Encode("\n\n", false))
 				break
 			}
 		}

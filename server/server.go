@@ -1,7 +1,8 @@
 // Package server is herd's OpenAI-compatible HTTP API: chat and text
-// completions (streaming over SSE or not), model listing, health and
-// readiness, Prometheus metrics and an embedded chat page; and the Anthropic
-// Messages API (messages.go) on the same generation path.
+// completions and the OpenAI Responses API (streaming over SSE or not),
+// model listing, health and readiness, Prometheus metrics and an embedded
+// chat page; and the Anthropic Messages API (messages.go) on the same
+// generation path.
 package server
 
 import (
@@ -74,6 +75,10 @@ type Options struct {
 	// decoded, all requests together (default 8·MaxBody); a body that would
 	// exceed it is refused with 429.
 	BodyBudget int64
+	// NoLazyTools turns off the lazy constraint of tool calls under
+	// tool_choice "auto": by default, once the model starts a JSON call of
+	// a declared tool, the rest of it is constrained to the tool's schema.
+	NoLazyTools bool
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -124,6 +129,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
 	mux.HandleFunc("POST /v1/moderations", s.api("moderations", s.moderations))
+	mux.HandleFunc("POST /v1/responses", s.api("responses", decoded(s, s.responses)))
 	mux.HandleFunc("POST /v1/messages", s.apiAs("messages", writeAnthropicError, decoded(s, s.messages)))
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.apiAs("count_tokens", writeAnthropicError, decoded(s, s.countTokens)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))

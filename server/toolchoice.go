@@ -5,8 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/grammar"
 )
+
+// toolExtractor finds the calls of the request's tools in the model's
+// output; with parallel_tool_calls false only the first call counts.
+func toolExtractor(req *chatRequest) *chat.Extractor {
+	names := make([]string, len(req.Tools))
+	for i, t := range req.Tools {
+		names[i] = t.Function.Name
+	}
+	single := req.ParallelToolCalls != nil && !*req.ParallelToolCalls
+	return chat.NewExtractorNames(names, chat.ExtractOptions{SingleCall: single})
+}
 
 // toolChoice validates tools and tool_choice. It reports whether tool calls
 // are on, and, when tool_choice forces a call ("required", or a named
@@ -56,16 +68,7 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 		if named != "" && t.Function.Name != named {
 			continue
 		}
-		params := json.RawMessage(`{"type": "object"}`)
-		if len(bytes.TrimSpace(t.Function.Parameters)) > 0 {
-			params = t.Function.Parameters
-		}
-		alts = append(alts, map[string]any{
-			"type":                 "object",
-			"properties":           map[string]any{"name": map[string]any{"const": t.Function.Name}, "parameters": params},
-			"required":             []string{"name", "parameters"},
-			"additionalProperties": false,
-		})
+		alts = append(alts, callSchema(t, "parameters", false))
 	}
 	if len(alts) == 0 {
 		return false, nil, badRequest("tool_choice", fmt.Sprintf("tool_choice names %q, which is not among the tools", named))
@@ -79,4 +82,48 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 		return false, nil, badRequest("tools", "cannot force a call with these tool parameters: "+err.Error())
 	}
 	return true, g, nil
+}
+
+// callSchema is the JSON Schema of a call of t: {"name": t's name, key:
+// arguments following t's parameters schema}, with lenient also an optional
+// "type": "function" (as Llama 4 writes calls it chose itself).
+func callSchema(t tool, key string, lenient bool) map[string]any {
+	params := json.RawMessage(`{"type": "object"}`)
+	if len(bytes.TrimSpace(t.Function.Parameters)) > 0 {
+		params = t.Function.Parameters
+	}
+	props := map[string]any{"name": map[string]any{"const": t.Function.Name}, key: params}
+	if lenient {
+		props["type"] = map[string]any{"const": "function"}
+	}
+	return map[string]any{
+		"type":                 "object",
+		"properties":           props,
+		"required":             []string{"name", key},
+		"additionalProperties": false,
+	}
+}
+
+// lazyCallGrammar is the grammar of a JSON call of one of tools, with its
+// arguments under "parameters" or "arguments", for the lazy constraint of
+// calls the model starts on its own (lazyCall). Tools whose parameters
+// schema cannot be enforced are left out (their calls go unconstrained);
+// nil when none is left.
+func lazyCallGrammar(tools []tool) *grammar.Grammar {
+	var alts []any
+	for _, t := range tools {
+		one := callSchema(t, "parameters", true)
+		if _, err := grammar.CompileSchema(mustJSON(one)); err != nil {
+			continue
+		}
+		alts = append(alts, one, callSchema(t, "arguments", true))
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	g, err := grammar.CompileSchema(mustJSON(map[string]any{"anyOf": alts}))
+	if err != nil {
+		return nil
+	}
+	return g
 }

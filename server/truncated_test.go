@@ -11,8 +11,10 @@ import (
 
 // TestConstrainedCutByLength: a forced tool call or a JSON answer that
 // max_tokens ends before its grammar accepts it answers finish_reason
-// "length" with content null and no tool calls, streamed or not, for every
-// choice; the same requests with room to finish still answer.
+// "length" for every choice: not streamed with content null and no tool
+// calls; streamed, the output went out as it came (as OpenAI streams it), so
+// a JSON answer's deltas hold the cut value, and a forced call never leaks
+// into content. The same requests with room to finish still answer.
 func TestConstrainedCutByLength(t *testing.T) {
 	// The byte-level test tokenizer makes the rendered tool definitions long.
 	f := newFixture(t, engine.Options{Parallel: 2, Ctx: 2048, KVType: tensor.F32, PrefillChunk: 512, QueueSize: 8}, Options{})
@@ -24,11 +26,13 @@ func TestConstrainedCutByLength(t *testing.T) {
 		name, fields string
 		cut          int    // a max_tokens too small for any valid answer
 		full         string // finish_reason when max_tokens leaves room
+		calls        int    // calls a cut stream shows at most (its name came), at least in one choice; -1: JSON content
 	}{
-		{"required", tools + `,"tool_choice":"required"`, 6, "tool_calls"},
-		{"named", tools + `,"tool_choice":{"type":"function","function":{"name":"get_weather"}}`, 6, "tool_calls"},
-		{"json_object", `"response_format":{"type":"json_object"}`, 1, ""}, // "{}" is two tokens
-		{"json_schema", `"response_format":` + schema, 6, "stop"},
+		{"required", tools + `,"tool_choice":"required"`, 6, "tool_calls", 0},
+		{"named", tools + `,"tool_choice":{"type":"function","function":{"name":"get_weather"}}`, 6, "tool_calls", 0},
+		{"required-in-args", tools + `,"tool_choice":"required"`, 45, "", 1},
+		{"json_object", `"response_format":{"type":"json_object"}`, 1, "", -1}, // "{}" is two tokens
+		{"json_schema", `"response_format":` + schema, 6, "stop", -1},
 	} {
 		for _, stream := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/stream=%v", tc.name, stream), func(t *testing.T) {
@@ -41,10 +45,22 @@ func TestConstrainedCutByLength(t *testing.T) {
 				if len(got) != 2 {
 					t.Fatalf("%d choices, want 2: %s", len(got), b)
 				}
+				shown := 0
 				for i, a := range got {
-					if a.finish != "length" || a.content != nil || a.calls != 0 {
+					shown = max(shown, a.calls)
+					switch {
+					case !stream && (a.finish != "length" || a.content != nil || a.calls != 0):
 						t.Errorf("choice %d: finish %q content %v calls %d, want length, null, 0: %s", i, a.finish, a.content, a.calls, b)
+					case stream && a.finish != "length":
+						t.Errorf("choice %d: finish %q, want length: %s", i, a.finish, b)
+					case stream && tc.calls >= 0 && (a.content != nil || a.calls > tc.calls):
+						t.Errorf("choice %d: content %v calls %d, want no content and at most %d calls: %s", i, a.content, a.calls, tc.calls, b)
+					case stream && tc.calls < 0 && (a.content == nil || json.Valid([]byte(*a.content))):
+						t.Errorf("choice %d: content %v, want the cut JSON: %s", i, a.content, b)
 					}
+				}
+				if stream && shown < tc.calls {
+					t.Errorf("no choice streamed the cut call's name and arguments: %s", b)
 				}
 				if tc.full == "" {
 					return
@@ -72,8 +88,10 @@ type seen struct {
 func seenChoices(t *testing.T, b []byte, stream bool) []seen {
 	t.Helper()
 	type msg struct {
-		Content   *string           `json:"content"`
-		ToolCalls []json.RawMessage `json:"tool_calls"`
+		Content   *string `json:"content"`
+		ToolCalls []struct {
+			ID string `json:"id"` // streamed: on a call's first delta only
+		} `json:"tool_calls"`
 	}
 	type choice struct {
 		Index        int     `json:"index"`
@@ -121,7 +139,11 @@ func seenChoices(t *testing.T, b []byte, stream bool) []seen {
 				a.content = &s
 			}
 			if m != nil {
-				a.calls += len(m.ToolCalls)
+				for _, c := range m.ToolCalls {
+					if c.ID != "" {
+						a.calls++
+					}
+				}
 			}
 			if ch.FinishReason != nil {
 				a.finish = *ch.FinishReason

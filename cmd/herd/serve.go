@@ -34,6 +34,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
 	var gf serveGuardFlags
 	gf.define(cl.FlagSet)
+	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
 	if _, err := cl.parse(args, stdout); err != nil {
@@ -103,7 +104,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts,
-		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels})
+		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels, NoLazyTools: *noLazy})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
