@@ -74,3 +74,20 @@ func (s *SwapModel) VocabSize() int {
 	m, _ := s.Current()
 	return m.VocabSize()
 }
+
+// dropStale empties the cache of slot when the model's weights changed
+// since the slot's cache was filled, so that a request never reuses a
+// prefix computed by other weights. Called with e.mu held, on a free slot.
+func (e *Engine) dropStale(slot int) {
+	sm, ok := e.m.(*SwapModel)
+	if !ok {
+		return
+	}
+	if e.slotVer == nil {
+		e.slotVer = make([]int64, len(e.slots))
+	}
+	if v := sm.Version(); e.slotVer[slot] != v {
+		e.slots[slot].Cache().Reset()
+		e.slotVer[slot] = v
+	}
+}
