@@ -82,6 +82,12 @@ func init() {
 			about:     "The loss is on the assistant turns only (tool calls included), rendered in the Llama 4 chat format. --prune-easy P first drops the examples the base model already answers with probability > P. docs/post-training.md describes the data format.",
 			examples: []string{"sft -m embedded/shakespeare --task arithmetic:digits=1 --examples 500 --steps 40 --seq 64 --lr 2e-3 --out runs/sft-arith",
 				"sft -m runs/mine --data chat.jsonl --prune-easy 0.9 --steps 500 --out runs/mine-sft", "sft -m runs/mine --data chat.jsonl --out runs/mine-sft --resume --steps 800"}},
+		"rl": {summary: "online RL (GRPO) on verifiable tasks: pass@k prompt filtering, asynchronous actor/learner, into a Hugging Face directory",
+			args: "-m BASE --out DIR --task SPEC [flags]", run: cmdRL, required: []string{"m"},
+			modelHelp: "policy to train: a Hugging Face Llama 4 directory with its tokenizer (herd sft's output)",
+			about:     "Each round samples --pass-k completions of --pool training prompts with the current policy and keeps those solved sometimes but not always (easiest first); the actor then samples --group completions per kept prompt with the in-process batching engine, groups with equal rewards are dropped, and the learner takes GRPO/decoupled-PPO steps while the actor runs at most --staleness versions behind. --eval-only prints held-out pass@1 and pass@k. docs/post-training.md describes the loop.",
+			examples: []string{"rl -m runs/sft-arith --task arithmetic:digits=1 --steps 40 --lr 2e-4 --out runs/rl-arith",
+				"rl -m runs/sft-arith --task arithmetic:digits=1 --eval-only --eval-n 200", "rl -m runs/sft-arith --task arithmetic:digits=1 --out runs/rl-arith --resume"}},
 		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
 			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
 			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +
