@@ -88,6 +88,12 @@ func init() {
 			about:     "Each round samples --pass-k completions of --pool training prompts with the current policy and keeps those solved sometimes but not always (easiest first); the actor then samples --group completions per kept prompt with the in-process batching engine, groups with equal rewards are dropped, and the learner takes GRPO/decoupled-PPO steps while the actor runs at most --staleness versions behind. --eval-only prints held-out pass@1 and pass@k. docs/post-training.md describes the loop.",
 			examples: []string{"rl -m runs/sft-arith --task arithmetic:digits=1 --steps 40 --lr 2e-4 --out runs/rl-arith",
 				"rl -m runs/sft-arith --task arithmetic:digits=1 --eval-only --eval-n 200", "rl -m runs/sft-arith --task arithmetic:digits=1 --out runs/rl-arith --resume"}},
+		"dpo": {summary: "DPO on preference pairs of the policy's own samples (correct over wrong, shorter correct over longer) into a Hugging Face directory",
+			args: "-m BASE --out DIR --task SPEC [flags]", run: cmdDPO, required: []string{"m", "out"},
+			modelHelp: "policy to train: a Hugging Face Llama 4 directory with its tokenizer (herd rl's output); it is also the frozen reference",
+			about:     "Samples --samples completions of --prompts training problems per task with the policy, pairs the shortest correct completion with a wrong one (and, with --shorter, with the longest correct one), and minimises the sigmoid DPO loss against the frozen starting policy. Prints held-out pass@1 and the length of correct answers before and after.",
+			examples: []string{"dpo -m runs/rl-arith --task arithmetic:digits=1 --prompts 200 --steps 20 --lr 1e-5 --out runs/dpo-arith",
+				"dpo -m runs/rl-arith --task arithmetic:digits=1 --out runs/dpo-arith --resume --steps 40"}},
 		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
 			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
 			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +

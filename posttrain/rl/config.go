@@ -2,6 +2,7 @@ package rl
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/herd-llm/herd/posttrain/tasks"
 )
@@ -72,4 +73,9 @@ func seedOf(seed uint64, parts ...uint64) uint64 {
 		s = splitmix(s ^ p)
 	}
 	return s
+}
+
+// permutation is a permutation of n drawn from (seed, epoch).
+func permutation(n int, seed, epoch uint64) []int {
+	return rand.New(rand.NewPCG(seed, epoch)).Perm(n)
 }

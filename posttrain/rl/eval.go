@@ -15,6 +15,7 @@ type EvalResult struct {
 	K           int
 	PassK       float64 // fraction solved by at least one of K samples (temperature 1)
 	MeanSampled float64 // fraction of the K samples that solve their problem
+	CorrectLen  float64 // mean tokens of the correct greedy answers (NaN without any)
 }
 
 // Evaluate measures held-out problems 0…n−1 of each task: greedy pass@1 and
@@ -24,6 +25,7 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 	var out []EvalResult
 	for ti, t := range ts {
 		greedy := make([]bool, n)
+		glen := make([]int, n)
 		solved := make([]int, n)
 		err := parallel(ctx, n, conc, func(i int) error {
 			p, err := t.Sample(tasks.HeldOut, i)
@@ -34,7 +36,7 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 			if err != nil {
 				return err
 			}
-			greedy[i] = g[0].Correct
+			greedy[i], glen[i] = g[0].Correct, g[0].Generated()
 			if k == 0 {
 				return nil
 			}
@@ -56,12 +58,14 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 		for i := range n {
 			if greedy[i] {
 				r.Pass1++
+				r.CorrectLen += float64(glen[i])
 			}
 			if solved[i] > 0 {
 				r.PassK++
 			}
 			r.MeanSampled += float64(solved[i])
 		}
+		r.CorrectLen /= r.Pass1 // NaN when none is correct
 		r.Pass1 /= float64(n)
 		r.PassK /= float64(n)
 		if k > 0 {
