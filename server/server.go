@@ -42,6 +42,8 @@ type Options struct {
 	// CORSOrigins, when set, are the origins whose browser pages may call
 	// the API ("*": any); see ParseOrigins. Off by default.
 	CORSOrigins []string
+	// Weights, when set, takes weight updates at /v1/weights (server/weights.go).
+	Weights WeightUpdater
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -87,6 +89,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
+	mux.HandleFunc("/v1/weights", s.weights)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /ready", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metricsz)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/herd-llm/herd/kernels"
@@ -65,7 +66,14 @@ func (f *rolloutFlags) generatorFor(tok *tokenizer.Tokenizer, p *train.Params[fl
 		return nil, nil, usagef("--ctx %d exceeds the model's max_position_embeddings %d", f.ctx, p.Config.MaxPositions)
 	}
 	if f.generator != "" {
-		return nil, nil, usagef("--generator: remote generators are not built yet")
+		g, err := prl.NewRemoteGenerator(context.Background(), strings.Split(f.generator, ","), f.generatorAPIKey, tok)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := g.UpdateWeights(context.Background(), p, version); err != nil {
+			return nil, nil, err
+		}
+		return g, func() {}, nil
 	}
 	m, err := prl.InferenceModel(p)
 	if err != nil {

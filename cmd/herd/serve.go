@@ -27,6 +27,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	name := cl.String("name", "", "model id to report (default: the directory name)")
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
+	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
 	if _, err := cl.parse(args, stdout); err != nil {
@@ -62,6 +63,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var em engine.Model = m
+	var upd server.WeightUpdater
+	if *weightUpdates {
+		if vis != nil {
+			return usagef("--weight-updates serves text models only (not with images)")
+		}
+		sm := engine.NewSwapModel(m)
+		em, upd = sm, &server.SwapWeights{Model: sm, Config: m.Config}
+	}
 	if vis != nil {
 		tk, err := m.Config.ImageTokens(tok.TokenID)
 		if err != nil {
@@ -77,7 +86,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelName(cl.model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors})
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Weights: upd})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

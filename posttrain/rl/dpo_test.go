@@ -94,7 +94,10 @@ func TestErrors(t *testing.T) {
 		{"group of 1", func() error { c := r.Cfg; c.GroupSize = 1; return c.validate() }},
 		{"pass@1", func() error { c := r.Cfg; c.PassK = 1; return c.validate() }},
 		{"negative staleness", func() error { c := r.Cfg; c.Staleness = -1; return c.validate() }},
-		{"empty prompt", func() error { _, err := r.Roller.Gen.Generate(context.Background(), GenRequest{N: 1, MaxTokens: 1}); return err }},
+		{"empty prompt", func() error {
+			_, err := r.Roller.Gen.Generate(context.Background(), GenRequest{N: 1, MaxTokens: 1})
+			return err
+		}},
 		{"no DPO pairs", func() error { _, err := NewDPOTrainer(smallModel(t, 1), nil, DefaultDPOConfig()); return err }},
 		{"KL without reference", func() error {
 			c := DefaultLearnerConfig()
