@@ -51,6 +51,12 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := c.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+	if po.Samples < 2 || po.Prompts <= 0 {
+		return usagef("--prompts %d and --samples %d: need prompts > 0 and samples ≥ 2", po.Prompts, po.Samples)
+	}
 	po.Seed = c.Seed
 	if !resume && prl.HasDPOCheckpoint(out) {
 		return fmt.Errorf("%s already holds a DPO checkpoint: pass --resume to continue it, or choose another --out", out)

@@ -112,6 +112,14 @@ func DefaultDPOConfig() DPOConfig {
 	return DPOConfig{Beta: 0.1, LR: 1e-5, Warmup: 2, Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, GradClip: 1, Batch: 8, Steps: 20, Seed: 1}
 }
 
+// Validate checks the settings.
+func (c DPOConfig) Validate() error {
+	if !(c.Beta > 0) || !(c.LR > 0) || c.Batch <= 0 || c.Steps <= 0 || c.Warmup < 0 || c.GradClip < 0 {
+		return fmt.Errorf("rl: DPO β %g, lr %g, batch %d, steps %d, warmup %d, clip %g: need β, lr, batch and steps > 0, warmup and clip ≥ 0", c.Beta, c.LR, c.Batch, c.Steps, c.Warmup, c.GradClip)
+	}
+	return nil
+}
+
 // DPOTrainer trains a policy on preference pairs against a frozen
 // reference (whose log-probabilities the pairs hold).
 type DPOTrainer struct {
@@ -125,8 +133,8 @@ type DPOTrainer struct {
 
 // NewDPOTrainer trains p in place on pairs.
 func NewDPOTrainer(p *train.Params[float32], pairs []Pair, c DPOConfig) (*DPOTrainer, error) {
-	if !(c.Beta > 0) || !(c.LR > 0) || c.Batch <= 0 || c.Steps <= 0 || c.Warmup < 0 || c.GradClip < 0 {
-		return nil, fmt.Errorf("rl: DPO β %g, lr %g, batch %d, steps %d, warmup %d, clip %g: need β, lr, batch and steps > 0", c.Beta, c.LR, c.Batch, c.Steps, c.Warmup, c.GradClip)
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
 	if len(pairs) == 0 {
 		return nil, fmt.Errorf("rl: no DPO pairs (the policy's samples were all right or all wrong: sample more prompts or more completions)")
