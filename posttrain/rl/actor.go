@@ -20,13 +20,12 @@ type gate struct {
 	accepted  int // groups sent to the learner
 	inflight  int
 	dropped   int // zero-advantage groups dropped
-	misses    int // groups resolved since the last accepted one
-	exhausted bool
 	stop      bool
 }
 
-// train runs `steps` learner steps on groups of the kept prompts (cycled),
-// the actor generating concurrently with the learner.
+// train runs up to `steps` learner steps on groups of the kept prompts
+// (each used once: a round whose prompts run out ends early, and the next
+// re-filters), the actor generating concurrently with the learner.
 func (r *Run) train(ctx context.Context, kept []candidate, steps int, keptFrac float64) error {
 	c := &r.Cfg
 	B, target := c.GroupsPerStep, steps*c.GroupsPerStep
@@ -67,8 +66,7 @@ func (r *Run) train(ctx context.Context, kept []candidate, steps int, keptFrac f
 			return context.Cause(ctx)
 		}
 		if len(pending) == 0 {
-			r.printf("round %d: every kept prompt's groups had equal rewards: ending the round early\n", r.Round+1)
-			return nil
+			return nil // the kept prompts are used up
 		}
 		batch := pending
 		pending = nil
@@ -137,9 +135,9 @@ func (r *Run) learn(ctx context.Context, batch []Group, g *gate, keptFrac float6
 	return nil
 }
 
-// actor generates groups of the kept prompts, in turn and cycling, under
-// the gate, sending the useful ones to groups until target are accepted
-// (or a whole cycle of the prompts gives none).
+// actor generates one group of each kept prompt, in turn, under the gate,
+// sending the useful ones to groups until target are accepted or the
+// prompts run out.
 func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<- Group, target int) error {
 	c := &r.Cfg
 	B := c.GroupsPerStep
@@ -149,18 +147,18 @@ func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<
 	defer wg.Wait()
 	for i := 0; ; i++ {
 		g.mu.Lock()
-		for !g.stop && !g.exhausted && g.accepted < target &&
+		for !g.stop && g.accepted < target &&
 			(g.accepted+g.inflight >= (g.done+1+c.Staleness)*B || g.inflight >= c.Concurrency) {
 			g.cond.Wait()
 		}
-		if g.stop || g.exhausted || g.accepted >= target || ctx.Err() != nil {
+		if g.stop || g.accepted >= target || i >= len(kept) || ctx.Err() != nil {
 			g.mu.Unlock()
 			wg.Wait()
 			return firstErr
 		}
 		g.inflight++
 		g.mu.Unlock()
-		cd := kept[i%len(kept)]
+		cd := kept[i]
 		seq := int64(i)
 		wg.Add(1)
 		go func() {
@@ -180,13 +178,8 @@ func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<
 			}
 			if c.DropZero && grp.ZeroAdvantage() {
 				g.dropped++
-				g.misses++
-				if g.misses >= 2*max(len(kept), B) {
-					g.exhausted = true
-				}
 				return
 			}
-			g.misses = 0
 			g.accepted++
 			groups <- grp // buffered for the whole round: never blocks
 		}()
