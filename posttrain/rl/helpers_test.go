@@ -53,6 +53,7 @@ func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
 type fakeGen struct {
 	tok   *tokenizer.Tokenizer
 	delay time.Duration
+	wrong bool // every answer wrong
 
 	mu       sync.Mutex
 	version  int64
@@ -86,7 +87,7 @@ func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, err
 	out := make([]Completion, r.N)
 	for j := range r.N {
 		ans := val.Num().Int64()
-		if (r.Seed+uint64(j))%3 == 0 && ans%2 != 0 {
+		if f.wrong || ((r.Seed+uint64(j))%3 == 0 && ans%2 != 0) {
 			ans++
 		}
 		toks := append(f.tok.Encode(fmt.Sprint(ans), false), f.tok.EOT())

@@ -25,7 +25,7 @@ type Run struct {
 	Round   int     // rounds finished
 	Cursor  []int   // per task: the next training problem of the prompt pools
 	Elapsed float64 // seconds of training before this process (resumed runs)
-	Empty   int     // consecutive rounds whose filter kept no prompt
+	Empty   int     // consecutive rounds without a learner step
 
 	start   time.Time
 	step0   int          // Step when this process began
@@ -33,7 +33,7 @@ type Run struct {
 	log     *runLog
 }
 
-// maxEmptyRounds is how many rounds in a row may keep no prompt.
+// maxEmptyRounds is how many rounds in a row may end without a step.
 const maxEmptyRounds = 5
 
 // candidate is a prompt of the pool and its filter result.
@@ -81,16 +81,19 @@ func (r *Run) Loop(ctx context.Context, stopAfter int) error {
 			return err
 		}
 		r.printf("round %d: pass@%d filter kept %d of %d prompts (%.0f%%)\n", r.Round+1, c.PassK, len(kept), len(pool), 100*float64(len(kept))/float64(len(pool)))
-		if len(kept) == 0 {
-			r.Empty++
-			if r.Empty >= maxEmptyRounds {
-				return fmt.Errorf("rl: the pass@%d filter kept no prompt in %d rounds in a row of %d candidates: the policy solves all or none of them (fine-tune it first, change the tasks' difficulty, or pass --pass-k 0)", c.PassK, r.Empty, c.PoolSize)
-			}
-		} else {
-			r.Empty = 0
+		before := r.Step
+		if len(kept) > 0 {
 			if err := r.train(ctx, kept, min(c.StepsPerRound, end-r.Step), float64(len(kept))/float64(len(pool))); err != nil {
 				return err
 			}
+		}
+		if r.Step == before {
+			r.Empty++
+			if r.Empty >= maxEmptyRounds {
+				return fmt.Errorf("rl: no learning signal in %d rounds in a row of %d candidate prompts: the pass@%d filter kept none, or every group's rewards were equal (the policy solves all or none of them: fine-tune it first or change the tasks' difficulty)", r.Empty, c.PoolSize, c.PassK)
+			}
+		} else {
+			r.Empty = 0
 		}
 		r.Round++
 		final := r.Step >= end

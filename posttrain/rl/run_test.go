@@ -97,3 +97,16 @@ func TestLoopResume(t *testing.T) {
 		t.Fatalf("logs differ:\n%s\nresumed:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
 	}
 }
+
+// TestLoopNoSignal: a policy that never solves a prompt gives no learning
+// signal; the run stops with an error instead of looping.
+func TestLoopNoSignal(t *testing.T) {
+	gen := &fakeGen{tok: testTokenizer(t), wrong: true}
+	for _, k := range []int{0, 4} {
+		r := testRun(t, gen, "", func(c *Config) { c.PassK, c.DropZero = k, true })
+		err := r.Loop(context.Background(), 0)
+		if err == nil || !strings.Contains(err.Error(), "no learning signal") {
+			t.Fatalf("pass-k %d: %v", k, err)
+		}
+	}
+}
