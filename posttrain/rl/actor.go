@@ -14,13 +14,13 @@ import (
 // Staleness) × GroupsPerStep, so that every group is consumed at most
 // Staleness policy versions after the one that started it.
 type gate struct {
-	mu        sync.Mutex
-	cond      *sync.Cond
-	done      int // learner steps taken in the round
-	accepted  int // groups sent to the learner
-	inflight  int
-	dropped   int // zero-advantage groups dropped
-	stop      bool
+	mu       sync.Mutex
+	cond     *sync.Cond
+	done     int // learner steps taken in the round
+	accepted int // groups sent to the learner
+	inflight int
+	dropped  int // zero-advantage groups dropped
+	stop     bool
 }
 
 // train runs up to `steps` learner steps on groups of the kept prompts
