@@ -17,9 +17,9 @@ start=$(date +%s)
 
 $HERD sft -m embedded/shakespeare --task $EASY --examples 500 --steps 40 --seq 64 --lr 2e-3 --heldout 0 --out "$OUT/sft"
 $HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps 40 --prompts 4 --group 8 --pool 64 --pass-k 8 \
-	--round-steps 4 --staleness 1 --lr 2e-4 --max-tokens 8 --ctx 96 --eval-n 100 --eval-every 4 --out "$OUT/rl"
+	--round-steps 4 --staleness 1 --lr 5e-5 --max-tokens 8 --ctx 96 --eval-n 100 --eval-every 4 --out "$OUT/rl"
 $HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 8 --steps 20 --batch 8 \
-	--lr 1e-4 --beta 0.1 --max-tokens 8 --ctx 96 --eval-n 0 --out "$OUT/dpo"
+	--lr 2e-5 --beta 0.1 --max-tokens 8 --ctx 96 --eval-n 0 --out "$OUT/dpo"
 
 table="$OUT/table.tsv"
 : >"$table"
