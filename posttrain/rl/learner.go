@@ -91,7 +91,6 @@ type micro struct {
 	T             int
 	in, tg        []int32
 	batch         trl.PolicyBatch
-	old           []float64
 	weight        float64 // the share of the batch's loss normalisation
 	tokens, nseqs int
 }
@@ -140,7 +139,6 @@ func (l *Learner) Step(groups []Group) (StepStats, error) {
 				return st, err
 			}
 			if epoch == 0 {
-				m.old = logp
 				m.batch.Old = logp
 			}
 			loss, dlogp, ps, err := trl.PolicyLoss(c.Policy, &m.batch, logp)
