@@ -79,6 +79,7 @@ type Engine struct {
 	wake     chan struct{}
 	shutdown bool
 	stats    Stats
+	slotVer  []int64 // per slot: the weight version its cache was filled with (see SwapModel)
 }
 
 // New makes an engine with Parallel cache slots of Ctx tokens each.
@@ -225,6 +226,7 @@ func (e *Engine) admit() {
 		}
 		e.free[best] = false
 		e.nfree--
+		e.dropStale(best)
 		s.slot = best
 		e.running = append(e.running, s)
 		e.mu.Unlock()

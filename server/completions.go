@@ -41,7 +41,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *comple
 			return func(ev choiceEvent) {
 				ch := completionChoice{Index: i, Text: ev.text}
 				if gp.logprobs {
-					ch.Logprobs = s.completionLogprobs(ev.toks, 0)
+					ch.Logprobs = tokenIDs(s.completionLogprobs(ev.toks, 0), ev.toks, req.ReturnTokensAsTokenIDs)
 				}
 				if ev.finish != "" {
 					ch.FinishReason = &ev.finish
@@ -59,7 +59,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request, req *comple
 	for i, c := range res {
 		resp.Choices[i] = completionChoice{Index: i, Text: echo + c.text, FinishReason: &c.finish}
 		if gp.logprobs {
-			resp.Choices[i].Logprobs = s.completionLogprobs(c.toks, len(echo))
+			resp.Choices[i].Logprobs = tokenIDs(s.completionLogprobs(c.toks, len(echo)), c.toks, req.ReturnTokensAsTokenIDs)
 		}
 	}
 	return jsonOK(w, resp)

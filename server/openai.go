@@ -54,6 +54,9 @@ type completionRequest struct {
 	Prompt   json.RawMessage `json:"prompt"` // string, [string] of one, or token ids
 	Logprobs *int            `json:"logprobs"`
 	Echo     bool            `json:"echo"`
+	// ReturnTokensAsTokenIDs writes logprobs tokens as "token_id:N" (vLLM's
+	// extension; server/tokenids.go).
+	ReturnTokensAsTokenIDs bool `json:"return_tokens_as_token_ids"`
 }
 
 // stopList accepts a string or a list of strings.

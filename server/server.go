@@ -79,6 +79,8 @@ type Options struct {
 	// tool_choice "auto": by default, once the model starts a JSON call of
 	// a declared tool, the rest of it is constrained to the tool's schema.
 	NoLazyTools bool
+	// Weights, when set, takes weight updates at /v1/weights (server/weights.go).
+	Weights WeightUpdater
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -134,6 +136,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 	mux.HandleFunc("POST /v1/messages/count_tokens", s.apiAs("count_tokens", writeAnthropicError, decoded(s, s.countTokens)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
+	mux.HandleFunc("/v1/weights", s.weights)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /ready", s.readyz)
 	mux.HandleFunc("GET /metrics", s.metricsz)

@@ -35,6 +35,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	var gf serveGuardFlags
 	gf.define(cl.FlagSet)
 	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
+	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
 	if _, err := cl.parse(args, stdout); err != nil {
@@ -80,6 +81,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var em engine.Model = m
+	var upd server.WeightUpdater
+	if *weightUpdates {
+		if vis != nil {
+			return usagef("--weight-updates serves text models only (not with images)")
+		}
+		sm := engine.NewSwapModel(m)
+		em, upd = sm, &server.SwapWeights{Model: sm, Config: m.Config}
+	}
 	if vis != nil {
 		tk, err := m.Config.ImageTokens(tok.TokenID)
 		if err != nil {
@@ -104,7 +113,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts,
-		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels, NoLazyTools: *noLazy})
+		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels, NoLazyTools: *noLazy, Weights: upd})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

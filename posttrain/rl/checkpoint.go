@@ -1,0 +1,178 @@
+package rl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/posttrain/tasks"
+	"github.com/herd-llm/herd/train"
+)
+
+// CheckpointFile is the resumable state of an RL run inside its directory,
+// beside the Hugging Face export of the same step.
+const CheckpointFile = "rl-checkpoint.safetensors"
+
+const checkpointFormat = "herd-rl-checkpoint-v1"
+
+var ckPrefixes = [3]string{"param.", "exp_avg.", "exp_avg_sq."}
+
+// HasCheckpoint reports whether dir holds an RL checkpoint.
+func HasCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, CheckpointFile))
+	return err == nil
+}
+
+// specs lists the tasks' specs.
+func specs(ts []tasks.Task) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = t.Spec()
+	}
+	return strings.Join(s, ";")
+}
+
+// Save writes the run's state at a round boundary (parameters, AdamW
+// moments, step, round, prompt cursors, elapsed time, configuration) to
+// Dir/CheckpointFile, then the policy as a Hugging Face model; each file
+// atomically.
+func (r *Run) Save() error {
+	cfg, err := json.Marshal(r.Cfg)
+	if err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	cursor, _ := json.Marshal(r.Cursor)
+	cj, err := train.ConfigJSON(r.Learner.Params.Config)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{
+		"format":  checkpointFormat,
+		"step":    strconv.Itoa(r.Step),
+		"round":   strconv.Itoa(r.Round),
+		"optim":   strconv.Itoa(r.Learner.Optim.Step),
+		"empty":   strconv.Itoa(r.Empty),
+		"elapsed": strconv.FormatFloat(r.elapsed(), 'g', -1, 64),
+		"cursor":  string(cursor),
+		"tasks":   specs(r.Cfg.Tasks),
+		"options": string(cfg),
+		"config":  string(cj),
+	}
+	var all []*train.Tensor[float32]
+	l := r.Learner
+	for i, p := range [3]*train.Params[float32]{l.Params, l.Optim.M, l.Optim.V} {
+		for _, t := range p.Tensors {
+			all = append(all, &train.Tensor[float32]{Name: ckPrefixes[i] + t.Name, Shape: t.Shape, Data: t.Data})
+		}
+	}
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	err = checkpoint.WriteFileAtomic(filepath.Join(r.Dir, CheckpointFile), func(w io.Writer) error {
+		return train.WriteTensors(w, "", all, meta)
+	})
+	if err != nil {
+		return err
+	}
+	if err := l.Params.SaveHF(r.Dir); err != nil {
+		return err
+	}
+	return WritePlot(r.Dir)
+}
+
+// Saved is the state a checkpoint holds.
+type Saved struct {
+	Params, M, V *train.Params[float32]
+	OptimStep    int
+	Step, Round  int
+	Empty        int
+	Elapsed      float64
+	Cursor       []int
+	Tasks        string // the tasks' specs, ";"-separated
+	Options      Config // without Tasks
+}
+
+// Load reads the checkpoint in dir.
+func Load(dir string) (*Saved, error) {
+	path := filepath.Join(dir, CheckpointFile)
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
+	}
+	defer f.Close()
+	meta := f.Header.Metadata
+	if meta["format"] != checkpointFormat {
+		return nil, fmt.Errorf("rl: %s: not a herd RL checkpoint (format %q)", path, meta["format"])
+	}
+	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
+	}
+	s := &Saved{Tasks: meta["tasks"]}
+	if err := json.Unmarshal([]byte(meta["options"]), &s.Options); err != nil {
+		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	}
+	if err := json.Unmarshal([]byte(meta["cursor"]), &s.Cursor); err != nil {
+		return nil, fmt.Errorf("rl: %s: cursor %q: %w", path, meta["cursor"], err)
+	}
+	ints := map[string]*int{"step": &s.Step, "round": &s.Round, "optim": &s.OptimStep, "empty": &s.Empty}
+	for k, p := range ints {
+		if *p, err = strconv.Atoi(meta[k]); err != nil || *p < 0 {
+			return nil, fmt.Errorf("rl: %s: bad %s %q", path, k, meta[k])
+		}
+	}
+	if s.Elapsed, err = strconv.ParseFloat(meta["elapsed"], 64); err != nil {
+		return nil, fmt.Errorf("rl: %s: bad elapsed %q", path, meta["elapsed"])
+	}
+	sets := make([]*train.Params[float32], 3)
+	for i := range sets {
+		if sets[i], err = train.NewParams[float32](cfg); err != nil {
+			return nil, err
+		}
+		for _, t := range sets[i].Tensors {
+			st, err := f.Tensor(ckPrefixes[i] + t.Name)
+			if err != nil {
+				return nil, fmt.Errorf("rl: %s: %w", path, err)
+			}
+			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
+				return nil, fmt.Errorf("rl: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
+			}
+			v, err := st.Float32s()
+			if err != nil {
+				return nil, err
+			}
+			copy(t.Data, v)
+		}
+	}
+	s.Params, s.M, s.V = sets[0], sets[1], sets[2]
+	return s, nil
+}
+
+// Restore puts the saved state into a run whose Learner was made on
+// s.Params (its optimizer gets the moments) and whose Cfg.Tasks must be
+// the saved ones.
+func (s *Saved) Restore(r *Run) error {
+	if got := specs(r.Cfg.Tasks); got != s.Tasks {
+		return fmt.Errorf("rl: the checkpoint was trained on tasks %q, not %q", s.Tasks, got)
+	}
+	if len(s.Cursor) != len(r.Cfg.Tasks) {
+		return fmt.Errorf("rl: the checkpoint has %d prompt cursors for %d tasks", len(s.Cursor), len(r.Cfg.Tasks))
+	}
+	l := r.Learner
+	if l.Params != s.Params {
+		l.Params.CopyFrom(s.Params)
+	}
+	l.Optim.M.CopyFrom(s.M)
+	l.Optim.V.CopyFrom(s.V)
+	l.Optim.Step = s.OptimStep
+	r.Step, r.Round, r.Empty, r.Elapsed = s.Step, s.Round, s.Empty, s.Elapsed
+	r.Cursor = slices.Clone(s.Cursor)
+	return nil
+}

@@ -1,0 +1,144 @@
+package rl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train"
+)
+
+// The files of a DPO run's directory besides the Hugging Face export.
+const (
+	DPOCheckpointFile = "dpo-checkpoint.safetensors"
+	DPOPairsFile      = "dpo-pairs.json" // the pairs with their reference log-probabilities
+)
+
+const dpoFormat = "herd-dpo-checkpoint-v1"
+
+// HasDPOCheckpoint reports whether dir holds a DPO checkpoint.
+func HasDPOCheckpoint(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, DPOCheckpointFile))
+	return err == nil
+}
+
+// SavePairs writes the pairs to dir/DPOPairsFile atomically.
+func SavePairs(dir string, pairs []Pair) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, DPOPairsFile), func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(pairs)
+	})
+}
+
+// LoadPairs reads dir/DPOPairsFile.
+func LoadPairs(dir string) ([]Pair, error) {
+	b, err := os.ReadFile(filepath.Join(dir, DPOPairsFile))
+	if err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
+	}
+	var pairs []Pair
+	if err := json.Unmarshal(b, &pairs); err != nil {
+		return nil, fmt.Errorf("rl: %s: %w", DPOPairsFile, err)
+	}
+	return pairs, nil
+}
+
+// Save writes the trainer's state (parameters, AdamW moments, step,
+// options) to dir/DPOCheckpointFile and the policy as a Hugging Face
+// model, each file atomically; the pairs are saved once by SavePairs.
+func (d *DPOTrainer) Save(dir string) error {
+	opt, err := json.Marshal(d.Cfg)
+	if err != nil {
+		return fmt.Errorf("rl: %w", err)
+	}
+	cj, err := train.ConfigJSON(d.Params.Config)
+	if err != nil {
+		return err
+	}
+	meta := map[string]string{"format": dpoFormat, "step": strconv.Itoa(d.Optim.Step), "options": string(opt), "config": string(cj),
+		"pairs": strconv.Itoa(len(d.Pairs))}
+	var all []*train.Tensor[float32]
+	for i, p := range [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V} {
+		for _, t := range p.Tensors {
+			all = append(all, &train.Tensor[float32]{Name: ckPrefixes[i] + t.Name, Shape: t.Shape, Data: t.Data})
+		}
+	}
+	err = checkpoint.WriteFileAtomic(filepath.Join(dir, DPOCheckpointFile), func(w io.Writer) error {
+		return train.WriteTensors(w, "", all, meta)
+	})
+	if err != nil {
+		return err
+	}
+	return d.Params.SaveHF(dir)
+}
+
+// ResumeDPO restores the DPO run saved in dir with its pairs; steps > 0
+// replaces the run length.
+func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
+	path := filepath.Join(dir, DPOCheckpointFile)
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
+	}
+	defer f.Close()
+	meta := f.Header.Metadata
+	if meta["format"] != dpoFormat {
+		return nil, fmt.Errorf("rl: %s: not a herd DPO checkpoint (format %q)", path, meta["format"])
+	}
+	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
+	}
+	var c DPOConfig
+	if err := json.Unmarshal([]byte(meta["options"]), &c); err != nil {
+		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	}
+	if steps > 0 {
+		c.Steps = steps
+	}
+	step, err := strconv.Atoi(meta["step"])
+	if err != nil || step < 0 {
+		return nil, fmt.Errorf("rl: %s: bad step %q", path, meta["step"])
+	}
+	pairs, err := LoadPairs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if strconv.Itoa(len(pairs)) != meta["pairs"] {
+		return nil, fmt.Errorf("rl: %s has %d pairs, the checkpoint was trained on %s", DPOPairsFile, len(pairs), meta["pairs"])
+	}
+	p, err := train.NewParams[float32](cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := NewDPOTrainer(p, pairs, c)
+	if err != nil {
+		return nil, err
+	}
+	for i, set := range [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V} {
+		for _, t := range set.Tensors {
+			st, err := f.Tensor(ckPrefixes[i] + t.Name)
+			if err != nil {
+				return nil, fmt.Errorf("rl: %s: %w", path, err)
+			}
+			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
+				return nil, fmt.Errorf("rl: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
+			}
+			v, err := st.Float32s()
+			if err != nil {
+				return nil, err
+			}
+			copy(t.Data, v)
+		}
+	}
+	d.Optim.Step = step
+	return d, nil
+}

@@ -1,0 +1,134 @@
+package rl
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/herd-llm/herd/posttrain/tasks"
+)
+
+// TestDPO builds pairs from fake samples (right, wrong and longer right
+// answers), trains on them, checks the loss falls and the preference
+// accuracy rises, and that a resumed run ends where an uninterrupted one
+// does.
+func TestDPO(t *testing.T) {
+	tok := testTokenizer(t)
+	r := testRun(t, &fakeGen{tok: tok}, "", nil)
+	pairs, err := BuildPairs(context.Background(), r.Roller, r.Cfg.Tasks, PairOptions{Prompts: 12, Samples: 4, Temperature: 1, Shorter: true, Concurrency: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, p := range pairs {
+		kinds[p.Kind]++
+		if !p.Chosen.Correct || (p.Kind == "verifier" && p.Rejected.Correct) {
+			t.Fatalf("%s pair of %s: chosen correct %v, rejected correct %v", p.Kind, p.Key, p.Chosen.Correct, p.Rejected.Correct)
+		}
+	}
+	if kinds["verifier"] == 0 {
+		t.Fatalf("no verifier pair among %d", len(pairs))
+	}
+	base := smallModel(t, 3)
+	if err := Reference(base, pairs, 4); err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultDPOConfig()
+	c.LR, c.Steps, c.Batch, c.Beta = 3e-3, 12, 4, 0.5
+	dir := t.TempDir()
+	run := func(stop int) *DPOTrainer {
+		d, err := NewDPOTrainer(smallModel(t, 3), slices.Clone(pairs), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first, last DPOStepStats
+		for d.Step() < stop {
+			st, err := d.TrainStep()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Step() == 1 {
+				first = st
+			}
+			last = st
+		}
+		if stop == c.Steps && !(last.Loss < first.Loss) {
+			t.Fatalf("DPO loss went from %g to %g", first.Loss, last.Loss)
+		}
+		return d
+	}
+	full := run(c.Steps)
+	part := run(5)
+	if err := SavePairs(dir, part.Pairs); err != nil {
+		t.Fatal(err)
+	}
+	if err := part.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ResumeDPO(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for res.Step() < c.Steps {
+		if _, err := res.TrainStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, a := range full.Params.Tensors {
+		if !slices.Equal(a.Data, res.Params.Tensors[i].Data) {
+			t.Fatalf("tensor %s differs after resuming", a.Name)
+		}
+	}
+}
+
+// TestErrors: bad settings and inputs are errors that name the value.
+func TestErrors(t *testing.T) {
+	tok := testTokenizer(t)
+	task, _ := tasks.New("arithmetic", 1)
+	r := testRun(t, &fakeGen{tok: tok}, "", nil)
+	cases := []struct {
+		name string
+		err  func() error
+	}{
+		{"no tasks", func() error { c := r.Cfg; c.Tasks = nil; return c.validate() }},
+		{"group of 1", func() error { c := r.Cfg; c.GroupSize = 1; return c.validate() }},
+		{"pass@1", func() error { c := r.Cfg; c.PassK = 1; return c.validate() }},
+		{"negative staleness", func() error { c := r.Cfg; c.Staleness = -1; return c.validate() }},
+		{"empty prompt", func() error {
+			_, err := r.Roller.Gen.Generate(context.Background(), GenRequest{N: 1, MaxTokens: 1})
+			return err
+		}},
+		{"no DPO pairs", func() error { _, err := NewDPOTrainer(smallModel(t, 1), nil, DefaultDPOConfig()); return err }},
+		{"KL without reference", func() error {
+			c := DefaultLearnerConfig()
+			c.Policy.KLCoef = 0.1
+			_, err := NewLearner(smallModel(t, 1), nil, c)
+			return err
+		}},
+		{"prompt longer than the context", func() error {
+			p, _ := task.Sample(tasks.Train, 0)
+			ro := *r.Roller
+			ro.Ctx = 4
+			_, err := ro.Rollout(context.Background(), task, &p, 2, 1, 0)
+			return err
+		}},
+		{"stale weights", func() error {
+			g := &fakeGen{tok: tok, version: 3}
+			return g.UpdateWeights(context.Background(), nil, 3)
+		}},
+		{"resume on other tasks", func() error {
+			s := &Saved{Tasks: "countdown:numbers=4,max=99", Cursor: []int{0}}
+			return s.Restore(r)
+		}},
+		{"no checkpoint", func() error { _, err := Load(t.TempDir()); return err }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.err()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			t.Log(err)
+		})
+	}
+}

@@ -1,0 +1,97 @@
+package rl
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/herd-llm/herd/posttrain/tasks"
+)
+
+// EvalResult is a policy's held-out accuracy on one task.
+type EvalResult struct {
+	Task        string
+	Problems    int
+	Pass1       float64 // fraction solved by greedy decoding
+	K           int
+	PassK       float64 // fraction solved by at least one of K samples (temperature 1)
+	MeanSampled float64 // fraction of the K samples that solve their problem
+	CorrectLen  float64 // mean tokens of the correct greedy answers (NaN without any)
+}
+
+// Evaluate measures held-out problems 0…n−1 of each task: greedy pass@1 and
+// pass@k over k samples at temperature 1 (k = 0: greedy only), at most
+// conc problems at once.
+func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, seed uint64) ([]EvalResult, error) {
+	var out []EvalResult
+	for ti, t := range ts {
+		greedy := make([]bool, n)
+		glen := make([]int, n)
+		solved := make([]int, n)
+		err := parallel(ctx, n, conc, func(i int) error {
+			p, err := t.Sample(tasks.HeldOut, i)
+			if err != nil {
+				return err
+			}
+			g, err := ro.Rollout(ctx, t, &p, 1, 0, 0)
+			if err != nil {
+				return err
+			}
+			greedy[i], glen[i] = g[0].Correct, g[0].Generated()
+			if k == 0 {
+				return nil
+			}
+			eps, err := ro.Rollout(ctx, t, &p, k, 1, seedOf(seed, 3, uint64(ti), uint64(i)))
+			if err != nil {
+				return err
+			}
+			for _, e := range eps {
+				if e.Correct {
+					solved[i]++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		r := EvalResult{Task: t.Spec(), Problems: n, K: k}
+		for i := range n {
+			if greedy[i] {
+				r.Pass1++
+				r.CorrectLen += float64(glen[i])
+			}
+			if solved[i] > 0 {
+				r.PassK++
+			}
+			r.MeanSampled += float64(solved[i])
+		}
+		r.CorrectLen /= r.Pass1 // NaN when none is correct
+		r.Pass1 /= float64(n)
+		r.PassK /= float64(n)
+		if k > 0 {
+			r.MeanSampled /= float64(n * k)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// evaluate runs the held-out evaluation of the run's current policy and
+// logs it.
+func (r *Run) evaluate(ctx context.Context) error {
+	c := &r.Cfg
+	res, err := Evaluate(ctx, r.Roller, c.Tasks, c.EvalN, c.EvalK, c.Concurrency, c.Seed)
+	if err != nil {
+		return err
+	}
+	var rows [][]string
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	for _, e := range res {
+		r.printf("held-out at step %d: %s: pass@1 (greedy) %.1f%%, pass@%d %.1f%% of %d problems\n", r.Step, e.Task, 100*e.Pass1, e.K, 100*e.PassK, e.Problems)
+		rows = append(rows, []string{strconv.Itoa(r.Step), f(r.elapsed()), e.Task, strconv.Itoa(e.Problems), f(e.Pass1), strconv.Itoa(e.K), f(e.PassK), f(e.MeanSampled)})
+	}
+	if r.log != nil {
+		r.log.writeEval(rows)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package rl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/posttrain/tasks"
+	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/train"
+)
+
+func testTokenizer(t testing.TB) *tokenizer.Tokenizer {
+	t.Helper()
+	tok, err := tokenizer.Load("../../embedded/shakespeare/tokenizer.model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// smallModel is a randomly initialised Llama 4 (dense and MoE layers) with
+// the test tokenizer's vocabulary.
+func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
+	t.Helper()
+	tok := testTokenizer(t)
+	js := fmt.Sprintf(`{"model_type":"llama4_text","vocab_size":%d,"hidden_size":32,"intermediate_size":32,
+	"intermediate_size_mlp":64,"num_hidden_layers":2,"num_attention_heads":2,"num_key_value_heads":1,
+	"head_dim":16,"rms_norm_eps":1e-5,"rope_theta":10000,"num_local_experts":2,"moe_layers":[1],
+	"no_rope_layers":[1,0],"attention_chunk_size":64,"pad_token_id":%d,"bos_token_id":%d,"eos_token_id":%d,
+	"max_position_embeddings":256,"torch_dtype":"float32"}`, tok.VocabSize(), tok.Pad(), tok.BOS(), tok.EOS())
+	c, err := checkpoint.ParseConfig([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := train.NewParams[float32](c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train.InitParams(p, seed, 0.05)
+	return p
+}
+
+// fakeGen answers arithmetic questions: completion j of a request is the
+// right number when (Seed+j) mod 3 ≠ 0 or the problem's value is even, a
+// wrong one otherwise; the behaviour log-probability of every token is
+// log ½. It records the versions it is given and may sleep per request.
+type fakeGen struct {
+	tok   *tokenizer.Tokenizer
+	delay time.Duration
+	wrong bool // every answer wrong
+
+	mu       sync.Mutex
+	version  int64
+	versions []int64
+}
+
+var questionRE = regexp.MustCompile(`What is (.*)\? Reply`)
+
+func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	v := f.version
+	f.mu.Unlock()
+	m := questionRE.FindStringSubmatch(f.tok.Decode(r.Prompt, false))
+	if m == nil {
+		return nil, fmt.Errorf("fake: not an arithmetic prompt")
+	}
+	val, err := tasks.Eval(m[1])
+	if err != nil {
+		return nil, err
+	}
+	if f.delay > 0 {
+		select {
+		case <-time.After(f.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	out := make([]Completion, r.N)
+	for j := range r.N {
+		ans := val.Num().Int64()
+		if f.wrong || ((r.Seed+uint64(j))%3 == 0 && ans%2 != 0) {
+			ans++
+		}
+		toks := append(f.tok.Encode(fmt.Sprint(ans), false), f.tok.EOT())
+		lp := make([]float32, len(toks))
+		for i := range lp {
+			lp[i] = float32(-math.Ln2)
+		}
+		out[j] = Completion{Tokens: toks, Logprobs: lp, Finish: "stop", Version: v}
+	}
+	return out, nil
+}
+
+func (f *fakeGen) UpdateWeights(_ context.Context, _ *train.Params[float32], version int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if version <= f.version {
+		return fmt.Errorf("fake: version %d after %d", version, f.version)
+	}
+	f.version = version
+	f.versions = append(f.versions, version)
+	return nil
+}
+
+// testRun is a run of the arithmetic task on a small model with gen.
+func testRun(t testing.TB, gen Generator, dir string, mut func(c *Config)) *Run {
+	t.Helper()
+	task, err := tasks.New("arithmetic:digits=1", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultConfig()
+	c.Tasks = []tasks.Task{task}
+	c.Steps, c.GroupSize, c.GroupsPerStep, c.StepsPerRound, c.PoolSize, c.PassK = 4, 4, 2, 2, 8, 0
+	c.EvalN, c.EvalK, c.Staleness, c.Concurrency = 0, 0, 0, 4
+	c.Learner.LR, c.Learner.MicroBatch = 1e-3, 4
+	if mut != nil {
+		mut(&c)
+	}
+	p := smallModel(t, 3)
+	l, err := NewLearner(p, nil, c.Learner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Run{Cfg: c, Learner: l, Dir: dir, Roller: &Roller{Tok: testTokenizer(t), Gen: gen, MaxTokens: 8, MaxTurns: 1, Ctx: 128}}
+}
