@@ -71,7 +71,7 @@ func TestHelp(t *testing.T) {
 
 func TestDidYouMean(t *testing.T) {
 	for _, tc := range []struct{ typed, want string }{
-		{"rn", `Did you mean "run"?`},
+		{"rn", `Did you mean "rl" or "run"?`},
 		{"rnu", `Did you mean "run"?`},
 		{"serv", `Did you mean "serve"?`},
 		{"chta", `Did you mean "chat"?`},

@@ -38,7 +38,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	}
 	msg := fmt.Sprintf("unknown subcommand %q (want %s)", pos[0], strings.Join(names, " or "))
 	if s := suggest(pos[0], names); s != "" {
-		msg += fmt.Sprintf("; did you mean %q?", s)
+		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
 	return usageError{msg}
 }

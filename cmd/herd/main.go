@@ -88,7 +88,7 @@ func argAt(args []string, i int) string {
 func unknownCommand(name string, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "herd: unknown command %q\n", name)
 	if s := suggest(name, commandNames()); s != "" {
-		fmt.Fprintf(stderr, "Did you mean %q?\n", s)
+		fmt.Fprintf(stderr, "Did you mean %s?\n", s)
 	}
 	fmt.Fprintln(stderr, "Run 'herd help' for the list of commands.")
 	return 2

@@ -1,24 +1,38 @@
 package main
 
-// suggest returns the candidate nearest to s in edit distance, or "" when
-// none is near enough to be a likely misspelling: within 1 edit for words
-// of up to 3 letters, 2 for longer ones. Ties go to the earlier candidate.
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// suggest returns the candidates nearest to s in edit distance, quoted and
+// joined with "or" ("\"rl\" or \"run\"" when both are one edit away), or ""
+// when none is near enough to be a likely misspelling: within 1 edit for
+// words of up to 3 letters, 2 for longer ones.
 func suggest(s string, candidates []string) string {
-	best, bestD := "", -1
+	var best []string
+	bestD := -1
 	for _, c := range candidates {
 		d := editDistance(s, c)
 		limit := 1
 		if min(len([]rune(s)), len([]rune(c))) >= 4 {
 			limit = 2
 		}
-		if d > limit {
-			continue
-		}
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
+		switch {
+		case d > limit:
+		case bestD < 0 || d < bestD:
+			best, bestD = []string{c}, d
+		case d == bestD:
+			best = append(best, c)
 		}
 	}
-	return best
+	slices.Sort(best)
+	q := make([]string, len(best))
+	for i, c := range best {
+		q[i] = strconv.Quote(c)
+	}
+	return strings.Join(q, " or ")
 }
 
 // editDistance is the number of rune insertions, deletions, substitutions
