@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/distill"
 )
 
 // Options configure a training run. Zero values are replaced by
@@ -54,6 +55,9 @@ type Options struct {
 	MetaP     bool `json:",omitempty"`
 	BaseWidth int  `json:",omitempty"`
 	BaseDepth int  `json:",omitempty"`
+	// Distill, when set, makes the run distil from a teacher (package
+	// train/distill; the trainer's Distiller computes the loss).
+	Distill *distill.Options `json:",omitempty"`
 }
 
 // MetaPBase returns the base shape of the MetaP parametrisation, zero
@@ -99,6 +103,11 @@ func (o *Options) validate() error {
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
 		return err
 	}
+	if o.Distill != nil {
+		if err := o.Distill.Validate(); err != nil {
+			return err
+		}
+	}
 	return ParseBalance(o.Balance, o.BalanceRate, o.AuxLossCoef)
 }
 
@@ -122,6 +131,9 @@ type Trainer struct {
 	// saved in the checkpoint, not in the Hugging Face export.
 	ExpertBias [][]float32
 	FP8Total   FP8Stats // FP8 cast counts of the whole run (saved in the checkpoint)
+	// Distiller computes the loss of a run with Opt.Distill set (see
+	// distill.New); it is not saved: a resumed run sets it again.
+	Distiller Distiller
 
 	ws      *Workspace[float32]
 	src     *rand.PCG // data sampler state
@@ -291,13 +303,14 @@ func (tr *Trainer) accumulateStats(batches []*dataset.Batch, valid int, counts [
 	tr.Grads.Zero()
 	var sum float64
 	for _, b := range batches {
-		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
+		logits, err := tr.ws.Forward(tr.Params, b.Inputs)
+		if err != nil {
 			return 0, 0, 0, err
 		}
 		aux += tr.ws.AuxLoss()
 		bstat += tr.ws.BalanceStat() / float64(len(batches))
 		tr.ws.AddExpertCounts(counts)
-		s, _, err := tr.ws.LossGrad(b.Targets, 1/float64(valid))
+		s, err := tr.lossGrad(b, logits, 1/float64(valid))
 		if err != nil {
 			return 0, 0, 0, err
 		}

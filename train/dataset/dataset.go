@@ -156,14 +156,19 @@ func (d *Dataset) Fingerprint() string {
 
 // Sample fills b with B rows of T tokens from the training part, each a
 // window starting at a uniformly random position drawn from r, with the
-// window shifted by one as targets.
+// window shifted by one as targets, and records the windows' starts in
+// b.Starts.
 func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
 	T := b.T
 	if len(d.Train) < T+1 {
 		return fmt.Errorf("dataset: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
 	}
+	if len(b.Starts) != b.B {
+		b.Starts = make([]int, b.B)
+	}
 	for row := 0; row < b.B; row++ {
 		s := r.IntN(len(d.Train) - T)
+		b.Starts[row] = s
 		copy(b.Inputs[row*T:(row+1)*T], d.Train[s:s+T])
 		copy(b.Targets[row*T:(row+1)*T], d.Train[s+1:s+T+1])
 	}
