@@ -75,7 +75,15 @@ func init() {
 			examples:  []string{"grad -m testdata/llama4-tiny/f32 --batch batch.json -o grads.safetensors"}},
 		"train": {summary: "train a Llama 4 text model on a text file into a Hugging Face directory",
 			args: "[flags]", run: cmdTrain,
-			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine"}},
+			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine",
+				"train --preset shakespeare --out runs/student --teacher runs/teacher", "train --preset shakespeare --out runs/student --teacher-cache runs/kd"}},
+		"distill-cache": {summary: "write a teacher's top-k log-probs per training position for herd train --teacher-cache",
+			args: "-m TEACHER --data FILE -o DIR [flags]", run: cmdDistillCache, required: []string{"m", "data", "o"},
+			modelHelp: "teacher model: any model herd loads (a Hugging Face directory or .gguf) of the student's vocabulary",
+			about: "Runs the teacher once over the training part of --data (windows of --ctx tokens, batched) and writes its top --topk log-probabilities " +
+				"at every position to DIR as memory-mappable shard files with an index.json; herd train --teacher-cache DIR then distils from them " +
+				"without running the teacher (docs/distillation.md).",
+			examples: []string{"distill-cache -m runs/teacher --data testdata/tinyshakespeare.txt --topk 32 -o runs/kd"}},
 		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
 			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
 			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +

@@ -16,6 +16,7 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/distill"
 )
 
 // cmdTrain trains a Llama 4 text model on a text file and writes a Hugging
@@ -76,6 +77,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.FP8Scaling, "fp8-scaling", orDefault(d.FP8Scaling, "tensor"), `FP8 scales from the amax of each "tensor" or of each "row" along the contraction`)
 	fs.StringVar(&o.Balance, "balance", orDefault(d.Balance, "none"), `MoE expert balancing: "bias" (auxiliary-loss-free bias on the selection scores), "aux" (Switch auxiliary loss) or "none"`)
 	fs.Float64Var(&o.BalanceRate, "balance-rate", orDefaultF(d.BalanceRate, 1e-3), "bias step per optimizer step of --balance bias")
+	var df distillFlags
+	df.define(fs)
 	fs.Float64Var(&o.AuxLossCoef, "aux-loss-coef", orDefaultF(d.AuxLossCoef, 0.01), "coefficient α of the Switch auxiliary loss of --balance aux (Llama 4's config says router_aux_loss_coef 0.001)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
@@ -108,6 +111,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
 		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
+	}
+	if o.Distill, err = df.options(); err != nil {
+		return err
 	}
 	ranks, err := parseTokenizerSpec(*tok)
 	if err != nil {
@@ -176,12 +182,21 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
 		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
 		float64(data.TrainBytes)/float64(max(len(data.Train)-1, 1)))
+	release, err := attachDistiller(tr, data, text, *valFrac, stderr)
+	if err != nil {
+		return err
+	}
+	defer release()
 	fmt.Fprintf(stderr, "plan: %s per micro-batch; %d×%d tokens × %d per step\n", tr.Plan(), tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.Accum)
 	t0 := time.Now()
 	if err := tr.Run(train.RunConfig{OutDir: *outDir, Progress: stderr}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Second))
+	if d, ok := tr.Distiller.(*distill.Distiller); ok {
+		kl, n := d.Stats()
+		fmt.Fprintf(stderr, "distill: mean KL(teacher ‖ student) at τ %g over the run's %d positions: %.4f nats\n", d.Opt.Temp, n, kl)
+	}
 	if f := tr.FP8Total; tr.Opt.FP8 != "" {
 		fmt.Fprintf(stderr, "fp8 %s (%s scaling): %d values cast; overflow %d, underflow %d (%.4f%%); a cast without scaling would overflow %d and underflow %d (%.4f%%)\n",
 			tr.Opt.FP8, orDefault(tr.Opt.FP8Scaling, "tensor"), f.Values, f.Overflow, f.Underflow, 100*float64(f.Underflow)/float64(max(f.Values, 1)),
