@@ -55,6 +55,13 @@ type Options struct {
 	MetaP     bool `json:",omitempty"`
 	BaseWidth int  `json:",omitempty"`
 	BaseDepth int  `json:",omitempty"`
+	// Stages schedule the sequence length (long-context mid-training):
+	// from each stage's Step on, micro-batches of its Batch rows of its
+	// SeqLen tokens; before the first, Batch rows of SeqLen (stages.go).
+	Stages []Stage `json:",omitempty"`
+	// DocMask masks attention at document boundaries (every BOS token of
+	// a row starts a document; Workspace.SetDocumentMask).
+	DocMask bool `json:",omitempty"`
 	// Distill, when set, makes the run distil from a teacher (package
 	// train/distill; the trainer's Distiller computes the loss).
 	Distill *distill.Options `json:",omitempty"`
@@ -101,6 +108,9 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
 	}
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
+		return err
+	}
+	if err := o.validateStages(); err != nil {
 		return err
 	}
 	if o.Distill != nil {
@@ -170,25 +180,15 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	if data != nil && len(data.Train) < opt.SeqLen+1 {
-		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), opt.SeqLen)
+	if _, T := opt.longest(); data != nil && len(data.Train) < T+1 {
+		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), T)
 	}
-	ws, err := NewWorkspace[float32](p.Config, opt.Batch, opt.SeqLen)
-	if err != nil {
-		return nil, err
-	}
-	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, ws: ws, src: src, rng: rand.New(src)}
+	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, src: src, rng: rand.New(src)}
 	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
 	if opt.MetaP {
 		if err := opt.MetaPBase().Apply(tr.Optim, p); err != nil {
 			return nil, err
 		}
-	}
-	for range opt.Accum {
-		tr.batches = append(tr.batches, dataset.NewBatch(opt.Batch, opt.SeqLen))
-	}
-	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
-		return nil, err
 	}
 	c := p.Config
 	if opt.Balance == "bias" && c.NumMoELayers() > 0 {
@@ -198,14 +198,40 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 				tr.ExpertBias[l] = make([]float32, c.Experts)
 			}
 		}
+	}
+	if err := tr.reshape(opt.Batch, opt.SeqLen); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// reshape gives the trainer a workspace and micro-batches of B rows of T
+// tokens, set up for the run's FP8, balancing and document options.
+func (tr *Trainer) reshape(B, T int) error {
+	opt := tr.Opt
+	ws, err := NewWorkspace[float32](tr.Params.Config, B, T)
+	if err != nil {
+		return err
+	}
+	tr.ws, tr.batches = ws, nil
+	for range opt.Accum {
+		tr.batches = append(tr.batches, dataset.NewBatch(B, T))
+	}
+	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
+		return err
+	}
+	if tr.ExpertBias != nil {
 		if err := ws.SetExpertBias(tr.ExpertBias); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if opt.Balance == "aux" {
 		ws.SetAuxLoss(opt.AuxLossCoef / float64(opt.Accum))
 	}
-	return tr, nil
+	if opt.DocMask && tr.Data != nil {
+		ws.SetDocumentMask(tr.Data.BOS)
+	}
+	return nil
 }
 
 // newExpertCounts returns zero counters [Layers][E] (nil on dense layers),
@@ -257,6 +283,11 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 		return StepStats{}, fmt.Errorf("train: no data")
 	}
 	t0 := time.Now()
+	if B, T := tr.Opt.shape(tr.Optim.Step); B != tr.ws.B || T != tr.ws.T {
+		if err := tr.reshape(B, T); err != nil {
+			return StepStats{}, err
+		}
+	}
 	valid := 0
 	for _, b := range tr.batches {
 		if err := tr.Data.Sample(tr.rng, b); err != nil {
@@ -279,7 +310,7 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	}
 	f8 := tr.ws.FP8Stats()
 	tr.FP8Total.Add(f8)
-	n := len(tr.batches) * tr.Opt.Batch * tr.Opt.SeqLen
+	n := len(tr.batches) * tr.ws.N
 	tr.Tokens += int64(n)
 	return StepStats{Step: tr.Optim.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: n, Elapsed: time.Since(t0),
 		AuxLoss: aux, BalanceStat: bstat, ExpertTokens: counts, FP8: f8}, nil
@@ -330,7 +361,7 @@ func (tr *Trainer) accumulateStats(batches []*dataset.Batch, valid int, counts [
 // simulation, if any.
 func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
 	defer tr.ws.FP8Stats() // validation casts are not a step's
-	return evaluate(tr.ws, tr.Params, tr.Data, tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches)
+	return evaluate(tr.ws, tr.Params, tr.Data, tr.ws.B, tr.ws.T, tr.Opt.EvalBatches)
 }
 
 // EvaluateParams returns p's mean validation loss (nats per token) on d,
