@@ -22,6 +22,7 @@ func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
 	fs := cl.FlagSet
 	dataFile := fs.String("data", "", "training text (UTF-8): the same file and --val-frac the student trains on")
 	valFrac := fs.Float64("val-frac", 0.1, "fraction of the text (from the end) held out for validation, as in herd train")
+	docSep := fs.String("doc-sep", "", "document separator, as in herd train")
 	tok := fs.String("tokenizer", "", `"bytes" for a byte-level teacher; default: the teacher's own tokenizer`)
 	out := fs.String("o", "", "cache directory to create: shard-NNNNN.kd files and index.json")
 	k := fs.Int("topk", 32, "teacher tokens kept per position")
@@ -49,7 +50,7 @@ func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := dataset.New(text, tk, *valFrac)
+	data, err := newDataset(text, tk, *valFrac, *docSep)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -131,7 +132,7 @@ func (f *distillFlags) options() (*distill.Options, error) {
 // to read text as the student does (same vocabulary size and, when it has
 // a tokenizer, the same tokens for text). It returns a function that
 // releases the teacher.
-func attachDistiller(tr *train.Trainer, data *dataset.Dataset, text []byte, valFrac float64, stderr io.Writer) (func(), error) {
+func attachDistiller(tr *train.Trainer, data *dataset.Dataset, text []byte, valFrac float64, docSep string, stderr io.Writer) (func(), error) {
 	o := tr.Opt.Distill
 	if o == nil {
 		return func() {}, nil
@@ -160,7 +161,7 @@ func attachDistiller(tr *train.Trainer, data *dataset.Dataset, text []byte, valF
 		return nil, fmt.Errorf("--teacher: %w", err)
 	}
 	if t, err := loadTokenizer(o.Teacher, m); err == nil {
-		td, err := dataset.New(text, dataset.TextTokenizer{T: t}, valFrac)
+		td, err := newDataset(text, dataset.TextTokenizer{T: t}, valFrac, docSep)
 		if err != nil {
 			m.Close()
 			return nil, err

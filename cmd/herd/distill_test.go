@@ -74,3 +74,38 @@ func TestTrainDistill(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainSeqStagesDocs trains with a sequence-length schedule on
+// documents with the document mask, resumes across a stage change, and
+// refuses bad schedules.
+func TestTrainSeqStagesDocs(t *testing.T) {
+	dir := t.TempDir()
+	_, cfgPath := writeTrainInputs(t, dir)
+	dataPath := filepath.Join(dir, "docs.txt")
+	var text strings.Builder
+	for i := range 60 {
+		text.WriteString(strings.Repeat("word ", 3+i%17) + "\n\n")
+	}
+	if err := os.WriteFile(dataPath, []byte(text.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "run")
+	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes", "--doc-sep", `\n\n`, "--doc-mask",
+		"--steps", "4", "--batch", "4", "--seq", "16,32@2,64@3", "--warmup", "1", "--eval-batches", "2", "--save-every", "2"}
+	var so, se bytes.Buffer
+	if err := cmdTrain(append(args, "--steps", "4"), &so, &se); err != nil {
+		t.Fatalf("%v\n%s", err, se.String())
+	}
+	if !strings.Contains(se.String(), "plan of the longest stage: activations for 1×64 tokens") || !strings.Contains(se.String(), "from step 2 2×32") {
+		t.Errorf("stderr:\n%s", se.String())
+	}
+	se.Reset()
+	if err := cmdTrain([]string{"--data", dataPath, "--out", out, "--tokenizer", "bytes", "--doc-sep", `\n\n`, "--resume", "--steps", "5"}, &so, &se); err != nil || !strings.Contains(se.String(), "step 5/5") {
+		t.Fatalf("resume: %v\n%s", err, se.String())
+	}
+	for _, bad := range []string{"16,32", "16,x@2", "0", "16,32@9", "16,32@2,64@2"} {
+		if err := cmdTrain(append(args[:len(args):len(args)], "--seq", bad, "--out", filepath.Join(dir, "bad")), &so, &se); err == nil {
+			t.Errorf("--seq %s: no error", bad)
+		}
+	}
+}

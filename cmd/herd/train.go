@@ -53,7 +53,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	o := &train.Options{}
 	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")
 	fs.IntVar(&o.Batch, "batch", d.Batch, "rows per micro-batch")
-	fs.IntVar(&o.SeqLen, "seq", d.SeqLen, "tokens per row")
+	seqSpec := fs.String("seq", strconv.Itoa(d.SeqLen), "tokens per row; or a schedule T0,T1@STEP1,… (long-context mid-training): rows of T1 tokens from step STEP1 on, the batch scaled to keep --batch×T0 tokens per micro-batch")
+	docSep := fs.String("doc-sep", "", `split --data into documents at this separator (e.g. "\n\n"); each begins with BOS; the last documents are held out`)
+	fs.BoolVar(&o.DocMask, "doc-mask", d.DocMask, "mask attention at document boundaries (each BOS starts a document; positions restart), for packed rows of --doc-sep documents")
 	fs.IntVar(&o.Accum, "accum", d.Accum, "micro-batches per step (gradient accumulation)")
 	fs.Float64Var(&o.LR, "lr", d.LR, "peak learning rate")
 	fs.Float64Var(&o.MinLR, "min-lr", d.MinLR, "final learning rate of the cosine decay")
@@ -84,6 +86,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var err error
+	if o.SeqLen, o.Stages, err = parseSeqStages(*seqSpec, o.Batch); err != nil {
+		return err
+	}
 	if preset != nil {
 		if !flagSet(fs, "warmup") {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
@@ -127,7 +132,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := dataset.New(text, tk, *valFrac)
+	data, err := newDataset(text, tk, *valFrac, *docSep)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -139,7 +144,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset":
+			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset", "doc-sep":
 			default:
 				fmt.Fprintf(stderr, "note: --%s is ignored when resuming: the checkpoint's options apply\n", f.Name)
 			}
@@ -164,8 +169,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.VocabSize < tk.VocabSize() {
 			return fmt.Errorf("config vocab_size %d is smaller than the tokenizer's %d ids", cfg.VocabSize, tk.VocabSize())
 		}
-		if cfg.MaxPositions < o.SeqLen {
-			return usagef("--seq %d exceeds the config's max_position_embeddings %d", o.SeqLen, cfg.MaxPositions)
+		if _, T := longestStage(o); cfg.MaxPositions < T {
+			return usagef("--seq %d exceeds the config's max_position_embeddings %d", T, cfg.MaxPositions)
 		}
 		cfg.BOS, cfg.EOS, cfg.Pad = int(tk.BOS()), []int{int(tk.EOS())}, int(tk.Pad())
 		cfg.TorchDType = "float32"
@@ -182,12 +187,20 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
 		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
 		float64(data.TrainBytes)/float64(max(len(data.Train)-1, 1)))
-	release, err := attachDistiller(tr, data, text, *valFrac, stderr)
+	release, err := attachDistiller(tr, data, text, *valFrac, *docSep, stderr)
 	if err != nil {
 		return err
 	}
 	defer release()
 	fmt.Fprintf(stderr, "plan: %s per micro-batch; %d×%d tokens × %d per step\n", tr.Plan(), tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.Accum)
+	if len(tr.Opt.Stages) > 0 {
+		B, T := longestStage(&tr.Opt)
+		p, err := train.PlanFor(tr.Params.Config, B, T)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "plan of the longest stage: %s per micro-batch; stages %s\n", p, stagesString(&tr.Opt))
+	}
 	t0 := time.Now()
 	if err := tr.Run(train.RunConfig{OutDir: *outDir, Progress: stderr}); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -115,6 +116,56 @@ func New(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
 	d.Train = append([]int32{bos}, tok.Encode(string(tp))...)
 	if d.ValBytes > 0 {
 		d.Val = append([]int32{bos}, tok.Encode(string(vp))...)
+	}
+	if bc, ok := tok.(TokenByteCounter); ok {
+		d.TokenBytes = make([]int32, tok.VocabSize())
+		for id := range d.TokenBytes {
+			d.TokenBytes[id] = int32(bc.TokenLen(int32(id)))
+		}
+	}
+	return d, nil
+}
+
+// NewDocuments is New for a text of documents separated by sep: each
+// non-empty document is tokenized on its own and begins with BOS (so a run
+// with the document mask, train.Options.DocMask, keeps them apart). The
+// last documents, about valFrac of the documents' bytes, are the
+// validation part. Separators are not tokens; the parts' byte counts are
+// their documents'.
+func NewDocuments(text []byte, tok Tokenizer, valFrac float64, sep string) (*Dataset, error) {
+	if sep == "" {
+		return nil, fmt.Errorf("dataset: empty document separator")
+	}
+	if !(valFrac >= 0 && valFrac < 1) {
+		return nil, fmt.Errorf("dataset: validation fraction %g must be in [0, 1)", valFrac)
+	}
+	var docs []string
+	total := 0
+	for _, doc := range strings.Split(string(text), sep) {
+		if doc != "" {
+			docs = append(docs, doc)
+			total += len(doc)
+		}
+	}
+	cut, valBytes := len(docs), 0
+	for cut > 1 && float64(valBytes+len(docs[cut-1])) <= valFrac*float64(total) {
+		cut--
+		valBytes += len(docs[cut])
+	}
+	if cut == len(docs) && valFrac > 0 && cut > 1 {
+		return nil, fmt.Errorf("dataset: the last document (%d bytes) is more than --val-frac %g of the %d bytes of documents", len(docs[cut-1]), valFrac, total)
+	}
+	if cut == 0 {
+		return nil, fmt.Errorf("dataset: no documents separated by %q", sep)
+	}
+	d := &Dataset{BOS: tok.BOS(), TrainBytes: total - valBytes, ValBytes: valBytes}
+	for i, doc := range docs {
+		ids := append([]int32{d.BOS}, tok.Encode(doc)...)
+		if i < cut {
+			d.Train = append(d.Train, ids...)
+		} else {
+			d.Val = append(d.Val, ids...)
+		}
 	}
 	if bc, ok := tok.(TokenByteCounter); ok {
 		d.TokenBytes = make([]int32, tok.VocabSize())
