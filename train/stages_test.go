@@ -10,7 +10,7 @@ import (
 // each step trains on its stage's shape.
 func TestStagesResumeBitExact(t *testing.T) {
 	o := smallOptions()
-	o.SaveEvery, o.DocMask = 3, true
+	o.SaveEvery, o.DocMask, o.LongFrac = 3, true, 0.5
 	o.Stages = []Stage{{Step: 2, SeqLen: 32, Batch: 1}, {Step: 4, SeqLen: 24, Batch: 2}}
 	testResumeBitExact(t, o)
 

@@ -62,6 +62,9 @@ type Options struct {
 	// DocMask masks attention at document boundaries (every BOS token of
 	// a row starts a document; Workspace.SetDocumentMask).
 	DocMask bool `json:",omitempty"`
+	// LongFrac is the share of rows drawn from inside one long document
+	// rather than the packed stream (dataset.Dataset.SampleMix).
+	LongFrac float64 `json:",omitempty"`
 	// Distill, when set, makes the run distil from a teacher (package
 	// train/distill; the trainer's Distiller computes the loss).
 	Distill *distill.Options `json:",omitempty"`
@@ -101,6 +104,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
 	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
 		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	case !(o.LongFrac >= 0 && o.LongFrac <= 1):
+		return fmt.Errorf("train: long-document fraction %g must be in [0, 1]", o.LongFrac)
 	case o.BaseWidth < 0 || o.BaseDepth < 0:
 		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
 	}
@@ -290,7 +295,7 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	}
 	valid := 0
 	for _, b := range tr.batches {
-		if err := tr.Data.Sample(tr.rng, b); err != nil {
+		if err := tr.Data.SampleMix(tr.rng, b, tr.Opt.LongFrac); err != nil {
 			return StepStats{}, err
 		}
 		valid += dataset.CountValid(b.Targets)

@@ -90,7 +90,7 @@ func TestTrainSeqStagesDocs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "run")
-	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes", "--doc-sep", `\n\n`, "--doc-mask",
+	args := []string{"--data", dataPath, "--config", cfgPath, "--out", out, "--tokenizer", "bytes", "--doc-sep", `\n\n`, "--doc-mask", "--long-frac", "0.5",
 		"--steps", "4", "--batch", "4", "--seq", "16,32@2,64@3", "--warmup", "1", "--eval-batches", "2", "--save-every", "2"}
 	var so, se bytes.Buffer
 	if err := cmdTrain(append(args, "--steps", "4"), &so, &se); err != nil {

@@ -55,6 +55,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Batch, "batch", d.Batch, "rows per micro-batch")
 	seqSpec := fs.String("seq", strconv.Itoa(d.SeqLen), "tokens per row; or a schedule T0,T1@STEP1,… (long-context mid-training): rows of T1 tokens from step STEP1 on, the batch scaled to keep --batch×T0 tokens per micro-batch")
 	docSep := fs.String("doc-sep", "", `split --data into documents at this separator (e.g. "\n\n"); each begins with BOS; the last documents are held out`)
+	fs.Float64Var(&o.LongFrac, "long-frac", d.LongFrac, "with --doc-sep: the share of rows drawn from inside one document of at least --seq+1 tokens (the rest are windows of the packed stream of documents)")
 	fs.BoolVar(&o.DocMask, "doc-mask", d.DocMask, "mask attention at document boundaries (each BOS starts a document; positions restart), for packed rows of --doc-sep documents")
 	fs.IntVar(&o.Accum, "accum", d.Accum, "micro-batches per step (gradient accumulation)")
 	fs.Float64Var(&o.LR, "lr", d.LR, "peak learning rate")

@@ -79,6 +79,11 @@ type Dataset struct {
 	// the tokenizer says (a TokenByteCounter); nil otherwise. Validation
 	// bits per byte divide by the bytes of the targets evaluated.
 	TokenBytes []int32
+	// DocStarts are the indices in Train where documents begin
+	// (NewDocuments); nil when the text is one stream.
+	DocStarts []int
+
+	long map[int][]int // per row length T: the documents of at least T+1 tokens
 }
 
 // TokenByteCounter is implemented by tokenizers whose every id stands for a
@@ -162,6 +167,7 @@ func NewDocuments(text []byte, tok Tokenizer, valFrac float64, sep string) (*Dat
 	for i, doc := range docs {
 		ids := append([]int32{d.BOS}, tok.Encode(doc)...)
 		if i < cut {
+			d.DocStarts = append(d.DocStarts, len(d.Train))
 			d.Train = append(d.Train, ids...)
 		} else {
 			d.Val = append(d.Val, ids...)
@@ -209,7 +215,15 @@ func (d *Dataset) Fingerprint() string {
 // window starting at a uniformly random position drawn from r, with the
 // window shifted by one as targets, and records the windows' starts in
 // b.Starts.
-func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
+func (d *Dataset) Sample(r *rand.Rand, b *Batch) error { return d.SampleMix(r, b, 0) }
+
+// SampleMix is Sample that draws each row, with probability longFrac, from
+// inside one long document instead: a document (DocStarts) of at least T+1
+// tokens, chosen uniformly, at a uniform offset, so the row is one
+// document's text. The other rows are windows of the packed stream, which
+// hold several short documents. With longFrac 0, or no document long
+// enough, it draws exactly as Sample.
+func (d *Dataset) SampleMix(r *rand.Rand, b *Batch, longFrac float64) error {
 	T := b.T
 	if len(d.Train) < T+1 {
 		return fmt.Errorf("dataset: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
@@ -217,13 +231,50 @@ func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
 	if len(b.Starts) != b.B {
 		b.Starts = make([]int, b.B)
 	}
+	long := d.longDocs(T, longFrac)
 	for row := 0; row < b.B; row++ {
-		s := r.IntN(len(d.Train) - T)
+		var s int
+		if len(long) > 0 && r.Float64() < longFrac {
+			k := long[r.IntN(len(long))]
+			s = d.DocStarts[k] + r.IntN(d.docLen(k)-T)
+		} else {
+			s = r.IntN(len(d.Train) - T)
+		}
 		b.Starts[row] = s
 		copy(b.Inputs[row*T:(row+1)*T], d.Train[s:s+T])
 		copy(b.Targets[row*T:(row+1)*T], d.Train[s+1:s+T+1])
 	}
 	return nil
+}
+
+// longDocs lists the documents of at least T+1 tokens (none when longFrac
+// is 0).
+func (d *Dataset) longDocs(T int, longFrac float64) []int {
+	if longFrac <= 0 || d.DocStarts == nil {
+		return nil
+	}
+	if l, ok := d.long[T]; ok {
+		return l
+	}
+	var l []int
+	for k := range d.DocStarts {
+		if d.docLen(k) >= T+1 {
+			l = append(l, k)
+		}
+	}
+	if d.long == nil {
+		d.long = map[int][]int{}
+	}
+	d.long[T] = l
+	return l
+}
+
+// docLen is the number of tokens of training document k.
+func (d *Dataset) docLen(k int) int {
+	if k+1 < len(d.DocStarts) {
+		return d.DocStarts[k+1] - d.DocStarts[k]
+	}
+	return len(d.Train) - d.DocStarts[k]
 }
 
 // ValBatches cuts the validation part into consecutive windows of T tokens
