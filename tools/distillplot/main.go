@@ -3,6 +3,10 @@
 // docs/distillation.md:
 //
 //	go run ./tools/distillplot -o docs/distill/curves.png "hard labels=runs/hard" "online KD=runs/online" …
+//
+// With -ppl it draws `herd eval ppl` CSV files instead (LABEL=FILE.csv):
+// the loss-by-position curves, and with -heat a heat map of the mean loss
+// per range of positions in multiples of the training length -L.
 package main
 
 import (
@@ -21,8 +25,17 @@ import (
 func main() {
 	out := flag.String("o", "curves.png", "PNG file to write")
 	smooth := flag.Int("smooth", 25, "steps in the moving average of the training loss")
+	ppl := flag.Bool("ppl", false, "arguments are LABEL=FILE.csv of herd eval ppl")
+	heat := flag.String("heat", "", "-ppl: also write this heat map PNG")
+	L := flag.Int("L", 64, "-ppl: the training length the heat map's position ranges are multiples of")
 	flag.Parse()
-	if err := run(*out, *smooth, flag.Args()); err != nil {
+	var err error
+	if *ppl {
+		err = runPPL(*out, *heat, *L, flag.Args())
+	} else {
+		err = run(*out, *smooth, flag.Args())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "distillplot:", err)
 		os.Exit(1)
 	}
