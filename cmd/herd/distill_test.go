@@ -37,6 +37,14 @@ func TestTrainDistill(t *testing.T) {
 		!strings.Contains(se, "distill: teacher") || !strings.Contains(se, "mean KL") {
 		t.Fatalf("online student: %v\n%s", err, se)
 	}
+	// A quantized GGUF teacher (no tokenizer: ids only) runs online too.
+	gguf := filepath.Join(dir, "teacher.gguf")
+	if err := cmdConvert([]string{"-m", teacher, "-o", gguf, "--type", "q8_0"}, &so, &se); err != nil {
+		t.Fatalf("convert: %v\n%s", err, se.String())
+	}
+	if se, err := trainRun(filepath.Join(dir, "gguf"), "--teacher", gguf, "--teacher-topk", "8"); err != nil || !strings.Contains(se, "top 8 of 259") {
+		t.Fatalf("GGUF teacher: %v\n%s", err, se)
+	}
 	student := filepath.Join(dir, "cached")
 	if se, err := trainRun(student, "--teacher-cache", cache); err != nil || !strings.Contains(se, "distill: teacher cache") {
 		t.Fatalf("cached student: %v\n%s", err, se)
