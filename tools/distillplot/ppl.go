@@ -13,10 +13,10 @@ import (
 )
 
 // runPPL draws the loss-by-position curves of `herd eval ppl` CSV files
-// (LABEL=FILE.csv) on one chart, averaged in bins of an eighth of an
-// octave, and a heat map of the mean loss in the octaves (L/2, L], (L, 2L],
-// … of the training length L (heat, when not empty). It prints the
-// heat map's table as Markdown.
+// (LABEL=FILE.csv) on one chart, averaged in bins of a quarter of an
+// octave, and a heat map of the mean loss over the positions [1, L],
+// (L, 2L], (2L, 4L], … of the training length L (heat, when not empty). It
+// prints the heat map's table as Markdown.
 func runPPL(out, heat string, L int, args []string) error {
 	panel := plot.Panel{Title: "loss by position (mean over windows)", XLabel: "position (tokens)", YLabel: "nll (nats)", LogX: true}
 	var rows []string
@@ -33,7 +33,7 @@ func runPPL(out, heat string, L int, args []string) error {
 		}
 		var xs, ys []float64
 		for lo := 1; lo < len(nll); {
-			hi := min(len(nll), max(lo+1, int(float64(lo)*math.Pow(2, 1.0/8))))
+			hi := min(len(nll), max(lo+1, int(float64(lo)*math.Pow(2, 1.0/4))))
 			var s float64
 			for p := lo; p < hi; p++ {
 				s += nll[p]
@@ -51,7 +51,7 @@ func runPPL(out, heat string, L int, args []string) error {
 				s += nll[p]
 			}
 			row = append(row, s/float64(hi-lo))
-			cols = append(cols, fmt.Sprintf("≤%d×L", m))
+			cols = append(cols, fmt.Sprintf("%dx", m))
 		}
 		rows, vals = append(rows, label), append(vals, row)
 	}
@@ -71,7 +71,7 @@ func runPPL(out, heat string, L int, args []string) error {
 	if heat == "" {
 		return nil
 	}
-	return evals.SavePNG(heat, plot.DrawHeatmap(plot.Heatmap{Title: fmt.Sprintf("mean nll by position range (L = %d)", L),
+	return evals.SavePNG(heat, plot.DrawHeatmap(plot.Heatmap{Title: fmt.Sprintf("mean nll by position range (multiples of l = %d)", L),
 		XLabel: "positions", YLabel: "model", Cols: cols, Rows: rows, Values: vals, Lo: lo, Hi: hi}))
 }
 
