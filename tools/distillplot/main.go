@@ -46,7 +46,7 @@ func run(out string, smooth int, runs []string) error {
 		return fmt.Errorf("give LABEL=RUN_DIR arguments")
 	}
 	val := plot.Panel{Title: "held-out bits per byte", XLabel: "step", YLabel: "bits/byte"}
-	tr := plot.Panel{Title: fmt.Sprintf("training loss (hard CE, %d-step mean)", smooth), XLabel: "step", YLabel: "nats/token"}
+	tr := plot.Panel{Title: fmt.Sprintf("training loss on hard labels (%d-step mean)", smooth), XLabel: "step", YLabel: "nats/token"}
 	for i, arg := range runs {
 		label, dir, ok := strings.Cut(arg, "=")
 		if !ok {
