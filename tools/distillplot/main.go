@@ -24,7 +24,7 @@ import (
 
 func main() {
 	out := flag.String("o", "curves.png", "PNG file to write")
-	smooth := flag.Int("smooth", 25, "steps in the moving average of the training loss")
+	smooth := flag.Int("smooth", 25, "steps in the moving average of the training loss (hard labels)")
 	ppl := flag.Bool("ppl", false, "arguments are LABEL=FILE.csv of herd eval ppl")
 	heat := flag.String("heat", "", "-ppl: also write this heat map PNG")
 	L := flag.Int("L", 64, "-ppl: the training length the heat map's position ranges are multiples of")
@@ -46,7 +46,7 @@ func run(out string, smooth int, runs []string) error {
 		return fmt.Errorf("give LABEL=RUN_DIR arguments")
 	}
 	val := plot.Panel{Title: "held-out bits per byte", XLabel: "step", YLabel: "bits/byte"}
-	tr := plot.Panel{Title: fmt.Sprintf("training loss on hard labels (%d-step mean)", smooth), XLabel: "step", YLabel: "nats/token"}
+	tr := plot.Panel{Title: "train loss, hard labels", XLabel: "step", YLabel: "nats/token"}
 	for i, arg := range runs {
 		label, dir, ok := strings.Cut(arg, "=")
 		if !ok {
