@@ -60,7 +60,7 @@ func (ws *Workspace[F]) eachQKHead(l int, la *layerActs[F], q, k []F, cost int, 
 	}
 	kernels.ParallelFor(ws.N, nn.RowGrain(cost*(H+Hkv)*d), func(lo, hi int) {
 		for n := lo; n < hi; n++ {
-			t := n % ws.T
+			t := ws.docs.Pos(n/ws.T, ws.T, n%ws.T)
 			if !rope {
 				if s := ws.tempScale[t]; s != 1 {
 					for i := range q[n*H*d : (n+1)*H*d] {

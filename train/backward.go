@@ -59,8 +59,8 @@ func (ws *Workspace[F]) layerBackward(l int, lp, gl *Layer[F]) {
 	// h_mid = h_in + o_proj(Attention(RMSNorm(h_in))).
 	ws.linTN(gl.O.Data, dh, la.att, N, D, qd, fGrad, fAct)
 	ws.linNN(ws.datt, dh, lp.O.Data, N, D, qd, false, fGrad, fAct)
-	nn.AttnBackward(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
-		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
+	nn.AttnBackwardDocs(ws.dq, ws.dk, ws.dv, ws.datt, la.q, la.k, la.v, la.att, la.lse,
+		ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow, ws.docs)
 	ws.qkBackward(l, la, ws.dq, ws.dk)
 	ws.linTN(gl.Q.Data, ws.dq, la.xn1, N, qd, D, fGrad, fAct)
 	ws.linTN(gl.K.Data, ws.dk, la.xn1, N, kd, D, fGrad, fAct)

@@ -29,6 +29,7 @@ func (ws *Workspace[F]) Forward(p *Params[F], ids []int32) ([]F, error) {
 		}
 	}
 	copy(ws.ids, ids)
+	ws.markDocs()
 	h0 := ws.h[0]
 	for n, id := range ids {
 		copy(h0[n*D:(n+1)*D], p.Embed.Data[int(id)*D:(int(id)+1)*D])
@@ -55,7 +56,7 @@ func (ws *Workspace[F]) layerForward(l int, lp *Layer[F]) {
 	ws.linNT(la.k, la.xn1, lp.K.Data, N, D, Hkv*d, fAct, fAct)
 	ws.linNT(la.v, la.xn1, lp.V.Data, N, D, Hkv*d, fAct, fAct)
 	ws.qkForward(l, la)
-	nn.AttnForward(la.att, la.lse, la.q, la.k, la.v, ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow)
+	nn.AttnForwardDocs(la.att, la.lse, la.q, la.k, la.v, ws.B, ws.T, H, Hkv, d, ws.chunk(l), ws.attnScale(), ws.attRow, ws.docs)
 	o := ws.tmpD
 	ws.linNT(o, la.att, lp.O.Data, N, H*d, D, fAct, fAct)
 	for i, v := range hIn {

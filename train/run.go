@@ -81,7 +81,7 @@ func (tr *Trainer) validate(step int) validation {
 		maxBatches = 0 // the final pass covers the whole validation part
 	}
 	var err error
-	if v.loss, v.bpb, err = evaluate(tr.ws, tr.Params, tr.Data, o.Batch, o.SeqLen, maxBatches); err != nil {
+	if v.loss, v.bpb, err = evaluate(tr.ws, tr.Params, tr.Data, tr.ws.B, tr.ws.T, maxBatches); err != nil {
 		v = validation{math.NaN(), math.NaN()}
 	}
 	tr.ws.FP8Stats() // validation casts are not the step's

@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/distill"
 )
 
 // Options configure a training run. Zero values are replaced by
@@ -54,6 +55,19 @@ type Options struct {
 	MetaP     bool `json:",omitempty"`
 	BaseWidth int  `json:",omitempty"`
 	BaseDepth int  `json:",omitempty"`
+	// Stages schedule the sequence length (long-context mid-training):
+	// from each stage's Step on, micro-batches of its Batch rows of its
+	// SeqLen tokens; before the first, Batch rows of SeqLen (stages.go).
+	Stages []Stage `json:",omitempty"`
+	// DocMask masks attention at document boundaries (every BOS token of
+	// a row starts a document; Workspace.SetDocumentMask).
+	DocMask bool `json:",omitempty"`
+	// LongFrac is the share of rows drawn from inside one long document
+	// rather than the packed stream (dataset.Dataset.SampleMix).
+	LongFrac float64 `json:",omitempty"`
+	// Distill, when set, makes the run distil from a teacher (package
+	// train/distill; the trainer's Distiller computes the loss).
+	Distill *distill.Options `json:",omitempty"`
 }
 
 // MetaPBase returns the base shape of the MetaP parametrisation, zero
@@ -90,6 +104,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
 	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
 		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	case !(o.LongFrac >= 0 && o.LongFrac <= 1):
+		return fmt.Errorf("train: long-document fraction %g must be in [0, 1]", o.LongFrac)
 	case o.BaseWidth < 0 || o.BaseDepth < 0:
 		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
 	}
@@ -98,6 +114,14 @@ func (o *Options) validate() error {
 	}
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
 		return err
+	}
+	if err := o.validateStages(); err != nil {
+		return err
+	}
+	if o.Distill != nil {
+		if err := o.Distill.Validate(); err != nil {
+			return err
+		}
 	}
 	return ParseBalance(o.Balance, o.BalanceRate, o.AuxLossCoef)
 }
@@ -122,6 +146,9 @@ type Trainer struct {
 	// saved in the checkpoint, not in the Hugging Face export.
 	ExpertBias [][]float32
 	FP8Total   FP8Stats // FP8 cast counts of the whole run (saved in the checkpoint)
+	// Distiller computes the loss of a run with Opt.Distill set (see
+	// distill.New); it is not saved: a resumed run sets it again.
+	Distiller Distiller
 
 	ws      *Workspace[float32]
 	src     *rand.PCG // data sampler state
@@ -158,25 +185,15 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	if data != nil && len(data.Train) < opt.SeqLen+1 {
-		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), opt.SeqLen)
+	if _, T := opt.longest(); data != nil && len(data.Train) < T+1 {
+		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), T)
 	}
-	ws, err := NewWorkspace[float32](p.Config, opt.Batch, opt.SeqLen)
-	if err != nil {
-		return nil, err
-	}
-	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, ws: ws, src: src, rng: rand.New(src)}
+	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, src: src, rng: rand.New(src)}
 	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
 	if opt.MetaP {
 		if err := opt.MetaPBase().Apply(tr.Optim, p); err != nil {
 			return nil, err
 		}
-	}
-	for range opt.Accum {
-		tr.batches = append(tr.batches, dataset.NewBatch(opt.Batch, opt.SeqLen))
-	}
-	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
-		return nil, err
 	}
 	c := p.Config
 	if opt.Balance == "bias" && c.NumMoELayers() > 0 {
@@ -186,14 +203,40 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 				tr.ExpertBias[l] = make([]float32, c.Experts)
 			}
 		}
+	}
+	if err := tr.reshape(opt.Batch, opt.SeqLen); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// reshape gives the trainer a workspace and micro-batches of B rows of T
+// tokens, set up for the run's FP8, balancing and document options.
+func (tr *Trainer) reshape(B, T int) error {
+	opt := tr.Opt
+	ws, err := NewWorkspace[float32](tr.Params.Config, B, T)
+	if err != nil {
+		return err
+	}
+	tr.ws, tr.batches = ws, nil
+	for range opt.Accum {
+		tr.batches = append(tr.batches, dataset.NewBatch(B, T))
+	}
+	if err := ws.SetFP8(opt.FP8, opt.FP8Scaling); err != nil {
+		return err
+	}
+	if tr.ExpertBias != nil {
 		if err := ws.SetExpertBias(tr.ExpertBias); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if opt.Balance == "aux" {
 		ws.SetAuxLoss(opt.AuxLossCoef / float64(opt.Accum))
 	}
-	return tr, nil
+	if opt.DocMask && tr.Data != nil {
+		ws.SetDocumentMask(tr.Data.BOS)
+	}
+	return nil
 }
 
 // newExpertCounts returns zero counters [Layers][E] (nil on dense layers),
@@ -245,9 +288,14 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 		return StepStats{}, fmt.Errorf("train: no data")
 	}
 	t0 := time.Now()
+	if B, T := tr.Opt.shape(tr.Optim.Step); B != tr.ws.B || T != tr.ws.T {
+		if err := tr.reshape(B, T); err != nil {
+			return StepStats{}, err
+		}
+	}
 	valid := 0
 	for _, b := range tr.batches {
-		if err := tr.Data.Sample(tr.rng, b); err != nil {
+		if err := tr.Data.SampleMix(tr.rng, b, tr.Opt.LongFrac); err != nil {
 			return StepStats{}, err
 		}
 		valid += dataset.CountValid(b.Targets)
@@ -267,7 +315,7 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	}
 	f8 := tr.ws.FP8Stats()
 	tr.FP8Total.Add(f8)
-	n := len(tr.batches) * tr.Opt.Batch * tr.Opt.SeqLen
+	n := len(tr.batches) * tr.ws.N
 	tr.Tokens += int64(n)
 	return StepStats{Step: tr.Optim.Step, Loss: loss, LR: lr, GradNorm: norm, Tokens: n, Elapsed: time.Since(t0),
 		AuxLoss: aux, BalanceStat: bstat, ExpertTokens: counts, FP8: f8}, nil
@@ -291,13 +339,14 @@ func (tr *Trainer) accumulateStats(batches []*dataset.Batch, valid int, counts [
 	tr.Grads.Zero()
 	var sum float64
 	for _, b := range batches {
-		if _, err := tr.ws.Forward(tr.Params, b.Inputs); err != nil {
+		logits, err := tr.ws.Forward(tr.Params, b.Inputs)
+		if err != nil {
 			return 0, 0, 0, err
 		}
 		aux += tr.ws.AuxLoss()
 		bstat += tr.ws.BalanceStat() / float64(len(batches))
 		tr.ws.AddExpertCounts(counts)
-		s, _, err := tr.ws.LossGrad(b.Targets, 1/float64(valid))
+		s, err := tr.lossGrad(b, logits, 1/float64(valid))
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -317,7 +366,7 @@ func (tr *Trainer) accumulateStats(batches []*dataset.Batch, valid int, counts [
 // simulation, if any.
 func (tr *Trainer) Evaluate() (loss, bpb float64, err error) {
 	defer tr.ws.FP8Stats() // validation casts are not a step's
-	return evaluate(tr.ws, tr.Params, tr.Data, tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.EvalBatches)
+	return evaluate(tr.ws, tr.Params, tr.Data, tr.ws.B, tr.ws.T, tr.Opt.EvalBatches)
 }
 
 // EvaluateParams returns p's mean validation loss (nats per token) on d,

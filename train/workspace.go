@@ -8,6 +8,7 @@ import (
 	"github.com/herd-llm/herd/kernels"
 
 	"github.com/herd-llm/herd/train/fp8"
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // Workspace holds the activations of one forward/backward pass over B rows
@@ -44,6 +45,9 @@ type Workspace[F Float] struct {
 
 	fp8 *fp8.Sim[F] // FP8 simulation of the linear layers (SetFP8); nil = float32 products
 	bal balance[F]  // expert-balancing state (SetExpertBias, SetAuxLoss)
+
+	docBOS int32   // packed documents begin at this token (SetDocumentMask); < 0: off
+	docs   nn.Docs // documents of the last Forward's rows (zero when off)
 }
 
 // layerActs are the activations one decoder layer saves for its backward pass.
@@ -78,6 +82,7 @@ func NewWorkspace[F Float](cfg *llama4.Config, B, T int) (*Workspace[F], error) 
 	layoutWorkspace(ws, cfg, B, T, &a, &ints)
 	ws.plan = plan
 	ws.nll = make([]float64, ws.N)
+	ws.docBOS = -1
 	ws.fillTables()
 	return ws, nil
 }

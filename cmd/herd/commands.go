@@ -75,7 +75,8 @@ func init() {
 			examples:  []string{"grad -m testdata/llama4-tiny/f32 --batch batch.json -o grads.safetensors"}},
 		"train": {summary: "train a Llama 4 text model on a text file into a Hugging Face directory",
 			args: "[flags]", run: cmdTrain,
-			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine"}},
+			examples: []string{"train --preset shakespeare --steps 200", "train --data input.txt --config config.json --tokenizer bpe:4096 --out runs/mine",
+				"train --preset shakespeare --out runs/student --teacher runs/teacher", "train --preset shakespeare --out runs/student --teacher-cache runs/kd"}},
 		"sft": {summary: "supervised fine-tuning on chat data (assistant tokens only) into a Hugging Face directory",
 			args: "-m BASE --out DIR (--data FILE.jsonl | --task SPEC) [flags]", run: cmdSFT, required: []string{"m", "out"},
 			modelHelp: "base model: a Hugging Face Llama 4 directory with its tokenizer (any float dtype; trained in float32)",
@@ -94,6 +95,13 @@ func init() {
 			about:     "Samples --samples completions of --prompts training problems per task with the policy, pairs the shortest correct completion with a wrong one (and, with --shorter, with the longest correct one), and minimises the sigmoid DPO loss against the frozen starting policy. Prints held-out pass@1 and the length of correct answers before and after.",
 			examples: []string{"dpo -m runs/rl-arith --task arithmetic:digits=1 --prompts 200 --steps 20 --lr 2e-5 --out runs/dpo-arith",
 				"dpo -m runs/rl-arith --task arithmetic:digits=1 --out runs/dpo-arith --resume --steps 40"}},
+		"distill-cache": {summary: "write a teacher's top-k log-probs per training position for herd train --teacher-cache",
+			args: "-m TEACHER --data FILE -o DIR [flags]", run: cmdDistillCache, required: []string{"m", "data", "o"},
+			modelHelp: "teacher model: any model herd loads (a Hugging Face directory or .gguf) of the student's vocabulary",
+			about: "Runs the teacher once over the training part of --data (windows of --ctx tokens, batched) and writes its top --topk log-probabilities " +
+				"at every position to DIR as memory-mappable shard files with an index.json; herd train --teacher-cache DIR then distils from them " +
+				"without running the teacher (docs/distillation.md).",
+			examples: []string{"distill-cache -m runs/teacher --data testdata/tinyshakespeare.txt --topk 32 -o runs/kd"}},
 		"pull": {summary: "download a Hugging Face model (REPO or REPO:FILE) into the local cache",
 			args: "[flags] REPO[:FILE]", maxArgs: -1, run: cmdPull,
 			about: "Downloads a Hugging Face model repository (config, safetensors shards, tokenizer) or one file of it (REPO:FILE, e.g. a GGUF) into the Hugging Face cache " +

@@ -16,6 +16,7 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/distill"
 )
 
 // cmdTrain trains a Llama 4 text model on a text file and writes a Hugging
@@ -52,7 +53,10 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	o := &train.Options{}
 	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")
 	fs.IntVar(&o.Batch, "batch", d.Batch, "rows per micro-batch")
-	fs.IntVar(&o.SeqLen, "seq", d.SeqLen, "tokens per row")
+	seqSpec := fs.String("seq", strconv.Itoa(d.SeqLen), "tokens per row; or a schedule T0,T1@STEP1,… (long-context mid-training): rows of T1 tokens from step STEP1 on, the batch scaled to keep --batch×T0 tokens per micro-batch")
+	docSep := fs.String("doc-sep", "", `split --data into documents at this separator (e.g. "\n\n"); each begins with BOS; the last documents are held out`)
+	fs.Float64Var(&o.LongFrac, "long-frac", d.LongFrac, "with --doc-sep: the share of rows drawn from inside one document of at least --seq+1 tokens (the rest are windows of the packed stream of documents)")
+	fs.BoolVar(&o.DocMask, "doc-mask", d.DocMask, "mask attention at document boundaries (each BOS starts a document; positions restart), for packed rows of --doc-sep documents")
 	fs.IntVar(&o.Accum, "accum", d.Accum, "micro-batches per step (gradient accumulation)")
 	fs.Float64Var(&o.LR, "lr", d.LR, "peak learning rate")
 	fs.Float64Var(&o.MinLR, "min-lr", d.MinLR, "final learning rate of the cosine decay")
@@ -76,11 +80,16 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.FP8Scaling, "fp8-scaling", orDefault(d.FP8Scaling, "tensor"), `FP8 scales from the amax of each "tensor" or of each "row" along the contraction`)
 	fs.StringVar(&o.Balance, "balance", orDefault(d.Balance, "none"), `MoE expert balancing: "bias" (auxiliary-loss-free bias on the selection scores), "aux" (Switch auxiliary loss) or "none"`)
 	fs.Float64Var(&o.BalanceRate, "balance-rate", orDefaultF(d.BalanceRate, 1e-3), "bias step per optimizer step of --balance bias")
+	var df distillFlags
+	df.define(fs)
 	fs.Float64Var(&o.AuxLossCoef, "aux-loss-coef", orDefaultF(d.AuxLossCoef, 0.01), "coefficient α of the Switch auxiliary loss of --balance aux (Llama 4's config says router_aux_loss_coef 0.001)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
 	var err error
+	if o.SeqLen, o.Stages, err = parseSeqStages(*seqSpec, o.Batch); err != nil {
+		return err
+	}
 	if preset != nil {
 		if !flagSet(fs, "warmup") {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
@@ -109,6 +118,9 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
 		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
 	}
+	if o.Distill, err = df.options(); err != nil {
+		return err
+	}
 	ranks, err := parseTokenizerSpec(*tok)
 	if err != nil {
 		return err
@@ -121,7 +133,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	data, err := dataset.New(text, tk, *valFrac)
+	data, err := newDataset(text, tk, *valFrac, *docSep)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -133,7 +145,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
-			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset":
+			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset", "doc-sep":
 			default:
 				fmt.Fprintf(stderr, "note: --%s is ignored when resuming: the checkpoint's options apply\n", f.Name)
 			}
@@ -158,8 +170,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if cfg.VocabSize < tk.VocabSize() {
 			return fmt.Errorf("config vocab_size %d is smaller than the tokenizer's %d ids", cfg.VocabSize, tk.VocabSize())
 		}
-		if cfg.MaxPositions < o.SeqLen {
-			return usagef("--seq %d exceeds the config's max_position_embeddings %d", o.SeqLen, cfg.MaxPositions)
+		if _, T := longestStage(o); cfg.MaxPositions < T {
+			return usagef("--seq %d exceeds the config's max_position_embeddings %d", T, cfg.MaxPositions)
 		}
 		cfg.BOS, cfg.EOS, cfg.Pad = int(tk.BOS()), []int{int(tk.EOS())}, int(tk.Pad())
 		cfg.TorchDType = "float32"
@@ -176,12 +188,29 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
 		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
 		float64(data.TrainBytes)/float64(max(len(data.Train)-1, 1)))
+	release, err := attachDistiller(tr, data, text, *valFrac, *docSep, stderr)
+	if err != nil {
+		return err
+	}
+	defer release()
 	fmt.Fprintf(stderr, "plan: %s per micro-batch; %d×%d tokens × %d per step\n", tr.Plan(), tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.Accum)
+	if len(tr.Opt.Stages) > 0 {
+		B, T := longestStage(&tr.Opt)
+		p, err := train.PlanFor(tr.Params.Config, B, T)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "plan of the longest stage: %s per micro-batch; stages %s\n", p, stagesString(&tr.Opt))
+	}
 	t0 := time.Now()
 	if err := tr.Run(train.RunConfig{OutDir: *outDir, Progress: stderr}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Second))
+	if d, ok := tr.Distiller.(*distill.Distiller); ok {
+		kl, n := d.Stats()
+		fmt.Fprintf(stderr, "distill: mean KL(teacher ‖ student) at τ %g over the run's %d positions: %.4f nats\n", d.Opt.Temp, n, kl)
+	}
 	if f := tr.FP8Total; tr.Opt.FP8 != "" {
 		fmt.Fprintf(stderr, "fp8 %s (%s scaling): %d values cast; overflow %d, underflow %d (%.4f%%); a cast without scaling would overflow %d and underflow %d (%.4f%%)\n",
 			tr.Opt.FP8, orDefault(tr.Opt.FP8Scaling, "tensor"), f.Values, f.Overflow, f.Underflow, 100*float64(f.Underflow)/float64(max(f.Values, 1)),

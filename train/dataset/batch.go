@@ -28,6 +28,10 @@ type Batch struct {
 	B, T    int
 	Inputs  []int32 // [B·T]
 	Targets []int32 // [B·T]
+	// Starts[b], when not nil, is where row b's inputs begin in the
+	// training part (Dataset.Sample records it; a teacher cache is indexed
+	// by it).
+	Starts []int
 }
 
 // batchJSON is the reference's batch file: input_ids and targets, both

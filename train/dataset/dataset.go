@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -78,6 +79,11 @@ type Dataset struct {
 	// the tokenizer says (a TokenByteCounter); nil otherwise. Validation
 	// bits per byte divide by the bytes of the targets evaluated.
 	TokenBytes []int32
+	// DocStarts are the indices in Train where documents begin
+	// (NewDocuments); nil when the text is one stream.
+	DocStarts []int
+
+	long map[int][]int // per row length T: the documents of at least T+1 tokens
 }
 
 // TokenByteCounter is implemented by tokenizers whose every id stands for a
@@ -125,6 +131,57 @@ func New(text []byte, tok Tokenizer, valFrac float64) (*Dataset, error) {
 	return d, nil
 }
 
+// NewDocuments is New for a text of documents separated by sep: each
+// non-empty document is tokenized on its own and begins with BOS (so a run
+// with the document mask, train.Options.DocMask, keeps them apart). The
+// last documents, about valFrac of the documents' bytes, are the
+// validation part. Separators are not tokens; the parts' byte counts are
+// their documents'.
+func NewDocuments(text []byte, tok Tokenizer, valFrac float64, sep string) (*Dataset, error) {
+	if sep == "" {
+		return nil, fmt.Errorf("dataset: empty document separator")
+	}
+	if !(valFrac >= 0 && valFrac < 1) {
+		return nil, fmt.Errorf("dataset: validation fraction %g must be in [0, 1)", valFrac)
+	}
+	var docs []string
+	total := 0
+	for _, doc := range strings.Split(string(text), sep) {
+		if doc != "" {
+			docs = append(docs, doc)
+			total += len(doc)
+		}
+	}
+	cut, valBytes := len(docs), 0
+	for cut > 1 && float64(valBytes+len(docs[cut-1])) <= valFrac*float64(total) {
+		cut--
+		valBytes += len(docs[cut])
+	}
+	if cut == len(docs) && valFrac > 0 && cut > 1 {
+		return nil, fmt.Errorf("dataset: the last document (%d bytes) is more than --val-frac %g of the %d bytes of documents", len(docs[cut-1]), valFrac, total)
+	}
+	if cut == 0 {
+		return nil, fmt.Errorf("dataset: no documents separated by %q", sep)
+	}
+	d := &Dataset{BOS: tok.BOS(), TrainBytes: total - valBytes, ValBytes: valBytes}
+	for i, doc := range docs {
+		ids := append([]int32{d.BOS}, tok.Encode(doc)...)
+		if i < cut {
+			d.DocStarts = append(d.DocStarts, len(d.Train))
+			d.Train = append(d.Train, ids...)
+		} else {
+			d.Val = append(d.Val, ids...)
+		}
+	}
+	if bc, ok := tok.(TokenByteCounter); ok {
+		d.TokenBytes = make([]int32, tok.VocabSize())
+		for id := range d.TokenBytes {
+			d.TokenBytes[id] = int32(bc.TokenLen(int32(id)))
+		}
+	}
+	return d, nil
+}
+
 // TargetBytes returns the text bytes that the valid targets stand for, or
 // -1 when the dataset does not know its tokens' lengths.
 func (d *Dataset) TargetBytes(targets []int32) int64 {
@@ -156,18 +213,68 @@ func (d *Dataset) Fingerprint() string {
 
 // Sample fills b with B rows of T tokens from the training part, each a
 // window starting at a uniformly random position drawn from r, with the
-// window shifted by one as targets.
-func (d *Dataset) Sample(r *rand.Rand, b *Batch) error {
+// window shifted by one as targets, and records the windows' starts in
+// b.Starts.
+func (d *Dataset) Sample(r *rand.Rand, b *Batch) error { return d.SampleMix(r, b, 0) }
+
+// SampleMix is Sample that draws each row, with probability longFrac, from
+// inside one long document instead: a document (DocStarts) of at least T+1
+// tokens, chosen uniformly, at a uniform offset, so the row is one
+// document's text. The other rows are windows of the packed stream, which
+// hold several short documents. With longFrac 0, or no document long
+// enough, it draws exactly as Sample.
+func (d *Dataset) SampleMix(r *rand.Rand, b *Batch, longFrac float64) error {
 	T := b.T
 	if len(d.Train) < T+1 {
 		return fmt.Errorf("dataset: the training text has %d tokens, fewer than sequence length %d + 1", len(d.Train), T)
 	}
+	if len(b.Starts) != b.B {
+		b.Starts = make([]int, b.B)
+	}
+	long := d.longDocs(T, longFrac)
 	for row := 0; row < b.B; row++ {
-		s := r.IntN(len(d.Train) - T)
+		var s int
+		if len(long) > 0 && r.Float64() < longFrac {
+			k := long[r.IntN(len(long))]
+			s = d.DocStarts[k] + r.IntN(d.docLen(k)-T)
+		} else {
+			s = r.IntN(len(d.Train) - T)
+		}
+		b.Starts[row] = s
 		copy(b.Inputs[row*T:(row+1)*T], d.Train[s:s+T])
 		copy(b.Targets[row*T:(row+1)*T], d.Train[s+1:s+T+1])
 	}
 	return nil
+}
+
+// longDocs lists the documents of at least T+1 tokens (none when longFrac
+// is 0).
+func (d *Dataset) longDocs(T int, longFrac float64) []int {
+	if longFrac <= 0 || d.DocStarts == nil {
+		return nil
+	}
+	if l, ok := d.long[T]; ok {
+		return l
+	}
+	var l []int
+	for k := range d.DocStarts {
+		if d.docLen(k) >= T+1 {
+			l = append(l, k)
+		}
+	}
+	if d.long == nil {
+		d.long = map[int][]int{}
+	}
+	d.long[T] = l
+	return l
+}
+
+// docLen is the number of tokens of training document k.
+func (d *Dataset) docLen(k int) int {
+	if k+1 < len(d.DocStarts) {
+		return d.DocStarts[k+1] - d.DocStarts[k]
+	}
+	return len(d.Train) - d.DocStarts[k]
 }
 
 // ValBatches cuts the validation part into consecutive windows of T tokens

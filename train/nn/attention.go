@@ -17,9 +17,14 @@ func AttnSpan(t, chunk int) int {
 // float64 then rounded) for the backward pass. G = H/Hkv query heads share a
 // KV head. chunk > 0 selects the chunked causal mask, 0 the global one.
 func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	AttnForwardDocs(out, lse, q, k, v, B, T, H, Hkv, d, chunk, scale, scr, Docs{})
+}
+
+// AttnForwardDocs is AttnForward on rows of packed documents (Docs).
+func AttnForwardDocs[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F, docs Docs) {
 	if o32, ok := any(out).([]float32); ok && littleEndian {
 		attnForward32(o32, any(lse).([]float32), any(q).([]float32), any(k).([]float32), any(v).([]float32),
-			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32), docs)
 		return
 	}
 	l := newAttnLayout(B, T, H, Hkv, d)
@@ -27,7 +32,7 @@ func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 		for t := 0; t < T; t++ {
 			qo := l.q(b, t, h)
 			qv := q[qo : qo+d]
-			lo := AttnSpan(t, chunk)
+			lo := docs.lo(b, T, t, chunk)
 			m := math.Inf(-1)
 			for j := lo; j <= t; j++ {
 				r := l.kv(b, j, g)
@@ -62,10 +67,15 @@ func AttnForward[F Float](out, lse, q, k, v []F, B, T, H, Hkv, d, chunk int, sca
 // Work is split by (row, KV head), so each task owns the dk/dv rows it
 // writes and the result does not depend on the thread count.
 func AttnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F) {
+	AttnBackwardDocs(dq, dk, dv, dout, q, k, v, out, lse, B, T, H, Hkv, d, chunk, scale, scr, Docs{})
+}
+
+// AttnBackwardDocs is AttnBackward on rows of packed documents (Docs).
+func AttnBackwardDocs[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv, d, chunk int, scale F, scr [][]F, docs Docs) {
 	if dq32, ok := any(dq).([]float32); ok && littleEndian {
 		attnBackward32(dq32, any(dk).([]float32), any(dv).([]float32), any(dout).([]float32), any(q).([]float32),
 			any(k).([]float32), any(v).([]float32), any(out).([]float32), any(lse).([]float32),
-			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32))
+			B, T, H, Hkv, d, chunk, float32(scale), any(scr).([][]float32), docs)
 		return
 	}
 	l := newAttnLayout(B, T, H, Hkv, d)
@@ -77,7 +87,7 @@ func AttnBackward[F Float](dq, dk, dv, dout, q, k, v, out, lse []F, B, T, H, Hkv
 				clear(dqv)
 				Dt := Dot(dov, out[qo:qo+d])
 				L := float64(lse[(b*T+t)*H+h])
-				for j := AttnSpan(t, chunk); j <= t; j++ {
+				for j := docs.lo(b, T, t, chunk); j <= t; j++ {
 					r := l.kv(b, j, g)
 					kj, vj := k[r:r+d], v[r:r+d]
 					p := F(math.Exp(float64(Dot(qv, kj)*scale) - L))

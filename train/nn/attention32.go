@@ -32,12 +32,12 @@ var littleEndian = func() bool {
 	return binary.LittleEndian.Uint32(b[:]) == math.Float32bits(1)
 }()
 
-func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
+func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32, docs Docs) {
 	l := newAttnLayout(B, T, H, Hkv, d)
 	eachQueryHead(l, scr, func(sc []float32, b, h, g int) {
 		for t := 0; t < T; t++ {
 			qo := l.q(b, t, h)
-			lo := AttnSpan(t, chunk)
+			lo := docs.lo(b, T, t, chunk)
 			s := sc[:t-lo+1]
 			r0 := l.kv(b, lo, g)
 			kernels.DotsF32(s, q[qo:qo+d], rowBytes32(k[r0:]), 4*l.kd)
@@ -64,7 +64,7 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 // for dk and dv (the same quantities down the key's column, over the queries
 // that see it), so that every pass is a few whole-row kernel calls rather
 // than one small call per (query, key) pair.
-func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32) {
+func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv, d, chunk int, scale float32, scr [][]float32, docs Docs) {
 	l := newAttnLayout(B, T, H, Hkv, d)
 	qd, kd := l.qd, l.kd
 	eachKVHead(l, dk, dv, scr, func(sc []float32, b, g int) {
@@ -76,7 +76,7 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				qv, dov, dqv := q[qo:qo+d], dout[qo:qo+d], dq[qo:qo+d]
 				Dt := kernels.Dot(dov, out[qo:qo+d])
 				D[t] = Dt
-				lo := AttnSpan(t, chunk)
+				lo := docs.lo(b, T, t, chunk)
 				nj := t - lo + 1
 				p, ds := sc[:nj], sc[T:T+nj]
 				r0 := l.kv(b, lo, g)
@@ -94,12 +94,10 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				kernels.AxpysF32(dqv, ds, kb, 4*kd)
 			}
 			// Columns: dk_j = Σ_t ds_tj·q_t, dv_j = Σ_t p_tj·do_t over the
-			// queries t ≥ j of j's chunk (all later ones without chunks).
+			// queries t ≥ j of j's chunk (all later ones without chunks)
+			// and document.
 			for j := 0; j < T; j++ {
-				hi := T
-				if chunk > 0 {
-					hi = min(T, (j/chunk+1)*chunk)
-				}
+				hi := docs.hi(b, T, j, chunk)
 				nt := hi - j
 				p, ds := sc[:nt], sc[T:T+nt]
 				rk := l.kv(b, j, g)

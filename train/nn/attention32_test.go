@@ -8,11 +8,19 @@ import (
 
 // TestAttention32 checks the float32 attention (the inference attention
 // kernels) against the generic loops in float64, which the
-// finite-difference tests check.
+// finite-difference tests check, with and without packed documents.
 func TestAttention32(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, c := range []struct{ B, T, H, Hkv, d, chunk int }{{2, 37, 4, 2, 40, 16}, {1, 20, 2, 2, 12, 0}, {2, 9, 3, 1, 5, 4}} {
+	for _, c := range []struct {
+		B, T, H, Hkv, d, chunk int
+		packed                 bool
+	}{{2, 37, 4, 2, 40, 16, false}, {1, 20, 2, 2, 12, 0, false}, {2, 9, 3, 1, 5, 4, false},
+		{2, 37, 4, 2, 40, 16, true}, {1, 20, 2, 2, 12, 0, true}, {2, 9, 3, 1, 5, 4, true}} {
 		N := c.B * c.T
+		var docs Docs
+		if c.packed { // documents start every 7th or 11th token
+			docs.Mark(c.B, c.T, func(n int) bool { return n%7 == 3 || n%11 == 5 })
+		}
 		qd, kd := c.H*c.d, c.Hkv*c.d
 		rnd := func(n int) ([]float32, []float64) {
 			a, b := make([]float32, n), make([]float64, n)
@@ -31,15 +39,15 @@ func TestAttention32(t *testing.T) {
 			out, lse := make([]float32, N*qd), make([]float32, N*c.H)
 			dq, dk, dv := make([]float32, N*qd), make([]float32, N*kd), make([]float32, N*kd)
 			scr := [][]float32{make([]float32, 3*c.T), make([]float32, 3*c.T)}
-			AttnForward(out, lse, q32, k32, v32, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
-			AttnBackward(dq, dk, dv, do32, q32, k32, v32, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr)
+			AttnForwardDocs(out, lse, q32, k32, v32, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr, docs)
+			AttnBackwardDocs(dq, dk, dv, do32, q32, k32, v32, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, scale, scr, docs)
 			return [][]float32{out, lse, dq, dk, dv}
 		}
 		out, lse := make([]float64, N*qd), make([]float64, N*c.H)
 		dq, dk, dv := make([]float64, N*qd), make([]float64, N*kd), make([]float64, N*kd)
 		scr := [][]float64{make([]float64, 3*c.T), make([]float64, 3*c.T)}
-		AttnForward(out, lse, q64, k64, v64, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
-		AttnBackward(dq, dk, dv, do64, q64, k64, v64, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr)
+		AttnForwardDocs(out, lse, q64, k64, v64, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr, docs)
+		AttnBackwardDocs(dq, dk, dv, do64, q64, k64, v64, out, lse, c.B, c.T, c.H, c.Hkv, c.d, c.chunk, float64(scale), scr, docs)
 		want := [][]float64{out, lse, dq, dk, dv}
 		got := run32()
 		again := run32()
