@@ -93,6 +93,9 @@ func (s *Server) prepareMessages(ctx context.Context, req *msgRequest, forCount 
 
 // messages is POST /v1/messages.
 func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgRequest) *apiError {
+	if s.guard != nil {
+		return errGuardedMessages // the guard reads chat and text completions only
+	}
 	p, cr, e := s.prepareMessages(r.Context(), req, false)
 	if e != nil {
 		return e
@@ -126,6 +129,12 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, req *msgReques
 	resp.Usage = msgUsageOf(total)
 	return jsonOK(w, resp)
 }
+
+// errGuardedMessages refuses the Messages API on a server with a guard,
+// which screens the chat and text completion shapes only: a request here
+// would go unscreened. count_tokens generates nothing and stays open.
+var errGuardedMessages = &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: strp("unsupported_with_guard"),
+	Message: "the Messages API is off on a server that screens requests with a guard (herd serve --guard, --prompt-guard): use POST /v1/chat/completions, which is screened"}
 
 // countTokens is POST /v1/messages/count_tokens: the prompt length the
 // request would have, tools and images included.

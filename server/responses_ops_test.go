@@ -58,3 +58,19 @@ func TestResponsesRefusedWithGuard(t *testing.T) {
 		t.Fatalf("status %d %s, %d engine requests", resp.StatusCode, b, len(eng.got))
 	}
 }
+
+// TestMessagesRefusedWithGuard: the same for the Anthropic Messages API,
+// whose count_tokens (which generates nothing) stays open.
+func TestMessagesRefusedWithGuard(t *testing.T) {
+	f, eng := guardFixture(t, "ok", &fakeGuard{}, 0)
+	body := `{"model":"fake","max_tokens":8,"messages":[{"role":"user","content":"Say hello"}]}`
+	for _, stream := range []string{"false", "true"} {
+		resp, b := post(t, f, "/v1/messages", strings.Replace(body, "{", `{"stream":`+stream+`,`, 1))
+		if resp.StatusCode != 400 || !strings.Contains(string(b), "Messages API is off") || len(eng.got) != 0 {
+			t.Fatalf("stream %s: status %d %s, %d engine requests", stream, resp.StatusCode, b, len(eng.got))
+		}
+	}
+	if resp, b := post(t, f, "/v1/messages/count_tokens", body); resp.StatusCode != 200 {
+		t.Fatalf("count_tokens: status %d %s", resp.StatusCode, b)
+	}
+}
