@@ -25,7 +25,7 @@ const golden = " I will not be so.\n\nGLOUCESTER:\nI will not, my lord; and, I w
 	"GLOUCESTER:\nI am not so, and I am a king.\n\nGLOUCESTER:\nI am a king, and I am a king.\n\nGLOUCESTER"
 
 // TestLoad checks that the embedded model loads with every Llama 4 feature
-// the issue asks for, that its config and tokenizer agree, and that the
+// the project asks of it, that its config and tokenizer agree, and that the
 // weights are used in place from the embedded bytes.
 func TestLoad(t *testing.T) {
 	m, tok, err := Load()
