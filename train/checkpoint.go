@@ -52,22 +52,13 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	opt, err := json.Marshal(tr.Opt)
+	meta, err := StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	cj, err := ConfigJSON(tr.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":  checkpointFormat,
-		"step":    strconv.Itoa(tr.Optim.Step),
-		"tokens":  strconv.FormatInt(tr.Tokens, 10),
-		"rng":     hex.EncodeToString(rs),
-		"options": string(opt),
-		"config":  string(cj),
-	}
+	meta["step"] = strconv.Itoa(tr.Optim.Step)
+	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
+	meta["rng"] = hex.EncodeToString(rs)
 	if tr.Data != nil {
 		meta["data"] = tr.Data.Fingerprint()
 	}

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
 )
 
 // statePrefixes are the tensor-name prefixes of the parameters and the two
@@ -73,4 +75,32 @@ func OpenState(path, format, what string) (*safetensors.File, error) {
 		return nil, fmt.Errorf("%s: not %s (format %q)", path, what, got)
 	}
 	return f, nil
+}
+
+// StateMeta is the metadata every herd checkpoint starts with: its format,
+// the run's options (opt as JSON) and the model config; callers add their
+// own keys.
+func StateMeta(format string, cfg *llama4.Config, opt any) (map[string]string, error) {
+	o, err := json.Marshal(opt)
+	if err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	cj, err := ConfigJSON(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"format": format, "options": string(o), "config": string(cj)}, nil
+}
+
+// ParseStateMeta reads back what StateMeta wrote: the model config, and
+// the options into opt.
+func ParseStateMeta(meta map[string]string, opt any) (*llama4.Config, error) {
+	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := json.Unmarshal([]byte(meta["options"]), opt); err != nil {
+		return nil, fmt.Errorf("options: %w", err)
+	}
+	return cfg, nil
 }

@@ -3,13 +3,13 @@ package rl
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/train"
 )
@@ -37,17 +37,12 @@ func specs(ts []tasks.Task) string {
 // Dir/CheckpointFile, then the policy as a Hugging Face model; each file
 // atomically.
 func (r *Run) Save() error {
-	cfg, err := json.Marshal(r.Cfg)
+	meta, err := train.StateMeta(checkpointFormat, r.Learner.Params.Config, r.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
 	cursor, _ := json.Marshal(r.Cursor)
-	cj, err := train.ConfigJSON(r.Learner.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":  checkpointFormat,
+	maps.Copy(meta, map[string]string{
 		"step":    strconv.Itoa(r.Step),
 		"round":   strconv.Itoa(r.Round),
 		"optim":   strconv.Itoa(r.Learner.Optim.Step),
@@ -55,9 +50,7 @@ func (r *Run) Save() error {
 		"elapsed": strconv.FormatFloat(r.elapsed(), 'g', -1, 64),
 		"cursor":  string(cursor),
 		"tasks":   specs(r.Cfg.Tasks),
-		"options": string(cfg),
-		"config":  string(cj),
-	}
+	})
 	l := r.Learner
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return fmt.Errorf("rl: %w", err)
@@ -92,13 +85,10 @@ func Load(dir string) (*Saved, error) {
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
-	}
 	s := &Saved{Tasks: meta["tasks"]}
-	if err := json.Unmarshal([]byte(meta["options"]), &s.Options); err != nil {
-		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	cfg, err := train.ParseStateMeta(meta, &s.Options)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}
 	if err := json.Unmarshal([]byte(meta["cursor"]), &s.Cursor); err != nil {
 		return nil, fmt.Errorf("rl: %s: cursor %q: %w", path, meta["cursor"], err)

@@ -50,16 +50,12 @@ func LoadPairs(dir string) ([]Pair, error) {
 // options) to dir/DPOCheckpointFile and the policy as a Hugging Face
 // model, each file atomically; the pairs are saved once by SavePairs.
 func (d *DPOTrainer) Save(dir string) error {
-	opt, err := json.Marshal(d.Cfg)
+	meta, err := train.StateMeta(dpoFormat, d.Params.Config, d.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	cj, err := train.ConfigJSON(d.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{"format": dpoFormat, "step": strconv.Itoa(d.Optim.Step), "options": string(opt), "config": string(cj),
-		"pairs": strconv.Itoa(len(d.Pairs))}
+	meta["step"] = strconv.Itoa(d.Optim.Step)
+	meta["pairs"] = strconv.Itoa(len(d.Pairs))
 	if err := train.WriteState(filepath.Join(dir, DPOCheckpointFile), d.sets(), nil, meta); err != nil {
 		return err
 	}
@@ -81,13 +77,10 @@ func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
-	}
 	var c DPOConfig
-	if err := json.Unmarshal([]byte(meta["options"]), &c); err != nil {
-		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	cfg, err := train.ParseStateMeta(meta, &c)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}
 	if steps > 0 {
 		c.Steps = steps

@@ -1,13 +1,11 @@
 package sft
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/train"
 )
 
@@ -30,22 +28,13 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
-	opt, err := json.Marshal(tr.Opt)
+	meta, err := train.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
 	if err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
-	cj, err := train.ConfigJSON(tr.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":  checkpointFormat,
-		"step":    strconv.Itoa(tr.Optim.Step),
-		"tokens":  strconv.FormatInt(tr.Tokens, 10),
-		"options": string(opt),
-		"config":  string(cj),
-		"data":    Fingerprint(tr.Rows),
-	}
+	meta["step"] = strconv.Itoa(tr.Optim.Step)
+	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
+	meta["data"] = Fingerprint(tr.Rows)
 	if err := train.WriteState(filepath.Join(dir, CheckpointFile), tr.sets(), nil, meta); err != nil {
 		return err
 	}
@@ -70,13 +59,10 @@ func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 	if fp := Fingerprint(rows); meta["data"] != fp {
 		return nil, fmt.Errorf("sft: %s was trained on other rows (fingerprint %s, these %s): give the same data, --prune-easy, --seq and packing", path, meta["data"], fp)
 	}
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("sft: %s: config: %w", path, err)
-	}
 	var opt Options
-	if err := json.Unmarshal([]byte(meta["options"]), &opt); err != nil {
-		return nil, fmt.Errorf("sft: %s: options: %w", path, err)
+	cfg, err := train.ParseStateMeta(meta, &opt)
+	if err != nil {
+		return nil, fmt.Errorf("sft: %s: %w", path, err)
 	}
 	if steps > 0 {
 		opt.Steps = steps
