@@ -1,27 +1,17 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
-	"github.com/herd-llm/herd/model/llama4"
 )
 
 // statePrefixes are the tensor-name prefixes of the parameters and the two
 // AdamW moments in every herd checkpoint (pre-training and post-training).
 var statePrefixes = [3]string{ckParam, ckM, ckV}
-
-// FileExists reports whether dir/name exists (a run's checkpoint file).
-func FileExists(dir, name string) bool {
-	_, err := os.Stat(filepath.Join(dir, name))
-	return err == nil
-}
 
 // WriteState writes sets (parameters, first and second AdamW moments, each
 // named with its checkpoint prefix), then extra, with meta to path
@@ -75,32 +65,4 @@ func OpenState(path, format, what string) (*safetensors.File, error) {
 		return nil, fmt.Errorf("%s: not %s (format %q)", path, what, got)
 	}
 	return f, nil
-}
-
-// StateMeta is the metadata every herd checkpoint starts with: its format,
-// the run's options (opt as JSON) and the model config; callers add their
-// own keys.
-func StateMeta(format string, cfg *llama4.Config, opt any) (map[string]string, error) {
-	o, err := json.Marshal(opt)
-	if err != nil {
-		return nil, fmt.Errorf("options: %w", err)
-	}
-	cj, err := ConfigJSON(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]string{"format": format, "options": string(o), "config": string(cj)}, nil
-}
-
-// ParseStateMeta reads back what StateMeta wrote: the model config, and
-// the options into opt.
-func ParseStateMeta(meta map[string]string, opt any) (*llama4.Config, error) {
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if err := json.Unmarshal([]byte(meta["options"]), opt); err != nil {
-		return nil, fmt.Errorf("options: %w", err)
-	}
-	return cfg, nil
 }
