@@ -11,6 +11,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -52,7 +53,7 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	meta, err := StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
+	meta, err := ckpt.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -87,7 +88,7 @@ func (tr *Trainer) stateSets() [3]*Params[float32] {
 }
 
 // HasCheckpoint reports whether dir holds a resumable checkpoint.
-func HasCheckpoint(dir string) bool { return FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
 
 // ResumeTrainer restores the training state saved in dir. data must be the
 // same tokens as the saved run's (checked by fingerprint). When steps > 0 it

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
 )
@@ -91,7 +92,7 @@ func DefaultOptions() Options {
 }
 
 func (o *Options) validate() error {
-	if err := CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
+	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	switch {
@@ -102,7 +103,7 @@ func (o *Options) validate() error {
 	case o.BaseWidth < 0 || o.BaseDepth < 0:
 		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
 	}
-	if err := CheckExportDType(o.ExportDType); err != nil {
+	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {

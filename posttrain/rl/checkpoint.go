@@ -12,6 +12,7 @@ import (
 
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // CheckpointFile is the resumable state of an RL run inside its directory,
@@ -21,7 +22,7 @@ const CheckpointFile = "rl-checkpoint.safetensors"
 const checkpointFormat = "herd-rl-checkpoint-v1"
 
 // HasCheckpoint reports whether dir holds an RL checkpoint.
-func HasCheckpoint(dir string) bool { return train.FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
 
 // specs lists the tasks' specs.
 func specs(ts []tasks.Task) string {
@@ -37,7 +38,7 @@ func specs(ts []tasks.Task) string {
 // Dir/CheckpointFile, then the policy as a Hugging Face model; each file
 // atomically.
 func (r *Run) Save() error {
-	meta, err := train.StateMeta(checkpointFormat, r.Learner.Params.Config, r.Cfg)
+	meta, err := ckpt.StateMeta(checkpointFormat, r.Learner.Params.Config, r.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
@@ -79,14 +80,14 @@ type Saved struct {
 // Load reads the checkpoint in dir.
 func Load(dir string) (*Saved, error) {
 	path := filepath.Join(dir, CheckpointFile)
-	f, err := train.OpenState(path, checkpointFormat, "a herd RL checkpoint")
+	f, err := ckpt.Open(path, checkpointFormat, "a herd RL checkpoint")
 	if err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
 	s := &Saved{Tasks: meta["tasks"]}
-	cfg, err := train.ParseStateMeta(meta, &s.Options)
+	cfg, err := ckpt.ParseStateMeta(meta, &s.Options)
 	if err != nil {
 		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // The files of a DPO run's directory besides the Hugging Face export.
@@ -21,7 +22,7 @@ const (
 const dpoFormat = "herd-dpo-checkpoint-v1"
 
 // HasDPOCheckpoint reports whether dir holds a DPO checkpoint.
-func HasDPOCheckpoint(dir string) bool { return train.FileExists(dir, DPOCheckpointFile) }
+func HasDPOCheckpoint(dir string) bool { return ckpt.FileExists(dir, DPOCheckpointFile) }
 
 // SavePairs writes the pairs to dir/DPOPairsFile atomically.
 func SavePairs(dir string, pairs []Pair) error {
@@ -50,7 +51,7 @@ func LoadPairs(dir string) ([]Pair, error) {
 // options) to dir/DPOCheckpointFile and the policy as a Hugging Face
 // model, each file atomically; the pairs are saved once by SavePairs.
 func (d *DPOTrainer) Save(dir string) error {
-	meta, err := train.StateMeta(dpoFormat, d.Params.Config, d.Cfg)
+	meta, err := ckpt.StateMeta(dpoFormat, d.Params.Config, d.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
@@ -71,14 +72,14 @@ func (d *DPOTrainer) sets() [3]*train.Params[float32] {
 // replaces the run length.
 func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	path := filepath.Join(dir, DPOCheckpointFile)
-	f, err := train.OpenState(path, dpoFormat, "a herd DPO checkpoint")
+	f, err := ckpt.Open(path, dpoFormat, "a herd DPO checkpoint")
 	if err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
 	var c DPOConfig
-	cfg, err := train.ParseStateMeta(meta, &c)
+	cfg, err := ckpt.ParseStateMeta(meta, &c)
 	if err != nil {
 		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // CheckpointFile is the resumable state inside an output directory, beside
@@ -16,7 +17,7 @@ const CheckpointFile = "sft-checkpoint.safetensors"
 const checkpointFormat = "herd-sft-checkpoint-v1"
 
 // HasCheckpoint reports whether dir holds a fine-tuning checkpoint.
-func HasCheckpoint(dir string) bool { return train.FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
 
 // SaveCheckpoint writes the run's state (parameters, AdamW moments, step,
 // tokens, options, config and the rows' fingerprint; float32 bit-exact) to
@@ -28,7 +29,7 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
-	meta, err := train.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
+	meta, err := ckpt.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
 	if err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
@@ -50,7 +51,7 @@ func (tr *Trainer) sets() [3]*train.Params[float32] {
 // replaces the run length.
 func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 	path := filepath.Join(dir, CheckpointFile)
-	f, err := train.OpenState(path, checkpointFormat, "a herd fine-tuning checkpoint")
+	f, err := ckpt.Open(path, checkpointFormat, "a herd fine-tuning checkpoint")
 	if err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
@@ -60,7 +61,7 @@ func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 		return nil, fmt.Errorf("sft: %s was trained on other rows (fingerprint %s, these %s): give the same data, --prune-easy, --seq and packing", path, meta["data"], fp)
 	}
 	var opt Options
-	cfg, err := train.ParseStateMeta(meta, &opt)
+	cfg, err := ckpt.ParseStateMeta(meta, &opt)
 	if err != nil {
 		return nil, fmt.Errorf("sft: %s: %w", path, err)
 	}

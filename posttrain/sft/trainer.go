@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -41,13 +42,13 @@ func DefaultOptions() Options {
 }
 
 func (o *Options) validate() error {
-	if err := train.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
+	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
 	if o.WeightDecay < 0 || o.GradClip < 0 {
 		return fmt.Errorf("sft: weight decay %g and clip %g must be ≥ 0", o.WeightDecay, o.GradClip)
 	}
-	if err := train.CheckExportDType(o.ExportDType); err != nil {
+	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
 	return nil

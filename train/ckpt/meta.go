@@ -1,4 +1,9 @@
-package train
+// Package ckpt holds what herd's trainers share besides the model code:
+// the metadata of their checkpoints, the check of their common options and
+// the test for a run's checkpoint file. Package train (pre-training) and
+// packages posttrain/sft and posttrain/rl (fine-tuning, RL, DPO) use it;
+// train's WriteState and ReadState hold the tensors.
+package ckpt
 
 import (
 	"encoding/json"
@@ -24,7 +29,7 @@ func StateMeta(format string, cfg *llama4.Config, opt any) (map[string]string, e
 	if err != nil {
 		return nil, fmt.Errorf("options: %w", err)
 	}
-	cj, err := ConfigJSON(cfg)
+	cj, err := checkpoint.ConfigJSON(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
-package train
+package ckpt
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/herd-llm/herd/checkpoint"
+)
 
 // CheckRunShape checks the settings every trainer (pre-training and
 // fine-tuning) shares: positive steps, batch, sequence length and
@@ -25,7 +29,7 @@ func CheckRunShape(steps, batch, seqLen, accum, warmup int, lr, minLR, beta1, be
 // CheckExportDType checks a Hugging Face export dtype: empty (float32) or
 // one of ExportDTypes.
 func CheckExportDType(dt string) error {
-	if _, ok := ExportDTypes[dt]; !ok && dt != "" {
+	if _, ok := checkpoint.TorchDTypes[dt]; !ok && dt != "" {
 		return fmt.Errorf("export dtype %q is not one of float32, bfloat16, float16", dt)
 	}
 	return nil
