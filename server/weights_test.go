@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -34,13 +34,13 @@ func TestWeights(t *testing.T) {
 	if err := checkpoint.SaveHF(wide, wdir); err != nil {
 		t.Fatal(err)
 	}
-	shapes := readFile(t, wdir+"/model.safetensors")
+	shapes := testmodel.ReadFile(t, wdir+"/model.safetensors")
 	dir := t.TempDir()
 	other := tinymodel.ByteModel(t, tensor.F32, 12)
 	if err := checkpoint.SaveHF(other, dir); err != nil {
 		t.Fatal(err)
 	}
-	good := readFile(t, dir+"/model.safetensors")
+	good := testmodel.ReadFile(t, dir+"/model.safetensors")
 	post := func(url, key string, body []byte) (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, f.ts.URL+url, bytes.NewReader(body))
 		if key != "" {
@@ -117,13 +117,4 @@ func TestWeights(t *testing.T) {
 			t.Fatalf("status %d, want %d", resp.StatusCode, c.code)
 		}
 	}
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

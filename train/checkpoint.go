@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -53,22 +53,13 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	opt, err := json.Marshal(tr.Opt)
+	meta, err := ckpt.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	cj, err := ConfigJSON(tr.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":  checkpointFormat,
-		"step":    strconv.Itoa(tr.Optim.Step),
-		"tokens":  strconv.FormatInt(tr.Tokens, 10),
-		"rng":     hex.EncodeToString(rs),
-		"options": string(opt),
-		"config":  string(cj),
-	}
+	meta["step"] = strconv.Itoa(tr.Optim.Step)
+	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
+	meta["rng"] = hex.EncodeToString(rs)
 	if tr.Data != nil {
 		meta["data"] = tr.Data.Fingerprint()
 	}
@@ -79,38 +70,25 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 		}
 		meta["fp8_total"] = string(f8)
 	}
-	var all []*Tensor[float32]
-	for _, set := range []struct {
-		pre string
-		p   *Params[float32]
-	}{{ckParam, tr.Params}, {ckM, tr.Optim.M}, {ckV, tr.Optim.V}} {
-		for _, t := range set.p.Tensors {
-			all = append(all, &Tensor[float32]{Name: set.pre + t.Name, Shape: t.Shape, Data: t.Data})
-		}
-	}
+	var bias []*Tensor[float32]
 	for l, b := range tr.ExpertBias {
 		if b != nil {
-			all = append(all, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
+			bias = append(bias, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
-	err = checkpoint.WriteFileAtomic(filepath.Join(dir, CheckpointFile), func(w io.Writer) error {
-		return WriteTensors(w, "", all, meta)
-	})
-	if err != nil {
+	if err := WriteState(filepath.Join(dir, CheckpointFile), tr.stateSets(), bias, meta); err != nil {
 		return err
 	}
-	dt := tr.Opt.ExportDType
-	if dt == "" {
-		dt = "float32"
-	}
-	return tr.Params.SaveHFAs(dir, dt)
+	return tr.Params.SaveHFAs(dir, tr.Opt.ExportDType)
+}
+
+// stateSets are the parameters and the AdamW moments, as WriteState takes them.
+func (tr *Trainer) stateSets() [3]*Params[float32] {
+	return [3]*Params[float32]{tr.Params, tr.Optim.M, tr.Optim.V}
 }
 
 // HasCheckpoint reports whether dir holds a resumable checkpoint.
-func HasCheckpoint(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, CheckpointFile))
-	return err == nil
-}
+func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
 
 // ResumeTrainer restores the training state saved in dir. data must be the
 // same tokens as the saved run's (checked by fingerprint). When steps > 0 it
@@ -150,24 +128,8 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 	if err != nil {
 		return nil, err
 	}
-	for _, set := range []struct {
-		pre string
-		p   *Params[float32]
-	}{{ckParam, tr.Params}, {ckM, tr.Optim.M}, {ckV, tr.Optim.V}} {
-		for _, t := range set.p.Tensors {
-			st, err := f.Tensor(set.pre + t.Name)
-			if err != nil {
-				return nil, err
-			}
-			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
-				return nil, fmt.Errorf("train: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
-			}
-			v, err := st.Float32s()
-			if err != nil {
-				return nil, err
-			}
-			copy(t.Data, v)
-		}
+	if err := ReadState(f, path, tr.stateSets()); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
 	}
 	for l, b := range tr.ExpertBias {
 		if b == nil {

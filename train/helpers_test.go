@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train/dataset"
 )
@@ -30,7 +31,7 @@ func loadTinyParams(t *testing.T) *Params[float32] {
 
 func loadRefBatch(t *testing.T) *dataset.Batch {
 	t.Helper()
-	b, err := dataset.ReadBatchJSON(bytes.NewReader(readFile(t, filepath.Join(refDir, "batch.json"))))
+	b, err := dataset.ReadBatchJSON(bytes.NewReader(testmodel.ReadFile(t, filepath.Join(refDir, "batch.json"))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,8 +116,11 @@ var ExportDTypes = checkpoint.TorchDTypes
 // SaveHFAs is SaveHF with the weights rounded to dtype ("float32",
 // "bfloat16" or "float16", to nearest even), the config's torch_dtype set to
 // match. Half-precision exports are half the size; checkpoint.LoadHF and LoadHF
-// read them back.
+// read them back. An empty dtype is "float32".
 func (p *Params[F]) SaveHFAs(dir, dtype string) error {
+	if dtype == "" {
+		dtype = "float32"
+	}
 	st, ok := ExportDTypes[dtype]
 	if !ok {
 		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", dtype)

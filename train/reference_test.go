@@ -2,7 +2,6 @@ package train
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -10,17 +9,6 @@ import (
 
 	"github.com/herd-llm/herd/internal/testmodel"
 )
-
-// readFile returns the contents of a test data file; a missing file fails
-// the test.
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 type refManifest struct {
 	Loss         float64 `json:"loss"`

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
 )
@@ -91,17 +92,10 @@ func DefaultOptions() Options {
 }
 
 func (o *Options) validate() error {
+	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
 	switch {
-	case o.Steps <= 0:
-		return fmt.Errorf("train: steps %d must be positive", o.Steps)
-	case o.Batch <= 0 || o.SeqLen <= 0 || o.Accum <= 0:
-		return fmt.Errorf("train: batch %d, sequence length %d and accumulation %d must be positive", o.Batch, o.SeqLen, o.Accum)
-	case !(o.LR > 0) || o.MinLR < 0 || o.MinLR > o.LR:
-		return fmt.Errorf("train: need 0 ≤ min-lr %g ≤ lr %g, lr > 0", o.MinLR, o.LR)
-	case o.Warmup < 0 || o.Warmup > o.Steps:
-		return fmt.Errorf("train: warmup %d must be in [0, steps %d]", o.Warmup, o.Steps)
-	case !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Eps > 0):
-		return fmt.Errorf("train: need betas in [0, 1) and eps > 0")
 	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
 		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
 	case !(o.LongFrac >= 0 && o.LongFrac <= 1):
@@ -109,8 +103,8 @@ func (o *Options) validate() error {
 	case o.BaseWidth < 0 || o.BaseDepth < 0:
 		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
 	}
-	if _, ok := ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
-		return fmt.Errorf("train: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
+	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
 		return err

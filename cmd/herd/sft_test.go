@@ -1,13 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/posttrain/sft"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
@@ -18,20 +18,7 @@ import (
 func sftBase(t *testing.T) string {
 	t.Helper()
 	tokPath := filepath.Join("..", "..", "embedded", "shakespeare", tokenizer.TiktokenFile)
-	tok, err := tokenizer.Load(tokPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	js := fmt.Sprintf(`{"model_type":"llama4_text","vocab_size":%d,"hidden_size":32,"intermediate_size":32,
-	"intermediate_size_mlp":64,"num_hidden_layers":2,"num_attention_heads":2,"num_key_value_heads":1,
-	"head_dim":16,"num_local_experts":2,"moe_layers":[1],"no_rope_layers":[1,0],"attention_chunk_size":64,
-	"pad_token_id":%d,"bos_token_id":%d,"eos_token_id":%d,"max_position_embeddings":1024}`,
-		tok.VocabSize(), tok.Pad(), tok.BOS(), tok.EOS())
-	cfg, err := checkpoint.ParseConfig([]byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := train.NewParams[float32](cfg)
+	p, err := train.NewParams[float32](tinymodel.SmallConfig(t, tinymodel.ShakespeareTokenizer(t), 1024))
 	if err != nil {
 		t.Fatal(err)
 	}

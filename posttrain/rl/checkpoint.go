@@ -3,17 +3,16 @@ package rl
 import (
 	"encoding/json"
 	"fmt"
-	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // CheckpointFile is the resumable state of an RL run inside its directory,
@@ -22,13 +21,8 @@ const CheckpointFile = "rl-checkpoint.safetensors"
 
 const checkpointFormat = "herd-rl-checkpoint-v1"
 
-var ckPrefixes = [3]string{"param.", "exp_avg.", "exp_avg_sq."}
-
 // HasCheckpoint reports whether dir holds an RL checkpoint.
-func HasCheckpoint(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, CheckpointFile))
-	return err == nil
-}
+func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
 
 // specs lists the tasks' specs.
 func specs(ts []tasks.Task) string {
@@ -44,17 +38,12 @@ func specs(ts []tasks.Task) string {
 // Dir/CheckpointFile, then the policy as a Hugging Face model; each file
 // atomically.
 func (r *Run) Save() error {
-	cfg, err := json.Marshal(r.Cfg)
+	meta, err := ckpt.StateMeta(checkpointFormat, r.Learner.Params.Config, r.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
 	cursor, _ := json.Marshal(r.Cursor)
-	cj, err := train.ConfigJSON(r.Learner.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{
-		"format":  checkpointFormat,
+	maps.Copy(meta, map[string]string{
 		"step":    strconv.Itoa(r.Step),
 		"round":   strconv.Itoa(r.Round),
 		"optim":   strconv.Itoa(r.Learner.Optim.Step),
@@ -62,23 +51,12 @@ func (r *Run) Save() error {
 		"elapsed": strconv.FormatFloat(r.elapsed(), 'g', -1, 64),
 		"cursor":  string(cursor),
 		"tasks":   specs(r.Cfg.Tasks),
-		"options": string(cfg),
-		"config":  string(cj),
-	}
-	var all []*train.Tensor[float32]
+	})
 	l := r.Learner
-	for i, p := range [3]*train.Params[float32]{l.Params, l.Optim.M, l.Optim.V} {
-		for _, t := range p.Tensors {
-			all = append(all, &train.Tensor[float32]{Name: ckPrefixes[i] + t.Name, Shape: t.Shape, Data: t.Data})
-		}
-	}
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	err = checkpoint.WriteFileAtomic(filepath.Join(r.Dir, CheckpointFile), func(w io.Writer) error {
-		return train.WriteTensors(w, "", all, meta)
-	})
-	if err != nil {
+	if err := train.WriteState(filepath.Join(r.Dir, CheckpointFile), [3]*train.Params[float32]{l.Params, l.Optim.M, l.Optim.V}, nil, meta); err != nil {
 		return err
 	}
 	if err := l.Params.SaveHF(r.Dir); err != nil {
@@ -102,22 +80,16 @@ type Saved struct {
 // Load reads the checkpoint in dir.
 func Load(dir string) (*Saved, error) {
 	path := filepath.Join(dir, CheckpointFile)
-	f, err := safetensors.Open(path)
+	f, err := ckpt.Open(path, checkpointFormat, "a herd RL checkpoint")
 	if err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	if meta["format"] != checkpointFormat {
-		return nil, fmt.Errorf("rl: %s: not a herd RL checkpoint (format %q)", path, meta["format"])
-	}
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
-	}
 	s := &Saved{Tasks: meta["tasks"]}
-	if err := json.Unmarshal([]byte(meta["options"]), &s.Options); err != nil {
-		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	cfg, err := ckpt.ParseStateMeta(meta, &s.Options)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}
 	if err := json.Unmarshal([]byte(meta["cursor"]), &s.Cursor); err != nil {
 		return nil, fmt.Errorf("rl: %s: cursor %q: %w", path, meta["cursor"], err)
@@ -131,25 +103,14 @@ func Load(dir string) (*Saved, error) {
 	if s.Elapsed, err = strconv.ParseFloat(meta["elapsed"], 64); err != nil {
 		return nil, fmt.Errorf("rl: %s: bad elapsed %q", path, meta["elapsed"])
 	}
-	sets := make([]*train.Params[float32], 3)
+	var sets [3]*train.Params[float32]
 	for i := range sets {
 		if sets[i], err = train.NewParams[float32](cfg); err != nil {
 			return nil, err
 		}
-		for _, t := range sets[i].Tensors {
-			st, err := f.Tensor(ckPrefixes[i] + t.Name)
-			if err != nil {
-				return nil, fmt.Errorf("rl: %s: %w", path, err)
-			}
-			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
-				return nil, fmt.Errorf("rl: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
-			}
-			v, err := st.Float32s()
-			if err != nil {
-				return nil, err
-			}
-			copy(t.Data, v)
-		}
+	}
+	if err := train.ReadState(f, path, sets); err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
 	}
 	s.Params, s.M, s.V = sets[0], sets[1], sets[2]
 	return s, nil

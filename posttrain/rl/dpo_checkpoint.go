@@ -6,12 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // The files of a DPO run's directory besides the Hugging Face export.
@@ -23,10 +22,7 @@ const (
 const dpoFormat = "herd-dpo-checkpoint-v1"
 
 // HasDPOCheckpoint reports whether dir holds a DPO checkpoint.
-func HasDPOCheckpoint(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, DPOCheckpointFile))
-	return err == nil
-}
+func HasDPOCheckpoint(dir string) bool { return ckpt.FileExists(dir, DPOCheckpointFile) }
 
 // SavePairs writes the pairs to dir/DPOPairsFile atomically.
 func SavePairs(dir string, pairs []Pair) error {
@@ -55,51 +51,37 @@ func LoadPairs(dir string) ([]Pair, error) {
 // options) to dir/DPOCheckpointFile and the policy as a Hugging Face
 // model, each file atomically; the pairs are saved once by SavePairs.
 func (d *DPOTrainer) Save(dir string) error {
-	opt, err := json.Marshal(d.Cfg)
+	meta, err := ckpt.StateMeta(dpoFormat, d.Params.Config, d.Cfg)
 	if err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	cj, err := train.ConfigJSON(d.Params.Config)
-	if err != nil {
-		return err
-	}
-	meta := map[string]string{"format": dpoFormat, "step": strconv.Itoa(d.Optim.Step), "options": string(opt), "config": string(cj),
-		"pairs": strconv.Itoa(len(d.Pairs))}
-	var all []*train.Tensor[float32]
-	for i, p := range [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V} {
-		for _, t := range p.Tensors {
-			all = append(all, &train.Tensor[float32]{Name: ckPrefixes[i] + t.Name, Shape: t.Shape, Data: t.Data})
-		}
-	}
-	err = checkpoint.WriteFileAtomic(filepath.Join(dir, DPOCheckpointFile), func(w io.Writer) error {
-		return train.WriteTensors(w, "", all, meta)
-	})
-	if err != nil {
+	meta["step"] = strconv.Itoa(d.Optim.Step)
+	meta["pairs"] = strconv.Itoa(len(d.Pairs))
+	if err := train.WriteState(filepath.Join(dir, DPOCheckpointFile), d.sets(), nil, meta); err != nil {
 		return err
 	}
 	return d.Params.SaveHF(dir)
+}
+
+// sets are the policy's parameters and AdamW moments, as train.WriteState takes them.
+func (d *DPOTrainer) sets() [3]*train.Params[float32] {
+	return [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V}
 }
 
 // ResumeDPO restores the DPO run saved in dir with its pairs; steps > 0
 // replaces the run length.
 func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	path := filepath.Join(dir, DPOCheckpointFile)
-	f, err := safetensors.Open(path)
+	f, err := ckpt.Open(path, dpoFormat, "a herd DPO checkpoint")
 	if err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	if meta["format"] != dpoFormat {
-		return nil, fmt.Errorf("rl: %s: not a herd DPO checkpoint (format %q)", path, meta["format"])
-	}
-	cfg, err := checkpoint.ParseConfig([]byte(meta["config"]))
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: config: %w", path, err)
-	}
 	var c DPOConfig
-	if err := json.Unmarshal([]byte(meta["options"]), &c); err != nil {
-		return nil, fmt.Errorf("rl: %s: options: %w", path, err)
+	cfg, err := ckpt.ParseStateMeta(meta, &c)
+	if err != nil {
+		return nil, fmt.Errorf("rl: %s: %w", path, err)
 	}
 	if steps > 0 {
 		c.Steps = steps
@@ -123,21 +105,8 @@ func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, set := range [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V} {
-		for _, t := range set.Tensors {
-			st, err := f.Tensor(ckPrefixes[i] + t.Name)
-			if err != nil {
-				return nil, fmt.Errorf("rl: %s: %w", path, err)
-			}
-			if st.DType != "F32" || !slices.Equal(st.Shape, t.Shape) {
-				return nil, fmt.Errorf("rl: %s: tensor %s is %s %v, want F32 %v", path, st.Name, st.DType, st.Shape, t.Shape)
-			}
-			v, err := st.Float32s()
-			if err != nil {
-				return nil, err
-			}
-			copy(t.Data, v)
-		}
+	if err := train.ReadState(f, path, d.sets()); err != nil {
+		return nil, fmt.Errorf("rl: %w", err)
 	}
 	d.Optim.Step = step
 	return d, nil

@@ -9,36 +9,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
 )
 
-func testTokenizer(t testing.TB) *tokenizer.Tokenizer {
-	t.Helper()
-	tok, err := tokenizer.Load("../../embedded/shakespeare/tokenizer.model")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+// testTokenizer is herd's embedded model's Llama 4-format tokenizer.
+func testTokenizer(t testing.TB) *tokenizer.Tokenizer { return tinymodel.ShakespeareTokenizer(t) }
 
-// smallModel is a randomly initialised Llama 4 (dense and MoE layers) with
-// the test tokenizer's vocabulary.
+// smallModel is a randomly initialised tinymodel.SmallConfig model with
+// the test tokenizer's vocabulary and 256 positions.
 func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
 	t.Helper()
-	tok := testTokenizer(t)
-	js := fmt.Sprintf(`{"model_type":"llama4_text","vocab_size":%d,"hidden_size":32,"intermediate_size":32,
-	"intermediate_size_mlp":64,"num_hidden_layers":2,"num_attention_heads":2,"num_key_value_heads":1,
-	"head_dim":16,"rms_norm_eps":1e-5,"rope_theta":10000,"num_local_experts":2,"moe_layers":[1],
-	"no_rope_layers":[1,0],"attention_chunk_size":64,"pad_token_id":%d,"bos_token_id":%d,"eos_token_id":%d,
-	"max_position_embeddings":256,"torch_dtype":"float32"}`, tok.VocabSize(), tok.Pad(), tok.BOS(), tok.EOS())
-	c, err := checkpoint.ParseConfig([]byte(js))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := train.NewParams[float32](c)
+	p, err := train.NewParams[float32](tinymodel.SmallConfig(t, testTokenizer(t), 256))
 	if err != nil {
 		t.Fatal(err)
 	}

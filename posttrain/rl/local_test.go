@@ -14,17 +14,8 @@ import (
 // (the generator runs the exported weights), before and after a weight
 // swap; and a stale version is refused.
 func TestLocalGeneratorLogprobs(t *testing.T) {
-	tok := testTokenizer(t)
 	p := smallModel(t, 5)
-	m, err := InferenceModel(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := NewLocalGenerator(m, 4, 128, tok.StopTokens())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gen.Close()
+	gen := localGen(t, p, 4)
 	r := testRun(t, gen, "", nil)
 	r.Learner.Params = p
 	task := r.Cfg.Tasks[0]
@@ -86,17 +77,8 @@ func TestLocalGeneratorLogprobs(t *testing.T) {
 // engine end to end (rewards are 0 for a random model: no zero-advantage
 // dropping, no filter).
 func TestLoopLocalGenerator(t *testing.T) {
-	tok := testTokenizer(t)
 	p := smallModel(t, 3)
-	m, err := InferenceModel(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, err := NewLocalGenerator(m, 8, 128, tok.StopTokens())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gen.Close()
+	gen := localGen(t, p, 8)
 	r := testRun(t, gen, t.TempDir(), func(c *Config) { c.Steps, c.DropZero, c.Staleness = 2, false, 1 })
 	r.Learner.Params = p
 	if err := r.Loop(context.Background(), 0); err != nil {
@@ -105,4 +87,20 @@ func TestLoopLocalGenerator(t *testing.T) {
 	if gen.Version() != 2 {
 		t.Fatalf("generator at version %d, want 2", gen.Version())
 	}
+}
+
+// localGen returns an in-process generator of parallel slots (128-token
+// context) serving p, closed when the test ends.
+func localGen(t *testing.T, p *train.Params[float32], parallel int) *LocalGenerator {
+	t.Helper()
+	m, err := InferenceModel(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, err := NewLocalGenerator(m, parallel, 128, testTokenizer(t).StopTokens())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gen.Close)
+	return gen
 }

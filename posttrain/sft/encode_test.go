@@ -4,20 +4,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
 // testTokenizer is herd's embedded model's Llama 4-format tokenizer.
-func testTokenizer(t testing.TB) *tokenizer.Tokenizer {
-	t.Helper()
-	tok, err := tokenizer.Load("../../embedded/shakespeare/tokenizer.model")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
+func testTokenizer(t testing.TB) *tokenizer.Tokenizer { return tinymodel.ShakespeareTokenizer(t) }
 
 // trainedText decodes the runs of trained targets, one string per run.
 func trainedText(tok *tokenizer.Tokenizer, s Seq) []string {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -41,22 +42,14 @@ func DefaultOptions() Options {
 }
 
 func (o *Options) validate() error {
-	switch {
-	case o.Steps <= 0:
-		return fmt.Errorf("sft: steps %d must be positive", o.Steps)
-	case o.Batch <= 0 || o.SeqLen <= 0 || o.Accum <= 0:
-		return fmt.Errorf("sft: batch %d, sequence length %d and accumulation %d must be positive", o.Batch, o.SeqLen, o.Accum)
-	case !(o.LR > 0) || o.MinLR < 0 || o.MinLR > o.LR:
-		return fmt.Errorf("sft: need 0 ≤ min-lr %g ≤ lr %g, lr > 0", o.MinLR, o.LR)
-	case o.Warmup < 0 || o.Warmup > o.Steps:
-		return fmt.Errorf("sft: warmup %d must be in [0, steps %d]", o.Warmup, o.Steps)
-	case !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1) || !(o.Eps > 0):
-		return fmt.Errorf("sft: need betas in [0, 1) and eps > 0")
-	case o.WeightDecay < 0 || o.GradClip < 0:
+	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
+		return fmt.Errorf("sft: %w", err)
+	}
+	if o.WeightDecay < 0 || o.GradClip < 0 {
 		return fmt.Errorf("sft: weight decay %g and clip %g must be ≥ 0", o.WeightDecay, o.GradClip)
 	}
-	if _, ok := train.ExportDTypes[o.ExportDType]; !ok && o.ExportDType != "" {
-		return fmt.Errorf("sft: export dtype %q is not one of float32, bfloat16, float16", o.ExportDType)
+	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
+		return fmt.Errorf("sft: %w", err)
 	}
 	return nil
 }

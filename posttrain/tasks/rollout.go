@@ -12,13 +12,24 @@ import (
 type Generator func(msgs []chat.Message, opts chat.Options) (string, error)
 
 // Turn converts the text the model wrote into transcript messages. When the
-// text holds tool calls (chat.ParseToolCalls), it returns the assistant
+// text holds calls of the given tools (chat.Extractor over their names, as
+// the server extracts calls of the declared tools), it returns the assistant
 // message with its calls followed by one tool message per call with the
-// result of running it (or "error: …" for an unknown tool or bad
-// arguments), and done false: the model is to continue. Otherwise it returns
-// the assistant message with the text as content and done true.
+// result of running it (or "error: …" for bad arguments), and done false:
+// the model is to continue. When the text ends inside a call or a list of
+// calls (Result.Cut), the last call is dropped as unfinished. Otherwise (no calls, or only calls of other names, which
+// stay text) it returns the assistant message with the text as content and
+// done true.
 func Turn(tools []Tool, text string) (msgs []chat.Message, done bool) {
-	content, calls := chat.ParseToolCalls(text)
+	names := make([]string, len(tools))
+	for i, t := range tools {
+		names[i] = t.Name()
+	}
+	r := chat.NewExtractorNames(names, chat.ExtractOptions{}).Extract(text)
+	content, calls := r.Content, r.Calls
+	if r.Cut && len(calls) > 0 {
+		calls = calls[:len(calls)-1]
+	}
 	if len(calls) == 0 {
 		return []chat.Message{{Role: chat.RoleAssistant, Content: text}}, true
 	}

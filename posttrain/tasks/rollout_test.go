@@ -52,7 +52,7 @@ func TestRollout(t *testing.T) {
 		{"no tool", []string{"1000"}, 4, 1, 1, ""},
 		{"bad expression", []string{`{"name": "calculator", "parameters": {"expression": "import os"}}`, "1000"}, 4, 1, 2, "error: calculator: "},
 		{"missing argument", []string{`{"name": "calculator", "parameters": {"expr": "1"}}`, "1000"}, 4, 1, 2, `error: calculator: arguments {"expr":"1"} have no "expression" string`},
-		{"unknown tool", []string{`{"name": "search", "parameters": {"q": "x"}}`, "1000"}, 4, 1, 2, `error: unknown tool "search"`},
+		{"undeclared tool is text", []string{`{"name": "search", "parameters": {"q": "x"}}`, "1000"}, 4, 0, 1, ""},
 		{"out of turns", []string{jsonCall, jsonCall}, 2, 0, 2, "1000"},
 	}
 	for _, c := range cases {
@@ -81,5 +81,42 @@ func TestRollout(t *testing.T) {
 	}
 	if _, _, err := Rollout(calc, &p, (&script{}).gen, 0); err == nil {
 		t.Error("0 turns: want an error")
+	}
+}
+
+// TestTurnDeclaredTools checks that Turn runs only calls of the task's
+// tools: other names stay text, and an unfinished call is not run.
+func TestTurnDeclaredTools(t *testing.T) {
+	tools := []Tool{Calculator{}}
+	cases := []struct {
+		name    string
+		text    string
+		done    bool
+		calls   []string // names of the calls run
+		content string   // the assistant message's content
+		tool    string   // the first tool result
+	}{
+		{"declared call", `[calculator(expression="2+3")]`, false, []string{"calculator"}, "", "5"},
+		{"json call", `{"name": "calculator", "parameters": {"expression": "2*3"}}`, false, []string{"calculator"}, "", "6"},
+		{"undeclared call is text", `[search(q="x")]`, true, nil, `[search(q="x")]`, ""},
+		{"list with an undeclared call is text", `[search(q="x"), calculator(expression="2*3")]`, true, nil, `[search(q="x"), calculator(expression="2*3")]`, ""},
+		{"cut call not run", `<|python_start|>[calculator(expression="2+`, true, nil, `<|python_start|>[calculator(expression="2+`, ""},
+		{"plain answer", "6", true, nil, "6", ""},
+	}
+	for _, c := range cases {
+		msgs, done := Turn(tools, c.text)
+		if done != c.done {
+			t.Errorf("%s: done %v, want %v", c.name, done, c.done)
+		}
+		var got []string
+		for _, tc := range msgs[0].ToolCalls {
+			got = append(got, tc.Name)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.calls) || msgs[0].Content != c.content {
+			t.Errorf("%s: calls %v, content %q; want %v, %q", c.name, got, msgs[0].Content, c.calls, c.content)
+		}
+		if c.tool != "" && (len(msgs) < 2 || msgs[1].Role != chat.RoleTool || msgs[1].Content != c.tool) {
+			t.Errorf("%s: messages %+v, want a tool result %q", c.name, msgs, c.tool)
+		}
 	}
 }

@@ -41,15 +41,20 @@ func (s Soft) norm(tau float64) (m, z float64) {
 // −log softmax(row)[y] and KL(p_τ ‖ softmax(row/τ)), in nats, float64. The
 // position's loss is (1−α)·nll + α·τ²·kl. row is unchanged.
 func RowLoss[F nn.Float](row []F, y int32, s Soft, tau float64) (nll, kl float64) {
-	m := nn.RowMax(row)
-	var s1, s2 float64
+	m, s1, s2 := rowSums(row, tau)
+	nll = m + math.Log(s1) - float64(row[y])
+	return nll, rowKL(row, s, m, math.Log(s2), tau)
+}
+
+// rowSums returns the row's maximum m, Σ exp(row−m) and Σ exp((row−m)/τ).
+func rowSums[F nn.Float](row []F, tau float64) (m, s1, s2 float64) {
+	m = nn.RowMax(row)
 	for _, v := range row {
 		d := float64(v) - m
 		s1 += math.Exp(d)
 		s2 += math.Exp(d / tau)
 	}
-	nll = m + math.Log(s1) - float64(row[y])
-	return nll, rowKL(row, s, m, math.Log(s2), tau)
+	return m, s1, s2
 }
 
 // rowKL is KL(p_τ ‖ softmax(row/τ)) given the row's maximum m and
@@ -78,13 +83,7 @@ func rowKL[F nn.Float](row []F, s Soft, m, logS2, tau float64) float64 {
 // and returns nll and kl (0 when s is empty). With α = 0 it is the plain
 // cross-entropy gradient.
 func RowGrad[F nn.Float](row []F, y int32, s Soft, alpha, tau, scale float64) (nll, kl float64) {
-	m := nn.RowMax(row)
-	var s1, s2 float64
-	for _, v := range row {
-		d := float64(v) - m
-		s1 += math.Exp(d)
-		s2 += math.Exp(d / tau)
-	}
+	m, s1, s2 := rowSums(row, tau)
 	nll = m + math.Log(s1) - float64(row[y])
 	if len(s.LogP) > 0 {
 		kl = rowKL(row, s, m, math.Log(s2), tau)

@@ -3,6 +3,7 @@ package rl
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -311,7 +312,7 @@ func TestSequenceSums(t *testing.T) {
 		t.Errorf("SequenceSums = %v, %v; want [5 8 0]", got, err)
 	}
 	sp := SpreadSequences([]float64{10, 20, 30}, seq)
-	if want := []float64{10, 0, 20, 10, 20}; !equal(sp, want) {
+	if want := []float64{10, 0, 20, 10, 20}; !slices.Equal(sp, want) {
 		t.Errorf("SpreadSequences = %v, want %v", sp, want)
 	}
 	if _, err := SequenceSums(v, seq, 1); err == nil {
@@ -320,16 +321,4 @@ func TestSequenceSums(t *testing.T) {
 	if _, err := SequenceSums(v[:2], seq, 3); err == nil {
 		t.Error("lengths differ: want an error")
 	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -95,14 +95,7 @@ func TestScorerMatchesCrossEntropy(t *testing.T) {
 	p := microParams(t, 3)
 	const B, T = 2, 10
 	in, tg := microTokens(B, T, p.Config.VocabSize, 4)
-	s, err := NewScorer(p, B, T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logp, err := s.Forward(p, in, tg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, logp := scored(t, p, B, T, in, tg)
 	n := dataset.CountValid(tg)
 	V := p.Config.VocabSize
 	for i, gr := range s.Greedy() {
@@ -156,14 +149,7 @@ func TestPolicyLossParamGradient(t *testing.T) {
 	const B, T = 2, 10
 	V := p.Config.VocabSize
 	in, tg := microTokens(B, T, V, 8)
-	s, err := NewScorer(p, B, T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	logp0, err := s.Forward(p, in, tg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, logp0 := scored(t, p, B, T, in, tg)
 	r := rand.New(rand.NewPCG(9, 9))
 	// Row b is sequence b; ignored targets are not completion tokens.
 	seq := make([]int32, B*T)
@@ -274,4 +260,19 @@ func TestScorerErrors(t *testing.T) {
 	if err := s.Backward(p, p.ZerosLike(), []float64{1, 0, 0, 0}); err == nil {
 		t.Error("second Backward after one Forward: want an error")
 	}
+}
+
+// scored returns a Scorer of B×T tokens for p and its log-probabilities of
+// targets tg after inputs in.
+func scored(t *testing.T, p *train.Params[float64], B, T int, in, tg []int32) (*Scorer[float64], []float64) {
+	t.Helper()
+	s, err := NewScorer(p, B, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logp, err := s.Forward(p, in, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, logp
 }
