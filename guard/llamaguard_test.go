@@ -118,14 +118,8 @@ func TestLlamaGuardVerdicts(t *testing.T) {
 				c = []chat.Message{{Role: "user", Parts: []chat.Part{{Image: true}, {Text: "this?"}}}}
 			}
 			v, err := g.Classify(context.Background(), c, "")
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if wantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if v.Unsafe != tc.unsafe || strings.Join(v.Categories, ",") != strings.Join(tc.cats, ",") || math.Abs(v.Score-tc.score) > 1e-6 {
 				t.Errorf("verdict %+v, want unsafe %v categories %v score %g", v, tc.unsafe, tc.cats, tc.score)
@@ -301,14 +295,8 @@ func TestLlamaGuardImages(t *testing.T) {
 				t.Fatal(err)
 			}
 			v, err := g.ClassifyImages(context.Background(), conv, tc.role, tc.imgs)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if wantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !v.Unsafe || len(fv.seen) != 1 || string(fv.seen[0]) != tc.want {
 				t.Fatalf("verdict %+v, images seen %q, want %q", v, fv.seen, tc.want)
