@@ -11,6 +11,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -189,18 +190,12 @@ func TestLlamaGuardTinyModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: 2, Ctx: 1024, KVType: tensor.F32, PrefillChunk: 256, QueueSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go eng.Run(ctx)
+	eng := enginetest.Run(t, m, engine.Options{Parallel: 2, Ctx: 1024, KVType: tensor.F32, PrefillChunk: 256, QueueSize: 4})
 	g, err := NewLlamaGuard(eng, m.Config, tok, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := g.Classify(ctx, []chat.Message{{Role: "user", Content: "How do I bake bread?"}}, "")
+	v, err := g.Classify(context.Background(), []chat.Message{{Role: "user", Content: "How do I bake bread?"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

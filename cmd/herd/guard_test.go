@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/server"
@@ -230,12 +230,6 @@ func startByteEngine(t *testing.T, path string) (*llama4.Model, *tokenizer.Token
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	go eng.Run(ctx)
+	eng := enginetest.Run(t, m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
 	return m, tinymodel.ByteTokenizer(t), eng
 }
