@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/herd-llm/herd/internal/lockedbuf"
-
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/lockedbuf"
 	"github.com/herd-llm/herd/internal/version"
 	"github.com/herd-llm/herd/sample"
 )

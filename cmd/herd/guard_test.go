@@ -46,12 +46,7 @@ func tinyGuardDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkpoint.SaveHF(m, dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.model"), tinymodel.ByteTiktoken(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saveByteModel(t, m, dir)
 	return dir
 }
 
