@@ -7,29 +7,15 @@ import (
 
 // jsonList reads [{...}, {...}].
 func (p *callParser) jsonList() error {
-	p.pos++ // [
-	for n := 0; ; n++ {
-		p.space()
-		if n > 0 {
-			if p.peek() == ']' {
-				p.pos++
-				return nil
-			}
-			if err := p.expect(','); err != nil {
-				return err
-			}
-			p.space()
-		}
+	return p.callList(false, func() error {
 		if p.peek() != '{' {
 			if p.eof() {
 				return errIncomplete
 			}
 			return p.fail("want a JSON call")
 		}
-		if err := p.jsonCall(false); err != nil {
-			return err
-		}
-	}
+		return p.jsonCall(false)
+	})
 }
 
 // jsonCall reads {"name": "f", "parameters": {...}}: "arguments" may stand

@@ -2,29 +2,9 @@ package chat
 
 import "errors"
 
-// pyList reads [f(a=1), g()].
+// pyList reads [f(a=1), g()], allowing a trailing comma.
 func (p *callParser) pyList() error {
-	p.pos++ // [
-	for n := 0; ; n++ {
-		p.space()
-		if n > 0 {
-			if p.peek() == ']' {
-				p.pos++
-				return nil
-			}
-			if err := p.expect(','); err != nil {
-				return err
-			}
-			p.space()
-			if p.peek() == ']' {
-				p.pos++
-				return nil
-			}
-		}
-		if err := p.pyCall(); err != nil {
-			return err
-		}
-	}
+	return p.callList(true, p.pyCall)
 }
 
 // pyCall reads name(key=value, ...). The call is recognised once its name is

@@ -100,26 +100,12 @@ func writePyString(sb *strings.Builder, s string) {
 	sb.WriteByte('"')
 	for _, r := range s {
 		switch r {
-		case '"':
-			sb.WriteString(`\"`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\r':
-			sb.WriteString(`\r`)
-		case '\t':
-			sb.WriteString(`\t`)
 		case '\b':
 			sb.WriteString(`\b`)
 		case '\f':
 			sb.WriteString(`\f`)
 		default:
-			if r < 0x20 {
-				fmt.Fprintf(sb, `\u%04x`, r)
-			} else {
-				sb.WriteRune(r)
-			}
+			writeEscapedRune(sb, r)
 		}
 	}
 	sb.WriteByte('"')

@@ -206,25 +206,34 @@ func writeJSONString(sb *strings.Builder, s string) {
 // and <, >, & as they are; bytes that are not UTF-8 become U+FFFD.
 func writeJSONChars(sb *strings.Builder, s string) {
 	for _, r := range s {
-		switch r {
-		case '"':
-			sb.WriteString(`\"`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\r':
-			sb.WriteString(`\r`)
-		case '\t':
-			sb.WriteString(`\t`)
-		case '\u2028', '\u2029':
+		if r == '\u2028' || r == '\u2029' {
 			fmt.Fprintf(sb, `\u%04x`, r)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(sb, `\u%04x`, r)
-			} else {
-				sb.WriteRune(r)
-			}
+			continue
+		}
+		writeEscapedRune(sb, r)
+	}
+}
+
+// writeEscapedRune writes r for a JSON string: ", \, newline, carriage
+// return and tab as short escapes, other control characters as \u00XX, and
+// anything else as it is.
+func writeEscapedRune(sb *strings.Builder, r rune) {
+	switch r {
+	case '"':
+		sb.WriteString(`\"`)
+	case '\\':
+		sb.WriteString(`\\`)
+	case '\n':
+		sb.WriteString(`\n`)
+	case '\r':
+		sb.WriteString(`\r`)
+	case '\t':
+		sb.WriteString(`\t`)
+	default:
+		if r < 0x20 {
+			fmt.Fprintf(sb, `\u%04x`, r)
+		} else {
+			sb.WriteRune(r)
 		}
 	}
 }

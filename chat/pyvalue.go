@@ -42,26 +42,10 @@ func (p *callParser) value(w *strings.Builder, depth int) error {
 // list reads the items of a list or tuple after its opening bracket.
 func (p *callParser) list(w *strings.Builder, closing byte, depth int) error {
 	for n := 0; ; n++ {
-		p.space()
-		if p.eof() {
-			return errIncomplete
-		}
-		if p.peek() == closing {
-			p.pos++
-			w.WriteByte(']')
-			return nil
+		if done, err := p.nextItem(w, n, closing, ']'); done || err != nil {
+			return err
 		}
 		if n > 0 {
-			if err := p.expect(','); err != nil {
-				return err
-			}
-			p.space()
-			if p.eof() {
-				return errIncomplete
-			}
-			if p.peek() == closing { // trailing comma
-				continue
-			}
 			w.WriteByte(',')
 		}
 		if err := p.value(w, depth+1); err != nil {
@@ -78,26 +62,8 @@ func (p *callParser) dict(w *strings.Builder, depth int) error {
 	p.pos++ // {
 	w.WriteByte('{')
 	for n := 0; ; n++ {
-		p.space()
-		if p.eof() {
-			return errIncomplete
-		}
-		if p.peek() == '}' {
-			p.pos++
-			w.WriteByte('}')
-			return nil
-		}
-		if n > 0 {
-			if err := p.expect(','); err != nil {
-				return err
-			}
-			p.space()
-			if p.eof() {
-				return errIncomplete
-			}
-			if p.peek() == '}' { // trailing comma
-				continue
-			}
+		if done, err := p.nextItem(w, n, '}', '}'); done || err != nil {
+			return err
 		}
 		if q := p.peek(); q != '"' && q != '\'' {
 			return p.fail("dict keys must be strings")
@@ -119,6 +85,31 @@ func (p *callParser) dict(w *strings.Builder, depth int) error {
 			return err
 		}
 	}
+}
+
+// nextItem readies item n of a list or dict: it skips the space and, after
+// the first item, the comma before it. At the closing bracket (after a
+// trailing comma too) it consumes it, writes end to w and reports done.
+func (p *callParser) nextItem(w *strings.Builder, n int, closing, end byte) (done bool, err error) {
+	p.space()
+	if p.eof() {
+		return false, errIncomplete
+	}
+	if n > 0 && p.peek() != closing {
+		if err := p.expect(','); err != nil {
+			return false, err
+		}
+		p.space()
+		if p.eof() {
+			return false, errIncomplete
+		}
+	}
+	if p.peek() == closing {
+		p.pos++
+		w.WriteByte(end)
+		return true, nil
+	}
+	return false, nil
 }
 
 // bare reads a value that does not start with a quote or a bracket, up to

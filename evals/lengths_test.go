@@ -21,16 +21,7 @@ func TestParseLengths(t *testing.T) {
 		{"abc", nil, `"abc"`},
 		{"", nil, "no lengths"},
 	} {
-		got, err := ParseLengths(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseLengths(%q) error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("ParseLengths(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
+		checkParsedList(t, "ParseLengths", ParseLengths, tc.in, tc.want, tc.err)
 	}
 	for n, want := range map[int]string{512: "512", 1024: "1k", 131072: "128k", 1536: "1536", 3072: "3k"} {
 		if got := FormatLength(n); got != want {
@@ -54,16 +45,23 @@ func TestParseDepths(t *testing.T) {
 		{"0.5,0.50", nil, "twice"},
 		{",", nil, "no depths"},
 	} {
-		got, err := ParseDepths(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseDepths(%q) error %v, want %q", tc.in, err, tc.err)
-			}
-			continue
+		checkParsedList(t, "ParseDepths", ParseDepths, tc.in, tc.want, tc.err)
+	}
+}
+
+// checkParsedList checks parse(in): an error containing wantErr when that
+// is not empty, else the list want.
+func checkParsedList[T comparable](t *testing.T, name string, parse func(string) ([]T, error), in string, want []T, wantErr string) {
+	t.Helper()
+	got, err := parse(in)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Errorf("%s(%q) error %v, want %q", name, in, err, wantErr)
 		}
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("ParseDepths(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
-		}
+		return
+	}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("%s(%q) = %v, %v; want %v", name, in, got, err, want)
 	}
 }
 

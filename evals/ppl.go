@@ -6,6 +6,7 @@ import (
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // PPLOptions configure PerPositionNLL.
@@ -87,7 +88,8 @@ func PerPositionNLL(t Target, ids []int32, o PPLOptions) (*PPLResult, error) {
 				return nil, fmt.Errorf("window %d: %w", w, err)
 			}
 			for q := p0; q < p1 && q+1 < len(win); q++ {
-				sum[q+1] += nll(out[0][(q-p0)*V:(q-p0+1)*V], win[q+1])
+				l, _ := nn.NLLRow(out[0][(q-p0)*V:(q-p0+1)*V], win[q+1])
+				sum[q+1] += l
 			}
 		}
 	}
@@ -100,17 +102,4 @@ func PerPositionNLL(t Target, ids []int32, o PPLOptions) (*PPLResult, error) {
 		r.CumNLL[p] = acc / float64(p)
 	}
 	return r, nil
-}
-
-// nll is −log softmax(logits)[target], in float64.
-func nll(logits []float32, target int32) float64 {
-	mx := math.Inf(-1)
-	for _, v := range logits {
-		mx = math.Max(mx, float64(v))
-	}
-	s := 0.0
-	for _, v := range logits {
-		s += math.Exp(float64(v) - mx)
-	}
-	return math.Log(s) + mx - float64(logits[target])
 }

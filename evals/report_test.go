@@ -3,6 +3,7 @@ package evals
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,15 +21,9 @@ func TestNIAHReports(t *testing.T) {
 		{Length: 1024, Depth: 1, Trial: 0, Tokens: 1024, Expected: "4", Got: "4", Correct: true},
 		{Length: 1024, Depth: 1, Trial: 1, Tokens: 1024, Expected: "4", Got: "", Correct: false},
 	}}
+	checkCSV(t, "cells CSV", func(w io.Writer) error { return WriteNIAHCSV(w, r) },
+		"length,depth,trials,correct,accuracy\n512,0,2,1,0.5\n512,1,2,2,1\n1024,0,2,0,0\n1024,1,2,1,0.5\n")
 	var b bytes.Buffer
-	if err := WriteNIAHCSV(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	want := "length,depth,trials,correct,accuracy\n512,0,2,1,0.5\n512,1,2,2,1\n1024,0,2,0,0\n1024,1,2,1,0.5\n"
-	if b.String() != want {
-		t.Errorf("cells CSV:\n%s\nwant:\n%s", b.String(), want)
-	}
-	b.Reset()
 	if err := WriteNIAHTrialsCSV(&b, r); err != nil {
 		t.Fatal(err)
 	}
@@ -52,15 +47,21 @@ func TestNIAHReports(t *testing.T) {
 
 func TestPPLReports(t *testing.T) {
 	r := &PPLResult{Windows: 1, Tokens: 3, MeanNLL: []float64{math.NaN(), 2, 1, 0.5}, CumNLL: []float64{math.NaN(), 2, 1.5, 3.5 / 3}}
-	var b bytes.Buffer
-	if err := WritePPLCSV(&b, r); err != nil {
-		t.Fatal(err)
-	}
-	want := "position,mean_nll,cumulative_mean_nll\n1,2,2\n2,1,1.5\n3,0.5,1.1666666666666667\n"
-	if b.String() != want {
-		t.Errorf("CSV:\n%s\nwant:\n%s", b.String(), want)
-	}
+	checkCSV(t, "CSV", func(w io.Writer) error { return WritePPLCSV(w, r) },
+		"position,mean_nll,cumulative_mean_nll\n1,2,2\n2,1,1.5\n3,0.5,1.1666666666666667\n")
 	if img := PPLChart(r, "ppl"); img.Bounds().Dx() == 0 {
 		t.Error("empty chart")
+	}
+}
+
+// checkCSV checks that write writes want.
+func checkCSV(t *testing.T, what string, write func(io.Writer) error, want string) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != want {
+		t.Errorf("%s:\n%s\nwant:\n%s", what, b.String(), want)
 	}
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -110,20 +111,11 @@ func (c *compiler) compile(s any, path string) (int32, error) {
 	return 0, schemaErr(path, "", "a schema must be an object or a boolean")
 }
 
-func sortedKeys(m map[string]any) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
-
 // sibling returns the first constraining keyword of s that is not kw and
 // not in allowed, or "".
 func sibling(s map[string]any, kw string, allowed ...string) string {
 outer:
-	for _, k := range sortedKeys(s) {
+	for _, k := range slices.Sorted(maps.Keys(s)) {
 		if k == kw || !constraining(k) {
 			continue
 		}
@@ -138,7 +130,7 @@ outer:
 }
 
 func (c *compiler) compileMap(s map[string]any, path string) (int32, error) {
-	for _, k := range sortedKeys(s) {
+	for _, k := range slices.Sorted(maps.Keys(s)) {
 		if !unsupported[k] {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -118,14 +119,8 @@ func TestLlamaGuardVerdicts(t *testing.T) {
 				c = []chat.Message{{Role: "user", Parts: []chat.Part{{Image: true}, {Text: "this?"}}}}
 			}
 			v, err := g.Classify(context.Background(), c, "")
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if wantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if v.Unsafe != tc.unsafe || strings.Join(v.Categories, ",") != strings.Join(tc.cats, ",") || math.Abs(v.Score-tc.score) > 1e-6 {
 				t.Errorf("verdict %+v, want unsafe %v categories %v score %g", v, tc.unsafe, tc.cats, tc.score)
@@ -195,18 +190,12 @@ func TestLlamaGuardTinyModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(m, engine.Options{Parallel: 2, Ctx: 1024, KVType: tensor.F32, PrefillChunk: 256, QueueSize: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go eng.Run(ctx)
+	eng := enginetest.Run(t, m, engine.Options{Parallel: 2, Ctx: 1024, KVType: tensor.F32, PrefillChunk: 256, QueueSize: 4})
 	g, err := NewLlamaGuard(eng, m.Config, tok, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := g.Classify(ctx, []chat.Message{{Role: "user", Content: "How do I bake bread?"}}, "")
+	v, err := g.Classify(context.Background(), []chat.Message{{Role: "user", Content: "How do I bake bread?"}}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,14 +290,8 @@ func TestLlamaGuardImages(t *testing.T) {
 				t.Fatal(err)
 			}
 			v, err := g.ClassifyImages(context.Background(), conv, tc.role, tc.imgs)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
-				}
+			if wantErr(t, err, tc.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !v.Unsafe || len(fv.seen) != 1 || string(fv.seen[0]) != tc.want {
 				t.Fatalf("verdict %+v, images seen %q, want %q", v, fv.seen, tc.want)

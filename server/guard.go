@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,25 +117,16 @@ func (g *guardState) writeMetrics(w io.Writer) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	fmt.Fprintf(w, "# HELP herd_guard_checks_total Guard verdicts by stage and result.\n# TYPE herd_guard_checks_total counter\n")
-	for _, k := range sortedKeys(g.checks) {
+	for _, k := range slices.Sorted(maps.Keys(g.checks)) {
 		stage, res, _ := strings.Cut(k, ",")
 		fmt.Fprintf(w, "herd_guard_checks_total{stage=%q,result=%q} %d\n", stage, res, g.checks[k])
 	}
 	fmt.Fprintf(w, "# HELP herd_guard_flagged_total Unsafe verdicts by hazard category.\n# TYPE herd_guard_flagged_total counter\n")
-	for _, k := range sortedKeys(g.flagged) {
+	for _, k := range slices.Sorted(maps.Keys(g.flagged)) {
 		name, _ := guard.CategoryName(k)
 		fmt.Fprintf(w, "herd_guard_flagged_total{category=%q,name=%q} %d\n", k, name, g.flagged[k])
 	}
 	fmt.Fprintf(w, "# HELP herd_guard_seconds_total Time spent classifying.\n# TYPE herd_guard_seconds_total counter\nherd_guard_seconds_total %g\n", g.seconds)
-}
-
-func sortedKeys(m map[string]int64) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }
 
 // screenedRequest is what the guard reads of a completion request.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -281,17 +280,8 @@ func TestGuardModerations(t *testing.T) {
 		})
 	}
 	// Per-category metrics.
-	resp, err := http.Get(f.ts.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`herd_guard_flagged_total{category="S9",name="Indiscriminate Weapons"} 3`, `herd_guard_checks_total{stage="moderation",result="safe"} 2`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("metrics lack %s:\n%s", want, b)
-		}
-	}
+	checkMetrics(t, f, "",
+		`herd_guard_flagged_total{category="S9",name="Indiscriminate Weapons"} 3`, `herd_guard_checks_total{stage="moderation",result="safe"} 2`)
 	// Without a guard the endpoint says how to get one.
 	g, _ := guardFixture(t, "", nil, 0)
 	if resp, body := post(t, g, "/v1/moderations", `{"input":"x"}`); resp.StatusCode != 404 || !strings.Contains(string(body), "--guard") {

@@ -301,11 +301,7 @@ func TestResponsesErrors(t *testing.T) {
 				body := strings.Replace(tc.body, "{", `{"stream":`+stream+",", 1)
 				resp, b := post(t, f, "/v1/responses", body)
 				var e struct {
-					Error struct {
-						Message string  `json:"message"`
-						Type    string  `json:"type"`
-						Param   *string `json:"param"`
-					} `json:"error"`
+					Error apiError `json:"error"`
 				}
 				if resp.StatusCode != 400 || json.Unmarshal(b, &e) != nil || e.Error.Type != "invalid_request_error" ||
 					e.Error.Param == nil || *e.Error.Param != tc.param || !strings.Contains(e.Error.Message, tc.msg) {

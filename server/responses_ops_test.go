@@ -33,19 +33,8 @@ func TestResponsesKeyAndMetrics(t *testing.T) {
 			t.Fatalf("%v: status %d: %s", tc.hdr, resp.StatusCode, b)
 		}
 	}
-	req, _ := http.NewRequest("GET", f.ts.URL+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer k") // /metrics needs the key too
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`herd_requests_total{endpoint="responses",status="200"} 1`, `herd_requests_total{endpoint="responses",status="401"} 2`} {
-		if !strings.Contains(string(b), want) {
-			t.Errorf("metrics lack %s:\n%s", want, b)
-		}
-	}
+	checkMetrics(t, f, "k", // /metrics needs the key too
+		`herd_requests_total{endpoint="responses",status="200"} 1`, `herd_requests_total{endpoint="responses",status="401"} 2`)
 }
 
 // TestResponsesRefusedWithGuard: a server with a guard screens the chat and
@@ -72,5 +61,26 @@ func TestMessagesRefusedWithGuard(t *testing.T) {
 	}
 	if resp, b := post(t, f, "/v1/messages/count_tokens", body); resp.StatusCode != 200 {
 		t.Fatalf("count_tokens: status %d %s", resp.StatusCode, b)
+	}
+}
+
+// checkMetrics fetches /metrics, with key as the bearer token unless it is
+// empty, and checks that the page holds every line of want.
+func checkMetrics(t *testing.T, f *fixture, key string, want ...string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", f.ts.URL+"/metrics", nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, w := range want {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("metrics lack %s:\n%s", w, b)
+		}
 	}
 }

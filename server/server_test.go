@@ -185,11 +185,7 @@ func TestErrors(t *testing.T) {
 	} {
 		resp, b := post(t, f, tc.path, tc.body)
 		var e struct {
-			Error struct {
-				Message string  `json:"message"`
-				Type    string  `json:"type"`
-				Param   *string `json:"param"`
-			} `json:"error"`
+			Error apiError `json:"error"`
 		}
 		if err := json.Unmarshal(b, &e); err != nil || e.Error.Message == "" {
 			t.Errorf("%s %s: not an OpenAI error: %s", tc.path, tc.body[:min(len(tc.body), 60)], b)

@@ -6,16 +6,20 @@ import (
 	"testing"
 )
 
+// dictOrTime answers "dict please" with a call-shaped mention of dict, a
+// tool no request declares, and anything else with a call of get_time.
+func dictOrTime(prompt string) string {
+	if strings.Contains(prompt, "dict please") {
+		return "Use [dict(a=1)] here."
+	}
+	return "[get_time(zone=\"UTC\")]"
+}
+
 // TestToolCallsOnlyDeclared: text that looks like a call of a tool the
 // request did not declare stays content, streamed or not, and a declared
 // tool's call in the same shape is a call.
 func TestToolCallsOnlyDeclared(t *testing.T) {
-	f := newScripted(t, func(prompt string) string {
-		if strings.Contains(prompt, "dict please") {
-			return "Use [dict(a=1)] here."
-		}
-		return "[get_time(zone=\"UTC\")]"
-	})
+	f := newScripted(t, dictOrTime)
 	const tools = `"tools":[{"type":"function","function":{"name":"get_time"}}]`
 	for _, tc := range []struct {
 		ask, content string
@@ -48,12 +52,7 @@ func TestToolCallsOnlyDeclared(t *testing.T) {
 // TestMessagesToolCallsOnlyDeclared: the Anthropic Messages API finds only
 // the declared tools' calls too.
 func TestMessagesToolCallsOnlyDeclared(t *testing.T) {
-	f := newScripted(t, func(prompt string) string {
-		if strings.Contains(prompt, "dict please") {
-			return "Use [dict(a=1)] here."
-		}
-		return "[get_time(zone=\"UTC\")]"
-	})
+	f := newScripted(t, dictOrTime)
 	const tools = `"tools":[{"name":"get_time","input_schema":{"type":"object"}}]`
 	for _, tc := range []struct{ ask, want, wantStreamed string }{
 		// Streamed, "[d" is released at once: no declared tool starts with d.

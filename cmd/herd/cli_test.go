@@ -7,11 +7,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/lockedbuf"
 	"github.com/herd-llm/herd/internal/version"
 	"github.com/herd-llm/herd/sample"
 )
@@ -266,26 +266,8 @@ func TestFormat(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor waits until buf holds want.
-func waitFor(t *testing.T, buf *syncBuffer, want string) {
+func waitFor(t *testing.T, buf *lockedbuf.Buffer, want string) {
 	t.Helper()
 	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(buf.String(), want); {
 		if time.Now().After(deadline) {
@@ -308,7 +290,7 @@ func TestChatCtrlCAtPrompt(t *testing.T) {
 	r, w := io.Pipe()
 	withStdin(t, "", true)
 	stdin = r
-	var errOut syncBuffer
+	var errOut lockedbuf.Buffer
 	done := make(chan error, 1)
 	go func() { done <- cmdChat(nil, io.Discard, &errOut) }()
 	sig := <-sigs

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,9 +94,17 @@ func (e *evalFlags) load(model string, stderr io.Writer) (*genModel, evals.Targe
 	return gm, evals.NewTarget(gm.m, gm.tok), nil
 }
 
-// writeOutputs writes PREFIX.csv (and, with trials set, PREFIX-trials.csv)
-// and PREFIX.png, creating the prefix's directory, and says where on stderr.
-func writeOutputs(prefix string, csv func(io.Writer) error, trials func(io.Writer) error, png func(string) error, stderr io.Writer) error {
+// evalReport is what an eval command writes: PREFIX.csv (and, with trials
+// set, PREFIX-trials.csv), the chart as PREFIX.png, and a table on stdout.
+type evalReport struct {
+	csv, trials func(io.Writer) error
+	chart       image.Image
+	table       func(io.Writer)
+}
+
+// write writes the report's files, creating the prefix's directory, says
+// where on stderr, then prints the table to stdout.
+func (r evalReport) write(prefix string, stdout, stderr io.Writer) error {
 	if dir := filepath.Dir(prefix); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
@@ -104,7 +113,7 @@ func writeOutputs(prefix string, csv func(io.Writer) error, trials func(io.Write
 	files := []struct {
 		path  string
 		write func(io.Writer) error
-	}{{prefix + ".csv", csv}, {prefix + "-trials.csv", trials}}
+	}{{prefix + ".csv", r.csv}, {prefix + "-trials.csv", r.trials}}
 	var wrote []string
 	for _, f := range files {
 		if f.write == nil {
@@ -115,10 +124,11 @@ func writeOutputs(prefix string, csv func(io.Writer) error, trials func(io.Write
 		}
 		wrote = append(wrote, f.path)
 	}
-	if err := png(prefix + ".png"); err != nil {
+	if err := evals.SavePNG(prefix+".png", r.chart); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s and %s\n", strings.Join(wrote, ", "), prefix+".png")
+	r.table(stdout)
 	return nil
 }
 

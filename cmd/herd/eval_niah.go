@@ -76,15 +76,12 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	title := fmt.Sprintf("niah %s: %s, accuracy", o.Form, modelTitle(cl.model))
-	err = writeOutputs(e.out,
-		func(w io.Writer) error { return evals.WriteNIAHCSV(w, res) },
-		func(w io.Writer) error { return evals.WriteNIAHTrialsCSV(w, res) },
-		func(path string) error { return evals.SavePNG(path, evals.NIAHHeatmap(res, title)) }, stderr)
-	if err != nil {
-		return err
-	}
-	printNIAHTable(stdout, res)
-	return nil
+	return evalReport{
+		csv:    func(w io.Writer) error { return evals.WriteNIAHCSV(w, res) },
+		trials: func(w io.Writer) error { return evals.WriteNIAHTrialsCSV(w, res) },
+		chart:  evals.NIAHHeatmap(res, title),
+		table:  func(w io.Writer) { printNIAHTable(w, res) },
+	}.write(e.out, stdout, stderr)
 }
 
 // printNIAHTable writes the accuracy grid: a row per depth, a column per

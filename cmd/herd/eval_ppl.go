@@ -63,14 +63,11 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--data %s: %w", *data, err)
 	}
 	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.model), res.Windows)
-	err = writeOutputs(e.out,
-		func(w io.Writer) error { return evals.WritePPLCSV(w, res) }, nil,
-		func(path string) error { return evals.SavePNG(path, evals.PPLChart(res, title)) }, stderr)
-	if err != nil {
-		return err
-	}
-	printPPLTable(stdout, res)
-	return nil
+	return evalReport{
+		csv:   func(w io.Writer) error { return evals.WritePPLCSV(w, res) },
+		chart: evals.PPLChart(res, title),
+		table: func(w io.Writer) { printPPLTable(w, res) },
+	}.write(e.out, stdout, stderr)
 }
 
 // printPPLTable writes the curves at positions 1, 2, 4, … and the last,

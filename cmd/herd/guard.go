@@ -198,17 +198,27 @@ func loadGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, para
 			return nil, err
 		}
 	}
-	if avail, err := kvcache.Available(); err == nil {
-		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
-			gm.stop()
-			return nil, fmt.Errorf("guard model: %w (lower --ctx)", err)
-		}
+	if err := gm.fitMemory("lower --ctx"); err != nil {
+		return nil, err
 	}
 	if err := gm.start(); err != nil {
 		gm.stop()
 		return nil, err
 	}
 	return gm, nil
+}
+
+// fitMemory checks the guard's plan against the memory available, when
+// that is known, recording the largest context that fits; it stops gm and
+// fails when the plan does not fit, with hint naming the flags to lower.
+func (gm *guardModel) fitMemory(hint string) error {
+	if avail, err := kvcache.Available(); err == nil {
+		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
+			gm.stop()
+			return fmt.Errorf("guard model: %w (%s)", err, hint)
+		}
+	}
+	return nil
 }
 
 func cmdGuard(args []string, stdout, stderr io.Writer) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -17,9 +16,12 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
+	"github.com/herd-llm/herd/tokenizer"
 )
 
 var updateGuardTiny = flag.Bool("update-guard-tiny", false, "rewrite testdata/llama-guard-tiny")
@@ -44,12 +46,7 @@ func tinyGuardDir(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkpoint.SaveHF(m, dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.model"), tinymodel.ByteTiktoken(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	saveByteModel(t, m, dir)
 	return dir
 }
 
@@ -147,18 +144,7 @@ func TestGuardServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gm.stop()
-	m, err := checkpoint.Load(main)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := tinymodel.ByteTokenizer(t)
-	eng, err := engine.New(m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go eng.Run(ctx)
+	m, tok, eng := startByteEngine(t, main)
 	srv := server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: &server.GuardOptions{Classifier: gm, Model: "llama-guard-tiny"}})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
@@ -200,18 +186,7 @@ func TestGuardServeOverhead(t *testing.T) {
 		t.Skip("timing")
 	}
 	main := byteModel(t)
-	m, err := checkpoint.Load(main)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := tinymodel.ByteTokenizer(t)
-	eng, err := engine.New(m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go eng.Run(ctx)
+	m, tok, eng := startByteEngine(t, main)
 	gm, err := loadGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1, guard.Options{}, false, io.Discard, true)
 	if err != nil {
 		t.Fatal(err)
@@ -240,4 +215,16 @@ func TestGuardServeOverhead(t *testing.T) {
 	base := per(nil)
 	guarded := per(&server.GuardOptions{Classifier: gm, Model: "tiny"})
 	t.Logf("chat request (16 tokens): %v without a guard, %v with the tiny Llama Guard (request and answer checks): +%v", base, guarded, guarded-base)
+}
+
+// startByteEngine loads the checkpoint at path, which uses the byte-level
+// test tokenizer, and runs a one-slot engine on it until the test ends.
+func startByteEngine(t *testing.T, path string) (*llama4.Model, *tokenizer.Tokenizer, *engine.Engine) {
+	t.Helper()
+	m, err := checkpoint.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := enginetest.Run(t, m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
+	return m, tinymodel.ByteTokenizer(t), eng
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/promptguard"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -93,11 +92,8 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 		gm.stop()
 		return nil, err
 	}
-	if avail, err := kvcache.Available(); err == nil {
-		if err := kvcache.Fit(gm.in, &gm.plan, avail); err != nil {
-			gm.stop()
-			return nil, fmt.Errorf("guard model: %w (lower --guard-ctx or --guard-parallel)", err)
-		}
+	if err := gm.fitMemory("lower --guard-ctx or --guard-parallel"); err != nil {
+		return nil, err
 	}
 	return gm, nil
 }

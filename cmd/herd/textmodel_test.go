@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -17,13 +18,20 @@ import (
 func byteModel(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := checkpoint.SaveHF(tinymodel.ByteModel(t, tensor.F32, 3), dir); err != nil {
+	saveByteModel(t, tinymodel.ByteModel(t, tensor.F32, 3), dir)
+	return dir
+}
+
+// saveByteModel writes m, which uses the byte-level vocabulary, to dir as a
+// Hugging Face directory with the byte-level tokenizer.model.
+func saveByteModel(t *testing.T, m *llama4.Model, dir string) {
+	t.Helper()
+	if err := checkpoint.SaveHF(m, dir); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "tokenizer.model"), tinymodel.ByteTiktoken(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return dir
 }
 
 func TestTextCommands(t *testing.T) {

@@ -17,10 +17,7 @@ import (
 // TestTokenizerJSON checks that a tokenizer.json holding the tiny model's
 // pieces, scores and character map encodes as spm.model does.
 func TestTokenizerJSON(t *testing.T) {
-	u, err := LoadUnigram(filepath.Join("testdata", "tiny", "spm.model"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := tinyUnigram(t)
 	vocab := make([][]any, u.VocabSize())
 	var added []map[string]any
 	for i := range vocab {

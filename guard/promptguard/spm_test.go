@@ -15,10 +15,7 @@ import (
 // (fullwidth, ligatures, combining accents), many scripts, emoji, runs of
 // unknown characters and a user-defined piece (testdata/tiny/README.md).
 func TestUnigramGoldens(t *testing.T) {
-	u, err := LoadUnigram(filepath.Join("testdata", "tiny", "spm.model"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := tinyUnigram(t)
 	var g struct {
 		Cases []struct {
 			Text string  `json:"text"`
@@ -59,4 +56,14 @@ func TestUnigramErrors(t *testing.T) {
 			t.Errorf("%x: %v, want %q", tc.data, err, tc.err)
 		}
 	}
+}
+
+// tinyUnigram loads the tiny test model's tokenizer, testdata/tiny/spm.model.
+func tinyUnigram(t *testing.T) *Unigram {
+	t.Helper()
+	u, err := LoadUnigram(filepath.Join("testdata", "tiny", "spm.model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

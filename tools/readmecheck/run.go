@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,8 +9,9 @@ import (
 	"net/url"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/herd-llm/herd/internal/lockedbuf"
 )
 
 // runner runs commands with bash in dir.
@@ -60,7 +60,7 @@ func (r *runner) one(c string) error {
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
 	defer cancel()
-	var out lockedBuffer
+	var out lockedbuf.Buffer
 	cmd := r.command(ctx, c, &out)
 	err := cmd.Run()
 	if ctx.Err() != nil {
@@ -86,7 +86,7 @@ func (r *runner) startServer(c, ready string) (stop func() error, err error) {
 	}
 	fmt.Printf("$ %s   (background, until %s answers 200)\n", c, ready)
 	t0 := time.Now()
-	var out lockedBuffer
+	var out lockedbuf.Buffer
 	cmd := r.command(context.Background(), c, &out)
 	if err := cmd.Start(); err != nil {
 		return nil, failure(c, err, &out)
@@ -135,7 +135,7 @@ func (r *runner) startServer(c, ready string) (stop func() error, err error) {
 
 // command is c run by bash (with pipefail) in r.dir, stdin empty, its
 // output in out, in a process group of its own that ctx's end kills.
-func (r *runner) command(ctx context.Context, c string, out *lockedBuffer) *exec.Cmd {
+func (r *runner) command(ctx context.Context, c string, out *lockedbuf.Buffer) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", c)
 	cmd.Dir = r.dir
 	cmd.Env = r.env
@@ -147,35 +147,10 @@ func (r *runner) command(ctx context.Context, c string, out *lockedBuffer) *exec
 }
 
 // failure is the error for command c, with the tail of its output.
-func failure(c string, err error, out *lockedBuffer) error {
+func failure(c string, err error, out *lockedbuf.Buffer) error {
 	o := out.String()
 	if len(o) > outputTail {
 		o = "[…]" + o[len(o)-outputTail:]
 	}
 	return fmt.Errorf("command failed: %v\n$ %s\n%s", err, c, strings.TrimRight(o, "\n"))
-}
-
-// lockedBuffer is a bytes.Buffer safe for a running process's writes and
-// the checker's reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func (l *lockedBuffer) Len() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Len()
 }
