@@ -51,9 +51,14 @@ func (s *scripted) ForwardBatch(seqs []llama4.Seq, _ func(int, []float32)) ([][]
 		if k >= 0 && k < len(script) {
 			next = script[k]
 		}
+		// Every other token is far below the scripted one, so that even at
+		// temperature 1 its probability underflows to exactly 0 (with -10
+		// against 10 a byte vocabulary left ~1e-6 per step: rare random
+		// deviations from the script), while a constraint that masks the
+		// scripted token still leaves finite, equal logits to choose from.
 		logits := make([]float32, s.VocabSize())
 		for v := range logits {
-			logits[v] = -10
+			logits[v] = -1e4
 		}
 		logits[next] = 10
 		out[i] = logits
