@@ -2,7 +2,7 @@
 // of the repository, so the README stays a contract a user can rely on.
 //
 // It clones the repository's committed HEAD into an empty temporary
-// directory (nothing beside it: no ../shared), extracts the commands of
+// directory (nothing beside it, as a new user has it), extracts the commands of
 // every ```sh block of the clone's README.md (parseBlocks) and runs them in
 // order with bash, in the clone's root, each with a timeout, with no HERD_*
 // variables set and stdin empty. The first command that fails stops the
