@@ -23,6 +23,23 @@ type Constraint interface {
 	Accept(id int32)
 }
 
+// Idler is an optional Constraint method: a constraint that is Idle for the
+// next token would mask nothing (a lazy tool-call constraint before a call
+// starts), so the session samples the logits as they are, without copying
+// them for Mask.
+type Idler interface {
+	Idle() bool
+}
+
+// masks reports whether c constrains the next token.
+func masks(c Constraint) bool {
+	if c == nil {
+		return false
+	}
+	i, ok := c.(Idler)
+	return !ok || !i.Idle()
+}
+
 // Request is one generation job.
 type Request struct {
 	Prompt      []int32

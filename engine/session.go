@@ -31,6 +31,7 @@ type Session struct {
 	hist     []int32   // prompt + generated
 	next     int       // prompt rows run so far (or reused from the cache)
 	logits   []float32 // the last row's logits, not yet sampled from; nil otherwise
+	masked   []float32 // scratch for a constrained token: the logits copied, then masked
 	gen      int
 	cached   int
 	finish   string
@@ -205,9 +206,10 @@ func (s *Session) sample() Event {
 	logits := s.logits
 	s.logits = nil
 	x := s.smp.Adjust(logits, s.hist, len(r.Prompt))
-	if r.Constraint != nil {
-		if &x[0] == &logits[0] {
-			x = append([]float32(nil), x...)
+	if masks(r.Constraint) {
+		if &x[0] == &logits[0] { // never mask the model's own logits: mask a copy, in a buffer kept across tokens
+			s.masked = append(s.masked[:0], x...)
+			x = s.masked
 		}
 		r.Constraint.Mask(x)
 	}

@@ -48,6 +48,10 @@ func (l *lazyCall) Mask(logits []float32) {
 	}
 }
 
+// Idle reports that no call is being written, so Mask would change nothing
+// (engine.Idler: the session then skips copying the logits).
+func (l *lazyCall) Idle() bool { return l.active == nil }
+
 // Accept follows the chosen token.
 func (l *lazyCall) Accept(id int32) {
 	if l.active != nil {
