@@ -17,7 +17,7 @@ const (
 	GGUFNoRopeStep    = 4    // layer i is NoPE and global iff (i+1) % 4 == 0
 	GGUFFloorScale    = 8192 // temperature tuning floor
 	GGUFAttnScale     = 0.1  // temperature tuning scale
-	ggufQKNormExperts = 128  // QK-norm is on iff expert_count != 128
+	GGUFQKNormExperts = 128  // QK-norm is on iff expert_count != 128
 )
 
 // Keys that ollama's llama4 converter writes and llama.cpp ignores. herd
@@ -25,13 +25,13 @@ const (
 // whose values differ from llama.cpp's hard-coded ones, loads exactly), and
 // herd convert writes them only for such models.
 const (
-	ggufKeyChunkSize     = "llama4.attention.chunk_size"
-	ggufKeyFloorScale    = "llama4.attention.floor_scale"
-	ggufKeyAttnScale     = "llama4.attention.scale"
-	ggufKeyTempTuning    = "llama4.attention.temperature_tuning"
-	ggufKeyUseQKNorm     = "llama4.use_qk_norm"
-	ggufKeyNoRopeStep    = "llama4.no_rope_interval"
-	ggufKeyHeadDimOllama = "llama4.attention.head_dim"
+	GGUFKeyChunkSize     = "llama4.attention.chunk_size"
+	GGUFKeyFloorScale    = "llama4.attention.floor_scale"
+	GGUFKeyAttnScale     = "llama4.attention.scale"
+	GGUFKeyTempTuning    = "llama4.attention.temperature_tuning"
+	GGUFKeyUseQKNorm     = "llama4.use_qk_norm"
+	GGUFKeyNoRopeStep    = "llama4.no_rope_interval"
+	GGUFKeyHeadDimOllama = "llama4.attention.head_dim"
 )
 
 // GGUFMeta is what a GGUF file says about a model besides its Config.
@@ -254,7 +254,7 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	}
 	kvHeads, _ := g.opt("attention.head_count_kv", heads)
 	headDim, _ := g.opt("attention.key_length", hidden/heads)
-	if _, present := f.Value(ggufKeyHeadDimOllama); present {
+	if _, present := f.Value(GGUFKeyHeadDimOllama); present {
 		headDim, _ = g.opt("attention.head_dim", headDim)
 	}
 	if g.err == nil && (kvHeads == 0 || heads%kvHeads != 0) {
@@ -333,16 +333,16 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 	if pattern, _ := g.opt("attention.sliding_window_pattern", noRope); pattern != noRope {
 		g.fail("%s = %d: herd needs the chunked layers to be the RoPE layers (every %d-th layer global)", g.key("attention.sliding_window_pattern"), pattern, noRope)
 	}
-	floor, floorSet := g.optFloat(ggufKeyFloorScale, GGUFFloorScale)
-	attnScale, scaleSet := g.optFloat(ggufKeyAttnScale, GGUFAttnScale)
+	floor, floorSet := g.optFloat(GGUFKeyFloorScale, GGUFFloorScale)
+	attnScale, scaleSet := g.optFloat(GGUFKeyAttnScale, GGUFAttnScale)
 	if meta.Flavor != "ollama" && !floorSet && scaleSet {
 		// llama.cpp's attention.scale is a different thing (the kq scale of
 		// some architectures); only ollama's files, and files that also
 		// carry the temperature floor, use it for temperature tuning.
 		attnScale, scaleSet = GGUFAttnScale, false
 	}
-	tempTuning, tempSet := g.optBool(ggufKeyTempTuning, true)
-	qkNorm, qkSet := g.optBool(ggufKeyUseQKNorm, experts != ggufQKNormExperts)
+	tempTuning, tempSet := g.optBool(GGUFKeyTempTuning, true)
+	qkNorm, qkSet := g.optBool(GGUFKeyUseQKNorm, experts != GGUFQKNormExperts)
 	if swa, present := g.opt("attention.sliding_window", 0); present && swa == 0 {
 		// llama.cpp: no chunked attention at all (MobileLLM-style); every
 		// layer but the last ((i+1) % n_layer == 0) uses RoPE, and there is
@@ -354,7 +354,7 @@ func ConfigFromGGUF(f *gguf.File) (*llama4.Config, *GGUFMeta, error) {
 		return nil, nil, g.err
 	}
 	if noRope == 0 {
-		return nil, nil, g.errf("%s = 0: herd needs at least one global layer pattern", ggufKeyNoRopeStep)
+		return nil, nil, g.errf("%s = 0: herd needs at least one global layer pattern", GGUFKeyNoRopeStep)
 	}
 	ropeLayers := make([]int, layers)
 	for i := range ropeLayers {

@@ -36,9 +36,3 @@ func mustScheme(t testing.TB, name string) Scheme {
 	t.Helper()
 	return mustParse(t, ParseScheme, name)
 }
-
-// mustFileType parses a --type name.
-func mustFileType(t testing.TB, name string) FileType {
-	t.Helper()
-	return mustParse(t, ParseFileType, name)
-}

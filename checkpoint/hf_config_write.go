@@ -94,7 +94,7 @@ func ConfigJSON(cfg *llama4.Config) ([]byte, error) {
 	}
 	// moe_layers is authoritative for herd and transformers; the interval is
 	// written too because some converters (llama.cpp's) read only it.
-	if step, err := moeStep(cfg); err == nil && step > 0 {
+	if step, err := cfg.MoEStep(); err == nil && step > 0 {
 		m["interleave_moe_layer_step"] = step
 	}
 	var buf bytes.Buffer

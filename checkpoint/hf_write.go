@@ -61,25 +61,12 @@ func SaveHFProgress(m *llama4.Model, dir string, prog Progress) error {
 	// Weights first: a crash never leaves a new config beside old weights
 	// of another shape unnoticed (BindHF checks every shape).
 	meta := map[string]string{"format": "pt"}
-	var meter *meter
-	if prog != nil {
-		// A dry run into a counter sizes the file (no data is copied).
-		var size countWriter
-		if err := safetensors.Write(&size, ts, meta); err != nil {
-			return err
-		}
-		meter = startMeter(prog, "write", size.n)
-	}
 	err = WriteFileAtomic(filepath.Join(dir, "model.safetensors"), func(w io.Writer) error {
-		if meter != nil {
-			w = meterWriter{w, meter}
-		}
-		return safetensors.Write(w, ts, meta)
+		return WriteMetered(w, prog, func(w io.Writer) error { return safetensors.Write(w, ts, meta) })
 	})
 	if err != nil {
 		return err
 	}
-	meter.finish()
 	return WriteConfigJSON(dir, c)
 }
 

@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// Progress receives the advance of a long step of WriteGGUF (or
+// Progress receives the advance of a long step of ggufwrite.Write (or
 // SaveHF): the step's name ("convert", "write"), the bytes done and the
 // step's total. The calls of one step come one at a time, done never
 // decreases, the first call has done = 0 and the last done = total.
@@ -51,6 +51,25 @@ func (m *meter) finish() {
 		m.done = m.total
 		m.fn(m.step, m.done, m.total)
 	}
+}
+
+// WriteMetered runs write(w), reporting the bytes written to prog as the
+// step "write" (nil: write(w) alone). A first, dry run of write into a
+// counter sizes the step, so write must write the same bytes each time.
+func WriteMetered(w io.Writer, prog Progress, write func(w io.Writer) error) error {
+	if prog == nil {
+		return write(w)
+	}
+	var size countWriter
+	if err := write(&size); err != nil {
+		return err
+	}
+	m := startMeter(prog, "write", size.n)
+	if err := write(meterWriter{w, m}); err != nil {
+		return err
+	}
+	m.finish()
+	return nil
 }
 
 // meterWriter counts the bytes written through it.

@@ -81,12 +81,12 @@ type QuantReport struct {
 // Matrices are rewritten into new memory; the originals (often memory
 // mapped) are no longer referenced. SchemeNone changes nothing.
 func Quantize(m *llama4.Model, s Scheme) (*QuantReport, error) {
-	return quantize(m, s, nil, "")
+	return QuantizeProgress(m, s, nil)
 }
 
-// quantize is Quantize reporting the bytes of the matrices it converts to
-// prog as step.
-func quantize(m *llama4.Model, s Scheme, prog Progress, step string) (*QuantReport, error) {
+// QuantizeProgress is Quantize reporting the bytes of the matrices it
+// converts to prog as the step "convert" (nil: not at all).
+func QuantizeProgress(m *llama4.Model, s Scheme, prog Progress) (*QuantReport, error) {
 	w := m.Weights
 	var jobs []**tensor.Mat
 	w.ForEachMat(m.Config, func(sl llama4.Slot, p **tensor.Mat) error {
@@ -96,7 +96,7 @@ func quantize(m *llama4.Model, s Scheme, prog Progress, step string) (*QuantRepo
 		return nil
 	})
 	tied := w.Tied()
-	rep, err := quantizeAll(s, jobs, startMeter(prog, step, matBytes(jobs)))
+	rep, err := quantizeAll(s, jobs, startMeter(prog, "convert", matBytes(jobs)))
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 func TestQuantizedAgreement(t *testing.T) {
 	ref := loadTiny(t, "f32")
 	V := ref.Config.VocabSize
-	golden := goldenSeqs(t)
+	golden := testmodel.ReadTinyInputs(t).Sequences
 	var seqs [][]int32
 	for _, n := range []string{"len1", "len7", "len40", "len100"} {
 		seqs = append(seqs, golden[n])

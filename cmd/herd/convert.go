@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/checkpoint/ggufwrite"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -20,7 +20,7 @@ import (
 func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("convert")
 	out := cl.String("o", "", "output GGUF file")
-	typ := cl.String("type", "f32", "tensor type: "+strings.Join(checkpoint.GGUFTypes, ", ")+
+	typ := cl.String("type", "f32", "tensor type: "+strings.Join(ggufwrite.Types, ", ")+
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")
 	name := cl.String("name", "", "general.name (default: the model directory's name)")
 	quiet := cl.Bool("q", false, "print nothing but errors")
@@ -28,9 +28,9 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	model := cl.model
-	ft, err := checkpoint.ParseFileType(*typ)
+	ft, err := ggufwrite.ParseFileType(*typ)
 	if err != nil || *typ == "" {
-		return usagef("--type %q: want one of %s", *typ, strings.Join(checkpoint.GGUFTypes, ", "))
+		return usagef("--type %q: want one of %s", *typ, strings.Join(ggufwrite.Types, ", "))
 	}
 	if *name == "" {
 		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(model)), filepath.Ext(model))
@@ -69,7 +69,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 4<<20)
-	rep, err := checkpoint.WriteGGUF(bw, m, checkpoint.GGUFOptions{Type: ft, Name: *name, Extra: extra, Progress: line.progress()})
+	rep, err := ggufwrite.Write(bw, m, ggufwrite.Options{Type: ft, Name: *name, Extra: extra, Progress: line.progress()})
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -74,14 +74,36 @@ type VisionConfig struct {
 }
 
 // NumMoELayers counts the MoE layers.
-func (c *Config) NumMoELayers() int {
-	n := 0
-	for _, m := range c.LayerIsMoE {
+func (c *Config) NumMoELayers() int { return len(c.MoELayers()) }
+
+// MoELayers are the indexes of the MoE layers, in order.
+func (c *Config) MoELayers() []int {
+	var out []int
+	for i, m := range c.LayerIsMoE {
 		if m {
-			n++
+			out = append(out, i)
 		}
 	}
-	return n
+	return out
+}
+
+// MoEStep is the interleave_moe_layer_step that reproduces LayerIsMoE
+// (layer i is MoE iff (i+1) % step == 0), or 0 for a model without MoE
+// layers; an error when no step does.
+func (c *Config) MoEStep() (int, error) {
+	if c.NumMoELayers() == 0 {
+		return 0, nil
+	}
+	for s := 1; s <= c.Layers; s++ {
+		ok := true
+		for i, moe := range c.LayerIsMoE {
+			ok = ok && moe == ((i+1)%s == 0)
+		}
+		if ok {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("llama4: the MoE layers %v are not every n-th layer, which no interleave_moe_layer_step expresses", c.MoELayers())
 }
 
 // IsEOS reports whether id ends generation.

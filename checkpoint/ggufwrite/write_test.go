@@ -1,4 +1,4 @@
-package checkpoint
+package ggufwrite
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/gguftest"
@@ -20,7 +21,7 @@ import (
 func ggufOf(t *testing.T, m *Model, typ string) (*gguf.File, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := WriteGGUF(&buf, m, GGUFOptions{Type: mustFileType(t, typ), Name: "tiny"}); err != nil {
+	if _, err := Write(&buf, m, Options{Type: mustFileType(t, typ), Name: "tiny"}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := gguf.Parse("tiny-"+typ+".gguf", buf.Bytes())
@@ -75,7 +76,7 @@ func TestGGUFRoundTripGolden(t *testing.T) {
 			ref := loadTiny(t, v.weights)
 			src := loadTiny(t, v.weights)
 			f, _ := ggufOf(t, src, v.typ)
-			m, meta, err := ModelFromGGUF(f)
+			m, meta, err := checkpoint.ModelFromGGUF(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,7 +86,7 @@ func TestGGUFRoundTripGolden(t *testing.T) {
 			for name, ids := range goldenSeqs(t) {
 				got, want := allLogits(t, m, ids), allLogits(t, ref, ids)
 				d, _ := testmodel.MaxAbsDiff(got, want)
-				g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", v.golden, "logits_"+name+".f32")))
+				g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(testmodel.TinyDir(t), "golden", v.golden, "logits_"+name+".f32")))
 				t.Logf("%s: max |Δ| vs HF path %.3g, vs golden %.3g", name, d, g)
 				if d > 1e-5 || g > 1e-4 {
 					t.Errorf("%s: max |Δ| vs HF path %.3g, vs golden %.3g", name, d, g)
@@ -109,11 +110,11 @@ func TestGGUFQuantMatchesOnTheFly(t *testing.T) {
 	for _, typ := range []string{"q8_0", "q4_0", "q4_k", "q6_k"} {
 		t.Run(typ, func(t *testing.T) {
 			fly := loadTiny(t, "f32")
-			if _, err := Quantize(fly, mustScheme(t, typ)); err != nil {
+			if _, err := checkpoint.Quantize(fly, mustScheme(t, typ)); err != nil {
 				t.Fatal(err)
 			}
 			f, _ := ggufOf(t, loadTiny(t, "f32"), typ)
-			m, _, err := ModelFromGGUF(f)
+			m, _, err := checkpoint.ModelFromGGUF(f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,7 +162,7 @@ func TestGGUFQ4KM(t *testing.T) {
 	if ft, _ := f.Uint("general.file_type"); ft != 15 {
 		t.Errorf("general.file_type %d, want 15 (MOSTLY_Q4_K_M)", ft)
 	}
-	m, _, err := ModelFromGGUF(f)
+	m, _, err := checkpoint.ModelFromGGUF(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,21 +224,25 @@ func TestGGUFMetadataLikeLlamaCpp(t *testing.T) {
 // TestGGUFRopeFreqs: a Scout-style llama3 scaling is written as rope_freqs
 // divisors (1 and 16), read back as the same frequencies and recognised.
 func TestGGUFRopeFreqs(t *testing.T) {
-	cfg, err := PresetConfig("tiny")
+	cfg, err := checkpoint.PresetConfig("tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.HeadDim, cfg.Hidden = 128, 128
 	cfg.RopeScaling = &RopeScaling{Type: "llama3", Factor: 16, LowFreqFactor: 1, HighFreqFactor: 1, OriginalMaxPos: 8192}
-	src, err := RandomModel(cfg, tensor.F32, 1)
+	src, err := checkpoint.RandomModel(cfg, tensor.F32, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := InvFreq(cfg.HeadDim, cfg.RopeTheta, cfg.RopeScaling)
 	f, _ := ggufOf(t, src, "f32")
-	div, err := ggufVec(f, "rope_freqs.weight", 64)
+	m, meta, err := checkpoint.ModelFromGGUF(f)
 	if err != nil {
 		t.Fatal(err)
+	}
+	div := meta.RopeFreqs
+	if len(div) != 64 {
+		t.Fatalf("%d rope_freqs divisors, want 64", len(div))
 	}
 	n16 := 0
 	for _, d := range div {
@@ -250,14 +255,10 @@ func TestGGUFRopeFreqs(t *testing.T) {
 	if n16 != 29 {
 		t.Errorf("%d divisors of 16, want 29 (spec §1.3)", n16)
 	}
-	m, _, err := ModelFromGGUF(f)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if rs := m.Config.RopeScaling; rs == nil || rs.Factor != 16 || rs.HighFreqFactor != 1 {
 		t.Errorf("scaling not recognised: %+v", rs)
 	}
-	if !equalF32(m.InvFreq(), want) {
+	if !slices.Equal(m.InvFreq(), want) {
 		t.Errorf("inverse frequencies differ:\n%v\n%v", m.InvFreq(), want)
 	}
 }
@@ -267,14 +268,14 @@ func TestGGUFRopeFreqs(t *testing.T) {
 func ggufParts(t *testing.T) ([]gguf.KV, []gguf.WriteTensor) {
 	t.Helper()
 	m := loadTiny(t, "f32")
-	kvs, _, err := GGUFMetadata(m, FileF32, "tiny")
+	kvs, _, err := Metadata(m, FileF32, "tiny")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ConvertGGUF(m, FileF32); err != nil {
+	if _, err := Convert(m, FileF32); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := GGUFTensors(m)
+	ts, err := Tensors(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +348,7 @@ func TestGGUFLoadErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeGGUF(t, c.kvs, c.ts)
-			_, _, err := LoadGGUF(p)
+			_, _, err := checkpoint.LoadGGUF(p)
 			if err == nil {
 				t.Fatal("loaded")
 			}
@@ -360,11 +361,11 @@ func TestGGUFLoadErrors(t *testing.T) {
 		})
 	}
 	// Untouched parts load, and tied embeddings (no output.weight) too.
-	if _, _, err := LoadGGUF(writeGGUF(t, kvs, ts)); err != nil {
+	if _, _, err := checkpoint.LoadGGUF(writeGGUF(t, kvs, ts)); err != nil {
 		t.Fatal(err)
 	}
 	tied := slices.DeleteFunc(slices.Clone(ts), func(w gguf.WriteTensor) bool { return w.Name == "output.weight" })
-	m, _, err := LoadGGUF(writeGGUF(t, kvs, tied))
+	m, _, err := checkpoint.LoadGGUF(writeGGUF(t, kvs, tied))
 	if err != nil || m.Weights.LMHead != m.Weights.Embed || !m.Config.TieEmbeddings {
 		t.Fatalf("tied: %v", err)
 	}
@@ -373,7 +374,7 @@ func TestGGUFLoadErrors(t *testing.T) {
 	p := writeGGUF(t, kvs, ts)
 	b, _ := os.ReadFile(p)
 	os.WriteFile(p, b[:len(b)/2], 0o644)
-	if _, _, err := LoadGGUF(p); err == nil || !strings.Contains(err.Error(), p) {
+	if _, _, err := checkpoint.LoadGGUF(p); err == nil || !strings.Contains(err.Error(), p) {
 		t.Fatalf("truncated: %v", err)
 	}
 }
@@ -410,7 +411,7 @@ func TestGGUFOllamaLayout(t *testing.T) {
 	}
 	out = append(out, gguf.WriteTensor{Name: "v.patch_embedding.weight", Type: gguf.F32, Dims: []uint64{8}, Data: make([]byte, 32)},
 		gguf.WriteTensor{Name: "mm.linear_1.weight", Type: gguf.F32, Dims: []uint64{8}, Data: make([]byte, 32)})
-	m, meta, err := LoadGGUF(writeGGUF(t, kvs, out))
+	m, meta, err := checkpoint.LoadGGUF(writeGGUF(t, kvs, out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,12 +430,12 @@ func TestGGUFOllamaLayout(t *testing.T) {
 func TestGGUFConvertErrors(t *testing.T) {
 	m := loadTiny(t, "f32")
 	m.Config.LayerIsMoE = []bool{true, false, false, true}
-	if _, _, err := GGUFMetadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
+	if _, _, err := Metadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "interleave_moe_layer_step") {
 		t.Errorf("irregular MoE layers: %v", err)
 	}
 	m.Config.LayerIsMoE = []bool{false, true, false, true}
 	m.Config.LayerUsesRoPE = []bool{true, false, true, true}
-	if _, _, err := GGUFMetadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
+	if _, _, err := Metadata(m, FileF32, ""); err == nil || !strings.Contains(err.Error(), "NoPE") {
 		t.Errorf("irregular NoPE layers: %v", err)
 	}
 	if _, err := ParseFileType("q5_k"); err == nil || !strings.Contains(err.Error(), "q5_k") {
@@ -447,13 +448,13 @@ func TestGGUFConvertErrors(t *testing.T) {
 // same model: layer layout, widths, QK-norm from the expert count (on for
 // 16, off for 128), chunk and temperature values.
 func TestGGUFRealConfigs(t *testing.T) {
-	for _, dir := range []string{cfgScout, cfgMaverick} {
+	for _, dir := range []string{"../../testdata/configs/scout-17b-16e-instruct", "../../testdata/configs/maverick-17b-128e-instruct"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			want, err := LoadConfig(dir)
+			want, err := checkpoint.LoadConfig(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			kvs, warn, err := GGUFMetadata(&Model{Config: want}, FileBF16, "")
+			kvs, warn, err := Metadata(&Model{Config: want}, FileBF16, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -461,7 +462,7 @@ func TestGGUFRealConfigs(t *testing.T) {
 				t.Errorf("warnings for a real model: %v", warn)
 			}
 			f := gguftest.Parse(t, "real.gguf", kvs, nil)
-			got, _, err := ConfigFromGGUF(f)
+			got, _, err := checkpoint.ConfigFromGGUF(f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package checkpoint
+package ggufwrite
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/gguftest"
@@ -13,9 +14,9 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-func loadLlamaCpp(t *testing.T, name string) (*Model, *GGUFMeta) {
+func loadLlamaCpp(t *testing.T, name string) (*Model, *checkpoint.GGUFMeta) {
 	t.Helper()
-	m, meta, err := LoadGGUF(gguftest.LlamaCppPath(t, name))
+	m, meta, err := checkpoint.LoadGGUF(gguftest.LlamaCppPath(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func loadLlamaCpp(t *testing.T, name string) (*Model, *GGUFMeta) {
 // 8): what a llama.cpp-converted file of it means.
 func tinyAsLlamaCpp(t *testing.T) *Model {
 	m := loadTiny(t, "f32")
-	m.Config.ChunkSize, m.Config.FloorScale = GGUFChunkSize, GGUFFloorScale
+	m.Config.ChunkSize, m.Config.FloorScale = checkpoint.GGUFChunkSize, checkpoint.GGUFFloorScale
 	return m
 }
 
@@ -54,7 +55,7 @@ func TestLlamaCppGGUFF32(t *testing.T) {
 		d, _ := testmodel.MaxAbsDiff(got, allLogits(t, ref, ids))
 		msg := ""
 		if len(ids) <= 7 {
-			g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(tinyDir, "golden", "base-f32", "logits_"+name+".f32")))
+			g, _ := testmodel.MaxAbsDiff(got, testmodel.ReadF32(t, filepath.Join(testmodel.TinyDir(t), "golden", "base-f32", "logits_"+name+".f32")))
 			if g > 1e-4 {
 				t.Errorf("%s: max |Δ| vs golden %.3g", name, g)
 			}
@@ -92,10 +93,7 @@ func TestLlamaCppGGUFQuant(t *testing.T) {
 				if !g.DType.Quantized() {
 					continue
 				}
-				q, err := quantizeMat(src[i], g.DType)
-				if err != nil {
-					t.Fatal(err)
-				}
+				q := convertOne(t, src[i], g.DType)
 				if q.DType != g.DType || !bytes.Equal(q.Data, g.Data) {
 					t.Errorf("matrix %d (%s [%d, %d]): herd's quantization differs from llama.cpp's", i, g.DType, g.Rows, g.Cols)
 				}
