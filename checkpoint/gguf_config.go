@@ -481,7 +481,7 @@ func ggufRope(g *ggufMeta, cfg *llama4.Config, meta *GGUFMeta) error {
 		return nil
 	}
 	half := cfg.HeadDim / 2
-	div, err := ggufVec(g.f, name, half)
+	div, err := g.f.Vec(name, half)
 	if err != nil {
 		return err
 	}
@@ -501,7 +501,7 @@ func ggufRope(g *ggufMeta, cfg *llama4.Config, meta *GGUFMeta) error {
 	}
 	meta.InvFreq = inv
 	for _, s := range llama3Candidates {
-		if ropeDivisorsMatch(RopeFreqsGGUF(cfg.HeadDim, cfg.RopeTheta, &s), div) {
+		if ropeDivisorsMatch(llama4.RopeFreqsGGUF(cfg.HeadDim, cfg.RopeTheta, &s), div) {
 			cfg.RopeScaling = &llama4.RopeScaling{Type: "llama3", Factor: s.Factor, LowFreqFactor: s.LowFreqFactor, HighFreqFactor: s.HighFreqFactor, OriginalMaxPos: s.OriginalMaxPos}
 			return nil
 		}
@@ -533,37 +533,6 @@ func ropeDivisorsMatch(a, b []float32) bool {
 		}
 	}
 	return true
-}
-
-// RopeFreqsGGUF computes rope_freqs.weight as llama.cpp's converter does
-// (LlamaModel.generate_extra_tensors): for each base frequency (float32
-// θ^(-2i/d)), 1 when its wavelength is below original/high_freq_factor,
-// factor when above original/low_freq_factor, and 1/((1-s)/factor + s) in
-// between. Effective inverse frequency = base / divisor.
-func RopeFreqsGGUF(headDim int, theta float64, s *llama4.RopeScaling) []float32 {
-	base := llama4.InvFreq(headDim, theta, nil)
-	out := make([]float32, len(base))
-	for i := range out {
-		out[i] = 1
-	}
-	if s == nil {
-		return out
-	}
-	lowWl := s.OriginalMaxPos / s.LowFreqFactor
-	highWl := s.OriginalMaxPos / s.HighFreqFactor
-	for i, f := range base {
-		wl := float64(float32(2 * math.Pi / float64(f))) // torch: 2π / float32 tensor
-		switch {
-		case wl < highWl:
-			out[i] = 1
-		case wl > lowWl:
-			out[i] = float32(s.Factor)
-		default:
-			sm := (s.OriginalMaxPos/wl - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor)
-			out[i] = float32(1 / ((1-sm)/s.Factor + sm))
-		}
-	}
-	return out
 }
 
 // ollamaFile reports the marks of ollama's llama4 converter: vision tensors

@@ -1,9 +1,9 @@
 package train
 
 import (
+	"github.com/herd-llm/herd/train/metap"
 	"math"
 	"math/rand/v2"
-	"strings"
 )
 
 // InitParams fills p for training from scratch, deterministically from seed
@@ -25,20 +25,11 @@ func InitParams(p *Params[float32], seed uint64, std float64) {
 	c := p.Config
 	resid := std / math.Sqrt(2*float64(c.Layers))
 	initParams(p, seed, func(t *Tensor[float32]) float64 {
-		if IsBranchOutput(t.Name) {
+		if metap.IsBranchOutput(t.Name) {
 			return resid
 		}
 		return std
 	})
-}
-
-// IsBranchOutput reports whether the named parameter is the output
-// projection of a residual branch (o_proj, down_proj,
-// shared_expert.down_proj, experts.down_proj): the last linear map before
-// the branch's result is added to the residual stream.
-func IsBranchOutput(name string) bool {
-	return strings.HasSuffix(name, "o_proj.weight") || strings.HasSuffix(name, "down_proj.weight") ||
-		strings.HasSuffix(name, "experts.down_proj")
 }
 
 // initParams draws every tensor of ≥ 2 dimensions from N(0, stdOf(t)²),

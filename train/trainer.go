@@ -10,6 +10,7 @@ import (
 	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
+	"github.com/herd-llm/herd/train/metap"
 )
 
 // Options configure a training run. Zero values are replaced by
@@ -48,7 +49,7 @@ type Options struct {
 	Balance     string  `json:",omitempty"`
 	BalanceRate float64 `json:",omitempty"`
 	AuxLossCoef float64 `json:",omitempty"`
-	// MetaP selects the MetaP parametrisation (type MetaP): per-group init
+	// MetaP selects the MetaP parametrisation (metap.MetaP): per-group init
 	// and learning-rate multipliers relative to a base model of BaseWidth
 	// hidden size and BaseDepth layers (DefaultBaseWidth and
 	// DefaultBaseDepth when zero), so that LR, init std and weight decay
@@ -73,8 +74,8 @@ type Options struct {
 
 // MetaPBase returns the base shape of the MetaP parametrisation, zero
 // values replaced by the defaults.
-func (o *Options) MetaPBase() MetaP {
-	m := MetaP{BaseWidth: o.BaseWidth, BaseDepth: o.BaseDepth}
+func (o *Options) MetaPBase() metap.MetaP {
+	m := metap.MetaP{BaseWidth: o.BaseWidth, BaseDepth: o.BaseDepth}
 	if m.BaseWidth == 0 {
 		m.BaseWidth = DefaultBaseWidth
 	}
@@ -155,7 +156,7 @@ type Trainer struct {
 const dataStream = 0xda7a
 
 // NewTrainer starts a run from scratch: parameters initialised from
-// opt.Seed (InitParams, or MetaP.InitParams under opt.MetaP), zero
+// opt.Seed (InitParams, or initMetaP under opt.MetaP), zero
 // optimizer state.
 func NewTrainer(cfg *llama4.Config, opt Options, data *dataset.Dataset) (*Trainer, error) {
 	if data == nil {
@@ -166,7 +167,7 @@ func NewTrainer(cfg *llama4.Config, opt Options, data *dataset.Dataset) (*Traine
 		return nil, err
 	}
 	if opt.MetaP {
-		if err := opt.MetaPBase().InitParams(p, opt.Seed, opt.InitStd); err != nil {
+		if err := initMetaP(opt.MetaPBase(), p, opt.Seed, opt.InitStd); err != nil {
 			return nil, err
 		}
 	} else {
@@ -185,7 +186,7 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, src: src, rng: rand.New(src)}
 	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
 	if opt.MetaP {
-		if err := opt.MetaPBase().Apply(tr.Optim, p); err != nil {
+		if err := applyMetaP(opt.MetaPBase(), tr.Optim, p); err != nil {
 			return nil, err
 		}
 	}

@@ -3,7 +3,6 @@ package ggufwrite
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/gguf"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -91,7 +90,7 @@ func ggufStack(name string, xs []*tensor.Mat) (gguf.WriteTensor, error) {
 func ggufRopeFreqs(m *llama4.Model, vec func(string, []float32)) {
 	c := m.Config
 	if c.RopeScaling != nil {
-		vec(llama4.GGUFRopeFreqs, checkpoint.RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
+		vec(llama4.GGUFRopeFreqs, llama4.RopeFreqsGGUF(c.HeadDim, c.RopeTheta, c.RopeScaling))
 	} else if base := llama4.InvFreq(c.HeadDim, c.RopeTheta, nil); !slices.Equal(base, m.InvFreq()) {
 		d := make([]float32, len(base))
 		for i := range d {

@@ -76,3 +76,34 @@ func TempScale(pos int, floorScale, attnScale float64) float32 {
 	fl := math.Floor(float64(float32(pos)+1) / floorScale)
 	return float32(math.Log1p(fl))*float32(attnScale) + 1
 }
+
+// RopeFreqsGGUF computes rope_freqs.weight as llama.cpp's converter does
+// (LlamaModel.generate_extra_tensors): for each base frequency (float32
+// θ^(-2i/d)), 1 when its wavelength is below original/high_freq_factor,
+// factor when above original/low_freq_factor, and 1/((1-s)/factor + s) in
+// between. Effective inverse frequency = base / divisor.
+func RopeFreqsGGUF(headDim int, theta float64, s *RopeScaling) []float32 {
+	base := InvFreq(headDim, theta, nil)
+	out := make([]float32, len(base))
+	for i := range out {
+		out[i] = 1
+	}
+	if s == nil {
+		return out
+	}
+	lowWl := s.OriginalMaxPos / s.LowFreqFactor
+	highWl := s.OriginalMaxPos / s.HighFreqFactor
+	for i, f := range base {
+		wl := float64(float32(2 * math.Pi / float64(f))) // torch: 2π / float32 tensor
+		switch {
+		case wl < highWl:
+			out[i] = 1
+		case wl > lowWl:
+			out[i] = float32(s.Factor)
+		default:
+			sm := (s.OriginalMaxPos/wl - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor)
+			out[i] = float32(1 / ((1-sm)/s.Factor + sm))
+		}
+	}
+	return out
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
+	metaprules "github.com/herd-llm/herd/train/metap"
 )
 
 // CoordPoint is one measurement of a coordinate check: after Step
@@ -22,7 +23,7 @@ type CoordPoint struct {
 	DHidden, DLogit float64 // mean |h − h₀|, mean |logit − logit₀|
 }
 
-// coordCheck trains a train.ProxyConfig(width, layers) model for each width,
+// coordCheck trains a metap.ProxyConfig(width, layers) model for each width,
 // with and without MetaP (base shape from opt), for steps optimizer steps
 // of opt (its LR schedule, batch and seed; opt.MetaP is overridden), and
 // measures after every step (CoordPoint). Under a parametrisation that
@@ -108,7 +109,7 @@ type SweepPoint struct {
 	Diverged  bool
 }
 
-// lrSweep trains a train.ProxyConfig(width, layers) model for every width and
+// lrSweep trains a metap.ProxyConfig(width, layers) model for every width and
 // peak learning rate, with and without MetaP, for opt.Steps steps of opt
 // (opt.LR, opt.MinLR = opt.LR·minFrac and opt.MetaP overridden) and
 // evaluates each on at most opt.EvalBatches validation batches.
@@ -174,12 +175,12 @@ func bestLR(points []SweepPoint, metap bool) map[int]SweepPoint {
 	return best
 }
 
-// eachProxy calls fn with train.ProxyConfig(w, layers) for every width w,
+// eachProxy calls fn with metap.ProxyConfig(w, layers) for every width w,
 // under the standard parametrisation and then under MetaP.
 func eachProxy(widths []int, layers int, fn func(metap bool, w int, cfg *llama4.Config) error) error {
 	for _, metap := range []bool{false, true} {
 		for _, w := range widths {
-			cfg, err := train.ProxyConfig(w, layers)
+			cfg, err := metaprules.ProxyConfig(w, layers)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,7 @@
 //
 // Run it from the repository root (the default -data is
 // testdata/tinyshakespeare.txt). It trains byte-level
-// train.ProxyConfig models on one thread by default.
+// metap.ProxyConfig models on one thread by default.
 package main
 
 import (

@@ -1,4 +1,4 @@
-package train
+package metap
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ import (
 // assumes. width must be a multiple of 32.
 func ProxyConfig(width, layers int) (*llama4.Config, error) {
 	if width <= 0 || width%32 != 0 || layers <= 0 {
-		return nil, fmt.Errorf("train: proxy width %d must be a positive multiple of 32, layers %d positive", width, layers)
+		return nil, fmt.Errorf("metap: proxy width %d must be a positive multiple of 32, layers %d positive", width, layers)
 	}
 	moe, nope := "", ""
 	for l := range layers {
