@@ -3,9 +3,10 @@ package checkpoint
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -32,14 +33,7 @@ var presetJSON = map[string]string{
 }
 
 // Presets lists the names of the built-in model shapes.
-func Presets() []string {
-	var n []string
-	for k := range presetJSON {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
-}
+func Presets() []string { return slices.Sorted(maps.Keys(presetJSON)) }
 
 // PresetConfig returns a named model shape.
 func PresetConfig(name string) (*llama4.Config, error) {

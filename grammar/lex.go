@@ -166,11 +166,10 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		return lexReject
 	case numZero, numInt:
 		if isDigit(b) {
-			if *st == numZero || *nd >= MaxIntDigits {
+			if *st == numZero {
 				return lexReject
 			}
-			*nd++
-			return lexOK
+			return moreDigits(nd, MaxIntDigits)
 		}
 		if !integer {
 			if b == '.' {
@@ -191,11 +190,7 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		return lexReject
 	case numFrac:
 		if isDigit(b) {
-			if *nd >= MaxFracDigits {
-				return lexReject
-			}
-			*nd++
-			return lexOK
+			return moreDigits(nd, MaxFracDigits)
 		}
 		if b == 'e' || b == 'E' {
 			*st, *nd = numE, 0
@@ -216,13 +211,19 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		return lexReject
 	case numExp:
 		if isDigit(b) {
-			if *nd >= MaxExpDigits {
-				return lexReject
-			}
-			*nd++
-			return lexOK
+			return moreDigits(nd, MaxExpDigits)
 		}
 		return lexEnd
 	}
 	return lexReject
+}
+
+// moreDigits counts one more digit of a run of at most max digits; the
+// digit past the limit is rejected.
+func moreDigits(nd *uint8, max uint8) int {
+	if *nd >= max {
+		return lexReject
+	}
+	*nd++
+	return lexOK
 }

@@ -21,8 +21,8 @@ type codec struct {
 // codecs is the codec table, indexed by tensor.DType.
 var codecs = [...]codec{
 	tensor.F32:    {quantize: encodeF32, dequantize: decodeF32},
-	tensor.BF16:   {quantize: encodeBF16, dequantize: decodeBF16},
-	tensor.F16:    {quantize: encodeF16, dequantize: decodeF16},
+	tensor.BF16:   {quantize: encode16(tensor.F32ToBF16), dequantize: decode16(tensor.BF16ToF32)},
+	tensor.F16:    {quantize: encode16(tensor.F32ToF16), dequantize: decode16(tensor.F16ToF32)},
 	tensor.F8E4M3: {dequantize: decodeF8E4M3}, // quantized per row: QuantizeFP8Row
 	tensor.Q8_0:   {quantizeQ8_0, dequantizeQ8_0, DotQ8_0, tensor.Q8_0},
 	tensor.Q4_0:   {quantizeQ4_0, dequantizeQ4_0, DotQ4_0, tensor.Q8_0},
@@ -152,29 +152,24 @@ func decodeF32(dst []float32, src []byte) {
 	}
 }
 
-func encodeBF16(dst []byte, src []float32) {
-	for i, f := range src {
-		binary.LittleEndian.PutUint16(dst[2*i:], tensor.F32ToBF16(f))
+// encode16 is the codec encoder of a 2-byte float type whose conversion
+// from float32 is conv (tensor.F32ToBF16, tensor.F32ToF16).
+func encode16(conv func(float32) uint16) func(dst []byte, src []float32) {
+	return func(dst []byte, src []float32) {
+		for i, f := range src {
+			binary.LittleEndian.PutUint16(dst[2*i:], conv(f))
+		}
 	}
 }
 
-func decodeBF16(dst []float32, src []byte) {
-	src = src[:2*len(dst)]
-	for i := range dst {
-		dst[i] = tensor.BF16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
-	}
-}
-
-func encodeF16(dst []byte, src []float32) {
-	for i, f := range src {
-		binary.LittleEndian.PutUint16(dst[2*i:], tensor.F32ToF16(f))
-	}
-}
-
-func decodeF16(dst []float32, src []byte) {
-	src = src[:2*len(dst)]
-	for i := range dst {
-		dst[i] = tensor.F16ToF32(binary.LittleEndian.Uint16(src[2*i:]))
+// decode16 is the codec decoder of a 2-byte float type whose conversion to
+// float32 is conv (tensor.BF16ToF32, tensor.F16ToF32).
+func decode16(conv func(uint16) float32) func(dst []float32, src []byte) {
+	return func(dst []float32, src []byte) {
+		src = src[:2*len(dst)]
+		for i := range dst {
+			dst[i] = conv(binary.LittleEndian.Uint16(src[2*i:]))
+		}
 	}
 }
 

@@ -124,7 +124,7 @@ func (ws *Workspace[F]) routeStats(l int, la *layerActs[F]) {
 	// P_i = mean softmax probability; f_i = share of the N·K assignments.
 	P := make([]float64, E)
 	for n := 0; n < N; n++ {
-		softmaxRow(b.prob, la.rlog[n*E:(n+1)*E])
+		nn.SoftmaxRow(b.prob, la.rlog[n*E:(n+1)*E])
 		for e, p := range b.prob {
 			P[e] += p
 		}
@@ -134,19 +134,6 @@ func (ws *Workspace[F]) routeStats(l int, la *layerActs[F]) {
 		s += float64(b.cnt[l][e]) / float64(N*K) * P[e] / float64(N)
 	}
 	b.stat[l] = float64(E) * s
-}
-
-// softmaxRow writes softmax(v) to p in float64.
-func softmaxRow[F Float](p []float64, v []F) {
-	m := nn.RowMax(v)
-	var z float64
-	for i, x := range v {
-		p[i] = math.Exp(float64(x) - m)
-		z += p[i]
-	}
-	for i := range p {
-		p[i] /= z
-	}
 }
 
 // auxBackward adds the gradient of the auxiliary loss coef·E·Σ_i f_i·P_i of
@@ -166,7 +153,7 @@ func (ws *Workspace[F]) auxBackward(l int, lp, gl *Layer[F], la *layerActs[F], d
 	}
 	k := b.aux * float64(E) / float64(N)
 	for n := 0; n < N; n++ {
-		softmaxRow(b.prob, la.rlog[n*E:(n+1)*E])
+		nn.SoftmaxRow(b.prob, la.rlog[n*E:(n+1)*E])
 		g := 0.0
 		for e, p := range b.prob {
 			g += f[e] * p

@@ -27,36 +27,30 @@ func (d *decoder) next(n int, what string) ([]byte, error) {
 	return p, nil
 }
 
-func (d *decoder) u8(what string) (uint8, error) {
-	p, err := d.next(1, what)
+// scalar consumes size bytes, converted with conv, or fails naming what.
+func scalar[T any](d *decoder, size int, what string, conv func([]byte) T) (T, error) {
+	p, err := d.next(size, what)
 	if err != nil {
-		return 0, err
+		var zero T
+		return zero, err
 	}
-	return p[0], nil
+	return conv(p), nil
+}
+
+func (d *decoder) u8(what string) (uint8, error) {
+	return scalar(d, 1, what, func(p []byte) uint8 { return p[0] })
 }
 
 func (d *decoder) u16(what string) (uint16, error) {
-	p, err := d.next(2, what)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint16(p), nil
+	return scalar(d, 2, what, binary.LittleEndian.Uint16)
 }
 
 func (d *decoder) u32(what string) (uint32, error) {
-	p, err := d.next(4, what)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint32(p), nil
+	return scalar(d, 4, what, binary.LittleEndian.Uint32)
 }
 
 func (d *decoder) u64(what string) (uint64, error) {
-	p, err := d.next(8, what)
-	if err != nil {
-		return 0, err
-	}
-	return binary.LittleEndian.Uint64(p), nil
+	return scalar(d, 8, what, binary.LittleEndian.Uint64)
 }
 
 // str reads a length-prefixed string of at most max bytes and copies it out

@@ -1,7 +1,8 @@
 package strdfa
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -78,11 +79,4 @@ func Format(name string) (*Pattern, bool) {
 }
 
 // FormatNames returns the supported formats, sorted.
-func FormatNames() []string {
-	var ns []string
-	for n := range formats {
-		ns = append(ns, n)
-	}
-	sort.Strings(ns)
-	return ns
-}
+func FormatNames() []string { return slices.Sorted(maps.Keys(formats)) }

@@ -2,8 +2,9 @@ package promptguard
 
 import (
 	"fmt"
-	"math"
 	"strings"
+
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // Tokenizer turns text into token ids without special tokens (Unigram
@@ -88,18 +89,7 @@ func (c *Classifier) Score(text string) (Score, error) {
 }
 
 func softmax(x []float32) []float64 {
-	mx := math.Inf(-1)
-	for _, v := range x {
-		mx = max(mx, float64(v))
-	}
-	out := make([]float64, len(x))
-	var sum float64
-	for i, v := range x {
-		out[i] = math.Exp(float64(v) - mx)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
+	p := make([]float64, len(x))
+	nn.SoftmaxRow(p, x)
+	return p
 }

@@ -2,6 +2,7 @@ package llama4
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/herd-llm/herd/tensor"
@@ -98,14 +99,7 @@ var hfVisionPrefixes = []string{"vision_model.", "multi_modal_projector."}
 
 // IsHFVision reports whether an HF tensor name belongs to the vision tower or
 // the multimodal projector rather than the text model.
-func IsHFVision(name string) bool {
-	for _, p := range hfVisionPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
-}
+func IsHFVision(name string) bool { return hasPrefix(name, hfVisionPrefixes) }
 
 // ggufVisionPrefixes are the GGUF name prefixes of ollama's vision tensors
 // (its single-file layout).
@@ -113,13 +107,11 @@ var ggufVisionPrefixes = []string{"v.", "mm."}
 
 // IsGGUFVision reports whether a GGUF tensor name belongs to the vision
 // tower or projector (ollama's single-file layout).
-func IsGGUFVision(name string) bool {
-	for _, p := range ggufVisionPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
+func IsGGUFVision(name string) bool { return hasPrefix(name, ggufVisionPrefixes) }
+
+// hasPrefix reports whether name starts with one of prefixes.
+func hasPrefix(name string, prefixes []string) bool {
+	return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 }
 
 // IsGGUFFusedGateUp reports whether a GGUF tensor name is ollama's fused

@@ -24,3 +24,17 @@ func RowMax[F Float](v []F) float64 {
 	}
 	return float64(m)
 }
+
+// SoftmaxRow writes softmax(v) to p (len(v) values), computed stably in
+// float64.
+func SoftmaxRow[F Float](p []float64, v []F) {
+	m := RowMax(v)
+	var z float64
+	for i, x := range v {
+		p[i] = math.Exp(float64(x) - m)
+		z += p[i]
+	}
+	for i := range p {
+		p[i] /= z
+	}
+}

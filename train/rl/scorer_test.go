@@ -197,29 +197,24 @@ func TestPolicyLossParamGradient(t *testing.T) {
 	}
 	for _, lc := range losses {
 		t.Run(lc.name, func(t *testing.T) {
-			logp, err := s.Forward(p, in, tg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, d, err := lc.f(logp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g := p.ZerosLike()
-			if err := s.Backward(p, g, d); err != nil {
-				t.Fatal(err)
-			}
-			lossAt := func() float64 {
+			// eval runs the scorer forward and the loss on its output.
+			eval := func() (float64, []float64) {
 				logp, err := s.Forward(p, in, tg)
 				if err != nil {
 					t.Fatal(err)
 				}
-				l, _, err := lc.f(logp)
+				l, d, err := lc.f(logp)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return l
+				return l, d
 			}
+			_, d := eval()
+			g := p.ZerosLike()
+			if err := s.Backward(p, g, d); err != nil {
+				t.Fatal(err)
+			}
+			lossAt := func() float64 { l, _ := eval(); return l }
 			checkParamFD(t, p, g, rand.New(rand.NewPCG(1, 1)), lossAt)
 		})
 	}
