@@ -2,9 +2,8 @@ package checkpoint
 
 import "fmt"
 
-// The enums of this package (Scheme, FileType) are indexes into tables
-// whose rows carry a flag name; these helpers give the names, parse one and
-// print one.
+// Scheme is an index into a table whose rows carry a flag name; these
+// helpers give the names, parse one and print one.
 
 // tableNames is name(row) for every row of table, in order.
 func tableNames[R any](table []R, name func(R) string) []string {

@@ -42,7 +42,7 @@
 // — model shape, tokenizer, data and options — such as "shakespeare", the
 // recipe of herd's embedded default model.
 //
-// Options.MetaP selects the MetaP parametrisation (type MetaP): µP for
+// Options.MetaP selects the MetaP parametrisation (package train/metap): µP for
 // width and CompleteP for depth, folded into per-group init scales and
 // AdamW learning-rate multipliers so that the forward pass, and the
 // exported model, are unchanged (docs/metap.md).
