@@ -145,14 +145,7 @@ func checkFD(t *testing.T, p, g *Params[float64], b *dataset.Batch, D int, r *ra
 	for ti, pt := range p.Tensors {
 		gt := g.Tensors[ti]
 		for _, j := range fdCoords(pt, gt, used, D, r) {
-			const h = 1e-5
-			old := pt.Data[j]
-			pt.Data[j] = old + h
-			lp := lossAt()
-			pt.Data[j] = old - h
-			lm := lossAt()
-			pt.Data[j] = old
-			fd := (lp - lm) / (2 * h)
+			fd := nn.CentralDiff(&pt.Data[j], 1e-5, lossAt)
 			an := gt.Data[j]
 			err := math.Abs(fd - an)
 			worst = math.Max(worst, err/math.Max(1e-3, math.Abs(an)))
@@ -291,14 +284,7 @@ func TestFiniteDifferencesOps(t *testing.T) {
 			}
 			for i := range in {
 				for j := range in[i] {
-					const h = 1e-6
-					old := in[i][j]
-					in[i][j] = old + h
-					lp := L()
-					in[i][j] = old - h
-					lm := L()
-					in[i][j] = old
-					fd := (lp - lm) / (2 * h)
+					fd := nn.CentralDiff(&in[i][j], 1e-6, L)
 					if math.Abs(fd-din[i][j]) > 1e-7+1e-6*math.Abs(fd) {
 						t.Fatalf("input %d[%d]: analytic %.10g, finite difference %.10g", i, j, din[i][j], fd)
 					}

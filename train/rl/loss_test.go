@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"github.com/herd-llm/herd/train/nn"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -150,14 +151,8 @@ func TestPolicyLossFiniteDifferences(t *testing.T) {
 			t.Errorf("config %d: no token clipped: the test covers too little", ci)
 		}
 		for i := range logp {
-			const h = 1e-6
-			old := logp[i]
-			logp[i] = old + h
-			lp, _, _, _ := PolicyLoss(c, b, logp)
-			logp[i] = old - h
-			lm, _, _, _ := PolicyLoss(c, b, logp)
-			logp[i] = old
-			if fd := (lp - lm) / (2 * h); math.Abs(fd-grad[i]) > 1e-8+1e-6*math.Abs(fd) {
+			loss := func() float64 { l, _, _, _ := PolicyLoss(c, b, logp); return l }
+			if fd := nn.CentralDiff(&logp[i], 1e-6, loss); math.Abs(fd-grad[i]) > 1e-8+1e-6*math.Abs(fd) {
 				t.Errorf("config %d, token %d: analytic %.10g, finite difference %.10g", ci, i, grad[i], fd)
 			}
 		}

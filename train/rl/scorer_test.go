@@ -9,6 +9,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
+	"github.com/herd-llm/herd/train/nn"
 )
 
 // microParams is a model small enough for float64 finite differences with
@@ -73,14 +74,7 @@ func checkParamFD(t *testing.T, p, g *train.Params[float64], r *rand.Rand, lossA
 			}
 		}
 		for _, j := range []int{best, r.IntN(len(pt.Data)), r.IntN(len(pt.Data)), r.IntN(len(pt.Data))} {
-			const h = 1e-5
-			old := pt.Data[j]
-			pt.Data[j] = old + h
-			lp := lossAt()
-			pt.Data[j] = old - h
-			lm := lossAt()
-			pt.Data[j] = old
-			fd, an := (lp-lm)/(2*h), gt.Data[j]
+			fd, an := nn.CentralDiff(&pt.Data[j], 1e-5, lossAt), gt.Data[j]
 			if math.Abs(fd-an) > 1e-7+1e-5*math.Abs(an) {
 				t.Errorf("%s[%d]: analytic %.10g, finite difference %.10g", pt.Name, j, an, fd)
 			}
