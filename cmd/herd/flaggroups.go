@@ -233,3 +233,38 @@ func (s *samplingFlags) params() (sample.Params, error) {
 	}
 	return sp, nil
 }
+
+// optimFlags bind the optimizer flags train and sft share (steps, batch,
+// accumulation, the learning-rate schedule, AdamW, clipping, checkpoint
+// and progress intervals) to the fields of either command's options. Each
+// flag's default is its field's value when define is called.
+type optimFlags struct {
+	steps, batch, accum, warmup, saveEvery, logEvery *int
+	lr, minLR, beta1, beta2, eps, wd, clip           *float64
+}
+
+// define defines the group on fs.
+func (o optimFlags) define(fs *flag.FlagSet) {
+	fs.IntVar(o.steps, "steps", *o.steps, "optimizer steps")
+	fs.IntVar(o.batch, "batch", *o.batch, "rows per micro-batch")
+	fs.IntVar(o.accum, "accum", *o.accum, "micro-batches per step (gradient accumulation)")
+	fs.Float64Var(o.lr, "lr", *o.lr, "peak learning rate")
+	fs.Float64Var(o.minLR, "min-lr", *o.minLR, "final learning rate of the cosine decay")
+	fs.IntVar(o.warmup, "warmup", *o.warmup, "linear warmup steps")
+	fs.Float64Var(o.beta1, "beta1", *o.beta1, "AdamW β1")
+	fs.Float64Var(o.beta2, "beta2", *o.beta2, "AdamW β2")
+	fs.Float64Var(o.eps, "eps", *o.eps, "AdamW ε")
+	fs.Float64Var(o.wd, "wd", *o.wd, "decoupled weight decay on parameters of ≥ 2 dimensions")
+	fs.Float64Var(o.clip, "clip", *o.clip, "max global gradient norm; 0 = off")
+	fs.IntVar(o.saveEvery, "save-every", *o.saveEvery, "steps between checkpoints; 0 = at the end only")
+	fs.IntVar(o.logEvery, "log-every", *o.logEvery, "steps between progress lines")
+}
+
+// resumeSteps is the --steps of a resumed run: the new total when given,
+// else 0 (the checkpoint's).
+func resumeSteps(fs *flag.FlagSet, steps int) int {
+	if flagSet(fs, "steps") {
+		return steps
+	}
+	return 0
+}
