@@ -14,6 +14,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/promptguard"
+	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -270,7 +271,7 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 			}
 			data = append(data, b)
 		}
-		conv[0].Parts, conv[0].Content = imageParts(len(images), conv[0].Content), ""
+		conv[0].Parts, conv[0].Content = imageprompt.Parts(len(images), conv[0].Content), ""
 	}
 	gm, err := loadGuard(cl.model, g.quant, kv, g.ctx, cl.given("ctx"), 1, o, len(images) > 0, stderr, true)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -77,12 +78,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		stops = engine.StopIDs(m.Config.EOS, tokStops)
 	}
-	var img *imageInput
+	var img *imageprompt.Input
 	if len(images) > 0 {
 		if img, err = loadImageInput(cl.model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
 			return err
 		}
-		defer img.v.Close()
+		defer img.V.Close()
 	}
 	switch {
 	case *chatFmt:
@@ -92,7 +93,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		user := chat.Message{Role: chat.RoleUser, Content: pos[0]}
 		if img != nil {
-			user.Parts = imageParts(len(images), pos[0]) // the images, then the text
+			user.Parts = imageprompt.Parts(len(images), pos[0]) // the images, then the text
 		}
 		msgs = append(msgs, user)
 		if prompt, err = chat.Encode(tok, msgs, chat.Options{AddGenerationPrompt: true}); err != nil {
@@ -106,7 +107,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			prompt = append([]int32{tok.BOS()}, prompt...)
 		}
 		if img != nil {
-			if prompt, err = img.placeholders(prompt, tok.BOS(), len(images)); err != nil {
+			if prompt, err = img.Placeholders(prompt, tok.BOS(), len(images)); err != nil {
 				return err
 			}
 		}
@@ -115,7 +116,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	// whose <|patch|> rows take the projected image features.
 	var fused *llama4.ImagePrompt
 	if img != nil {
-		if fused, err = img.fuse(prompt, images); err != nil {
+		if fused, err = img.Fuse(prompt, images); err != nil {
 			return err
 		}
 		prompt = fused.IDs
