@@ -3,10 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
-	"image"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -92,57 +89,6 @@ func (e *evalFlags) load(model string, stderr io.Writer) (*genModel, evals.Targe
 		gm.tok = tok
 	}
 	return gm, evals.NewTarget(gm.m, gm.tok), nil
-}
-
-// evalReport is what an eval command writes: PREFIX.csv (and, with trials
-// set, PREFIX-trials.csv), the chart as PREFIX.png, and a table on stdout.
-type evalReport struct {
-	csv, trials func(io.Writer) error
-	chart       image.Image
-	table       func(io.Writer)
-}
-
-// write writes the report's files, creating the prefix's directory, says
-// where on stderr, then prints the table to stdout.
-func (r evalReport) write(prefix string, stdout, stderr io.Writer) error {
-	if dir := filepath.Dir(prefix); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	files := []struct {
-		path  string
-		write func(io.Writer) error
-	}{{prefix + ".csv", r.csv}, {prefix + "-trials.csv", r.trials}}
-	var wrote []string
-	for _, f := range files {
-		if f.write == nil {
-			continue
-		}
-		if err := writeFile(f.path, f.write); err != nil {
-			return err
-		}
-		wrote = append(wrote, f.path)
-	}
-	if err := evals.SavePNG(prefix+".png", r.chart); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "wrote %s and %s\n", strings.Join(wrote, ", "), prefix+".png")
-	r.table(stdout)
-	return nil
-}
-
-// writeFile creates path and writes it with write.
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // modelTitle names the model in chart titles (lower case: the chart font

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 
@@ -76,36 +75,5 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	title := fmt.Sprintf("niah %s: %s, accuracy", o.Form, modelTitle(cl.model))
-	return evalReport{
-		csv:    func(w io.Writer) error { return evals.WriteNIAHCSV(w, res) },
-		trials: func(w io.Writer) error { return evals.WriteNIAHTrialsCSV(w, res) },
-		chart:  evals.NIAHHeatmap(res, title),
-		table:  func(w io.Writer) { printNIAHTable(w, res) },
-	}.write(e.out, stdout, stderr)
-}
-
-// printNIAHTable writes the accuracy grid: a row per depth, a column per
-// length, then the overall accuracy.
-func printNIAHTable(w io.Writer, r *evals.NIAHResult) {
-	b := bufio.NewWriter(w)
-	defer b.Flush()
-	fmt.Fprintf(b, "%-7s", "depth")
-	for _, l := range r.Lengths {
-		fmt.Fprintf(b, " %6s", evals.FormatLength(l))
-	}
-	fmt.Fprintln(b)
-	for di, row := range r.Accuracy() {
-		fmt.Fprintf(b, "%-7g", r.Depths[di])
-		for _, a := range row {
-			fmt.Fprintf(b, " %6.2f", a)
-		}
-		fmt.Fprintln(b)
-	}
-	n := 0
-	for _, t := range r.Trials {
-		if t.Correct {
-			n++
-		}
-	}
-	fmt.Fprintf(b, "accuracy %d/%d = %.3f\n", n, len(r.Trials), float64(n)/float64(len(r.Trials)))
+	return evals.NIAHFiles(res, title).Write(e.out, stdout, stderr)
 }

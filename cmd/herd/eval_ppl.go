@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"os"
 
 	"github.com/herd-llm/herd/evals"
@@ -63,26 +61,5 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--data %s: %w", *data, err)
 	}
 	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.model), res.Windows)
-	return evalReport{
-		csv:   func(w io.Writer) error { return evals.WritePPLCSV(w, res) },
-		chart: evals.PPLChart(res, title),
-		table: func(w io.Writer) { printPPLTable(w, res) },
-	}.write(e.out, stdout, stderr)
-}
-
-// printPPLTable writes the curves at positions 1, 2, 4, … and the last,
-// then the mean NLL and perplexity.
-func printPPLTable(w io.Writer, r *evals.PPLResult) {
-	b := bufio.NewWriter(w)
-	defer b.Flush()
-	fmt.Fprintf(b, "%8s %9s %9s\n", "position", "mean_nll", "cum_nll")
-	last := len(r.MeanNLL) - 1
-	for p := 1; ; p *= 2 {
-		p = min(p, last)
-		fmt.Fprintf(b, "%8d %9.4f %9.4f\n", p, r.MeanNLL[p], r.CumNLL[p])
-		if p == last {
-			break
-		}
-	}
-	fmt.Fprintf(b, "windows %d, tokens %d: mean NLL %.4f, perplexity %.3f\n", r.Windows, r.Tokens, r.Mean(), math.Exp(r.Mean()))
+	return evals.PPLFiles(res, title).Write(e.out, stdout, stderr)
 }
