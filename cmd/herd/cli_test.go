@@ -241,27 +241,6 @@ func TestNoGoSyntaxInOutput(t *testing.T) {
 	}
 }
 
-func TestFormat(t *testing.T) {
-	for _, tc := range []struct {
-		in   map[string]int
-		want string
-	}{
-		{nil, "none"},
-		{map[string]int{"Q8_0": 54, "F32": 4}, "Q8_0×54, F32×4"},
-		{map[string]int{"B": 2, "A": 2, "C": 9}, "C×9, A×2, B×2"},
-	} {
-		if got := typeCounts(tc.in); got != tc.want {
-			t.Errorf("typeCounts(%v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-	if got := floatList([]float32{0.0123, -0.5, 3}); got != "0.0123, -0.5, 3" {
-		t.Errorf("floatList: %q", got)
-	}
-	if got := typeBytes(map[string]int64{"F32": 2048, "BF16": 4096}, map[string]int{"F32": 1, "BF16": 3}); got != "BF16 4.0 KiB (3 tensors), F32 2.0 KiB (1 tensors)" {
-		t.Errorf("typeBytes: %q", got)
-	}
-}
-
 // waitFor waits until buf holds want.
 func waitFor(t *testing.T, buf *lockedbuf.Buffer, want string) {
 	t.Helper()

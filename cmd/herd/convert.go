@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/checkpoint/ggufout"
+	"github.com/herd-llm/herd/internal/describe"
 )
 
 func cmdConvert(args []string, stdout, stderr io.Writer) error {
@@ -53,6 +54,6 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	}
 	st, _ := os.Stat(*out)
 	fmt.Fprintf(stderr, "wrote %s: %s, llama4 %s (matrices %s), %s, in %.1fs\n",
-		*out, human(st.Size()), rep.Type, typeCounts(rep.ByType), rep.Tokenizer, time.Since(t0).Seconds())
+		*out, describe.Human(st.Size()), rep.Type, describe.TypeCounts(rep.ByType), rep.Tokenizer, time.Since(t0).Seconds())
 	return nil
 }

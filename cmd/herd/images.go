@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/herd-llm/herd/internal/describe"
 	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -36,7 +37,7 @@ func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant
 		return nil, err
 	}
 	if rep != nil && !quiet {
-		fmt.Fprintf(stderr, "vision quantized to %s: %d matrices converted (%s), %d kept\n", rep.Scheme, rep.Converted, typeCounts(rep.ByType), rep.Kept)
+		fmt.Fprintf(stderr, "vision quantized to %s: %d matrices converted (%s), %d kept\n", rep.Scheme, rep.Converted, describe.TypeCounts(rep.ByType), rep.Kept)
 	}
 	return in, nil
 }
