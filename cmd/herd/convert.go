@@ -11,6 +11,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/checkpoint/ggufout"
 	"github.com/herd-llm/herd/internal/describe"
+	"github.com/herd-llm/herd/internal/termline"
 )
 
 func cmdConvert(args []string, stdout, stderr io.Writer) error {
@@ -32,20 +33,20 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		*name = strings.TrimSuffix(filepath.Base(filepath.Clean(model)), filepath.Ext(model))
 	}
 	t0 := time.Now()
-	line := newStepLine(stderr, "convert", *quiet) // nil unless stderr is a terminal
-	defer line.end()
-	stopLoad := line.phase("load " + model)
+	line := termline.New(stderr, "convert", *quiet) // nil unless stderr is a terminal
+	defer line.End()
+	stopLoad := line.Phase("load " + model)
 	m, err := loadModel(model)
 	stopLoad()
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-	rep, err := ggufout.Write(model, m, *out, checkpoint.GGUFOptions{Type: ft, Name: *name, Progress: line.progress()})
+	rep, err := ggufout.Write(model, m, *out, checkpoint.GGUFOptions{Type: ft, Name: *name, Progress: line.Progress()})
 	if err != nil {
 		return err
 	}
-	line.end()
+	line.End()
 	if *quiet {
 		return nil
 	}
