@@ -7,6 +7,7 @@ import (
 
 	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/internal/repl"
+	"github.com/herd-llm/herd/internal/textgen"
 )
 
 // Chat's defaults: context (capped by the model's max_position_embeddings)
@@ -74,7 +75,7 @@ func (c *convFlags) chat(model string, ctxGiven bool, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := checkPlan(gm.m, limit, 512, gm.kv, io.Discard, true); err != nil {
+	if err := textgen.CheckPlan(gm.m, limit, 512, gm.kv, io.Discard, true); err != nil {
 		return err
 	}
 	s, err := repl.New(gm.m, gm.tok, gm.kv, limit, sp, c.n, c.system)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 
@@ -39,41 +38,4 @@ func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, *out)
 	return nil
-}
-
-// distillFlags are herd train's distillation flags.
-type distillFlags struct {
-	teacher, cache string
-	o              distill.Options
-}
-
-func (f *distillFlags) define(fs *flag.FlagSet) {
-	d := distill.DefaultOptions()
-	fs.StringVar(&f.teacher, "teacher", "", "distil from this model, run online on each batch (any model herd loads: a directory or .gguf; same vocabulary as the student; docs/distillation.md)")
-	fs.StringVar(&f.cache, "teacher-cache", "", "distil from the teacher top-k log-probs that `herd distill-cache` wrote to this directory (same text, --val-frac and tokenizer)")
-	fs.IntVar(&f.o.TopK, "teacher-topk", 0, "--teacher: teacher tokens kept per position; 0 = the whole vocabulary")
-	fs.Float64Var(&f.o.Temp, "distill-temp", d.Temp, "distillation temperature τ of teacher and student softmax (the soft term is scaled by τ²)")
-	fs.Float64Var(&f.o.Alpha, "distill-alpha", d.Alpha, "weight α of the soft (teacher) term at the first step; the hard-label term gets 1−α")
-	fs.Float64Var(&f.o.AlphaEnd, "distill-alpha-end", d.AlphaEnd, "weight α of the soft term at the last step (linear in between)")
-	fs.StringVar(&f.o.Weighting, "distill-weighting", d.Weighting, `"schedule": α as scheduled; "confidence": per token, α × the teacher's probability of the data's label`)
-}
-
-// options returns the run's distillation options, nil without a teacher.
-func (f *distillFlags) options() (*distill.Options, error) {
-	if f.teacher == "" && f.cache == "" {
-		return nil, nil
-	}
-	o := f.o
-	o.Teacher, o.Cache = f.teacher, f.cache
-	if o.Teacher != "" {
-		r, err := resolveModelArg(o.Teacher)
-		if err != nil {
-			return nil, fmt.Errorf("--teacher: %w", err)
-		}
-		o.Teacher = r
-	}
-	if err := o.Validate(); err != nil {
-		return nil, usagef("%v", err)
-	}
-	return &o, nil
 }

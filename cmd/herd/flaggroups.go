@@ -245,19 +245,28 @@ type optimFlags struct {
 
 // define defines the group on fs.
 func (o optimFlags) define(fs *flag.FlagSet) {
-	fs.IntVar(o.steps, "steps", *o.steps, "optimizer steps")
-	fs.IntVar(o.batch, "batch", *o.batch, "rows per micro-batch")
-	fs.IntVar(o.accum, "accum", *o.accum, "micro-batches per step (gradient accumulation)")
-	fs.Float64Var(o.lr, "lr", *o.lr, "peak learning rate")
-	fs.Float64Var(o.minLR, "min-lr", *o.minLR, "final learning rate of the cosine decay")
-	fs.IntVar(o.warmup, "warmup", *o.warmup, "linear warmup steps")
-	fs.Float64Var(o.beta1, "beta1", *o.beta1, "AdamW β1")
-	fs.Float64Var(o.beta2, "beta2", *o.beta2, "AdamW β2")
-	fs.Float64Var(o.eps, "eps", *o.eps, "AdamW ε")
-	fs.Float64Var(o.wd, "wd", *o.wd, "decoupled weight decay on parameters of ≥ 2 dimensions")
-	fs.Float64Var(o.clip, "clip", *o.clip, "max global gradient norm; 0 = off")
-	fs.IntVar(o.saveEvery, "save-every", *o.saveEvery, "steps between checkpoints; 0 = at the end only")
-	fs.IntVar(o.logEvery, "log-every", *o.logEvery, "steps between progress lines")
+	type intFlag struct {
+		p           *int
+		name, usage string
+	}
+	type floatFlag struct {
+		p           *float64
+		name, usage string
+	}
+	for _, f := range []intFlag{
+		{o.steps, "steps", "optimizer steps"}, {o.batch, "batch", "rows per micro-batch"},
+		{o.accum, "accum", "micro-batches per step (gradient accumulation)"}, {o.warmup, "warmup", "linear warmup steps"},
+		{o.saveEvery, "save-every", "steps between checkpoints; 0 = at the end only"}, {o.logEvery, "log-every", "steps between progress lines"},
+	} {
+		fs.IntVar(f.p, f.name, *f.p, f.usage)
+	}
+	for _, f := range []floatFlag{
+		{o.lr, "lr", "peak learning rate"}, {o.minLR, "min-lr", "final learning rate of the cosine decay"},
+		{o.beta1, "beta1", "AdamW β1"}, {o.beta2, "beta2", "AdamW β2"}, {o.eps, "eps", "AdamW ε"},
+		{o.wd, "wd", "decoupled weight decay on parameters of ≥ 2 dimensions"}, {o.clip, "clip", "max global gradient norm; 0 = off"},
+	} {
+		fs.Float64Var(f.p, f.name, *f.p, f.usage)
+	}
 }
 
 // resumeSteps is the --steps of a resumed run: the new total when given,

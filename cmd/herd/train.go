@@ -4,13 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/distill"
 	"github.com/herd-llm/herd/train/pretrain"
 )
 
@@ -80,7 +80,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
 		}
 		if *dataFile == "" {
-			if *dataFile, err = repoRelative(preset.Data); err != nil {
+			if *dataFile, err = pretrain.RepoFile(preset.Data); err != nil {
 				return usagef("--preset %s: %v; pass --data FILE", preset.Name, err)
 			}
 		}
@@ -147,29 +147,6 @@ func presetArg(args []string) (string, bool) {
 	return "", false
 }
 
-// repoRelative resolves a path relative to the repository root: the nearest
-// directory at or above the working directory that holds go.mod.
-func repoRelative(rel string) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(rel))
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("%s not found", p)
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod at or above the working directory to find %s from", rel)
-		}
-		dir = parent
-	}
-}
-
 func orDefaultF(v, def float64) float64 {
 	if v == 0 {
 		return def
@@ -189,4 +166,41 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// distillFlags are herd train's distillation flags.
+type distillFlags struct {
+	teacher, cache string
+	o              distill.Options
+}
+
+func (f *distillFlags) define(fs *flag.FlagSet) {
+	d := distill.DefaultOptions()
+	fs.StringVar(&f.teacher, "teacher", "", "distil from this model, run online on each batch (any model herd loads: a directory or .gguf; same vocabulary as the student; docs/distillation.md)")
+	fs.StringVar(&f.cache, "teacher-cache", "", "distil from the teacher top-k log-probs that `herd distill-cache` wrote to this directory (same text, --val-frac and tokenizer)")
+	fs.IntVar(&f.o.TopK, "teacher-topk", 0, "--teacher: teacher tokens kept per position; 0 = the whole vocabulary")
+	fs.Float64Var(&f.o.Temp, "distill-temp", d.Temp, "distillation temperature τ of teacher and student softmax (the soft term is scaled by τ²)")
+	fs.Float64Var(&f.o.Alpha, "distill-alpha", d.Alpha, "weight α of the soft (teacher) term at the first step; the hard-label term gets 1−α")
+	fs.Float64Var(&f.o.AlphaEnd, "distill-alpha-end", d.AlphaEnd, "weight α of the soft term at the last step (linear in between)")
+	fs.StringVar(&f.o.Weighting, "distill-weighting", d.Weighting, `"schedule": α as scheduled; "confidence": per token, α × the teacher's probability of the data's label`)
+}
+
+// options returns the run's distillation options, nil without a teacher.
+func (f *distillFlags) options() (*distill.Options, error) {
+	if f.teacher == "" && f.cache == "" {
+		return nil, nil
+	}
+	o := f.o
+	o.Teacher, o.Cache = f.teacher, f.cache
+	if o.Teacher != "" {
+		r, err := resolveModelArg(o.Teacher)
+		if err != nil {
+			return nil, fmt.Errorf("--teacher: %w", err)
+		}
+		o.Teacher = r
+	}
+	if err := o.Validate(); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return &o, nil
 }
