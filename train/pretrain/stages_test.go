@@ -8,14 +8,18 @@ import (
 	"github.com/herd-llm/herd/train"
 )
 
+// seqCase is a --seq value with the batch it scales, and what it parses
+// to (bad: a usage error).
+type seqCase struct {
+	spec   string
+	batch  int
+	t0     int
+	stages []train.Stage
+	bad    bool
+}
+
 func TestParseSeqStages(t *testing.T) {
-	for _, tc := range []struct {
-		spec   string
-		batch  int
-		t0     int
-		stages []train.Stage
-		bad    bool
-	}{
+	for _, tc := range []seqCase{
 		{spec: "128", batch: 4, t0: 128},
 		{spec: "128,512@300", batch: 8, t0: 128, stages: []train.Stage{{Step: 300, SeqLen: 512, Batch: 2}}},
 		{spec: "64,256@10,4096@20", batch: 2, t0: 64, stages: []train.Stage{{Step: 10, SeqLen: 256, Batch: 1}, {Step: 20, SeqLen: 4096, Batch: 1}}},
