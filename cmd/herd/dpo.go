@@ -14,7 +14,6 @@ import (
 // verifier-preferred over rejected, and shorter correct over longer.
 func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("dpo")
-	fs := cl.FlagSet
 	var rf rolloutFlags
 	rf.define(cl)
 	c := prl.DefaultDPOConfig()
@@ -22,24 +21,24 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	var out string
 	var resume bool
 	var evalN, evalK, saveEvery, logEvery int
-	fs.StringVar(&out, "out", "", "output directory: the policy as a Hugging Face model, "+prl.DPOCheckpointFile+" and "+prl.DPOPairsFile)
-	fs.IntVar(&po.Prompts, "prompts", po.Prompts, "training problems per task to sample the pairs from")
-	fs.IntVar(&po.Offset, "offset", 0, "index of the first training problem (to use other problems than an RL run's)")
-	fs.IntVar(&po.Samples, "samples", po.Samples, "completions per prompt")
-	fs.BoolVar(&po.Shorter, "shorter", po.Shorter, "also prefer the shortest correct completion over the longest")
-	fs.IntVar(&po.Concurrency, "concurrency", po.Concurrency, "prompts sampled at once")
-	fs.Float64Var(&c.Beta, "beta", c.Beta, "DPO β")
-	fs.Float64Var(&c.LR, "lr", c.LR, "AdamW learning rate (constant after warmup)")
-	fs.IntVar(&c.Warmup, "warmup", c.Warmup, "learning-rate warmup steps")
-	fs.Float64Var(&c.GradClip, "clip", c.GradClip, "max global gradient norm; 0 = off")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "pairs per step")
-	fs.IntVar(&c.Steps, "steps", c.Steps, "optimizer steps")
-	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the prompts, the samples and the pair order")
-	fs.IntVar(&evalN, "eval-n", 100, "held-out problems per task to evaluate before and after (greedy pass@1, pass@k, length of the correct answers); 0 = none")
-	fs.IntVar(&evalK, "eval-k", 8, "samples per held-out problem for pass@k")
-	fs.IntVar(&saveEvery, "save-every", 0, "steps between checkpoints; 0 = at the end only")
-	fs.IntVar(&logEvery, "log-every", 1, "steps between progress lines")
-	fs.BoolVar(&resume, "resume", false, "continue the run in --out from its checkpoint and saved pairs; --steps may extend it")
+	cl.StringVar(&out, "out", "", "output directory: the policy as a Hugging Face model, "+prl.DPOCheckpointFile+" and "+prl.DPOPairsFile)
+	cl.IntVar(&po.Prompts, "prompts", po.Prompts, "training problems per task to sample the pairs from")
+	cl.IntVar(&po.Offset, "offset", 0, "index of the first training problem (to use other problems than an RL run's)")
+	cl.IntVar(&po.Samples, "samples", po.Samples, "completions per prompt")
+	cl.BoolVar(&po.Shorter, "shorter", po.Shorter, "also prefer the shortest correct completion over the longest")
+	cl.IntVar(&po.Concurrency, "concurrency", po.Concurrency, "prompts sampled at once")
+	cl.Float64Var(&c.Beta, "beta", c.Beta, "DPO β")
+	cl.Float64Var(&c.LR, "lr", c.LR, "AdamW learning rate (constant after warmup)")
+	cl.IntVar(&c.Warmup, "warmup", c.Warmup, "learning-rate warmup steps")
+	cl.Float64Var(&c.GradClip, "clip", c.GradClip, "max global gradient norm; 0 = off")
+	cl.IntVar(&c.Batch, "batch", c.Batch, "pairs per step")
+	cl.IntVar(&c.Steps, "steps", c.Steps, "optimizer steps")
+	cl.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the prompts, the samples and the pair order")
+	cl.IntVar(&evalN, "eval-n", 100, "held-out problems per task to evaluate before and after (greedy pass@1, pass@k, length of the correct answers); 0 = none")
+	cl.IntVar(&evalK, "eval-k", 8, "samples per held-out problem for pass@k")
+	cl.IntVar(&saveEvery, "save-every", 0, "steps between checkpoints; 0 = at the end only")
+	cl.IntVar(&logEvery, "log-every", 1, "steps between progress lines")
+	cl.BoolVar(&resume, "resume", false, "continue the run in --out from its checkpoint and saved pairs; --steps may extend it")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
@@ -49,7 +48,7 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	j := prl.DPOJob{Cfg: c, Pairs: po, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, ResumeSteps: resumeSteps(fs, c.Steps),
+	j := prl.DPOJob{Cfg: c, Pairs: po, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, ResumeSteps: resumeSteps(cl.FlagSet, c.Steps),
 		EvalN: evalN, EvalK: evalK, SaveEvery: saveEvery, LogEvery: logEvery}
 	if err := j.Run(ctx, stderr); err != nil {
 		return err
