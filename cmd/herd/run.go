@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/internal/textgen"
@@ -81,31 +80,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		defer img.V.Close()
 	}
-	switch {
-	case *chatFmt:
-		var msgs []chat.Message
-		if c.system != "" {
-			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: c.system})
-		}
-		user := chat.Message{Role: chat.RoleUser, Content: pos[0]}
-		if img != nil {
-			user.Parts = imageprompt.Parts(len(images), pos[0]) // the images, then the text
-		}
-		msgs = append(msgs, user)
-		if prompt, err = chat.Encode(tok, msgs, chat.Options{AddGenerationPrompt: true}); err != nil {
+	if len(pos) > 0 {
+		if prompt, err = textgen.EncodePrompt(tok, pos[0], *chatFmt, c.system, img, len(images)); err != nil {
 			return err
-		}
-	case len(pos) > 0:
-		// Text prompt: special tokens written in the text are recognised, and
-		// <|begin_of_text|> is added unless the text starts with it.
-		prompt = tok.Encode(pos[0], true)
-		if len(prompt) == 0 || prompt[0] != tok.BOS() {
-			prompt = append([]int32{tok.BOS()}, prompt...)
-		}
-		if img != nil {
-			if prompt, err = img.Placeholders(prompt, tok.BOS(), len(images)); err != nil {
-				return err
-			}
 		}
 	}
 	// Images: each <|image|> placeholder becomes the image's token layout,

@@ -11,7 +11,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -94,4 +96,32 @@ func Generate(m *llama4.Model, cache *kvcache.Cache, req *engine.Request, batch 
 			n, tGen.Round(time.Millisecond), float64(n)/tGen.Seconds(), req.Sampling.Seed)
 	}
 	return s.Generated(), nil
+}
+
+// EncodePrompt is the token ids of herd run's text prompt. With chat, it is
+// a user turn in the Llama 4 chat format (after the system prompt, when
+// not "") holding the images first, then the text, and the assistant's
+// header; otherwise the text with the special tokens written in it
+// recognised, <|begin_of_text|> added unless it starts with it, and one
+// <|image|> per image (img.Placeholders). img is nil without images.
+func EncodePrompt(tok *tokenizer.Tokenizer, text string, chatFormat bool, system string, img *imageprompt.Input, images int) ([]int32, error) {
+	if chatFormat {
+		var msgs []chat.Message
+		if system != "" {
+			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: system})
+		}
+		user := chat.Message{Role: chat.RoleUser, Content: text}
+		if img != nil {
+			user.Parts = imageprompt.Parts(images, text)
+		}
+		return chat.Encode(tok, append(msgs, user), chat.Options{AddGenerationPrompt: true})
+	}
+	prompt := tok.Encode(text, true)
+	if len(prompt) == 0 || prompt[0] != tok.BOS() {
+		prompt = append([]int32{tok.BOS()}, prompt...)
+	}
+	if img != nil {
+		return img.Placeholders(prompt, tok.BOS(), images)
+	}
+	return prompt, nil
 }
