@@ -100,3 +100,31 @@ func fitsVocab(path string, tok *tokenizer.Tokenizer, m *llama4.Model) error {
 	}
 	return nil
 }
+
+// CopyTokenizer copies the tokenizer files of the model directory src
+// (tokenizer.model, tokenizer.json and their configs, those present) into
+// dst, creating it, so that a model trained from src and saved in dst loads
+// with its tokenizer. A src with neither tokenizer file is an error.
+func CopyTokenizer(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	n := 0
+	for _, name := range []string{tokenizer.TiktokenFile, tokenizer.HFFile, "tokenizer_config.json", "special_tokens_map.json"} {
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			return err
+		}
+		n++
+	}
+	if n == 0 {
+		return fmt.Errorf("%s has no %s or %s to copy beside the fine-tuned model", src, tokenizer.TiktokenFile, tokenizer.HFFile)
+	}
+	return nil
+}

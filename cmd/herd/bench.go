@@ -1,19 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kernels"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -94,109 +91,25 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		quant = *quantFlag
 	}
-	if *p+*depth+*n >= m.Config.MaxPositions {
-		return fmt.Errorf("-p/--depth/-n exceed the model's max_position_embeddings %d", m.Config.MaxPositions)
-	}
-	bw := 0.0
-	if *bwMB > 0 {
-		bw = bench.Bandwidth(threads, *bwMB<<20)
-		debug.FreeOSMemory()
-	}
-	per := bench.DecodeBytes(m)
+	suite := bench.Suite{Model: name, Quant: quant, Threads: threads, Prompt: *p, Decode: *n, Depth: *depth, Synthetic: *fill == "synthetic",
+		Reps: *reps, Batch: *batch, KV: kvdt, Parallel: *par, NoWarmup: *noWarmup, BWBytes: *bwMB << 20}
+	var startProfile func() error
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
+		startProfile = func() error { return pprof.StartCPUProfile(f) }
 		defer pprof.StopCPUProfile()
 	}
-	type row struct {
-		Model    string  `json:"model"`
-		Quant    string  `json:"quant"`
-		Threads  int     `json:"threads"`
-		KVType   string  `json:"kv_type"`
-		BWGBs    float64 `json:"bandwidth_gb_s"`
-		ReadMB   float64 `json:"weights_mb_per_token,omitempty"`
-		EffPct   float64 `json:"decode_efficiency_pct,omitempty"`
-		AchGBs   float64 `json:"achieved_gb_s,omitempty"`
-		WeightMB float64 `json:"weights_mb"`
-		bench.Result
-	}
-	var rows []row
-	if *p > 0 {
-		if !*noWarmup {
-			if err := bench.Warmup(m, *p, *batch, kvdt); err != nil {
-				return err
-			}
-		}
-		r, err := bench.Prompt(m, *p, *batch, *reps, kvdt)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row{Result: r})
-	}
-	if *n > 0 {
-		if !*noWarmup {
-			if err := bench.Warmup(m, 0, *batch, kvdt); err != nil {
-				return err
-			}
-		}
-		r, err := bench.Decode(m, *n, *depth, *reps, kvdt, *fill == "synthetic")
-		if err != nil {
-			return err
-		}
-		ach := float64(per) * r.TokensPerS
-		rw := row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9}
-		if bw > 0 {
-			rw.EffPct = 100 * ach / bw
-		}
-		rows = append(rows, rw)
-	}
-	if *par > 0 && *n > 0 {
-		for _, pp := range []int{1, *par} {
-			dec, e2e, err := bench.Parallel(m, pp, *n, *reps, kvdt)
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row{Result: dec}, row{Result: e2e})
-		}
-	}
-	for i := range rows {
-		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, threads, kvdt.FlagName()
-		rows[i].BWGBs = bw / 1e9
-		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
+	rows, bw, err := suite.Run(m, startProfile)
+	if err != nil {
+		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		for _, r := range rows {
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		return nil
+		return bench.WriteJSON(stdout, rows)
 	}
-	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
-		name, quant, float64(m.WeightBytes())/1e6, threads, kvdt.FlagName(), bw/1e9)
-	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
-	for _, r := range rows {
-		if r.KVBytes > 0 {
-			plan := kvcache.MakePlan(m.PlanInput(*depth+*n+1, 1, kvdt))
-			fmt.Fprintf(stdout, "KV cache after %s: %d bytes held; planner formula for %d tokens: %d bytes (all layers at full length would be %d)\n",
-				r.Test, r.KVBytes, *depth+*n+1, plan.KVBytes, plan.KVAllFullBytes)
-		}
-	}
-	for _, r := range rows {
-		eff := ""
-		if r.EffPct > 0 {
-			eff = fmt.Sprintf("%.1f MB/token → %.1f GB/s = %.0f%% of measured bandwidth", r.ReadMB, r.AchGBs, r.EffPct)
-		} else if r.ReadMB > 0 {
-			eff = fmt.Sprintf("%.1f MB/token → %.2f GB/s of weights", r.ReadMB, r.AchGBs)
-		}
-		fmt.Fprintf(stdout, "%-12s %12.2f %12.2f %12.2f  %s\n", r.Test, r.TokensPerS, r.Min, r.Max, eff)
-	}
+	suite.WriteTable(stdout, m, rows, bw)
 	return nil
 }

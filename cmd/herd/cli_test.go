@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -10,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/internal/lockedbuf"
 	"github.com/herd-llm/herd/internal/version"
-	"github.com/herd-llm/herd/sample"
 )
 
 // withStdin makes herd read text from stdin, as a terminal or a pipe,
@@ -245,27 +241,6 @@ func TestNoGoSyntaxInOutput(t *testing.T) {
 	}
 }
 
-func TestFormat(t *testing.T) {
-	for _, tc := range []struct {
-		in   map[string]int
-		want string
-	}{
-		{nil, "none"},
-		{map[string]int{"Q8_0": 54, "F32": 4}, "Q8_0×54, F32×4"},
-		{map[string]int{"B": 2, "A": 2, "C": 9}, "C×9, A×2, B×2"},
-	} {
-		if got := typeCounts(tc.in); got != tc.want {
-			t.Errorf("typeCounts(%v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-	if got := floatList([]float32{0.0123, -0.5, 3}); got != "0.0123, -0.5, 3" {
-		t.Errorf("floatList: %q", got)
-	}
-	if got := typeBytes(map[string]int64{"F32": 2048, "BF16": 4096}, map[string]int{"F32": 1, "BF16": 3}); got != "BF16 4.0 KiB (3 tensors), F32 2.0 KiB (1 tensors)" {
-		t.Errorf("typeBytes: %q", got)
-	}
-}
-
 // waitFor waits until buf holds want.
 func waitFor(t *testing.T, buf *lockedbuf.Buffer, want string) {
 	t.Helper()
@@ -310,47 +285,5 @@ func TestChatCtrlCAtPrompt(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("/bye did not quit")
-	}
-}
-
-// cancelOnWrite cancels a context at the first write: Ctrl-C as the first
-// token of an answer appears.
-type cancelOnWrite struct {
-	cancel context.CancelFunc
-	b      bytes.Buffer
-}
-
-func (c *cancelOnWrite) Write(p []byte) (int, error) {
-	c.cancel()
-	return c.b.Write(p)
-}
-
-// TestChatStoppedAnswerKept: an answer stopped by Ctrl-C stays in the
-// conversation, which goes on.
-func TestChatStoppedAnswerKept(t *testing.T) {
-	var g genFlags
-	g.kvType = defaultKVType
-	gm, err := g.load("", true, io.Discard, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := newChatSession(gm, 512, sample.Params{Temperature: 0}, 200, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &cancelOnWrite{cancel: cancel}
-	answer, err := s.turn(ctx, "ROMEO:", out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(s.msgs) != 2 || s.msgs[0].Role != chat.RoleUser || s.msgs[1].Role != chat.RoleAssistant || s.msgs[1].Content != answer {
-		t.Fatalf("stopped answer not kept: %+v", s.msgs)
-	}
-	if strings.TrimSuffix(out.b.String(), "\n") != answer {
-		t.Errorf("printed %q, kept %q", out.b.String(), answer)
-	}
-	if _, err := s.turn(context.Background(), "JULIET:", io.Discard); err != nil || len(s.msgs) != 4 {
-		t.Fatalf("next turn: %v, %d messages", err, len(s.msgs))
 	}
 }

@@ -3,14 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
-	"image"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/herd-llm/herd/evals"
+	"github.com/herd-llm/herd/internal/textgen"
 )
 
 // cmdEval is `herd eval SUB`: it runs the subcommand niah or ppl; alone it
@@ -94,57 +93,6 @@ func (e *evalFlags) load(model string, stderr io.Writer) (*genModel, evals.Targe
 	return gm, evals.NewTarget(gm.m, gm.tok), nil
 }
 
-// evalReport is what an eval command writes: PREFIX.csv (and, with trials
-// set, PREFIX-trials.csv), the chart as PREFIX.png, and a table on stdout.
-type evalReport struct {
-	csv, trials func(io.Writer) error
-	chart       image.Image
-	table       func(io.Writer)
-}
-
-// write writes the report's files, creating the prefix's directory, says
-// where on stderr, then prints the table to stdout.
-func (r evalReport) write(prefix string, stdout, stderr io.Writer) error {
-	if dir := filepath.Dir(prefix); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	files := []struct {
-		path  string
-		write func(io.Writer) error
-	}{{prefix + ".csv", r.csv}, {prefix + "-trials.csv", r.trials}}
-	var wrote []string
-	for _, f := range files {
-		if f.write == nil {
-			continue
-		}
-		if err := writeFile(f.path, f.write); err != nil {
-			return err
-		}
-		wrote = append(wrote, f.path)
-	}
-	if err := evals.SavePNG(prefix+".png", r.chart); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "wrote %s and %s\n", strings.Join(wrote, ", "), prefix+".png")
-	r.table(stdout)
-	return nil
-}
-
-// writeFile creates path and writes it with write.
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
-}
-
 // modelTitle names the model in chart titles (lower case: the chart font
 // has no capitals).
 func modelTitle(model string) string {
@@ -153,4 +101,131 @@ func modelTitle(model string) string {
 		name = strings.TrimSuffix(name, ".gguf")
 	}
 	return strings.ToLower(name)
+}
+
+func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
+	cl := newCmdLine("eval niah")
+	var e evalFlags
+	e.define(cl.FlagSet, 0, "the context to plan for: a length (with its answer) beyond it is an error; 0 = the model's max_position_embeddings", "niah")
+	lengths := cl.String("lengths", "512,1k,2k", "prompt lengths in tokens, BOS and question included (1k = 1024)")
+	depths := cl.String("depths", "0,0.25,0.5,0.75,1", "needle depths: fractions of the haystack in [0, 1] (0 = first, 1 = last)")
+	form := cl.String("form", string(evals.FormNeedle), "prompt form: needle (a secret key in filler text), kv (key-value retrieval) or ids (random token ids; no tokenizer needed)")
+	trials := cl.Int("trials", 1, "prompts per length and depth (different haystacks and keys)")
+	seed := cl.Uint64("seed", 1, "seed of the haystacks and keys")
+	haystack := cl.String("haystack", "", "text file whose lines make the needle form's haystack (default: random sentences)")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	o := evals.NIAHOptions{Trials: *trials, Seed: *seed, Batch: e.batch}
+	var err error
+	if o.Lengths, err = evals.ParseLengths(*lengths); err != nil {
+		return usagef("--lengths: %v", err)
+	}
+	if o.Depths, err = evals.ParseDepths(*depths); err != nil {
+		return usagef("--depths: %v", err)
+	}
+	if o.Form, err = evals.ParseForm(*form); err != nil {
+		return usagef("--form: %v", err)
+	}
+	if *trials < 1 {
+		return usagef("--trials %d must be at least 1", *trials)
+	}
+	if *haystack != "" {
+		if o.Form != evals.FormNeedle {
+			return usagef("--haystack is for --form needle (form %s makes its own haystack)", o.Form)
+		}
+		if o.Filler, err = evals.FillerLines(*haystack); err != nil {
+			return err
+		}
+	}
+	gm, target, err := e.load(cl.model, stderr)
+	if err != nil {
+		return err
+	}
+	defer gm.m.Close()
+	o.KVType = gm.kv
+	if target.Tok == nil && o.Form != evals.FormIDs {
+		return fmt.Errorf("form %s needs a tokenizer and model %s has none: give --tokenizer, or use --form ids", o.Form, modelName(cl.model))
+	}
+	ctx, err := o.Check(target)
+	if err != nil {
+		return err
+	}
+	if e.gen.ctx > 0 && ctx > e.gen.ctx {
+		return fmt.Errorf("the longest length needs a %d-token context with its answer, beyond --ctx %d", ctx, e.gen.ctx)
+	}
+	if err := textgen.CheckPlan(gm.m, ctx, e.batch, gm.kv, stderr, e.quiet); err != nil {
+		return err
+	}
+	progress := func(t evals.Trial) {
+		if !e.quiet {
+			mark := "miss"
+			if t.Correct {
+				mark = "ok"
+			}
+			fmt.Fprintf(stderr, "length %d depth %g trial %d: %s (expected %s, got %q)\n", t.Length, t.Depth, t.Trial, mark, t.Expected, t.Output)
+		}
+	}
+	res, err := evals.RunNIAH(target, o, progress)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("niah %s: %s, accuracy", o.Form, modelTitle(cl.model))
+	return evals.NIAHFiles(res, title).Write(e.out, stdout, stderr)
+}
+
+func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
+	cl := newCmdLine("eval ppl")
+	var e evalFlags
+	e.define(cl.FlagSet, 1024, "window length in tokens, BOS included (the default is capped by the model's max_position_embeddings)", "ppl")
+	data := cl.String("data", "", "text file to measure the loss on")
+	windows := cl.Int("windows", 16, "most windows to run; 0 = as many as the data fills")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	if *windows < 0 {
+		return usagef("--windows %d must be ≥ 0", *windows)
+	}
+	if e.gen.ctx < 2 {
+		return usagef("--ctx %d must be at least 2", e.gen.ctx)
+	}
+	text, err := os.ReadFile(*data)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	if len(text) == 0 {
+		return fmt.Errorf("--data %s is empty", *data)
+	}
+	gm, target, err := e.load(cl.model, stderr)
+	if err != nil {
+		return err
+	}
+	defer gm.m.Close()
+	if target.Tok == nil {
+		return fmt.Errorf("model %s has no tokenizer to read --data with: give --tokenizer", modelName(cl.model))
+	}
+	ctx, err := ctxLimit(e.gen.ctx, cl.given("ctx"), gm.m.Config.MaxPositions)
+	if err != nil {
+		return err
+	}
+	ids := target.Tok.Encode(string(text), false)
+	if len(ids) == 0 {
+		return fmt.Errorf("--data %s has no tokens", *data)
+	}
+	if err := textgen.CheckPlan(gm.m, ctx, e.batch, gm.kv, stderr, e.quiet); err != nil {
+		return err
+	}
+	n := evals.WindowsIn(target, len(ids), ctx)
+	if *windows > 0 {
+		n = min(n, *windows)
+	}
+	if !e.quiet && n > 0 {
+		fmt.Fprintf(stderr, "%s: %d tokens; %d windows of %d tokens\n", *data, len(ids), n, ctx)
+	}
+	res, err := evals.PerPositionNLL(target, ids, evals.PPLOptions{Ctx: ctx, Windows: *windows, Batch: e.batch, KVType: gm.kv})
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", *data, err)
+	}
+	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.model), res.Windows)
+	return evals.PPLFiles(res, title).Write(e.out, stdout, stderr)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
@@ -139,11 +140,11 @@ func TestGuardServe(t *testing.T) {
 		}
 	}
 
-	gm, err := loadGuard(dir, "", tensor.F32, 1200, true, 2, guard.Options{}, false, io.Discard, true)
+	gm, err := startGuard(dir, "", tensor.F32, 1200, true, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer gm.stop()
+	defer gm.Stop()
 	m, tok, eng := startByteEngine(t, main)
 	srv := server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: &server.GuardOptions{Classifier: gm, Model: "llama-guard-tiny"}})
 	ts := httptest.NewServer(srv.Handler())
@@ -187,11 +188,11 @@ func TestGuardServeOverhead(t *testing.T) {
 	}
 	main := byteModel(t)
 	m, tok, eng := startByteEngine(t, main)
-	gm, err := loadGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1, guard.Options{}, false, io.Discard, true)
+	gm, err := startGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer gm.stop()
+	defer gm.Stop()
 	const n = 10
 	body := `{"messages":[{"role":"user","content":"Tell me about Romeo."}],"max_tokens":16,"temperature":0}`
 	per := func(o *server.GuardOptions) time.Duration {
@@ -227,4 +228,17 @@ func startByteEngine(t *testing.T, path string) (*llama4.Model, *tokenizer.Token
 	}
 	eng := enginetest.Run(t, m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
 	return m, tinymodel.ByteTokenizer(t), eng
+}
+
+// startGuard opens the guard model at dir (F32 KV, text only) and starts it.
+func startGuard(dir, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int) (*llamaguard.Model, error) {
+	gm, err := openGuard(dir, quant, kv, ctx, ctxGiven, parallel, guard.Options{}, visionNone, "lower --ctx", io.Discard, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := gm.Start(); err != nil {
+		gm.Stop()
+		return nil, err
+	}
+	return gm, nil
 }

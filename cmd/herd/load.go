@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/embedded"
+	"github.com/herd-llm/herd/internal/describe"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -84,7 +85,7 @@ func applyQuant(m *llama4.Model, scheme string, stderr io.Writer, quiet bool) er
 	}
 	if !quiet {
 		fmt.Fprintf(stderr, "quantized to %s: %d matrices converted (%s), %d kept; weights now %.1f MB\n",
-			rep.Scheme, rep.Converted, typeCounts(rep.ByType), rep.Kept, float64(rep.BytesAfter)/1e6)
+			rep.Scheme, rep.Converted, describe.TypeCounts(rep.ByType), rep.Kept, float64(rep.BytesAfter)/1e6)
 	}
 	return nil
 }

@@ -42,8 +42,8 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer img.v.Close()
-		if fused, err = img.fuse(ids, images); err != nil {
+		defer img.V.Close()
+		if fused, err = img.Fuse(ids, images); err != nil {
 			return err
 		}
 		ids = fused.IDs

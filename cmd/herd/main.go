@@ -49,7 +49,7 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		return int(status)
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.As(err, new(usageError)):
+	case isUsage(err):
 		fmt.Fprintf(stderr, "herd %s: %v\nRun 'herd %s -h' for usage.\n", name, err, name)
 		return 2
 	}
@@ -106,5 +106,16 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// UsageError marks e as a usage error for isUsage.
+func (usageError) UsageError() bool { return true }
+
+// isUsage reports whether err is a usage error: one with a method
+// UsageError() bool that says so, as usageError and the errors the
+// packages running commands return for bad settings (train/pretrain's).
+func isUsage(err error) bool {
+	var u interface{ UsageError() bool }
+	return errors.As(err, &u) && u.UsageError()
+}
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 
 	"github.com/herd-llm/herd/hub"
+	"github.com/herd-llm/herd/internal/termline"
 )
 
 func cmdPull(args []string, stdout, stderr io.Writer) error {
@@ -31,7 +32,7 @@ func cmdPull(args []string, stdout, stderr io.Writer) error {
 		c.Endpoint = *endpoint
 	}
 	c.Log = stderr
-	if isTerminal(stderr) {
+	if termline.IsTerminal(stderr) {
 		c.Progress = stderr
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -42,17 +43,6 @@ func cmdPull(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, path)
 	return nil
-}
-
-// isTerminal reports whether w is a character device (a terminal), where a
-// progress line rewritten in place makes sense.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // resolveModelArg maps a -m value to a local path: an existing file or

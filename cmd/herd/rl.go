@@ -7,13 +7,10 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"github.com/herd-llm/herd/kernels"
 	prl "github.com/herd-llm/herd/posttrain/rl"
 	"github.com/herd-llm/herd/posttrain/tasks"
-	"github.com/herd-llm/herd/tokenizer"
-	"github.com/herd-llm/herd/train"
 	trl "github.com/herd-llm/herd/train/rl"
 )
 
@@ -40,56 +37,26 @@ func (f *rolloutFlags) define(cl *cmdLine) {
 	fs.StringVar(&f.generatorAPIKey, "generator-key", "", "API key of the --generator servers (their --api-key; needed for weight updates)")
 }
 
-// tasks makes the tasks of the specs with seed.
-func (f *rolloutFlags) tasks(seed uint64) ([]tasks.Task, error) {
+// rollouts makes the settings, with the tasks of the specs and seed.
+func (f *rolloutFlags) rollouts(seed uint64) (prl.Rollouts, error) {
+	r := prl.Rollouts{MaxTokens: f.maxTokens, MaxTurns: f.maxTurns, Ctx: f.ctx, Parallel: f.parallel, ServerKey: f.generatorAPIKey}
 	if len(f.specs) == 0 {
-		return nil, usagef("give at least one --task")
+		return r, usagef("give at least one --task")
 	}
-	var ts []tasks.Task
 	for _, s := range f.specs {
 		t, err := tasks.New(s, seed)
 		if err != nil {
-			return nil, usagef("--task: %v", err)
+			return r, usagef("--task: %v", err)
 		}
-		ts = append(ts, t)
+		r.Tasks = append(r.Tasks, t)
 	}
-	return ts, nil
-}
-
-// policySetup loads the model and tokenizer at path and starts a generator
-// on p.
-func (f *rolloutFlags) generatorFor(tok *tokenizer.Tokenizer, p *train.Params[float32], version int64) (prl.Generator, func(), error) {
+	if f.generator != "" {
+		r.Servers = strings.Split(f.generator, ",")
+	}
 	if f.threads > 0 {
 		kernels.SetThreads(f.threads)
 	}
-	if f.ctx > p.Config.MaxPositions {
-		return nil, nil, usagef("--ctx %d exceeds the model's max_position_embeddings %d", f.ctx, p.Config.MaxPositions)
-	}
-	if f.generator != "" {
-		g, err := prl.NewRemoteGenerator(context.Background(), strings.Split(f.generator, ","), f.generatorAPIKey, tok)
-		if err != nil {
-			return nil, nil, err
-		}
-		if err := g.UpdateWeights(context.Background(), p, version); err != nil {
-			return nil, nil, err
-		}
-		return g, func() {}, nil
-	}
-	m, err := prl.InferenceModel(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	g, err := prl.NewLocalGenerator(m, f.parallel, f.ctx, tok.StopTokens())
-	if err != nil {
-		return nil, nil, err
-	}
-	if version > 0 {
-		if err := g.UpdateWeights(context.Background(), p, version); err != nil {
-			g.Close()
-			return nil, nil, err
-		}
-	}
-	return g, g.Close, nil
+	return r, nil
 }
 
 // cmdRL runs online RL (GRPO with pass@k filtering, zero-advantage
@@ -142,102 +109,21 @@ func cmdRL(args []string, stdout, stderr io.Writer) error {
 		return usagef("--norm: %v", err)
 	}
 	lc.Policy.MaxTokens = rf.maxTokens * rf.maxTurns
-	ts, err := rf.tasks(c.Seed)
+	ro, err := rf.rollouts(c.Seed)
 	if err != nil {
 		return err
 	}
-	c.Tasks = ts
 	if out == "" && !evalOnly {
 		return usagef("missing --out")
 	}
-	if !resume && !evalOnly && prl.HasCheckpoint(out) {
-		return fmt.Errorf("%s already holds an RL checkpoint: pass --resume to continue it, or choose another --out", out)
-	}
-	tok, err := tokenizer.Load(cl.model)
-	if err != nil {
-		return err
-	}
-	var p *train.Params[float32]
-	var saved *prl.Saved
-	if resume {
-		if saved, err = prl.Load(out); err != nil {
-			return err
-		}
-		p = saved.Params
-	} else if p, err = train.LoadHF(cl.model); err != nil {
-		return err
-	}
-	if p.Config.VocabSize < tok.VocabSize() {
-		return fmt.Errorf("%s: config vocab_size %d is smaller than its tokenizer's %d ids", cl.model, p.Config.VocabSize, tok.VocabSize())
-	}
-	version := int64(0)
-	if saved != nil {
-		version = int64(saved.Step)
-	}
-	gen, closeGen, err := rf.generatorFor(tok, p, version)
-	if err != nil {
-		return err
-	}
-	defer closeGen()
-	ro := &prl.Roller{Tok: tok, Gen: gen, MaxTokens: rf.maxTokens, MaxTurns: rf.maxTurns, Ctx: rf.ctx}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if evalOnly {
-		return printEval(ctx, stdout, stderr, ro, c)
-	}
-	var ref *train.Params[float32]
-	if lc.Policy.KLCoef > 0 {
-		if ref, err = train.LoadHF(cl.model); err != nil {
-			return err
-		}
-	}
-	l, err := prl.NewLearner(p, ref, *lc)
-	if err != nil {
+	j := prl.Job{Cfg: c, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, EvalOnly: evalOnly}
+	if err := j.Run(ctx, stdout, stderr); err != nil {
 		return err
 	}
-	r := &prl.Run{Cfg: c, Roller: ro, Learner: l, Dir: out, Out: stderr}
-	if saved != nil {
-		if err := saved.Restore(r); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "resuming %s at step %d (round %d)\n", out, r.Step, r.Round)
-	}
-	if err := copyTokenizer(cl.model, out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "rl: %d parameters; %d steps of %d prompts × %d completions; pass@%d filter over %d prompts every %d steps; staleness %d; generator %s\n",
-		p.NumParams(), c.Steps, c.GroupsPerStep, c.GroupSize, c.PassK, c.PoolSize, c.StepsPerRound, c.Staleness, generatorName(rf.generator))
-	t0 := time.Now()
-	if err := r.Loop(ctx, 0); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "rl: %d steps in %v\n", r.Step, time.Since(t0).Round(time.Second))
-	fmt.Fprintln(stdout, out)
-	return nil
-}
-
-func generatorName(urls string) string {
-	if urls == "" {
-		return "in process"
-	}
-	return urls
-}
-
-// printEval evaluates the policy of ro on held-out problems and prints one
-// row per task.
-func printEval(ctx context.Context, stdout, stderr io.Writer, ro *prl.Roller, c prl.Config) error {
-	if c.EvalN <= 0 {
-		return usagef("--eval-only needs --eval-n > 0")
-	}
-	t0 := time.Now()
-	res, err := prl.Evaluate(ctx, ro, c.Tasks, c.EvalN, c.EvalK, c.Concurrency, c.Seed)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "evaluated in %v\n", time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "task\tproblems\tpass@1 (greedy)\tpass@%d\tmean sampled accuracy\n", c.EvalK)
-	for _, e := range res {
-		fmt.Fprintf(stdout, "%s\t%d\t%.1f%%\t%.1f%%\t%.1f%%\n", e.Task, e.Problems, 100*e.Pass1, 100*e.PassK, 100*e.MeanSampled)
+	if !evalOnly {
+		fmt.Fprintln(stdout, out)
 	}
 	return nil
 }

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"strconv"
-	"time"
 
-	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/internal/imageprompt"
+	"github.com/herd-llm/herd/internal/textgen"
 	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
@@ -77,45 +73,23 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		stops = engine.StopIDs(m.Config.EOS, tokStops)
 	}
-	var img *imageInput
+	var img *imageprompt.Input
 	if len(images) > 0 {
 		if img, err = loadImageInput(cl.model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
 			return err
 		}
-		defer img.v.Close()
+		defer img.V.Close()
 	}
-	switch {
-	case *chatFmt:
-		var msgs []chat.Message
-		if c.system != "" {
-			msgs = append(msgs, chat.Message{Role: chat.RoleSystem, Content: c.system})
-		}
-		user := chat.Message{Role: chat.RoleUser, Content: pos[0]}
-		if img != nil {
-			user.Parts = imageParts(len(images), pos[0]) // the images, then the text
-		}
-		msgs = append(msgs, user)
-		if prompt, err = chat.Encode(tok, msgs, chat.Options{AddGenerationPrompt: true}); err != nil {
+	if len(pos) > 0 {
+		if prompt, err = textgen.EncodePrompt(tok, pos[0], *chatFmt, c.system, img, len(images)); err != nil {
 			return err
-		}
-	case len(pos) > 0:
-		// Text prompt: special tokens written in the text are recognised, and
-		// <|begin_of_text|> is added unless the text starts with it.
-		prompt = tok.Encode(pos[0], true)
-		if len(prompt) == 0 || prompt[0] != tok.BOS() {
-			prompt = append([]int32{tok.BOS()}, prompt...)
-		}
-		if img != nil {
-			if prompt, err = img.placeholders(prompt, tok.BOS(), len(images)); err != nil {
-				return err
-			}
 		}
 	}
 	// Images: each <|image|> placeholder becomes the image's token layout,
 	// whose <|patch|> rows take the projected image features.
 	var fused *llama4.ImagePrompt
 	if img != nil {
-		if fused, err = img.fuse(prompt, images); err != nil {
+		if fused, err = img.Fuse(prompt, images); err != nil {
 			return err
 		}
 		prompt = fused.IDs
@@ -131,7 +105,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(prompt) > limit {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
-	if err := checkPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+	if err := textgen.CheckPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
 		return err
 	}
 	cache, err := m.NewCacheOf(limit, gm.kv)
@@ -150,83 +124,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fused != nil {
 		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
 	}
-	_, err = generate(m, cache, req, *batch, text, stdout, stderr, *quiet)
+	_, err = textgen.Generate(m, cache, req, *batch, text, stdout, stderr, *quiet)
 	return err
-}
-
-// checkPlan computes the memory plan for a run, prints it, and refuses a run
-// that would not fit in the machine's available memory.
-func checkPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Writer, quiet bool) error {
-	in := m.PlanInput(ctx, min(batch, ctx), dt)
-	p := kvcache.MakePlan(in)
-	avail, err := kvcache.Available()
-	if err != nil {
-		return nil // no way to know; run anyway
-	}
-	if err := kvcache.Fit(in, &p, avail); err != nil {
-		return err
-	}
-	if !quiet {
-		fmt.Fprintf(stderr, "plan: %d tokens, %s KV cache %s (global %s + chunked %s) + weights %s + scratch %s = %s of %s available\n",
-			ctx, dt, kvcache.Human(p.KVBytes), kvcache.Human(p.KVGlobalBytes), kvcache.Human(p.KVChunkedBytes),
-			kvcache.Human(p.WeightBytes), kvcache.Human(p.ScratchBytes), kvcache.Human(p.TotalBytes), kvcache.Human(avail))
-	}
-	return nil
-}
-
-// generate runs req on a session over cache (prefill in batches, then up to
-// req.MaxTokens tokens), streaming the generated tokens to out: as text with
-// text set (never splitting a UTF-8 character), otherwise as ids separated
-// by spaces. A stop id ends generation and is not printed.
-func generate(m *llama4.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
-	w := bufio.NewWriter(out)
-	defer w.Flush()
-	s := engine.NewSession(m, cache, batch)
-	if err := s.Start(req); err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	if err := s.Prefill(); err != nil {
-		return nil, err
-	}
-	tPrompt := time.Since(t0)
-	t1 := time.Now()
-	n := 0 // tokens generated, the stop id included
-	for n < req.MaxTokens {
-		ev, err := s.Next()
-		if err != nil {
-			return s.Generated(), err
-		}
-		n++
-		if s.Finish() == "stop" {
-			break
-		}
-		if text != nil {
-			w.WriteString(text.Add(ev.Token))
-		} else {
-			if n > 1 {
-				w.WriteByte(' ')
-			}
-			w.WriteString(strconv.Itoa(int(ev.Token)))
-		}
-		w.Flush()
-		if s.Finish() != "" {
-			if n < req.MaxTokens {
-				fmt.Fprintf(stderr, "\nherd: context of %d tokens is full; stopping\n", cache.MaxLen())
-			}
-			break
-		}
-	}
-	if text != nil {
-		w.WriteString(text.Flush())
-	}
-	w.WriteByte('\n')
-	w.Flush()
-	if !quiet {
-		tGen := time.Since(t1)
-		fmt.Fprintf(stderr, "prompt: %d tokens in %v (%.1f t/s); generated: %d tokens in %v (%.1f t/s); seed %d\n",
-			len(req.Prompt), tPrompt.Round(time.Millisecond), float64(len(req.Prompt))/tPrompt.Seconds(),
-			n, tGen.Round(time.Millisecond), float64(n)/tGen.Seconds(), req.Sampling.Seed)
-	}
-	return s.Generated(), nil
 }

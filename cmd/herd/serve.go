@@ -69,14 +69,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if guardM != nil {
-		defer guardM.stop()
+		defer guardM.Stop()
 	}
 	// Plan all slots (the guard's too) before allocating anything.
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
 	plan := kvcache.MakePlan(in)
 	if avail, err := kvcache.Available(); err == nil {
-		if err := kvcache.Fit(in, &plan, avail-guardM.bytes()); err != nil {
+		if err := kvcache.Fit(in, &plan, avail-guardM.Bytes()); err != nil {
 			return fmt.Errorf("%w (lower --ctx or --parallel)", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
@@ -21,7 +22,7 @@ type serveGuardFlags struct {
 	parallel     int
 	window       int
 	refusal      string
-	policy       policyFlags
+	policy       llamaguard.Policy
 }
 
 func (f *serveGuardFlags) define(fs *flag.FlagSet) {
@@ -31,7 +32,7 @@ func (f *serveGuardFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&f.parallel, "guard-parallel", 2, "checks the guard runs together")
 	fs.IntVar(&f.window, "guard-window", 512, "characters of a streamed answer per guard check")
 	fs.StringVar(&f.refusal, "guard-refusal", server.DefaultRefusal, "the answer to a request or answer the guard flags")
-	f.policy.define(fs, "guard-")
+	definePolicy(fs, &f.policy, "guard-")
 	fs.StringVar(&f.promptModel, "prompt-guard", "", "screen each request's last user message for jailbreaks and prompt injections with this Prompt Guard 2 model (a Hugging Face DeBERTa directory)")
 	fs.Float64Var(&f.promptThresh, "prompt-guard-threshold", 0.5, "refuse a request when Prompt Guard's P(MALICIOUS) is at least this")
 }
@@ -60,7 +61,7 @@ func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error)
 
 // open loads and plans the guard model (nil without --guard); the caller
 // fits its plan beside the main model's, then calls start.
-func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*guardModel, error) {
+func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*llamaguard.Model, error) {
 	if f.model == "" {
 		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
 			if flagSet(fs, name) {
@@ -72,7 +73,7 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	if f.ctx <= 0 || f.parallel <= 0 || f.window <= 0 {
 		return nil, usagef("--guard-ctx, --guard-parallel and --guard-window must be positive")
 	}
-	o, err := f.policy.options("guard-")
+	o, err := f.policy.Options("guard-")
 	if err != nil {
 		return nil, err
 	}
@@ -84,40 +85,21 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 		return nil, fmt.Errorf("--guard: %w", err)
 	}
 	f.model = path
-	gm, err := openGuard(path, f.quant, kv, f.ctx, flagSet(fs, "guard-ctx"), f.parallel, o, stderr, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := gm.withVision(path, f.quant, false, stderr); err != nil { // a guard with a vision tower checks images too
-		gm.stop()
-		return nil, err
-	}
-	if err := gm.fitMemory("lower --guard-ctx or --guard-parallel"); err != nil {
-		return nil, err
-	}
-	return gm, nil
+	return openGuard(path, f.quant, kv, f.ctx, flagSet(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
 }
 
 // start runs the guard's engine and returns the server's options for it
 // and for Prompt Guard (nil with neither).
-func (f *serveGuardFlags) start(gm *guardModel, pg guard.Classifier) (*server.GuardOptions, error) {
+func (f *serveGuardFlags) start(gm *llamaguard.Model, pg guard.Classifier) (*server.GuardOptions, error) {
 	if gm == nil && pg == nil {
 		return nil, nil
 	}
 	o := &server.GuardOptions{Prompt: pg, Window: f.window, Refusal: f.refusal}
 	if gm != nil {
-		if err := gm.start(); err != nil {
+		if err := gm.Start(); err != nil {
 			return nil, fmt.Errorf("--guard: %w", err)
 		}
 		o.Classifier, o.Model = gm, filepath.Base(filepath.Clean(f.model))
 	}
 	return o, nil
-}
-
-// bytes is the guard's planned memory (0 without a guard).
-func (gm *guardModel) bytes() int64 {
-	if gm == nil {
-		return 0
-	}
-	return gm.plan.TotalBytes
 }

@@ -4,19 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/kernels"
-	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
-	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
+	"github.com/herd-llm/herd/train/pretrain"
 )
 
 // cmdTrain trains a Llama 4 text model on a text file and writes a Hugging
@@ -51,27 +46,17 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	var threads int
 	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
-	fs.IntVar(&o.Steps, "steps", d.Steps, "optimizer steps")
-	fs.IntVar(&o.Batch, "batch", d.Batch, "rows per micro-batch")
+	*o = d
+	optimFlags{steps: &o.Steps, batch: &o.Batch, accum: &o.Accum, warmup: &o.Warmup, saveEvery: &o.SaveEvery, logEvery: &o.LogEvery,
+		lr: &o.LR, minLR: &o.MinLR, beta1: &o.Beta1, beta2: &o.Beta2, eps: &o.Eps, wd: &o.WeightDecay, clip: &o.GradClip}.define(fs)
 	seqSpec := fs.String("seq", strconv.Itoa(d.SeqLen), "tokens per row; or a schedule T0,T1@STEP1,… (long-context mid-training): rows of T1 tokens from step STEP1 on, the batch scaled to keep --batch×T0 tokens per micro-batch")
 	docSep := fs.String("doc-sep", "", `split --data into documents at this separator (e.g. "\n\n"); each begins with BOS; the last documents are held out`)
 	fs.Float64Var(&o.LongFrac, "long-frac", d.LongFrac, "with --doc-sep: the share of rows drawn from inside one document of at least --seq+1 tokens (the rest are windows of the packed stream of documents)")
 	fs.BoolVar(&o.DocMask, "doc-mask", d.DocMask, "mask attention at document boundaries (each BOS starts a document; positions restart), for packed rows of --doc-sep documents")
-	fs.IntVar(&o.Accum, "accum", d.Accum, "micro-batches per step (gradient accumulation)")
-	fs.Float64Var(&o.LR, "lr", d.LR, "peak learning rate")
-	fs.Float64Var(&o.MinLR, "min-lr", d.MinLR, "final learning rate of the cosine decay")
-	fs.IntVar(&o.Warmup, "warmup", d.Warmup, "linear warmup steps")
-	fs.Float64Var(&o.Beta1, "beta1", d.Beta1, "AdamW β1")
-	fs.Float64Var(&o.Beta2, "beta2", d.Beta2, "AdamW β2")
-	fs.Float64Var(&o.Eps, "eps", d.Eps, "AdamW ε")
-	fs.Float64Var(&o.WeightDecay, "wd", d.WeightDecay, "decoupled weight decay on parameters of ≥ 2 dimensions")
-	fs.Float64Var(&o.GradClip, "clip", d.GradClip, "max global gradient norm; 0 = off")
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "seed of the initialisation and the data sampling")
 	fs.Float64Var(&o.InitStd, "init-std", d.InitStd, "std of the initial weights")
 	fs.IntVar(&o.EvalEvery, "eval-every", d.EvalEvery, "steps between validation passes; 0 = at the end only")
 	fs.IntVar(&o.EvalBatches, "eval-batches", d.EvalBatches, "max validation batches per periodic pass (the final pass covers all); 0 = all")
-	fs.IntVar(&o.SaveEvery, "save-every", d.SaveEvery, "steps between checkpoints; 0 = at the end only")
-	fs.IntVar(&o.LogEvery, "log-every", d.LogEvery, "steps between progress lines")
 	fs.BoolVar(&o.MetaP, "metap", d.MetaP, "MetaP parametrisation: µP (width) + CompleteP (depth) init and per-group learning rates relative to --base-width/--base-depth, so --lr, --init-std and --wd tuned on that base model transfer (docs/metap.md)")
 	fs.IntVar(&o.BaseWidth, "base-width", orDefaultInt(d.BaseWidth, train.DefaultBaseWidth), "--metap: hidden size of the base model the hyper-parameters were tuned on")
 	fs.IntVar(&o.BaseDepth, "base-depth", orDefaultInt(d.BaseDepth, train.DefaultBaseDepth), "--metap: layers of the base model the hyper-parameters were tuned on")
@@ -87,7 +72,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var err error
-	if o.SeqLen, o.Stages, err = parseSeqStages(*seqSpec, o.Batch); err != nil {
+	if o.SeqLen, o.Stages, err = pretrain.ParseSeqStages(*seqSpec, o.Batch); err != nil {
 		return err
 	}
 	if preset != nil {
@@ -95,7 +80,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
 		}
 		if *dataFile == "" {
-			if *dataFile, err = repoRelative(preset.Data); err != nil {
+			if *dataFile, err = pretrain.RepoFile(preset.Data); err != nil {
 				return usagef("--preset %s: %v; pass --data FILE", preset.Name, err)
 			}
 		}
@@ -113,7 +98,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if !flagSet(fs, "eval-batches") {
 			o.EvalBatches = 0 // the whole validation part, whatever the preset's periodic passes use
 		}
-		return evalModel(*evalDir, *dataFile, *valFrac, *tok == "bytes", o, stdout)
+		e := pretrain.Evaluation{Dir: *evalDir, Data: *dataFile, ValFrac: *valFrac, Bytes: *tok == "bytes", Batch: o.Batch, Seq: o.SeqLen, MaxBatches: o.EvalBatches}
+		return e.Run(stdout)
 	}
 	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
 		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
@@ -121,28 +107,12 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	if o.Distill, err = df.options(); err != nil {
 		return err
 	}
-	ranks, err := parseTokenizerSpec(*tok)
-	if err != nil {
+	j := pretrain.Job{Opt: *o, Preset: preset, Data: *dataFile, Config: *cfgFile, Out: *outDir, ValFrac: *valFrac, DocSep: *docSep, Resume: *resume}
+	if j.BPERanks, err = pretrain.ParseTokenizer(*tok); err != nil {
 		return err
 	}
-	text, err := os.ReadFile(*dataFile)
-	if err != nil {
-		return err
-	}
-	tk, err := trainTokenizer(ranks, text, *valFrac, *outDir, *resume, stderr)
-	if err != nil {
-		return err
-	}
-	data, err := newDataset(text, tk, *valFrac, *docSep)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	var tr *train.Trainer
 	if *resume {
-		steps := 0
-		if flagSet(fs, "steps") {
-			steps = o.Steps
-		}
+		j.ResumeSteps = resumeSteps(fs, o.Steps)
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset", "doc-sep":
@@ -150,178 +120,11 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "note: --%s is ignored when resuming: the checkpoint's options apply\n", f.Name)
 			}
 		})
-		if tr, err = train.ResumeTrainer(*outDir, data, steps); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "resuming %s at step %d of %d\n", *outDir, tr.Step(), tr.Opt.Steps)
-	} else {
-		if train.HasCheckpoint(*outDir) {
-			return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", *outDir)
-		}
-		var cfg *llama4.Config
-		if *cfgFile != "" {
-			cfg, err = checkpoint.LoadConfig(*cfgFile)
-		} else {
-			cfg, err = preset.ParseConfig()
-		}
-		if err != nil {
-			return err
-		}
-		if cfg.VocabSize < tk.VocabSize() {
-			return fmt.Errorf("config vocab_size %d is smaller than the tokenizer's %d ids", cfg.VocabSize, tk.VocabSize())
-		}
-		if _, T := longestStage(o); cfg.MaxPositions < T {
-			return usagef("--seq %d exceeds the config's max_position_embeddings %d", T, cfg.MaxPositions)
-		}
-		cfg.BOS, cfg.EOS, cfg.Pad = int(tk.BOS()), []int{int(tk.EOS())}, int(tk.Pad())
-		cfg.TorchDType = "float32"
-		if tr, err = train.NewTrainer(cfg, *o, data); err != nil {
-			return err
-		}
 	}
-	if tr.Opt.MetaP {
-		m := tr.Opt.MetaPBase()
-		mw, md := m.Widths(tr.Params.Config)
-		fmt.Fprintf(stderr, "metap: base width %d, depth %d (width ×%.3g, depth ×%.3g): hidden lr ×%.3g, branch-output lr ×%.3g, lm_head lr ×%.3g, embeddings and norms ×1\n",
-			m.BaseWidth, m.BaseDepth, mw, md, 1/mw, 1/(mw*md), 1/mw)
-	}
-	fmt.Fprintf(stderr, "model: %d parameters, %d layers, vocab %d; data: %d training and %d validation tokens (%.3f bytes per token)\n",
-		tr.Params.NumParams(), tr.Params.Config.Layers, tr.Params.Config.VocabSize, len(data.Train), len(data.Val),
-		float64(data.TrainBytes)/float64(max(len(data.Train)-1, 1)))
-	release, err := attachDistiller(tr, data, text, *valFrac, *docSep, stderr)
-	if err != nil {
+	if err := j.Run(stderr); err != nil {
 		return err
-	}
-	defer release()
-	fmt.Fprintf(stderr, "plan: %s per micro-batch; %d×%d tokens × %d per step\n", tr.Plan(), tr.Opt.Batch, tr.Opt.SeqLen, tr.Opt.Accum)
-	if len(tr.Opt.Stages) > 0 {
-		B, T := longestStage(&tr.Opt)
-		p, err := train.PlanFor(tr.Params.Config, B, T)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "plan of the longest stage: %s per micro-batch; stages %s\n", p, stagesString(&tr.Opt))
-	}
-	t0 := time.Now()
-	if err := tr.Run(train.RunConfig{OutDir: *outDir, Progress: stderr}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "trained in %v\n", time.Since(t0).Round(time.Second))
-	if d, ok := tr.Distiller.(*distill.Distiller); ok {
-		kl, n := d.Stats()
-		fmt.Fprintf(stderr, "distill: mean KL(teacher ‖ student) at τ %g over the run's %d positions: %.4f nats\n", d.Opt.Temp, n, kl)
-	}
-	if f := tr.FP8Total; tr.Opt.FP8 != "" {
-		fmt.Fprintf(stderr, "fp8 %s (%s scaling): %d values cast; overflow %d, underflow %d (%.4f%%); a cast without scaling would overflow %d and underflow %d (%.4f%%)\n",
-			tr.Opt.FP8, orDefault(tr.Opt.FP8Scaling, "tensor"), f.Values, f.Overflow, f.Underflow, 100*float64(f.Underflow)/float64(max(f.Values, 1)),
-			f.RawOverflow, f.RawUnderflow, 100*float64(f.RawUnderflow)/float64(max(f.Values, 1)))
-	}
-	if tr.ExpertBias != nil {
-		fmt.Fprintln(stderr, "expert selection bias (training only, not exported):")
-		for l, b := range tr.ExpertBias {
-			if b != nil {
-				fmt.Fprintf(stderr, "  layer %d: %s\n", l, floatList(b))
-			}
-		}
 	}
 	fmt.Fprintf(stdout, "%s\n", *outDir)
-	return nil
-}
-
-// parseTokenizerSpec reads --tokenizer: "bytes" gives 0, "bpe:N" gives N.
-func parseTokenizerSpec(spec string) (int, error) {
-	switch {
-	case spec == "bytes":
-		return 0, nil
-	case spec == "":
-		return 0, usagef(`choose a tokenizer: --tokenizer bpe:N (a Llama 4-format BPE of N ranks, e.g. bpe:4096) or --tokenizer bytes`)
-	case !strings.HasPrefix(spec, "bpe:"):
-		return 0, usagef("--tokenizer %q: want bpe:N or bytes", spec)
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(spec, "bpe:"))
-	if err != nil || n < 256 {
-		return 0, usagef("--tokenizer %q: N must be a number of ranks ≥ 256", spec)
-	}
-	return n, nil
-}
-
-// trainTokenizer returns the run's tokenizer: the byte tokenizer when ranks
-// is 0, else a BPE vocabulary of that many ranks trained on the training
-// part of text and written to outDir/tokenizer.model, where
-// `herd run -m outDir` finds it. A resumed run reads that file back instead.
-func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, stderr io.Writer) (dataset.Tokenizer, error) {
-	if n == 0 {
-		return dataset.ByteTokenizer{}, nil
-	}
-	path := filepath.Join(outDir, tokenizer.TiktokenFile)
-	if resume {
-		t, err := tokenizer.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return dataset.TextTokenizer{T: t}, nil
-	}
-	tp, _, err := dataset.SplitText(text, valFrac)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	t0 := time.Now()
-	v, err := tokenizer.TrainBPE(string(tp), n)
-	if err != nil {
-		return nil, err
-	}
-	if len(v.Ranks) < n {
-		fmt.Fprintf(stderr, "note: the training text supports only %d ranks\n", len(v.Ranks))
-	}
-	t, err := v.Tokenizer()
-	if err != nil {
-		return nil, err
-	}
-	if train.HasCheckpoint(outDir) {
-		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
-	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, v.Tiktoken(), 0o644); err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(stderr, "tokenizer: %d BPE ranks + %d specials trained on %d bytes in %v, written to %s\n",
-		len(v.Ranks), t.VocabSize()-len(v.Ranks), len(tp), time.Since(t0).Round(time.Millisecond), path)
-	return dataset.TextTokenizer{T: t}, nil
-}
-
-// evalModel prints the validation loss and bits per byte of the model in dir
-// (with its own tokenizer.model, or the byte tokenizer when bytes) on the
-// held-out part of the text in dataFile.
-func evalModel(dir, dataFile string, valFrac float64, bytes bool, o *train.Options, stdout io.Writer) error {
-	text, err := os.ReadFile(dataFile)
-	if err != nil {
-		return err
-	}
-	var tk dataset.Tokenizer = dataset.ByteTokenizer{}
-	if !bytes {
-		t, err := tokenizer.Load(dir)
-		if err != nil {
-			return err
-		}
-		tk = dataset.TextTokenizer{T: t}
-	}
-	p, err := train.LoadHF(dir)
-	if err != nil {
-		return err
-	}
-	data, err := dataset.New(text, tk, valFrac)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	t0 := time.Now()
-	loss, bpb, err := train.EvaluateParams(p, data, o.Batch, o.SeqLen, o.EvalBatches)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: validation loss %.4f nats/token, %.4f bits/byte (%d tokens, %d bytes of %s; windows of %d tokens; %v)\n",
-		dir, loss, bpb, len(data.Val)-1, data.ValBytes, dataFile, o.SeqLen, time.Since(t0).Round(time.Millisecond))
 	return nil
 }
 
@@ -344,29 +147,6 @@ func presetArg(args []string) (string, bool) {
 	return "", false
 }
 
-// repoRelative resolves a path relative to the repository root: the nearest
-// directory at or above the working directory that holds go.mod.
-func repoRelative(rel string) (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, filepath.FromSlash(rel))
-			if _, err := os.Stat(p); err != nil {
-				return "", fmt.Errorf("%s not found", p)
-			}
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod at or above the working directory to find %s from", rel)
-		}
-		dir = parent
-	}
-}
-
 func orDefaultF(v, def float64) float64 {
 	if v == 0 {
 		return def
@@ -386,4 +166,72 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// distillFlags are herd train's distillation flags.
+type distillFlags struct {
+	teacher, cache string
+	o              distill.Options
+}
+
+func (f *distillFlags) define(fs *flag.FlagSet) {
+	d := distill.DefaultOptions()
+	fs.StringVar(&f.teacher, "teacher", "", "distil from this model, run online on each batch (any model herd loads: a directory or .gguf; same vocabulary as the student; docs/distillation.md)")
+	fs.StringVar(&f.cache, "teacher-cache", "", "distil from the teacher top-k log-probs that `herd distill-cache` wrote to this directory (same text, --val-frac and tokenizer)")
+	fs.IntVar(&f.o.TopK, "teacher-topk", 0, "--teacher: teacher tokens kept per position; 0 = the whole vocabulary")
+	fs.Float64Var(&f.o.Temp, "distill-temp", d.Temp, "distillation temperature τ of teacher and student softmax (the soft term is scaled by τ²)")
+	fs.Float64Var(&f.o.Alpha, "distill-alpha", d.Alpha, "weight α of the soft (teacher) term at the first step; the hard-label term gets 1−α")
+	fs.Float64Var(&f.o.AlphaEnd, "distill-alpha-end", d.AlphaEnd, "weight α of the soft term at the last step (linear in between)")
+	fs.StringVar(&f.o.Weighting, "distill-weighting", d.Weighting, `"schedule": α as scheduled; "confidence": per token, α × the teacher's probability of the data's label`)
+}
+
+// options returns the run's distillation options, nil without a teacher.
+func (f *distillFlags) options() (*distill.Options, error) {
+	if f.teacher == "" && f.cache == "" {
+		return nil, nil
+	}
+	o := f.o
+	o.Teacher, o.Cache = f.teacher, f.cache
+	if o.Teacher != "" {
+		r, err := resolveModelArg(o.Teacher)
+		if err != nil {
+			return nil, fmt.Errorf("--teacher: %w", err)
+		}
+		o.Teacher = r
+	}
+	if err := o.Validate(); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return &o, nil
+}
+
+// cmdDistillCache writes a teacher's top-k log-probabilities at every
+// position of a text's training part for `herd train --teacher-cache`.
+func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
+	cl := newCmdLine("distill-cache")
+	fs := cl.FlagSet
+	dataFile := fs.String("data", "", "training text (UTF-8): the same file and --val-frac the student trains on")
+	valFrac := fs.Float64("val-frac", 0.1, "fraction of the text (from the end) held out for validation, as in herd train")
+	docSep := fs.String("doc-sep", "", "document separator, as in herd train")
+	tok := fs.String("tokenizer", "", `"bytes" for a byte-level teacher; default: the teacher's own tokenizer`)
+	out := fs.String("o", "", "cache directory to create: shard-NNNNN.kd files and index.json")
+	k := fs.Int("topk", 32, "teacher tokens kept per position")
+	ctx := fs.Int("ctx", 256, "teacher window in tokens; windows step by half of it, so positions after the first window see ≥ ctx/2 tokens of context")
+	windows := fs.Int("windows", 4, "windows per batched teacher forward pass")
+	shard := fs.Int("shard-positions", 1<<18, "positions per shard file")
+	var threads int
+	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	if threads > 0 {
+		kernels.SetThreads(threads)
+	}
+	j := pretrain.CacheJob{Teacher: cl.model, Data: *dataFile, ValFrac: *valFrac, DocSep: *docSep, Tokenizer: *tok, Out: *out,
+		Opt: distill.CacheOptions{K: *k, Context: *ctx, Windows: *windows, ShardPositions: *shard}}
+	if err := j.Run(stderr); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, *out)
+	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,8 +240,7 @@ func TestTrainUsage(t *testing.T) {
 		{"--data", "d", "--config", "c", "--out", "o", "--tokenizer", "bpe:10"}, // fewer ranks than bytes
 		{"--preset", "nope"},
 	} {
-		var ue usageError
-		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ue) {
+		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); !isUsage(err) {
 			t.Errorf("%v: error %v, want a usage error", args, err)
 		}
 	}

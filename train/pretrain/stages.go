@@ -1,4 +1,4 @@
-package main
+package pretrain
 
 import (
 	"fmt"
@@ -9,14 +9,14 @@ import (
 	"github.com/herd-llm/herd/train/dataset"
 )
 
-// parseSeqStages reads --seq: "T" or "T0,T1@STEP1,T2@STEP2,…" (steps
-// increasing). Stage batches keep batch×T0 tokens per micro-batch (at
-// least one row).
-func parseSeqStages(spec string, batch int) (int, []train.Stage, error) {
+// ParseSeqStages reads a --seq value: "T" or "T0,T1@STEP1,T2@STEP2,…"
+// (steps increasing). It returns T0 and the later stages, whose batches
+// keep batch×T0 tokens per micro-batch (at least one row).
+func ParseSeqStages(spec string, batch int) (int, []train.Stage, error) {
 	parts := strings.Split(spec, ",")
 	t0, err := strconv.Atoi(parts[0])
 	if err != nil || t0 <= 0 {
-		return 0, nil, usagef("--seq %q: %q is not a positive number of tokens", spec, parts[0])
+		return 0, nil, badf("--seq %q: %q is not a positive number of tokens", spec, parts[0])
 	}
 	var st []train.Stage
 	for _, p := range parts[1:] {
@@ -24,7 +24,7 @@ func parseSeqStages(spec string, batch int) (int, []train.Stage, error) {
 		T, err1 := strconv.Atoi(ts)
 		step, err2 := strconv.Atoi(ss)
 		if !ok || err1 != nil || err2 != nil || T <= 0 {
-			return 0, nil, usagef("--seq %q: stage %q is not T@STEP", spec, p)
+			return 0, nil, badf("--seq %q: stage %q is not T@STEP", spec, p)
 		}
 		st = append(st, train.Stage{Step: step, SeqLen: T, Batch: max(1, batch*t0/T)})
 	}
@@ -52,7 +52,8 @@ func stagesString(o *train.Options) string {
 }
 
 // newDataset tokenizes the training text: one stream, or documents split
-// at sep (dataset.NewDocuments) when sep is set.
+// at sep (with the escapes \n, \t and \\; dataset.NewDocuments) when sep is
+// set.
 func newDataset(text []byte, tk dataset.Tokenizer, valFrac float64, sep string) (*dataset.Dataset, error) {
 	if sep == "" {
 		return dataset.New(text, tk, valFrac)

@@ -1,4 +1,4 @@
-package main
+package termline
 
 import (
 	"bytes"
@@ -45,15 +45,15 @@ func TestStepLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			var clock time.Time
-			l := &stepLine{w: &buf, cmd: "convert", interval: 200 * time.Millisecond, now: func() time.Time { return clock }}
-			prog := l.progress()
+			l := &Line{w: &buf, cmd: "convert", interval: 200 * time.Millisecond, now: func() time.Time { return clock }}
+			prog := l.Progress()
 			for _, c := range tt.calls {
 				clock = time.Time{}.Add(c.at)
 				prog(c.step, c.done, c.total)
 			}
-			l.end()
+			l.End()
 			prog("write", 1, 1) // after end: nothing
-			l.end()
+			l.End()
 			got := strings.Split(buf.String(), "\r")
 			if got[0] != "" || got[len(got)-1] != "\x1b[K" {
 				t.Fatalf("output %q: want lines begun with \\r and one final clear", buf.String())
@@ -72,15 +72,15 @@ func TestStepLine(t *testing.T) {
 func TestStepLineNil(t *testing.T) {
 	var buf bytes.Buffer
 	for _, quiet := range []bool{false, true} {
-		l := newStepLine(&buf, "convert", quiet) // a buffer is not a terminal
+		l := New(&buf, "convert", quiet) // a buffer is not a terminal
 		if l != nil {
 			t.Fatalf("quiet=%v: a line on a non-terminal", quiet)
 		}
-		if l.progress() != nil {
+		if l.Progress() != nil {
 			t.Error("a nil line's progress should be nil (no accounting)")
 		}
-		l.phase("load")()
-		l.end()
+		l.Phase("load")()
+		l.End()
 	}
 	if buf.Len() != 0 {
 		t.Errorf("drew %q on a non-terminal", buf.String())
@@ -89,8 +89,8 @@ func TestStepLineNil(t *testing.T) {
 
 func TestStepLinePhase(t *testing.T) {
 	var buf bytes.Buffer
-	l := &stepLine{w: &buf, cmd: "convert", interval: 200 * time.Millisecond, now: time.Now}
-	stop := l.phase("load m")
+	l := &Line{w: &buf, cmd: "convert", interval: 200 * time.Millisecond, now: time.Now}
+	stop := l.Phase("load m")
 	// Wait for a tick of the phase's clock (a second; later on a busy machine).
 	redrawn := func() bool {
 		l.mu.Lock()
@@ -101,8 +101,8 @@ func TestStepLinePhase(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	stop()
-	l.progress()("write", 0, 1)
-	l.end()
+	l.Progress()("write", 0, 1)
+	l.End()
 	lines := strings.Split(strings.ReplaceAll(buf.String(), "\x1b[K", ""), "\r")
 	if len(lines) < 5 || lines[1] != "convert: load m  0s" || lines[len(lines)-2] != "convert: write    0% 0 B / 1 B  0s" {
 		t.Fatalf("lines %q: want the phase at 0s, its redraws, the write step, a clear", lines)

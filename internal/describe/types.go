@@ -1,4 +1,4 @@
-package main
+package describe
 
 import (
 	"cmp"
@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// typeCounts formats counts per type for people, most first (ties by
+// TypeCounts formats counts per type for people, most first (ties by
 // name): "Q8_0×54, F32×4"; "none" when empty.
-func typeCounts(m map[string]int) string {
+func TypeCounts(m map[string]int) string {
 	if len(m) == 0 {
 		return "none"
 	}
@@ -21,25 +21,13 @@ func typeCounts(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-// floatList formats values as "0.0123, -0.5", "none" when empty.
-func floatList(v []float32) string {
-	if len(v) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(v))
-	for i, x := range v {
-		parts[i] = fmt.Sprintf("%.4g", x)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// typeBytes formats bytes per type, largest first: "BF16 1.2 GiB, F32 4.0 MiB",
+// TypeBytes formats bytes per type, largest first: "BF16 1.2 GiB, F32 4.0 MiB",
 // with each type's tensor count when count is not nil.
-func typeBytes(bytes map[string]int64, count map[string]int) string {
+func TypeBytes(bytes map[string]int64, count map[string]int) string {
 	keys := byValue(bytes)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + " " + human(bytes[k])
+		parts[i] = k + " " + Human(bytes[k])
 		if count != nil {
 			parts[i] += fmt.Sprintf(" (%d tensors)", count[k])
 		}

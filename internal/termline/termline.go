@@ -1,8 +1,13 @@
-package main
+// Package termline draws the one progress line of a long command on a
+// terminal ("\r…\x1b[K", at most five times a second, as herd pull's):
+// the command, its current step, the bytes done of the step's total and
+// the step's time. Piped or logged output gets no line.
+package termline
 
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -10,12 +15,12 @@ import (
 	"github.com/herd-llm/herd/hub"
 )
 
-// stepLine is the one progress line of a long command on a terminal, the
+// Line is the one progress line of a long command on a terminal, the
 // line `herd pull` draws too ("\r…\x1b[K", at most five times a second):
 // the command, its current step, the bytes done of the step's total and the
-// step's time. A nil *stepLine draws nothing; newStepLine gives nil unless
+// step's time. A nil *Line draws nothing; New gives nil unless
 // stderr is a terminal, so piped or logged output stays quiet.
-type stepLine struct {
+type Line struct {
 	mu       sync.Mutex
 	w        io.Writer
 	cmd      string
@@ -27,18 +32,18 @@ type stepLine struct {
 	ended    bool
 }
 
-// newStepLine is the progress line of command cmd on w, or nil when quiet
+// New is the progress line of command cmd on w, or nil when quiet
 // or when w is not a terminal.
-func newStepLine(w io.Writer, cmd string, quiet bool) *stepLine {
-	if quiet || !isTerminal(w) {
+func New(w io.Writer, cmd string, quiet bool) *Line {
+	if quiet || !IsTerminal(w) {
 		return nil
 	}
-	return &stepLine{w: w, cmd: cmd, interval: 200 * time.Millisecond, now: time.Now}
+	return &Line{w: w, cmd: cmd, interval: 200 * time.Millisecond, now: time.Now}
 }
 
-// progress is a checkpoint.Progress drawing on the line (nil for a nil line,
+// Progress is a checkpoint.Progress drawing on the line (nil for a nil line,
 // so the callee skips its accounting).
-func (l *stepLine) progress() checkpoint.Progress {
+func (l *Line) Progress() checkpoint.Progress {
 	if l == nil {
 		return nil
 	}
@@ -52,9 +57,9 @@ func (l *stepLine) progress() checkpoint.Progress {
 	}
 }
 
-// phase shows step, with its time redrawn every second, until stop is
+// Phase shows step, with its time redrawn every second, until stop is
 // called: for a step with no byte counts (loading a model).
-func (l *stepLine) phase(step string) (stop func()) {
+func (l *Line) Phase(step string) (stop func()) {
 	if l == nil {
 		return func() {}
 	}
@@ -78,7 +83,7 @@ func (l *stepLine) phase(step string) (stop func()) {
 
 // draw redraws the line for step (a new step always, else at most every
 // interval), with the detail what gives.
-func (l *stepLine) draw(step string, what func() string) {
+func (l *Line) draw(step string, what func() string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -98,9 +103,9 @@ func (l *stepLine) draw(step string, what func() string) {
 	fmt.Fprintf(l.w, "\r%s  %s\x1b[K", s, now.Sub(l.start).Truncate(time.Second))
 }
 
-// end clears the line, for the command's summary; later draws and ends
+// End clears the line, for the command's summary; later draws and ends
 // draw nothing.
-func (l *stepLine) end() {
+func (l *Line) End() {
 	if l == nil {
 		return
 	}
@@ -110,4 +115,15 @@ func (l *stepLine) end() {
 		fmt.Fprint(l.w, "\r\x1b[K")
 	}
 	l.ended = true
+}
+
+// IsTerminal reports whether w is a character device (a terminal), where a
+// line rewritten in place makes sense.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

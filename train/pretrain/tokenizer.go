@@ -1,0 +1,79 @@
+package pretrain
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
+)
+
+// ParseTokenizer reads a --tokenizer value: "bytes" gives 0, "bpe:N" gives N
+// (at least 256).
+func ParseTokenizer(spec string) (int, error) {
+	switch {
+	case spec == "bytes":
+		return 0, nil
+	case spec == "":
+		return 0, badf(`choose a tokenizer: --tokenizer bpe:N (a Llama 4-format BPE of N ranks, e.g. bpe:4096) or --tokenizer bytes`)
+	case !strings.HasPrefix(spec, "bpe:"):
+		return 0, badf("--tokenizer %q: want bpe:N or bytes", spec)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(spec, "bpe:"))
+	if err != nil || n < 256 {
+		return 0, badf("--tokenizer %q: N must be a number of ranks ≥ 256", spec)
+	}
+	return n, nil
+}
+
+// trainTokenizer returns the run's tokenizer: the byte tokenizer when ranks
+// is 0, else a BPE vocabulary of that many ranks trained on the training
+// part of text and written to outDir/tokenizer.model, where
+// `herd run -m outDir` finds it. A resumed run reads that file back instead.
+func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, log io.Writer) (dataset.Tokenizer, error) {
+	if n == 0 {
+		return dataset.ByteTokenizer{}, nil
+	}
+	path := filepath.Join(outDir, tokenizer.TiktokenFile)
+	if resume {
+		t, err := tokenizer.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		return dataset.TextTokenizer{T: t}, nil
+	}
+	tp, _, err := dataset.SplitText(text, valFrac)
+	if err != nil {
+		return nil, badf("%v", err)
+	}
+	t0 := time.Now()
+	v, err := tokenizer.TrainBPE(string(tp), n)
+	if err != nil {
+		return nil, err
+	}
+	if len(v.Ranks) < n {
+		fmt.Fprintf(log, "note: the training text supports only %d ranks\n", len(v.Ranks))
+	}
+	t, err := v.Tokenizer()
+	if err != nil {
+		return nil, err
+	}
+	if train.HasCheckpoint(outDir) {
+		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, v.Tiktoken(), 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "tokenizer: %d BPE ranks + %d specials trained on %d bytes in %v, written to %s\n",
+		len(v.Ranks), t.VocabSize()-len(v.Ranks), len(tp), time.Since(t0).Round(time.Millisecond), path)
+	return dataset.TextTokenizer{T: t}, nil
+}
