@@ -26,6 +26,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	chatFmt := cl.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
 	var images imageFlags
 	cl.Var(&images, "image", imageHelp)
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
@@ -62,6 +64,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *chatFmt && len(pos) == 0 {
 		return usagef("--chat needs a text prompt")
+	}
+	if err := cf.check(c.gen.quant); err != nil {
+		return err
 	}
 	gm, err := c.gen.load(cl.model, len(pos) > 0, stderr, *quiet)
 	if err != nil {
@@ -131,9 +136,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(prompt) > limit {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
-	if err := checkPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+	if !cf.on() { // a pipeline plans its stages itself
+		if err := checkPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+			return err
+		}
+	}
+	em, done, err := cf.model(m, limit, *batch, gm.kv, stderr, *quiet)
+	if err != nil {
 		return err
 	}
+	defer done()
 	cache, err := m.NewCacheOf(limit, gm.kv)
 	if err != nil {
 		return err
@@ -150,7 +162,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fused != nil {
 		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
 	}
-	_, err = generate(m, cache, req, *batch, text, stdout, stderr, *quiet)
+	_, err = generate(em, cache, req, *batch, text, stdout, stderr, *quiet)
 	return err
 }
 
@@ -178,7 +190,7 @@ func checkPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Write
 // req.MaxTokens tokens), streaming the generated tokens to out: as text with
 // text set (never splitting a UTF-8 character), otherwise as ids separated
 // by spaces. A stop id ends generation and is not printed.
-func generate(m *llama4.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
+func generate(m engine.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	s := engine.NewSession(m, cache, batch)
