@@ -93,6 +93,14 @@ func New(m *llama4.Model, o Options) (*Pipeline, error) {
 		}
 	}
 	cls := make([]*client, len(o.Workers))
+	ok := false
+	defer func() { // on failure, drop the connections made so far
+		for _, c := range cls {
+			if c != nil && !ok {
+				c.hc.CloseIdleConnections()
+			}
+		}
+	}()
 	for i, addr := range o.Workers {
 		cls[i] = newClient(addr, o.Auth, o.Timeout)
 		inf, err := cls[i].info(ctx)
@@ -140,6 +148,7 @@ func New(m *llama4.Model, o Options) (*Pipeline, error) {
 		p.cl = append(p.cl, c)
 	}
 	p.stages = stages
+	ok = true
 	return p, nil
 }
 

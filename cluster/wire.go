@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // The body of a forward call (little-endian throughout):
@@ -47,6 +48,7 @@ func (m *forwardMsg) tokens() int {
 // appendForward encodes m after b.
 func appendForward(b []byte, m *forwardMsg) []byte {
 	le := binary.LittleEndian
+	b = slices.Grow(b, 20+8*len(m.free)+20*len(m.seqs)+4*m.tokens()+4*len(m.hidden))
 	b = append(b, wireMagic...)
 	b = le.AppendUint64(b, m.assign)
 	b = le.AppendUint32(b, uint32(len(m.free)))

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -239,7 +240,9 @@ func (w *Worker) assign(req assignRequest) (int, string, uint64, error) {
 }
 
 func (w *Worker) handleForward(rw http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxForwardBody+1))
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 0), maxForwardBody)+1))
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, maxForwardBody+1))
+	body := buf.Bytes()
 	if err != nil {
 		writeError(rw, http.StatusBadRequest, codeBad, fmt.Errorf("reading the forward call: %w", err))
 		return
