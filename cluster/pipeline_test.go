@@ -113,9 +113,24 @@ func TestWorkerDies(t *testing.T) {
 	p, w, leader, auth := twoStages(t, []int{2, 2})
 	want := runScript(t, leader, tensor.F32)
 	c := prefilled(t, p)
-	w.srv.Close()
+	// The worker dies while it holds a call: the worker's lock keeps the
+	// call in flight until its connections are closed.
+	w.w.mu.Lock()
 	start := time.Now()
-	_, err := p.ForwardBatch(oneSeq(c, []int32{3}), nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.ForwardBatch(oneSeq(c, []int32{3}), nil)
+		done <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	w.srv.Close()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the call in flight did not fail within 15 s of its worker dying")
+	}
+	w.w.mu.Unlock()
 	var we *WorkerError
 	if !errors.As(err, &we) || we.Addr != w.addr || !strings.Contains(err.Error(), "unreachable") {
 		t.Fatalf("with the worker gone: error %v, want a WorkerError naming %s as unreachable", err, w.addr)
