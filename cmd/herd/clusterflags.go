@@ -45,9 +45,9 @@ func (f *clusterFlags) check(quant string) error {
 }
 
 // model returns m itself without --workers, else a pipeline over m and the
-// workers for contexts of ctx tokens and prefill batches of batch tokens;
+// workers for seqs sequences of ctx tokens and prefill batches of batch tokens;
 // done prints the pipeline's traffic (unless quiet) and closes it.
-func (f *clusterFlags) model(m *llama4.Model, ctx, batch int, kv tensor.DType, stderr io.Writer, quiet bool) (em engine.Model, done func(), err error) {
+func (f *clusterFlags) model(m *llama4.Model, ctx, batch int, kv tensor.DType, seqs int, stderr io.Writer, quiet bool) (em engine.Model, done func(), err error) {
 	if !f.on() {
 		return m, func() {}, nil
 	}
@@ -55,7 +55,7 @@ func (f *clusterFlags) model(m *llama4.Model, ctx, batch int, kv tensor.DType, s
 	if err != nil {
 		return nil, nil, err
 	}
-	o := cluster.Options{Workers: strings.Split(f.workers, ","), Auth: auth, Ctx: ctx, Batch: min(batch, ctx), KV: kv, HopDelay: f.delay}
+	o := cluster.Options{Workers: strings.Split(f.workers, ","), Auth: auth, Ctx: ctx, Sequences: seqs, Batch: min(batch, ctx), KV: kv, HopDelay: f.delay}
 	if f.split != "" {
 		for _, s := range strings.Split(f.split, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(s))

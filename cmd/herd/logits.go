@@ -60,7 +60,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if len(ids) > m.Config.MaxPositions {
 		return fmt.Errorf("%d tokens exceed the model's max_position_embeddings %d", len(ids), m.Config.MaxPositions)
 	}
-	em, done, err := cf.model(m, len(ids), len(ids), tensor.F32, stderr, true)
+	em, done, err := cf.model(m, len(ids), len(ids), tensor.F32, 1, stderr, true)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	em, done, err := cf.model(m, limit, *batch, gm.kv, stderr, *quiet)
+	em, done, err := cf.model(m, limit, *batch, gm.kv, 1, stderr, *quiet)
 	if err != nil {
 		return err
 	}
