@@ -7,6 +7,7 @@ import (
 
 	"github.com/herd-llm/herd/format/npy"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/tensor"
 )
 
 func cmdLogits(args []string, stdout, stderr io.Writer) error {
@@ -15,9 +16,14 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	out := cl.String("o", "", "output .npy file: float32 [T, vocab], C order")
 	var images imageFlags
 	cl.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	var temp attnTempFlags
 	temp.define(cl.FlagSet)
 	if _, err := cl.parse(args, stdout); err != nil {
+		return err
+	}
+	if err := cf.check(""); err != nil {
 		return err
 	}
 	if err := temp.check(); err != nil {
@@ -54,12 +60,17 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if len(ids) > m.Config.MaxPositions {
 		return fmt.Errorf("%d tokens exceed the model's max_position_embeddings %d", len(ids), m.Config.MaxPositions)
 	}
+	em, done, err := cf.model(m, len(ids), len(ids), tensor.F32, 1, stderr, true)
+	if err != nil {
+		return err
+	}
+	defer done()
 	cache := m.NewCache(len(ids))
 	seq := llama4.Seq{Cache: cache, IDs: ids, AllLogits: true}
 	if fused != nil {
 		seq = fused.Slice(cache, 0, len(ids), true)
 	}
-	res, err := m.ForwardBatch([]llama4.Seq{seq}, nil)
+	res, err := em.ForwardBatch([]llama4.Seq{seq}, nil)
 	if err != nil {
 		return err
 	}

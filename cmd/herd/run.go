@@ -22,6 +22,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	chatFmt := cl.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
 	var images imageFlags
 	cl.Var(&images, "image", imageHelp)
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	pos, err := cl.parse(args, stdout)
 	if err != nil {
 		return err
@@ -58,6 +60,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *chatFmt && len(pos) == 0 {
 		return usagef("--chat needs a text prompt")
+	}
+	if err := cf.check(c.gen.quant); err != nil {
+		return err
 	}
 	gm, err := c.gen.load(cl.model, len(pos) > 0, stderr, *quiet)
 	if err != nil {
@@ -105,9 +110,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(prompt) > limit {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
-	if err := textgen.CheckPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+	if !cf.on() { // a pipeline plans its stages itself
+		if err := textgen.CheckPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+			return err
+		}
+	}
+	em, done, err := cf.model(m, limit, *batch, gm.kv, 1, stderr, *quiet)
+	if err != nil {
 		return err
 	}
+	defer done()
 	cache, err := m.NewCacheOf(limit, gm.kv)
 	if err != nil {
 		return err
@@ -124,6 +136,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fused != nil {
 		req.Embeds, req.UseEmbed = fused.Embeds, fused.UseEmbed
 	}
-	_, err = textgen.Generate(m, cache, req, *batch, text, stdout, stderr, *quiet)
+	_, err = textgen.Generate(em, cache, req, *batch, text, stdout, stderr, *quiet)
 	return err
 }

@@ -34,6 +34,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
 	var gf serveGuardFlags
 	gf.define(cl.FlagSet)
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
 	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
@@ -46,6 +48,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *maxPixels <= 0 {
 		return usagef("--body-timeout, --write-timeout, --idle-timeout and --max-image-pixels must be positive")
+	}
+	if err := cf.check(g.quant); err != nil {
+		return err
 	}
 	gm, err := g.load(cl.model, true, stderr, false)
 	if err != nil {
@@ -75,12 +80,19 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
 	plan := kvcache.MakePlan(in)
-	if avail, err := kvcache.Available(); err == nil {
+	if avail, err := kvcache.Available(); err == nil && !cf.on() { // a pipeline plans its stages itself
 		if err := kvcache.Fit(in, &plan, avail-guardM.Bytes()); err != nil {
 			return fmt.Errorf("%w (lower --ctx or --parallel)", err)
 		}
 	}
-	var em engine.Model = m
+	if cf.on() && (*weightUpdates || vis != nil) {
+		return usagef("--workers serves text models, without --weight-updates")
+	}
+	em, done, err := cf.model(m, ctx, *prefill, kvdt, *parallel, stderr, false)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var upd server.WeightUpdater
 	if *weightUpdates {
 		if vis != nil {

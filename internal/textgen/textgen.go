@@ -45,7 +45,7 @@ func CheckPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Write
 // req.MaxTokens tokens), streaming the generated tokens to out: as text with
 // text set (never splitting a UTF-8 character), otherwise as ids separated
 // by spaces. A stop id ends generation and is not printed.
-func Generate(m *llama4.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
+func Generate(m engine.Model, cache *kvcache.Cache, req *engine.Request, batch int, text *tokenizer.Decoder, out, stderr io.Writer, quiet bool) ([]int32, error) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	s := engine.NewSession(m, cache, batch)

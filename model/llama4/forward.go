@@ -1,12 +1,8 @@
 package llama4
 
 import (
-	"fmt"
-
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
-
-	"github.com/herd-llm/herd/quant"
 )
 
 // ForwardOptions choose what Forward returns.
@@ -50,55 +46,15 @@ type Seq struct {
 // ([rows, vocab] as in Forward). hidden, if set, sees the concatenated
 // hidden states of all tokens (see ForwardOptions.Hidden).
 func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([][]float32, error) {
-	c := m.Config
-	T := 0
-	for si, sq := range seqs {
-		n := len(sq.IDs)
-		if n == 0 {
-			return nil, fmt.Errorf("llama4: forward of zero tokens (sequence %d)", si)
-		}
-		p0 := sq.Cache.Len()
-		if p0+n > sq.Cache.MaxLen() {
-			return nil, fmt.Errorf("llama4: %d tokens at position %d exceed the context of %d tokens", n, p0, sq.Cache.MaxLen())
-		}
-		for i, id := range sq.IDs {
-			if id < 0 || int(id) >= c.VocabSize {
-				return nil, fmt.Errorf("llama4: token %d (at index %d) is outside the vocabulary [0, %d)", id, i, c.VocabSize)
-			}
-		}
-		for sj := 0; sj < si; sj++ {
-			if seqs[sj].Cache == sq.Cache {
-				return nil, fmt.Errorf("llama4: sequences %d and %d share a cache", sj, si)
-			}
-		}
-		T += n
-	}
-	if len(seqs) == 0 {
-		return nil, nil
-	}
-	D := c.Hidden
-	h := make([]float32, T*D)
-	spans := make([]span, len(seqs))
-	off := 0
-	for si, sq := range seqs {
-		spans[si] = span{cache: sq.Cache, p0: sq.Cache.Len(), off: off, n: len(sq.IDs)}
-		if sq.UseEmbed != nil && (len(sq.UseEmbed) != len(sq.IDs) || len(sq.Embeds) != len(sq.IDs)*D) {
-			return nil, fmt.Errorf("llama4: sequence %d: %d embedding flags and %d embedding values for %d tokens of width %d", si, len(sq.UseEmbed), len(sq.Embeds), len(sq.IDs), D)
-		}
-		for t, id := range sq.IDs {
-			dst := h[(off+t)*D : (off+t+1)*D]
-			if sq.UseEmbed != nil && sq.UseEmbed[t] {
-				copy(dst, sq.Embeds[t*D:(t+1)*D])
-				continue
-			}
-			quant.DecodeRow(m.Weights.Embed, int(id), dst)
-		}
-		off += len(sq.IDs)
+	h, err := m.Embed(seqs)
+	if err != nil || len(seqs) == 0 {
+		return nil, err
 	}
 	if hidden != nil {
 		hidden(0, h)
 	}
-	s := newScratch(c, T)
+	spans := spansOf(seqs)
+	s := newScratch(m.Config, len(h)/m.Config.Hidden)
 	for l := range m.Weights.Layers {
 		m.layer(l, spans, h, s)
 		if hidden != nil {
@@ -108,43 +64,7 @@ func (m *Model) ForwardBatch(seqs []Seq, hidden func(stage int, h []float32)) ([
 	for _, sq := range seqs {
 		sq.Cache.Commit(sq.IDs)
 	}
-
-	// Final norm and LM head, only for the rows whose logits are wanted.
-	var rowsOf []int
-	for si, sq := range seqs {
-		if sq.AllLogits {
-			for t := 0; t < spans[si].n; t++ {
-				rowsOf = append(rowsOf, spans[si].off+t)
-			}
-		} else {
-			rowsOf = append(rowsOf, spans[si].off+spans[si].n-1)
-		}
-	}
-	if hidden != nil {
-		all := make([]float32, T*D)
-		for t := 0; t < T; t++ {
-			kernels.RMSNorm(all[t*D:(t+1)*D], h[t*D:(t+1)*D], m.Weights.Norm, c.RMSNormEps)
-		}
-		hidden(c.Layers+1, all)
-	}
-	x := make([]float32, len(rowsOf)*D)
-	for r, t := range rowsOf {
-		kernels.RMSNorm(x[r*D:(r+1)*D], h[t*D:(t+1)*D], m.Weights.Norm, c.RMSNormEps)
-	}
-	V := c.VocabSize
-	logits := make([]float32, len(rowsOf)*V)
-	kernels.MatMul(logits, x, len(rowsOf), m.Weights.LMHead)
-	out := make([][]float32, len(seqs))
-	r := 0
-	for si, sq := range seqs {
-		n := 1
-		if sq.AllLogits {
-			n = spans[si].n
-		}
-		out[si] = logits[r*V : (r+n)*V : (r+n)*V]
-		r += n
-	}
-	return out, nil
+	return m.Logits(seqs, h, hidden)
 }
 
 // span locates one sequence's tokens in the batch: rows [off, off+n) at
