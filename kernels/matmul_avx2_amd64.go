@@ -334,8 +334,17 @@ func (m *mmTask) gemmAVX2(r0, r1 int) {
 			}
 			for c0 := 0; c0 < c8; c0 += gemmKC {
 				kn := min(gemmKC, c8-c0)
-				for i := range tn {
+				t8 := 0 // rows packed in pairs for panelAVX512
+				if m.avx512 {
+					t8 = tn &^ 7
+					packPairs(s.x[:t8*ld], ld, m.x[tb*cols+c0:], cols, t8, kn)
+				}
+				for i := t8; i < tn; i++ {
 					copy(s.x[i*ld:i*ld+kn], m.x[(tb+i)*cols+c0:])
+				}
+				panel := panelAVX2
+				if m.avx512 {
+					panel = panelAVX512
 				}
 				for rb := 0; rb < rgn; rb += gemmRB {
 					rn := min(gemmRB, rgn-rb)
@@ -344,13 +353,13 @@ func (m *mmTask) gemmAVX2(r0, r1 int) {
 						// padded panel cost more than the cache conflicts
 						// it avoids: pp512 of bench-566m, 1 thread, +8%).
 						wp := unsafe.Pointer(&w.Data[4*((rg+rb)*cols+c0)])
-						panelAVX2(acc[rb*8:], rgn, tn, rn, s.x, 4*ld, wp, 4*cols, kn/8, c0 > 0)
+						panel(acc[rb*8:], rgn, tn, rn, s.x, 4*ld, wp, 4*cols, kn/8, c0 > 0)
 						continue
 					}
 					for j := range rn {
 						m.decodeRow(s.w[j*ld:], rg+rb+j, c0, kn)
 					}
-					panelAVX2(acc[rb*8:], rgn, tn, rn, s.x, 4*ld, unsafe.Pointer(&s.w[0]), 4*ld, kn/8, c0 > 0)
+					panel(acc[rb*8:], rgn, tn, rn, s.x, 4*ld, unsafe.Pointer(&s.w[0]), 4*ld, kn/8, c0 > 0)
 				}
 			}
 			for i := range tn {
