@@ -63,13 +63,7 @@ func TestGemmAVX512FExact(t *testing.T) {
 		m, n, k := sh[0], sh[1], sh[2]
 		for form := range 3 { // NN, NT (B = Wᵀ), TN (A = Yᵀ)
 			a, b := randF32(rng, m*k), randF32(rng, k*n)
-			rsa, csa, rsb, csb := k, 1, n, 1
-			switch form {
-			case 1:
-				rsb, csb = 1, k
-			case 2:
-				rsa, csa = 1, m
-			}
+			rsa, csa, rsb, csb := gemmForm(form, m, n, k)
 			for _, acc := range []bool{false, true} {
 				for _, nt := range []int{1, 3} {
 					ldc := n + 5

@@ -21,6 +21,20 @@ func gemmRef(m, n, k int, a []float32, rsa, csa int, b []float32, rsb, csb int, 
 	}
 }
 
+// gemmForm returns Gemm's strides for an m×k by k×n product in layout form
+// 0 (NN: A and B row-major), 1 (NT: B = Wᵀ, W row-major [n, k]) or 2 (TN:
+// A = Yᵀ, Y row-major [k, m]).
+func gemmForm(form, m, n, k int) (rsa, csa, rsb, csb int) {
+	rsa, csa, rsb, csb = k, 1, n, 1
+	switch form {
+	case 1:
+		rsb, csb = 1, k
+	case 2:
+		rsa, csa = 1, m
+	}
+	return
+}
+
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 3}, {13, 33, 300}, {5, 100, 513}, {64, 48, 257}, {130, 40, 600}, {3, 5, 0}}
@@ -30,13 +44,7 @@ func TestGemm(t *testing.T) {
 			for form := range 3 { // NN, NT (B = Wᵀ), TN (A = Yᵀ)
 				a := randF32(rng, m*k+1)
 				b := randF32(rng, k*n+1)
-				rsa, csa, rsb, csb := k, 1, n, 1
-				switch form {
-				case 1:
-					rsb, csb = 1, k
-				case 2:
-					rsa, csa = 1, m
-				}
+				rsa, csa, rsb, csb := gemmForm(form, m, n, k)
 				for _, acc := range []bool{false, true} {
 					ldc := n + 3
 					c := randF32(rng, m*ldc)
