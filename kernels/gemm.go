@@ -54,12 +54,12 @@ func Gemm(m, n, k int, a []float32, rsa, csa int, b []float32, rsb, csb int, c [
 	// chunks (partial sums stored in C round nothing).
 	kc := min(k, max(gemmKB, gemmPackMax/roundUp(n, gemmNR)/gemmKB*gemmKB))
 	nc := min(n, max(gemmNR, gemmPackMax/kc/gemmNR*gemmNR))
-	avx2 := useAVX2()
+	avx2, avx512 := useAVX2(), useAVX512F()
 	for j0 := 0; j0 < n; j0 += nc {
 		for p0 := 0; p0 < k; p0 += kc {
 			g := gemmJobs.Get().(*gemmJob)
 			*g = gemmJob{m: m, n: min(nc, n-j0), k: min(kc, k-p0), a: a[p0*csa:], rsa: rsa, csa: csa,
-				b: b[p0*rsb+j0*csb:], rsb: rsb, csb: csb, c: c[j0:], ldc: ldc, acc: acc || p0 > 0, avx2: avx2}
+				b: b[p0*rsb+j0*csb:], rsb: rsb, csb: csb, c: c[j0:], ldc: ldc, acc: acc || p0 > 0, avx2: avx2, avx512: avx512}
 			g.run()
 			*g = gemmJob{}
 			gemmJobs.Put(g)
@@ -88,6 +88,7 @@ type gemmJob struct {
 	rsa, csa       int
 	rsb, csb, ldc  int
 	acc, avx2      bool
+	avx512         bool // AVX-512F: 6×64 tiles (gemm6x64), same arithmetic
 	packing        bool
 	bp             []float32 // packed B: panel jp, depth p at bp[(jp*k+p)*gemmNR:]
 	rowsPer        int       // multiple of gemmMR
@@ -239,54 +240,91 @@ func (g *gemmJob) block(r0, r1, c0, c1 int) {
 	}
 	ap := getBuf(max(1, (r1-packFrom+gemmMR-1)/gemmMR) * kbMax * gemmMR)
 	defer gemmBuffers.Put(ap)
-	var tmp [gemmMR * gemmNR]float32
-	var tmpA [gemmKB * gemmMR]float32
+	var e gemmEdge
 	for p0 := 0; p0 < g.k; p0 += gemmKB {
 		kb := min(gemmKB, g.k-p0)
 		apk := (*ap)[:(r1-packFrom+gemmMR-1)/gemmMR*kb*gemmMR]
 		g.packA(apk, packFrom, r1, p0, kb)
 		load := g.acc || p0 > 0
-		for j0 := c0; j0 < c1; j0 += gemmNR {
-			nc := min(gemmNR, c1-j0)
+		l := 0
+		if load {
+			l = 1
+		}
+		for j0 := c0; j0 < c1; {
+			// On AVX-512F, four whole 16-column panels at a time.
+			panels := 1
+			if g.avx512 && j0+4*gemmNR <= c1 {
+				panels = 4
+			}
 			bpan := g.bp[((j0/gemmNR)*g.k+p0)*gemmNR:]
 			for t := range tiles {
 				i0 := r0 + t*gemmMR
-				nr := min(gemmMR, r1-i0)
-				if i0 < packFrom && nc == gemmNR {
-					l := 0
-					if load {
-						l = 1
+				if panels == 4 && i0+gemmMR <= r1 {
+					_ = bpan[3*g.k*gemmNR+kb*gemmNR-1]
+					c := g.c[i0*g.ldc+j0 : (i0+gemmMR-1)*g.ldc+j0+4*gemmNR]
+					if i0 < packFrom {
+						a := g.a[i0*g.rsa+p0 : (i0+gemmMR-1)*g.rsa+p0+kb]
+						gemm6x64s(kb, &a[0], 4*g.rsa, &bpan[0], 4*g.k*gemmNR, &c[0], 4*g.ldc, l)
+					} else {
+						a := apk[(i0-packFrom)/gemmMR*kb*gemmMR:]
+						_ = a[kb*gemmMR-1]
+						gemm6x64(kb, &a[0], &bpan[0], 4*g.k*gemmNR, &c[0], 4*g.ldc, l)
 					}
-					a := g.a[i0*g.rsa+p0 : (i0+gemmMR-1)*g.rsa+p0+kb]
-					c := g.c[i0*g.ldc+j0 : (i0+gemmMR-1)*g.ldc+j0+gemmNR]
-					_ = bpan[kb*gemmNR-1]
-					gemm6x16s(kb, &a[0], 4*g.rsa, &bpan[0], &c[0], 4*g.ldc, l)
 					continue
 				}
-				var at []float32
-				if i0 >= packFrom {
-					at = apk[(i0-packFrom)/gemmMR*kb*gemmMR:]
-				} else { // a full tile of rows at the ragged right edge
-					at = tmpA[:kb*gemmMR]
-					g.packA(at, i0, i0+gemmMR, p0, kb)
-				}
-				if nr == gemmMR && nc == gemmNR {
-					g.kernel(kb, at, bpan, g.c[i0*g.ldc+j0:], g.ldc, load)
-					continue
-				}
-				// Edge tile: through a full 6×16 temporary.
-				tmp = [gemmMR * gemmNR]float32{}
-				if load {
-					for r := range nr {
-						copy(tmp[r*gemmNR:r*gemmNR+nc], g.c[(i0+r)*g.ldc+j0:])
-					}
-				}
-				g.kernel(kb, at, bpan, tmp[:], gemmNR, load)
-				for r := range nr {
-					copy(g.c[(i0+r)*g.ldc+j0:(i0+r)*g.ldc+j0+nc], tmp[r*gemmNR:])
+				for q := range panels {
+					g.tile16(&e, i0, min(gemmMR, r1-i0), j0+q*gemmNR, min(gemmNR, c1-j0-q*gemmNR),
+						p0, kb, bpan[q*g.k*gemmNR:], apk, packFrom, load)
 				}
 			}
+			j0 += panels * gemmNR
 		}
+	}
+}
+
+// gemmEdge is block's scratch for tiles that are not read in place: a
+// packed full tile of A rows, and a full 6×16 C tile for ragged edges.
+type gemmEdge struct {
+	a [gemmKB * gemmMR]float32
+	c [gemmMR * gemmNR]float32
+}
+
+// tile16 computes the nr×nc tile of C at rows i0, columns j0 (nr ≤ 6,
+// nc ≤ 16) over depths [p0, p0+kb), with B panel bpan and the packed A
+// rows apk from row packFrom on (rows above it are read in place).
+func (g *gemmJob) tile16(e *gemmEdge, i0, nr, j0, nc, p0, kb int, bpan, apk []float32, packFrom int, load bool) {
+	if i0 < packFrom && nc == gemmNR {
+		l := 0
+		if load {
+			l = 1
+		}
+		a := g.a[i0*g.rsa+p0 : (i0+gemmMR-1)*g.rsa+p0+kb]
+		c := g.c[i0*g.ldc+j0 : (i0+gemmMR-1)*g.ldc+j0+gemmNR]
+		_ = bpan[kb*gemmNR-1]
+		gemm6x16s(kb, &a[0], 4*g.rsa, &bpan[0], &c[0], 4*g.ldc, l)
+		return
+	}
+	var at []float32
+	if i0 >= packFrom {
+		at = apk[(i0-packFrom)/gemmMR*kb*gemmMR:]
+	} else { // a full tile of rows at the ragged right edge
+		at = e.a[:kb*gemmMR]
+		g.packA(at, i0, i0+gemmMR, p0, kb)
+	}
+	if nr == gemmMR && nc == gemmNR {
+		g.kernel(kb, at, bpan, g.c[i0*g.ldc+j0:], g.ldc, load)
+		return
+	}
+	// Edge tile: through a full 6×16 temporary.
+	e.c = [gemmMR * gemmNR]float32{}
+	if load {
+		for r := range nr {
+			copy(e.c[r*gemmNR:r*gemmNR+nc], g.c[(i0+r)*g.ldc+j0:])
+		}
+	}
+	g.kernel(kb, at, bpan, e.c[:], gemmNR, load)
+	for r := range nr {
+		copy(g.c[(i0+r)*g.ldc+j0:(i0+r)*g.ldc+j0+nc], e.c[r*gemmNR:])
 	}
 }
 

@@ -21,6 +21,20 @@ func gemmRef(m, n, k int, a []float32, rsa, csa int, b []float32, rsb, csb int, 
 	}
 }
 
+// gemmForm returns Gemm's strides for an m×k by k×n product in layout form
+// 0 (NN: A and B row-major), 1 (NT: B = Wᵀ, W row-major [n, k]) or 2 (TN:
+// A = Yᵀ, Y row-major [k, m]).
+func gemmForm(form, m, n, k int) (rsa, csa, rsb, csb int) {
+	rsa, csa, rsb, csb = k, 1, n, 1
+	switch form {
+	case 1:
+		rsb, csb = 1, k
+	case 2:
+		rsa, csa = 1, m
+	}
+	return
+}
+
 func TestGemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	shapes := [][3]int{{1, 1, 1}, {6, 16, 8}, {7, 17, 3}, {13, 33, 300}, {5, 100, 513}, {64, 48, 257}, {130, 40, 600}, {3, 5, 0}}
@@ -30,13 +44,7 @@ func TestGemm(t *testing.T) {
 			for form := range 3 { // NN, NT (B = Wᵀ), TN (A = Yᵀ)
 				a := randF32(rng, m*k+1)
 				b := randF32(rng, k*n+1)
-				rsa, csa, rsb, csb := k, 1, n, 1
-				switch form {
-				case 1:
-					rsb, csb = 1, k
-				case 2:
-					rsa, csa = 1, m
-				}
+				rsa, csa, rsb, csb := gemmForm(form, m, n, k)
 				for _, acc := range []bool{false, true} {
 					ldc := n + 3
 					c := randF32(rng, m*ldc)
@@ -105,36 +113,53 @@ func randF32(rng *rand.Rand, n int) []float32 {
 }
 
 // BenchmarkGemm times the products of a dense training step's MLP
-// (768 tokens, 128 wide, FFN 512) in the three layouts.
+// (768 tokens, 128 wide, FFN 512) in the three layouts, on each
+// implementation, on one thread.
 func BenchmarkGemm(b *testing.B) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	n, d, f := 768, 128, 512
 	x, w, y := randF32(rng, n*d), randF32(rng, f*d), randF32(rng, n*f)
 	out := make([]float32, n*f)
 	dw := make([]float32, f*d)
-	b.Run("NT", func(b *testing.B) { // y = x·Wᵀ
-		for range b.N {
-			Gemm(n, f, d, x, d, 1, w, 1, d, out, f, false)
-		}
+	var c0 float64
+	flops := func(b *testing.B) { // per wall and per CPU second (a shared machine)
 		b.ReportMetric(2*float64(n*d*f)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
-	b.Run("NN", func(b *testing.B) { // dx = dy·W
-		for range b.N {
-			Gemm(n, d, f, y, f, 1, w, d, 1, out, d, false)
+		b.ReportMetric(2*float64(n*d*f)*float64(b.N)/(cpuSeconds()-c0)/1e9, "cpu-GFLOP/s")
+	}
+	for _, ic := range impls() {
+		setup := func(b *testing.B) {
+			useImpl(b, ic)
+			useThreads(b, 1, 1<<18)
+			c0 = cpuSeconds()
 		}
-		b.ReportMetric(2*float64(n*d*f)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
-	b.Run("TN", func(b *testing.B) { // dW += dyᵀ·x
-		for range b.N {
-			Gemm(f, d, n, y, 1, f, x, d, 1, dw, d, true)
-		}
-		b.ReportMetric(2*float64(n*d*f)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
-	b.Run("MatMul", func(b *testing.B) { // y = x·Wᵀ through MatMul
-		wm := tensor.NewF32Mat(f, d, w)
-		for range b.N {
-			MatMul(out, x, n, wm)
-		}
-		b.ReportMetric(2*float64(n*d*f)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
+		b.Run("NT/"+ic.name, func(b *testing.B) { // y = x·Wᵀ
+			setup(b)
+			for range b.N {
+				Gemm(n, f, d, x, d, 1, w, 1, d, out, f, false)
+			}
+			flops(b)
+		})
+		b.Run("NN/"+ic.name, func(b *testing.B) { // dx = dy·W
+			setup(b)
+			for range b.N {
+				Gemm(n, d, f, y, f, 1, w, d, 1, out, d, false)
+			}
+			flops(b)
+		})
+		b.Run("TN/"+ic.name, func(b *testing.B) { // dW += dyᵀ·x
+			setup(b)
+			for range b.N {
+				Gemm(f, d, n, y, 1, f, x, d, 1, dw, d, true)
+			}
+			flops(b)
+		})
+		b.Run("MatMul/"+ic.name, func(b *testing.B) { // y = x·Wᵀ through MatMul
+			setup(b)
+			wm := tensor.NewF32Mat(f, d, w)
+			for range b.N {
+				MatMul(out, x, n, wm)
+			}
+			flops(b)
+		})
+	}
 }

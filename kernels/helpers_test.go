@@ -24,20 +24,24 @@ func impls() []implCase {
 	if haveAsm && cpu.AVX2 {
 		r = append(r, implCase{"avx2", false})
 	}
+	if haveAsm && cpu.AVX512F {
+		r = append(r, implCase{"avx512f", false})
+	}
 	return r
 }
 
 // useImpl selects c for the rest of the test.
 func useImpl(t testing.TB, c implCase) {
-	old := forcePortable.Load()
+	old, old512 := forcePortable.Load(), noAVX512F.Load()
 	ForcePortable(c.portable)
-	t.Cleanup(func() { ForcePortable(old) })
+	noAVX512F.Store(c.name != "avx512f")
+	t.Cleanup(func() { ForcePortable(old); noAVX512F.Store(old512) })
 	want := "portable"
 	if !c.portable {
-		want = "avx2"
+		want = "avx2" // the AVX-512F float kernels run under the AVX2 name
 	}
-	if Impl() != want {
-		t.Fatalf("Impl() = %q, want %q", Impl(), want)
+	if Impl() != want || useAVX512F() != (c.name == "avx512f") {
+		t.Fatalf("Impl() = %q, useAVX512F() = %v, want %q", Impl(), useAVX512F(), c.name)
 	}
 }
 

@@ -66,7 +66,7 @@ func MatMul(dst, x []float32, n int, w *tensor.Mat) {
 		return
 	}
 	m := mmTasks.Get().(*mmTask)
-	*m = mmTask{dst: dst, x: x, n: n, w: w, avx2: useAVX2()}
+	*m = mmTask{dst: dst, x: x, n: n, w: w, avx2: useAVX2(), avx512: useAVX512F()}
 	var xs *scratch
 	if m.avx2 && smallBatch(n, w) {
 		xs = scratches.Get().(*scratch)
@@ -136,6 +136,7 @@ type mmTask struct {
 	n      int
 	w      *tensor.Mat
 	avx2   bool
+	avx512 bool // batched path on AVX-512F (panelAVX512), same results
 	per    int
 	xp     []float32 // small-batch path: packed activation rows, stride ldx floats
 	ldx    int
