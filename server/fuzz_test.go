@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // nopEngine answers every request with "ok" and remembers nothing, for
@@ -52,7 +53,7 @@ func fuzzRequest(t *testing.T, srv *Server, path string, body []byte) {
 		}
 	case rec.Code >= 400 && rec.Code < 500:
 		var e struct {
-			Error *apiError `json:"error"`
+			Error *core.APIError `json:"error"`
 		}
 		if err := json.Unmarshal(out, &e); err != nil || e.Error == nil || e.Error.Message == "" {
 			t.Fatalf("status %d without an OpenAI error: %q", rec.Code, out)
@@ -110,12 +111,12 @@ func FuzzParseImageURL(f *testing.F) {
 	f.Add("https://example.com/a.png", []byte{})
 	f.Add("data:text/plain,hi", []byte("hi"))
 	f.Fuzz(func(t *testing.T, url string, data []byte) {
-		if _, err := parseImageURL(url); err == nil && !strings.HasPrefix(url, "data:") {
+		if _, err := core.ParseImageURL(url); err == nil && !strings.HasPrefix(url, "data:") {
 			t.Fatalf("%q accepted: only data URLs are", url)
 		}
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 			u := "data:image/png;base64," + enc.EncodeToString(data)
-			got, err := parseImageURL(u)
+			got, err := core.ParseImageURL(u)
 			if err != nil || !bytes.Equal(got, data) {
 				t.Fatalf("%q: %v, got %q, want %q", u, err, got, data)
 			}

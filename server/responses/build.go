@@ -1,9 +1,10 @@
-package server
+package responses
 
 import (
 	"fmt"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // respBuilder builds a response's output items from a reply's events
@@ -107,7 +108,7 @@ func (b *respBuilder) close(status string) {
 // end finishes the response: finish is the reply's finish reason ("length":
 // the output token limit cut it, and the response is incomplete), u its
 // usage. It sends response.completed or response.incomplete.
-func (b *respBuilder) end(finish string, u usage) {
+func (b *respBuilder) end(finish string, u core.Usage) {
 	status := "completed"
 	if finish == "length" {
 		status = "incomplete"
