@@ -150,7 +150,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // api wraps an API handler with authentication, shutdown refusal, logging
-// and metrics. The handler returns an *apiError to send, or nil once it has
+// and metrics. The handler returns an *APIError to send, or nil once it has
 // written its answer.
 func (s *Server) api(name string, h core.Handler) http.HandlerFunc {
 	return s.apiAs(name, core.WriteError, h)

@@ -136,16 +136,19 @@ func TestToolCallShapes(t *testing.T) {
 	}
 }
 
+// chatMsg is what these tests read of a chat message or a stream's delta.
+type chatMsg struct {
+	Content   *string         `json:"content"`
+	ToolCalls []core.ToolCall `json:"tool_calls"`
+}
+
 // chatReply reads a chat.completion.
 func chatReply(t *testing.T, b []byte) gotReply {
 	t.Helper()
 	var r struct {
 		Choices []struct {
-			Message struct {
-				Content   *string         `json:"content"`
-				ToolCalls []core.ToolCall `json:"tool_calls"`
-			} `json:"message"`
-			FinishReason string `json:"finish_reason"`
+			Message      chatMsg `json:"message"`
+			FinishReason string  `json:"finish_reason"`
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil || len(r.Choices) != 1 {
@@ -171,10 +174,7 @@ func chatStreamReply(t *testing.T, b []byte) gotReply {
 	for _, ch := range sseChunks(t, b) {
 		var c struct {
 			Choices []struct {
-				Delta struct {
-					Content   *string         `json:"content"`
-					ToolCalls []core.ToolCall `json:"tool_calls"`
-				} `json:"delta"`
+				Delta        chatMsg `json:"delta"`
 				FinishReason *string `json:"finish_reason"`
 			} `json:"choices"`
 		}

@@ -54,8 +54,9 @@ func msgUsageOf(u core.Usage) msgUsage {
 	return msgUsage{InputTokens: u.PromptTokens - cached, OutputTokens: u.CompletionTokens, CacheReadInputTokens: cached}
 }
 
+// textBlock is a text content block, and a stream's text delta.
 type textBlock struct {
-	Type string `json:"type"` // "text"
+	Type string `json:"type"` // "text", "text_delta"
 	Text string `json:"text"`
 }
 

@@ -61,7 +61,7 @@ func (s api) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) *co
 			o.Event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
 			textOpen = true
 		}
-		o.Event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textDelta{Type: "text_delta", Text: t}})
+		o.Event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textBlock{Type: "text_delta", Text: t}})
 	}
 	closeBlock := func() {
 		o.Event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
@@ -140,11 +140,6 @@ type msgEvent struct {
 	ContentBlock any          `json:"content_block,omitempty"` // content_block_start
 	Delta        any          `json:"delta,omitempty"`         // content_block_delta, message_delta
 	Usage        *msgUsage    `json:"usage,omitempty"`         // message_delta
-}
-
-type textDelta struct {
-	Type string `json:"type"` // "text_delta"
-	Text string `json:"text"`
 }
 
 type jsonDelta struct {

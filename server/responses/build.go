@@ -8,7 +8,7 @@ import (
 )
 
 // respBuilder builds a response's output items from a reply's events
-// (replySplit): content goes into message items with one output_text part,
+// (ReplySplit): content goes into message items with one output_text part,
 // each call into a function_call item, in the order the model wrote them.
 // With emit set it also sends the streaming events for each step.
 type respBuilder struct {

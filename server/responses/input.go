@@ -10,7 +10,7 @@ import (
 )
 
 // chatRequestOf translates a Responses request into the chat request that
-// the chat endpoint runs, so both share one path (prepareChat, runChoice).
+// the chat endpoint runs, so both share one path (PrepareChat, RunChoice).
 // from names, for each chat message, the Responses field it came from
 // ("instructions", "input[3]"), to report errors in the request's terms.
 func chatRequestOf(req *responsesRequest) (cr *core.ChatRequest, from []string, e *core.APIError) {

@@ -13,7 +13,7 @@ import (
 	"github.com/herd-llm/herd/grammar"
 )
 
-// chatJob is a validated chat request ready to run: the generation, the
+// ChatJob is a validated chat request ready to run: the generation, the
 // number of choices, the tool-call extractor (nil: no tools) and whether
 // the answer is constrained to be a call. The chat and Responses endpoints
 // share it.
@@ -31,7 +31,7 @@ func (s *Core) ChatCompletions(w http.ResponseWriter, r *http.Request, req *Chat
 		return e
 	}
 	gp, n, x, forced := job.GP, job.N, job.X, job.Forced
-	base := chatResponse{answer: s.NewAnswer("chatcmpl", "chat.completion")}
+	base := chatResponse{answer: s.newAnswer("chatcmpl", "chat.completion")}
 	id := base.ID
 	if req.Stream {
 		return s.streamChat(w, r, req, gp, n, x, forced, base)
@@ -70,8 +70,8 @@ func (s *Core) ChatCompletions(w http.ResponseWriter, r *http.Request, req *Chat
 	return JSONOK(w, base)
 }
 
-// prepareChat validates a chat request and turns it into a job: the prompt
-// (renderChat), the sampling, limits and constraint (chatParams), the
+// PrepareChat validates a chat request and turns it into a job: the prompt
+// (RenderChat), the sampling, limits and constraint (ChatParams), the
 // extractor of the request's tool calls and, under tool_choice "auto", the
 // lazy constraint of the calls the model starts (lazyCall).
 func (s *Core) PrepareChat(ctx context.Context, req *ChatRequest) (ChatJob, *APIError) {
@@ -100,7 +100,7 @@ func (s *Core) PrepareChat(ctx context.Context, req *ChatRequest) (ChatJob, *API
 	return job, nil
 }
 
-// chatPrompt is a chat request rendered for the model: the prompt ids (each
+// ChatPrompt is a chat request rendered for the model: the prompt ids (each
 // <|image|> expanded into its tiles' tokens), the images, whether tool calls
 // are on, and the grammar of a forced call (nil: none).
 type ChatPrompt struct {
@@ -110,10 +110,10 @@ type ChatPrompt struct {
 	forced   *grammar.Grammar
 }
 
-// renderChat validates the tools and tool_choice of req and renders msgs
+// RenderChat validates the tools and tool_choice of req and renders msgs
 // (already converted from the request's API shape) with them. It is the
 // first half of the one path that /v1/chat/completions and /v1/messages
-// share; chatParams is the second.
+// share; ChatParams is the second.
 func (s *Core) RenderChat(ctx context.Context, req *ChatRequest, msgs []chat.Message, images []ImagePart) (ChatPrompt, *APIError) {
 	var p ChatPrompt
 	useTools, forced, e := s.toolChoice(req)
@@ -135,7 +135,7 @@ func (s *Core) RenderChat(ctx context.Context, req *ChatRequest, msgs []chat.Mes
 	return p, nil
 }
 
-// chatParams turns a rendered chat request into its generation job and
+// ChatParams turns a rendered chat request into its generation job and
 // number of choices: token limit, sampling, logprobs, response format, and
 // the constraint of a forced tool call.
 func (s *Core) ChatParams(req *ChatRequest, p ChatPrompt) (GenParams, int, *APIError) {

@@ -9,7 +9,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 )
 
-// choiceResult is one choice run to its end.
+// ChoiceResult is one choice run to its end.
 type ChoiceResult struct {
 	Text   string
 	Toks   []tokenOut
@@ -18,7 +18,7 @@ type ChoiceResult struct {
 	Stop   string // see ChoiceEvent.Stop
 }
 
-// runChoices runs the n choices of a request to their ends, concurrently,
+// RunChoices runs the n choices of a request to their ends, concurrently,
 // and returns them with their summed usage, or the first failure as an API
 // error.
 func (s *Core) RunChoices(ctx context.Context, n int, gp GenParams) ([]ChoiceResult, Usage, *APIError) {
@@ -49,7 +49,7 @@ func (s *Core) RunChoices(ctx context.Context, n int, gp GenParams) ([]ChoiceRes
 		res[i].Text = text.String()
 	})
 	if ctx.Err() != nil {
-		return nil, total, ErrClientClosed
+		return nil, total, errClientClosed
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -105,7 +105,7 @@ func streamAnswer[C chatChoice | completionChoice](s *Core, w http.ResponseWrite
 	out.Done()
 }
 
-// addUsage adds one choice's usage to a request's: the prompt counts once.
+// AddUsage adds one choice's usage to a request's: the prompt counts once.
 func AddUsage(u *Usage, e engine.Usage) {
 	if u.PromptTokens == 0 {
 		u.PromptTokens = e.PromptTokens

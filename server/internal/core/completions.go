@@ -32,7 +32,7 @@ func (s *Core) Completions(w http.ResponseWriter, r *http.Request, req *completi
 	if req.Echo {
 		echo = s.tok.Decode(prompt, true)
 	}
-	resp := completionResponse{answer: s.NewAnswer("cmpl", "text_completion")}
+	resp := completionResponse{answer: s.newAnswer("cmpl", "text_completion")}
 	if req.Stream {
 		streamAnswer(s, w, r, resp.answer, n, gp, req.includeUsage(), func(i int, send func(completionChoice)) func(ChoiceEvent) {
 			if echo != "" {

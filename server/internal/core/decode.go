@@ -29,7 +29,7 @@ func ReleaseBody(r *http.Request) {
 // as in metrics and logs (nginx's 499): not a server failure.
 const StatusClientClosed = 499
 
-var ErrClientClosed = &APIError{Status: StatusClientClosed, Message: "the client closed the request", Type: "client_closed"}
+var errClientClosed = &APIError{Status: StatusClientClosed, Message: "the client closed the request", Type: "client_closed"}
 
 // ErrBodyBudget is the error a request body read fails with when the bodies
 // in flight would exceed the server's budget (a 429).
@@ -50,7 +50,7 @@ func readFailure(r *http.Request, err error) *APIError {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return &APIError{Status: http.StatusRequestTimeout, Message: "the request body was not received in time", Type: "invalid_request_error"}
 	case r.Context().Err() != nil:
-		return ErrClientClosed
+		return errClientClosed
 	}
 	return nil
 }
@@ -63,7 +63,7 @@ func (s *Core) acquire(ctx context.Context) *APIError {
 	case s.work <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return ErrClientClosed
+		return errClientClosed
 	}
 }
 
@@ -113,7 +113,7 @@ func unmarshalBody(body []byte, v any) *APIError {
 	return nil
 }
 
-// Decoded adapts the handler of a JSON request body (chatRequest,
+// Decoded adapts the handler of a JSON request body (ChatRequest,
 // completionRequest): it reads the body into a new T, checks the model the
 // request names, and passes the request on.
 func Decoded[T any, P interface {
@@ -164,6 +164,6 @@ func JSONOK(w http.ResponseWriter, v any) *APIError {
 
 // NewAnswer starts an answer: a new id such as "chatcmpl-1f3a…" (prefix
 // "chatcmpl"), the object type, the time and the model.
-func (s *Core) NewAnswer(prefix, object string) answer {
+func (s *Core) newAnswer(prefix, object string) answer {
 	return answer{ID: fmt.Sprintf("%s-%016x", prefix, rand.Uint64()), Object: object, Created: time.Now().Unix(), Model: s.o.ModelName, SystemFingerprint: "herd"}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 )
 
-// apiError is an error in the OpenAI shape:
+// APIError is an error in the OpenAI shape:
 // {"error": {"message", "type", "param", "code"}}, sent with Status.
 type APIError struct {
 	Status  int     `json:"-"`
@@ -23,7 +23,7 @@ func (e *APIError) Error() string { return e.Message }
 
 func Strp(s string) *string { return &s }
 
-// badRequest is a 400 invalid_request_error, naming the offending parameter.
+// BadRequest is a 400 invalid_request_error, naming the offending parameter.
 func BadRequest(param, msg string) *APIError {
 	e := &APIError{Status: http.StatusBadRequest, Message: msg, Type: "invalid_request_error"}
 	if param != "" {
@@ -41,15 +41,15 @@ func WriteError(w http.ResponseWriter, e *APIError) {
 var (
 	ErrNotFound = &APIError{Status: http.StatusNotFound, Message: "no such endpoint", Type: "invalid_request_error", Code: Strp("not_found")}
 	ErrAuth     = &APIError{Status: http.StatusUnauthorized, Message: "missing or invalid API key (send Authorization: Bearer KEY)", Type: "invalid_request_error", Code: Strp("invalid_api_key")}
-	ErrBusy     = &APIError{Status: http.StatusTooManyRequests, Message: "the server is at capacity: too many queued requests; retry later", Type: "server_error", Code: Strp("rate_limit_exceeded")}
+	errBusy     = &APIError{Status: http.StatusTooManyRequests, Message: "the server is at capacity: too many queued requests; retry later", Type: "server_error", Code: Strp("rate_limit_exceeded")}
 	ErrClosing  = &APIError{Status: http.StatusServiceUnavailable, Message: "the server is shutting down", Type: "server_error", Code: Strp("unavailable")}
 )
 
-// engineError maps an engine failure to an API error.
+// EngineError maps an engine failure to an API error.
 func (s *Core) EngineError(err error) *APIError {
 	switch {
 	case errors.Is(err, engine.ErrQueueFull):
-		return ErrBusy
+		return errBusy
 	case errors.Is(err, engine.ErrShuttingDown):
 		return ErrClosing
 	case errors.Is(err, engine.ErrInvalidRequest):

@@ -7,7 +7,7 @@ import "net/http"
 // stream when one was asked for. The guard answers unsafe requests with it.
 func (s *Core) FixedAnswer(w http.ResponseWriter, chatEP, stream bool, text, finish string) {
 	if chatEP {
-		base := s.NewAnswer("chatcmpl", "chat.completion")
+		base := s.newAnswer("chatcmpl", "chat.completion")
 		if stream {
 			base.Object = "chat.completion.chunk"
 			ev := NewSSE(w)
@@ -19,7 +19,7 @@ func (s *Core) FixedAnswer(w http.ResponseWriter, chatEP, stream bool, text, fin
 		JSONOK(w, reply[chatChoice]{answer: base, Choices: []chatChoice{{Index: 0, Message: &replyMsg{Role: "assistant", Content: &text}, FinishReason: &finish}}})
 		return
 	}
-	base := s.NewAnswer("cmpl", "text_completion")
+	base := s.newAnswer("cmpl", "text_completion")
 	c := completionChoice{Index: 0, Text: text, FinishReason: &finish}
 	if stream {
 		ev := NewSSE(w)

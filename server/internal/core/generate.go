@@ -10,7 +10,7 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// genParams is one generation job, shared by the endpoints.
+// GenParams is one generation job, shared by the endpoints.
 type GenParams struct {
 	Prompt      []int32
 	maxTokens   int
@@ -23,7 +23,7 @@ type GenParams struct {
 	images      *engine.Images           // encoded by the engine, once for all choices; nil: text only
 }
 
-// choiceEvent is a piece of one choice's output.
+// ChoiceEvent is a piece of one choice's output.
 type ChoiceEvent struct {
 	Text   string
 	Toks   []tokenOut // the tokens behind Text (for logprobs)
@@ -48,7 +48,7 @@ type tokenOut struct {
 	top     []engine.TokenProb
 }
 
-// runChoice runs one choice to the end, calling emit with text as it becomes
+// RunChoice runs one choice to the end, calling emit with text as it becomes
 // final: text that might still turn into a stop string is held back, UTF-8
 // characters are never split, and the stop string itself is never sent.
 func (s *Core) RunChoice(ctx context.Context, gp GenParams, emit func(ChoiceEvent)) {
@@ -60,7 +60,7 @@ func (s *Core) RunChoice(ctx context.Context, gp GenParams, emit func(ChoiceEven
 	s.follow(runs[0], emit)
 }
 
-// follow reads a submitted choice's events to the end (see runChoice).
+// follow reads a submitted choice's events to the end (see RunChoice).
 func (s *Core) follow(run *choiceRun, emit func(ChoiceEvent)) {
 	ctx, cancel, stream, gp, cons := run.ctx, run.cancel, run.stream, run.gp, run.cons
 	defer cancel()

@@ -13,14 +13,14 @@ import (
 	"github.com/herd-llm/herd/vision"
 )
 
-// imagePart is one image of a chat request, in prompt order: its encoded
+// ImagePart is one image of a chat request, in prompt order: its encoded
 // bytes and the content part it came from (named in errors).
 type ImagePart struct {
 	Data  []byte
 	Param string // e.g. "messages[0].content[1]"
 }
 
-// parseImageURL decodes the url of an image_url content part. Only data URLs
+// ParseImageURL decodes the url of an image_url content part. Only data URLs
 // are accepted: "data:image/<type>;base64,<data>".
 func ParseImageURL(url string) ([]byte, error) {
 	lower := strings.ToLower(url)
@@ -111,7 +111,7 @@ func (s *Core) prepareImages(ctx context.Context, prompt []int32, imgs []ImagePa
 		}
 		if ctx.Err() != nil { // a turn may come free just as the client leaves
 			s.release()
-			return nil, nil, ErrClientClosed
+			return nil, nil, errClientClosed
 		}
 		s.met.Image()
 		px, err := v.PrepareImage(p.Data)

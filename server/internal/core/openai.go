@@ -35,7 +35,7 @@ func (p *sampling) includeUsage() bool { return p.StreamOptions != nil && p.Stre
 // RequestedModel names the model a request asks for (see Decoded).
 func (p *sampling) RequestedModel() string { return p.Model }
 
-// chatRequest is POST /v1/chat/completions.
+// ChatRequest is POST /v1/chat/completions.
 type ChatRequest struct {
 	sampling
 	Messages            []ChatMessage   `json:"messages"`
@@ -55,7 +55,7 @@ type completionRequest struct {
 	Logprobs *int            `json:"logprobs"`
 	Echo     bool            `json:"echo"`
 	// ReturnTokensAsTokenIDs writes logprobs tokens as "token_id:N" (vLLM's
-	// extension; server/tokenids.go).
+	// extension; tokenids.go).
 	ReturnTokensAsTokenIDs bool `json:"return_tokens_as_token_ids"`
 }
 
@@ -92,7 +92,7 @@ type ChatMessage struct {
 	ToolCallID string          `json:"tool_call_id,omitempty"`
 }
 
-// contentPart is one element of a list-form message content.
+// ContentPart is one element of a list-form message content.
 type ContentPart struct {
 	Type     string `json:"type"`
 	Text     string `json:"text"`

@@ -8,7 +8,7 @@ import (
 	"github.com/herd-llm/herd/sample"
 )
 
-// resolve validates the shared fields and fills genParams (without the
+// resolve validates the shared fields and fills GenParams (without the
 // prompt) and n. maxTokens is the endpoint's token limit field.
 func (s *Core) resolve(c *sampling, maxTokens *int, promptLen int) (GenParams, int, *APIError) {
 	var gp GenParams

@@ -4,7 +4,7 @@ import (
 	"github.com/herd-llm/herd/chat"
 )
 
-// replySplit splits one choice's output into content and tool calls as it
+// ReplySplit splits one choice's output into content and tool calls as it
 // arrives (docs/tool-calls.md): with an extractor, text that may start a call
 // is held until it cannot, and a recognised call comes as its name and then
 // pieces of its arguments; without one, all text is content.
@@ -15,7 +15,7 @@ type ReplySplit struct {
 	forced bool
 }
 
-// newReplySplit starts the split of one reply; x may be nil (no tools).
+// NewReplySplit starts the split of one reply; x may be nil (no tools).
 func NewReplySplit(x *chat.Extractor, forced bool) *ReplySplit {
 	r := &ReplySplit{forced: forced}
 	if x != nil {

@@ -19,7 +19,7 @@ type SSE struct {
 	failed bool
 }
 
-// newSSE starts a stream on w (status 200). Each write's deadline is the
+// NewSSE starts a stream on w (status 200). Each write's deadline is the
 // api wrapper's (Options.WriteTimeout from the write's start).
 func NewSSE(w http.ResponseWriter) *SSE {
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -76,5 +76,5 @@ func (s *SSE) Event(name string, v any) error {
 
 var errStreamGone = errors.New("server: the stream's client is gone")
 
-// sendError reports an error inside an already-started stream.
+// SendError reports an error inside an already-started stream.
 func (s *SSE) SendError(e *APIError) { s.Send(map[string]*APIError{"error": e}) }

@@ -9,7 +9,7 @@ import (
 	"github.com/herd-llm/herd/grammar"
 )
 
-// toolExtractor finds the calls of the request's tools in the model's
+// ToolExtractor finds the calls of the request's tools in the model's
 // output; with parallel_tool_calls false only the first call counts.
 func ToolExtractor(req *ChatRequest) *chat.Extractor {
 	names := make([]string, len(req.Tools))
