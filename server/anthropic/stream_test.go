@@ -1,39 +1,31 @@
 package anthropic
 
 import (
-	"net/http/httptest"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/herd-llm/herd/internal/lockedbuf"
 	"github.com/herd-llm/herd/server/internal/core"
 )
 
-// lockedRecorder is a response recorder whose body can be read while the
-// pinger writes to it.
-type lockedRecorder struct {
-	*httptest.ResponseRecorder
-	mu sync.Mutex
+// eventWriter is a ResponseWriter whose body can be read while the pinger
+// writes to it.
+type eventWriter struct {
+	lockedbuf.Buffer
+	header http.Header
 }
 
-func (r *lockedRecorder) Write(b []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.ResponseRecorder.Write(b)
-}
-
-func (r *lockedRecorder) body() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.ResponseRecorder.Body.String()
-}
+func (w *eventWriter) Header() http.Header { return w.header }
+func (w *eventWriter) WriteHeader(int)     {}
 
 // TestMessagesPinger: a stream starts after the wait for the first token,
 // then carries ping events until the pinger is stopped; stopped before the
 // wait ends, it starts nothing.
 func TestMessagesPinger(t *testing.T) {
-	rec := &lockedRecorder{ResponseRecorder: httptest.NewRecorder()}
+	rec := &eventWriter{header: http.Header{}}
 	var mu sync.Mutex
 	var out *core.SSE
 	begin := func() *core.SSE {
@@ -50,7 +42,7 @@ func TestMessagesPinger(t *testing.T) {
 		t.Fatal("stopped before the first wait ended, the pinger started the stream")
 	}
 	stop := pinger(begin, 5*time.Millisecond, time.Millisecond)
-	pings := func() int { return strings.Count(rec.body(), "event: ping\n") }
+	pings := func() int { return strings.Count(rec.String(), "event: ping\n") }
 	for deadline := time.Now().Add(10 * time.Second); pings() < 3; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d pings in 10 s", pings())
@@ -64,7 +56,7 @@ func TestMessagesPinger(t *testing.T) {
 		t.Fatalf("pings after stop: %d, then %d", n, pings())
 	}
 	var names []string
-	for _, line := range strings.Split(rec.body(), "\n") {
+	for _, line := range strings.Split(rec.String(), "\n") {
 		if name, ok := strings.CutPrefix(line, "event: "); ok {
 			names = append(names, name)
 		}

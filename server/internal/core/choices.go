@@ -66,7 +66,7 @@ func (s *Core) RunChoices(ctx context.Context, n int, gp GenParams) ([]ChoiceRes
 // instead. With withUsage, a last chunk with no choices carries the summed usage.
 // All n choices are queued before the stream starts, so a refusal (429 when
 // the engine is full) is an HTTP error, written here. A write that fails
-// (Options.WriteTimeout: the client stopped reading) ends the request.
+// (the server's write timeout: the client stopped reading) ends the request.
 func streamAnswer[C chatChoice | completionChoice](s *Core, w http.ResponseWriter, r *http.Request, head answer, n int, gp GenParams, withUsage bool,
 	choice func(i int, send func(C)) func(ChoiceEvent)) {
 	ctx, cancel := context.WithCancel(r.Context())

@@ -20,7 +20,7 @@ type SSE struct {
 }
 
 // NewSSE starts a stream on w (status 200). Each write's deadline is the
-// api wrapper's (Options.WriteTimeout from the write's start).
+// server's (its Options.WriteTimeout from the write's start).
 func NewSSE(w http.ResponseWriter) *SSE {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
