@@ -3,14 +3,13 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // nopEngine answers every request with "ok" and remembers nothing, for
@@ -52,7 +51,7 @@ func fuzzRequest(t *testing.T, srv *Server, path string, body []byte) {
 		}
 	case rec.Code >= 400 && rec.Code < 500:
 		var e struct {
-			Error *apiError `json:"error"`
+			Error *core.APIError `json:"error"`
 		}
 		if err := json.Unmarshal(out, &e); err != nil || e.Error == nil || e.Error.Message == "" {
 			t.Fatalf("status %d without an OpenAI error: %q", rec.Code, out)
@@ -100,25 +99,4 @@ func FuzzCompletionRequest(f *testing.F) {
 	}
 	srv := fuzzServer(f)
 	f.Fuzz(func(t *testing.T, body []byte) { fuzzRequest(t, srv, "/v1/completions", body) })
-}
-
-// FuzzParseImageURL: any URL is parsed or refused with an error, never a
-// panic; a well-formed base64 data URL gives back its bytes exactly.
-func FuzzParseImageURL(f *testing.F) {
-	f.Add("data:image/png;base64,iVBORw0KGgo=", []byte("\x89PNG"))
-	f.Add("data:image/jpeg;charset=x;BASE64,_-8=", []byte{0xff, 0xd8})
-	f.Add("https://example.com/a.png", []byte{})
-	f.Add("data:text/plain,hi", []byte("hi"))
-	f.Fuzz(func(t *testing.T, url string, data []byte) {
-		if _, err := parseImageURL(url); err == nil && !strings.HasPrefix(url, "data:") {
-			t.Fatalf("%q accepted: only data URLs are", url)
-		}
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			u := "data:image/png;base64," + enc.EncodeToString(data)
-			got, err := parseImageURL(u)
-			if err != nil || !bytes.Equal(got, data) {
-				t.Fatalf("%q: %v, got %q, want %q", u, err, got, data)
-			}
-		}
-	})
 }

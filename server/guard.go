@@ -15,6 +15,7 @@ import (
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // DefaultRefusal is the answer a screened request or answer gets.
@@ -170,13 +171,13 @@ func (q *screenedRequest) conversation() ([]chat.Message, [][]byte) {
 		}
 		cm := chat.Message{Role: role, Content: contentText(m.Content)}
 		if role == chat.RoleUser {
-			var parts []contentPart
+			var parts []core.ContentPart
 			if json.Unmarshal(m.Content, &parts) == nil {
 				for _, p := range parts {
 					if p.Type != "image_url" || p.ImageURL == nil {
 						continue
 					}
-					if data, err := parseImageURL(p.ImageURL.URL); err == nil {
+					if data, err := core.ParseImageURL(p.ImageURL.URL); err == nil {
 						if cm.Parts == nil {
 							cm.Parts = []chat.Part{{Text: cm.Content}}
 							cm.Content = ""
@@ -263,11 +264,11 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 		for _, stage := range []string{"prompt", "request"} {
 			v, err := g.classify(r.Context(), stage, conv, guard.RoleUser, images)
 			if err != nil {
-				writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the request: " + err.Error(), Type: "server_error"})
+				core.WriteError(w, &core.APIError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the request: " + err.Error(), Type: "server_error"})
 				return
 			}
 			if v.Unsafe {
-				s.refuse(w, chatEP, q.Stream, v)
+				s.refuse(w, chatEP, q.Stream)
 				return
 			}
 		}
@@ -292,30 +293,8 @@ func (s *Server) guarded(next http.Handler) http.Handler {
 
 // refuse answers an unsafe request with the refusal, in the endpoint's
 // shape (a stream when one was asked for).
-func (s *Server) refuse(w http.ResponseWriter, chatEP, stream bool, v guard.Verdict) {
-	text, finish := s.guard.o.Refusal, "content_filter"
-	if chatEP {
-		base := s.newAnswer("chatcmpl", "chat.completion")
-		if stream {
-			base.Object = "chat.completion.chunk"
-			ev := newSSE(w)
-			ev.send(reply[chatChoice]{answer: base, Choices: []chatChoice{{Index: 0, Delta: &assistantMsg{Role: "assistant", Content: &text}}}})
-			ev.send(reply[chatChoice]{answer: base, Choices: []chatChoice{{Index: 0, Delta: &assistantMsg{}, FinishReason: &finish}}})
-			ev.done()
-			return
-		}
-		jsonOK(w, reply[chatChoice]{answer: base, Choices: []chatChoice{{Index: 0, Message: &replyMsg{Role: "assistant", Content: &text}, FinishReason: &finish}}})
-		return
-	}
-	base := s.newAnswer("cmpl", "text_completion")
-	c := completionChoice{Index: 0, Text: text, FinishReason: &finish}
-	if stream {
-		ev := newSSE(w)
-		ev.send(reply[completionChoice]{answer: base, Choices: []completionChoice{c}})
-		ev.done()
-		return
-	}
-	jsonOK(w, reply[completionChoice]{answer: base, Choices: []completionChoice{c}})
+func (s *Server) refuse(w http.ResponseWriter, chatEP, stream bool) {
+	s.c.FixedAnswer(w, chatEP, stream, s.guard.o.Refusal, "content_filter")
 }
 
 // bufferedWriter holds a whole non-streamed answer for screening.
@@ -345,7 +324,7 @@ func (s *Server) screenAnswer(w http.ResponseWriter, bw *bufferedWriter, conv []
 			}
 			v, err := s.guard.classify(context.Background(), "answer", append(conv[:len(conv):len(conv)], chat.Message{Role: chat.RoleAssistant, Content: text}), guard.RoleAgent, images)
 			if err != nil {
-				writeError(w, &apiError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the answer: " + err.Error(), Type: "server_error"})
+				core.WriteError(w, &core.APIError{Status: http.StatusServiceUnavailable, Message: "the guard failed to screen the answer: " + err.Error(), Type: "server_error"})
 				return
 			}
 			if v.Unsafe {

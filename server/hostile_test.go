@@ -123,7 +123,7 @@ func TestHostileLoad(t *testing.T) {
 	url := "http://" + addr
 	near := pngDataURL(t, imgSide, imgSide)
 	over := pngDataURL(t, imgSide+40, imgSide+40)
-	span := f.srv.span * f.srv.eng.Ctx()
+	span := f.srv.c.Span() * f.srv.eng.Ctx()
 	chat := func(content string) string {
 		return fmt.Sprintf(`{"messages":[{"role":"user","content":%s}],"max_tokens":2}`, content)
 	}

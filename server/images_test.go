@@ -13,6 +13,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/server/internal/core"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/vision"
 )
@@ -170,7 +171,7 @@ func TestChatImageErrors(t *testing.T) {
 }
 
 func mustDecodeURL(t *testing.T, u string) []byte {
-	b, err := parseImageURL(u)
+	b, err := core.ParseImageURL(u)
 	if err != nil {
 		t.Fatal(err)
 	}

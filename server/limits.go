@@ -1,15 +1,13 @@
 package server
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // The request limits' defaults (see Options).
@@ -20,12 +18,6 @@ const (
 	DefaultWriteTimeout   = 30 * time.Second
 	DefaultMaxImagePixels = 48_000_000
 )
-
-// statusClientClosed is what requests the client abandoned are counted
-// as in metrics and logs (nginx's 499): not a server failure.
-const statusClientClosed = 499
-
-var errClientClosed = &apiError{Status: statusClientClosed, Message: "the client closed the request", Type: "client_closed"}
 
 func withLimitDefaults(o Options) Options {
 	def := func(d *time.Duration, v time.Duration) {
@@ -84,7 +76,7 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if n > 0 {
 		if !b.budget.take(int64(n)) {
-			return 0, errBudget
+			return 0, core.ErrBodyBudget
 		}
 		b.held += int64(n)
 	}
@@ -94,20 +86,12 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// release gives the body's bytes back to the budget (once it is decoded).
-func (b *limitedBody) release() {
+// Release gives the body's bytes back to the budget (once it is decoded;
+// core.ReleaseBody).
+func (b *limitedBody) Release() {
 	b.budget.give(b.held)
 	b.held = 0
 }
-
-// releaseBody releases r's body bytes, if the api wrapper counts them.
-func releaseBody(r *http.Request) {
-	if b, ok := r.Body.(*limitedBody); ok {
-		b.release()
-	}
-}
-
-var errBudget = errors.New("server: request bodies in flight exceed the budget")
 
 // budget bounds the bytes of request bodies the server holds at once.
 type budget struct {
@@ -137,36 +121,3 @@ func (b *budget) give(n int64) {
 	b.used -= n
 	b.mu.Unlock()
 }
-
-func tooLarge(limit int64) *apiError {
-	return &apiError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("request body exceeds %d bytes", limit), Type: "invalid_request_error"}
-}
-
-// readFailure maps a failure to read the request body: a 408 when the body
-// took too long, a 429 when the bodies in flight exceed BodyBudget, the
-// client-closed status when the client went away; nil for other errors.
-func readFailure(r *http.Request, err error) *apiError {
-	switch {
-	case errors.Is(err, errBudget):
-		return &apiError{Status: http.StatusTooManyRequests, Message: "too many large request bodies at once; retry later", Type: "server_error", Code: strp("rate_limit_exceeded")}
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return &apiError{Status: http.StatusRequestTimeout, Message: "the request body was not received in time", Type: "invalid_request_error"}
-	case r.Context().Err() != nil:
-		return errClientClosed
-	}
-	return nil
-}
-
-// acquire takes one of the Workers turns for CPU-heavy request preparation
-// (tokenizing, image decoding), waiting until one is free or ctx ends;
-// release gives it back.
-func (s *Server) acquire(ctx context.Context) *apiError {
-	select {
-	case s.work <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return errClientClosed
-	}
-}
-
-func (s *Server) release() { <-s.work }

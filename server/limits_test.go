@@ -17,6 +17,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/server/internal/core"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -102,7 +103,7 @@ func TestMethodNotAllowed(t *testing.T) {
 			t.Fatal(err)
 		}
 		var e struct {
-			Error *apiError `json:"error"`
+			Error *core.APIError `json:"error"`
 		}
 		json.NewDecoder(resp.Body).Decode(&e)
 		resp.Body.Close()
@@ -120,9 +121,9 @@ func TestPromptByteBound(t *testing.T) {
 	srv := New(fakeConfig(t), byteTokenizer(t), &fakeEngine{reply: []int32{'k'}}, Options{MaxBody: 2 << 20})
 	f := fakeServer(t, srv)
 	ctx := srv.eng.Ctx()
-	limit := ctx * srv.span
-	if srv.span < len("<|begin_of_text|>") {
-		t.Fatalf("token span %d is shorter than a special token's name", srv.span)
+	limit := ctx * srv.c.Span()
+	if srv.c.Span() < len("<|begin_of_text|>") {
+		t.Fatalf("token span %d is shorter than a special token's name", srv.c.Span())
 	}
 	for _, tc := range []struct {
 		name   string
@@ -152,11 +153,11 @@ func TestPromptByteBound(t *testing.T) {
 		})
 	}
 	for _, n := range []int{0, 1, limit - 1, limit} {
-		if e := srv.checkTextFits("prompt", n); e != nil {
+		if e := srv.c.CheckTextFits("prompt", n); e != nil {
 			t.Errorf("checkTextFits(%d) refused: %v", n, e)
 		}
 	}
-	if e := srv.checkTextFits("prompt", limit+1); e == nil {
+	if e := srv.c.CheckTextFits("prompt", limit+1); e == nil {
 		t.Errorf("checkTextFits(%d) passed", limit+1)
 	}
 }

@@ -247,7 +247,7 @@ func TestMessagesImages(t *testing.T) {
 		t.Fatalf("messages: status %d: %s", resp.StatusCode, body)
 	}
 	var m struct {
-		Content []textBlock
+		Content []struct{ Text string }
 		Usage   msgUsage
 	}
 	if err := json.Unmarshal(body, &m); err != nil {
@@ -273,4 +273,11 @@ func TestMessagesImages(t *testing.T) {
 		}
 		checkMsgError(t, body, "invalid_request_error", tc.msg)
 	}
+}
+
+// msgUsage is the usage of a Messages answer, as clients read it.
+type msgUsage struct {
+	InputTokens          int `json:"input_tokens"`
+	OutputTokens         int `json:"output_tokens"`
+	CacheReadInputTokens int `json:"cache_read_input_tokens"`
 }

@@ -8,12 +8,11 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // msgSSE is one event of a raw Messages stream.
@@ -81,7 +80,7 @@ func blockString(t *testing.T, b map[string]any) string {
 		if !strings.HasPrefix(b["id"].(string), "toolu_") {
 			t.Fatalf("tool_use id %v", b["id"])
 		}
-		return fmt.Sprintf("tool_use %s %s", b["name"], mustJSON(b["input"]))
+		return fmt.Sprintf("tool_use %s %s", b["name"], core.MustJSON(b["input"]))
 	}
 	t.Fatalf("unknown block %v", b)
 	return ""
@@ -260,56 +259,5 @@ func TestMessagesStreamError(t *testing.T) {
 	}
 	if e := evs[4].data["error"].(map[string]any); e["type"] != "api_error" || e["message"] != "kernel exploded" {
 		t.Fatalf("error event %v", evs[4].data)
-	}
-}
-
-// TestMessagesPinger: a stream starts after the wait for the first token,
-// then carries ping events until the pinger is stopped; stopped before the
-// wait ends, it starts nothing.
-func TestMessagesPinger(t *testing.T) {
-	rec := httptest.NewRecorder()
-	var mu sync.Mutex
-	var out *sse
-	begin := func() *sse {
-		mu.Lock()
-		defer mu.Unlock()
-		if out == nil {
-			out = newSSE(rec)
-			out.event("message_start", msgEvent{Type: "message_start"})
-		}
-		return out
-	}
-	pinger(begin, time.Hour, time.Millisecond)() // stopped at once
-	if out != nil {
-		t.Fatal("stopped before the first wait ended, the pinger started the stream")
-	}
-	stop := pinger(begin, 5*time.Millisecond, time.Millisecond)
-	pings := func() int {
-		mu.Lock()
-		o := out
-		mu.Unlock()
-		if o == nil {
-			return 0
-		}
-		o.mu.Lock()
-		defer o.mu.Unlock()
-		return strings.Count(rec.Body.String(), "event: ping\n")
-	}
-	for deadline := time.Now().Add(10 * time.Second); pings() < 3; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d pings in 10 s", pings())
-		}
-	}
-	stop()
-	n := pings()
-	time.Sleep(20 * time.Millisecond)
-	stop() // a second call is harmless
-	if pings() != n {
-		t.Fatalf("pings after stop: %d, then %d", n, pings())
-	}
-	for i, e := range msgEvents(t, rec.Body.Bytes()) {
-		if (i == 0) != (e.name == "message_start") || i > 0 && e.name != "ping" {
-			t.Fatalf("event %d %s", i, e.name)
-		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // probeMethods are the methods notFound asks the mux about.
@@ -15,7 +17,7 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 func notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 	var allow []string
 	if r.Method == http.MethodOptions {
-		writeError(w, errNotFound) // CORS preflights are cors's to answer
+		core.WriteError(w, core.ErrNotFound) // CORS preflights are cors's to answer
 		return
 	}
 	for _, m := range probeMethods {
@@ -26,10 +28,10 @@ func notFound(mux *http.ServeMux, w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) == 0 {
-		writeError(w, errNotFound)
+		core.WriteError(w, core.ErrNotFound)
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
-	writeError(w, &apiError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: strp("method_not_allowed"),
+	core.WriteError(w, &core.APIError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error", Code: core.Strp("method_not_allowed"),
 		Message: fmt.Sprintf("method %s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/herd-llm/herd/chat"
 	"github.com/herd-llm/herd/guard"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // Bounds of one moderation request: its texts, and the bytes of each (a
@@ -62,20 +63,20 @@ type moderationResult struct {
 // user message. A flagged input's mapped categories are true with the
 // verdict's score; an input longer than the guard's context is checked in
 // windows (guard.LlamaGuard), never cut.
-func (s *Server) moderations(w http.ResponseWriter, r *http.Request) *apiError {
+func (s *Server) moderations(w http.ResponseWriter, r *http.Request) *core.APIError {
 	if s.guard == nil || s.guard.o.Classifier == nil {
-		return &apiError{Status: http.StatusNotFound, Message: "moderation needs a guard model: start the server with --guard", Type: "invalid_request_error"}
+		return &core.APIError{Status: http.StatusNotFound, Message: "moderation needs a guard model: start the server with --guard", Type: "invalid_request_error"}
 	}
 	var req struct {
 		Input json.RawMessage `json:"input"`
 		Model string          `json:"model"`
 	}
-	if e := decodeJSON(r, &req); e != nil {
+	if e := core.DecodeJSON(r, &req); e != nil {
 		return e
 	}
 	if req.Model != "" && req.Model != s.guard.o.Model && req.Model != s.o.ModelName {
-		return &apiError{Status: http.StatusNotFound, Message: fmt.Sprintf("model %q does not exist; moderation uses %q", req.Model, s.guard.o.Model),
-			Type: "invalid_request_error", Param: strp("model"), Code: strp("model_not_found")}
+		return &core.APIError{Status: http.StatusNotFound, Message: fmt.Sprintf("model %q does not exist; moderation uses %q", req.Model, s.guard.o.Model),
+			Type: "invalid_request_error", Param: core.Strp("model"), Code: core.Strp("model_not_found")}
 	}
 	inputs, e := moderationInputs(req.Input)
 	if e != nil {
@@ -85,38 +86,38 @@ func (s *Server) moderations(w http.ResponseWriter, r *http.Request) *apiError {
 	for i, text := range inputs {
 		v, err := s.guard.classify(r.Context(), "moderation", []chat.Message{{Role: chat.RoleUser, Content: text}}, guard.RoleUser, nil)
 		if err != nil {
-			return &apiError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("input %d: the guard failed: %v", i, err), Type: "server_error"}
+			return &core.APIError{Status: http.StatusServiceUnavailable, Message: fmt.Sprintf("input %d: the guard failed: %v", i, err), Type: "server_error"}
 		}
 		results[i] = moderationOf(v)
 	}
-	return jsonOK(w, map[string]any{"id": fmt.Sprintf("modr-%016x", rand.Uint64()), "model": s.guard.o.Model, "results": results})
+	return core.JSONOK(w, map[string]any{"id": fmt.Sprintf("modr-%016x", rand.Uint64()), "model": s.guard.o.Model, "results": results})
 }
 
 // moderationInputs reads input: a string, or an array of strings or of
 // {"type": "text", "text": …} parts.
-func moderationInputs(raw json.RawMessage) ([]string, *apiError) {
+func moderationInputs(raw json.RawMessage) ([]string, *core.APIError) {
 	var one string
 	if json.Unmarshal(raw, &one) == nil {
 		if one == "" {
-			return nil, badRequest("input", "input is empty")
+			return nil, core.BadRequest("input", "input is empty")
 		}
 		if len(one) > maxModerationBytes {
-			return nil, badRequest("input", fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(one), maxModerationBytes))
+			return nil, core.BadRequest("input", fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(one), maxModerationBytes))
 		}
 		return []string{one}, nil
 	}
 	var list []json.RawMessage
 	if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
-		return nil, badRequest("input", "input must be a string or a non-empty array of strings or text parts")
+		return nil, core.BadRequest("input", "input must be a string or a non-empty array of strings or text parts")
 	}
 	if len(list) > maxModerationInputs {
-		return nil, badRequest("input", fmt.Sprintf("at most %d inputs per request, got %d", maxModerationInputs, len(list)))
+		return nil, core.BadRequest("input", fmt.Sprintf("at most %d inputs per request, got %d", maxModerationInputs, len(list)))
 	}
 	out := make([]string, len(list))
 	for i, item := range list {
 		if json.Unmarshal(item, &out[i]) == nil {
 			if len(out[i]) > maxModerationBytes {
-				return nil, badRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
+				return nil, core.BadRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
 			}
 			continue
 		}
@@ -125,11 +126,11 @@ func moderationInputs(raw json.RawMessage) ([]string, *apiError) {
 			Text string `json:"text"`
 		}
 		if json.Unmarshal(item, &part) != nil || part.Type != "text" {
-			return nil, badRequest(fmt.Sprintf("input[%d]", i), "each input must be a string or a {\"type\": \"text\"} part")
+			return nil, core.BadRequest(fmt.Sprintf("input[%d]", i), "each input must be a string or a {\"type\": \"text\"} part")
 		}
 		out[i] = part.Text
 		if len(out[i]) > maxModerationBytes {
-			return nil, badRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
+			return nil, core.BadRequest(fmt.Sprintf("input[%d]", i), fmt.Sprintf("input of %d bytes exceeds the limit of %d", len(out[i]), maxModerationBytes))
 		}
 	}
 	return out, nil

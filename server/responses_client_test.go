@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/embedded"
+	"github.com/herd-llm/herd/server/internal/core"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/responses"
@@ -301,7 +302,7 @@ func TestResponsesErrors(t *testing.T) {
 				body := strings.Replace(tc.body, "{", `{"stream":`+stream+",", 1)
 				resp, b := post(t, f, "/v1/responses", body)
 				var e struct {
-					Error apiError `json:"error"`
+					Error core.APIError `json:"error"`
 				}
 				if resp.StatusCode != 400 || json.Unmarshal(b, &e) != nil || e.Error.Type != "invalid_request_error" ||
 					e.Error.Param == nil || *e.Error.Param != tc.param || !strings.Contains(e.Error.Message, tc.msg) {

@@ -1,21 +1,19 @@
-// Package server is herd's OpenAI-compatible HTTP API: chat and text
-// completions and the OpenAI Responses API (streaming over SSE or not),
-// model listing, health and readiness, Prometheus metrics and an embedded
-// chat page; and the Anthropic Messages API (messages.go) on the same
-// generation path.
+// Package server is herd's HTTP server: it routes the OpenAI chat and text
+// completions (on the request path all APIs share, server/internal/core),
+// the OpenAI Responses API (server/responses) and the Anthropic Messages API
+// (server/anthropic), and serves model listing, health and readiness,
+// Prometheus metrics, the guard's screening and /v1/moderations, weight
+// updates and an embedded chat page, under one set of limits, API key and
+// CORS rules.
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -25,6 +23,9 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/version"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/server/anthropic"
+	"github.com/herd-llm/herd/server/internal/core"
+	"github.com/herd-llm/herd/server/responses"
 	"github.com/herd-llm/herd/tokenizer"
 )
 
@@ -98,13 +99,10 @@ type Engine interface {
 type Server struct {
 	o       Options
 	cfg     *llama4.Config
-	tok     *tokenizer.Tokenizer
 	eng     Engine
 	met     *metrics
-	stopIDs []int32
-	span    int           // most bytes of prompt text one token can cover (see limits.go)
-	work    chan struct{} // a token per Workers: prompt encoding and image decoding
-	bodies  *budget       // request body bytes held (BodyBudget)
+	c       *core.Core // the request path of the APIs
+	bodies  *budget    // request body bytes held (BodyBudget)
 	closing atomic.Bool
 	ready   atomic.Bool
 	handler http.Handler
@@ -125,15 +123,16 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o = withLimitDefaults(o)
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard),
-		span: tokenSpan(tok), work: make(chan struct{}, o.Workers), bodies: &budget{max: o.BodyBudget}}
+	s := &Server{o: o, cfg: cfg, eng: eng, met: newMetrics(), guard: newGuardState(o.Guard), bodies: &budget{max: o.BodyBudget}}
+	s.c = core.New(cfg, tok, eng, meter{s.met}, core.Options{ModelName: o.ModelName, MaxN: o.MaxN, Vision: o.Vision, MaxImagePixels: o.MaxImagePixels,
+		NoLazyTools: o.NoLazyTools, Workers: o.Workers, Guarded: s.guard != nil})
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
-	mux.HandleFunc("POST /v1/completions", s.api("completions", decoded(s, s.completions)))
+	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", core.Decoded(s.c, s.c.ChatCompletions)))
+	mux.HandleFunc("POST /v1/completions", s.api("completions", core.Decoded(s.c, s.c.Completions)))
 	mux.HandleFunc("POST /v1/moderations", s.api("moderations", s.moderations))
-	mux.HandleFunc("POST /v1/responses", s.api("responses", decoded(s, s.responses)))
-	mux.HandleFunc("POST /v1/messages", s.apiAs("messages", writeAnthropicError, decoded(s, s.messages)))
-	mux.HandleFunc("POST /v1/messages/count_tokens", s.apiAs("count_tokens", writeAnthropicError, decoded(s, s.countTokens)))
+	mux.HandleFunc("POST /v1/responses", s.api("responses", responses.Handler(s.c)))
+	mux.HandleFunc("POST /v1/messages", s.apiAs("messages", anthropic.WriteError, anthropic.Messages(s.c)))
+	mux.HandleFunc("POST /v1/messages/count_tokens", s.apiAs("count_tokens", anthropic.WriteError, anthropic.CountTokens(s.c)))
 	mux.HandleFunc("GET /v1/models", s.api("models", s.models))
 	mux.HandleFunc("GET /v1/models/{id}", s.api("models", s.models))
 	mux.HandleFunc("/v1/weights", s.weights)
@@ -151,29 +150,29 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // api wraps an API handler with authentication, shutdown refusal, logging
-// and metrics. The handler returns an *apiError to send, or nil once it has
+// and metrics. The handler returns an *APIError to send, or nil once it has
 // written its answer.
-func (s *Server) api(name string, h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
-	return s.apiAs(name, writeError, h)
+func (s *Server) api(name string, h core.Handler) http.HandlerFunc {
+	return s.apiAs(name, core.WriteError, h)
 }
 
 // apiAs is api for an endpoint whose errors write sends in its own shape.
-func (s *Server) apiAs(name string, write func(http.ResponseWriter, *apiError), h func(w http.ResponseWriter, r *http.Request) *apiError) http.HandlerFunc {
+func (s *Server) apiAs(name string, write func(http.ResponseWriter, *core.APIError), h core.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: 200, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
-		var e *apiError
+		var e *core.APIError
 		switch {
 		case s.o.APIKey != "" && !authorized(r, s.o.APIKey):
-			e = errAuth
+			e = core.ErrAuth
 		case s.closing.Load() && r.Method == http.MethodPost:
-			e = errClosing
+			e = core.ErrClosing
 		case r.ContentLength > s.o.MaxBody: // refused before a byte of the body is read
-			e = tooLarge(s.o.MaxBody)
+			e = core.TooLarge(s.o.MaxBody)
 		default:
 			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, s.o.MaxBody), lift: s.bodyDeadline(w), budget: s.bodies}
 			e = h(sw, r)
-			releaseBody(r)
+			core.ReleaseBody(r)
 		}
 		if e != nil && !sw.wrote {
 			write(sw, e)
@@ -181,7 +180,7 @@ func (s *Server) apiAs(name string, write func(http.ResponseWriter, *apiError), 
 		sw.finish()
 		status := sw.status
 		if r.Context().Err() != nil {
-			status = statusClientClosed // the client hung up before the answer was whole: not the server's failure
+			status = core.StatusClientClosed // the client hung up before the answer was whole: not the server's failure
 		}
 		s.met.request(name, status, time.Since(t0))
 		s.o.Logger.Info("request", "endpoint", name, "status", status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
@@ -250,91 +249,7 @@ func (w *statusWriter) finish() {
 // Unwrap lets http.ResponseController reach the connection (deadlines).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// decodeJSON reads a request body into v, mapping failures to 400s (413 for
-// bodies over the limit, 408 for bodies too slow to arrive).
-func decodeJSON(r *http.Request, v any) *apiError {
-	body, e := readBody(r)
-	if e != nil {
-		return e
-	}
-	return unmarshalBody(body, v)
-}
-
-// readBody reads a whole request body (bounded by the api wrapper's
-// MaxBytesReader), mapping failures as decodeJSON does.
-func readBody(r *http.Request) ([]byte, *apiError) {
-	buf := bytes.NewBuffer(make([]byte, 0, max(0, min(r.ContentLength, 64<<20))+bytes.MinRead))
-	if _, err := buf.ReadFrom(r.Body); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge(mbe.Limit)
-		}
-		if e := readFailure(r, err); e != nil {
-			return nil, e
-		}
-		return nil, badRequest("", "reading the request body: "+err.Error())
-	}
-	return buf.Bytes(), nil
-}
-
-// unmarshalBody decodes a JSON request body into v.
-func unmarshalBody(body []byte, v any) *apiError {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			field := strings.TrimPrefix(ute.Field, "sampling.") // the shared fields are embedded
-			return badRequest(field, fmt.Sprintf("invalid type for %q: got JSON %s, want %s", field, ute.Value, ute.Type))
-		}
-		return badRequest("", "request body is not valid JSON: "+err.Error())
-	}
-	if dec.More() {
-		return badRequest("", "request body has data after the JSON object")
-	}
-	return nil
-}
-
-// decoded adapts the handler of a JSON request body (chatRequest,
-// completionRequest): it reads the body into a new T, checks the model the
-// request names, and passes the request on.
-func decoded[T any, P interface {
-	*T
-	model() string
-}](s *Server, h func(w http.ResponseWriter, r *http.Request, req P) *apiError) func(http.ResponseWriter, *http.Request) *apiError {
-	return func(w http.ResponseWriter, r *http.Request) *apiError {
-		req := P(new(T))
-		body, e := readBody(r)
-		if e != nil {
-			return e
-		}
-		// Decoding (megabytes of JSON, at worst) is CPU work: it takes a
-		// worker turn, as tokenizing does, so floods cannot starve the rest.
-		if e := s.acquire(r.Context()); e != nil {
-			return e
-		}
-		e = unmarshalBody(body, req)
-		s.release()
-		body = nil
-		releaseBody(r) // decoded: the raw bytes no longer count
-		if e != nil {
-			return e
-		}
-		if e := s.checkModel(req.model()); e != nil {
-			return e
-		}
-		return h(w, r, req)
-	}
-}
-
-func (s *Server) checkModel(name string) *apiError {
-	if name != "" && name != s.o.ModelName {
-		return &apiError{Status: http.StatusNotFound, Message: fmt.Sprintf("model %q does not exist; this server serves %q", name, s.o.ModelName),
-			Type: "invalid_request_error", Param: strp("model"), Code: strp("model_not_found")}
-	}
-	return nil
-}
-
-func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
+func (s *Server) models(w http.ResponseWriter, r *http.Request) *core.APIError {
 	type model struct {
 		ID      string `json:"id"`
 		Object  string `json:"object"`
@@ -349,18 +264,12 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *apiError {
 		Meta: fmt.Sprintf("Llama 4, %d layers, %s params (%s active), %d experts", c.Layers, llama4.FormatCount(p.Total), llama4.FormatCount(p.ActiveText), c.Experts)}
 	w.Header().Set("Content-Type", "application/json")
 	if id := r.PathValue("id"); id != "" {
-		if e := s.checkModel(id); e != nil {
+		if e := s.c.CheckModel(id); e != nil {
 			return e
 		}
-		return jsonOK(w, m)
+		return core.JSONOK(w, m)
 	}
-	return jsonOK(w, map[string]any{"object": "list", "data": []model{m}})
-}
-
-func jsonOK(w http.ResponseWriter, v any) *apiError {
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(v)
-	return nil
+	return core.JSONOK(w, map[string]any{"object": "list", "data": []model{m}})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -377,7 +286,7 @@ func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
 		key = s.o.APIKey
 	}
 	if key != "" && !authorized(r, key) {
-		writeError(w, errAuth)
+		core.WriteError(w, core.ErrAuth)
 		return
 	}
 	st := s.eng.Stats()
@@ -412,8 +321,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return hs.Shutdown(sctx)
 }
 
-// newAnswer starts an answer: a new id such as "chatcmpl-1f3a…" (prefix
-// "chatcmpl"), the object type, the time and the model.
-func (s *Server) newAnswer(prefix, object string) answer {
-	return answer{ID: fmt.Sprintf("%s-%016x", prefix, rand.Uint64()), Object: object, Created: time.Now().Unix(), Model: s.o.ModelName, SystemFingerprint: "herd"}
+// meter counts the request path's work in the server's metrics (core.Meter).
+type meter struct{ m *metrics }
+
+func (m meter) Finished(u engine.Usage) {
+	m.m.tokens(u.PromptTokens-u.CachedTokens, u.CompletionTokens, u.TimeToFirstToken)
 }
+
+func (m meter) Image() { m.m.image() }

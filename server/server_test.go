@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 func post(t testing.TB, f *fixture, path, body string, hdr ...string) (*http.Response, []byte) {
@@ -131,7 +133,18 @@ func TestCompletionsStopAndN(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
-	var r completionResponse
+	var r struct {
+		Choices []struct {
+			Index        int     `json:"index"`
+			Text         string  `json:"text"`
+			FinishReason *string `json:"finish_reason"`
+			Logprobs     *struct {
+				TokenLogprobs []float32            `json:"token_logprobs"`
+				TopLogprobs   []map[string]float32 `json:"top_logprobs"`
+			} `json:"logprobs"`
+		} `json:"choices"`
+		Usage core.Usage `json:"usage"`
+	}
 	json.Unmarshal(b, &r)
 	full := r.Choices[0].Text
 	if len([]rune(full)) < 3 {
@@ -185,7 +198,7 @@ func TestErrors(t *testing.T) {
 	} {
 		resp, b := post(t, f, tc.path, tc.body)
 		var e struct {
-			Error apiError `json:"error"`
+			Error core.APIError `json:"error"`
 		}
 		if err := json.Unmarshal(b, &e); err != nil || e.Error.Message == "" {
 			t.Errorf("%s %s: not an OpenAI error: %s", tc.path, tc.body[:min(len(tc.body), 60)], b)

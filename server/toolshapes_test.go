@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // wantCall is a call a test expects: its name and compact JSON arguments.
@@ -134,16 +136,19 @@ func TestToolCallShapes(t *testing.T) {
 	}
 }
 
+// chatMsg is what these tests read of a chat message or a stream's delta.
+type chatMsg struct {
+	Content   *string         `json:"content"`
+	ToolCalls []core.ToolCall `json:"tool_calls"`
+}
+
 // chatReply reads a chat.completion.
 func chatReply(t *testing.T, b []byte) gotReply {
 	t.Helper()
 	var r struct {
 		Choices []struct {
-			Message struct {
-				Content   *string    `json:"content"`
-				ToolCalls []toolCall `json:"tool_calls"`
-			} `json:"message"`
-			FinishReason string `json:"finish_reason"`
+			Message      chatMsg `json:"message"`
+			FinishReason string  `json:"finish_reason"`
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(b, &r); err != nil || len(r.Choices) != 1 {
@@ -169,14 +174,11 @@ func chatStreamReply(t *testing.T, b []byte) gotReply {
 	for _, ch := range sseChunks(t, b) {
 		var c struct {
 			Choices []struct {
-				Delta struct {
-					Content   *string    `json:"content"`
-					ToolCalls []toolCall `json:"tool_calls"`
-				} `json:"delta"`
+				Delta        chatMsg `json:"delta"`
 				FinishReason *string `json:"finish_reason"`
 			} `json:"choices"`
 		}
-		json.Unmarshal(mustJSON(ch), &c)
+		json.Unmarshal(core.MustJSON(ch), &c)
 		for _, choice := range c.Choices {
 			d := choice.Delta
 			if d.Content != nil && *d.Content != "" {
@@ -325,7 +327,7 @@ func TestToolCallStreamFlows(t *testing.T) {
 				} `json:"delta"`
 			} `json:"choices"`
 		}
-		json.Unmarshal(mustJSON(ch), &c)
+		json.Unmarshal(core.MustJSON(ch), &c)
 		for _, choice := range c.Choices {
 			if d := choice.Delta; d.Content != nil && *d.Content != "" {
 				if calls > 0 {
@@ -339,4 +341,22 @@ func TestToolCallStreamFlows(t *testing.T) {
 	if strings.Join(pieces, "") != "I'll check." || len(pieces) < 8 || calls < 2 { // a space is held until what follows it shows
 		t.Fatalf("content pieces %q, %d call deltas: %s", pieces, calls, b)
 	}
+}
+
+// responseObj and outputItem are what these tests read of a Responses
+// answer.
+type responseObj struct {
+	Status string        `json:"status"`
+	Output []*outputItem `json:"output"`
+}
+
+type outputItem struct {
+	Type      string  `json:"type"`
+	ID        string  `json:"id"`
+	CallID    string  `json:"call_id"`
+	Name      string  `json:"name"`
+	Arguments *string `json:"arguments"`
+	Content   []struct {
+		Text string `json:"text"`
+	} `json:"content"`
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/server/internal/core"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -107,7 +108,7 @@ func seenChoices(t *testing.T, b []byte, stream bool) []seen {
 			var ch struct {
 				Choices []choice `json:"choices"`
 			}
-			if err := json.Unmarshal(mustJSON(c), &ch); err != nil {
+			if err := json.Unmarshal(core.MustJSON(c), &ch); err != nil {
 				t.Fatal(err)
 			}
 			chunks = append(chunks, ch)

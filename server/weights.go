@@ -13,6 +13,7 @@ import (
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/model/llama4"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // WeightUpdater replaces the served model's weights while the engine runs:
@@ -73,42 +74,42 @@ func (s *Server) weights(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w, status: 200}
 	e := s.weightsReply(sw, r)
 	if e != nil {
-		writeError(sw, e)
+		core.WriteError(sw, e)
 	}
 	s.met.request("weights", sw.status, time.Since(t0))
 	s.o.Logger.Info("request", "endpoint", "weights", "status", sw.status, "duration", time.Since(t0).Round(time.Microsecond), "remote", r.RemoteAddr)
 }
 
-func (s *Server) weightsReply(w http.ResponseWriter, r *http.Request) *apiError {
+func (s *Server) weightsReply(w http.ResponseWriter, r *http.Request) *core.APIError {
 	u := s.o.Weights
 	switch {
 	case u == nil:
-		return &apiError{Status: http.StatusNotFound, Message: "weight updates are off (start the server with --weight-updates)", Type: "invalid_request_error"}
+		return &core.APIError{Status: http.StatusNotFound, Message: "weight updates are off (start the server with --weight-updates)", Type: "invalid_request_error"}
 	case s.o.APIKey == "":
-		return &apiError{Status: http.StatusForbidden, Message: "weight updates need the server to have an API key (--api-key)", Type: "invalid_request_error"}
+		return &core.APIError{Status: http.StatusForbidden, Message: "weight updates need the server to have an API key (--api-key)", Type: "invalid_request_error"}
 	case !authorized(r, s.o.APIKey):
-		return errAuth
+		return core.ErrAuth
 	case r.Method == http.MethodGet:
-		return jsonOK(w, map[string]int64{"version": u.WeightVersion()})
+		return core.JSONOK(w, map[string]int64{"version": u.WeightVersion()})
 	case r.Method != http.MethodPost:
-		return &apiError{Status: http.StatusMethodNotAllowed, Message: "use GET or POST ?version=N", Type: "invalid_request_error"}
+		return &core.APIError{Status: http.StatusMethodNotAllowed, Message: "use GET or POST ?version=N", Type: "invalid_request_error"}
 	case s.closing.Load():
-		return errClosing
+		return core.ErrClosing
 	}
 	version, err := strconv.ParseInt(r.URL.Query().Get("version"), 10, 64)
 	if err != nil || version <= 0 {
-		return badRequest("version", fmt.Sprintf("version %q: want a positive integer (?version=N)", r.URL.Query().Get("version")))
+		return core.BadRequest("version", fmt.Sprintf("version %q: want a positive integer (?version=N)", r.URL.Query().Get("version")))
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWeightBody))
 	if err != nil {
-		return badRequest("", "reading the weights: "+err.Error())
+		return core.BadRequest("", "reading the weights: "+err.Error())
 	}
 	if err := u.UpdateWeights(version, b); err != nil {
 		if errors.Is(err, ErrStaleVersion) {
-			return &apiError{Status: http.StatusConflict, Message: err.Error(), Type: "invalid_request_error", Param: strp("version")}
+			return &core.APIError{Status: http.StatusConflict, Message: err.Error(), Type: "invalid_request_error", Param: core.Strp("version")}
 		}
-		return badRequest("", "weights: "+err.Error())
+		return core.BadRequest("", "weights: "+err.Error())
 	}
 	s.o.Logger.Info("weights updated", "version", version, "bytes", len(b))
-	return jsonOK(w, map[string]int64{"version": version})
+	return core.JSONOK(w, map[string]int64{"version": version})
 }

@@ -1,4 +1,4 @@
-package server
+package anthropic
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // msgPingEvery is how often a Messages stream sends ping events while the
@@ -30,26 +31,26 @@ const msgStartAfter = time.Second
 // call is held until its grammar accepts it, so a stream that max_tokens
 // cuts carries no partial call; other tool calls are sent when generation
 // ends.
-func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) *apiError {
+func (s api) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob) *core.APIError {
 	start := j.head
-	start.Usage = msgUsage{InputTokens: len(j.gp.prompt)}
+	start.Usage = msgUsage{InputTokens: len(j.gp.Prompt)}
 	var mu sync.Mutex
-	var out *sse // nil until the stream starts
-	begin := func() *sse {
+	var out *core.SSE // nil until the stream starts
+	begin := func() *core.SSE {
 		mu.Lock()
 		defer mu.Unlock()
 		if out == nil {
-			out = newSSE(w)
-			out.event("message_start", msgEvent{Type: "message_start", Message: &start})
-			out.event("ping", msgEvent{Type: "ping"})
+			out = core.NewSSE(w)
+			out.Event("message_start", msgEvent{Type: "message_start", Message: &start})
+			out.Event("ping", msgEvent{Type: "ping"})
 		}
 		return out
 	}
 	stopPings := pinger(begin, msgStartAfter, msgPingEvery)
 	defer stopPings()
-	var refused *apiError
+	var refused *core.APIError
 
-	var o *sse        // the started stream, in the choice's events
+	var o *core.SSE   // the started stream, in the choice's events
 	index := 0        // of the next content block
 	textOpen := false // a text block is open at index
 	sendText := func(t string) {
@@ -57,38 +58,38 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 			return
 		}
 		if !textOpen {
-			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
+			o.Event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: textBlock{Type: "text"}})
 			textOpen = true
 		}
-		o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textDelta{Type: "text_delta", Text: t}})
+		o.Event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: textBlock{Type: "text_delta", Text: t}})
 	}
 	closeBlock := func() {
-		o.event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
+		o.Event("content_block_stop", msgEvent{Type: "content_block_stop", Index: &index})
 		index++
 	}
 	var held *strings.Builder
 	var parser *callsAtEnd
 	switch {
-	case j.gp.constraint != nil:
+	case j.gp.Constraint != nil:
 		held = new(strings.Builder)
 	case j.x != nil:
 		parser = newCallsAtEnd(j.x)
 	}
-	s.runChoice(r.Context(), j.gp, func(ev choiceEvent) {
-		if ev.err != nil {
+	s.RunChoice(r.Context(), j.gp, func(ev core.ChoiceEvent) {
+		if ev.Err != nil {
 			stopPings()
 			mu.Lock()
 			started := out != nil
 			mu.Unlock()
 			if !started {
-				refused = s.engineError(ev.err)
+				refused = s.EngineError(ev.Err)
 				return
 			}
-			begin().event("error", anthropicError(s.engineError(ev.err)))
+			begin().Event("error", anthropicError(s.EngineError(ev.Err)))
 			return
 		}
 		o = begin()
-		text := ev.text
+		text := ev.Text
 		switch {
 		case held != nil:
 			held.WriteString(text)
@@ -97,14 +98,14 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 			text = parser.Push(text)
 		}
 		sendText(text)
-		if ev.finish == "" {
+		if ev.Finish == "" {
 			return
 		}
 		var rest string
 		var calls []chat.ToolCall
 		switch {
 		case held != nil:
-			rest, calls = finalContent(held.String(), ev.cut, j.x)
+			rest, calls = finalContent(held.String(), ev.Cut, j.x)
 		case parser != nil:
 			rest, calls = parser.Finish()
 		}
@@ -117,16 +118,16 @@ func (s *Server) streamMessage(w http.ResponseWriter, r *http.Request, j msgJob)
 			b := j.toolUse(k, c)
 			args := b.Input
 			b.Input = json.RawMessage("{}")
-			o.event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: b})
-			o.event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: string(args)}})
+			o.Event("content_block_start", msgEvent{Type: "content_block_start", Index: &index, ContentBlock: b})
+			o.Event("content_block_delta", msgEvent{Type: "content_block_delta", Index: &index, Delta: jsonDelta{Type: "input_json_delta", PartialJSON: string(args)}})
 			closeBlock()
 		}
-		var u usage
-		addUsage(&u, ev.usage)
-		reason, seq := stopReason(ev.finish, ev.cut, ev.stop, len(calls))
+		var u core.Usage
+		core.AddUsage(&u, ev.Usage)
+		reason, seq := stopReason(ev.Finish, ev.Cut, ev.Stop, len(calls))
 		total := msgUsageOf(u)
-		o.event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &total})
-		o.event("message_stop", msgEvent{Type: "message_stop"})
+		o.Event("message_delta", msgEvent{Type: "message_delta", Delta: stopDelta{StopReason: reason, StopSequence: seq}, Usage: &total})
+		o.Event("message_stop", msgEvent{Type: "message_stop"})
 	})
 	return refused
 }
@@ -141,11 +142,6 @@ type msgEvent struct {
 	Usage        *msgUsage    `json:"usage,omitempty"`         // message_delta
 }
 
-type textDelta struct {
-	Type string `json:"type"` // "text_delta"
-	Text string `json:"text"`
-}
-
 type jsonDelta struct {
 	Type        string `json:"type"` // "input_json_delta"
 	PartialJSON string `json:"partial_json"`
@@ -156,21 +152,11 @@ type stopDelta struct {
 	StopSequence *string `json:"stop_sequence"`
 }
 
-// event sends one named Server-Sent Event ("event: NAME", "data: JSON"), as
-// the Messages API streams; it ends with no [DONE].
-func (s *sse) event(name string, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return s.write([]byte("event: " + name + "\ndata: " + string(b) + "\n\n"))
-}
-
 // pinger starts the stream (begin) after first, unless it has started,
 // then sends a ping event every interval, until the returned function is
 // called; that function waits for the pinger to stop and may be called more
 // than once.
-func pinger(begin func() *sse, first, every time.Duration) func() {
+func pinger(begin func() *core.SSE, first, every time.Duration) func() {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
@@ -188,7 +174,7 @@ func pinger(begin func() *sse, first, every time.Duration) func() {
 			case <-done:
 				return
 			case <-t.C:
-				begin().event("ping", msgEvent{Type: "ping"})
+				begin().Event("ping", msgEvent{Type: "ping"})
 			}
 		}
 	}()

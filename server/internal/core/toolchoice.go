@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"github.com/herd-llm/herd/grammar"
 )
 
-// toolExtractor finds the calls of the request's tools in the model's
+// ToolExtractor finds the calls of the request's tools in the model's
 // output; with parallel_tool_calls false only the first call counts.
-func toolExtractor(req *chatRequest) *chat.Extractor {
+func ToolExtractor(req *ChatRequest) *chat.Extractor {
 	names := make([]string, len(req.Tools))
 	for i, t := range req.Tools {
 		names[i] = t.Function.Name
@@ -25,11 +25,11 @@ func toolExtractor(req *chatRequest) *chat.Extractor {
 // function), the grammar that makes the answer exactly one JSON call
 // {"name": ..., "parameters": ...} whose parameters follow the function's
 // schema.
-func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError) {
-	byName := map[string]tool{}
+func (s *Core) toolChoice(req *ChatRequest) (bool, *grammar.Grammar, *APIError) {
+	byName := map[string]Tool{}
 	for i, t := range req.Tools {
 		if t.Type != "function" || t.Function.Name == "" {
-			return false, nil, badRequest(fmt.Sprintf("tools[%d]", i), "each tool needs type \"function\" and a function name")
+			return false, nil, BadRequest(fmt.Sprintf("tools[%d]", i), "each tool needs type \"function\" and a function name")
 		}
 		byName[t.Function.Name] = t
 	}
@@ -46,7 +46,7 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 				} `json:"function"`
 			}
 			if err := json.Unmarshal(raw, &obj); err != nil || obj.Type != "function" || obj.Function.Name == "" {
-				return false, nil, badRequest("tool_choice", `tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}`)
+				return false, nil, BadRequest("tool_choice", `tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}`)
 			}
 			choice, named = "named", obj.Function.Name
 		}
@@ -58,10 +58,10 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 		return len(req.Tools) > 0, nil, nil
 	case "required", "named":
 	default:
-		return false, nil, badRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
+		return false, nil, BadRequest("tool_choice", fmt.Sprintf("unknown tool_choice %q", choice))
 	}
 	if len(req.Tools) == 0 {
-		return false, nil, badRequest("tool_choice", "tool_choice forces a tool call, but no tools were given")
+		return false, nil, BadRequest("tool_choice", "tool_choice forces a tool call, but no tools were given")
 	}
 	var alts []any
 	for _, t := range req.Tools {
@@ -71,15 +71,15 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 		alts = append(alts, callSchema(t, "parameters", false))
 	}
 	if len(alts) == 0 {
-		return false, nil, badRequest("tool_choice", fmt.Sprintf("tool_choice names %q, which is not among the tools", named))
+		return false, nil, BadRequest("tool_choice", fmt.Sprintf("tool_choice names %q, which is not among the tools", named))
 	}
 	schema := alts[0]
 	if len(alts) > 1 {
 		schema = map[string]any{"anyOf": alts}
 	}
-	g, err := grammar.CompileSchema(mustJSON(schema))
+	g, err := grammar.CompileSchema(MustJSON(schema))
 	if err != nil {
-		return false, nil, badRequest("tools", "cannot force a call with these tool parameters: "+err.Error())
+		return false, nil, BadRequest("tools", "cannot force a call with these tool parameters: "+err.Error())
 	}
 	return true, g, nil
 }
@@ -87,7 +87,7 @@ func (s *Server) toolChoice(req *chatRequest) (bool, *grammar.Grammar, *apiError
 // callSchema is the JSON Schema of a call of t: {"name": t's name, key:
 // arguments following t's parameters schema}, with lenient also an optional
 // "type": "function" (as Llama 4 writes calls it chose itself).
-func callSchema(t tool, key string, lenient bool) map[string]any {
+func callSchema(t Tool, key string, lenient bool) map[string]any {
 	params := json.RawMessage(`{"type": "object"}`)
 	if len(bytes.TrimSpace(t.Function.Parameters)) > 0 {
 		params = t.Function.Parameters
@@ -109,11 +109,11 @@ func callSchema(t tool, key string, lenient bool) map[string]any {
 // calls the model starts on its own (lazyCall). Tools whose parameters
 // schema cannot be enforced are left out (their calls go unconstrained);
 // nil when none is left.
-func lazyCallGrammar(tools []tool) *grammar.Grammar {
+func lazyCallGrammar(tools []Tool) *grammar.Grammar {
 	var alts []any
 	for _, t := range tools {
 		one := callSchema(t, "parameters", true)
-		if _, err := grammar.CompileSchema(mustJSON(one)); err != nil {
+		if _, err := grammar.CompileSchema(MustJSON(one)); err != nil {
 			continue
 		}
 		alts = append(alts, one, callSchema(t, "arguments", true))
@@ -121,7 +121,7 @@ func lazyCallGrammar(tools []tool) *grammar.Grammar {
 	if len(alts) == 0 {
 		return nil
 	}
-	g, err := grammar.CompileSchema(mustJSON(map[string]any{"anyOf": alts}))
+	g, err := grammar.CompileSchema(MustJSON(map[string]any{"anyOf": alts}))
 	if err != nil {
 		return nil
 	}

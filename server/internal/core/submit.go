@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 // choiceRun is one choice of a request, submitted to the engine.
 type choiceRun struct {
-	gp     genParams // the choice's own copy (its seed offset by its index)
+	gp     GenParams // the choice's own copy (its seed offset by its index)
 	ctx    context.Context
 	cancel context.CancelFunc // ends the choice's request in the engine
 	stream *engine.Stream
@@ -27,7 +27,7 @@ type allSubmitter interface {
 // Choice i runs gp with its seed offset by i. Engines without SubmitAll get
 // the choices one by one, and the queued ones are cancelled when a later one
 // is refused.
-func (s *Server) submitChoices(ctx context.Context, n int, gp genParams) ([]*choiceRun, error) {
+func (s *Core) submitChoices(ctx context.Context, n int, gp GenParams) ([]*choiceRun, error) {
 	top := -1
 	if gp.logprobs {
 		top = gp.topLogprobs
@@ -38,10 +38,10 @@ func (s *Server) submitChoices(ctx context.Context, n int, gp genParams) ([]*cho
 	for i := range runs {
 		g := gp
 		g.sampling.Seed += uint64(i)
-		req := &engine.Request{Prompt: g.prompt, MaxTokens: g.maxTokens, Sampling: g.sampling,
+		req := &engine.Request{Prompt: g.Prompt, MaxTokens: g.maxTokens, Sampling: g.sampling,
 			StopIDs: s.stopIDs, TopLogprobs: top, Images: g.images}
-		if g.constraint != nil {
-			req.Constraint = g.constraint()
+		if g.Constraint != nil {
+			req.Constraint = g.Constraint()
 		}
 		cctx, cancel := context.WithCancel(ctx)
 		cons, _ := req.Constraint.(completer)

@@ -1,6 +1,10 @@
-package server
+package responses
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/herd-llm/herd/server/internal/core"
+)
 
 // The OpenAI Responses API shapes herd accepts and returns (POST
 // /v1/responses): the request, its input items, and the response object.
@@ -29,8 +33,8 @@ type responsesRequest struct {
 	Metadata           json.RawMessage `json:"metadata"`
 }
 
-// model names the model a request asks for (see decoded).
-func (r *responsesRequest) model() string { return r.Model }
+// RequestedModel names the model a request asks for (see core.Decoded).
+func (r *responsesRequest) RequestedModel() string { return r.Model }
 
 // responsesTool is a tool of a Responses request: only function tools,
 // whose fields sit at the top level (not under "function" as in chat).
@@ -78,7 +82,7 @@ type responseObj struct {
 	Object             string            `json:"object"`
 	CreatedAt          int64             `json:"created_at"`
 	Status             string            `json:"status"` // in_progress, completed, incomplete
-	Error              *apiError         `json:"error"`
+	Error              *core.APIError    `json:"error"`
 	IncompleteDetails  *incompleteReason `json:"incomplete_details"`
 	Instructions       *string           `json:"instructions"`
 	MaxOutputTokens    *int              `json:"max_output_tokens"`

@@ -1,9 +1,11 @@
-package server
+package anthropic
 
 import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // msgError is an error in the Anthropic shape:
@@ -21,12 +23,12 @@ type msgError struct {
 // Anthropic's "messages.0.content.1: …"). A prompt longer than the context
 // reads "prompt is too long: …", the words agents look for to compact their
 // conversation.
-func anthropicError(e *apiError) msgError {
+func anthropicError(e *core.APIError) msgError {
 	var m msgError
 	m.Type = "error"
 	m.Error.Type = anthropicErrorType(e.Status)
 	msg := e.Message
-	if e == errAuth {
+	if e == core.ErrAuth {
 		msg = "missing or invalid API key (send x-api-key: KEY or Authorization: Bearer KEY)"
 	}
 	if e.Param != nil {
@@ -70,8 +72,8 @@ func anthropicErrorType(status int) string {
 	return "api_error"
 }
 
-// writeAnthropicError sends e in the Anthropic shape, with its status.
-func writeAnthropicError(w http.ResponseWriter, e *apiError) {
+// WriteError sends e in the Anthropic shape, with its status.
+func WriteError(w http.ResponseWriter, e *core.APIError) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.Status)
 	json.NewEncoder(w).Encode(anthropicError(e))

@@ -1,13 +1,14 @@
-package server
+package responses
 
 import (
 	"fmt"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // respBuilder builds a response's output items from a reply's events
-// (replySplit): content goes into message items with one output_text part,
+// (ReplySplit): content goes into message items with one output_text part,
 // each call into a function_call item, in the order the model wrote them.
 // With emit set it also sends the streaming events for each step.
 type respBuilder struct {
@@ -107,7 +108,7 @@ func (b *respBuilder) close(status string) {
 // end finishes the response: finish is the reply's finish reason ("length":
 // the output token limit cut it, and the response is incomplete), u its
 // usage. It sends response.completed or response.incomplete.
-func (b *respBuilder) end(finish string, u usage) {
+func (b *respBuilder) end(finish string, u core.Usage) {
 	status := "completed"
 	if finish == "length" {
 		status = "incomplete"

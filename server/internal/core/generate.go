@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"context"
@@ -10,31 +10,31 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// genParams is one generation job, shared by the endpoints.
-type genParams struct {
-	prompt      []int32
+// GenParams is one generation job, shared by the endpoints.
+type GenParams struct {
+	Prompt      []int32
 	maxTokens   int
 	sampling    sample.Params
 	stops       []string // stop strings (text-level)
 	logprobs    bool
 	topLogprobs int
-	constraint  func() engine.Constraint // fresh state per choice; nil: none
+	Constraint  func() engine.Constraint // fresh state per choice; nil: none
 	keepSpecial map[int32]bool           // special tokens whose names stay in the text (tool-call tags)
 	images      *engine.Images           // encoded by the engine, once for all choices; nil: text only
 }
 
-// choiceEvent is a piece of one choice's output.
-type choiceEvent struct {
-	text   string
-	toks   []tokenOut // the tokens behind text (for logprobs)
-	finish string     // set on the last event: "stop", "length", "tool_calls"
-	err    error      // set on the last event when generation failed
-	// cut, on the last event, reports constrained output (a forced tool
+// ChoiceEvent is a piece of one choice's output.
+type ChoiceEvent struct {
+	Text   string
+	Toks   []tokenOut // the tokens behind Text (for logprobs)
+	Finish string     // set on the last event: "stop", "length", "tool_calls"
+	Err    error      // set on the last event when generation failed
+	// Cut, on the last event, reports constrained output (a forced tool
 	// call, a JSON answer) that the token limit ended before its grammar
 	// accepted it: the text is then not a valid answer.
-	cut   bool
-	stop  string // on the last event: the stop string that ended the choice, if one did
-	usage engine.Usage
+	Cut   bool
+	Stop  string       // on the last event: the stop string that ended the choice, if one did
+	Usage engine.Usage // on the last event
 }
 
 // completer is a constraint that knows whether its output is complete
@@ -48,20 +48,20 @@ type tokenOut struct {
 	top     []engine.TokenProb
 }
 
-// runChoice runs one choice to the end, calling emit with text as it becomes
+// RunChoice runs one choice to the end, calling emit with text as it becomes
 // final: text that might still turn into a stop string is held back, UTF-8
 // characters are never split, and the stop string itself is never sent.
-func (s *Server) runChoice(ctx context.Context, gp genParams, emit func(choiceEvent)) {
+func (s *Core) RunChoice(ctx context.Context, gp GenParams, emit func(ChoiceEvent)) {
 	runs, err := s.submitChoices(ctx, 1, gp)
 	if err != nil {
-		emit(choiceEvent{err: err})
+		emit(ChoiceEvent{Err: err})
 		return
 	}
 	s.follow(runs[0], emit)
 }
 
-// follow reads a submitted choice's events to the end (see runChoice).
-func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
+// follow reads a submitted choice's events to the end (see RunChoice).
+func (s *Core) follow(run *choiceRun, emit func(ChoiceEvent)) {
 	ctx, cancel, stream, gp, cons := run.ctx, run.cancel, run.stream, run.gp, run.cons
 	defer cancel()
 	dec := s.tok.NewDecoder(false)
@@ -75,19 +75,19 @@ func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
 	for {
 		ev, ok := stream.Recv(ctx)
 		if !ok {
-			emit(choiceEvent{err: context.Cause(ctx), finish: ""})
+			emit(ChoiceEvent{Err: context.Cause(ctx), Finish: ""})
 			return
 		}
 		if ev.Done {
 			rest := all.String()[sent:] + dec.Flush()
 			fin := ev.Finish
 			if ev.Err != nil {
-				emit(choiceEvent{err: ev.Err, usage: ev.Usage})
+				emit(ChoiceEvent{Err: ev.Err, Usage: ev.Usage})
 				return
 			}
-			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			s.met.Finished(ev.Usage)
 			cut := fin == "length" && cons != nil && !cons.Complete() // the engine is done with the constraint
-			emit(choiceEvent{text: rest, toks: pendingToks, finish: fin, usage: ev.Usage, cut: cut})
+			emit(ChoiceEvent{Text: rest, Toks: pendingToks, Finish: fin, Usage: ev.Usage, Cut: cut})
 			return
 		}
 		piece := ""
@@ -114,7 +114,7 @@ func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
 					out = text[sent:cut]
 				}
 				cancel()
-				emit(choiceEvent{text: out, toks: pendingToks, finish: "stop", stop: stop, usage: s.drainUsage(stream, len(gp.prompt))})
+				emit(ChoiceEvent{Text: out, Toks: pendingToks, Finish: "stop", Stop: stop, Usage: s.drainUsage(stream, len(gp.Prompt))})
 				return
 			}
 		}
@@ -129,7 +129,7 @@ func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
 			}
 		}
 		if end := len(text) - hold; end > sent {
-			emit(choiceEvent{text: text[sent:end], toks: pendingToks})
+			emit(ChoiceEvent{Text: text[sent:end], Toks: pendingToks})
 			sent = end
 			pendingToks = nil
 		}
@@ -138,7 +138,7 @@ func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
 
 // drainUsage waits briefly for the cancelled request's final event to learn
 // its usage; it falls back to the prompt length alone.
-func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
+func (s *Core) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for {
@@ -147,7 +147,7 @@ func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 			return engine.Usage{PromptTokens: promptLen}
 		}
 		if ev.Done {
-			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			s.met.Finished(ev.Usage)
 			return ev.Usage
 		}
 	}

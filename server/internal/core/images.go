@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"bytes"
@@ -13,16 +13,16 @@ import (
 	"github.com/herd-llm/herd/vision"
 )
 
-// imagePart is one image of a chat request, in prompt order: its encoded
+// ImagePart is one image of a chat request, in prompt order: its encoded
 // bytes and the content part it came from (named in errors).
-type imagePart struct {
-	data  []byte
-	param string // e.g. "messages[0].content[1]"
+type ImagePart struct {
+	Data  []byte
+	Param string // e.g. "messages[0].content[1]"
 }
 
-// parseImageURL decodes the url of an image_url content part. Only data URLs
+// ParseImageURL decodes the url of an image_url content part. Only data URLs
 // are accepted: "data:image/<type>;base64,<data>".
-func parseImageURL(url string) ([]byte, error) {
+func ParseImageURL(url string) ([]byte, error) {
 	lower := strings.ToLower(url)
 	if strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://") {
 		return nil, errors.New("only data URLs are supported (data:image/png;base64,...); herd does not fetch images")
@@ -56,35 +56,35 @@ func parseImageURL(url string) ([]byte, error) {
 // any pixel is decoded: no vision tower, too many images, unreadable
 // headers, or more pixels in all than Options.MaxImagePixels (or one image
 // over the vision tower's own limit).
-func (s *Server) checkImages(imgs []imagePart) *apiError {
+func (s *Core) checkImages(imgs []ImagePart) *APIError {
 	v := s.o.Vision
 	if v == nil {
-		return badRequest(imgs[0].param, "this model does not take images (it was loaded without a vision tower)")
+		return BadRequest(imgs[0].Param, "this model does not take images (it was loaded without a vision tower)")
 	}
 	if len(imgs) > v.MaxImages {
-		return badRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
+		return BadRequest("messages", fmt.Sprintf("%d images exceed the limit of %d per request", len(imgs), v.MaxImages))
 	}
 	total := 0
 	for _, p := range imgs {
-		if v.Limits.MaxBytes > 0 && len(p.data) > v.Limits.MaxBytes {
-			return badRequest(p.param, fmt.Sprintf("invalid image: %d bytes exceed the limit of %d", len(p.data), v.Limits.MaxBytes))
+		if v.Limits.MaxBytes > 0 && len(p.Data) > v.Limits.MaxBytes {
+			return BadRequest(p.Param, fmt.Sprintf("invalid image: %d bytes exceed the limit of %d", len(p.Data), v.Limits.MaxBytes))
 		}
-		cfg, format, err := image.DecodeConfig(bytes.NewReader(p.data))
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(p.Data))
 		if err != nil {
 			if errors.Is(err, image.ErrFormat) {
-				return badRequest(p.param, "invalid image: "+vision.ErrUnknownFormat.Error())
+				return BadRequest(p.Param, "invalid image: "+vision.ErrUnknownFormat.Error())
 			}
-			return badRequest(p.param, fmt.Sprintf("invalid image: %v: header: %v", vision.ErrCorrupt, err))
+			return BadRequest(p.Param, fmt.Sprintf("invalid image: %v: header: %v", vision.ErrCorrupt, err))
 		}
 		px := cfg.Width * cfg.Height
 		if cfg.Width <= 0 || cfg.Height <= 0 {
-			return badRequest(p.param, fmt.Sprintf("invalid image: %v: empty %s image (%d×%d)", vision.ErrCorrupt, format, cfg.Width, cfg.Height))
+			return BadRequest(p.Param, fmt.Sprintf("invalid image: %v: empty %s image (%d×%d)", vision.ErrCorrupt, format, cfg.Width, cfg.Height))
 		}
 		if lim := v.Limits.MaxPixels; lim > 0 && (cfg.Width > lim || cfg.Height > lim || px > lim) {
-			return badRequest(p.param, fmt.Sprintf("invalid image: %v: %s of %d×%d pixels exceeds the limit of %d", vision.ErrTooLarge, format, cfg.Width, cfg.Height, lim))
+			return BadRequest(p.Param, fmt.Sprintf("invalid image: %v: %s of %d×%d pixels exceeds the limit of %d", vision.ErrTooLarge, format, cfg.Width, cfg.Height, lim))
 		}
 		if total += px; total > s.o.MaxImagePixels {
-			return badRequest(p.param, fmt.Sprintf("the request's images hold more than %d pixels in all (this one is %d×%d); send smaller images", s.o.MaxImagePixels, cfg.Width, cfg.Height))
+			return BadRequest(p.Param, fmt.Sprintf("the request's images hold more than %d pixels in all (this one is %d×%d); send smaller images", s.o.MaxImagePixels, cfg.Width, cfg.Height))
 		}
 	}
 	return nil
@@ -95,14 +95,14 @@ func (s *Server) checkImages(imgs []imagePart) *apiError {
 // placeholders; the engine runs the vision tower when it starts the
 // request. It stops between images once ctx ends. Bad image data is a 400
 // naming the content part.
-func (s *Server) prepareImages(ctx context.Context, prompt []int32, imgs []imagePart) (ids []int32, im *engine.Images, e *apiError) {
+func (s *Core) prepareImages(ctx context.Context, prompt []int32, imgs []ImagePart) (ids []int32, im *engine.Images, e *APIError) {
 	if e := s.checkImages(imgs); e != nil {
 		return nil, nil, e
 	}
 	v := s.o.Vision
 	tk, err := s.cfg.ImageTokens(s.tok.TokenID)
 	if err != nil {
-		return nil, nil, &apiError{Status: 500, Message: err.Error(), Type: "server_error"}
+		return nil, nil, &APIError{Status: 500, Message: err.Error(), Type: "server_error"}
 	}
 	im = &engine.Images{Prompt: prompt}
 	for _, p := range imgs {
@@ -113,16 +113,16 @@ func (s *Server) prepareImages(ctx context.Context, prompt []int32, imgs []image
 			s.release()
 			return nil, nil, errClientClosed
 		}
-		s.met.image()
-		px, err := v.PrepareImage(p.data)
+		s.met.Image()
+		px, err := v.PrepareImage(p.Data)
 		s.release()
 		if err != nil {
-			return nil, nil, badRequest(p.param, "invalid image: "+strings.TrimPrefix(err.Error(), "vision: "))
+			return nil, nil, BadRequest(p.Param, "invalid image: "+strings.TrimPrefix(err.Error(), "vision: "))
 		}
 		im.Pixels = append(im.Pixels, px)
 	}
 	if ids, err = v.ExpandImages(prompt, im.Pixels, tk); err != nil {
-		return nil, nil, badRequest("messages", err.Error())
+		return nil, nil, BadRequest("messages", err.Error())
 	}
 	return ids, im, nil
 }

@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"context"
@@ -23,14 +23,14 @@ func tokenSpan(tok *tokenizer.Tokenizer) int {
 	return span
 }
 
-// checkTextFits refuses, before any tokenizing, prompt text of n bytes that
+// CheckTextFits refuses, before any tokenizing, prompt text of n bytes that
 // cannot fit the context: it encodes to at least n/span tokens (see
 // tokenSpan). Text that passes is at most Ctx·span bytes, which bounds the
 // tokenizer's time and memory.
-func (s *Server) checkTextFits(param string, n int) *apiError {
+func (s *Core) CheckTextFits(param string, n int) *APIError {
 	ctx := s.eng.Ctx()
 	if least := (n + s.span - 1) / s.span; least > ctx {
-		return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Param: strp(param), Code: strp("context_length_exceeded"),
+		return &APIError{Status: http.StatusBadRequest, Type: "invalid_request_error", Param: Strp(param), Code: Strp("context_length_exceeded"),
 			Message: fmt.Sprintf("the prompt is %d bytes, at least %d tokens, but the context is %d tokens: shorten the prompt or start the server with a larger --ctx", n, least, ctx)}
 	}
 	return nil
@@ -39,8 +39,8 @@ func (s *Server) checkTextFits(param string, n int) *apiError {
 // encodeText tokenizes plain prompt text (a BOS first) within the limits:
 // text that cannot fit the context is refused before tokenizing, and the
 // tokenizer runs in a worker turn.
-func (s *Server) encodeText(ctx context.Context, param, text string) ([]int32, *apiError) {
-	if e := s.checkTextFits(param, len(text)); e != nil {
+func (s *Core) encodeText(ctx context.Context, param, text string) ([]int32, *APIError) {
+	if e := s.CheckTextFits(param, len(text)); e != nil {
 		return nil, e
 	}
 	if e := s.acquire(ctx); e != nil {
@@ -56,13 +56,13 @@ func (s *Server) encodeText(ctx context.Context, param, text string) ([]int32, *
 
 // encodePrompt is the one place a chat-shaped request becomes prompt
 // tokens, for every endpoint: it renders msgs with opts, refuses a prompt
-// whose text cannot fit the context before tokenizing (checkTextFits),
+// whose text cannot fit the context before tokenizing (CheckTextFits),
 // tokenizes in a worker turn (Options.Workers), and, with images, checks
 // their headers against Options.MaxImagePixels, decodes and preprocesses
 // them in worker turns, stopping as soon as ctx ends (the client left), and
 // expands the prompt's <|image|> placeholders. images are in prompt order.
 // Errors are API errors ready to send (400, 413, or the client-closed status).
-func (s *Server) encodePrompt(ctx context.Context, msgs []chat.Message, opts chat.Options, images []imagePart) ([]int32, *engine.Images, *apiError) {
+func (s *Core) encodePrompt(ctx context.Context, msgs []chat.Message, opts chat.Options, images []ImagePart) ([]int32, *engine.Images, *APIError) {
 	if len(images) > 0 {
 		// Cheap refusals (no vision tower, too many or too large images)
 		// come before the tokenizer's work.
@@ -86,17 +86,17 @@ func (s *Server) encodePrompt(ctx context.Context, msgs []chat.Message, opts cha
 
 // encodeChat renders and tokenizes a chat prompt, refusing text that cannot
 // fit the context before tokenizing it. The caller holds a worker turn.
-func (s *Server) encodeChat(msgs []chat.Message, opts chat.Options) ([]int32, *apiError) {
+func (s *Core) encodeChat(msgs []chat.Message, opts chat.Options) ([]int32, *APIError) {
 	text, err := chat.Render(msgs, opts)
 	if err != nil {
-		return nil, badRequest("messages", err.Error())
+		return nil, BadRequest("messages", err.Error())
 	}
-	if e := s.checkTextFits("messages", len(text)); e != nil {
+	if e := s.CheckTextFits("messages", len(text)); e != nil {
 		return nil, e
 	}
 	prompt, err := chat.Encode(s.tok, msgs, opts)
 	if err != nil {
-		return nil, badRequest("messages", err.Error())
+		return nil, BadRequest("messages", err.Error())
 	}
 	return prompt, nil
 }

@@ -1,4 +1,10 @@
-package server
+// Package responses is OpenAI's Responses API (POST /v1/responses),
+// stateless: a request is translated into the OpenAI chat request
+// (chatRequestOf) and runs as chat completions do on the server's shared
+// request path (core.Core.PrepareChat, RunChoices or RunChoice), with the
+// same limits, metrics and tool-call extraction; the answer is a response
+// object, or its typed streaming events.
+package responses
 
 import (
 	"bytes"
@@ -8,22 +14,26 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
+
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
-// responses is POST /v1/responses, OpenAI's Responses API, stateless: the
-// request is translated into a chat request (chatRequestOf) and runs as chat
-// completions do (prepareChat, runChoice), with the same limits, metrics and
-// tool-call extraction; the answer is a response object, or its typed
-// streaming events.
-func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *responsesRequest) *apiError {
-	if s.guard != nil {
+// api serves the Responses API on the shared request path.
+type api struct{ *core.Core }
+
+// Handler is POST /v1/responses on c.
+func Handler(c *core.Core) core.Handler { return core.Decoded(c, api{c}.responses) }
+
+// responses answers a Responses request.
+func (s api) responses(w http.ResponseWriter, r *http.Request, req *responsesRequest) *core.APIError {
+	if s.Guarded() {
 		return errGuardedResponses // the guard reads chat and text completions only
 	}
 	cr, from, e := chatRequestOf(req)
 	if e != nil {
 		return e
 	}
-	job, e := s.prepareChat(r.Context(), cr)
+	job, e := s.PrepareChat(r.Context(), cr)
 	if e != nil {
 		return inResponsesTerms(e, from)
 	}
@@ -32,49 +42,49 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, req *response
 	if req.Stream {
 		return s.streamResponse(w, r, job, head, key)
 	}
-	res, total, e := s.runChoices(r.Context(), 1, job.gp)
+	res, total, e := s.RunChoices(r.Context(), 1, job.GP)
 	if e != nil {
 		return e
 	}
 	c := res[0]
 	b := newRespBuilder(head, key, nil)
 	finish := "length"
-	if !c.cut { // a half-written call or JSON value is no answer
-		sp := newReplySplit(job.x, job.forced)
-		b.add(sp.push(c.text))
-		b.add(sp.finish(false))
-		finish = sp.finishReason(c.finish, false)
+	if !c.Cut { // a half-written call or JSON value is no answer
+		sp := core.NewReplySplit(job.X, job.Forced)
+		b.add(sp.Push(c.Text))
+		b.add(sp.Finish(false))
+		finish = sp.FinishReason(c.Finish, false)
 	}
 	b.end(finish, total)
-	return jsonOK(w, head)
+	return core.JSONOK(w, head)
 }
 
 // errGuardedResponses refuses the Responses API on a server with a guard,
 // which screens the chat and text completion shapes only: a request here
 // would go unscreened.
-var errGuardedResponses = &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: strp("unsupported_with_guard"),
+var errGuardedResponses = &core.APIError{Status: http.StatusBadRequest, Type: "invalid_request_error", Code: core.Strp("unsupported_with_guard"),
 	Message: "the Responses API is off on a server that screens requests with a guard (herd serve --guard, --prompt-guard): use POST /v1/chat/completions, which is screened"}
 
 // streamResponse answers with the Responses API's typed SSE events. The
 // stream starts with the first output (an engine refusal before it is an
 // HTTP error); a failure after that is an "error" event, and a write that
 // fails (the client is gone or stopped reading) ends the generation.
-func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chatJob, head *responseObj, key string) *apiError {
-	var out *sse
+func (s api) streamResponse(w http.ResponseWriter, r *http.Request, job core.ChatJob, head *responseObj, key string) *core.APIError {
+	var out *core.SSE
 	seq := 0
 	emit := func(typ string, ev eventData) {
 		ev["type"], ev["sequence_number"] = typ, seq
 		seq++
-		out.event(typ, ev)
+		out.Event(typ, ev)
 	}
-	sp := newReplySplit(job.x, job.forced)
+	sp := core.NewReplySplit(job.X, job.Forced)
 	b := newRespBuilder(head, key, emit)
-	var fail *apiError
+	var fail *core.APIError
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	s.runChoice(ctx, job.gp, func(ev choiceEvent) {
-		if ev.err != nil {
-			e := s.engineError(ev.err)
+	s.RunChoice(ctx, job.GP, func(ev core.ChoiceEvent) {
+		if ev.Err != nil {
+			e := s.EngineError(ev.Err)
 			switch {
 			case out == nil:
 				fail = e
@@ -84,16 +94,16 @@ func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chat
 			return
 		}
 		if out == nil {
-			out = newSSE(w)
-			out.gone = cancel // a write that fails ends the generation
+			out = core.NewSSE(w)
+			out.Gone = cancel // a write that fails ends the generation
 			b.start()
 		}
-		b.add(sp.push(ev.text))
-		if ev.finish != "" {
-			b.add(sp.finish(ev.cut))
-			var u usage
-			addUsage(&u, ev.usage)
-			b.end(sp.finishReason(ev.finish, ev.cut), u)
+		b.add(sp.Push(ev.Text))
+		if ev.Finish != "" {
+			b.add(sp.Finish(ev.Cut))
+			var u core.Usage
+			core.AddUsage(&u, ev.Usage)
+			b.end(sp.FinishReason(ev.Finish, ev.Cut), u)
 		}
 	})
 	return fail
@@ -101,14 +111,14 @@ func (s *Server) streamResponse(w http.ResponseWriter, r *http.Request, job chat
 
 // responseHead is the response to req before any output: status
 // in_progress, and the request's settings echoed as OpenAI does.
-func (s *Server) responseHead(req *responsesRequest, key string) *responseObj {
+func (s api) responseHead(req *responsesRequest, key string) *responseObj {
 	resp := &responseObj{ID: "resp_" + key, Object: "response", CreatedAt: time.Now().Unix(), Status: "in_progress",
-		Instructions: req.Instructions, MaxOutputTokens: req.MaxOutputTokens, Model: s.o.ModelName, Output: []*outputItem{},
+		Instructions: req.Instructions, MaxOutputTokens: req.MaxOutputTokens, Model: s.ModelName(), Output: []*outputItem{},
 		ParallelToolCalls: req.ParallelToolCalls == nil || *req.ParallelToolCalls, Temperature: req.Temperature, TopP: req.TopP,
 		Text: json.RawMessage(`{"format":{"type":"text"}}`), ToolChoice: json.RawMessage(`"auto"`), Tools: req.Tools,
 		Truncation: "disabled", Metadata: json.RawMessage(`{}`)}
 	if req.Text != nil && req.Text.Format != nil {
-		resp.Text = mustJSON(req.Text)
+		resp.Text = core.MustJSON(req.Text)
 	}
 	if tc := bytes.TrimSpace(req.ToolChoice); len(tc) > 0 && string(tc) != "null" {
 		resp.ToolChoice = tc

@@ -1,4 +1,4 @@
-package server
+package anthropic
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/server/internal/core"
 )
 
 // The Anthropic Messages API request shapes herd accepts. Unknown optional
@@ -33,8 +34,8 @@ type msgRequest struct {
 	} `json:"output_config"` // structured output: the text answer follows the schema
 }
 
-// model names the model a request asks for (see decoded).
-func (r *msgRequest) model() string { return r.Model }
+// RequestedModel names the model a request asks for (see core.Decoded).
+func (r *msgRequest) RequestedModel() string { return r.Model }
 
 // msgTurn is one entry of messages: role user, assistant or system (agents
 // such as Claude Code send system entries inside messages).
@@ -81,32 +82,32 @@ type msgToolChoice struct {
 	Name string `json:"name"`
 }
 
-// chatRequest translates the request's tools, tool choice, limits and
+// toChat translates the request's tools, tool choice, limits and
 // sampling into the chat completions request that the shared path runs;
 // the messages are converted by msgMessages.
-func (r *msgRequest) chatRequest() (*chatRequest, *apiError) {
-	cr := &chatRequest{}
+func (r *msgRequest) toChat() (*core.ChatRequest, *core.APIError) {
+	cr := &core.ChatRequest{}
 	cr.Model, cr.MaxTokens, cr.Stream = r.Model, r.MaxTokens, r.Stream
 	cr.Temperature, cr.TopP, cr.TopK = r.Temperature, r.TopP, r.TopK
 	cr.Stop = r.StopSequences
 	for i, t := range r.Tools {
 		param := fmt.Sprintf("tools.%d", i)
 		if t.Type != "" && t.Type != "custom" {
-			return nil, badRequest(param+".type", fmt.Sprintf("tool type %q is not supported: herd runs client tools only ({\"name\", \"description\", \"input_schema\"})", t.Type))
+			return nil, core.BadRequest(param+".type", fmt.Sprintf("tool type %q is not supported: herd runs client tools only ({\"name\", \"description\", \"input_schema\"})", t.Type))
 		}
 		if t.Name == "" {
-			return nil, badRequest(param+".name", "each tool needs a name")
+			return nil, core.BadRequest(param+".name", "each tool needs a name")
 		}
-		var ct tool
+		var ct core.Tool
 		ct.Type = "function"
 		ct.Function.Name, ct.Function.Description, ct.Function.Parameters = t.Name, t.Description, t.InputSchema
 		cr.Tools = append(cr.Tools, ct)
 	}
 	if oc := r.OutputConfig; oc != nil && oc.Format != nil {
 		if oc.Format.Type != "json_schema" {
-			return nil, badRequest("output_config.format.type", fmt.Sprintf("unknown output format type %q (want json_schema)", oc.Format.Type))
+			return nil, core.BadRequest("output_config.format.type", fmt.Sprintf("unknown output format type %q (want json_schema)", oc.Format.Type))
 		}
-		cr.ResponseFormat = &responseFormat{Type: "json_schema"}
+		cr.ResponseFormat = &core.ResponseFormat{Type: "json_schema"}
 		cr.ResponseFormat.JSONSchema = &struct {
 			Name   string          `json:"name"`
 			Schema json.RawMessage `json:"schema"`
@@ -116,16 +117,16 @@ func (r *msgRequest) chatRequest() (*chatRequest, *apiError) {
 	if tc := r.ToolChoice; tc != nil {
 		switch tc.Type {
 		case "auto", "none":
-			cr.ToolChoice = mustJSON(tc.Type)
+			cr.ToolChoice = core.MustJSON(tc.Type)
 		case "any":
-			cr.ToolChoice = mustJSON("required")
+			cr.ToolChoice = core.MustJSON("required")
 		case "tool":
 			if tc.Name == "" {
-				return nil, badRequest("tool_choice.name", `tool_choice {"type": "tool"} needs the name of the tool`)
+				return nil, core.BadRequest("tool_choice.name", `tool_choice {"type": "tool"} needs the name of the tool`)
 			}
-			cr.ToolChoice = mustJSON(map[string]any{"type": "function", "function": map[string]string{"name": tc.Name}})
+			cr.ToolChoice = core.MustJSON(map[string]any{"type": "function", "function": map[string]string{"name": tc.Name}})
 		default:
-			return nil, badRequest("tool_choice.type", fmt.Sprintf("unknown tool_choice type %q (want auto, any, tool or none)", tc.Type))
+			return nil, core.BadRequest("tool_choice.type", fmt.Sprintf("unknown tool_choice type %q (want auto, any, tool or none)", tc.Type))
 		}
 	}
 	return cr, nil
@@ -138,9 +139,9 @@ func (r *msgRequest) chatRequest() (*chatRequest, *apiError) {
 // entries stay where they are. Unknown roles and block types, a tool_result
 // whose tool_use_id no tool_use of the last assistant message has, and
 // images that do not decode are 400s naming the block.
-func msgMessages(r *msgRequest) ([]chat.Message, []imagePart, *apiError) {
+func msgMessages(r *msgRequest) ([]chat.Message, []core.ImagePart, *core.APIError) {
 	if len(r.Messages) == 0 {
-		return nil, nil, badRequest("messages", "messages must hold at least one message")
+		return nil, nil, core.BadRequest("messages", "messages must hold at least one message")
 	}
 	var out []chat.Message
 	system, e := systemText(r.System, "system")
@@ -150,7 +151,7 @@ func msgMessages(r *msgRequest) ([]chat.Message, []imagePart, *apiError) {
 	if system != nil && *system != "" {
 		out = append(out, chat.Message{Role: chat.RoleSystem, Content: *system})
 	}
-	var images []imagePart
+	var images []core.ImagePart
 	var toolUses map[string]bool // ids of the last assistant message's tool_use blocks not yet answered
 	for i, m := range r.Messages {
 		param := fmt.Sprintf("messages.%d", i)
@@ -161,7 +162,7 @@ func msgMessages(r *msgRequest) ([]chat.Message, []imagePart, *apiError) {
 				return nil, nil, e
 			}
 			if text == nil {
-				return nil, nil, badRequest(param+".content", "content is required")
+				return nil, nil, core.BadRequest(param+".content", "content is required")
 			}
 			if n := len(out); n > 0 && countLeadingSystem(out) == n {
 				out[n-1].Content += "\n\n" + *text // still the leading system prompt
@@ -185,7 +186,7 @@ func msgMessages(r *msgRequest) ([]chat.Message, []imagePart, *apiError) {
 			out = append(out, msgs...)
 			images = append(images, imgs...)
 		default:
-			return nil, nil, badRequest(param+".role", fmt.Sprintf("unknown role %q (want user, assistant or system)", m.Role))
+			return nil, nil, core.BadRequest(param+".role", fmt.Sprintf("unknown role %q (want user, assistant or system)", m.Role))
 		}
 	}
 	return out, images, nil
@@ -203,7 +204,7 @@ func countLeadingSystem(msgs []chat.Message) int {
 
 // systemText reads system content (a string or a list of text blocks,
 // joined with blank lines); nil when absent.
-func systemText(raw json.RawMessage, param string) (*string, *apiError) {
+func systemText(raw json.RawMessage, param string) (*string, *core.APIError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
@@ -215,7 +216,7 @@ func systemText(raw json.RawMessage, param string) (*string, *apiError) {
 	texts := make([]string, 0, len(blocks))
 	for k, b := range blocks {
 		if b.Type != "text" {
-			return nil, badRequest(fmt.Sprintf("%s.%d.type", param, k), fmt.Sprintf("system content must be text blocks, got %q", b.Type))
+			return nil, core.BadRequest(fmt.Sprintf("%s.%d.type", param, k), fmt.Sprintf("system content must be text blocks, got %q", b.Type))
 		}
 		texts = append(texts, b.Text)
 	}
@@ -225,25 +226,25 @@ func systemText(raw json.RawMessage, param string) (*string, *apiError) {
 
 // msgBlocks reads content that is a string (one text block) or a list of
 // blocks.
-func msgBlocks(raw json.RawMessage, param string) ([]msgBlock, *apiError) {
+func msgBlocks(raw json.RawMessage, param string) ([]msgBlock, *core.APIError) {
 	raw = bytes.TrimSpace(raw)
 	switch {
 	case len(raw) == 0 || string(raw) == "null":
-		return nil, badRequest(param, "content is required")
+		return nil, core.BadRequest(param, "content is required")
 	case raw[0] == '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, badRequest(param, err.Error())
+			return nil, core.BadRequest(param, err.Error())
 		}
 		return []msgBlock{{Type: "text", Text: s}}, nil
 	case raw[0] == '[':
 		var blocks []msgBlock
 		if err := json.Unmarshal(raw, &blocks); err != nil {
-			return nil, badRequest(param, "content blocks: "+err.Error())
+			return nil, core.BadRequest(param, "content blocks: "+err.Error())
 		}
 		return blocks, nil
 	}
-	return nil, badRequest(param, "content must be a string or a list of content blocks")
+	return nil, core.BadRequest(param, "content must be a string or a list of content blocks")
 }
 
 // turnConverter converts the blocks of one user or assistant message.
@@ -253,13 +254,13 @@ type turnConverter struct {
 	toolUses map[string]bool // user: the tool_use ids a tool_result may answer; assistant: filled
 	out      []chat.Message
 	cur      *chat.Message // the message being built, nil after a tool result
-	images   []imagePart
+	images   []core.ImagePart
 }
 
 // convert turns the blocks into chat messages: a user message's tool_result
 // blocks become tool messages, in order, around its other content; an
 // assistant message's tool_use blocks become its tool calls.
-func (c *turnConverter) convert(blocks []msgBlock) ([]chat.Message, []imagePart, *apiError) {
+func (c *turnConverter) convert(blocks []msgBlock) ([]chat.Message, []core.ImagePart, *core.APIError) {
 	for k, b := range blocks {
 		bp := fmt.Sprintf("%s.content.%d", c.param, k)
 		switch {
@@ -271,7 +272,7 @@ func (c *turnConverter) convert(blocks []msgBlock) ([]chat.Message, []imagePart,
 				return nil, nil, e
 			}
 			c.message().Parts = append(c.message().Parts, chat.Part{Image: true})
-			c.images = append(c.images, imagePart{data: data, param: bp})
+			c.images = append(c.images, core.ImagePart{Data: data, Param: bp})
 		case b.Type == "tool_result" && c.role == "user":
 			if e := c.toolResult(b, bp); e != nil {
 				return nil, nil, e
@@ -284,9 +285,9 @@ func (c *turnConverter) convert(blocks []msgBlock) ([]chat.Message, []imagePart,
 			// Reasoning of an earlier turn (from another model): not part of
 			// the conversation the template renders.
 		case b.Type == "image" || b.Type == "tool_result" || b.Type == "tool_use" || b.Type == "thinking" || b.Type == "redacted_thinking":
-			return nil, nil, badRequest(bp+".type", fmt.Sprintf("%s blocks cannot appear in %s messages", b.Type, c.role))
+			return nil, nil, core.BadRequest(bp+".type", fmt.Sprintf("%s blocks cannot appear in %s messages", b.Type, c.role))
 		default:
-			return nil, nil, badRequest(bp+".type", fmt.Sprintf("unsupported content block type %q (want text, image, tool_use or tool_result)", b.Type))
+			return nil, nil, core.BadRequest(bp+".type", fmt.Sprintf("unsupported content block type %q (want text, image, tool_use or tool_result)", b.Type))
 		}
 	}
 	if c.role == "assistant" && len(c.out) == 0 {
@@ -314,9 +315,9 @@ func (c *turnConverter) addText(text string) {
 	m.Parts = append(m.Parts, chat.Part{Text: text})
 }
 
-func (c *turnConverter) toolUse(b msgBlock, param string) *apiError {
+func (c *turnConverter) toolUse(b msgBlock, param string) *core.APIError {
 	if b.Name == "" {
-		return badRequest(param+".name", "a tool_use block needs the name of the tool")
+		return core.BadRequest(param+".name", "a tool_use block needs the name of the tool")
 	}
 	args := bytes.TrimSpace(b.Input)
 	if len(args) == 0 || string(args) == "null" {
@@ -324,7 +325,7 @@ func (c *turnConverter) toolUse(b msgBlock, param string) *apiError {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(args, &obj); err != nil {
-		return badRequest(param+".input", fmt.Sprintf("the input of tool_use %q must be a JSON object", b.Name))
+		return core.BadRequest(param+".input", fmt.Sprintf("the input of tool_use %q must be a JSON object", b.Name))
 	}
 	m := c.message()
 	m.ToolCalls = append(m.ToolCalls, chat.ToolCall{Name: b.Name, Arguments: json.RawMessage(args)})
@@ -334,9 +335,9 @@ func (c *turnConverter) toolUse(b msgBlock, param string) *apiError {
 	return nil
 }
 
-func (c *turnConverter) toolResult(b msgBlock, param string) *apiError {
+func (c *turnConverter) toolResult(b msgBlock, param string) *core.APIError {
 	if !c.toolUses[b.ToolUseID] {
-		return badRequest(param+".tool_use_id", fmt.Sprintf("tool_result block's tool_use_id %q matches no unanswered tool_use block of the previous assistant message", b.ToolUseID))
+		return core.BadRequest(param+".tool_use_id", fmt.Sprintf("tool_result block's tool_use_id %q matches no unanswered tool_use block of the previous assistant message", b.ToolUseID))
 	}
 	delete(c.toolUses, b.ToolUseID)
 	text := ""
@@ -348,7 +349,7 @@ func (c *turnConverter) toolResult(b msgBlock, param string) *apiError {
 		texts := make([]string, 0, len(blocks))
 		for k, tb := range blocks {
 			if tb.Type != "text" {
-				return badRequest(fmt.Sprintf("%s.content.%d.type", param, k), fmt.Sprintf("tool_result content must be text blocks here, got %q", tb.Type))
+				return core.BadRequest(fmt.Sprintf("%s.content.%d.type", param, k), fmt.Sprintf("tool_result content must be text blocks here, got %q", tb.Type))
 			}
 			texts = append(texts, tb.Text)
 		}
@@ -361,28 +362,28 @@ func (c *turnConverter) toolResult(b msgBlock, param string) *apiError {
 
 // imageBytes decodes an image block's source: base64 data, or a URL as the
 // chat path takes it (a data URL; herd fetches nothing).
-func imageBytes(src *msgImageSource, param string) ([]byte, *apiError) {
+func imageBytes(src *msgImageSource, param string) ([]byte, *core.APIError) {
 	if src == nil {
-		return nil, badRequest(param+".source", "an image block needs a source")
+		return nil, core.BadRequest(param+".source", "an image block needs a source")
 	}
 	var url string
 	switch src.Type {
 	case "base64":
 		if !strings.HasPrefix(strings.ToLower(src.MediaType), "image/") {
-			return nil, badRequest(param+".source.media_type", fmt.Sprintf("media_type %q is not an image type (image/png, image/jpeg, …)", src.MediaType))
+			return nil, core.BadRequest(param+".source.media_type", fmt.Sprintf("media_type %q is not an image type (image/png, image/jpeg, …)", src.MediaType))
 		}
 		url = "data:" + src.MediaType + ";base64," + src.Data
 	case "url":
 		url = src.URL
 	default:
-		return nil, badRequest(param+".source.type", fmt.Sprintf("unsupported image source type %q (want base64 or url)", src.Type))
+		return nil, core.BadRequest(param+".source.type", fmt.Sprintf("unsupported image source type %q (want base64 or url)", src.Type))
 	}
-	data, err := parseImageURL(url)
+	data, err := core.ParseImageURL(url)
 	if err != nil {
-		return nil, badRequest(param+".source", err.Error())
+		return nil, core.BadRequest(param+".source", err.Error())
 	}
 	if len(data) == 0 {
-		return nil, badRequest(param+".source", "the image data is empty")
+		return nil, core.BadRequest(param+".source", "the image data is empty")
 	}
 	return data, nil
 }

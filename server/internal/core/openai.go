@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"bytes"
@@ -32,20 +32,20 @@ type sampling struct {
 // includeUsage reports whether a stream ends with a usage chunk.
 func (p *sampling) includeUsage() bool { return p.StreamOptions != nil && p.StreamOptions.IncludeUsage }
 
-// model names the model a request asks for (see decodeRequest).
-func (p *sampling) model() string { return p.Model }
+// RequestedModel names the model a request asks for (see Decoded).
+func (p *sampling) RequestedModel() string { return p.Model }
 
-// chatRequest is POST /v1/chat/completions.
-type chatRequest struct {
+// ChatRequest is POST /v1/chat/completions.
+type ChatRequest struct {
 	sampling
-	Messages            []chatMessage   `json:"messages"`
+	Messages            []ChatMessage   `json:"messages"`
 	MaxCompletionTokens *int            `json:"max_completion_tokens"`
 	Logprobs            bool            `json:"logprobs"`
 	TopLogprobs         *int            `json:"top_logprobs"`
-	Tools               []tool          `json:"tools"`
+	Tools               []Tool          `json:"tools"`
 	ToolChoice          json.RawMessage `json:"tool_choice"`
 	ParallelToolCalls   *bool           `json:"parallel_tool_calls"`
-	ResponseFormat      *responseFormat `json:"response_format"`
+	ResponseFormat      *ResponseFormat `json:"response_format"`
 }
 
 // completionRequest is POST /v1/completions.
@@ -55,7 +55,7 @@ type completionRequest struct {
 	Logprobs *int            `json:"logprobs"`
 	Echo     bool            `json:"echo"`
 	// ReturnTokensAsTokenIDs writes logprobs tokens as "token_id:N" (vLLM's
-	// extension; server/tokenids.go).
+	// extension; tokenids.go).
 	ReturnTokensAsTokenIDs bool `json:"return_tokens_as_token_ids"`
 }
 
@@ -84,16 +84,16 @@ func (s *stopList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-type chatMessage struct {
+type ChatMessage struct {
 	Role       string          `json:"role"`
 	Content    json.RawMessage `json:"content"` // string, null, or a list of parts
 	Name       string          `json:"name,omitempty"`
-	ToolCalls  []toolCall      `json:"tool_calls,omitempty"`
+	ToolCalls  []ToolCall      `json:"tool_calls,omitempty"`
 	ToolCallID string          `json:"tool_call_id,omitempty"`
 }
 
-// contentPart is one element of a list-form message content.
-type contentPart struct {
+// ContentPart is one element of a list-form message content.
+type ContentPart struct {
 	Type     string `json:"type"`
 	Text     string `json:"text"`
 	ImageURL *struct {
@@ -101,7 +101,7 @@ type contentPart struct {
 	} `json:"image_url"`
 }
 
-type tool struct {
+type Tool struct {
 	Type     string `json:"type"`
 	Function struct {
 		Name        string          `json:"name"`
@@ -110,7 +110,7 @@ type tool struct {
 	} `json:"function"`
 }
 
-type toolCall struct {
+type ToolCall struct {
 	Index    *int   `json:"index,omitempty"`
 	ID       string `json:"id,omitempty"`
 	Type     string `json:"type,omitempty"`
@@ -120,7 +120,7 @@ type toolCall struct {
 	} `json:"function"`
 }
 
-type responseFormat struct {
+type ResponseFormat struct {
 	Type       string `json:"type"`
 	JSONSchema *struct {
 		Name   string          `json:"name"`
@@ -129,7 +129,7 @@ type responseFormat struct {
 	} `json:"json_schema"`
 }
 
-type usage struct {
+type Usage struct {
 	PromptTokens        int `json:"prompt_tokens"`
 	CompletionTokens    int `json:"completion_tokens"`
 	TotalTokens         int `json:"total_tokens"`
@@ -166,7 +166,7 @@ type choiceLogprobs struct {
 type assistantMsg struct {
 	Role      string     `json:"role,omitempty"`
 	Content   *string    `json:"content,omitempty"`
-	ToolCalls []toolCall `json:"tool_calls,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
 // replyMsg is a whole (non-streamed) assistant message: content is null
@@ -174,7 +174,7 @@ type assistantMsg struct {
 type replyMsg struct {
 	Role      string     `json:"role"`
 	Content   *string    `json:"content"`
-	ToolCalls []toolCall `json:"tool_calls,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
 // answer is the head both endpoints' answers (and stream chunks) share.
@@ -184,7 +184,7 @@ type answer struct {
 	Created           int64  `json:"created"`
 	Model             string `json:"model"`
 	SystemFingerprint string `json:"system_fingerprint"`
-	Usage             *usage `json:"usage,omitempty"`
+	Usage             *Usage `json:"usage,omitempty"`
 }
 
 // reply is an answer or a stream chunk: the head and the choices.

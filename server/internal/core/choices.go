@@ -1,4 +1,4 @@
-package server
+package core
 
 import (
 	"context"
@@ -9,51 +9,51 @@ import (
 	"github.com/herd-llm/herd/engine"
 )
 
-// choiceResult is one choice run to its end.
-type choiceResult struct {
-	text   string
-	toks   []tokenOut
-	finish string
-	cut    bool   // see choiceEvent.cut
-	stop   string // see choiceEvent.stop
+// ChoiceResult is one choice run to its end.
+type ChoiceResult struct {
+	Text   string
+	Toks   []tokenOut
+	Finish string
+	Cut    bool   // see ChoiceEvent.Cut
+	Stop   string // see ChoiceEvent.Stop
 }
 
-// runChoices runs the n choices of a request to their ends, concurrently,
+// RunChoices runs the n choices of a request to their ends, concurrently,
 // and returns them with their summed usage, or the first failure as an API
 // error.
-func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceResult, usage, *apiError) {
+func (s *Core) RunChoices(ctx context.Context, n int, gp GenParams) ([]ChoiceResult, Usage, *APIError) {
 	runs, err := s.submitChoices(ctx, n, gp)
 	if err != nil {
-		return nil, usage{}, s.engineError(err)
+		return nil, Usage{}, s.EngineError(err)
 	}
-	res := make([]choiceResult, n)
+	res := make([]ChoiceResult, n)
 	errs := make([]error, n)
-	var total usage
+	var total Usage
 	var mu sync.Mutex
 	eachRun(runs, func(i int, run *choiceRun) {
 		var text strings.Builder
-		s.follow(run, func(ev choiceEvent) {
-			if ev.err != nil {
-				errs[i] = ev.err
+		s.follow(run, func(ev ChoiceEvent) {
+			if ev.Err != nil {
+				errs[i] = ev.Err
 				return
 			}
-			text.WriteString(ev.text)
-			res[i].toks = append(res[i].toks, ev.toks...)
-			if ev.finish != "" {
-				res[i].finish, res[i].cut, res[i].stop = ev.finish, ev.cut, ev.stop
+			text.WriteString(ev.Text)
+			res[i].Toks = append(res[i].Toks, ev.Toks...)
+			if ev.Finish != "" {
+				res[i].Finish, res[i].Cut, res[i].Stop = ev.Finish, ev.Cut, ev.Stop
 				mu.Lock()
-				addUsage(&total, ev.usage)
+				AddUsage(&total, ev.Usage)
 				mu.Unlock()
 			}
 		})
-		res[i].text = text.String()
+		res[i].Text = text.String()
 	})
 	if ctx.Err() != nil {
 		return nil, total, errClientClosed
 	}
 	for _, err := range errs {
 		if err != nil {
-			return nil, total, s.engineError(err)
+			return nil, total, s.EngineError(err)
 		}
 	}
 	return res, total, nil
@@ -66,47 +66,47 @@ func (s *Server) runChoices(ctx context.Context, n int, gp genParams) ([]choiceR
 // instead. With withUsage, a last chunk with no choices carries the summed usage.
 // All n choices are queued before the stream starts, so a refusal (429 when
 // the engine is full) is an HTTP error, written here. A write that fails
-// (Options.WriteTimeout: the client stopped reading) ends the request.
-func streamAnswer[C chatChoice | completionChoice](s *Server, w http.ResponseWriter, r *http.Request, head answer, n int, gp genParams, withUsage bool,
-	choice func(i int, send func(C)) func(choiceEvent)) {
+// (the server's write timeout: the client stopped reading) ends the request.
+func streamAnswer[C chatChoice | completionChoice](s *Core, w http.ResponseWriter, r *http.Request, head answer, n int, gp GenParams, withUsage bool,
+	choice func(i int, send func(C)) func(ChoiceEvent)) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	runs, err := s.submitChoices(ctx, n, gp)
 	if err != nil {
-		writeError(w, s.engineError(err))
+		WriteError(w, s.EngineError(err))
 		return
 	}
-	out := newSSE(w)
-	out.gone = cancel
-	send := func(c C) { out.send(reply[C]{answer: head, Choices: []C{c}}) }
-	var total usage
+	out := NewSSE(w)
+	out.Gone = cancel
+	send := func(c C) { out.Send(reply[C]{answer: head, Choices: []C{c}}) }
+	var total Usage
 	var mu sync.Mutex
 	eachRun(runs, func(i int, run *choiceRun) {
 		handle := choice(i, send)
-		s.follow(run, func(ev choiceEvent) {
-			if ev.err != nil {
+		s.follow(run, func(ev ChoiceEvent) {
+			if ev.Err != nil {
 				if ctx.Err() == nil {
-					out.sendError(s.engineError(ev.err))
+					out.SendError(s.EngineError(ev.Err))
 				}
 				return
 			}
 			handle(ev)
-			if ev.finish != "" {
+			if ev.Finish != "" {
 				mu.Lock()
-				addUsage(&total, ev.usage)
+				AddUsage(&total, ev.Usage)
 				mu.Unlock()
 			}
 		})
 	})
 	if withUsage {
 		head.Usage = &total
-		out.send(reply[C]{answer: head, Choices: []C{}})
+		out.Send(reply[C]{answer: head, Choices: []C{}})
 	}
-	out.done()
+	out.Done()
 }
 
-// addUsage adds one choice's usage to a request's: the prompt counts once.
-func addUsage(u *usage, e engine.Usage) {
+// AddUsage adds one choice's usage to a request's: the prompt counts once.
+func AddUsage(u *Usage, e engine.Usage) {
 	if u.PromptTokens == 0 {
 		u.PromptTokens = e.PromptTokens
 		u.PromptTokensDetails.CachedTokens = e.CachedTokens
