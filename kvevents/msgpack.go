@@ -80,5 +80,5 @@ func (e *enc) header(n int, fix, b16, b32 byte) {
 	}
 }
 
-func (e *enc) array(n int) { e.header(n, 0x90, 0xdc, 0xdd) }
+func (e *enc) array(n int)  { e.header(n, 0x90, 0xdc, 0xdd) }
 func (e *enc) mapHdr(n int) { e.header(n, 0x80, 0xde, 0xdf) }
