@@ -56,7 +56,7 @@ func TestServeDrain(t *testing.T) {
 		done <- mainErr([]string{"serve", "--addr", "127.0.0.1:0", "--parallel", "1", "--ctx", "512",
 			"--kv-events", "tcp://127.0.0.1:0", "--pod", "pod-1", "--drain-delay", "2s", "--grace", "60s"}, io.Discard, &logs)
 	}()
-	kv := waitLog(t, &logs, `kv events addr=(tcp://\S+) topic=kv@pod-1@`)
+	kv := waitLog(t, &logs, `kv events" addr=(tcp://\S+) topic=kv@pod-1@`)
 	url := waitLog(t, &logs, `serving addr=(http://\S+)`) // the signal handler is installed by now
 
 	ctx, cancel := context.WithCancel(context.Background())
