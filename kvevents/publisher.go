@@ -48,7 +48,9 @@ type Options struct {
 }
 
 // Publisher sends KV-cache events. Its observer methods are safe for
-// concurrent use; Close flushes what they queued.
+// concurrent use; Close flushes what they queued. A nil *Publisher (herd
+// serve without --kv-events) ignores every call, so it can be handed to the
+// engine as an observer either way.
 type Publisher struct {
 	o      Options
 	topic  []byte
@@ -145,6 +147,9 @@ func (p *Publisher) BlocksRemoved(hashes []uint64) {
 func (p *Publisher) AllBlocksCleared() { p.queue(event{kind: kindCleared}) }
 
 func (p *Publisher) queue(ev event) {
+	if p == nil {
+		return
+	}
 	p.mu.Lock()
 	if p.closed || len(p.pending) >= p.o.MaxPending {
 		p.mu.Unlock()
@@ -192,6 +197,9 @@ func (p *Publisher) publish(evs []event) {
 // Close publishes the events already queued, gives subscribers a moment to
 // receive them, and closes both sockets. Later observer calls are dropped.
 func (p *Publisher) Close() error {
+	if p == nil {
+		return nil
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()

@@ -290,3 +290,15 @@ func checkReplay(t *testing.T, p *kvevents.Publisher, msgs [][][]byte) {
 		}
 	}
 }
+
+// TestNilPublisher: a nil *Publisher, what herd serve has without
+// --kv-events, takes every observer call and Close without effect.
+func TestNilPublisher(t *testing.T) {
+	var p *kvevents.Publisher
+	p.BlocksStored(1, true, []uint64{2}, []int32{3}, 1)
+	p.BlocksRemoved([]uint64{2})
+	p.AllBlocksCleared()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
