@@ -1,37 +1,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/herd-llm/herd/internal/lockedbuf"
 )
 
-// logBuffer is a bytes.Buffer safe for the server's logger and the test.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // waitLog waits for a log line matching re and returns its first group.
-func waitLog(t *testing.T, l *logBuffer, re string) string {
+func waitLog(t *testing.T, l *lockedbuf.Buffer, re string) string {
 	t.Helper()
 	rx := regexp.MustCompile(re)
 	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -50,7 +37,7 @@ func TestServeDrain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts herd serve on the embedded model")
 	}
-	var logs logBuffer
+	var logs lockedbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- mainErr([]string{"serve", "--addr", "127.0.0.1:0", "--parallel", "1", "--ctx", "512",
