@@ -36,6 +36,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	gf.define(cl.FlagSet)
 	var cf clusterFlags
 	cf.define(cl.FlagSet)
+	var kf kvEventFlags
+	kf.define(cl.FlagSet)
 	noLazy := cl.Bool("no-lazy-tools", false, `under tool_choice "auto", leave the tool calls the model starts unconstrained (by default the rest of a JSON call follows the tool's schema)`)
 	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
@@ -130,8 +132,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	events, err := kf.open(*name, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer closeEvents(events, log) // after the engine stopped (deferred below)
+	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	sctx, sdone := drainAfter(sig, srv, kf.drainDelay, log)
+	defer sdone()
 	engDone := make(chan struct{})
 	ectx, ecancel := context.WithCancel(context.Background())
 	go func() { eng.Run(ectx); close(engDone) }()
