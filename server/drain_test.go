@@ -1,13 +1,10 @@
 package server
 
 import (
-	"context"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDrain: after Drain the server still answers on its listener, but
@@ -15,15 +12,8 @@ import (
 // already running goes on to its end.
 func TestDrain(t *testing.T) {
 	f := newFixture(t, emptyEngine, Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- f.srv.Serve(ctx, ln, 30*time.Second) }()
+	url, cancel, served := serveCancelable(t, f.srv)
 	defer func() { cancel(); <-served }()
-	url := "http://" + ln.Addr().String()
 	status := func(method, path, body string) int {
 		t.Helper()
 		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
@@ -39,16 +29,7 @@ func TestDrain(t *testing.T) {
 	if got := status("GET", "/ready", ""); got != http.StatusOK {
 		t.Fatalf("/ready before draining: %d", got)
 	}
-	resp, err := http.Post(url+"/v1/completions", "application/json",
-		strings.NewReader(`{"prompt":"abc","max_tokens":200,"temperature":0,"stream":true}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	buf := make([]byte, 16)
-	if _, err := io.ReadFull(resp.Body, buf); err != nil {
-		t.Fatal(err)
-	}
+	resp, head := startLongStream(t, url)
 	f.srv.Drain()
 	for _, c := range []struct {
 		method, path, body string
@@ -62,11 +43,5 @@ func TestDrain(t *testing.T) {
 			t.Errorf("%s %s while draining: %d, want %d", c.method, c.path, got, c.want)
 		}
 	}
-	rest, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("running stream cut off by draining: %v", err)
-	}
-	if body := string(buf) + string(rest); !strings.HasSuffix(strings.TrimSpace(body), "data: [DONE]") {
-		t.Fatalf("running stream did not finish: ...%s", body[max(0, len(body)-200):])
-	}
+	finishStream(t, "draining", resp, head)
 }

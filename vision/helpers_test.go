@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/testmodel"
 )
 
 // goldenDir holds the tiny Llama4ForConditionalGeneration and its golden
@@ -20,15 +22,6 @@ func golden(t testing.TB, rel string) string {
 		t.Skipf("golden data absent (%v): expected in the repository at %s", err, goldenDir)
 	}
 	return p
-}
-
-func readFile(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // maxDiff returns the largest |a−b| (+Inf on a NaN or a length mismatch) and where.
@@ -59,7 +52,7 @@ func tinyPreprocess() PreprocessConfig {
 // goldenImage decodes one of the two golden test images.
 func goldenImage(t testing.TB, name string) *Image {
 	t.Helper()
-	img, err := Decode(readFile(t, golden(t, "images/"+name+".png")), DefaultLimits)
+	img, err := Decode(testmodel.ReadFile(t, golden(t, "images/"+name+".png")), DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestDecodeMatchesRawPixels(t *testing.T) {
 		if img.W != tc.w || img.H != tc.h {
 			t.Fatalf("%s: %d×%d, want %d×%d", tc.name, img.W, img.H, tc.w, tc.h)
 		}
-		if raw := readFile(t, golden(t, "images/"+tc.name+".rgb.u8")); !bytes.Equal(img.Pix, raw) {
+		if raw := testmodel.ReadFile(t, golden(t, "images/"+tc.name+".rgb.u8")); !bytes.Equal(img.Pix, raw) {
 			t.Errorf("%s: decoded pixels differ from the raw file", tc.name)
 		}
 	}
@@ -46,9 +46,9 @@ func TestPreprocessGolden(t *testing.T) {
 		if px.Rows != tc.rows || px.Cols != tc.cols || px.ResizedH != tc.rh || px.ResizedW != tc.rw {
 			t.Fatalf("%s: canvas %d×%d tiles, resized %d×%d; want %d×%d, %d×%d", tc.name, px.Rows, px.Cols, px.ResizedH, px.ResizedW, tc.rows, tc.cols, tc.rh, tc.rw)
 		}
-		checkU8(t, tc.name+" canvas", px.Canvas, readFile(t, golden(t, "golden/"+tc.canvas)))
+		checkU8(t, tc.name+" canvas", px.Canvas, testmodel.ReadFile(t, golden(t, "golden/"+tc.canvas)))
 		if tc.global != "" {
-			checkU8(t, tc.name+" global tile", px.Global, readFile(t, golden(t, "golden/"+tc.global)))
+			checkU8(t, tc.name+" global tile", px.Global, testmodel.ReadFile(t, golden(t, "golden/"+tc.global)))
 		} else if px.Global != nil {
 			t.Errorf("%s: a single-tile image got a global tile", tc.name)
 		}

@@ -4,14 +4,13 @@ package ggufwrite
 // the tokenizer metadata llama.cpp's converter writes (the vocabulary, the
 // BOS/EOS/padding ids, add_bos_token and the chat template, read from the
 // source's tokenizer_config.json, chat_template.jinja / .json, or the source
-// GGUF), to a temporary file renamed into place.
-
+// GGUF), written atomically (checkpoint.WriteFileAtomic).
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -49,25 +48,12 @@ func WriteFile(src string, m *llama4.Model, out string, o Options) (*Result, err
 	default:
 		return nil, err
 	}
-	tmp := out + ".tmp"
-	f, err := os.Create(tmp)
+	err = checkpoint.WriteFileAtomic(out, func(w io.Writer) (err error) {
+		res.Report, err = Write(w, m, o)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	bw := bufio.NewWriterSize(f, 4<<20)
-	res.Report, err = Write(bw, m, o)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, out)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("writing %s: %w", out, err)
 	}
 	return res, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/hub"
+	"github.com/herd-llm/herd/internal/periodic"
 )
 
 // Line is the one progress line of a long command on a terminal, the
@@ -64,21 +65,7 @@ func (l *Line) Phase(step string) (stop func()) {
 		return func() {}
 	}
 	l.draw(step, func() string { return "" })
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				l.draw(step, func() string { return "" })
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
+	return periodic.Run(time.Second, time.Second, func(int) { l.draw(step, func() string { return "" }) })
 }
 
 // draw redraws the line for step (a new step always, else at most every

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/periodic"
 	"github.com/herd-llm/herd/server/internal/core"
 )
 
@@ -157,29 +158,9 @@ type stopDelta struct {
 // called; that function waits for the pinger to stop and may be called more
 // than once.
 func pinger(begin func() *core.SSE, first, every time.Duration) func() {
-	done := make(chan struct{})
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-done:
-			return
-		case <-time.After(first):
-			begin()
+	return periodic.Run(first, every, func(n int) {
+		if sse := begin(); n > 0 {
+			sse.Event("ping", msgEvent{Type: "ping"})
 		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				begin().Event("ping", msgEvent{Type: "ping"})
-			}
-		}
-	}()
-	var once sync.Once
-	return func() {
-		once.Do(func() { close(done); <-stopped })
-	}
+	})
 }
