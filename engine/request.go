@@ -139,4 +139,6 @@ type Usage struct {
 	CachedTokens     int // prompt tokens reused from a previous request's cache
 	CompletionTokens int
 	TimeToFirstToken time.Duration
+	Latency          time.Duration   // from Submit to the final event (engine requests only)
+	TokenGaps        []time.Duration // time between consecutive generated tokens (engine requests only)
 }
