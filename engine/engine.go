@@ -49,6 +49,7 @@ type Stats struct {
 	Generated        int64
 	PoolBlocks       int   // blocks held by the prefix-cache pool
 	PoolBytes        int64 // bytes those blocks hold
+	Cache            CacheConfig
 }
 
 // seq is a request in the engine: queued (slot -1) or running on a slot.
@@ -59,6 +60,7 @@ type seq struct {
 	slot  int
 	start time.Time
 	first time.Duration
+	queue time.Duration   // waiting for a slot
 	last  time.Time       // when the last token was sent
 	gaps  []time.Duration // between consecutive tokens
 	// prefix cache (prefix.go)
@@ -166,6 +168,7 @@ func (e *Engine) Stats() Stats {
 	st := e.stats
 	st.Waiting = len(e.queue)
 	st.Running = len(e.running)
+	st.Cache = e.ccfg
 	if e.pool != nil {
 		st.PoolBlocks, st.PoolBytes = e.pool.Len(), e.pool.Used()
 	}
@@ -253,6 +256,7 @@ func (e *Engine) admit() {
 		e.nfree--
 		e.dropStale(best)
 		s.slot = best
+		s.queue = time.Since(s.start)
 		e.running = append(e.running, s)
 		e.mu.Unlock()
 		e.restorePrefix(s, e.slots[best].Cache())
@@ -363,7 +367,7 @@ func (e *Engine) finish(s *seq, reason string, err error) {
 		s.slot = -1
 	}
 	e.mu.Unlock()
-	u.TimeToFirstToken, u.Latency, u.TokenGaps = s.first, time.Since(s.start), s.gaps
+	u.TimeToFirstToken, u.Latency, u.Queued, u.TokenGaps = s.first, time.Since(s.start), s.queue, s.gaps
 	s.out.Push(Event{Done: true, Finish: reason, Err: err, Usage: u}, true)
 	e.poke()
 }

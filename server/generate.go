@@ -85,7 +85,7 @@ func (s *Server) follow(run *choiceRun, emit func(choiceEvent)) {
 				emit(choiceEvent{err: ev.Err, usage: ev.Usage})
 				return
 			}
-			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			s.met.done(ev.Usage, fin)
 			cut := fin == "length" && cons != nil && !cons.Complete() // the engine is done with the constraint
 			emit(choiceEvent{text: rest, toks: pendingToks, finish: fin, usage: ev.Usage, cut: cut})
 			return
@@ -147,7 +147,7 @@ func (s *Server) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 			return engine.Usage{PromptTokens: promptLen}
 		}
 		if ev.Done {
-			s.met.tokens(ev.Usage.PromptTokens-ev.Usage.CachedTokens, ev.Usage.CompletionTokens, ev.Usage.TimeToFirstToken)
+			s.met.done(ev.Usage, "stop") // cut at a stop string
 			return ev.Usage
 		}
 	}

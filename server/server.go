@@ -125,7 +125,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o = withLimitDefaults(o)
-	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard),
+	s := &Server{o: o, cfg: cfg, tok: tok, eng: eng, met: newMetrics(eng.Ctx()), stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()), guard: newGuardState(o.Guard),
 		span: tokenSpan(tok), work: make(chan struct{}, o.Workers), bodies: &budget{max: o.BodyBudget}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.api("chat", decoded(s, s.chatCompletions)))
@@ -382,7 +382,8 @@ func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
+	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated,
+		cache: st.Cache, poolBlocks: st.PoolBlocks, poolBytes: st.PoolBytes})
 	s.guard.writeMetrics(w)
 }
 
