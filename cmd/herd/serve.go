@@ -31,7 +31,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	queue := cl.Int("queue", 64, "requests that may wait for a slot before 429")
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
 	blockSize := cl.Int("block-size", engine.DefaultBlockSize, "prefix-cache block, in tokens: requests sharing whole blocks of prompt reuse their KV")
-	prefixMB := cl.Int("prefix-cache-mb", 0, "memory for the prefix cache shared by all slots, MiB (0: half of the slots' KV cache)")
+	prefixMB := cl.Int("prefix-cache-mb", 0, "memory for the prefix cache shared by all slots, MiB (0: as much as the slots' KV caches, at least 64 MiB)")
 	noPrefix := cl.Bool("no-prefix-cache", false, "no shared prefix cache: a slot reuses only the prefix it last held")
 	name := cl.String("name", "", "model id to report (default: the directory name)")
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
@@ -80,7 +80,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if !*noPrefix {
 		in.PrefixBytes = int64(*prefixMB) << 20
 		if *prefixMB == 0 {
-			in.PrefixBytes = kvcache.MakePlan(in).KVBytes / 2
+			in.PrefixBytes = max(kvcache.MakePlan(in).KVBytes, 64<<20)
 		}
 	}
 	plan := kvcache.MakePlan(in)
