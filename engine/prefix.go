@@ -97,6 +97,9 @@ func (e *Engine) restorePrefix(s *seq, cache *kvcache.Cache) {
 	if e.pool == nil || !poolable(r) {
 		return
 	}
+	if sm, ok := e.m.(*SwapModel); ok && sm.Version() != e.poolVer {
+		return // weights changed since this step began: the pool is cleared at the next
+	}
 	limit := len(r.Prompt) - 1 // the last prompt token always runs: its logits are needed
 	if r.ReuseLimit > 0 {
 		limit = min(limit, r.ReuseLimit)

@@ -3,7 +3,8 @@ package server
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/herd-llm/herd/engine"
@@ -105,12 +106,7 @@ func (v *vllmMetrics) write(w io.Writer, model string, g gauges) {
 	counter("vllm:prompt_tokens_total", "Number of prefill tokens processed.", v.prompt)
 	counter("vllm:generation_tokens_total", "Number of generation tokens processed.", v.gen)
 	fmt.Fprintf(w, "# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n")
-	reasons := make([]string, 0, len(v.success))
-	for r := range v.success {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
-	for _, r := range reasons {
+	for _, r := range slices.Sorted(maps.Keys(v.success)) {
 		fmt.Fprintf(w, "vllm:request_success_total{finish_reason=%q,%s} %d\n", r, lbl, v.success[r])
 	}
 	for _, h := range []struct {
