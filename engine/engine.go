@@ -4,7 +4,9 @@
 // Sessions on one model: continuous batching (all running sequences decode
 // together in one forward pass, new requests join between steps), chunked
 // prefill so long prompts do not stall running streams, prefix reuse across
-// requests, images encoded at prefill, cancellation and a bounded queue.
+// requests (a slot's own last prefix, or blocks from a prefix cache shared by
+// all slots: prefix.go), images encoded at prefill, cancellation and a
+// bounded queue.
 package engine
 
 import (

@@ -3,7 +3,9 @@
 // (RoPE) layers keep a ring of at most one attention chunk, because a query
 // never sees a key from an earlier chunk; global (NoPE) layers keep every
 // position in pages allocated as the sequence grows. It also computes
-// attention over what it stores (attend.go) and plans memory (plan.go).
+// attention over what it stores (attend.go), plans memory (plan.go), and
+// copies blocks of positions out of and into a cache for the prefix cache
+// shared across sequences (block.go, pool.go).
 package kvcache
 
 import (
