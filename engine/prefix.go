@@ -15,7 +15,9 @@ const DefaultBlockSize = 64
 // BlockObserver hears about prefix-cache blocks (vLLM's KV events). Calls are made with no engine
 // lock held that the observer could deadlock on, in order, from one goroutine at a time.
 //
-// Hashes are kvcache.BlockHash values. An observer must not call
+// Hashes are kvcache.BlockHash values; tokens holds blockSize ids per hash.
+// The slices are the engine's: an observer reads them during the call or
+// copies them, and never modifies them. An observer must not call
 // SetBlockObserver or ClearPrefixCache from inside a call.
 type BlockObserver interface {
 	BlocksStored(parent uint64, hasParent bool, hashes []uint64, tokens []int32, blockSize int)
