@@ -307,3 +307,21 @@ func collectSubmit(t *testing.T, e *Engine, p []int32) ([]int32, Event) {
 	}
 	return collect(t, st)
 }
+
+// TestPoolable: prompts with images or injected embeddings are never
+// pooled (their rows depend on more than the token ids).
+func TestPoolable(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    *Request
+		want bool
+	}{
+		{"text", &Request{Prompt: []int32{1, 2}}, true},
+		{"images", &Request{Prompt: []int32{1, 2}, Images: &Images{}}, false},
+		{"embeddings", &Request{Prompt: []int32{1, 2}, Embeds: make([]float32, 4), UseEmbed: []bool{false, true}}, false},
+	} {
+		if got := poolable(tc.r); got != tc.want {
+			t.Errorf("%s: poolable %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
