@@ -4,7 +4,9 @@
 // Sessions on one model: continuous batching (all running sequences decode
 // together in one forward pass, new requests join between steps), chunked
 // prefill so long prompts do not stall running streams, prefix reuse across
-// requests, images encoded at prefill, cancellation and a bounded queue.
+// requests (a slot's own last prefix, or blocks from a prefix cache shared by
+// all slots: prefix.go), images encoded at prefill, cancellation and a
+// bounded queue.
 package engine
 
 import (
@@ -26,6 +28,12 @@ type Options struct {
 	KVType       tensor.DType // cache element type
 	PrefillChunk int          // prompt tokens a step may prefill (all sequences together)
 	QueueSize    int          // requests waiting for a slot before Submit refuses
+	// BlockSize is the prefix cache's block, in positions (0: DefaultBlockSize).
+	BlockSize int
+	// PrefixCacheBytes is the budget of the pool of prefix blocks shared by
+	// all slots (see prefix.go); 0 turns the pool off, leaving each slot
+	// reusing only its own last prefix.
+	PrefixCacheBytes int64
 }
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
@@ -41,6 +49,9 @@ type Stats struct {
 	KVUsage          float64
 	StepTokens       int64 // tokens processed by forward passes so far
 	Generated        int64
+	PoolBlocks       int   // blocks held by the prefix-cache pool
+	PoolBytes        int64 // bytes those blocks hold
+	Cache            CacheConfig
 }
 
 // seq is a request in the engine: queued (slot -1) or running on a slot.
@@ -51,6 +62,13 @@ type seq struct {
 	slot  int
 	start time.Time
 	first time.Duration
+	queue time.Duration   // waiting for a slot
+	last  time.Time       // when the last token was sent
+	gaps  []time.Duration // between consecutive tokens
+	// prefix cache (prefix.go)
+	saved  int    // whole blocks of the slot's cache offered to the pool
+	parent uint64 // hash of the last offered block
+	ver    int64  // weight version the request started under
 }
 
 // Model is what the engine needs of a model: *llama4.Model implements it.
@@ -80,6 +98,13 @@ type Engine struct {
 	shutdown bool
 	stats    Stats
 	slotVer  []int64 // per slot: the weight version its cache was filled with (see SwapModel)
+
+	pool    *kvcache.Pool // prefix blocks shared by all slots; nil when off
+	poolVer int64         // the weight version the pool's blocks were computed with (scheduler only)
+	ccfg    CacheConfig
+	pmu     sync.Mutex            // serializes observer calls; guards obs and pending
+	obs     BlockObserver         // nil: none
+	pending []func(BlockObserver) // events not yet told
 }
 
 // New makes an engine with Parallel cache slots of Ctx tokens each.
@@ -97,6 +122,7 @@ func New(m Model, o Options) (*Engine, error) {
 		e.free = append(e.free, true)
 	}
 	e.nfree = len(e.free)
+	e.initPool()
 	return e, nil
 }
 
@@ -144,6 +170,10 @@ func (e *Engine) Stats() Stats {
 	st := e.stats
 	st.Waiting = len(e.queue)
 	st.Running = len(e.running)
+	st.Cache = e.ccfg
+	if e.pool != nil {
+		st.PoolBlocks, st.PoolBytes = e.pool.Len(), e.pool.Used()
+	}
 	return st
 }
 
@@ -228,8 +258,10 @@ func (e *Engine) admit() {
 		e.nfree--
 		e.dropStale(best)
 		s.slot = best
+		s.queue = time.Since(s.start)
 		e.running = append(e.running, s)
 		e.mu.Unlock()
+		e.restorePrefix(s, e.slots[best].Cache())
 		if err := e.slots[best].start(s.req); err != nil {
 			e.finish(s, "", err)
 		}
@@ -239,6 +271,8 @@ func (e *Engine) admit() {
 // step runs one batched forward pass: one token for each decoding sequence
 // and up to PrefillChunk prompt tokens shared among prefilling ones.
 func (e *Engine) step() {
+	defer e.flushBlockEvents()
+	e.checkPoolVersion()
 	e.admit()
 	e.mu.Lock()
 	run := append([]*seq(nil), e.running...)
@@ -280,6 +314,9 @@ func (e *Engine) step() {
 		}
 		return
 	}
+	for _, s := range who {
+		e.offerBlocks(s, e.slots[s.slot].Cache())
+	}
 	for i, s := range who {
 		sess := e.slots[s.slot]
 		if sess.consume(len(batch[i].IDs), logits[i]) {
@@ -292,9 +329,13 @@ func (e *Engine) step() {
 // emit samples the next token of s and streams it.
 func (e *Engine) emit(s *seq, sess *Session) {
 	ev := sess.sample()
+	now := time.Now()
 	if sess.gen == 1 {
-		s.first = time.Since(s.start)
+		s.first = now.Sub(s.start)
+	} else {
+		s.gaps = append(s.gaps, now.Sub(s.last))
 	}
+	s.last = now
 	e.mu.Lock()
 	e.stats.Generated++
 	e.mu.Unlock()
@@ -328,7 +369,7 @@ func (e *Engine) finish(s *seq, reason string, err error) {
 		s.slot = -1
 	}
 	e.mu.Unlock()
-	u.TimeToFirstToken = s.first
+	u.TimeToFirstToken, u.Latency, u.Queued, u.TokenGaps = s.first, time.Since(s.start), s.queue, s.gaps
 	s.out.Push(Event{Done: true, Finish: reason, Err: err, Usage: u}, true)
 	e.poke()
 }

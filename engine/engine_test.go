@@ -67,7 +67,7 @@ func collect(t *testing.T, s *Stream) ([]int32, Event) {
 	}
 }
 
-func start(t *testing.T, m *llama4.Model, o Options) *Engine {
+func start(t *testing.T, m Model, o Options) *Engine {
 	e, err := New(m, o)
 	if err != nil {
 		t.Fatal(err)

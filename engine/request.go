@@ -139,4 +139,7 @@ type Usage struct {
 	CachedTokens     int // prompt tokens reused from a previous request's cache
 	CompletionTokens int
 	TimeToFirstToken time.Duration
+	Latency          time.Duration   // from Submit to the final event (engine requests only)
+	Queued           time.Duration   // from Submit to getting a slot (engine requests only)
+	TokenGaps        []time.Duration // time between consecutive generated tokens (engine requests only)
 }

@@ -3,7 +3,9 @@
 // (RoPE) layers keep a ring of at most one attention chunk, because a query
 // never sees a key from an earlier chunk; global (NoPE) layers keep every
 // position in pages allocated as the sequence grows. It also computes
-// attention over what it stores (attend.go) and plans memory (plan.go).
+// attention over what it stores (attend.go), plans memory (plan.go), and
+// copies blocks of positions out of and into a cache for the prefix cache
+// shared across sequences (block.go, pool.go).
 package kvcache
 
 import (
@@ -36,6 +38,7 @@ type Cache struct {
 	head   int // bytes per head within a row
 	layers []layer
 	tokens []int32 // token id at each committed position
+	ringLo int     // chunked layers hold valid rows for positions [ringLo, Len) (see block.go)
 }
 
 type layer struct {
@@ -76,7 +79,7 @@ func (c *Cache) DType() tensor.DType { return c.o.DType }
 func (c *Cache) Tokens() []int32 { return c.tokens }
 
 // Reset forgets every position, keeping allocated pages.
-func (c *Cache) Reset() { c.tokens = c.tokens[:0] }
+func (c *Cache) Reset() { c.tokens, c.ringLo = c.tokens[:0], 0 }
 
 func (c *Cache) slot(l, pos int) int {
 	if c.layers[l].ring {
@@ -119,7 +122,10 @@ func (c *Cache) Store(l, pos int, k, v []float32) {
 }
 
 // Commit records the tokens whose keys and values the last forward call stored.
-func (c *Cache) Commit(ids []int32) { c.tokens = append(c.tokens, ids...) }
+func (c *Cache) Commit(ids []int32) {
+	c.tokens = append(c.tokens, ids...)
+	c.ringLo = max(c.ringLo, len(c.tokens)-c.o.Chunk)
+}
 
 // Rewind shortens the sequence to at most n positions for prefix reuse and
 // returns the position from which tokens must be run again. Global layers
@@ -127,16 +133,21 @@ func (c *Cache) Commit(ids []int32) { c.tokens = append(c.tokens, ids...) }
 // if the sequence never left the chunk of position n-1, so otherwise the
 // caller must recompute from the start of that chunk.
 func (c *Cache) Rewind(n int) int {
+	keep := c.Reusable(n)
+	c.tokens = c.tokens[:keep]
+	return keep
+}
+
+// Reusable is the position Rewind(n) would return, without rewinding.
+func (c *Cache) Reusable(n int) int {
 	n = max(0, min(n, len(c.tokens)))
-	keep := n
 	if n > 0 && n < len(c.tokens) {
 		start := (n - 1) / c.o.Chunk * c.o.Chunk
 		if (len(c.tokens)-1)/c.o.Chunk*c.o.Chunk != start {
-			keep = start
+			return start
 		}
 	}
-	c.tokens = c.tokens[:keep]
-	return keep
+	return n
 }
 
 // CommonPrefix is the number of leading ids shared with the cached tokens.
@@ -164,7 +175,7 @@ func (c *Cache) Bytes() int64 {
 
 // Clone returns an independent copy (for forking a shared prefix).
 func (c *Cache) Clone() *Cache {
-	d := &Cache{o: c.o, kvDim: c.kvDim, row: c.row, head: c.head, layers: make([]layer, len(c.layers)), tokens: slices.Clone(c.tokens)}
+	d := &Cache{o: c.o, kvDim: c.kvDim, row: c.row, head: c.head, layers: make([]layer, len(c.layers)), tokens: slices.Clone(c.tokens), ringLo: c.ringLo}
 	for i, l := range c.layers {
 		d.layers[i] = layer{ring: l.ring, slots: l.slots}
 		for _, p := range l.k {

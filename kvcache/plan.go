@@ -22,6 +22,7 @@ type PlanInput struct {
 	Sequences    int   // sequences held at once (≥ 1)
 	WeightBytes  int64 // resident weights
 	ScratchBytes int64 // activations and other per-run buffers
+	PrefixBytes  int64 // the prefix-cache pool's budget, shared by all sequences (0: none)
 }
 
 // Plan is the memory a run needs, in bytes, before anything is allocated.
@@ -37,6 +38,7 @@ type Plan struct {
 	KVChunkedBytes     int64  `json:"kv_chunked_bytes"`
 	KVBytes            int64  `json:"kv_bytes"`
 	KVAllFullBytes     int64  `json:"kv_all_layers_full_bytes"` // what a cache without iRoPE bounds would need
+	PrefixCacheBytes   int64  `json:"prefix_cache_bytes,omitempty"`
 	ScratchBytes       int64  `json:"scratch_bytes"`
 	TotalBytes         int64  `json:"total_bytes"`
 	AvailableBytes     int64  `json:"available_bytes,omitempty"`
@@ -51,7 +53,7 @@ func MakePlan(in PlanInput) Plan {
 	seqs := max(in.Sequences, 1)
 	row := int64(rowBytes(in.DType, in.KVHeads*in.HeadDim))
 	p := Plan{Ctx: in.Ctx, Sequences: seqs, KVType: in.DType.FlagName(), KVBytesPerTokenL: 2 * row,
-		WeightBytes: in.WeightBytes, ScratchBytes: in.ScratchBytes}
+		WeightBytes: in.WeightBytes, ScratchBytes: in.ScratchBytes, PrefixCacheBytes: in.PrefixBytes}
 	for _, ch := range in.Chunked {
 		if ch {
 			p.ChunkedLayers++
@@ -64,7 +66,7 @@ func MakePlan(in PlanInput) Plan {
 	p.KVChunkedBytes = int64(seqs) * int64(p.ChunkedLayers) * min(rows, int64(in.Chunk)) * 2 * row
 	p.KVBytes = p.KVGlobalBytes + p.KVChunkedBytes
 	p.KVAllFullBytes = int64(seqs) * int64(len(in.Chunked)) * rows * 2 * row
-	p.TotalBytes = p.WeightBytes + p.KVBytes + p.ScratchBytes
+	p.TotalBytes = p.WeightBytes + p.KVBytes + p.PrefixCacheBytes + p.ScratchBytes
 	return p
 }
 
@@ -86,7 +88,7 @@ func Fit(in PlanInput, p *Plan, avail int64) error {
 	p.MaxCtxForAvailable = lo
 	if p.TotalBytes > avail {
 		if lo == 0 {
-			return fmt.Errorf("not enough memory: the weights and buffers alone need %s, %s is available", Human(in.WeightBytes+in.ScratchBytes), Human(avail))
+			return fmt.Errorf("not enough memory: the weights, buffers and prefix cache alone need %s, %s is available", Human(in.WeightBytes+in.ScratchBytes+in.PrefixBytes), Human(avail))
 		}
 		return fmt.Errorf("not enough memory for a %d-token context: the plan needs %s, %s is available; the largest context that fits is %d tokens",
 			in.Ctx, Human(p.TotalBytes), Human(avail), lo)

@@ -105,3 +105,18 @@ func TestFit(t *testing.T) {
 		t.Skipf("no /proc/meminfo: %v", err)
 	}
 }
+
+// TestPlanPrefixCache: the prefix cache's budget is part of the total, and
+// Fit finds a shorter context when it has to make room for it.
+func TestPlanPrefixCache(t *testing.T) {
+	in := PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: tensor.BF16, Ctx: 1 << 16, WeightBytes: 100, ScratchBytes: 10}
+	without := MakePlan(in)
+	in.PrefixBytes = 1 << 30
+	with := MakePlan(in)
+	if with.TotalBytes != without.TotalBytes+1<<30 || with.PrefixCacheBytes != 1<<30 || with.KVBytes != without.KVBytes {
+		t.Fatalf("total %d (without %d), prefix %d, kv %d (without %d)", with.TotalBytes, without.TotalBytes, with.PrefixCacheBytes, with.KVBytes, without.KVBytes)
+	}
+	if err := Fit(in, &with, without.TotalBytes); err == nil || with.MaxCtxForAvailable >= in.Ctx {
+		t.Fatalf("a plan 1 GiB over the memory fits (err %v, max ctx %d)", err, with.MaxCtxForAvailable)
+	}
+}

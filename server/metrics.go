@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/version"
 )
 
@@ -23,11 +24,13 @@ type metrics struct {
 	genTok    int64
 	images    int64 // images decoded and preprocessed
 	start     time.Time
+	vllm      *vllmMetrics
 }
 
-func newMetrics() *metrics {
+// newMetrics makes the metrics of a server whose sequences hold ctx tokens.
+func newMetrics(ctx int) *metrics {
 	b := []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
-	return &metrics{requests: map[string]int64{}, latency: newHistogram(b), ttft: newHistogram(b), start: time.Now()}
+	return &metrics{requests: map[string]int64{}, latency: newHistogram(b), ttft: newHistogram(b), start: time.Now(), vllm: newVLLMMetrics(ctx)}
 }
 
 func (m *metrics) request(endpoint string, status int, d time.Duration) {
@@ -37,13 +40,15 @@ func (m *metrics) request(endpoint string, status int, d time.Duration) {
 	m.mu.Unlock()
 }
 
-func (m *metrics) tokens(prompt, gen int, ttft time.Duration) {
+// done records a finished engine request: its usage and finish reason.
+func (m *metrics) done(u engine.Usage, finish string) {
 	m.mu.Lock()
-	m.promptTok += int64(prompt)
-	m.genTok += int64(gen)
-	if gen > 0 {
-		m.ttft.observe(ttft.Seconds())
+	m.promptTok += int64(u.PromptTokens - u.CachedTokens)
+	m.genTok += int64(u.CompletionTokens)
+	if u.CompletionTokens > 0 {
+		m.ttft.observe(u.TimeToFirstToken.Seconds())
 	}
+	m.vllm.done(u, finish)
 	m.mu.Unlock()
 }
 
@@ -76,14 +81,21 @@ func (h *histogram) observe(v float64) {
 	h.n++
 }
 
-func (h *histogram) write(w io.Writer, name, help string) {
+func (h *histogram) write(w io.Writer, name, help string) { h.writeLabeled(w, name, help, "") }
+
+// writeLabeled writes the histogram with labels (`k="v",…`, or "") on every series.
+func (h *histogram) writeLabeled(w io.Writer, name, help, labels string) {
 	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name)
+	lb, l := "{", ""
+	if labels != "" {
+		lb, l = "{"+labels+",", "{"+labels+"}"
+	}
 	var cum int64
 	for i, b := range h.bounds {
 		cum += h.counts[i]
-		fmt.Fprintf(w, "%s_bucket{le=\"%g\"} %d\n", name, b, cum)
+		fmt.Fprintf(w, "%s_bucket%sle=\"%g\"} %d\n", name, lb, b, cum)
 	}
-	fmt.Fprintf(w, "%s_bucket{le=\"+Inf\"} %d\n%s_sum %g\n%s_count %d\n", name, h.n, name, h.sum, name, h.n)
+	fmt.Fprintf(w, "%s_bucket%sle=\"+Inf\"} %d\n%s_sum%s %g\n%s_count%s %d\n", name, lb, h.n, name, l, h.sum, name, l, h.n)
 }
 
 // gauges are the scheduler figures written with each scrape.
@@ -92,12 +104,13 @@ type gauges struct {
 	kvUsage          float64
 	kvBytes          int64
 	generated        int64
+	cache            engine.CacheConfig
+	poolBlocks       int
+	poolBytes        int64
 }
 
-// write renders every metric. Queue and KV figures are also exported under
-// the names vLLM uses (vllm:num_requests_waiting, vllm:num_requests_running,
-// vllm:gpu_cache_usage_perc, vllm:kv_cache_usage_perc) so inference gateways
-// that route on them work unchanged.
+// write renders every metric: herd's own, then the vLLM-named ones
+// (vllm_metrics.go) that inference gateways route on.
 func (m *metrics) write(w io.Writer, model string, g gauges) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -123,9 +136,7 @@ func (m *metrics) write(w io.Writer, model string, g gauges) {
 	fmt.Fprintf(w, "# HELP herd_running_requests Requests being decoded.\n# TYPE herd_running_requests gauge\nherd_running_requests %d\n", g.running)
 	fmt.Fprintf(w, "# HELP herd_kv_cache_usage_ratio Fraction of KV cache positions in use.\n# TYPE herd_kv_cache_usage_ratio gauge\nherd_kv_cache_usage_ratio %g\n", g.kvUsage)
 	fmt.Fprintf(w, "# HELP herd_kv_cache_bytes Bytes held by KV caches.\n# TYPE herd_kv_cache_bytes gauge\nherd_kv_cache_bytes %d\n", g.kvBytes)
-	lbl := fmt.Sprintf("{model_name=%q}", model)
-	fmt.Fprintf(w, "# HELP vllm:num_requests_waiting Requests waiting (vLLM-compatible name).\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting%s %d\n", lbl, g.waiting)
-	fmt.Fprintf(w, "# HELP vllm:num_requests_running Requests running (vLLM-compatible name).\n# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running%s %d\n", lbl, g.running)
-	fmt.Fprintf(w, "# HELP vllm:gpu_cache_usage_perc KV cache usage, 0-1 (vLLM-compatible name).\n# TYPE vllm:gpu_cache_usage_perc gauge\nvllm:gpu_cache_usage_perc%s %g\n", lbl, g.kvUsage)
-	fmt.Fprintf(w, "# HELP vllm:kv_cache_usage_perc KV cache usage, 0-1 (vLLM-compatible name).\n# TYPE vllm:kv_cache_usage_perc gauge\nvllm:kv_cache_usage_perc%s %g\n", lbl, g.kvUsage)
+	fmt.Fprintf(w, "# HELP herd_prefix_cache_blocks Blocks held by the prefix-cache pool.\n# TYPE herd_prefix_cache_blocks gauge\nherd_prefix_cache_blocks %d\n", g.poolBlocks)
+	fmt.Fprintf(w, "# HELP herd_prefix_cache_bytes Bytes held by the prefix-cache pool.\n# TYPE herd_prefix_cache_bytes gauge\nherd_prefix_cache_bytes %d\n", g.poolBytes)
+	m.vllm.write(w, model, g)
 }

@@ -123,7 +123,7 @@ func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, o Options) *S
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o = withLimitDefaults(o)
-	s := &Server{o: o, cfg: cfg, eng: eng, met: newMetrics(), guard: newGuardState(o.Guard), bodies: &budget{max: o.BodyBudget}}
+	s := &Server{o: o, cfg: cfg, eng: eng, met: newMetrics(eng.Ctx()), guard: newGuardState(o.Guard), bodies: &budget{max: o.BodyBudget}}
 	s.c = core.New(cfg, tok, eng, meter{s.met}, core.Options{ModelName: o.ModelName, MaxN: o.MaxN, Vision: o.Vision, MaxImagePixels: o.MaxImagePixels,
 		NoLazyTools: o.NoLazyTools, Workers: o.Workers, Guarded: s.guard != nil})
 	mux := http.NewServeMux()
@@ -291,7 +291,8 @@ func (s *Server) metricsz(w http.ResponseWriter, r *http.Request) {
 	}
 	st := s.eng.Stats()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated})
+	s.met.write(w, s.o.ModelName, gauges{waiting: st.Waiting, running: st.Running, kvUsage: st.KVUsage, kvBytes: st.KVBytes, generated: st.Generated,
+		cache: st.Cache, poolBlocks: st.PoolBlocks, poolBytes: st.PoolBytes})
 	s.guard.writeMetrics(w)
 }
 
@@ -324,8 +325,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 // meter counts the request path's work in the server's metrics (core.Meter).
 type meter struct{ m *metrics }
 
-func (m meter) Finished(u engine.Usage) {
-	m.m.tokens(u.PromptTokens-u.CachedTokens, u.CompletionTokens, u.TimeToFirstToken)
-}
+func (m meter) Finished(u engine.Usage, finish string) { m.m.done(u, finish) }
 
 func (m meter) Image() { m.m.image() }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -30,9 +31,10 @@ func waitLog(t *testing.T, l *lockedbuf.Buffer, re string) string {
 	return ""
 }
 
-// TestServeDrain: SIGTERM makes herd serve report not-ready at once while a
-// stream runs, the stream finishes, subscribers of its KV-cache events get
-// AllBlocksCleared, and serve exits cleanly.
+// TestServeDrain: a request's prompt and answer are published as
+// BlockStored events of --block-size tokens; SIGTERM makes herd serve report
+// not-ready at once while a stream runs, the stream finishes, subscribers of
+// its KV-cache events get AllBlocksCleared, and serve exits cleanly.
 func TestServeDrain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts herd serve on the embedded model")
@@ -41,7 +43,7 @@ func TestServeDrain(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- mainErr([]string{"serve", "--addr", "127.0.0.1:0", "--parallel", "1", "--ctx", "512",
-			"--kv-events", "tcp://127.0.0.1:0", "--pod", "pod-1", "--drain-delay", "2s", "--grace", "60s"}, io.Discard, &logs)
+			"--kv-events", "tcp://127.0.0.1:0", "--pod", "pod-1", "--block-size", "16", "--drain-delay", "2s", "--grace", "60s"}, io.Discard, &logs)
 	}()
 	kv := waitLog(t, &logs, `kv events" addr=(tcp://\S+) topic=kv@pod-1@`)
 	url := waitLog(t, &logs, `serving addr=(http://\S+)`) // the signal handler is installed by now
@@ -88,6 +90,7 @@ func TestServeDrain(t *testing.T) {
 	}
 	// The last batch on the socket says the replica's cache is gone.
 	var last [][]byte
+	stored := 0 // BlockStored events of 16-token blocks before AllBlocksCleared
 	got := make(chan error, 1)
 	go func() {
 		for {
@@ -100,6 +103,11 @@ func TestServeDrain(t *testing.T) {
 			var batch []any
 			if msgpack.Unmarshal(m.Frames[2], &batch) == nil && len(batch) == 3 {
 				if evs, _ := batch[1].([]any); len(evs) > 0 {
+					for _, e := range evs {
+						if ev, _ := e.([]any); len(ev) > 4 && ev[0] == "BlockStored" && fmt.Sprint(ev[4]) == "16" {
+							stored++
+						}
+					}
 					if ev, _ := evs[len(evs)-1].([]any); len(ev) == 1 && ev[0] == "AllBlocksCleared" {
 						got <- nil
 						return
@@ -112,6 +120,9 @@ func TestServeDrain(t *testing.T) {
 	case err := <-got:
 		if err != nil {
 			t.Fatalf("event socket closed before AllBlocksCleared (last %q): %v", last, err)
+		}
+		if stored == 0 {
+			t.Fatal("no BlockStored event of 16-token blocks for a 51-token request")
 		}
 	case <-time.After(90 * time.Second):
 		t.Fatal("no AllBlocksCleared after SIGTERM")

@@ -30,6 +30,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	parallel := cl.Int("parallel", 4, "sequences decoded together (continuous batching slots)")
 	queue := cl.Int("queue", 64, "requests that may wait for a slot before 429")
 	prefill := cl.Int("prefill-chunk", 256, "prompt tokens prefilled per step, so running streams keep flowing")
+	blockSize := cl.Int("block-size", engine.DefaultBlockSize, "prefix-cache block, in tokens: requests sharing whole blocks of prompt reuse their KV")
+	prefixMB := cl.Int("prefix-cache-mb", 0, "memory for the prefix cache shared by all slots, MiB (0: as much as the slots' KV caches, at least 64 MiB)")
+	noPrefix := cl.Bool("no-prefix-cache", false, "no shared prefix cache: a slot reuses only the prefix it last held")
 	name := cl.String("name", "", "model id to report (default: the directory name)")
 	grace := cl.Duration("grace", 30*time.Second, "on SIGTERM, how long running streams may take to finish")
 	var gf serveGuardFlags
@@ -45,8 +48,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
 	}
-	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 {
-		return usagef("--parallel, --ctx and --prefill-chunk must be positive, --queue non-negative")
+	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 || *blockSize <= 0 || *prefixMB < 0 {
+		return usagef("--parallel, --ctx, --prefill-chunk and --block-size must be positive, --queue and --prefix-cache-mb non-negative")
 	}
 	if *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *maxPixels <= 0 {
 		return usagef("--body-timeout, --write-timeout, --idle-timeout and --max-image-pixels must be positive")
@@ -81,10 +84,16 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// Plan all slots (the guard's too) before allocating anything.
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
+	if !*noPrefix {
+		in.PrefixBytes = int64(*prefixMB) << 20
+		if *prefixMB == 0 {
+			in.PrefixBytes = max(kvcache.MakePlan(in).KVBytes, 64<<20)
+		}
+	}
 	plan := kvcache.MakePlan(in)
 	if avail, err := kvcache.Available(); err == nil && !cf.on() { // a pipeline plans its stages itself
 		if err := kvcache.Fit(in, &plan, avail-guardM.Bytes()); err != nil {
-			return fmt.Errorf("%w (lower --ctx or --parallel)", err)
+			return fmt.Errorf("%w (lower --ctx, --parallel or --prefix-cache-mb)", err)
 		}
 	}
 	if cf.on() && (*weightUpdates || vis != nil) {
@@ -110,7 +119,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 		em = engine.VisionModel{Model: m, Vision: vis, Tokens: tk} // images are encoded in the scheduler
 	}
-	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue})
+	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue,
+		BlockSize: *blockSize, PrefixCacheBytes: in.PrefixBytes})
 	if err != nil {
 		return err
 	}
@@ -138,6 +148,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeEvents(events, log) // after the engine stopped (deferred below)
+	if events != nil {
+		eng.SetBlockObserver(events) // the prefix cache's blocks, as vLLM's KV events
+	}
 	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sctx, sdone := drainAfter(sig, srv, kf.drainDelay, log)
@@ -146,7 +159,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	ectx, ecancel := context.WithCancel(context.Background())
 	go func() { eng.Run(ectx); close(engDone) }()
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "model", *name, "ctx", ctx, "parallel", *parallel,
-		"kv", kvdt.FlagName(), "plan_total", kvcache.Human(plan.TotalBytes))
+		"kv", kvdt.FlagName(), "prefix_cache", kvcache.Human(plan.PrefixCacheBytes), "plan_total", kvcache.Human(plan.TotalBytes))
 	err = srv.Serve(sctx, ln, *grace)
 	// Streams have finished (or the grace period ran out): stop the engine.
 	ecancel()

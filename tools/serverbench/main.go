@@ -10,6 +10,13 @@
 // It prints one line per round (P requests started together) and the median
 // of the aggregate tokens/s: completion tokens of the round ÷ wall time from
 // the first request sent to the last answer received.
+//
+// With -turns T it runs a multi-turn chat benchmark instead (multiturn.go):
+// -convs conversations, each turn extending the last, printing per turn the
+// prompt and cached tokens, the prefix-cache hit rate and the median time to
+// first token.
+//
+//	go run ./tools/serverbench -url http://127.0.0.1:8080 -turns 6 -convs 4 -words 60 -n 16
 package main
 
 import (
@@ -35,7 +42,16 @@ func main() {
 	ignoreEOS := flag.Bool("ignore-eos", false, "send llama.cpp's ignore_eos (servers that know it decode exactly -n tokens)")
 	native := flag.Bool("llamacpp-native", false, "use llama-server's own /completion endpoint (n_predict, tokens_predicted), which does not run its chat-output parser on the random text of a dummy model")
 	ban := flag.String("llamacpp-ban", "", "with -llamacpp-native: token ids LO-HI that llama-server may not sample (logit_bias false); its output parser rejects invalid UTF-8, which a random-weight model's lone byte tokens produce")
+	turns := flag.Int("turns", 0, "multi-turn chat benchmark: turns per conversation (0: the throughput benchmark)")
+	convs := flag.Int("convs", 4, "with -turns: conversations, run round-robin")
+	words := flag.Int("words", 60, "with -turns: words per user message")
 	flag.Parse()
+	if *turns > 0 {
+		if err := multiTurn(*url, *model, *convs, *turns, *words, *n); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	var bias [][2]any
 	if *ban != "" {
 		var lo, hi int

@@ -26,8 +26,8 @@ type Engine interface {
 
 // Meter counts what the request path does, for the server's metrics.
 type Meter interface {
-	Finished(u engine.Usage) // a choice ended (its usage, as the engine reports it)
-	Image()                  // an image was decoded and preprocessed
+	Finished(u engine.Usage, finish string) // a choice ended (its usage, as the engine reports it, and its finish reason)
+	Image()                                 // an image was decoded and preprocessed
 }
 
 // Options configure a Core: the served model's name, the largest n, the

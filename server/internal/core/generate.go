@@ -85,7 +85,7 @@ func (s *Core) follow(run *choiceRun, emit func(ChoiceEvent)) {
 				emit(ChoiceEvent{Err: ev.Err, Usage: ev.Usage})
 				return
 			}
-			s.met.Finished(ev.Usage)
+			s.met.Finished(ev.Usage, fin)
 			cut := fin == "length" && cons != nil && !cons.Complete() // the engine is done with the constraint
 			emit(ChoiceEvent{Text: rest, Toks: pendingToks, Finish: fin, Usage: ev.Usage, Cut: cut})
 			return
@@ -147,7 +147,7 @@ func (s *Core) drainUsage(st *engine.Stream, promptLen int) engine.Usage {
 			return engine.Usage{PromptTokens: promptLen}
 		}
 		if ev.Done {
-			s.met.Finished(ev.Usage)
+			s.met.Finished(ev.Usage, "stop") // cut at a stop string
 			return ev.Usage
 		}
 	}
