@@ -64,6 +64,7 @@ type qmm struct {
 	rb     int // weight row bytes
 	nb     int // weight blocks (super-blocks for the K family) per row
 	avx2   bool
+	vnni   bool // AVX-512 VNNI kernels (with avx2: same layouts)
 	kfam   bool // Q4_K / Q6_K
 	act    []byte
 
@@ -95,7 +96,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 	}
 	m := qmms.Get().(*qmm)
 	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
-		kfam: af == tensor.Q8K}
+		vnni: useVNNI512(), kfam: af == tensor.Q8K}
 	if m.avx2 {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
@@ -230,6 +231,15 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	w, rows, nb := m.w, m.w.Rows, m.nb
 	bb := w.DType.BlockBytes()
 	q4 := w.DType == tensor.Q4_0
+	tile := q8_0Tile8
+	switch {
+	case q4 && m.vnni:
+		tile = q4_0Tile8V
+	case q4:
+		tile = q4_0Tile8
+	case m.vnni:
+		tile = q8_0Tile8V
+	}
 	const T = q8TileRows
 	m.rowBlocks(r0, r1, q8RowBlk, T, func(b0, b1 int, acc []float32) {
 		for k0 := 0; k0 < nb; k0 += q8PanelBlks {
@@ -238,12 +248,7 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 				ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
 				a := acc[tl*q8RowBlk*T:]
 				for r := b0; r < b1; r++ {
-					wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
-					if q4 {
-						q4_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-					} else {
-						q8_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-					}
+					tile(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), ap, &a[(r-b0)*T], kn)
 				}
 			}
 		}
