@@ -1,34 +1,34 @@
 //go:build ignore
 
-// qavx512_gen.go writes qmatmul_avx512_amd64.s, the AVX-512 (F/BW/VL) and
-// AVX-512 VNNI kernels of the integer MatMul path:
+// qavx512_gen.go holds the AVX-512 (F/BW/VL) and AVX-512 VNNI kernels of the
+// integer MatMul path, which qasm_gen.go writes to qmatmul_avx512_amd64.s
+// after the AVX2 ones (it shares their emitters):
 //
-//	go run qavx512_gen.go asmgen.go
+//	go run qasm_gen.go qavx512_gen.go asmgen.go
 //
-// They read the same packed activation layouts as the AVX2 kernels of
-// qasm_gen.go (qmatmul.go describes them) and reproduce the same integer sums
-// and the same float steps, so their results are bit for bit the AVX2 ones.
+// They read the same packed activation layouts as the AVX2 kernels
+// (qmatmul.go describes them) and reproduce the same integer sums and the same
+// float steps, so their results are bit for bit the AVX2 ones.
 package main
 
 import "fmt"
 
-// Packed activation layouts (see qmatmul.go, which must agree).
-const (
-	q8BlockPer = 40  // bytes per Q8_0 block per activation row: 32 quants, f32 d, i32 8·Σq
-	q8KBytes   = 292 // bytes per Q8_K block: f32 d, 256 q, 16 int16 bsums
-)
-
-func main() {
-	header("qavx512_gen.go", `// AVX-512 VNNI kernels of the integer MatMul path (qmatmul.go describes the
+// avx512 writes qmatmul_avx512_amd64.s.
+func avx512() {
+	header("qasm_gen.go", `// AVX-512 VNNI kernels of the integer MatMul path (qmatmul.go describes the
 // packed activation layouts, qmatmul_avx512_amd64.go what each kernel computes).
 //
 // Go assembler operand order is the reverse of Intel's: VPDPBUSD s, u, d is
-// d += the dword sums of 4 products of unsigned bytes u by signed bytes s.
+// d += the dword sums of 4 products of unsigned bytes u by signed bytes s;
+// VPDPWSSD b, a, d is d += VPMADDWD(a, b); VPERMW src, idx, d is d[i] = src[idx[i]].
 
 `)
-	consts()
+	consts() // the AVX2 constants, which the shared emitters use
+	consts512()
 	tile8V(false)
 	tile8V(true)
+	kDotV(false)
+	kDotV(true)
 	write("qmatmul_avx512_amd64.s")
 }
 
@@ -44,7 +44,7 @@ func data64(name string, b [64]byte) {
 	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $64\n\n", name)
 }
 
-func consts() {
+func consts512() {
 	// VPERMD indices for the group pair k of a Q8_0 block: dword 2k in
 	// lanes 0-7, dword 2k+1 in lanes 8-15.
 	for k := 0; k < 4; k++ {
@@ -54,7 +54,30 @@ func consts() {
 		}
 		data64(fmt.Sprintf("·vGrp%d", k), b)
 	}
+	// VPERMW indices: Q4_K chunk ch takes scale word 2ch in words 0-15 and
+	// 2ch+1 in words 16-31; Q6_K quarter pair k = 2h+pp takes scale words
+	// 4k..4k+3, eight words each.
+	for k := 0; k < 4; k++ {
+		var b4, b6 [64]byte
+		for i := 0; i < 32; i++ {
+			b4[2*i] = byte(2*k + i/16)
+			b6[2*i] = byte(4*k + i/8)
+		}
+		data64(fmt.Sprintf("·vK4Sc%d", k), b4)
+		data64(fmt.Sprintf("·vK6Sc%d", k), b6)
+	}
+	// Q6_K high-bit shifts (words): quarters 0|1 take qh<<4 | qh<<2, quarters
+	// 2|3 take qh | qh>>2.
+	var shl, shr [64]byte
+	for i := 0; i < 32; i++ {
+		shl[2*i] = byte(4 - 2*(i/16))
+		shr[2*i] = byte(2 * (i / 16))
+	}
+	data64("·vQ6Shl", shl)
+	data64("·vQ6Shr", shr)
 	data4("·vX80", "0x80808080")
+	nl()
+	data4("·vM30", "0x30303030")
 	nl()
 	data4("·vM0F", "0x0f0f0f0f")
 	nl()
@@ -139,4 +162,96 @@ func tile8V(q4 bool) {
 	label(name + "_done")
 	p("VMOVUPS Y15, (DX)")
 	ret()
+}
+
+// kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against 4 plain Q8_K
+// activation rows, kDot(q6, 4) with 512-bit vectors: 64 weight values
+// (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
+// contiguous activation bytes per VPMADDUBSW, the scales applied by VPDPWSSD
+// (VPMADDWD for the first). The int32 sums per row are those of kDot, split
+// over other lanes; kFinish takes them from there as kDot does.
+func kDotV(q6 bool) {
+	const T = 4
+	name, bb := kDotHead(q6, T, "V", func() {
+		k := "K4"
+		if q6 {
+			k = "K6"
+		}
+		for i := 0; i < 4; i++ {
+			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
+		}
+		p("VPBROADCASTD ·vM0F<>(SB), Z20")
+		if q6 {
+			p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
+			p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
+			p("VPBROADCASTD ·vM30<>(SB), Z23")
+		}
+	})
+	// acc adds the word products in Z(tmp), weighted by the scale words in
+	// Z(sc), into row t's accumulator Z(t), or initialises it.
+	acc := func(t, tmp, sc int, first bool) {
+		if first {
+			p("VPMADDWD Z%d, Z%d, Z%d", sc, tmp, t)
+		} else {
+			p("VPDPWSSD Z%d, Z%d, Z%d", sc, tmp, t)
+		}
+	}
+	if !q6 {
+		c("X14 = sc0..7 | m0..7 as bytes, as in kDot")
+		p("VMOVDQU 4(SI), X12")
+		p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
+		p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
+		p("VPSRLW $4, X13, X14")
+		p("VPAND ·qK4M2<>(SB), X14, X14")
+		p("VPAND ·qK4M1<>(SB), X13, X13")
+		p("VPOR X13, X14, X14")
+		p("VPAND ·qK4C0<>(SB), X12, X12")
+		p("VPSRLW $2, X12, X12")
+		p("VPOR X12, X14, X14")
+		p("VPMOVZXBW X14, X15")
+		for ch := 0; ch < 4; ch++ {
+			c("chunk %d: Z8 = sub-block %d (low nibbles) | %d (high nibbles)", ch, 2*ch, 2*ch+1)
+			p("VMOVDQU %d(SI), Y9", 16+32*ch)
+			p("VPSRLW $4, Y9, Y10")
+			p("VINSERTI64X4 $1, Y10, Z9, Z9")
+			p("VPANDD Z20, Z9, Z8")
+			p("VPERMW Z15, Z%d, Z10", 16+ch)
+			for t := 0; t < T; t++ {
+				p("VPMADDUBSW %s, Z8, Z12", kAddr(t, 4+64*ch))
+				acc(t, 12, 10, ch == 0)
+			}
+		}
+	} else {
+		p("VPMOVSXBW 192(SI), Y14")
+		for h := 0; h < 2; h++ {
+			c("half %d: Z11 = its 64 ql bytes, Z12 = its 32 qh bytes twice", h)
+			p("VMOVDQU64 %d(SI), Z11", 64*h)
+			p("VBROADCASTI64X4 %d(SI), Z12", 128+32*h)
+			for pp := 0; pp < 2; pp++ {
+				c("quarters %d|%d: values %d..%d", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
+				if pp == 0 {
+					p("VPANDD Z20, Z11, Z8")
+					p("VPSLLVW Z21, Z12, Z9")
+				} else {
+					p("VPSRLW $4, Z11, Z8")
+					p("VPANDD Z20, Z8, Z8")
+					p("VPSRLVW Z22, Z12, Z9")
+				}
+				p("VPANDD Z23, Z9, Z9")
+				p("VPORD Z9, Z8, Z8")
+				p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
+				for t := 0; t < T; t++ {
+					p("VPMADDUBSW %s, Z8, Z13", kAddr(t, 4+128*h+64*pp))
+					acc(t, 13, 9, h == 0 && pp == 0)
+				}
+			}
+		}
+	}
+	c("fold the rows' sums to 256 bits")
+	for t := 0; t < T; t++ {
+		p("VEXTRACTI64X4 $1, Z%d, Y12", t)
+		p("VPADDD Y12, Y%d, Y%d", t, t)
+	}
+	kFinish(q6, T)
+	kDotTail(name, T, bb)
 }

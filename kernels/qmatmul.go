@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run qasm_gen.go asmgen.go
+//go:generate go run qasm_gen.go qavx512_gen.go asmgen.go
 
 import (
 	"fmt"
@@ -293,6 +293,15 @@ func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
+	dot := q4kDot4
+	switch {
+	case q6 && m.vnni:
+		dot = q6kDot4V
+	case q6:
+		dot = q6kDot4
+	case m.vnni:
+		dot = q4kDot4V
+	}
 	const T = kTileRows
 	m.rowBlocks(r0, r1, kRowBlk, T, func(b0, b1 int, acc []float32) {
 		for k0 := 0; k0 < nb; k0 += kPanelSBs {
@@ -305,11 +314,7 @@ func (m *qmm) rowsK(r0, r1 int) {
 				if k0+kn == nb {
 					fin = &m.dst[tl*T*rows+b0]
 				}
-				if q6 {
-					q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-				} else {
-					q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-				}
+				dot(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
 			}
 		}
 	})

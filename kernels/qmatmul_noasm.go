@@ -33,3 +33,9 @@ func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int
 }
 func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)      { panic("kernels: no assembly") }
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int) { panic("kernels: no assembly") }
+func q4kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
+func q6kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
