@@ -38,6 +38,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
+	family := cl.String("kernels", "", "kernel family: auto (the best this CPU has), avx512, avx2 or portable (default: auto, or the environment variable HERD_KERNELS)")
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
@@ -55,6 +56,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *fill != "prefill" && *fill != "synthetic" {
 		return usagef("--fill %q: want prefill or synthetic", *fill)
+	}
+	if *family != "" {
+		if err := kernels.LimitFamily(*family); err != nil {
+			return usagef("--kernels: %v", err)
+		}
 	}
 	kernels.SetThreads(threads)
 	var m *llama4.Model
@@ -118,6 +124,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		Model    string  `json:"model"`
 		Quant    string  `json:"quant"`
 		Threads  int     `json:"threads"`
+		Kernels  string  `json:"kernels"`
 		KVType   string  `json:"kv_type"`
 		BWGBs    float64 `json:"bandwidth_gb_s"`
 		ReadMB   float64 `json:"weights_mb_per_token,omitempty"`
@@ -167,6 +174,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	for i := range rows {
 		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = name, quant, threads, kvdt.FlagName()
+		rows[i].Kernels = kernels.Impl()
 		rows[i].BWGBs = bw / 1e9
 		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
 	}
@@ -179,8 +187,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
-		name, quant, float64(m.WeightBytes())/1e6, threads, kvdt.FlagName(), bw/1e9)
+	fmt.Fprintf(stdout, "model %s (%s, %.1f MB of weights), %d threads, kernels %s, KV %s; measured read bandwidth %.1f GB/s\n",
+		name, quant, float64(m.WeightBytes())/1e6, threads, kernels.Impl(), kvdt.FlagName(), bw/1e9)
 	fmt.Fprintf(stdout, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
 	for _, r := range rows {
 		if r.KVBytes > 0 {
