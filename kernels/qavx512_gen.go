@@ -27,8 +27,10 @@ func avx512() {
 	consts512()
 	tile8V(false)
 	tile8V(true)
-	kDotV(false)
-	kDotV(true)
+	kDotV(false, 1)
+	kDotV(false, 4)
+	kDotV(true, 1)
+	kDotV(true, 4)
 	write("qmatmul_avx512_amd64.s")
 }
 
@@ -164,14 +166,13 @@ func tile8V(q4 bool) {
 	ret()
 }
 
-// kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against 4 plain Q8_K
-// activation rows, kDot(q6, 4) with 512-bit vectors: 64 weight values
+// kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
+// Q8_K activation rows (or T = 1: the Rows1 kernels), kDot(q6, T) with 512-bit vectors: 64 weight values
 // (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
 // contiguous activation bytes per VPMADDUBSW, the scales applied by VPDPWSSD
 // (VPMADDWD for the first). The int32 sums per row are those of kDot, split
 // over other lanes; kFinish takes them from there as kDot does.
-func kDotV(q6 bool) {
-	const T = 4
+func kDotV(q6 bool, T int) {
 	name, bb := kDotHead(q6, T, "V", func() {
 		k := "K4"
 		if q6 {

@@ -293,14 +293,14 @@ func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
-	dot := q4kDot4
+	dot, row1 := q4kDot4, q4kRows1
 	switch {
 	case q6 && m.vnni:
-		dot = q6kDot4V
+		dot, row1 = q6kDot4V, q6kRows1V
 	case q6:
-		dot = q6kDot4
+		dot, row1 = q6kDot4, q6kRows1
 	case m.vnni:
-		dot = q4kDot4V
+		dot, row1 = q4kDot4V, q4kRows1V
 	}
 	const T = kTileRows
 	m.rowBlocks(r0, r1, kRowBlk, T, func(b0, b1 int, acc []float32) {
@@ -320,12 +320,7 @@ func (m *qmm) rowsK(r0, r1 int) {
 	})
 	pf := prefetchAhead(m.rb)
 	for t := m.nTiles * T; t < m.n && r0 < r1; t++ {
-		wp, a := unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs])
-		if q6 {
-			q6kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
-		} else {
-			q4kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
-		}
+		row1(unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs]), r1-r0, &m.dst[t*rows+r0], nb, pf)
 	}
 }
 

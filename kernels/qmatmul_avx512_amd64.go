@@ -29,3 +29,13 @@ func q4kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstrid
 
 //go:noescape
 func q6kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
+
+// q4kRows1V and q6kRows1V are q4kRows1 and q6kRows1: dst[i] = the K-family
+// dot product of weight row i (nrows consecutive rows from w) with the single
+// Q8_K activation row at a, prefetching the weights pf bytes ahead.
+//
+//go:noescape
+func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
+
+//go:noescape
+func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)

@@ -444,6 +444,111 @@ q4_0Tile8V_done:
 	VZEROUPPER
 	RET
 
+// func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
+TEXT ·q4kRows1V(SB), NOSPLIT, $0-48
+	VMOVDQU64 ·vK4Sc0<>(SB), Z16
+	VMOVDQU64 ·vK4Sc1<>(SB), Z17
+	VMOVDQU64 ·vK4Sc2<>(SB), Z18
+	VMOVDQU64 ·vK4Sc3<>(SB), Z19
+	VPBROADCASTD ·vM0F<>(SB), Z20
+	MOVQ w+0(FP), SI
+	MOVQ dst+24(FP), DX
+	MOVQ pf+40(FP), R12
+	// R13 counts the rows; SI runs on from row to row
+	MOVQ nrows+16(FP), R13
+	TESTQ R13, R13
+	JZ q4kRows1V_done
+q4kRows1V_row:
+	MOVQ a+8(FP), DI
+	MOVQ nsb+32(FP), CX
+	VXORPS X7, X7, X7
+	TESTQ CX, CX
+	JZ q4kRows1V_store
+
+q4kRows1V_loop:
+	// prefetch the weights pf bytes ahead
+	PREFETCHT0 0(SI)(R12*1)
+	PREFETCHT0 64(SI)(R12*1)
+	PREFETCHT0 128(SI)(R12*1)
+	// X14 = sc0..7 | m0..7 as bytes, as in kDot
+	VMOVDQU 4(SI), X12
+	VPSHUFB ·qK4Lo<>(SB), X12, X13
+	VPSHUFB ·qK4Hi<>(SB), X12, X12
+	VPSRLW $4, X13, X14
+	VPAND ·qK4M2<>(SB), X14, X14
+	VPAND ·qK4M1<>(SB), X13, X13
+	VPOR X13, X14, X14
+	VPAND ·qK4C0<>(SB), X12, X12
+	VPSRLW $2, X12, X12
+	VPOR X12, X14, X14
+	VPMOVZXBW X14, X15
+	// chunk 0: Z8 = sub-block 0 (low nibbles) | 1 (high nibbles)
+	VMOVDQU 16(SI), Y9
+	VPSRLW $4, Y9, Y10
+	VINSERTI64X4 $1, Y10, Z9, Z9
+	VPANDD Z20, Z9, Z8
+	VPERMW Z15, Z16, Z10
+	VPMADDUBSW 4(DI), Z8, Z12
+	VPMADDWD Z10, Z12, Z0
+	// chunk 1: Z8 = sub-block 2 (low nibbles) | 3 (high nibbles)
+	VMOVDQU 48(SI), Y9
+	VPSRLW $4, Y9, Y10
+	VINSERTI64X4 $1, Y10, Z9, Z9
+	VPANDD Z20, Z9, Z8
+	VPERMW Z15, Z17, Z10
+	VPMADDUBSW 68(DI), Z8, Z12
+	VPDPWSSD Z10, Z12, Z0
+	// chunk 2: Z8 = sub-block 4 (low nibbles) | 5 (high nibbles)
+	VMOVDQU 80(SI), Y9
+	VPSRLW $4, Y9, Y10
+	VINSERTI64X4 $1, Y10, Z9, Z9
+	VPANDD Z20, Z9, Z8
+	VPERMW Z15, Z18, Z10
+	VPMADDUBSW 132(DI), Z8, Z12
+	VPDPWSSD Z10, Z12, Z0
+	// chunk 3: Z8 = sub-block 6 (low nibbles) | 7 (high nibbles)
+	VMOVDQU 112(SI), Y9
+	VPSRLW $4, Y9, Y10
+	VINSERTI64X4 $1, Y10, Z9, Z9
+	VPANDD Z20, Z9, Z8
+	VPERMW Z15, Z19, Z10
+	VPMADDUBSW 196(DI), Z8, Z12
+	VPDPWSSD Z10, Z12, Z0
+	// fold the rows' sums to 256 bits
+	VEXTRACTI64X4 $1, Z0, Y12
+	VPADDD Y12, Y0, Y0
+	// msum: the mins, each twice (one per bsum), against the bsums
+	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VPMOVZXBW X13, Y13
+	VPMADDWD 260(DI), Y13, Y8
+	// X0 = [isum, msum, isum, msum]
+	VPHADDD Y8, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPHADDD X0, X0, X0
+	VCVTDQ2PS X0, X0
+	// [d, dmin] = [d_w, dmin_w]·d_a
+	VCVTPH2PS (SI), X10
+	VBROADCASTSS (DI), X9
+	VMULPS X9, X10, X10
+	VMULPS X10, X0, X0
+	VMOVSHDUP X0, X1
+	VSUBSS X1, X0, X0
+	VADDSS X0, X7, X7
+	ADDQ $144, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ q4kRows1V_loop
+
+q4kRows1V_store:
+	VMOVSS X7, (DX)
+	ADDQ $4, DX
+	DECQ R13
+	JNZ q4kRows1V_row
+q4kRows1V_done:
+	VZEROUPPER
+	RET
+
 // func q4kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
 TEXT ·q4kDot4V(SB), NOSPLIT, $16-72
 	VMOVDQU64 ·vK4Sc0<>(SB), Z16
@@ -609,6 +714,109 @@ q4kDot4V_nofin:
 	DECQ R12
 	JNZ q4kDot4V_row
 q4kDot4V_done:
+	VZEROUPPER
+	RET
+
+// func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
+TEXT ·q6kRows1V(SB), NOSPLIT, $0-48
+	VMOVDQU64 ·vK6Sc0<>(SB), Z16
+	VMOVDQU64 ·vK6Sc1<>(SB), Z17
+	VMOVDQU64 ·vK6Sc2<>(SB), Z18
+	VMOVDQU64 ·vK6Sc3<>(SB), Z19
+	VPBROADCASTD ·vM0F<>(SB), Z20
+	VMOVDQU64 ·vQ6Shl<>(SB), Z21
+	VMOVDQU64 ·vQ6Shr<>(SB), Z22
+	VPBROADCASTD ·vM30<>(SB), Z23
+	MOVQ w+0(FP), SI
+	MOVQ dst+24(FP), DX
+	MOVQ pf+40(FP), R12
+	// R13 counts the rows; SI runs on from row to row
+	MOVQ nrows+16(FP), R13
+	TESTQ R13, R13
+	JZ q6kRows1V_done
+q6kRows1V_row:
+	MOVQ a+8(FP), DI
+	MOVQ nsb+32(FP), CX
+	VXORPS X7, X7, X7
+	TESTQ CX, CX
+	JZ q6kRows1V_store
+
+q6kRows1V_loop:
+	// prefetch the weights pf bytes ahead
+	PREFETCHT0 0(SI)(R12*1)
+	PREFETCHT0 64(SI)(R12*1)
+	PREFETCHT0 128(SI)(R12*1)
+	PREFETCHT0 192(SI)(R12*1)
+	VPMOVSXBW 192(SI), Y14
+	// half 0: Z11 = its 64 ql bytes, Z12 = its 32 qh bytes twice
+	VMOVDQU64 0(SI), Z11
+	VBROADCASTI64X4 128(SI), Z12
+	// quarters 0|1: values 0..63
+	VPANDD Z20, Z11, Z8
+	VPSLLVW Z21, Z12, Z9
+	VPANDD Z23, Z9, Z9
+	VPORD Z9, Z8, Z8
+	VPERMW Z14, Z16, Z9
+	VPMADDUBSW 4(DI), Z8, Z13
+	VPMADDWD Z9, Z13, Z0
+	// quarters 2|3: values 64..127
+	VPSRLW $4, Z11, Z8
+	VPANDD Z20, Z8, Z8
+	VPSRLVW Z22, Z12, Z9
+	VPANDD Z23, Z9, Z9
+	VPORD Z9, Z8, Z8
+	VPERMW Z14, Z17, Z9
+	VPMADDUBSW 68(DI), Z8, Z13
+	VPDPWSSD Z9, Z13, Z0
+	// half 1: Z11 = its 64 ql bytes, Z12 = its 32 qh bytes twice
+	VMOVDQU64 64(SI), Z11
+	VBROADCASTI64X4 160(SI), Z12
+	// quarters 0|1: values 128..191
+	VPANDD Z20, Z11, Z8
+	VPSLLVW Z21, Z12, Z9
+	VPANDD Z23, Z9, Z9
+	VPORD Z9, Z8, Z8
+	VPERMW Z14, Z18, Z9
+	VPMADDUBSW 132(DI), Z8, Z13
+	VPDPWSSD Z9, Z13, Z0
+	// quarters 2|3: values 192..255
+	VPSRLW $4, Z11, Z8
+	VPANDD Z20, Z8, Z8
+	VPSRLVW Z22, Z12, Z9
+	VPANDD Z23, Z9, Z9
+	VPORD Z9, Z8, Z8
+	VPERMW Z14, Z19, Z9
+	VPMADDUBSW 196(DI), Z8, Z13
+	VPDPWSSD Z9, Z13, Z0
+	// fold the rows' sums to 256 bits
+	VEXTRACTI64X4 $1, Z0, Y12
+	VPADDD Y12, Y0, Y0
+	// the −32 offset: isum −= 32·Σ sc_k·bsums_k
+	VPMOVSXBW 192(SI), Y14
+	VPMADDWD 260(DI), Y14, Y13
+	VPSLLD $5, Y13, Y13
+	VPSUBD Y13, Y0, Y0
+	VPBROADCASTW 208(SI), X10
+	VCVTPH2PS X10, X10
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPHADDD X0, X0, X0
+	VPHADDD X0, X0, X0
+	VCVTDQ2PS X0, X0
+	VMULSS (DI), X10, X10
+	VMULSS X10, X0, X0
+	VADDSS X0, X7, X7
+	ADDQ $210, SI
+	ADDQ $292, DI
+	DECQ CX
+	JNZ q6kRows1V_loop
+
+q6kRows1V_store:
+	VMOVSS X7, (DX)
+	ADDQ $4, DX
+	DECQ R13
+	JNZ q6kRows1V_row
+q6kRows1V_done:
 	VZEROUPPER
 	RET
 

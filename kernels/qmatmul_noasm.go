@@ -39,3 +39,9 @@ func q4kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstrid
 func q6kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
 	panic("kernels: no assembly")
 }
+func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
+	panic("kernels: no assembly")
+}
+func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
+	panic("kernels: no assembly")
+}
