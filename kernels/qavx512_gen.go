@@ -85,9 +85,10 @@ func consts512() {
 	nl()
 }
 
-// tile8V: one Q8_0 (q4 false) or Q4_0 (q4 true) weight row against a packed
-// tile of 8 activation rows, as tile8 of qasm_gen.go (acc[t] continues the
-// float sum of activation row t), with VPDPBUSD on two groups at a time.
+// tile8V: nrows Q8_0 (q4 false) or Q4_0 (q4 true) weight rows (wstride
+// bytes apart) against a packed tile of 8 activation rows: for weight row i,
+// acc[8i+t] continues the float sum of activation row t, as tile8 of
+// qasm_gen.go does for one row, with VPDPBUSD on two groups at a time.
 //
 // A block's tile quants are [8 groups][8 rows][4 bytes]: the 64 bytes of the
 // group pair (2k, 2k+1) against weight dword 2k in lanes 0-7 and 2k+1 in
@@ -101,9 +102,8 @@ func tile8V(q4 bool) {
 		name, bb = "q4_0Tile8V", 18
 	}
 	const T = 8
-	text(name, "(w, a unsafe.Pointer, acc *float32, nb int)", "$0-32")
-	args("w SI", "a DI", "acc DX", "nb CX")
-	p("VMOVUPS (DX), Y15")
+	text(name, "(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)", "$0-48")
+	args("w R10", "a R11", "acc DX", "nb R12", "nrows R8", "wstride R9")
 	for k := 0; k < 4; k++ {
 		p("VMOVDQU64 ·vGrp%d<>(SB), Z%d", k, 10+k)
 	}
@@ -112,7 +112,13 @@ func tile8V(q4 bool) {
 	} else {
 		p("VPBROADCASTD ·vX80<>(SB), Y14")
 	}
-	jz("CX", name+"_done")
+	jz("R8", name+"_done")
+	label(name + "_row")
+	p("MOVQ R10, SI")
+	p("MOVQ R11, DI")
+	p("MOVQ R12, CX")
+	p("VMOVUPS (DX), Y15")
+	jz("CX", name+"_store")
 	nl()
 	label(name + "_loop")
 	if q4 {
@@ -161,9 +167,12 @@ func tile8V(q4 bool) {
 	p("ADDQ $%d, DI", T*q8BlockPer)
 	loopEnd("CX", name+"_loop")
 	nl()
-	label(name + "_done")
+	label(name + "_store")
 	p("VMOVUPS Y15, (DX)")
-	ret()
+	p("ADDQ $%d, DX", 4*T)
+	p("ADDQ R9, R10")
+	loopEnd("R8", name+"_row")
+	done(name)
 }
 
 // kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain

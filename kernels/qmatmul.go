@@ -231,14 +231,9 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	w, rows, nb := m.w, m.w.Rows, m.nb
 	bb := w.DType.BlockBytes()
 	q4 := w.DType == tensor.Q4_0
-	tile := q8_0Tile8
-	switch {
-	case q4 && m.vnni:
-		tile = q4_0Tile8V
-	case q4:
-		tile = q4_0Tile8
-	case m.vnni:
-		tile = q8_0Tile8V
+	tile, tileN := q8_0Tile8, q8_0Tile8V
+	if q4 {
+		tile, tileN = q4_0Tile8, q4_0Tile8V
 	}
 	const T = q8TileRows
 	m.rowBlocks(r0, r1, q8RowBlk, T, func(b0, b1 int, acc []float32) {
@@ -247,6 +242,10 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 			for tl := range m.nTiles {
 				ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
 				a := acc[tl*q8RowBlk*T:]
+				if m.vnni {
+					tileN(unsafe.Pointer(&w.Data[b0*m.rb+k0*bb]), ap, &a[0], kn, b1-b0, m.rb)
+					continue
+				}
 				for r := b0; r < b1; r++ {
 					tile(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), ap, &a[(r-b0)*T], kn)
 				}

@@ -9,15 +9,15 @@ import "unsafe"
 // AVX2 twin in qmatmul_amd64.go, reads the same packed layouts and returns
 // the same bits.
 
-// q8_0Tile8V and q4_0Tile8V are q8_0Tile8 and q4_0Tile8: acc[t] += the block
-// products of one weight row (nb blocks from w) with activation row t of the
-// 8-row tile at a.
+// q8_0Tile8V and q4_0Tile8V are q8_0Tile8 and q4_0Tile8 over nrows weight
+// rows (wstride bytes apart): acc[8i+t] += the block products of weight row i
+// (nb blocks from w + i·wstride) with activation row t of the 8-row tile at a.
 //
 //go:noescape
-func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int)
+func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)
 
 //go:noescape
-func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int)
+func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)
 
 // q4kDot4V and q6kDot4V are q4kDot4 and q6kDot4: for each of nrows weight
 // rows i, acc[4i+t] += the K-family dot product with the 4 Q8_K activation

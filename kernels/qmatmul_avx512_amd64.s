@@ -340,20 +340,28 @@ GLOBL ·vM30<>(SB), RODATA|NOPTR, $4
 DATA ·vM0F<>+0(SB)/4, $0x0f0f0f0f
 GLOBL ·vM0F<>(SB), RODATA|NOPTR, $4
 
-// func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int)
-TEXT ·q8_0Tile8V(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ a+8(FP), DI
+// func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)
+TEXT ·q8_0Tile8V(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), R10
+	MOVQ a+8(FP), R11
 	MOVQ acc+16(FP), DX
-	MOVQ nb+24(FP), CX
-	VMOVUPS (DX), Y15
+	MOVQ nb+24(FP), R12
+	MOVQ nrows+32(FP), R8
+	MOVQ wstride+40(FP), R9
 	VMOVDQU64 ·vGrp0<>(SB), Z10
 	VMOVDQU64 ·vGrp1<>(SB), Z11
 	VMOVDQU64 ·vGrp2<>(SB), Z12
 	VMOVDQU64 ·vGrp3<>(SB), Z13
 	VPBROADCASTD ·vX80<>(SB), Y14
-	TESTQ CX, CX
+	TESTQ R8, R8
 	JZ q8_0Tile8V_done
+q8_0Tile8V_row:
+	MOVQ R10, SI
+	MOVQ R11, DI
+	MOVQ R12, CX
+	VMOVUPS (DX), Y15
+	TESTQ CX, CX
+	JZ q8_0Tile8V_store
 
 q8_0Tile8V_loop:
 	// Y0 = w+128 (unsigned)
@@ -386,25 +394,38 @@ q8_0Tile8V_loop:
 	DECQ CX
 	JNZ q8_0Tile8V_loop
 
-q8_0Tile8V_done:
+q8_0Tile8V_store:
 	VMOVUPS Y15, (DX)
+	ADDQ $32, DX
+	ADDQ R9, R10
+	DECQ R8
+	JNZ q8_0Tile8V_row
+q8_0Tile8V_done:
 	VZEROUPPER
 	RET
 
-// func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int)
-TEXT ·q4_0Tile8V(SB), NOSPLIT, $0-32
-	MOVQ w+0(FP), SI
-	MOVQ a+8(FP), DI
+// func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)
+TEXT ·q4_0Tile8V(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), R10
+	MOVQ a+8(FP), R11
 	MOVQ acc+16(FP), DX
-	MOVQ nb+24(FP), CX
-	VMOVUPS (DX), Y15
+	MOVQ nb+24(FP), R12
+	MOVQ nrows+32(FP), R8
+	MOVQ wstride+40(FP), R9
 	VMOVDQU64 ·vGrp0<>(SB), Z10
 	VMOVDQU64 ·vGrp1<>(SB), Z11
 	VMOVDQU64 ·vGrp2<>(SB), Z12
 	VMOVDQU64 ·vGrp3<>(SB), Z13
 	VPBROADCASTD ·vM0F<>(SB), Y14
-	TESTQ CX, CX
+	TESTQ R8, R8
 	JZ q4_0Tile8V_done
+q4_0Tile8V_row:
+	MOVQ R10, SI
+	MOVQ R11, DI
+	MOVQ R12, CX
+	VMOVUPS (DX), Y15
+	TESTQ CX, CX
+	JZ q4_0Tile8V_store
 
 q4_0Tile8V_loop:
 	// Y0 = the 32 nibbles (unsigned), in value order
@@ -439,8 +460,13 @@ q4_0Tile8V_loop:
 	DECQ CX
 	JNZ q4_0Tile8V_loop
 
-q4_0Tile8V_done:
+q4_0Tile8V_store:
 	VMOVUPS Y15, (DX)
+	ADDQ $32, DX
+	ADDQ R9, R10
+	DECQ R8
+	JNZ q4_0Tile8V_row
+q4_0Tile8V_done:
 	VZEROUPPER
 	RET
 

@@ -6,10 +6,14 @@ import "unsafe"
 
 // The integer kernels are never called without assembly (useAVX2 is false).
 
-func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)  { panic("kernels: no assembly") }
-func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)  { panic("kernels: no assembly") }
-func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
-func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
+func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
+func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
+func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
+	panic("kernels: no assembly")
+}
+func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
+	panic("kernels: no assembly")
+}
 func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
