@@ -250,21 +250,7 @@ func tile8(q4 bool) {
 		}
 		p("VPADDD Y3, Y2, Y2")
 	}
-	p("VCVTDQ2PS Y2, Y2")
-	p("VPBROADCASTW (SI), X3")
-	p("VCVTPH2PS X3, Y3")
-	if q4 {
-		c("sumf += (sumi·d_w)·d_a")
-		p("VMULPS Y3, Y2, Y2")
-		p("VMULPS %d(DI), Y2, Y2", T*32)
-	} else {
-		c("sumf += sumi·(d_w·d_a)")
-		p("VMULPS %d(DI), Y3, Y3", T*32)
-		p("VMULPS Y3, Y2, Y2")
-	}
-	p("VADDPS Y2, Y15, Y15")
-	p("ADDQ $%d, SI", bb)
-	p("ADDQ $%d, DI", T*q8BlockPer)
+	tile8Step(q4, 2, bb)
 	loopEnd("CX", name+"_loop")
 	nl()
 	label(name + "_done")
@@ -272,6 +258,29 @@ func tile8(q4 bool) {
 	p("VZEROUPPER")
 	p("RET")
 	nl()
+}
+
+// tile8Step ends one block of a tile8 (or tile8V) loop: Y15[t] += the block's
+// float step for the int32 sums Y(sumi)[t] of the 8 tile rows (Y3 is
+// scratch), then SI and DI move to the next block (bb weight bytes).
+func tile8Step(q4 bool, sumi, bb int) {
+	const T = 8
+	s := y(sumi)
+	p("VCVTDQ2PS %s, %s", s, s)
+	p("VPBROADCASTW (SI), X3")
+	p("VCVTPH2PS X3, Y3")
+	if q4 {
+		c("sumf += (sumi·d_w)·d_a")
+		p("VMULPS Y3, %s, %s", s, s)
+		p("VMULPS %d(DI), %s, %s", T*32, s, s)
+	} else {
+		c("sumf += sumi·(d_w·d_a)")
+		p("VMULPS %d(DI), Y3, Y3", T*32)
+		p("VMULPS Y3, %s, %s", s, s)
+	}
+	p("VADDPS %s, Y15, Y15", s)
+	p("ADDQ $%d, SI", bb)
+	p("ADDQ $%d, DI", T*q8BlockPer)
 }
 
 // rows8: 8 weight rows (pointers in *w) against one activation row;

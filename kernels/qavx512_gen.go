@@ -150,21 +150,7 @@ func tile8V(q4 bool) {
 		p("VPSLLD $4, %d(DI), Y2", T*36)
 		p("VPSUBD Y2, Y1, Y1")
 	}
-	p("VCVTDQ2PS Y1, Y1")
-	p("VPBROADCASTW (SI), X3")
-	p("VCVTPH2PS X3, Y3")
-	if q4 {
-		c("sumf += (sumi·d_w)·d_a")
-		p("VMULPS Y3, Y1, Y1")
-		p("VMULPS %d(DI), Y1, Y1", T*32)
-	} else {
-		c("sumf += sumi·(d_w·d_a)")
-		p("VMULPS %d(DI), Y3, Y3", T*32)
-		p("VMULPS Y3, Y1, Y1")
-	}
-	p("VADDPS Y1, Y15, Y15")
-	p("ADDQ $%d, SI", bb)
-	p("ADDQ $%d, DI", T*q8BlockPer)
+	tile8Step(q4, 1, bb)
 	loopEnd("CX", name+"_loop")
 	nl()
 	label(name + "_store")
