@@ -395,6 +395,23 @@ func kTree4(a int) {
 // is also stored to fin + t·fstride + 4i.
 // For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
 // activation row, dst[i] = the whole dot product of row i.
+// k4ScalesMins unpacks the 6-bit scales and mins of the Q4_K super-block at
+// SI (ggml's get_scale_min_k4) in vectors: X14 = sc0..7 | m0..7 as bytes
+// (X12, X13 scratch).
+func k4ScalesMins() {
+	c("X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)")
+	p("VMOVDQU 4(SI), X12")
+	p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
+	p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
+	p("VPSRLW $4, X13, X14")
+	p("VPAND ·qK4M2<>(SB), X14, X14")
+	p("VPAND ·qK4M1<>(SB), X13, X13")
+	p("VPOR X13, X14, X14")
+	p("VPAND ·qK4C0<>(SB), X12, X12")
+	p("VPSRLW $2, X12, X12")
+	p("VPOR X12, X14, X14")
+}
+
 // kDotHead starts kernel kDot(q6, T) (named with suffix): the declaration,
 // the row loop's set-up and the super-block loop's label; kDotTail ends it.
 // setup, if not nil, writes instructions run once per call, before the rows.
@@ -459,18 +476,7 @@ func kDot(q6 bool, T int) {
 	name, bb := kDotHead(q6, T, "", nil)
 	// Y0..Y(T-1): int32 accumulators of isum per row.
 	if !q6 {
-		c("unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:")
-		c("X14 = sc0..7 | m0..7 as bytes")
-		p("VMOVDQU 4(SI), X12")
-		p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
-		p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
-		p("VPSRLW $4, X13, X14")
-		p("VPAND ·qK4M2<>(SB), X14, X14")
-		p("VPAND ·qK4M1<>(SB), X13, X13")
-		p("VPOR X13, X14, X14")
-		p("VPAND ·qK4C0<>(SB), X12, X12")
-		p("VPSRLW $2, X12, X12")
-		p("VPOR X12, X14, X14")
+		k4ScalesMins()
 		c("Y15 = the scales as words, in both lanes")
 		p("VPMOVZXBW X14, X15")
 		p("VINSERTI128 $1, X15, Y15, Y15")

@@ -193,17 +193,7 @@ func kDotV(q6 bool, T int) {
 		}
 	}
 	if !q6 {
-		c("X14 = sc0..7 | m0..7 as bytes, as in kDot")
-		p("VMOVDQU 4(SI), X12")
-		p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
-		p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
-		p("VPSRLW $4, X13, X14")
-		p("VPAND ·qK4M2<>(SB), X14, X14")
-		p("VPAND ·qK4M1<>(SB), X13, X13")
-		p("VPOR X13, X14, X14")
-		p("VPAND ·qK4C0<>(SB), X12, X12")
-		p("VPSRLW $2, X12, X12")
-		p("VPOR X12, X14, X14")
+		k4ScalesMins()
 		p("VPMOVZXBW X14, X15")
 		for ch := 0; ch < 4; ch++ {
 			c("chunk %d: Z8 = sub-block %d (low nibbles) | %d (high nibbles)", ch, 2*ch, 2*ch+1)

@@ -496,7 +496,7 @@ q4kRows1V_loop:
 	PREFETCHT0 0(SI)(R12*1)
 	PREFETCHT0 64(SI)(R12*1)
 	PREFETCHT0 128(SI)(R12*1)
-	// X14 = sc0..7 | m0..7 as bytes, as in kDot
+	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
 	VMOVDQU 4(SI), X12
 	VPSHUFB ·qK4Lo<>(SB), X12, X13
 	VPSHUFB ·qK4Hi<>(SB), X12, X12
@@ -602,7 +602,7 @@ q4kDot4V_row:
 	JZ q4kDot4V_store
 
 q4kDot4V_loop:
-	// X14 = sc0..7 | m0..7 as bytes, as in kDot
+	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
 	VMOVDQU 4(SI), X12
 	VPSHUFB ·qK4Lo<>(SB), X12, X13
 	VPSHUFB ·qK4Hi<>(SB), X12, X12
