@@ -47,15 +47,19 @@ func main() {
 	avx512()
 }
 
-func data32(name string, b [32]byte) {
-	for i := 0; i < 32; i += 8 {
+func data32(name string, b [32]byte) { dataBytes(name, b[:]) }
+
+// dataBytes writes the read-only symbol name<> holding b (a multiple of 8
+// bytes).
+func dataBytes(name string, b []byte) {
+	for i := 0; i < len(b); i += 8 {
 		var v uint64
 		for j := 7; j >= 0; j-- {
 			v = v<<8 | uint64(b[i+j])
 		}
 		fmt.Fprintf(&out, "DATA %s<>+%d(SB)/8, $0x%016x\n", name, i, v)
 	}
-	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $32\n\n", name)
+	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $%d\n\n", name, len(b))
 }
 
 func splat(v byte) (b [32]byte) {

@@ -35,16 +35,7 @@ func avx512() {
 }
 
 // data64 writes the 64-byte read-only symbol name<> holding b.
-func data64(name string, b [64]byte) {
-	for i := 0; i < 64; i += 8 {
-		var v uint64
-		for j := 7; j >= 0; j-- {
-			v = v<<8 | uint64(b[i+j])
-		}
-		fmt.Fprintf(&out, "DATA %s<>+%d(SB)/8, $0x%016x\n", name, i, v)
-	}
-	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $64\n\n", name)
-}
+func data64(name string, b [64]byte) { dataBytes(name, b[:]) }
 
 func consts512() {
 	// VPERMD indices for the group pair k of a Q8_0 block: dword 2k in
