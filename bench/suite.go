@@ -6,6 +6,8 @@ import (
 	"io"
 	"runtime/debug"
 
+	"github.com/herd-llm/herd/kernels"
+
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -37,6 +39,7 @@ type Row struct {
 	Model    string  `json:"model"`
 	Quant    string  `json:"quant"`
 	Threads  int     `json:"threads"`
+	Kernels  string  `json:"kernels"` // the kernel family (kernels.Impl)
 	KVType   string  `json:"kv_type"`
 	BWGBs    float64 `json:"bandwidth_gb_s"`
 	ReadMB   float64 `json:"weights_mb_per_token,omitempty"`
@@ -105,6 +108,7 @@ func (s *Suite) Run(m *llama4.Model, start func() error) ([]Row, float64, error)
 	}
 	for i := range rows {
 		rows[i].Model, rows[i].Quant, rows[i].Threads, rows[i].KVType = s.Model, s.Quant, s.Threads, s.KV.FlagName()
+		rows[i].Kernels = kernels.Impl()
 		rows[i].BWGBs = bw / 1e9
 		rows[i].WeightMB = float64(m.WeightBytes()) / 1e6
 	}
@@ -126,8 +130,8 @@ func WriteJSON(w io.Writer, rows []Row) error {
 // KV cache held after a test against the planner's formula, and a row per
 // test with its decode efficiency.
 func (s *Suite) WriteTable(w io.Writer, m *llama4.Model, rows []Row, bw float64) {
-	fmt.Fprintf(w, "model %s (%s, %.1f MB of weights), %d threads, KV %s; measured read bandwidth %.1f GB/s\n",
-		s.Model, s.Quant, float64(m.WeightBytes())/1e6, s.Threads, s.KV.FlagName(), bw/1e9)
+	fmt.Fprintf(w, "model %s (%s, %.1f MB of weights), %d threads, kernels %s, KV %s; measured read bandwidth %.1f GB/s\n",
+		s.Model, s.Quant, float64(m.WeightBytes())/1e6, s.Threads, kernels.Impl(), s.KV.FlagName(), bw/1e9)
 	fmt.Fprintf(w, "%-12s %12s %12s %12s  %s\n", "test", "t/s", "min", "max", "decode efficiency")
 	for _, r := range rows {
 		if r.KVBytes > 0 {

@@ -3,18 +3,20 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"testing"
 )
 
 // needAVX512F skips t unless the AVX-512F kernels can run here.
 func needAVX512F(t *testing.T) (avx2, avx512 implCase) {
 	t.Helper()
-	if !haveAsm || !cpu.AVX512F {
-		t.Skip("no AVX-512F")
+	if !haveAsm || !cpu.AVX512F || !cpu.AVX512BW || !cpu.AVX512VL {
+		t.Skip("no AVX-512 F/BW/VL")
 	}
-	return implCase{"avx2", false}, implCase{"avx512f", false}
+	name := "avx512"
+	if cpu.AVX512VNNI {
+		name = "avx512-vnni"
+	}
+	return implCase{"avx2", false}, implCase{name, false}
 }
 
 // TestMatMulAVX512FExact checks that MatMul's batched path on AVX-512F gives
@@ -82,27 +84,5 @@ func TestGemmAVX512FExact(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestForceAVX2Env checks that HERD_KERNELS=avx2 switches the AVX-512F
-// kernels off at start-up, in a child process.
-func TestForceAVX2Env(t *testing.T) {
-	if os.Getenv("HERD_TEST_CHILD") == "1" {
-		if useAVX512F() {
-			t.Fatal("with HERD_KERNELS=avx2, useAVX512F() is true")
-		}
-		return
-	}
-	if !haveAsm || !cpu.AVX512F {
-		t.Skip("no AVX-512F")
-	}
-	if !useAVX512F() && os.Getenv("HERD_KERNELS") == "" && !forcePortable.Load() {
-		t.Fatal("useAVX512F() is false on an AVX-512F machine")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestForceAVX2Env$")
-	cmd.Env = append(os.Environ(), "HERD_KERNELS=avx2", "HERD_TEST_CHILD=1")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
 	}
 }

@@ -36,13 +36,24 @@ func detectCPU() cpuFeatures {
 	if xcr0&ymmState != ymmState {
 		return f
 	}
-	_, ebx7, _, _ := cpuid(7, 0)
+	maxSub, ebx7, ecx7, _ := cpuid(7, 0)
 	const (
-		avx2    = 1 << 5
-		avx512f = 1 << 16
+		avx2       = 1 << 5  // leaf 7.0 EBX
+		avx512f    = 1 << 16 // leaf 7.0 EBX
+		avx512bw   = 1 << 30 // leaf 7.0 EBX
+		avx512vl   = 1 << 31 // leaf 7.0 EBX
+		avx512vnni = 1 << 11 // leaf 7.0 ECX
+		avxvnni    = 1 << 4  // leaf 7.1 EAX
 	)
 	f.AVX2 = ebx7&avx2 != 0 && ecx1&fma != 0 && ecx1&f16c != 0
 	f.AVX512F = f.AVX2 && ebx7&avx512f != 0 && xcr0&zmmState == zmmState
+	f.AVX512BW = f.AVX512F && ebx7&avx512bw != 0
+	f.AVX512VL = f.AVX512F && ebx7&avx512vl != 0
+	f.AVX512VNNI = f.AVX512F && ecx7&avx512vnni != 0
+	if maxSub >= 1 {
+		eax71, _, _, _ := cpuid(7, 1)
+		f.AVXVNNI = f.AVX2 && eax71&avxvnni != 0
+	}
 	return f
 }
 

@@ -11,37 +11,40 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// implCase is one kernel implementation the tests run.
+// implCase is one kernel implementation the tests run: a family name as
+// Impl reports it.
 type implCase struct {
 	name     string
 	portable bool
 }
 
 // impls lists the implementations this machine can run: always the portable
-// Go one, plus AVX2 where the CPU (and the build) has it.
+// Go one, plus AVX2 where the CPU (and the build) has it, plus AVX-512 VNNI
+// where it has that too.
 func impls() []implCase {
 	r := []implCase{{"portable", true}}
 	if haveAsm && cpu.AVX2 {
 		r = append(r, implCase{"avx2", false})
 	}
-	if haveAsm && cpu.AVX512F {
-		r = append(r, implCase{"avx512f", false})
+	if haveAsm && cpu.AVX2 && cpu.AVX512F && cpu.AVX512BW && cpu.AVX512VL {
+		name := "avx512"
+		if cpu.AVX512VNNI {
+			name = "avx512-vnni"
+		}
+		r = append(r, implCase{name, false})
 	}
 	return r
 }
 
 // useImpl selects c for the rest of the test.
 func useImpl(t testing.TB, c implCase) {
-	old, old512 := forcePortable.Load(), noAVX512F.Load()
-	ForcePortable(c.portable)
-	noAVX512F.Store(c.name != "avx512f")
-	t.Cleanup(func() { ForcePortable(old); noAVX512F.Store(old512) })
-	want := "portable"
-	if !c.portable {
-		want = "avx2" // the AVX-512F float kernels run under the AVX2 name
+	oldP, oldCap := forcePortable.Load(), familyCap.Load()
+	t.Cleanup(func() { forcePortable.Store(oldP); familyCap.Store(oldCap) })
+	if err := LimitFamily(c.name); err != nil {
+		t.Fatal(err)
 	}
-	if Impl() != want || useAVX512F() != (c.name == "avx512f") {
-		t.Fatalf("Impl() = %q, useAVX512F() = %v, want %q", Impl(), useAVX512F(), c.name)
+	if Impl() != c.name {
+		t.Fatalf("Impl() = %q, want %q", Impl(), c.name)
 	}
 }
 

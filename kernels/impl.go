@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"os"
 	"sync/atomic"
 )
@@ -10,11 +11,27 @@ import (
 // HERD_NOASM is 1 (or any value other than "", "0" and "false").
 var forcePortable atomic.Bool
 
+// Kernel families, from the most portable up. familyCap holds the highest
+// family the kernels may use (LimitFamily); the CPU decides within it.
+const (
+	famPortable int32 = iota
+	famAVX2
+	famAVX512
+)
+
+var familyCap atomic.Int32
+
 func init() {
+	familyCap.Store(famAVX512)
 	switch os.Getenv("HERD_NOASM") {
 	case "", "0", "false":
 	default:
 		forcePortable.Store(true)
+	}
+	if v := os.Getenv("HERD_KERNELS"); v != "" {
+		if err := LimitFamily(v); err != nil {
+			fmt.Fprintf(os.Stderr, "herd: HERD_KERNELS ignored: %v\n", err)
+		}
 	}
 }
 
@@ -25,15 +42,56 @@ func init() {
 // start-up.
 func ForcePortable(on bool) { forcePortable.Store(on) }
 
-// useAVX2 reports whether the AVX2+FMA+F16C kernels are to be used now.
-func useAVX2() bool { return haveAsm && cpu.AVX2 && !forcePortable.Load() }
+// LimitFamily caps the kernel family: "avx2" keeps AVX-512 machines on the AVX2
+// kernels (to measure them against the AVX-512 ones), "portable" is
+// ForcePortable(true), and "auto" (or "avx512") lets the CPU decide again,
+// also clearing ForcePortable. The environment variable HERD_KERNELS takes the
+// same names at start-up. Like ForcePortable it is meant for tests, benchmarks
+// and debugging.
+func LimitFamily(name string) error {
+	switch name {
+	case "portable":
+		familyCap.Store(famPortable)
+		forcePortable.Store(true)
+	case "avx2":
+		familyCap.Store(famAVX2)
+		forcePortable.Store(false)
+	case "auto", "avx512", "avx512-vnni":
+		familyCap.Store(famAVX512)
+		forcePortable.Store(false)
+	default:
+		return fmt.Errorf("kernels: unknown kernel family %q (want auto, avx512, avx2 or portable)", name)
+	}
+	return nil
+}
 
-// Impl names the kernel implementation MatMul, Dot and Axpy currently use:
-// "avx2" (AVX2, FMA and F16C assembly) or "portable" (pure Go). AVX-512 is
-// detected (see CPUFeatures) but has no kernels of its own yet: machines with
-// it run the AVX2 kernels.
+// useAVX2 reports whether the AVX2+FMA+F16C kernels are to be used now.
+func useAVX2() bool {
+	return haveAsm && cpu.AVX2 && !forcePortable.Load() && familyCap.Load() >= famAVX2
+}
+
+// useAVX512 reports whether AVX-512 F/BW/VL kernels are to be used now
+// (AVX2 is then available too).
+func useAVX512() bool {
+	return useAVX2() && cpu.AVX512F && cpu.AVX512BW && cpu.AVX512VL && familyCap.Load() >= famAVX512
+}
+
+// useVNNI512 reports whether the AVX-512 VNNI integer kernels (VPDPBUSD on
+// ZMM registers) are to be used now.
+func useVNNI512() bool { return useAVX512() && cpu.AVX512VNNI }
+
+// Impl names the kernel family the kernels currently use: "avx512-vnni"
+// (AVX-512 F/BW/VL and VNNI: the integer MatMul path takes 512-bit VPDPBUSD
+// kernels), "avx512" (AVX-512 F/BW/VL without VNNI), "avx2" (AVX2, FMA and
+// F16C assembly) or "portable" (pure Go). A kernel with no variant for the
+// chosen family runs the best one below it.
 func Impl() string {
-	if useAVX2() {
+	switch {
+	case useVNNI512():
+		return "avx512-vnni"
+	case useAVX512():
+		return "avx512"
+	case useAVX2():
 		return "avx2"
 	}
 	return "portable"
@@ -44,11 +102,17 @@ func Impl() string {
 // the package was built without assembly (non-amd64 or the purego tag).
 func CPUFeatures() string {
 	s := ""
-	if cpu.AVX2 {
-		s = "avx2"
-	}
-	if cpu.AVX512F {
-		s += " avx512f"
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{cpu.AVX2, "avx2"}, {cpu.AVXVNNI, "avx_vnni"}, {cpu.AVX512F, "avx512f"}, {cpu.AVX512BW, "avx512bw"},
+		{cpu.AVX512VL, "avx512vl"}, {cpu.AVX512VNNI, "avx512_vnni"}} {
+		if f.on {
+			if s != "" {
+				s += " "
+			}
+			s += f.name
+		}
 	}
 	return s
 }

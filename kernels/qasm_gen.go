@@ -1,9 +1,10 @@
 //go:build ignore
 
 // qasm_gen.go writes qmatmul_amd64.s, the AVX2 kernels of the integer
-// (block-quantized) MatMul path and of the activation quantizers:
+// (block-quantized) MatMul path and of the activation quantizers, then (with
+// qavx512_gen.go) qmatmul_avx512_amd64.s, their AVX-512 VNNI variants:
 //
-//	go run qasm_gen.go asmgen.go
+//	go run qasm_gen.go qavx512_gen.go asmgen.go
 //
 // The kernels come in tile-size variants that differ only in offsets and in
 // the number of accumulators, which is why they are generated.
@@ -42,17 +43,23 @@ func main() {
 	quantQ8K()
 	widenInt4()
 	write("qmatmul_amd64.s")
+	out.Reset()
+	avx512()
 }
 
-func data32(name string, b [32]byte) {
-	for i := 0; i < 32; i += 8 {
+func data32(name string, b [32]byte) { dataBytes(name, b[:]) }
+
+// dataBytes writes the read-only symbol name<> holding b (a multiple of 8
+// bytes).
+func dataBytes(name string, b []byte) {
+	for i := 0; i < len(b); i += 8 {
 		var v uint64
 		for j := 7; j >= 0; j-- {
 			v = v<<8 | uint64(b[i+j])
 		}
 		fmt.Fprintf(&out, "DATA %s<>+%d(SB)/8, $0x%016x\n", name, i, v)
 	}
-	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $32\n\n", name)
+	fmt.Fprintf(&out, "GLOBL %s<>(SB), RODATA|NOPTR, $%d\n\n", name, len(b))
 }
 
 func splat(v byte) (b [32]byte) {
@@ -247,21 +254,7 @@ func tile8(q4 bool) {
 		}
 		p("VPADDD Y3, Y2, Y2")
 	}
-	p("VCVTDQ2PS Y2, Y2")
-	p("VPBROADCASTW (SI), X3")
-	p("VCVTPH2PS X3, Y3")
-	if q4 {
-		c("sumf += (sumi·d_w)·d_a")
-		p("VMULPS Y3, Y2, Y2")
-		p("VMULPS %d(DI), Y2, Y2", T*32)
-	} else {
-		c("sumf += sumi·(d_w·d_a)")
-		p("VMULPS %d(DI), Y3, Y3", T*32)
-		p("VMULPS Y3, Y2, Y2")
-	}
-	p("VADDPS Y2, Y15, Y15")
-	p("ADDQ $%d, SI", bb)
-	p("ADDQ $%d, DI", T*q8BlockPer)
+	tile8Step(q4, 2, bb)
 	loopEnd("CX", name+"_loop")
 	nl()
 	label(name + "_done")
@@ -269,6 +262,29 @@ func tile8(q4 bool) {
 	p("VZEROUPPER")
 	p("RET")
 	nl()
+}
+
+// tile8Step ends one block of a tile8 (or tile8V) loop: Y15[t] += the block's
+// float step for the int32 sums Y(sumi)[t] of the 8 tile rows (Y3 is
+// scratch), then SI and DI move to the next block (bb weight bytes).
+func tile8Step(q4 bool, sumi, bb int) {
+	const T = 8
+	s := y(sumi)
+	p("VCVTDQ2PS %s, %s", s, s)
+	p("VPBROADCASTW (SI), X3")
+	p("VCVTPH2PS X3, Y3")
+	if q4 {
+		c("sumf += (sumi·d_w)·d_a")
+		p("VMULPS Y3, %s, %s", s, s)
+		p("VMULPS %d(DI), %s, %s", T*32, s, s)
+	} else {
+		c("sumf += sumi·(d_w·d_a)")
+		p("VMULPS %d(DI), Y3, Y3", T*32)
+		p("VMULPS Y3, %s, %s", s, s)
+	}
+	p("VADDPS %s, Y15, Y15", s)
+	p("ADDQ $%d, SI", bb)
+	p("ADDQ $%d, DI", T*q8BlockPer)
 }
 
 // rows8: 8 weight rows (pointers in *w) against one activation row;
@@ -383,16 +399,39 @@ func kTree4(a int) {
 // is also stored to fin + t·fstride + 4i.
 // For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
 // activation row, dst[i] = the whole dot product of row i.
-func kDot(q6 bool, T int) {
-	name, bb := fmt.Sprintf("q4kDot%d", T), 144
+// k4ScalesMins unpacks the 6-bit scales and mins of the Q4_K super-block at
+// SI (ggml's get_scale_min_k4) in vectors: X14 = sc0..7 | m0..7 as bytes
+// (X12, X13 scratch).
+func k4ScalesMins() {
+	c("X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)")
+	p("VMOVDQU 4(SI), X12")
+	p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
+	p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
+	p("VPSRLW $4, X13, X14")
+	p("VPAND ·qK4M2<>(SB), X14, X14")
+	p("VPAND ·qK4M1<>(SB), X13, X13")
+	p("VPOR X13, X14, X14")
+	p("VPAND ·qK4C0<>(SB), X12, X12")
+	p("VPSRLW $2, X12, X12")
+	p("VPOR X12, X14, X14")
+}
+
+// kDotHead starts kernel kDot(q6, T) (named with suffix): the declaration,
+// the row loop's set-up and the super-block loop's label; kDotTail ends it.
+// setup, if not nil, writes instructions run once per call, before the rows.
+func kDotHead(q6 bool, T int, suffix string, setup func()) (name string, bb int) {
+	name, bb = fmt.Sprintf("q4kDot%d%s", T, suffix), 144
 	if q6 {
-		name, bb = fmt.Sprintf("q6kDot%d", T), 210
+		name, bb = fmt.Sprintf("q6kDot%d%s", T, suffix), 210
 	}
 	if T == 1 {
 		name = strings.Replace(name, "Dot1", "Rows1", 1)
 		text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
 	} else {
 		text(name, "(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", "$16-72")
+	}
+	if setup != nil {
+		setup()
 	}
 	p("MOVQ w+0(FP), SI")
 	if T == 1 {
@@ -434,20 +473,14 @@ func kDot(q6 bool, T int) {
 			p("PREFETCHT0 %d(SI)(R12*1)", o)
 		}
 	}
+	return name, bb
+}
+
+func kDot(q6 bool, T int) {
+	name, bb := kDotHead(q6, T, "", nil)
 	// Y0..Y(T-1): int32 accumulators of isum per row.
 	if !q6 {
-		c("unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:")
-		c("X14 = sc0..7 | m0..7 as bytes")
-		p("VMOVDQU 4(SI), X12")
-		p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
-		p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
-		p("VPSRLW $4, X13, X14")
-		p("VPAND ·qK4M2<>(SB), X14, X14")
-		p("VPAND ·qK4M1<>(SB), X13, X13")
-		p("VPOR X13, X14, X14")
-		p("VPAND ·qK4C0<>(SB), X12, X12")
-		p("VPSRLW $2, X12, X12")
-		p("VPOR X12, X14, X14")
+		k4ScalesMins()
 		c("Y15 = the scales as words, in both lanes")
 		p("VPMOVZXBW X14, X15")
 		p("VINSERTI128 $1, X15, Y15, Y15")
@@ -468,6 +501,53 @@ func kDot(q6 bool, T int) {
 				kAcc(t, 12, ch == 0)
 			}
 		}
+		kFinish(false, T)
+	} else {
+		for h := 0; h < 2; h++ {
+			c("half %d: Y14 = scales %d..%d as words, in both lanes", h, 8*h, 8*h+7)
+			p("VPMOVSXBW %d(SI), X14", 192+8*h)
+			p("VINSERTI128 $1, X14, Y14, Y14")
+			p("VMOVDQU %d(SI), Y10", 64*h)
+			p("VMOVDQU %d(SI), Y11", 64*h+32)
+			p("VMOVDQU %d(SI), Y12", 128+32*h)
+			for m := 0; m < 4; m++ {
+				c("quarter %d: values %d..%d", m, 128*h+32*m, 128*h+32*m+31)
+				lo, sh := 10+m%2, [...]int{4, 2, 0, -2}[m]
+				if m < 2 {
+					p("VPAND ·qMask0F<>(SB), %s, Y8", y(lo))
+				} else {
+					p("VPSRLW $4, %s, Y8", y(lo))
+					p("VPAND ·qMask0F<>(SB), Y8, Y8")
+				}
+				switch {
+				case sh > 0:
+					p("VPSLLW $%d, Y12, Y9", sh)
+					p("VPAND ·qMask30<>(SB), Y9, Y9")
+				case sh == 0:
+					p("VPAND ·qMask30<>(SB), Y12, Y9")
+				default:
+					p("VPSRLW $%d, Y12, Y9", -sh)
+					p("VPAND ·qMask30<>(SB), Y9, Y9")
+				}
+				p("VPOR Y9, Y8, Y8")
+				p("VPSHUFB ·qQ6Q%d<>(SB), Y14, Y9", m)
+				for t := 0; t < T; t++ {
+					p("VPMADDUBSW %s, Y8, Y13", kAddr(t, 4+128*h+32*m))
+					p("VPMADDWD Y9, Y13, Y13")
+					kAcc(t, 13, h == 0 && m == 0)
+				}
+			}
+		}
+		kFinish(true, T)
+	}
+	kDotTail(name, T, bb)
+}
+
+// kFinish ends a super-block of kDot(q6, T) once Y0..Y(T-1) hold the rows'
+// int32 partial sums of sc_j·(q·a) (any lane split): the mins (Q4_K) or the
+// −32 offset (Q6_K), the reduction to totals and the float step into X7.
+func kFinish(q6 bool, T int) {
+	if !q6 {
 		c("msum: the mins, each twice (one per bsum), against the bsums")
 		p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
 		p("VPMOVZXBW X13, Y13")
@@ -506,69 +586,39 @@ func kDot(q6 bool, T int) {
 			p("VSUBPS X8, X0, X0")
 			p("VADDPS X0, X7, X7")
 		}
-	} else {
-		for h := 0; h < 2; h++ {
-			c("half %d: Y14 = scales %d..%d as words, in both lanes", h, 8*h, 8*h+7)
-			p("VPMOVSXBW %d(SI), X14", 192+8*h)
-			p("VINSERTI128 $1, X14, Y14, Y14")
-			p("VMOVDQU %d(SI), Y10", 64*h)
-			p("VMOVDQU %d(SI), Y11", 64*h+32)
-			p("VMOVDQU %d(SI), Y12", 128+32*h)
-			for m := 0; m < 4; m++ {
-				c("quarter %d: values %d..%d", m, 128*h+32*m, 128*h+32*m+31)
-				lo, sh := 10+m%2, [...]int{4, 2, 0, -2}[m]
-				if m < 2 {
-					p("VPAND ·qMask0F<>(SB), %s, Y8", y(lo))
-				} else {
-					p("VPSRLW $4, %s, Y8", y(lo))
-					p("VPAND ·qMask0F<>(SB), Y8, Y8")
-				}
-				switch {
-				case sh > 0:
-					p("VPSLLW $%d, Y12, Y9", sh)
-					p("VPAND ·qMask30<>(SB), Y9, Y9")
-				case sh == 0:
-					p("VPAND ·qMask30<>(SB), Y12, Y9")
-				default:
-					p("VPSRLW $%d, Y12, Y9", -sh)
-					p("VPAND ·qMask30<>(SB), Y9, Y9")
-				}
-				p("VPOR Y9, Y8, Y8")
-				p("VPSHUFB ·qQ6Q%d<>(SB), Y14, Y9", m)
-				for t := 0; t < T; t++ {
-					p("VPMADDUBSW %s, Y8, Y13", kAddr(t, 4+128*h+32*m))
-					p("VPMADDWD Y9, Y13, Y13")
-					kAcc(t, 13, h == 0 && m == 0)
-				}
-			}
-		}
-		c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
-		p("VPMOVSXBW 192(SI), Y14")
-		for t := 0; t < T; t++ {
-			p("VPMADDWD %s, Y14, Y13", kAddr(t, 260))
-			p("VPSLLD $5, Y13, Y13")
-			p("VPSUBD Y13, %s, %s", y(t), y(t))
-		}
-		p("VPBROADCASTW 208(SI), X10")
-		p("VCVTPH2PS X10, X10")
-		if T == 1 {
-			p("VEXTRACTI128 $1, Y0, X1")
-			p("VPADDD X1, X0, X0")
-			p("VPHADDD X0, X0, X0")
-			p("VPHADDD X0, X0, X0")
-			p("VCVTDQ2PS X0, X0")
-			p("VMULSS (DI), X10, X10")
-			p("VMULSS X10, X0, X0")
-			p("VADDSS X0, X7, X7")
-		} else {
-			kTree4(0)
-			p("VCVTDQ2PS X0, X0")
-			kGatherDA(T)
-			p("VMULPS X9, X10, X10")
-			p("VMULPS X10, X0, X0")
-			p("VADDPS X0, X7, X7")
-		}
+		return
 	}
+	c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
+	p("VPMOVSXBW 192(SI), Y14")
+	for t := 0; t < T; t++ {
+		p("VPMADDWD %s, Y14, Y13", kAddr(t, 260))
+		p("VPSLLD $5, Y13, Y13")
+		p("VPSUBD Y13, %s, %s", y(t), y(t))
+	}
+	p("VPBROADCASTW 208(SI), X10")
+	p("VCVTPH2PS X10, X10")
+	if T == 1 {
+		p("VEXTRACTI128 $1, Y0, X1")
+		p("VPADDD X1, X0, X0")
+		p("VPHADDD X0, X0, X0")
+		p("VPHADDD X0, X0, X0")
+		p("VCVTDQ2PS X0, X0")
+		p("VMULSS (DI), X10, X10")
+		p("VMULSS X10, X0, X0")
+		p("VADDSS X0, X7, X7")
+	} else {
+		kTree4(0)
+		p("VCVTDQ2PS X0, X0")
+		kGatherDA(T)
+		p("VMULPS X9, X10, X10")
+		p("VMULPS X10, X0, X0")
+		p("VADDPS X0, X7, X7")
+	}
+}
+
+// kDotTail ends kernel name of kDotHead: the next super-block, the stores and
+// the row loop.
+func kDotTail(name string, T, bb int) {
 	p("ADDQ $%d, SI", bb)
 	p("ADDQ $%d, DI", q8KBytes)
 	loopEnd("CX", name+"_loop")

@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run qasm_gen.go asmgen.go
+//go:generate go run qasm_gen.go qavx512_gen.go asmgen.go
 
 import (
 	"fmt"
@@ -64,6 +64,7 @@ type qmm struct {
 	rb     int // weight row bytes
 	nb     int // weight blocks (super-blocks for the K family) per row
 	avx2   bool
+	vnni   bool // AVX-512 VNNI kernels (with avx2: same layouts)
 	kfam   bool // Q4_K / Q6_K
 	act    []byte
 
@@ -95,7 +96,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 	}
 	m := qmms.Get().(*qmm)
 	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
-		kfam: af == tensor.Q8K}
+		vnni: useVNNI512(), kfam: af == tensor.Q8K}
 	if m.avx2 {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
@@ -230,6 +231,10 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	w, rows, nb := m.w, m.w.Rows, m.nb
 	bb := w.DType.BlockBytes()
 	q4 := w.DType == tensor.Q4_0
+	tile, tileN := q8_0Tile8, q8_0Tile8V
+	if q4 {
+		tile, tileN = q4_0Tile8, q4_0Tile8V
+	}
 	const T = q8TileRows
 	m.rowBlocks(r0, r1, q8RowBlk, T, func(b0, b1 int, acc []float32) {
 		for k0 := 0; k0 < nb; k0 += q8PanelBlks {
@@ -237,13 +242,12 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 			for tl := range m.nTiles {
 				ap := unsafe.Pointer(&m.act[tl*m.tileBytes+k0*T*q8BlockPer])
 				a := acc[tl*q8RowBlk*T:]
+				if m.vnni {
+					tileN(unsafe.Pointer(&w.Data[b0*m.rb+k0*bb]), ap, &a[0], kn, b1-b0, m.rb)
+					continue
+				}
 				for r := b0; r < b1; r++ {
-					wp := unsafe.Pointer(&w.Data[r*m.rb+k0*bb])
-					if q4 {
-						q4_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-					} else {
-						q8_0Tile8(wp, ap, &a[(r-b0)*T], kn)
-					}
+					tile(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), ap, &a[(r-b0)*T], kn)
 				}
 			}
 		}
@@ -288,6 +292,15 @@ func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
+	dot, row1 := q4kDot4, q4kRows1
+	switch {
+	case q6 && m.vnni:
+		dot, row1 = q6kDot4V, q6kRows1V
+	case q6:
+		dot, row1 = q6kDot4, q6kRows1
+	case m.vnni:
+		dot, row1 = q4kDot4V, q4kRows1V
+	}
 	const T = kTileRows
 	m.rowBlocks(r0, r1, kRowBlk, T, func(b0, b1 int, acc []float32) {
 		for k0 := 0; k0 < nb; k0 += kPanelSBs {
@@ -300,22 +313,13 @@ func (m *qmm) rowsK(r0, r1 int) {
 				if k0+kn == nb {
 					fin = &m.dst[tl*T*rows+b0]
 				}
-				if q6 {
-					q6kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-				} else {
-					q4kDot4(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
-				}
+				dot(wp, ap, rs, a, kn, b1-b0, m.rb, fin, 4*rows)
 			}
 		}
 	})
 	pf := prefetchAhead(m.rb)
 	for t := m.nTiles * T; t < m.n && r0 < r1; t++ {
-		wp, a := unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs])
-		if q6 {
-			q6kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
-		} else {
-			q4kRows1(wp, a, r1-r0, &m.dst[t*rows+r0], nb, pf)
-		}
+		row1(unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs]), r1-r0, &m.dst[t*rows+r0], nb, pf)
 	}
 }
 

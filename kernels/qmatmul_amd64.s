@@ -612,8 +612,7 @@ q4kRows1_loop:
 	PREFETCHT0 0(SI)(R12*1)
 	PREFETCHT0 64(SI)(R12*1)
 	PREFETCHT0 128(SI)(R12*1)
-	// unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:
-	// X14 = sc0..7 | m0..7 as bytes
+	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
 	VMOVDQU 4(SI), X12
 	VPSHUFB ·qK4Lo<>(SB), X12, X13
 	VPSHUFB ·qK4Hi<>(SB), X12, X12
@@ -733,8 +732,7 @@ q4kDot4_row:
 	JZ q4kDot4_store
 
 q4kDot4_loop:
-	// unpack the 6-bit scales and mins (ggml's get_scale_min_k4) in vectors:
-	// X14 = sc0..7 | m0..7 as bytes
+	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
 	VMOVDQU 4(SI), X12
 	VPSHUFB ·qK4Lo<>(SB), X12, X13
 	VPSHUFB ·qK4Hi<>(SB), X12, X12

@@ -8,6 +8,12 @@ import "unsafe"
 
 func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
 func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
+func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
+	panic("kernels: no assembly")
+}
+func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
+	panic("kernels: no assembly")
+}
 func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
@@ -31,3 +37,15 @@ func quantQ8_0(q, d, s unsafe.Pointer, stride, gstride int, src *float32, nb int
 }
 func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)      { panic("kernels: no assembly") }
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int) { panic("kernels: no assembly") }
+func q4kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
+func q6kDot4V(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
+func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
+	panic("kernels: no assembly")
+}
+func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
+	panic("kernels: no assembly")
+}

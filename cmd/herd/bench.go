@@ -35,6 +35,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
+	family := cl.String("kernels", "", "kernel family: auto (the best this CPU has), avx512, avx2 or portable (default: auto, or the environment variable HERD_KERNELS)")
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
@@ -52,6 +53,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *fill != "prefill" && *fill != "synthetic" {
 		return usagef("--fill %q: want prefill or synthetic", *fill)
+	}
+	if *family != "" {
+		if err := kernels.LimitFamily(*family); err != nil {
+			return usagef("--kernels: %v", err)
+		}
 	}
 	kernels.SetThreads(threads)
 	var m *llama4.Model

@@ -115,6 +115,7 @@ func TestUsageErrorsAreShort(t *testing.T) {
 		{"logits", "--ids", "1"},
 		{"tokenize"},
 		{"bench", "-t", "0"},
+		{"bench", "--kernels", "avx-512"},
 		{"pull"},
 	} {
 		code, out, errOut := runHerd(args...)

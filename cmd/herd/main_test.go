@@ -11,6 +11,7 @@ import (
 
 	"github.com/herd-llm/herd/format/npy"
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/kernels"
 )
 
 const tiny = "../../testdata/llama4-tiny"
@@ -192,11 +193,12 @@ func TestBenchDummyJSON(t *testing.T) {
 			Test    string  `json:"test"`
 			TPS     float64 `json:"tokens_per_s"`
 			Threads int     `json:"threads"`
+			Kernels string  `json:"kernels"`
 		}
 		if err := json.Unmarshal([]byte(lines[i]), &r); err != nil {
 			t.Fatal(err)
 		}
-		if r.Test != want || r.Model != "tiny" || r.TPS <= 0 || r.Threads != 1 {
+		if r.Test != want || r.Model != "tiny" || r.TPS <= 0 || r.Threads != 1 || r.Kernels != kernels.Impl() {
 			t.Errorf("line %d: %+v", i, r)
 		}
 	}

@@ -1,0 +1,234 @@
+//go:build ignore
+
+// qavx512_gen.go holds the AVX-512 (F/BW/VL) and AVX-512 VNNI kernels of the
+// integer MatMul path, which qasm_gen.go writes to qmatmul_avx512_amd64.s
+// after the AVX2 ones (it shares their emitters):
+//
+//	go run qasm_gen.go qavx512_gen.go asmgen.go
+//
+// They read the same packed activation layouts as the AVX2 kernels
+// (qmatmul.go describes them) and reproduce the same integer sums and the same
+// float steps, so their results are bit for bit the AVX2 ones.
+package main
+
+import "fmt"
+
+// avx512 writes qmatmul_avx512_amd64.s.
+func avx512() {
+	header("qasm_gen.go", `// AVX-512 VNNI kernels of the integer MatMul path (qmatmul.go describes the
+// packed activation layouts, qmatmul_avx512_amd64.go what each kernel computes).
+//
+// Go assembler operand order is the reverse of Intel's: VPDPBUSD s, u, d is
+// d += the dword sums of 4 products of unsigned bytes u by signed bytes s;
+// VPDPWSSD b, a, d is d += VPMADDWD(a, b); VPERMW src, idx, d is d[i] = src[idx[i]].
+
+`)
+	consts() // the AVX2 constants, which the shared emitters use
+	consts512()
+	tile8V(false)
+	tile8V(true)
+	kDotV(false, 1)
+	kDotV(false, 4)
+	kDotV(true, 1)
+	kDotV(true, 4)
+	write("qmatmul_avx512_amd64.s")
+}
+
+// data64 writes the 64-byte read-only symbol name<> holding b.
+func data64(name string, b [64]byte) { dataBytes(name, b[:]) }
+
+func consts512() {
+	// VPERMD indices for the group pair k of a Q8_0 block: dword 2k in
+	// lanes 0-7, dword 2k+1 in lanes 8-15.
+	for k := 0; k < 4; k++ {
+		var b [64]byte
+		for l := 0; l < 16; l++ {
+			b[4*l] = byte(2*k + l/8)
+		}
+		data64(fmt.Sprintf("·vGrp%d", k), b)
+	}
+	// VPERMW indices: Q4_K chunk ch takes scale word 2ch in words 0-15 and
+	// 2ch+1 in words 16-31; Q6_K quarter pair k = 2h+pp takes scale words
+	// 4k..4k+3, eight words each.
+	for k := 0; k < 4; k++ {
+		var b4, b6 [64]byte
+		for i := 0; i < 32; i++ {
+			b4[2*i] = byte(2*k + i/16)
+			b6[2*i] = byte(4*k + i/8)
+		}
+		data64(fmt.Sprintf("·vK4Sc%d", k), b4)
+		data64(fmt.Sprintf("·vK6Sc%d", k), b6)
+	}
+	// Q6_K high-bit shifts (words): quarters 0|1 take qh<<4 | qh<<2, quarters
+	// 2|3 take qh | qh>>2.
+	var shl, shr [64]byte
+	for i := 0; i < 32; i++ {
+		shl[2*i] = byte(4 - 2*(i/16))
+		shr[2*i] = byte(2 * (i / 16))
+	}
+	data64("·vQ6Shl", shl)
+	data64("·vQ6Shr", shr)
+	data4("·vX80", "0x80808080")
+	nl()
+	data4("·vM30", "0x30303030")
+	nl()
+	data4("·vM0F", "0x0f0f0f0f")
+	nl()
+}
+
+// tile8V: nrows Q8_0 (q4 false) or Q4_0 (q4 true) weight rows (wstride
+// bytes apart) against a packed tile of 8 activation rows: for weight row i,
+// acc[8i+t] continues the float sum of activation row t, as tile8 of
+// qasm_gen.go does for one row, with VPDPBUSD on two groups at a time.
+//
+// A block's tile quants are [8 groups][8 rows][4 bytes]: the 64 bytes of the
+// group pair (2k, 2k+1) against weight dword 2k in lanes 0-7 and 2k+1 in
+// lanes 8-15 put row t's products in dword lanes t and 8+t. VPDPBUSD needs
+// unsigned weights: Q4_0 nibbles are; Q8_0 weights are flipped to w+128, and
+// 128·Σq (16 times the tile's 8·Σq) taken off again. The integer sums are
+// exact, so the float steps see what the AVX2 kernel sees.
+func tile8V(q4 bool) {
+	name, bb := "q8_0Tile8V", 34
+	if q4 {
+		name, bb = "q4_0Tile8V", 18
+	}
+	const T = 8
+	text(name, "(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int)", "$0-48")
+	args("w R10", "a R11", "acc DX", "nb R12", "nrows R8", "wstride R9")
+	for k := 0; k < 4; k++ {
+		p("VMOVDQU64 ·vGrp%d<>(SB), Z%d", k, 10+k)
+	}
+	if q4 {
+		p("VPBROADCASTD ·vM0F<>(SB), Y14")
+	} else {
+		p("VPBROADCASTD ·vX80<>(SB), Y14")
+	}
+	jz("R8", name+"_done")
+	label(name + "_row")
+	p("MOVQ R10, SI")
+	p("MOVQ R11, DI")
+	p("MOVQ R12, CX")
+	p("VMOVUPS (DX), Y15")
+	jz("CX", name+"_store")
+	nl()
+	label(name + "_loop")
+	if q4 {
+		c("Y0 = the 32 nibbles (unsigned), in value order")
+		p("VMOVDQU 2(SI), X0")
+		p("VPSRLW $4, X0, X1")
+		p("VINSERTI128 $1, X1, Y0, Y0")
+		p("VPAND Y14, Y0, Y0")
+	} else {
+		c("Y0 = w+128 (unsigned)")
+		p("VPXOR 2(SI), Y14, Y0")
+	}
+	for k := 0; k < 4; k++ {
+		acc := 1 + k%2
+		p("VPERMD Z0, Z%d, Z%d", 10+k, 3+k%2)
+		if k < 2 {
+			p("VPXORD Z%d, Z%d, Z%d", acc, acc, acc)
+		}
+		p("VPDPBUSD %d(DI), Z%d, Z%d", 64*k, 3+k%2, acc)
+	}
+	p("VPADDD Z2, Z1, Z1")
+	p("VEXTRACTI64X4 $1, Z1, Y2")
+	p("VPADDD Y2, Y1, Y1")
+	if q4 {
+		c("sumi = Σ nibble·q − 8·Σq")
+		p("VPSUBD %d(DI), Y1, Y1", T*36)
+	} else {
+		c("sumi = Σ (w+128)·q − 16·(8·Σq)")
+		p("VPSLLD $4, %d(DI), Y2", T*36)
+		p("VPSUBD Y2, Y1, Y1")
+	}
+	tile8Step(q4, 1, bb)
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_store")
+	p("VMOVUPS Y15, (DX)")
+	p("ADDQ $%d, DX", 4*T)
+	p("ADDQ R9, R10")
+	loopEnd("R8", name+"_row")
+	done(name)
+}
+
+// kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
+// Q8_K activation rows (or T = 1: the Rows1 kernels), kDot(q6, T) with 512-bit vectors: 64 weight values
+// (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
+// contiguous activation bytes per VPMADDUBSW, the scales applied by VPDPWSSD
+// (VPMADDWD for the first). The int32 sums per row are those of kDot, split
+// over other lanes; kFinish takes them from there as kDot does.
+func kDotV(q6 bool, T int) {
+	name, bb := kDotHead(q6, T, "V", func() {
+		k := "K4"
+		if q6 {
+			k = "K6"
+		}
+		for i := 0; i < 4; i++ {
+			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
+		}
+		p("VPBROADCASTD ·vM0F<>(SB), Z20")
+		if q6 {
+			p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
+			p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
+			p("VPBROADCASTD ·vM30<>(SB), Z23")
+		}
+	})
+	// acc adds the word products in Z(tmp), weighted by the scale words in
+	// Z(sc), into row t's accumulator Z(t), or initialises it.
+	acc := func(t, tmp, sc int, first bool) {
+		if first {
+			p("VPMADDWD Z%d, Z%d, Z%d", sc, tmp, t)
+		} else {
+			p("VPDPWSSD Z%d, Z%d, Z%d", sc, tmp, t)
+		}
+	}
+	if !q6 {
+		k4ScalesMins()
+		p("VPMOVZXBW X14, X15")
+		for ch := 0; ch < 4; ch++ {
+			c("chunk %d: Z8 = sub-block %d (low nibbles) | %d (high nibbles)", ch, 2*ch, 2*ch+1)
+			p("VMOVDQU %d(SI), Y9", 16+32*ch)
+			p("VPSRLW $4, Y9, Y10")
+			p("VINSERTI64X4 $1, Y10, Z9, Z9")
+			p("VPANDD Z20, Z9, Z8")
+			p("VPERMW Z15, Z%d, Z10", 16+ch)
+			for t := 0; t < T; t++ {
+				p("VPMADDUBSW %s, Z8, Z12", kAddr(t, 4+64*ch))
+				acc(t, 12, 10, ch == 0)
+			}
+		}
+	} else {
+		p("VPMOVSXBW 192(SI), Y14")
+		for h := 0; h < 2; h++ {
+			c("half %d: Z11 = its 64 ql bytes, Z12 = its 32 qh bytes twice", h)
+			p("VMOVDQU64 %d(SI), Z11", 64*h)
+			p("VBROADCASTI64X4 %d(SI), Z12", 128+32*h)
+			for pp := 0; pp < 2; pp++ {
+				c("quarters %d|%d: values %d..%d", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
+				if pp == 0 {
+					p("VPANDD Z20, Z11, Z8")
+					p("VPSLLVW Z21, Z12, Z9")
+				} else {
+					p("VPSRLW $4, Z11, Z8")
+					p("VPANDD Z20, Z8, Z8")
+					p("VPSRLVW Z22, Z12, Z9")
+				}
+				p("VPANDD Z23, Z9, Z9")
+				p("VPORD Z9, Z8, Z8")
+				p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
+				for t := 0; t < T; t++ {
+					p("VPMADDUBSW %s, Z8, Z13", kAddr(t, 4+128*h+64*pp))
+					acc(t, 13, 9, h == 0 && pp == 0)
+				}
+			}
+		}
+	}
+	c("fold the rows' sums to 256 bits")
+	for t := 0; t < T; t++ {
+		p("VEXTRACTI64X4 $1, Z%d, Y12", t)
+		p("VPADDD Y12, Y%d, Y%d", t, t)
+	}
+	kFinish(q6, T)
+	kDotTail(name, T, bb)
+}
