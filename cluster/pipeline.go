@@ -209,19 +209,22 @@ func (p *Pipeline) NewCacheOf(maxLen int, dt tensor.DType) (*kvcache.Cache, erro
 }
 
 // Ready checks that every worker answers and still holds its stage,
-// re-assigning one that restarted (its sequences are lost).
+// re-assigning one that restarted (its sequences are lost); the error names
+// the first worker that does not. It does not wait for a forward pass in
+// flight (a readiness probe during a long prefill answers at once).
 func (p *Pipeline) Ready(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, c := range p.cl {
 		inf, err := c.info(ctx)
 		if err != nil {
 			return err
 		}
+		c.mu.Lock()
 		if inf.Instance != c.instance {
-			if err := p.connect(ctx, c); err != nil {
-				return err
-			}
+			err = p.connect(ctx, c)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
