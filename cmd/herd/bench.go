@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -35,6 +36,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
@@ -45,6 +48,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
+	}
+	if err := cf.check(*quantFlag); err != nil {
+		return err
+	}
+	if cf.on() && *fill == "synthetic" {
+		return usagef("--fill synthetic with --workers: the workers' caches can only be filled by running the model")
 	}
 	kvdt, err := parseKVType(*kvType)
 	if err != nil {
@@ -93,6 +102,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	suite := bench.Suite{Model: name, Quant: quant, Threads: threads, Prompt: *p, Decode: *n, Depth: *depth, Synthetic: *fill == "synthetic",
 		Reps: *reps, Batch: *batch, KV: kvdt, Parallel: *par, NoWarmup: *noWarmup, BWBytes: *bwMB << 20}
+	em, done, err := cf.model(m, *p+*depth+*n+64, *batch, kvdt, max(1, *par), stderr, *asJSON)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if pl, ok := em.(*cluster.Pipeline); ok {
+		suite.Pipeline = pl
+	}
 	var startProfile func() error
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)
