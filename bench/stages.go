@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/herd-llm/herd/cluster"
 )
@@ -54,7 +55,11 @@ func writeStages(w io.Writer, rows []Row) {
 				fmt.Fprintf(w, "%-12s %-36s %10s %13s %12s\n", "test", "stage", "ms/token", "transport ms", "bytes/token")
 				header = true
 			}
-			fmt.Fprintf(w, "%-12s %-36s %10.3f %13.3f %12.0f\n", r.Test, st.Stage, st.MsPerToken, st.TransportMsPerToken, st.BytesPerToken)
+			tr := "–" // the leader's time is all its own compute
+			if !strings.HasPrefix(st.Stage, "leader") {
+				tr = fmt.Sprintf("%.3f", st.TransportMsPerToken)
+			}
+			fmt.Fprintf(w, "%-12s %-36s %10.3f %13s %12.0f\n", r.Test, st.Stage, st.MsPerToken, tr, st.BytesPerToken)
 		}
 	}
 }
