@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -51,33 +50,7 @@ func TestMicroBatchesBitIdentical(t *testing.T) {
 		{{17}, nil, {4}, {8}},
 		{ids(5, 50), {42}, nil, {43}},
 	}
-	run := func(f forwarder) []float32 {
-		caches := make([]*kvcache.Cache, len(steps[0]))
-		for i := range caches {
-			c, err := f.NewCacheOf(64, tensor.F32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			caches[i] = c
-		}
-		var all []float32
-		for si, st := range steps {
-			var batch []llama4.Seq
-			for i, toks := range st {
-				if toks != nil {
-					batch = append(batch, llama4.Seq{Cache: caches[i], IDs: toks, AllLogits: i == 1})
-				}
-			}
-			out, err := f.ForwardBatch(batch, nil)
-			if err != nil {
-				t.Fatalf("step %d: %v", si, err)
-			}
-			for _, o := range out {
-				all = append(all, o...)
-			}
-		}
-		return all
-	}
+	run := func(f forwarder) []float32 { return runSteps(t, f, tensor.F32, steps) }
 	auth := testAuth(t, testSecret)
 	leader := loadTiny(t, "")
 	want := run(leader)
