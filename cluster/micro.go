@@ -37,7 +37,7 @@ func (p *Pipeline) ForwardBatch(seqs []llama4.Seq, hidden func(stage int, h []fl
 		_, err := p.local.Embed(seqs) // the leader's own check of an empty batch
 		return nil, err
 	}
-	groups := microBatches(seqs, p.microBatchCount())
+	groups := microBatches(seqs, p.microBatchCount(tokens(seqs)))
 	free := p.takeFreed()
 	wire := make([]wireSeq, len(seqs))
 	for i, sq := range seqs {
@@ -77,13 +77,22 @@ func (p *Pipeline) ForwardBatch(seqs []llama4.Seq, hidden func(stage int, h []fl
 	return out, nil
 }
 
-// microBatchCount is the number of micro-batches a forward pass is cut into
-// (before capping at its number of sequences).
-func (p *Pipeline) microBatchCount() int {
+// minMicroTokens is the fewest tokens the default cut gives a micro-batch.
+// Below about this many rows a layer costs what reading its weights costs,
+// whatever the rows (decode is memory-bound): cutting such a batch makes
+// every stage read its weights once per micro-batch instead of once, which
+// costs more than the overlap gains.
+const minMicroTokens = 16
+
+// microBatchCount is the number of micro-batches a forward pass of tokens
+// tokens is cut into (before capping at its number of sequences): the
+// option when set, else one per stage with layers while each gets at least
+// minMicroTokens tokens.
+func (p *Pipeline) microBatchCount(tokens int) int {
 	if p.o.MicroBatches > 0 {
 		return p.o.MicroBatches
 	}
-	return 1 + len(p.cl)
+	return max(1, min(1+len(p.cl), tokens/minMicroTokens))
 }
 
 // span is a micro-batch: sequences [lo, hi) of the batch.

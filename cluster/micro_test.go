@@ -82,3 +82,20 @@ func TestMicroBatchesBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestMicroBatchCount: by default a pass is cut into one micro-batch per
+// stage only while each gets at least minMicroTokens tokens (a decode
+// step of a few sequences stays whole); the option overrides it.
+func TestMicroBatchCount(t *testing.T) {
+	for _, tc := range []struct {
+		workers, option, tokens, want int
+	}{
+		{2, 0, 4, 1}, {2, 0, 31, 1}, {2, 0, 32, 2}, {2, 0, 48, 3}, {2, 0, 4096, 3},
+		{1, 0, 4096, 2}, {0, 0, 4096, 1}, {2, 1, 4096, 1}, {2, 4, 4, 4},
+	} {
+		p := &Pipeline{cl: make([]*client, tc.workers), o: Options{MicroBatches: tc.option}}
+		if got := p.microBatchCount(tc.tokens); got != tc.want {
+			t.Errorf("%d workers, option %d, %d tokens: %d micro-batches, want %d", tc.workers, tc.option, tc.tokens, got, tc.want)
+		}
+	}
+}

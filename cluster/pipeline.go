@@ -34,8 +34,10 @@ type Options struct {
 	LeaderAvail int64
 	// MicroBatches is how many groups of sequences a forward pass is cut
 	// into and pipelined across the stages, so that every stage works on
-	// one group while the next stage works on the one before (0: one per
-	// stage with layers; 1: no overlap, the stages run one after another).
+	// one group while the next stage works on the one before (1: no
+	// overlap, the stages run one after another; 0: one per stage with
+	// layers, but only while each group gets at least 16 tokens, so that
+	// small memory-bound decode batches are not cut).
 	MicroBatches int
 }
 

@@ -26,7 +26,7 @@ type clusterFlags struct {
 func (f *clusterFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&f.workers, "workers", "", "run later layers on herd worker processes, host:port,... (pipeline parallelism; needs $"+cluster.SecretEnv+")")
 	fs.StringVar(&f.split, "split", "", "with --workers: layers per process, this one first (e.g. 2,2); default: in proportion to each one's memory")
-	fs.IntVar(&f.micro, "micro-batches", 0, "with --workers: cut each batch into this many groups of sequences that flow through the stages one behind the other (0: one per stage; 1: no overlap)")
+	fs.IntVar(&f.micro, "micro-batches", 0, "with --workers: cut each batch into this many groups of sequences that flow through the stages one behind the other (0: one per stage while each gets 16+ tokens; 1: no overlap)")
 	fs.DurationVar(&f.delay, "cluster-delay", 0, "with --workers: sleep this long per one-way hop (a simulated network latency, for measurements)")
 }
 
