@@ -6,7 +6,16 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/cluster"
+	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/model/llama4"
 )
+
+// StagedModel is a model run across pipeline stages: *cluster.Pipeline.
+type StagedModel interface {
+	engine.Model
+	Stages() []cluster.Stage
+	Stats() cluster.Stats
+}
 
 // StageRow is one pipeline stage's share of a test (herd bench --workers):
 // its time and the bytes it moved, per token that passed through it.
@@ -22,9 +31,33 @@ type StageRow struct {
 	BytesPerToken float64 `json:"bytes_per_token"`
 }
 
+// runner is what the tests run on: the pipeline when there is one, else m.
+func (s *Suite) runner(m *llama4.Model) engine.Model {
+	if s.Pipeline != nil {
+		return s.Pipeline
+	}
+	return m
+}
+
+// measured runs a test, which appends its rows to *rows, and gives the
+// last of them the stages' shares of the test's traffic.
+func (s *Suite) measured(rows *[]Row, f func() error) error {
+	var before cluster.Stats
+	if s.Pipeline != nil {
+		before = s.Pipeline.Stats()
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	if s.Pipeline != nil {
+		(*rows)[len(*rows)-1].Stages = stageRows(s.Pipeline, before, s.Pipeline.Stats())
+	}
+	return nil
+}
+
 // stageRows are the stages' shares of the traffic between two snapshots of
 // a pipeline's counters (nil without a pipeline or tokens).
-func stageRows(p *cluster.Pipeline, before, after cluster.Stats) []StageRow {
+func stageRows(p StagedModel, before, after cluster.Stats) []StageRow {
 	tok := float64(after.Tokens - before.Tokens)
 	if p == nil || tok == 0 {
 		return nil

@@ -6,8 +6,6 @@ import (
 	"io"
 	"runtime/debug"
 
-	"github.com/herd-llm/herd/cluster"
-	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -33,8 +31,8 @@ type Suite struct {
 	BWBytes   int  // buffer of the bandwidth measurement; 0 = skip it
 	// Pipeline, when set, runs the tests across its stages (the model
 	// given to Run holds every layer, for the report) and gives each row
-	// per-stage columns. Synthetic contexts are refused with it.
-	Pipeline *cluster.Pipeline
+	// per-stage columns (stages.go). Synthetic contexts are refused with it.
+	Pipeline StagedModel
 }
 
 // Row is one test's result with the suite's settings (a JSON line of
@@ -72,25 +70,9 @@ func (s *Suite) Run(m *llama4.Model, start func() error) ([]Row, float64, error)
 			return nil, 0, err
 		}
 	}
-	var run engine.Model = m
-	if s.Pipeline != nil {
-		run = s.Pipeline
-	}
+	run := s.runner(m)
 	var rows []Row
-	// measured runs a test and gives its last row the stages' shares.
-	measured := func(f func() error) error {
-		var before cluster.Stats
-		if s.Pipeline != nil {
-			before = s.Pipeline.Stats()
-		}
-		if err := f(); err != nil {
-			return err
-		}
-		if s.Pipeline != nil {
-			rows[len(rows)-1].Stages = stageRows(s.Pipeline, before, s.Pipeline.Stats())
-		}
-		return nil
-	}
+	measured := func(f func() error) error { return s.measured(&rows, f) }
 	if s.Prompt > 0 {
 		if !s.NoWarmup {
 			if err := Warmup(run, s.Prompt, s.Batch, s.KV); err != nil {
