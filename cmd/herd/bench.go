@@ -32,12 +32,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	batch := cl.Int("batch", 512, "prefill batch")
 	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
 	quantFlag := cl.String("quant", "", quantHelp)
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	asJSON := cl.Bool("json", false, "print one JSON object per test (JSON lines)")
 	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
-	var cf clusterFlags
-	cf.define(cl.FlagSet)
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
 	if _, err := cl.parse(args, stdout); err != nil {
 		return err
@@ -46,14 +46,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}
-	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
-		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
-	}
 	if err := cf.check(*quantFlag); err != nil {
 		return err
 	}
 	if cf.on() && *fill == "synthetic" {
 		return usagef("--fill synthetic with --workers: the workers' caches can only be filled by running the model")
+	}
+	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
+		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
 	}
 	kvdt, err := parseKVType(*kvType)
 	if err != nil {
