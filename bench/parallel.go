@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -19,7 +18,7 @@ import (
 // leaves out prompt processing as llama-server's "eval" timings do; and the
 // end-to-end rate ("e2eN×P"), all p·n tokens ÷ the time from the first
 // submit to the last token.
-func Parallel(m *llama4.Model, p, n, r int, kv tensor.DType) (decode, e2e Result, err error) {
+func Parallel(m engine.Model, p, n, r int, kv tensor.DType) (decode, e2e Result, err error) {
 	var s, se []float64
 	for rep := 0; rep < r; rep++ {
 		eng, err := engine.New(m, engine.Options{Parallel: p, Ctx: 64 + n, KVType: kv, PrefillChunk: 512, QueueSize: p})

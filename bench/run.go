@@ -37,7 +37,7 @@ func summarize(test string, tokens int, s []float64) Result {
 // the whole prompt of n tokens (n > 0), or one generated token (n == 0), so
 // that the timed runs do not pay for first touches of the weights (page
 // faults on a memory-mapped file) or the worker pool's start-up.
-func Warmup(m *llama4.Model, n, batch int, kv tensor.DType) error {
+func Warmup(m engine.Model, n, batch int, kv tensor.DType) error {
 	ids := tokens(m, max(n, 1))
 	s, err := session(m, len(ids)+1, batch, kv)
 	if err != nil {
@@ -50,7 +50,7 @@ func Warmup(m *llama4.Model, n, batch int, kv tensor.DType) error {
 }
 
 // session is a generation session over a new cache of ctx tokens.
-func session(m *llama4.Model, ctx, batch int, kv tensor.DType) (*engine.Session, error) {
+func session(m engine.Model, ctx, batch int, kv tensor.DType) (*engine.Session, error) {
 	c, err := m.NewCacheOf(ctx, kv)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func prefill(s *engine.Session, ids []int32) error {
 
 // Prompt measures prefill throughput: n prompt tokens in batches into an
 // empty cache, repeated r times.
-func Prompt(m *llama4.Model, n, batch, r int, kv tensor.DType) (Result, error) {
+func Prompt(m engine.Model, n, batch, r int, kv tensor.DType) (Result, error) {
 	ids := tokens(m, n)
 	var samples []float64
 	for i := 0; i < r; i++ {
@@ -96,7 +96,11 @@ func Prompt(m *llama4.Model, n, batch, r int, kv tensor.DType) (Result, error) {
 // prefill here, by storing random keys and values at every position
 // (synthetic true), which costs the same memory and the same attention work
 // per decoded token.
-func Decode(m *llama4.Model, n, depth, r int, kv tensor.DType, synthetic bool) (Result, error) {
+func Decode(m engine.Model, n, depth, r int, kv tensor.DType, synthetic bool) (Result, error) {
+	lm, local := m.(*llama4.Model)
+	if synthetic && !local {
+		return Result{}, fmt.Errorf("bench: a synthetic context needs a model in this process (not a pipeline)")
+	}
 	ids := tokens(m, depth+1)
 	var samples []float64
 	var kvBytes int64
@@ -106,7 +110,7 @@ func Decode(m *llama4.Model, n, depth, r int, kv tensor.DType, synthetic bool) (
 			return Result{}, err
 		}
 		if synthetic {
-			FillSynthetic(m, s.Cache(), ids[:depth], uint64(i))
+			FillSynthetic(lm, s.Cache(), ids[:depth], uint64(i))
 		} else if depth > 0 {
 			if err := prefill(s, ids[:depth]); err != nil {
 				return Result{}, err
@@ -135,12 +139,12 @@ func Decode(m *llama4.Model, n, depth, r int, kv tensor.DType, synthetic bool) (
 }
 
 // tokens returns n deterministic pseudo-random ids below the vocabulary size.
-func tokens(m *llama4.Model, n int) []int32 {
+func tokens(m engine.Model, n int) []int32 {
 	ids := make([]int32, n)
 	x := uint32(12345)
 	for i := range ids {
 		x = x*1664525 + 1013904223
-		ids[i] = int32(x>>8) % int32(m.Config.VocabSize)
+		ids[i] = int32(x>>8) % int32(m.VocabSize())
 	}
 	return ids
 }

@@ -31,6 +31,10 @@ type Suite struct {
 	Parallel  int  // concurrent streams of the parallel test; 0 = skip
 	NoWarmup  bool // skip the untimed warm-up run before each test
 	BWBytes   int  // buffer of the bandwidth measurement; 0 = skip it
+	// Pipeline, when set, runs the tests across its stages (the model
+	// given to Run holds every layer, for the report) and gives each row
+	// per-stage columns (stages.go). Synthetic contexts are refused with it.
+	Pipeline StagedModel
 }
 
 // Row is one test's result with the suite's settings (a JSON line of
@@ -46,6 +50,8 @@ type Row struct {
 	EffPct   float64 `json:"decode_efficiency_pct,omitempty"`
 	AchGBs   float64 `json:"achieved_gb_s,omitempty"`
 	WeightMB float64 `json:"weights_mb"`
+	// Stages are the pipeline stages' shares (Suite.Pipeline).
+	Stages []StageRow `json:"stages,omitempty"`
 	Result
 }
 
@@ -67,43 +73,51 @@ func (s *Suite) Run(m *llama4.Model, start func() error) ([]Row, float64, error)
 			return nil, 0, err
 		}
 	}
+	run := s.runner(m)
 	var rows []Row
+	measured := func(f func() error) error { return s.measured(&rows, f) }
 	if s.Prompt > 0 {
 		if !s.NoWarmup {
-			if err := Warmup(m, s.Prompt, s.Batch, s.KV); err != nil {
+			if err := Warmup(run, s.Prompt, s.Batch, s.KV); err != nil {
 				return nil, 0, err
 			}
 		}
-		r, err := Prompt(m, s.Prompt, s.Batch, s.Reps, s.KV)
-		if err != nil {
+		if err := measured(func() error {
+			r, err := Prompt(run, s.Prompt, s.Batch, s.Reps, s.KV)
+			rows = append(rows, Row{Result: r})
+			return err
+		}); err != nil {
 			return nil, 0, err
 		}
-		rows = append(rows, Row{Result: r})
 	}
 	if s.Decode > 0 {
 		if !s.NoWarmup {
-			if err := Warmup(m, 0, s.Batch, s.KV); err != nil {
+			if err := Warmup(run, 0, s.Batch, s.KV); err != nil {
 				return nil, 0, err
 			}
 		}
-		r, err := Decode(m, s.Decode, s.Depth, s.Reps, s.KV, s.Synthetic)
-		if err != nil {
+		if err := measured(func() error {
+			r, err := Decode(run, s.Decode, s.Depth, s.Reps, s.KV, s.Synthetic)
+			ach := float64(per) * r.TokensPerS
+			rw := Row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9}
+			if bw > 0 {
+				rw.EffPct = 100 * ach / bw
+			}
+			rows = append(rows, rw)
+			return err
+		}); err != nil {
 			return nil, 0, err
 		}
-		ach := float64(per) * r.TokensPerS
-		rw := Row{Result: r, ReadMB: float64(per) / 1e6, AchGBs: ach / 1e9}
-		if bw > 0 {
-			rw.EffPct = 100 * ach / bw
-		}
-		rows = append(rows, rw)
 	}
 	if s.Parallel > 0 && s.Decode > 0 {
 		for _, pp := range []int{1, s.Parallel} {
-			dec, e2e, err := Parallel(m, pp, s.Decode, s.Reps, s.KV)
-			if err != nil {
+			if err := measured(func() error {
+				dec, e2e, err := Parallel(run, pp, s.Decode, s.Reps, s.KV)
+				rows = append(rows, Row{Result: dec}, Row{Result: e2e})
+				return err
+			}); err != nil {
 				return nil, 0, err
 			}
-			rows = append(rows, Row{Result: dec}, Row{Result: e2e})
 		}
 	}
 	for i := range rows {
@@ -149,4 +163,5 @@ func (s *Suite) WriteTable(w io.Writer, m *llama4.Model, rows []Row, bw float64)
 		}
 		fmt.Fprintf(w, "%-12s %12.2f %12.2f %12.2f  %s\n", r.Test, r.TokensPerS, r.Min, r.Max, eff)
 	}
+	writeStages(w, rows)
 }

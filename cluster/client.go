@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -49,6 +50,7 @@ func http2Config() *http.HTTP2Config {
 
 // client is the leader's connection to one worker stage.
 type client struct {
+	mu       sync.Mutex // one forward call (or re-assignment) at a time
 	addr     string
 	lo, hi   int
 	hash     string // RangeHash of the leader's copy of [lo, hi)

@@ -94,8 +94,14 @@ type forwarder interface {
 // runScript runs the script and returns every logit it produced, in order
 // (all positions' logits for the first sequence, the last for the others).
 func runScript(t *testing.T, f forwarder, kv tensor.DType) []float32 {
+	return runSteps(t, f, kv, script)
+}
+
+// runSteps runs steps over one cache per sequence of the first step and
+// returns every logit, as runScript does.
+func runSteps(t *testing.T, f forwarder, kv tensor.DType, steps []step) []float32 {
 	t.Helper()
-	caches := make([]*kvcache.Cache, 2)
+	caches := make([]*kvcache.Cache, len(steps[0]))
 	for i := range caches {
 		c, err := f.NewCacheOf(64, kv)
 		if err != nil {
@@ -104,7 +110,7 @@ func runScript(t *testing.T, f forwarder, kv tensor.DType) []float32 {
 		caches[i] = c
 	}
 	var all []float32
-	for si, st := range script {
+	for si, st := range steps {
 		var batch []llama4.Seq
 		for i, toks := range st {
 			if toks != nil {

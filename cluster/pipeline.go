@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 	"weak"
@@ -33,12 +32,20 @@ type Options struct {
 	HopDelay time.Duration
 	// LeaderAvail is the leader's memory for the plan (0: kvcache.Available).
 	LeaderAvail int64
+	// MicroBatches is how many groups of sequences a forward pass is cut
+	// into and pipelined across the stages, so that every stage works on
+	// one group while the next stage works on the one before (1: no
+	// overlap, the stages run one after another; 0: one per stage with
+	// layers, but only while each group gets at least 16 tokens, so that
+	// small memory-bound decode batches are not cut).
+	MicroBatches int
 }
 
 // Pipeline runs a model whose decoder layers are spread over this process
 // (the leader, stage 0) and workers. It implements engine.Model, so the
 // engine batches sequences through it as through a local model; a call
-// runs its stages one after another (no micro-batches yet).
+// cuts its batch into micro-batches of whole sequences that flow through
+// the stages one behind the other (see ForwardBatch).
 type Pipeline struct {
 	local  *llama4.Model // embeddings, head and the leader's layers
 	o      Options
@@ -46,10 +53,14 @@ type Pipeline struct {
 	cl     []*client // one per worker stage with layers
 	ch     string    // ConfigHash
 
-	mu    sync.Mutex // one forward pass at a time
-	ids   map[weak.Pointer[kvcache.Cache]]uint64
-	next  uint64
-	stats Stats
+	mu   sync.Mutex // one forward pass at a time
+	ids  map[weak.Pointer[kvcache.Cache]]uint64
+	next uint64
+
+	leaderMu sync.Mutex // the leader's compute: one micro-batch at a time
+
+	statsMu sync.Mutex
+	stats   Stats
 
 	freeMu sync.Mutex
 	freed  []uint64 // sequences whose caches were collected, not yet told
@@ -57,9 +68,12 @@ type Pipeline struct {
 
 // Stats count a pipeline's traffic and time since it started.
 type Stats struct {
-	Calls, Tokens int64
-	Sent, Recv    int64           // bytes of forward calls and replies
-	StageTime     []time.Duration // per stage: the leader's compute (embeddings, its layers, head), each worker's round trip
+	Calls, Tokens int64 // forward passes and the tokens they carried
+	MicroBatches  int64 // the micro-batches those passes were cut into
+	Sent, Recv    int64 // bytes of forward calls and replies
+	// StageSent and StageRecv are Sent and Recv per stage (0 for the leader).
+	StageSent, StageRecv []int64
+	StageTime            []time.Duration // per stage: the leader's compute (embeddings, its layers, head), each worker's round trip
 	// StageCompute is the part of each worker's round trip it reported
 	// spending on the call; StageTime − StageCompute is the transport
 	// (encoding, TLS, HTTP/2, the network, simulated delays).
@@ -131,6 +145,8 @@ func New(m *llama4.Model, o Options) (*Pipeline, error) {
 	p := &Pipeline{local: local, o: o, ch: ch, ids: map[weak.Pointer[kvcache.Cache]]uint64{}}
 	p.stats.StageTime = make([]time.Duration, len(stages))
 	p.stats.StageCompute = make([]time.Duration, len(stages))
+	p.stats.StageSent = make([]int64, len(stages))
+	p.stats.StageRecv = make([]int64, len(stages))
 	for i := range o.Workers {
 		st := &stages[1+i]
 		st.Addr = o.Workers[i]
@@ -175,11 +191,13 @@ func (p *Pipeline) Stages() []Stage { return p.stages }
 
 // Stats returns a snapshot of the counters.
 func (p *Pipeline) Stats() Stats {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.statsMu.Lock()
+	defer p.statsMu.Unlock()
 	s := p.stats
 	s.StageTime = append([]time.Duration(nil), s.StageTime...)
 	s.StageCompute = append([]time.Duration(nil), s.StageCompute...)
+	s.StageSent = append([]int64(nil), s.StageSent...)
+	s.StageRecv = append([]int64(nil), s.StageRecv...)
 	return s
 }
 
@@ -193,19 +211,22 @@ func (p *Pipeline) NewCacheOf(maxLen int, dt tensor.DType) (*kvcache.Cache, erro
 }
 
 // Ready checks that every worker answers and still holds its stage,
-// re-assigning one that restarted (its sequences are lost).
+// re-assigning one that restarted (its sequences are lost); the error names
+// the first worker that does not. It does not wait for a forward pass in
+// flight (a readiness probe during a long prefill answers at once).
 func (p *Pipeline) Ready(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	for _, c := range p.cl {
 		inf, err := c.info(ctx)
 		if err != nil {
 			return err
 		}
+		c.mu.Lock()
 		if inf.Instance != c.instance {
-			if err := p.connect(ctx, c); err != nil {
-				return err
-			}
+			err = p.connect(ctx, c)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -253,57 +274,6 @@ func (p *Pipeline) takeFreed() []uint64 {
 	return f
 }
 
-// ForwardBatch runs the batch through every stage: embeddings and the
-// leader's layers here, then each worker's layers, then the head here. On
-// any failure every cache of the batch is reset (a partial step may have
-// overwritten a chunked layer's ring), and the error names the stage.
-// hidden must be nil: per-layer hidden states stay on the stage that
-// computed them.
-func (p *Pipeline) ForwardBatch(seqs []llama4.Seq, hidden func(stage int, h []float32)) ([][]float32, error) {
-	if hidden != nil {
-		return nil, errors.New("cluster: per-layer hidden states are not available from a pipeline")
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t0 := time.Now()
-	h, err := p.local.Embed(seqs)
-	if err != nil || h == nil {
-		return nil, err
-	}
-	st0 := p.stages[0]
-	if err := p.local.ForwardLayers(seqs, h, st0.Lo, st0.Hi); err != nil {
-		return nil, err
-	}
-	p.stats.StageTime[0] += time.Since(t0)
-	msg := &forwardMsg{free: p.takeFreed(), seqs: make([]wireSeq, len(seqs))}
-	for i, sq := range seqs {
-		msg.seqs[i] = wireSeq{id: p.seqID(sq.Cache), p0: sq.Cache.Len(), maxLen: sq.Cache.MaxLen(), ids: sq.IDs}
-	}
-	for i, c := range p.cl {
-		t := time.Now()
-		msg.hidden = h
-		if h, err = p.remote(c, p.stageOf(i), msg); err != nil {
-			p.freeMu.Lock()
-			p.freed = append(p.freed, msg.free...)
-			p.freeMu.Unlock()
-			for _, sq := range seqs {
-				sq.Cache.Reset()
-			}
-			return nil, fmt.Errorf("%w (the batch's %d sequences were reset)", err, len(seqs))
-		}
-		p.stats.StageTime[p.stageOf(i)] += time.Since(t)
-	}
-	t1 := time.Now()
-	for _, sq := range seqs {
-		sq.Cache.Commit(sq.IDs)
-	}
-	out, err := p.local.Logits(seqs, h, nil)
-	p.stats.StageTime[0] += time.Since(t1)
-	p.stats.Calls++
-	p.stats.Tokens += int64(len(h) / p.local.Config.Hidden)
-	return out, err
-}
-
 // stageOf is the stage index of client i (stages without layers have none).
 func (p *Pipeline) stageOf(i int) int {
 	for s := range p.stages {
@@ -312,41 +282,4 @@ func (p *Pipeline) stageOf(i int) int {
 		}
 	}
 	return 0
-}
-
-// remote runs one worker's layers over msg.hidden and returns the result;
-// a worker that lost its assignment (restarted) is re-assigned and called
-// once more.
-func (p *Pipeline) remote(c *client, stage int, msg *forwardMsg) ([]float32, error) {
-	ctx := context.Background()
-	for try := 0; ; try++ {
-		msg.assign = c.assign
-		body := appendForward(nil, msg)
-		time.Sleep(p.o.HopDelay)
-		reply, hdr, err := c.callHeader(ctx, pathForward, body)
-		var we *WorkerError
-		if try == 0 && errors.As(err, &we) && we.Code == codeUnassigned {
-			if err := p.connect(ctx, c); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		time.Sleep(p.o.HopDelay)
-		p.stats.Sent += int64(len(body))
-		p.stats.Recv += int64(len(reply))
-		if ns, err := strconv.ParseInt(hdr.Get(headerCompute), 10, 64); err == nil {
-			p.stats.StageCompute[stage] += time.Duration(ns)
-		}
-		out, err := readF32(reply)
-		if err == nil && len(out) != len(msg.hidden) {
-			err = fmt.Errorf("%d hidden values back for %d sent", len(out), len(msg.hidden))
-		}
-		if err != nil {
-			return nil, c.fail(codeBad, err)
-		}
-		return out, nil
-	}
 }

@@ -82,6 +82,10 @@ type Options struct {
 	NoLazyTools bool
 	// Weights, when set, takes weight updates at /v1/weights (server/weights.go).
 	Weights WeightUpdater
+	// Ready, when set, is asked by every GET /ready whether the model can
+	// run (a pipeline's workers answer and hold their stages); an error
+	// makes /ready answer 503 with it, and each change is logged.
+	Ready func(context.Context) error
 }
 
 // Engine is what the server needs of the batching engine: *engine.Engine
@@ -105,6 +109,7 @@ type Server struct {
 	bodies  *budget    // request body bytes held (BodyBudget)
 	closing atomic.Bool
 	ready   atomic.Bool
+	down    atomic.Bool // Options.Ready failed at the last probe
 	handler http.Handler
 	guard   *guardState // nil without Options.Guard
 }
@@ -272,10 +277,27 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) *core.APIError {
 	return core.JSONOK(w, map[string]any{"object": "list", "data": []model{m}})
 }
 
+// readyTimeout bounds one Options.Ready check.
+const readyTimeout = 5 * time.Second
+
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() || s.closing.Load() {
 		http.Error(w, "not ready\n", http.StatusServiceUnavailable)
 		return
+	}
+	if s.o.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		err := s.o.Ready(ctx)
+		cancel()
+		if was := s.down.Swap(err != nil); err != nil {
+			if !was {
+				s.o.Logger.Warn("not ready", "err", err)
+			}
+			http.Error(w, "not ready: "+err.Error()+"\n", http.StatusServiceUnavailable)
+			return
+		} else if was {
+			s.o.Logger.Info("ready again")
+		}
 	}
 	w.Write([]byte("ready\n"))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -31,6 +32,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	batch := cl.Int("batch", 512, "prefill batch")
 	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
 	quantFlag := cl.String("quant", "", quantHelp)
+	var cf clusterFlags
+	cf.define(cl.FlagSet)
 	asJSON := cl.Bool("json", false, "print one JSON object per test (JSON lines)")
 	par := cl.Int("parallel", 0, "also measure aggregate decode tokens/s of this many concurrent streams through the continuous-batching engine (tgN×P: after every stream has its first token; e2eN×P: including the prompts)")
 	cpuProf := cl.String("cpuprofile", "", "write a CPU profile of the timed tests (not model set-up) to this file, for go tool pprof")
@@ -43,6 +46,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	model := cl.model
 	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
+	}
+	if err := cf.check(*quantFlag); err != nil {
+		return err
+	}
+	if cf.on() && *fill == "synthetic" {
+		return usagef("--fill synthetic with --workers: the workers' caches can only be filled by running the model")
 	}
 	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
@@ -99,6 +108,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	}
 	suite := bench.Suite{Model: name, Quant: quant, Threads: threads, Prompt: *p, Decode: *n, Depth: *depth, Synthetic: *fill == "synthetic",
 		Reps: *reps, Batch: *batch, KV: kvdt, Parallel: *par, NoWarmup: *noWarmup, BWBytes: *bwMB << 20}
+	em, done, err := cf.model(m, *p+*depth+*n+64, *batch, kvdt, max(1, *par), stderr, *asJSON)
+	if err != nil {
+		return err
+	}
+	defer done()
+	if pl, ok := em.(*cluster.Pipeline); ok {
+		suite.Pipeline = pl
+	}
 	var startProfile func() error
 	if *cpuProf != "" {
 		f, err := os.Create(*cpuProf)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
@@ -136,7 +137,11 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts,
+	var ready func(context.Context) error
+	if pl, ok := em.(*cluster.Pipeline); ok {
+		ready = pl.Ready // not ready while a worker is away; re-assigns one that returns
+	}
+	srv := server.New(m.Config, tok, eng, server.Options{Ready: ready, ModelName: *name, APIKey: *apiKey, Logger: log, Vision: vis, CORSOrigins: cors, Guard: guardOpts,
 		MetricsKey: *metricsKey, BodyTimeout: *bodyTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout, MaxImagePixels: *maxPixels, NoLazyTools: *noLazy, Weights: upd})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

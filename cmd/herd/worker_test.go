@@ -80,3 +80,23 @@ func TestWorkerProcess(t *testing.T) {
 		t.Errorf("with the worker dead: exit %d after %v, %q", code, time.Since(start), errOut)
 	}
 }
+
+// TestClusterFlagErrors: the pipeline flags are refused, before any model
+// is loaded, where they cannot apply.
+func TestClusterFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench", "--micro-batches", "2"}, "need --workers"},
+		{[]string{"run", "--micro-batches", "2", "-n", "1", "hi"}, "need --workers"},
+		{[]string{"run", "--workers", "127.0.0.1:1", "--micro-batches", "-1", "hi"}, "--micro-batches -1"},
+		{[]string{"bench", "--workers", "127.0.0.1:1", "--fill", "synthetic", "--depth", "8"}, "--fill synthetic with --workers"},
+		{[]string{"bench", "--workers", "127.0.0.1:1", "--quant", "q8_0"}, "--quant with --workers"},
+	} {
+		code, _, errOut := runHerd(tc.args...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("herd %v: exit %d %q; want exit 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
