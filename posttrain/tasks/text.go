@@ -10,10 +10,11 @@ import (
 
 // WriteText writes problems lo…hi−1 of t's training split as plain text for
 // pretraining, one document per problem separated by a blank line: the
-// user's question (its first sentence when it ends in "?", so that the
-// instruction that follows, e.g. "Reply with the number only.", is left to
-// SFT and the text spends its tokens on problems), a newline, and the
-// reference answer (the content of the demonstration's last assistant turn). It never reads the held-out split, so a
+// user's message as the chat prompt has it, a newline, and the reference
+// answer (the content of the demonstration's last assistant turn). Keeping
+// the whole message (instruction included) matters: a base pretrained on
+// the bare questions ("What is 47 * 3?") was not brought to answer the chat
+// prompt by the recipe's light SFT (docs/post-training.md). It never reads the held-out split, so a
 // model pretrained on this text has not seen a held-out problem. Tool turns
 // and tool calls are left out: the text teaches the task, SFT the format.
 func WriteText(w io.Writer, t Task, lo, hi int) error {
@@ -31,11 +32,7 @@ func WriteText(w io.Writer, t Task, lo, hi int) error {
 		}
 		var sb strings.Builder
 		for _, m := range p.Messages {
-			q := m.Content
-			if i := strings.IndexByte(q, '?'); i >= 0 {
-				q = q[:i+1]
-			}
-			sb.WriteString(q)
+			sb.WriteString(m.Content)
 			sb.WriteByte('\n')
 		}
 		answer := ""

@@ -24,11 +24,11 @@ func TestWriteText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "What is " + p.Key + "?\n" + p.Solution
+		want := p.Messages[0].Content + "\n" + p.Solution
 		if d != want {
 			t.Errorf("document %d = %q, want %q", k, d, want)
 		}
-		key := strings.TrimSuffix(strings.TrimPrefix(d, "What is "), "?\n"+p.Solution)
+		key := strings.TrimSuffix(strings.TrimPrefix(d, "What is "), "? Reply with the number only.\n"+p.Solution)
 		if SplitOf(task, key) != Train {
 			t.Errorf("document %d: problem %q is held out", k, key)
 		}
