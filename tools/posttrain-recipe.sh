@@ -1,35 +1,71 @@
 #!/bin/sh
-# The post-training recipe on the built-in 5.9M-parameter model, on CPUs:
-# SFT → online RL (GRPO, pass@k filter, asynchronous) → DPO, then a table of
-# held-out greedy pass@1 and pass@8 of every stage (docs/post-training.md).
+# The post-training recipe on CPUs, from scratch: pretrain a small Llama 4
+# MoE on task-flavoured text (training problems only), light SFT into the
+# chat format, online RL (GRPO, pass@k filter, asynchronous), DPO; then a
+# table of held-out greedy pass@1 and pass@8 of every stage
+# (docs/post-training.md).
 #
 #   tools/posttrain-recipe.sh [OUT_DIR]        (default runs/recipe)
 #
-# HERD overrides the herd command (default: go run ./cmd/herd); SFT_EXAMPLES,
-# SFT_STEPS, SFT_LR, RL_STEPS, RL_LR and DPO_LR the stages' main settings.
+# HERD overrides the herd command (default: go run ./cmd/herd); THREADS the
+# worker threads of every stage (default 1: the machine is shared);
+# PT_STEPS, SFT_EXAMPLES, SFT_STEPS, SFT_LR, RL_STEPS, RL_LR and DPO_LR the
+# stages' main settings. A stage that finished (OUT/STAGE.done) is skipped
+# when the script runs again; delete the marker to redo it.
 set -eu
 OUT=${1:-runs/recipe}
 HERD=${HERD:-go run ./cmd/herd}
+THREADS=${THREADS:-1}
 EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
-SFT_EXAMPLES=${SFT_EXAMPLES:-500} SFT_STEPS=${SFT_STEPS:-40} SFT_LR=${SFT_LR:-2e-3}
-RL_STEPS=${RL_STEPS:-40} RL_LR=${RL_LR:-5e-5} DPO_LR=${DPO_LR:-2e-5}
+PT_STEPS=${PT_STEPS:-800}
+SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3}
+RL_STEPS=${RL_STEPS:-40} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 EVAL="--eval-n 200 --eval-k 8 --max-tokens 8 --ctx 96"
 mkdir -p "$OUT"
 start=$(date +%s)
+stamp() { echo "== $1 done at $(($(date +%s) - start)) s"; : >"$OUT/$1.done"; }
+todo() { [ ! -e "$OUT/$1.done" ]; }
 
-$HERD sft -m embedded/shakespeare --task $EASY --examples $SFT_EXAMPLES --steps $SFT_STEPS --seq 64 --lr $SFT_LR --heldout 0 --out "$OUT/sft"
+# 1. Pretraining text: 20,000 training problems of each task, question then
+# answer (never a held-out problem), and a 2.2M-parameter Llama 4 MoE
+# (tools/posttrain-base.json) with its own 320-rank BPE trained on it.
+if todo base; then
+go run ./tools/tasktext -n 20000 -task $EASY -task $HARD >"$OUT/text.txt"
+$HERD train --data "$OUT/text.txt" --doc-sep '
+
+' --config tools/posttrain-base.json --tokenizer bpe:320 --out "$OUT/base" \
+	--steps $PT_STEPS --batch 16 --seq 64 --lr 3e-3 --min-lr 3e-4 --warmup 30 --log-every 50 \
+	--eval-every 0 --save-every 200 --t $THREADS
+stamp base
+fi
+
+# 2. Light SFT into the chat format (the hard task's training problems).
+if todo sft; then
+$HERD sft -m "$OUT/base" --task $HARD --examples $SFT_EXAMPLES --steps $SFT_STEPS --seq 64 --lr $SFT_LR \
+	--heldout 0 --t $THREADS --out "$OUT/sft"
+stamp sft
+fi
+
+# 3. Online RL on the mixed tasks, pass@8 filter, staleness 1.
+if todo rl; then
 $HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 --group 8 --pool 64 --pass-k 8 \
-	--round-steps 4 --staleness 1 --lr $RL_LR --max-tokens 8 --ctx 96 --eval-n 100 --eval-every 4 --out "$OUT/rl"
+	--round-steps 4 --staleness 1 --lr $RL_LR --max-tokens 8 --ctx 96 --eval-n 100 --eval-every 5 \
+	--t $THREADS --out "$OUT/rl"
+stamp rl
+fi
+
+# 4. DPO on the policy's own samples of new training problems.
+if todo dpo; then
 $HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 8 --steps 20 --batch 8 \
-	--lr $DPO_LR --beta 0.1 --max-tokens 8 --ctx 96 --eval-n 0 --out "$OUT/dpo"
+	--lr $DPO_LR --beta 0.1 --max-tokens 8 --ctx 96 --eval-n 0 --t $THREADS --out "$OUT/dpo"
+stamp dpo
+fi
 
 table="$OUT/table.tsv"
 : >"$table"
 for stage in base sft rl dpo; do
-	model="$OUT/$stage"
-	[ $stage = base ] && model=embedded/shakespeare
-	$HERD rl -m "$model" --task $EASY --task $HARD --eval-only $EVAL | sed "s/^/$stage\t/" >>"$table"
+	$HERD rl -m "$OUT/$stage" --task $EASY --task $HARD --eval-only $EVAL --t $THREADS | sed "s/^/$stage\t/" >>"$table"
 done
 echo "recipe done in $(($(date +%s) - start)) s; held-out table in $table"
 cat "$table"

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/ckpt"
@@ -80,17 +82,14 @@ type Saved struct {
 // Load reads the checkpoint in dir.
 func Load(dir string) (*Saved, error) {
 	path := filepath.Join(dir, CheckpointFile)
-	f, err := ckpt.Open(path, checkpointFormat, "a herd RL checkpoint")
+	s := &Saved{}
+	f, cfg, err := openState(path, checkpointFormat, "a herd RL checkpoint", &s.Options)
 	if err != nil {
-		return nil, fmt.Errorf("rl: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	s := &Saved{Tasks: meta["tasks"]}
-	cfg, err := ckpt.ParseStateMeta(meta, &s.Options)
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: %w", path, err)
-	}
+	s.Tasks = meta["tasks"]
 	if err := json.Unmarshal([]byte(meta["cursor"]), &s.Cursor); err != nil {
 		return nil, fmt.Errorf("rl: %s: cursor %q: %w", path, meta["cursor"], err)
 	}
@@ -114,6 +113,22 @@ func Load(dir string) (*Saved, error) {
 	}
 	s.Params, s.M, s.V = sets[0], sets[1], sets[2]
 	return s, nil
+}
+
+// openState opens the state checkpoint at path, of format (what names it in
+// errors), and reads its model config and its options into opt. The caller
+// closes the file.
+func openState(path, format, what string, opt any) (*safetensors.File, *llama4.Config, error) {
+	f, err := ckpt.Open(path, format, what)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rl: %w", err)
+	}
+	cfg, err := ckpt.ParseStateMeta(f.Header.Metadata, opt)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("rl: %s: %w", path, err)
+	}
+	return f, cfg, nil
 }
 
 // Restore puts the saved state into a run whose Learner was made on

@@ -72,17 +72,13 @@ func (d *DPOTrainer) sets() [3]*train.Params[float32] {
 // replaces the run length.
 func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	path := filepath.Join(dir, DPOCheckpointFile)
-	f, err := ckpt.Open(path, dpoFormat, "a herd DPO checkpoint")
+	var c DPOConfig
+	f, cfg, err := openState(path, dpoFormat, "a herd DPO checkpoint", &c)
 	if err != nil {
-		return nil, fmt.Errorf("rl: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
-	var c DPOConfig
-	cfg, err := ckpt.ParseStateMeta(meta, &c)
-	if err != nil {
-		return nil, fmt.Errorf("rl: %s: %w", path, err)
-	}
 	if steps > 0 {
 		c.Steps = steps
 	}

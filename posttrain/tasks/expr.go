@@ -65,52 +65,54 @@ func (p *exprParser) peek() byte {
 
 // sum := product (('+' | '-') product)*
 func (p *exprParser) sum() (*big.Rat, error) {
-	v, err := p.product()
-	for err == nil {
-		op := p.peek()
-		if op != '+' && op != '-' {
-			break
-		}
-		p.i++
-		var w *big.Rat
-		if w, err = p.product(); err != nil {
-			break
-		}
+	return p.chain("+-", func(byte) (*big.Rat, error) { return p.product() }, func(op byte, v, w *big.Rat) error {
 		if op == '+' {
 			v.Add(v, w)
 		} else {
 			v.Sub(v, w)
 		}
-		err = checkSize(v)
-	}
-	return v, err
+		return nil
+	})
 }
 
 // product := unary (('*' | '/') unary)*
 func (p *exprParser) product() (*big.Rat, error) {
-	v, err := p.unary()
+	return p.chain("*/", func(op byte) (*big.Rat, error) {
+		if op == '*' && p.peek() == '*' {
+			return nil, errors.New("** is not supported")
+		}
+		return p.unary()
+	}, func(op byte, v, w *big.Rat) error {
+		if op == '*' {
+			v.Mul(v, w)
+			return nil
+		}
+		if w.Sign() == 0 {
+			return errors.New("division by zero")
+		}
+		v.Quo(v, w)
+		return nil
+	})
+}
+
+// chain parses operand (op operand)* for the operators in ops, left to
+// right: operand(after) parses one operand (after is the operator before it,
+// 0 for the first), apply folds w into v.
+func (p *exprParser) chain(ops string, operand func(after byte) (*big.Rat, error), apply func(op byte, v, w *big.Rat) error) (*big.Rat, error) {
+	v, err := operand(0)
 	for err == nil {
 		op := p.peek()
-		if op != '*' && op != '/' {
+		if op == 0 || strings.IndexByte(ops, op) < 0 {
 			break
 		}
 		p.i++
-		if p.peek() == '*' {
-			return nil, errors.New("** is not supported")
-		}
 		var w *big.Rat
-		if w, err = p.unary(); err != nil {
+		if w, err = operand(op); err != nil {
 			break
 		}
-		if op == '*' {
-			v.Mul(v, w)
-		} else {
-			if w.Sign() == 0 {
-				return nil, errors.New("division by zero")
-			}
-			v.Quo(v, w)
+		if err = apply(op, v, w); err == nil {
+			err = checkSize(v)
 		}
-		err = checkSize(v)
 	}
 	return v, err
 }
