@@ -316,6 +316,20 @@ func Max(x []float32) float32 {
 	return m
 }
 
+// Scale multiplies every element of x by a in place (each product rounded
+// once, so every implementation gives the same result): the rescaling of an
+// online softmax's accumulator when its running maximum grows.
+func Scale(x []float32, a float32) {
+	i := 0
+	if n8 := len(x) / 8; n8 > 0 && useAVX2() {
+		scaleAVX2(&x[0], n8, a)
+		i = 8 * n8
+	}
+	for ; i < len(x); i++ {
+		x[i] *= a
+	}
+}
+
 // ExpSub sets x[i] = exp(x[i] − m) for every i and returns the sum of the
 // new values: the weights of an online softmax with running maximum m
 // (x[i] ≤ m). The exponential has a relative error below 4e-7 (a

@@ -41,7 +41,7 @@ func DotsKV2(d tensor.DType, scores, q0, q1 []float32, k []byte, stride int) {
 	kvCheck("DotsKV2", d, n, dim, k, stride)
 	var qp [2 * maxPairDim]float32
 	d8 := dim / 8
-	packPairQ(qp[:16*d8], q0, q1)
+	packPairQAVX(&qp[0], &q0[0], &q1[0], d8)
 	p := unsafe.Pointer(&k[0])
 	switch d {
 	case tensor.F16:
@@ -56,16 +56,6 @@ func DotsKV2(d tensor.DType, scores, q0, q1 []float32, k []byte, stride int) {
 	}
 	dotsTail(d, scores[:n], q0, k, stride)
 	dotsTail(d, scores[n:], q1, k, stride)
-}
-
-// packPairQ writes the 8-element chunks of q0 and q1 alternately to dst
-// (chunk c of q0 at dst[16c:], of q1 at dst[16c+8:]) for the len(dst)/16
-// chunks.
-func packPairQ(dst, q0, q1 []float32) {
-	for c := 0; c < len(dst)/16; c++ {
-		*(*[8]float32)(dst[16*c:]) = *(*[8]float32)(q0[8*c:])
-		*(*[8]float32)(dst[16*c+8:]) = *(*[8]float32)(q1[8*c:])
-	}
 }
 
 // AxpysKV2 adds Σ_j w[j]·V_j to acc[:m] and Σ_j w[n+j]·V_j to acc[m:], for

@@ -1054,3 +1054,22 @@ axpys2Q8_0x1AVX512_done:
 	VZEROUPPER
 	RET
 
+// func packPairQAVX(dst, q0, q1 *float32, d8 int)
+TEXT ·packPairQAVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ q0+8(FP), SI
+	MOVQ q1+16(FP), DX
+	MOVQ d8+24(FP), CX
+packPairQAVX_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, DI
+	DECQ CX
+	JNZ packPairQAVX_loop
+	VZEROUPPER
+	RET
+

@@ -38,6 +38,7 @@ func main() {
 	dots2Q8()
 	axpys2Q8(2)
 	axpys2Q8(1)
+	packPair()
 	write("attn512_amd64.s")
 }
 
@@ -336,4 +337,22 @@ func axpys2Q8(W int) {
 			}
 		}
 	})
+}
+
+// packPair: the d8 8-float chunks of q0 and q1 alternately to dst (chunk c of
+// q0 at dst + 64c bytes, of q1 at dst + 64c + 32), d8 ≥ 1.
+func packPair() {
+	name := "packPairQAVX"
+	text(name, "(dst, q0, q1 *float32, d8 int)", "$0-32")
+	args("dst DI", "q0 SI", "q1 DX", "d8 CX")
+	label(name + "_loop")
+	p("VMOVUPS (SI), Y0")
+	p("VMOVUPS (DX), Y1")
+	p("VMOVUPS Y0, (DI)")
+	p("VMOVUPS Y1, 32(DI)")
+	p("ADDQ $32, SI")
+	p("ADDQ $32, DX")
+	p("ADDQ $64, DI")
+	loopEnd("CX", name+"_loop")
+	ret()
 }

@@ -35,6 +35,7 @@ func main() {
 	axpysQ8(1)
 	maxK()
 	expSub()
+	scale()
 	write("attn_amd64.s")
 }
 
@@ -329,4 +330,32 @@ func expSub() {
 	hsum1()
 	p("VMOVSS X0, ret+24(FP)")
 	ret()
+}
+
+// scale: x[i] *= a for i < 8·n8 (n8 ≥ 1), four chunks at a time, then one.
+func scale() {
+	name := "scaleAVX2"
+	text(name, "(x *float32, n8 int, a float32)", "$0-20")
+	args("x SI", "n8 CX")
+	p("VBROADCASTSS a+16(FP), Y15")
+	label(name + "_four")
+	p("CMPQ CX, $4")
+	p("JLT %s_one", name)
+	for i := 0; i < 4; i++ {
+		p("VMULPS %d(SI), Y15, Y%d", 32*i, i)
+	}
+	for i := 0; i < 4; i++ {
+		p("VMOVUPS Y%d, %d(SI)", i, 32*i)
+	}
+	p("ADDQ $128, SI")
+	p("SUBQ $4, CX")
+	p("JMP %s_four", name)
+	label(name + "_one")
+	jz("CX", name+"_done")
+	p("VMULPS (SI), Y15, Y0")
+	p("VMOVUPS Y0, (SI)")
+	p("ADDQ $32, SI")
+	p("DECQ CX")
+	p("JMP %s_one", name)
+	done(name)
 }

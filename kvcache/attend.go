@@ -195,10 +195,7 @@ func (p *partial) weigh(h int, scores []float32, d int) {
 	if m != p.m[h] {
 		r := kernels.Expf(p.m[h] - m)
 		p.s[h] *= r
-		acc := p.acc[h*d : (h+1)*d]
-		for i := range acc {
-			acc[i] *= r
-		}
+		kernels.Scale(p.acc[h*d:(h+1)*d], r)
 		p.m[h] = m
 	}
 	p.s[h] += kernels.ExpSub(scores, m)
