@@ -49,8 +49,8 @@ func pair8(k kind, mem string, r int) {
 	case "F32":
 		p("VBROADCASTF64X4 %s, Z%d", mem, r)
 	case "F16":
-		p("VBROADCASTI32X4 %s, Z%d", mem, r)
-		p("VCVTPH2PS Y%d, Z%d", r, r)
+		p("VCVTPH2PS %s, Y%d", mem, r)
+		p("VINSERTF64X4 $1, Y%d, Z%d, Z%d", r, r, r)
 	case "BF16":
 		p("VPMOVZXWD %s, Y%d", mem, r)
 		p("VPSLLD $16, Y%d, Y%d", r, r)
