@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run attn_gen.go asmgen.go
+//go:generate go run attn_gen.go attn512_gen.go asmgen.go
 
 import (
 	"encoding/binary"

@@ -1,7 +1,5 @@
 package kernels
 
-//go:generate go run attn512_gen.go asmgen.go
-
 import (
 	"fmt"
 	"unsafe"
@@ -41,7 +39,7 @@ func DotsKV2(d tensor.DType, scores, q0, q1 []float32, k []byte, stride int) {
 	kvCheck("DotsKV2", d, n, dim, k, stride)
 	var qp [2 * maxPairDim]float32
 	d8 := dim / 8
-	packPairQAVX(&qp[0], &q0[0], &q1[0], d8)
+	packPair(&qp[0], &q0[0], &q1[0], d8)
 	p := unsafe.Pointer(&k[0])
 	switch d {
 	case tensor.F16:

@@ -1,9 +1,8 @@
 //go:build ignore
 
-// attn512_gen.go writes attn512_amd64.s, the AVX-512F kernels behind the
-// two-head KV-cache products of attn512.go (DotsKV2, AxpysKV2):
-//
-//	go run attn512_gen.go asmgen.go
+// attn512_gen.go is the AVX-512F half of attn_gen.go (run together with it
+// and asmgen.go): gen512 emits attn512_amd64.s, the kernels behind the
+// two-head KV-cache products of attn512.go (DotsKV2, AxpysKV2).
 //
 // Each kernel serves two query heads that read the same stored rows (grouped-
 // query attention) and computes, for each head, exactly the float32
@@ -15,19 +14,13 @@ package main
 
 import "fmt"
 
-// A stored element type: its name and size in bytes.
-type kind struct {
-	name string
-	size int
-}
-
-var kinds = []kind{{"F16", 2}, {"BF16", 2}, {"F32", 4}}
-
-func main() {
-	header("attn512_gen.go", `// AVX-512F kernels of the two-head KV-cache dot products and weighted sums
-// (attn512.go), the same arithmetic per head as attn_amd64.s. Strides and
-// offsets are in bytes; d8 counts 8-element chunks, nblk 32-element Q8_0
-// blocks; q is packed in chunk pairs (8 floats of head 0, then of head 1).
+// gen512 emits attn512_amd64.s into out.
+func gen512() {
+	header("attn_gen.go", `// AVX-512F kernels of the two-head KV-cache dot products and weighted sums
+// (attn512.go; generator functions in attn512_gen.go), the same arithmetic
+// per head as attn_amd64.s. Strides and offsets are in bytes; d8 counts
+// 8-element chunks, nblk 32-element Q8_0 blocks; q is packed in chunk pairs
+// (8 floats of head 0, then of head 1).
 
 `)
 	for _, k := range kinds {
@@ -38,8 +31,6 @@ func main() {
 	dots2Q8()
 	axpys2Q8(2)
 	axpys2Q8(1)
-	packPair()
-	write("attn512_amd64.s")
 }
 
 // pair8 loads the 8 elements of k at mem, as float32, into both 256-bit
@@ -81,40 +72,6 @@ func wide16(k kind, off, r, tmp int) {
 	}
 }
 
-// hsum8At is the AVX2 eight-row reduction of attn_gen.go on Y(b)..Y(b+7):
-// it leaves the 8 row sums in Y(b).
-func hsum8At(b int) {
-	p("VHADDPS Y%d, Y%d, Y%d", b+1, b, b)
-	p("VHADDPS Y%d, Y%d, Y%d", b+3, b+2, b+2)
-	p("VHADDPS Y%d, Y%d, Y%d", b+2, b, b)
-	p("VHADDPS Y%d, Y%d, Y%d", b+5, b+4, b+4)
-	p("VHADDPS Y%d, Y%d, Y%d", b+7, b+6, b+6)
-	p("VHADDPS Y%d, Y%d, Y%d", b+6, b+4, b+4)
-	p("VPERM2F128 $0x20, Y%d, Y%d, Y%d", b+4, b, b+1)
-	p("VPERM2F128 $0x31, Y%d, Y%d, Y%d", b+4, b, b)
-	p("VADDPS Y%d, Y%d, Y%d", b+1, b, b)
-}
-
-// hsum4At is attn_gen.go's hsum4 on Y(b)..Y(b+3): the four sums in X(b).
-func hsum4At(b int) {
-	p("VHADDPS Y%d, Y%d, Y%d", b+1, b, b)
-	p("VHADDPS Y%d, Y%d, Y%d", b+3, b+2, b+2)
-	p("VHADDPS Y%d, Y%d, Y%d", b+2, b, b)
-	p("VEXTRACTF128 $1, Y%d, X%d", b, b+1)
-	p("VADDPS X%d, X%d, X%d", b+1, b, b)
-}
-
-// hsum1At is attn_gen.go's hsum1 on Y(b), with X(b+1) as scratch: the sum in
-// X(b).
-func hsum1At(b int) {
-	p("VEXTRACTF128 $1, Y%d, X%d", b, b+1)
-	p("VADDPS X%d, X%d, X%d", b+1, b, b)
-	p("VPERMILPS $0x4e, X%d, X%d", b, b+1)
-	p("VADDPS X%d, X%d, X%d", b+1, b, b)
-	p("VMOVSHDUP X%d, X%d", b, b+1)
-	p("VADDSS X%d, X%d, X%d", b+1, b, b)
-}
-
 // splitHalves copies the upper halves (head 1) of Z(0)..Z(n-1) to
 // Y(to)..Y(to+n-1), leaving head 0 in the lower halves.
 func splitHalves(n, to int) {
@@ -127,20 +84,6 @@ func splitHalves(n, to int) {
 func head1Off(reg string) {
 	p("MOVQ n+32(FP), %s", reg)
 	p("SHLQ $2, %s", reg)
-}
-
-// chunkLoop2 emits a loop l over the R9 chunks of the rows: AX runs over the
-// packed q from SI, BX over the rows from DX, advancing by astep and bstep
-// bytes after each body.
-func chunkLoop2(l string, astep, bstep int, body func()) {
-	p("MOVQ SI, AX")
-	p("MOVQ DX, BX")
-	p("MOVQ R9, R11")
-	label(l)
-	body()
-	p("ADDQ $%d, AX", astep)
-	p("ADDQ $%d, BX", bstep)
-	loopEnd("R11", l)
 }
 
 // zeroZ clears Z0..Z(n-1).
@@ -173,7 +116,7 @@ func dots2(k kind) {
 		p("PREFETCHT0 64%s", m)
 	}
 	zeroZ(8)
-	chunkLoop2(name+"_eight_loop", 64, 8*k.size, func() {
+	chunkLoop(name+"_eight_loop", 64, 8*k.size, func() {
 		p("VMOVUPS (AX), Z8")
 		for i, m := range rows {
 			r := 9 + i%7
@@ -195,7 +138,7 @@ func dots2(k kind) {
 	p("CMPQ CX, $4")
 	p("JLT %s_one", name)
 	zeroZ(4)
-	chunkLoop2(name+"_four_loop", 64, 8*k.size, func() {
+	chunkLoop(name+"_four_loop", 64, 8*k.size, func() {
 		p("VMOVUPS (AX), Z4")
 		for i, m := range rows[:4] {
 			pair8(k, m, 5+i)
@@ -214,7 +157,7 @@ func dots2(k kind) {
 	label(name + "_one")
 	jz("CX", name+"_done")
 	zeroZ(1)
-	chunkLoop2(name+"_one_loop", 64, 8*k.size, func() {
+	chunkLoop(name+"_one_loop", 64, 8*k.size, func() {
 		pair8(k, "(BX)", 5)
 		p("VFMADD231PS (AX), Z5, Z0")
 	})
@@ -247,7 +190,7 @@ func dots2Q8() {
 	jz("CX", name+"_done")
 	label(name + "_row")
 	zeroZ(1)
-	chunkLoop2(name+"_blk", 256, 34, func() {
+	chunkLoop(name+"_blk", 256, 34, func() {
 		for c := 0; c < 4; c++ {
 			r := 2 + c
 			p("VPBROADCASTQ %d(BX), X%d", 2+8*c, r) // the 8 int8 twice
@@ -337,22 +280,4 @@ func axpys2Q8(W int) {
 			}
 		}
 	})
-}
-
-// packPair: the d8 8-float chunks of q0 and q1 alternately to dst (chunk c of
-// q0 at dst + 64c bytes, of q1 at dst + 64c + 32), d8 ≥ 1.
-func packPair() {
-	name := "packPairQAVX"
-	text(name, "(dst, q0, q1 *float32, d8 int)", "$0-32")
-	args("dst DI", "q0 SI", "q1 DX", "d8 CX")
-	label(name + "_loop")
-	p("VMOVUPS (SI), Y0")
-	p("VMOVUPS (DX), Y1")
-	p("VMOVUPS Y0, (DI)")
-	p("VMOVUPS Y1, 32(DI)")
-	p("ADDQ $32, SI")
-	p("ADDQ $32, DX")
-	p("ADDQ $64, DI")
-	loopEnd("CX", name+"_loop")
-	ret()
 }

@@ -43,4 +43,4 @@ func axpys2Q8_0x2AVX512(acc, w *float32, v unsafe.Pointer, stride, n, aoff int) 
 func axpys2Q8_0x1AVX512(acc, w *float32, v unsafe.Pointer, stride, n, aoff int) {
 	panic("kernels: no assembly")
 }
-func packPairQAVX(dst, q0, q1 *float32, d8 int) { panic("kernels: no assembly") }
+func packPair(dst, x0, x1 *float32, k int) { panic("kernels: no assembly") }
