@@ -102,19 +102,7 @@ func dots2(k kind) {
 	name := "dots2" + k.name + "AVX512"
 	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
 	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
-	p("LEAQ (R8)(R8*2), R10")
-	p("LEAQ (R8)(R8*4), R12")
-	p("LEAQ (R10)(R8*4), R13")
-	rows := []string{"(BX)", "(BX)(R8*1)", "(BX)(R8*2)", "(BX)(R10*1)", "(BX)(R8*4)", "(BX)(R12*1)", "(BX)(R10*2)", "(BX)(R13*1)"}
-	label(name + "_eight")
-	p("CMPQ CX, $8")
-	p("JLT %s_four", name)
-	p("LEAQ (DX)(R8*8), BX")
-	p("LEAQ (BX)(R8*8), BX")
-	for _, m := range rows {
-		p("PREFETCHT0 %s", m)
-		p("PREFETCHT0 64%s", m)
-	}
+	rows := eightRows(name)
 	zeroZ(8)
 	chunkLoop(name+"_eight_loop", 64, 8*k.size, func() {
 		p("VMOVUPS (AX), Z8")

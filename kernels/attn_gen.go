@@ -101,13 +101,12 @@ func zero(n int) {
 	}
 }
 
-// dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
-// chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
-// independent FMA chains in flight), then four, then one.
-func dots(k kind) {
-	name := "dots" + k.name + "AVX2"
-	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
-	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
+// eightRows emits the start of a dots kernel's eight-row step (stride R8,
+// rows from DX, n in CX): the row-offset registers, the label name_eight,
+// the jump to name_four below eight rows and the prefetch of the rows two
+// groups ahead (their first 128 bytes; a prefetch past the end of the buffer
+// does not fault). It returns the eight row operands, based at BX.
+func eightRows(name string) []string {
 	p("LEAQ (R8)(R8*2), R10")
 	p("LEAQ (R8)(R8*4), R12")
 	p("LEAQ (R10)(R8*4), R13")
@@ -115,14 +114,23 @@ func dots(k kind) {
 	label(name + "_eight")
 	p("CMPQ CX, $8")
 	p("JLT %s_four", name)
-	// Prefetch the rows two groups ahead (their first 128 bytes; a prefetch
-	// past the end of the buffer does not fault).
 	p("LEAQ (DX)(R8*8), BX")
 	p("LEAQ (BX)(R8*8), BX")
 	for _, m := range rows {
 		p("PREFETCHT0 %s", m)
 		p("PREFETCHT0 64%s", m)
 	}
+	return rows
+}
+
+// dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
+// chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
+// independent FMA chains in flight), then four, then one.
+func dots(k kind) {
+	name := "dots" + k.name + "AVX2"
+	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
+	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
+	rows := eightRows(name)
 	zero(8)
 	chunkLoop(name+"_eight_loop", 32, 8*k.size, func() {
 		p("VMOVUPS (AX), Y8")
