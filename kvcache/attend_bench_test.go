@@ -11,6 +11,23 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
+// benchCache returns a cache of type dt with one global layer of hkv KV
+// heads of d holding n positions of random keys and values.
+func benchCache(b *testing.B, r *rand.Rand, hkv, d, n int, dt tensor.DType) *Cache {
+	c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false}, Chunk: 8192, MaxLen: n, DType: dt})
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, v := make([]float32, hkv*d), make([]float32, hkv*d)
+	for p := 0; p < n; p++ {
+		for i := range k {
+			k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		c.Store(0, p, k, v)
+	}
+	return c
+}
+
 // BenchmarkAttendDecode measures one decode query (4 heads over 2 KV heads of
 // 64, the long-1m shape) against a global layer holding depth positions, for
 // each cache type. MB/s counts the K and V bytes read; cpu-ns/op is CPU
@@ -19,18 +36,8 @@ func BenchmarkAttendDecode(b *testing.B) {
 	const hkv, d, heads = 2, 64, 4
 	for _, depth := range []int{65536} {
 		for _, dt := range []tensor.DType{tensor.F16, tensor.BF16, tensor.F32, tensor.Q8_0} {
-			c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false}, Chunk: 8192, MaxLen: depth, DType: dt})
-			if err != nil {
-				b.Fatal(err)
-			}
 			r := rand.New(rand.NewPCG(1, 2))
-			k, v := make([]float32, hkv*d), make([]float32, hkv*d)
-			for p := 0; p < depth; p++ {
-				for i := range k {
-					k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
-				}
-				c.Store(0, p, k, v)
-			}
+			c := benchCache(b, r, hkv, d, depth, dt)
 			q := randVec(r, heads*d, 1)
 			out := make([]float32, heads*d)
 			for _, procs := range []int{1, 2} {
@@ -59,18 +66,8 @@ func BenchmarkAttendPrefill(b *testing.B) {
 	const hkv, d, heads, T = 4, 64, 16, 512
 	for _, ctx := range []int{512, 4096} {
 		for _, dt := range []tensor.DType{tensor.F16, tensor.BF16, tensor.F32, tensor.Q8_0} {
-			c, err := New(Options{KVHeads: hkv, HeadDim: d, Chunked: []bool{false}, Chunk: 8192, MaxLen: ctx, DType: dt})
-			if err != nil {
-				b.Fatal(err)
-			}
 			r := rand.New(rand.NewPCG(3, 4))
-			k, v := make([]float32, hkv*d), make([]float32, hkv*d)
-			for p := 0; p < ctx; p++ {
-				for i := range k {
-					k[i], v[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
-				}
-				c.Store(0, p, k, v)
-			}
+			c := benchCache(b, r, hkv, d, ctx, dt)
 			q := randVec(r, T*heads*d, 1)
 			out := make([]float32, T*heads*d)
 			pairs := float64(heads) * float64(T) * float64(2*ctx-T+1) / 2
