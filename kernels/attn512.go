@@ -37,7 +37,25 @@ func DotsKV2(d tensor.DType, scores, q0, q1 []float32, k []byte, stride int) {
 		return
 	}
 	kvCheck("DotsKV2", d, n, dim, k, stride)
-	var qp [2 * maxPairDim]float32
+	// The packed query lives on the stack, in the smallest array that holds
+	// it: Go zeroes it on every call.
+	switch {
+	case dim <= 64:
+		var qp [128]float32
+		dots2(d, scores, qp[:], q0, q1, k, stride)
+	case dim <= 128:
+		var qp [256]float32
+		dots2(d, scores, qp[:], q0, q1, k, stride)
+	default:
+		var qp [2 * maxPairDim]float32
+		dots2(d, scores, qp[:], q0, q1, k, stride)
+	}
+}
+
+// dots2 is DotsKV2 on AVX-512F after the checks, with qp (at least 2·len(q0)
+// floats) to hold the packed query.
+func dots2(d tensor.DType, scores, qp, q0, q1 []float32, k []byte, stride int) {
+	n, dim := len(scores)/2, len(q0)
 	d8 := dim / 8
 	packPair(&qp[0], &q0[0], &q1[0], d8)
 	p := unsafe.Pointer(&k[0])
