@@ -8,7 +8,8 @@ import (
 )
 
 // noAVX512F, when set, keeps the float kernels (Gemm, MatMul's batched
-// path) on AVX2 on a machine with AVX-512F. It starts set when the
+// path, the two-head attention kernels DotsKV2/AxpysKV2) on AVX2 on a
+// machine with AVX-512F. It starts set when the
 // environment variable HERD_KERNELS is "avx2". The AVX-512F kernels compute
 // the same results bit for bit, so this changes speed only.
 var noAVX512F atomic.Bool
