@@ -123,6 +123,19 @@ func eightRows(name string) []string {
 	return rows
 }
 
+// eightToFour ends a dots kernel's eight-row step (scores DI past 8, rows
+// DX past 8 rows, back to name_eight) and opens its four-row step: the label
+// name_four and the jump to name_one below four rows.
+func eightToFour(name string) {
+	p("ADDQ $32, DI")
+	p("LEAQ (DX)(R8*8), DX")
+	p("SUBQ $8, CX")
+	p("JMP %s_eight", name)
+	label(name + "_four")
+	p("CMPQ CX, $4")
+	p("JLT %s_one", name)
+}
+
 // dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
 // chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
 // independent FMA chains in flight), then four, then one.
@@ -142,13 +155,7 @@ func dots(k kind) {
 	})
 	hsum8At(0)
 	p("VMOVUPS Y0, (DI)")
-	p("ADDQ $32, DI")
-	p("LEAQ (DX)(R8*8), DX")
-	p("SUBQ $8, CX")
-	p("JMP %s_eight", name)
-	label(name + "_four")
-	p("CMPQ CX, $4")
-	p("JLT %s_one", name)
+	eightToFour(name)
 	zero(4)
 	chunkLoop(name+"_four_loop", 32, 8*k.size, func() {
 		p("VMOVUPS (AX), Y4")

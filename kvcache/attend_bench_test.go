@@ -28,6 +28,14 @@ func benchCache(b *testing.B, r *rand.Rand, hkv, d, n int, dt tensor.DType) *Cac
 	return c
 }
 
+// useProcs runs the rest of b on procs threads (GOMAXPROCS and the kernels'
+// thread count).
+func useProcs(b *testing.B, procs int) {
+	old := runtime.GOMAXPROCS(procs)
+	kernels.SetThreads(procs)
+	b.Cleanup(func() { runtime.GOMAXPROCS(old); kernels.SetThreads(0) })
+}
+
 // BenchmarkAttendDecode measures one decode query (4 heads over 2 KV heads of
 // 64, the long-1m shape) against a global layer holding depth positions, for
 // each cache type. MB/s counts the K and V bytes read; cpu-ns/op is CPU
@@ -42,10 +50,7 @@ func BenchmarkAttendDecode(b *testing.B) {
 			out := make([]float32, heads*d)
 			for _, procs := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/depth=%d/procs=%d", dt, depth, procs), func(b *testing.B) {
-					old := runtime.GOMAXPROCS(procs)
-					defer runtime.GOMAXPROCS(old)
-					kernels.SetThreads(procs)
-					defer kernels.SetThreads(0)
+					useProcs(b, procs)
 					b.SetBytes(int64(2 * depth * c.row))
 					c0 := cpuSeconds()
 					for b.Loop() {
@@ -73,10 +78,7 @@ func BenchmarkAttendPrefill(b *testing.B) {
 			pairs := float64(heads) * float64(T) * float64(2*ctx-T+1) / 2
 			for _, procs := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/ctx=%d/procs=%d", dt, ctx, procs), func(b *testing.B) {
-					old := runtime.GOMAXPROCS(procs)
-					defer runtime.GOMAXPROCS(old)
-					kernels.SetThreads(procs)
-					defer kernels.SetThreads(0)
+					useProcs(b, procs)
 					c0 := cpuSeconds()
 					for b.Loop() {
 						c.Attend(0, q, out, ctx-T, T, heads, float32(1/math.Sqrt(d)))
