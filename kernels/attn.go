@@ -1,6 +1,6 @@
 package kernels
 
-//go:generate go run attn_gen.go asmgen.go
+//go:generate go run attn_gen.go attn512_gen.go asmgen.go
 
 import (
 	"encoding/binary"
@@ -144,15 +144,24 @@ func dots(k tensor.DType, scores, q []float32, kb []byte, stride int) {
 		dotsQ8_0AVX2(&scores[0], &q[0], p, stride, n, d/32)
 		return
 	}
-	if d8 := d &^ 7; d8 < d { // the d%8 tail, left to right
-		for j := range scores {
-			row := kb[j*stride:]
-			s := scores[j]
-			for i := d8; i < d; i++ {
-				s += q[i] * kvAt(k, row, i)
-			}
-			scores[j] = s
+	dotsTail(k, scores, q, kb, stride)
+}
+
+// dotsTail adds the d%8 tail of each row's dot product (d = len(q)) to
+// scores[j], left to right: what the 8-element kernels leave.
+func dotsTail(k tensor.DType, scores, q []float32, kb []byte, stride int) {
+	d := len(q)
+	d8 := d &^ 7
+	if d8 == d {
+		return
+	}
+	for j := range scores {
+		row := kb[j*stride:]
+		s := scores[j]
+		for i := d8; i < d; i++ {
+			s += q[i] * kvAt(k, row, i)
 		}
+		scores[j] = s
 	}
 }
 
@@ -177,14 +186,7 @@ func axpys(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 		}
 		return
 	}
-	// The kernels for 64 and for 8 columns of k's type, chosen once per call.
-	wide, narrow := axpysF32x8AVX2, axpysF32x1AVX2
-	switch k {
-	case tensor.F16:
-		wide, narrow = axpysF16x8AVX2, axpysF16x1AVX2
-	case tensor.BF16:
-		wide, narrow = axpysBF16x8AVX2, axpysBF16x1AVX2
-	}
+	wide, narrow := axpysAVX2(k)
 	c := 0
 	for ; c+64 <= d; c += 64 {
 		wide(&acc[c], &w[0], p(c), stride, n)
@@ -192,14 +194,33 @@ func axpys(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 	for ; c+8 <= d; c += 8 {
 		narrow(&acc[c], &w[0], p(c), stride, n)
 	}
-	if c < d {
-		for j, a := range w {
-			row := vb[j*stride:]
-			for i := c; i < d; i++ {
-				acc[i] += a * kvAt(k, row, i)
-			}
+	axpysTail(k, acc, w, vb, stride, c)
+}
+
+// axpysTail adds Σ_j w[j]·V_j[i] to acc[i] for c ≤ i < len(acc), element by
+// element: what the 8-element kernels leave.
+func axpysTail(k tensor.DType, acc, w []float32, vb []byte, stride, c int) {
+	if c >= len(acc) {
+		return
+	}
+	for j, a := range w {
+		row := vb[j*stride:]
+		for i := c; i < len(acc); i++ {
+			acc[i] += a * kvAt(k, row, i)
 		}
 	}
+}
+
+// axpysAVX2 returns the AVX2 Axpys kernels for 64 and for 8 columns of the
+// float type k (F32, BF16 or F16).
+func axpysAVX2(k tensor.DType) (wide, narrow func(acc, w *float32, v unsafe.Pointer, stride, n int)) {
+	switch k {
+	case tensor.F16:
+		return axpysF16x8AVX2, axpysF16x1AVX2
+	case tensor.BF16:
+		return axpysBF16x8AVX2, axpysBF16x1AVX2
+	}
+	return axpysF32x8AVX2, axpysF32x1AVX2
 }
 
 // kvAt decodes element i of a stored row.
@@ -293,6 +314,20 @@ func Max(x []float32) float32 {
 		m = max(m, v)
 	}
 	return m
+}
+
+// Scale multiplies every element of x by a in place (each product rounded
+// once, so every implementation gives the same result): the rescaling of an
+// online softmax's accumulator when its running maximum grows.
+func Scale(x []float32, a float32) {
+	i := 0
+	if n8 := len(x) / 8; n8 > 0 && useAVX2() {
+		scaleAVX2(&x[0], n8, a)
+		i = 8 * n8
+	}
+	for ; i < len(x); i++ {
+		x[i] *= a
+	}
 }
 
 // ExpSub sets x[i] = exp(x[i] − m) for every i and returns the sum of the

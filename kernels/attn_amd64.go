@@ -49,3 +49,6 @@ func maxAVX2(x *float32, n8 int) float32
 
 //go:noescape
 func expSubAVX2(x *float32, n8 int, m float32) float32
+
+//go:noescape
+func scaleAVX2(x *float32, n8 int, a float32)

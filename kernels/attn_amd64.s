@@ -955,3 +955,34 @@ expSubAVX2_loop:
 	VZEROUPPER
 	RET
 
+// func scaleAVX2(x *float32, n8 int, a float32)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n8+8(FP), CX
+	VBROADCASTSS a+16(FP), Y15
+scaleAVX2_four:
+	CMPQ CX, $4
+	JLT scaleAVX2_one
+	VMULPS 0(SI), Y15, Y0
+	VMULPS 32(SI), Y15, Y1
+	VMULPS 64(SI), Y15, Y2
+	VMULPS 96(SI), Y15, Y3
+	VMOVUPS Y0, 0(SI)
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS Y2, 64(SI)
+	VMOVUPS Y3, 96(SI)
+	ADDQ $128, SI
+	SUBQ $4, CX
+	JMP scaleAVX2_four
+scaleAVX2_one:
+	TESTQ CX, CX
+	JZ scaleAVX2_done
+	VMULPS (SI), Y15, Y0
+	VMOVUPS Y0, (SI)
+	ADDQ $32, SI
+	DECQ CX
+	JMP scaleAVX2_one
+scaleAVX2_done:
+	VZEROUPPER
+	RET
+

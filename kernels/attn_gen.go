@@ -1,9 +1,10 @@
 //go:build ignore
 
 // attn_gen.go writes attn_amd64.s, the AVX2 kernels behind the KV-cache
-// dot products and weighted sums of attn.go:
+// dot products and weighted sums of attn.go, and (with attn512_gen.go)
+// attn512_amd64.s, their AVX-512F two-head forms:
 //
-//	go run attn_gen.go asmgen.go
+//	go run attn_gen.go attn512_gen.go asmgen.go
 package main
 
 import "fmt"
@@ -35,30 +36,48 @@ func main() {
 	axpysQ8(1)
 	maxK()
 	expSub()
+	scale()
 	write("attn_amd64.s")
+	out.Reset()
+	gen512()
+	write("attn512_amd64.s")
 }
 
-// hsum4 leaves in X0 the four sums of the 8 lanes of Y0, Y1, Y2 and Y3.
-func hsum4() {
-	p("VHADDPS Y1, Y0, Y0")
-	p("VHADDPS Y3, Y2, Y2")
-	p("VHADDPS Y2, Y0, Y0")
-	p("VEXTRACTF128 $1, Y0, X1")
-	p("VADDPS X1, X0, X0")
+// hsum4At leaves in X(b) the four sums of the 8 lanes of Y(b)..Y(b+3).
+func hsum4At(b int) {
+	p("VHADDPS Y%d, Y%d, Y%d", b+1, b, b)
+	p("VHADDPS Y%d, Y%d, Y%d", b+3, b+2, b+2)
+	p("VHADDPS Y%d, Y%d, Y%d", b+2, b, b)
+	p("VEXTRACTF128 $1, Y%d, X%d", b, b+1)
+	p("VADDPS X%d, X%d, X%d", b+1, b, b)
 }
 
-// hsum1 leaves in X0 the sum of the 8 lanes of Y0.
-func hsum1() { hfold("VADDPS", "VADDSS") }
+// hsum8At leaves in Y(b) the eight sums of the 8 lanes of Y(b)..Y(b+7)
+// (the hsum4At tree for each).
+func hsum8At(b int) {
+	p("VHADDPS Y%d, Y%d, Y%d", b+1, b, b)
+	p("VHADDPS Y%d, Y%d, Y%d", b+3, b+2, b+2)
+	p("VHADDPS Y%d, Y%d, Y%d", b+2, b, b)
+	p("VHADDPS Y%d, Y%d, Y%d", b+5, b+4, b+4)
+	p("VHADDPS Y%d, Y%d, Y%d", b+7, b+6, b+6)
+	p("VHADDPS Y%d, Y%d, Y%d", b+6, b+4, b+4)
+	p("VPERM2F128 $0x20, Y%d, Y%d, Y%d", b+4, b, b+1)
+	p("VPERM2F128 $0x31, Y%d, Y%d, Y%d", b+4, b, b)
+	p("VADDPS Y%d, Y%d, Y%d", b+1, b, b)
+}
 
-// hfold folds the 8 lanes of Y0 into X0 with the packed op and, for the last
-// step, the scalar sop: X0 = op(op(op(lanes 0-3, 4-7)…)).
-func hfold(op, sop string) {
-	p("VEXTRACTF128 $1, Y0, X1")
-	p("%s X1, X0, X0", op)
-	p("VPERMILPS $0x4e, X0, X1")
-	p("%s X1, X0, X0", op)
-	p("VMOVSHDUP X0, X1")
-	p("%s X1, X0, X0", sop)
+// hsum1At leaves in X(b) the sum of the 8 lanes of Y(b) (X(b+1) scratch).
+func hsum1At(b int) { hfold(b, "VADDPS", "VADDSS") }
+
+// hfold folds the 8 lanes of Y(b) into X(b) with the packed op and, for the
+// last step, the scalar sop: op(op(op(lanes 0-3, 4-7)…)), X(b+1) scratch.
+func hfold(b int, op, sop string) {
+	p("VEXTRACTF128 $1, Y%d, X%d", b, b+1)
+	p("%s X%d, X%d, X%d", op, b+1, b, b)
+	p("VPERMILPS $0x4e, X%d, X%d", b, b+1)
+	p("%s X%d, X%d, X%d", op, b+1, b, b)
+	p("VMOVSHDUP X%d, X%d", b, b+1)
+	p("%s X%d, X%d, X%d", sop, b+1, b, b)
 }
 
 // chunkLoop emits a loop l over the R9 chunks of one or more rows: AX runs
@@ -82,13 +101,12 @@ func zero(n int) {
 	}
 }
 
-// dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
-// chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
-// independent FMA chains in flight), then four, then one.
-func dots(k kind) {
-	name := "dots" + k.name + "AVX2"
-	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
-	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
+// eightRows emits the start of a dots kernel's eight-row step (stride R8,
+// rows from DX, n in CX): the row-offset registers, the label name_eight,
+// the jump to name_four below eight rows and the prefetch of the rows two
+// groups ahead (their first 128 bytes; a prefetch past the end of the buffer
+// does not fault). It returns the eight row operands, based at BX.
+func eightRows(name string) []string {
 	p("LEAQ (R8)(R8*2), R10")
 	p("LEAQ (R8)(R8*4), R12")
 	p("LEAQ (R10)(R8*4), R13")
@@ -96,14 +114,36 @@ func dots(k kind) {
 	label(name + "_eight")
 	p("CMPQ CX, $8")
 	p("JLT %s_four", name)
-	// Prefetch the rows two groups ahead (their first 128 bytes; a prefetch
-	// past the end of the buffer does not fault).
 	p("LEAQ (DX)(R8*8), BX")
 	p("LEAQ (BX)(R8*8), BX")
 	for _, m := range rows {
 		p("PREFETCHT0 %s", m)
 		p("PREFETCHT0 64%s", m)
 	}
+	return rows
+}
+
+// eightToFour ends a dots kernel's eight-row step (scores DI past 8, rows
+// DX past 8 rows, back to name_eight) and opens its four-row step: the label
+// name_four and the jump to name_one below four rows.
+func eightToFour(name string) {
+	p("ADDQ $32, DI")
+	p("LEAQ (DX)(R8*8), DX")
+	p("SUBQ $8, CX")
+	p("JMP %s_eight", name)
+	label(name + "_four")
+	p("CMPQ CX, $4")
+	p("JLT %s_one", name)
+}
+
+// dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
+// chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
+// independent FMA chains in flight), then four, then one.
+func dots(k kind) {
+	name := "dots" + k.name + "AVX2"
+	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
+	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
+	rows := eightRows(name)
 	zero(8)
 	chunkLoop(name+"_eight_loop", 32, 8*k.size, func() {
 		p("VMOVUPS (AX), Y8")
@@ -113,24 +153,9 @@ func dots(k kind) {
 			p("VFMADD231PS Y%d, Y8, Y%d", r, i)
 		}
 	})
-	// scores 0-3 from Y0-Y3, 4-7 from Y4-Y7
-	p("VHADDPS Y1, Y0, Y0")
-	p("VHADDPS Y3, Y2, Y2")
-	p("VHADDPS Y2, Y0, Y0")
-	p("VHADDPS Y5, Y4, Y4")
-	p("VHADDPS Y7, Y6, Y6")
-	p("VHADDPS Y6, Y4, Y4")
-	p("VPERM2F128 $0x20, Y4, Y0, Y1")
-	p("VPERM2F128 $0x31, Y4, Y0, Y0")
-	p("VADDPS Y1, Y0, Y0")
+	hsum8At(0)
 	p("VMOVUPS Y0, (DI)")
-	p("ADDQ $32, DI")
-	p("LEAQ (DX)(R8*8), DX")
-	p("SUBQ $8, CX")
-	p("JMP %s_eight", name)
-	label(name + "_four")
-	p("CMPQ CX, $4")
-	p("JLT %s_one", name)
+	eightToFour(name)
 	zero(4)
 	chunkLoop(name+"_four_loop", 32, 8*k.size, func() {
 		p("VMOVUPS (AX), Y4")
@@ -139,7 +164,7 @@ func dots(k kind) {
 			p("VFMADD231PS Y%d, Y4, Y%d", 5+i, i)
 		}
 	})
-	hsum4()
+	hsum4At(0)
 	p("VMOVUPS X0, (DI)")
 	p("ADDQ $16, DI")
 	p("LEAQ (DX)(R8*4), DX")
@@ -151,7 +176,7 @@ func dots(k kind) {
 		k.load("(BX)", "Y5")
 		p("VFMADD231PS (AX), Y5, Y0")
 	})
-	hsum1()
+	hsum1At(0)
 	p("VMOVSS X0, (DI)")
 	p("ADDQ $4, DI")
 	p("ADDQ R8, DX")
@@ -228,7 +253,7 @@ func dotsQ8() {
 		p("VCVTPH2PS X6, Y6")
 		p("VFMADD231PS Y6, Y1, Y0")
 	})
-	hsum1()
+	hsum1At(0)
 	p("VMOVSS X0, (DI)")
 	p("ADDQ $4, DI")
 	p("ADDQ R8, DX")
@@ -267,7 +292,7 @@ func maxK() {
 	p("ADDQ $32, SI")
 	loopEnd("CX", name+"_loop")
 	label(name + "_reduce")
-	hfold("VMAXPS", "VMAXSS")
+	hfold(0, "VMAXPS", "VMAXSS")
 	p("VMOVSS X0, ret+16(FP)")
 	ret()
 }
@@ -326,7 +351,35 @@ func expSub() {
 	p("ADDQ $32, SI")
 	loopEnd("CX", name+"_loop")
 	p("VMOVAPS Y14, Y0")
-	hsum1()
+	hsum1At(0)
 	p("VMOVSS X0, ret+24(FP)")
 	ret()
+}
+
+// scale: x[i] *= a for i < 8·n8 (n8 ≥ 1), four chunks at a time, then one.
+func scale() {
+	name := "scaleAVX2"
+	text(name, "(x *float32, n8 int, a float32)", "$0-20")
+	args("x SI", "n8 CX")
+	p("VBROADCASTSS a+16(FP), Y15")
+	label(name + "_four")
+	p("CMPQ CX, $4")
+	p("JLT %s_one", name)
+	for i := 0; i < 4; i++ {
+		p("VMULPS %d(SI), Y15, Y%d", 32*i, i)
+	}
+	for i := 0; i < 4; i++ {
+		p("VMOVUPS Y%d, %d(SI)", i, 32*i)
+	}
+	p("ADDQ $128, SI")
+	p("SUBQ $4, CX")
+	p("JMP %s_four", name)
+	label(name + "_one")
+	jz("CX", name+"_done")
+	p("VMULPS (SI), Y15, Y0")
+	p("VMOVUPS Y0, (SI)")
+	p("ADDQ $32, SI")
+	p("DECQ CX")
+	p("JMP %s_one", name)
+	done(name)
 }

@@ -28,3 +28,4 @@ func axpysQ8_0x2AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) { panic("
 func axpysQ8_0x1AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) { panic("kernels: no assembly") }
 func maxAVX2(x *float32, n8 int) float32                               { panic("kernels: no assembly") }
 func expSubAVX2(x *float32, n8 int, m float32) float32                 { panic("kernels: no assembly") }
+func scaleAVX2(x *float32, n8 int, a float32)                          { panic("kernels: no assembly") }

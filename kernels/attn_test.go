@@ -282,3 +282,23 @@ func TestKVTypeChecked(t *testing.T) {
 		})
 	}
 }
+
+// TestScale checks Scale against the scalar product, bit for bit, on every
+// length remainder of the 4-chunk and 1-chunk loops and every implementation.
+func TestScale(t *testing.T) {
+	rng := rand.New(rand.NewPCG(47, 48))
+	for _, ic := range impls() {
+		useImpl(t, ic)
+		for _, n := range []int{0, 1, 7, 8, 9, 24, 31, 32, 33, 40, 64, 100} {
+			x := randVec(rng, n)
+			a := float32(rng.NormFloat64())
+			got := append([]float32(nil), x...)
+			Scale(got, a)
+			for i, v := range x {
+				if want := v * a; math.Float32bits(got[i]) != math.Float32bits(want) {
+					t.Fatalf("%s n=%d: x[%d]·%g = %g, want %g", ic.name, n, i, a, got[i], want)
+				}
+			}
+		}
+	}
+}

@@ -138,16 +138,19 @@ type attnScratch struct {
 // KV heads of a block are done before the next block. The stored rows are
 // read in place by the kernels (no decoding to float32 first): one call
 // computes a head's scores over the block, one adds the block's weighted
-// values; the block maximum and the exponentials are vectorised too. The
-// scale is folded into the query, so a score is (q·scale)·k.
+// values; the block maximum and the exponentials are vectorised too. When
+// the query heads of a KV head come in pairs (an even group), the two heads
+// of a pair share one pass over the rows (kernels.DotsKV2, AxpysKV2: the same
+// results as a pass per head, fewer loads). The scale is folded into the
+// query, so a score is (q·scale)·k.
 func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float32, p *partial) {
 	d := c.o.HeadDim
 	group := heads / c.o.KVHeads
 	ly := &c.layers[l]
 	sc := blockPool.Get().(*attnScratch)
 	defer blockPool.Put(sc)
-	if cap(sc.sc) < blockLen {
-		sc.sc = make([]float32, blockLen)
+	if cap(sc.sc) < 2*blockLen {
+		sc.sc = make([]float32, 2*blockLen)
 	}
 	if cap(sc.q) < heads*d {
 		sc.q = make([]float32, heads*d)
@@ -162,23 +165,38 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 		n := min(blockLen, to-b, PageSize-row)
 		kpage := ly.k[pg][row*c.row:]
 		vpage := ly.v[pg][row*c.row:]
-		scores := sc.sc[:n]
-		for h := 0; h < heads; h++ {
+		for h := 0; h < heads; {
 			off := h / group * c.head
-			kernels.DotsKV(c.o.DType, scores, qs[h*d:(h+1)*d], kpage[off:], c.row)
-			m := max(p.m[h], kernels.Max(scores))
-			acc := p.acc[h*d : (h+1)*d]
-			if m != p.m[h] {
-				r := kernels.Expf(p.m[h] - m)
-				p.s[h] *= r
-				for i := range acc {
-					acc[i] *= r
-				}
-				p.m[h] = m
+			kr, vr := kpage[off:], vpage[off:]
+			if group%2 == 0 { // heads h and h+1 read the same KV head
+				scores := sc.sc[:2*n]
+				kernels.DotsKV2(c.o.DType, scores, qs[h*d:(h+1)*d], qs[(h+1)*d:(h+2)*d], kr, c.row)
+				p.weigh(h, scores[:n], d)
+				p.weigh(h+1, scores[n:], d)
+				kernels.AxpysKV2(c.o.DType, p.acc[h*d:(h+2)*d], scores, vr, c.row)
+				h += 2
+				continue
 			}
-			p.s[h] += kernels.ExpSub(scores, m)
-			kernels.AxpysKV(c.o.DType, acc, scores, vpage[off:], c.row)
+			scores := sc.sc[:n]
+			kernels.DotsKV(c.o.DType, scores, qs[h*d:(h+1)*d], kr, c.row)
+			p.weigh(h, scores, d)
+			kernels.AxpysKV(c.o.DType, p.acc[h*d:(h+1)*d], scores, vr, c.row)
+			h++
 		}
 		b += n
 	}
+}
+
+// weigh turns head h's scores of one block into its softmax weights
+// exp(score − m) in place, m the new running maximum, rescaling the head's
+// sum and accumulator (d floats) when the maximum grows.
+func (p *partial) weigh(h int, scores []float32, d int) {
+	m := max(p.m[h], kernels.Max(scores))
+	if m != p.m[h] {
+		r := kernels.Expf(p.m[h] - m)
+		p.s[h] *= r
+		kernels.Scale(p.acc[h*d:(h+1)*d], r)
+		p.m[h] = m
+	}
+	p.s[h] += kernels.ExpSub(scores, m)
 }
