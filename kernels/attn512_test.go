@@ -66,10 +66,11 @@ func TestKV2Exact(t *testing.T) {
 // withImpl runs f with the implementation c selected, then restores the
 // previous selection.
 func withImpl(t *testing.T, c implCase, f func()) {
-	old, old512 := forcePortable.Load(), noAVX512F.Load()
-	defer func() { ForcePortable(old); noAVX512F.Store(old512) }()
-	ForcePortable(c.portable)
-	noAVX512F.Store(c.name != "avx512f")
+	oldP, oldCap := forcePortable.Load(), familyCap.Load()
+	defer func() { forcePortable.Store(oldP); familyCap.Store(oldCap) }()
+	if err := LimitFamily(c.name); err != nil {
+		t.Fatal(err)
+	}
 	f()
 }
 
