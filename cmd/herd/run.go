@@ -30,6 +30,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *idsFlag == "" && len(pos) == 0 {
 		if stdinIsTerminal() {
+			if cf.on() {
+				return usagef("--workers needs a prompt (or --ids): the interactive chat runs in one process")
+			}
 			return c.chatFromRun(cl, stdout, stderr) // as `ollama run` with no prompt
 		}
 		if pos, err = promptFromStdin(); err != nil {
