@@ -71,7 +71,7 @@ type parts struct {
 
 // parts draws the needle, question and haystack of trial at depth.
 func (p *promptMaker) parts(trial int, depth float64) parts {
-	keyRNG := rand.New(rand.NewPCG(p.seed^0x9e3779b97f4a7c15^math.Float64bits(depth), uint64(trial)))
+	keyRNG := needleRNG(p.seed, depth, trial)
 	hayRNG := rand.New(rand.NewPCG(p.seed, uint64(trial)))
 	tok := p.t.Tok
 	enc := func(s string) []int32 { return tok.Encode(s, false) }
@@ -85,16 +85,19 @@ func (p *promptMaker) parts(trial int, depth float64) parts {
 		pt.expected = key
 		pt.hay = func() []int32 { return enc(f.piece()) }
 	case FormKV:
-		key, value := randomWord(keyRNG, 6), strconv.Itoa(10000+keyRNG.IntN(90000))
+		key, value := kvPair(keyRNG)
 		pt.needle = enc(key + ": " + value + "\n")
-		pt.question = enc("\n" + key + ":")
+		// The question is the needle's key as one more line: a blank line
+		// before it would be two "\n" tokens, where the tokenizer writes a
+		// blank line in text as one.
+		pt.question = enc(key + ":")
 		pt.expected = value
 		pt.hay = func() []int32 {
-			k := randomWord(hayRNG, 6)
+			k, v := kvPair(hayRNG)
 			for k == key {
-				k = randomWord(hayRNG, 6)
+				k, v = kvPair(hayRNG)
 			}
-			return enc(k + ": " + strconv.Itoa(10000+hayRNG.IntN(90000)) + "\n")
+			return enc(k + ": " + v + "\n")
 		}
 	case FormIDs:
 		draw := func(r *rand.Rand, n int) []int32 {
@@ -156,6 +159,29 @@ func (p *promptMaker) build(length int, depth float64, trial int) (Prompt, error
 	ids = append(ids, pt.question...)
 	return Prompt{IDs: ids, NeedleAt: len(bos) + at, Needle: len(pt.needle), Expected: pt.expected,
 		expectIDs: pt.expectIDs, MaxTokens: pt.maxTokens}, nil
+}
+
+// kvPair draws a FormKV line's key (six random lower-case letters) and
+// value (five random digits, not starting with 0).
+func kvPair(r *rand.Rand) (key, value string) {
+	return randomWord(r, 6), strconv.Itoa(10000 + r.IntN(90000))
+}
+
+// KVPair draws a key and value of FormKV's kind from r, for making
+// training documents of the same task family as the eval's prompts.
+func KVPair(r *rand.Rand) (key, value string) { return kvPair(r) }
+
+// KVNeedleKey is the key of FormKV's needle in the prompts of trial at
+// depth under seed (the same at every length), so that training data can
+// exclude the eval's instances.
+func KVNeedleKey(seed uint64, depth float64, trial int) string {
+	key, _ := kvPair(needleRNG(seed, depth, trial))
+	return key
+}
+
+// needleRNG seeds the draw of the needle of trial at depth.
+func needleRNG(seed uint64, depth float64, trial int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15^math.Float64bits(depth), uint64(trial)))
 }
 
 // randomWord is n random lower-case letters.

@@ -1,0 +1,145 @@
+// Command niahdata writes a training text that mixes a text's passages
+// with synthetic key-value retrieval documents of the family that
+// `herd eval niah --form kv` asks (docs/distillation.md, "Retrieval data
+// in the mix"). Each retrieval document is lines "key: value" (six random
+// lower-case letters, five digits), then some of its lines again: a model that learns to predict the repeated values has learnt the
+// eval's task. The documents are drawn from their own seed, and no key of
+// theirs is a needle key of the eval's prompts for -eval-seed, -depths and
+// -trials, so training never sees an eval instance.
+//
+//	go run ./tools/niahdata -text testdata/tinyshakespeare.txt -docs 5000 -o runs/ctx/mix.txt
+//
+// Documents are separated by -sep (train with --doc-sep and that
+// separator); the text is cut into passages of about -passage bytes at
+// blank lines, and the retrieval documents are put in at random places among them.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/herd-llm/herd/evals"
+)
+
+func main() {
+	text := flag.String("text", "", "text file whose passages make the rest of the mix")
+	docs := flag.Int("docs", 5000, "retrieval documents")
+	minLines := flag.Int("min-lines", 1, "fewest key-value lines in a document")
+	maxLines := flag.Int("max-lines", 24, "most key-value lines in a document")
+	maxQueries := flag.Int("queries", 4, "most lines repeated after the document's lines (at least 1)")
+	passage := flag.Int("passage", 2000, "bytes per passage of -text (cut at blank lines)")
+	seed := flag.Uint64("seed", 20261206, "seed of the retrieval documents and their order (use one that is not the eval's)")
+	evalSeed := flag.Uint64("eval-seed", 1, "the seed of the herd eval niah runs whose needle keys are excluded")
+	depths := flag.String("depths", "0,0.25,0.5,0.75,1", "the eval's depths")
+	trials := flag.Int("trials", 100, "the eval's trials per depth (keys of this many trials are excluded)")
+	sep := flag.String("sep", "\n~\n", "document separator written between documents")
+	out := flag.String("o", "", "output file")
+	flag.Parse()
+	if err := run(*text, *out, *sep, *depths, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed); err != nil {
+		fmt.Fprintln(os.Stderr, "niahdata:", err)
+		os.Exit(1)
+	}
+}
+
+func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64) error {
+	switch {
+	case out == "":
+		return fmt.Errorf("-o is required")
+	case minLines < 1 || maxLines < minLines:
+		return fmt.Errorf("lines %d..%d: want 1 ≤ -min-lines ≤ -max-lines", minLines, maxLines)
+	case maxQueries < 1:
+		return fmt.Errorf("-queries %d must be at least 1", maxQueries)
+	case seed == evalSeed:
+		return fmt.Errorf("-seed %d is the eval's seed; pick another", seed)
+	}
+	exclude := map[string]bool{}
+	for _, f := range strings.Split(depthList, ",") {
+		d, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("depth %q: %w", f, err)
+		}
+		for tr := 0; tr < trials; tr++ {
+			exclude[evals.KVNeedleKey(evalSeed, d, tr)] = true
+		}
+	}
+	var text []string
+	if textPath != "" {
+		b, err := os.ReadFile(textPath)
+		if err != nil {
+			return fmt.Errorf("text: %w", err)
+		}
+		if strings.Contains(string(b), sep) {
+			return fmt.Errorf("text %s contains the separator %q", textPath, sep)
+		}
+		text = passages(string(b), passage)
+	}
+	// The retrieval documents go in at random places among the passages,
+	// which keep their order (so the text's tail stays last, held out).
+	r := rand.New(rand.NewPCG(seed, 0x6e696168))
+	isDoc := make([]bool, len(text)+docs)
+	for i := range docs {
+		isDoc[i] = true
+	}
+	r.Shuffle(len(isDoc), func(i, j int) { isDoc[i], isDoc[j] = isDoc[j], isDoc[i] })
+	all := make([]string, 0, len(isDoc))
+	for _, d := range isDoc {
+		if d {
+			all = append(all, document(r, exclude, minLines+r.IntN(maxLines-minLines+1), maxQueries))
+		} else {
+			all, text = append(all, text[0]), text[1:]
+		}
+	}
+	return os.WriteFile(out, []byte(strings.Join(all, sep)), 0o644)
+}
+
+// document is n "key: value" lines with distinct keys outside exclude,
+// then 1..maxQueries of the lines again in random order (as the eval's
+// prompt ends with the needle's key on a line of its own).
+func document(r *rand.Rand, exclude map[string]bool, n, maxQueries int) string {
+	keys, values := make([]string, 0, n), make([]string, 0, n)
+	seen := map[string]bool{}
+	for len(keys) < n {
+		k, v := evals.KVPair(r)
+		if exclude[k] || seen[k] {
+			continue
+		}
+		seen[k] = true
+		keys, values = append(keys, k), append(values, v)
+	}
+	var b strings.Builder
+	for i := range keys {
+		b.WriteString(keys[i] + ": " + values[i] + "\n")
+	}
+	q := r.Perm(n)[:min(n, 1+r.IntN(maxQueries))]
+	for i, j := range q {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(keys[j] + ": " + values[j])
+	}
+	return b.String()
+}
+
+// passages cuts text at blank lines into pieces of at least size bytes.
+func passages(text string, size int) []string {
+	var out []string
+	var cur strings.Builder
+	for _, p := range strings.Split(text, "\n\n") {
+		if cur.Len() > 0 {
+			cur.WriteString("\n\n")
+		}
+		cur.WriteString(p)
+		if cur.Len() >= size {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}

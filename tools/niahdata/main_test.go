@@ -1,0 +1,90 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/herd-llm/herd/evals"
+)
+
+// TestDocument: n distinct "key: value" lines, then 1..q of those lines
+// again, none with an excluded key.
+func TestDocument(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	exclude := map[string]bool{}
+	for tr := range 50 {
+		exclude[evals.KVNeedleKey(1, 0.5, tr)] = true
+	}
+	for _, tc := range []struct{ n, q int }{{1, 1}, {5, 3}, {12, 6}, {3, 10}} {
+		for range 20 {
+			doc := document(r, exclude, tc.n, tc.q)
+			all := strings.Split(doc, "\n")
+			if len(all) <= tc.n {
+				t.Fatalf("n %d: %d lines in %q", tc.n, len(all), doc)
+			}
+			lines, qs := all[:tc.n], all[tc.n:]
+			have := map[string]bool{}
+			for _, l := range lines {
+				k, _, _ := strings.Cut(l, ": ")
+				if exclude[k] || have[l] {
+					t.Errorf("line %q excluded or repeated", l)
+				}
+				have[l] = true
+			}
+			if len(qs) < 1 || len(qs) > min(tc.n, tc.q) {
+				t.Errorf("n %d q %d: %d queries", tc.n, tc.q, len(qs))
+			}
+			for _, q := range qs {
+				if !have[q] {
+					t.Errorf("query %q is not a line of the document", q)
+				}
+			}
+		}
+	}
+}
+
+// TestRun: the text's passages keep their order among the retrieval
+// documents; a text containing the separator and the eval's own seed are
+// refused.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "text.txt")
+	var paras []string
+	for i := range 30 {
+		paras = append(paras, strings.Repeat("word ", 5+i%7)+"end"+string(rune('A'+i%26)))
+	}
+	if err := os.WriteFile(text, []byte(strings.Join(paras, "\n\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "mix.txt")
+	if err := run(text, out, "\n~\n", "0,1", 40, 1, 4, 2, 60, 5, 7, 1); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	docs := 0
+	for _, d := range strings.Split(string(b), "\n~\n") {
+		if strings.HasPrefix(d, "word") {
+			kept = append(kept, d)
+		} else {
+			docs++
+		}
+	}
+	if docs != 40 || strings.Join(kept, "\n\n") != strings.Join(paras, "\n\n") {
+		t.Errorf("%d retrieval documents (want 40); passages in order: %v", docs, strings.Join(kept, "\n\n") == strings.Join(paras, "\n\n"))
+	}
+	for _, bad := range []struct {
+		sep        string
+		seed, eval uint64
+	}{{"word", 7, 1}, {"\n~\n", 1, 1}} {
+		if err := run(text, out, bad.sep, "0", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval); err == nil {
+			t.Errorf("sep %q seed %d eval seed %d: no error", bad.sep, bad.seed, bad.eval)
+		}
+	}
+}
