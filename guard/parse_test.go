@@ -1,9 +1,12 @@
 package guard
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/wanterr"
 )
 
 func TestParse(t *testing.T) {
@@ -32,14 +35,7 @@ func TestParse(t *testing.T) {
 		{out: "unsafeS1", err: "first line"},
 	} {
 		v, err := Parse(tc.out)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("Parse(%q): error %v, want %q", tc.out, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("Parse(%q): %v", tc.out, err)
+		if wanterr.Case(t, fmt.Sprintf("Parse(%q)", tc.out), err, tc.err) {
 			continue
 		}
 		if v.Unsafe != tc.unsafe || !reflect.DeepEqual(v.Categories, tc.cats) || v.Score != -1 || v.Output != strings.TrimSpace(tc.out) {

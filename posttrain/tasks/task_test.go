@@ -2,10 +2,12 @@ package tasks
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/wanterr"
 )
 
 // allSpecs are task specs covering every task.
@@ -53,14 +55,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, c := range cases {
 		tk, err := New(c.spec, 1)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("New(%q): error %v, want one containing %q", c.spec, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("New(%q): %v", c.spec, err)
+		if wanterr.Case(t, fmt.Sprintf("New(%q)", c.spec), err, c.err) {
 			continue
 		}
 		if tk.Spec() != c.want {

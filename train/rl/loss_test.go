@@ -1,12 +1,15 @@
 package rl
 
 import (
-	"github.com/herd-llm/herd/train/nn"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/herd-llm/herd/internal/wanterr"
+	"github.com/herd-llm/herd/train/nn"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12+1e-12*math.Abs(b) }
@@ -218,14 +221,7 @@ func TestGroupAdvantages(t *testing.T) {
 	}
 	for _, c := range cases {
 		got, err := GroupAdvantages(c.rewards, c.size, c.scale)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%v: error %v, want %q", c.rewards, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%v: %v", c.rewards, err)
+		if wanterr.Case(t, fmt.Sprint(c.rewards), err, c.err) {
 			continue
 		}
 		for i := range got {
