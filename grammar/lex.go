@@ -183,11 +183,7 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		}
 		return lexEnd
 	case numDot:
-		if isDigit(b) {
-			*st, *nd = numFrac, 1
-			return lexOK
-		}
-		return lexReject
+		return firstDigit(st, nd, b, numFrac)
 	case numFrac:
 		if isDigit(b) {
 			return moreDigits(nd, MaxFracDigits)
@@ -204,11 +200,7 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		}
 		fallthrough
 	case numESign:
-		if isDigit(b) {
-			*st, *nd = numExp, 1
-			return lexOK
-		}
-		return lexReject
+		return firstDigit(st, nd, b, numExp)
 	case numExp:
 		if isDigit(b) {
 			return moreDigits(nd, MaxExpDigits)
@@ -216,6 +208,16 @@ func numStep(st, nd *uint8, b byte, integer bool) int {
 		return lexEnd
 	}
 	return lexReject
+}
+
+// firstDigit starts the digit run of state next (a fraction or an exponent,
+// which need at least one digit) when b is a digit, and rejects b otherwise.
+func firstDigit(st, nd *uint8, b byte, next uint8) int {
+	if !isDigit(b) {
+		return lexReject
+	}
+	*st, *nd = next, 1
+	return lexOK
 }
 
 // moreDigits counts one more digit of a run of at most max digits; the
