@@ -21,9 +21,7 @@ const int4MinMax = float32(1e-6)
 // even. Note that the clamp is applied to max|w| (as Meta's code does), so the
 // smallest scale is 1.25e-7, not 1e-6.
 func quantizeInt4(dst []byte, src []float32) {
-	for i := 0; i < len(src)/int4Group; i++ {
-		x := src[i*int4Group : (i+1)*int4Group]
-		b := dst[i*blockInt4Bytes : (i+1)*blockInt4Bytes]
+	for x, b := range inBlocks(src, int4Group, dst, blockInt4Bytes, len(src)/int4Group) {
 		scale := max(absMax(x), int4MinMax) / 8
 		putF32(b, scale)
 		qs := b[4 : 4+int4Group/2]
@@ -45,9 +43,7 @@ func int4Value(b byte) int32 { return int32(int8(b<<4) >> 4) }
 
 // dequantizeInt4 writes q·scale.
 func dequantizeInt4(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/int4Group; i++ {
-		b := src[i*blockInt4Bytes : (i+1)*blockInt4Bytes]
-		y := dst[i*int4Group : (i+1)*int4Group]
+	for b, y := range inBlocks(src, blockInt4Bytes, dst, int4Group, len(dst)/int4Group) {
 		scale := getF32(b)
 		qs := b[4 : 4+int4Group/2]
 		for k, q := range qs {
@@ -66,9 +62,7 @@ func DotInt4(w []byte, x []float32, n int) float32 {
 	nb := blocks("DotInt4", tensor.Int4, n, len(w))
 	x = x[:n]
 	var sum float32
-	for i := 0; i < nb; i++ {
-		b := w[i*blockInt4Bytes : (i+1)*blockInt4Bytes]
-		xs := x[i*int4Group : (i+1)*int4Group]
+	for b, xs := range inBlocks(w, blockInt4Bytes, x, int4Group, nb) {
 		qs := b[4 : 4+int4Group/2]
 		var s float32
 		for k, q := range qs {

@@ -12,9 +12,7 @@ const (
 // magnitude (sign kept, first one wins), d = max/−8, id = 1/d, and
 // q = min(15, int8(x·id + 8.5)) with C's truncating float-to-int conversion.
 func quantizeQ4_0(dst []byte, src []float32) {
-	for i := 0; i < len(src)/qk4_0; i++ {
-		x := src[i*qk4_0 : (i+1)*qk4_0]
-		b := dst[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]
+	for x, b := range inBlocks(src, qk4_0, dst, blockQ4_0Bytes, len(src)/qk4_0) {
 		_, max := signedAbsMax(x)
 		d := max / -8
 		id := invOrZero(d)
@@ -38,9 +36,7 @@ func q4_0Nibble(x float32) byte {
 
 // dequantizeQ4_0 is ggml's dequantize_row_q4_0: y = (nibble − 8)·d.
 func dequantizeQ4_0(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/qk4_0; i++ {
-		b := src[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]
-		y := dst[i*qk4_0 : (i+1)*qk4_0]
+	for b, y := range inBlocks(src, blockQ4_0Bytes, dst, qk4_0, len(dst)/qk4_0) {
 		d := getF16(b)
 		qs := b[2 : 2+qk4_0/2]
 		for j, q := range qs {
@@ -59,9 +55,7 @@ func dequantizeQ4_0(dst []float32, src []byte) {
 func DotQ4_0(w, a []byte, n int) float32 {
 	nb := dotBlocks("DotQ4_0", tensor.Q4_0, tensor.Q8_0, w, a, n)
 	var sumf float32
-	for i := 0; i < nb; i++ {
-		x := w[i*blockQ4_0Bytes : (i+1)*blockQ4_0Bytes]
-		y := a[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
+	for x, y := range inBlocks(w, blockQ4_0Bytes, a, blockQ8_0Bytes, nb) {
 		qs := x[2 : 2+qk4_0/2]
 		q8 := y[2 : 2+qk8_0]
 		var sumi int32

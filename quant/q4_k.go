@@ -26,9 +26,7 @@ func quantizeQ4K(dst []byte, src []float32) {
 		mins    [qkK / 32]float32
 		scales  [qkK / 32]float32
 	)
-	for i := 0; i < len(src)/qkK; i++ {
-		x := src[i*qkK : (i+1)*qkK]
-		b := dst[i*blockQ4KBytes : (i+1)*blockQ4KBytes]
+	for x, b := range inBlocks(src, qkK, dst, blockQ4KBytes, len(src)/qkK) {
 		clear(b) // the packing below ORs into scales[0:8]
 		var maxScale, maxMin float32
 		for j := 0; j < qkK/32; j++ {
@@ -185,9 +183,7 @@ func makeQKX2Quants(nmax int32, x, weights []float32, L []uint8, theMin *float32
 
 // dequantizeQ4K is ggml's dequantize_row_q4_K: y = (d·sc)·q − (dmin·m).
 func dequantizeQ4K(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/qkK; i++ {
-		b := src[i*blockQ4KBytes : (i+1)*blockQ4KBytes]
-		y := dst[i*qkK : (i+1)*qkK]
+	for b, y := range inBlocks(src, blockQ4KBytes, dst, qkK, len(dst)/qkK) {
 		d, dmin := getF16(b[0:]), getF16(b[2:])
 		sc := b[q4kScales : q4kScales+12]
 		q := b[q4kQs : q4kQs+qkK/2]
@@ -218,9 +214,7 @@ func DotQ4K(w, a []byte, n int) float32 {
 	nb := dotBlocks("DotQ4K", tensor.Q4K, tensor.Q8K, w, a, n)
 	var sums [8]float32
 	var sumf float32
-	for i := 0; i < nb; i++ {
-		x := w[i*blockQ4KBytes : (i+1)*blockQ4KBytes]
-		y := a[i*blockQ8KBytes : (i+1)*blockQ8KBytes]
+	for x, y := range inBlocks(w, blockQ4KBytes, a, blockQ8KBytes, nb) {
 		sc := x[q4kScales : q4kScales+12]
 		q4 := x[q4kQs : q4kQs+qkK/2]
 		q8 := y[q8kQs : q8kQs+qkK]

@@ -16,9 +16,7 @@ func quantizeQ6K(dst []byte, src []float32) {
 		L      [qkK]int8
 		scales [qkK / 16]float32
 	)
-	for i := 0; i < len(src)/qkK; i++ {
-		x := src[i*qkK : (i+1)*qkK]
-		b := dst[i*blockQ6KBytes : (i+1)*blockQ6KBytes]
+	for x, b := range inBlocks(src, qkK, dst, blockQ6KBytes, len(src)/qkK) {
 		var maxScale, maxAbsScale float32
 		for ib := 0; ib < qkK/16; ib++ {
 			scale := makeQXQuants(32, x[16*ib:16*ib+16], L[16*ib:16*ib+16])
@@ -119,9 +117,7 @@ func makeQXQuants(nmax int32, x []float32, L []int8) float32 {
 
 // dequantizeQ6K is ggml's dequantize_row_q6_K: y = (d·scale)·(q − 32).
 func dequantizeQ6K(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/qkK; i++ {
-		b := src[i*blockQ6KBytes : (i+1)*blockQ6KBytes]
-		y := dst[i*qkK : (i+1)*qkK]
+	for b, y := range inBlocks(src, blockQ6KBytes, dst, qkK, len(dst)/qkK) {
 		d := getF16(b[q6kD:])
 		for h := 0; h < 2; h++ {
 			ql := (*[64]byte)(b[64*h:])
@@ -159,9 +155,7 @@ func q6Quad(lo, hi, h byte) (v0, v1, v2, v3 int32) {
 func DotQ6K(w, a []byte, n int) float32 {
 	nb := dotBlocks("DotQ6K", tensor.Q6K, tensor.Q8K, w, a, n)
 	var sums [8]float32
-	for i := 0; i < nb; i++ {
-		x := w[i*blockQ6KBytes : (i+1)*blockQ6KBytes]
-		y := a[i*blockQ8KBytes : (i+1)*blockQ8KBytes]
+	for x, y := range inBlocks(w, blockQ6KBytes, a, blockQ8KBytes, nb) {
 		q8 := y[q8kQs : q8kQs+qkK]
 		sc := x[q6kScales : q6kScales+qkK/16]
 		// Half h holds values 128h+32m+p (quarter m = 0..3, p = 0..31) in

@@ -16,9 +16,7 @@ const (
 // quantizeQ8_0 is ggml's quantize_row_q8_0_ref: d = amax/127, q = roundf(x/d)
 // computed as x·(1/d) with the float32 (not the f16) d, half away from zero.
 func quantizeQ8_0(dst []byte, src []float32) {
-	for i := 0; i < len(src)/qk8_0; i++ {
-		x := src[i*qk8_0 : (i+1)*qk8_0]
-		b := dst[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
+	for x, b := range inBlocks(src, qk8_0, dst, blockQ8_0Bytes, len(src)/qk8_0) {
 		d := absMax(x) / 127
 		id := invOrZero(d)
 		putF16(b, d)
@@ -30,11 +28,9 @@ func quantizeQ8_0(dst []byte, src []float32) {
 
 // dequantizeQ8_0 is ggml's dequantize_row_q8_0: y = q·d.
 func dequantizeQ8_0(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/qk8_0; i++ {
-		b := src[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
-		y := (*[qk8_0]float32)(dst[i*qk8_0:])
+	for y, b := range inBlocks(dst, qk8_0, src, blockQ8_0Bytes, len(dst)/qk8_0) {
+		y, qs := (*[qk8_0]float32)(y), (*[qk8_0]byte)(b[2:])
 		d := getF16(b)
-		qs := (*[qk8_0]byte)(b[2:])
 		for j := range y {
 			y[j] = float32(int8(qs[j])) * d
 		}
@@ -50,9 +46,7 @@ func dequantizeQ8_0(dst []float32, src []byte) {
 func DotQ8_0(w, a []byte, n int) float32 {
 	nb := dotBlocks("DotQ8_0", tensor.Q8_0, tensor.Q8_0, w, a, n)
 	var sumf float32
-	for i := 0; i < nb; i++ {
-		x := w[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
-		y := a[i*blockQ8_0Bytes : (i+1)*blockQ8_0Bytes]
+	for x, y := range inBlocks(w, blockQ8_0Bytes, a, blockQ8_0Bytes, nb) {
 		sumi := dotI8(x[2:2+qk8_0], y[2:2+qk8_0])
 		dd := float32(getF16(x) * getF16(y))
 		sumf += float32(float32(sumi) * dd)

@@ -14,9 +14,7 @@ const (
 // magnitude (sign kept), iscale = −127/max, q = min(127, nearest_int(iscale·x)),
 // d = 1/iscale. An all-zero block gets d = 0, zero quants and zero bsums.
 func quantizeQ8K(dst []byte, src []float32) {
-	for i := 0; i < len(src)/qkK; i++ {
-		x := src[i*qkK : (i+1)*qkK]
-		b := dst[i*blockQ8KBytes : (i+1)*blockQ8KBytes]
+	for x, b := range inBlocks(src, qkK, dst, blockQ8KBytes, len(src)/qkK) {
 		amax, max := signedAbsMax(x)
 		if amax == 0 {
 			clear(b)
@@ -44,9 +42,7 @@ func quantizeQ8K(dst []byte, src []float32) {
 
 // dequantizeQ8K is ggml's dequantize_row_q8_K: y = d·q.
 func dequantizeQ8K(dst []float32, src []byte) {
-	for i := 0; i < len(dst)/qkK; i++ {
-		b := src[i*blockQ8KBytes : (i+1)*blockQ8KBytes]
-		y := dst[i*qkK : (i+1)*qkK]
+	for b, y := range inBlocks(src, blockQ8KBytes, dst, qkK, len(dst)/qkK) {
 		d := getF32(b)
 		qs := b[q8kQs : q8kQs+qkK]
 		for j := range y {
