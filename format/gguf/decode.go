@@ -73,28 +73,10 @@ func (d *decoder) str(what string, max int) (string, error) {
 
 // value reads a value of type t; depth is the number of arrays it is inside.
 func (d *decoder) value(t ValueType, depth int) (Value, error) {
+	if ft, ok := fixedTypes[t]; ok {
+		return ft.one(d)
+	}
 	switch t {
-	case TypeUint8:
-		x, err := d.u8("uint8")
-		return Of(x), err
-	case TypeInt8:
-		x, err := d.u8("int8")
-		return Of(int8(x)), err
-	case TypeUint16:
-		x, err := d.u16("uint16")
-		return Of(x), err
-	case TypeInt16:
-		x, err := d.u16("int16")
-		return Of(int16(x)), err
-	case TypeUint32:
-		x, err := d.u32("uint32")
-		return Of(x), err
-	case TypeInt32:
-		x, err := d.u32("int32")
-		return Of(int32(x)), err
-	case TypeFloat32:
-		x, err := d.u32("float32")
-		return Of(math.Float32frombits(x)), err
 	case TypeBool:
 		x, err := d.bool()
 		return Of(x), err
@@ -103,15 +85,6 @@ func (d *decoder) value(t ValueType, depth int) (Value, error) {
 		return Of(s), err
 	case TypeArray:
 		return d.array(depth)
-	case TypeUint64:
-		x, err := d.u64("uint64")
-		return Of(x), err
-	case TypeInt64:
-		x, err := d.u64("int64")
-		return Of(int64(x)), err
-	case TypeFloat64:
-		x, err := d.u64("float64")
-		return Of(math.Float64frombits(x)), err
 	}
 	return Value{}, fmt.Errorf("unknown value type %d at offset %d", uint32(t), d.pos-4)
 }
@@ -152,27 +125,11 @@ func (d *decoder) array(depth int) (Value, error) {
 	}
 	n := int(n64) // at most the file size
 	v := Value{typ: TypeArray, elem: elem}
+	if ft, ok := fixedTypes[elem]; ok {
+		v.v = ft.many(d, n)
+		return v, nil
+	}
 	switch elem {
-	case TypeUint8:
-		v.v = fixed(d, n, 1, func(p []byte) uint8 { return p[0] })
-	case TypeInt8:
-		v.v = fixed(d, n, 1, func(p []byte) int8 { return int8(p[0]) })
-	case TypeUint16:
-		v.v = fixed(d, n, 2, binary.LittleEndian.Uint16)
-	case TypeInt16:
-		v.v = fixed(d, n, 2, func(p []byte) int16 { return int16(binary.LittleEndian.Uint16(p)) })
-	case TypeUint32:
-		v.v = fixed(d, n, 4, binary.LittleEndian.Uint32)
-	case TypeInt32:
-		v.v = fixed(d, n, 4, func(p []byte) int32 { return int32(binary.LittleEndian.Uint32(p)) })
-	case TypeFloat32:
-		v.v = fixed(d, n, 4, func(p []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(p)) })
-	case TypeUint64:
-		v.v = fixed(d, n, 8, binary.LittleEndian.Uint64)
-	case TypeInt64:
-		v.v = fixed(d, n, 8, func(p []byte) int64 { return int64(binary.LittleEndian.Uint64(p)) })
-	case TypeFloat64:
-		v.v = fixed(d, n, 8, func(p []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(p)) })
 	case TypeBool:
 		s := make([]bool, n)
 		for i := range s {
@@ -211,4 +168,40 @@ func fixed[T any](d *decoder, n, size int, conv func([]byte) T) []T {
 	}
 	d.pos += n * size
 	return s
+}
+
+// fixedType reads the values of one fixed-width scalar type: one as a
+// scalar Value, or n as an array's elements (a []T).
+type fixedType struct {
+	one  func(d *decoder) (Value, error)
+	many func(d *decoder, n int) any
+}
+
+// fixedOf is the fixedType of the Go type T, whose values take size bytes
+// in a file and decode with conv.
+func fixedOf[T Scalar](size int, conv func([]byte) T) fixedType {
+	var zero T
+	t, _ := scalarType(zero)
+	return fixedType{
+		one: func(d *decoder) (Value, error) {
+			x, err := scalar(d, size, t.String(), conv)
+			return Of(x), err
+		},
+		many: func(d *decoder, n int) any { return fixed(d, n, size, conv) },
+	}
+}
+
+// fixedTypes are the scalar types of fixed width whose every bit pattern is
+// a value: all but bool (0 or 1) and string.
+var fixedTypes = map[ValueType]fixedType{
+	TypeUint8:   fixedOf(1, func(p []byte) uint8 { return p[0] }),
+	TypeInt8:    fixedOf(1, func(p []byte) int8 { return int8(p[0]) }),
+	TypeUint16:  fixedOf(2, binary.LittleEndian.Uint16),
+	TypeInt16:   fixedOf(2, func(p []byte) int16 { return int16(binary.LittleEndian.Uint16(p)) }),
+	TypeUint32:  fixedOf(4, binary.LittleEndian.Uint32),
+	TypeInt32:   fixedOf(4, func(p []byte) int32 { return int32(binary.LittleEndian.Uint32(p)) }),
+	TypeFloat32: fixedOf(4, func(p []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(p)) }),
+	TypeUint64:  fixedOf(8, binary.LittleEndian.Uint64),
+	TypeInt64:   fixedOf(8, func(p []byte) int64 { return int64(binary.LittleEndian.Uint64(p)) }),
+	TypeFloat64: fixedOf(8, func(p []byte) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(p)) }),
 }
