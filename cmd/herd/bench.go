@@ -40,10 +40,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
 	family := cl.String("kernels", "", "kernel family: auto (the best this CPU has), avx512, avx2 or portable (default: auto, or the environment variable HERD_KERNELS)")
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}

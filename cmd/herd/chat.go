@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/internal/repl"
 	"github.com/herd-llm/herd/internal/textgen"
@@ -21,10 +22,10 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("chat")
 	var c convFlags
 	c.define(cl.FlagSet, defaultChatN, defaultChatCtx, "context length in tokens (the default is capped by the model's max_position_embeddings)")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	return c.chat(cl.model, cl.given("ctx"), stdout, stderr)
+	return c.chat(cl.Model, cl.Given("ctx"), stdout, stderr)
 }
 
 // convFlags are the flags run and chat share: the model group, sampling,
@@ -46,15 +47,15 @@ func (c *convFlags) define(fs *flag.FlagSet, n, ctx int, ctxHelp string) {
 
 // chatFromRun opens a chat with herd run's flags, with chat's defaults for
 // -n and --ctx where they were not given.
-func (c *convFlags) chatFromRun(cl *cmdLine, stdout, stderr io.Writer) error {
-	if !cl.given("n") {
+func (c *convFlags) chatFromRun(cl *cli.Line, stdout, stderr io.Writer) error {
+	if !cl.Given("n") {
 		c.n = defaultChatN
 	}
-	ctxGiven := cl.given("ctx") && c.gen.ctx != 0
+	ctxGiven := cl.Given("ctx") && c.gen.ctx != 0
 	if !ctxGiven {
 		c.gen.ctx = defaultChatCtx
 	}
-	return c.chat(cl.model, ctxGiven, stdout, stderr)
+	return c.chat(cl.Model, ctxGiven, stdout, stderr)
 }
 
 // chat runs the chat REPL on stdin with the model -m names.

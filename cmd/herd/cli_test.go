@@ -34,7 +34,7 @@ func TestVersion(t *testing.T) {
 // TestHelp: every command's -h, and herd help CMD, print the usage line,
 // at least one example and the flags, and exit 0.
 func TestHelp(t *testing.T) {
-	for _, name := range commandNames() {
+	for _, name := range commands.Names() {
 		code, out, errOut := runHerd(name, "-h")
 		if code != 0 || errOut != "" {
 			t.Errorf("herd %s -h: exit %d stderr %q", name, code, errOut)
@@ -82,20 +82,6 @@ func TestDidYouMean(t *testing.T) {
 			if tc.want != "" && !strings.Contains(errOut, tc.want) || tc.want == "" && strings.Contains(errOut, "Did you mean") {
 				t.Errorf("herd %v: stderr %q, want %q", args, errOut, tc.want)
 			}
-		}
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"run", "run", 0}, {"rn", "run", 1}, {"chta", "chat", 1}, {"rnu", "run", 1}, {"abc", "cba", 2},
-		{"kitten", "sitting", 3}, {"", "abc", 3}, {"héllo", "hello", 1},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

@@ -20,10 +20,10 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")
 	name := cl.String("name", "", "general.name (default: the model directory's name)")
 	quiet := cl.Bool("q", false, "print nothing but errors")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	ft, err := ggufwrite.ParseFileType(*typ)
 	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(ggufwrite.Types, ", "))

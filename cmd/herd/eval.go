@@ -5,42 +5,38 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/herd-llm/herd/evals"
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/internal/textgen"
 )
 
 // cmdEval is `herd eval SUB`: it runs the subcommand niah or ppl; alone it
 // prints its help (with the flags both share) or a usage error.
 func cmdEval(args []string, stdout, stderr io.Writer) error {
-	subs := commands["eval"].sub
+	subs := cli.Table(commands["eval"].Sub)
 	if len(args) > 0 {
 		if c, ok := subs[args[0]]; ok {
-			return c.run(args[1:], stdout, stderr)
+			return c.Run(args[1:], stdout, stderr)
 		}
 	}
 	cl := newCmdLine("eval")
 	var e evalFlags
 	e.define(cl.FlagSet, 0, "context length in tokens (see the subcommand)", "eval")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
-	names := make([]string, 0, len(subs))
-	for n := range subs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := subs.Names()
 	if len(pos) == 0 {
 		return usagef("give a subcommand first: %s", strings.Join(names, " or "))
 	}
 	msg := fmt.Sprintf("unknown subcommand %q (want %s)", pos[0], strings.Join(names, " or "))
-	if s := suggest(pos[0], names); s != "" {
+	if s := cli.Suggest(pos[0], names); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
-	return usageError{msg}
+	return usagef("%s", msg)
 }
 
 // evalFlags are the flags herd eval niah and ppl share: the model group
@@ -113,7 +109,7 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 	trials := cl.Int("trials", 1, "prompts per length and depth (different haystacks and keys)")
 	seed := cl.Uint64("seed", 1, "seed of the haystacks and keys")
 	haystack := cl.String("haystack", "", "text file whose lines make the needle form's haystack (default: random sentences)")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	o := evals.NIAHOptions{Trials: *trials, Seed: *seed, Batch: e.batch}
@@ -138,14 +134,14 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	gm, target, err := e.load(cl.model, stderr)
+	gm, target, err := e.load(cl.Model, stderr)
 	if err != nil {
 		return err
 	}
 	defer gm.m.Close()
 	o.KVType = gm.kv
 	if target.Tok == nil && o.Form != evals.FormIDs {
-		return fmt.Errorf("form %s needs a tokenizer and model %s has none: give --tokenizer, or use --form ids", o.Form, modelName(cl.model))
+		return fmt.Errorf("form %s needs a tokenizer and model %s has none: give --tokenizer, or use --form ids", o.Form, modelName(cl.Model))
 	}
 	ctx, err := o.Check(target)
 	if err != nil {
@@ -170,7 +166,7 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	title := fmt.Sprintf("niah %s: %s, accuracy", o.Form, modelTitle(cl.model))
+	title := fmt.Sprintf("niah %s: %s, accuracy", o.Form, modelTitle(cl.Model))
 	return evals.NIAHFiles(res, title).Write(e.out, stdout, stderr)
 }
 
@@ -180,7 +176,7 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 	e.define(cl.FlagSet, 1024, "window length in tokens, BOS included (the default is capped by the model's max_position_embeddings)", "ppl")
 	data := cl.String("data", "", "text file to measure the loss on")
 	windows := cl.Int("windows", 16, "most windows to run; 0 = as many as the data fills")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if *windows < 0 {
@@ -196,15 +192,15 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 	if len(text) == 0 {
 		return fmt.Errorf("--data %s is empty", *data)
 	}
-	gm, target, err := e.load(cl.model, stderr)
+	gm, target, err := e.load(cl.Model, stderr)
 	if err != nil {
 		return err
 	}
 	defer gm.m.Close()
 	if target.Tok == nil {
-		return fmt.Errorf("model %s has no tokenizer to read --data with: give --tokenizer", modelName(cl.model))
+		return fmt.Errorf("model %s has no tokenizer to read --data with: give --tokenizer", modelName(cl.Model))
 	}
-	ctx, err := ctxLimit(e.gen.ctx, cl.given("ctx"), gm.m.Config.MaxPositions)
+	ctx, err := ctxLimit(e.gen.ctx, cl.Given("ctx"), gm.m.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
@@ -226,6 +222,6 @@ func cmdEvalPPL(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--data %s: %w", *data, err)
 	}
-	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.model), res.Windows)
+	title := fmt.Sprintf("loss by position: %s, %d windows", modelTitle(cl.Model), res.Windows)
 	return evals.PPLFiles(res, title).Write(e.out, stdout, stderr)
 }

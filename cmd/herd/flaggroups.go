@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
@@ -271,8 +272,8 @@ func (o optimFlags) define(fs *flag.FlagSet) {
 
 // resumeSteps is the --steps of a resumed run: the new total when given,
 // else 0 (the checkpoint's).
-func resumeSteps(fs *flag.FlagSet, steps int) int {
-	if flagSet(fs, "steps") {
+func resumeSteps(cl *cli.Line, steps int) int {
+	if cl.Given("steps") {
 		return steps
 	}
 	return 0

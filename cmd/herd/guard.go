@@ -93,7 +93,7 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	jsonOut := cl.Bool("json", false, "print the verdict as JSON")
 	var images imageFlags
 	cl.Var(&images, "image", "an image `FILE` shown with TEXT (repeatable; as in the reference, the guard sees the message's first image); needs a guard directory with its vision tower")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -108,8 +108,8 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if promptguard.IsPromptGuard(cl.model) {
-		return promptGuardCheck(cl.model, conv, *role, p.Threshold, *jsonOut, stdout)
+	if promptguard.IsPromptGuard(cl.Model) {
+		return promptGuardCheck(cl.Model, conv, *role, p.Threshold, *jsonOut, stdout)
 	}
 	kv, err := parseKVType(g.kvType)
 	if err != nil {
@@ -132,7 +132,7 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 		}
 		conv[0].Parts, conv[0].Content = imageprompt.Parts(len(images), conv[0].Content), ""
 	}
-	gm, err := openGuard(cl.model, g.quant, kv, g.ctx, cl.given("ctx"), 1, o, guardVisionFor(len(images) > 0), "lower --ctx", stderr, true)
+	gm, err := openGuard(cl.Model, g.quant, kv, g.ctx, cl.Given("ctx"), 1, o, guardVisionFor(len(images) > 0), "lower --ctx", stderr, true)
 	if err != nil {
 		return err
 	}

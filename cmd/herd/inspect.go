@@ -17,14 +17,14 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
 	batch := cl.Int("batch", 512, "prefill batch for the scratch estimate")
 	asJSON := cl.Bool("json", false, "print only the memory plan, as JSON")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	kvdt, err := parseKVType(*kvType)
 	if err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	if *ctx < 0 || *batch <= 0 {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}

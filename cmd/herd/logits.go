@@ -20,7 +20,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	cf.define(cl.FlagSet)
 	var temp attnTempFlags
 	temp.define(cl.FlagSet)
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if err := cf.check(""); err != nil {
@@ -33,18 +33,18 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	m, err := loadModel(cl.model)
+	m, err := loadModel(cl.Model)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	var fused *llama4.ImagePrompt
 	if len(images) > 0 {
-		tok, err := loadTokenizer(cl.model, m)
+		tok, err := loadTokenizer(cl.Model, m)
 		if err != nil && !errors.Is(err, errNoTokenizer) {
 			return err
 		}
-		img, err := loadImageInput(cl.model, m, tok, "", stderr, true)
+		img, err := loadImageInput(cl.Model, m, tok, "", stderr, true)
 		if err != nil {
 			return err
 		}

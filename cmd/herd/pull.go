@@ -16,7 +16,7 @@ func cmdPull(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("pull")
 	revision := cl.String("revision", "main", "branch, tag or commit to download")
 	endpoint := cl.String("endpoint", "", "hub URL (default $HF_ENDPOINT, else "+hub.DefaultEndpoint+")")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}

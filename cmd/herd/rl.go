@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/kernels"
 	prl "github.com/herd-llm/herd/posttrain/rl"
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -22,7 +23,7 @@ type rolloutFlags struct {
 	generator, generatorAPIKey string
 }
 
-func (f *rolloutFlags) define(cl *cmdLine) {
+func (f *rolloutFlags) define(cl *cli.Line) {
 	fs := cl.FlagSet
 	cl.Func("task", "verifiable `task` spec (arithmetic, calculator, countdown, with parameters as in arithmetic:digits=2,ops=1); repeat for a mixed-task run", func(v string) error {
 		f.specs = append(f.specs, v)
@@ -101,7 +102,7 @@ func cmdRL(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&lc.Policy.BehaviourMask, "behav-mask", false, "mask tokens whose off-policy weight exceeds the cap (instead of truncating)")
 	fs.BoolVar(&resume, "resume", false, "continue the run in --out from its last checkpoint (a round boundary); the same --task flags are needed")
 	fs.BoolVar(&evalOnly, "eval-only", false, "only evaluate the model on the held-out problems (greedy pass@1, pass@k) and print a table row")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	var err error
@@ -118,7 +119,7 @@ func cmdRL(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	j := prl.Job{Cfg: c, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, EvalOnly: evalOnly}
+	j := prl.Job{Cfg: c, Rollouts: ro, Base: cl.Model, Out: out, Resume: resume, EvalOnly: evalOnly}
 	if err := j.Run(ctx, stdout, stderr); err != nil {
 		return err
 	}

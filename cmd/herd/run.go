@@ -24,7 +24,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cl.Var(&images, "image", imageHelp)
 	var cf clusterFlags
 	cf.define(cl.FlagSet)
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := cf.check(c.gen.quant); err != nil {
 		return err
 	}
-	gm, err := c.gen.load(cl.model, len(pos) > 0, stderr, *quiet)
+	gm, err := c.gen.load(cl.Model, len(pos) > 0, stderr, *quiet)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var img *imageprompt.Input
 	if len(images) > 0 {
-		if img, err = loadImageInput(cl.model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
+		if img, err = loadImageInput(cl.Model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
 			return err
 		}
 		defer img.V.Close()

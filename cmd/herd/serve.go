@@ -46,7 +46,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 || *blockSize <= 0 || *prefixMB < 0 {
@@ -58,20 +58,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err := cf.check(g.quant); err != nil {
 		return err
 	}
-	gm, err := g.load(cl.model, true, stderr, false)
+	gm, err := g.load(cl.Model, true, stderr, false)
 	if err != nil {
 		return err
 	}
 	m, tok, kvdt := gm.m, gm.tok, gm.kv
 	defer m.Close()
-	vis, err := serveVision(cl.model, m, tok, g.quant, stderr) // nil for a text-only model
+	vis, err := serveVision(cl.Model, m, tok, g.quant, stderr) // nil for a text-only model
 	if err != nil {
 		return err
 	}
 	if vis != nil {
 		defer vis.Close()
 	}
-	ctx, err := ctxLimit(g.ctx, cl.given("ctx"), m.Config.MaxPositions)
+	ctx, err := ctxLimit(g.ctx, cl.Given("ctx"), m.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *name == "" {
-		*name = modelName(cl.model)
+		*name = modelName(cl.Model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	pg, err := gf.openPrompt(cl.FlagSet)

@@ -9,6 +9,7 @@ import (
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -40,7 +41,7 @@ func (f *serveGuardFlags) define(fs *flag.FlagSet) {
 // openPrompt loads the Prompt Guard model (nil without --prompt-guard).
 func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error) {
 	if f.promptModel == "" {
-		if flagSet(fs, "prompt-guard-threshold") {
+		if cli.Given(fs, "prompt-guard-threshold") {
 			return nil, usagef("--prompt-guard-threshold needs --prompt-guard")
 		}
 		return nil, nil
@@ -64,7 +65,7 @@ func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error)
 func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*llamaguard.Model, error) {
 	if f.model == "" {
 		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
-			if flagSet(fs, name) {
+			if cli.Given(fs, name) {
 				return nil, usagef("--%s needs --guard", name)
 			}
 		}
@@ -77,7 +78,7 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	if err != nil {
 		return nil, err
 	}
-	if !flagSet(fs, "guard-quant") {
+	if !cli.Given(fs, "guard-quant") {
 		f.quant = quant
 	}
 	path, err := resolveModelArg(f.model)
@@ -85,7 +86,7 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 		return nil, fmt.Errorf("--guard: %w", err)
 	}
 	f.model = path
-	return openGuard(path, f.quant, kv, f.ctx, flagSet(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
+	return openGuard(path, f.quant, kv, f.ctx, cli.Given(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
 }
 
 // start runs the guard's engine and returns the server's options for it

@@ -43,7 +43,7 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.SeqLen, "seq", d.SeqLen, "tokens per row")
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "seed of the row order and of --task's problems")
 	fs.StringVar(&o.ExportDType, "export-dtype", "float32", "weight dtype of the exported model.safetensors: float32, bfloat16 or float16")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if (f.data == "") == (f.task == "") {
@@ -55,10 +55,10 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	if threads > 0 {
 		kernels.SetThreads(threads)
 	}
-	j := sft.Job{Opt: *o, Base: cl.model, Out: f.out, Data: f.data, Examples: f.examples, HeldOut: f.heldout, WriteData: f.writeData,
+	j := sft.Job{Opt: *o, Base: cl.Model, Out: f.out, Data: f.data, Examples: f.examples, HeldOut: f.heldout, WriteData: f.writeData,
 		Pack: f.pack, PruneEasy: f.pruneEasy, Resume: f.resume}
 	if f.resume {
-		j.ResumeSteps = resumeSteps(fs, o.Steps)
+		j.ResumeSteps = resumeSteps(cl, o.Steps)
 	}
 	if f.task != "" {
 		var err error

@@ -15,7 +15,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	specials := cl.Bool("specials", false, "recognise special tokens such as <|begin_of_text|> in the text")
 	file := cl.String("file", "", "read the text from this file instead of the argument")
 	decode := cl.Bool("decode", false, "the argument is token ids: print their text instead")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("give the text as one argument (quote it)")
 	}
-	tok, err := loadTokenizerOnly(cl.model)
+	tok, err := loadTokenizerOnly(cl.Model)
 	if err != nil {
 		return err
 	}
