@@ -7,6 +7,7 @@ import (
 
 	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/internal/imageprompt"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/repl"
 	"github.com/herd-llm/herd/internal/textgen"
 )
@@ -31,16 +32,16 @@ func cmdChat(args []string, stdout, stderr io.Writer) error {
 // convFlags are the flags run and chat share: the model group, sampling,
 // the system prompt and -n.
 type convFlags struct {
-	gen    genFlags
-	samp   samplingFlags
+	gen    modelflags.Gen
+	samp   modelflags.Sampling
 	system string
 	n      int
 }
 
 // define defines the flags on fs, with -n and --ctx defaulting to n and ctx.
 func (c *convFlags) define(fs *flag.FlagSet, n, ctx int, ctxHelp string) {
-	c.gen.define(fs, ctx, ctxHelp)
-	c.samp.define(fs)
+	c.gen.Define(fs, ctx, ctxHelp)
+	c.samp.Define(fs)
 	fs.StringVar(&c.system, "system", "", "system prompt (herd run: with --chat)")
 	fs.IntVar(&c.n, "n", n, "most tokens to generate (per answer in a chat)")
 }
@@ -51,9 +52,9 @@ func (c *convFlags) chatFromRun(cl *cli.Line, stdout, stderr io.Writer) error {
 	if !cl.Given("n") {
 		c.n = defaultChatN
 	}
-	ctxGiven := cl.Given("ctx") && c.gen.ctx != 0
+	ctxGiven := cl.Given("ctx") && c.gen.Ctx != 0
 	if !ctxGiven {
-		c.gen.ctx = defaultChatCtx
+		c.gen.Ctx = defaultChatCtx
 	}
 	return c.chat(cl.Model, ctxGiven, stdout, stderr)
 }
@@ -63,29 +64,29 @@ func (c *convFlags) chat(model string, ctxGiven bool, stdout, stderr io.Writer) 
 	if c.n < 0 {
 		return usagef("-n %d must be ≥ 0", c.n)
 	}
-	sp, err := c.samp.params()
+	sp, err := c.samp.Params()
 	if err != nil {
 		return err
 	}
-	gm, err := c.gen.load(model, true, stderr, true)
+	gm, err := c.gen.Load(model, true, stderr, true)
 	if err != nil {
 		return err
 	}
-	defer gm.m.Close()
-	limit, err := ctxLimit(c.gen.ctx, ctxGiven, gm.m.Config.MaxPositions)
+	defer gm.M.Close()
+	limit, err := modelflags.CtxLimit(c.gen.Ctx, ctxGiven, gm.M.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
-	if err := textgen.CheckPlan(gm.m, limit, 512, gm.kv, io.Discard, true); err != nil {
+	if err := textgen.CheckPlan(gm.M, limit, 512, gm.KV, io.Discard, true); err != nil {
 		return err
 	}
-	s, err := repl.New(gm.m, gm.tok, gm.kv, limit, sp, c.n, c.system)
+	s, err := repl.New(gm.M, gm.Tok, gm.KV, limit, sp, c.n, c.system)
 	if err != nil {
 		return err
 	}
 	s.NotifyInterrupt = notifyInterrupt
 	s.LoadImages = func() (*imageprompt.Input, error) {
-		return loadImageInput(model, gm.m, gm.tok, c.gen.quant, io.Discard, true)
+		return modelflags.LoadImageInput(model, gm.M, gm.Tok, c.gen.Quant, io.Discard, true)
 	}
 	defer s.Close()
 	return s.Loop(stdin, stdout, stderr)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/internal/lockedbuf"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/version"
 )
 
@@ -128,26 +129,6 @@ func TestServeDefaultCtx(t *testing.T) {
 	}
 }
 
-func TestCtxLimit(t *testing.T) {
-	for _, tc := range []struct {
-		want   int
-		given  bool
-		got    int
-		errSub string
-	}{
-		{8192, false, 4096, ""},
-		{1000, false, 1000, ""},
-		{1000, true, 1000, ""},
-		{4096, true, 4096, ""},
-		{8192, true, 0, "--ctx 8192 exceeds the model's max_position_embeddings 4096"},
-	} {
-		got, err := ctxLimit(tc.want, tc.given, 4096)
-		if got != tc.got || (err == nil) != (tc.errSub == "") || err != nil && !strings.Contains(err.Error(), tc.errSub) {
-			t.Errorf("ctxLimit(%d, %v, 4096) = %d, %v; want %d, %q", tc.want, tc.given, got, err, tc.got, tc.errSub)
-		}
-	}
-}
-
 // TestRunPromptSources: the prompt comes from the argument, else a piped
 // stdin; with neither and a terminal, herd run opens a chat.
 func TestRunPromptSources(t *testing.T) {
@@ -203,8 +184,8 @@ func TestDefaultKVType(t *testing.T) {
 	var p struct {
 		KV string `json:"kv_type"`
 	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil || p.KV != defaultKVType {
-		t.Errorf("inspect plans KV %q (%v), want %q", p.KV, err, defaultKVType)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.KV != modelflags.DefaultKVType {
+		t.Errorf("inspect plans KV %q (%v), want %q", p.KV, err, modelflags.DefaultKVType)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint/ggufwrite"
 	"github.com/herd-llm/herd/internal/describe"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/termline"
 )
 
@@ -35,7 +36,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	line := termline.New(stderr, "convert", *quiet) // nil unless stderr is a terminal
 	defer line.End()
 	stopLoad := line.Phase("load " + model)
-	m, err := loadModel(model)
+	m, err := modelflags.LoadModel(model)
 	stopLoad()
 	if err != nil {
 		return err

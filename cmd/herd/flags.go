@@ -1,12 +1,12 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 )
 
 // newCmdLine starts the flags of the command name (a key of commands, or a
@@ -15,7 +15,7 @@ func newCmdLine(name string) *cli.Line {
 	c, _ := commands.Lookup(name)
 	cl := cli.NewLine("herd", name, c)
 	if c.ModelHelp != "" {
-		modelVar(cl.FlagSet, &cl.Model, c.ModelHelp)
+		modelflags.ModelVar(cl.FlagSet, &cl.Model, c.ModelHelp)
 	}
 	return cl
 }
@@ -36,19 +36,4 @@ func parseIDs(s string) ([]int32, error) {
 		ids[i] = int32(v)
 	}
 	return ids, nil
-}
-
-// modelVar defines -m, the model to use: a local path, or a repository
-// fetched before with `herd pull` (REPO or REPO:FILE), which is resolved to
-// its path in the hub cache as the flag is parsed, so every command sees a
-// local path.
-func modelVar(fs *flag.FlagSet, p *string, usage string) {
-	fs.Func("m", usage, func(s string) error {
-		r, err := resolveModelArg(s)
-		if err != nil {
-			return err
-		}
-		*p = r
-		return nil
-	})
 }

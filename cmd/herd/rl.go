@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	prl "github.com/herd-llm/herd/posttrain/rl"
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -33,7 +34,7 @@ func (f *rolloutFlags) define(cl *cli.Line) {
 	fs.IntVar(&f.maxTurns, "max-turns", 3, "assistant turns per episode (tool tasks)")
 	fs.IntVar(&f.ctx, "ctx", 256, "longest episode in tokens (prompt, turns and tool results)")
 	fs.IntVar(&f.parallel, "parallel", 16, "sequences the in-process engine decodes together")
-	threadsVar(fs, &f.threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &f.threads, 0, "worker threads; 0 = all CPUs")
 	fs.StringVar(&f.generator, "generator", "", "generate with `herd serve` processes at these base URLs (comma-separated, e.g. http://127.0.0.1:8080) instead of in process; the learner pushes each policy version to them")
 	fs.StringVar(&f.generatorAPIKey, "generator-key", "", "API key of the --generator servers (their --api-key; needed for weight updates)")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -49,7 +50,7 @@ func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error)
 	if f.promptThresh <= 0 || f.promptThresh > 1 {
 		return nil, usagef("--prompt-guard-threshold %g must be in (0, 1]", f.promptThresh)
 	}
-	path, err := resolveModelArg(f.promptModel)
+	path, err := modelflags.Resolve(f.promptModel)
 	if err != nil {
 		return nil, fmt.Errorf("--prompt-guard: %w", err)
 	}
@@ -81,7 +82,7 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	if !cli.Given(fs, "guard-quant") {
 		f.quant = quant
 	}
-	path, err := resolveModelArg(f.model)
+	path, err := modelflags.Resolve(f.model)
 	if err != nil {
 		return nil, fmt.Errorf("--guard: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/posttrain/sft"
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -36,7 +37,7 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.pruneEasy, "prune-easy", 0, "drop the examples the base model already solves: those whose whole assistant answer it samples with probability > P (0 = keep all)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint: the data flags (--data/--task, --examples, --seed, --prune-easy, --seq, --pack) must be the same; the saved optimizer options apply; --steps may extend it")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	*o = d
 	optimFlags{steps: &o.Steps, batch: &o.Batch, accum: &o.Accum, warmup: &o.Warmup, saveEvery: &o.SaveEvery, logEvery: &o.LogEvery,
 		lr: &o.LR, minLR: &o.MinLR, beta1: &o.Beta1, beta2: &o.Beta2, eps: &o.Eps, wd: &o.WeightDecay, clip: &o.GradClip}.define(fs)

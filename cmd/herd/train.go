@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/distill"
@@ -44,7 +45,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model, or --tokenizer bytes) on the validation part, in --seq windows; all of it unless --eval-batches")
 	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
 	*o = d
 	optimFlags{steps: &o.Steps, batch: &o.Batch, accum: &o.Accum, warmup: &o.Warmup, saveEvery: &o.SaveEvery, logEvery: &o.LogEvery,
@@ -193,7 +194,7 @@ func (f *distillFlags) options() (*distill.Options, error) {
 	o := f.o
 	o.Teacher, o.Cache = f.teacher, f.cache
 	if o.Teacher != "" {
-		r, err := resolveModelArg(o.Teacher)
+		r, err := modelflags.Resolve(o.Teacher)
 		if err != nil {
 			return nil, fmt.Errorf("--teacher: %w", err)
 		}
@@ -220,7 +221,7 @@ func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
 	windows := fs.Int("windows", 4, "windows per batched teacher forward pass")
 	shard := fs.Int("shard-positions", 1<<18, "positions per shard file")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 )
 
@@ -30,7 +31,7 @@ func cmdWorker(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("worker")
 	listen := cl.String("listen", "", "address to serve on, host:port (TLS, HTTP/2; only processes with the same secret are answered)")
 	var threads int
-	threadsVar(cl.FlagSet, &threads, 0, "compute threads; 0 = one per CPU")
+	modelflags.ThreadsVar(cl.FlagSet, &threads, 0, "compute threads; 0 = one per CPU")
 	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func cmdWorker(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	kernels.SetThreads(threads)
-	m, err := loadModel(cl.Model)
+	m, err := modelflags.LoadModel(cl.Model)
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func cmdWorker(args []string, stdout, stderr io.Writer) error {
 	}
 	w := cluster.NewWorker(m, auth, logf)
 	srv := w.Serve(l)
-	logf("herd worker: %s (%d layers) on %s, TLS with the key of $%s", modelName(cl.Model), m.Config.Layers, l.Addr(), cluster.SecretEnv)
+	logf("herd worker: %s (%d layers) on %s, TLS with the key of $%s", modelflags.Name(cl.Model), m.Config.Layers, l.Addr(), cluster.SecretEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
