@@ -11,6 +11,7 @@ import (
 	"github.com/herd-llm/herd/bench"
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/cluster"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
@@ -27,11 +28,11 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	depth := cl.Int("depth", 0, "context tokens already in the cache before the decode test")
 	fill := cl.String("fill", "prefill", "how --depth is filled: prefill (run the model) or synthetic (random keys/values: same memory and attention cost, for contexts too long to prefill)")
 	var threads int
-	threadsVar(cl.FlagSet, &threads, runtime.NumCPU(), "compute threads")
+	modelflags.ThreadsVar(cl.FlagSet, &threads, runtime.NumCPU(), "compute threads")
 	reps := cl.Int("r", 5, "repetitions (the median is reported)")
 	batch := cl.Int("batch", 512, "prefill batch")
-	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
-	quantFlag := cl.String("quant", "", quantHelp)
+	kvType := cl.String("kv-type", modelflags.DefaultKVType, modelflags.KVTypeHelp)
+	quantFlag := cl.String("quant", "", modelflags.QuantHelp)
 	var cf clusterFlags
 	cf.define(cl.FlagSet)
 	asJSON := cl.Bool("json", false, "print one JSON object per test (JSON lines)")
@@ -40,10 +41,10 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	noWarmup := cl.Bool("no-warmup", false, "skip the untimed warm-up run before each test (the whole prompt before pp, one token before tg, as llama-bench does)")
 	family := cl.String("kernels", "", "kernel family: auto (the best this CPU has), avx512, avx2 or portable (default: auto, or the environment variable HERD_KERNELS)")
 	bwMB := cl.Int("bw-mb", 512, "buffer size in MiB for the bandwidth measurement (0: skip it, e.g. when measuring peak RSS)")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	if model != "" && *dummy != "" {
 		return usagef("give -m MODEL or --dummy PRESET, not both (neither: the embedded model)")
 	}
@@ -56,7 +57,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	if threads <= 0 || *reps <= 0 || *p < 0 || *n < 0 || *depth < 0 || *batch <= 0 {
 		return usagef("-t, -r and --batch must be positive; -p, -n and --depth non-negative")
 	}
-	kvdt, err := parseKVType(*kvType)
+	kvdt, err := modelflags.ParseKVType(*kvType)
 	if err != nil {
 		return err
 	}
@@ -93,15 +94,15 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "saved %s (%s) to %s\n", *dummy, *dtype, *save)
 		}
 	} else {
-		if m, err = loadModel(model); err != nil {
+		if m, err = modelflags.LoadModel(model); err != nil {
 			return err
 		}
 		defer m.Close()
-		name = modelName(model)
+		name = modelflags.Name(model)
 		quant = m.Weights.Layers[0].Q.DType.String()
 	}
 	if *quantFlag != "" {
-		if err := applyQuant(m, *quantFlag, stderr, false); err != nil {
+		if err := modelflags.Quantize(m, *quantFlag, stderr, false); err != nil {
 			return err
 		}
 		quant = *quantFlag

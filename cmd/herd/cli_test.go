@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/internal/lockedbuf"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/version"
 )
 
@@ -34,7 +35,7 @@ func TestVersion(t *testing.T) {
 // TestHelp: every command's -h, and herd help CMD, print the usage line,
 // at least one example and the flags, and exit 0.
 func TestHelp(t *testing.T) {
-	for _, name := range commandNames() {
+	for _, name := range commands.Names() {
 		code, out, errOut := runHerd(name, "-h")
 		if code != 0 || errOut != "" {
 			t.Errorf("herd %s -h: exit %d stderr %q", name, code, errOut)
@@ -86,20 +87,6 @@ func TestDidYouMean(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"run", "run", 0}, {"rn", "run", 1}, {"chta", "chat", 1}, {"rnu", "run", 1}, {"abc", "cba", 2},
-		{"kitten", "sitting", 3}, {"", "abc", 3}, {"héllo", "hello", 1},
-	} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 // TestUsageErrorsAreShort: a usage error is one line and a pointer to -h,
 // not the flag list.
 func TestUsageErrorsAreShort(t *testing.T) {
@@ -139,26 +126,6 @@ func TestServeDefaultCtx(t *testing.T) {
 	code, _, errOut = runHerd("serve", "--addr", "256.0.0.1:1", "--parallel", "1", "--ctx", "8192")
 	if code != 1 || !strings.Contains(errOut, "--ctx 8192") || !strings.Contains(errOut, "4096") {
 		t.Fatalf("serve --ctx 8192: exit %d %q", code, errOut)
-	}
-}
-
-func TestCtxLimit(t *testing.T) {
-	for _, tc := range []struct {
-		want   int
-		given  bool
-		got    int
-		errSub string
-	}{
-		{8192, false, 4096, ""},
-		{1000, false, 1000, ""},
-		{1000, true, 1000, ""},
-		{4096, true, 4096, ""},
-		{8192, true, 0, "--ctx 8192 exceeds the model's max_position_embeddings 4096"},
-	} {
-		got, err := ctxLimit(tc.want, tc.given, 4096)
-		if got != tc.got || (err == nil) != (tc.errSub == "") || err != nil && !strings.Contains(err.Error(), tc.errSub) {
-			t.Errorf("ctxLimit(%d, %v, 4096) = %d, %v; want %d, %q", tc.want, tc.given, got, err, tc.got, tc.errSub)
-		}
 	}
 }
 
@@ -217,8 +184,8 @@ func TestDefaultKVType(t *testing.T) {
 	var p struct {
 		KV string `json:"kv_type"`
 	}
-	if err := json.Unmarshal([]byte(out), &p); err != nil || p.KV != defaultKVType {
-		t.Errorf("inspect plans KV %q (%v), want %q", p.KV, err, defaultKVType)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.KV != modelflags.DefaultKVType {
+		t.Errorf("inspect plans KV %q (%v), want %q", p.KV, err, modelflags.DefaultKVType)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -75,24 +73,12 @@ func (f *clusterFlags) model(m *llama4.Model, ctx, batch int, kv tensor.DType, s
 		return nil, nil, err
 	}
 	if !quiet {
-		for _, s := range p.Stages() {
-			fmt.Fprintf(stderr, "stage %s: weights %s + KV %s\n", s.Name(), kvcache.Human(s.Plan.WeightBytes), kvcache.Human(s.Plan.KVBytes))
-		}
+		p.WriteStages(stderr)
 	}
 	return p, func() {
 		defer p.Close()
-		if quiet {
-			return
+		if !quiet {
+			p.Stats().Write(stderr)
 		}
-		st := p.Stats()
-		fmt.Fprintf(stderr, "cluster: %d calls, %d tokens, %.0f bytes/token sent + %.0f received; per stage, time (transport):",
-			st.Calls, st.Tokens, float64(st.Sent)/float64(max(st.Tokens, 1)), float64(st.Recv)/float64(max(st.Tokens, 1)))
-		for i, d := range st.StageTime {
-			fmt.Fprintf(stderr, " %d=%v", i, d.Round(time.Millisecond))
-			if i > 0 {
-				fmt.Fprintf(stderr, " (%v)", (d - st.StageCompute[i]).Round(10*time.Microsecond))
-			}
-		}
-		fmt.Fprintln(stderr)
 	}, nil
 }

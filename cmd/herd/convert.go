@@ -10,6 +10,7 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint/ggufwrite"
 	"github.com/herd-llm/herd/internal/describe"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/termline"
 )
 
@@ -20,10 +21,10 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 		" (q8_0, q4_0, q4_k, q6_k: exactly --quant's weights; q4_k_m: llama-quantize's Q4_K_M mixture)")
 	name := cl.String("name", "", "general.name (default: the model directory's name)")
 	quiet := cl.Bool("q", false, "print nothing but errors")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	ft, err := ggufwrite.ParseFileType(*typ)
 	if err != nil || *typ == "" {
 		return usagef("--type %q: want one of %s", *typ, strings.Join(ggufwrite.Types, ", "))
@@ -35,7 +36,7 @@ func cmdConvert(args []string, stdout, stderr io.Writer) error {
 	line := termline.New(stderr, "convert", *quiet) // nil unless stderr is a terminal
 	defer line.End()
 	stopLoad := line.Phase("load " + model)
-	m, err := loadModel(model)
+	m, err := modelflags.LoadModel(model)
 	stopLoad()
 	if err != nil {
 		return err

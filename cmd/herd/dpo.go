@@ -39,7 +39,7 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	cl.IntVar(&saveEvery, "save-every", 0, "steps between checkpoints; 0 = at the end only")
 	cl.IntVar(&logEvery, "log-every", 1, "steps between progress lines")
 	cl.BoolVar(&resume, "resume", false, "continue the run in --out from its checkpoint and saved pairs; --steps may extend it")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	ro, err := rf.rollouts(c.Seed)
@@ -48,7 +48,7 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	j := prl.DPOJob{Cfg: c, Pairs: po, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, ResumeSteps: resumeSteps(cl.FlagSet, c.Steps),
+	j := prl.DPOJob{Cfg: c, Pairs: po, Rollouts: ro, Base: cl.Model, Out: out, Resume: resume, ResumeSteps: resumeSteps(cl, c.Steps),
 		EvalN: evalN, EvalK: evalK, SaveEvery: saveEvery, LogEvery: logEvery}
 	if err := j.Run(ctx, stderr); err != nil {
 		return err

@@ -24,10 +24,10 @@ func cmdGrad(args []string, stdout, stderr io.Writer) error {
 	wd := cl.Float64("wd", 0.1, "decoupled weight decay on every parameter of ≥ 2 dimensions (none on 1-D norm weights)")
 	clip := cl.Float64("clip", 0, "clip the global gradient norm to this before the AdamW step (the written gradients are unclipped); 0 = off")
 	quiet := cl.Bool("q", false, "do not print the memory plan to stderr")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	if !(*lr > 0) || !(*beta1 >= 0 && *beta1 < 1) || !(*beta2 >= 0 && *beta2 < 1) || !(*eps > 0) || *wd < 0 || *clip < 0 {
 		return usagef("need --lr > 0, betas in [0, 1), --eps > 0, --wd ≥ 0 and --clip ≥ 0")
 	}

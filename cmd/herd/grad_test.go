@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/format/safetensors"
+	"github.com/herd-llm/herd/internal/cli"
 )
 
 // The training reference (base part), copied into train/testdata.
@@ -95,7 +96,7 @@ func TestGradMatchesReference(t *testing.T) {
 
 func TestGradUsage(t *testing.T) {
 	for _, args := range [][]string{{}, {"-m", "x"}, {"--batch", "b.json"}, {"-m", "x", "--batch", "b", "--lr", "0"}} {
-		var ue usageError
+		var ue cli.UsageError
 		if err := cmdGrad(args, &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ue) {
 			t.Errorf("%v: error %v, want a usage error", args, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/internal/imageprompt"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -54,17 +55,17 @@ func openGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, para
 	if err != nil {
 		return nil, err
 	}
-	if err := applyQuant(gm.M, quant, stderr, quiet); err != nil {
+	if err := modelflags.Quantize(gm.M, quant, stderr, quiet); err != nil {
 		gm.Stop()
 		return nil, err
 	}
-	if ctx, err = ctxLimit(ctx, ctxGiven, gm.M.Config.MaxPositions); err != nil {
+	if ctx, err = modelflags.CtxLimit(ctx, ctxGiven, gm.M.Config.MaxPositions); err != nil {
 		gm.Stop()
 		return nil, fmt.Errorf("guard model %s: %w", path, err)
 	}
 	gm.Plan(ctx, parallel, kv, o)
 	if vision != visionNone {
-		vis, err := serveVision(path, gm.M, gm.Tok, quant, stderr)
+		vis, err := modelflags.ServeVision(path, gm.M, gm.Tok, quant, stderr)
 		if err == nil && vis == nil && vision == visionNeeded {
 			err = fmt.Errorf("guard model %s has no vision tower (a Hugging Face directory with a vision_config is needed to check images)", path)
 		} else if err != nil {
@@ -83,17 +84,17 @@ func openGuard(path, quant string, kv tensor.DType, ctx int, ctxGiven bool, para
 
 func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("guard")
-	var g genFlags
-	g.define(cl.FlagSet, 8192, "context length in tokens; longer messages are checked in overlapping windows")
+	var g modelflags.Gen
+	g.Define(cl.FlagSet, 8192, "context length in tokens; longer messages are checked in overlapping windows")
 	var p llamaguard.Policy
 	definePolicy(cl.FlagSet, &p, "")
 	role := cl.String("role", "", "check the last message of this role: user or agent (default: the conversation's last message; user for TEXT)")
 	file := cl.String("file", "", "check the text of this file (- for stdin)")
 	chatArg := cl.String("chat", "", "check a conversation: a JSON array of {\"role\": \"user\"|\"assistant\", \"content\": …} messages, inline or @FILE")
 	jsonOut := cl.Bool("json", false, "print the verdict as JSON")
-	var images imageFlags
+	var images modelflags.Images
 	cl.Var(&images, "image", "an image `FILE` shown with TEXT (repeatable; as in the reference, the guard sees the message's first image); needs a guard directory with its vision tower")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -108,14 +109,14 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if promptguard.IsPromptGuard(cl.model) {
-		return promptGuardCheck(cl.model, conv, *role, p.Threshold, *jsonOut, stdout)
+	if promptguard.IsPromptGuard(cl.Model) {
+		return promptGuardCheck(cl.Model, conv, *role, p.Threshold, *jsonOut, stdout)
 	}
-	kv, err := parseKVType(g.kvType)
+	kv, err := modelflags.ParseKVType(g.KVType)
 	if err != nil {
 		return err
 	}
-	if g.ctx <= 0 {
+	if g.Ctx <= 0 {
 		return usagef("--ctx must be positive")
 	}
 	var data [][]byte
@@ -132,7 +133,7 @@ func cmdGuard(args []string, stdout, stderr io.Writer) error {
 		}
 		conv[0].Parts, conv[0].Content = imageprompt.Parts(len(images), conv[0].Content), ""
 	}
-	gm, err := openGuard(cl.model, g.quant, kv, g.ctx, cl.given("ctx"), 1, o, guardVisionFor(len(images) > 0), "lower --ctx", stderr, true)
+	gm, err := openGuard(cl.Model, g.Quant, kv, g.Ctx, cl.Given("ctx"), 1, o, guardVisionFor(len(images) > 0), "lower --ctx", stderr, true)
 	if err != nil {
 		return err
 	}

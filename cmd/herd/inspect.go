@@ -7,6 +7,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/embedded"
 	"github.com/herd-llm/herd/internal/describe"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 )
@@ -14,17 +15,17 @@ import (
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("inspect")
 	ctx := cl.Int("ctx", 0, "plan memory for this many tokens (0: min(max_position_embeddings, 131072))")
-	kvType := cl.String("kv-type", defaultKVType, kvTypeHelp)
+	kvType := cl.String("kv-type", modelflags.DefaultKVType, modelflags.KVTypeHelp)
 	batch := cl.Int("batch", 512, "prefill batch for the scratch estimate")
 	asJSON := cl.Bool("json", false, "print only the memory plan, as JSON")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	kvdt, err := parseKVType(*kvType)
+	kvdt, err := modelflags.ParseKVType(*kvType)
 	if err != nil {
 		return err
 	}
-	model := cl.model
+	model := cl.Model
 	if *ctx < 0 || *batch <= 0 {
 		return usagef("--ctx must be ≥ 0 and --batch positive")
 	}
@@ -35,7 +36,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	var weightNote string
 	if model == "" {
 		// The embedded default model.
-		m, _, err := loadEmbedded()
+		m, _, err := modelflags.Embedded()
 		if err != nil {
 			return err
 		}

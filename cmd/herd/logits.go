@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/herd-llm/herd/format/npy"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -14,37 +15,37 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("logits")
 	idsFlag := cl.String("ids", "", `token ids, e.g. "1 2 3"`)
 	out := cl.String("o", "", "output .npy file: float32 [T, vocab], C order")
-	var images imageFlags
-	cl.Var(&images, "image", imageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
+	var images modelflags.Images
+	cl.Var(&images, "image", modelflags.ImageHelp+"; each <|image|> id in --ids becomes the next image's tokens")
 	var cf clusterFlags
 	cf.define(cl.FlagSet)
-	var temp attnTempFlags
-	temp.define(cl.FlagSet)
-	if _, err := cl.parse(args, stdout); err != nil {
+	var temp modelflags.AttnTemp
+	temp.Define(cl.FlagSet)
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if err := cf.check(""); err != nil {
 		return err
 	}
-	if err := temp.check(); err != nil {
+	if err := temp.Check(); err != nil {
 		return err
 	}
 	ids, err := parseIDs(*idsFlag)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	m, err := loadModel(cl.model)
+	m, err := modelflags.LoadModel(cl.Model)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	var fused *llama4.ImagePrompt
 	if len(images) > 0 {
-		tok, err := loadTokenizer(cl.model, m)
-		if err != nil && !errors.Is(err, errNoTokenizer) {
+		tok, err := modelflags.LoadTokenizer(cl.Model, m)
+		if err != nil && !errors.Is(err, modelflags.ErrNoTokenizer) {
 			return err
 		}
-		img, err := loadImageInput(cl.model, m, tok, "", stderr, true)
+		img, err := modelflags.LoadImageInput(cl.Model, m, tok, "", stderr, true)
 		if err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func cmdLogits(args []string, stdout, stderr io.Writer) error {
 		}
 		ids = fused.IDs
 	}
-	if m, err = temp.apply(m, stderr, false); err != nil {
+	if m, err = temp.Apply(m, stderr, false); err != nil {
 		return err
 	}
 	if len(ids) > m.Config.MaxPositions {

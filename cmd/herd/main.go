@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/internal/version"
 )
 
@@ -38,9 +39,9 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return unknownCommand(args[0], stderr)
 	}
-	err := c.run(args[1:], stdout, stderr)
+	err := c.Run(args[1:], stdout, stderr)
 	name := args[0]
-	if _, ok := c.sub[argAt(args, 1)]; ok {
+	if _, ok := c.Sub[argAt(args, 1)]; ok {
 		name += " " + args[1] // herd eval niah
 	}
 	var status exitStatus
@@ -49,7 +50,7 @@ func mainErr(args []string, stdout, stderr io.Writer) int {
 		return int(status)
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case isUsage(err):
+	case cli.IsUsage(err):
 		fmt.Fprintf(stderr, "herd %s: %v\nRun 'herd %s -h' for usage.\n", name, err, name)
 		return 2
 	}
@@ -67,11 +68,11 @@ func helpCmd(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return unknownCommand(args[0], stderr)
 	}
-	if _, ok := c.sub[argAt(args, 1)]; ok {
-		c.run([]string{args[1], "-h"}, stdout, stderr) // herd help eval niah
+	if _, ok := c.Sub[argAt(args, 1)]; ok {
+		c.Run([]string{args[1], "-h"}, stdout, stderr) // herd help eval niah
 		return 0
 	}
-	c.run([]string{"-h"}, stdout, stderr)
+	c.Run([]string{"-h"}, stdout, stderr)
 	return 0
 }
 
@@ -87,7 +88,7 @@ func argAt(args []string, i int) string {
 // nearest one, and returns exit status 2.
 func unknownCommand(name string, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "herd: unknown command %q\n", name)
-	if s := suggest(name, commandNames()); s != "" {
+	if s := cli.Suggest(name, commands.Names()); s != "" {
 		fmt.Fprintf(stderr, "Did you mean %s?\n", s)
 	}
 	fmt.Fprintln(stderr, "Run 'herd help' for the list of commands.")
@@ -95,27 +96,12 @@ func unknownCommand(name string, stderr io.Writer) int {
 }
 
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
-	if _, err := newCmdLine("version").parse(args, stdout); err != nil {
+	if _, err := newCmdLine("version").Parse(args, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "herd", version.Version())
 	return nil
 }
 
-// usageError marks errors in how the command was called (exit status 2).
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-// UsageError marks e as a usage error for isUsage.
-func (usageError) UsageError() bool { return true }
-
-// isUsage reports whether err is a usage error: one with a method
-// UsageError() bool that says so, as usageError and the errors the
-// packages running commands return for bad settings (train/pretrain's).
-func isUsage(err error) bool {
-	var u interface{ UsageError() bool }
-	return errors.As(err, &u) && u.UsageError()
-}
-
-func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+// usagef formats a usage error (exit status 2).
+func usagef(format string, a ...any) error { return cli.Usagef(format, a...) }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +15,7 @@ func cmdPull(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("pull")
 	revision := cl.String("revision", "main", "branch, tag or commit to download")
 	endpoint := cl.String("endpoint", "", "hub URL (default $HF_ENDPOINT, else "+hub.DefaultEndpoint+")")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -43,29 +42,4 @@ func cmdPull(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, path)
 	return nil
-}
-
-// resolveModelArg maps a -m value to a local path: an existing file or
-// directory as is, else a repository name pulled before ("org/name" or
-// "org/name:FILE") to its path in the hub cache. A repository name not in
-// the cache is an error that says how to pull it; anything else is returned
-// unchanged (for the loader's own error).
-func resolveModelArg(m string) (string, error) {
-	if m == "" {
-		return m, nil
-	}
-	if _, err := os.Stat(m); err == nil || !errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	}
-	p, ok, err := hub.Resolve(m)
-	if err != nil {
-		return "", fmt.Errorf("model %s: %w", m, err)
-	}
-	if ok {
-		return p, nil
-	}
-	if _, perr := hub.ParseRef(m); perr == nil {
-		return "", fmt.Errorf("model %s: no such file or directory, and not in the hub cache %s (run `herd pull %s` first)", m, hub.CacheDir(), m)
-	}
-	return m, nil
 }

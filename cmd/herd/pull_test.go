@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/hub/hubtest"
+	"github.com/herd-llm/herd/internal/modelflags"
 )
 
 // pullEnv starts the fake hub over testdata/hub and points the Hugging Face
@@ -38,15 +39,15 @@ func TestPullThenLoad(t *testing.T) {
 			t.Fatalf("pull %s printed %q, want a path ending in %s", tc.repo, path, tc.base)
 		}
 		// The repository name now resolves to the pulled path, which loads.
-		got, err := resolveModelArg(tc.repo)
+		got, err := modelflags.Resolve(tc.repo)
 		if err != nil || got != path {
-			t.Fatalf("resolveModelArg(%s) = %q, %v; want %q", tc.repo, got, err, path)
+			t.Fatalf("modelflags.Resolve(%s) = %q, %v; want %q", tc.repo, got, err, path)
 		}
-		m, err := loadModel(path)
+		m, err := modelflags.LoadModel(path)
 		if err != nil {
 			t.Fatalf("loading the pulled %s: %v", tc.repo, err)
 		}
-		if _, err := loadTokenizer(path, m); err != nil {
+		if _, err := modelflags.LoadTokenizer(path, m); err != nil {
 			t.Errorf("tokenizer of the pulled %s: %v", tc.repo, err)
 		}
 		if code, out, errOut := runHerd("inspect", "-m", path); code != 0 || !strings.Contains(out, "layer") {
@@ -75,10 +76,10 @@ func TestPullErrors(t *testing.T) {
 			t.Errorf("herd %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), code, errOut, tc.code, tc.want)
 		}
 	}
-	if _, err := resolveModelArg("herd-test/not-pulled"); err == nil || !strings.Contains(err.Error(), "herd pull herd-test/not-pulled") {
+	if _, err := modelflags.Resolve("herd-test/not-pulled"); err == nil || !strings.Contains(err.Error(), "herd pull herd-test/not-pulled") {
 		t.Errorf("resolveModelArg of a repository not pulled: err %v, want one saying to pull it", err)
 	}
-	if got, err := resolveModelArg("no/such/file.gguf"); err != nil || got != "no/such/file.gguf" {
+	if got, err := modelflags.Resolve("no/such/file.gguf"); err != nil || got != "no/such/file.gguf" {
 		t.Errorf("resolveModelArg of a missing path = %q, %v; want it unchanged", got, err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	prl "github.com/herd-llm/herd/posttrain/rl"
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -22,7 +24,7 @@ type rolloutFlags struct {
 	generator, generatorAPIKey string
 }
 
-func (f *rolloutFlags) define(cl *cmdLine) {
+func (f *rolloutFlags) define(cl *cli.Line) {
 	fs := cl.FlagSet
 	cl.Func("task", "verifiable `task` spec (arithmetic, calculator, countdown, with parameters as in arithmetic:digits=2,ops=1); repeat for a mixed-task run", func(v string) error {
 		f.specs = append(f.specs, v)
@@ -32,7 +34,7 @@ func (f *rolloutFlags) define(cl *cmdLine) {
 	fs.IntVar(&f.maxTurns, "max-turns", 3, "assistant turns per episode (tool tasks)")
 	fs.IntVar(&f.ctx, "ctx", 256, "longest episode in tokens (prompt, turns and tool results)")
 	fs.IntVar(&f.parallel, "parallel", 16, "sequences the in-process engine decodes together")
-	threadsVar(fs, &f.threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &f.threads, 0, "worker threads; 0 = all CPUs")
 	fs.StringVar(&f.generator, "generator", "", "generate with `herd serve` processes at these base URLs (comma-separated, e.g. http://127.0.0.1:8080) instead of in process; the learner pushes each policy version to them")
 	fs.StringVar(&f.generatorAPIKey, "generator-key", "", "API key of the --generator servers (their --api-key; needed for weight updates)")
 }
@@ -101,7 +103,7 @@ func cmdRL(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&lc.Policy.BehaviourMask, "behav-mask", false, "mask tokens whose off-policy weight exceeds the cap (instead of truncating)")
 	fs.BoolVar(&resume, "resume", false, "continue the run in --out from its last checkpoint (a round boundary); the same --task flags are needed")
 	fs.BoolVar(&evalOnly, "eval-only", false, "only evaluate the model on the held-out problems (greedy pass@1, pass@k) and print a table row")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	var err error
@@ -118,7 +120,7 @@ func cmdRL(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	j := prl.Job{Cfg: c, Rollouts: ro, Base: cl.model, Out: out, Resume: resume, EvalOnly: evalOnly}
+	j := prl.Job{Cfg: c, Rollouts: ro, Base: cl.Model, Out: out, Resume: resume, EvalOnly: evalOnly}
 	if err := j.Run(ctx, stdout, stderr); err != nil {
 		return err
 	}

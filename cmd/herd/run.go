@@ -6,6 +6,7 @@ import (
 
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/internal/imageprompt"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/textgen"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
@@ -20,11 +21,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	quiet := cl.Bool("q", false, "do not print the memory plan and timings to stderr")
 	batch := cl.Int("batch", 512, "prefill batch: prompt tokens per forward pass")
 	chatFmt := cl.Bool("chat", false, "wrap the text prompt in the Llama 4 chat format (as a user turn) and answer as the assistant")
-	var images imageFlags
-	cl.Var(&images, "image", imageHelp)
+	var images modelflags.Images
+	cl.Var(&images, "image", modelflags.ImageHelp)
 	var cf clusterFlags
 	cf.define(cl.FlagSet)
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -57,21 +58,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return usagef("%v", err)
 		}
 	}
-	sp, err := c.samp.params()
+	sp, err := c.samp.Params()
 	if err != nil {
 		return err
 	}
 	if *chatFmt && len(pos) == 0 {
 		return usagef("--chat needs a text prompt")
 	}
-	if err := cf.check(c.gen.quant); err != nil {
+	if err := cf.check(c.gen.Quant); err != nil {
 		return err
 	}
-	gm, err := c.gen.load(cl.model, len(pos) > 0, stderr, *quiet)
+	gm, err := c.gen.Load(cl.Model, len(pos) > 0, stderr, *quiet)
 	if err != nil {
 		return err
 	}
-	m, tok := gm.m, gm.tok
+	m, tok := gm.M, gm.Tok
 	defer m.Close()
 	var stops []int32
 	if !*ignoreEOS {
@@ -83,7 +84,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var img *imageprompt.Input
 	if len(images) > 0 {
-		if img, err = loadImageInput(cl.model, m, tok, c.gen.quant, stderr, *quiet); err != nil {
+		if img, err = modelflags.LoadImageInput(cl.Model, m, tok, c.gen.Quant, stderr, *quiet); err != nil {
 			return err
 		}
 		defer img.V.Close()
@@ -102,11 +103,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		prompt = fused.IDs
 	}
-	want := c.gen.ctx
+	want := c.gen.Ctx
 	if want == 0 {
 		want = len(prompt) + c.n
 	}
-	limit, err := ctxLimit(want, c.gen.ctx != 0, m.Config.MaxPositions)
+	limit, err := modelflags.CtxLimit(want, c.gen.Ctx != 0, m.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
@@ -114,16 +115,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
 	if !cf.on() { // a pipeline plans its stages itself
-		if err := textgen.CheckPlan(m, limit, *batch, gm.kv, stderr, *quiet); err != nil {
+		if err := textgen.CheckPlan(m, limit, *batch, gm.KV, stderr, *quiet); err != nil {
 			return err
 		}
 	}
-	em, done, err := cf.model(m, limit, *batch, gm.kv, 1, stderr, *quiet)
+	em, done, err := cf.model(m, limit, *batch, gm.KV, 1, stderr, *quiet)
 	if err != nil {
 		return err
 	}
 	defer done()
-	cache, err := m.NewCacheOf(limit, gm.kv)
+	cache, err := m.NewCacheOf(limit, gm.KV)
 	if err != nil {
 		return err
 	}

@@ -13,14 +13,15 @@ import (
 
 	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("serve")
-	var g genFlags
-	g.define(cl.FlagSet, defaultChatCtx, "context length per sequence, in tokens (the default is capped by the model's max_position_embeddings)")
+	var g modelflags.Gen
+	g.Define(cl.FlagSet, defaultChatCtx, "context length per sequence, in tokens (the default is capped by the model's max_position_embeddings)")
 	addr := cl.String("addr", "127.0.0.1:8080", "listen address")
 	apiKey := cl.String("api-key", os.Getenv("HERD_API_KEY"), "require this API key, as a bearer token or in x-api-key (default $HERD_API_KEY)")
 	metricsKey := cl.String("metrics-key", os.Getenv("HERD_METRICS_KEY"), "bearer key for /metrics instead of --api-key (default $HERD_METRICS_KEY)")
@@ -46,36 +47,36 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	weightUpdates := cl.Bool("weight-updates", false, "accept new weights at POST /v1/weights?version=N (float32 safetensors, needs --api-key), swapped in between decode steps: the generator of herd rl --generator")
 	var cors []string
 	cl.Func("cors-origin", "let browser pages from this `origin` call the API (CORS): scheme://host[:port] or *; repeatable or comma-separated", func(v string) error { o, err := server.ParseOrigins(v); cors = append(cors, o...); return err })
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
-	if *parallel <= 0 || g.ctx <= 0 || *queue < 0 || *prefill <= 0 || *blockSize <= 0 || *prefixMB < 0 {
+	if *parallel <= 0 || g.Ctx <= 0 || *queue < 0 || *prefill <= 0 || *blockSize <= 0 || *prefixMB < 0 {
 		return usagef("--parallel, --ctx, --prefill-chunk and --block-size must be positive, --queue and --prefix-cache-mb non-negative")
 	}
 	if *bodyTimeout <= 0 || *writeTimeout <= 0 || *idleTimeout <= 0 || *maxPixels <= 0 {
 		return usagef("--body-timeout, --write-timeout, --idle-timeout and --max-image-pixels must be positive")
 	}
-	if err := cf.check(g.quant); err != nil {
+	if err := cf.check(g.Quant); err != nil {
 		return err
 	}
-	gm, err := g.load(cl.model, true, stderr, false)
+	gm, err := g.Load(cl.Model, true, stderr, false)
 	if err != nil {
 		return err
 	}
-	m, tok, kvdt := gm.m, gm.tok, gm.kv
+	m, tok, kvdt := gm.M, gm.Tok, gm.KV
 	defer m.Close()
-	vis, err := serveVision(cl.model, m, tok, g.quant, stderr) // nil for a text-only model
+	vis, err := modelflags.ServeVision(cl.Model, m, tok, g.Quant, stderr) // nil for a text-only model
 	if err != nil {
 		return err
 	}
 	if vis != nil {
 		defer vis.Close()
 	}
-	ctx, err := ctxLimit(g.ctx, cl.given("ctx"), m.Config.MaxPositions)
+	ctx, err := modelflags.CtxLimit(g.Ctx, cl.Given("ctx"), m.Config.MaxPositions)
 	if err != nil {
 		return err
 	}
-	guardM, err := gf.open(cl.FlagSet, g.quant, kvdt, stderr) // nil without --guard
+	guardM, err := gf.open(cl.FlagSet, g.Quant, kvdt, stderr) // nil without --guard
 	if err != nil {
 		return err
 	}
@@ -126,7 +127,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *name == "" {
-		*name = modelName(cl.model)
+		*name = modelflags.Name(cl.Model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	pg, err := gf.openPrompt(cl.FlagSet)

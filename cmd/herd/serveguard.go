@@ -9,6 +9,8 @@ import (
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
+	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -40,7 +42,7 @@ func (f *serveGuardFlags) define(fs *flag.FlagSet) {
 // openPrompt loads the Prompt Guard model (nil without --prompt-guard).
 func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error) {
 	if f.promptModel == "" {
-		if flagSet(fs, "prompt-guard-threshold") {
+		if cli.Given(fs, "prompt-guard-threshold") {
 			return nil, usagef("--prompt-guard-threshold needs --prompt-guard")
 		}
 		return nil, nil
@@ -48,7 +50,7 @@ func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error)
 	if f.promptThresh <= 0 || f.promptThresh > 1 {
 		return nil, usagef("--prompt-guard-threshold %g must be in (0, 1]", f.promptThresh)
 	}
-	path, err := resolveModelArg(f.promptModel)
+	path, err := modelflags.Resolve(f.promptModel)
 	if err != nil {
 		return nil, fmt.Errorf("--prompt-guard: %w", err)
 	}
@@ -64,7 +66,7 @@ func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error)
 func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, stderr io.Writer) (*llamaguard.Model, error) {
 	if f.model == "" {
 		for _, name := range []string{"guard-quant", "guard-ctx", "guard-parallel", "guard-window", "guard-categories", "guard-exclude", "guard-threshold", "guard-unconstrained"} {
-			if flagSet(fs, name) {
+			if cli.Given(fs, name) {
 				return nil, usagef("--%s needs --guard", name)
 			}
 		}
@@ -77,15 +79,15 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	if err != nil {
 		return nil, err
 	}
-	if !flagSet(fs, "guard-quant") {
+	if !cli.Given(fs, "guard-quant") {
 		f.quant = quant
 	}
-	path, err := resolveModelArg(f.model)
+	path, err := modelflags.Resolve(f.model)
 	if err != nil {
 		return nil, fmt.Errorf("--guard: %w", err)
 	}
 	f.model = path
-	return openGuard(path, f.quant, kv, f.ctx, flagSet(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
+	return openGuard(path, f.quant, kv, f.ctx, cli.Given(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
 }
 
 // start runs the guard's engine and returns the server's options for it

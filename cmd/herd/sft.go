@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/posttrain/sft"
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -36,14 +37,14 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&f.pruneEasy, "prune-easy", 0, "drop the examples the base model already solves: those whose whole assistant answer it samples with probability > P (0 = keep all)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its checkpoint: the data flags (--data/--task, --examples, --seed, --prune-easy, --seq, --pack) must be the same; the saved optimizer options apply; --steps may extend it")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	*o = d
 	optimFlags{steps: &o.Steps, batch: &o.Batch, accum: &o.Accum, warmup: &o.Warmup, saveEvery: &o.SaveEvery, logEvery: &o.LogEvery,
 		lr: &o.LR, minLR: &o.MinLR, beta1: &o.Beta1, beta2: &o.Beta2, eps: &o.Eps, wd: &o.WeightDecay, clip: &o.GradClip}.define(fs)
 	fs.IntVar(&o.SeqLen, "seq", d.SeqLen, "tokens per row")
 	fs.Uint64Var(&o.Seed, "seed", d.Seed, "seed of the row order and of --task's problems")
 	fs.StringVar(&o.ExportDType, "export-dtype", "float32", "weight dtype of the exported model.safetensors: float32, bfloat16 or float16")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if (f.data == "") == (f.task == "") {
@@ -55,10 +56,10 @@ func cmdSFT(args []string, stdout, stderr io.Writer) error {
 	if threads > 0 {
 		kernels.SetThreads(threads)
 	}
-	j := sft.Job{Opt: *o, Base: cl.model, Out: f.out, Data: f.data, Examples: f.examples, HeldOut: f.heldout, WriteData: f.writeData,
+	j := sft.Job{Opt: *o, Base: cl.Model, Out: f.out, Data: f.data, Examples: f.examples, HeldOut: f.heldout, WriteData: f.writeData,
 		Pack: f.pack, PruneEasy: f.pruneEasy, Resume: f.resume}
 	if f.resume {
-		j.ResumeSteps = resumeSteps(fs, o.Steps)
+		j.ResumeSteps = resumeSteps(cl, o.Steps)
 	}
 	if f.task != "" {
 		var err error

@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/internal/modelflags"
 )
 
 func cmdTokenize(args []string, stdout, stderr io.Writer) error {
@@ -15,7 +15,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	specials := cl.Bool("specials", false, "recognise special tokens such as <|begin_of_text|> in the text")
 	file := cl.String("file", "", "read the text from this file instead of the argument")
 	decode := cl.Bool("decode", false, "the argument is token ids: print their text instead")
-	pos, err := cl.parse(args, stdout)
+	pos, err := cl.Parse(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("give the text as one argument (quote it)")
 	}
-	tok, err := loadTokenizerOnly(cl.model)
+	tok, err := modelflags.LoadTokenizerOnly(cl.Model)
 	if err != nil {
 		return err
 	}
@@ -63,17 +63,4 @@ func cmdTokenize(args []string, stdout, stderr io.Writer) error {
 	}
 	w.WriteByte('\n')
 	return nil
-}
-
-// loadTokenizerOnly loads a tokenizer without its model: from a model
-// directory, tokenizer file or GGUF file, or the embedded one for "".
-func loadTokenizerOnly(path string) (*tokenizer.Tokenizer, error) {
-	switch {
-	case path == "":
-		_, tok, err := loadEmbedded()
-		return tok, err
-	case isGGUF(path):
-		return tokenizer.LoadGGUF(path)
-	}
-	return tokenizer.Load(path)
 }

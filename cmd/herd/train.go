@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/distill"
@@ -44,7 +45,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model, or --tokenizer bytes) on the validation part, in --seq windows; all of it unless --eval-batches")
 	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
 	o := &train.Options{}
 	*o = d
 	optimFlags{steps: &o.Steps, batch: &o.Batch, accum: &o.Accum, warmup: &o.Warmup, saveEvery: &o.SaveEvery, logEvery: &o.LogEvery,
@@ -68,7 +69,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	var df distillFlags
 	df.define(fs)
 	fs.Float64Var(&o.AuxLossCoef, "aux-loss-coef", orDefaultF(d.AuxLossCoef, 0.01), "coefficient α of the Switch auxiliary loss of --balance aux (Llama 4's config says router_aux_loss_coef 0.001)")
-	if _, err := cl.parse(args, stdout); err != nil {
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	var err error
@@ -76,7 +77,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if preset != nil {
-		if !flagSet(fs, "warmup") {
+		if !cl.Given("warmup") {
 			o.Warmup = min(o.Warmup, o.Steps) // a short trial run of a preset
 		}
 		if *dataFile == "" {
@@ -95,7 +96,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		if *dataFile == "" {
 			return usagef("--eval needs --data FILE.txt (or --preset)")
 		}
-		if !flagSet(fs, "eval-batches") {
+		if !cl.Given("eval-batches") {
 			o.EvalBatches = 0 // the whole validation part, whatever the preset's periodic passes use
 		}
 		e := pretrain.Evaluation{Dir: *evalDir, Data: *dataFile, ValFrac: *valFrac, Bytes: *tok == "bytes", Batch: o.Batch, Seq: o.SeqLen, MaxBatches: o.EvalBatches}
@@ -112,7 +113,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *resume {
-		j.ResumeSteps = resumeSteps(fs, o.Steps)
+		j.ResumeSteps = resumeSteps(cl, o.Steps)
 		fs.Visit(func(f *flag.Flag) {
 			switch f.Name {
 			case "data", "out", "tokenizer", "resume", "val-frac", "threads", "steps", "preset", "doc-sep":
@@ -193,7 +194,7 @@ func (f *distillFlags) options() (*distill.Options, error) {
 	o := f.o
 	o.Teacher, o.Cache = f.teacher, f.cache
 	if o.Teacher != "" {
-		r, err := resolveModelArg(o.Teacher)
+		r, err := modelflags.Resolve(o.Teacher)
 		if err != nil {
 			return nil, fmt.Errorf("--teacher: %w", err)
 		}
@@ -220,14 +221,14 @@ func cmdDistillCache(args []string, stdout, stderr io.Writer) error {
 	windows := fs.Int("windows", 4, "windows per batched teacher forward pass")
 	shard := fs.Int("shard-positions", 1<<18, "positions per shard file")
 	var threads int
-	threadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
-	if _, err := cl.parse(args, stdout); err != nil {
+	modelflags.ThreadsVar(fs, &threads, 0, "worker threads; 0 = all CPUs")
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if threads > 0 {
 		kernels.SetThreads(threads)
 	}
-	j := pretrain.CacheJob{Teacher: cl.model, Data: *dataFile, ValFrac: *valFrac, DocSep: *docSep, Tokenizer: *tok, Out: *out,
+	j := pretrain.CacheJob{Teacher: cl.Model, Data: *dataFile, ValFrac: *valFrac, DocSep: *docSep, Tokenizer: *tok, Out: *out,
 		Opt: distill.CacheOptions{K: *k, Context: *ctx, Windows: *windows, ShardPositions: *shard}}
 	if err := j.Run(stderr); err != nil {
 		return err

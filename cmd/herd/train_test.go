@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/internal/cli"
 )
 
 const smallTrainConfig = `{"model_type":"llama4_text","vocab_size":259,"hidden_size":32,"intermediate_size":32,
@@ -240,7 +241,7 @@ func TestTrainUsage(t *testing.T) {
 		{"--data", "d", "--config", "c", "--out", "o", "--tokenizer", "bpe:10"}, // fewer ranks than bytes
 		{"--preset", "nope"},
 	} {
-		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); !isUsage(err) {
+		if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); !cli.IsUsage(err) {
 			t.Errorf("%v: error %v, want a usage error", args, err)
 		}
 	}

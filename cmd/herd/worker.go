@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/cluster"
+	"github.com/herd-llm/herd/internal/cli"
+	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kernels"
 )
 
@@ -18,19 +20,19 @@ import (
 // commands.go's, which makes the table) so that cluster code stays in files
 // of its own.
 func init() {
-	commands["worker"] = command{summary: "serve a range of a model's layers to a leader (pipeline-parallel inference across machines)",
-		args: "--listen ADDR [flags]", modelHelp: modelHelp, run: cmdWorker, required: []string{"listen"},
-		about: "Every process of a cluster needs the same secret in $" + cluster.SecretEnv + " and its own copy of the same model file. " +
+	commands["worker"] = cli.Command{Summary: "serve a range of a model's layers to a leader (pipeline-parallel inference across machines)",
+		Args: "--listen ADDR [flags]", ModelHelp: modelHelp, Run: cmdWorker, Required: []string{"listen"},
+		About: "Every process of a cluster needs the same secret in $" + cluster.SecretEnv + " and its own copy of the same model file. " +
 			"The leader (herd run/logits --workers ADDR,...) assigns each worker its layers; the worker checks that its copy of them hashes to the leader's.",
-		examples: []string{"worker -m Llama-4-Scout-17B-16E-Instruct-Q4_K_M.gguf --listen :7070"}}
+		Examples: []string{"worker -m Llama-4-Scout-17B-16E-Instruct-Q4_K_M.gguf --listen :7070"}}
 }
 
 func cmdWorker(args []string, stdout, stderr io.Writer) error {
 	cl := newCmdLine("worker")
 	listen := cl.String("listen", "", "address to serve on, host:port (TLS, HTTP/2; only processes with the same secret are answered)")
 	var threads int
-	threadsVar(cl.FlagSet, &threads, 0, "compute threads; 0 = one per CPU")
-	if _, err := cl.parse(args, stdout); err != nil {
+	modelflags.ThreadsVar(cl.FlagSet, &threads, 0, "compute threads; 0 = one per CPU")
+	if _, err := cl.Parse(args, stdout); err != nil {
 		return err
 	}
 	if threads < 0 {
@@ -41,7 +43,7 @@ func cmdWorker(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	kernels.SetThreads(threads)
-	m, err := loadModel(cl.model)
+	m, err := modelflags.LoadModel(cl.Model)
 	if err != nil {
 		return err
 	}
@@ -55,7 +57,7 @@ func cmdWorker(args []string, stdout, stderr io.Writer) error {
 	}
 	w := cluster.NewWorker(m, auth, logf)
 	srv := w.Serve(l)
-	logf("herd worker: %s (%d layers) on %s, TLS with the key of $%s", modelName(cl.model), m.Config.Layers, l.Addr(), cluster.SecretEnv)
+	logf("herd worker: %s (%d layers) on %s, TLS with the key of $%s", modelflags.Name(cl.Model), m.Config.Layers, l.Addr(), cluster.SecretEnv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"slices"
@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// suggest returns the candidates nearest to s in edit distance, quoted and
+// Suggest returns the candidates nearest to s in edit distance, quoted and
 // joined with "or" ("\"rl\" or \"run\"" when both are one edit away), or ""
 // when none is near enough to be a likely misspelling: within 1 edit for
 // words of up to 3 letters, 2 for longer ones.
-func suggest(s string, candidates []string) string {
+func Suggest(s string, candidates []string) string {
 	var best []string
 	bestD := -1
 	for _, c := range candidates {

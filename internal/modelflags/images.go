@@ -1,4 +1,4 @@
-package main
+package modelflags
 
 import (
 	"fmt"
@@ -12,14 +12,14 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// imageFlags collects repeatable --image FILE flags, in order.
-type imageFlags []string
+// Images collects repeatable --image FILE flags, in order.
+type Images []string
 
 // String implements flag.Value.
-func (f *imageFlags) String() string { return strings.Join(*f, ",") }
+func (f *Images) String() string { return strings.Join(*f, ",") }
 
 // Set implements flag.Value: each --image appends a path.
-func (f *imageFlags) Set(v string) error {
+func (f *Images) Set(v string) error {
 	if v == "" {
 		return fmt.Errorf("empty image path")
 	}
@@ -27,11 +27,13 @@ func (f *imageFlags) Set(v string) error {
 	return nil
 }
 
-const imageHelp = "an image (PNG, JPEG, GIF or WebP) for the prompt; repeat for several, in prompt order"
+// ImageHelp is the help of --image.
+const ImageHelp = "an image (PNG, JPEG, GIF or WebP) for the prompt; repeat for several, in prompt order"
 
-// loadImageInput loads the vision tower of a model directory, quantized like
-// the text model (imageprompt.Load), saying what was quantized unless quiet.
-func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant string, stderr io.Writer, quiet bool) (*imageprompt.Input, error) {
+// LoadImageInput loads the vision tower of a model directory, quantized
+// like the text model (imageprompt.Load), saying what was quantized unless
+// quiet.
+func LoadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant string, stderr io.Writer, quiet bool) (*imageprompt.Input, error) {
 	in, rep, err := imageprompt.Load(dir, m, tok, quant)
 	if err != nil {
 		return nil, err
@@ -42,15 +44,15 @@ func loadImageInput(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant
 	return in, nil
 }
 
-// serveVision loads the vision tower for herd serve when the model is a
+// ServeVision loads the vision tower for herd serve when the model is a
 // Hugging Face directory whose config has a vision_config, quantized like
 // the text model. A checkpoint without vision tensors serves text only (with
 // a warning); other errors stop the server.
-func serveVision(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant string, stderr io.Writer) (*llama4.Vision, error) {
+func ServeVision(dir string, m *llama4.Model, tok *tokenizer.Tokenizer, quant string, stderr io.Writer) (*llama4.Vision, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() || m.Config.Vision == nil {
 		return nil, nil
 	}
-	in, err := loadImageInput(dir, m, tok, quant, stderr, false)
+	in, err := LoadImageInput(dir, m, tok, quant, stderr, false)
 	if err != nil {
 		if strings.Contains(err.Error(), "no vision_model.* tensors") {
 			fmt.Fprintf(stderr, "herd serve: %v; serving text only\n", err)
