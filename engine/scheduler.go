@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultBurst is the most urgent steps a Scheduler runs in a row while
-// another engine waits, when NewScheduler is given 0.
+// another engine waits, when NewScheduler is given none.
 const DefaultBurst = 4
 
 // Scheduler shares one machine's compute among several engines (a
@@ -41,15 +41,12 @@ type Scheduler struct {
 }
 
 // NewScheduler makes a scheduler that gives urgent engines at most burst
-// turns in a row while another engine waits (0: DefaultBurst).
-func NewScheduler(burst int) (*Scheduler, error) {
-	if burst < 0 {
-		return nil, fmt.Errorf("engine: scheduler burst %d is negative", burst)
-	}
-	if burst == 0 {
+// turns in a row while another engine waits (≤ 0: DefaultBurst).
+func NewScheduler(burst int) *Scheduler {
+	if burst <= 0 {
 		burst = DefaultBurst
 	}
-	return &Scheduler{burst: burst}, nil
+	return &Scheduler{burst: burst}
 }
 
 // SchedulerStats is one engine's share of a Scheduler.

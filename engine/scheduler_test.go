@@ -37,15 +37,6 @@ func (c *counted) ForwardBatch(seqs []llama4.Seq, hidden func(int, []float32)) (
 	return c.Model.ForwardBatch(seqs, hidden)
 }
 
-func newScheduler(t *testing.T, burst int) *Scheduler {
-	t.Helper()
-	s, err := NewScheduler(burst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // pair starts a main engine and an urgent guard engine on models counted
 // by o, sharing s (nil: each its own).
 func pair(t *testing.T, s *Scheduler, o *overlap) (main, guard *Engine) {
@@ -84,7 +75,7 @@ func TestSchedulerOneStepAtATime(t *testing.T) {
 	}
 
 	var shared overlap
-	s := newScheduler(t, 2)
+	s := NewScheduler(2)
 	main, guard = pair(t, s, &shared)
 	long := submit(t, main, context.Background(), 60)
 	var (
@@ -132,7 +123,7 @@ func TestSchedulerOneStepAtATime(t *testing.T) {
 // TestSchedulerPolicy: urgent turns go first, but at most burst in a row
 // while another engine waits; one engine alone keeps the compute.
 func TestSchedulerPolicy(t *testing.T) {
-	s := newScheduler(t, 2)
+	s := NewScheduler(2)
 	g, err := s.join("guard", true)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +230,7 @@ func waitQueued(t *testing.T, s *Scheduler, n int) {
 // stops when its context ends (its requests cancelled) and drains on
 // Shutdown, while another engine holds the compute.
 func TestSchedulerCancelAndShutdown(t *testing.T) {
-	s := newScheduler(t, 0)
+	s := NewScheduler(0)
 	var o overlap
 	entered, leave := make(chan struct{}, 1), make(chan struct{})
 	var once sync.Once
