@@ -22,9 +22,10 @@ const DefaultBurst = 4
 //
 // Policy: when a turn ends, an urgent engine's waiting step goes first (a
 // guard's: a request, or an answer held back from its stream, waits on
-// each check), but after Burst urgent steps in a row while a non-urgent
-// engine waits, that engine gets the next turn, so a stream of guard work
-// slows decoding by at most Burst steps per token and never starves it.
+// each check), but after burst urgent steps in a row (NewScheduler) while
+// a non-urgent engine waits, that engine gets the next turn, so a stream
+// of guard work delays each decode step by at most burst steps and never
+// starves it.
 // Engines of the same urgency take turns in the order they asked.
 //
 // Engines join with Options.Scheduler; Stats reports each one's steps,
@@ -33,11 +34,10 @@ type Scheduler struct {
 	burst int
 
 	mu    sync.Mutex
-	held  bool     // a step runs
-	queue []*lane  // engines waiting for a turn, in the order they asked
-	run   int      // urgent turns given in a row while a non-urgent engine waited
-	lanes []*lane  // every engine that joined, in order
-	names []string // their names
+	held  bool    // a step runs
+	queue []*lane // engines waiting for a turn, in the order they asked
+	run   int     // urgent turns given in a row while a non-urgent engine waited
+	lanes []*lane // every engine that joined, in order
 }
 
 // NewScheduler makes a scheduler that gives urgent engines at most burst
@@ -88,14 +88,13 @@ type lane struct {
 func (s *Scheduler) join(name string, urgent bool) (*lane, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, n := range s.names {
-		if n == name {
+	for _, o := range s.lanes {
+		if o.st.Name == name {
 			return nil, fmt.Errorf("engine: an engine named %q already shares the scheduler", name)
 		}
 	}
 	l := &lane{s: s, urgent: urgent, ready: make(chan struct{}, 1), st: SchedulerStats{Name: name, Urgent: urgent}}
 	s.lanes = append(s.lanes, l)
-	s.names = append(s.names, name)
 	return l, nil
 }
 

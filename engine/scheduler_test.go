@@ -162,7 +162,7 @@ func TestSchedulerPolicy(t *testing.T) {
 		if !cur.acquire(ctx) {
 			t.Fatal("turn not taken")
 		}
-		order = append(order, s.names[indexOf(s, cur)])
+		order = append(order, cur.st.Name)
 	}
 	// Two guard turns, then main's, and again.
 	want := []string{"guard", "guard", "main", "guard", "guard", "main"}
@@ -201,15 +201,6 @@ func TestSchedulerPolicy(t *testing.T) {
 	if st := s.Stats(); st[0].Steps != 4 || st[1].Steps != 5 {
 		t.Fatalf("stats %+v", st)
 	}
-}
-
-func indexOf(s *Scheduler, l *lane) int {
-	for i, x := range s.lanes {
-		if x == l {
-			return i
-		}
-	}
-	return -1
 }
 
 // waitQueued waits until n lanes wait in s's queue.
