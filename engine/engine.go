@@ -34,6 +34,16 @@ type Options struct {
 	// all slots (see prefix.go); 0 turns the pool off, leaving each slot
 	// reusing only its own last prefix.
 	PrefixCacheBytes int64
+	// Scheduler, when set, is shared with other engines (a server's main
+	// model and its guard): every step waits for its turn, so that one step
+	// of one engine runs at a time (see Scheduler). nil: the engine's steps
+	// run whenever they are ready, whatever else runs.
+	Scheduler *Scheduler
+	// Name names the engine in the Scheduler's stats ("model" when empty);
+	// it must be unique among the engines sharing one.
+	Name string
+	// Urgent engines' steps go before the others' on a shared Scheduler.
+	Urgent bool
 }
 
 // ErrQueueFull is returned by Submit when the wait queue is full.
@@ -105,6 +115,8 @@ type Engine struct {
 	pmu     sync.Mutex            // serializes observer calls; guards obs and pending
 	obs     BlockObserver         // nil: none
 	pending []func(BlockObserver) // events not yet told
+
+	lane *lane // the engine's place in Options.Scheduler; nil: none
 }
 
 // New makes an engine with Parallel cache slots of Ctx tokens each.
@@ -123,6 +135,16 @@ func New(m Model, o Options) (*Engine, error) {
 	}
 	e.nfree = len(e.free)
 	e.initPool()
+	if o.Scheduler != nil {
+		name := o.Name
+		if name == "" {
+			name = "model"
+		}
+		var err error
+		if e.lane, err = o.Scheduler.join(name, o.Urgent); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -187,13 +209,17 @@ func (e *Engine) Shutdown() {
 }
 
 // Run is the scheduler loop; it returns when ctx is done (cancelling all
-// requests) or after Shutdown once the work has drained.
+// requests) or after Shutdown once the work has drained. With a shared
+// Options.Scheduler each step runs in a turn of it.
 func (e *Engine) Run(ctx context.Context) {
 	for {
 		e.mu.Lock()
 		idle := len(e.queue) == 0 && len(e.running) == 0
 		done := e.shutdown && idle
 		e.mu.Unlock()
+		if done || idle || ctx.Err() != nil {
+			e.lane.withdraw() // the work the last turn asked again for is gone
+		}
 		if done {
 			return
 		}
@@ -205,12 +231,22 @@ func (e *Engine) Run(ctx context.Context) {
 			}
 			continue
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !e.lane.acquire(ctx) {
 			e.cancelAll()
 			return
 		}
 		e.step()
+		if e.lane != nil {
+			e.lane.release(e.busy())
+		}
 	}
+}
+
+// busy reports whether requests run or wait: the loop has another step.
+func (e *Engine) busy() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.queue) > 0 || len(e.running) > 0
 }
 
 func (e *Engine) cancelAll() {

@@ -13,7 +13,9 @@ import (
 )
 
 // Generator runs generation requests on the guard model: *engine.Engine
-// implements it (the guard's own scheduler, planned with the main model's).
+// implements it (the guard's own engine, planned with the main model's and,
+// on a server, taking its steps in turns of the main model's
+// engine.Scheduler).
 type Generator interface {
 	Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error)
 	Ctx() int // context length per sequence, in tokens

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/server/internal/core"
 )
@@ -36,6 +37,9 @@ type GuardOptions struct {
 	Model   string // the guard's name, reported by /v1/moderations
 	Window  int    // characters of a streamed answer per check (default 512)
 	Refusal string // default DefaultRefusal
+	// Scheduler, when set, is the one the main model's engine and the
+	// guard's share: /metrics reports each engine's turns of it.
+	Scheduler *engine.Scheduler
 }
 
 // guardState holds the guard's options and its metrics.
@@ -128,6 +132,7 @@ func (g *guardState) writeMetrics(w io.Writer) {
 		fmt.Fprintf(w, "herd_guard_flagged_total{category=%q,name=%q} %d\n", k, name, g.flagged[k])
 	}
 	fmt.Fprintf(w, "# HELP herd_guard_seconds_total Time spent classifying.\n# TYPE herd_guard_seconds_total counter\nherd_guard_seconds_total %g\n", g.seconds)
+	writeScheduler(w, g.o.Scheduler)
 }
 
 // screenedRequest is what the guard reads of a completion request.

@@ -140,13 +140,14 @@ func TestGuardServe(t *testing.T) {
 		}
 	}
 
-	gm, err := startGuard(dir, "", tensor.F32, 1200, true, 2)
+	sched := engine.NewScheduler(0)
+	gm, err := startGuard(dir, "", tensor.F32, 1200, true, 2, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gm.Stop()
-	m, tok, eng := startByteEngine(t, main)
-	srv := server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: &server.GuardOptions{Classifier: gm, Model: "llama-guard-tiny"}})
+	m, tok, eng := startByteEngine(t, main, sched)
+	srv := server.New(m.Config, tok, eng, server.Options{ModelName: "main", Guard: &server.GuardOptions{Classifier: gm, Model: "llama-guard-tiny", Scheduler: sched}})
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	post := func(path, body string) (int, map[string]any) {
@@ -175,6 +176,21 @@ func TestGuardServe(t *testing.T) {
 	if code != 200 || len(out["choices"].([]any)) != 1 {
 		t.Fatalf("chat: %d %v", code, out)
 	}
+	// Both models' steps took turns of the one scheduler.
+	for _, st := range sched.Stats() {
+		if st.Steps == 0 {
+			t.Errorf("no steps of %s on the shared scheduler: %+v", st.Name, sched.Stats())
+		}
+	}
+	resp, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `herd_scheduler_wait_seconds_total{engine="guard"}`) || !strings.Contains(string(b), `herd_scheduler_steps_total{engine="main"}`) {
+		t.Errorf("metrics lack the scheduler's:\n%s", b)
+	}
 }
 
 // TestGuardServeOverhead measures what the tiny Llama-Guard-shaped model
@@ -187,8 +203,9 @@ func TestGuardServeOverhead(t *testing.T) {
 		t.Skip("timing")
 	}
 	main := byteModel(t)
-	m, tok, eng := startByteEngine(t, main)
-	gm, err := startGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1)
+	sched := engine.NewScheduler(0) // as herd serve --guard shares it
+	m, tok, eng := startByteEngine(t, main, sched)
+	gm, err := startGuard(tinyGuardDir(t), "", tensor.F32, 1200, true, 1, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,28 +232,30 @@ func TestGuardServeOverhead(t *testing.T) {
 	}
 	base := per(nil)
 	guarded := per(&server.GuardOptions{Classifier: gm, Model: "tiny"})
-	t.Logf("chat request (16 tokens): %v without a guard, %v with the tiny Llama Guard (request and answer checks): +%v", base, guarded, guarded-base)
+	t.Logf("chat request (16 tokens): %v without a guard, %v with the tiny Llama Guard (request and answer checks, sharing the main model's scheduler): +%v", base, guarded, guarded-base)
 }
 
 // startByteEngine loads the checkpoint at path, which uses the byte-level
-// test tokenizer, and runs a one-slot engine on it until the test ends.
-func startByteEngine(t *testing.T, path string) (*llama4.Model, *tokenizer.Tokenizer, *engine.Engine) {
+// test tokenizer, and runs a one-slot engine on it, named main on sched
+// (nil: none), until the test ends.
+func startByteEngine(t *testing.T, path string, sched *engine.Scheduler) (*llama4.Model, *tokenizer.Tokenizer, *engine.Engine) {
 	t.Helper()
 	m, err := checkpoint.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := enginetest.Run(t, m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2})
+	eng := enginetest.Run(t, m, engine.Options{Parallel: 1, Ctx: 256, KVType: tensor.F32, PrefillChunk: 64, QueueSize: 2, Scheduler: sched, Name: "main"})
 	return m, tinymodel.ByteTokenizer(t), eng
 }
 
-// startGuard opens the guard model at dir (F32 KV, text only) and starts it.
-func startGuard(dir, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int) (*llamaguard.Model, error) {
+// startGuard opens the guard model at dir (F32 KV, text only) and starts it
+// on sched (nil: its own).
+func startGuard(dir, quant string, kv tensor.DType, ctx int, ctxGiven bool, parallel int, sched *engine.Scheduler) (*llamaguard.Model, error) {
 	gm, err := openGuard(dir, quant, kv, ctx, ctxGiven, parallel, guard.Options{}, visionNone, "lower --ctx", io.Discard, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := gm.Start(); err != nil {
+	if err := gm.StartShared(sched); err != nil {
 		gm.Stop()
 		return nil, err
 	}

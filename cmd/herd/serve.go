@@ -121,8 +121,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 		em = engine.VisionModel{Model: m, Vision: vis, Tokens: tk} // images are encoded in the scheduler
 	}
+	sched := gf.scheduler(guardM) // nil without --guard
 	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue,
-		BlockSize: *blockSize, PrefixCacheBytes: in.PrefixBytes})
+		BlockSize: *blockSize, PrefixCacheBytes: in.PrefixBytes, Scheduler: sched, Name: "main"})
 	if err != nil {
 		return err
 	}
@@ -134,7 +135,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	guardOpts, err := gf.start(guardM, pg)
+	guardOpts, err := gf.start(guardM, pg, sched)
 	if err != nil {
 		return err
 	}

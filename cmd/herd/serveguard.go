@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
@@ -90,18 +91,29 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	return openGuard(path, f.quant, kv, f.ctx, cli.Given(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
 }
 
-// start runs the guard's engine and returns the server's options for it
-// and for Prompt Guard (nil with neither).
-func (f *serveGuardFlags) start(gm *llamaguard.Model, pg guard.Classifier) (*server.GuardOptions, error) {
+// scheduler makes the scheduler whose turns the main model's engine and
+// the guard's (gm) share, so that one step of one model runs at a time
+// (nil without a guard: the main engine runs alone).
+func (f *serveGuardFlags) scheduler(gm *llamaguard.Model) *engine.Scheduler {
+	if gm == nil {
+		return nil
+	}
+	return engine.NewScheduler(0)
+}
+
+// start runs the guard's engine on sched (the main engine's; see
+// scheduler) and returns the server's options for it and for Prompt Guard
+// (nil with neither).
+func (f *serveGuardFlags) start(gm *llamaguard.Model, pg guard.Classifier, sched *engine.Scheduler) (*server.GuardOptions, error) {
 	if gm == nil && pg == nil {
 		return nil, nil
 	}
 	o := &server.GuardOptions{Prompt: pg, Window: f.window, Refusal: f.refusal}
 	if gm != nil {
-		if err := gm.Start(); err != nil {
+		if err := gm.StartShared(sched); err != nil {
 			return nil, fmt.Errorf("--guard: %w", err)
 		}
-		o.Classifier, o.Model = gm, filepath.Base(filepath.Clean(f.model))
+		o.Classifier, o.Model, o.Scheduler = gm, filepath.Base(filepath.Clean(f.model)), sched
 	}
 	return o, nil
 }

@@ -2,7 +2,8 @@
 // serve --guard: the model loaded and checked to be a guard, its memory
 // planned before anything is allocated (beside a main model's, on a
 // server), its vision tower attached when it has one, and the guard running
-// on a batching engine of its own. It also holds what those commands read
+// on a batching engine of its own, whose steps share the main model's
+// engine.Scheduler on a server. It also holds what those commands read
 // and print around a guard: the policy (categories kept or left out), the
 // conversation to check (text, a file, or OpenAI-style JSON messages) and
 // the verdict line.
@@ -28,8 +29,9 @@ type settingError struct{ error }
 func (settingError) UsageError() bool { return true }
 
 // Model is a Llama Guard model: loaded (Load), planned (Plan), then
-// running on its own engine (Start), when its embedded *guard.LlamaGuard
-// classifies. Stop releases it at every stage.
+// running on its own engine (Start, or StartShared beside a main model),
+// when its embedded *guard.LlamaGuard classifies. Stop releases it at
+// every stage.
 type Model struct {
 	*guard.LlamaGuard
 	M    *llama4.Model
@@ -110,13 +112,25 @@ func (gm *Model) Bytes() int64 {
 	return gm.plan.TotalBytes
 }
 
-// Start allocates the guard's caches and runs its engine.
-func (gm *Model) Start() error {
+// GuardEngine is the name of the guard's engine on a shared
+// engine.Scheduler (StartShared).
+const GuardEngine = "guard"
+
+// Start allocates the guard's caches and runs its engine, whose steps run
+// whenever they are ready (herd guard: the guard alone).
+func (gm *Model) Start() error { return gm.StartShared(nil) }
+
+// StartShared is Start with the guard's engine taking its steps in turns
+// of s (nil: its own), the scheduler of the main model's engine on a
+// server: as an urgent engine named GuardEngine, since a request, or an
+// answer held back from its stream, waits on every check.
+func (gm *Model) StartShared(s *engine.Scheduler) error {
 	var em engine.Model = gm.M
 	if gm.vis != nil {
 		em = engine.VisionModel{Model: gm.M, Vision: gm.vis, Tokens: gm.opts.ImageTokens}
 	}
-	eng, err := engine.New(em, engine.Options{Parallel: gm.parallel, Ctx: gm.in.Ctx, KVType: gm.in.DType, PrefillChunk: 512, QueueSize: 4 * gm.parallel})
+	eng, err := engine.New(em, engine.Options{Parallel: gm.parallel, Ctx: gm.in.Ctx, KVType: gm.in.DType, PrefillChunk: 512, QueueSize: 4 * gm.parallel,
+		Scheduler: s, Name: GuardEngine, Urgent: true})
 	if err != nil {
 		return err
 	}
