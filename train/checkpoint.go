@@ -76,15 +76,10 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 			bias = append(bias, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
-	if err := WriteState(filepath.Join(dir, CheckpointFile), tr.stateSets(), bias, meta); err != nil {
+	if err := WriteState(filepath.Join(dir, CheckpointFile), tr.StateSets(), bias, meta); err != nil {
 		return err
 	}
 	return tr.Params.SaveHFAs(dir, tr.Opt.ExportDType)
-}
-
-// stateSets are the parameters and the AdamW moments, as WriteState takes them.
-func (tr *Trainer) stateSets() [3]*Params[float32] {
-	return [3]*Params[float32]{tr.Params, tr.Optim.M, tr.Optim.V}
 }
 
 // HasCheckpoint reports whether dir holds a resumable checkpoint.
@@ -128,7 +123,7 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := ReadState(f, path, tr.stateSets()); err != nil {
+	if err := ReadState(f, path, tr.StateSets()); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	for l, b := range tr.ExpertBias {

@@ -103,10 +103,8 @@ func (o *Options) validate() error {
 // position (the sampler's random state) and step. Everything a resumed run
 // needs is in its checkpoint, so a resumed run continues bit for bit.
 type Trainer struct {
-	Opt    Options
-	Params *Params[float32]
-	Grads  *Params[float32]
-	Optim  *AdamW
+	Opt Options
+	Optimized
 	Data   *dataset.Dataset
 	Tokens int64 // training tokens processed
 	// ExpertBias is the per-layer expert-selection bias of Balance "bias"
@@ -156,8 +154,7 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 	if _, T := opt.longest(); data != nil && len(data.Train) < T+1 {
 		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), T)
 	}
-	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, src: src, rng: rand.New(src)}
-	tr.Optim = NewAdamW(p, opt.AdamWConfig)
+	tr := &Trainer{Opt: opt, Optimized: NewOptimized(p, opt.AdamWConfig), Data: data, src: src, rng: rand.New(src)}
 	if opt.MetaP {
 		if err := applyMetaP(opt.MetaPBase(), tr.Optim, p); err != nil {
 			return nil, err
@@ -273,9 +270,9 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	if err != nil {
 		return StepStats{}, err
 	}
-	norm := ClipGradNorm(tr.Grads, tr.Opt.GradClip)
 	lr := tr.Opt.Schedule().At(tr.Optim.Step)
-	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+	norm, err := tr.ClipAndUpdate(tr.Opt.GradClip, lr)
+	if err != nil {
 		return StepStats{}, err
 	}
 	if tr.ExpertBias != nil {

@@ -58,7 +58,7 @@ func (r *Run) Save() error {
 	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	if err := train.WriteState(filepath.Join(r.Dir, CheckpointFile), [3]*train.Params[float32]{l.Params, l.Optim.M, l.Optim.V}, nil, meta); err != nil {
+	if err := train.WriteState(filepath.Join(r.Dir, CheckpointFile), l.StateSets(), nil, meta); err != nil {
 		return err
 	}
 	if err := l.Params.SaveHF(r.Dir); err != nil {

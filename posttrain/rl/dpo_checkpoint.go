@@ -57,15 +57,10 @@ func (d *DPOTrainer) Save(dir string) error {
 	}
 	meta["step"] = strconv.Itoa(d.Optim.Step)
 	meta["pairs"] = strconv.Itoa(len(d.Pairs))
-	if err := train.WriteState(filepath.Join(dir, DPOCheckpointFile), d.sets(), nil, meta); err != nil {
+	if err := train.WriteState(filepath.Join(dir, DPOCheckpointFile), d.StateSets(), nil, meta); err != nil {
 		return err
 	}
 	return d.Params.SaveHF(dir)
-}
-
-// sets are the policy's parameters and AdamW moments, as train.WriteState takes them.
-func (d *DPOTrainer) sets() [3]*train.Params[float32] {
-	return [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V}
 }
 
 // ResumeDPO restores the DPO run saved in dir with its pairs; steps > 0
@@ -101,7 +96,7 @@ func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := train.ReadState(f, path, d.sets()); err != nil {
+	if err := train.ReadState(f, path, d.StateSets()); err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	d.Optim.Step = step

@@ -36,14 +36,10 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	meta["step"] = strconv.Itoa(tr.Optim.Step)
 	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
 	meta["data"] = Fingerprint(tr.Rows)
-	if err := train.WriteState(filepath.Join(dir, CheckpointFile), tr.sets(), nil, meta); err != nil {
+	if err := train.WriteState(filepath.Join(dir, CheckpointFile), tr.StateSets(), nil, meta); err != nil {
 		return err
 	}
 	return tr.Params.SaveHFAs(dir, tr.Opt.ExportDType)
-}
-
-func (tr *Trainer) sets() [3]*train.Params[float32] {
-	return [3]*train.Params[float32]{tr.Params, tr.Optim.M, tr.Optim.V}
 }
 
 // Resume restores the run saved in dir. rows must be the saved run's (the
@@ -81,7 +77,7 @@ func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := train.ReadState(f, path, tr.sets()); err != nil {
+	if err := train.ReadState(f, path, tr.StateSets()); err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
 	tr.Optim.Step, tr.Tokens = step, tokens

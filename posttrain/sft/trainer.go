@@ -38,10 +38,8 @@ func (o *Options) validate() error {
 // are visited in a fresh seeded permutation each epoch, a function of the
 // step alone, so a resumed run continues bit for bit.
 type Trainer struct {
-	Opt    Options
-	Params *train.Params[float32]
-	Grads  *train.Params[float32]
-	Optim  *train.AdamW
+	Opt Options
+	train.Optimized
 	Rows   []Row
 	Tokens int64 // assistant tokens trained on
 
@@ -72,9 +70,8 @@ func NewTrainer(p *train.Params[float32], rows []Row, opt Options) (*Trainer, er
 		return nil, err
 	}
 	N := opt.Batch * opt.SeqLen
-	return &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Rows: rows, ws: ws, epoch: -1,
-		in: make([]int32, N), tg: make([]int32, N),
-		Optim: train.NewAdamW(p, opt.AdamWConfig)}, nil
+	return &Trainer{Opt: opt, Optimized: train.NewOptimized(p, opt.AdamWConfig), Rows: rows, ws: ws, epoch: -1,
+		in: make([]int32, N), tg: make([]int32, N)}, nil
 }
 
 // Step is the number of optimizer steps taken.
@@ -135,9 +132,9 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 			return StepStats{}, err
 		}
 	}
-	norm := train.ClipGradNorm(tr.Grads, o.GradClip)
 	lr := o.Schedule().At(tr.Optim.Step)
-	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+	norm, err := tr.ClipAndUpdate(o.GradClip, lr)
+	if err != nil {
 		return StepStats{}, err
 	}
 	tr.Tokens += int64(valid)
