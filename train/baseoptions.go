@@ -48,3 +48,18 @@ func (o *BaseOptions) ValidateBase() error {
 func (o *BaseOptions) Schedule() Schedule {
 	return Schedule{LR: o.LR, MinLR: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
 }
+
+// LastStep is the step a run ends at: Steps, or stopAfter when it is > 0
+// and earlier (an interrupted run).
+func (o *BaseOptions) LastStep(stopAfter int) int {
+	if stopAfter > 0 {
+		return min(o.Steps, stopAfter)
+	}
+	return o.Steps
+}
+
+// SaveDue reports whether a run that ends at step end checkpoints after
+// step: every SaveEvery steps (when > 0) and at the end.
+func (o *BaseOptions) SaveDue(step, end int) bool {
+	return (o.SaveEvery > 0 && step%o.SaveEvery == 0) || step == end
+}

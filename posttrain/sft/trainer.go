@@ -149,10 +149,7 @@ func (tr *Trainer) Run(dir string, progress io.Writer, stopAfter int) error {
 	if progress == nil {
 		progress = io.Discard
 	}
-	end := tr.Opt.Steps
-	if stopAfter > 0 {
-		end = min(end, stopAfter)
-	}
+	end := tr.Opt.LastStep(stopAfter)
 	t0, start := time.Now(), tr.Step()
 	for tr.Step() < end {
 		st, err := tr.TrainStep()
@@ -168,7 +165,7 @@ func (tr *Trainer) Run(dir string, progress io.Writer, stopAfter int) error {
 				st.Step, tr.Opt.Steps, st.Loss, st.LR, st.GradNorm,
 				float64(tr.Opt.Batch*tr.Opt.Accum*tr.Opt.SeqLen)/per.Seconds(), (per * time.Duration(tr.Opt.Steps-st.Step)).Round(time.Second))
 		}
-		if (tr.Opt.SaveEvery > 0 && st.Step%tr.Opt.SaveEvery == 0) || st.Step == end {
+		if tr.Opt.SaveDue(st.Step, end) {
 			if err := tr.SaveCheckpoint(dir); err != nil {
 				return err
 			}
