@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/format/safetensors"
-	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -21,6 +19,9 @@ import (
 const CheckpointFile = "checkpoint.safetensors"
 
 const checkpointFormat = "herd-train-checkpoint-v1"
+
+// checkpointState is the checkpoint's kind: file, format and name in errors.
+var checkpointState = StateFile{Name: CheckpointFile, Format: checkpointFormat, What: "a herd training checkpoint"}
 
 // Tensor-name prefixes of the checkpoint file.
 const (
@@ -53,13 +54,7 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
-	meta, err := ckpt.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
-	if err != nil {
-		return fmt.Errorf("train: %w", err)
-	}
-	meta["step"] = strconv.Itoa(tr.Optim.Step)
-	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
-	meta["rng"] = hex.EncodeToString(rs)
+	meta := map[string]string{"step": strconv.Itoa(tr.Optim.Step), "tokens": strconv.FormatInt(tr.Tokens, 10), "rng": hex.EncodeToString(rs)}
 	if tr.Data != nil {
 		meta["data"] = tr.Data.Fingerprint()
 	}
@@ -76,26 +71,21 @@ func (tr *Trainer) SaveCheckpoint(dir string) error {
 			bias = append(bias, &Tensor[float32]{Name: ckBias + strconv.Itoa(l), Shape: []int{len(b)}, Data: b})
 		}
 	}
-	if err := WriteState(filepath.Join(dir, CheckpointFile), tr.stateSets(), bias, meta); err != nil {
-		return err
+	if err := checkpointState.Save(dir, &tr.Optimized, tr.Opt, meta, bias); err != nil {
+		return fmt.Errorf("train: %w", err)
 	}
 	return tr.Params.SaveHFAs(dir, tr.Opt.ExportDType)
 }
 
-// stateSets are the parameters and the AdamW moments, as WriteState takes them.
-func (tr *Trainer) stateSets() [3]*Params[float32] {
-	return [3]*Params[float32]{tr.Params, tr.Optim.M, tr.Optim.V}
-}
-
 // HasCheckpoint reports whether dir holds a resumable checkpoint.
-func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return checkpointState.Has(dir) }
 
 // ResumeTrainer restores the training state saved in dir. data must be the
 // same tokens as the saved run's (checked by fingerprint). When steps > 0 it
 // replaces the saved run length (which also stretches the schedule); the
 // other options are the saved ones.
 func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, error) {
-	path := filepath.Join(dir, CheckpointFile)
+	path := checkpointState.Path(dir)
 	if _, err := checkpoint.RemoveStaleTemps(dir); err != nil { // left by a save that was killed
 		return nil, fmt.Errorf("train: %w", err)
 	}
@@ -128,7 +118,7 @@ func ResumeTrainer(dir string, data *dataset.Dataset, steps int) (*Trainer, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := ReadState(f, path, tr.stateSets()); err != nil {
+	if err := ReadState(f, path, tr.StateSets()); err != nil {
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	for l, b := range tr.ExpertBias {

@@ -65,9 +65,9 @@ var presets = map[string]Preset{
 		ValFrac:   0.1,
 		Tokenizer: "bpe:4096",
 		Config:    shakespeareConfig,
-		Options: Options{Steps: 800, Batch: 12, SeqLen: 128, Accum: 1, LR: 2e-3, MinLR: 2e-4, Warmup: 50,
-			Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1, GradClip: 1, Seed: 1337, InitStd: 0.02,
-			EvalEvery: 100, EvalBatches: 0, SaveEvery: 100, LogEvery: 10, ExportDType: "bfloat16"},
+		Options: Options{BaseOptions: BaseOptions{Steps: 800, Batch: 12, SeqLen: 128, Accum: 1, LR: 2e-3, MinLR: 2e-4, Warmup: 50,
+			AdamWConfig: AdamWConfig{Beta1: 0.9, Beta2: 0.99, Eps: 1e-8, WeightDecay: 0.1}, GradClip: 1, Seed: 1337,
+			SaveEvery: 100, LogEvery: 10, ExportDType: "bfloat16"}, InitStd: 0.02, EvalEvery: 100, EvalBatches: 0},
 	},
 }
 

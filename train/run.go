@@ -33,10 +33,7 @@ func (tr *Trainer) Run(rc RunConfig) error {
 		return err
 	}
 	defer log.Close()
-	end := tr.Opt.Steps
-	if rc.StopAfter > 0 {
-		end = min(end, rc.StopAfter)
-	}
+	end := tr.Opt.LastStep(rc.StopAfter)
 	prog := newProgress(tr, rc.Progress)
 	for tr.Step() < end {
 		st, err := tr.TrainStep()
@@ -54,7 +51,7 @@ func (tr *Trainer) Run(rc RunConfig) error {
 			ValLoss: val.loss, ValBPB: val.bpb, AuxLoss: st.AuxLoss, Balance: st.BalanceStat,
 			ExpertTokens: st.ExpertTokens, FP8: st.FP8,
 		})
-		if (tr.Opt.SaveEvery > 0 && st.Step%tr.Opt.SaveEvery == 0) || st.Step == end {
+		if tr.Opt.SaveDue(st.Step, end) {
 			if err := tr.checkpoint(rc.OutDir); err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/model/llama4"
-	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
 	"github.com/herd-llm/herd/train/metap"
@@ -16,28 +15,10 @@ import (
 // Options configure a training run. Zero values are replaced by
 // DefaultOptions' where noted.
 type Options struct {
-	Steps       int     // optimizer steps of the whole run
-	Batch       int     // rows per micro-batch (B)
-	SeqLen      int     // tokens per row (T)
-	Accum       int     // micro-batches per optimizer step (gradient accumulation); the loss is the mean over all their valid targets
-	LR          float64 // peak learning rate
-	MinLR       float64 // learning rate at the end of the cosine decay
-	Warmup      int     // linear-warmup steps
-	Beta1       float64
-	Beta2       float64
-	Eps         float64
-	WeightDecay float64 // decoupled, on tensors of ≥ 2 dimensions only
-	GradClip    float64 // max global gradient L2 norm; 0 = no clipping
-	Seed        uint64  // initialisation and data sampling
+	BaseOptions         // run length, batch shape, schedule, AdamW, clip, seed, cadence, export dtype
 	InitStd     float64 // std of the initial weights (initializer_range)
 	EvalEvery   int     // steps between validation passes; 0 = only at the end
 	EvalBatches int     // max validation batches per periodic pass; 0 = the whole validation part (the final pass always covers it all)
-	SaveEvery   int     // steps between checkpoints; 0 = only at the end
-	LogEvery    int     // steps between progress lines; 0 = 1
-	// ExportDType is the weight dtype of the Hugging Face export written with
-	// each checkpoint: "float32" (also when empty), "bfloat16" or "float16".
-	// The checkpoint itself is always float32.
-	ExportDType string `json:",omitempty"`
 	// FP8 simulates FP8 training (fp8.go): "" (off: float32 products),
 	// "e4m3" or "hybrid" (output gradients in E5M2); FP8Scaling is "tensor"
 	// (also when empty) or "row".
@@ -87,25 +68,22 @@ func (o *Options) MetaPBase() metap.MetaP {
 
 // DefaultOptions are sensible settings for small models.
 func DefaultOptions() Options {
-	return Options{Steps: 1000, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-3, MinLR: 1e-4, Warmup: 50,
-		Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1, GradClip: 1, Seed: 1, InitStd: 0.02,
-		EvalBatches: 20, LogEvery: 1, Balance: "bias", BalanceRate: 1e-3, AuxLossCoef: 0.01}
+	return Options{BaseOptions: BaseOptions{Steps: 1000, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-3, MinLR: 1e-4, Warmup: 50,
+		AdamWConfig: AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, WeightDecay: 0.1}, GradClip: 1, Seed: 1, LogEvery: 1},
+		InitStd: 0.02, EvalBatches: 20, Balance: "bias", BalanceRate: 1e-3, AuxLossCoef: 0.01}
 }
 
 func (o *Options) validate() error {
-	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
+	if err := o.ValidateBase(); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	switch {
-	case o.WeightDecay < 0 || o.GradClip < 0 || !(o.InitStd > 0):
-		return fmt.Errorf("train: weight decay and clip must be ≥ 0, init std > 0")
+	case !(o.InitStd > 0):
+		return fmt.Errorf("train: init std %g must be > 0", o.InitStd)
 	case !(o.LongFrac >= 0 && o.LongFrac <= 1):
 		return fmt.Errorf("train: long-document fraction %g must be in [0, 1]", o.LongFrac)
 	case o.BaseWidth < 0 || o.BaseDepth < 0:
 		return fmt.Errorf("train: MetaP base width %d and depth %d must be positive", o.BaseWidth, o.BaseDepth)
-	}
-	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
-		return fmt.Errorf("train: %w", err)
 	}
 	if err := ParseFP8(o.FP8, o.FP8Scaling); err != nil {
 		return err
@@ -121,19 +99,12 @@ func (o *Options) validate() error {
 	return ParseBalance(o.Balance, o.BalanceRate, o.AuxLossCoef)
 }
 
-// Schedule is the run's learning-rate schedule.
-func (o *Options) Schedule() Schedule {
-	return Schedule{LR: o.LR, MinLR: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
-}
-
 // Trainer holds a run's complete state: parameters, optimizer, data
 // position (the sampler's random state) and step. Everything a resumed run
 // needs is in its checkpoint, so a resumed run continues bit for bit.
 type Trainer struct {
-	Opt    Options
-	Params *Params[float32]
-	Grads  *Params[float32]
-	Optim  *AdamW
+	Opt Options
+	Optimized
 	Data   *dataset.Dataset
 	Tokens int64 // training tokens processed
 	// ExpertBias is the per-layer expert-selection bias of Balance "bias"
@@ -183,8 +154,7 @@ func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *ran
 	if _, T := opt.longest(); data != nil && len(data.Train) < T+1 {
 		return nil, fmt.Errorf("train: the training text has %d tokens, fewer than sequence length %d + 1", len(data.Train), T)
 	}
-	tr := &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Data: data, src: src, rng: rand.New(src)}
-	tr.Optim = NewAdamW(p, AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})
+	tr := &Trainer{Opt: opt, Optimized: NewOptimized(p, opt.AdamWConfig), Data: data, src: src, rng: rand.New(src)}
 	if opt.MetaP {
 		if err := applyMetaP(opt.MetaPBase(), tr.Optim, p); err != nil {
 			return nil, err
@@ -300,9 +270,9 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 	if err != nil {
 		return StepStats{}, err
 	}
-	norm := ClipGradNorm(tr.Grads, tr.Opt.GradClip)
 	lr := tr.Opt.Schedule().At(tr.Optim.Step)
-	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+	norm, err := tr.ClipAndUpdate(tr.Opt.GradClip, lr)
+	if err != nil {
 		return StepStats{}, err
 	}
 	if tr.ExpertBias != nil {

@@ -3,28 +3,23 @@ package rl
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/herd-llm/herd/format/safetensors"
-	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/train"
-	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // CheckpointFile is the resumable state of an RL run inside its directory,
 // beside the Hugging Face export of the same step.
 const CheckpointFile = "rl-checkpoint.safetensors"
 
-const checkpointFormat = "herd-rl-checkpoint-v1"
+// state is the checkpoint's kind: file, format and name in errors.
+var state = train.StateFile{Name: CheckpointFile, Format: "herd-rl-checkpoint-v1", What: "a herd RL checkpoint"}
 
 // HasCheckpoint reports whether dir holds an RL checkpoint.
-func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return state.Has(dir) }
 
 // specs lists the tasks' specs.
 func specs(ts []tasks.Task) string {
@@ -40,12 +35,8 @@ func specs(ts []tasks.Task) string {
 // Dir/CheckpointFile, then the policy as a Hugging Face model; each file
 // atomically.
 func (r *Run) Save() error {
-	meta, err := ckpt.StateMeta(checkpointFormat, r.Learner.Params.Config, r.Cfg)
-	if err != nil {
-		return fmt.Errorf("rl: %w", err)
-	}
 	cursor, _ := json.Marshal(r.Cursor)
-	maps.Copy(meta, map[string]string{
+	meta := map[string]string{
 		"step":    strconv.Itoa(r.Step),
 		"round":   strconv.Itoa(r.Round),
 		"optim":   strconv.Itoa(r.Learner.Optim.Step),
@@ -53,15 +44,11 @@ func (r *Run) Save() error {
 		"elapsed": strconv.FormatFloat(r.elapsed(), 'g', -1, 64),
 		"cursor":  string(cursor),
 		"tasks":   specs(r.Cfg.Tasks),
-	})
-	l := r.Learner
-	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+	}
+	if err := state.Save(r.Dir, &r.Learner.Optimized, r.Cfg, meta, nil); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	if err := train.WriteState(filepath.Join(r.Dir, CheckpointFile), [3]*train.Params[float32]{l.Params, l.Optim.M, l.Optim.V}, nil, meta); err != nil {
-		return err
-	}
-	if err := l.Params.SaveHF(r.Dir); err != nil {
+	if err := r.Learner.Params.SaveHF(r.Dir); err != nil {
 		return err
 	}
 	return WritePlot(r.Dir)
@@ -81,11 +68,11 @@ type Saved struct {
 
 // Load reads the checkpoint in dir.
 func Load(dir string) (*Saved, error) {
-	path := filepath.Join(dir, CheckpointFile)
+	path := state.Path(dir)
 	s := &Saved{}
-	f, cfg, err := openState(path, checkpointFormat, "a herd RL checkpoint", &s.Options)
+	f, cfg, err := state.Open(path, &s.Options)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
@@ -113,22 +100,6 @@ func Load(dir string) (*Saved, error) {
 	}
 	s.Params, s.M, s.V = sets[0], sets[1], sets[2]
 	return s, nil
-}
-
-// openState opens the state checkpoint at path, of format (what names it in
-// errors), and reads its model config and its options into opt. The caller
-// closes the file.
-func openState(path, format, what string, opt any) (*safetensors.File, *llama4.Config, error) {
-	f, err := ckpt.Open(path, format, what)
-	if err != nil {
-		return nil, nil, fmt.Errorf("rl: %w", err)
-	}
-	cfg, err := ckpt.ParseStateMeta(f.Header.Metadata, opt)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("rl: %s: %w", path, err)
-	}
-	return f, cfg, nil
 }
 
 // Restore puts the saved state into a run whose Learner was made on

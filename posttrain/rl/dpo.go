@@ -123,10 +123,8 @@ func (c DPOConfig) Validate() error {
 // DPOTrainer trains a policy on preference pairs against a frozen
 // reference (whose log-probabilities the pairs hold).
 type DPOTrainer struct {
-	Cfg    DPOConfig
-	Params *train.Params[float32]
-	Grads  *train.Params[float32]
-	Optim  *train.AdamW
+	Cfg DPOConfig
+	train.Optimized
 	Pairs  []Pair
 	scores map[int]*trl.Scorer[float32]
 }
@@ -139,8 +137,8 @@ func NewDPOTrainer(p *train.Params[float32], pairs []Pair, c DPOConfig) (*DPOTra
 	if len(pairs) == 0 {
 		return nil, fmt.Errorf("rl: no DPO pairs (the policy's samples were all right or all wrong: sample more prompts or more completions)")
 	}
-	return &DPOTrainer{Cfg: c, Params: p, Grads: p.ZerosLike(), Pairs: pairs, scores: map[int]*trl.Scorer[float32]{},
-		Optim: train.NewAdamW(p, train.AdamWConfig{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay})}, nil
+	return &DPOTrainer{Cfg: c, Pairs: pairs, scores: map[int]*trl.Scorer[float32]{},
+		Optimized: train.NewOptimized(p, train.AdamWConfig{Beta1: c.Beta1, Beta2: c.Beta2, Eps: c.Eps, WeightDecay: c.WeightDecay})}, nil
 }
 
 // SequenceLogprobs returns log π(response) of each episode under p: the
@@ -246,9 +244,9 @@ func (d *DPOTrainer) TrainStep() (DPOStepStats, error) {
 	if math.IsNaN(loss) {
 		return DPOStepStats{}, fmt.Errorf("rl: DPO loss is NaN at step %d", d.Optim.Step+1)
 	}
-	norm := train.ClipGradNorm(d.Grads, c.GradClip)
 	lr := train.Schedule{LR: c.LR, MinLR: c.LR, Warmup: c.Warmup, Total: c.Warmup}.At(d.Optim.Step)
-	if err := d.Optim.Update(d.Params, d.Grads, lr); err != nil {
+	norm, err := d.ClipAndUpdate(c.GradClip, lr)
+	if err != nil {
 		return DPOStepStats{}, err
 	}
 	return DPOStepStats{Loss: loss, DPO: st, GradNorm: norm, LR: lr}, nil

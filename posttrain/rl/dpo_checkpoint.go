@@ -10,7 +10,6 @@ import (
 
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/train"
-	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // The files of a DPO run's directory besides the Hugging Face export.
@@ -19,10 +18,11 @@ const (
 	DPOPairsFile      = "dpo-pairs.json" // the pairs with their reference log-probabilities
 )
 
-const dpoFormat = "herd-dpo-checkpoint-v1"
+// dpoState is the DPO checkpoint's kind: file, format and name in errors.
+var dpoState = train.StateFile{Name: DPOCheckpointFile, Format: "herd-dpo-checkpoint-v1", What: "a herd DPO checkpoint"}
 
 // HasDPOCheckpoint reports whether dir holds a DPO checkpoint.
-func HasDPOCheckpoint(dir string) bool { return ckpt.FileExists(dir, DPOCheckpointFile) }
+func HasDPOCheckpoint(dir string) bool { return dpoState.Has(dir) }
 
 // SavePairs writes the pairs to dir/DPOPairsFile atomically.
 func SavePairs(dir string, pairs []Pair) error {
@@ -51,31 +51,21 @@ func LoadPairs(dir string) ([]Pair, error) {
 // options) to dir/DPOCheckpointFile and the policy as a Hugging Face
 // model, each file atomically; the pairs are saved once by SavePairs.
 func (d *DPOTrainer) Save(dir string) error {
-	meta, err := ckpt.StateMeta(dpoFormat, d.Params.Config, d.Cfg)
-	if err != nil {
+	meta := map[string]string{"step": strconv.Itoa(d.Optim.Step), "pairs": strconv.Itoa(len(d.Pairs))}
+	if err := dpoState.Save(dir, &d.Optimized, d.Cfg, meta, nil); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	meta["step"] = strconv.Itoa(d.Optim.Step)
-	meta["pairs"] = strconv.Itoa(len(d.Pairs))
-	if err := train.WriteState(filepath.Join(dir, DPOCheckpointFile), d.sets(), nil, meta); err != nil {
-		return err
-	}
 	return d.Params.SaveHF(dir)
-}
-
-// sets are the policy's parameters and AdamW moments, as train.WriteState takes them.
-func (d *DPOTrainer) sets() [3]*train.Params[float32] {
-	return [3]*train.Params[float32]{d.Params, d.Optim.M, d.Optim.V}
 }
 
 // ResumeDPO restores the DPO run saved in dir with its pairs; steps > 0
 // replaces the run length.
 func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
-	path := filepath.Join(dir, DPOCheckpointFile)
+	path := dpoState.Path(dir)
 	var c DPOConfig
-	f, cfg, err := openState(path, dpoFormat, "a herd DPO checkpoint", &c)
+	f, cfg, err := dpoState.Open(path, &c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("rl: %w", err)
 	}
 	defer f.Close()
 	meta := f.Header.Metadata
@@ -101,7 +91,7 @@ func ResumeDPO(dir string, steps int) (*DPOTrainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := train.ReadState(f, path, d.sets()); err != nil {
+	if err := train.ReadState(f, path, d.StateSets()); err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	d.Optim.Step = step

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/internal/testmodel/tinytrain"
 	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
@@ -18,16 +19,9 @@ import (
 // testTokenizer is herd's embedded model's Llama 4-format tokenizer.
 func testTokenizer(t testing.TB) *tokenizer.Tokenizer { return tinymodel.ShakespeareTokenizer(t) }
 
-// smallModel is a randomly initialised tinymodel.SmallConfig model with
-// the test tokenizer's vocabulary and 256 positions.
+// smallModel is tinytrain.SmallParams with 256 positions.
 func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
-	t.Helper()
-	p, err := train.NewParams[float32](tinymodel.SmallConfig(t, testTokenizer(t), 256))
-	if err != nil {
-		t.Fatal(err)
-	}
-	train.InitParams(p, seed, 0.05)
-	return p
+	return tinytrain.SmallParams(t, 256, seed)
 }
 
 // fakeGen answers arithmetic questions: completion j of a request is the

@@ -55,11 +55,9 @@ type LearnerConfig struct {
 
 // Learner takes policy-gradient steps on batches of groups.
 type Learner struct {
-	Cfg    LearnerConfig
-	Params *train.Params[float32]
+	Cfg LearnerConfig
+	train.Optimized
 	Ref    *train.Params[float32] // frozen reference of the KL term (nil without)
-	Grads  *train.Params[float32]
-	Optim  *train.AdamW
 	pad    int32
 	scores map[int]*trl.Scorer[float32] // by row length
 }
@@ -73,8 +71,8 @@ func NewLearner(p, ref *train.Params[float32], cfg LearnerConfig) (*Learner, err
 	if cfg.Policy.KLCoef > 0 && ref == nil {
 		return nil, fmt.Errorf("rl: learner: the KL term (β %g) needs reference parameters", cfg.Policy.KLCoef)
 	}
-	return &Learner{Cfg: cfg, Params: p, Ref: ref, Grads: p.ZerosLike(), scores: map[int]*trl.Scorer[float32]{},
-		Optim: train.NewAdamW(p, train.AdamWConfig{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay})}, nil
+	return &Learner{Cfg: cfg, Ref: ref, scores: map[int]*trl.Scorer[float32]{},
+		Optimized: train.NewOptimized(p, train.AdamWConfig{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps, WeightDecay: cfg.WeightDecay})}, nil
 }
 
 // StepStats describe one learner step (the last epoch's loss statistics).
@@ -157,9 +155,8 @@ func (l *Learner) Step(groups []Group) (StepStats, error) {
 		if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) {
 			return st, fmt.Errorf("rl: policy loss is %v", st.Loss)
 		}
-		st.GradNorm = train.ClipGradNorm(l.Grads, c.GradClip)
 		st.LR = train.Schedule{LR: c.LR, MinLR: c.LR, Warmup: c.Warmup, Total: c.Warmup}.At(l.Optim.Step)
-		if err := l.Optim.Update(l.Params, l.Grads, st.LR); err != nil {
+		if st.GradNorm, err = l.ClipAndUpdate(c.GradClip, st.LR); err != nil {
 			return st, err
 		}
 	}

@@ -2,22 +2,20 @@ package sft
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/herd-llm/herd/train"
-	"github.com/herd-llm/herd/train/ckpt"
 )
 
 // CheckpointFile is the resumable state inside an output directory, beside
 // the Hugging Face export of the same step.
 const CheckpointFile = "sft-checkpoint.safetensors"
 
-const checkpointFormat = "herd-sft-checkpoint-v1"
+// state is the checkpoint's kind: file, format and name in errors.
+var state = train.StateFile{Name: CheckpointFile, Format: "herd-sft-checkpoint-v1", What: "a herd fine-tuning checkpoint"}
 
 // HasCheckpoint reports whether dir holds a fine-tuning checkpoint.
-func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile) }
+func HasCheckpoint(dir string) bool { return state.Has(dir) }
 
 // SaveCheckpoint writes the run's state (parameters, AdamW moments, step,
 // tokens, options, config and the rows' fingerprint; float32 bit-exact) to
@@ -26,32 +24,20 @@ func HasCheckpoint(dir string) bool { return ckpt.FileExists(dir, CheckpointFile
 // written atomically (checkpoint.WriteFileAtomic), so a kill leaves the
 // previous or the new state, never a torn one.
 func (tr *Trainer) SaveCheckpoint(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	meta := map[string]string{"step": strconv.Itoa(tr.Optim.Step), "tokens": strconv.FormatInt(tr.Tokens, 10), "data": Fingerprint(tr.Rows)}
+	if err := state.Save(dir, &tr.Optimized, tr.Opt, meta, nil); err != nil {
 		return fmt.Errorf("sft: %w", err)
-	}
-	meta, err := ckpt.StateMeta(checkpointFormat, tr.Params.Config, tr.Opt)
-	if err != nil {
-		return fmt.Errorf("sft: %w", err)
-	}
-	meta["step"] = strconv.Itoa(tr.Optim.Step)
-	meta["tokens"] = strconv.FormatInt(tr.Tokens, 10)
-	meta["data"] = Fingerprint(tr.Rows)
-	if err := train.WriteState(filepath.Join(dir, CheckpointFile), tr.sets(), nil, meta); err != nil {
-		return err
 	}
 	return tr.Params.SaveHFAs(dir, tr.Opt.ExportDType)
-}
-
-func (tr *Trainer) sets() [3]*train.Params[float32] {
-	return [3]*train.Params[float32]{tr.Params, tr.Optim.M, tr.Optim.V}
 }
 
 // Resume restores the run saved in dir. rows must be the saved run's (the
 // same data, pruning and packing: checked by fingerprint). steps > 0
 // replaces the run length.
 func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
-	path := filepath.Join(dir, CheckpointFile)
-	f, err := ckpt.Open(path, checkpointFormat, "a herd fine-tuning checkpoint")
+	path := state.Path(dir)
+	var opt Options
+	f, cfg, err := state.Open(path, &opt)
 	if err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
@@ -59,11 +45,6 @@ func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 	meta := f.Header.Metadata
 	if fp := Fingerprint(rows); meta["data"] != fp {
 		return nil, fmt.Errorf("sft: %s was trained on other rows (fingerprint %s, these %s): give the same data, --prune-easy, --seq and packing", path, meta["data"], fp)
-	}
-	var opt Options
-	cfg, err := ckpt.ParseStateMeta(meta, &opt)
-	if err != nil {
-		return nil, fmt.Errorf("sft: %s: %w", path, err)
 	}
 	if steps > 0 {
 		opt.Steps = steps
@@ -81,7 +62,7 @@ func Resume(dir string, rows []Row, steps int) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := train.ReadState(f, path, tr.sets()); err != nil {
+	if err := train.ReadState(f, path, tr.StateSets()); err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
 	tr.Optim.Step, tr.Tokens = step, tokens

@@ -11,61 +11,35 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/train"
-	"github.com/herd-llm/herd/train/ckpt"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
-// Options configure a fine-tuning run.
+// Options configure a fine-tuning run: the settings every trainer shares.
+// Seed orders the rows; the loss of a step is the mean over the assistant
+// tokens of its Batch×Accum rows.
 type Options struct {
-	Steps       int     // optimizer steps of the whole run
-	Batch       int     // rows per micro-batch
-	SeqLen      int     // tokens per row (T)
-	Accum       int     // micro-batches per step; the loss is the mean over all their assistant tokens
-	LR          float64 // peak learning rate
-	MinLR       float64 // learning rate at the end of the cosine decay
-	Warmup      int     // linear-warmup steps
-	Beta1       float64
-	Beta2       float64
-	Eps         float64
-	WeightDecay float64 // decoupled, on tensors of ≥ 2 dimensions
-	GradClip    float64 // max global gradient norm; 0 = off
-	Seed        uint64  // order of the rows
-	SaveEvery   int     // steps between checkpoints; 0 = at the end only
-	LogEvery    int     // steps between progress lines; 0 = 1
-	ExportDType string  // dtype of the Hugging Face export: float32 (also when empty), bfloat16, float16
+	train.BaseOptions
 }
 
 // DefaultOptions are settings for small models.
 func DefaultOptions() Options {
-	return Options{Steps: 100, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-4, MinLR: 1e-5, Warmup: 10,
-		Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, GradClip: 1, Seed: 1, LogEvery: 1}
+	return Options{train.BaseOptions{Steps: 100, Batch: 8, SeqLen: 256, Accum: 1, LR: 1e-4, MinLR: 1e-5, Warmup: 10,
+		AdamWConfig: train.AdamWConfig{Beta1: 0.9, Beta2: 0.95, Eps: 1e-8}, GradClip: 1, Seed: 1, LogEvery: 1}}
 }
 
 func (o *Options) validate() error {
-	if err := ckpt.CheckRunShape(o.Steps, o.Batch, o.SeqLen, o.Accum, o.Warmup, o.LR, o.MinLR, o.Beta1, o.Beta2, o.Eps); err != nil {
-		return fmt.Errorf("sft: %w", err)
-	}
-	if o.WeightDecay < 0 || o.GradClip < 0 {
-		return fmt.Errorf("sft: weight decay %g and clip %g must be ≥ 0", o.WeightDecay, o.GradClip)
-	}
-	if err := ckpt.CheckExportDType(o.ExportDType); err != nil {
+	if err := o.ValidateBase(); err != nil {
 		return fmt.Errorf("sft: %w", err)
 	}
 	return nil
-}
-
-func (o *Options) schedule() train.Schedule {
-	return train.Schedule{LR: o.LR, MinLR: o.MinLR, Warmup: o.Warmup, Total: o.Steps}
 }
 
 // Trainer is a fine-tuning run: parameters, AdamW state and step. The rows
 // are visited in a fresh seeded permutation each epoch, a function of the
 // step alone, so a resumed run continues bit for bit.
 type Trainer struct {
-	Opt    Options
-	Params *train.Params[float32]
-	Grads  *train.Params[float32]
-	Optim  *train.AdamW
+	Opt Options
+	train.Optimized
 	Rows   []Row
 	Tokens int64 // assistant tokens trained on
 
@@ -96,9 +70,8 @@ func NewTrainer(p *train.Params[float32], rows []Row, opt Options) (*Trainer, er
 		return nil, err
 	}
 	N := opt.Batch * opt.SeqLen
-	return &Trainer{Opt: opt, Params: p, Grads: p.ZerosLike(), Rows: rows, ws: ws, epoch: -1,
-		in: make([]int32, N), tg: make([]int32, N),
-		Optim: train.NewAdamW(p, train.AdamWConfig{Beta1: opt.Beta1, Beta2: opt.Beta2, Eps: opt.Eps, WeightDecay: opt.WeightDecay})}, nil
+	return &Trainer{Opt: opt, Optimized: train.NewOptimized(p, opt.AdamWConfig), Rows: rows, ws: ws, epoch: -1,
+		in: make([]int32, N), tg: make([]int32, N)}, nil
 }
 
 // Step is the number of optimizer steps taken.
@@ -159,9 +132,9 @@ func (tr *Trainer) TrainStep() (StepStats, error) {
 			return StepStats{}, err
 		}
 	}
-	norm := train.ClipGradNorm(tr.Grads, o.GradClip)
-	lr := o.schedule().At(tr.Optim.Step)
-	if err := tr.Optim.Update(tr.Params, tr.Grads, lr); err != nil {
+	lr := o.Schedule().At(tr.Optim.Step)
+	norm, err := tr.ClipAndUpdate(o.GradClip, lr)
+	if err != nil {
 		return StepStats{}, err
 	}
 	tr.Tokens += int64(valid)
@@ -176,10 +149,7 @@ func (tr *Trainer) Run(dir string, progress io.Writer, stopAfter int) error {
 	if progress == nil {
 		progress = io.Discard
 	}
-	end := tr.Opt.Steps
-	if stopAfter > 0 {
-		end = min(end, stopAfter)
-	}
+	end := tr.Opt.LastStep(stopAfter)
 	t0, start := time.Now(), tr.Step()
 	for tr.Step() < end {
 		st, err := tr.TrainStep()
@@ -195,7 +165,7 @@ func (tr *Trainer) Run(dir string, progress io.Writer, stopAfter int) error {
 				st.Step, tr.Opt.Steps, st.Loss, st.LR, st.GradNorm,
 				float64(tr.Opt.Batch*tr.Opt.Accum*tr.Opt.SeqLen)/per.Seconds(), (per * time.Duration(tr.Opt.Steps-st.Step)).Round(time.Second))
 		}
-		if (tr.Opt.SaveEvery > 0 && st.Step%tr.Opt.SaveEvery == 0) || st.Step == end {
+		if tr.Opt.SaveDue(st.Step, end) {
 			if err := tr.SaveCheckpoint(dir); err != nil {
 				return err
 			}

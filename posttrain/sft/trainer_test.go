@@ -7,20 +7,13 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/checkpoint"
-	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/internal/testmodel/tinytrain"
 	"github.com/herd-llm/herd/train"
 )
 
-// smallModel is a randomly initialised tinymodel.SmallConfig model with
-// the test tokenizer's vocabulary and 1024 positions.
+// smallModel is tinytrain.SmallParams with 1024 positions.
 func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
-	t.Helper()
-	p, err := train.NewParams[float32](tinymodel.SmallConfig(t, testTokenizer(t), 1024))
-	if err != nil {
-		t.Fatal(err)
-	}
-	train.InitParams(p, seed, 0.05)
-	return p
+	return tinytrain.SmallParams(t, 1024, seed)
 }
 
 // testSeqs are the encoded examples of testdata/chat.jsonl.

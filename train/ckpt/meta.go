@@ -2,7 +2,8 @@
 // the metadata of their checkpoints, the check of their common options and
 // the test for a run's checkpoint file. Package train (pre-training) and
 // packages posttrain/sft and posttrain/rl (fine-tuning, RL, DPO) use it;
-// train's WriteState and ReadState hold the tensors.
+// train's StateFile (one per kind of checkpoint), WriteState and ReadState
+// hold the tensors.
 package ckpt
 
 import (

@@ -42,25 +42,40 @@ func corpus(t testing.TB) *dataset.Dataset {
 	return d
 }
 
-// teacherModel trains a teacher for a few steps and loads its export as
-// an inference model, as `herd train --teacher DIR` does.
-func teacherModel(t testing.TB, data *dataset.Dataset) (*llama4.Model, string) {
+// teacherModel trains a teacher on the corpus for a few steps and loads
+// its export (in dir) as an inference model, as `herd train --teacher DIR`
+// does.
+func teacherModel(t testing.TB) (data *dataset.Dataset, m *llama4.Model, dir string) {
 	t.Helper()
+	data = corpus(t)
 	o := train.DefaultOptions()
 	o.Steps, o.Batch, o.SeqLen, o.Warmup, o.LR, o.Seed = 4, 2, 16, 1, 3e-3, 7
 	tr, err := train.NewTrainer(tinyConfig(t, "48"), o, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	if err := tr.Run(train.RunConfig{OutDir: dir}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := checkpoint.LoadHF(dir)
+	if m, err = checkpoint.LoadHF(dir); err != nil {
+		t.Fatal(err)
+	}
+	return data, m, dir
+}
+
+// writeCache writes m's top-k cache of data's training tokens with o (its
+// Data set to the data's fingerprint) into a new directory and returns the
+// directory and the cache's index.
+func writeCache(t testing.TB, m *llama4.Model, data *dataset.Dataset, o distill.CacheOptions) (string, *distill.Index) {
+	t.Helper()
+	dir := t.TempDir()
+	o.Data = data.Fingerprint()
+	ix, err := distill.WriteCache(dir, m, data.Train, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m, dir
+	return dir, ix
 }
 
 // TestCacheMatchesOnlineTeacher writes a cache and checks that its records
@@ -68,14 +83,9 @@ func teacherModel(t testing.TB, data *dataset.Dataset) (*llama4.Model, string) {
 // at position 0 within the first window), and that reopening it checks the
 // data.
 func TestCacheMatchesOnlineTeacher(t *testing.T) {
-	data := corpus(t)
-	m, _ := teacherModel(t, data)
-	dir := t.TempDir()
+	data, m, _ := teacherModel(t)
 	const k, T = 5, 16
-	ix, err := distill.WriteCache(dir, m, data.Train, distill.CacheOptions{K: k, Context: 32, Windows: 3, ShardPositions: 100, Teacher: "t", Data: data.Fingerprint()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := writeCache(t, m, data, distill.CacheOptions{K: k, Context: 32, Windows: 3, ShardPositions: 100, Teacher: "t"})
 	if ix.Positions != len(data.Train)-1 || len(ix.Shards) != (ix.Positions+99)/100 {
 		t.Fatalf("index: %d positions in %d shards, want %d", ix.Positions, len(ix.Shards), len(data.Train)-1)
 	}
@@ -130,12 +140,8 @@ func TestCacheMatchesOnlineTeacher(t *testing.T) {
 // TestCacheRefusesDamage: a truncated shard or a missing index is a clear
 // error when opening.
 func TestCacheRefusesDamage(t *testing.T) {
-	data := corpus(t)
-	m, _ := teacherModel(t, data)
-	dir := t.TempDir()
-	if _, err := distill.WriteCache(dir, m, data.Train, distill.CacheOptions{K: 3, Context: 16, Windows: 2, ShardPositions: 1000, Data: data.Fingerprint()}); err != nil {
-		t.Fatal(err)
-	}
+	data, m, _ := teacherModel(t)
+	dir, _ := writeCache(t, m, data, distill.CacheOptions{K: 3, Context: 16, Windows: 2, ShardPositions: 1000})
 	if _, err := distill.WriteCache(dir, m, data.Train, distill.CacheOptions{K: 3, Context: 16, Windows: 2, ShardPositions: 1000}); err == nil {
 		t.Fatal("writing over a cache: no error")
 	}
@@ -162,8 +168,7 @@ func TestCacheRefusesDamage(t *testing.T) {
 
 // TestVocabularyMismatch: a teacher of another vocabulary is refused.
 func TestVocabularyMismatch(t *testing.T) {
-	data := corpus(t)
-	m, _ := teacherModel(t, data)
+	_, m, _ := teacherModel(t)
 	tc, err := distill.NewTeacher(m, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -179,12 +184,8 @@ func TestVocabularyMismatch(t *testing.T) {
 // cache) resumed from a checkpoint continue bit for bit, and their loss
 // differs from a hard-label run's.
 func TestDistillResumeBitExact(t *testing.T) {
-	data := corpus(t)
-	m, tdir := teacherModel(t, data)
-	cdir := t.TempDir()
-	if _, err := distill.WriteCache(cdir, m, data.Train, distill.CacheOptions{K: 4, Context: 32, Windows: 2, ShardPositions: 128, Data: data.Fingerprint()}); err != nil {
-		t.Fatal(err)
-	}
+	data, m, tdir := teacherModel(t)
+	cdir, _ := writeCache(t, m, data, distill.CacheOptions{K: 4, Context: 32, Windows: 2, ShardPositions: 128})
 	for _, v := range []struct {
 		name string
 		set  func(o *distill.Options)
