@@ -31,6 +31,7 @@ func gen512() {
 	dots2Q8()
 	axpys2Q8(2)
 	axpys2Q8(1)
+	packPair()
 }
 
 // pair8 loads the 8 elements of k at mem, as float32, into both 256-bit

@@ -1,4 +1,4 @@
-package kernels
+package attention
 
 import (
 	"fmt"
@@ -61,17 +61,6 @@ func TestKV2Exact(t *testing.T) {
 			}
 		}
 	}
-}
-
-// withImpl runs f with the implementation c selected, then restores the
-// previous selection.
-func withImpl(t *testing.T, c implCase, f func()) {
-	oldP, oldCap := forcePortable.Load(), familyCap.Load()
-	defer func() { forcePortable.Store(oldP); familyCap.Store(oldCap) }()
-	if err := LimitFamily(c.name); err != nil {
-		t.Fatal(err)
-	}
-	f()
 }
 
 // TestKV2Panics checks the two-head products reject mismatched arguments

@@ -1,4 +1,4 @@
-package kernels
+package attention
 
 import (
 	"encoding/binary"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -183,13 +184,13 @@ func BenchmarkKVAttention(b *testing.B) {
 						kvDecode(kk.k, buf[j*d:(j+1)*d], kb[j*stride:])
 					}
 					for j := range n {
-						scores[j] = Dot(q, buf[j*d:(j+1)*d])
+						scores[j] = kernels.Dot(q, buf[j*d:(j+1)*d])
 					}
 					for j := range n {
 						kvDecode(kk.k, buf[j*d:(j+1)*d], kb[j*stride:])
 					}
 					for j := range n {
-						Axpy(acc, w[j], buf[j*d:(j+1)*d])
+						kernels.Axpy(acc, w[j], buf[j*d:(j+1)*d])
 					}
 				}
 			})
