@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/kernels/internal/kerneltest"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -19,13 +20,13 @@ func TestFamilyGate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(61, 62))
 	const n, d = 64, 128
 	kb, _ := randKVRows(rng, tensor.F32, n, d, 4*d)
-	q := randVec(rng, d)
+	q := kerneltest.RandVec(rng, d)
 	want := make([]float32, n)
 	withImpl(t, implCase{"portable", true}, func() { DotsKV(tensor.F32, want, q, kb, 4*d) })
 	check := func(t *testing.T, family string) {
 		got := make([]float32, n)
 		DotsKV(tensor.F32, got, q, kb, 4*d)
-		if same, portable := bitsEqual(got, want) < 0, family == "portable"; same != portable {
+		if same, portable := kerneltest.BitsEqual(got, want) < 0, family == "portable"; same != portable {
 			t.Errorf("DotsKV under %s: bit-equal to the pure-Go sums: %v, want %v", family, same, portable)
 		}
 	}

@@ -4,16 +4,6 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/kernels"
-	"github.com/herd-llm/herd/kernels/internal/kerneltest"
-)
-
-// The helpers shared with package kernels's tests.
-var (
-	randVec    = kerneltest.RandVec
-	putFloats  = kerneltest.PutFloats
-	bitsEqual  = kerneltest.BitsEqual
-	mustPanic  = kerneltest.MustPanic
-	cpuSeconds = kerneltest.CPUSeconds
 )
 
 // implCase is one kernel implementation the tests run: a family name as
