@@ -36,7 +36,7 @@ func main() {
 	for r := 1; r <= 6; r++ {
 		k8(r)
 	}
-	pairs()
+	packPair()
 	write("avx512f_amd64.s")
 }
 
@@ -176,23 +176,4 @@ func k8(R int) {
 		p("VEXTRACTF64X4 $1, %s, %s", a(i, j), hi)
 	})
 	ret()
-}
-
-// pairs writes packPair: k 8-column chunks of the activation rows x0 and x1
-// interleaved into dst (chunk c of x0 at dst + 64c, of x1 at dst + 64c + 32),
-// the layout the k8 kernels read.
-func pairs() {
-	text("packPair", "(dst, x0, x1 *float32, k int)", "$0-32")
-	args("dst DI", "x0 SI", "x1 DX", "k CX")
-	jz("CX", "packPair_done")
-	label("packPair_loop")
-	p("VMOVUPS (SI), Y0")
-	p("VMOVUPS (DX), Y1")
-	p("VMOVUPS Y0, (DI)")
-	p("VMOVUPS Y1, 32(DI)")
-	p("ADDQ $32, SI")
-	p("ADDQ $32, DX")
-	p("ADDQ $64, DI")
-	loopEnd("CX", "packPair_loop")
-	done("packPair")
 }

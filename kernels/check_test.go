@@ -7,17 +7,6 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// mustPanic reports an error naming what when f returns without panicking.
-func mustPanic(t testing.TB, what string, f func()) {
-	t.Helper()
-	defer func() {
-		if recover() == nil {
-			t.Errorf("%s: no panic", what)
-		}
-	}()
-	f()
-}
-
 // checkMatMulAllocs checks, on every implementation, that steady-state
 // MatMul calls with each of ws (n = 1 and 9 activation rows from rng, inline
 // and on 2 pool threads) do not allocate. It skips under the race detector.

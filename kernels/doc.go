@@ -16,4 +16,8 @@
 // LimitFamily("avx2")) keeps such a machine on AVX2. Impl reports the family
 // in use. MatMul spreads its output rows over a
 // persistent pool of Threads() goroutines (see SetThreads).
+//
+// The kernels of attention over a stored KV cache are in kernels/attention;
+// they take their assembly paths only where this package's family gate lets
+// them (UseAVX2, UseAVX512F), so LimitFamily and HERD_KERNELS govern them too.
 package kernels

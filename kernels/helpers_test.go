@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/herd-llm/herd/kernels/internal/kerneltest"
 	"github.com/herd-llm/herd/quant"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -18,23 +19,25 @@ type implCase struct {
 	portable bool
 }
 
-// impls lists the implementations this machine can run: always the portable
-// Go one, plus AVX2 where the CPU (and the build) has it, plus AVX-512 VNNI
-// where it has that too.
+// impls lists the implementations this machine can run (Families): always
+// the portable Go one, plus AVX2 where the CPU (and the build) has it, plus
+// AVX-512 (VNNI) where it has that too.
 func impls() []implCase {
-	r := []implCase{{"portable", true}}
-	if haveAsm && cpu.AVX2 {
-		r = append(r, implCase{"avx2", false})
-	}
-	if haveAsm && cpu.AVX2 && cpu.AVX512F && cpu.AVX512BW && cpu.AVX512VL {
-		name := "avx512"
-		if cpu.AVX512VNNI {
-			name = "avx512-vnni"
-		}
-		r = append(r, implCase{name, false})
+	var r []implCase
+	for _, name := range Families() {
+		r = append(r, implCase{name, name == "portable"})
 	}
 	return r
 }
+
+// The helpers shared with kernels/attention's tests.
+var (
+	randVec    = kerneltest.RandVec
+	putFloats  = kerneltest.PutFloats
+	bitsEqual  = kerneltest.BitsEqual
+	mustPanic  = kerneltest.MustPanic
+	cpuSeconds = kerneltest.CPUSeconds
+)
 
 // useImpl selects c for the rest of the test.
 func useImpl(t testing.TB, c implCase) {
@@ -87,24 +90,6 @@ func randMat(rng *rand.Rand, dt tensor.DType, rows, cols int) *tensor.Mat {
 	return m
 }
 
-// putFloats stores vals as the first len(vals) elements of b when dt is a
-// float type (F32, BF16, F16: rounded to nearest even), and does nothing for
-// other types.
-func putFloats(dt tensor.DType, b []byte, vals []float32) {
-	switch dt {
-	case tensor.F32, tensor.BF16, tensor.F16:
-		quant.Quantize(dt, b[:len(vals)*dt.Size()], vals)
-	}
-}
-
-func randVec(rng *rand.Rand, n int) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = float32(rng.NormFloat64())
-	}
-	return v
-}
-
 // absDot returns Σ_c |x[t,c]·W[r,c]| in float64, [n][Rows] row-major.
 func absDot(x []float32, n int, w *tensor.Mat) []float64 {
 	out := make([]float64, n*w.Rows)
@@ -143,15 +128,6 @@ func checkClose(t *testing.T, got, want []float32, abs []float64, cols int) {
 	if bad > 5 {
 		t.Errorf("... %d elements out of tolerance", bad)
 	}
-}
-
-func bitsEqual(a, b []float32) int {
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
 }
 
 // eachImpl runs f as one subtest per kernel implementation (named after it),

@@ -76,6 +76,43 @@ func useAVX512() bool {
 	return useAVX2() && cpu.AVX512F && cpu.AVX512BW && cpu.AVX512VL && familyCap.Load() >= famAVX512
 }
 
+// UseAVX2 reports whether kernels kept outside this package
+// (kernels/attention) are to run their AVX2+FMA+F16C assembly now, so that
+// one family gate (LimitFamily, ForcePortable, HERD_KERNELS, HERD_NOASM) and
+// one CPU detection govern every kernel. It is false without assembly
+// (non-amd64 or the purego tag).
+func UseAVX2() bool { return useAVX2() }
+
+// UseAVX512F is UseAVX2 for AVX-512F assembly (which implies AVX2): see
+// useAVX512F.
+func UseAVX512F() bool { return useAVX512F() }
+
+// Families lists the kernel families this machine and build can run, as Impl
+// names them, from the most portable up: "portable", then "avx2" and
+// "avx512" or "avx512-vnni" where the CPU has them. LimitFamily accepts each.
+// It is meant for tests and benchmarks that run every family.
+func Families() []string {
+	r := []string{"portable"}
+	if haveAsm && cpu.AVX2 {
+		r = append(r, "avx2")
+	}
+	if haveAsm && cpu.AVX2 && cpu.AVX512F && cpu.AVX512BW && cpu.AVX512VL {
+		name := "avx512"
+		if cpu.AVX512VNNI {
+			name = "avx512-vnni"
+		}
+		r = append(r, name)
+	}
+	return r
+}
+
+// SaveFamily records the current LimitFamily and ForcePortable settings and
+// returns the function that restores them, for tests that switch families.
+func SaveFamily() (restore func()) {
+	p, c := forcePortable.Load(), familyCap.Load()
+	return func() { forcePortable.Store(p); familyCap.Store(c) }
+}
+
 // useVNNI512 reports whether the AVX-512 VNNI integer kernels (VPDPBUSD on
 // ZMM registers) are to be used now.
 func useVNNI512() bool { return useAVX512() && cpu.AVX512VNNI }

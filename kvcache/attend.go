@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/kernels/attention"
 )
 
 // blockLen is the number of positions whose scores are computed at once.
@@ -140,7 +141,7 @@ type attnScratch struct {
 // computes a head's scores over the block, one adds the block's weighted
 // values; the block maximum and the exponentials are vectorised too. When
 // the query heads of a KV head come in pairs (an even group), the two heads
-// of a pair share one pass over the rows (kernels.DotsKV2, AxpysKV2: the same
+// of a pair share one pass over the rows (attention.DotsKV2, AxpysKV2: the same
 // results as a pass per head, fewer loads). The scale is folded into the
 // query, so a score is (q·scale)·k.
 func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float32, p *partial) {
@@ -170,17 +171,17 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 			kr, vr := kpage[off:], vpage[off:]
 			if group%2 == 0 { // heads h and h+1 read the same KV head
 				scores := sc.sc[:2*n]
-				kernels.DotsKV2(c.o.DType, scores, qs[h*d:(h+1)*d], qs[(h+1)*d:(h+2)*d], kr, c.row)
+				attention.DotsKV2(c.o.DType, scores, qs[h*d:(h+1)*d], qs[(h+1)*d:(h+2)*d], kr, c.row)
 				p.weigh(h, scores[:n], d)
 				p.weigh(h+1, scores[n:], d)
-				kernels.AxpysKV2(c.o.DType, p.acc[h*d:(h+2)*d], scores, vr, c.row)
+				attention.AxpysKV2(c.o.DType, p.acc[h*d:(h+2)*d], scores, vr, c.row)
 				h += 2
 				continue
 			}
 			scores := sc.sc[:n]
-			kernels.DotsKV(c.o.DType, scores, qs[h*d:(h+1)*d], kr, c.row)
+			attention.DotsKV(c.o.DType, scores, qs[h*d:(h+1)*d], kr, c.row)
 			p.weigh(h, scores, d)
-			kernels.AxpysKV(c.o.DType, p.acc[h*d:(h+1)*d], scores, vr, c.row)
+			attention.AxpysKV(c.o.DType, p.acc[h*d:(h+1)*d], scores, vr, c.row)
 			h++
 		}
 		b += n
@@ -191,12 +192,12 @@ func (c *Cache) attendRange(l int, q []float32, from, to, heads int, scale float
 // exp(score − m) in place, m the new running maximum, rescaling the head's
 // sum and accumulator (d floats) when the maximum grows.
 func (p *partial) weigh(h int, scores []float32, d int) {
-	m := max(p.m[h], kernels.Max(scores))
+	m := max(p.m[h], attention.Max(scores))
 	if m != p.m[h] {
 		r := kernels.Expf(p.m[h] - m)
 		p.s[h] *= r
-		kernels.Scale(p.acc[h*d:(h+1)*d], r)
+		attention.Scale(p.acc[h*d:(h+1)*d], r)
 		p.m[h] = m
 	}
-	p.s[h] += kernels.ExpSub(scores, m)
+	p.s[h] += attention.ExpSub(scores, m)
 }

@@ -6,12 +6,13 @@ import (
 	"unsafe"
 
 	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/kernels/attention"
 )
 
 // float32 attention on the inference attention kernels: a query's scores
-// against all its visible keys in one kernels.DotsF32 call, the softmax
-// weights from kernels.Max and kernels.ExpSub, and the weighted sum of
-// values in one kernels.AxpysF32 call. Same math as the generic
+// against all its visible keys in one attention.DotsF32 call, the softmax
+// weights from attention.Max and attention.ExpSub, and the weighted sum of
+// values in one attention.AxpysF32 call. Same math as the generic
 // AttnForward/AttnBackward (which the float64 finite-difference checks run);
 // the exponential is float32 (relative error below 4e-7).
 
@@ -40,12 +41,12 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 			lo := docs.lo(b, T, t, chunk)
 			s := sc[:t-lo+1]
 			r0 := l.kv(b, lo, g)
-			kernels.DotsF32(s, q[qo:qo+d], rowBytes32(k[r0:]), 4*l.kd)
+			attention.DotsF32(s, q[qo:qo+d], rowBytes32(k[r0:]), 4*l.kd)
 			for j := range s {
 				s[j] *= scale
 			}
-			m := kernels.Max(s)
-			sum := kernels.ExpSub(s, m)
+			m := attention.Max(s)
+			sum := attention.ExpSub(s, m)
 			lse[(b*T+t)*H+h] = m + float32(math.Log(float64(sum)))
 			inv := 1 / sum
 			for j := range s {
@@ -53,7 +54,7 @@ func attnForward32(out, lse, q, k, v []float32, B, T, H, Hkv, d, chunk int, scal
 			}
 			o := out[qo : qo+d]
 			clear(o)
-			kernels.AxpysF32(o, s, rowBytes32(v[r0:]), 4*l.kd)
+			attention.AxpysF32(o, s, rowBytes32(v[r0:]), 4*l.kd)
 		}
 	})
 }
@@ -81,17 +82,17 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				p, ds := sc[:nj], sc[T:T+nj]
 				r0 := l.kv(b, lo, g)
 				kb := rowBytes32(k[r0:])
-				kernels.DotsF32(p, qv, kb, 4*kd)
+				attention.DotsF32(p, qv, kb, 4*kd)
 				for j := range p {
 					p[j] *= scale
 				}
-				kernels.ExpSub(p, lse[(b*T+t)*H+h]) // p_j = exp(scale·q·k_j − lse)
-				kernels.DotsF32(ds, dov, rowBytes32(v[r0:]), 4*kd)
+				attention.ExpSub(p, lse[(b*T+t)*H+h]) // p_j = exp(scale·q·k_j − lse)
+				attention.DotsF32(ds, dov, rowBytes32(v[r0:]), 4*kd)
 				for j, pj := range p {
 					ds[j] = pj * (ds[j] - Dt) * scale
 				}
 				clear(dqv)
-				kernels.AxpysF32(dqv, ds, kb, 4*kd)
+				attention.AxpysF32(dqv, ds, kb, 4*kd)
 			}
 			// Columns: dk_j = Σ_t ds_tj·q_t, dv_j = Σ_t p_tj·do_t over the
 			// queries t ≥ j of j's chunk (all later ones without chunks)
@@ -104,17 +105,17 @@ func attnBackward32(dq, dk, dv, dout, q, k, v, out, lse []float32, B, T, H, Hkv,
 				kj, vj := k[rk:rk+d], v[rk:rk+d]
 				q0 := l.q(b, j, h)
 				qb, ob := rowBytes32(q[q0:]), rowBytes32(dout[q0:])
-				kernels.DotsF32(p, kj, qb, 4*qd)
+				attention.DotsF32(p, kj, qb, 4*qd)
 				for i := range p {
 					p[i] = p[i]*scale - lse[(b*T+j+i)*H+h]
 				}
-				kernels.ExpSub(p, 0)
-				kernels.DotsF32(ds, vj, ob, 4*qd)
+				attention.ExpSub(p, 0)
+				attention.DotsF32(ds, vj, ob, 4*qd)
 				for i, pi := range p {
 					ds[i] = pi * (ds[i] - D[j+i]) * scale
 				}
-				kernels.AxpysF32(dk[rk:rk+d], ds, qb, 4*qd)
-				kernels.AxpysF32(dv[rk:rk+d], p, ob, 4*qd)
+				attention.AxpysF32(dk[rk:rk+d], ds, qb, 4*qd)
+				attention.AxpysF32(dv[rk:rk+d], p, ob, 4*qd)
 			}
 		}
 	})

@@ -1,13 +1,13 @@
 //go:build unix
 
-package kernels
+package kerneltest
 
 import "syscall"
 
-// cpuSeconds returns the CPU time (user + system) this process has used. On a
+// CPUSeconds returns the CPU time (user + system) this process has used. On a
 // shared machine it measures the work done, where wall-clock time also counts
 // the time slices other processes take.
-func cpuSeconds() float64 {
+func CPUSeconds() float64 {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

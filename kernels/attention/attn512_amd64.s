@@ -1055,3 +1055,25 @@ axpys2Q8_0x1AVX512_done:
 	VZEROUPPER
 	RET
 
+// func packPair(dst, x0, x1 *float32, k int)
+TEXT ·packPair(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ x1+16(FP), DX
+	MOVQ k+24(FP), CX
+	TESTQ CX, CX
+	JZ packPair_done
+packPair_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (DX), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, DI
+	DECQ CX
+	JNZ packPair_loop
+packPair_done:
+	VZEROUPPER
+	RET
+

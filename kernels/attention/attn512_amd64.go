@@ -1,6 +1,6 @@
 //go:build !purego
 
-package kernels
+package attention
 
 import "unsafe"
 
@@ -47,3 +47,9 @@ func axpys2Q8_0x2AVX512(acc, w *float32, v unsafe.Pointer, stride, n, aoff int)
 
 //go:noescape
 func axpys2Q8_0x1AVX512(acc, w *float32, v unsafe.Pointer, stride, n, aoff int)
+
+// packPair packs k 8-float chunks of the two queries x0 and x1 into dst, for
+// the dots2 kernels (chunk c of x0 at dst[16c:], of x1 at dst[16c+8:]).
+//
+//go:noescape
+func packPair(dst, x0, x1 *float32, k int)

@@ -27,11 +27,11 @@ func main() {
 
 `)
 	for _, k := range kinds {
-		dots(k)
+		dotsKernel(avx2Dots, k)
 		axpys(k, 8)
 		axpys(k, 1)
 	}
-	dotsQ8()
+	dotsQ8Kernel(avx2Dots)
 	axpysQ8(2)
 	axpysQ8(1)
 	maxK()
@@ -136,48 +136,69 @@ func eightToFour(name string) {
 	p("JLT %s_one", name)
 }
 
-// dots: scores[j] = Σ_i q[i]·K_j[i] for j < n, K_j at k + j·stride, over d8
-// chunks (d8 ≥ 1). Eight keys at a time share the loads of q (and keep eight
-// independent FMA chains in flight), then four, then one.
-func dots(k kind) {
-	name := "dots" + k.name + "AVX2"
+// A dotsForm is what a family's dots kernels make of the shared row loops of
+// dotsKernel and dotsQ8Kernel: the one-head AVX2 form (avx2Dots) or the
+// two-head AVX-512F one (avx512Dots in attn512_gen.go).
+type dotsForm struct {
+	prefix, suffix string                          // the kernel is prefix + kind + suffix
+	reg, half      string                          // the accumulators' register class ("Y" or "Z") and its lower half's
+	qstep          int                             // bytes of q per 8-element chunk
+	zero           func(n int)                     // clears accumulators 0..n-1
+	load           func(k kind, mem string, r int) // loads a row's chunk at mem into register r
+	int8s          func(off, r int)                // loads the 8 int8 at off(BX) into register r as float32
+	store          func(rows int)                  // reduces 8, 4 or 1 rows' accumulators and stores their scores at DI
+}
+
+// avx2Dots is the AVX2 form: one query head, an 8-lane accumulator per row.
+var avx2Dots = dotsForm{"dots", "AVX2", "Y", "X", 32, zero,
+	func(k kind, mem string, r int) { k.load(mem, fmt.Sprintf("Y%d", r)) },
+	func(off, r int) {
+		p("VPMOVSXBD %d(BX), Y%d", off, r)
+		p("VCVTDQ2PS Y%d, Y%d", r, r)
+	},
+	func(rows int) { p(rowSums(rows, 0) + ", (DI)") }}
+
+// dotsKernel emits the dots kernel of form f for kind k: scores[j] = q·K_j
+// for j < n, K_j at k + j·stride, over d8 chunks (d8 ≥ 1). Eight rows at a
+// time share the loads of q (and keep eight independent FMA chains in
+// flight), then four, then one.
+func dotsKernel(f dotsForm, k kind) {
+	name := f.prefix + k.name + f.suffix
 	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, d8 int)", "$0-48")
 	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "d8 R9")
+	R := f.reg
 	rows := eightRows(name)
-	zero(8)
-	chunkLoop(name+"_eight_loop", 32, 8*k.size, func() {
-		p("VMOVUPS (AX), Y8")
+	f.zero(8)
+	chunkLoop(name+"_eight_loop", f.qstep, 8*k.size, func() {
+		p("VMOVUPS (AX), %s8", R)
 		for i, m := range rows {
 			r := 9 + i%7
-			k.load(m, fmt.Sprintf("Y%d", r))
-			p("VFMADD231PS Y%d, Y8, Y%d", r, i)
+			f.load(k, m, r)
+			p("VFMADD231PS %s%d, %s8, %s%d", R, r, R, R, i)
 		}
 	})
-	hsum8At(0)
-	p("VMOVUPS Y0, (DI)")
+	f.store(8)
 	eightToFour(name)
-	zero(4)
-	chunkLoop(name+"_four_loop", 32, 8*k.size, func() {
-		p("VMOVUPS (AX), Y4")
+	f.zero(4)
+	chunkLoop(name+"_four_loop", f.qstep, 8*k.size, func() {
+		p("VMOVUPS (AX), %s4", R)
 		for i, m := range rows[:4] {
-			k.load(m, fmt.Sprintf("Y%d", 5+i))
-			p("VFMADD231PS Y%d, Y4, Y%d", 5+i, i)
+			f.load(k, m, 5+i)
+			p("VFMADD231PS %s%d, %s4, %s%d", R, 5+i, R, R, i)
 		}
 	})
-	hsum4At(0)
-	p("VMOVUPS X0, (DI)")
+	f.store(4)
 	p("ADDQ $16, DI")
 	p("LEAQ (DX)(R8*4), DX")
 	p("SUBQ $4, CX")
 	label(name + "_one")
 	jz("CX", name+"_done")
-	zero(1)
-	chunkLoop(name+"_one_loop", 32, 8*k.size, func() {
-		k.load("(BX)", "Y5")
-		p("VFMADD231PS (AX), Y5, Y0")
+	f.zero(1)
+	chunkLoop(name+"_one_loop", f.qstep, 8*k.size, func() {
+		f.load(k, "(BX)", 5)
+		p("VFMADD231PS (AX), %s5, %s0", R, R)
 	})
-	hsum1At(0)
-	p("VMOVSS X0, (DI)")
+	f.store(1)
 	p("ADDQ $4, DI")
 	p("ADDQ R8, DX")
 	p("DECQ CX")
@@ -185,42 +206,78 @@ func dots(k kind) {
 	done(name)
 }
 
-// axpyFrame emits what the axpys kernels share: acc[0:8·nacc] in Y0..,
-// the loop over the n rows (V_j at DX, w[j] broadcast into wreg) around body,
-// and the store of the accumulators. With prefetch, each row prefetches the
-// one 16 rows ahead.
-func axpyFrame(name string, nacc int, prefetch bool, wreg string, body func()) {
-	text(name, "(acc, w *float32, v unsafe.Pointer, stride, n int)", "$0-40")
-	args("acc DI", "w SI", "v DX", "stride R8", "n CX")
+// rowSums reduces the 8-lane accumulators of rows (8, 4 or 1) rows from Y(b)
+// on to their sums, as hsum8At, hsum4At or hsum1At, and returns the store of
+// the sums without its destination.
+func rowSums(rows, b int) string {
+	switch rows {
+	case 8:
+		hsum8At(b)
+		return fmt.Sprintf("VMOVUPS Y%d", b)
+	case 4:
+		hsum4At(b)
+		return fmt.Sprintf("VMOVUPS X%d", b)
+	}
+	hsum1At(b)
+	return fmt.Sprintf("VMOVSS X%d", b)
+}
+
+// axpyFrame emits what the axpys kernels share, for one query head (AVX2:
+// acc[0:8·nacc] in Y0.., w[j] broadcast into wreg) or two (AVX-512F: head 0's
+// acc[0:16·nacc] in Z0.., head 1's at acc + aoff bytes in Z(nacc)..; w[j]
+// broadcast into Z30, w[n+j] into Z31): the loads of the accumulators, the
+// loop over the n rows (V_j at DX) around body, and their stores. With
+// prefetch, each row prefetches the one 16 rows ahead.
+func axpyFrame(name string, heads, nacc int, prefetch bool, wreg string, body func()) {
+	R, size := "Y", 32
+	if heads == 1 {
+		text(name, "(acc, w *float32, v unsafe.Pointer, stride, n int)", "$0-40")
+		args("acc DI", "w SI", "v DX", "stride R8", "n CX")
+	} else {
+		R, size = "Z", 64
+		text(name, "(acc, w *float32, v unsafe.Pointer, stride, n, aoff int)", "$0-48")
+		args("acc DI", "w SI", "v DX", "stride R8", "n CX", "aoff R11")
+		p("MOVQ CX, R10")
+		p("SHLQ $2, R10") // w[n:] is head 1's
+	}
 	if prefetch {
 		p("MOVQ R8, R9")
 		p("SHLQ $4, R9") // prefetch 16 rows ahead
 	}
-	for i := 0; i < nacc; i++ {
-		p("VMOVUPS %d(DI), Y%d", 32*i, i)
+	accs := func(move func(mem string, r int)) {
+		for i := 0; i < nacc; i++ {
+			move(fmt.Sprintf("%d(DI)", size*i), i)
+			if heads == 2 {
+				move(fmt.Sprintf("%d(DI)(R11*1)", size*i), nacc+i)
+			}
+		}
 	}
+	accs(func(mem string, r int) { p("VMOVUPS %s, %s%d", mem, R, r) })
 	jz("CX", name+"_done")
 	label(name + "_loop")
 	if prefetch {
 		p("PREFETCHT0 (DX)(R9*1)")
 		p("PREFETCHT0 64(DX)(R9*1)")
 	}
-	p("VBROADCASTSS (SI), %s", wreg)
+	if heads == 1 {
+		p("VBROADCASTSS (SI), %s", wreg)
+	} else {
+		p("VBROADCASTSS (SI), Z30")
+		p("VBROADCASTSS (SI)(R10*1), Z31")
+	}
 	body()
 	p("ADDQ $4, SI")
 	p("ADDQ R8, DX")
 	loopEnd("CX", name+"_loop")
 	label(name + "_done")
-	for i := 0; i < nacc; i++ {
-		p("VMOVUPS Y%d, %d(DI)", i, 32*i)
-	}
+	accs(func(mem string, r int) { p("VMOVUPS %s%d, %s", R, r, mem) })
 	ret()
 }
 
 // axpys: acc[0:8W] += Σ_j w[j]·V_j[0:8W] for j < n, V_j at v + j·stride; the
 // W accumulator chunks stay in registers.
 func axpys(k kind, W int) {
-	axpyFrame(fmt.Sprintf("axpys%sx%dAVX2", k.name, W), W, true, "Y15", func() {
+	axpyFrame(fmt.Sprintf("axpys%sx%dAVX2", k.name, W), 1, W, true, "Y15", func() {
 		for i := 0; i < W; i++ {
 			r := 8 + i%7
 			k.load(fmt.Sprintf("%d(DX)", 8*k.size*i), fmt.Sprintf("Y%d", r))
@@ -229,32 +286,32 @@ func axpys(k kind, W int) {
 	})
 }
 
-// dotsQ8: as dots for Q8_0 rows of nblk blocks (34 bytes: f16 d, 32 int8):
-// per block, the 8-lane Σ q·int8 is scaled by d into the row's accumulator.
-func dotsQ8() {
-	name := "dotsQ8_0AVX2"
+// dotsQ8Kernel emits the Q8_0 dots kernel of form f: as dotsKernel for rows
+// of nblk blocks (34 bytes: f16 d, 32 int8), one row at a time: per block,
+// the 8-lane Σ q·int8 is scaled by d into the row's accumulator.
+func dotsQ8Kernel(f dotsForm) {
+	name := f.prefix + "Q8_0" + f.suffix
 	text(name, "(scores, q *float32, k unsafe.Pointer, stride, n, nblk int)", "$0-48")
 	args("scores DI", "q SI", "k DX", "stride R8", "n CX", "nblk R9")
+	R := f.reg
 	jz("CX", name+"_done")
 	label(name + "_row")
-	zero(1)
-	chunkLoop(name+"_blk", 128, 34, func() {
+	f.zero(1)
+	chunkLoop(name+"_blk", 4*f.qstep, 34, func() {
 		for c := 0; c < 4; c++ {
 			r := 2 + c
-			p("VPMOVSXBD %d(BX), Y%d", 2+8*c, r)
-			p("VCVTDQ2PS Y%d, Y%d", r, r)
+			f.int8s(2+8*c, r)
 			if c == 0 {
-				p("VMULPS %d(AX), Y%d, Y1", 32*c, r)
+				p("VMULPS %d(AX), %s%d, %s1", f.qstep*c, R, r, R)
 			} else {
-				p("VFMADD231PS %d(AX), Y%d, Y1", 32*c, r)
+				p("VFMADD231PS %d(AX), %s%d, %s1", f.qstep*c, R, r, R)
 			}
 		}
-		p("VPBROADCASTW (BX), X6")
-		p("VCVTPH2PS X6, Y6")
-		p("VFMADD231PS Y6, Y1, Y0")
+		p("VPBROADCASTW (BX), %s6", f.half)
+		p("VCVTPH2PS %s6, %s6", f.half, R)
+		p("VFMADD231PS %s6, %s1, %s0", R, R, R)
 	})
-	hsum1At(0)
-	p("VMOVSS X0, (DI)")
+	f.store(1)
 	p("ADDQ $4, DI")
 	p("ADDQ R8, DX")
 	loopEnd("CX", name+"_row")
@@ -263,7 +320,7 @@ func dotsQ8() {
 
 // axpysQ8: as axpys for W Q8_0 blocks (32W elements): acc += (w[j]·d)·int8.
 func axpysQ8(W int) {
-	axpyFrame(fmt.Sprintf("axpysQ8_0x%dAVX2", W), 4*W, false, "Y14", func() {
+	axpyFrame(fmt.Sprintf("axpysQ8_0x%dAVX2", W), 1, 4*W, false, "Y14", func() {
 		for b := 0; b < W; b++ {
 			p("VPBROADCASTW %d(DX), X15", 34*b)
 			p("VCVTPH2PS X15, Y15")

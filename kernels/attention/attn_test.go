@@ -1,4 +1,4 @@
-package kernels
+package attention
 
 import (
 	"encoding/binary"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/herd-llm/herd/kernels"
+	"github.com/herd-llm/herd/kernels/internal/kerneltest"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -47,7 +49,7 @@ func randKVRows(rng *rand.Rand, k tensor.DType, n, d, stride int) ([]byte, [][]f
 					v[i] *= 1e-6 // F16 subnormals
 				}
 			}
-			putFloats(k, row, v)
+			kerneltest.PutFloats(k, row, v)
 		}
 		vals[j] = make([]float32, d)
 		kvDecode(k, vals[j], row)
@@ -68,9 +70,9 @@ func TestKVKernels(t *testing.T) {
 			for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 64} {
 				stride := kvRowBytes(kk.k, d) + []int{0, 2, 34, 4096}[rng.IntN(4)]
 				kb, kv := randKVRows(rng, kk.k, n, d, stride)
-				q := randVec(rng, d)
-				w := randVec(rng, n)
-				acc0 := randVec(rng, d)
+				q := kerneltest.RandVec(rng, d)
+				w := kerneltest.RandVec(rng, n)
+				acc0 := kerneltest.RandVec(rng, d)
 				for _, ic := range impls() {
 					t.Run(fmt.Sprintf("%s/%s/d=%d/n=%d", kk.name, ic.name, d, n), func(t *testing.T) {
 						useImpl(t, ic)
@@ -111,7 +113,7 @@ func TestKVKernelsSingle(t *testing.T) {
 	for _, ic := range impls() {
 		useImpl(t, ic)
 		for _, d := range []int{5, 64, 128} {
-			q := randVec(rng, d)
+			q := kerneltest.RandVec(rng, d)
 			for _, c := range []struct {
 				k   tensor.DType
 				dot func([]float32, []byte) float32
@@ -128,7 +130,7 @@ func TestKVKernelsSingle(t *testing.T) {
 				a1, a2 := append([]float32(nil), q...), append([]float32(nil), q...)
 				c.axp(a1, 0.3, kb)
 				c.as(a2, []float32{0.3}, kb, 0)
-				if i := bitsEqual(a1, a2); i >= 0 {
+				if i := kerneltest.BitsEqual(a1, a2); i >= 0 {
 					t.Errorf("%s d=%d: Axpy and Axpys differ at %d", ic.name, d, i)
 				}
 			}
@@ -145,7 +147,7 @@ func TestKVKernelsPanics(t *testing.T) {
 		"neg stride":   func() { DotsF32(make([]float32, 2), q, make([]byte, 1024), -4) },
 		"short single": func() { DotF16(q, make([]byte, 127)) },
 	} {
-		mustPanic(t, name, f)
+		kerneltest.MustPanic(t, name, f)
 	}
 }
 
@@ -159,37 +161,37 @@ func BenchmarkKVAttention(b *testing.B) {
 		for _, kk := range kvKinds {
 			stride := 8 * kvRowBytes(kk.k, d) // 8 KV heads per row
 			kb, _ := randKVRows(rng, kk.k, n, d, stride)
-			q, w := randVec(rng, d), randVec(rng, n)
+			q, w := kerneltest.RandVec(rng, d), kerneltest.RandVec(rng, n)
 			acc, scores := make([]float32, d), make([]float32, n)
 			for _, ic := range impls() {
 				b.Run(fmt.Sprintf("d=%d/%s/%s", d, kk.name, ic.name), func(b *testing.B) {
 					useImpl(b, ic)
 					b.SetBytes(int64(2 * n * kvRowBytes(kk.k, d)))
-					c0 := cpuSeconds()
+					c0 := kerneltest.CPUSeconds()
 					for b.Loop() {
 						kk.dots(scores, q, kb, stride)
 						kk.axps(acc, w, kb, stride)
 					}
-					b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
+					b.ReportMetric((kerneltest.CPUSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
 				})
 			}
 			b.Run(fmt.Sprintf("d=%d/%s/decode+Dot+Axpy", d, kk.name), func(b *testing.B) {
 				buf := make([]float32, n*d)
 				b.SetBytes(int64(2 * n * kvRowBytes(kk.k, d)))
-				c0 := cpuSeconds()
-				defer func() { b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op") }()
+				c0 := kerneltest.CPUSeconds()
+				defer func() { b.ReportMetric((kerneltest.CPUSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op") }()
 				for b.Loop() {
 					for j := range n {
 						kvDecode(kk.k, buf[j*d:(j+1)*d], kb[j*stride:])
 					}
 					for j := range n {
-						scores[j] = Dot(q, buf[j*d:(j+1)*d])
+						scores[j] = kernels.Dot(q, buf[j*d:(j+1)*d])
 					}
 					for j := range n {
 						kvDecode(kk.k, buf[j*d:(j+1)*d], kb[j*stride:])
 					}
 					for j := range n {
-						Axpy(acc, w[j], buf[j*d:(j+1)*d])
+						kernels.Axpy(acc, w[j], buf[j*d:(j+1)*d])
 					}
 				}
 			})
@@ -265,7 +267,7 @@ func TestKVTypeChecked(t *testing.T) {
 			t.Errorf("IsKVType(%s) = false", kk.k)
 		}
 		kb, _ := randKVRows(rng, kk.k, 3, 64, kvRowBytes(kk.k, 64))
-		q := randVec(rng, 64)
+		q := kerneltest.RandVec(rng, 64)
 		want, got := make([]float32, 3), make([]float32, 3)
 		kk.dots(want, q, kb, kvRowBytes(kk.k, 64))
 		DotsKV(kk.k, got, q, kb, kvRowBytes(kk.k, 64))
@@ -277,7 +279,7 @@ func TestKVTypeChecked(t *testing.T) {
 		if IsKVType(d) {
 			t.Errorf("IsKVType(%s) = true", d)
 		}
-		mustPanic(t, fmt.Sprintf("AxpysKV(%s)", d), func() {
+		kerneltest.MustPanic(t, fmt.Sprintf("AxpysKV(%s)", d), func() {
 			AxpysKV(d, make([]float32, 32), make([]float32, 1), make([]byte, 64), 64)
 		})
 	}
@@ -290,7 +292,7 @@ func TestScale(t *testing.T) {
 	for _, ic := range impls() {
 		useImpl(t, ic)
 		for _, n := range []int{0, 1, 7, 8, 9, 24, 31, 32, 33, 40, 64, 100} {
-			x := randVec(rng, n)
+			x := kerneltest.RandVec(rng, n)
 			a := float32(rng.NormFloat64())
 			got := append([]float32(nil), x...)
 			Scale(got, a)

@@ -1,10 +1,11 @@
-package kernels
+package attention
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/herd-llm/herd/kernels/internal/kerneltest"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -26,9 +27,9 @@ func TestKV2Exact(t *testing.T) {
 			for _, n := range ns {
 				stride := 3*kvRowBytes(kk.k, d) + 2*rng.IntN(3)
 				kb, _ := randKVRows(rng, kk.k, max(n, 1), d, stride)
-				q0, q1 := randVec(rng, d), randVec(rng, d)
-				w := randVec(rng, 2*n)
-				acc0 := randVec(rng, 2*d)
+				q0, q1 := kerneltest.RandVec(rng, d), kerneltest.RandVec(rng, d)
+				w := kerneltest.RandVec(rng, 2*n)
+				acc0 := kerneltest.RandVec(rng, 2*d)
 				// The reference: the single-head kernels on AVX2 (portable
 				// where there is no AVX2).
 				ref := impls()[min(1, len(impls())-1)]
@@ -48,12 +49,12 @@ func TestKV2Exact(t *testing.T) {
 						useImpl(t, ic)
 						s := make([]float32, 2*n)
 						DotsKV2(kk.k, s, q0, q1, kb, stride)
-						if i := bitsEqual(s, wantS); i >= 0 {
+						if i := kerneltest.BitsEqual(s, wantS); i >= 0 {
 							t.Errorf("DotsKV2 score %d = %g, want %g", i, s[i], wantS[i])
 						}
 						a := append([]float32(nil), acc0...)
 						AxpysKV2(kk.k, a, w, kb, stride)
-						if i := bitsEqual(a, wantA); i >= 0 {
+						if i := kerneltest.BitsEqual(a, wantA); i >= 0 {
 							t.Errorf("AxpysKV2 acc %d = %g, want %g", i, a[i], wantA[i])
 						}
 					})
@@ -61,17 +62,6 @@ func TestKV2Exact(t *testing.T) {
 			}
 		}
 	}
-}
-
-// withImpl runs f with the implementation c selected, then restores the
-// previous selection.
-func withImpl(t *testing.T, c implCase, f func()) {
-	oldP, oldCap := forcePortable.Load(), familyCap.Load()
-	defer func() { forcePortable.Store(oldP); familyCap.Store(oldCap) }()
-	if err := LimitFamily(c.name); err != nil {
-		t.Fatal(err)
-	}
-	f()
 }
 
 // TestKV2Panics checks the two-head products reject mismatched arguments
@@ -89,7 +79,7 @@ func TestKV2Panics(t *testing.T) {
 			"q8 not 32":   func() { AxpysKV2(tensor.Q8_0, make([]float32, 80), make([]float32, 2), make([]byte, 100), 0) },
 			"not KV type": func() { DotsKV2(tensor.Q4K, make([]float32, 2), q, q, make([]byte, 1024), 0) },
 		} {
-			mustPanic(t, ic.name+" "+name, f)
+			kerneltest.MustPanic(t, ic.name+" "+name, f)
 		}
 	}
 }
@@ -104,25 +94,25 @@ func BenchmarkKV2(b *testing.B) {
 		for _, kk := range kvKinds {
 			stride := 8 * kvRowBytes(kk.k, d)
 			kb, _ := randKVRows(rng, kk.k, n, d, stride)
-			q0, q1 := randVec(rng, d), randVec(rng, d)
+			q0, q1 := kerneltest.RandVec(rng, d), kerneltest.RandVec(rng, d)
 			s, acc := make([]float32, 2*n), make([]float32, 2*d)
 			b.Run(fmt.Sprintf("%s/d=%d/pair", kk.name, d), func(b *testing.B) {
-				c0 := cpuSeconds()
+				c0 := kerneltest.CPUSeconds()
 				for b.Loop() {
 					DotsKV2(kk.k, s, q0, q1, kb, stride)
 					AxpysKV2(kk.k, acc, s, kb, stride)
 				}
-				b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
+				b.ReportMetric((kerneltest.CPUSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
 			})
 			b.Run(fmt.Sprintf("%s/d=%d/single", kk.name, d), func(b *testing.B) {
-				c0 := cpuSeconds()
+				c0 := kerneltest.CPUSeconds()
 				for b.Loop() {
 					DotsKV(kk.k, s[:n], q0, kb, stride)
 					DotsKV(kk.k, s[n:], q1, kb, stride)
 					AxpysKV(kk.k, acc[:d], s[:n], kb, stride)
 					AxpysKV(kk.k, acc[d:], s[n:], kb, stride)
 				}
-				b.ReportMetric((cpuSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
+				b.ReportMetric((kerneltest.CPUSeconds()-c0)*1e9/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}

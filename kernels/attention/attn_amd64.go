@@ -1,6 +1,6 @@
 //go:build !purego
 
-package kernels
+package attention
 
 import "unsafe"
 

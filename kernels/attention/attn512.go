@@ -1,9 +1,10 @@
-package kernels
+package attention
 
 import (
 	"fmt"
 	"unsafe"
 
+	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/tensor"
 )
 
@@ -29,9 +30,9 @@ const maxPairDim = 512
 func DotsKV2(d tensor.DType, scores, q0, q1 []float32, k []byte, stride int) {
 	n, dim := len(scores)/2, len(q0)
 	if len(scores)%2 != 0 || len(q1) != dim {
-		panic(fmt.Sprintf("kernels: DotsKV2: %d scores and queries of %d and %d elements (want an even count and equal lengths)", len(scores), dim, len(q1)))
+		panic(fmt.Sprintf("attention: DotsKV2: %d scores and queries of %d and %d elements (want an even count and equal lengths)", len(scores), dim, len(q1)))
 	}
-	if !useAVX512F() || dim < 8 || dim > maxPairDim || n == 0 {
+	if !kernels.UseAVX512F() || dim < 8 || dim > maxPairDim || n == 0 {
 		dots(d, scores[:n], q0, k, stride)
 		dots(d, scores[n:], q1, k, stride)
 		return
@@ -82,10 +83,10 @@ func dots2(d tensor.DType, scores, qp, q0, q1 []float32, k []byte, stride int) {
 func AxpysKV2(d tensor.DType, acc, w []float32, v []byte, stride int) {
 	n, m := len(w)/2, len(acc)/2
 	if len(w)%2 != 0 || len(acc)%2 != 0 {
-		panic(fmt.Sprintf("kernels: AxpysKV2: %d accumulators and %d weights (want even counts)", len(acc), len(w)))
+		panic(fmt.Sprintf("attention: AxpysKV2: %d accumulators and %d weights (want even counts)", len(acc), len(w)))
 	}
 	a0, a1, w0, w1 := acc[:m], acc[m:], w[:n], w[n:]
-	if !useAVX512F() || m < 16 || n == 0 {
+	if !kernels.UseAVX512F() || m < 16 || n == 0 {
 		axpys(d, a0, w0, v, stride)
 		axpys(d, a1, w1, v, stride)
 		return
