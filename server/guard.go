@@ -37,8 +37,9 @@ type GuardOptions struct {
 	Model   string // the guard's name, reported by /v1/moderations
 	Window  int    // characters of a streamed answer per check (default 512)
 	Refusal string // default DefaultRefusal
-	// Scheduler, when set, is the one the main model's engine and the
-	// guard's share: /metrics reports each engine's turns of it.
+	// Scheduler, when set, is the one the main model's engine, the
+	// guard's and Prompt Guard's passes share: /metrics reports each one's
+	// turns of it.
 	Scheduler *engine.Scheduler
 }
 
