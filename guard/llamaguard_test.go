@@ -30,7 +30,7 @@ func guardConfig(t *testing.T) *llama4.Config {
 	return cfg
 }
 
-// scripted is a Generator that writes a fixed answer: at each step it
+// scripted is an engine.Submitter that writes a fixed answer: at each step it
 // offers logits that favour the answer's next byte (the byte tokenizer's ids
 // are the bytes), runs the request's constraint on them as the engine does,
 // and emits the argmax.
