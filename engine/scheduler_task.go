@@ -7,7 +7,8 @@ import "context"
 // engines' steps (a server's Prompt Guard). Each Turn runs one piece of
 // that work (one forward pass) in a turn of the scheduler, as an engine
 // runs one step, so the scheduler's policy and Stats count it under the
-// task's name. Turns of one Task run one at a time, in the order asked;
+// task's name. Turns of one Task run one at a time, in the order asked
+// (the time one waits behind another of its task is not in Stats' Wait);
 // any number of goroutines may call Turn. A nil *Task has the compute to
 // itself: Turn runs the work at once.
 type Task struct {
