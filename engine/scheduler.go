@@ -28,7 +28,8 @@ const DefaultBurst = 4
 // starves it.
 // Engines of the same urgency take turns in the order they asked.
 //
-// Engines join with Options.Scheduler; Stats reports each one's steps,
+// Engines join with Options.Scheduler, work that is not an engine's (a
+// classifier's forward passes) with Task; Stats reports each one's steps,
 // time computing and time waiting for a turn.
 type Scheduler struct {
 	burst int
@@ -49,7 +50,7 @@ func NewScheduler(burst int) *Scheduler {
 	return &Scheduler{burst: burst}
 }
 
-// SchedulerStats is one engine's share of a Scheduler.
+// SchedulerStats is one engine's (or Task's) share of a Scheduler.
 type SchedulerStats struct {
 	Name   string
 	Urgent bool
@@ -84,13 +85,13 @@ type lane struct {
 	st      SchedulerStats
 }
 
-// join adds an engine named name (unique in s).
+// join adds an engine or Task named name (unique in s).
 func (s *Scheduler) join(name string, urgent bool) (*lane, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range s.lanes {
 		if o.st.Name == name {
-			return nil, fmt.Errorf("engine: an engine named %q already shares the scheduler", name)
+			return nil, fmt.Errorf("engine: an engine or task named %q already shares the scheduler", name)
 		}
 	}
 	l := &lane{s: s, urgent: urgent, ready: make(chan struct{}, 1), st: SchedulerStats{Name: name, Urgent: urgent}}

@@ -12,15 +12,6 @@ import (
 	"github.com/herd-llm/herd/vision"
 )
 
-// Generator runs generation requests on the guard model: *engine.Engine
-// implements it (the guard's own engine, planned with the main model's and,
-// on a server, taking its steps in turns of the main model's
-// engine.Scheduler).
-type Generator interface {
-	Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error)
-	Ctx() int // context length per sequence, in tokens
-}
-
 // Options configure a LlamaGuard.
 type Options struct {
 	// Categories is the policy (nil: Categories, S1–S14).
@@ -56,7 +47,7 @@ type Vision interface {
 
 // LlamaGuard is a Classifier backed by a Llama Guard 4 model.
 type LlamaGuard struct {
-	gen      Generator
+	gen      engine.Submitter
 	tok      *tokenizer.Tokenizer
 	o        Options
 	unsafeID int32
@@ -88,9 +79,11 @@ func CheckModel(cfg *llama4.Config, tok *tokenizer.Tokenizer) error {
 	return nil
 }
 
-// NewLlamaGuard makes a classifier that runs the guard model through gen;
+// NewLlamaGuard makes a classifier that runs the guard model through gen
+// (the guard's own *engine.Engine, planned with the main model's and, on a
+// server, taking its steps in turns of the main model's engine.Scheduler);
 // cfg and tok are the guard's configuration and tokenizer (CheckModel).
-func NewLlamaGuard(gen Generator, cfg *llama4.Config, tok *tokenizer.Tokenizer, o Options) (*LlamaGuard, error) {
+func NewLlamaGuard(gen engine.Submitter, cfg *llama4.Config, tok *tokenizer.Tokenizer, o Options) (*LlamaGuard, error) {
 	if err := CheckModel(cfg, tok); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/enginetest"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
+	"github.com/herd-llm/herd/internal/wanterr"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tensor"
 	"github.com/herd-llm/herd/tokenizer"
@@ -30,7 +31,7 @@ func guardConfig(t *testing.T) *llama4.Config {
 	return cfg
 }
 
-// scripted is a Generator that writes a fixed answer: at each step it
+// scripted is an engine.Submitter that writes a fixed answer: at each step it
 // offers logits that favour the answer's next byte (the byte tokenizer's ids
 // are the bytes), runs the request's constraint on them as the engine does,
 // and emits the argmax.
@@ -119,7 +120,7 @@ func TestLlamaGuardVerdicts(t *testing.T) {
 				c = []chat.Message{{Role: "user", Parts: []chat.Part{{Image: true}, {Text: "this?"}}}}
 			}
 			v, err := g.Classify(context.Background(), c, "")
-			if wantErr(t, err, tc.err) {
+			if wanterr.Case(t, tc.name, err, tc.err) {
 				return
 			}
 			if v.Unsafe != tc.unsafe || strings.Join(v.Categories, ",") != strings.Join(tc.cats, ",") || math.Abs(v.Score-tc.score) > 1e-6 {
@@ -290,7 +291,7 @@ func TestLlamaGuardImages(t *testing.T) {
 				t.Fatal(err)
 			}
 			v, err := g.ClassifyImages(context.Background(), conv, tc.role, tc.imgs)
-			if wantErr(t, err, tc.err) {
+			if wanterr.Case(t, tc.name, err, tc.err) {
 				return
 			}
 			if !v.Unsafe || len(fv.seen) != 1 || string(fv.seen[0]) != tc.want {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/herd-llm/herd/chat"
+	"github.com/herd-llm/herd/internal/wanterr"
 )
 
 // promptCase is one entry of testdata/prompts/cases.json: a conversation in
@@ -105,7 +106,7 @@ func TestPromptRoleAndErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Render(tc.conv, tc.o)
-			if wantErr(t, err, tc.err) {
+			if wanterr.Case(t, tc.name, err, tc.err) {
 				return
 			}
 			for _, s := range tc.has {

@@ -37,8 +37,9 @@ type GuardOptions struct {
 	Model   string // the guard's name, reported by /v1/moderations
 	Window  int    // characters of a streamed answer per check (default 512)
 	Refusal string // default DefaultRefusal
-	// Scheduler, when set, is the one the main model's engine and the
-	// guard's share: /metrics reports each engine's turns of it.
+	// Scheduler, when set, is the one the main model's engine, the
+	// guard's and Prompt Guard's passes share: /metrics reports each one's
+	// turns of it.
 	Scheduler *engine.Scheduler
 }
 
@@ -174,7 +175,8 @@ func (q *screenedRequest) conversation() ([]chat.Message, [][]byte) {
 		default:
 			continue
 		}
-		cm := chat.Message{Role: role, Content: contentText(m.Content)}
+		c, _ := chat.DecodeContent(m.Content) // content the endpoint cannot read is its to refuse
+		cm := chat.Message{Role: role, Content: c.Text}
 		if role == chat.RoleUser {
 			var parts []core.ContentPart
 			if json.Unmarshal(m.Content, &parts) == nil {
@@ -206,26 +208,6 @@ func (q *screenedRequest) conversation() ([]chat.Message, [][]byte) {
 		conv = append(conv, chat.Message{Role: chat.RoleUser, Content: strings.Join(many, "\n")})
 	}
 	return conv, images
-}
-
-// contentText is a message content's text: a string, or its text parts.
-func contentText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var parts []struct {
-		Type string `json:"type"`
-		Text string `json:"text"`
-	}
-	json.Unmarshal(raw, &parts)
-	var sb strings.Builder
-	for _, p := range parts {
-		if p.Type == "text" {
-			sb.WriteString(p.Text)
-		}
-	}
-	return sb.String()
 }
 
 // hasUser reports whether conv has a user message to screen.

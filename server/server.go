@@ -91,10 +91,7 @@ type Options struct {
 // Engine is what the server needs of the batching engine: *engine.Engine
 // implements it (tests may use a fake built on engine.NewStream).
 type Engine interface {
-	// Submit queues a request (see engine.Engine.Submit); errors wrapping
-	// engine.ErrInvalidRequest are the client's fault.
-	Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error)
-	Ctx() int // context length per sequence, in tokens
+	engine.Submitter
 	Stats() engine.Stats
 	Shutdown()
 }

@@ -121,7 +121,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 		em = engine.VisionModel{Model: m, Vision: vis, Tokens: tk} // images are encoded in the scheduler
 	}
-	sched := gf.scheduler(guardM) // nil without --guard
+	sched := gf.scheduler(guardM) // nil without --guard or --prompt-guard
 	eng, err := engine.New(em, engine.Options{Parallel: *parallel, Ctx: ctx, KVType: kvdt, PrefillChunk: *prefill, QueueSize: *queue,
 		BlockSize: *blockSize, PrefixCacheBytes: in.PrefixBytes, Scheduler: sched, Name: "main"})
 	if err != nil {

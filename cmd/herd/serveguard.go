@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/herd-llm/herd/engine"
-	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/guard/llamaguard"
 	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/internal/cli"
@@ -40,8 +39,9 @@ func (f *serveGuardFlags) define(fs *flag.FlagSet) {
 	fs.Float64Var(&f.promptThresh, "prompt-guard-threshold", 0.5, "refuse a request when Prompt Guard's P(MALICIOUS) is at least this")
 }
 
-// openPrompt loads the Prompt Guard model (nil without --prompt-guard).
-func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (guard.Classifier, error) {
+// openPrompt loads the Prompt Guard model (nil without --prompt-guard);
+// start puts its passes on the server's scheduler.
+func (f *serveGuardFlags) openPrompt(fs *flag.FlagSet) (*promptguard.Guard, error) {
 	if f.promptModel == "" {
 		if cli.Given(fs, "prompt-guard-threshold") {
 			return nil, usagef("--prompt-guard-threshold needs --prompt-guard")
@@ -91,29 +91,40 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	return openGuard(path, f.quant, kv, f.ctx, cli.Given(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
 }
 
-// scheduler makes the scheduler whose turns the main model's engine and
-// the guard's (gm) share, so that one step of one model runs at a time
-// (nil without a guard: the main engine runs alone).
+// scheduler makes the scheduler whose turns the main model's engine, the
+// guard's (gm) and Prompt Guard's passes (--prompt-guard) share, so that
+// one step of one model runs at a time (nil with neither guard: the main
+// engine runs alone).
 func (f *serveGuardFlags) scheduler(gm *llamaguard.Model) *engine.Scheduler {
-	if gm == nil {
+	if gm == nil && f.promptModel == "" {
 		return nil
 	}
 	return engine.NewScheduler(0)
 }
 
 // start runs the guard's engine on sched (the main engine's; see
-// scheduler) and returns the server's options for it and for Prompt Guard
-// (nil with neither).
-func (f *serveGuardFlags) start(gm *llamaguard.Model, pg guard.Classifier, sched *engine.Scheduler) (*server.GuardOptions, error) {
+// scheduler), puts Prompt Guard's passes (pg) on it as an urgent task, and
+// returns the server's options for both (nil with neither).
+func (f *serveGuardFlags) start(gm *llamaguard.Model, pg *promptguard.Guard, sched *engine.Scheduler) (*server.GuardOptions, error) {
 	if gm == nil && pg == nil {
 		return nil, nil
 	}
-	o := &server.GuardOptions{Prompt: pg, Window: f.window, Refusal: f.refusal}
+	o := &server.GuardOptions{Window: f.window, Refusal: f.refusal, Scheduler: sched}
+	if pg != nil {
+		if sched != nil {
+			t, err := sched.Task(promptguard.TaskName, true)
+			if err != nil {
+				return nil, fmt.Errorf("--prompt-guard: %w", err)
+			}
+			pg.C.Turns = t
+		}
+		o.Prompt = pg
+	}
 	if gm != nil {
 		if err := gm.StartShared(sched); err != nil {
 			return nil, fmt.Errorf("--guard: %w", err)
 		}
-		o.Classifier, o.Model, o.Scheduler = gm, filepath.Base(filepath.Clean(f.model)), sched
+		o.Classifier, o.Model = gm, filepath.Base(filepath.Clean(f.model))
 	}
 	return o, nil
 }

@@ -77,26 +77,17 @@ func ParseChat(data []byte) ([]chat.Message, error) {
 		default:
 			return nil, settingError{fmt.Errorf("--chat: message %d has role %q (want user or assistant)", i, m.Role)}
 		}
-		c := bytes.TrimSpace(m.Content)
-		if len(c) > 0 && c[0] == '[' {
-			var parts []struct {
-				Type string `json:"type"`
-				Text string `json:"text"`
-			}
-			if err := json.Unmarshal(c, &parts); err != nil {
-				return nil, settingError{fmt.Errorf("--chat: message %d: %w", i, err)}
-			}
-			for _, p := range parts {
-				if p.Type != "text" {
-					return nil, settingError{fmt.Errorf("--chat: message %d: content part type %q (herd guard checks text)", i, p.Type)}
-				}
-				out[i].Content += p.Text
-			}
-			continue
+		raw := bytes.TrimSpace(m.Content)
+		c, err := chat.DecodeContent(raw)
+		switch {
+		case len(raw) == 0:
+			return nil, settingError{fmt.Errorf("--chat: message %d has no content", i)}
+		case err != nil:
+			return nil, settingError{fmt.Errorf("--chat: message %d: content must be a string or text parts, not %.40s", i, raw)}
+		case c.NonText() >= 0:
+			return nil, settingError{fmt.Errorf("--chat: message %d: content part type %q (herd guard checks text)", i, c.Parts[c.NonText()].Type)}
 		}
-		if err := json.Unmarshal(c, &out[i].Content); err != nil {
-			return nil, settingError{fmt.Errorf("--chat: message %d: content must be a string or text parts: %w", i, err)}
-		}
+		out[i].Content = c.Text
 	}
 	return out, nil
 }

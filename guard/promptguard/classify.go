@@ -1,9 +1,11 @@
 package promptguard
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/train/nn"
 )
 
@@ -21,6 +23,12 @@ type Classifier struct {
 	// what Prompt Guard was trained on); Overlap the content tokens that
 	// consecutive windows share (default Window/8).
 	Window, Overlap int
+	// Turns, when set, is the classifier's place on a scheduler shared with
+	// other models (herd serve: the main model's and Llama Guard's
+	// engines): each window's forward pass runs in a turn of it, so it
+	// never runs beside their steps and a long text does not hold the
+	// compute for all its windows. nil: passes run at once.
+	Turns *engine.Task
 }
 
 // Score is a text's classification.
@@ -37,6 +45,12 @@ type Score struct {
 // overlapping windows, each scored alone; the most malicious decides, so
 // nothing is truncated.
 func (c *Classifier) Score(text string) (Score, error) {
+	return c.ScoreContext(context.Background(), text)
+}
+
+// ScoreContext is Score, each window's pass in a turn of c.Turns; it
+// stops with ctx's error when ctx ends before a window's turn comes.
+func (c *Classifier) ScoreContext(ctx context.Context, text string) (Score, error) {
 	win := c.Window
 	if win <= 0 {
 		win = 512
@@ -65,7 +79,7 @@ func (c *Classifier) Score(text string) (Score, error) {
 	for start := 0; ; start += size - ov {
 		end := min(start+size, len(toks))
 		ids := append(append([]int32{int32(cfg.CLS)}, toks[start:end]...), int32(cfg.SEP))
-		logits, err := c.Model.Logits(ids)
+		logits, err := c.logits(ctx, ids)
 		if err != nil {
 			return Score{}, err
 		}
@@ -86,6 +100,14 @@ func (c *Classifier) Score(text string) (Score, error) {
 	}
 	best.Windows = n
 	return best, nil
+}
+
+// logits runs one window's forward pass in a turn of c.Turns.
+func (c *Classifier) logits(ctx context.Context, ids []int32) (logits []float32, err error) {
+	if terr := c.Turns.Turn(ctx, func() { logits, err = c.Model.Logits(ids) }); terr != nil {
+		return nil, terr
+	}
+	return logits, err
 }
 
 func softmax(x []float32) []float64 {

@@ -8,6 +8,10 @@ import (
 	"github.com/herd-llm/herd/guard"
 )
 
+// TaskName is Prompt Guard's name on a scheduler it shares with a
+// server's engines (Classifier.Turns).
+const TaskName = "prompt-guard"
+
 // Guard is Prompt Guard behind guard.Classifier: it scores the last
 // message (of the role asked for) and flags it when the probability of
 // MALICIOUS is at least Threshold (default 0.5). Prompt Guard judges
@@ -43,10 +47,7 @@ func (g *Guard) Classify(ctx context.Context, conv []chat.Message, role string) 
 	if !found {
 		return guard.Verdict{}, fmt.Errorf("promptguard: the conversation has no %s message to check", role)
 	}
-	if err := ctx.Err(); err != nil {
-		return guard.Verdict{}, err
-	}
-	s, err := g.C.Score(text)
+	s, err := g.C.ScoreContext(ctx, text)
 	if err != nil {
 		return guard.Verdict{}, err
 	}

@@ -139,10 +139,14 @@ func (jm *jsonMessage) message() (chat.Message, error) {
 	default:
 		return m, fmt.Errorf("unknown role %q (want system, user, assistant, tool or ipython)", jm.Role)
 	}
-	hasContent, err := setContent(&m, jm.Content)
+	content, err := chat.DecodeContent(jm.Content)
 	if err != nil {
 		return m, err
 	}
+	if k := content.NonText(); k >= 0 {
+		return m, fmt.Errorf("content part %d is of type %q: only text parts are supported", k, content.Parts[k].Type)
+	}
+	m.Content = content.Text
 	if len(jm.ToolCalls) > 0 && jm.Role != chat.RoleAssistant {
 		return m, fmt.Errorf("a %s message with tool_calls: only assistant messages call tools", jm.Role)
 	}
@@ -153,38 +157,10 @@ func (jm *jsonMessage) message() (chat.Message, error) {
 		}
 		m.ToolCalls = append(m.ToolCalls, c)
 	}
-	if !hasContent && len(m.ToolCalls) == 0 {
+	if !content.Given && len(m.ToolCalls) == 0 {
 		return m, fmt.Errorf(`%s message without "content"`, jm.Role)
 	}
 	return m, nil
-}
-
-// setContent sets m's content from a JSON string or a list of text parts
-// ({"type": "text", "text": "…"}, joined); null or absent is no content.
-func setContent(m *chat.Message, raw json.RawMessage) (bool, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return false, nil
-	}
-	if raw[0] == '"' {
-		return true, json.Unmarshal(raw, &m.Content)
-	}
-	var parts []struct {
-		Type string  `json:"type"`
-		Text *string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return false, fmt.Errorf("content %.40s is neither a string nor a list of text parts", raw)
-	}
-	var sb strings.Builder
-	for i, p := range parts {
-		if p.Type != "text" || p.Text == nil {
-			return false, fmt.Errorf("content part %d is of type %q: only text parts are supported", i, p.Type)
-		}
-		sb.WriteString(*p.Text)
-	}
-	m.Content = sb.String()
-	return true, nil
 }
 
 // call converts one tool call.

@@ -8,21 +8,10 @@
 package core
 
 import (
-	"context"
-
 	"github.com/herd-llm/herd/engine"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
-
-// Engine is what the request path needs of the batching engine
-// (*engine.Engine; tests use fakes built on engine.NewStream).
-type Engine interface {
-	// Submit queues a request (see engine.Engine.Submit); errors wrapping
-	// engine.ErrInvalidRequest are the client's fault.
-	Submit(ctx context.Context, r *engine.Request) (*engine.Stream, error)
-	Ctx() int // context length per sequence, in tokens
-}
 
 // Meter counts what the request path does, for the server's metrics.
 type Meter interface {
@@ -51,7 +40,7 @@ type Core struct {
 	o       Options
 	cfg     *llama4.Config
 	tok     *tokenizer.Tokenizer
-	eng     Engine
+	eng     engine.Submitter
 	met     Meter
 	stopIDs []int32
 	span    int           // most bytes of prompt text one token can cover (see tokenSpan)
@@ -60,7 +49,7 @@ type Core struct {
 
 // New makes the request path of a model (its configuration), its tokenizer
 // and a running engine; o.Workers must be positive.
-func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng Engine, met Meter, o Options) *Core {
+func New(cfg *llama4.Config, tok *tokenizer.Tokenizer, eng engine.Submitter, met Meter, o Options) *Core {
 	return &Core{o: o, cfg: cfg, tok: tok, eng: eng, met: met, stopIDs: engine.StopIDs(cfg.EOS, tok.StopTokens()),
 		span: tokenSpan(tok), work: make(chan struct{}, o.Workers)}
 }

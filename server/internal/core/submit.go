@@ -15,7 +15,7 @@ type choiceRun struct {
 	cons   completer // the request's constraint, when it reports completeness
 }
 
-// allSubmitter is an Engine that queues several requests all or none
+// allSubmitter is an engine.Submitter that queues several requests all or none
 // (engine.Engine.SubmitAll).
 type allSubmitter interface {
 	SubmitAll(ctxs []context.Context, rs []*engine.Request) ([]*engine.Stream, error)
