@@ -23,26 +23,31 @@ type PlanInput struct {
 	WeightBytes  int64 // resident weights
 	ScratchBytes int64 // activations and other per-run buffers
 	PrefixBytes  int64 // the prefix-cache pool's budget, shared by all sequences (0: none)
+	// Residents are the other models held beside this one for the whole
+	// run (vision towers, safeguards), each counted whole in the total.
+	Residents []Resident
 }
 
 // Plan is the memory a run needs, in bytes, before anything is allocated.
 type Plan struct {
-	Ctx                int    `json:"ctx"`
-	Sequences          int    `json:"sequences"`
-	KVType             string `json:"kv_type"`
-	GlobalLayers       int    `json:"global_layers"`
-	ChunkedLayers      int    `json:"chunked_layers"`
-	KVBytesPerTokenL   int64  `json:"kv_bytes_per_token_per_layer"`
-	WeightBytes        int64  `json:"weights_bytes"`
-	KVGlobalBytes      int64  `json:"kv_global_bytes"`
-	KVChunkedBytes     int64  `json:"kv_chunked_bytes"`
-	KVBytes            int64  `json:"kv_bytes"`
-	KVAllFullBytes     int64  `json:"kv_all_layers_full_bytes"` // what a cache without iRoPE bounds would need
-	PrefixCacheBytes   int64  `json:"prefix_cache_bytes,omitempty"`
-	ScratchBytes       int64  `json:"scratch_bytes"`
-	TotalBytes         int64  `json:"total_bytes"`
-	AvailableBytes     int64  `json:"available_bytes,omitempty"`
-	MaxCtxForAvailable int    `json:"max_ctx_for_available,omitempty"`
+	Ctx                int        `json:"ctx"`
+	Sequences          int        `json:"sequences"`
+	KVType             string     `json:"kv_type"`
+	GlobalLayers       int        `json:"global_layers"`
+	ChunkedLayers      int        `json:"chunked_layers"`
+	KVBytesPerTokenL   int64      `json:"kv_bytes_per_token_per_layer"`
+	WeightBytes        int64      `json:"weights_bytes"`
+	KVGlobalBytes      int64      `json:"kv_global_bytes"`
+	KVChunkedBytes     int64      `json:"kv_chunked_bytes"`
+	KVBytes            int64      `json:"kv_bytes"`
+	KVAllFullBytes     int64      `json:"kv_all_layers_full_bytes"` // what a cache without iRoPE bounds would need
+	PrefixCacheBytes   int64      `json:"prefix_cache_bytes,omitempty"`
+	ScratchBytes       int64      `json:"scratch_bytes"`
+	Residents          []Resident `json:"residents,omitempty"`
+	ResidentBytes      int64      `json:"residents_bytes,omitempty"` // the residents' sum
+	TotalBytes         int64      `json:"total_bytes"`
+	AvailableBytes     int64      `json:"available_bytes,omitempty"`
+	MaxCtxForAvailable int        `json:"max_ctx_for_available,omitempty"`
 }
 
 func roundPages(n int) int64 { return int64((n + PageSize - 1) / PageSize * PageSize) }
@@ -53,7 +58,8 @@ func MakePlan(in PlanInput) Plan {
 	seqs := max(in.Sequences, 1)
 	row := int64(rowBytes(in.DType, in.KVHeads*in.HeadDim))
 	p := Plan{Ctx: in.Ctx, Sequences: seqs, KVType: in.DType.FlagName(), KVBytesPerTokenL: 2 * row,
-		WeightBytes: in.WeightBytes, ScratchBytes: in.ScratchBytes, PrefixCacheBytes: in.PrefixBytes}
+		WeightBytes: in.WeightBytes, ScratchBytes: in.ScratchBytes, PrefixCacheBytes: in.PrefixBytes,
+		Residents: in.Residents, ResidentBytes: residentBytes(in.Residents)}
 	for _, ch := range in.Chunked {
 		if ch {
 			p.ChunkedLayers++
@@ -66,12 +72,13 @@ func MakePlan(in PlanInput) Plan {
 	p.KVChunkedBytes = int64(seqs) * int64(p.ChunkedLayers) * min(rows, int64(in.Chunk)) * 2 * row
 	p.KVBytes = p.KVGlobalBytes + p.KVChunkedBytes
 	p.KVAllFullBytes = int64(seqs) * int64(len(in.Chunked)) * rows * 2 * row
-	p.TotalBytes = p.WeightBytes + p.KVBytes + p.PrefixCacheBytes + p.ScratchBytes
+	p.TotalBytes = p.WeightBytes + p.KVBytes + p.PrefixCacheBytes + p.ScratchBytes + p.ResidentBytes
 	return p
 }
 
 // Fit fills AvailableBytes and MaxCtxForAvailable (the largest context whose
-// plan fits in avail) and returns an error naming both when this plan does not fit.
+// plan fits in avail) and returns an error naming both when this plan does not fit,
+// and the residents, each with its size and what lowers it.
 func Fit(in PlanInput, p *Plan, avail int64) error {
 	p.AvailableBytes = avail
 	lo, hi := 0, 1<<40
@@ -87,11 +94,7 @@ func Fit(in PlanInput, p *Plan, avail int64) error {
 	}
 	p.MaxCtxForAvailable = lo
 	if p.TotalBytes > avail {
-		if lo == 0 {
-			return fmt.Errorf("not enough memory: the weights, buffers and prefix cache alone need %s, %s is available", Human(in.WeightBytes+in.ScratchBytes+in.PrefixBytes), Human(avail))
-		}
-		return fmt.Errorf("not enough memory for a %d-token context: the plan needs %s, %s is available; the largest context that fits is %d tokens",
-			in.Ctx, Human(p.TotalBytes), Human(avail), lo)
+		return fitError(in, p, avail, lo)
 	}
 	return nil
 }

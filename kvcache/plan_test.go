@@ -120,3 +120,40 @@ func TestPlanPrefixCache(t *testing.T) {
 		t.Fatalf("a plan 1 GiB over the memory fits (err %v, max ctx %d)", err, with.MaxCtxForAvailable)
 	}
 }
+
+// TestPlanResidents: models held beside the planned one (a vision tower, a
+// guard) are part of the total, and a plan they push over the memory is
+// refused naming each with what lowers it.
+func TestPlanResidents(t *testing.T) {
+	in := PlanInput{Chunked: scoutLayers(), KVHeads: 8, HeadDim: 128, Chunk: 8192, DType: tensor.BF16, Ctx: 1 << 16, WeightBytes: 100, ScratchBytes: 10}
+	without := MakePlan(in)
+	vis := Resident{Name: "vision tower", WeightBytes: 800 << 20, ScratchBytes: 120 << 20, Hint: "--quant lowers it"}
+	pg := Resident{Name: "Prompt Guard", WeightBytes: 1 << 30, ScratchBytes: 30 << 20, Hint: "leave out --prompt-guard"}
+	in.Residents = []Resident{vis, pg}
+	with := MakePlan(in)
+	extra := vis.Bytes() + pg.Bytes()
+	if with.ResidentBytes != extra || with.TotalBytes != without.TotalBytes+extra || len(with.Residents) != 2 || with.KVBytes != without.KVBytes {
+		t.Fatalf("residents %d (want %d), total %d (without %d)", with.ResidentBytes, extra, with.TotalBytes, without.TotalBytes)
+	}
+	// The residents alone do not fit: the error names them and their hints.
+	err := Fit(in, &with, 1<<30)
+	for _, want := range []string{"not enough memory", "vision tower 920.00 MiB (--quant lowers it)", "Prompt Guard 1.03 GiB (leave out --prompt-guard)", "alone need"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("residents over the memory: %v; want %q", err, want)
+		}
+	}
+	// They fit but leave a shorter context: the largest context accounts for them.
+	err = Fit(in, &with, without.TotalBytes+extra-1)
+	if err == nil || !strings.Contains(err.Error(), "beside the model vision tower") || !strings.Contains(err.Error(), "largest context that fits") || with.MaxCtxForAvailable >= in.Ctx {
+		t.Fatalf("a plan one byte over: %v (max ctx %d)", err, with.MaxCtxForAvailable)
+	}
+	if err := Fit(in, &with, without.TotalBytes+extra); err != nil {
+		t.Fatal(err)
+	}
+	if got := ResidentList(in.Residents, true); got != "vision tower 920.00 MiB (--quant lowers it), Prompt Guard 1.03 GiB (leave out --prompt-guard)" {
+		t.Errorf("ResidentList with hints: %q", got)
+	}
+	if got := ResidentList(in.Residents, false); got != "vision tower 920.00 MiB, Prompt Guard 1.03 GiB" {
+		t.Errorf("ResidentList: %q", got)
+	}
+}

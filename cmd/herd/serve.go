@@ -83,20 +83,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if guardM != nil {
 		defer guardM.Stop()
 	}
-	// Plan all slots (the guard's too) before allocating anything.
+	pg, err := gf.openPrompt(cl.FlagSet) // nil without --prompt-guard
+	if err != nil {
+		return err
+	}
+	// Plan all slots and everything held beside them (vision towers, the
+	// guards) before allocating anything.
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
-	if !*noPrefix {
-		in.PrefixBytes = int64(*prefixMB) << 20
-		if *prefixMB == 0 {
-			in.PrefixBytes = max(kvcache.MakePlan(in).KVBytes, 64<<20)
-		}
+	if vis != nil {
+		in.Residents = append(in.Residents, vis.Resident("vision tower", "--quant lowers it"))
 	}
-	plan := kvcache.MakePlan(in)
-	if avail, err := kvcache.Available(); err == nil && !cf.on() { // a pipeline plans its stages itself
-		if err := kvcache.Fit(in, &plan, avail-guardM.Bytes()); err != nil {
-			return fmt.Errorf("%w (lower --ctx, --parallel or --prefix-cache-mb)", err)
-		}
+	in.Residents = append(in.Residents, gf.residents(guardM, pg)...)
+	avail, err := kvcache.Available()
+	if err != nil || cf.on() { // a pipeline plans its stages itself
+		avail = 0
+	}
+	in, plan, err := planServe(in, *prefixMB, *noPrefix, avail)
+	if err != nil {
+		return err
 	}
 	if cf.on() && (*weightUpdates || vis != nil) {
 		return usagef("--workers serves text models, without --weight-updates")
@@ -131,10 +136,6 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		*name = modelflags.Name(cl.Model)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	pg, err := gf.openPrompt(cl.FlagSet)
-	if err != nil {
-		return err
-	}
 	guardOpts, err := gf.start(guardM, pg, sched)
 	if err != nil {
 		return err
@@ -165,8 +166,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	engDone := make(chan struct{})
 	ectx, ecancel := context.WithCancel(context.Background())
 	go func() { eng.Run(ectx); close(engDone) }()
-	log.Info("serving", "addr", "http://"+ln.Addr().String(), "model", *name, "ctx", ctx, "parallel", *parallel,
-		"kv", kvdt.FlagName(), "prefix_cache", kvcache.Human(plan.PrefixCacheBytes), "plan_total", kvcache.Human(plan.TotalBytes))
+	attrs := []any{"addr", "http://" + ln.Addr().String(), "model", *name, "ctx", ctx, "parallel", *parallel,
+		"kv", kvdt.FlagName(), "prefix_cache", kvcache.Human(plan.PrefixCacheBytes)}
+	if len(plan.Residents) > 0 {
+		attrs = append(attrs, "beside", kvcache.ResidentList(plan.Residents, false))
+	}
+	log.Info("serving", append(attrs, "plan_total", kvcache.Human(plan.TotalBytes))...)
 	err = srv.Serve(sctx, ln, *grace)
 	// Streams have finished (or the grace period ran out): stop the engine.
 	ecancel()
@@ -176,4 +181,25 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// planServe completes herd serve's plan in (the main model's slots and the
+// residents beside them) with the prefix pool of prefixMB MiB (0: as much
+// as the slots' KV caches, at least 64 MiB; none with noPrefix) and, when
+// avail > 0, refuses a plan that does not fit in avail bytes, naming its
+// parts and the flags that lower them.
+func planServe(in kvcache.PlanInput, prefixMB int, noPrefix bool, avail int64) (kvcache.PlanInput, kvcache.Plan, error) {
+	if !noPrefix {
+		in.PrefixBytes = int64(prefixMB) << 20
+		if prefixMB == 0 {
+			in.PrefixBytes = max(kvcache.MakePlan(in).KVBytes, 64<<20)
+		}
+	}
+	plan := kvcache.MakePlan(in)
+	if avail > 0 {
+		if err := kvcache.Fit(in, &plan, avail); err != nil {
+			return in, plan, fmt.Errorf("%w (lower --ctx, --parallel or --prefix-cache-mb)", err)
+		}
+	}
+	return in, plan, nil
 }

@@ -69,16 +69,32 @@ func Load(path string) (*Model, error) {
 
 // Plan plans the guard's memory for parallel slots of ctx tokens (within
 // the model's max_position_embeddings) with a KV cache of type kv, to run
-// with the policy o. Call it before AttachVision.
+// with the policy o; the vision tower, once attached, is counted in it too.
+// Call it before AttachVision, which keeps o's vision settings.
 func (gm *Model) Plan(ctx, parallel int, kv tensor.DType, o guard.Options) {
 	gm.in = gm.M.PlanInput(ctx, 512, kv)
 	gm.in.Sequences = parallel
-	gm.plan, gm.parallel = kvcache.MakePlan(gm.in), parallel
+	gm.parallel = parallel
 	gm.opts = o
+	gm.replan()
 }
 
+// replan makes the guard's plan from its input and its vision tower, when
+// attached.
+func (gm *Model) replan() {
+	gm.in.Residents = nil
+	if gm.vis != nil {
+		gm.in.Residents = []kvcache.Resident{gm.vis.Resident(VisionResident, "")}
+	}
+	gm.plan = kvcache.MakePlan(gm.in)
+}
+
+// VisionResident is the name of the guard's vision tower in its plan.
+const VisionResident = "vision tower"
+
 // AttachVision gives the guard its vision tower, so that images are
-// checked too; the guard closes it.
+// checked too, and counts it in the guard's plan (its weights and one
+// image's scratch: llama4.Vision.Resident); the guard closes it.
 func (gm *Model) AttachVision(vis *llama4.Vision) error {
 	tk, err := gm.M.Config.ImageTokens(gm.Tok.TokenID)
 	if err != nil {
@@ -87,6 +103,7 @@ func (gm *Model) AttachVision(vis *llama4.Vision) error {
 	}
 	gm.vis = vis
 	gm.opts.Vision, gm.opts.ImageTokens = vis, tk
+	gm.replan()
 	return nil
 }
 
@@ -104,12 +121,29 @@ func (gm *Model) Fit(hint string) error {
 	return nil
 }
 
-// Bytes is the guard's planned memory (0 for a nil guard).
+// Bytes is the guard's planned memory, its vision tower's included (0
+// for a nil guard).
 func (gm *Model) Bytes() int64 {
 	if gm == nil {
 		return 0
 	}
 	return gm.plan.TotalBytes
+}
+
+// Resident is the guard as a model held beside a main model, for the
+// main model's plan: named "Llama Guard" ("… with its vision tower" when
+// one is attached), its weights, KV slots and scratch each with its
+// vision tower's, hint saying what lowers it.
+func (gm *Model) Resident(hint string) kvcache.Resident {
+	p := gm.plan
+	r := kvcache.Resident{Name: "Llama Guard", WeightBytes: p.WeightBytes, KVBytes: p.KVBytes + p.PrefixCacheBytes, ScratchBytes: p.ScratchBytes, Hint: hint}
+	for _, v := range p.Residents {
+		r.WeightBytes += v.WeightBytes
+		r.KVBytes += v.KVBytes
+		r.ScratchBytes += v.ScratchBytes
+		r.Name += " with its " + v.Name
+	}
+	return r
 }
 
 // GuardEngine is the name of the guard's engine on a shared

@@ -51,10 +51,7 @@ func (c *Classifier) Score(text string) (Score, error) {
 // ScoreContext is Score, each window's pass in a turn of c.Turns; it
 // stops with ctx's error when ctx ends before a window's turn comes.
 func (c *Classifier) ScoreContext(ctx context.Context, text string) (Score, error) {
-	win := c.Window
-	if win <= 0 {
-		win = 512
-	}
+	win := c.window()
 	size := win - 2
 	if size < 1 {
 		return Score{}, fmt.Errorf("promptguard: window %d leaves no room for text", win)
@@ -100,6 +97,14 @@ func (c *Classifier) ScoreContext(ctx context.Context, text string) (Score, erro
 	}
 	best.Windows = n
 	return best, nil
+}
+
+// window is the tokens per pass: Window, default 512.
+func (c *Classifier) window() int {
+	if c.Window <= 0 {
+		return 512
+	}
+	return c.Window
 }
 
 // logits runs one window's forward pass in a turn of c.Turns.
