@@ -137,20 +137,20 @@ func TestPlanResidents(t *testing.T) {
 	}
 	// The residents alone do not fit: the error names them and their hints.
 	err := Fit(in, &with, 1<<30)
-	for _, want := range []string{"not enough memory", "vision tower 920.00 MiB (--quant lowers it)", "Prompt Guard 1.03 GiB (leave out --prompt-guard)", "alone need"} {
+	for _, want := range []string{"not enough memory", "vision tower 920.00 MiB: --quant lowers it; Prompt Guard 1.03 GiB: leave out --prompt-guard", "alone need"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("residents over the memory: %v; want %q", err, want)
 		}
 	}
 	// They fit but leave a shorter context: the largest context accounts for them.
 	err = Fit(in, &with, without.TotalBytes+extra-1)
-	if err == nil || !strings.Contains(err.Error(), "beside the model vision tower") || !strings.Contains(err.Error(), "largest context that fits") || with.MaxCtxForAvailable >= in.Ctx {
+	if err == nil || !strings.Contains(err.Error(), "beside the model (vision tower") || !strings.Contains(err.Error(), "largest context that fits") || with.MaxCtxForAvailable >= in.Ctx {
 		t.Fatalf("a plan one byte over: %v (max ctx %d)", err, with.MaxCtxForAvailable)
 	}
 	if err := Fit(in, &with, without.TotalBytes+extra); err != nil {
 		t.Fatal(err)
 	}
-	if got := ResidentList(in.Residents, true); got != "vision tower 920.00 MiB (--quant lowers it), Prompt Guard 1.03 GiB (leave out --prompt-guard)" {
+	if got := ResidentList(in.Residents, true); got != "vision tower 920.00 MiB: --quant lowers it; Prompt Guard 1.03 GiB: leave out --prompt-guard" {
 		t.Errorf("ResidentList with hints: %q", got)
 	}
 	if got := ResidentList(in.Residents, false); got != "vision tower 920.00 MiB, Prompt Guard 1.03 GiB" {

@@ -34,33 +34,39 @@ func residentBytes(rs []Resident) int64 {
 
 // ResidentList names rs and their sizes, comma-separated ("" for none), as
 // herd serve's startup log shows them; with hints, each is followed by
-// what lowers it, as Fit's errors show them.
+// what lowers it, and they are separated by semicolons, as Fit's errors
+// show them: "vision tower 1.20 GiB: --quant lowers it; Prompt Guard …".
 func ResidentList(rs []Resident, hints bool) string {
 	parts := make([]string, len(rs))
+	sep := ", "
 	for i, r := range rs {
 		parts[i] = r.String()
-		if hints && r.Hint != "" {
-			parts[i] += " (" + r.Hint + ")"
+		if hints {
+			sep = "; "
+			if r.Hint != "" {
+				parts[i] += ": " + r.Hint
+			}
 		}
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, sep)
 }
 
 // fitError is Fit's refusal of in's plan p in avail bytes, lo the largest
 // context that fits (0: none): it names the parts of the plan, the
 // residents with what lowers each.
 func fitError(in PlanInput, p *Plan, avail int64, lo int) error {
+	fixed := in.WeightBytes + in.ScratchBytes + in.PrefixBytes
 	if lo == 0 {
 		if len(in.Residents) == 0 {
-			return fmt.Errorf("not enough memory: the weights, buffers and prefix cache alone need %s, %s is available", Human(in.WeightBytes+in.ScratchBytes+in.PrefixBytes), Human(avail))
+			return fmt.Errorf("not enough memory: the weights, buffers and prefix cache alone need %s, %s is available", Human(fixed), Human(avail))
 		}
-		return fmt.Errorf("not enough memory: the weights, buffers and prefix cache (%s) with beside them %s alone need %s, %s is available",
-			Human(in.WeightBytes+in.ScratchBytes+in.PrefixBytes), ResidentList(in.Residents, true), Human(in.WeightBytes+in.ScratchBytes+in.PrefixBytes+p.ResidentBytes), Human(avail))
+		return fmt.Errorf("not enough memory: the weights, buffers and prefix cache (%s) and the models beside them (%s) alone need %s, %s is available",
+			Human(fixed), ResidentList(in.Residents, true), Human(fixed+p.ResidentBytes), Human(avail))
 	}
-	with := ""
+	beside := ""
 	if len(in.Residents) > 0 {
-		with = fmt.Sprintf(" (KV cache %s; beside the model %s)", Human(p.KVBytes), ResidentList(in.Residents, true))
+		beside = fmt.Sprintf(", of which %s beside the model (%s)", Human(p.ResidentBytes), ResidentList(in.Residents, true))
 	}
 	return fmt.Errorf("not enough memory for a %d-token context: the plan needs %s%s, %s is available; the largest context that fits is %d tokens",
-		in.Ctx, Human(p.TotalBytes), with, Human(avail), lo)
+		in.Ctx, Human(p.TotalBytes), beside, Human(avail), lo)
 }

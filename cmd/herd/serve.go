@@ -13,8 +13,11 @@ import (
 
 	"github.com/herd-llm/herd/cluster"
 	"github.com/herd-llm/herd/engine"
+	"github.com/herd-llm/herd/guard/llamaguard"
+	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/kvcache"
+	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/server"
 )
 
@@ -91,10 +94,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	// guards) before allocating anything.
 	in := m.PlanInput(ctx, *prefill, kvdt)
 	in.Sequences = *parallel
-	if vis != nil {
-		in.Residents = append(in.Residents, vis.Resident("vision tower", "--quant lowers it"))
-	}
-	in.Residents = append(in.Residents, gf.residents(guardM, pg)...)
+	in.Residents = serveResidents(vis, guardM, pg)
 	avail, err := kvcache.Available()
 	if err != nil || cf.on() { // a pipeline plans its stages itself
 		avail = 0
@@ -202,4 +202,22 @@ func planServe(in kvcache.PlanInput, prefixMB int, noPrefix bool, avail int64) (
 		}
 	}
 	return in, plan, nil
+}
+
+// serveResidents are the models herd serve holds beside its main model,
+// for its plan: the main model's vision tower (vis), Llama Guard (gm, with
+// its own slots and vision tower) and Prompt Guard (pg), each with the
+// flag that lowers it; nil ones are left out.
+func serveResidents(vis *llama4.Vision, gm *llamaguard.Model, pg *promptguard.Guard) []kvcache.Resident {
+	var rs []kvcache.Resident
+	if vis != nil {
+		rs = append(rs, vis.Resident("vision tower", "--quant lowers it"))
+	}
+	if gm != nil {
+		rs = append(rs, gm.Resident("--guard-ctx, --guard-parallel or --guard-quant lower it"))
+	}
+	if pg != nil {
+		rs = append(rs, kvcache.Resident{Name: "Prompt Guard", WeightBytes: pg.C.Model.WeightBytes(), ScratchBytes: pg.C.ScratchBytes(), Hint: "leave out --prompt-guard"})
+	}
+	return rs
 }

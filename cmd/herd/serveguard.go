@@ -11,7 +11,6 @@ import (
 	"github.com/herd-llm/herd/guard/promptguard"
 	"github.com/herd-llm/herd/internal/cli"
 	"github.com/herd-llm/herd/internal/modelflags"
-	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/server"
 	"github.com/herd-llm/herd/tensor"
 )
@@ -90,19 +89,6 @@ func (f *serveGuardFlags) open(fs *flag.FlagSet, quant string, kv tensor.DType, 
 	}
 	f.model = path
 	return openGuard(path, f.quant, kv, f.ctx, cli.Given(fs, "guard-ctx"), f.parallel, o, visionOptional, "lower --guard-ctx or --guard-parallel", stderr, false)
-}
-
-// residents are the guards, loaded by open (gm) and openPrompt (pg), as
-// models held beside the main one, for its plan (none with neither).
-func (f *serveGuardFlags) residents(gm *llamaguard.Model, pg *promptguard.Guard) []kvcache.Resident {
-	var rs []kvcache.Resident
-	if gm != nil {
-		rs = append(rs, gm.Resident("--guard-ctx, --guard-parallel or --guard-quant lower it"))
-	}
-	if pg != nil {
-		rs = append(rs, kvcache.Resident{Name: "Prompt Guard", WeightBytes: pg.C.Model.WeightBytes(), ScratchBytes: pg.C.ScratchBytes(), Hint: "leave out --prompt-guard"})
-	}
-	return rs
 }
 
 // scheduler makes the scheduler whose turns the main model's engine, the
