@@ -1,11 +1,8 @@
 package llamaguard
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/herd-llm/herd/format/safetensors"
 	"github.com/herd-llm/herd/guard"
 	"github.com/herd-llm/herd/internal/testmodel"
 	"github.com/herd-llm/herd/internal/testmodel/tinymodel"
@@ -13,29 +10,12 @@ import (
 	"github.com/herd-llm/herd/tensor"
 )
 
-// visionTensorBytes is what the vision tower, adapter and projector of the
-// safetensors file at path take.
-func visionTensorBytes(t *testing.T, path string) int64 {
-	t.Helper()
-	f, err := safetensors.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var n int64
-	for name, in := range f.Header.Tensors {
-		if strings.HasPrefix(name, "vision_model.") || strings.HasPrefix(name, "multi_modal_projector.") {
-			n += in.End - in.Begin
-		}
-	}
-	return n
-}
-
 // TestPlanVision: the guard's vision tower, attached after Plan, is
 // counted in the guard's plan (its weights as loaded and one image's
-// scratch), and so in the resident a server plans beside its main model.
-// The tiny multimodal model's tower stands in for a Llama Guard 4 one
-// (there is no tiny Llama Guard with vision in testdata).
+// scratch; internal/modelflags checks those against the checkpoint), and
+// so in the resident a server plans beside its main model. The tiny
+// multimodal model's tower stands in for a Llama Guard 4 one (there is no
+// tiny Llama Guard with vision in testdata).
 func TestPlanVision(t *testing.T) {
 	gm, err := Load(testmodel.Testdata(t, "llama-guard-tiny"))
 	if err != nil {
@@ -71,11 +51,8 @@ func TestPlanVision(t *testing.T) {
 	if err := gm.AttachVision(vis); err != nil {
 		t.Fatal(err)
 	}
-	if want := visionTensorBytes(t, filepath.Join(dir, "model.safetensors")); vis.WeightBytes() != want {
-		t.Errorf("vision weights %d bytes, the checkpoint's vision tensors %d", vis.WeightBytes(), want)
-	}
-	if s := vis.ScratchBytes(); s != llama4.VisionScratchBytes(vis.Model.Config, vis.Preprocess.MaxTiles) || s <= 0 {
-		t.Errorf("vision scratch %d", s)
+	if vis.WeightBytes() <= 0 || vis.ScratchBytes() <= 0 {
+		t.Fatalf("vision tower of %d weight bytes, %d scratch", vis.WeightBytes(), vis.ScratchBytes())
 	}
 	if got, want := gm.Bytes(), text+vis.WeightBytes()+vis.ScratchBytes(); got != want {
 		t.Errorf("guard with vision plans %d bytes, want %d (text %d + tower)", got, want, text)
