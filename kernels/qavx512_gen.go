@@ -31,6 +31,7 @@ func avx512() {
 	kDotV(false, 4)
 	kDotV(true, 1)
 	kDotV(true, 4)
+	kDot16V()
 	write("qmatmul_avx512_amd64.s")
 }
 
@@ -66,6 +67,11 @@ func consts512() {
 		shl[2*i] = byte(4 - 2*(i/16))
 		shr[2*i] = byte(2 * (i / 16))
 	}
+	var iota [64]byte
+	for l := 0; l < 16; l++ {
+		iota[4*l] = byte(l)
+	}
+	data64("·vIota", iota)
 	data64("·vQ6Shl", shl)
 	data64("·vQ6Shr", shr)
 	data4("·vX80", "0x80808080")
@@ -231,4 +237,114 @@ func kDotV(q6 bool, T int) {
 	}
 	kFinish(q6, T)
 	kDotTail(name, T, bb)
+}
+
+// K16 activation tile (qmatmul_k16.go packs it): per super-block, for 16
+// activation rows t, the quants as [64 groups][16 rows][4 bytes] (group g =
+// values 4g..4g+3), then the bsums as [8 pairs][16 rows][2 int16] (pair i =
+// bsums 2i, 2i+1), then [16]float32 d.
+const (
+	k16Bsums = 4096
+	k16D     = 4608
+	k16Bytes = 4672 // 16·q8KBytes
+)
+
+// kDot16V: Q4_K weight rows against a K16 tile of 16 activation rows, one
+// dword lane per activation row, so that no sum needs a horizontal reduction:
+// for each of nrows weight rows i (nsb super-blocks from w + i·wstride),
+// acc[16i+t] continues the sum of row t in quant.DotKBlocks's order, and with
+// fin non-nil is also stored to fin + t·fstride + 4i.
+//
+// Per super-block the weights' nibbles are unpacked once to the stack in
+// value order; each group of 4 is broadcast to all lanes and VPDPBUSD adds
+// its products with the 16 rows' group (nibbles are unsigned, quants
+// signed). A sub-block's 8 groups go into a fresh sum that VPMULLD scales by
+// sc_j; msum is the mins against the bsum pairs (VPDPWSSD). The float step
+// is kFinish's, 16 rows wide.
+func kDot16V() {
+	const name, frame = "q4kDot16V", 320
+	wb := func(k int) string { return fmt.Sprintf("wb-%d(SP)", frame-k) } // unpacked weights, 256 bytes
+	sc := func(j int) string { return fmt.Sprintf("sc-%d(SP)", 64-4*j) }  // scale j as a dword
+	mn := func(j int) string { return fmt.Sprintf("mn-%d(SP)", 32-4*j) }  // min j as two words
+	text(name, "(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", fmt.Sprintf("$%d-64", frame))
+	args("w R10", "a R11", "acc DX", "nsb R12", "nrows R8", "wstride R9", "fin AX")
+	p("VPBROADCASTD ·vM0F<>(SB), Z31")
+	c("Z27 = the lanes' output offsets t·fstride")
+	p("VPBROADCASTD fstride+56(FP), Z27")
+	p("VPMULLD ·vIota<>(SB), Z27, Z27")
+	jz("R8", name+"_done")
+	label(name + "_row")
+	p("MOVQ R10, SI")
+	p("MOVQ R11, DI")
+	p("MOVQ R12, CX")
+	p("VMOVUPS (DX), Z30")
+	jz("CX", name+"_store")
+	nl()
+	label(name + "_loop")
+	c("the 256 nibbles as bytes, in value order, to wb")
+	for ch := 0; ch < 4; ch++ {
+		p("VMOVDQU %d(SI), Y0", 16+32*ch)
+		p("VPSRLW $4, Y0, Y1")
+		p("VPANDD Y31, Y0, Y0")
+		p("VPANDD Y31, Y1, Y1")
+		p("VMOVDQU Y0, %s", wb(64*ch))
+		p("VMOVDQU Y1, %s", wb(64*ch+32))
+	}
+	k4ScalesMins()
+	p("VPMOVZXBD X14, Y13")
+	p("VMOVDQU Y13, %s", sc(0))
+	p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
+	p("VPMOVZXBW X13, Y13")
+	p("VMOVDQU Y13, %s", mn(0))
+	c("Z29 = isum = Σ_j sc_j · (sub-block j's 8 groups)")
+	for j := 0; j < 8; j++ {
+		s := 8 + j%4
+		p("VPXORD Z%d, Z%d, Z%d", s, s, s)
+		for g := 0; g < 8; g++ {
+			G := 8*j + g
+			wr := 16 + G%8
+			p("VPBROADCASTD %s, Z%d", wb(4*G), wr)
+			p("VPDPBUSD %d(DI), Z%d, Z%d", 64*G, wr, s)
+		}
+		if j == 0 {
+			p("VPMULLD.BCST %s, Z%d, Z29", sc(j), s)
+		} else {
+			p("VPMULLD.BCST %s, Z%d, Z%d", sc(j), s, s)
+			p("VPADDD Z%d, Z29, Z29", s)
+		}
+	}
+	c("Z28 = msum = Σ_j m_j · (bsum 2j + bsum 2j+1)")
+	p("VPXORD Z28, Z28, Z28")
+	for j := 0; j < 8; j++ {
+		p("VMOVDQU64 %d(DI), Z%d", k16Bsums+64*j, 12+j%2)
+		p("VPDPWSSD.BCST %s, Z%d, Z28", mn(j), 12+j%2)
+	}
+	c("the float step: acc += (d_w·d_a)·isum − (dmin_w·d_a)·msum")
+	p("VCVTDQ2PS Z29, Z29")
+	p("VCVTDQ2PS Z28, Z28")
+	p("VPBROADCASTW (SI), Y10")
+	p("VCVTPH2PS Y10, Z10")
+	p("VMULPS %d(DI), Z10, Z10", k16D)
+	p("VPBROADCASTW 2(SI), Y11")
+	p("VCVTPH2PS Y11, Z11")
+	p("VMULPS %d(DI), Z11, Z11", k16D)
+	p("VMULPS Z10, Z29, Z29")
+	p("VMULPS Z11, Z28, Z28")
+	p("VSUBPS Z28, Z29, Z29")
+	p("VADDPS Z29, Z30, Z30")
+	p("ADDQ $144, SI")
+	p("ADDQ $%d, DI", k16Bytes)
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_store")
+	p("VMOVUPS Z30, (DX)")
+	p("ADDQ $64, DX")
+	jz("AX", name+"_nofin")
+	p("KXNORW K1, K1, K1")
+	p("VSCATTERDPS Z30, K1, (AX)(Z27*1)")
+	p("ADDQ $4, AX")
+	label(name + "_nofin")
+	p("ADDQ R9, R10")
+	loopEnd("R8", name+"_row")
+	done(name)
 }
