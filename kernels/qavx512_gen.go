@@ -297,22 +297,24 @@ func kDot16V() {
 	p("VPMOVZXBW X13, Y13")
 	p("VMOVDQU Y13, %s", mn(0))
 	c("Z29 = isum = Σ_j sc_j · (sub-block j's 8 groups)")
+	c("(sub-block j's sum in Z(j), the 8 sums interleaved for latency)")
 	for j := 0; j < 8; j++ {
-		s := 8 + j%4
-		p("VPXORD Z%d, Z%d, Z%d", s, s, s)
-		for g := 0; g < 8; g++ {
+		p("VPXORD Z%d, Z%d, Z%d", j, j, j)
+	}
+	for g := 0; g < 8; g++ {
+		for j := 0; j < 8; j++ {
 			G := 8*j + g
-			wr := 16 + G%8
-			p("VPBROADCASTD %s, Z%d", wb(4*G), wr)
-			p("VPDPBUSD %d(DI), Z%d, Z%d", 64*G, wr, s)
-		}
-		if j == 0 {
-			p("VPMULLD.BCST %s, Z%d, Z29", sc(j), s)
-		} else {
-			p("VPMULLD.BCST %s, Z%d, Z%d", sc(j), s, s)
-			p("VPADDD Z%d, Z29, Z29", s)
+			p("VPBROADCASTD %s, Z%d", wb(4*G), 16+j)
+			p("VPDPBUSD %d(DI), Z%d, Z%d", 64*G, 16+j, j)
 		}
 	}
+	for j := 0; j < 8; j++ {
+		p("VPMULLD.BCST %s, Z%d, Z%d", sc(j), j, j)
+	}
+	for _, pr := range [][2]int{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {4, 6}} {
+		p("VPADDD Z%d, Z%d, Z%d", pr[1], pr[0], pr[0])
+	}
+	p("VPADDD Z4, Z0, Z29")
 	c("Z28 = msum = Σ_j m_j · (bsum 2j + bsum 2j+1)")
 	p("VPXORD Z28, Z28, Z28")
 	for j := 0; j < 8; j++ {

@@ -50,8 +50,8 @@ const (
 	q8PanelBlks = 32 // blocks per column panel of a tile (10 KiB of tile)
 	q8RowBlk    = 16 // weight rows per row block (17 KiB of Q8_0 panel)
 	kTileRows   = 4  // activation rows per Q4_K/Q6_K tile
-	kPanelSBs   = 8  // super-blocks per column panel of a tile (9.1 KiB)
-	kRowBlk     = 32 // weight rows per row block (52 KiB of Q6_K panel)
+	kPanelSBs   = 4  // super-blocks per column panel of a tile (4.6 KiB; 18 KiB for K16)
+	kRowBlk     = 32 // weight rows per row block (26 KiB of Q6_K panel)
 )
 
 // qmm is one integer MatMul call. Phase 0 tasks quantize activation rows,
