@@ -1333,6 +1333,13 @@ TEXT ·q4kRows4V(SB), NOSPLIT, $0-48
 	VMOVDQU64 ·vK4Sp2<>(SB), Z18
 	VMOVDQU64 ·vK4Sp3<>(SB), Z19
 	VPBROADCASTD ·vM0F<>(SB), Z20
+	// k4ScalesMins's constants in every 128-bit lane
+	VBROADCASTI32X4 ·qK4Lo<>(SB), Z25
+	VBROADCASTI32X4 ·qK4Hi<>(SB), Z26
+	VBROADCASTI32X4 ·qK4M2<>(SB), Z27
+	VBROADCASTI32X4 ·qK4M1<>(SB), Z28
+	VBROADCASTI32X4 ·qK4C0<>(SB), Z29
+	VBROADCASTI32X4 ·qK4Mdup<>(SB), Z30
 	// R13 = rb, R14 = 3·rb
 	IMUL3Q $144, R10, R13
 	LEAQ (R13)(R13*2), R14
@@ -1360,18 +1367,23 @@ q4kRows4V_loop:
 	PREFETCHT0 0(BX)(R14*1)
 	PREFETCHT0 64(BX)(R14*1)
 	PREFETCHT0 128(BX)(R14*1)
-	// row 0: Z0 = its isum partials, Y4 its msum partials
-	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
+	// Z31 = the 4 rows' sc0..7 | m0..7 bytes (k4ScalesMins, lane r = row r), Z21 their mins twice
 	VMOVDQU 4(SI), X12
-	VPSHUFB ·qK4Lo<>(SB), X12, X13
-	VPSHUFB ·qK4Hi<>(SB), X12, X12
-	VPSRLW $4, X13, X14
-	VPAND ·qK4M2<>(SB), X14, X14
-	VPAND ·qK4M1<>(SB), X13, X13
-	VPOR X13, X14, X14
-	VPAND ·qK4C0<>(SB), X12, X12
-	VPSRLW $2, X12, X12
-	VPOR X12, X14, X14
+	VINSERTI32X4 $1, 4(SI)(R13*1), Z12, Z12
+	VINSERTI32X4 $2, 4(SI)(R13*2), Z12, Z12
+	VINSERTI32X4 $3, 4(SI)(R14*1), Z12, Z12
+	VPSHUFB Z25, Z12, Z13
+	VPSHUFB Z26, Z12, Z12
+	VPSRLW $4, Z13, Z14
+	VPANDD Z27, Z14, Z14
+	VPANDD Z28, Z13, Z13
+	VPORD Z13, Z14, Z14
+	VPANDD Z29, Z12, Z12
+	VPSRLW $2, Z12, Z12
+	VPORD Z12, Z14, Z31
+	VPSHUFB Z30, Z31, Z21
+	// row 0: Z0 = its isum partials, Y4 its msum partials
+	VEXTRACTI32X4 $0, Z31, X14
 	VPMOVZXBW X14, X15
 	// chunks 0, 1: sub-blocks 0|2 (low nibbles), 1|3 (high)
 	VMOVDQU64 16(SI), Z9
@@ -1395,23 +1407,13 @@ q4kRows4V_loop:
 	VPERMW Z15, Z19, Z10
 	VPMADDUBSW 196(DI), Z11, Z12
 	VPDPWSSD Z10, Z12, Z0
-	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VEXTRACTI32X4 $0, Z21, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y4
 	VEXTRACTI64X4 $1, Z0, Y12
 	VPADDD Y12, Y0, Y0
 	// row 1: Z1 = its isum partials, Y5 its msum partials
-	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
-	VMOVDQU 4(SI)(R13*1), X12
-	VPSHUFB ·qK4Lo<>(SB), X12, X13
-	VPSHUFB ·qK4Hi<>(SB), X12, X12
-	VPSRLW $4, X13, X14
-	VPAND ·qK4M2<>(SB), X14, X14
-	VPAND ·qK4M1<>(SB), X13, X13
-	VPOR X13, X14, X14
-	VPAND ·qK4C0<>(SB), X12, X12
-	VPSRLW $2, X12, X12
-	VPOR X12, X14, X14
+	VEXTRACTI32X4 $1, Z31, X14
 	VPMOVZXBW X14, X15
 	// chunks 0, 1: sub-blocks 0|2 (low nibbles), 1|3 (high)
 	VMOVDQU64 16(SI)(R13*1), Z9
@@ -1435,23 +1437,13 @@ q4kRows4V_loop:
 	VPERMW Z15, Z19, Z10
 	VPMADDUBSW 196(DI), Z11, Z12
 	VPDPWSSD Z10, Z12, Z1
-	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VEXTRACTI32X4 $1, Z21, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y5
 	VEXTRACTI64X4 $1, Z1, Y12
 	VPADDD Y12, Y1, Y1
 	// row 2: Z2 = its isum partials, Y6 its msum partials
-	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
-	VMOVDQU 4(SI)(R13*2), X12
-	VPSHUFB ·qK4Lo<>(SB), X12, X13
-	VPSHUFB ·qK4Hi<>(SB), X12, X12
-	VPSRLW $4, X13, X14
-	VPAND ·qK4M2<>(SB), X14, X14
-	VPAND ·qK4M1<>(SB), X13, X13
-	VPOR X13, X14, X14
-	VPAND ·qK4C0<>(SB), X12, X12
-	VPSRLW $2, X12, X12
-	VPOR X12, X14, X14
+	VEXTRACTI32X4 $2, Z31, X14
 	VPMOVZXBW X14, X15
 	// chunks 0, 1: sub-blocks 0|2 (low nibbles), 1|3 (high)
 	VMOVDQU64 16(SI)(R13*2), Z9
@@ -1475,23 +1467,13 @@ q4kRows4V_loop:
 	VPERMW Z15, Z19, Z10
 	VPMADDUBSW 196(DI), Z11, Z12
 	VPDPWSSD Z10, Z12, Z2
-	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VEXTRACTI32X4 $2, Z21, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y6
 	VEXTRACTI64X4 $1, Z2, Y12
 	VPADDD Y12, Y2, Y2
 	// row 3: Z3 = its isum partials, Y7 its msum partials
-	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
-	VMOVDQU 4(SI)(R14*1), X12
-	VPSHUFB ·qK4Lo<>(SB), X12, X13
-	VPSHUFB ·qK4Hi<>(SB), X12, X12
-	VPSRLW $4, X13, X14
-	VPAND ·qK4M2<>(SB), X14, X14
-	VPAND ·qK4M1<>(SB), X13, X13
-	VPOR X13, X14, X14
-	VPAND ·qK4C0<>(SB), X12, X12
-	VPSRLW $2, X12, X12
-	VPOR X12, X14, X14
+	VEXTRACTI32X4 $3, Z31, X14
 	VPMOVZXBW X14, X15
 	// chunks 0, 1: sub-blocks 0|2 (low nibbles), 1|3 (high)
 	VMOVDQU64 16(SI)(R14*1), Z9
@@ -1515,7 +1497,7 @@ q4kRows4V_loop:
 	VPERMW Z15, Z19, Z10
 	VPMADDUBSW 196(DI), Z11, Z12
 	VPDPWSSD Z10, Z12, Z3
-	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VEXTRACTI32X4 $3, Z21, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y7
 	VEXTRACTI64X4 $1, Z3, Y12
