@@ -84,6 +84,15 @@ func consts512() {
 		iota[4*l] = byte(l)
 	}
 	data64("·vIota", iota)
+	// VPERMI2D indices over (rows 0-7, rows 8-15) in lane pairs: lane t
+	// takes the first (vPairLo) or second (vPairHi) lane of row t.
+	var plo, phi [64]byte
+	for t := 0; t < 16; t++ {
+		plo[4*t] = byte(2*(t%8) + 16*(t/8))
+		phi[4*t] = plo[4*t] + 1
+	}
+	data64("·vPairLo", plo)
+	data64("·vPairHi", phi)
 	data64("·vQ6Shl", shl)
 	data64("·vQ6Shr", shr)
 	data4("·vX80", "0x80808080")
@@ -258,8 +267,8 @@ func kDotV(q6 bool, T int) {
 }
 
 // K16 activation tile (qmatmul_k16.go packs it): per super-block, for 16
-// activation rows t, the quants as [64 groups][16 rows][4 bytes] (group g =
-// values 4g..4g+3), then the bsums as [8 pairs][16 rows][2 int16] (pair i =
+// activation rows t, the quants as [32 group pairs][2 row halves][8 rows][8
+// bytes] (pair P = values 8P..8P+7), then the bsums as [8 pairs][16 rows][2 int16] (pair i =
 // bsums 2i, 2i+1), then [16]float32 d.
 const (
 	k16Bsums = 4096
@@ -267,25 +276,31 @@ const (
 	k16Bytes = 4672 // 16·q8KBytes
 )
 
-// kDot16V: Q4_K weight rows against a K16 tile of 16 activation rows, one
-// dword lane per activation row, so that no sum needs a horizontal reduction:
-// for each of nrows weight rows i (nsb super-blocks from w + i·wstride),
-// acc[16i+t] continues the sum of row t in quant.DotKBlocks's order, and with
-// fin non-nil is also stored to fin + t·fstride + 4i.
+// kDot16V: Q4_K weight rows against a K16 tile of 16 activation rows, the
+// integer sums in two lanes per row and the float step in one, so that no
+// sum needs a horizontal reduction: for each of nrows weight rows i (nsb
+// super-blocks from w + i·wstride), acc[16i+t] continues the sum of row t in
+// quant.DotKBlocks's order, and with fin non-nil is also stored to
+// fin + t·fstride + 4i.
 //
-// Per super-block the weights' nibbles are unpacked once to the stack in
-// value order; each group of 4 is broadcast to all lanes and VPDPBUSD adds
-// its products with the 16 rows' group (nibbles are unsigned, quants
-// signed). A sub-block's 8 groups go into a fresh sum that VPMULLD scales by
-// sc_j; msum is the mins against the bsum pairs (VPDPWSSD). The float step
-// is kFinish's, 16 rows wide.
+// Per super-block the weights' nibbles are unpacked once to a 64-byte
+// aligned stack buffer in value order; each group pair (8 values) is
+// broadcast to all qword lanes and two VPDPBUSD add its products with the
+// pair of rows 0-7 and of rows 8-15 (nibbles are unsigned, quants signed).
+// A sub-block's 4 pairs go into fresh sums that VPMULLD scales by sc_j;
+// VPERMI2D then adds each row's two lanes. msum is the mins against the
+// bsum pairs (VPDPWSSD), and the float step is kFinish's, 16 rows wide.
 func kDot16V() {
-	const name, frame = "q4kDot16V", 320
-	wb := func(k int) string { return fmt.Sprintf("wb-%d(SP)", frame-k) } // unpacked weights, 256 bytes
+	const name, frame = "q4kDot16V", 384
+	wb := func(k int) string { return fmt.Sprintf("%d(BX)", k) } // unpacked weights, 256 bytes
 	sc := func(j int) string { return fmt.Sprintf("sc-%d(SP)", 64-4*j) }  // scale j as a dword
 	mn := func(j int) string { return fmt.Sprintf("mn-%d(SP)", 32-4*j) }  // min j as two words
 	text(name, "(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", fmt.Sprintf("$%d-64", frame))
 	args("w R10", "a R11", "acc DX", "nsb R12", "nrows R8", "wstride R9", "fin AX")
+	c("BX = wb, 64-byte aligned in the frame's first 320 bytes (whole-line stores forward to the broadcasts)")
+	p("LEAQ wb-%d(SP), BX", frame)
+	p("ADDQ $63, BX")
+	p("ANDQ $~63, BX")
 	p("VPBROADCASTD ·vM0F<>(SB), Z31")
 	c("Z27 = the lanes' output offsets t·fstride")
 	p("VPBROADCASTD fstride+56(FP), Z27")
@@ -314,25 +329,33 @@ func kDot16V() {
 	p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
 	p("VPMOVZXBW X13, Y13")
 	p("VMOVDQU Y13, %s", mn(0))
-	c("Z29 = isum = Σ_j sc_j · (sub-block j's 8 groups)")
-	c("(sub-block j's sum in Z(j), the 8 sums interleaved for latency)")
-	for j := 0; j < 8; j++ {
+	c("Z29 = isum = Σ_j sc_j · (sub-block j's 4 group pairs); sub-block j's")
+	c("sums of rows 0-7 in Z(2j), of rows 8-15 in Z(2j+1), two lanes a row,")
+	c("interleaved for latency")
+	for j := 0; j < 16; j++ {
 		p("VPXORD Z%d, Z%d, Z%d", j, j, j)
 	}
-	for g := 0; g < 8; g++ {
+	for q := 0; q < 4; q++ {
 		for j := 0; j < 8; j++ {
-			G := 8*j + g
-			p("VPBROADCASTD %s, Z%d", wb(4*G), 16+j)
-			p("VPDPBUSD %d(DI), Z%d, Z%d", 64*G, 16+j, j)
+			P := 4*j + q
+			p("VPBROADCASTQ %s, Z%d", wb(8*P), 16+j)
+			p("VPDPBUSD %d(DI), Z%d, Z%d", 128*P, 16+j, 2*j)
+			p("VPDPBUSD %d(DI), Z%d, Z%d", 128*P+64, 16+j, 2*j+1)
 		}
 	}
-	for j := 0; j < 8; j++ {
-		p("VPMULLD.BCST %s, Z%d, Z%d", sc(j), j, j)
+	for j := 0; j < 16; j++ {
+		p("VPMULLD.BCST %s, Z%d, Z%d", sc(j/2), j, j)
 	}
-	for _, pr := range [][2]int{{0, 1}, {2, 3}, {4, 5}, {6, 7}, {0, 2}, {4, 6}} {
+	for _, pr := range [][2]int{{0, 2}, {4, 6}, {8, 10}, {12, 14}, {0, 4}, {8, 12}, {0, 8}} {
 		p("VPADDD Z%d, Z%d, Z%d", pr[1], pr[0], pr[0])
+		p("VPADDD Z%d, Z%d, Z%d", pr[1]+1, pr[0]+1, pr[0]+1)
 	}
-	p("VPADDD Z4, Z0, Z29")
+	c("add each row's two lanes: Z29 lane t = row t")
+	p("VMOVDQU64 ·vPairLo<>(SB), Z2")
+	p("VPERMI2D Z1, Z0, Z2")
+	p("VMOVDQU64 ·vPairHi<>(SB), Z3")
+	p("VPERMI2D Z1, Z0, Z3")
+	p("VPADDD Z3, Z2, Z29")
 	c("Z28 = msum = Σ_j m_j · (bsum 2j + bsum 2j+1)")
 	p("VPXORD Z28, Z28, Z28")
 	for j := 0; j < 8; j++ {
