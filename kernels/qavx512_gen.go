@@ -416,11 +416,6 @@ func kRows4V(q6 bool) {
 		p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
 		p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
 		p("VPBROADCASTD ·vM30<>(SB), Z23")
-	} else {
-		c("k4ScalesMins's constants in every 128-bit lane")
-		for i, k := range []string{"Lo", "Hi", "M2", "M1", "C0", "Mdup"} {
-			p("VBROADCASTI32X4 ·qK4%s<>(SB), Z%d", k, 25+i)
-		}
 	}
 	c("R13 = rb, R14 = 3·rb")
 	p("IMUL3Q $%d, R10, R13", bb)
@@ -449,30 +444,13 @@ func kRows4V(q6 bool) {
 			p("VPDPWSSD Z%d, Z%d, Z%d", sc, tmp, r)
 		}
 	}
-	if !q6 {
-		c("Z31 = the 4 rows' sc0..7 | m0..7 bytes (k4ScalesMins, lane r = row r), Z21 their mins twice")
-		p("VMOVDQU 4(SI), X12")
-		for r := 1; r < 4; r++ {
-			p("VINSERTI32X4 $%d, %s, Z12, Z12", r, wAddr(r, 4))
-		}
-		p("VPSHUFB Z25, Z12, Z13")
-		p("VPSHUFB Z26, Z12, Z12")
-		p("VPSRLW $4, Z13, Z14")
-		p("VPANDD Z27, Z14, Z14")
-		p("VPANDD Z28, Z13, Z13")
-		p("VPORD Z13, Z14, Z14")
-		p("VPANDD Z29, Z12, Z12")
-		p("VPSRLW $2, Z12, Z12")
-		p("VPORD Z12, Z14, Z31")
-		p("VPSHUFB Z30, Z31, Z21")
-	}
 	for r := 0; r < 4; r++ {
 		if !q6 {
 			c("row %d: Z%d = its isum partials, Y%d its msum partials", r, r, 4+r)
-			p("VEXTRACTI32X4 $%d, Z31, X14", r)
+			k4ScalesMins(wAddr(r, 4))
 			p("VPMOVZXBW X14, X15")
 			q4Pairs(strings.Replace(wAddr(r, 0), "0(", "%d(", 1), func(tmp, sc, k int) { acc(r, tmp, sc, k == 0) })
-			p("VEXTRACTI32X4 $%d, Z21, X13", r)
+			p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
 			p("VPMOVZXBW X13, Y13")
 			p("VPMADDWD 260(DI), Y13, Y%d", 4+r)
 			p("VEXTRACTI64X4 $1, Z%d, Y12", r)
