@@ -63,13 +63,6 @@ func consts512() {
 			b6[2*i] = byte(4*k + i/8)
 		}
 		data64(fmt.Sprintf("·vK4Sc%d", k), b4)
-		// Q4_K decode (row-permuted activations, q4kRowPerm): vector k of
-		// chunk pair k/2 holds sub-blocks 4(k/2)+k%2 and 4(k/2)+k%2+2.
-		var bp [64]byte
-		for i := 0; i < 32; i++ {
-			bp[2*i] = byte(4*(k/2) + k%2 + 2*(i/16))
-		}
-		data64(fmt.Sprintf("·vK4Sp%d", k), bp)
 		data64(fmt.Sprintf("·vK6Sc%d", k), b6)
 	}
 	// Q6_K high-bit shifts (words): quarters 0|1 take qh<<4 | qh<<2, quarters
@@ -190,11 +183,9 @@ func kDotV(q6 bool, T int) {
 		k := "K4"
 		if q6 {
 			k = "K6"
-		} else if T == 1 {
-			k = "K4Sp"
 		}
 		for i := 0; i < 4; i++ {
-			p("VMOVDQU64 ·v%s<>(SB), Z%d", strings.Replace(k+"Sc", "SpSc", "Sp", 1)+fmt.Sprint(i), 16+i)
+			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
 		}
 		p("VPBROADCASTD ·vM0F<>(SB), Z20")
 		if q6 {
@@ -212,11 +203,7 @@ func kDotV(q6 bool, T int) {
 			p("VPDPWSSD Z%d, Z%d, Z%d", sc, tmp, t)
 		}
 	}
-	if !q6 && T == 1 {
-		k4ScalesMins()
-		p("VPMOVZXBW X14, X15")
-		q4Pairs("%d(SI)", func(tmp, sc, k int) { acc(0, tmp, sc, k == 0) })
-	} else if !q6 {
+	if !q6 {
 		k4ScalesMins()
 		p("VPMOVZXBW X14, X15")
 		for ch := 0; ch < 4; ch++ {
@@ -399,9 +386,9 @@ func kDot16V() {
 // reductions (kTree4, one lane per row) and the float step (the T = 1
 // order, 4 lanes wide).
 func kRows4V(q6 bool) {
-	name, bb, k := "q4kRows4V", 144, "K4Sp"
+	name, bb, k := "q4kRows4V", 144, "K4"
 	if q6 {
-		name, bb, k = "q6kRows4V", 210, "K6Sc"
+		name, bb, k = "q6kRows4V", 210, "K6"
 	}
 	wAddr := func(r, off int) string {
 		return fmt.Sprintf([...]string{"%d(SI)", "%d(SI)(R13*1)", "%d(SI)(R13*2)", "%d(SI)(R14*1)"}[r], off)
@@ -409,7 +396,7 @@ func kRows4V(q6 bool) {
 	text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
 	args("w SI", "a R11", "nrows R8", "dst DX", "nsb R10", "pf R12")
 	for i := 0; i < 4; i++ {
-		p("VMOVDQU64 ·v%s%d<>(SB), Z%d", k, i, 16+i)
+		p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
 	}
 	p("VPBROADCASTD ·vM0F<>(SB), Z20")
 	if q6 {
@@ -449,7 +436,15 @@ func kRows4V(q6 bool) {
 			c("row %d: Z%d = its isum partials, Y%d its msum partials", r, r, 4+r)
 			k4ScalesMins(wAddr(r, 4))
 			p("VPMOVZXBW X14, X15")
-			q4Pairs(strings.Replace(wAddr(r, 0), "0(", "%d(", 1), func(tmp, sc, k int) { acc(r, tmp, sc, k == 0) })
+			for ch := 0; ch < 4; ch++ {
+				p("VMOVDQU %s, Y9", wAddr(r, 16+32*ch))
+				p("VPSRLW $4, Y9, Y10")
+				p("VINSERTI64X4 $1, Y10, Z9, Z9")
+				p("VPANDD Z20, Z9, Z8")
+				p("VPERMW Z15, Z%d, Z10", 16+ch)
+				p("VPMADDUBSW %d(DI), Z8, Z12", 4+64*ch)
+				acc(r, 12, 10, ch == 0)
+			}
 			p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
 			p("VPMOVZXBW X13, Y13")
 			p("VPMADDWD 260(DI), Y13, Y%d", 4+r)
@@ -532,27 +527,4 @@ func kRows4V(q6 bool) {
 	p("ADDQ R14, SI")
 	loopEnd("R8", name+"_row")
 	done(name)
-}
-
-// q4Pairs is the Q4_K decode body over row-permuted activations
-// (q4kRowPerm): the weights' two chunk pairs, 64 bytes each at
-// fmt.Sprintf(wmem, 16+64·pp), give the nibble vectors k = 2pp (low: sub-blocks
-// 4pp, 4pp+2) and 2pp+1 (high: 4pp+1, 4pp+3) that face the 64 activation
-// bytes at 4+64k(DI); acc(tmp, sc, k) adds vector k's word products Z(tmp)
-// weighted by the scale words Z(sc) (Z15 holds the scales as words,
-// Z16..Z19 the ·vK4Sp indices, Z20 the nibble mask).
-func q4Pairs(wmem string, acc func(tmp, sc, k int)) {
-	for pp := 0; pp < 2; pp++ {
-		c("chunks %d, %d: sub-blocks %d|%d (low nibbles), %d|%d (high)", 2*pp, 2*pp+1, 4*pp, 4*pp+2, 4*pp+1, 4*pp+3)
-		p("VMOVDQU64 "+wmem+", Z9", 16+64*pp)
-		p("VPSRLW $4, Z9, Z11")
-		p("VPANDD Z20, Z9, Z8")
-		p("VPANDD Z20, Z11, Z11")
-		for h := 0; h < 2; h++ {
-			k := 2*pp + h
-			p("VPERMW Z15, Z%d, Z10", 16+k)
-			p("VPMADDUBSW %d(DI), Z%d, Z12", 4+64*k, 8+3*h)
-			acc(12, 10, k)
-		}
-	}
 }

@@ -188,9 +188,6 @@ func (m *qmm) quantRow(t int) {
 	}
 	if m.kfam {
 		quantQ8K(unsafe.Pointer(&m.act[t*m.rowSize]), &xr[0], m.nb)
-		if m.vnni && m.f == tensor.Q4K && t >= m.nTiles*kTileRows { // a decode row
-			q4kRowPerm(m.act[t*m.rowSize:(t+1)*m.rowSize], m.nb)
-		}
 		return
 	}
 	off, T, i := m.actAt(t)
