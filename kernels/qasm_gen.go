@@ -401,11 +401,10 @@ func kTree4(a int) {
 // activation row, dst[i] = the whole dot product of row i.
 // k4ScalesMins unpacks the 6-bit scales and mins of the Q4_K super-block at
 // SI (ggml's get_scale_min_k4) in vectors: X14 = sc0..7 | m0..7 as bytes
-// (X12, X13 scratch). mem, if given, is the address of the 12 scale bytes
-// (default 4(SI)).
-func k4ScalesMins(mem ...string) {
+// (X12, X13 scratch).
+func k4ScalesMins() {
 	c("X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)")
-	p("VMOVDQU %s, X12", append(mem, "4(SI)")[0])
+	p("VMOVDQU 4(SI), X12")
 	p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
 	p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
 	p("VPSRLW $4, X13, X14")

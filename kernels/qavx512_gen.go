@@ -11,10 +11,7 @@
 // float steps, so their results are bit for bit the AVX2 ones.
 package main
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // avx512 writes qmatmul_avx512_amd64.s.
 func avx512() {
@@ -35,8 +32,6 @@ func avx512() {
 	kDotV(true, 1)
 	kDotV(true, 4)
 	kDot16V()
-	kRows4V(false)
-	kRows4V(true)
 	write("qmatmul_avx512_amd64.s")
 }
 
@@ -375,156 +370,6 @@ func kDot16V() {
 	p("ADDQ $4, AX")
 	label(name + "_nofin")
 	p("ADDQ R9, R10")
-	loopEnd("R8", name+"_row")
-	done(name)
-}
-
-// kRows4V: decode, nrows groups of 4 consecutive Q4_K (q6 false) or Q6_K
-// (q6 true) weight rows (row r of a group at SI + r·rb, rb = nsb·bb) against
-// one Q8_K activation row: dst[4i+r] = the dot product of row 4i+r. Each
-// row's super-block is kDotV's T = 1 body; the 4 rows then share the
-// reductions (kTree4, one lane per row) and the float step (the T = 1
-// order, 4 lanes wide).
-func kRows4V(q6 bool) {
-	name, bb, k := "q4kRows4V", 144, "K4"
-	if q6 {
-		name, bb, k = "q6kRows4V", 210, "K6"
-	}
-	wAddr := func(r, off int) string {
-		return fmt.Sprintf([...]string{"%d(SI)", "%d(SI)(R13*1)", "%d(SI)(R13*2)", "%d(SI)(R14*1)"}[r], off)
-	}
-	text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
-	args("w SI", "a R11", "nrows R8", "dst DX", "nsb R10", "pf R12")
-	for i := 0; i < 4; i++ {
-		p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
-	}
-	p("VPBROADCASTD ·vM0F<>(SB), Z20")
-	if q6 {
-		p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
-		p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
-		p("VPBROADCASTD ·vM30<>(SB), Z23")
-	}
-	c("R13 = rb, R14 = 3·rb")
-	p("IMUL3Q $%d, R10, R13", bb)
-	p("LEAQ (R13)(R13*2), R14")
-	jz("R8", name+"_done")
-	label(name + "_row")
-	p("MOVQ R11, DI")
-	p("MOVQ R10, CX")
-	p("LEAQ (SI)(R12*1), BX")
-	p("VXORPS X24, X24, X24")
-	jz("CX", name+"_store")
-	nl()
-	label(name + "_loop")
-	c("prefetch the 4 rows pf bytes ahead")
-	for r := 0; r < 4; r++ {
-		for o := 0; o < bb; o += 64 {
-			p("PREFETCHT0 %s", strings.Replace(wAddr(r, o), "SI", "BX", 1))
-		}
-	}
-	// acc adds the word products in Z(tmp), weighted by the scale words in
-	// Z(sc), into row r's accumulator Z(r), or initialises it.
-	acc := func(r, tmp, sc int, first bool) {
-		if first {
-			p("VPMADDWD Z%d, Z%d, Z%d", sc, tmp, r)
-		} else {
-			p("VPDPWSSD Z%d, Z%d, Z%d", sc, tmp, r)
-		}
-	}
-	for r := 0; r < 4; r++ {
-		if !q6 {
-			c("row %d: Z%d = its isum partials, Y%d its msum partials", r, r, 4+r)
-			k4ScalesMins(wAddr(r, 4))
-			p("VPMOVZXBW X14, X15")
-			for ch := 0; ch < 4; ch++ {
-				p("VMOVDQU %s, Y9", wAddr(r, 16+32*ch))
-				p("VPSRLW $4, Y9, Y10")
-				p("VINSERTI64X4 $1, Y10, Z9, Z9")
-				p("VPANDD Z20, Z9, Z8")
-				p("VPERMW Z15, Z%d, Z10", 16+ch)
-				p("VPMADDUBSW %d(DI), Z8, Z12", 4+64*ch)
-				acc(r, 12, 10, ch == 0)
-			}
-			p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
-			p("VPMOVZXBW X13, Y13")
-			p("VPMADDWD 260(DI), Y13, Y%d", 4+r)
-			p("VEXTRACTI64X4 $1, Z%d, Y12", r)
-			p("VPADDD Y12, Y%d, Y%d", r, r)
-			continue
-		}
-		c("row %d: Z%d = its isum partials", r, r)
-		p("VPMOVSXBW %s, Y14", wAddr(r, 192))
-		for h := 0; h < 2; h++ {
-			p("VMOVDQU64 %s, Z11", wAddr(r, 64*h))
-			p("VBROADCASTI64X4 %s, Z12", wAddr(r, 128+32*h))
-			for pp := 0; pp < 2; pp++ {
-				if pp == 0 {
-					p("VPANDD Z20, Z11, Z8")
-					p("VPSLLVW Z21, Z12, Z9")
-				} else {
-					p("VPSRLW $4, Z11, Z8")
-					p("VPANDD Z20, Z8, Z8")
-					p("VPSRLVW Z22, Z12, Z9")
-				}
-				p("VPANDD Z23, Z9, Z9")
-				p("VPORD Z9, Z8, Z8")
-				p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
-				p("VPMADDUBSW %d(DI), Z8, Z13", 4+128*h+64*pp)
-				acc(r, 13, 9, h == 0 && pp == 0)
-			}
-		}
-		p("VEXTRACTI64X4 $1, Z%d, Y12", r)
-		p("VPADDD Y12, Y%d, Y%d", r, r)
-		c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
-		p("VPMADDWD 260(DI), Y14, Y13")
-		p("VPSLLD $5, Y13, Y13")
-		p("VPSUBD Y13, Y%d, Y%d", r, r)
-	}
-	if !q6 {
-		c("X0 = the 4 rows' isum, X4 their msum")
-		kTree4(0)
-		kTree4(4)
-		p("VCVTDQ2PS X0, X0")
-		p("VCVTDQ2PS X4, X4")
-		c("X12 = d_w, X13 = dmin_w of the 4 rows, times d_a")
-		p("VMOVD (SI), X10")
-		p("VPINSRD $1, (SI)(R13*1), X10, X10")
-		p("VPINSRD $2, (SI)(R13*2), X10, X10")
-		p("VPINSRD $3, (SI)(R14*1), X10, X10")
-		p("VCVTPH2PS X10, Y10")
-		p("VEXTRACTF128 $1, Y10, X11")
-		p("VSHUFPS $0x88, X11, X10, X12")
-		p("VSHUFPS $0xdd, X11, X10, X13")
-		p("VBROADCASTSS (DI), X9")
-		p("VMULPS X9, X12, X12")
-		p("VMULPS X9, X13, X13")
-		p("VMULPS X12, X0, X0")
-		p("VMULPS X13, X4, X4")
-		p("VSUBPS X4, X0, X0")
-	} else {
-		c("X0 = the 4 rows' isum; X10 = their d_w times d_a")
-		kTree4(0)
-		p("VCVTDQ2PS X0, X0")
-		p("VPINSRW $0, 208(SI), X10, X10")
-		p("VPINSRW $1, 208(SI)(R13*1), X10, X10")
-		p("VPINSRW $2, 208(SI)(R13*2), X10, X10")
-		p("VPINSRW $3, 208(SI)(R14*1), X10, X10")
-		p("VCVTPH2PS X10, X10")
-		p("VBROADCASTSS (DI), X9")
-		p("VMULPS X9, X10, X10")
-		p("VMULPS X10, X0, X0")
-	}
-	p("VADDPS X0, X24, X24")
-	p("ADDQ $%d, SI", bb)
-	p("ADDQ $%d, BX", bb)
-	p("ADDQ $%d, DI", q8KBytes)
-	loopEnd("CX", name+"_loop")
-	nl()
-	label(name + "_store")
-	p("VMOVUPS X24, (DX)")
-	p("ADDQ $16, DX")
-	c("SI ran over row 0; the next group starts 3 rows on")
-	p("ADDQ R14, SI")
 	loopEnd("R8", name+"_row")
 	done(name)
 }

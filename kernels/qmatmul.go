@@ -316,10 +316,10 @@ func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
-	dot, row1, row4 := q4kDot4, q4kRows1, q4kRows4V
+	dot, row1 := q4kDot4, q4kRows1
 	switch {
 	case q6 && m.vnni:
-		dot, row1, row4 = q6kDot4V, q6kRows1V, q6kRows4V
+		dot, row1 = q6kDot4V, q6kRows1V
 	case q6:
 		dot, row1 = q6kDot4, q6kRows1
 	case m.vnni:
@@ -351,14 +351,7 @@ func (m *qmm) rowsK(r0, r1 int) {
 	})
 	pf := prefetchAhead(m.rb)
 	for t := m.nTiles * T; t < m.n && r0 < r1; t++ {
-		a, r := unsafe.Pointer(&m.act[t*rs]), r0
-		if m.vnni && r1-r0 >= 4 { // groups of 4 rows, then single rows
-			row4(unsafe.Pointer(&w.Data[r0*m.rb]), a, (r1-r0)/4, &m.dst[t*rows+r0], nb, pf)
-			r += (r1 - r0) &^ 3
-		}
-		if r < r1 {
-			row1(unsafe.Pointer(&w.Data[r*m.rb]), a, r1-r, &m.dst[t*rows+r], nb, pf)
-		}
+		row1(unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs]), r1-r0, &m.dst[t*rows+r0], nb, pf)
 	}
 }
 

@@ -47,14 +47,3 @@ func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
 //
 //go:noescape
 func q4kDot16V(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
-
-// q4kRows4V and q6kRows4V are q4kRows1V and q6kRows1V over nrows groups of
-// 4 consecutive weight rows: dst[i] = the K-family dot product of weight row
-// i (4·nrows rows from w) with the Q8_K activation row at a, prefetching the
-// weights pf bytes ahead.
-//
-//go:noescape
-func q4kRows4V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
-
-//go:noescape
-func q6kRows4V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
