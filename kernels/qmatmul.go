@@ -71,7 +71,7 @@ type qmm struct {
 	// Packed layout (AVX2): nTiles tiles of tileT rows, then single rows.
 	tileT, nTiles      int
 	tileBytes, rowSize int // bytes of a tile, of a single row (or a native row)
-	// K family, AVX-512 VNNI, Q4_K: the first k16 groups of 16 activation
+	// K family, AVX-512 VNNI: the first k16 groups of 16 activation
 	// rows also go, packed, into K16 tiles after the n plain rows.
 	k16 int
 
@@ -104,7 +104,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
 			m.tileT, m.rowSize = kTileRows, m.nb*q8KBytes
-			if m.vnni && f == tensor.Q4K {
+			if m.vnni {
 				m.k16 = n / k16Rows
 			}
 		}
@@ -316,7 +316,10 @@ func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
-	dot, row1 := q4kDot4, q4kRows1
+	dot, row1, dot16 := q4kDot4, q4kRows1, q4kDot16V
+	if q6 {
+		dot16 = q6kDot16V
+	}
 	switch {
 	case q6 && m.vnni:
 		dot, row1 = q6kDot4V, q6kRows1V
@@ -336,7 +339,7 @@ func (m *qmm) rowsK(r0, r1 int) {
 				if k0+kn == nb {
 					fin = &m.dst[q*k16Rows*rows+b0]
 				}
-				q4kDot16V(wp, ap, &acc[q*kRowBlk*k16Rows], kn, b1-b0, m.rb, fin, 4*rows)
+				dot16(wp, ap, &acc[q*kRowBlk*k16Rows], kn, b1-b0, m.rb, fin, 4*rows)
 			}
 			for tl := m.k16 * k16Rows / T; tl < m.nTiles; tl++ {
 				ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])

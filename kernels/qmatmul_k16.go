@@ -2,9 +2,9 @@ package kernels
 
 import "encoding/binary"
 
-// The K16 activation tile of the AVX-512 VNNI Q4_K kernel (q4kDot16V): 16
-// Q8_K activation rows rearranged so that each row owns two dword lanes. Per
-// super-block (k16Bytes, the size of 16 plain Q8_K blocks):
+// The K16 activation tile of the AVX-512 VNNI K-family kernels (q4kDot16V,
+// q6kDot16V): 16 Q8_K activation rows rearranged so that each row owns two
+// dword lanes. Per super-block (k16Bytes, the size of 16 plain Q8_K blocks):
 //
 //	[32 group pairs][2 halves][8 rows][8]int8 quants (pair P: values
 //	8P..8P+7 of row 8·half+row),
