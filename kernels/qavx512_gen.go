@@ -31,6 +31,8 @@ func avx512() {
 	kDotV(false, 4)
 	kDotV(true, 1)
 	kDotV(true, 4)
+	kDot16V(false)
+	kDot16V(true)
 	write("qmatmul_avx512_amd64.s")
 }
 
@@ -66,6 +68,20 @@ func consts512() {
 		shl[2*i] = byte(4 - 2*(i/16))
 		shr[2*i] = byte(2 * (i / 16))
 	}
+	var iota [64]byte
+	for l := 0; l < 16; l++ {
+		iota[4*l] = byte(l)
+	}
+	data64("·vIota", iota)
+	// VPERMI2D indices over (rows 0-7, rows 8-15) in lane pairs: lane t
+	// takes the first (vPairLo) or second (vPairHi) lane of row t.
+	var plo, phi [64]byte
+	for t := 0; t < 16; t++ {
+		plo[4*t] = byte(2*(t%8) + 16*(t/8))
+		phi[4*t] = plo[4*t] + 1
+	}
+	data64("·vPairLo", plo)
+	data64("·vPairHi", phi)
 	data64("·vQ6Shl", shl)
 	data64("·vQ6Shr", shr)
 	data4("·vX80", "0x80808080")
@@ -231,4 +247,202 @@ func kDotV(q6 bool, T int) {
 	}
 	kFinish(q6, T)
 	kDotTail(name, T, bb)
+}
+
+// K16 activation tile (qmatmul_k16.go packs it): per super-block, for 16
+// activation rows t, the quants as [32 group pairs][2 row halves][8 rows][8
+// bytes] (pair P = values 8P..8P+7), then the bsums as [8 pairs][16 rows][2 int16] (pair i =
+// bsums 2i, 2i+1), then [16]float32 d.
+const (
+	k16Bsums = 4096
+	k16D     = 4608
+	k16Bytes = 4672 // 16·q8KBytes
+)
+
+// kDot16V: Q4_K (q6 false) or Q6_K (q6 true) weight rows against a K16
+// tile of 16 activation rows, the integer sums in two lanes per row and the
+// float step in one, so that no sum needs a horizontal reduction: for each of nrows weight rows i (nsb
+// super-blocks from w + i·wstride), acc[16i+t] continues the sum of row t in
+// quant.DotKBlocks's order, and with fin non-nil is also stored to
+// fin + t·fstride + 4i.
+//
+// Per super-block the weights' nibbles are unpacked once to a 64-byte
+// aligned stack buffer in value order; each group pair (8 values) is
+// broadcast to all qword lanes and two VPDPBUSD add its products with the
+// pair of rows 0-7 and of rows 8-15 (nibbles are unsigned, quants signed).
+// A sub-block's 4 pairs go into fresh sums that VPMULLD scales by sc_j;
+// VPERMI2D then adds each row's two lanes. msum is the mins against the
+// bsum pairs (VPDPWSSD), and the float step is kFinish's, 16 rows wide.
+// Q6_K has 16 sub-blocks of 2 group pairs, run in two passes of 8 for the
+// registers, signed scales, and the −32 offset from the bsums against the
+// scales in place of the mins.
+func kDot16V(q6 bool) {
+	name, bb, nsc := "q4kDot16V", 144, 8
+	if q6 {
+		name, bb, nsc = "q6kDot16V", 210, 16
+	}
+	frame := 320 + 4*nsc + 32
+	wb := func(k int) string { return fmt.Sprintf("%d(BX)", k) }               // unpacked weights, 256 bytes
+	sc := func(j int) string { return fmt.Sprintf("sc-%d(SP)", 4*nsc+32-4*j) } // scale j as a dword
+	mn := func(j int) string { return fmt.Sprintf("mn-%d(SP)", 32-4*j) }       // Q4_K: min j twice; Q6_K: scales 2j, 2j+1 (words)
+	text(name, "(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", fmt.Sprintf("$%d-64", frame))
+	args("w R10", "a R11", "acc DX", "nsb R12", "nrows R8", "wstride R9", "fin AX")
+	c("BX = wb, 64-byte aligned in the frame's first 320 bytes (whole-line stores forward to the broadcasts)")
+	p("LEAQ wb-%d(SP), BX", frame)
+	p("ADDQ $63, BX")
+	p("ANDQ $~63, BX")
+	p("VPBROADCASTD ·vM0F<>(SB), Z31")
+	if q6 {
+		p("VPBROADCASTD ·vM30<>(SB), Z26")
+	}
+	c("Z27 = the lanes' output offsets t·fstride")
+	p("VPBROADCASTD fstride+56(FP), Z27")
+	p("VPMULLD ·vIota<>(SB), Z27, Z27")
+	jz("R8", name+"_done")
+	label(name + "_row")
+	p("MOVQ R10, SI")
+	p("MOVQ R11, DI")
+	p("MOVQ R12, CX")
+	p("VMOVUPS (DX), Z30")
+	jz("CX", name+"_store")
+	nl()
+	label(name + "_loop")
+	if !q6 {
+		c("the 256 nibbles as bytes, in value order, to wb")
+		for ch := 0; ch < 4; ch++ {
+			p("VMOVDQU %d(SI), Y0", 16+32*ch)
+			p("VPSRLW $4, Y0, Y1")
+			p("VPANDD Y31, Y0, Y0")
+			p("VPANDD Y31, Y1, Y1")
+			p("VMOVDQU Y0, %s", wb(64*ch))
+			p("VMOVDQU Y1, %s", wb(64*ch+32))
+		}
+		k4ScalesMins()
+		p("VPMOVZXBD X14, Y13")
+		p("VMOVDQU Y13, %s", sc(0))
+		p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
+		p("VPMOVZXBW X13, Y13")
+		p("VMOVDQU Y13, %s", mn(0))
+	} else {
+		c("the 256 6-bit values as bytes, in value order, to wb (q6Value)")
+		for h := 0; h < 2; h++ {
+			p("VMOVDQU %d(SI), Y2", 64*h)
+			p("VMOVDQU %d(SI), Y3", 64*h+32)
+			p("VMOVDQU %d(SI), Y4", 128+32*h)
+			for m := 0; m < 4; m++ {
+				lo := 2 + m%2
+				if m < 2 {
+					p("VPANDD Y31, Y%d, Y0", lo)
+				} else {
+					p("VPSRLW $4, Y%d, Y0", lo)
+					p("VPANDD Y31, Y0, Y0")
+				}
+				switch sh := [...]int{4, 2, 0, -2}[m]; {
+				case sh > 0:
+					p("VPSLLW $%d, Y4, Y1", sh)
+					p("VPANDD Y26, Y1, Y1")
+				case sh == 0:
+					p("VPANDD Y26, Y4, Y1")
+				default:
+					p("VPSRLW $%d, Y4, Y1", -sh)
+					p("VPANDD Y26, Y1, Y1")
+				}
+				p("VPORD Y1, Y0, Y0")
+				p("VMOVDQU Y0, %s", wb(128*h+32*m))
+			}
+		}
+		p("VPMOVSXBD 192(SI), Z13")
+		p("VMOVDQU64 Z13, %s", sc(0))
+		p("VPMOVSXBW 192(SI), Y13")
+		p("VMOVDQU Y13, %s", mn(0))
+	}
+	c("Z29 = isum = Σ_j sc_j · (sub-block j's group pairs); in each pass, sub-block")
+	c("j's sums of rows 0-7 in Z(2j), of rows 8-15 in Z(2j+1), two lanes a row,")
+	c("interleaved for latency")
+	npass, npairs := 1, 4 // Q4_K: 8 sub-blocks of 4 group pairs
+	if q6 {
+		npass, npairs = 2, 2 // Q6_K: 16 sub-blocks of 2
+	}
+	for pass := 0; pass < npass; pass++ {
+		for j := 0; j < 16; j++ {
+			p("VPXORD Z%d, Z%d, Z%d", j, j, j)
+		}
+		for q := 0; q < npairs; q++ {
+			for j := 0; j < 8; j++ {
+				P := npairs*(8*pass+j) + q
+				p("VPBROADCASTQ %s, Z%d", wb(8*P), 16+j)
+				p("VPDPBUSD %d(DI), Z%d, Z%d", 128*P, 16+j, 2*j)
+				p("VPDPBUSD %d(DI), Z%d, Z%d", 128*P+64, 16+j, 2*j+1)
+			}
+		}
+		for j := 0; j < 16; j++ {
+			p("VPMULLD.BCST %s, Z%d, Z%d", sc(8*pass+j/2), j, j)
+		}
+		for _, pr := range [][2]int{{0, 2}, {4, 6}, {8, 10}, {12, 14}, {0, 4}, {8, 12}, {0, 8}} {
+			p("VPADDD Z%d, Z%d, Z%d", pr[1], pr[0], pr[0])
+			p("VPADDD Z%d, Z%d, Z%d", pr[1]+1, pr[0]+1, pr[0]+1)
+		}
+		if pass == 0 && npass > 1 {
+			p("VMOVDQA64 Z0, Z24")
+			p("VMOVDQA64 Z1, Z25")
+		} else if pass > 0 {
+			p("VPADDD Z24, Z0, Z0")
+			p("VPADDD Z25, Z1, Z1")
+		}
+	}
+	c("add each row's two lanes: Z29 lane t = row t")
+	p("VMOVDQU64 ·vPairLo<>(SB), Z2")
+	p("VPERMI2D Z1, Z0, Z2")
+	p("VMOVDQU64 ·vPairHi<>(SB), Z3")
+	p("VPERMI2D Z1, Z0, Z3")
+	p("VPADDD Z3, Z2, Z29")
+	if !q6 {
+		c("Z28 = msum = Σ_j m_j · (bsum 2j + bsum 2j+1)")
+	} else {
+		c("Z28 = Σ_k sc_k · bsum_k, for the −32 offset")
+	}
+	p("VPXORD Z28, Z28, Z28")
+	for j := 0; j < 8; j++ {
+		p("VMOVDQU64 %d(DI), Z%d", k16Bsums+64*j, 12+j%2)
+		p("VPDPWSSD.BCST %s, Z%d, Z28", mn(j), 12+j%2)
+	}
+	if q6 {
+		c("the float step: acc += (d_w·d_a)·(isum − 32·Σ sc_k·bsum_k)")
+		p("VPSLLD $5, Z28, Z28")
+		p("VPSUBD Z28, Z29, Z29")
+		p("VCVTDQ2PS Z29, Z29")
+		p("VPBROADCASTW 208(SI), Y10")
+		p("VCVTPH2PS Y10, Z10")
+		p("VMULPS %d(DI), Z10, Z10", k16D)
+		p("VMULPS Z10, Z29, Z29")
+	} else {
+		c("the float step: acc += (d_w·d_a)·isum − (dmin_w·d_a)·msum")
+		p("VCVTDQ2PS Z29, Z29")
+		p("VCVTDQ2PS Z28, Z28")
+		p("VPBROADCASTW (SI), Y10")
+		p("VCVTPH2PS Y10, Z10")
+		p("VMULPS %d(DI), Z10, Z10", k16D)
+		p("VPBROADCASTW 2(SI), Y11")
+		p("VCVTPH2PS Y11, Z11")
+		p("VMULPS %d(DI), Z11, Z11", k16D)
+		p("VMULPS Z10, Z29, Z29")
+		p("VMULPS Z11, Z28, Z28")
+		p("VSUBPS Z28, Z29, Z29")
+	}
+	p("VADDPS Z29, Z30, Z30")
+	p("ADDQ $%d, SI", bb)
+	p("ADDQ $%d, DI", k16Bytes)
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_store")
+	p("VMOVUPS Z30, (DX)")
+	p("ADDQ $64, DX")
+	jz("AX", name+"_nofin")
+	p("KXNORW K1, K1, K1")
+	p("VSCATTERDPS Z30, K1, (AX)(Z27*1)")
+	p("ADDQ $4, AX")
+	label(name + "_nofin")
+	p("ADDQ R9, R10")
+	loopEnd("R8", name+"_row")
+	done(name)
 }

@@ -50,8 +50,8 @@ const (
 	q8PanelBlks = 32 // blocks per column panel of a tile (10 KiB of tile)
 	q8RowBlk    = 16 // weight rows per row block (17 KiB of Q8_0 panel)
 	kTileRows   = 4  // activation rows per Q4_K/Q6_K tile
-	kPanelSBs   = 8  // super-blocks per column panel of a tile (9.1 KiB)
-	kRowBlk     = 32 // weight rows per row block (52 KiB of Q6_K panel)
+	kPanelSBs   = 4  // super-blocks per column panel of a tile (4.6 KiB; 18 KiB for K16)
+	kRowBlk     = 32 // weight rows per row block (26 KiB of Q6_K panel)
 )
 
 // qmm is one integer MatMul call. Phase 0 tasks quantize activation rows,
@@ -71,6 +71,9 @@ type qmm struct {
 	// Packed layout (AVX2): nTiles tiles of tileT rows, then single rows.
 	tileT, nTiles      int
 	tileBytes, rowSize int // bytes of a tile, of a single row (or a native row)
+	// K family, AVX-512 VNNI: the first k16 groups of 16 activation
+	// rows also go, packed, into K16 tiles after the n plain rows.
+	k16 int
 
 	phase int
 	per   int // rows per task
@@ -101,6 +104,9 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
 		if m.kfam {
 			m.tileT, m.rowSize = kTileRows, m.nb*q8KBytes
+			if m.vnni {
+				m.k16 = n / k16Rows
+			}
 		}
 		m.nTiles = n / m.tileT
 		m.tileBytes = m.tileT * m.rowSize
@@ -108,20 +114,22 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 		m.rowSize, _ = af.RowBytes(w.Cols)
 	}
 	bp := actBufs.Get().(*[]byte)
-	if size := n * m.rowSize; cap(*bp) < size {
+	size := (n + m.k16*k16Rows) * m.rowSize
+	if cap(*bp) < size {
 		*bp = make([]byte, size)
 	}
-	m.act = (*bp)[:n*m.rowSize]
+	m.act = (*bp)[:size]
 
 	nt := Threads()
 	big := int64(n)*int64(w.Rows)*int64(w.Cols) >= parallelMinMACs
-	// Quantize the activations (one row per task).
+	// Quantize the activations (one row or K16 tile per task).
 	m.phase = 0
+	nq := n - m.k16*(k16Rows-1)
 	if nt > 1 && big && n > 1 {
-		parallel(n, nt, m)
+		parallel(nq, nt, m)
 	} else {
-		for t := range n {
-			m.quantRow(t)
+		for i := range nq {
+			m.quantTask(i)
 		}
 	}
 	// Multiply.
@@ -140,7 +148,7 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 
 func (m *qmm) runTask(i int) {
 	if m.phase == 0 {
-		m.quantRow(i)
+		m.quantTask(i)
 		return
 	}
 	r0 := i * m.per
@@ -154,6 +162,20 @@ func (m *qmm) actAt(t int) (off, T, i int) {
 		return t / m.tileT * m.tileBytes, m.tileT, t % m.tileT
 	}
 	return m.nTiles*m.tileBytes + (t-m.nTiles*m.tileT)*m.rowSize, 1, 0
+}
+
+// quantTask quantizes the activation rows of phase-0 task i: K16 tile i (its
+// 16 plain rows, then the packed tile) or, after the tiles, a single row.
+func (m *qmm) quantTask(i int) {
+	if i >= m.k16 {
+		m.quantRow(i + m.k16*(k16Rows-1))
+		return
+	}
+	for t := i * k16Rows; t < (i+1)*k16Rows; t++ {
+		m.quantRow(t)
+	}
+	rs := m.rowSize
+	packK16(m.act[(m.n+i*k16Rows)*rs:], m.act[i*k16Rows*rs:], rs, m.nb)
 }
 
 // quantRow quantizes activation row t into m.act.
@@ -288,11 +310,16 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 // rowsK is the AVX2 path for Q4_K and Q6_K weights, blocked like rowsQ8
 // (kRowBlk weight rows, 4-row activation tiles, column panels); the
 // activation rows that do not fill a tile then run against each weight row.
+// The first m.k16 groups of 16 rows run as K16 tiles instead, their
+// accumulators where their 4-row tiles' would be.
 func (m *qmm) rowsK(r0, r1 int) {
 	w, rows, nb, rs := m.w, m.w.Rows, m.nb, m.rowSize
 	bb := w.DType.BlockBytes()
 	q6 := w.DType == tensor.Q6K
-	dot, row1 := q4kDot4, q4kRows1
+	dot, row1, dot16 := q4kDot4, q4kRows1, q4kDot16V
+	if q6 {
+		dot16 = q6kDot16V
+	}
 	switch {
 	case q6 && m.vnni:
 		dot, row1 = q6kDot4V, q6kRows1V
@@ -305,10 +332,18 @@ func (m *qmm) rowsK(r0, r1 int) {
 	m.rowBlocks(r0, r1, kRowBlk, T, func(b0, b1 int, acc []float32) {
 		for k0 := 0; k0 < nb; k0 += kPanelSBs {
 			kn := min(kPanelSBs, nb-k0)
-			for tl := range m.nTiles {
+			wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
+			for q := range m.k16 {
+				ap := unsafe.Pointer(&m.act[(m.n+q*k16Rows)*rs+k0*k16Bytes])
+				var fin *float32
+				if k0+kn == nb {
+					fin = &m.dst[q*k16Rows*rows+b0]
+				}
+				dot16(wp, ap, &acc[q*kRowBlk*k16Rows], kn, b1-b0, m.rb, fin, 4*rows)
+			}
+			for tl := m.k16 * k16Rows / T; tl < m.nTiles; tl++ {
 				ap := unsafe.Pointer(&m.act[tl*T*rs+k0*q8KBytes])
 				a := &acc[tl*kRowBlk*T]
-				wp := unsafe.Pointer(&w.Data[b0*m.rb+k0*bb])
 				var fin *float32 // the last panel also writes the outputs
 				if k0+kn == nb {
 					fin = &m.dst[tl*T*rows+b0]

@@ -39,3 +39,14 @@ func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
 
 //go:noescape
 func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)
+
+// q4kDot16V and q6kDot16V are q4kDot4V and q6kDot4V against a K16 tile of
+// 16 activation rows at a (qmatmul_k16.go): for each of nrows weight rows i,
+// acc[16i+t] += the K-family dot product with tile row t, stored to
+// fin + t·fstride + 4i as well when fin is not nil.
+//
+//go:noescape
+func q4kDot16V(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)
+
+//go:noescape
+func q6kDot16V(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)

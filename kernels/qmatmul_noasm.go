@@ -49,3 +49,9 @@ func q4kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 func q6kRows1V(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
+func q4kDot16V(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
+func q6kDot16V(w, a unsafe.Pointer, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int) {
+	panic("kernels: no assembly")
+}
