@@ -22,10 +22,18 @@ const (
 	// needle four key ids then four value ids, and the prompt ends with the
 	// key ids again: the answer is the value ids.
 	FormIDs Form = "ids"
+	// FormWords is plain induction: the haystack is "key value" lines of
+	// two words from a fixed list of 64 short words (evals.Words), one of
+	// which is the needle, and the prompt ends with the needle's key on a
+	// line of its own: the answer is its value. With a BPE that keeps each
+	// word one token (" value" with its space as well), the answer is the
+	// token that followed the last one earlier: what a previous-token head
+	// and an induction head compute, the easiest retrieval to learn.
+	FormWords Form = "words"
 )
 
 // Forms lists the prompt forms.
-var Forms = []Form{FormNeedle, FormKV, FormIDs}
+var Forms = []Form{FormNeedle, FormKV, FormIDs, FormWords}
 
 // ParseForm reads a form's name.
 func ParseForm(s string) (Form, error) {

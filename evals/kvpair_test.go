@@ -49,3 +49,42 @@ func TestKVPair(t *testing.T) {
 		}
 	}
 }
+
+// TestWordsNeedle: the key and value WordsNeedle names are the prompt's
+// needle line and its question, the key occurs nowhere else in the
+// haystack, and no word of Words ends with another.
+func TestWordsNeedle(t *testing.T) {
+	tg := byteTarget(t, -1)
+	for i, a := range Words {
+		for j, b := range Words {
+			if i != j && strings.HasSuffix(a, b) {
+				t.Errorf("word %q ends with word %q", a, b)
+			}
+		}
+	}
+	pm, err := newPromptMaker(tg, FormWords, nil, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, depth := range []float64{0, 0.5, 1} {
+		for trial := range 4 {
+			p, err := pm.build(300, depth, trial)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := tg.Tok.Decode(p.IDs, true)
+			key, value := WordsNeedle(4, depth, trial)
+			if p.Expected != value || !strings.HasSuffix(text, "\n"+key) || !strings.Contains(text, key+" "+value+"\n") {
+				t.Errorf("depth %g trial %d: needle %q %q is not the prompt's: ...%q", depth, trial, key, value, text[max(0, len(text)-40):])
+			}
+			for _, w := range strings.Fields(text[:len(text)-len(key)]) {
+				if w == key && !strings.Contains(text, key+" "+value+"\n") {
+					t.Errorf("depth %g trial %d: key %q in the haystack", depth, trial, key)
+				}
+			}
+			if n := strings.Count(text, key); n != 2 && !(key == value && n == 3) {
+				t.Errorf("depth %g trial %d: key %q occurs %d times, want twice (needle and question)", depth, trial, key, n)
+			}
+		}
+	}
+}

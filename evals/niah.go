@@ -31,7 +31,7 @@ type Trial struct {
 	Tokens   int    // prompt tokens
 	NeedleAt int    // the needle's first token
 	Expected string // the key
-	Got      string // the answer scored: text forms, the digits the output begins with; FormIDs, the ids
+	Got      string // the answer scored: text forms, the digits (FormWords: lower-case letters) the output begins with; FormIDs, the ids
 	Output   string // the generated text (text forms) or ids, on one line
 	Correct  bool   // Got is Expected
 }
@@ -161,8 +161,8 @@ func RunNIAH(t Target, o NIAHOptions, progress func(Trial)) (*NIAHResult, error)
 }
 
 // answer generates p's answer greedily on s and returns it as Trial.Got
-// (the leading digits of the decoded text, or for FormIDs the generated
-// ids) and Trial.Output.
+// (the leading digits of the decoded text, for FormWords its leading
+// lower-case letters, for FormIDs the generated ids) and Trial.Output.
 func answer(s *engine.Session, t Target, p Prompt) (got, output string, err error) {
 	req := &engine.Request{Prompt: p.IDs, MaxTokens: p.MaxTokens, Sampling: sample.Params{}, StopIDs: t.Stops, TopLogprobs: -1}
 	if err := s.Start(req); err != nil {
@@ -178,7 +178,11 @@ func answer(s *engine.Session, t Target, p Prompt) (got, output string, err erro
 		return idsText(gen), idsText(gen), nil
 	}
 	text := strings.TrimLeftFunc(t.Tok.Decode(gen, true), unicode.IsSpace)
-	end := strings.IndexFunc(text, func(r rune) bool { return r < '0' || r > '9' })
+	outside := func(r rune) bool { return r < '0' || r > '9' }
+	if p.words {
+		outside = func(r rune) bool { return r < 'a' || r > 'z' }
+	}
+	end := strings.IndexFunc(text, outside)
 	if end < 0 {
 		end = len(text)
 	}

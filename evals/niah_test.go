@@ -19,14 +19,15 @@ func byteTarget(t *testing.T, constant int32) Target {
 
 // TestBuildPrompt: every form's prompt has exactly the length asked, the
 // needle where the depth says, the question last, and one trial's
-// haystack is the same at every depth.
+// haystack is the same at every depth (FormWords's, cut at its start, up
+// to where it starts).
 func TestBuildPrompt(t *testing.T) {
 	tg := byteTarget(t, -1)
 	lines := []string{"First line of the play.", "Second line.", "Third line, longer than the others."}
 	for _, tc := range []struct {
 		form  Form
 		lines []string
-	}{{FormNeedle, nil}, {FormNeedle, lines}, {FormKV, nil}, {FormIDs, nil}} {
+	}{{FormNeedle, nil}, {FormNeedle, lines}, {FormKV, nil}, {FormIDs, nil}, {FormWords, nil}} {
 		pm, err := newPromptMaker(tg, tc.form, tc.lines, 7)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +68,11 @@ func TestBuildPrompt(t *testing.T) {
 			}
 			for i := 1; i < len(hays); i++ {
 				n := min(len(hays[0]), len(hays[i]))
-				if !slices.Equal(hays[0][:n-10], hays[i][:n-10]) {
+				a, b := hays[0][:n-10], hays[i][:n-10]
+				if tc.form == FormWords { // cut at its start: the same haystack ends alike
+					a, b = hays[0][len(hays[0])-n+10:], hays[i][len(hays[i])-n+10:]
+				}
+				if !slices.Equal(a, b) {
 					t.Errorf("%s %d: depth %d's haystack differs from depth 0's", tc.form, length, i)
 				}
 			}
@@ -94,7 +99,7 @@ func TestBuildPromptErrors(t *testing.T) {
 		t.Errorf("depth 1.2: error %v", err)
 	}
 	tg.Tok = nil
-	for _, f := range []Form{FormNeedle, FormKV} {
+	for _, f := range []Form{FormNeedle, FormKV, FormWords} {
 		if _, err := newPromptMaker(tg, f, nil, 1); err == nil || !strings.Contains(err.Error(), "needs a tokenizer") {
 			t.Errorf("form %s without a tokenizer: error %v", f, err)
 		}

@@ -13,9 +13,10 @@ type Prompt struct {
 	IDs       []int32
 	NeedleAt  int     // index in IDs of the needle's first token
 	Needle    int     // the needle's length in tokens
-	Expected  string  // the answer: the key's digits, or FormIDs's value ids
+	Expected  string  // the answer: the key's digits, FormWords's value word, or FormIDs's value ids
 	expectIDs []int32 // FormIDs: the value ids
 	MaxTokens int     // tokens to generate for the answer
+	words     bool    // FormWords: the answer is a word, not digits
 }
 
 // idsKey and idsValue are FormIDs's key and value lengths in tokens.
@@ -37,7 +38,7 @@ type promptMaker struct {
 func newPromptMaker(t Target, form Form, lines []string, seed uint64) (*promptMaker, error) {
 	p := &promptMaker{t: t, form: form, lines: lines, seed: seed}
 	switch form {
-	case FormNeedle, FormKV:
+	case FormNeedle, FormKV, FormWords:
 		if t.Tok == nil {
 			return nil, fmt.Errorf("prompt form %q needs a tokenizer, and the model has none (use form %q)", form, FormIDs)
 		}
@@ -67,6 +68,7 @@ type parts struct {
 	expectIDs        []int32
 	maxTokens        int
 	hay              func() []int32 // the next piece of haystack
+	cutFront         bool           // cut the haystack to length at its start, not its end
 }
 
 // parts draws the needle, question and haystack of trial at depth.
@@ -99,6 +101,21 @@ func (p *promptMaker) parts(trial int, depth float64) parts {
 			}
 			return enc(k + ": " + v + "\n")
 		}
+	case FormWords:
+		key, value := WordsNeedle(p.seed, depth, trial)
+		pt.needle = enc(key + " " + value + "\n")
+		// The question is the key alone on the last line: the answer is the
+		// token that followed it in the needle.
+		pt.question = enc(key)
+		pt.expected = value
+		pt.hay = func() []int32 {
+			k, v := WordPair(hayRNG)
+			for k == key || v == key { // the key occurs once before the question
+				k, v = WordPair(hayRNG)
+			}
+			return enc(k + " " + v + "\n")
+		}
+		pt.cutFront = true
 	case FormIDs:
 		draw := func(r *rand.Rand, n int) []int32 {
 			out := make([]int32, n)
@@ -122,8 +139,8 @@ func (p *promptMaker) parts(trial int, depth float64) parts {
 }
 
 // build makes the prompt of length tokens for trial with the needle at
-// depth: the haystack is cut to fill
-// the length exactly, and the needle goes in at the boundary between
+// depth: the haystack is cut to fill the length exactly (at its end, or
+// for FormWords at its start, so that the question starts a line), and the needle goes in at the boundary between
 // haystack pieces (sentences, lines, ids) nearest to depth × the
 // haystack's length.
 func (p *promptMaker) build(length int, depth float64, trial int) (Prompt, error) {
@@ -142,9 +159,19 @@ func (p *promptMaker) build(length int, depth float64, trial int) (Prompt, error
 	bounds := []int{0}
 	for len(hay) < H {
 		hay = append(hay, pt.hay()...)
-		bounds = append(bounds, min(len(hay), H))
+		bounds = append(bounds, len(hay))
 	}
-	hay = hay[:H]
+	if cut := len(hay) - H; pt.cutFront {
+		// The haystack loses its first cut tokens, so that the question
+		// starts a line.
+		hay = hay[cut:]
+		for i := range bounds {
+			bounds[i] = max(bounds[i]-cut, 0)
+		}
+	} else {
+		hay = hay[:H]
+		bounds[len(bounds)-1] = H
+	}
 	want, at := depth*float64(H), 0
 	for _, b := range bounds {
 		if math.Abs(float64(b)-want) < math.Abs(float64(at)-want) {
@@ -158,7 +185,7 @@ func (p *promptMaker) build(length int, depth float64, trial int) (Prompt, error
 	ids = append(ids, hay[at:]...)
 	ids = append(ids, pt.question...)
 	return Prompt{IDs: ids, NeedleAt: len(bos) + at, Needle: len(pt.needle), Expected: pt.expected,
-		expectIDs: pt.expectIDs, MaxTokens: pt.maxTokens}, nil
+		expectIDs: pt.expectIDs, MaxTokens: pt.maxTokens, words: p.form == FormWords}, nil
 }
 
 // kvPair draws a FormKV line's key (six random lower-case letters) and

@@ -106,7 +106,7 @@ func cmdEvalNIAH(args []string, stdout, stderr io.Writer) error {
 	e.define(cl.FlagSet, 0, "the context to plan for: a length (with its answer) beyond it is an error; 0 = the model's max_position_embeddings", "niah")
 	lengths := cl.String("lengths", "512,1k,2k", "prompt lengths in tokens, BOS and question included (1k = 1024)")
 	depths := cl.String("depths", "0,0.25,0.5,0.75,1", "needle depths: fractions of the haystack in [0, 1] (0 = first, 1 = last)")
-	form := cl.String("form", string(evals.FormNeedle), "prompt form: needle (a secret key in filler text), kv (key-value retrieval) or ids (random token ids; no tokenizer needed)")
+	form := cl.String("form", string(evals.FormNeedle), "prompt form: needle (a secret key in filler text), kv (key-value retrieval), words (one-word keys and values: plain induction) or ids (random token ids; no tokenizer needed)")
 	trials := cl.Int("trials", 1, "prompts per length and depth (different haystacks and keys)")
 	seed := cl.Uint64("seed", 1, "seed of the haystacks and keys")
 	haystack := cl.String("haystack", "", "text file whose lines make the needle form's haystack (default: random sentences)")

@@ -1,11 +1,14 @@
 // Command niahdata writes a training text that mixes a text's passages
 // with synthetic key-value retrieval documents of the family that
-// `herd eval niah --form kv` asks (docs/distillation.md, "Retrieval data
-// in the mix"). Each retrieval document is lines "key: value" (six random
-// lower-case letters, five digits), then some of its lines again: a model that learns to predict the repeated values has learnt the
-// eval's task. The documents are drawn from their own seed, and no key of
-// theirs is a needle key of the eval's prompts for -eval-seed, -depths and
-// -trials, so training never sees an eval instance.
+// `herd eval niah --form kv` (or with -form words, --form words) asks
+// (docs/distillation.md, "Retrieval data in the mix"). Each retrieval
+// document is lines "key: value" (six random lower-case letters, five
+// digits; -form words: "key value", two words of evals.Words), then some of
+// its lines again: a model that learns to predict the repeated values has
+// learnt the eval's task. The documents are drawn from their own seed, and
+// no key of theirs (-form words: no key-value pair) is a needle of the
+// eval's prompts for -eval-seed, -depths and -trials, so training never
+// sees an eval instance.
 //
 //	go run ./tools/niahdata -text testdata/tinyshakespeare.txt -docs 5000 -o runs/ctx/mix.txt
 //
@@ -27,6 +30,7 @@ import (
 
 func main() {
 	text := flag.String("text", "", "text file whose passages make the rest of the mix")
+	form := flag.String("form", "kv", `the eval form whose task the documents teach: "kv" or "words"`)
 	docs := flag.Int("docs", 5000, "retrieval documents")
 	minLines := flag.Int("min-lines", 1, "fewest key-value lines in a document")
 	maxLines := flag.Int("max-lines", 24, "most key-value lines in a document")
@@ -39,13 +43,13 @@ func main() {
 	sep := flag.String("sep", "\n~\n", "document separator written between documents")
 	out := flag.String("o", "", "output file")
 	flag.Parse()
-	if err := run(*text, *out, *sep, *depths, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed); err != nil {
+	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64) error {
+func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64) error {
 	switch {
 	case out == "":
 		return fmt.Errorf("-o is required")
@@ -56,6 +60,13 @@ func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQuer
 	case seed == evalSeed:
 		return fmt.Errorf("-seed %d is the eval's seed; pick another", seed)
 	}
+	lf, ok := forms[form]
+	if !ok {
+		return fmt.Errorf(`-form %q: want "kv" or "words"`, form)
+	}
+	if form == "words" && maxLines > len(evals.Words) {
+		return fmt.Errorf("-max-lines %d: a words document has at most %d lines (one per key)", maxLines, len(evals.Words))
+	}
 	exclude := map[string]bool{}
 	for _, f := range strings.Split(depthList, ",") {
 		d, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
@@ -63,7 +74,7 @@ func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQuer
 			return fmt.Errorf("depth %q: %w", f, err)
 		}
 		for tr := 0; tr < trials; tr++ {
-			exclude[evals.KVNeedleKey(evalSeed, d, tr)] = true
+			exclude[lf.needle(evalSeed, d, tr)] = true
 		}
 	}
 	var text []string
@@ -88,7 +99,7 @@ func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQuer
 	all := make([]string, 0, len(isDoc))
 	for _, d := range isDoc {
 		if d {
-			all = append(all, document(r, exclude, minLines+r.IntN(maxLines-minLines+1), maxQueries))
+			all = append(all, document(r, lf, exclude, minLines+r.IntN(maxLines-minLines+1), maxQueries))
 		} else {
 			all, text = append(all, text[0]), text[1:]
 		}
@@ -96,15 +107,32 @@ func run(textPath, out, sep, depthList string, docs, minLines, maxLines, maxQuer
 	return os.WriteFile(out, []byte(strings.Join(all, sep)), 0o644)
 }
 
-// document is n "key: value" lines with distinct keys outside exclude,
-// then 1..maxQueries of the lines again in random order (as the eval's
-// prompt ends with the needle's key on a line of its own).
-func document(r *rand.Rand, exclude map[string]bool, n, maxQueries int) string {
+// lineForm is one eval form's retrieval lines.
+type lineForm struct {
+	pair   func(r *rand.Rand) (key, value string)
+	sep    string                                             // between key and value
+	needle func(seed uint64, depth float64, trial int) string // what exclude holds of an eval needle
+	id     func(key, value string) string                     // what exclude holds of a line
+}
+
+// forms are the -form values.
+var forms = map[string]lineForm{
+	"kv": {evals.KVPair, ": ", evals.KVNeedleKey, func(k, _ string) string { return k }},
+	"words": {evals.WordPair, " ", func(seed uint64, depth float64, trial int) string {
+		k, v := evals.WordsNeedle(seed, depth, trial)
+		return k + " " + v
+	}, func(k, v string) string { return k + " " + v }},
+}
+
+// document is n "key: value" lines (lf's) with distinct keys, none
+// excluded, then 1..maxQueries of the lines again in random order (as the
+// eval's prompt ends with the needle's key on a line of its own).
+func document(r *rand.Rand, lf lineForm, exclude map[string]bool, n, maxQueries int) string {
 	keys, values := make([]string, 0, n), make([]string, 0, n)
 	seen := map[string]bool{}
 	for len(keys) < n {
-		k, v := evals.KVPair(r)
-		if exclude[k] || seen[k] {
+		k, v := lf.pair(r)
+		if exclude[lf.id(k, v)] || seen[k] {
 			continue
 		}
 		seen[k] = true
@@ -112,14 +140,14 @@ func document(r *rand.Rand, exclude map[string]bool, n, maxQueries int) string {
 	}
 	var b strings.Builder
 	for i := range keys {
-		b.WriteString(keys[i] + ": " + values[i] + "\n")
+		b.WriteString(keys[i] + lf.sep + values[i] + "\n")
 	}
 	q := r.Perm(n)[:min(n, 1+r.IntN(maxQueries))]
 	for i, j := range q {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		b.WriteString(keys[j] + ": " + values[j])
+		b.WriteString(keys[j] + lf.sep + values[j])
 	}
 	return b.String()
 }

@@ -20,7 +20,7 @@ func TestDocument(t *testing.T) {
 	}
 	for _, tc := range []struct{ n, q int }{{1, 1}, {5, 3}, {12, 6}, {3, 10}} {
 		for range 20 {
-			doc := document(r, exclude, tc.n, tc.q)
+			doc := document(r, forms["kv"], exclude, tc.n, tc.q)
 			all := strings.Split(doc, "\n")
 			if len(all) <= tc.n {
 				t.Fatalf("n %d: %d lines in %q", tc.n, len(all), doc)
@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "mix.txt")
-	if err := run(text, out, "\n~\n", "0,1", 40, 1, 4, 2, 60, 5, 7, 1); err != nil {
+	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 60, 5, 7, 1); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -83,8 +83,63 @@ func TestRun(t *testing.T) {
 		sep        string
 		seed, eval uint64
 	}{{"word", 7, 1}, {"\n~\n", 1, 1}} {
-		if err := run(text, out, bad.sep, "0", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval); err == nil {
+		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval); err == nil {
 			t.Errorf("sep %q seed %d eval seed %d: no error", bad.sep, bad.seed, bad.eval)
 		}
+	}
+}
+
+// TestWordsDocument: -form words documents are "key value" lines of
+// evals.Words with distinct keys, none an eval needle's pair, then some of
+// those lines again.
+func TestWordsDocument(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	exclude := map[string]bool{}
+	for tr := range 100 {
+		k, v := evals.WordsNeedle(1, 0.5, tr)
+		exclude[k+" "+v] = true
+	}
+	words := map[string]bool{}
+	for _, w := range evals.Words {
+		words[w] = true
+	}
+	for range 200 {
+		doc := document(r, forms["words"], exclude, 6, 3)
+		all := strings.Split(doc, "\n")
+		keys := map[string]bool{}
+		have := map[string]bool{}
+		for i, l := range all {
+			f := strings.Fields(l)
+			if len(f) != 2 || l != f[0]+" "+f[1] || !words[f[0]] || !words[f[1]] {
+				t.Fatalf("line %q is not two words of evals.Words", l)
+			}
+			if i < 6 {
+				if keys[f[0]] || exclude[l] {
+					t.Errorf("line %q: key repeated or an eval needle", l)
+				}
+				keys[f[0]], have[l] = true, true
+			} else if !have[l] {
+				t.Errorf("query %q is not a line of the document", l)
+			}
+		}
+	}
+}
+
+// TestRunArgs: an unknown form and a words document longer than the list
+// of keys are refused, naming the value.
+func TestRunArgs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "mix.txt")
+	for _, tc := range []struct {
+		form     string
+		maxLines int
+		want     string
+	}{{"digits", 4, `-form "digits"`}, {"words", 65, "-max-lines 65"}} {
+		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 60, 1, 7, 1)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("form %s max-lines %d: error %v, want %q", tc.form, tc.maxLines, err, tc.want)
+		}
+	}
+	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 60, 1, 7, 1); err != nil {
+		t.Errorf("words, 64 lines: %v", err)
 	}
 }
