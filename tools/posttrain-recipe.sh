@@ -20,7 +20,7 @@ HERD=${HERD:-go run ./cmd/herd}
 THREADS=${THREADS:-1}
 EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
-PT_STEPS=${PT_STEPS:-1000} PT_WORKING=${PT_WORKING:-0.5}
+PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
 RL_STEPS=${RL_STEPS:-40} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
@@ -31,8 +31,9 @@ stamp() { echo "== $1 done at $(($(date +%s) - start)) s"; : >"$OUT/$1.done"; }
 todo() { [ ! -e "$OUT/$1.done" ]; }
 
 # 1. Pretraining text: 20,000 training problems of each task, question then
-# answer (never a held-out problem; PT_WORKING of the answers show their
-# working: "Steps: 40 + 30 + 7 + 8 = 70 + 15 = <answer>85</answer>"), and a
+# answer (never a held-out problem; PT_WORKING of the answers, by default
+# all, show their working: "Steps: 40 + 30 + 7 + 8 = 70 + 15 =
+# <answer>85</answer>"), and a
 # 2.2M-parameter Llama 4 MoE (tools/posttrain-base.json) with its own BPE
 # trained on it: 297 ranks, which merge words and operators but no digits
 # (tools/tasktext's TestRecipeTokenizerKeepsDigits).
@@ -47,7 +48,8 @@ stamp base
 fi
 
 # 2. Light SFT into the chat format (the hard task's training problems;
-# SFT_WORKING of the answers show their working, the rest are bare numbers).
+# SFT_WORKING of the answers show their working, the rest are bare numbers,
+# as the prompt asks: RL finds that the worked answers pay).
 if todo sft; then
 $HERD sft -m "$OUT/base" --task $HARD,working=$SFT_WORKING --examples $SFT_EXAMPLES --steps $SFT_STEPS --seq 128 --lr $SFT_LR \
 	--heldout 0 --t $THREADS --out "$OUT/sft"
@@ -62,10 +64,12 @@ $HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 -
 stamp rl
 fi
 
-# 4. DPO on the policy's own samples of new training problems.
+# 4. DPO on the policy's own samples of new training problems (it prints
+# held-out pass@1 and the mean length of the correct greedy answers before
+# and after: its own preference is for shorter correct answers).
 if todo dpo; then
 $HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 8 --steps 20 --batch 8 \
-	--lr $DPO_LR --beta 0.1 $GEN --eval-n 0 --t $THREADS --out "$OUT/dpo"
+	--lr $DPO_LR --beta 0.1 $GEN --eval-n 200 --eval-k 8 --t $THREADS --out "$OUT/dpo"
 stamp dpo
 fi
 

@@ -22,7 +22,7 @@ func TestRecipeTokenizerKeepsDigits(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
-	if err := write(w, []string{"arithmetic:digits=1,working=0.5", "arithmetic:digits=2,working=0.5"}, 20000, 1); err != nil {
+	if err := write(w, []string{"arithmetic:digits=1,working=1", "arithmetic:digits=2,working=1"}, 20000, 1); err != nil {
 		t.Fatal(err)
 	}
 	w.Flush()
