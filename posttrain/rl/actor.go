@@ -4,23 +4,59 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"sync"
 	"time"
 )
 
 // gate is the actor/learner handshake of one round: the actor may start a
 // group only while accepted + in-flight groups < (steps done + 1 +
-// Staleness) × GroupsPerStep, so that every group is consumed at most
-// Staleness policy versions after the one that started it.
+// Staleness) × GroupsPerStep, and the learner consumes the accepted groups
+// in the order they were started (a reorder buffer keyed by sequence
+// number). Together these bound every consumed group's age by Staleness
+// policy versions: when group i starts at d steps done, fewer than
+// (d + 1 + Staleness) × GroupsPerStep groups started before it are
+// accepted (the others are dropped, or were discarded after the round's
+// target was reached), so it is in one of the first d + 1 + Staleness
+// batches. Consuming groups in completion order instead let a slow group
+// be overtaken by newer ones and reach the learner too late.
 type gate struct {
 	mu       sync.Mutex
 	cond     *sync.Cond
 	done     int // learner steps taken in the round
-	accepted int // groups sent to the learner
+	accepted int // groups accepted for the learner
 	inflight int
-	dropped  int // zero-advantage groups dropped
+	dropped  int  // zero-advantage groups dropped
+	started  int  // groups started (sequence numbers 0…started−1)
+	finished bool // the actor starts no more groups
 	stop     bool
+	// ready holds the finished groups by sequence number: the group, or
+	// nil when it was dropped or discarded.
+	ready map[int64]*Group
+}
+
+// next returns the accepted groups in sequence order from *seq on, up to
+// n of them, waiting for the ones still in flight; fewer when the actor
+// has finished and no started group is left.
+func (g *gate) next(ctx context.Context, seq *int64, n int) []Group {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []Group
+	for len(out) < n {
+		grp, ok := g.ready[*seq]
+		if !ok {
+			if (g.finished && *seq >= int64(g.started)) || g.stop || ctx.Err() != nil {
+				return out
+			}
+			g.cond.Wait()
+			continue
+		}
+		delete(g.ready, *seq)
+		*seq++
+		if grp != nil {
+			out = append(out, *grp)
+		}
+	}
+	return out
 }
 
 // train runs up to `steps` learner steps on groups of the kept prompts
@@ -31,20 +67,28 @@ func (r *Run) train(ctx context.Context, kept []candidate, steps int, keptFrac f
 	B, target := c.GroupsPerStep, steps*c.GroupsPerStep
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	g := &gate{}
+	g := &gate{ready: map[int64]*Group{}}
 	g.cond = sync.NewCond(&g.mu)
-	groups := make(chan Group, target)
 	var wg sync.WaitGroup
 	var actorErr error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		actorErr = r.actor(ctx, kept, g, groups, target)
+		actorErr = r.actor(ctx, kept, g, target)
+		g.mu.Lock()
+		g.finished = true
+		g.cond.Broadcast()
+		g.mu.Unlock()
 		if actorErr != nil {
 			cancel(actorErr)
 		}
-		close(groups)
 	}()
+	stopWaiters := context.AfterFunc(ctx, func() {
+		g.mu.Lock()
+		g.cond.Broadcast()
+		g.mu.Unlock()
+	})
+	defer stopWaiters()
 	defer func() {
 		g.mu.Lock()
 		g.stop = true
@@ -53,24 +97,15 @@ func (r *Run) train(ctx context.Context, kept []candidate, steps int, keptFrac f
 		cancel(nil)
 		wg.Wait()
 	}()
-	var pending []Group
+	var seq int64
 	for s := 0; s < steps; s++ {
-		for len(pending) < B {
-			grp, ok := <-groups
-			if !ok {
-				break
-			}
-			pending = append(pending, grp)
-		}
+		batch := g.next(ctx, &seq, B)
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		if len(pending) == 0 {
+		if len(batch) == 0 {
 			return nil // the kept prompts are used up
 		}
-		batch := pending
-		pending = nil
-		sort.Slice(batch, func(i, j int) bool { return batch[i].Seq < batch[j].Seq })
 		if err := r.learn(ctx, batch, g, keptFrac); err != nil {
 			return err
 		}
@@ -136,9 +171,10 @@ func (r *Run) learn(ctx context.Context, batch []Group, g *gate, keptFrac float6
 }
 
 // actor generates one group of each kept prompt, in turn, under the gate,
-// sending the useful ones to groups until target are accepted or the
-// prompts run out.
-func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<- Group, target int) error {
+// putting every finished group in the gate's reorder buffer (nil when it is
+// dropped or past the target) until target are accepted or the prompts
+// run out.
+func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, target int) error {
 	c := &r.Cfg
 	B := c.GroupsPerStep
 	var wg sync.WaitGroup
@@ -157,6 +193,7 @@ func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<
 			return firstErr
 		}
 		g.inflight++
+		g.started++
 		g.mu.Unlock()
 		cd := kept[i]
 		seq := int64(i)
@@ -168,6 +205,7 @@ func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<
 			defer g.mu.Unlock()
 			defer g.cond.Broadcast()
 			g.inflight--
+			g.ready[seq] = nil
 			if err != nil {
 				once.Do(func() { firstErr = err })
 				g.stop = true
@@ -181,7 +219,7 @@ func (r *Run) actor(ctx context.Context, kept []candidate, g *gate, groups chan<
 				return
 			}
 			g.accepted++
-			groups <- grp // buffered for the whole round: never blocks
+			g.ready[seq] = &grp
 		}()
 	}
 }

@@ -31,7 +31,10 @@ func smallModel(t testing.TB, seed uint64) *train.Params[float32] {
 type fakeGen struct {
 	tok   *tokenizer.Tokenizer
 	delay time.Duration
-	wrong bool // every answer wrong
+	slow  time.Duration // with slowMod: the delay of problems whose value is 0 mod slowMod
+	wrong bool          // every answer wrong
+
+	slowMod int64
 
 	mu       sync.Mutex
 	version  int64
@@ -55,9 +58,13 @@ func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, err
 	if err != nil {
 		return nil, err
 	}
-	if f.delay > 0 {
+	delay := f.delay
+	if f.slowMod > 0 && val.Num().Int64()%f.slowMod == 0 {
+		delay = f.slow
+	}
+	if delay > 0 {
 		select {
-		case <-time.After(f.delay):
+		case <-time.After(delay):
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -47,6 +47,23 @@ func TestLoopStaleness(t *testing.T) {
 	}
 }
 
+// TestLoopSlowGroups: with some groups 40× slower than the others, newer
+// groups finish first; the learner still consumes them in start order, so
+// no group is older than the staleness bound (consuming in completion
+// order failed here with "versions old").
+func TestLoopSlowGroups(t *testing.T) {
+	gen := &fakeGen{tok: testTokenizer(t), delay: time.Millisecond, slow: 40 * time.Millisecond, slowMod: 3}
+	r := testRun(t, gen, t.TempDir(), func(c *Config) {
+		c.Staleness, c.Steps, c.StepsPerRound, c.PoolSize, c.Concurrency, c.GroupsPerStep = 1, 12, 6, 24, 6, 2
+	})
+	if err := r.Loop(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if r.Step != 12 {
+		t.Fatalf("step %d, want 12", r.Step)
+	}
+}
+
 // TestLoopResume: a run killed after its first round and resumed from the
 // checkpoint ends with the same parameters and log as an uninterrupted
 // one (synchronous, so the rollouts are a function of the step).

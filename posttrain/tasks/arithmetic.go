@@ -23,6 +23,7 @@ type arithmetic struct {
 	base
 	digits, ops int
 	tool        bool
+	working     float64 // fraction of demonstrations with working (workedAnswer)
 }
 
 var arithOps = []string{"+", "-", "*"}
@@ -99,7 +100,13 @@ func (a *arithmetic) Demonstration(p *Prompt) ([]chat.Message, error) {
 		return nil, err
 	}
 	if !a.tool {
-		return []chat.Message{{Role: chat.RoleAssistant, Content: v.String()}}, nil
+		content := v.String()
+		if showsWorking(p.Key, a.working) {
+			if content, err = workedAnswer(p.Key); err != nil {
+				return nil, err
+			}
+		}
+		return []chat.Message{{Role: chat.RoleAssistant, Content: content}}, nil
 	}
 	args, _ := json.Marshal(map[string]string{"expression": p.Key})
 	return []chat.Message{

@@ -77,6 +77,8 @@ func Names() []string { return []string{"arithmetic", "calculator", "countdown"}
 // are drawn from seed. Parameters:
 //
 //	arithmetic: digits=D (1–12, default 2) ops=K (1–6, default 1)
+//	            working=F (0–1, default 0; ops=1 and digits ≤ 2 only): the
+//	            fraction of problems whose reference answer shows its working
 //	calculator: digits=D (1–12, default 4) ops=K (1–6, default 1)
 //	countdown:  numbers=N (2–6, default 4) max=M (largest number, 2–999, default 99)
 //
@@ -106,6 +108,17 @@ func New(spec string, seed uint64) (Task, error) {
 			return nil, err
 		}
 		a.base.spec = fmt.Sprintf("%s:digits=%d,ops=%d", name, a.digits, a.ops) + b.heldoutParam()
+		if !a.tool {
+			if a.working, err = params.float("working", 0, 0, 1); err != nil {
+				return nil, err
+			}
+			if a.working > 0 && (a.ops != 1 || a.digits > 2) {
+				return nil, fmt.Errorf("tasks: %s: working=%g needs ops=1 and digits ≤ 2", spec, a.working)
+			}
+			if a.working > 0 {
+				a.base.spec += ",working=" + strconv.FormatFloat(a.working, 'g', -1, 64)
+			}
+		}
 		t = a
 	case "countdown":
 		c := &countdown{base: b}
