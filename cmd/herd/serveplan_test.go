@@ -83,7 +83,7 @@ func TestServePlanResidents(t *testing.T) {
 		{alone.WeightBytes + alone.ScratchBytes + alone.PrefixCacheBytes + want - 1, []string{"alone need"}},
 	} {
 		_, _, err := planServe(in, 0, false, tc.avail)
-		for _, w := range append(tc.want, "not enough memory", "vision tower " + kvcache.Human(vis.WeightBytes()+vis.ScratchBytes()) + ": --quant lowers it; Llama Guard",
+		for _, w := range append(tc.want, "not enough memory", "vision tower "+kvcache.Human(vis.WeightBytes()+vis.ScratchBytes())+": --quant lowers it; Llama Guard",
 			"--guard-ctx, --guard-parallel or --guard-quant lower it; Prompt Guard", ": leave out --prompt-guard)", "(lower --ctx, --parallel or --prefix-cache-mb)") {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%d bytes available: %v; want %q", tc.avail, err, w)
