@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,11 +13,9 @@ import (
 
 // pass is a Task's piece of work counted by o: a forward pass of pause.
 func (o *overlap) pass(pause time.Duration) {
-	n := o.cur.Add(1)
-	for p := o.peak.Load(); n > p && !o.peak.CompareAndSwap(p, n); p = o.peak.Load() {
-	}
+	o.enter()
 	time.Sleep(pause)
-	o.cur.Add(-1)
+	o.leave()
 }
 
 // taskLoad runs turns of t from three goroutines, each turn a pass counted
@@ -26,36 +23,15 @@ func (o *overlap) pass(pause time.Duration) {
 // the turns run.
 func taskLoad(t *testing.T, main *Engine, task *Task, o *overlap) int64 {
 	t.Helper()
-	long := submit(t, main, context.Background(), 40)
-	var (
-		turns atomic.Int64
-		wg    sync.WaitGroup
-		done  = make(chan struct{})
-	)
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				if err := task.Turn(context.Background(), func() { o.pass(time.Millisecond) }); err != nil {
-					t.Error(err)
-					return
-				}
-				turns.Add(1)
-			}
-		}()
-	}
-	ids, fin := collect(t, long)
-	close(done)
-	wg.Wait()
-	if len(ids) != 40 || fin.Finish != "length" {
-		t.Fatalf("main generation: %d tokens, %+v", len(ids), fin)
-	}
+	var turns atomic.Int64
+	whileGenerating(t, main, 40, 3, func() bool {
+		if err := task.Turn(context.Background(), func() { o.pass(time.Millisecond) }); err != nil {
+			t.Error(err)
+			return false
+		}
+		turns.Add(1)
+		return true
+	})
 	return turns.Load()
 }
 
@@ -68,12 +44,7 @@ func TestTaskOneStepAtATime(t *testing.T) {
 	opt := Options{Parallel: 2, Ctx: 128, KVType: tensor.F32, PrefillChunk: 16, QueueSize: 64}
 	var alone overlap
 	main := start(t, &counted{Model: tinymodel.ByteModel(t, tensor.F32, 1), o: &alone, pause: time.Millisecond}, opt)
-	for deadline := time.Now().Add(10 * time.Second); alone.peak.Load() < 2 && time.Now().Before(deadline); {
-		taskLoad(t, main, nil, &alone)
-	}
-	if alone.peak.Load() < 2 {
-		t.Fatal("work without a shared scheduler never overlapped a step: the counter sees nothing")
-	}
+	mustOverlap(t, &alone, func() { taskLoad(t, main, nil, &alone) })
 
 	var shared overlap
 	s := NewScheduler(2)
@@ -143,10 +114,7 @@ func TestTaskCancel(t *testing.T) {
 	if runs.Load() != 0 {
 		t.Fatal("a cancelled turn ran its work")
 	}
-	s.mu.Lock()
-	q := len(s.queue)
-	s.mu.Unlock()
-	if q != 0 {
+	if q := queued(s); q != 0 {
 		t.Fatalf("%d lanes queued after the cancelled turns", q)
 	}
 	close(leave)

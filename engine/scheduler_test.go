@@ -16,6 +16,61 @@ import (
 // the most seen at once.
 type overlap struct{ cur, peak atomic.Int32 }
 
+// enter counts a pass in, raising peak to the passes now in progress.
+func (o *overlap) enter() {
+	n := o.cur.Add(1)
+	for p := o.peak.Load(); n > p && !o.peak.CompareAndSwap(p, n); p = o.peak.Load() {
+	}
+}
+
+// leave counts a pass out.
+func (o *overlap) leave() { o.cur.Add(-1) }
+
+// mustOverlap repeats work until o has seen two passes at once, and fails
+// t when it has not after 10 s: without a shared scheduler, passes overlap,
+// which shows the counter sees overlaps.
+func mustOverlap(t *testing.T, o *overlap, work func()) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); o.peak.Load() < 2 && time.Now().Before(deadline); {
+		work()
+	}
+	if o.peak.Load() < 2 {
+		t.Fatal("work without a shared scheduler never overlapped: the counter sees nothing")
+	}
+}
+
+// whileGenerating runs work in a loop on each of workers goroutines, until
+// it returns false or a generation of n tokens on e (queued first) ends,
+// and checks that the generation gave its n tokens.
+func whileGenerating(t *testing.T, e *Engine, n, workers int, work func() bool) {
+	t.Helper()
+	long := submit(t, e, context.Background(), n)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if !work() {
+					return
+				}
+			}
+		}()
+	}
+	ids, fin := collect(t, long)
+	close(done)
+	wg.Wait()
+	if len(ids) != n || fin.Finish != "length" {
+		t.Fatalf("main generation: %d tokens, %+v", len(ids), fin)
+	}
+}
+
 // counted is a model whose forward passes enter and leave o, each lasting
 // at least pause; hold, when set, is called inside every pass.
 type counted struct {
@@ -26,10 +81,8 @@ type counted struct {
 }
 
 func (c *counted) ForwardBatch(seqs []llama4.Seq, hidden func(int, []float32)) ([][]float32, error) {
-	n := c.o.cur.Add(1)
-	for p := c.o.peak.Load(); n > p && !c.o.peak.CompareAndSwap(p, n); p = c.o.peak.Load() {
-	}
-	defer c.o.cur.Add(-1)
+	c.o.enter()
+	defer c.o.leave()
 	if c.hold != nil {
 		c.hold()
 	}
@@ -65,48 +118,27 @@ func submit(t *testing.T, e *Engine, ctx context.Context, n int) *Stream {
 func TestSchedulerOneStepAtATime(t *testing.T) {
 	var alone overlap
 	main, guard := pair(t, nil, &alone)
-	for deadline := time.Now().Add(10 * time.Second); alone.peak.Load() < 2 && time.Now().Before(deadline); {
+	mustOverlap(t, &alone, func() {
 		a, b := submit(t, main, context.Background(), 8), submit(t, guard, context.Background(), 8)
 		collect(t, a)
 		collect(t, b)
-	}
-	if alone.peak.Load() < 2 {
-		t.Fatal("engines without a shared scheduler never overlapped: the counter sees nothing")
-	}
+	})
 
 	var shared overlap
 	s := NewScheduler(2)
 	main, guard = pair(t, s, &shared)
-	long := submit(t, main, context.Background(), 60)
-	var (
-		checks int
-		wg     sync.WaitGroup
-		done   = make(chan struct{})
-	)
-	wg.Add(1)
-	go func() { // guard checks, two at a time, until the long generation ends
-		defer wg.Done()
-		for {
-			select {
-			case <-done:
-				return
-			default:
+	var checks int
+	// Guard checks, two at a time, until the long generation ends.
+	whileGenerating(t, main, 60, 1, func() bool {
+		a, b := submit(t, guard, context.Background(), 3), submit(t, guard, context.Background(), 3)
+		for _, st := range []*Stream{a, b} {
+			if _, fin := collect(t, st); fin.Finish != "length" {
+				t.Errorf("guard check: %+v", fin)
 			}
-			a, b := submit(t, guard, context.Background(), 3), submit(t, guard, context.Background(), 3)
-			for _, st := range []*Stream{a, b} {
-				if _, fin := collect(t, st); fin.Finish != "length" {
-					t.Errorf("guard check: %+v", fin)
-				}
-			}
-			checks += 2
 		}
-	}()
-	ids, fin := collect(t, long)
-	close(done)
-	wg.Wait()
-	if len(ids) != 60 || fin.Finish != "length" {
-		t.Fatalf("main generation: %d tokens, %+v", len(ids), fin)
-	}
+		checks += 2
+		return true
+	})
 	if checks == 0 {
 		t.Fatal("no guard check finished")
 	}
@@ -203,14 +235,18 @@ func TestSchedulerPolicy(t *testing.T) {
 	}
 }
 
+// queued is the number of lanes waiting in s's queue.
+func queued(s *Scheduler) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
 // waitQueued waits until n lanes wait in s's queue.
 func waitQueued(t *testing.T, s *Scheduler, n int) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
-		s.mu.Lock()
-		q := len(s.queue)
-		s.mu.Unlock()
-		if q == n {
+		if queued(s) == n {
 			return
 		}
 	}
