@@ -7,6 +7,17 @@ import (
 	"testing"
 )
 
+// promptText builds pm's prompt of n tokens at depth and trial and returns
+// it with its text, decoded by tg's tokenizer.
+func promptText(t *testing.T, tg Target, pm *promptMaker, n int, depth float64, trial int) (Prompt, string) {
+	t.Helper()
+	p, err := pm.build(n, depth, trial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, tg.Tok.Decode(p.IDs, true)
+}
+
 // TestKVNeedleKey: the key KVNeedleKey names is the one FormKV's prompt
 // asks for (its question is the line "KEY:"), at every depth and trial, and
 // depends on seed, depth and trial.
@@ -14,17 +25,10 @@ func TestKVNeedleKey(t *testing.T) {
 	tg := byteTarget(t, -1)
 	seen := map[string]bool{}
 	for _, seed := range []uint64{1, 9} {
-		pm, err := newPromptMaker(tg, FormKV, nil, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pm := mustPromptMaker(t, tg, FormKV, nil, seed)
 		for _, depth := range []float64{0, 0.25, 1} {
 			for trial := range 3 {
-				p, err := pm.build(120, depth, trial)
-				if err != nil {
-					t.Fatal(err)
-				}
-				text := tg.Tok.Decode(p.IDs, true)
+				p, text := promptText(t, tg, pm, 120, depth, trial)
 				key := KVNeedleKey(seed, depth, trial)
 				if !strings.HasSuffix(text, "\n"+key+":") || !strings.Contains(text, key+": "+p.Expected+"\n") {
 					t.Errorf("seed %d depth %g trial %d: key %q is not the prompt's needle: ...%q", seed, depth, trial, key, text[max(0, len(text)-40):])
@@ -62,17 +66,10 @@ func TestWordsNeedle(t *testing.T) {
 			}
 		}
 	}
-	pm, err := newPromptMaker(tg, FormWords, nil, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm := mustPromptMaker(t, tg, FormWords, nil, 4)
 	for _, depth := range []float64{0, 0.5, 1} {
 		for trial := range 4 {
-			p, err := pm.build(300, depth, trial)
-			if err != nil {
-				t.Fatal(err)
-			}
-			text := tg.Tok.Decode(p.IDs, true)
+			p, text := promptText(t, tg, pm, 300, depth, trial)
 			key, value := WordsNeedle(4, depth, trial)
 			if p.Expected != value || !strings.HasSuffix(text, "\n"+key) || !strings.Contains(text, key+" "+value+"\n") {
 				t.Errorf("depth %g trial %d: needle %q %q is not the prompt's: ...%q", depth, trial, key, value, text[max(0, len(text)-40):])

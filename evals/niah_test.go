@@ -17,6 +17,16 @@ func byteTarget(t *testing.T, constant int32) Target {
 		Stops: tok.StopTokens(), MaxPositions: 4096, Special: tok.IsSpecial}
 }
 
+// mustPromptMaker is newPromptMaker, failing t on an error.
+func mustPromptMaker(t *testing.T, tg Target, form Form, lines []string, seed uint64) *promptMaker {
+	t.Helper()
+	pm, err := newPromptMaker(tg, form, lines, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pm
+}
+
 // TestBuildPrompt: every form's prompt has exactly the length asked, the
 // needle where the depth says, the question last, and one trial's
 // haystack is the same at every depth (FormWords's, cut at its start, up
@@ -28,10 +38,7 @@ func TestBuildPrompt(t *testing.T) {
 		form  Form
 		lines []string
 	}{{FormNeedle, nil}, {FormNeedle, lines}, {FormKV, nil}, {FormIDs, nil}, {FormWords, nil}} {
-		pm, err := newPromptMaker(tg, tc.form, tc.lines, 7)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pm := mustPromptMaker(t, tg, tc.form, tc.lines, 7)
 		for _, length := range []int{200, 333} {
 			var hays [][]int32
 			for _, depth := range []float64{0, 0.3, 0.5, 1} {
@@ -84,10 +91,7 @@ func TestBuildPrompt(t *testing.T) {
 // a depth outside [0, 1], and a text form without a tokenizer.
 func TestBuildPromptErrors(t *testing.T) {
 	tg := byteTarget(t, -1)
-	pm, err := newPromptMaker(tg, FormNeedle, nil, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pm := mustPromptMaker(t, tg, FormNeedle, nil, 1)
 	if _, err := pm.build(80, 0.5, 0); err == nil || !strings.Contains(err.Error(), "the needle (25 tokens) is longer than the 12-token haystack") ||
 		!strings.Contains(err.Error(), "at least 93") {
 		t.Errorf("length 80: error %v", err)
