@@ -8,6 +8,7 @@ import (
 	"github.com/herd-llm/herd/internal/imageprompt"
 	"github.com/herd-llm/herd/internal/modelflags"
 	"github.com/herd-llm/herd/internal/textgen"
+	"github.com/herd-llm/herd/kvcache"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/tokenizer"
 )
@@ -115,7 +116,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("prompt of %d tokens does not fit the context of %d tokens", len(prompt), limit)
 	}
 	if !cf.on() { // a pipeline plans its stages itself
-		if err := textgen.CheckPlan(m, limit, *batch, gm.KV, stderr, *quiet); err != nil {
+		var rs []kvcache.Resident
+		if img != nil {
+			rs = append(rs, img.V.Resident("vision tower", "--quant lowers it"))
+		}
+		if err := textgen.CheckPlan(m, limit, *batch, gm.KV, stderr, *quiet, rs...); err != nil {
 			return err
 		}
 	}

@@ -113,6 +113,9 @@ func TestRunWithImages(t *testing.T) {
 	if !strings.Contains(errOut, "prompt: 49 tokens") {
 		t.Errorf("the prompt was not expanded to 49 tokens: %s", errOut)
 	}
+	if !strings.Contains(errOut, "beside (vision tower") {
+		t.Errorf("the memory plan leaves out the vision tower: %s", errOut)
+	}
 	for _, args := range [][]string{
 		{"run", "-m", dir, "--image", a, "Describe this", "-n", "3", "-q", "--temp", "0"},
 		{"run", "-m", dir, "--chat", "--image", a, "--image", b, "Compare these", "-n", "3", "-q", "--temp", "0"},

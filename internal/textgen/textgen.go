@@ -20,11 +20,13 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// CheckPlan computes the memory plan for a run, prints it, and refuses a run
-// that would not fit in the machine's available memory (when that is
-// known). quiet prints nothing.
-func CheckPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Writer, quiet bool) error {
+// CheckPlan computes the memory plan for a run, with the residents held
+// beside the model for the whole run (an image prompt's vision tower),
+// prints it, and refuses a run that would not fit in the machine's
+// available memory (when that is known). quiet prints nothing.
+func CheckPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Writer, quiet bool, residents ...kvcache.Resident) error {
 	in := m.PlanInput(ctx, min(batch, ctx), dt)
+	in.Residents = residents
 	p := kvcache.MakePlan(in)
 	avail, err := kvcache.Available()
 	if err != nil {
@@ -34,9 +36,13 @@ func CheckPlan(m *llama4.Model, ctx, batch int, dt tensor.DType, stderr io.Write
 		return err
 	}
 	if !quiet {
-		fmt.Fprintf(stderr, "plan: %d tokens, %s KV cache %s (global %s + chunked %s) + weights %s + scratch %s = %s of %s available\n",
+		beside := ""
+		if len(residents) > 0 {
+			beside = fmt.Sprintf(" + %s beside (%s)", kvcache.Human(p.ResidentBytes), kvcache.ResidentList(residents, false))
+		}
+		fmt.Fprintf(stderr, "plan: %d tokens, %s KV cache %s (global %s + chunked %s) + weights %s + scratch %s%s = %s of %s available\n",
 			ctx, dt, kvcache.Human(p.KVBytes), kvcache.Human(p.KVGlobalBytes), kvcache.Human(p.KVChunkedBytes),
-			kvcache.Human(p.WeightBytes), kvcache.Human(p.ScratchBytes), kvcache.Human(p.TotalBytes), kvcache.Human(avail))
+			kvcache.Human(p.WeightBytes), kvcache.Human(p.ScratchBytes), beside, kvcache.Human(p.TotalBytes), kvcache.Human(avail))
 	}
 	return nil
 }
