@@ -39,6 +39,8 @@ func main() {
 	kDot(false, 4)
 	kDot(true, 1)
 	kDot(true, 4)
+	lanes2x4()
+	lanes8x1()
 	quantQ8_0()
 	quantQ8K()
 	widenInt4()
@@ -880,4 +882,111 @@ func widenInt4() {
 	p("ADDQ $512, DI")
 	loopEnd("CX", name+"_loop")
 	done(name)
+}
+
+// laneStep adds the block products of the weight block in Y(w) (quants; Y(aw)
+// = their absolute values, Y(d) = d_w in every lane) and the activation
+// block in Y(a), lane l taking values 4l..4l+3, to the float lanes of Y(acc)
+// as quant.DotQ8_0Lanes does: acc += float32(float32(s)·d_w)·d_a, with d_a
+// in every lane of da (a register or a memory operand) and t scratch.
+func laneStep(w, aw, d, a int, da string, acc, t int) {
+	p("VPSIGNB %s, %s, %s", y(w), y(a), y(t))
+	p("VPMADDUBSW %s, %s, %s", y(t), y(aw), y(t))
+	p("VPMADDWD ·qOnes16<>(SB), %s, %s", y(t), y(t))
+	p("VCVTDQ2PS %s, %s", y(t), y(t))
+	p("VMULPS %s, %s, %s", y(d), y(t), y(t))
+	p("VMULPS %s, %s, %s", da, y(t), y(t))
+	p("VADDPS %s, %s, %s", y(t), y(acc), y(acc))
+}
+
+// laneWeight loads the Q8_0 weight block at mem (f16 d_w, then 32 quants)
+// into Y(w), its absolute values into Y(aw) and d_w into every lane of Y(d).
+func laneWeight(mem string, w, aw, d int) {
+	p("VMOVDQU 2%s, %s", mem, y(w))
+	p("VPABSB %s, %s", y(w), y(aw))
+	p("VPBROADCASTW %s, %s", mem, x(d))
+	p("VCVTPH2PS %s, %s", x(d), y(d))
+}
+
+// lanes2x4: 2 Q8_0 weight rows (w, w + wstride) against 4 single packed
+// activation rows (a + j·astride), nb blocks: acc[(4i+j)·8 + l] continues
+// lane l of pair (i, j) in quant.DotQ8_0Lanes's order.
+func lanes2x4() {
+	const name = "q8_0Lanes2x4"
+	text(name, "(w unsafe.Pointer, wstride int, a unsafe.Pointer, astride int, acc *float32, nb int)", "$128-48")
+	args("w SI", "wstride R8", "a DI", "astride R10", "acc DX", "nb CX")
+	p("LEAQ (R10)(R10*2), R11")
+	wa := []string{"(SI)", "(SI)(R8*1)"}
+	aa := []string{"(DI)", "(DI)(R10*1)", "(DI)(R10*2)", "(DI)(R11*1)"}
+	c("Y0-Y7: the lanes of pair (i, j) in Y(4i+j); Y8-Y11 the activation quants")
+	for k := 0; k < 8; k++ {
+		p("VMOVUPS %d(DX), %s", 32*k, y(k))
+	}
+	jz("CX", name+"_done")
+	label(name + "_loop")
+	c("activation rows: quants to Y8-Y11, d_a in every lane to 32j(SP)")
+	for j := 0; j < 4; j++ {
+		p("VMOVDQU %s, %s", aa[j], y(8+j))
+		p("VBROADCASTSS 32%s, Y15", aa[j])
+		p("VMOVUPS Y15, %d(SP)", 32*j)
+	}
+	for i := 0; i < 2; i++ {
+		laneWeight(wa[i], 12, 13, 14)
+		for j := 0; j < 4; j++ {
+			laneStep(12, 13, 14, 8+j, fmt.Sprintf("%d(SP)", 32*j), 4*i+j, 15)
+		}
+	}
+	p("ADDQ $34, SI")
+	p("ADDQ $%d, DI", q8BlockPer)
+	loopEnd("CX", name+"_loop")
+	label(name + "_done")
+	for k := 0; k < 8; k++ {
+		p("VMOVUPS %s, %d(DX)", y(k), 32*k)
+	}
+	p("VZEROUPPER")
+	p("RET")
+	nl()
+}
+
+// lanes8x1: 8 Q8_0 weight rows (pointers in *w) against one single packed
+// activation row, nb blocks: acc[8j + l] continues lane l of row j in
+// quant.DotQ8_0Lanes's order. While reading w[j] at offset o it prefetches
+// w[j]+pf+o.
+func lanes8x1() {
+	const name = "q8_0Lanes8x1"
+	regs := []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
+	text(name, "(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)", "$0-40")
+	p("MOVQ w+0(FP), AX")
+	for i, r := range regs {
+		p("MOVQ %d(AX), %s", 8*i, r)
+	}
+	p("MOVQ a+8(FP), DX")
+	p("MOVQ acc+16(FP), AX")
+	p("MOVQ nb+24(FP), CX")
+	p("MOVQ pf+32(FP), R14")
+	p("XORQ BX, BX")
+	c("Y0-Y7: the lanes of row j in Y(j)")
+	for k := 0; k < 8; k++ {
+		p("VMOVUPS %d(AX), %s", 32*k, y(k))
+	}
+	jz("CX", name+"_done")
+	label(name + "_loop")
+	p("VMOVDQU (DX), Y8")
+	p("VBROADCASTSS 32(DX), Y9")
+	for j, rr := range regs {
+		p("PREFETCHT0 (%s)(R14*1)", rr)
+		laneWeight(fmt.Sprintf("(%s)(BX*1)", rr), 10, 11, 12)
+		laneStep(10, 11, 12, 8, "Y9", j, 13)
+	}
+	p("ADDQ $34, BX")
+	p("ADDQ $34, R14")
+	p("ADDQ $%d, DX", q8BlockPer)
+	loopEnd("CX", name+"_loop")
+	label(name + "_done")
+	for k := 0; k < 8; k++ {
+		p("VMOVUPS %s, %d(AX)", y(k), 32*k)
+	}
+	p("VZEROUPPER")
+	p("RET")
+	nl()
 }
