@@ -66,7 +66,6 @@ type qmm struct {
 	avx2   bool
 	vnni   bool // AVX-512 VNNI kernels (with avx2: same layouts)
 	kfam   bool // Q4_K / Q6_K
-	lanes  bool // Q8_0 in quant.DotQ8_0Lanes's order (every family but AVX-512 VNNI)
 	act    []byte
 
 	// Packed layout (AVX2): nTiles tiles of tileT rows, then single rows.
@@ -101,12 +100,8 @@ func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
 	m := qmms.Get().(*qmm)
 	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
 		vnni: useVNNI512(), kfam: af == tensor.Q8K}
-	m.lanes = f == tensor.Q8_0 && !m.vnni
 	if m.avx2 {
 		m.tileT, m.rowSize = q8TileRows, m.nb*q8BlockPer
-		if m.lanes {
-			m.tileT = 1 // every row packed alone
-		}
 		if m.kfam {
 			m.tileT, m.rowSize = kTileRows, m.nb*q8KBytes
 			if m.vnni {
@@ -216,8 +211,6 @@ func (m *qmm) rows(r0, r1 int) {
 		m.rowsPortable(r0, r1)
 	case m.kfam:
 		m.rowsK(r0, r1)
-	case m.lanes:
-		m.rowsLanes(r0, r1)
 	default:
 		m.rowsQ8(r0, r1)
 	}
@@ -230,12 +223,9 @@ func (m *qmm) rowsPortable(r0, r1 int) {
 	for r := r0; r < r1; r++ {
 		wr := w.Data[r*m.rb : (r+1)*m.rb]
 		for t := range m.n {
-			switch {
-			case m.kfam:
+			if m.kfam {
 				m.dst[t*w.Rows+r] = quant.DotKBlocks(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
-			case m.lanes:
-				m.dst[t*w.Rows+r] = quant.DotQ8_0Lanes(wr, m.act[t*rs:(t+1)*rs], w.Cols)
-			default:
+			} else {
 				m.dst[t*w.Rows+r] = quant.Dot(m.f, wr, m.act[t*rs:(t+1)*rs], w.Cols)
 			}
 		}

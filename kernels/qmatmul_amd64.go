@@ -66,17 +66,3 @@ func quantQ8K(dst unsafe.Pointer, src *float32, nsb int)
 //
 //go:noescape
 func widenInt4(dst *float32, src unsafe.Pointer, ngroups int)
-
-// q8_0Lanes2x4 continues, for the 2 weight rows i (nb blocks from w +
-// i·wstride) and the 4 single packed activation rows j (a + j·astride),
-// the 8 float lanes acc[(4i+j)·8 : (4i+j+1)·8] of quant.DotQ8_0Lanes.
-//
-//go:noescape
-func q8_0Lanes2x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, astride int, acc *float32, nb int)
-
-// q8_0Lanes8x1 continues, for weight rows w[j] (nb blocks) and the single
-// packed activation row at a, the float lanes acc[8j : 8j+8] of
-// quant.DotQ8_0Lanes, prefetching as q8_0Rows8 does.
-//
-//go:noescape
-func q8_0Lanes8x1(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)

@@ -17,12 +17,6 @@ func q4_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
 func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
-func q8_0Lanes2x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, astride int, acc *float32, nb int) {
-	panic("kernels: no assembly")
-}
-func q8_0Lanes8x1(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
-	panic("kernels: no assembly")
-}
 func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }

@@ -122,18 +122,10 @@ func randActs(rng *rand.Rand, n, cols int) []float32 {
 	return x
 }
 
-// laneOrder reports whether family fam computes Q8_0 weights (dt) in
-// quant.DotQ8_0Lanes's order: every family but avx512-vnni, whose kernels
-// keep ggml's reference order (quant.Dot).
-func laneOrder(dt tensor.DType, fam string) bool {
-	return dt == tensor.Q8_0 && fam != "avx512-vnni"
-}
-
-// refOutputs is the definition the integer path of family fam must match bit
-// for bit: quant.Dot (quant.DotKBlocks for the K family, quant.DotQ8_0Lanes
-// for Q8_0 where laneOrder) of each weight row with the quant.Quantize'd
-// activation row.
-func refOutputs(w *tensor.Mat, x []float32, n int, fam string) []float32 {
+// refOutputs is the definition the integer path must match bit for bit:
+// quant.Dot (quant.DotKBlocks for the K family) of each weight row with the
+// quant.Quantize'd activation row.
+func refOutputs(w *tensor.Mat, x []float32, n int) []float32 {
 	f := w.DType
 	af, _ := quant.ActivationType(f)
 	arb, _ := af.RowBytes(w.Cols)
@@ -146,12 +138,9 @@ func refOutputs(w *tensor.Mat, x []float32, n int, fam string) []float32 {
 	for t := range n {
 		for r := range w.Rows {
 			wr, ar := w.Data[r*rb:(r+1)*rb], act[t*arb:(t+1)*arb]
-			switch {
-			case af == tensor.Q8K:
+			if af == tensor.Q8K {
 				out[t*w.Rows+r] = quant.DotKBlocks(f, wr, ar, w.Cols)
-			case laneOrder(f, fam):
-				out[t*w.Rows+r] = quant.DotQ8_0Lanes(wr, ar, w.Cols)
-			default:
+			} else {
 				out[t*w.Rows+r] = quant.Dot(f, wr, ar, w.Cols)
 			}
 		}
@@ -180,13 +169,8 @@ func TestMatMulQuantExact(t *testing.T) {
 					w := randQuantMat(rng, dt, rows, cols, raw)
 					maxN := testNs[len(testNs)-1]
 					x := randActs(rng, maxN, cols)
-					wants := map[bool][]float32{}
+					want := refOutputs(w, x, maxN)
 					for _, ic := range impls() {
-						lanes := laneOrder(dt, ic.name)
-						if wants[lanes] == nil {
-							wants[lanes] = refOutputs(w, x, maxN, ic.name)
-						}
-						want := wants[lanes]
 						name := fmt.Sprintf("%s/%s/%dx%d/raw=%v", dt, ic.name, rows, cols, raw)
 						t.Run(name, func(t *testing.T) {
 							useImpl(t, ic)
@@ -220,8 +204,8 @@ func TestMatMulQuantDeterministic(t *testing.T) {
 		}
 		w := randQuantMat(rng, dt, rows, cols, false)
 		x := randActs(rng, n, cols)
+		want := refOutputs(w, x, n)
 		for _, ic := range impls() {
-			want := refOutputs(w, x, n, ic.name)
 			t.Run(dt.String()+"/"+ic.name, func(t *testing.T) {
 				useImpl(t, ic)
 				for _, nt := range []int{1, 2, 5} {
@@ -422,7 +406,7 @@ func TestMatMulQuantConcurrent(t *testing.T) {
 	for i, dt := range intDTypes {
 		rows, cols, n := 41+i, 512, 1+4*i
 		p := matMulProblem{w: randQuantMat(rng, dt, rows, cols, false), x: randActs(rng, n, cols), n: n}
-		p.want = refOutputs(p.w, p.x, n, Impl())
+		p.want = refOutputs(p.w, p.x, n)
 		ps = append(ps, p)
 	}
 	matMulConcurrently(t, ps, 6, 10)
