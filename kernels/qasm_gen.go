@@ -15,6 +15,11 @@ import (
 	"strings"
 )
 
+// tilePre is the number of blocks whose |w| (Q4_0: unpacked nibbles) tile8
+// writes to its stack buffer before their block loop: 512 bytes of frame,
+// within the NOSPLIT limit.
+const tilePre = 16
+
 // Packed activation layouts (see qmatmul.go, which must agree).
 const (
 	q8BlockPer = 40  // bytes per Q8_0 block per activation row: 32 quants, f32 d, i32 8·Σq
@@ -202,26 +207,54 @@ func nibbles(mem string, src, tmp, dst int) {
 // The tile's quants are stored [8 groups][8 rows][4 bytes], so that group g
 // of a block against the broadcast weight bytes 4g..4g+3 puts row t's
 // products in dword lane t: the block sums need no horizontal reduction.
+// The blocks go tilePre at a time: first their |w| (Q4_0: nibbles) to the
+// stack, then the block loop, which broadcasts them from there.
 func tile8(q4 bool) {
 	name, bb := "q8_0Tile8", 34
 	if q4 {
 		name, bb = "q4_0Tile8", 18
 	}
 	const T = 8
-	text(name, "(w, a unsafe.Pointer, acc *float32, nb int)", "$32-32")
+	text(name, "(w, a unsafe.Pointer, acc *float32, nb int)", fmt.Sprintf("$%d-32", 32*tilePre))
 	args("w SI", "a DI", "acc DX", "nb CX")
 	p("VMOVUPS (DX), Y15")
 	p("VMOVDQU ·qOnes16<>(SB), Y14")
 	jz("CX", name+"_done")
 	nl()
+	label(name + "_chunk")
+	c("R8 = the chunk's blocks, min(nb left, %d)", tilePre)
+	p("MOVQ $%d, R8", tilePre)
+	p("CMPQ CX, R8")
+	p("CMOVQLT CX, R8")
+	p("SUBQ R8, CX")
+	if q4 {
+		c("the chunk's weights as 32 unsigned nibbles per block, in value order, to the stack")
+	} else {
+		c("the chunk's |w|, 32 bytes per block, to the stack")
+	}
+	c("(a pass of its own: broadcasting from a vector stored in the same")
+	c("block iteration cost 13%% (Q8_0) and 27%% (Q4_0) of the tile's speed on Zen 5)")
+	p("MOVQ SI, R9")
+	p("LEAQ (SP), R10")
+	p("MOVQ R8, R11")
+	label(name + "_pre")
+	if q4 {
+		nibbles("2(R9)", 0, 1, 0)
+	} else {
+		p("VMOVDQU 2(R9), Y0")
+		p("VPABSB Y0, Y0")
+	}
+	p("VMOVDQU Y0, (R10)")
+	p("ADDQ $%d, R9", bb)
+	p("ADDQ $32, R10")
+	loopEnd("R11", name+"_pre")
+	p("LEAQ (SP), R10")
+	nl()
 	label(name + "_loop")
 	if q4 {
-		c("the 32 nibbles (unsigned), in value order, to 0(SP)")
-		nibbles("2(SI)", 0, 1, 0)
-		p("VMOVDQU Y0, (SP)")
 		c("8 groups: int16 sums stay below 8·2·15·127 = 30480")
 		for g := 0; g < 8; g++ {
-			p("VPBROADCASTD %d(SP), Y%d", 4*g, 8+g%2)
+			p("VPBROADCASTD %d(R10), Y%d", 4*g, 8+g%2)
 			if g < 2 {
 				p("VPMADDUBSW %d(DI), Y%d, Y%d", 32*g, 8+g%2, 2+g%2)
 			} else {
@@ -234,14 +267,10 @@ func tile8(q4 bool) {
 		c("sumi = Σ nibble·q − 8·Σq")
 		p("VPSUBD %d(DI), Y2, Y2", T*36)
 	} else {
-		c("|w| to 0(SP)")
-		p("VMOVDQU 2(SI), Y0")
-		p("VPABSB Y0, Y0")
-		p("VMOVDQU Y0, (SP)")
 		for g := 0; g < 8; g++ {
 			wr, ar, tr := 4+g%2, 6+g%2, 8+g%2
 			p("VPBROADCASTD %d(SI), Y%d", 2+4*g, wr)
-			p("VPBROADCASTD %d(SP), Y%d", 4*g, ar)
+			p("VPBROADCASTD %d(R10), Y%d", 4*g, ar)
 			p("VMOVDQU %d(DI), Y%d", 32*g, tr)
 			p("VPSIGNB Y%d, Y%d, Y%d", wr, tr, tr)
 			p("VPMADDUBSW Y%d, Y%d, Y%d", tr, ar, tr)
@@ -255,7 +284,10 @@ func tile8(q4 bool) {
 		p("VPADDD Y3, Y2, Y2")
 	}
 	tile8Step(q4, 2, bb)
-	loopEnd("CX", name+"_loop")
+	p("ADDQ $32, R10")
+	loopEnd("R8", name+"_loop")
+	p("TESTQ CX, CX")
+	p("JNZ %s_chunk", name)
 	nl()
 	label(name + "_done")
 	p("VMOVUPS Y15, (DX)")
