@@ -38,6 +38,10 @@ func main() {
 	consts()
 	tile8(false)
 	tile8(true)
+	tile8xR(false, 2)
+	tile8xR(true, 2)
+	tile8xR(false, 4)
+	tile8xR(true, 4)
 	rows8(false)
 	rows8(true)
 	kDot(false, 1)
@@ -912,4 +916,128 @@ func widenInt4() {
 	p("ADDQ $512, DI")
 	loopEnd("CX", name+"_loop")
 	done(name)
+}
+
+// tile8xR: tile8 for R weight rows (w + r·wstride) sharing the tile's loads,
+// their |w| (Q4_0: nibbles) 16/R blocks at a time in a stack buffer of
+// 32·R bytes per block: acc[8r+t] continues row r's sum. The float steps are
+// tile8's, so the results are too.
+func tile8xR(q4 bool, R int) {
+	const T = 8
+	pre := 16 / R
+	name, bb := fmt.Sprintf("q8_0Tile8x%d", R), 34
+	if q4 {
+		name, bb = fmt.Sprintf("q4_0Tile8x%d", R), 18
+	}
+	text(name, "(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int)", fmt.Sprintf("$%d-40", 32*R*pre))
+	args("w SI", "wstride BX", "a DI", "acc DX", "nb CX")
+	p("LEAQ (BX)(BX*2), R12")
+	rowAddr := func(off, r int) string {
+		return fmt.Sprintf([]string{"%d(SI)", "%d(SI)(BX*1)", "%d(SI)(BX*2)", "%d(SI)(R12*1)"}[r], off)
+	}
+	preAddr := func(r int) string {
+		return fmt.Sprintf([]string{"2(R9)", "2(R9)(BX*1)", "2(R9)(BX*2)", "2(R9)(R12*1)"}[r])
+	}
+	acc := func(r int) int { return 15 - r }
+	ones := 15 - R
+	for r := 0; r < R; r++ {
+		p("VMOVUPS %d(DX), %s", 32*r, y(acc(r)))
+	}
+	p("VMOVDQU ·qOnes16<>(SB), %s", y(ones))
+	jz("CX", name+"_done")
+	label(name + "_chunk")
+	c("R8 = the chunk's blocks, min(nb left, %d)", pre)
+	p("MOVQ $%d, R8", pre)
+	p("CMPQ CX, R8")
+	p("CMOVQLT CX, R8")
+	p("SUBQ R8, CX")
+	if q4 {
+		c("the chunk's nibbles of the %d rows to the stack, %d bytes per block", R, 32*R)
+	} else {
+		c("the chunk's |w| of the %d rows to the stack, %d bytes per block", R, 32*R)
+	}
+	p("MOVQ SI, R9")
+	p("LEAQ (SP), R10")
+	p("MOVQ R8, R11")
+	label(name + "_pre")
+	for r := 0; r < R; r++ {
+		if q4 {
+			nibbles(preAddr(r), 0, 1, 0)
+		} else {
+			p("VMOVDQU %s, Y0", preAddr(r))
+			p("VPABSB Y0, Y0")
+		}
+		p("VMOVDQU Y0, %d(R10)", 32*r)
+	}
+	p("ADDQ $%d, R9", bb)
+	p("ADDQ $%d, R10", 32*R)
+	loopEnd("R11", name+"_pre")
+	p("LEAQ (SP), R10")
+	nl()
+	label(name + "_loop")
+	if q4 {
+		c("int16 sums stay below 8·2·15·127 = 30480")
+	}
+	// Y0..Y(R-1) the rows' sums, Y4 the tile's group, temporaries from Y5.
+	const a = 4
+	for g := 0; g < 8; g++ {
+		p("VMOVDQU %d(DI), %s", 32*g, y(a))
+		for r := 0; r < R; r++ {
+			wr, ar, tr := 5+3*(r%2), 6+3*(r%2), 7+3*(r%2)
+			if q4 {
+				p("VPBROADCASTD %d(R10), Y%d", 32*r+4*g, ar)
+				if g == 0 {
+					p("VPMADDUBSW %s, Y%d, Y%d", y(a), ar, r)
+				} else {
+					p("VPMADDUBSW %s, Y%d, Y%d", y(a), ar, tr)
+					p("VPADDW Y%d, Y%d, Y%d", tr, r, r)
+				}
+				continue
+			}
+			p("VPBROADCASTD %s, Y%d", rowAddr(2+4*g, r), wr)
+			p("VPBROADCASTD %d(R10), Y%d", 32*r+4*g, ar)
+			p("VPSIGNB Y%d, %s, Y%d", wr, y(a), tr)
+			p("VPMADDUBSW Y%d, Y%d, Y%d", tr, ar, tr)
+			if g == 0 {
+				p("VPMADDWD %s, Y%d, Y%d", y(ones), tr, r)
+			} else {
+				p("VPMADDWD %s, Y%d, Y%d", y(ones), tr, tr)
+				p("VPADDD Y%d, Y%d, Y%d", tr, r, r)
+			}
+		}
+	}
+	for r := 0; r < R; r++ {
+		s := y(r)
+		if q4 {
+			c("row %d: sumi = Σ nibble·q − 8·Σq; sumf += (sumi·d_w)·d_a", r)
+			p("VPMADDWD %s, %s, %s", y(ones), s, s)
+			p("VPSUBD %d(DI), %s, %s", T*36, s, s)
+		} else {
+			c("row %d: sumf += sumi·(d_w·d_a)", r)
+		}
+		p("VCVTDQ2PS %s, %s", s, s)
+		p("VPBROADCASTW %s, X5", rowAddr(0, r))
+		p("VCVTPH2PS X5, Y5")
+		if q4 {
+			p("VMULPS Y5, %s, %s", s, s)
+			p("VMULPS %d(DI), %s, %s", T*32, s, s)
+		} else {
+			p("VMULPS %d(DI), Y5, Y5", T*32)
+			p("VMULPS Y5, %s, %s", s, s)
+		}
+		p("VADDPS %s, %s, %s", s, y(acc(r)), y(acc(r)))
+	}
+	p("ADDQ $%d, SI", bb)
+	p("ADDQ $%d, DI", T*q8BlockPer)
+	p("ADDQ $%d, R10", 32*R)
+	loopEnd("R8", name+"_loop")
+	p("TESTQ CX, CX")
+	p("JNZ %s_chunk", name)
+	label(name + "_done")
+	for r := 0; r < R; r++ {
+		p("VMOVUPS %s, %d(DX)", y(acc(r)), 32*r)
+	}
+	p("VZEROUPPER")
+	p("RET")
+	nl()
 }
