@@ -29,7 +29,10 @@ import (
 // The AVX2 kernels keep the Q8_0/Q4_0 float part exact by vectorising it
 // across independent outputs (lanes = activation rows or weight rows); the K
 // kernels reduce each super-block to its integer totals, then vectorise the
-// float step across activation rows.
+// float step across activation rows. (Keeping float lanes per output and
+// block instead, as llama.cpp's AVX2 Q8_0 kernel does, measured slower: a
+// convert and a multiply-add per output and block where the tiles do one
+// float step per 8 outputs; docs/kernels-avx512.md.)
 //
 // Packed activations (AVX2 path, Q8_0 family). Activation rows are grouped
 // into tiles of q8TileRows rows and the rows that do not fill a tile are
@@ -255,15 +258,16 @@ func (m *qmm) rowBlocks(r0, r1, blk, T int, block func(b0, b1 int, acc []float32
 // weight rows are taken one at a time; for each column panel, every 8-row
 // activation tile is run against the block's rows, so the weight panel (17
 // KiB) and the tile panel (10 KiB) both stay in L1 and each weight byte
-// comes from memory once. The activation rows that do not fill a tile then
+// comes from memory once. Without VNNI the tile kernels take the rows four
+// at a time (then two, then one), which share each load of the tile. The activation rows that do not fill a tile then
 // run against groups of 8 weight rows.
 func (m *qmm) rowsQ8(r0, r1 int) {
 	w, rows, nb := m.w, m.w.Rows, m.nb
 	bb := w.DType.BlockBytes()
 	q4 := w.DType == tensor.Q4_0
-	tile, tileN := q8_0Tile8, q8_0Tile8V
+	tile, tile2, tile4, tileN := q8_0Tile8, q8_0Tile8x2, q8_0Tile8x4, q8_0Tile8V
 	if q4 {
-		tile, tileN = q4_0Tile8, q4_0Tile8V
+		tile, tile2, tile4, tileN = q4_0Tile8, q4_0Tile8x2, q4_0Tile8x4, q4_0Tile8V
 	}
 	const T = q8TileRows
 	m.rowBlocks(r0, r1, q8RowBlk, T, func(b0, b1 int, acc []float32) {
@@ -276,7 +280,14 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 					tileN(unsafe.Pointer(&w.Data[b0*m.rb+k0*bb]), ap, &a[0], kn, b1-b0, m.rb)
 					continue
 				}
-				for r := b0; r < b1; r++ {
+				r := b0
+				for ; r+3 < b1; r += 4 {
+					tile4(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), m.rb, ap, &a[(r-b0)*T], kn)
+				}
+				for ; r+1 < b1; r += 2 {
+					tile2(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), m.rb, ap, &a[(r-b0)*T], kn)
+				}
+				for ; r < b1; r++ {
 					tile(unsafe.Pointer(&w.Data[r*m.rb+k0*bb]), ap, &a[(r-b0)*T], kn)
 				}
 			}

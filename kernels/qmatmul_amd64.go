@@ -16,6 +16,22 @@ func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)
 //go:noescape
 func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int)
 
+// q8_0Tile8x2 and q4_0Tile8x2 (x4: 4 rows) are q8_0Tile8 and q4_0Tile8 for
+// the weight rows w + r·wstride, r < 2 (4): acc[8r+t] continues the sum of
+// weight row r with activation row t, bit for bit as q8_0Tile8 would.
+//
+//go:noescape
+func q8_0Tile8x2(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int)
+
+//go:noescape
+func q4_0Tile8x2(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int)
+
+//go:noescape
+func q8_0Tile8x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int)
+
+//go:noescape
+func q4_0Tile8x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int)
+
 // q8_0Rows8 and q4_0Rows8 continue acc[j] += the block products of weight row
 // w[j] (nb blocks) with the single packed activation row at a. While reading
 // w[j] at offset o they prefetch w[j]+pf+o (the same row of the next group:

@@ -8,6 +8,18 @@ import "unsafe"
 
 func q8_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
 func q4_0Tile8(w, a unsafe.Pointer, acc *float32, nb int) { panic("kernels: no assembly") }
+func q8_0Tile8x2(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int) {
+	panic("kernels: no assembly")
+}
+func q4_0Tile8x2(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int) {
+	panic("kernels: no assembly")
+}
+func q8_0Tile8x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int) {
+	panic("kernels: no assembly")
+}
+func q4_0Tile8x4(w unsafe.Pointer, wstride int, a unsafe.Pointer, acc *float32, nb int) {
+	panic("kernels: no assembly")
+}
 func q8_0Tile8V(w, a unsafe.Pointer, acc *float32, nb, nrows, wstride int) {
 	panic("kernels: no assembly")
 }

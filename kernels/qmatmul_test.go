@@ -411,3 +411,68 @@ func TestMatMulQuantConcurrent(t *testing.T) {
 	}
 	matMulConcurrently(t, ps, 6, 10)
 }
+
+// TestMatMulQuantBigSums checks Q8_0 and Q4_0 bit for bit on blocks whose
+// integer sums are large (every product of one sign), where the float steps'
+// order shows: sumi·d_w needs more than 24 bits once |sumi| ≥ 2¹³, so
+// (sumi·d_w)·d_a and sumi·(d_w·d_a) often round differently. The rows share
+// their quants and differ in their random scales.
+func TestMatMulQuantBigSums(t *testing.T) {
+	const rows, n = 23, 9
+	for _, dt := range []tensor.DType{tensor.Q8_0, tensor.Q4_0} {
+		w, x := bigSumsData(dt)
+		for _, ic := range impls() {
+			want := refOutputs(w, x, n)
+			t.Run(dt.String()+"/"+ic.name, func(t *testing.T) {
+				useImpl(t, ic)
+				useThreads(t, 1, 0)
+				got := make([]float32, n*rows)
+				MatMul(got, x, n, w)
+				if i := bitsEqual(got, want); i >= 0 {
+					t.Fatalf("element %d (t=%d r=%d) = %g, reference %g", i, i/rows, i%rows, got[i], want[i])
+				}
+			})
+		}
+	}
+}
+
+// bigSumsData returns TestMatMulQuantBigSums's [23, 160] weights of type dt
+// and 9 activation rows whose every product with them has one sign and whose
+// quants are near ±127: block sums of 2¹³ to 2¹⁵ in magnitude.
+func bigSumsData(dt tensor.DType) (*tensor.Mat, []float32) {
+	rng := rand.New(rand.NewPCG(37, uint64(dt)))
+	const rows, cols, n = 23, 5 * 32, 9
+	w := randQuantMat(rng, dt, rows, cols, true)
+	bb, rb := dt.BlockBytes(), w.RowBytes()
+	sign := make([]float32, cols) // the sign of each weight value
+	for b := range cols / 32 {
+		for k := range bb - 2 {
+			v := []byte{0x00, 0xff, 0x0f, 0xf0, 0x81, 0x7f}[rng.IntN(6)]
+			if dt == tensor.Q8_0 {
+				sign[32*b+k] = float32(1 - 2*int(v>>7))
+			} else {
+				sign[32*b+k] = nibbleSign(v & 0xf)
+				sign[32*b+k+16] = nibbleSign(v >> 4)
+			}
+			for r := range rows {
+				w.Data[r*rb+b*bb+2+k] = v
+			}
+		}
+	}
+	x := make([]float32, n*cols)
+	for t := range n {
+		s := float32(rng.ExpFloat64())
+		for c := range cols { // quants of 115..127 in magnitude
+			x[t*cols+c] = sign[c] * s * (1 - 0.09*rng.Float32())
+		}
+	}
+	return w, x
+}
+
+// nibbleSign is the sign of the Q4_0 value of nibble q (q − 8), 1 for 0.
+func nibbleSign(q byte) float32 {
+	if q < 8 {
+		return -1
+	}
+	return 1
+}
