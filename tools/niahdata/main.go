@@ -51,7 +51,7 @@ func main() {
 	flag.IntVar(&cp.docs, "copy-docs", 0, "copy documents to mix in: a random sequence, a newline, the same sequence again (plain induction on every token of the second half)")
 	flag.IntVar(&cp.min, "copy-min", 6, "fewest items in a copy document's sequence")
 	flag.IntVar(&cp.max, "copy-max", 24, "most items in a copy document's sequence")
-	flag.StringVar(&cp.items, "copy-items", "words", `what a copy sequence is made of: "words" (evals.Words, joined by spaces) or "letters" (a-z, joined by nothing)`)
+	flag.StringVar(&cp.items, "copy-items", "words", `what a copy sequence is made of: "words" (evals.Words, joined by spaces), "letters" (a-z, joined by nothing) or "lines" (-form words lines "key value", distinct keys, joined by newlines)`)
 	flag.Parse()
 	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed, cp); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
@@ -122,7 +122,7 @@ func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, m
 		cr := rand.New(rand.NewPCG(seed, 0x636f7079))
 		extra := make([]string, cp.docs)
 		for i := range extra {
-			extra[i] = copyDocument(cr, cp.items, cp.min+cr.IntN(cp.max-cp.min+1))
+			extra[i] = copyDocument(cr, cp.items, cp.min+cr.IntN(cp.max-cp.min+1), exclude)
 		}
 		all = mixIn(cr, all, extra)
 	}
