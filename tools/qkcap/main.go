@@ -1,6 +1,7 @@
 // Command qkcap estimates how sharply a RoPE attention head with Llama 4's
 // weightless QK-norm can attend to the previous token (docs/distillation.md,
-// "Why nothing retrieved: initialisation and QK-norm").
+// "Why nothing retrieved: initialisation, QK-norm and sparse induction
+// signal").
 //
 // After the QK-norm every head vector of q and k has RMS 1, so |q|² = |k|² = d
 // and the score of a key at offset Δ behind the query is
@@ -14,7 +15,7 @@
 // dimension: a lower bound on the true maximum. Without QK-norm the scores
 // are unbounded and the weight can approach 1.
 //
-//	go run ./tools/qkcap -d 16,32,64,128 -T 64
+//	go run ./tools/qkcap -starts 24 -iters 3000 -d 16,32,64,128 -T 64
 package main
 
 import (
