@@ -12,6 +12,11 @@
 //
 //	go run ./tools/niahdata -text testdata/tinyshakespeare.txt -docs 5000 -o runs/ctx/mix.txt
 //
+// -copy-docs N mixes in N copy documents (a random sequence of -copy-items,
+// a newline, the same sequence again), on which an induction head forms
+// much sooner than on the retrieval documents alone (docs/distillation.md,
+// "Why nothing retrieved").
+//
 // Documents are separated by -sep (train with --doc-sep and that
 // separator); the text is cut into passages of about -passage bytes at
 // blank lines, and the retrieval documents are put in at random places among them.
@@ -42,14 +47,22 @@ func main() {
 	trials := flag.Int("trials", 100, "the eval's trials per depth (keys of this many trials are excluded)")
 	sep := flag.String("sep", "\n~\n", "document separator written between documents")
 	out := flag.String("o", "", "output file")
+	var cp copySpec
+	flag.IntVar(&cp.docs, "copy-docs", 0, "copy documents to mix in: a random sequence, a newline, the same sequence again (plain induction on every token of the second half)")
+	flag.IntVar(&cp.min, "copy-min", 6, "fewest items in a copy document's sequence")
+	flag.IntVar(&cp.max, "copy-max", 24, "most items in a copy document's sequence")
+	flag.StringVar(&cp.items, "copy-items", "words", `what a copy sequence is made of: "words" (evals.Words, joined by spaces), "letters" (a-z, joined by nothing) or "lines" (-form words lines "key value", distinct keys, joined by newlines)`)
 	flag.Parse()
-	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed); err != nil {
+	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed, cp); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64) error {
+func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
+	if err := cp.validate(); err != nil {
+		return err
+	}
 	switch {
 	case out == "":
 		return fmt.Errorf("-o is required")
@@ -103,6 +116,15 @@ func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, m
 		} else {
 			all, text = append(all, text[0]), text[1:]
 		}
+	}
+	if cp.docs > 0 {
+		// Their own stream, so that -copy-docs 0 writes what it always did.
+		cr := rand.New(rand.NewPCG(seed, 0x636f7079))
+		extra := make([]string, cp.docs)
+		for i := range extra {
+			extra[i] = copyDocument(cr, cp.items, cp.min+cr.IntN(cp.max-cp.min+1), exclude)
+		}
+		all = mixIn(cr, all, extra)
 	}
 	return os.WriteFile(out, []byte(strings.Join(all, sep)), 0o644)
 }

@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "mix.txt")
-	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 60, 5, 7, 1); err != nil {
+	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 60, 5, 7, 1, noCopy); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 		sep        string
 		seed, eval uint64
 	}{{"word", 7, 1}, {"\n~\n", 1, 1}} {
-		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval); err == nil {
+		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval, noCopy); err == nil {
 			t.Errorf("sep %q seed %d eval seed %d: no error", bad.sep, bad.seed, bad.eval)
 		}
 	}
@@ -134,12 +134,12 @@ func TestRunArgs(t *testing.T) {
 		maxLines int
 		want     string
 	}{{"digits", 4, `-form "digits"`}, {"words", 65, "-max-lines 65"}} {
-		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 60, 1, 7, 1)
+		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 60, 1, 7, 1, noCopy)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("form %s max-lines %d: error %v, want %q", tc.form, tc.maxLines, err, tc.want)
 		}
 	}
-	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 60, 1, 7, 1); err != nil {
+	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 60, 1, 7, 1, noCopy); err != nil {
 		t.Errorf("words, 64 lines: %v", err)
 	}
 }
