@@ -24,7 +24,7 @@ EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
 PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
-RL_STEPS=${RL_STEPS:-40} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
+RL_STEPS=${RL_STEPS:-160} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
 EVAL="--eval-n 200 --eval-k 8 $GEN"
 mkdir -p "$OUT"
@@ -69,11 +69,14 @@ $HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 -
 stamp rl
 fi
 
-# 4. DPO on the policy's own samples of new training problems (it prints
-# held-out pass@1 and the mean length of the correct greedy answers before
-# and after: its own preference is for shorter correct answers).
+# 4. DPO on the policy's own samples of new training problems, shorter
+# correct answers over longer correct ones only (RL has already optimised
+# correctness; after RL the correct answers at temperature 1 are nearly all
+# the same length, so the pairs are sampled at temperature 1.5). It prints
+# held-out pass@1 and the mean length of the correct greedy answers and of
+# the sampled ones before and after.
 if todo dpo; then
-$HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 8 --steps 20 --batch 8 \
+$HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 16 --temp 1.5 --shorter-only --steps 20 --batch 8 \
 	--lr $DPO_LR --beta 0.1 $GEN --eval-n 200 --eval-k 8 --t $THREADS --out "$OUT/dpo"
 stamp dpo
 fi
