@@ -13,7 +13,9 @@
 # RL_STEPS, RL_LR and DPO_LR the stages' main settings (*_WORKING: the
 # fraction of reference answers that show their working, arithmetic's
 # working=F). A stage that finished (OUT/STAGE.done) is skipped when the
-# script runs again; delete the marker to redo it.
+# script runs again; delete the marker to redo it. BASE=DIR starts from a
+# given pretrained base (an HF directory with its tokenizer, e.g. OUT/base
+# of an earlier run of this script) instead of pretraining one.
 set -eu
 OUT=${1:-runs/recipe}
 HERD=${HERD:-go run ./cmd/herd}
@@ -22,10 +24,11 @@ EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
 PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
-RL_STEPS=${RL_STEPS:-40} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
+RL_STEPS=${RL_STEPS:-160} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
 EVAL="--eval-n 200 --eval-k 8 $GEN"
 mkdir -p "$OUT"
+B=${BASE:-$OUT/base}
 start=$(date +%s)
 stamp() { echo "== $1 done at $(($(date +%s) - start)) s"; : >"$OUT/$1.done"; }
 todo() { [ ! -e "$OUT/$1.done" ]; }
@@ -37,7 +40,9 @@ todo() { [ ! -e "$OUT/$1.done" ]; }
 # 2.2M-parameter Llama 4 MoE (tools/posttrain-base.json) with its own BPE
 # trained on it: 297 ranks, which merge words and operators but no digits
 # (tools/tasktext's TestRecipeTokenizerKeepsDigits).
-if todo base; then
+if [ -n "${BASE:-}" ]; then
+	echo "== base: $BASE (given, not pretrained)"
+elif todo base; then
 go run ./tools/tasktext -n 20000 -task $EASY,working=$PT_WORKING -task $HARD,working=$PT_WORKING >"$OUT/text.txt"
 $HERD train --data "$OUT/text.txt" --doc-sep '
 
@@ -51,7 +56,7 @@ fi
 # SFT_WORKING of the answers show their working, the rest are bare numbers,
 # as the prompt asks: RL finds that the worked answers pay).
 if todo sft; then
-$HERD sft -m "$OUT/base" --task $HARD,working=$SFT_WORKING --examples $SFT_EXAMPLES --steps $SFT_STEPS --seq 128 --lr $SFT_LR \
+$HERD sft -m "$B" --task $HARD,working=$SFT_WORKING --examples $SFT_EXAMPLES --steps $SFT_STEPS --seq 128 --lr $SFT_LR \
 	--heldout 0 --t $THREADS --out "$OUT/sft"
 stamp sft
 fi
@@ -64,11 +69,14 @@ $HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 -
 stamp rl
 fi
 
-# 4. DPO on the policy's own samples of new training problems (it prints
-# held-out pass@1 and the mean length of the correct greedy answers before
-# and after: its own preference is for shorter correct answers).
+# 4. DPO on the policy's own samples of new training problems, shorter
+# correct answers over longer correct ones only (RL has already optimised
+# correctness; after RL the correct answers at temperature 1 are nearly all
+# the same length, so the pairs are sampled at temperature 1.5). It prints
+# held-out pass@1 and the mean length of the correct greedy answers and of
+# the sampled ones before and after.
 if todo dpo; then
-$HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 8 --steps 20 --batch 8 \
+$HERD dpo -m "$OUT/rl" --task $EASY --task $HARD --prompts 100 --offset 100000 --samples 16 --temp 1.5 --shorter-only --steps 20 --batch 8 \
 	--lr $DPO_LR --beta 0.1 $GEN --eval-n 200 --eval-k 8 --t $THREADS --out "$OUT/dpo"
 stamp dpo
 fi
@@ -76,7 +84,9 @@ fi
 table="$OUT/table.tsv"
 : >"$table"
 for stage in base sft rl dpo; do
-	$HERD rl -m "$OUT/$stage" --task $EASY --task $HARD --eval-only $EVAL --t $THREADS | sed "s/^/$stage\t/" >>"$table"
+	dir=$OUT/$stage
+	[ $stage = base ] && dir=$B
+	$HERD rl -m "$dir" --task $EASY --task $HARD --eval-only $EVAL --t $THREADS | sed "s/^/$stage\t/" >>"$table"
 done
 echo "recipe done in $(($(date +%s) - start)) s; held-out table in $table"
 cat "$table"

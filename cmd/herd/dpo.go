@@ -26,6 +26,8 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	cl.IntVar(&po.Offset, "offset", 0, "index of the first training problem (to use other problems than an RL run's)")
 	cl.IntVar(&po.Samples, "samples", po.Samples, "completions per prompt")
 	cl.BoolVar(&po.Shorter, "shorter", po.Shorter, "also prefer the shortest correct completion over the longest")
+	cl.BoolVar(&po.ShorterOnly, "shorter-only", false, "make only the shorter-correct-over-longer-correct pairs (no correct-over-wrong pairs): DPO then teaches that preference alone")
+	cl.Float64Var(&po.Temperature, "temp", po.Temperature, "temperature of the samples the pairs come from (above 1: more varied answers, e.g. of different lengths, when the policy has become nearly deterministic)")
 	cl.IntVar(&po.Concurrency, "concurrency", po.Concurrency, "prompts sampled at once")
 	cl.Float64Var(&c.Beta, "beta", c.Beta, "DPO β")
 	cl.Float64Var(&c.LR, "lr", c.LR, "AdamW learning rate (constant after warmup)")

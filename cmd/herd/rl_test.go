@@ -46,7 +46,7 @@ func TestRLCommand(t *testing.T) {
 		t.Errorf("resume: exit %d: %s", code, stderr)
 	}
 	code, stdout, stderr = runHerd("rl", "-m", out, "--task", "arithmetic:digits=1", "--eval-only", "--eval-n", "3", "--eval-k", "2", "--max-tokens", "4", "--ctx", "64")
-	if code != 0 || !strings.Contains(stdout, "arithmetic:digits=1,ops=1\t3\t") {
+	if code != 0 || !strings.Contains(stdout, "arithmetic:digits=1,ops=1\t3\t") || !strings.Contains(stdout, "\tcorrect greedy answer tokens\tsampled answer tokens\n") {
 		t.Errorf("--eval-only: exit %d: %s\n%s", code, stdout, stderr)
 	}
 	code, _, stderr = runHerd("dpo", "-m", out, "--out", filepath.Join(t.TempDir(), "dpo"), "--task", "arithmetic:digits=1", "--prompts", "2",

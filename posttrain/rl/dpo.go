@@ -32,6 +32,7 @@ type PairOptions struct {
 	Samples     int     // completions per prompt
 	Temperature float64 // of the samples
 	Shorter     bool    // also pair the shortest correct completion with the longest
+	ShorterOnly bool    // only those pairs (no verifier pairs): the explicit preference alone
 	Concurrency int
 	Seed        uint64
 }
@@ -40,6 +41,9 @@ type PairOptions struct {
 // its completions: the shortest correct one over the first wrong one (the
 // verifier's preference) and, with Shorter, over the longest correct one
 // when it is longer (an explicit preference for shorter correct answers).
+// With ShorterOnly it makes only the second kind, so that DPO teaches the
+// explicit preference without more of the verifier's signal (which RL
+// already optimises).
 func BuildPairs(ctx context.Context, ro *Roller, ts []tasks.Task, o PairOptions) ([]Pair, error) {
 	if o.Prompts <= 0 || o.Samples < 2 || o.Concurrency <= 0 || !(o.Temperature > 0) {
 		return nil, fmt.Errorf("rl: DPO pairs from %d prompts × %d samples (concurrency %d, temperature %g): need prompts > 0, samples ≥ 2, temperature > 0", o.Prompts, o.Samples, o.Concurrency, o.Temperature)
@@ -74,10 +78,10 @@ func BuildPairs(ctx context.Context, ro *Roller, ts []tasks.Task, o PairOptions)
 			}
 		}
 		sort.SliceStable(right, func(a, b int) bool { return right[a].Generated() < right[b].Generated() })
-		if len(right) > 0 && len(wrong) > 0 {
+		if !o.ShorterOnly && len(right) > 0 && len(wrong) > 0 {
 			res[k] = append(res[k], Pair{Kind: "verifier", Task: t.Spec(), Key: p.Key, Chosen: right[0], Rejected: wrong[0]})
 		}
-		if o.Shorter && len(right) > 1 && right[len(right)-1].Generated() > right[0].Generated() {
+		if (o.Shorter || o.ShorterOnly) && len(right) > 1 && right[len(right)-1].Generated() > right[0].Generated() {
 			res[k] = append(res[k], Pair{Kind: "shorter", Task: t.Spec(), Key: p.Key, Chosen: right[0], Rejected: right[len(right)-1]})
 		}
 		return nil

@@ -142,8 +142,8 @@ func (j *DPOJob) eval(ctx context.Context, w io.Writer, who string, ro *Roller) 
 		return err
 	}
 	for _, e := range res {
-		fmt.Fprintf(w, "held-out (%s): %s: pass@1 (greedy) %.1f%%, pass@%d %.1f%% of %d problems; correct greedy answers %.2f tokens on average\n",
-			who, e.Task, 100*e.Pass1, e.K, 100*e.PassK, e.Problems, e.CorrectLen)
+		fmt.Fprintf(w, "held-out (%s): %s: pass@1 (greedy) %.1f%%, pass@%d %.1f%% of %d problems; correct greedy answers %.2f tokens, sampled answers %.2f tokens on average\n",
+			who, e.Task, 100*e.Pass1, e.K, 100*e.PassK, e.Problems, e.CorrectLen, e.SampledLen)
 	}
 	return nil
 }

@@ -9,12 +9,12 @@ import (
 )
 
 // TestDPO builds pairs from fake samples (right, wrong and longer right
-// answers), trains on them, checks the loss falls and the preference
+// answers), checks that --shorter-only makes only the shorter pairs, trains on them, checks the loss falls and the preference
 // accuracy rises, and that a resumed run ends where an uninterrupted one
 // does.
 func TestDPO(t *testing.T) {
 	tok := testTokenizer(t)
-	r := testRun(t, &fakeGen{tok: tok}, "", nil)
+	r := testRun(t, &fakeGen{tok: tok, long: true}, "", nil)
 	pairs, err := BuildPairs(context.Background(), r.Roller, r.Cfg.Tasks, PairOptions{Prompts: 12, Samples: 4, Temperature: 1, Shorter: true, Concurrency: 4, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -26,8 +26,20 @@ func TestDPO(t *testing.T) {
 			t.Fatalf("%s pair of %s: chosen correct %v, rejected correct %v", p.Kind, p.Key, p.Chosen.Correct, p.Rejected.Correct)
 		}
 	}
-	if kinds["verifier"] == 0 {
-		t.Fatalf("no verifier pair among %d", len(pairs))
+	if kinds["verifier"] == 0 || kinds["shorter"] == 0 {
+		t.Fatalf("pairs %v: want both kinds", kinds)
+	}
+	only, err := BuildPairs(context.Background(), r.Roller, r.Cfg.Tasks, PairOptions{Prompts: 12, Samples: 4, Temperature: 1, ShorterOnly: true, Concurrency: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(only) != kinds["shorter"] {
+		t.Fatalf("--shorter-only made %d pairs, want the %d shorter pairs", len(only), kinds["shorter"])
+	}
+	for _, p := range only {
+		if p.Kind != "shorter" || !p.Chosen.Correct || !p.Rejected.Correct || p.Chosen.Generated() >= p.Rejected.Generated() {
+			t.Fatalf("--shorter-only pair of %s: kind %s, correct %v/%v, lengths %d/%d", p.Key, p.Kind, p.Chosen.Correct, p.Rejected.Correct, p.Chosen.Generated(), p.Rejected.Generated())
+		}
 	}
 	base := smallModel(t, 3)
 	if err := Reference(base, pairs, 4); err != nil {

@@ -16,6 +16,7 @@ type EvalResult struct {
 	PassK       float64 // fraction solved by at least one of K samples (temperature 1)
 	MeanSampled float64 // fraction of the K samples that solve their problem
 	CorrectLen  float64 // mean tokens of the correct greedy answers (NaN without any)
+	SampledLen  float64 // mean tokens of the K sampled answers (NaN with K = 0)
 }
 
 // Evaluate measures held-out problems 0…n−1 of each task: greedy pass@1 and
@@ -27,6 +28,7 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 		greedy := make([]bool, n)
 		glen := make([]int, n)
 		solved := make([]int, n)
+		slen := make([]int, n)
 		err := parallel(ctx, n, conc, func(i int) error {
 			p, err := t.Sample(tasks.HeldOut, i)
 			if err != nil {
@@ -48,6 +50,7 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 				if e.Correct {
 					solved[i]++
 				}
+				slen[i] += e.Generated()
 			}
 			return nil
 		})
@@ -64,10 +67,12 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 				r.PassK++
 			}
 			r.MeanSampled += float64(solved[i])
+			r.SampledLen += float64(slen[i])
 		}
 		r.CorrectLen /= r.Pass1 // NaN when none is correct
 		r.Pass1 /= float64(n)
 		r.PassK /= float64(n)
+		r.SampledLen /= float64(n * k) // NaN when k = 0
 		if k > 0 {
 			r.MeanSampled /= float64(n * k)
 		}

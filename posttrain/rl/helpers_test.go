@@ -33,6 +33,7 @@ type fakeGen struct {
 	delay time.Duration
 	slow  time.Duration // with slowMod: the delay of problems whose value is 0 mod slowMod
 	wrong bool          // every answer wrong
+	long  bool          // some right answers longer: "= <answer>N</answer>"
 
 	slowMod int64
 
@@ -75,7 +76,11 @@ func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, err
 		if f.wrong || ((r.Seed+uint64(j))%3 == 0 && ans%2 != 0) {
 			ans++
 		}
-		toks := append(f.tok.Encode(fmt.Sprint(ans), false), f.tok.EOT())
+		text := fmt.Sprint(ans)
+		if f.long && ans == val.Num().Int64() && (r.Seed+uint64(j))%3 == 1 {
+			text = "= <answer>" + text + "</answer>"
+		}
+		toks := append(f.tok.Encode(text, false), f.tok.EOT())
 		lp := make([]float32, len(toks))
 		for i := range lp {
 			lp[i] = float32(-math.Ln2)

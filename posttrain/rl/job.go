@@ -165,7 +165,9 @@ func (j *Job) Run(ctx context.Context, stdout, log io.Writer) error {
 }
 
 // evalTable evaluates the policy of ro on held-out problems and prints one
-// row per task.
+// row per task: problems, greedy pass@1, pass@k, the mean sampled accuracy
+// and the mean length in tokens of the correct greedy answers (NaN when
+// none is correct) and of the sampled answers (temperature 1).
 func evalTable(ctx context.Context, stdout, log io.Writer, ro *Roller, c Config) error {
 	t0 := time.Now()
 	res, err := Evaluate(ctx, ro, c.Tasks, c.EvalN, c.EvalK, c.Concurrency, c.Seed)
@@ -173,9 +175,9 @@ func evalTable(ctx context.Context, stdout, log io.Writer, ro *Roller, c Config)
 		return err
 	}
 	fmt.Fprintf(log, "evaluated in %v\n", time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(stdout, "task\tproblems\tpass@1 (greedy)\tpass@%d\tmean sampled accuracy\n", c.EvalK)
+	fmt.Fprintf(stdout, "task\tproblems\tpass@1 (greedy)\tpass@%d\tmean sampled accuracy\tcorrect greedy answer tokens\tsampled answer tokens\n", c.EvalK)
 	for _, e := range res {
-		fmt.Fprintf(stdout, "%s\t%d\t%.1f%%\t%.1f%%\t%.1f%%\n", e.Task, e.Problems, 100*e.Pass1, 100*e.PassK, 100*e.MeanSampled)
+		fmt.Fprintf(stdout, "%s\t%d\t%.1f%%\t%.1f%%\t%.1f%%\t%.2f\t%.2f\n", e.Task, e.Problems, 100*e.Pass1, 100*e.PassK, 100*e.MeanSampled, e.CorrectLen, e.SampledLen)
 	}
 	return nil
 }
