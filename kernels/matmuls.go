@@ -20,9 +20,7 @@ type Product struct {
 // For small batches (n ≤ fuseMaxN, decode and batched decode) the products
 // run as one job of the worker pool: their weight rows, taken in order, are
 // cut into runs of about equal bytes, one run per thread where the rows
-// stream best that way (n = 1 with K-family weights holding at least half the
-// bytes, so a small float router beside Q4_K projections does not change the
-// split) and about four otherwise.
+// stream best that way (K-family weights at n = 1) and about four otherwise.
 // A chain of matrix-vector products that share an input — decode's Q, K and
 // V projections, an FFN's gate and up — then costs one hand-off to the pool
 // instead of one each, and no thread waits for the others between them.
@@ -54,8 +52,8 @@ func matMuls(n int, ps []Product) {
 		*f = fused{}
 		fusedJobs.Put(f)
 	}()
-	var total int64  // multiply-adds
-	var kBytes int64 // weight bytes of K-family products
+	var total int64 // multiply-adds
+	contiguous := n == 1
 	for _, p := range ps {
 		pr := prepare(p.Dst, p.X, n, p.W)
 		if pr == nil {
@@ -67,8 +65,8 @@ func matMuls(n int, ps []Product) {
 		f.off[f.np+1] = f.off[f.np] + int64(w.Rows)*int64(w.RowBytes())
 		f.np++
 		total += int64(n) * int64(w.Rows) * int64(w.Cols)
-		if q, ok := pr.(*qmm); ok && q.kfam {
-			kBytes += f.off[f.np] - f.off[f.np-1]
+		if q, ok := pr.(*qmm); !ok || !q.kfam {
+			contiguous = false
 		}
 	}
 	nt := Threads()
@@ -84,8 +82,8 @@ func matMuls(n int, ps []Product) {
 		}
 	default:
 		f.ntasks = 4 * nt
-		if n == 1 && 2*kBytes >= f.off[f.np] {
-			f.ntasks = nt // mostly K-family decode: one run per thread, as matMulQuant
+		if contiguous {
+			f.ntasks = nt
 		}
 		parallel(f.ntasks, nt, f)
 	}
