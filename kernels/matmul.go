@@ -42,37 +42,14 @@ import (
 // below (2·Cols+16)·2⁻²⁴·Σ_c|x·W| (the textbook bound for both summation
 // orders). MatMul may be called from several goroutines at once.
 func MatMul(dst, x []float32, n int, w *tensor.Mat) {
-	if p := prepare(dst, x, n, w); p != nil {
-		p.multiply(Threads())
-		p.release()
-	}
-}
-
-// product is one prepared MatMul: its activations quantized or packed, its
-// outputs not yet computed.
-type product interface {
-	rows(r0, r1 int) // computes output columns [r0, r1) for every activation row
-	multiply(nt int) // computes every output on up to nt goroutines
-	release()        // returns the product's buffers to their pools
-	weights() *tensor.Mat
-	big() bool // large enough for the worker pool on its own
-}
-
-// prepare checks the shapes of dst = x·Wᵀ and prepares it, or does it and
-// returns nil when there is nothing left to compute (n = 0, no rows, no
-// columns).
-func prepare(dst, x []float32, n int, w *tensor.Mat) product {
 	if n < 0 || len(x) < n*w.Cols || len(dst) < n*w.Rows {
 		panic(fmt.Sprintf("kernels: MatMul shapes: x %d, dst %d for n=%d W[%d,%d]", len(x), len(dst), n, w.Rows, w.Cols))
 	}
 	switch w.DType {
 	case tensor.F32, tensor.BF16, tensor.F16, tensor.F8E4M3, tensor.Int4:
 	case tensor.Q8_0, tensor.Q4_0, tensor.Q4K, tensor.Q6K:
-		if n == 0 || w.Rows == 0 {
-			checkQuant(w)
-			return nil
-		}
-		return prepareQuant(dst, x, n, w)
+		matMulQuant(dst, x, n, w)
+		return
 	default:
 		panic(fmt.Sprintf("kernels: MatMul: unknown dtype %s", w.DType))
 	}
@@ -82,50 +59,28 @@ func prepare(dst, x []float32, n int, w *tensor.Mat) product {
 		panic(fmt.Sprintf("kernels: MatMul: %s W[%d,%d] has %d bytes and %d scales", w.DType, w.Rows, w.Cols, len(w.Data), len(w.Scale)))
 	}
 	if n == 0 || w.Rows == 0 {
-		return nil
+		return
 	}
 	if w.Cols == 0 {
 		clear(dst[:n*w.Rows])
-		return nil
-	}
-	return prepareFloat(dst, x, n, w)
-}
-
-func (m *mmTask) weights() *tensor.Mat { return m.w }
-
-// prepareFloat takes an mmTask from the pool for dst = x·Wᵀ (float weights,
-// n ≥ 1, Rows ≥ 1, Cols ≥ 1, shapes checked) and packs the activations where
-// the small-batch path wants them; multiply then computes the outputs, and
-// release returns the task and its scratch.
-func prepareFloat(dst, x []float32, n int, w *tensor.Mat) *mmTask {
-	m := mmTasks.Get().(*mmTask)
-	*m = mmTask{dst: dst, x: x, n: n, w: w, avx2: useAVX2(), avx512: useAVX512F()}
-	if m.avx2 && smallBatch(n, w) {
-		m.xs = scratches.Get().(*scratch)
-		m.packSmall(m.xs)
-	}
-	return m
-}
-
-// big reports whether the product is large enough for the worker pool.
-func (m *mmTask) big() bool {
-	return int64(m.n)*int64(m.w.Rows)*int64(m.w.Cols) >= parallelMinMACs
-}
-
-// multiply computes every output on up to nt goroutines.
-func (m *mmTask) multiply(nt int) {
-	if nt == 1 || !m.big() {
-		m.rows(0, m.w.Rows)
 		return
 	}
-	m.per = rowsPerTask(m.w.Rows, nt)
-	parallel((m.w.Rows+m.per-1)/m.per, nt, m)
-}
-
-// release returns m and its scratch to their pools.
-func (m *mmTask) release() {
-	if m.xs != nil {
-		scratches.Put(m.xs)
+	m := mmTasks.Get().(*mmTask)
+	*m = mmTask{dst: dst, x: x, n: n, w: w, avx2: useAVX2(), avx512: useAVX512F()}
+	var xs *scratch
+	if m.avx2 && smallBatch(n, w) {
+		xs = scratches.Get().(*scratch)
+		m.packSmall(xs)
+	}
+	nt := Threads()
+	if nt == 1 || int64(n)*int64(w.Rows)*int64(w.Cols) < parallelMinMACs {
+		m.rows(0, w.Rows)
+	} else {
+		m.per = rowsPerTask(w.Rows, nt)
+		parallel((w.Rows+m.per-1)/m.per, nt, m)
+	}
+	if xs != nil {
+		scratches.Put(xs)
 	}
 	*m = mmTask{}
 	mmTasks.Put(m)
@@ -185,7 +140,6 @@ type mmTask struct {
 	per    int
 	xp     []float32 // small-batch path: packed activation rows, stride ldx floats
 	ldx    int
-	xs     *scratch // xp's owner, from scratches (small-batch path only)
 }
 
 var mmTasks = sync.Pool{New: func() any { return new(mmTask) }}

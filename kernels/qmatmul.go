@@ -70,7 +70,6 @@ type qmm struct {
 	vnni   bool // AVX-512 VNNI kernels (with avx2: same layouts)
 	kfam   bool // Q4_K / Q6_K
 	act    []byte
-	buf    *[]byte // act's backing buffer, from actBufs
 
 	// Packed layout (AVX2): nTiles tiles of tileT rows, then single rows.
 	tileT, nTiles      int
@@ -88,28 +87,19 @@ var (
 	actBufs = sync.Pool{New: func() any { return new([]byte) }}
 )
 
-func (m *qmm) weights() *tensor.Mat { return m.w }
-
-// checkQuant panics unless w's dtype has an integer dot product and its data
-// holds Rows rows; it returns the activation dtype and the row bytes.
-func checkQuant(w *tensor.Mat) (af tensor.DType, rb int) {
-	af, ok := quant.ActivationType(w.DType)
+func matMulQuant(dst, x []float32, n int, w *tensor.Mat) {
+	f := w.DType
+	af, ok := quant.ActivationType(f)
 	if !ok {
-		panic(fmt.Sprintf("kernels: MatMul: %s has no integer dot product", w.DType))
+		panic(fmt.Sprintf("kernels: MatMul: %s has no integer dot product", f))
 	}
 	rb, err := w.DType.RowBytes(w.Cols)
 	if err != nil || w.Rows < 0 || w.Cols <= 0 || len(w.Data) < w.Rows*rb {
 		panic(fmt.Sprintf("kernels: MatMul: %s W[%d,%d] has %d bytes", w.DType, w.Rows, w.Cols, len(w.Data)))
 	}
-	return af, rb
-}
-
-// prepareQuant takes a qmm from the pool for dst = x·Wᵀ (n ≥ 1 rows, Rows ≥
-// 1) and quantizes the activations; multiply then computes the outputs, and
-// release returns the qmm and its buffer.
-func prepareQuant(dst, x []float32, n int, w *tensor.Mat) *qmm {
-	af, rb := checkQuant(w)
-	f := w.DType
+	if n == 0 || w.Rows == 0 {
+		return
+	}
 	m := qmms.Get().(*qmm)
 	*m = qmm{dst: dst, x: x, n: n, w: w, f: f, af: af, rb: rb, nb: w.Cols / f.BlockSize(), avx2: useAVX2(),
 		vnni: useVNNI512(), kfam: af == tensor.Q8K}
@@ -126,55 +116,42 @@ func prepareQuant(dst, x []float32, n int, w *tensor.Mat) *qmm {
 	} else {
 		m.rowSize, _ = af.RowBytes(w.Cols)
 	}
-	m.buf = actBufs.Get().(*[]byte)
+	bp := actBufs.Get().(*[]byte)
 	size := (n + m.k16*k16Rows) * m.rowSize
-	if cap(*m.buf) < size {
-		*m.buf = make([]byte, size)
+	if cap(*bp) < size {
+		*bp = make([]byte, size)
 	}
-	m.act = (*m.buf)[:size]
+	m.act = (*bp)[:size]
 
+	nt := Threads()
+	big := int64(n)*int64(w.Rows)*int64(w.Cols) >= parallelMinMACs
 	// Quantize the activations (one row or K16 tile per task).
 	m.phase = 0
 	nq := n - m.k16*(k16Rows-1)
-	if nt := Threads(); nt > 1 && m.big() && n > 1 {
+	if nt > 1 && big && n > 1 {
 		parallel(nq, nt, m)
 	} else {
 		for i := range nq {
 			m.quantTask(i)
 		}
 	}
+	// Multiply.
 	m.phase = 1
-	return m
-}
-
-// big reports whether the product is large enough for the worker pool.
-func (m *qmm) big() bool {
-	return int64(m.n)*int64(m.w.Rows)*int64(m.w.Cols) >= parallelMinMACs
-}
-
-// multiply computes every output on up to nt goroutines.
-func (m *qmm) multiply(nt int) {
-	w := m.w
-	if nt == 1 || !m.big() {
+	if nt == 1 || !big {
 		m.rows(0, w.Rows)
-		return
+	} else {
+		// About four tasks per thread for load balance, except K-family
+		// decode (n = 1): one contiguous run of rows per thread, which
+		// streams from memory better (BenchmarkMatMulDecodeCold, idle
+		// machine, 2 threads: Q4_K 31–33 → 36–38 GB/s, Q6_K 39 → 45–47).
+		tpt := 4
+		if n == 1 && m.kfam {
+			tpt = 1
+		}
+		per := (w.Rows + tpt*nt - 1) / (tpt * nt)
+		m.per = (per + 7) &^ 7
+		parallel((w.Rows+m.per-1)/m.per, nt, m)
 	}
-	// About four tasks per thread for load balance, except K-family
-	// decode (n = 1): one contiguous run of rows per thread, which
-	// streams from memory better (BenchmarkMatMulDecodeCold, idle
-	// machine, 2 threads: Q4_K 31–33 → 36–38 GB/s, Q6_K 39 → 45–47).
-	tpt := 4
-	if m.n == 1 && m.kfam {
-		tpt = 1
-	}
-	per := (w.Rows + tpt*nt - 1) / (tpt * nt)
-	m.per = (per + 7) &^ 7
-	parallel((w.Rows+m.per-1)/m.per, nt, m)
-}
-
-// release returns m and its activation buffer to their pools.
-func (m *qmm) release() {
-	bp := m.buf
 	*m = qmm{}
 	qmms.Put(m)
 	actBufs.Put(bp)

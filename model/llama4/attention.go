@@ -16,8 +16,9 @@ func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 	qd, kd := H*d, Hkv*d
 	x := s.x[:T*c.Hidden]
 	q, k, v := s.q[:T*qd], s.k[:T*kd], s.v[:T*kd]
-	kernels.MatMuls(T, kernels.Product{Dst: q, X: x, W: lw.Q}, kernels.Product{Dst: k, X: x, W: lw.K},
-		kernels.Product{Dst: v, X: x, W: lw.V})
+	kernels.MatMul(q, x, T, lw.Q)
+	kernels.MatMul(k, x, T, lw.K)
+	kernels.MatMul(v, x, T, lw.V)
 
 	rope := c.LayerUsesRoPE[l]
 	pos := make([]int, T) // absolute position of each row
