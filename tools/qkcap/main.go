@@ -77,12 +77,7 @@ func best(d, T int, theta float64, starts, iters int) head {
 		}
 		for range iters {
 			softmax(w, u)
-			for D := range s {
-				s[D] = 0
-				for i := range h {
-					s[D] += float64(d) * w[i] * math.Cos(float64(D)*th[i]+ph[i]) / sd
-				}
-			}
+			scores(s, w, th, ph, float64(d)/sd)
 			softmax(p, s)
 			// objective log p[1]; its gradient with respect to s is onehot(1) − p
 			var wg float64
@@ -105,12 +100,7 @@ func best(d, T int, theta float64, starts, iters int) head {
 			}
 		}
 		softmax(w, u)
-		for D := range s {
-			s[D] = 0
-			for i := range h {
-				s[D] += float64(d) * w[i] * math.Cos(float64(D)*th[i]+ph[i]) / sd
-			}
-		}
+		scores(s, w, th, ph, float64(d)/sd)
 		softmax(p, s)
 		if p[1] > top.weight {
 			top = head{w: append([]float64(nil), w...), phase: append([]float64(nil), ph...), weight: p[1]}
@@ -132,5 +122,16 @@ func softmax(dst, x []float64) {
 	}
 	for i := range dst {
 		dst[i] /= z
+	}
+}
+
+// scores sets s[D] = scale·Σ_i w[i]·cos(D·th[i] + ph[i]): the attention score
+// of the key D positions back, for frequency weights w and phases ph.
+func scores(s, w, th, ph []float64, scale float64) {
+	for D := range s {
+		s[D] = 0
+		for i := range w {
+			s[D] += scale * w[i] * math.Cos(float64(D)*th[i]+ph[i])
+		}
 	}
 }
