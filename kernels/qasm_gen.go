@@ -44,6 +44,8 @@ func main() {
 	tile8xR(true, 4)
 	rows8(false)
 	rows8(true)
+	q8Sums()
+	q8Float8()
 	kDot(false, 1)
 	kDot(false, 4)
 	kDot(true, 1)
@@ -321,6 +323,94 @@ func tile8Step(q4 bool, sumi, bb int) {
 	p("VADDPS %s, Y15, Y15", s)
 	p("ADDQ $%d, SI", bb)
 	p("ADDQ $%d, DI", T*q8BlockPer)
+}
+
+// q8Sums: the exact int32 block sums of one Q8_0 weight row (w) against the
+// single packed activation row at a, ng groups of 8 blocks read in order (one
+// sequential stream); block k's sum goes to sums[8k] (the caller offsets sums
+// by the row's index in its group of 8, so a group's sums interleave).
+func q8Sums() {
+	const name, bb = "q8_0Sums", 34
+	text(name, "(w, a unsafe.Pointer, sums *int32, ng, pf int)", "$0-40")
+	p("MOVQ w+0(FP), SI")
+	p("MOVQ a+8(FP), DX")
+	p("MOVQ sums+16(FP), DI")
+	p("MOVQ ng+24(FP), CX")
+	p("MOVQ pf+32(FP), R14")
+	p("VMOVDQU ·qOnes16<>(SB), Y14")
+	jz("CX", name+"_done")
+	nl()
+	label(name + "_loop")
+	for o := 0; o < 8*bb; o += 64 {
+		p("PREFETCHT0 %d(SI)(R14*1)", o)
+	}
+	tree8(func(i, r int) {
+		p("VMOVDQU %d(DX), Y0", i*q8BlockPer)
+		p("VMOVDQU %d(SI), %s", 2+i*bb, y(r))
+		p("VPABSB %s, Y1", y(r))
+		p("VPSIGNB %s, Y0, %s", y(r), y(r))
+		p("VPMADDUBSW %s, Y1, %s", y(r), y(r))
+		p("VPMADDWD Y14, %s, %s", y(r), y(r))
+	}, 13)
+	p("VEXTRACTI128 $1, Y2, X3")
+	for i := 0; i < 4; i++ {
+		p("VPEXTRD $%d, X2, %d(DI)", i, 32*i)
+		p("VPEXTRD $%d, X3, %d(DI)", i, 32*(i+4))
+	}
+	p("ADDQ $%d, SI", 8*bb)
+	p("ADDQ $%d, DX", 8*q8BlockPer)
+	p("ADDQ $256, DI")
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_done")
+	p("VZEROUPPER")
+	p("RET")
+	nl()
+}
+
+// q8Float8: the float steps of rows8 (Q8_0) for 8 weight rows (pointers in
+// *w) whose exact block sums q8Sums left in sums ([nb][8]int32, lane j: row
+// j); acc[j] continues row j's float sum, in the same order as rows8.
+func q8Float8() {
+	const name, bb = "q8_0Float8", 34
+	regs := []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
+	text(name, "(w *[8]unsafe.Pointer, a unsafe.Pointer, sums *int32, acc *float32, nb int)", "$0-40")
+	p("MOVQ w+0(FP), AX")
+	for i, r := range regs {
+		p("MOVQ %d(AX), %s", 8*i, r)
+	}
+	p("MOVQ a+8(FP), DX")
+	p("MOVQ sums+16(FP), R14")
+	p("MOVQ acc+24(FP), AX")
+	p("MOVQ nb+32(FP), CX")
+	p("XORQ BX, BX")
+	p("VMOVUPS (AX), Y15")
+	jz("CX", name+"_done")
+	nl()
+	label(name + "_loop")
+	p("VMOVDQU (R14), Y2")
+	c("X4 = the 8 weight scales (f16)")
+	p("VPXOR X4, X4, X4")
+	for j, rr := range regs {
+		p("VPINSRW $%d, (%s)(BX*1), X4, X4", j, rr)
+	}
+	p("VCVTDQ2PS Y2, Y2")
+	p("VCVTPH2PS X4, Y4")
+	p("VBROADCASTSS 32(DX), Y5")
+	p("VMULPS Y5, Y4, Y4")
+	p("VMULPS Y4, Y2, Y2")
+	p("VADDPS Y2, Y15, Y15")
+	p("ADDQ $%d, BX", bb)
+	p("ADDQ $32, R14")
+	p("ADDQ $%d, DX", q8BlockPer)
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_done")
+	p("MOVQ acc+24(FP), AX")
+	p("VMOVUPS Y15, (AX)")
+	p("VZEROUPPER")
+	p("RET")
+	nl()
 }
 
 // rows8: 8 weight rows (pointers in *w) against one activation row;

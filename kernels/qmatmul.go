@@ -307,6 +307,10 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	}
 	var ptrs [8]unsafe.Pointer
 	pf := prefetchAhead(m.rb)
+	// Q8_0 rows of up to q8SeqMaxBlocks blocks (a multiple of 8) take the
+	// two-pass kernels, which read each weight row as one stream.
+	var sums [8 * q8SeqMaxBlocks]int32
+	seq := q8SeqDecode && !q4 && nb%8 == 0 && nb <= q8SeqMaxBlocks
 	for r := r0; r < r1; r += 8 {
 		for j := range ptrs {
 			ptrs[j] = unsafe.Pointer(&w.Data[min(r+j, r1-1)*m.rb])
@@ -314,9 +318,15 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 		for t := t0; t < m.n; t++ {
 			var acc [8]float32
 			a := unsafe.Pointer(&m.act[m.nTiles*m.tileBytes+(t-t0)*m.rowSize])
-			if q4 {
+			switch {
+			case q4:
 				q4_0Rows8(&ptrs, a, &acc[0], nb, pf)
-			} else {
+			case seq:
+				for j := range ptrs {
+					q8_0Sums(ptrs[j], a, &sums[j], nb/8, pf)
+				}
+				q8_0Float8(&ptrs, a, &sums[0], &acc[0], nb)
+			default:
 				q8_0Rows8(&ptrs, a, &acc[0], nb, pf)
 			}
 			for j := range min(8, r1-r) {
@@ -376,6 +386,13 @@ func (m *qmm) rowsK(r0, r1 int) {
 		row1(unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs]), r1-r0, &m.dst[t*rows+r0], nb, pf)
 	}
 }
+
+// q8SeqDecode selects the two-pass Q8_0 decode kernels (q8_0Sums, q8_0Float8)
+// over q8_0Rows8; both give the same bits.
+var q8SeqDecode = true
+
+// q8SeqMaxBlocks bounds the rows the two-pass kernels take (16,384 columns).
+const q8SeqMaxBlocks = 512
 
 // prefetchAhead is the byte distance at which the decode kernels prefetch
 // weights: a whole number of rows, at least 8 (the next row group) and about

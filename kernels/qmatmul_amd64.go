@@ -43,6 +43,19 @@ func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 //go:noescape
 func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 
+// q8_0Sums and q8_0Float8 split q8_0Rows8 in two passes so that each weight
+// row is read as one sequential stream: q8_0Sums writes the exact int32 block
+// sums of one row (ng groups of 8 blocks) to sums[0], sums[8], …;
+// q8_0Float8 then takes the 8 rows' sums ([nb][8]int32) through rows8's
+// float steps, so acc ends bit for bit as q8_0Rows8 leaves it. q8_0Sums
+// prefetches w+pf ahead as q8_0Rows8 does.
+//
+//go:noescape
+func q8_0Sums(w, a unsafe.Pointer, sums *int32, ng, pf int)
+
+//go:noescape
+func q8_0Float8(w *[8]unsafe.Pointer, a unsafe.Pointer, sums *int32, acc *float32, nb int)
+
 // q4kDot4 and q6kDot4 continue, for each of nrows weight rows i (nsb
 // super-blocks from w + i·wstride), acc[4i+t] += the K-family dot product
 // (quant.DotKBlocks's order) with the 4 plain Q8_K activation rows t at a + t·astride;

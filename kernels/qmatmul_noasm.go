@@ -32,6 +32,10 @@ func q8_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)
 func q4_0Rows8(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int) {
 	panic("kernels: no assembly")
 }
+func q8_0Sums(w, a unsafe.Pointer, sums *int32, ng, pf int) { panic("kernels: no assembly") }
+func q8_0Float8(w *[8]unsafe.Pointer, a unsafe.Pointer, sums *int32, acc *float32, nb int) {
+	panic("kernels: no assembly")
+}
 func q4kRows1(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int) {
 	panic("kernels: no assembly")
 }
