@@ -353,6 +353,10 @@ func (e *Engine) step() {
 	for _, s := range who {
 		e.offerBlocks(s, e.slots[s.slot].Cache())
 	}
+	// The KV gauges follow the forward pass before any request of it ends:
+	// a client that gets its last event and scrapes /metrics at once (a
+	// router) sees the positions the request left in its slot.
+	e.updateKV()
 	for i, s := range who {
 		sess := e.slots[s.slot]
 		if sess.consume(len(batch[i].IDs), logits[i]) {
