@@ -181,9 +181,10 @@ func weightAt(w *tensor.Mat, r, c int) float32 {
 
 // scratch holds per-task buffers, recycled through a sync.Pool.
 type scratch struct {
-	w   []float32 // decoded weights
-	x   []float32 // packed activations
-	acc []float32 // vector accumulators
+	w    []float32 // decoded weights
+	x    []float32 // packed activations
+	acc  []float32 // vector accumulators
+	sums []int32   // Q8_0 decode: a group of 8 rows' block sums
 }
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}

@@ -373,12 +373,8 @@ func q8Sums() {
 // j); acc[j] continues row j's float sum, in the same order as rows8.
 func q8Float8() {
 	const name, bb = "q8_0Float8", 34
-	regs := []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
 	text(name, "(w *[8]unsafe.Pointer, a unsafe.Pointer, sums *int32, acc *float32, nb int)", "$0-40")
-	p("MOVQ w+0(FP), AX")
-	for i, r := range regs {
-		p("MOVQ %d(AX), %s", 8*i, r)
-	}
+	loadRows8()
 	p("MOVQ a+8(FP), DX")
 	p("MOVQ sums+16(FP), R14")
 	p("MOVQ acc+24(FP), AX")
@@ -389,17 +385,7 @@ func q8Float8() {
 	nl()
 	label(name + "_loop")
 	p("VMOVDQU (R14), Y2")
-	c("X4 = the 8 weight scales (f16)")
-	p("VPXOR X4, X4, X4")
-	for j, rr := range regs {
-		p("VPINSRW $%d, (%s)(BX*1), X4, X4", j, rr)
-	}
-	p("VCVTDQ2PS Y2, Y2")
-	p("VCVTPH2PS X4, Y4")
-	p("VBROADCASTSS 32(DX), Y5")
-	p("VMULPS Y5, Y4, Y4")
-	p("VMULPS Y4, Y2, Y2")
-	p("VADDPS Y2, Y15, Y15")
+	rows8Float(false)
 	p("ADDQ $%d, BX", bb)
 	p("ADDQ $32, R14")
 	p("ADDQ $%d, DX", q8BlockPer)
@@ -413,6 +399,45 @@ func q8Float8() {
 	nl()
 }
 
+// rows8Regs hold the 8 weight row pointers of rows8 and q8Float8.
+var rows8Regs = []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
+
+// loadRows8 loads the 8 row pointers of the *[8]unsafe.Pointer argument w
+// into rows8Regs.
+func loadRows8() {
+	p("MOVQ w+0(FP), AX")
+	for i, r := range rows8Regs {
+		p("MOVQ %d(AX), %s", 8*i, r)
+	}
+}
+
+// rows8Float is the float step of rows8 for one block: with Y2 the 8 rows'
+// int32 block sums, the rows' block at offset BX and the activation block at
+// DX, Y15[j] += float32(sumi_j)·(d_w·d_a) (Q4_0: (sumi_j − 8·Σa)·d_w·d_a, in
+// that order).
+func rows8Float(q4 bool) {
+	c("X4 = the 8 weight scales (f16)")
+	p("VPXOR X4, X4, X4")
+	for j, rr := range rows8Regs {
+		p("VPINSRW $%d, (%s)(BX*1), X4, X4", j, rr)
+	}
+	if q4 {
+		p("VPBROADCASTD 36(DX), Y5")
+		p("VPSUBD Y5, Y2, Y2")
+	}
+	p("VCVTDQ2PS Y2, Y2")
+	p("VCVTPH2PS X4, Y4")
+	p("VBROADCASTSS 32(DX), Y5")
+	if q4 {
+		p("VMULPS Y4, Y2, Y2")
+		p("VMULPS Y5, Y2, Y2")
+	} else {
+		p("VMULPS Y5, Y4, Y4")
+		p("VMULPS Y4, Y2, Y2")
+	}
+	p("VADDPS Y2, Y15, Y15")
+}
+
 // rows8: 8 weight rows (pointers in *w) against one activation row;
 // acc[j] continues the float sum of row j.
 func rows8(q4 bool) {
@@ -420,12 +445,9 @@ func rows8(q4 bool) {
 	if q4 {
 		name, bb = "q4_0Rows8", 18
 	}
-	regs := []string{"R8", "R9", "R10", "R11", "R12", "R13", "SI", "DI"}
+	regs := rows8Regs
 	text(name, "(w *[8]unsafe.Pointer, a unsafe.Pointer, acc *float32, nb, pf int)", "$0-40")
-	p("MOVQ w+0(FP), AX")
-	for i, r := range regs {
-		p("MOVQ %d(AX), %s", 8*i, r)
-	}
+	loadRows8()
 	p("MOVQ a+8(FP), DX")
 	p("MOVQ acc+16(FP), AX")
 	p("MOVQ nb+24(FP), CX")
@@ -451,26 +473,7 @@ func rows8(q4 bool) {
 		}
 		p("VPMADDWD Y14, %s, %s", y(r), y(r))
 	}, 13)
-	c("X4 = the 8 weight scales (f16)")
-	p("VPXOR X4, X4, X4")
-	for j, rr := range regs {
-		p("VPINSRW $%d, (%s)(BX*1), X4, X4", j, rr)
-	}
-	if q4 {
-		p("VPBROADCASTD 36(DX), Y5")
-		p("VPSUBD Y5, Y2, Y2")
-	}
-	p("VCVTDQ2PS Y2, Y2")
-	p("VCVTPH2PS X4, Y4")
-	p("VBROADCASTSS 32(DX), Y5")
-	if q4 {
-		p("VMULPS Y4, Y2, Y2")
-		p("VMULPS Y5, Y2, Y2")
-	} else {
-		p("VMULPS Y5, Y4, Y4")
-		p("VMULPS Y4, Y2, Y2")
-	}
-	p("VADDPS Y2, Y15, Y15")
+	rows8Float(q4)
 	p("ADDQ $%d, BX", bb)
 	p("ADDQ $%d, R14", bb)
 	p("ADDQ $%d, DX", q8BlockPer)

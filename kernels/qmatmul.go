@@ -307,10 +307,17 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 	}
 	var ptrs [8]unsafe.Pointer
 	pf := prefetchAhead(m.rb)
-	// Q8_0 rows of up to q8SeqMaxBlocks blocks (a multiple of 8) take the
-	// two-pass kernels, which read each weight row as one stream.
-	var sums [8 * q8SeqMaxBlocks]int32
-	seq := q8SeqDecode && !q4 && nb%8 == 0 && nb <= q8SeqMaxBlocks
+	// Q8_0 rows of a multiple of 8 blocks take the two-pass kernels, which
+	// read each weight row as one stream; sums holds a group's block sums.
+	var sums []int32
+	if seq := !q4 && nb%8 == 0; seq {
+		s := scratches.Get().(*scratch)
+		if cap(s.sums) < 8*nb {
+			s.sums = make([]int32, 8*nb)
+		}
+		sums = s.sums[:8*nb]
+		defer scratches.Put(s)
+	}
 	for r := r0; r < r1; r += 8 {
 		for j := range ptrs {
 			ptrs[j] = unsafe.Pointer(&w.Data[min(r+j, r1-1)*m.rb])
@@ -321,7 +328,7 @@ func (m *qmm) rowsQ8(r0, r1 int) {
 			switch {
 			case q4:
 				q4_0Rows8(&ptrs, a, &acc[0], nb, pf)
-			case seq:
+			case sums != nil:
 				for j := range ptrs {
 					q8_0Sums(ptrs[j], a, &sums[j], nb/8, pf)
 				}
@@ -386,13 +393,6 @@ func (m *qmm) rowsK(r0, r1 int) {
 		row1(unsafe.Pointer(&w.Data[r0*m.rb]), unsafe.Pointer(&m.act[t*rs]), r1-r0, &m.dst[t*rows+r0], nb, pf)
 	}
 }
-
-// q8SeqDecode selects the two-pass Q8_0 decode kernels (q8_0Sums, q8_0Float8)
-// over q8_0Rows8; both give the same bits.
-var q8SeqDecode = true
-
-// q8SeqMaxBlocks bounds the rows the two-pass kernels take (16,384 columns).
-const q8SeqMaxBlocks = 512
 
 // prefetchAhead is the byte distance at which the decode kernels prefetch
 // weights: a whole number of rows, at least 8 (the next row group) and about
