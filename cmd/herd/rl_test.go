@@ -13,7 +13,8 @@ import (
 // TestRLCommand runs herd rl (no filter, synchronous, 2 steps) on a small
 // random model, resumes it to 4 steps, evaluates it with --eval-only, and
 // runs herd dpo on it (a random model's samples are all wrong, so DPO
-// finds no pair and says so).
+// finds no pair and says so, after its held-out evaluation, which at a
+// pair temperature other than 1 includes samples at that temperature).
 func TestRLCommand(t *testing.T) {
 	base := sftBase(t)
 	out := filepath.Join(t.TempDir(), "rl")
@@ -50,8 +51,8 @@ func TestRLCommand(t *testing.T) {
 		t.Errorf("--eval-only: exit %d: %s\n%s", code, stdout, stderr)
 	}
 	code, _, stderr = runHerd("dpo", "-m", out, "--out", filepath.Join(t.TempDir(), "dpo"), "--task", "arithmetic:digits=1", "--prompts", "2",
-		"--samples", "2", "--max-tokens", "4", "--ctx", "64", "--eval-n", "0")
-	if code == 0 || !strings.Contains(stderr, "no DPO pairs") {
+		"--samples", "2", "--max-tokens", "4", "--ctx", "64", "--eval-n", "2", "--eval-k", "2", "--temp", "1.5")
+	if code == 0 || !strings.Contains(stderr, "no DPO pairs") || !strings.Contains(stderr, "held-out samples at temperature 1.5 (before DPO): arithmetic:digits=1,ops=1: ") {
 		t.Errorf("dpo without pairs: exit %d: %s", code, stderr)
 	}
 }

@@ -135,7 +135,8 @@ func (j *DPOJob) train(ctx context.Context, d *DPOTrainer, log io.Writer) error 
 }
 
 // eval prints the policy's held-out pass@1, pass@k and the mean length of
-// its correct greedy answers.
+// its correct greedy answers, and, when the pairs were sampled at another
+// temperature than 1, the accuracy and lengths of samples at that one.
 func (j *DPOJob) eval(ctx context.Context, w io.Writer, who string, ro *Roller) error {
 	res, err := Evaluate(ctx, ro, j.Rollouts.Tasks, j.EvalN, j.EvalK, j.Pairs.Concurrency, j.Cfg.Seed)
 	if err != nil {
@@ -144,6 +145,19 @@ func (j *DPOJob) eval(ctx context.Context, w io.Writer, who string, ro *Roller) 
 	for _, e := range res {
 		fmt.Fprintf(w, "held-out (%s): %s: pass@1 (greedy) %.1f%%, pass@%d %.1f%% of %d problems; correct greedy answers %.2f tokens, sampled answers %.2f tokens on average\n",
 			who, e.Task, 100*e.Pass1, e.K, 100*e.PassK, e.Problems, e.CorrectLen, e.SampledLen)
+	}
+	if j.EvalK == 0 || j.Pairs.Temperature == 1 {
+		return nil
+	}
+	// The pairs' own temperature: where the preference between correct
+	// answers shows even when the greedy answer is always the same.
+	st, err := EvaluateSamples(ctx, ro, j.Rollouts.Tasks, j.EvalN, j.EvalK, j.Pairs.Concurrency, j.Pairs.Temperature, j.Cfg.Seed)
+	if err != nil {
+		return err
+	}
+	for _, s := range st {
+		fmt.Fprintf(w, "held-out samples at temperature %g (%s): %s: %.1f%% correct of %d × %d; correct samples %.2f tokens, all samples %.2f tokens on average\n",
+			s.Temperature, who, s.Task, 100*s.Correct, s.Problems, s.K, s.CorrectLen, s.Len)
 	}
 	return nil
 }

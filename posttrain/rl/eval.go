@@ -2,6 +2,7 @@ package rl
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -99,4 +100,63 @@ func (r *Run) evaluate(ctx context.Context) error {
 		r.log.writeEval(rows)
 	}
 	return nil
+}
+
+// SampleStats is a policy's held-out samples at one temperature: what a
+// DPO preference between correct answers (e.g. shorter over longer) moves
+// when the greedy answer cannot show it.
+type SampleStats struct {
+	Task        string
+	Problems, K int
+	Temperature float64
+	Correct     float64 // fraction of the samples that solve their problem
+	CorrectLen  float64 // mean tokens of the correct samples (NaN without any)
+	Len         float64 // mean tokens of all samples
+}
+
+// EvaluateSamples draws k samples at temperature temp for each of held-out
+// problems 0…n−1 of each task (at most conc problems at once; seeds apart
+// from Evaluate's) and measures their accuracy and lengths.
+func EvaluateSamples(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, temp float64, seed uint64) ([]SampleStats, error) {
+	if n <= 0 || k <= 0 || !(temp > 0) {
+		return nil, fmt.Errorf("rl: sample statistics of %d problems × %d samples at temperature %g: need n, k > 0 and temperature > 0", n, k, temp)
+	}
+	var out []SampleStats
+	for ti, t := range ts {
+		correct := make([]int, n)
+		clen := make([]int, n)
+		slen := make([]int, n)
+		err := parallel(ctx, n, conc, func(i int) error {
+			p, err := t.Sample(tasks.HeldOut, i)
+			if err != nil {
+				return err
+			}
+			eps, err := ro.Rollout(ctx, t, &p, k, temp, seedOf(seed, 5, uint64(ti), uint64(i)))
+			if err != nil {
+				return err
+			}
+			for _, e := range eps {
+				if e.Correct {
+					correct[i]++
+					clen[i] += e.Generated()
+				}
+				slen[i] += e.Generated()
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		s := SampleStats{Task: t.Spec(), Problems: n, K: k, Temperature: temp}
+		for i := range n {
+			s.Correct += float64(correct[i])
+			s.CorrectLen += float64(clen[i])
+			s.Len += float64(slen[i])
+		}
+		s.CorrectLen /= s.Correct // NaN when none is correct
+		s.Correct /= float64(n * k)
+		s.Len /= float64(n * k)
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -72,3 +72,68 @@ func TestEvaluateLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluateSamples checks EvaluateSamples's accuracy and lengths against
+// the fake generator's rule (see TestEvaluateLengths; some correct answers
+// longer), at its own seeds,
+// and its refusal of impossible settings.
+func TestEvaluateSamples(t *testing.T) {
+	tok := testTokenizer(t)
+	const n, k, seed, temp = 12, 4, 3, 1.5
+	for _, wrong := range []bool{false, true} {
+		r := testRun(t, &fakeGen{tok: tok, wrong: wrong, long: true}, "", nil)
+		res, err := EvaluateSamples(context.Background(), r.Roller, r.Cfg.Tasks, n, k, 2, temp, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task := r.Cfg.Tasks[0]
+		var correct, correctLen, allLen float64
+		for i := range n {
+			p, err := task.Sample(tasks.HeldOut, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := tasks.Eval(p.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			val := v.Num().Int64()
+			for j := range k {
+				s := seedOf(seed, 5, 0, uint64(i)) + uint64(j)
+				ans := val
+				if wrong || (s%3 == 0 && val%2 != 0) {
+					ans++
+				}
+				text := fmt.Sprint(ans)
+				if ans == val && s%3 == 1 {
+					text = "= <answer>" + text + "</answer>"
+				}
+				l := float64(len(tok.Encode(text, false)) + 1)
+				allLen += l
+				if ans == val {
+					correct++
+					correctLen += l
+				}
+			}
+		}
+		want := SampleStats{Task: task.Spec(), Problems: n, K: k, Temperature: temp, Correct: correct / (n * k), CorrectLen: correctLen / correct, Len: allLen / (n * k)}
+		got := res[0]
+		same := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 || (math.IsNaN(a) && math.IsNaN(b)) }
+		if got.Task != want.Task || got.Problems != n || got.K != k || got.Temperature != temp || !same(got.Correct, want.Correct) ||
+			!same(got.CorrectLen, want.CorrectLen) || !same(got.Len, want.Len) {
+			t.Errorf("wrong %v: got %+v, want %+v", wrong, got, want)
+		}
+		if wrong != math.IsNaN(got.CorrectLen) {
+			t.Errorf("wrong %v: correct length %g", wrong, got.CorrectLen)
+		}
+	}
+	r := testRun(t, &fakeGen{tok: tok}, "", nil)
+	for _, c := range []struct {
+		n, k int
+		temp float64
+	}{{0, 4, 1}, {3, 0, 1}, {3, 4, 0}, {3, 4, math.NaN()}} {
+		if _, err := EvaluateSamples(context.Background(), r.Roller, r.Cfg.Tasks, c.n, c.k, 2, c.temp, 1); err == nil {
+			t.Errorf("n %d, k %d, temperature %g: no error", c.n, c.k, c.temp)
+		}
+	}
+}
