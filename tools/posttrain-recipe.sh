@@ -10,7 +10,7 @@
 # HERD overrides the herd command (default: go run ./cmd/herd); THREADS the
 # worker threads of every stage (default 1: the machine is shared);
 # PT_STEPS, PT_WORKING, SFT_EXAMPLES, SFT_STEPS, SFT_LR, SFT_WORKING,
-# RL_STEPS, RL_LR and DPO_LR the stages' main settings (*_WORKING: the
+# RL_STEPS, RL_POOL, RL_LR and DPO_LR the stages' main settings (*_WORKING: the
 # fraction of reference answers that show their working, arithmetic's
 # working=F). A stage that finished (OUT/STAGE.done) is skipped when the
 # script runs again; delete the marker to redo it. BASE=DIR starts from a
@@ -24,7 +24,7 @@ EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
 PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
-RL_STEPS=${RL_STEPS:-160} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
+RL_STEPS=${RL_STEPS:-160} RL_POOL=${RL_POOL:-64} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
 EVAL="--eval-n 200 --eval-k 8 $GEN"
 mkdir -p "$OUT"
@@ -63,7 +63,7 @@ fi
 
 # 3. Online RL on the mixed tasks, pass@8 filter, staleness 1.
 if todo rl; then
-$HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 --group 8 --pool 64 --pass-k 8 \
+$HERD rl -m "$OUT/sft" --task $EASY --task $HARD --steps $RL_STEPS --prompts 4 --group 8 --pool $RL_POOL --pass-k 8 \
 	--round-steps 4 --staleness 1 --lr $RL_LR $GEN --eval-n 100 --eval-every 5 \
 	--t $THREADS --out "$OUT/rl"
 stamp rl

@@ -3,6 +3,7 @@ package rl
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/herd-llm/herd/posttrain/tasks"
@@ -28,8 +29,6 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 	for ti, t := range ts {
 		greedy := make([]bool, n)
 		glen := make([]int, n)
-		solved := make([]int, n)
-		slen := make([]int, n)
 		err := parallel(ctx, n, conc, func(i int) error {
 			p, err := t.Sample(tasks.HeldOut, i)
 			if err != nil {
@@ -40,19 +39,6 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 				return err
 			}
 			greedy[i], glen[i] = g[0].Correct, g[0].Generated()
-			if k == 0 {
-				return nil
-			}
-			eps, err := ro.Rollout(ctx, t, &p, k, 1, seedOf(seed, 3, uint64(ti), uint64(i)))
-			if err != nil {
-				return err
-			}
-			for _, e := range eps {
-				if e.Correct {
-					solved[i]++
-				}
-				slen[i] += e.Generated()
-			}
 			return nil
 		})
 		if err != nil {
@@ -64,22 +50,70 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 				r.Pass1++
 				r.CorrectLen += float64(glen[i])
 			}
-			if solved[i] > 0 {
-				r.PassK++
-			}
-			r.MeanSampled += float64(solved[i])
-			r.SampledLen += float64(slen[i])
 		}
 		r.CorrectLen /= r.Pass1 // NaN when none is correct
 		r.Pass1 /= float64(n)
-		r.PassK /= float64(n)
-		r.SampledLen /= float64(n * k) // NaN when k = 0
+		r.SampledLen = math.NaN()
 		if k > 0 {
-			r.MeanSampled /= float64(n * k)
+			s, err := sampleProblems(ctx, ro, t, n, k, conc, 1, seed, 3, uint64(ti))
+			if err != nil {
+				return nil, err
+			}
+			for i := range n {
+				if s.correct[i] > 0 {
+					r.PassK++
+				}
+			}
+			r.PassK /= float64(n)
+			r.MeanSampled, r.SampledLen = s.stats()
 		}
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// problemSamples are k samples of each of n held-out problems: per problem,
+// how many were correct, and the tokens of the correct ones and of all.
+type problemSamples struct {
+	k                     int
+	correct, clen, allLen []int
+}
+
+// sampleProblems draws k samples at temperature temp for each of held-out
+// problems 0…n−1 of t, problem i's from seed seedOf(seed, tag, task, i).
+func sampleProblems(ctx context.Context, ro *Roller, t tasks.Task, n, k, conc int, temp float64, seed, tag, task uint64) (*problemSamples, error) {
+	s := &problemSamples{k: k, correct: make([]int, n), clen: make([]int, n), allLen: make([]int, n)}
+	err := parallel(ctx, n, conc, func(i int) error {
+		p, err := t.Sample(tasks.HeldOut, i)
+		if err != nil {
+			return err
+		}
+		eps, err := ro.Rollout(ctx, t, &p, k, temp, seedOf(seed, tag, task, uint64(i)))
+		if err != nil {
+			return err
+		}
+		for _, e := range eps {
+			if e.Correct {
+				s.correct[i]++
+				s.clen[i] += e.Generated()
+			}
+			s.allLen[i] += e.Generated()
+		}
+		return nil
+	})
+	return s, err
+}
+
+// stats are the fraction of all samples that are correct and their mean
+// tokens.
+func (s *problemSamples) stats() (accuracy, meanLen float64) {
+	var c, l int
+	for i := range s.correct {
+		c += s.correct[i]
+		l += s.allLen[i]
+	}
+	all := float64(len(s.correct) * s.k)
+	return float64(c) / all, float64(l) / all
 }
 
 // evaluate runs the held-out evaluation of the run's current policy and
@@ -123,40 +157,19 @@ func EvaluateSamples(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, con
 	}
 	var out []SampleStats
 	for ti, t := range ts {
-		correct := make([]int, n)
-		clen := make([]int, n)
-		slen := make([]int, n)
-		err := parallel(ctx, n, conc, func(i int) error {
-			p, err := t.Sample(tasks.HeldOut, i)
-			if err != nil {
-				return err
-			}
-			eps, err := ro.Rollout(ctx, t, &p, k, temp, seedOf(seed, 5, uint64(ti), uint64(i)))
-			if err != nil {
-				return err
-			}
-			for _, e := range eps {
-				if e.Correct {
-					correct[i]++
-					clen[i] += e.Generated()
-				}
-				slen[i] += e.Generated()
-			}
-			return nil
-		})
+		s, err := sampleProblems(ctx, ro, t, n, k, conc, temp, seed, 5, uint64(ti))
 		if err != nil {
 			return nil, err
 		}
-		s := SampleStats{Task: t.Spec(), Problems: n, K: k, Temperature: temp}
+		st := SampleStats{Task: t.Spec(), Problems: n, K: k, Temperature: temp}
+		st.Correct, st.Len = s.stats()
+		var c, l int
 		for i := range n {
-			s.Correct += float64(correct[i])
-			s.CorrectLen += float64(clen[i])
-			s.Len += float64(slen[i])
+			c += s.correct[i]
+			l += s.clen[i]
 		}
-		s.CorrectLen /= s.Correct // NaN when none is correct
-		s.Correct /= float64(n * k)
-		s.Len /= float64(n * k)
-		out = append(out, s)
+		st.CorrectLen = float64(l) / float64(c) // NaN when none is correct
+		out = append(out, st)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package rl
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"testing"
 
@@ -10,9 +9,8 @@ import (
 )
 
 // TestEvaluateLengths checks Evaluate's accuracies and answer lengths
-// against the fake generator's answers, computed here from its rule: the
-// value, plus one when the generator is wrong or when (seed + j) % 3 == 0
-// and the value is odd; then the end-of-turn token.
+// against the fake generator's answers (fakeAnswer, then the end-of-turn
+// token).
 func TestEvaluateLengths(t *testing.T) {
 	tok := testTokenizer(t)
 	const n, k, seed = 6, 4, 1
@@ -24,23 +22,12 @@ func TestEvaluateLengths(t *testing.T) {
 		}
 		task := r.Cfg.Tasks[0]
 		answer := func(val int64, s uint64) (int, bool) {
-			ans := val
-			if wrong || (s%3 == 0 && val%2 != 0) {
-				ans++
-			}
-			return len(tok.Encode(fmt.Sprint(ans), false)) + 1, ans == val
+			text, ok := fakeAnswer(val, s, wrong, false)
+			return len(tok.Encode(text, false)) + 1, ok // + the end of turn
 		}
 		var pass1, passK, sampled, correctLen, sampledLen float64
 		for i := range n {
-			p, err := task.Sample(tasks.HeldOut, i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := tasks.Eval(p.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			val := v.Num().Int64()
+			val := heldOutValue(t, task, i)
 			if l, ok := answer(val, 0); ok {
 				pass1++
 				correctLen += float64(l)
@@ -74,8 +61,8 @@ func TestEvaluateLengths(t *testing.T) {
 }
 
 // TestEvaluateSamples checks EvaluateSamples's accuracy and lengths against
-// the fake generator's rule (see TestEvaluateLengths; some correct answers
-// longer), at its own seeds,
+// the fake generator's answers (fakeAnswer, some correct ones longer), at
+// its own seeds,
 // and its refusal of impossible settings.
 func TestEvaluateSamples(t *testing.T) {
 	tok := testTokenizer(t)
@@ -89,28 +76,12 @@ func TestEvaluateSamples(t *testing.T) {
 		task := r.Cfg.Tasks[0]
 		var correct, correctLen, allLen float64
 		for i := range n {
-			p, err := task.Sample(tasks.HeldOut, i)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v, err := tasks.Eval(p.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			val := v.Num().Int64()
+			val := heldOutValue(t, task, i)
 			for j := range k {
-				s := seedOf(seed, 5, 0, uint64(i)) + uint64(j)
-				ans := val
-				if wrong || (s%3 == 0 && val%2 != 0) {
-					ans++
-				}
-				text := fmt.Sprint(ans)
-				if ans == val && s%3 == 1 {
-					text = "= <answer>" + text + "</answer>"
-				}
+				text, ok := fakeAnswer(val, seedOf(seed, 5, 0, uint64(i))+uint64(j), wrong, true)
 				l := float64(len(tok.Encode(text, false)) + 1)
 				allLen += l
-				if ans == val {
+				if ok {
 					correct++
 					correctLen += l
 				}
@@ -136,4 +107,18 @@ func TestEvaluateSamples(t *testing.T) {
 			t.Errorf("n %d, k %d, temperature %g: no error", c.n, c.k, c.temp)
 		}
 	}
+}
+
+// heldOutValue is the value of task's held-out problem i.
+func heldOutValue(t *testing.T, task tasks.Task, i int) int64 {
+	t.Helper()
+	p, err := task.Sample(tasks.HeldOut, i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tasks.Eval(p.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Num().Int64()
 }

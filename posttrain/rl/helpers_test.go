@@ -44,6 +44,22 @@ type fakeGen struct {
 
 var questionRE = regexp.MustCompile(`What is (.*)\? Reply`)
 
+// fakeAnswer is fakeGen's answer to a problem of value val under sampling
+// seed s: the value, plus one when every answer is wrong or when s % 3 == 0
+// and the value is odd; with long, a correct answer under s % 3 == 1 is
+// written "= <answer>N</answer>".
+func fakeAnswer(val int64, s uint64, wrong, long bool) (text string, correct bool) {
+	ans := val
+	if wrong || (s%3 == 0 && val%2 != 0) {
+		ans++
+	}
+	text = fmt.Sprint(ans)
+	if long && ans == val && s%3 == 1 {
+		text = "= <answer>" + text + "</answer>"
+	}
+	return text, ans == val
+}
+
 func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
@@ -72,14 +88,7 @@ func (f *fakeGen) Generate(ctx context.Context, r GenRequest) ([]Completion, err
 	}
 	out := make([]Completion, r.N)
 	for j := range r.N {
-		ans := val.Num().Int64()
-		if f.wrong || ((r.Seed+uint64(j))%3 == 0 && ans%2 != 0) {
-			ans++
-		}
-		text := fmt.Sprint(ans)
-		if f.long && ans == val.Num().Int64() && (r.Seed+uint64(j))%3 == 1 {
-			text = "= <answer>" + text + "</answer>"
-		}
+		text, _ := fakeAnswer(val.Num().Int64(), r.Seed+uint64(j), f.wrong, f.long)
 		toks := append(f.tok.Encode(text, false), f.tok.EOT())
 		lp := make([]float32, len(toks))
 		for i := range lp {
