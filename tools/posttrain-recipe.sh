@@ -9,6 +9,7 @@
 #
 # HERD overrides the herd command (default: go run ./cmd/herd); THREADS the
 # worker threads of every stage (default 1: the machine is shared);
+# PT_PROBLEMS (training problems of each task in the pretraining text),
 # PT_STEPS, PT_WORKING, SFT_EXAMPLES, SFT_STEPS, SFT_LR, SFT_WORKING,
 # RL_STEPS, RL_POOL, RL_LR and DPO_LR the stages' main settings (*_WORKING: the
 # fraction of reference answers that show their working, arithmetic's
@@ -22,7 +23,7 @@ HERD=${HERD:-go run ./cmd/herd}
 THREADS=${THREADS:-1}
 EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
-PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
+PT_PROBLEMS=${PT_PROBLEMS:-20000} PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
 RL_STEPS=${RL_STEPS:-160} RL_POOL=${RL_POOL:-64} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
@@ -43,7 +44,7 @@ todo() { [ ! -e "$OUT/$1.done" ]; }
 if [ -n "${BASE:-}" ]; then
 	echo "== base: $BASE (given, not pretrained)"
 elif todo base; then
-go run ./tools/tasktext -n 20000 -task $EASY,working=$PT_WORKING -task $HARD,working=$PT_WORKING >"$OUT/text.txt"
+go run ./tools/tasktext -n $PT_PROBLEMS -task $EASY,working=$PT_WORKING -task $HARD,working=$PT_WORKING >"$OUT/text.txt"
 $HERD train --data "$OUT/text.txt" --doc-sep '
 
 ' --config tools/posttrain-base.json --tokenizer bpe:297 --out "$OUT/base" \

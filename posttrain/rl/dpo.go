@@ -27,17 +27,19 @@ type Pair struct {
 
 // PairOptions configure BuildPairs.
 type PairOptions struct {
-	Prompts     int     // training problems per task (0…Prompts−1 after Offset)
-	Offset      int     // the first training problem
-	Samples     int     // completions per prompt
-	Temperature float64 // of the samples
-	Shorter     bool    // also pair the shortest correct completion with the longest
-	ShorterOnly bool    // only those pairs (no verifier pairs): the explicit preference alone
+	Split       tasks.Split // the problems' split: tasks.Train (the zero value) to train on, tasks.HeldOut to measure
+	Prompts     int         // problems per task (0…Prompts−1 after Offset)
+	Offset      int         // the first training problem
+	Samples     int         // completions per prompt
+	Temperature float64     // of the samples
+	Shorter     bool        // also pair the shortest correct completion with the longest
+	ShorterOnly bool        // only those pairs (no verifier pairs): the explicit preference alone
 	Concurrency int
 	Seed        uint64
 }
 
-// BuildPairs samples the policy on training prompts of each task and pairs
+// BuildPairs samples the policy on prompts of each task (training
+// problems unless o.Split says otherwise) and pairs
 // its completions: the shortest correct one over the first wrong one (the
 // verifier's preference) and, with Shorter, over the longest correct one
 // when it is longer (an explicit preference for shorter correct answers).
@@ -61,11 +63,11 @@ func BuildPairs(ctx context.Context, ro *Roller, ts []tasks.Task, o PairOptions)
 	err := parallel(ctx, len(items), o.Concurrency, func(k int) error {
 		it := items[k]
 		t := ts[it.task]
-		p, err := t.Sample(tasks.Train, it.i)
+		p, err := t.Sample(o.Split, it.i)
 		if err != nil {
 			return err
 		}
-		eps, err := ro.Rollout(ctx, t, &p, o.Samples, o.Temperature, seedOf(o.Seed, 4, uint64(it.task), uint64(it.i)))
+		eps, err := ro.Rollout(ctx, t, &p, o.Samples, o.Temperature, seedOf(o.Seed, 4+6*uint64(o.Split), uint64(it.task), uint64(it.i)))
 		if err != nil {
 			return err
 		}
@@ -206,6 +208,25 @@ func Reference(ref *train.Params[float32], pairs []Pair, batch int) error {
 		}
 	}
 	return nil
+}
+
+// Preference measures how p's implicit DPO reward orders pairs whose
+// reference log-probabilities are filled (by Reference): the stats of the
+// sigmoid DPO loss with β beta, scored batch pairs at a time. With p the
+// reference itself every margin is 0 (accuracy 0); held-out pairs scored
+// after training measure the preference DPO learnt on prompts it never saw.
+func Preference(p *train.Params[float32], pairs []Pair, beta float64, batch int) (loss float64, st trl.DPOStats, err error) {
+	scored := append([]Pair(nil), pairs...)
+	if err := Reference(p, scored, batch); err != nil {
+		return 0, st, err
+	}
+	pol, ref := make([]float64, 0, 2*len(pairs)), make([]float64, 0, 2*len(pairs))
+	for i := range pairs {
+		pol = append(pol, scored[i].RefChosen, scored[i].RefRejected)
+		ref = append(ref, pairs[i].RefChosen, pairs[i].RefRejected)
+	}
+	loss, _, st, err = trl.DPOLoss(beta, pol, ref)
+	return loss, st, err
 }
 
 // DPOStepStats describe one DPO step.

@@ -16,6 +16,10 @@ import (
 const (
 	DPOCheckpointFile = "dpo-checkpoint.safetensors"
 	DPOPairsFile      = "dpo-pairs.json" // the pairs with their reference log-probabilities
+	// DPOHeldOutPairsFile holds pairs sampled the same way from held-out
+	// problems, with their reference log-probabilities: never trained on,
+	// they measure the learnt preference.
+	DPOHeldOutPairsFile = "dpo-heldout-pairs.json"
 )
 
 // dpoState is the DPO checkpoint's kind: file, format and name in errors.
@@ -25,24 +29,30 @@ var dpoState = train.StateFile{Name: DPOCheckpointFile, Format: "herd-dpo-checkp
 func HasDPOCheckpoint(dir string) bool { return dpoState.Has(dir) }
 
 // SavePairs writes the pairs to dir/DPOPairsFile atomically.
-func SavePairs(dir string, pairs []Pair) error {
+func SavePairs(dir string, pairs []Pair) error { return savePairs(dir, DPOPairsFile, pairs) }
+
+// LoadPairs reads dir/DPOPairsFile.
+func LoadPairs(dir string) ([]Pair, error) { return loadPairs(dir, DPOPairsFile) }
+
+// savePairs writes the pairs to dir/name atomically.
+func savePairs(dir, name string, pairs []Pair) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("rl: %w", err)
 	}
-	return checkpoint.WriteFileAtomic(filepath.Join(dir, DPOPairsFile), func(w io.Writer) error {
+	return checkpoint.WriteFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
 		return json.NewEncoder(w).Encode(pairs)
 	})
 }
 
-// LoadPairs reads dir/DPOPairsFile.
-func LoadPairs(dir string) ([]Pair, error) {
-	b, err := os.ReadFile(filepath.Join(dir, DPOPairsFile))
+// loadPairs reads dir/name.
+func loadPairs(dir, name string) ([]Pair, error) {
+	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		return nil, fmt.Errorf("rl: %w", err)
 	}
 	var pairs []Pair
 	if err := json.Unmarshal(b, &pairs); err != nil {
-		return nil, fmt.Errorf("rl: %s: %w", DPOPairsFile, err)
+		return nil, fmt.Errorf("rl: %s: %w", name, err)
 	}
 	return pairs, nil
 }

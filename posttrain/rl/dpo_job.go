@@ -2,11 +2,15 @@ package rl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"time"
 
 	"github.com/herd-llm/herd/checkpoint"
+	"github.com/herd-llm/herd/posttrain/tasks"
 	"github.com/herd-llm/herd/tokenizer"
 	"github.com/herd-llm/herd/train"
 )
@@ -64,8 +68,34 @@ func (j *DPOJob) Run(ctx context.Context, log io.Writer) error {
 			return err
 		}
 		defer stopGen()
-		return j.eval(ctx, log, "after DPO", ro)
+		if err := j.eval(ctx, log, "after DPO", ro); err != nil {
+			return err
+		}
+		return j.heldOutPreference(d, log)
 	}
+	return nil
+}
+
+// heldOutPreference prints the trained policy's implicit reward on the
+// held-out pairs saved at the start (the reference's margins are all 0).
+func (j *DPOJob) heldOutPreference(d *DPOTrainer, log io.Writer) error {
+	held, err := loadPairs(j.Out, DPOHeldOutPairsFile)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		fmt.Fprintf(log, "held-out preference: %s has no %s (a run started before herd wrote one)\n", j.Out, DPOHeldOutPairsFile)
+		return nil
+	case err != nil:
+		return err
+	case len(held) == 0:
+		fmt.Fprintln(log, "held-out preference: the held-out samples gave no pair")
+		return nil
+	}
+	loss, st, err := Preference(d.Params, held, d.Cfg.Beta, d.Cfg.Batch)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "held-out preference (after DPO): %d pairs, accuracy %.1f%%, mean margin %.3f, DPO loss %.4f (the reference: margin 0, loss %.4f)\n",
+		st.Pairs, 100*st.Accuracy, st.Margin, loss, math.Ln2)
 	return nil
 }
 
@@ -88,9 +118,25 @@ func (j *DPOJob) start(ctx context.Context, tok *tokenizer.Tokenizer, po PairOpt
 	}
 	t0 := time.Now()
 	pairs, err := BuildPairs(ctx, ro, j.Rollouts.Tasks, po)
+	var held []Pair
+	if err == nil && j.EvalN > 0 {
+		hp := po
+		hp.Split, hp.Offset, hp.Prompts = tasks.HeldOut, 0, j.EvalN
+		held, err = BuildPairs(ctx, ro, j.Rollouts.Tasks, hp)
+	}
 	stopGen()
 	if err != nil {
 		return nil, err
+	}
+	if j.EvalN > 0 {
+		if err := Reference(p, held, j.Cfg.Batch); err != nil {
+			return nil, err
+		}
+		if err := savePairs(j.Out, DPOHeldOutPairsFile, held); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "held-out pairs: %d from %d held-out problems × %d samples (never trained on; they measure the learnt preference)\n",
+			len(held), j.EvalN*len(j.Rollouts.Tasks), po.Samples)
 	}
 	kinds := map[string]int{}
 	for _, pr := range pairs {

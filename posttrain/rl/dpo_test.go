@@ -2,6 +2,7 @@ package rl
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -89,6 +90,44 @@ func TestDPO(t *testing.T) {
 	for i, a := range full.Params.Tensors {
 		if !slices.Equal(a.Data, res.Params.Tensors[i].Data) {
 			t.Fatalf("tensor %s differs after resuming", a.Name)
+		}
+	}
+
+	// The preference on pairs: none under the reference itself, learnt
+	// after training (the training pairs here; herd dpo scores held-out ones).
+	loss, st, err := Preference(base, pairs, c.Beta, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Pairs != len(pairs) || st.Margin != 0 || st.Accuracy != 0 || math.Abs(loss-math.Ln2) > 1e-12 {
+		t.Errorf("reference's own preference: loss %g, %+v; want ln 2 and margins 0", loss, st)
+	}
+	if _, st, err = Preference(full.Params, pairs, c.Beta, 4); err != nil {
+		t.Fatal(err)
+	}
+	if !(st.Accuracy > 0.5 && st.Margin > 0) {
+		t.Errorf("trained policy's preference %+v: want accuracy > 0.5 and a positive margin", st)
+	}
+
+	// Held-out pairs come from held-out problems only.
+	held, err := BuildPairs(context.Background(), r.Roller, r.Cfg.Tasks, PairOptions{Split: tasks.HeldOut, Prompts: 12, Samples: 4, Temperature: 1, Shorter: true, Concurrency: 4, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heldKeys := map[string]bool{}
+	for i := range 12 {
+		p, err := r.Cfg.Tasks[0].Sample(tasks.HeldOut, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heldKeys[p.Key] = true
+	}
+	if len(held) == 0 {
+		t.Fatal("no held-out pairs")
+	}
+	for _, p := range held {
+		if !heldKeys[p.Key] {
+			t.Errorf("held-out pair of %q, not one of the first 12 held-out problems", p.Key)
 		}
 	}
 }
