@@ -64,7 +64,7 @@ func init() {
 		"dpo": {Summary: "DPO on preference pairs of the policy's own samples (correct over wrong, shorter correct over longer) into a Hugging Face directory",
 			Args: "-m BASE --out DIR --task SPEC [flags]", Run: cmdDPO, Required: []string{"m", "out"},
 			ModelHelp: "policy to train: a Hugging Face Llama 4 directory with its tokenizer (herd rl's output); it is also the frozen reference",
-			About:     "Samples --samples completions of --prompts training problems per task with the policy, pairs the shortest correct completion with a wrong one (and, with --shorter, with the longest correct one; --shorter-only makes only those), and minimises the sigmoid DPO loss against the frozen starting policy. Prints held-out pass@1 and the length of correct answers before and after.",
+			About:     "Samples --samples completions of --prompts training problems per task with the policy, pairs the shortest correct completion with a wrong one (and, with --shorter, with the longest correct one; --shorter-only makes only those), and minimises the sigmoid DPO loss against the frozen starting policy. Prints held-out pass@1 and the length of correct answers before and after (with --temp other than 1, also of held-out samples at that temperature), and the trained policy's preference accuracy on pairs made the same way from held-out problems, which it never trains on.",
 			Examples: []string{"dpo -m runs/rl-arith --task arithmetic:digits=1 --prompts 200 --steps 20 --lr 2e-5 --out runs/dpo-arith",
 				"dpo -m runs/rl-arith --task arithmetic:digits=1 --out runs/dpo-arith --resume --steps 40"}},
 		"distill-cache": {Summary: "write a teacher's top-k log-probs per training position for herd train --teacher-cache",

@@ -21,7 +21,7 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	var out string
 	var resume bool
 	var evalN, evalK, saveEvery, logEvery int
-	cl.StringVar(&out, "out", "", "output directory: the policy as a Hugging Face model, "+prl.DPOCheckpointFile+" and "+prl.DPOPairsFile)
+	cl.StringVar(&out, "out", "", "output directory: the policy as a Hugging Face model, "+prl.DPOCheckpointFile+", "+prl.DPOPairsFile+" and "+prl.DPOHeldOutPairsFile)
 	cl.IntVar(&po.Prompts, "prompts", po.Prompts, "training problems per task to sample the pairs from")
 	cl.IntVar(&po.Offset, "offset", 0, "index of the first training problem (to use other problems than an RL run's)")
 	cl.IntVar(&po.Samples, "samples", po.Samples, "completions per prompt")
@@ -36,7 +36,7 @@ func cmdDPO(args []string, stdout, stderr io.Writer) error {
 	cl.IntVar(&c.Batch, "batch", c.Batch, "pairs per step")
 	cl.IntVar(&c.Steps, "steps", c.Steps, "optimizer steps")
 	cl.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the prompts, the samples and the pair order")
-	cl.IntVar(&evalN, "eval-n", 100, "held-out problems per task to evaluate before and after (greedy pass@1, pass@k, length of the correct answers); 0 = none")
+	cl.IntVar(&evalN, "eval-n", 100, "held-out problems per task to evaluate before and after (greedy pass@1, pass@k, length of the correct answers) and to make held-out preference pairs from; 0 = none")
 	cl.IntVar(&evalK, "eval-k", 8, "samples per held-out problem for pass@k")
 	cl.IntVar(&saveEvery, "save-every", 0, "steps between checkpoints; 0 = at the end only")
 	cl.IntVar(&logEvery, "log-every", 1, "steps between progress lines")
