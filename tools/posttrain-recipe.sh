@@ -23,7 +23,7 @@ HERD=${HERD:-go run ./cmd/herd}
 THREADS=${THREADS:-1}
 EASY=arithmetic:digits=1
 HARD=arithmetic:digits=2
-PT_PROBLEMS=${PT_PROBLEMS:-20000} PT_STEPS=${PT_STEPS:-3000} PT_WORKING=${PT_WORKING:-1}
+PT_PROBLEMS=${PT_PROBLEMS:-40000} PT_STEPS=${PT_STEPS:-6000} PT_WORKING=${PT_WORKING:-1}
 SFT_EXAMPLES=${SFT_EXAMPLES:-1200} SFT_STEPS=${SFT_STEPS:-150} SFT_LR=${SFT_LR:-2e-3} SFT_WORKING=${SFT_WORKING:-0.2}
 RL_STEPS=${RL_STEPS:-160} RL_POOL=${RL_POOL:-64} RL_LR=${RL_LR:-2e-4} DPO_LR=${DPO_LR:-2e-5}
 GEN="--max-tokens 64 --ctx 128"
@@ -34,8 +34,9 @@ start=$(date +%s)
 stamp() { echo "== $1 done at $(($(date +%s) - start)) s"; : >"$OUT/$1.done"; }
 todo() { [ ! -e "$OUT/$1.done" ]; }
 
-# 1. Pretraining text: 20,000 training problems of each task, question then
-# answer (never a held-out problem; PT_WORKING of the answers, by default
+# 1. Pretraining text: training problems 0…39,999 of each task (random
+# draws from the training split), question then answer (never a held-out
+# problem; PT_WORKING of the answers, by default
 # all, show their working: "Steps: 40 + 30 + 7 + 8 = 70 + 15 =
 # <answer>85</answer>"), and a
 # 2.2M-parameter Llama 4 MoE (tools/posttrain-base.json) with its own BPE

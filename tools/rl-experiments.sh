@@ -7,13 +7,18 @@
 #
 #   tools/rl-experiments.sh SFT_DIR [OUT_DIR]      (default runs/rl-experiments)
 #
-# HERD overrides the herd command (default: go run ./cmd/herd).
+# HERD overrides the herd command (default: go run ./cmd/herd); STEPS, TASKS,
+# LR, MAX_TOKENS and CTX the runs' settings (defaults: the first version's
+# bare-number answers; the worked answers of the current recipe need
+# MAX_TOKENS=64 CTX=128).
 set -eu
 SFT=$1
 OUT=${2:-runs/rl-experiments}
 HERD=${HERD:-go run ./cmd/herd}
 STEPS=${STEPS:-15}
-COMMON="--task arithmetic:digits=1 --steps $STEPS --prompts 4 --group 8 --pool 64 --round-steps 5 --lr 5e-4 --max-tokens 8 --ctx 96 --eval-n 0"
+TASKS=${TASKS:---task arithmetic:digits=1}
+LR=${LR:-5e-4} MAX_TOKENS=${MAX_TOKENS:-8} CTX=${CTX:-96}
+COMMON="$TASKS --steps $STEPS --prompts 4 --group 8 --pool 64 --round-steps 5 --lr $LR --max-tokens $MAX_TOKENS --ctx $CTX --eval-n 0"
 mkdir -p "$OUT"
 
 run() { # name, flags…
@@ -30,7 +35,7 @@ for k in 0 1 2 4; do
 done
 
 KEY=rl-experiments-key
-$HERD serve -m "$SFT" --weight-updates --api-key $KEY --addr 127.0.0.1:18089 --parallel 16 --ctx 96 2>"$OUT/serve.log" &
+$HERD serve -m "$SFT" --weight-updates --api-key $KEY --addr 127.0.0.1:18089 --parallel 16 --ctx $CTX 2>"$OUT/serve.log" &
 srv=$!
 trap 'kill $srv 2>/dev/null || true' EXIT
 for i in $(seq 1 60); do

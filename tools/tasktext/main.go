@@ -3,7 +3,7 @@
 // then answer, one document per problem separated by blank lines, the tasks
 // interleaved. Held-out problems are never written.
 //
-//	go run ./tools/tasktext -n 20000 -task arithmetic:digits=1 -task arithmetic:digits=2 >text.txt
+//	go run ./tools/tasktext -n 40000 -task arithmetic:digits=1 -task arithmetic:digits=2 >text.txt
 package main
 
 import (

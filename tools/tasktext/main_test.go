@@ -9,20 +9,21 @@ import (
 	"github.com/herd-llm/herd/tokenizer"
 )
 
-// recipeRanks is the BPE size tools/posttrain-recipe.sh trains on this
-// command's text (--tokenizer bpe:297).
-const recipeRanks = 297
+// recipeRanks and recipeProblems are the BPE size tools/posttrain-recipe.sh
+// trains on this command's text (--tokenizer bpe:297) and the problems per
+// task it writes (PT_PROBLEMS).
+const recipeRanks, recipeProblems = 297, 40000
 
 // TestRecipeTokenizerKeepsDigits checks that the recipe's BPE, trained on
 // the recipe's text, merges no digits: every number is written digit by
 // digit, so carries are the same one-digit steps in every problem.
 func TestRecipeTokenizerKeepsDigits(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains a BPE on 2.7 MB of text")
+		t.Skip("trains a BPE on 7 MB of text")
 	}
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
-	if err := write(w, []string{"arithmetic:digits=1,working=1", "arithmetic:digits=2,working=1"}, 20000, 1); err != nil {
+	if err := write(w, []string{"arithmetic:digits=1,working=1", "arithmetic:digits=2,working=1"}, recipeProblems, 1); err != nil {
 		t.Fatal(err)
 	}
 	w.Flush()
