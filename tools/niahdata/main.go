@@ -12,6 +12,9 @@
 //
 //	go run ./tools/niahdata -text testdata/tinyshakespeare.txt -docs 5000 -o runs/ctx/mix.txt
 //
+// -twin-docs N writes instead two probe texts for herd eval ppl that tell
+// retrieval by key from a bag of values (twin.go).
+//
 // -copy-docs N mixes in N copy documents (a random sequence of -copy-items,
 // a newline, the same sequence again), on which an induction head forms
 // much sooner than on the retrieval documents alone (docs/distillation.md,
@@ -54,14 +57,35 @@ func main() {
 	flag.IntVar(&cp.min, "copy-min", 6, "fewest items in a copy document's sequence")
 	flag.IntVar(&cp.max, "copy-max", 24, "most items in a copy document's sequence")
 	flag.StringVar(&cp.items, "copy-items", "words", `what a copy sequence is made of: "words" (evals.Words, joined by spaces), "letters" (a-z, joined by nothing) or "lines" (-form words lines "key value", distinct keys, joined by newlines)`)
+	keys := flag.Int("keys", 0, "-form words: if > 0, draw the keys from the first this many words of evals.Words only (a smaller set of keys to bind; values still from all)")
+	var tw twinSpec
+	flag.IntVar(&tw.docs, "twin-docs", 0, "if > 0: write only two probe texts of this many documents, -o (queries repeat their lines) and -wrong (queries carry another line's value), for herd eval ppl (see twin.go)")
+	flag.IntVar(&tw.lines, "twin-lines", 8, "-twin-docs: lines of a document")
+	flag.IntVar(&tw.queries, "twin-queries", 1, "-twin-docs: queries of a document (distinct lines)")
+	flag.StringVar(&tw.wrong, "wrong", "", "-twin-docs: the text whose queries carry another line's value")
 	flag.Parse()
-	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *draws, *fill, *passage, *trials, *seed, *evalSeed, cp); err != nil {
+	if tw.docs > 0 {
+		tw.keys = *keys
+		err := tw.validate()
+		if err == nil && *out == "" {
+			err = fmt.Errorf("-o is required")
+		}
+		if err == nil {
+			err = writeTwins(*out, *seed, tw)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "niahdata:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *draws, *fill, *keys, *passage, *trials, *seed, *evalSeed, cp); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, draws int, fillList string, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
+func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, draws int, fillList string, keys, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
 	if err := cp.validate(); err != nil {
 		return err
 	}
@@ -92,6 +116,15 @@ func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, m
 	lf, ok := forms[form]
 	if !ok {
 		return fmt.Errorf(`-form %q: want "kv" or "words"`, form)
+	}
+	if keys > 0 {
+		if form != "words" || keys > len(evals.Words) || maxLines > keys {
+			return fmt.Errorf("-keys %d: only with -form words, at most %d, and at least -max-lines %d", keys, len(evals.Words), maxLines)
+		}
+		lf.pair = func(r *rand.Rand) (string, string) {
+			_, v := evals.WordPair(r)
+			return evals.Words[r.IntN(keys)], v
+		}
 	}
 	if form == "words" && maxLines > len(evals.Words) {
 		return fmt.Errorf("-max-lines %d: a words document has at most %d lines (one per key)", maxLines, len(evals.Words))
