@@ -12,6 +12,9 @@
 //
 //	go run ./tools/niahdata -text testdata/tinyshakespeare.txt -docs 5000 -o runs/ctx/mix.txt
 //
+// -twin-docs N writes instead two probe texts for herd eval ppl that tell
+// retrieval by key from a bag of values (twin.go).
+//
 // -copy-docs N mixes in N copy documents (a random sequence of -copy-items,
 // a newline, the same sequence again), on which an induction head forms
 // much sooner than on the retrieval documents alone (docs/distillation.md,
@@ -40,6 +43,8 @@ func main() {
 	minLines := flag.Int("min-lines", 1, "fewest key-value lines in a document")
 	maxLines := flag.Int("max-lines", 24, "most key-value lines in a document")
 	maxQueries := flag.Int("queries", 4, "most lines repeated after the document's lines (at least 1)")
+	fill := flag.String("fill", "", "comma-separated line counts F: if set, every document picks one of them uniformly (repeat an entry to weight it) and has exactly F lines in all: n of -min-lines..min(-max-lines, 3F/4) lines, then F−n of them again drawn with replacement as queries (with BPE every line is 3 tokens, so with BOS a document is 3F tokens: train with --long-frac 1 and --seq 3F−2 or less to make each row one whole document)")
+	draws := flag.Int("query-draws", 0, "if > 0: every document ends with exactly this many of its lines again, drawn with replacement (instead of 1..-queries distinct ones), so that most of its tokens are queries")
 	passage := flag.Int("passage", 2000, "bytes per passage of -text (cut at blank lines)")
 	seed := flag.Uint64("seed", 20261206, "seed of the retrieval documents and their order (use one that is not the eval's)")
 	evalSeed := flag.Uint64("eval-seed", 1, "the seed of the herd eval niah runs whose needle keys are excluded")
@@ -52,14 +57,35 @@ func main() {
 	flag.IntVar(&cp.min, "copy-min", 6, "fewest items in a copy document's sequence")
 	flag.IntVar(&cp.max, "copy-max", 24, "most items in a copy document's sequence")
 	flag.StringVar(&cp.items, "copy-items", "words", `what a copy sequence is made of: "words" (evals.Words, joined by spaces), "letters" (a-z, joined by nothing) or "lines" (-form words lines "key value", distinct keys, joined by newlines)`)
+	keys := flag.Int("keys", 0, "-form words: if > 0, draw the keys from the first this many words of evals.Words only (a smaller set of keys to bind; values still from all)")
+	var tw twinSpec
+	flag.IntVar(&tw.docs, "twin-docs", 0, "if > 0: write only two probe texts of this many documents, -o (queries repeat their lines) and -wrong (queries carry another line's value), for herd eval ppl (see twin.go)")
+	flag.IntVar(&tw.lines, "twin-lines", 8, "-twin-docs: lines of a document")
+	flag.IntVar(&tw.queries, "twin-queries", 1, "-twin-docs: queries of a document (distinct lines)")
+	flag.StringVar(&tw.wrong, "wrong", "", "-twin-docs: the text whose queries carry another line's value")
 	flag.Parse()
-	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *passage, *trials, *seed, *evalSeed, cp); err != nil {
+	if tw.docs > 0 {
+		tw.keys = *keys
+		err := tw.validate()
+		if err == nil && *out == "" {
+			err = fmt.Errorf("-o is required")
+		}
+		if err == nil {
+			err = writeTwins(*out, *seed, tw)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "niahdata:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *draws, *fill, *keys, *passage, *trials, *seed, *evalSeed, cp); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
+func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, draws int, fillList string, keys, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
 	if err := cp.validate(); err != nil {
 		return err
 	}
@@ -70,12 +96,35 @@ func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, m
 		return fmt.Errorf("lines %d..%d: want 1 ≤ -min-lines ≤ -max-lines", minLines, maxLines)
 	case maxQueries < 1:
 		return fmt.Errorf("-queries %d must be at least 1", maxQueries)
+	case draws < 0:
+		return fmt.Errorf("-query-draws %d must not be negative", draws)
+	case fillList != "" && draws != 0:
+		return fmt.Errorf("-fill and -query-draws exclude each other")
 	case seed == evalSeed:
 		return fmt.Errorf("-seed %d is the eval's seed; pick another", seed)
+	}
+	var fills []int
+	if fillList != "" {
+		for _, f := range strings.Split(fillList, ",") {
+			F, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || minLines > 3*F/4 {
+				return fmt.Errorf("-fill %q: want line counts F with -min-lines %d ≤ 3F/4", f, minLines)
+			}
+			fills = append(fills, F)
+		}
 	}
 	lf, ok := forms[form]
 	if !ok {
 		return fmt.Errorf(`-form %q: want "kv" or "words"`, form)
+	}
+	if keys > 0 {
+		if form != "words" || keys > len(evals.Words) || maxLines > keys {
+			return fmt.Errorf("-keys %d: only with -form words, at most %d, and at least -max-lines %d", keys, len(evals.Words), maxLines)
+		}
+		lf.pair = func(r *rand.Rand) (string, string) {
+			_, v := evals.WordPair(r)
+			return evals.Words[r.IntN(keys)], v
+		}
 	}
 	if form == "words" && maxLines > len(evals.Words) {
 		return fmt.Errorf("-max-lines %d: a words document has at most %d lines (one per key)", maxLines, len(evals.Words))
@@ -112,7 +161,20 @@ func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, m
 	all := make([]string, 0, len(isDoc))
 	for _, d := range isDoc {
 		if d {
-			all = append(all, document(r, lf, exclude, minLines+r.IntN(maxLines-minLines+1), maxQueries))
+			hi := maxLines
+			F := 0
+			if fills != nil {
+				F = fills[0]
+				if len(fills) > 1 {
+					F = fills[r.IntN(len(fills))]
+				}
+				hi = min(maxLines, 3*F/4)
+			}
+			n := minLines + r.IntN(hi-minLines+1)
+			if F > 0 {
+				draws = F - n
+			}
+			all = append(all, document(r, lf, exclude, n, maxQueries, draws))
 		} else {
 			all, text = append(all, text[0]), text[1:]
 		}
@@ -148,8 +210,10 @@ var forms = map[string]lineForm{
 
 // document is n "key: value" lines (lf's) with distinct keys, none
 // excluded, then 1..maxQueries of the lines again in random order (as the
-// eval's prompt ends with the needle's key on a line of its own).
-func document(r *rand.Rand, lf lineForm, exclude map[string]bool, n, maxQueries int) string {
+// eval's prompt ends with the needle's key on a line of its own); or, with
+// draws > 0, exactly draws of its lines again, each drawn uniformly with
+// replacement.
+func document(r *rand.Rand, lf lineForm, exclude map[string]bool, n, maxQueries, draws int) string {
 	keys, values := make([]string, 0, n), make([]string, 0, n)
 	seen := map[string]bool{}
 	for len(keys) < n {
@@ -164,7 +228,14 @@ func document(r *rand.Rand, lf lineForm, exclude map[string]bool, n, maxQueries 
 	for i := range keys {
 		b.WriteString(keys[i] + lf.sep + values[i] + "\n")
 	}
-	q := r.Perm(n)[:min(n, 1+r.IntN(maxQueries))]
+	var q []int
+	if draws > 0 {
+		for range draws {
+			q = append(q, r.IntN(n))
+		}
+	} else {
+		q = r.Perm(n)[:min(n, 1+r.IntN(maxQueries))]
+	}
 	for i, j := range q {
 		if i > 0 {
 			b.WriteString("\n")

@@ -20,7 +20,7 @@ func TestDocument(t *testing.T) {
 	}
 	for _, tc := range []struct{ n, q int }{{1, 1}, {5, 3}, {12, 6}, {3, 10}} {
 		for range 20 {
-			doc := document(r, forms["kv"], exclude, tc.n, tc.q)
+			doc := document(r, forms["kv"], exclude, tc.n, tc.q, 0)
 			all := strings.Split(doc, "\n")
 			if len(all) <= tc.n {
 				t.Fatalf("n %d: %d lines in %q", tc.n, len(all), doc)
@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "mix.txt")
-	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 60, 5, 7, 1, noCopy); err != nil {
+	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 0, "", 0, 60, 5, 7, 1, noCopy); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 		sep        string
 		seed, eval uint64
 	}{{"word", 7, 1}, {"\n~\n", 1, 1}} {
-		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 60, 1, bad.seed, bad.eval, noCopy); err == nil {
+		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 0, "", 0, 60, 1, bad.seed, bad.eval, noCopy); err == nil {
 			t.Errorf("sep %q seed %d eval seed %d: no error", bad.sep, bad.seed, bad.eval)
 		}
 	}
@@ -104,7 +104,7 @@ func TestWordsDocument(t *testing.T) {
 		words[w] = true
 	}
 	for range 200 {
-		doc := document(r, forms["words"], exclude, 6, 3)
+		doc := document(r, forms["words"], exclude, 6, 3, 0)
 		all := strings.Split(doc, "\n")
 		keys := map[string]bool{}
 		have := map[string]bool{}
@@ -134,12 +134,112 @@ func TestRunArgs(t *testing.T) {
 		maxLines int
 		want     string
 	}{{"digits", 4, `-form "digits"`}, {"words", 65, "-max-lines 65"}} {
-		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 60, 1, 7, 1, noCopy)
+		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 0, "", 0, 60, 1, 7, 1, noCopy)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("form %s max-lines %d: error %v, want %q", tc.form, tc.maxLines, err, tc.want)
 		}
 	}
-	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 60, 1, 7, 1, noCopy); err != nil {
+	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 0, "", 0, 60, 1, 7, 1, noCopy); err != nil {
 		t.Errorf("words, 64 lines: %v", err)
+	}
+}
+
+// TestFill: with -fill every document has exactly F lines of one of the
+// listed counts: n distinct lines (-min-lines ≤ n ≤ min(-max-lines, 3F/4))
+// and then F−n of them again; with -query-draws exactly that many queries.
+func TestFill(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		fill          string
+		draws         int
+		minN, maxN    int
+		wantF         map[int]bool
+		wantQ, lo, hi int // wantQ > 0: queries per document; lo, hi: bounds of n
+	}{
+		{fill: "8,20", minN: 2, maxN: 12, wantF: map[int]bool{8: true, 20: true}, lo: 2, hi: 12},
+		{fill: "22", minN: 6, maxN: 16, wantF: map[int]bool{22: true}, lo: 6, hi: 16},
+		{draws: 7, minN: 3, maxN: 5, wantQ: 7, lo: 3, hi: 5},
+	} {
+		out := filepath.Join(dir, "f.txt")
+		if err := run("", out, "\n~\n", "0", "words", 300, tc.minN, tc.maxN, 4, tc.draws, tc.fill, 0, 60, 5, 7, 1, noCopy); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seenF := map[int]bool{}
+		for _, doc := range strings.Split(string(b), "\n~\n") {
+			lines := strings.Split(doc, "\n")
+			keys, have := map[string]bool{}, map[string]bool{}
+			n := 0
+			for n < len(lines) && !keys[strings.Fields(lines[n])[0]] {
+				keys[strings.Fields(lines[n])[0]], have[lines[n]] = true, true
+				n++
+			}
+			for _, q := range lines[n:] {
+				if !have[q] {
+					t.Fatalf("fill %q: query %q is not a line of its document", tc.fill, q)
+				}
+			}
+			F := len(lines)
+			seenF[F] = true
+			hi := tc.hi
+			if tc.wantF != nil {
+				if !tc.wantF[F] {
+					t.Fatalf("fill %q: a document of %d lines", tc.fill, F)
+				}
+				hi = min(hi, 3*F/4)
+			} else if F-n != tc.wantQ {
+				t.Fatalf("draws %d: %d queries", tc.draws, F-n)
+			}
+			// The first query repeats a key of the n distinct lines, so
+			// the loop above stops exactly at n.
+			if n < tc.lo || n > hi {
+				t.Fatalf("fill %q draws %d: %d distinct lines, want %d..%d", tc.fill, tc.draws, n, tc.lo, hi)
+			}
+		}
+		for F := range tc.wantF {
+			if !seenF[F] {
+				t.Errorf("fill %q: no document of %d lines", tc.fill, F)
+			}
+		}
+	}
+	if err := run("", filepath.Join(dir, "x.txt"), "\n~\n", "0", "words", 3, 6, 16, 4, 0, "7", 0, 60, 1, 7, 1, noCopy); err == nil {
+		t.Error("-fill 7 with -min-lines 6 (above 3F/4) accepted")
+	}
+}
+
+// TestKeys: -keys N draws every key from the first N words (values from
+// all), and refuses documents with more lines than keys.
+func TestKeys(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "k.txt")
+	if err := run("", out, "\n~\n", "0", "words", 200, 3, 8, 4, 0, "22", 8, 60, 5, 7, 1, noCopy); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := map[string]bool{}
+	for _, w := range evals.Words[:8] {
+		first[w] = true
+	}
+	values := map[string]bool{}
+	for _, doc := range strings.Split(string(b), "\n~\n") {
+		for _, l := range strings.Split(doc, "\n") {
+			k, v, _ := strings.Cut(l, " ")
+			if !first[k] {
+				t.Fatalf("line %q: key outside the first 8 words", l)
+			}
+			values[v] = true
+		}
+	}
+	if len(values) <= 8 {
+		t.Errorf("only %d distinct values: values should come from all words", len(values))
+	}
+	if err := run("", out, "\n~\n", "0", "words", 3, 3, 9, 4, 0, "", 8, 60, 5, 7, 1, noCopy); err == nil {
+		t.Error("-keys 8 with -max-lines 9 accepted")
 	}
 }
