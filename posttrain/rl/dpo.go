@@ -59,6 +59,10 @@ func BuildPairs(ctx context.Context, ro *Roller, ts []tasks.Task, o PairOptions)
 			items = append(items, item{ti, o.Offset + i})
 		}
 	}
+	tag := uint64(4) // the seeds' stream: held-out pairs draw apart from training pairs
+	if o.Split == tasks.HeldOut {
+		tag = 10
+	}
 	res := make([][]Pair, len(items))
 	err := parallel(ctx, len(items), o.Concurrency, func(k int) error {
 		it := items[k]
@@ -67,7 +71,7 @@ func BuildPairs(ctx context.Context, ro *Roller, ts []tasks.Task, o PairOptions)
 		if err != nil {
 			return err
 		}
-		eps, err := ro.Rollout(ctx, t, &p, o.Samples, o.Temperature, seedOf(o.Seed, 4+6*uint64(o.Split), uint64(it.task), uint64(it.i)))
+		eps, err := ro.Rollout(ctx, t, &p, o.Samples, o.Temperature, seedOf(o.Seed, tag, uint64(it.task), uint64(it.i)))
 		if err != nil {
 			return err
 		}

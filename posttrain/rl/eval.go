@@ -64,25 +64,26 @@ func Evaluate(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, conc int, 
 					r.PassK++
 				}
 			}
+			c, _, l := s.totals()
 			r.PassK /= float64(n)
-			r.MeanSampled, r.SampledLen = s.stats()
+			r.MeanSampled, r.SampledLen = float64(c)/float64(n*k), float64(l)/float64(n*k)
 		}
 		out = append(out, r)
 	}
 	return out, nil
 }
 
-// problemSamples are k samples of each of n held-out problems: per problem,
-// how many were correct, and the tokens of the correct ones and of all.
+// problemSamples are the samples of each of n held-out problems: per
+// problem, how many were correct, and the tokens of the correct ones and
+// of all.
 type problemSamples struct {
-	k                     int
 	correct, clen, allLen []int
 }
 
 // sampleProblems draws k samples at temperature temp for each of held-out
 // problems 0…n−1 of t, problem i's from seed seedOf(seed, tag, task, i).
 func sampleProblems(ctx context.Context, ro *Roller, t tasks.Task, n, k, conc int, temp float64, seed, tag, task uint64) (*problemSamples, error) {
-	s := &problemSamples{k: k, correct: make([]int, n), clen: make([]int, n), allLen: make([]int, n)}
+	s := &problemSamples{correct: make([]int, n), clen: make([]int, n), allLen: make([]int, n)}
 	err := parallel(ctx, n, conc, func(i int) error {
 		p, err := t.Sample(tasks.HeldOut, i)
 		if err != nil {
@@ -104,16 +105,15 @@ func sampleProblems(ctx context.Context, ro *Roller, t tasks.Task, n, k, conc in
 	return s, err
 }
 
-// stats are the fraction of all samples that are correct and their mean
-// tokens.
-func (s *problemSamples) stats() (accuracy, meanLen float64) {
-	var c, l int
+// totals are the correct samples, their tokens and the tokens of all
+// samples, summed over the problems.
+func (s *problemSamples) totals() (correct, correctTokens, tokens int) {
 	for i := range s.correct {
-		c += s.correct[i]
-		l += s.allLen[i]
+		correct += s.correct[i]
+		correctTokens += s.clen[i]
+		tokens += s.allLen[i]
 	}
-	all := float64(len(s.correct) * s.k)
-	return float64(c) / all, float64(l) / all
+	return correct, correctTokens, tokens
 }
 
 // evaluate runs the held-out evaluation of the run's current policy and
@@ -161,15 +161,10 @@ func EvaluateSamples(ctx context.Context, ro *Roller, ts []tasks.Task, n, k, con
 		if err != nil {
 			return nil, err
 		}
-		st := SampleStats{Task: t.Spec(), Problems: n, K: k, Temperature: temp}
-		st.Correct, st.Len = s.stats()
-		var c, l int
-		for i := range n {
-			c += s.correct[i]
-			l += s.clen[i]
-		}
-		st.CorrectLen = float64(l) / float64(c) // NaN when none is correct
-		out = append(out, st)
+		c, cl, l := s.totals()
+		out = append(out, SampleStats{Task: t.Spec(), Problems: n, K: k, Temperature: temp,
+			Correct: float64(c) / float64(n*k), CorrectLen: float64(cl) / float64(c), // NaN when none is correct
+			Len: float64(l) / float64(n*k)})
 	}
 	return out, nil
 }

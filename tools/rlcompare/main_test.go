@@ -19,14 +19,14 @@ func TestReadEval(t *testing.T) {
 4,13,"arithmetic:digits=2,ops=1",100,0.65,1,0.6,0.6
 `
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+	files := map[string]string{"good.csv": good, "log.csv": "step,round,elapsed_s,reward\n1,1,2,0.5\n", "empty.csv": "",
+		"bad.csv": strings.Replace(good, "0.74", "x", 1)}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		return p
 	}
-	got, err := readEval(write("good.csv", good))
+	got, err := readEval(filepath.Join(dir, "good.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +37,12 @@ func TestReadEval(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
-	for _, tc := range []struct{ name, text, want string }{
-		{"log.csv", "step,round,elapsed_s,reward\n1,1,2,0.5\n", "not a herd rl eval.csv"},
-		{"empty.csv", "", "not a herd rl eval.csv"},
-		{"bad.csv", strings.Replace(good, "0.74", "x", 1), "parsing"},
+	for _, tc := range []struct{ name, want string }{
+		{"log.csv", "not a herd rl eval.csv"},
+		{"empty.csv", "not a herd rl eval.csv"},
+		{"bad.csv", "parsing"},
 	} {
-		if _, err := readEval(write(tc.name, tc.text)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := readEval(filepath.Join(dir, tc.name)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
 	}
