@@ -73,12 +73,12 @@ func TestCopyDocument(t *testing.T) {
 func TestRunCopyDocs(t *testing.T) {
 	dir := t.TempDir()
 	plain, mixed := filepath.Join(dir, "plain.txt"), filepath.Join(dir, "mixed.txt")
-	if err := run("", plain, "\n~\n", "0,1", "words", 30, 2, 6, 3, 0, "", 0, 60, 5, 7, 1, noCopy); err != nil {
+	if err := run(options{text: "", out: plain, sep: "\n~\n", depths: "0,1", form: "words", docs: 30, minLines: 2, maxLines: 6, maxQueries: 3, draws: 0, fill: "", keys: 0, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: noCopy}); err != nil {
 		t.Fatal(err)
 	}
 	cp := noCopy
 	cp.docs = 25
-	if err := run("", mixed, "\n~\n", "0,1", "words", 30, 2, 6, 3, 0, "", 0, 60, 5, 7, 1, cp); err != nil {
+	if err := run(options{text: "", out: mixed, sep: "\n~\n", depths: "0,1", form: "words", docs: 30, minLines: 2, maxLines: 6, maxQueries: 3, draws: 0, fill: "", keys: 0, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: cp}); err != nil {
 		t.Fatal(err)
 	}
 	pb, _ := os.ReadFile(plain)
@@ -96,7 +96,7 @@ func TestRunCopyDocs(t *testing.T) {
 		t.Errorf("%d copy documents (want 25); the others as without them: %v", copies, strings.Join(rest, "\n~\n") == string(pb))
 	}
 	for _, bad := range []copySpec{{docs: -1, min: 1, max: 1, items: "words"}, {min: 0, max: 3, items: "words"}, {min: 4, max: 3, items: "words"}, {min: 1, max: 3, items: "digits"}, {min: 1, max: 65, items: "lines"}} {
-		if err := run("", filepath.Join(dir, "x.txt"), "\n~\n", "0", "words", 1, 1, 1, 1, 0, "", 0, 60, 1, 7, 1, bad); err == nil {
+		if err := run(options{text: "", out: filepath.Join(dir, "x.txt"), sep: "\n~\n", depths: "0", form: "words", docs: 1, minLines: 1, maxLines: 1, maxQueries: 1, draws: 0, fill: "", keys: 0, passage: 60, trials: 1, seed: 7, evalSeed: 1, copy: bad}); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}

@@ -79,13 +79,28 @@ func main() {
 		}
 		return
 	}
-	if err := run(*text, *out, *sep, *depths, *form, *docs, *minLines, *maxLines, *maxQueries, *draws, *fill, *keys, *passage, *trials, *seed, *evalSeed, cp); err != nil {
+	o := options{text: *text, out: *out, sep: *sep, depths: *depths, form: *form, docs: *docs, minLines: *minLines, maxLines: *maxLines,
+		maxQueries: *maxQueries, draws: *draws, fill: *fill, keys: *keys, passage: *passage, trials: *trials, seed: *seed, evalSeed: *evalSeed, copy: cp}
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "niahdata:", err)
 		os.Exit(1)
 	}
 }
 
-func run(textPath, out, sep, depthList, form string, docs, minLines, maxLines, maxQueries, draws int, fillList string, keys, passage, trials int, seed, evalSeed uint64, cp copySpec) error {
+// options are the command's flags (see main).
+type options struct {
+	text, out, sep, depths, form                string
+	docs, minLines, maxLines, maxQueries, draws int
+	fill                                        string
+	keys, passage, trials                       int
+	seed, evalSeed                              uint64
+	copy                                        copySpec
+}
+
+func run(o options) error {
+	textPath, out, sep, depthList, form := o.text, o.out, o.sep, o.depths, o.form
+	docs, minLines, maxLines, maxQueries, draws := o.docs, o.minLines, o.maxLines, o.maxQueries, o.draws
+	fillList, keys, passage, trials, seed, evalSeed, cp := o.fill, o.keys, o.passage, o.trials, o.seed, o.evalSeed, o.copy
 	if err := cp.validate(); err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "mix.txt")
-	if err := run(text, out, "\n~\n", "0,1", "kv", 40, 1, 4, 2, 0, "", 0, 60, 5, 7, 1, noCopy); err != nil {
+	if err := run(options{text: text, out: out, sep: "\n~\n", depths: "0,1", form: "kv", docs: 40, minLines: 1, maxLines: 4, maxQueries: 2, draws: 0, fill: "", keys: 0, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: noCopy}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 		sep        string
 		seed, eval uint64
 	}{{"word", 7, 1}, {"\n~\n", 1, 1}} {
-		if err := run(text, out, bad.sep, "0", "kv", 1, 1, 1, 1, 0, "", 0, 60, 1, bad.seed, bad.eval, noCopy); err == nil {
+		if err := run(options{text: text, out: out, sep: bad.sep, depths: "0", form: "kv", docs: 1, minLines: 1, maxLines: 1, maxQueries: 1, draws: 0, fill: "", keys: 0, passage: 60, trials: 1, seed: bad.seed, evalSeed: bad.eval, copy: noCopy}); err == nil {
 			t.Errorf("sep %q seed %d eval seed %d: no error", bad.sep, bad.seed, bad.eval)
 		}
 	}
@@ -134,12 +134,12 @@ func TestRunArgs(t *testing.T) {
 		maxLines int
 		want     string
 	}{{"digits", 4, `-form "digits"`}, {"words", 65, "-max-lines 65"}} {
-		err := run("", out, "\n~\n", "0", tc.form, 3, 1, tc.maxLines, 2, 0, "", 0, 60, 1, 7, 1, noCopy)
+		err := run(options{text: "", out: out, sep: "\n~\n", depths: "0", form: tc.form, docs: 3, minLines: 1, maxLines: tc.maxLines, maxQueries: 2, draws: 0, fill: "", keys: 0, passage: 60, trials: 1, seed: 7, evalSeed: 1, copy: noCopy})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("form %s max-lines %d: error %v, want %q", tc.form, tc.maxLines, err, tc.want)
 		}
 	}
-	if err := run("", out, "\n~\n", "0", "words", 3, 1, 64, 2, 0, "", 0, 60, 1, 7, 1, noCopy); err != nil {
+	if err := run(options{text: "", out: out, sep: "\n~\n", depths: "0", form: "words", docs: 3, minLines: 1, maxLines: 64, maxQueries: 2, draws: 0, fill: "", keys: 0, passage: 60, trials: 1, seed: 7, evalSeed: 1, copy: noCopy}); err != nil {
 		t.Errorf("words, 64 lines: %v", err)
 	}
 }
@@ -161,7 +161,7 @@ func TestFill(t *testing.T) {
 		{draws: 7, minN: 3, maxN: 5, wantQ: 7, lo: 3, hi: 5},
 	} {
 		out := filepath.Join(dir, "f.txt")
-		if err := run("", out, "\n~\n", "0", "words", 300, tc.minN, tc.maxN, 4, tc.draws, tc.fill, 0, 60, 5, 7, 1, noCopy); err != nil {
+		if err := run(options{text: "", out: out, sep: "\n~\n", depths: "0", form: "words", docs: 300, minLines: tc.minN, maxLines: tc.maxN, maxQueries: 4, draws: tc.draws, fill: tc.fill, keys: 0, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: noCopy}); err != nil {
 			t.Fatal(err)
 		}
 		b, err := os.ReadFile(out)
@@ -205,7 +205,7 @@ func TestFill(t *testing.T) {
 			}
 		}
 	}
-	if err := run("", filepath.Join(dir, "x.txt"), "\n~\n", "0", "words", 3, 6, 16, 4, 0, "7", 0, 60, 1, 7, 1, noCopy); err == nil {
+	if err := run(options{text: "", out: filepath.Join(dir, "x.txt"), sep: "\n~\n", depths: "0", form: "words", docs: 3, minLines: 6, maxLines: 16, maxQueries: 4, draws: 0, fill: "7", keys: 0, passage: 60, trials: 1, seed: 7, evalSeed: 1, copy: noCopy}); err == nil {
 		t.Error("-fill 7 with -min-lines 6 (above 3F/4) accepted")
 	}
 }
@@ -215,7 +215,7 @@ func TestFill(t *testing.T) {
 func TestKeys(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "k.txt")
-	if err := run("", out, "\n~\n", "0", "words", 200, 3, 8, 4, 0, "22", 8, 60, 5, 7, 1, noCopy); err != nil {
+	if err := run(options{text: "", out: out, sep: "\n~\n", depths: "0", form: "words", docs: 200, minLines: 3, maxLines: 8, maxQueries: 4, draws: 0, fill: "22", keys: 8, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: noCopy}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(out)
@@ -239,7 +239,7 @@ func TestKeys(t *testing.T) {
 	if len(values) <= 8 {
 		t.Errorf("only %d distinct values: values should come from all words", len(values))
 	}
-	if err := run("", out, "\n~\n", "0", "words", 3, 3, 9, 4, 0, "", 8, 60, 5, 7, 1, noCopy); err == nil {
+	if err := run(options{text: "", out: out, sep: "\n~\n", depths: "0", form: "words", docs: 3, minLines: 3, maxLines: 9, maxQueries: 4, draws: 0, fill: "", keys: 8, passage: 60, trials: 5, seed: 7, evalSeed: 1, copy: noCopy}); err == nil {
 		t.Error("-keys 8 with -max-lines 9 accepted")
 	}
 }
