@@ -147,6 +147,18 @@ func NewTrainer(cfg *llama4.Config, opt Options, data *dataset.Dataset) (*Traine
 	return newTrainer(p, opt, data, rand.NewPCG(opt.Seed, dataStream))
 }
 
+// NewTrainerFrom starts a run from trained parameters instead of an
+// initialisation (long-context mid-training, continued pretraining on new
+// data): p becomes the trainer's (it is updated in place), the optimizer
+// state is zero and the schedule and data sampler start afresh from
+// opt.Seed. opt.InitStd plays no part.
+func NewTrainerFrom(p *Params[float32], opt Options, data *dataset.Dataset) (*Trainer, error) {
+	if data == nil {
+		return nil, fmt.Errorf("train: no data")
+	}
+	return newTrainer(p, opt, data, rand.NewPCG(opt.Seed, dataStream))
+}
+
 func newTrainer(p *Params[float32], opt Options, data *dataset.Dataset, src *rand.PCG) (*Trainer, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err

@@ -41,7 +41,8 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	cfgFile := fs.String("config", "", "model shape: a Hugging Face llama4_text config.json (vocab_size ≥ the tokenizer's)")
 	outDir := fs.String("out", "", "run directory: config.json + model.safetensors (Hugging Face) + tokenizer.model, checkpoint.safetensors, log.csv, loss.png (default with --preset: runs/NAME)")
 	tok := fs.String("tokenizer", defTok, `"bpe:N": train a Llama 4-format BPE of N ranks (+2048 specials) on the training part, written to --out as tokenizer.model; "bytes": byte-level, 259 ids`)
-	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved options apply; --steps may extend it)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved options and tokenizer apply; --steps may extend it)")
+	initFrom := fs.String("init-from", "", "start a new run from the weights of this model directory (e.g. a finished run's --out) on --data, with its config and tokenizer and a fresh optimizer and schedule: long-context mid-training at new --seq stages, or continued training on other data")
 	evalDir := fs.String("eval", "", "only evaluate the model in this directory (any float dtype, its tokenizer.model, or --tokenizer bytes) on the validation part, in --seq windows; all of it unless --eval-batches")
 	valFrac := fs.Float64("val-frac", defVal, "fraction of the text (from the end) held out for validation")
 	var threads int
@@ -102,15 +103,24 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 		e := pretrain.Evaluation{Dir: *evalDir, Data: *dataFile, ValFrac: *valFrac, Bytes: *tok == "bytes", Batch: o.Batch, Seq: o.SeqLen, MaxBatches: o.EvalBatches}
 		return e.Run(stdout)
 	}
-	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume) {
-		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, or --resume)")
+	if *dataFile == "" || *outDir == "" || (*cfgFile == "" && preset == nil && !*resume && *initFrom == "") {
+		return usagef("need --data FILE.txt, --out DIR and --config CONFIG.json (or --preset NAME, --init-from MODEL, or --resume)")
+	}
+	if *initFrom != "" {
+		for _, name := range []string{"resume", "config", "tokenizer", "init-std"} {
+			if cl.Given(name) {
+				return usagef("--init-from takes the model's config, tokenizer and weights and starts a new run: drop --%s", name)
+			}
+		}
 	}
 	if o.Distill, err = df.options(); err != nil {
 		return err
 	}
-	j := pretrain.Job{Opt: *o, Preset: preset, Data: *dataFile, Config: *cfgFile, Out: *outDir, ValFrac: *valFrac, DocSep: *docSep, Resume: *resume}
-	if j.BPERanks, err = pretrain.ParseTokenizer(*tok); err != nil {
-		return err
+	j := pretrain.Job{Opt: *o, Preset: preset, Data: *dataFile, Config: *cfgFile, Out: *outDir, ValFrac: *valFrac, DocSep: *docSep, Resume: *resume, InitFrom: *initFrom}
+	if *initFrom == "" && (!*resume || *tok != "") {
+		if j.BPERanks, err = pretrain.ParseTokenizer(*tok); err != nil {
+			return err
+		}
 	}
 	if *resume {
 		j.ResumeSteps = resumeSteps(cl, o.Steps)

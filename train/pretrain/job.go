@@ -10,6 +10,7 @@ import (
 	"github.com/herd-llm/herd/checkpoint"
 	"github.com/herd-llm/herd/model/llama4"
 	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
 	"github.com/herd-llm/herd/train/distill"
 )
 
@@ -20,11 +21,17 @@ type Job struct {
 	Data        string        // training text (UTF-8); its last ValFrac is held out
 	Config      string        // a Hugging Face llama4_text config.json, or "" for the preset's
 	Out         string        // run directory
-	BPERanks    int           // a BPE vocabulary of this many ranks trained first; 0 = the byte tokenizer (ParseTokenizer)
+	BPERanks    int           // a BPE vocabulary of this many ranks trained first; 0 = the byte tokenizer (ParseTokenizer); ignored with InitFrom
 	ValFrac     float64       // share of the text held out for validation
 	DocSep      string        // document separator (escapes \n, \t, \\); "" = one stream
 	Resume      bool          // continue the run in Out from its checkpoint
 	ResumeSteps int           // with Resume: the run's new total of steps; 0 = the checkpoint's
+	// InitFrom starts a new run from the weights of this Hugging Face
+	// directory (a model herd trained, or any llama4_text checkpoint herd
+	// reads) instead of an initialisation: its config and its tokenizer
+	// (tokenizer.model, copied to Out; the byte tokenizer when it has none)
+	// replace Config and BPERanks; the optimizer and schedule start afresh.
+	InitFrom string
 }
 
 // Run trains: it reads the text, makes or reads the tokenizer, builds a new
@@ -35,7 +42,12 @@ func (j *Job) Run(log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tk, err := trainTokenizer(j.BPERanks, text, j.ValFrac, j.Out, j.Resume, log)
+	var tk dataset.Tokenizer
+	if j.InitFrom != "" {
+		tk, err = copyTokenizer(j.InitFrom, j.Out, log)
+	} else {
+		tk, err = trainTokenizer(j.BPERanks, text, j.ValFrac, j.Out, j.Resume, log)
+	}
 	if err != nil {
 		return err
 	}
@@ -49,6 +61,10 @@ func (j *Job) Run(log io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(log, "resuming %s at step %d of %d\n", j.Out, tr.Step(), tr.Opt.Steps)
+	} else if j.InitFrom != "" {
+		if tr, err = j.fromModel(tk, data, log); err != nil {
+			return err
+		}
 	} else {
 		if train.HasCheckpoint(j.Out) {
 			return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", j.Out)

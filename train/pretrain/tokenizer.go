@@ -1,8 +1,10 @@
 package pretrain
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,18 +37,15 @@ func ParseTokenizer(spec string) (int, error) {
 // trainTokenizer returns the run's tokenizer: the byte tokenizer when ranks
 // is 0, else a BPE vocabulary of that many ranks trained on the training
 // part of text and written to outDir/tokenizer.model, where
-// `herd run -m outDir` finds it. A resumed run reads that file back instead.
+// `herd run -m outDir` finds it. A resumed run reads that file back instead
+// (runTokenizer).
 func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume bool, log io.Writer) (dataset.Tokenizer, error) {
-	if n == 0 {
-		return dataset.ByteTokenizer{}, nil
-	}
 	path := filepath.Join(outDir, tokenizer.TiktokenFile)
 	if resume {
-		t, err := tokenizer.Load(path)
-		if err != nil {
-			return nil, err
-		}
-		return dataset.TextTokenizer{T: t}, nil
+		return runTokenizer(path, n)
+	}
+	if n == 0 {
+		return dataset.ByteTokenizer{}, nil
 	}
 	tp, _, err := dataset.SplitText(text, valFrac)
 	if err != nil {
@@ -75,5 +74,23 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 	}
 	fmt.Fprintf(log, "tokenizer: %d BPE ranks + %d specials trained on %d bytes in %v, written to %s\n",
 		len(v.Ranks), t.VocabSize()-len(v.Ranks), len(tp), time.Since(t0).Round(time.Millisecond), path)
+	return dataset.TextTokenizer{T: t}, nil
+}
+
+// runTokenizer is a resumed run's tokenizer: the run directory's
+// tokenizer.model (path) when it has one (a BPE run, or one started from a
+// model with --init-from), else the byte tokenizer; n > 0 (--tokenizer
+// bpe:N given again) insists on the file.
+func runTokenizer(path string, n int) (dataset.Tokenizer, error) {
+	if _, err := os.Stat(path); err != nil {
+		if n > 0 || !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return dataset.ByteTokenizer{}, nil
+	}
+	t, err := tokenizer.Load(path)
+	if err != nil {
+		return nil, err
+	}
 	return dataset.TextTokenizer{T: t}, nil
 }

@@ -1,0 +1,75 @@
+package pretrain
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/herd-llm/herd/tokenizer"
+	"github.com/herd-llm/herd/train"
+	"github.com/herd-llm/herd/train/dataset"
+)
+
+// copyTokenizer returns the tokenizer of the model in dir for a run that
+// starts from it: its tokenizer.model, copied into outDir so that the run's
+// exports, --resume and herd run find it; the byte tokenizer when dir has
+// none.
+func copyTokenizer(dir, outDir string, log io.Writer) (dataset.Tokenizer, error) {
+	src := filepath.Join(dir, tokenizer.TiktokenFile)
+	b, err := os.ReadFile(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(log, "tokenizer: %s has no %s: the byte tokenizer\n", dir, tokenizer.TiktokenFile)
+		return dataset.ByteTokenizer{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--init-from: %w", err)
+	}
+	t, err := tokenizer.Load(src)
+	if err != nil {
+		return nil, fmt.Errorf("--init-from: %w", err)
+	}
+	if train.HasCheckpoint(outDir) {
+		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, tokenizer.TiktokenFile), b, 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "tokenizer: %s's (%d ids), copied to %s\n", dir, t.VocabSize(), outDir)
+	return dataset.TextTokenizer{T: t}, nil
+}
+
+// fromModel is the trainer of a run that starts from the weights in
+// j.InitFrom: their config must hold the tokenizer's ids (the same special
+// ids the model was trained with) and the longest --seq stage.
+func (j *Job) fromModel(tk dataset.Tokenizer, data *dataset.Dataset, log io.Writer) (*train.Trainer, error) {
+	if train.HasCheckpoint(j.Out) {
+		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", j.Out)
+	}
+	p, err := train.LoadHF(j.InitFrom)
+	if err != nil {
+		return nil, fmt.Errorf("--init-from: %w", err)
+	}
+	cfg := p.Config
+	if cfg.VocabSize < tk.VocabSize() {
+		return nil, badf("--init-from %s: its vocab_size %d is smaller than its tokenizer's %d ids", j.InitFrom, cfg.VocabSize, tk.VocabSize())
+	}
+	if cfg.BOS != int(tk.BOS()) {
+		return nil, badf("--init-from %s: its config's bos_token_id %d is not its tokenizer's BOS %d (a model trained with another tokenizer?)", j.InitFrom, cfg.BOS, tk.BOS())
+	}
+	if _, T := longestStage(&j.Opt); cfg.MaxPositions < T {
+		return nil, badf("--seq %d exceeds %s's max_position_embeddings %d", T, j.InitFrom, cfg.MaxPositions)
+	}
+	cfg.TorchDType = "float32"
+	tr, err := train.NewTrainerFrom(p, j.Opt, data)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "starting from the weights of %s (fresh optimizer and schedule)\n", j.InitFrom)
+	return tr, nil
+}
