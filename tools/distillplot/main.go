@@ -7,6 +7,9 @@
 // With -ppl it draws `herd eval ppl` CSV files instead (LABEL=FILE.csv):
 // the loss-by-position curves, and with -heat a heat map of the mean loss
 // per range of positions in multiples of the training length -L.
+//
+// With -niah it draws the accuracy by haystack length of `herd eval niah`
+// CSV files (LABEL=A.csv[,B.csv…], each label's files pooled, e.g. seeds).
 package main
 
 import (
@@ -28,9 +31,12 @@ func main() {
 	ppl := flag.Bool("ppl", false, "arguments are LABEL=FILE.csv of herd eval ppl")
 	heat := flag.String("heat", "", "-ppl: also write this heat map PNG")
 	L := flag.Int("L", 64, "-ppl: the training length the heat map's position ranges are multiples of")
+	niah := flag.Bool("niah", false, "arguments are LABEL=NIAH.csv[,NIAH.csv…] of herd eval niah (files of one label pooled)")
 	flag.Parse()
 	var err error
-	if *ppl {
+	if *niah {
+		err = runNIAH(*out, flag.Args(), os.Stdout)
+	} else if *ppl {
 		err = runPPL(*out, *heat, *L, flag.Args())
 	} else {
 		err = run(*out, *smooth, flag.Args())

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -78,14 +76,9 @@ func runPPL(out, heat string, L int, args []string) error {
 // readPPL reads the mean NLL column of a `herd eval ppl` CSV, indexed by
 // position ([0] unused).
 func readPPL(path string) ([]float64, error) {
-	f, err := os.Open(path)
+	recs, err := readCSV(path)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	nll := []float64{math.NaN()}
 	if len(recs) < 2 {
