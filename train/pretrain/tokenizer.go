@@ -94,3 +94,34 @@ func runTokenizer(path string, n int) (dataset.Tokenizer, error) {
 	}
 	return dataset.TextTokenizer{T: t}, nil
 }
+
+// copyTokenizer returns the tokenizer of the model in dir for a run that
+// starts from it: its tokenizer.model, copied into outDir so that the run's
+// exports, --resume and herd run find it; the byte tokenizer when dir has
+// none.
+func copyTokenizer(dir, outDir string, log io.Writer) (dataset.Tokenizer, error) {
+	src := filepath.Join(dir, tokenizer.TiktokenFile)
+	b, err := os.ReadFile(src)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(log, "tokenizer: %s has no %s: the byte tokenizer\n", dir, tokenizer.TiktokenFile)
+		return dataset.ByteTokenizer{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--init-from: %w", err)
+	}
+	t, err := tokenizer.Load(src)
+	if err != nil {
+		return nil, fmt.Errorf("--init-from: %w", err)
+	}
+	if train.HasCheckpoint(outDir) {
+		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(outDir, tokenizer.TiktokenFile), b, 0o644); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "tokenizer: %s's (%d ids), copied to %s\n", dir, t.VocabSize(), outDir)
+	return dataset.TextTokenizer{T: t}, nil
+}
