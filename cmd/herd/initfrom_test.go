@@ -64,6 +64,9 @@ func TestTrainInitFrom(t *testing.T) {
 		t.Errorf("run b's weights differ from run a's by up to %g: not started from them", worst)
 	}
 
+	if err := cmdTrain(args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--resume") {
+		t.Errorf("--init-from into a directory with a checkpoint: %v", err)
+	}
 	se.Reset()
 	if err := cmdTrain([]string{"--data", dataB, "--out", runB, "--resume", "--steps", "3"}, &bytes.Buffer{}, &se); err != nil {
 		t.Fatalf("resume without --tokenizer: %v\n%s", err, se.String())

@@ -12,8 +12,8 @@ import (
 // j.InitFrom: their config must hold the tokenizer's ids (the same special
 // ids the model was trained with) and the longest --seq stage.
 func (j *Job) fromModel(tk dataset.Tokenizer, data *dataset.Dataset, log io.Writer) (*train.Trainer, error) {
-	if train.HasCheckpoint(j.Out) {
-		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", j.Out)
+	if err := fresh(j.Out); err != nil {
+		return nil, err
 	}
 	p, err := train.LoadHF(j.InitFrom)
 	if err != nil {
@@ -36,4 +36,12 @@ func (j *Job) fromModel(tk dataset.Tokenizer, data *dataset.Dataset, log io.Writ
 	}
 	fmt.Fprintf(log, "starting from the weights of %s (fresh optimizer and schedule)\n", j.InitFrom)
 	return tr, nil
+}
+
+// fresh refuses a new run in a directory that holds a training checkpoint.
+func fresh(dir string) error {
+	if train.HasCheckpoint(dir) {
+		return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", dir)
+	}
+	return nil
 }

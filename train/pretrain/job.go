@@ -66,8 +66,8 @@ func (j *Job) Run(log io.Writer) error {
 			return err
 		}
 	} else {
-		if train.HasCheckpoint(j.Out) {
-			return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", j.Out)
+		if err := fresh(j.Out); err != nil {
+			return err
 		}
 		cfg, err := j.config()
 		if err != nil {

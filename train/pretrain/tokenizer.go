@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/herd-llm/herd/tokenizer"
-	"github.com/herd-llm/herd/train"
 	"github.com/herd-llm/herd/train/dataset"
 )
 
@@ -63,8 +62,8 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 	if err != nil {
 		return nil, err
 	}
-	if train.HasCheckpoint(outDir) {
-		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	if err := fresh(outDir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
@@ -113,8 +112,8 @@ func copyTokenizer(dir, outDir string, log io.Writer) (dataset.Tokenizer, error)
 	if err != nil {
 		return nil, fmt.Errorf("--init-from: %w", err)
 	}
-	if train.HasCheckpoint(outDir) {
-		return nil, fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", outDir)
+	if err := fresh(outDir); err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
