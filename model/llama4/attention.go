@@ -27,32 +27,39 @@ func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 			pos[sp.off+t] = sp.p0 + t
 		}
 	}
-	for t := 0; t < T; t++ {
-		pos := pos[t]
-		qt, kt := q[t*qd:(t+1)*qd], k[t*kd:(t+1)*kd]
-		switch {
-		case rope:
-			for hh := 0; hh < H; hh++ {
-				applyRoPE(qt[hh*d:(hh+1)*d], pos, m.invFreq)
-			}
-			for hh := 0; hh < Hkv; hh++ {
-				applyRoPE(kt[hh*d:(hh+1)*d], pos, m.invFreq)
-			}
-			if c.UseQKNorm {
+	eachRows(T, func(t0, t1 int) {
+		var cs []float32
+		if rope {
+			cs = make([]float32, d)
+		}
+		for t := t0; t < t1; t++ {
+			pos := pos[t]
+			qt, kt := q[t*qd:(t+1)*qd], k[t*kd:(t+1)*kd]
+			switch {
+			case rope:
+				ropeAngles(cs, pos, m.invFreq)
 				for hh := 0; hh < H; hh++ {
-					kernels.RMSNorm(qt[hh*d:(hh+1)*d], qt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+					rotate(qt[hh*d:(hh+1)*d], cs)
 				}
 				for hh := 0; hh < Hkv; hh++ {
-					kernels.RMSNorm(kt[hh*d:(hh+1)*d], kt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+					rotate(kt[hh*d:(hh+1)*d], cs)
+				}
+				if c.UseQKNorm {
+					for hh := 0; hh < H; hh++ {
+						kernels.RMSNorm(qt[hh*d:(hh+1)*d], qt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+					}
+					for hh := 0; hh < Hkv; hh++ {
+						kernels.RMSNorm(kt[hh*d:(hh+1)*d], kt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+					}
+				}
+			case c.TempTuning:
+				sc := TempScale(pos, c.FloorScale, c.AttnScale)
+				for i := range qt {
+					qt[i] *= sc
 				}
 			}
-		case c.TempTuning:
-			sc := TempScale(pos, c.FloorScale, c.AttnScale)
-			for i := range qt {
-				qt[i] *= sc
-			}
 		}
-	}
+	})
 
 	// Store every position's K/V, then attend. A chunked layer's ring holds
 	// one chunk, so each sequence's tokens are taken in segments that never

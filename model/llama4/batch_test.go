@@ -1,9 +1,11 @@
 package llama4_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/herd-llm/herd/internal/testmodel"
+	"github.com/herd-llm/herd/kernels"
 	"github.com/herd-llm/herd/kvcache"
 	. "github.com/herd-llm/herd/model/llama4"
 )
@@ -60,5 +62,29 @@ func TestForwardBatchMatchesSingle(t *testing.T) {
 	}
 	if _, err := m.ForwardBatch([]Seq{{Cache: batch[0].Cache, IDs: []int32{1}}, {Cache: batch[0].Cache, IDs: []int32{2}}}, nil); err == nil {
 		t.Error("two sequences sharing a cache accepted")
+	}
+}
+
+// TestForwardThreadsBitIdentical prefills 60 tokens with 1 and with 3
+// worker threads: the rows a prefill splits among threads (norms, RoPE and
+// temperature, SwiGLU, the matrix products) are computed row by row, so the
+// logits must be equal to the bit.
+func TestForwardThreadsBitIdentical(t *testing.T) {
+	m := loadTiny(t, "f32")
+	ids := testmodel.ReadTinyInputs(t).Sequences["len100"][:60]
+	defer kernels.SetThreads(kernels.Threads())
+	var logits [2][]float32
+	for i, n := range []int{1, 3} {
+		kernels.SetThreads(n)
+		l, err := m.Forward(m.NewCache(64), ids, ForwardOptions{AllLogits: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logits[i] = l
+	}
+	for i := range logits[0] {
+		if math.Float32bits(logits[0][i]) != math.Float32bits(logits[1][i]) {
+			t.Fatalf("logit %d: %g with 1 thread, %g with 3", i, logits[0][i], logits[1][i])
+		}
 	}
 }

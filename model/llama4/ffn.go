@@ -10,10 +10,12 @@ func (m *Model) mlp(w *MLP, x []float32, T int, out []float32, s *scratch) {
 	g, u := s.ffA[:T*F], s.ffB[:T*F]
 	kernels.MatMul(g, x, T, w.Gate)
 	kernels.MatMul(u, x, T, w.Up)
-	for t := range T { // row by row, so a row's result does not depend on T
-		r := g[t*F : (t+1)*F]
-		kernels.SwiGLUSig(r, nil, r, u[t*F:(t+1)*F])
-	}
+	eachRows(T, func(t0, t1 int) {
+		for t := t0; t < t1; t++ { // row by row, so a row's result does not depend on T
+			r := g[t*F : (t+1)*F]
+			kernels.SwiGLUSig(r, nil, r, u[t*F:(t+1)*F])
+		}
+	})
 	kernels.MatMul(out[:T*w.Down.Rows], g, T, w.Down)
 }
 

@@ -109,18 +109,33 @@ func (m *Model) layer(l int, spans []span, h []float32, s *scratch) {
 	lw := &m.Weights.Layers[l]
 	D := c.Hidden
 	T := len(h) / D
-	for t := 0; t < T; t++ {
-		kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], lw.AttnNorm, c.RMSNormEps)
+	norm := func(w []float32) {
+		eachRows(T, func(t0, t1 int) {
+			for t := t0; t < t1; t++ {
+				kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], w, c.RMSNormEps)
+			}
+		})
 	}
+	norm(lw.AttnNorm)
 	m.attention(l, spans, T, s)
 	kernels.Add(h, s.o[:T*D])
-	for t := 0; t < T; t++ {
-		kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], lw.FFNNorm, c.RMSNormEps)
-	}
+	norm(lw.FFNNorm)
 	if lw.Dense != nil {
 		m.mlp(lw.Dense, s.x[:T*D], T, s.ffOut, s)
 	} else {
 		m.moe(lw.MoE, s.x[:T*D], T, s.ffOut, s)
 	}
 	kernels.Add(h, s.ffOut[:T*D])
+}
+
+// eachRows runs fn over blocks of the T rows of a batch on the worker pool,
+// one block per thread (kernels.ParallelFor); fewer than 16 rows (decode,
+// short prompts) stay on the calling goroutine. fn must treat each row on
+// its own, so results do not depend on the split.
+func eachRows(T int, fn func(t0, t1 int)) {
+	grain := 0
+	if T < 16 {
+		grain = T
+	}
+	kernels.ParallelFor(T, grain, fn)
 }

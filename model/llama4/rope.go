@@ -54,19 +54,29 @@ func RopeDivisors(headDim int, theta float64, s *RopeScaling) []float32 {
 	return d
 }
 
-// applyRoPE rotates one head vector x (len 2·len(inv)) in place at position
-// pos with the adjacent-pair (complex) convention: pairs (2i, 2i+1) are
-// multiplied by e^{i·pos·θ_i}. The angle is the float32 product pos·θ_i, as
-// in the reference.
-func applyRoPE(x []float32, pos int, inv []float32) {
+// ropeAngles fills cs (len 2·len(inv)) with the cosine and sine of every
+// pair's angle at position pos, cs[2i] = cos, cs[2i+1] = sin: the angle is
+// the float32 product pos·θ_i, as in the reference, its sine and cosine
+// taken in float64 and rounded to float32. One table serves every head of
+// a token.
+func ropeAngles(cs []float32, pos int, inv []float32) {
 	p := float32(pos)
 	for i, f := range inv {
 		ang := p * f
-		sn, cs := math.Sincos(float64(ang))
-		c, s := float32(cs), float32(sn)
-		a, b := x[2*i], x[2*i+1]
-		x[2*i] = a*c - b*s
-		x[2*i+1] = a*s + b*c
+		sn, c := math.Sincos(float64(ang))
+		cs[2*i], cs[2*i+1] = float32(c), float32(sn)
+	}
+}
+
+// rotate rotates one head vector x in place by the angles of cs
+// (ropeAngles) with the adjacent-pair (complex) convention: pairs
+// (2i, 2i+1) are multiplied by e^{i·pos·θ_i}.
+func rotate(x, cs []float32) {
+	for i := 0; i+1 < len(x); i += 2 {
+		c, s := cs[i], cs[i+1]
+		a, b := x[i], x[i+1]
+		x[i] = a*c - b*s
+		x[i+1] = a*s + b*c
 	}
 }
 
