@@ -90,6 +90,23 @@ func TestTrainInitFrom(t *testing.T) {
 			t.Errorf("%v: error %v, want a usage error with %q", tc.args, err, tc.want)
 		}
 	}
+	// A model whose tokenizer is only a tokenizer.json is refused, not read byte-level.
+	hfOnly := filepath.Join(dir, "hf")
+	if err := os.MkdirAll(hfOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		b, _ := os.ReadFile(filepath.Join(runA, f))
+		if err := os.WriteFile(filepath.Join(hfOnly, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(hfOnly, "tokenizer.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmdTrain([]string{"--data", dataB, "--init-from", hfOnly, "--out", filepath.Join(dir, "e"), "--steps", "2"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "tokenizer.json") {
+		t.Errorf("--init-from a model with only tokenizer.json: %v", err)
+	}
 	if err := cmdTrain([]string{"--data", dataB, "--init-from", filepath.Join(dir, "nope"), "--out", filepath.Join(dir, "d"), "--steps", "2"}, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("a missing --init-from directory: %v", err)
 	}

@@ -20,46 +20,17 @@ func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 	kernels.MatMul(k, x, T, lw.K)
 	kernels.MatMul(v, x, T, lw.V)
 
-	rope := c.LayerUsesRoPE[l]
-	pos := make([]int, T) // absolute position of each row
+	pos := s.pos[:T] // absolute position of each row
 	for _, sp := range spans {
 		for t := 0; t < sp.n; t++ {
 			pos[sp.off+t] = sp.p0 + t
 		}
 	}
-	eachRows(T, func(t0, t1 int) {
-		var cs []float32
-		if rope {
-			cs = make([]float32, d)
-		}
-		for t := t0; t < t1; t++ {
-			pos := pos[t]
-			qt, kt := q[t*qd:(t+1)*qd], k[t*kd:(t+1)*kd]
-			switch {
-			case rope:
-				ropeAngles(cs, pos, m.invFreq)
-				for hh := 0; hh < H; hh++ {
-					rotate(qt[hh*d:(hh+1)*d], cs)
-				}
-				for hh := 0; hh < Hkv; hh++ {
-					rotate(kt[hh*d:(hh+1)*d], cs)
-				}
-				if c.UseQKNorm {
-					for hh := 0; hh < H; hh++ {
-						kernels.RMSNorm(qt[hh*d:(hh+1)*d], qt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
-					}
-					for hh := 0; hh < Hkv; hh++ {
-						kernels.RMSNorm(kt[hh*d:(hh+1)*d], kt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
-					}
-				}
-			case c.TempTuning:
-				sc := TempScale(pos, c.FloorScale, c.AttnScale)
-				for i := range qt {
-					qt[i] *= sc
-				}
-			}
-		}
-	})
+	if splitRows(T) {
+		kernels.ParallelFor(T, 0, func(t0, t1 int) { m.positionRows(l, q, k, pos, t0, t1) })
+	} else {
+		m.positionRows(l, q, k, pos, 0, T)
+	}
 
 	// Store every position's K/V, then attend. A chunked layer's ring holds
 	// one chunk, so each sequence's tokens are taken in segments that never
@@ -69,7 +40,7 @@ func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 	for _, sp := range spans {
 		for t0 := 0; t0 < sp.n; {
 			t1 := sp.n
-			if rope {
+			if c.LayerUsesRoPE[l] {
 				t1 = min(sp.n, (sp.p0+t0)/c.ChunkSize*c.ChunkSize+c.ChunkSize-sp.p0)
 			}
 			for t := t0; t < t1; t++ {
@@ -82,4 +53,51 @@ func (m *Model) attention(l int, spans []span, T int, s *scratch) {
 		}
 	}
 	kernels.MatMul(s.o[:T*c.Hidden], s.att[:T*qd], T, lw.O)
+}
+
+// ropeStack is the largest head dimension whose RoPE angle table lives on
+// the stack (Llama 4: 128).
+const ropeStack = 512
+
+// positionRows applies layer l's position handling to rows t0…t1−1 of q
+// [T, H·d] and k [T, Hkv·d] at positions pos: RoPE (one table of angles per
+// token for all its heads) and QK-norm in RoPE layers, the temperature scale
+// of the queries in NoPE layers that tune it.
+func (m *Model) positionRows(l int, q, k []float32, pos []int, t0, t1 int) {
+	c := m.Config
+	H, Hkv, d := c.Heads, c.KVHeads, c.HeadDim
+	qd, kd := H*d, Hkv*d
+	var buf [ropeStack]float32
+	var cs []float32
+	if d <= ropeStack {
+		cs = buf[:d]
+	} else {
+		cs = make([]float32, d)
+	}
+	for t := t0; t < t1; t++ {
+		qt, kt := q[t*qd:(t+1)*qd], k[t*kd:(t+1)*kd]
+		switch {
+		case c.LayerUsesRoPE[l]:
+			ropeAngles(cs, pos[t], m.invFreq)
+			for hh := 0; hh < H; hh++ {
+				rotate(qt[hh*d:(hh+1)*d], cs)
+			}
+			for hh := 0; hh < Hkv; hh++ {
+				rotate(kt[hh*d:(hh+1)*d], cs)
+			}
+			if c.UseQKNorm {
+				for hh := 0; hh < H; hh++ {
+					kernels.RMSNorm(qt[hh*d:(hh+1)*d], qt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+				}
+				for hh := 0; hh < Hkv; hh++ {
+					kernels.RMSNorm(kt[hh*d:(hh+1)*d], kt[hh*d:(hh+1)*d], nil, c.RMSNormEps)
+				}
+			}
+		case c.TempTuning:
+			sc := TempScale(pos[t], c.FloorScale, c.AttnScale)
+			for i := range qt {
+				qt[i] *= sc
+			}
+		}
+	}
 }

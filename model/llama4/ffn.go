@@ -10,13 +10,21 @@ func (m *Model) mlp(w *MLP, x []float32, T int, out []float32, s *scratch) {
 	g, u := s.ffA[:T*F], s.ffB[:T*F]
 	kernels.MatMul(g, x, T, w.Gate)
 	kernels.MatMul(u, x, T, w.Up)
-	eachRows(T, func(t0, t1 int) {
-		for t := t0; t < t1; t++ { // row by row, so a row's result does not depend on T
-			r := g[t*F : (t+1)*F]
-			kernels.SwiGLUSig(r, nil, r, u[t*F:(t+1)*F])
-		}
-	})
+	if splitRows(T) {
+		kernels.ParallelFor(T, 0, func(t0, t1 int) { swigluRows(g, u, F, t0, t1) })
+	} else {
+		swigluRows(g, u, F, 0, T)
+	}
 	kernels.MatMul(out[:T*w.Down.Rows], g, T, w.Down)
+}
+
+// swigluRows sets rows t0…t1−1 of g (width F) to silu(g)⊙u, row by row, so
+// a row's result does not depend on the batch.
+func swigluRows(g, u []float32, F, t0, t1 int) {
+	for t := t0; t < t1; t++ {
+		r := g[t*F : (t+1)*F]
+		kernels.SwiGLUSig(r, nil, r, u[t*F:(t+1)*F])
+	}
 }
 
 // moe computes out = shared(x) + Σ_selected Expert_e(x·sigmoid(logit_e)) (spec

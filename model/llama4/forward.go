@@ -85,6 +85,7 @@ type scratch struct {
 	ffB    []float32 // [T, F] up
 	ffOut  []float32 // [T, D]
 	router []float32 // [T, E]
+	pos    []int     // [T] absolute position of each row
 }
 
 func newScratch(c *Config, T int) *scratch {
@@ -100,6 +101,7 @@ func newScratch(c *Config, T int) *scratch {
 		ffB:    make([]float32, T*F),
 		ffOut:  make([]float32, T*c.Hidden),
 		router: make([]float32, T*max(c.Experts, 1)),
+		pos:    make([]int, T),
 	}
 }
 
@@ -109,17 +111,10 @@ func (m *Model) layer(l int, spans []span, h []float32, s *scratch) {
 	lw := &m.Weights.Layers[l]
 	D := c.Hidden
 	T := len(h) / D
-	norm := func(w []float32) {
-		eachRows(T, func(t0, t1 int) {
-			for t := t0; t < t1; t++ {
-				kernels.RMSNorm(s.x[t*D:(t+1)*D], h[t*D:(t+1)*D], w, c.RMSNormEps)
-			}
-		})
-	}
-	norm(lw.AttnNorm)
+	m.norm(s.x, h, lw.AttnNorm, T)
 	m.attention(l, spans, T, s)
 	kernels.Add(h, s.o[:T*D])
-	norm(lw.FFNNorm)
+	m.norm(s.x, h, lw.FFNNorm, T)
 	if lw.Dense != nil {
 		m.mlp(lw.Dense, s.x[:T*D], T, s.ffOut, s)
 	} else {
@@ -128,14 +123,26 @@ func (m *Model) layer(l int, spans []span, h []float32, s *scratch) {
 	kernels.Add(h, s.ffOut[:T*D])
 }
 
-// eachRows runs fn over blocks of the T rows of a batch on the worker pool,
-// one block per thread (kernels.ParallelFor); fewer than 16 rows (decode,
-// short prompts) stay on the calling goroutine. fn must treat each row on
-// its own, so results do not depend on the split.
-func eachRows(T int, fn func(t0, t1 int)) {
-	grain := 0
-	if T < 16 {
-		grain = T
+// splitRows reports whether per-row work on a batch of T rows (norms,
+// RoPE, SwiGLU) is split among the worker threads, one block of rows per
+// thread (kernels.ParallelFor): with fewer than 16 rows (decode, short
+// prompts) it stays on the calling goroutine, which then allocates nothing.
+// Every row is computed on its own, so results do not depend on the split.
+func splitRows(T int) bool { return T >= 16 && kernels.Threads() > 1 }
+
+// norm sets the T rows of x to RMSNorm(h)·w.
+func (m *Model) norm(x, h, w []float32, T int) {
+	D, eps := m.Config.Hidden, m.Config.RMSNormEps
+	if !splitRows(T) {
+		normRows(x, h, w, D, eps, 0, T)
+		return
 	}
-	kernels.ParallelFor(T, grain, fn)
+	kernels.ParallelFor(T, 0, func(t0, t1 int) { normRows(x, h, w, D, eps, t0, t1) })
+}
+
+// normRows is norm for rows t0…t1−1 of width D.
+func normRows(x, h, w []float32, D int, eps float32, t0, t1 int) {
+	for t := t0; t < t1; t++ {
+		kernels.RMSNorm(x[t*D:(t+1)*D], h[t*D:(t+1)*D], w, eps)
+	}
 }

@@ -12,9 +12,6 @@ import (
 // j.InitFrom: their config must hold the tokenizer's ids (the same special
 // ids the model was trained with) and the longest --seq stage.
 func (j *Job) fromModel(tk dataset.Tokenizer, data *dataset.Dataset, log io.Writer) (*train.Trainer, error) {
-	if err := fresh(j.Out); err != nil {
-		return nil, err
-	}
 	p, err := train.LoadHF(j.InitFrom)
 	if err != nil {
 		return nil, fmt.Errorf("--init-from: %w", err)
@@ -36,12 +33,4 @@ func (j *Job) fromModel(tk dataset.Tokenizer, data *dataset.Dataset, log io.Writ
 	}
 	fmt.Fprintf(log, "starting from the weights of %s (fresh optimizer and schedule)\n", j.InitFrom)
 	return tr, nil
-}
-
-// fresh refuses a new run in a directory that holds a training checkpoint.
-func fresh(dir string) error {
-	if train.HasCheckpoint(dir) {
-		return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", dir)
-	}
-	return nil
 }

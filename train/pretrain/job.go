@@ -42,6 +42,11 @@ func (j *Job) Run(log io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if !j.Resume {
+		if err := fresh(j.Out); err != nil {
+			return err
+		}
+	}
 	var tk dataset.Tokenizer
 	if j.InitFrom != "" {
 		tk, err = copyTokenizer(j.InitFrom, j.Out, log)
@@ -66,9 +71,6 @@ func (j *Job) Run(log io.Writer) error {
 			return err
 		}
 	} else {
-		if err := fresh(j.Out); err != nil {
-			return err
-		}
 		cfg, err := j.config()
 		if err != nil {
 			return err
@@ -164,4 +166,13 @@ func floatList(v []float32) string {
 		parts[i] = fmt.Sprintf("%.4g", x)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// fresh refuses a new run (not --resume) in a directory that holds a
+// training checkpoint, before any work.
+func fresh(dir string) error {
+	if train.HasCheckpoint(dir) {
+		return fmt.Errorf("%s already holds a training checkpoint: pass --resume to continue it, or choose another --out", dir)
+	}
+	return nil
 }

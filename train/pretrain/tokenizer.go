@@ -62,9 +62,6 @@ func trainTokenizer(n int, text []byte, valFrac float64, outDir string, resume b
 	if err != nil {
 		return nil, err
 	}
-	if err := fresh(outDir); err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -102,18 +99,18 @@ func copyTokenizer(dir, outDir string, log io.Writer) (dataset.Tokenizer, error)
 	src := filepath.Join(dir, tokenizer.TiktokenFile)
 	b, err := os.ReadFile(src)
 	if errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, tokenizer.HFFile)); err == nil {
+			return nil, badf("--init-from %s: its tokenizer is %s; herd train reads a %s (tiktoken) or runs byte-level", dir, tokenizer.HFFile, tokenizer.TiktokenFile)
+		}
 		fmt.Fprintf(log, "tokenizer: %s has no %s: the byte tokenizer\n", dir, tokenizer.TiktokenFile)
 		return dataset.ByteTokenizer{}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("--init-from: %w", err)
 	}
-	t, err := tokenizer.Load(src)
+	t, err := tokenizer.ParseTiktoken(b)
 	if err != nil {
-		return nil, fmt.Errorf("--init-from: %w", err)
-	}
-	if err := fresh(outDir); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--init-from: %s: %w", src, err)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return nil, err
