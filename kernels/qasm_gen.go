@@ -531,18 +531,22 @@ func kTree4(a int) {
 // k4ScalesMins unpacks the 6-bit scales and mins of the Q4_K super-block at
 // SI (ggml's get_scale_min_k4) in vectors: X14 = sc0..7 | m0..7 as bytes
 // (X12, X13 scratch).
-func k4ScalesMins() {
-	c("X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)")
-	p("VMOVDQU 4(SI), X12")
-	p("VPSHUFB ·qK4Lo<>(SB), X12, X13")
-	p("VPSHUFB ·qK4Hi<>(SB), X12, X12")
-	p("VPSRLW $4, X13, X14")
-	p("VPAND ·qK4M2<>(SB), X14, X14")
-	p("VPAND ·qK4M1<>(SB), X13, X13")
-	p("VPOR X13, X14, X14")
-	p("VPAND ·qK4C0<>(SB), X12, X12")
-	p("VPSRLW $2, X12, X12")
-	p("VPOR X12, X14, X14")
+func k4ScalesMins() { k4ScalesMinsAt("4(SI)", 12, 13, 14) }
+
+// k4ScalesMinsAt is k4ScalesMins for the 12 scale bytes at mem, into X(dst)
+// with X(t0), X(t1) as scratch (all below X16: VEX encodings).
+func k4ScalesMinsAt(mem string, t0, t1, dst int) {
+	c("X%d = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)", dst)
+	p("VMOVDQU %s, X%d", mem, t0)
+	p("VPSHUFB ·qK4Lo<>(SB), X%d, X%d", t0, t1)
+	p("VPSHUFB ·qK4Hi<>(SB), X%d, X%d", t0, t0)
+	p("VPSRLW $4, X%d, X%d", t1, dst)
+	p("VPAND ·qK4M2<>(SB), X%d, X%d", dst, dst)
+	p("VPAND ·qK4M1<>(SB), X%d, X%d", t1, t1)
+	p("VPOR X%d, X%d, X%d", t1, dst, dst)
+	p("VPAND ·qK4C0<>(SB), X%d, X%d", t0, t0)
+	p("VPSRLW $2, X%d, X%d", t0, t0)
+	p("VPOR X%d, X%d, X%d", t0, dst, dst)
 }
 
 // kDotHead starts kernel kDot(q6, T) (named with suffix): the declaration,
