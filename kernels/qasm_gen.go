@@ -12,7 +12,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 )
 
 // tilePre is the number of blocks whose |w| (Q4_0: unpacked nibbles) tile8
@@ -46,9 +45,9 @@ func main() {
 	rows8(true)
 	q8Sums()
 	q8Float8()
-	kDot(false, 1)
+	kRows1Pair(false, false)
 	kDot(false, 4)
-	kDot(true, 1)
+	kRows1Pair(true, false)
 	kDot(true, 4)
 	quantQ8_0()
 	quantQ8K()
@@ -521,13 +520,6 @@ func kTree4(a int) {
 	p("VPADDD %s, %s, %s", x(a+1), x(a), x(a))
 }
 
-// kDot: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
-// Q8_K activation rows (row t at a + t·astride): for each of nrows weight
-// rows (wstride bytes apart), acc[4i+t] continues the sum of row t in the
-// order quant.DotKBlocks defines, one float step per super-block, and with fin ≠ nil
-// is also stored to fin + t·fstride + 4i.
-// For T = 1 (q4kRows1, q6kRows1): nrows consecutive weight rows against one
-// activation row, dst[i] = the whole dot product of row i.
 // k4ScalesMins unpacks the 6-bit scales and mins of the Q4_K super-block at
 // SI (ggml's get_scale_min_k4) in vectors: X14 = sc0..7 | m0..7 as bytes
 // (X12, X13 scratch).
@@ -557,58 +549,37 @@ func kDotHead(q6 bool, T int, suffix string, setup func()) (name string, bb int)
 	if q6 {
 		name, bb = fmt.Sprintf("q6kDot%d%s", T, suffix), 210
 	}
-	if T == 1 {
-		name = strings.Replace(name, "Dot1", "Rows1", 1)
-		text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
-	} else {
-		text(name, "(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", "$16-72")
-	}
+	text(name, "(w, a unsafe.Pointer, astride int, acc *float32, nsb, nrows, wstride int, fin *float32, fstride int)", "$16-72")
 	if setup != nil {
 		setup()
 	}
 	p("MOVQ w+0(FP), SI")
-	if T == 1 {
-		p("MOVQ dst+24(FP), DX")
-		p("MOVQ pf+40(FP), R12")
-	} else {
-		p("MOVQ acc+24(FP), DX")
-	}
-	if T == 1 {
-		c("R13 counts the rows; SI runs on from row to row")
-		p("MOVQ nrows+16(FP), R13")
-		jz("R13", name+"_done")
-		label(name + "_row")
-		p("MOVQ a+8(FP), DI")
-		p("MOVQ nsb+32(FP), CX")
-		p("VXORPS X7, X7, X7")
-		jz("CX", name+"_store")
-	} else {
-		c("R12 counts the weight rows; wbase is the current one")
-		p("MOVQ nrows+40(FP), R12")
-		jz("R12", name+"_done")
-		p("MOVQ SI, wbase-8(SP)")
-		p("MOVQ fin+56(FP), AX")
-		p("MOVQ AX, finp-16(SP)")
-		p("MOVQ astride+16(FP), R13")
-		p("LEAQ (R13)(R13*2), R14")
-		label(name + "_row")
-		p("MOVQ wbase-8(SP), SI")
-		p("MOVQ a+8(FP), DI")
-		p("MOVQ nsb+32(FP), CX")
-		p("VMOVUPS (DX), X7")
-		jz("CX", name+"_store")
-	}
+	p("MOVQ acc+24(FP), DX")
+	c("R12 counts the weight rows; wbase is the current one")
+	p("MOVQ nrows+40(FP), R12")
+	jz("R12", name+"_done")
+	p("MOVQ SI, wbase-8(SP)")
+	p("MOVQ fin+56(FP), AX")
+	p("MOVQ AX, finp-16(SP)")
+	p("MOVQ astride+16(FP), R13")
+	p("LEAQ (R13)(R13*2), R14")
+	label(name + "_row")
+	p("MOVQ wbase-8(SP), SI")
+	p("MOVQ a+8(FP), DI")
+	p("MOVQ nsb+32(FP), CX")
+	p("VMOVUPS (DX), X7")
+	jz("CX", name+"_store")
 	nl()
 	label(name + "_loop")
-	if T == 1 {
-		c("prefetch the weights pf bytes ahead")
-		for o := 0; o < bb; o += 64 {
-			p("PREFETCHT0 %d(SI)(R12*1)", o)
-		}
-	}
 	return name, bb
 }
 
+// kDot: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
+// Q8_K activation rows (row t at a + t·astride): for each of nrows weight
+// rows (wstride bytes apart), acc[4i+t] continues the sum of row t in the
+// order quant.DotKBlocks defines, one float step per super-block, and with fin ≠ nil
+// is also stored to fin + t·fstride + 4i. (One activation row, n = 1, is
+// kRows1Pair's.)
 func kDot(q6 bool, T int) {
 	name, bb := kDotHead(q6, T, "", nil)
 	// Y0..Y(T-1): int32 accumulators of isum per row.
@@ -676,6 +647,329 @@ func kDot(q6 bool, T int) {
 	kDotTail(name, T, bb)
 }
 
+// kRows1Pair writes the K-family decode kernels q4kRows1 (q6 false) and
+// q6kRows1 (q6 true), or with v their AVX-512 VNNI versions q4kRows1V and
+// q6kRows1V: kDot(q6, 1) (kDotV(q6, 1)) two super-blocks at a time.
+// Super-blocks A (at SI, against the activation block at DI) and B (R11 and
+// R10 bytes further) go side by side, their scales, sums and float steps in
+// the lanes of one set of registers, so that two independent reduction
+// chains are in flight where one super-block's left the core waiting on
+// latency, while the weights are still read as one forward stream. A's
+// float step is added to the row's sum before B's, and each lane takes
+// exactly the one-super-block kernel's steps, so the results are bit for
+// bit the same. An odd last super-block runs as a pair with itself
+// (R11 = R10 = 0) and adds A's step only.
+func kRows1Pair(q6, v bool) {
+	name, bb := "q4kRows1", 144
+	if q6 {
+		name, bb = "q6kRows1", 210
+	}
+	if v {
+		name += "V"
+	}
+	text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
+	if v {
+		k := "K4"
+		if q6 {
+			k = "K6"
+		}
+		for i := 0; i < 4; i++ {
+			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
+		}
+		p("VPBROADCASTD ·vM0F<>(SB), Z20")
+		if q6 {
+			p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
+			p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
+			p("VPBROADCASTD ·vM30<>(SB), Z23")
+		}
+	}
+	p("MOVQ w+0(FP), SI")
+	p("MOVQ dst+24(FP), DX")
+	p("MOVQ pf+40(FP), R12")
+	p("MOVQ nrows+16(FP), R13")
+	jz("R13", name+"_done")
+	label(name + "_row")
+	p("MOVQ a+8(FP), DI")
+	p("MOVQ nsb+32(FP), CX")
+	p("VXORPS X7, X7, X7")
+	p("MOVQ $%d, R11", bb)
+	p("MOVQ $%d, R10", q8KBytes)
+	p("SHRQ $1, CX")
+	jz("CX", name+"_rest")
+	nl()
+	label(name + "_loop")
+	c("prefetch the weights pf bytes ahead")
+	for o := 0; o < 2*bb; o += 64 {
+		p("PREFETCHT0 %d(SI)(R12*1)", o)
+	}
+	body := k4PairBody
+	if q6 {
+		body = k6PairBody
+	}
+	body(true, v)
+	p("ADDQ $%d, SI", 2*bb)
+	p("ADDQ $%d, DI", 2*q8KBytes)
+	loopEnd("CX", name+"_loop")
+	nl()
+	label(name + "_rest")
+	p("TESTQ $1, nsb+32(FP)")
+	p("JZ %s_store", name)
+	c("an odd last super-block: paired with itself")
+	p("XORQ R11, R11")
+	p("XORQ R10, R10")
+	body(false, v)
+	p("ADDQ $%d, SI", bb)
+	label(name + "_store")
+	p("VMOVSS X7, (DX)")
+	p("ADDQ $4, DX")
+	loopEnd("R13", name+"_row")
+	label(name + "_done")
+	p("VZEROUPPER")
+	p("RET")
+	nl()
+}
+
+// k4PairBody is the Q4_K step of kRows1Pair over super-blocks A and B (A's
+// int32 sums in Y0/Z0, B's in Y1/Z1, their totals in lanes 0 and 2 of X0);
+// both true adds B's float step to X7 after A's.
+func k4PairBody(both, v bool) {
+	k4ScalesMinsAt("4(SI)", 12, 13, 14)
+	k4ScalesMinsAt("4(SI)(R11*1)", 2, 3, 4)
+	p("VPMOVZXBW X14, X15")
+	p("VPMOVZXBW X4, X5")
+	if !v {
+		c("Y15, Y5 = A's, B's scales as words, in both lanes")
+		p("VINSERTI128 $1, X15, Y15, Y15")
+		p("VINSERTI128 $1, X5, Y5, Y5")
+	}
+	for ch := 0; ch < 4; ch++ {
+		c("chunk %d: sub-blocks %d (low nibbles) and %d (high nibbles) of A, then of B", ch, 2*ch, 2*ch+1)
+		if v {
+			p("VMOVDQU %d(SI), Y9", 16+32*ch)
+			p("VMOVDQU64 %d(SI)(R11*1), Y21", 16+32*ch)
+			p("VPSRLW $4, Y9, Y10")
+			p("VPSRLW $4, Y21, Y22")
+			p("VINSERTI64X4 $1, Y10, Z9, Z9")
+			p("VINSERTI64X4 $1, Y22, Z21, Z21")
+			p("VPANDD Z20, Z9, Z8")
+			p("VPANDD Z20, Z21, Z23")
+			p("VPERMW Z15, Z%d, Z10", 16+ch)
+			p("VPERMW Z5, Z%d, Z24", 16+ch)
+			p("VPMADDUBSW %d(DI), Z8, Z12", 4+64*ch)
+			p("VPMADDUBSW %d(DI)(R10*1), Z23, Z25", 4+64*ch)
+			op := "VPDPWSSD"
+			if ch == 0 {
+				op = "VPMADDWD"
+			}
+			p("%s Z10, Z12, Z0", op)
+			p("%s Z24, Z25, Z1", op)
+			continue
+		}
+		for _, r := range []struct {
+			w, a    string
+			sc, acc int
+		}{{"(SI)", "(DI)", 15, 0}, {"(SI)(R11*1)", "(DI)(R10*1)", 5, 1}} {
+			p("VMOVDQU %d%s, Y10", 16+32*ch, r.w)
+			p("VPSRLW $4, Y10, Y9")
+			p("VPAND ·qMask0F<>(SB), Y10, Y8")
+			p("VPAND ·qMask0F<>(SB), Y9, Y9")
+			p("VPSHUFB ·qScW%d<>(SB), Y%d, Y10", 2*ch, r.sc)
+			p("VPSHUFB ·qScW%d<>(SB), Y%d, Y11", 2*ch+1, r.sc)
+			p("VPMADDUBSW %d%s, Y8, Y12", 4+64*ch, r.a)
+			p("VPMADDWD Y10, Y12, Y12")
+			p("VPMADDUBSW %d%s, Y9, Y13", 4+64*ch+32, r.a)
+			p("VPMADDWD Y11, Y13, Y13")
+			if ch == 0 {
+				p("VPADDD Y13, Y12, Y%d", r.acc)
+			} else {
+				p("VPADDD Y13, Y12, Y12")
+				p("VPADDD Y12, Y%d, Y%d", r.acc, r.acc)
+			}
+		}
+	}
+	if v {
+		c("fold each super-block's sums to 256 bits")
+		p("VEXTRACTI64X4 $1, Z0, Y12")
+		p("VPADDD Y12, Y0, Y0")
+		p("VEXTRACTI64X4 $1, Z1, Y13")
+		p("VPADDD Y13, Y1, Y1")
+	}
+	c("msum: the mins, each twice (one per bsum), against the bsums")
+	p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
+	p("VPMOVZXBW X13, Y13")
+	p("VPMADDWD 260(DI), Y13, Y8")
+	p("VPSHUFB ·qK4Mdup<>(SB), X4, X3")
+	p("VPMOVZXBW X3, Y3")
+	p("VPMADDWD 260(DI)(R10*1), Y3, Y9")
+	c("X0 = [isum A, msum A, isum B, msum B]")
+	p("VPHADDD Y8, Y0, Y0")
+	p("VPHADDD Y9, Y1, Y1")
+	p("VPHADDD Y1, Y0, Y0")
+	p("VEXTRACTI128 $1, Y0, X1")
+	p("VPADDD X1, X0, X0")
+	p("VCVTDQ2PS X0, X0")
+	c("[d, dmin] of A | of B, times their d_a")
+	p("VMOVD (SI), X10")
+	p("VPINSRD $1, (SI)(R11*1), X10, X10")
+	p("VCVTPH2PS X10, X10")
+	p("VMOVSS (DI), X9")
+	p("VINSERTPS $0x20, (DI)(R10*1), X9, X9")
+	p("VMOVSLDUP X9, X9")
+	p("VMULPS X9, X10, X10")
+	p("VMULPS X10, X0, X0")
+	p("VMOVSHDUP X0, X1")
+	p("VSUBPS X1, X0, X0")
+	p("VADDSS X0, X7, X7")
+	if both {
+		p("VMOVHLPS X0, X0, X1")
+		p("VADDSS X1, X7, X7")
+	}
+}
+
+// k6PairBody is the Q6_K step of kRows1Pair over super-blocks A and B (A's
+// int32 sums in Y0/Z0, B's in Y1/Z1, their totals in lanes 0 and 1 of X0);
+// both true adds B's float step to X7 after A's.
+func k6PairBody(both, v bool) {
+	if v {
+		k6PairV()
+	} else {
+		k6PairAVX2()
+	}
+	c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
+	p("VPMOVSXBW 192(SI), Y14")
+	p("VPMOVSXBW 192(SI)(R11*1), Y15")
+	p("VPMADDWD 260(DI), Y14, Y13")
+	p("VPSLLD $5, Y13, Y13")
+	p("VPSUBD Y13, Y0, Y0")
+	p("VPMADDWD 260(DI)(R10*1), Y15, Y12")
+	p("VPSLLD $5, Y12, Y12")
+	p("VPSUBD Y12, Y1, Y1")
+	c("X0 = [isum A, isum B, isum A, isum B]")
+	p("VEXTRACTI128 $1, Y0, X2")
+	p("VPADDD X2, X0, X0")
+	p("VEXTRACTI128 $1, Y1, X3")
+	p("VPADDD X3, X1, X1")
+	p("VPHADDD X1, X0, X0")
+	p("VPHADDD X0, X0, X0")
+	p("VCVTDQ2PS X0, X0")
+	c("[d_w·d_a of A, of B]")
+	p("VPBROADCASTW 208(SI), X10")
+	p("VPINSRW $1, 208(SI)(R11*1), X10, X10")
+	p("VCVTPH2PS X10, X10")
+	p("VMOVSS (DI), X9")
+	p("VINSERTPS $0x10, (DI)(R10*1), X9, X9")
+	p("VMULPS X9, X10, X10")
+	p("VMULPS X10, X0, X0")
+	p("VADDSS X0, X7, X7")
+	if both {
+		p("VMOVSHDUP X0, X1")
+		p("VADDSS X1, X7, X7")
+	}
+}
+
+// k6PairAVX2 is kDot(true, 1)'s sums for super-blocks A and B: A's data in
+// Y10-Y12 and scales in Y14, B's in Y2-Y4 and Y15, each quarter's values
+// and scale words in Y8, Y9 (A) and Y5, Y6 (B).
+func k6PairAVX2() {
+	for h := 0; h < 2; h++ {
+		c("half %d: scales %d..%d as words, in both lanes (A: Y14, B: Y15), ql and qh bytes", h, 8*h, 8*h+7)
+		for _, r := range []struct {
+			w      string
+			sc, d0 int
+		}{{"(SI)", 14, 10}, {"(SI)(R11*1)", 15, 2}} {
+			p("VPMOVSXBW %d%s, X%d", 192+8*h, r.w, r.sc)
+			p("VINSERTI128 $1, X%d, Y%d, Y%d", r.sc, r.sc, r.sc)
+			p("VMOVDQU %d%s, Y%d", 64*h, r.w, r.d0)
+			p("VMOVDQU %d%s, Y%d", 64*h+32, r.w, r.d0+1)
+			p("VMOVDQU %d%s, Y%d", 128+32*h, r.w, r.d0+2)
+		}
+		for m := 0; m < 4; m++ {
+			c("quarter %d: values %d..%d of A, then of B", m, 128*h+32*m, 128*h+32*m+31)
+			sh := [...]int{4, 2, 0, -2}[m]
+			for _, r := range []struct {
+				a                     string
+				sc, d0, val, tmp, acc int
+			}{{"(DI)", 14, 10, 8, 9, 0}, {"(DI)(R10*1)", 15, 2, 5, 6, 1}} {
+				lo, qh := r.d0+m%2, r.d0+2
+				if m < 2 {
+					p("VPAND ·qMask0F<>(SB), Y%d, Y%d", lo, r.val)
+				} else {
+					p("VPSRLW $4, Y%d, Y%d", lo, r.val)
+					p("VPAND ·qMask0F<>(SB), Y%d, Y%d", r.val, r.val)
+				}
+				switch {
+				case sh > 0:
+					p("VPSLLW $%d, Y%d, Y%d", sh, qh, r.tmp)
+					p("VPAND ·qMask30<>(SB), Y%d, Y%d", r.tmp, r.tmp)
+				case sh == 0:
+					p("VPAND ·qMask30<>(SB), Y%d, Y%d", qh, r.tmp)
+				default:
+					p("VPSRLW $%d, Y%d, Y%d", -sh, qh, r.tmp)
+					p("VPAND ·qMask30<>(SB), Y%d, Y%d", r.tmp, r.tmp)
+				}
+				p("VPOR Y%d, Y%d, Y%d", r.tmp, r.val, r.val)
+				p("VPSHUFB ·qQ6Q%d<>(SB), Y%d, Y%d", m, r.sc, r.tmp)
+				p("VPMADDUBSW %d%s, Y%d, Y%d", 4+128*h+32*m, r.a, r.val, r.val)
+				if h == 0 && m == 0 {
+					p("VPMADDWD Y%d, Y%d, Y%d", r.tmp, r.val, r.acc)
+				} else {
+					p("VPMADDWD Y%d, Y%d, Y%d", r.tmp, r.val, r.val)
+					p("VPADDD Y%d, Y%d, Y%d", r.val, r.acc, r.acc)
+				}
+			}
+		}
+	}
+}
+
+// k6PairV is kDotV(true, 1)'s sums for super-blocks A and B, folded to 256
+// bits in Y0 (A) and Y1 (B).
+func k6PairV() {
+	p("VPMOVSXBW 192(SI), Y14")
+	p("VPMOVSXBW 192(SI)(R11*1), Y15")
+	for h := 0; h < 2; h++ {
+		c("half %d: ql bytes in Z11 (A) and Z24 (B), qh bytes twice in Z12 and Z25", h)
+		p("VMOVDQU64 %d(SI), Z11", 64*h)
+		p("VMOVDQU64 %d(SI)(R11*1), Z24", 64*h)
+		p("VBROADCASTI64X4 %d(SI), Z12", 128+32*h)
+		p("VBROADCASTI64X4 %d(SI)(R11*1), Z25", 128+32*h)
+		for pp := 0; pp < 2; pp++ {
+			c("quarters %d|%d: values %d..%d; A in Z8, B in Z26", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
+			if pp == 0 {
+				p("VPANDD Z20, Z11, Z8")
+				p("VPANDD Z20, Z24, Z26")
+				p("VPSLLVW Z21, Z12, Z9")
+				p("VPSLLVW Z21, Z25, Z27")
+			} else {
+				p("VPSRLW $4, Z11, Z8")
+				p("VPSRLW $4, Z24, Z26")
+				p("VPANDD Z20, Z8, Z8")
+				p("VPANDD Z20, Z26, Z26")
+				p("VPSRLVW Z22, Z12, Z9")
+				p("VPSRLVW Z22, Z25, Z27")
+			}
+			p("VPANDD Z23, Z9, Z9")
+			p("VPANDD Z23, Z27, Z27")
+			p("VPORD Z9, Z8, Z8")
+			p("VPORD Z27, Z26, Z26")
+			p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
+			p("VPERMW Z15, Z%d, Z27", 16+2*h+pp)
+			p("VPMADDUBSW %d(DI), Z8, Z13", 4+128*h+64*pp)
+			p("VPMADDUBSW %d(DI)(R10*1), Z26, Z28", 4+128*h+64*pp)
+			op := "VPDPWSSD"
+			if h == 0 && pp == 0 {
+				op = "VPMADDWD"
+			}
+			p("%s Z9, Z13, Z0", op)
+			p("%s Z27, Z28, Z1", op)
+		}
+	}
+	c("fold each super-block's sums to 256 bits")
+	p("VEXTRACTI64X4 $1, Z0, Y12")
+	p("VPADDD Y12, Y0, Y0")
+	p("VEXTRACTI64X4 $1, Z1, Y13")
+	p("VPADDD Y13, Y1, Y1")
+}
+
 // kFinish ends a super-block of kDot(q6, T) once Y0..Y(T-1) hold the rows'
 // int32 partial sums of sc_j·(q·a) (any lane split): the mins (Q4_K) or the
 // −32 offset (Q6_K), the reduction to totals and the float step into X7.
@@ -687,38 +981,21 @@ func kFinish(q6 bool, T int) {
 		for t := 0; t < T; t++ {
 			p("VPMADDWD %s, Y13, %s", kAddr(t, 260), y(8+t))
 		}
-		if T == 1 {
-			c("X0 = [isum, msum, isum, msum]")
-			p("VPHADDD Y8, Y0, Y0")
-			p("VEXTRACTI128 $1, Y0, X1")
-			p("VPADDD X1, X0, X0")
-			p("VPHADDD X0, X0, X0")
-			p("VCVTDQ2PS X0, X0")
-			c("[d, dmin] = [d_w, dmin_w]·d_a")
-			p("VCVTPH2PS (SI), X10")
-			p("VBROADCASTSS (DI), X9")
-			p("VMULPS X9, X10, X10")
-			p("VMULPS X10, X0, X0")
-			p("VMOVSHDUP X0, X1")
-			p("VSUBSS X1, X0, X0")
-			p("VADDSS X0, X7, X7")
-		} else {
-			kTree4(0)
-			kTree4(8)
-			p("VCVTDQ2PS X0, X0")
-			p("VCVTDQ2PS X8, X8")
-			kGatherDA(T)
-			p("VPBROADCASTW (SI), X10")
-			p("VCVTPH2PS X10, X10")
-			p("VPBROADCASTW 2(SI), X11")
-			p("VCVTPH2PS X11, X11")
-			p("VMULPS X9, X10, X10")
-			p("VMULPS X9, X11, X11")
-			p("VMULPS X10, X0, X0")
-			p("VMULPS X11, X8, X8")
-			p("VSUBPS X8, X0, X0")
-			p("VADDPS X0, X7, X7")
-		}
+		kTree4(0)
+		kTree4(8)
+		p("VCVTDQ2PS X0, X0")
+		p("VCVTDQ2PS X8, X8")
+		kGatherDA(T)
+		p("VPBROADCASTW (SI), X10")
+		p("VCVTPH2PS X10, X10")
+		p("VPBROADCASTW 2(SI), X11")
+		p("VCVTPH2PS X11, X11")
+		p("VMULPS X9, X10, X10")
+		p("VMULPS X9, X11, X11")
+		p("VMULPS X10, X0, X0")
+		p("VMULPS X11, X8, X8")
+		p("VSUBPS X8, X0, X0")
+		p("VADDPS X0, X7, X7")
 		return
 	}
 	c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
@@ -730,23 +1007,12 @@ func kFinish(q6 bool, T int) {
 	}
 	p("VPBROADCASTW 208(SI), X10")
 	p("VCVTPH2PS X10, X10")
-	if T == 1 {
-		p("VEXTRACTI128 $1, Y0, X1")
-		p("VPADDD X1, X0, X0")
-		p("VPHADDD X0, X0, X0")
-		p("VPHADDD X0, X0, X0")
-		p("VCVTDQ2PS X0, X0")
-		p("VMULSS (DI), X10, X10")
-		p("VMULSS X10, X0, X0")
-		p("VADDSS X0, X7, X7")
-	} else {
-		kTree4(0)
-		p("VCVTDQ2PS X0, X0")
-		kGatherDA(T)
-		p("VMULPS X9, X10, X10")
-		p("VMULPS X10, X0, X0")
-		p("VADDPS X0, X7, X7")
-	}
+	kTree4(0)
+	p("VCVTDQ2PS X0, X0")
+	kGatherDA(T)
+	p("VMULPS X9, X10, X10")
+	p("VMULPS X10, X0, X0")
+	p("VADDPS X0, X7, X7")
 }
 
 // kDotTail ends kernel name of kDotHead: the next super-block, the stores and
@@ -756,36 +1022,27 @@ func kDotTail(name string, T, bb int) {
 	p("ADDQ $%d, DI", q8KBytes)
 	loopEnd("CX", name+"_loop")
 	nl()
-	if T == 1 {
-		label(name + "_store")
-		p("VMOVSS X7, (DX)")
-		p("ADDQ $4, DX")
-		p("DECQ R13")
-		p("JNZ %s_row", name)
-		label(name + "_done")
-	} else {
-		label(name + "_store")
-		p("VMOVUPS X7, (DX)")
-		p("ADDQ $16, DX")
-		c("with fin ≠ nil: fin[t·fstride/4 + i] = acc[4i+t]")
-		p("MOVQ finp-16(SP), AX")
-		jz("AX", name+"_nofin")
-		p("MOVQ fstride+64(FP), BX")
-		p("VMOVSS X7, (AX)")
-		p("VEXTRACTPS $1, X7, (AX)(BX*1)")
-		p("VEXTRACTPS $2, X7, (AX)(BX*2)")
-		p("LEAQ (AX)(BX*2), R8")
-		p("VEXTRACTPS $3, X7, (R8)(BX*1)")
-		p("ADDQ $4, AX")
-		p("MOVQ AX, finp-16(SP)")
-		label(name + "_nofin")
-		p("MOVQ wbase-8(SP), SI")
-		p("ADDQ wstride+48(FP), SI")
-		p("MOVQ SI, wbase-8(SP)")
-		p("DECQ R12")
-		p("JNZ %s_row", name)
-		label(name + "_done")
-	}
+	label(name + "_store")
+	p("VMOVUPS X7, (DX)")
+	p("ADDQ $16, DX")
+	c("with fin ≠ nil: fin[t·fstride/4 + i] = acc[4i+t]")
+	p("MOVQ finp-16(SP), AX")
+	jz("AX", name+"_nofin")
+	p("MOVQ fstride+64(FP), BX")
+	p("VMOVSS X7, (AX)")
+	p("VEXTRACTPS $1, X7, (AX)(BX*1)")
+	p("VEXTRACTPS $2, X7, (AX)(BX*2)")
+	p("LEAQ (AX)(BX*2), R8")
+	p("VEXTRACTPS $3, X7, (R8)(BX*1)")
+	p("ADDQ $4, AX")
+	p("MOVQ AX, finp-16(SP)")
+	label(name + "_nofin")
+	p("MOVQ wbase-8(SP), SI")
+	p("ADDQ wstride+48(FP), SI")
+	p("MOVQ SI, wbase-8(SP)")
+	p("DECQ R12")
+	p("JNZ %s_row", name)
+	label(name + "_done")
 	p("VZEROUPPER")
 	p("RET")
 	nl()

@@ -27,9 +27,9 @@ func avx512() {
 	consts512()
 	tile8V(false)
 	tile8V(true)
-	kRows1PairV(false)
+	kRows1Pair(false, true)
 	kDotV(false, 4)
-	kRows1PairV(true)
+	kRows1Pair(true, true)
 	kDotV(true, 4)
 	kDot16V(false)
 	kDot16V(true)
@@ -169,7 +169,7 @@ func tile8V(q4 bool) {
 }
 
 // kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
-// Q8_K activation rows (or T = 1: the Rows1 kernels), kDot(q6, T) with 512-bit vectors: 64 weight values
+// Q8_K activation rows, kDot(q6, T) with 512-bit vectors: 64 weight values
 // (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
 // contiguous activation bytes per VPMADDUBSW, the scales applied by VPDPWSSD
 // (VPMADDWD for the first). The int32 sums per row are those of kDot, split
@@ -247,220 +247,6 @@ func kDotV(q6 bool, T int) {
 	}
 	kFinish(q6, T)
 	kDotTail(name, T, bb)
-}
-
-// kRows1PairV writes q4kRows1V (q6 false) or q6kRows1V (q6 true),
-// kDotV(q6, 1) two super-blocks at a time: super-blocks A (at SI, against
-// the activation block at DI) and B (R11 and R10 bytes further) side by
-// side, their scales, sums and float steps in the lanes of one set of
-// registers, so that two independent reduction chains are in flight where
-// one super-block's left the core waiting on latency, while the weights
-// are still read as one forward stream. A's float step is added to the
-// row's sum before B's, and each lane takes exactly kDotV(q6, 1)'s steps,
-// so the results are bit for bit the same. An odd last super-block runs as
-// a pair with itself (R11 = R10 = 0) and adds A's step only.
-func kRows1PairV(q6 bool) {
-	name, bb, body := "q4kRows1V", 144, k4PairBody
-	if q6 {
-		name, bb, body = "q6kRows1V", 210, k6PairBody
-	}
-	text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
-	k := "K4"
-	if q6 {
-		k = "K6"
-	}
-	for i := 0; i < 4; i++ {
-		p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
-	}
-	p("VPBROADCASTD ·vM0F<>(SB), Z20")
-	if q6 {
-		p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
-		p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
-		p("VPBROADCASTD ·vM30<>(SB), Z23")
-	}
-	p("MOVQ w+0(FP), SI")
-	p("MOVQ dst+24(FP), DX")
-	p("MOVQ pf+40(FP), R12")
-	p("MOVQ nrows+16(FP), R13")
-	jz("R13", name+"_done")
-	label(name + "_row")
-	p("MOVQ a+8(FP), DI")
-	p("MOVQ nsb+32(FP), CX")
-	p("VXORPS X7, X7, X7")
-	p("MOVQ $%d, R11", bb)
-	p("MOVQ $%d, R10", q8KBytes)
-	p("SHRQ $1, CX")
-	jz("CX", name+"_rest")
-	nl()
-	label(name + "_loop")
-	c("prefetch the weights pf bytes ahead")
-	for o := 0; o < 2*bb; o += 64 {
-		p("PREFETCHT0 %d(SI)(R12*1)", o)
-	}
-	body(true)
-	p("ADDQ $%d, SI", 2*bb)
-	p("ADDQ $%d, DI", 2*q8KBytes)
-	loopEnd("CX", name+"_loop")
-	nl()
-	label(name + "_rest")
-	p("TESTQ $1, nsb+32(FP)")
-	p("JZ %s_store", name)
-	c("an odd last super-block: paired with itself")
-	p("XORQ R11, R11")
-	p("XORQ R10, R10")
-	body(false)
-	p("ADDQ $%d, SI", bb)
-	label(name + "_store")
-	p("VMOVSS X7, (DX)")
-	p("ADDQ $4, DX")
-	loopEnd("R13", name+"_row")
-	label(name + "_done")
-	p("VZEROUPPER")
-	p("RET")
-	nl()
-}
-
-// k4PairBody is q4kRows1V's step over super-blocks A and B (A in lane 0, B
-// in lane 2); both true adds B's float step to X7 after A's.
-func k4PairBody(both bool) {
-	k4ScalesMinsAt("4(SI)", 12, 13, 14)
-	k4ScalesMinsAt("4(SI)(R11*1)", 2, 3, 4)
-	p("VPMOVZXBW X14, X15")
-	p("VPMOVZXBW X4, X5")
-	for ch := 0; ch < 4; ch++ {
-		c("chunk %d: sub-blocks %d (low nibbles) | %d (high nibbles); A in Z8, B in Z23", ch, 2*ch, 2*ch+1)
-		p("VMOVDQU %d(SI), Y9", 16+32*ch)
-		p("VMOVDQU64 %d(SI)(R11*1), Y21", 16+32*ch)
-		p("VPSRLW $4, Y9, Y10")
-		p("VPSRLW $4, Y21, Y22")
-		p("VINSERTI64X4 $1, Y10, Z9, Z9")
-		p("VINSERTI64X4 $1, Y22, Z21, Z21")
-		p("VPANDD Z20, Z9, Z8")
-		p("VPANDD Z20, Z21, Z23")
-		p("VPERMW Z15, Z%d, Z10", 16+ch)
-		p("VPERMW Z5, Z%d, Z24", 16+ch)
-		p("VPMADDUBSW %d(DI), Z8, Z12", 4+64*ch)
-		p("VPMADDUBSW %d(DI)(R10*1), Z23, Z25", 4+64*ch)
-		op := "VPDPWSSD"
-		if ch == 0 {
-			op = "VPMADDWD"
-		}
-		p("%s Z10, Z12, Z0", op)
-		p("%s Z24, Z25, Z1", op)
-	}
-	c("fold each super-block's sums to 256 bits")
-	p("VEXTRACTI64X4 $1, Z0, Y12")
-	p("VPADDD Y12, Y0, Y0")
-	p("VEXTRACTI64X4 $1, Z1, Y13")
-	p("VPADDD Y13, Y1, Y1")
-	c("msum: the mins, each twice (one per bsum), against the bsums")
-	p("VPSHUFB ·qK4Mdup<>(SB), X14, X13")
-	p("VPMOVZXBW X13, Y13")
-	p("VPMADDWD 260(DI), Y13, Y8")
-	p("VPSHUFB ·qK4Mdup<>(SB), X4, X3")
-	p("VPMOVZXBW X3, Y3")
-	p("VPMADDWD 260(DI)(R10*1), Y3, Y9")
-	c("X0 = [isum A, msum A, isum B, msum B]")
-	p("VPHADDD Y8, Y0, Y0")
-	p("VPHADDD Y9, Y1, Y1")
-	p("VPHADDD Y1, Y0, Y0")
-	p("VEXTRACTI128 $1, Y0, X1")
-	p("VPADDD X1, X0, X0")
-	p("VCVTDQ2PS X0, X0")
-	c("[d, dmin] of A | of B, times their d_a")
-	p("VMOVD (SI), X10")
-	p("VPINSRD $1, (SI)(R11*1), X10, X10")
-	p("VCVTPH2PS X10, X10")
-	p("VMOVSS (DI), X9")
-	p("VINSERTPS $0x20, (DI)(R10*1), X9, X9")
-	p("VMOVSLDUP X9, X9")
-	p("VMULPS X9, X10, X10")
-	p("VMULPS X10, X0, X0")
-	p("VMOVSHDUP X0, X1")
-	p("VSUBPS X1, X0, X0")
-	p("VADDSS X0, X7, X7")
-	if both {
-		p("VMOVHLPS X0, X0, X1")
-		p("VADDSS X1, X7, X7")
-	}
-}
-
-// k6PairBody is q6kRows1V's step over super-blocks A and B (A's sums in
-// Z0, B's in Z1; their totals in lanes 0 and 1); both true adds B's float
-// step to X7 after A's.
-func k6PairBody(both bool) {
-	p("VPMOVSXBW 192(SI), Y14")
-	p("VPMOVSXBW 192(SI)(R11*1), Y15")
-	for h := 0; h < 2; h++ {
-		c("half %d: ql bytes in Z11 (A) and Z24 (B), qh bytes twice in Z12 and Z25", h)
-		p("VMOVDQU64 %d(SI), Z11", 64*h)
-		p("VMOVDQU64 %d(SI)(R11*1), Z24", 64*h)
-		p("VBROADCASTI64X4 %d(SI), Z12", 128+32*h)
-		p("VBROADCASTI64X4 %d(SI)(R11*1), Z25", 128+32*h)
-		for pp := 0; pp < 2; pp++ {
-			c("quarters %d|%d: values %d..%d; A in Z8, B in Z26", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
-			if pp == 0 {
-				p("VPANDD Z20, Z11, Z8")
-				p("VPANDD Z20, Z24, Z26")
-				p("VPSLLVW Z21, Z12, Z9")
-				p("VPSLLVW Z21, Z25, Z27")
-			} else {
-				p("VPSRLW $4, Z11, Z8")
-				p("VPSRLW $4, Z24, Z26")
-				p("VPANDD Z20, Z8, Z8")
-				p("VPANDD Z20, Z26, Z26")
-				p("VPSRLVW Z22, Z12, Z9")
-				p("VPSRLVW Z22, Z25, Z27")
-			}
-			p("VPANDD Z23, Z9, Z9")
-			p("VPANDD Z23, Z27, Z27")
-			p("VPORD Z9, Z8, Z8")
-			p("VPORD Z27, Z26, Z26")
-			p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
-			p("VPERMW Z15, Z%d, Z27", 16+2*h+pp)
-			p("VPMADDUBSW %d(DI), Z8, Z13", 4+128*h+64*pp)
-			p("VPMADDUBSW %d(DI)(R10*1), Z26, Z28", 4+128*h+64*pp)
-			op := "VPDPWSSD"
-			if h == 0 && pp == 0 {
-				op = "VPMADDWD"
-			}
-			p("%s Z9, Z13, Z0", op)
-			p("%s Z27, Z28, Z1", op)
-		}
-	}
-	c("fold each super-block's sums to 256 bits")
-	p("VEXTRACTI64X4 $1, Z0, Y12")
-	p("VPADDD Y12, Y0, Y0")
-	p("VEXTRACTI64X4 $1, Z1, Y13")
-	p("VPADDD Y13, Y1, Y1")
-	c("the −32 offset: isum −= 32·Σ sc_k·bsums_k")
-	p("VPMADDWD 260(DI), Y14, Y13")
-	p("VPSLLD $5, Y13, Y13")
-	p("VPSUBD Y13, Y0, Y0")
-	p("VPMADDWD 260(DI)(R10*1), Y15, Y12")
-	p("VPSLLD $5, Y12, Y12")
-	p("VPSUBD Y12, Y1, Y1")
-	c("X0 = [isum A, isum B, isum A, isum B]")
-	p("VEXTRACTI128 $1, Y0, X2")
-	p("VPADDD X2, X0, X0")
-	p("VEXTRACTI128 $1, Y1, X3")
-	p("VPADDD X3, X1, X1")
-	p("VPHADDD X1, X0, X0")
-	p("VPHADDD X0, X0, X0")
-	p("VCVTDQ2PS X0, X0")
-	c("[d_w·d_a of A, of B]")
-	p("VPBROADCASTW 208(SI), X10")
-	p("VPINSRW $1, 208(SI)(R11*1), X10, X10")
-	p("VCVTPH2PS X10, X10")
-	p("VMOVSS (DI), X9")
-	p("VINSERTPS $0x10, (DI)(R10*1), X9, X9")
-	p("VMULPS X9, X10, X10")
-	p("VMULPS X10, X0, X0")
-	p("VADDSS X0, X7, X7")
-	if both {
-		p("VMOVSHDUP X0, X1")
-		p("VADDSS X1, X7, X7")
-	}
 }
 
 // K16 activation tile (qmatmul_k16.go packs it): per super-block, for 16

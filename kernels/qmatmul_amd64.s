@@ -1575,7 +1575,6 @@ TEXT ·q4kRows1(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ dst+24(FP), DX
 	MOVQ pf+40(FP), R12
-	// R13 counts the rows; SI runs on from row to row
 	MOVQ nrows+16(FP), R13
 	TESTQ R13, R13
 	JZ q4kRows1_done
@@ -1583,14 +1582,19 @@ q4kRows1_row:
 	MOVQ a+8(FP), DI
 	MOVQ nsb+32(FP), CX
 	VXORPS X7, X7, X7
+	MOVQ $144, R11
+	MOVQ $292, R10
+	SHRQ $1, CX
 	TESTQ CX, CX
-	JZ q4kRows1_store
+	JZ q4kRows1_rest
 
 q4kRows1_loop:
 	// prefetch the weights pf bytes ahead
 	PREFETCHT0 0(SI)(R12*1)
 	PREFETCHT0 64(SI)(R12*1)
 	PREFETCHT0 128(SI)(R12*1)
+	PREFETCHT0 192(SI)(R12*1)
+	PREFETCHT0 256(SI)(R12*1)
 	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
 	VMOVDQU 4(SI), X12
 	VPSHUFB ·qK4Lo<>(SB), X12, X13
@@ -1602,10 +1606,23 @@ q4kRows1_loop:
 	VPAND ·qK4C0<>(SB), X12, X12
 	VPSRLW $2, X12, X12
 	VPOR X12, X14, X14
-	// Y15 = the scales as words, in both lanes
+	// X4 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
+	VMOVDQU 4(SI)(R11*1), X2
+	VPSHUFB ·qK4Lo<>(SB), X2, X3
+	VPSHUFB ·qK4Hi<>(SB), X2, X2
+	VPSRLW $4, X3, X4
+	VPAND ·qK4M2<>(SB), X4, X4
+	VPAND ·qK4M1<>(SB), X3, X3
+	VPOR X3, X4, X4
+	VPAND ·qK4C0<>(SB), X2, X2
+	VPSRLW $2, X2, X2
+	VPOR X2, X4, X4
 	VPMOVZXBW X14, X15
+	VPMOVZXBW X4, X5
+	// Y15, Y5 = A's, B's scales as words, in both lanes
 	VINSERTI128 $1, X15, Y15, Y15
-	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles)
+	VINSERTI128 $1, X5, Y5, Y5
+	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles) of A, then of B
 	VMOVDQU 16(SI), Y10
 	VPSRLW $4, Y10, Y9
 	VPAND ·qMask0F<>(SB), Y10, Y8
@@ -1616,9 +1633,19 @@ q4kRows1_loop:
 	VPMADDWD Y10, Y12, Y12
 	VPMADDUBSW 36(DI), Y9, Y13
 	VPMADDWD Y11, Y13, Y13
-	VPADDD Y13, Y12, Y12
-	VMOVDQA Y12, Y0
-	// chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles)
+	VPADDD Y13, Y12, Y0
+	VMOVDQU 16(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW0<>(SB), Y5, Y10
+	VPSHUFB ·qScW1<>(SB), Y5, Y11
+	VPMADDUBSW 4(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 36(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y1
+	// chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles) of A, then of B
 	VMOVDQU 48(SI), Y10
 	VPSRLW $4, Y10, Y9
 	VPAND ·qMask0F<>(SB), Y10, Y8
@@ -1631,7 +1658,19 @@ q4kRows1_loop:
 	VPMADDWD Y11, Y13, Y13
 	VPADDD Y13, Y12, Y12
 	VPADDD Y12, Y0, Y0
-	// chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles)
+	VMOVDQU 48(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW2<>(SB), Y5, Y10
+	VPSHUFB ·qScW3<>(SB), Y5, Y11
+	VPMADDUBSW 68(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 100(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	// chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles) of A, then of B
 	VMOVDQU 80(SI), Y10
 	VPSRLW $4, Y10, Y9
 	VPAND ·qMask0F<>(SB), Y10, Y8
@@ -1644,7 +1683,19 @@ q4kRows1_loop:
 	VPMADDWD Y11, Y13, Y13
 	VPADDD Y13, Y12, Y12
 	VPADDD Y12, Y0, Y0
-	// chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles)
+	VMOVDQU 80(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW4<>(SB), Y5, Y10
+	VPSHUFB ·qScW5<>(SB), Y5, Y11
+	VPMADDUBSW 132(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 164(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	// chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles) of A, then of B
 	VMOVDQU 112(SI), Y10
 	VPSRLW $4, Y10, Y9
 	VPAND ·qMask0F<>(SB), Y10, Y8
@@ -1657,29 +1708,209 @@ q4kRows1_loop:
 	VPMADDWD Y11, Y13, Y13
 	VPADDD Y13, Y12, Y12
 	VPADDD Y12, Y0, Y0
+	VMOVDQU 112(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW6<>(SB), Y5, Y10
+	VPSHUFB ·qScW7<>(SB), Y5, Y11
+	VPMADDUBSW 196(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 228(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
 	// msum: the mins, each twice (one per bsum), against the bsums
 	VPSHUFB ·qK4Mdup<>(SB), X14, X13
 	VPMOVZXBW X13, Y13
 	VPMADDWD 260(DI), Y13, Y8
-	// X0 = [isum, msum, isum, msum]
+	VPSHUFB ·qK4Mdup<>(SB), X4, X3
+	VPMOVZXBW X3, Y3
+	VPMADDWD 260(DI)(R10*1), Y3, Y9
+	// X0 = [isum A, msum A, isum B, msum B]
 	VPHADDD Y8, Y0, Y0
+	VPHADDD Y9, Y1, Y1
+	VPHADDD Y1, Y0, Y0
 	VEXTRACTI128 $1, Y0, X1
 	VPADDD X1, X0, X0
-	VPHADDD X0, X0, X0
 	VCVTDQ2PS X0, X0
-	// [d, dmin] = [d_w, dmin_w]·d_a
-	VCVTPH2PS (SI), X10
-	VBROADCASTSS (DI), X9
+	// [d, dmin] of A | of B, times their d_a
+	VMOVD (SI), X10
+	VPINSRD $1, (SI)(R11*1), X10, X10
+	VCVTPH2PS X10, X10
+	VMOVSS (DI), X9
+	VINSERTPS $0x20, (DI)(R10*1), X9, X9
+	VMOVSLDUP X9, X9
 	VMULPS X9, X10, X10
 	VMULPS X10, X0, X0
 	VMOVSHDUP X0, X1
-	VSUBSS X1, X0, X0
+	VSUBPS X1, X0, X0
 	VADDSS X0, X7, X7
-	ADDQ $144, SI
-	ADDQ $292, DI
+	VMOVHLPS X0, X0, X1
+	VADDSS X1, X7, X7
+	ADDQ $288, SI
+	ADDQ $584, DI
 	DECQ CX
 	JNZ q4kRows1_loop
 
+q4kRows1_rest:
+	TESTQ $1, nsb+32(FP)
+	JZ q4kRows1_store
+	// an odd last super-block: paired with itself
+	XORQ R11, R11
+	XORQ R10, R10
+	// X14 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
+	VMOVDQU 4(SI), X12
+	VPSHUFB ·qK4Lo<>(SB), X12, X13
+	VPSHUFB ·qK4Hi<>(SB), X12, X12
+	VPSRLW $4, X13, X14
+	VPAND ·qK4M2<>(SB), X14, X14
+	VPAND ·qK4M1<>(SB), X13, X13
+	VPOR X13, X14, X14
+	VPAND ·qK4C0<>(SB), X12, X12
+	VPSRLW $2, X12, X12
+	VPOR X12, X14, X14
+	// X4 = sc0..7 | m0..7 as bytes (ggml's get_scale_min_k4)
+	VMOVDQU 4(SI)(R11*1), X2
+	VPSHUFB ·qK4Lo<>(SB), X2, X3
+	VPSHUFB ·qK4Hi<>(SB), X2, X2
+	VPSRLW $4, X3, X4
+	VPAND ·qK4M2<>(SB), X4, X4
+	VPAND ·qK4M1<>(SB), X3, X3
+	VPOR X3, X4, X4
+	VPAND ·qK4C0<>(SB), X2, X2
+	VPSRLW $2, X2, X2
+	VPOR X2, X4, X4
+	VPMOVZXBW X14, X15
+	VPMOVZXBW X4, X5
+	// Y15, Y5 = A's, B's scales as words, in both lanes
+	VINSERTI128 $1, X15, Y15, Y15
+	VINSERTI128 $1, X5, Y5, Y5
+	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles) of A, then of B
+	VMOVDQU 16(SI), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW0<>(SB), Y15, Y10
+	VPSHUFB ·qScW1<>(SB), Y15, Y11
+	VPMADDUBSW 4(DI), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 36(DI), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y0
+	VMOVDQU 16(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW0<>(SB), Y5, Y10
+	VPSHUFB ·qScW1<>(SB), Y5, Y11
+	VPMADDUBSW 4(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 36(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y1
+	// chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles) of A, then of B
+	VMOVDQU 48(SI), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW2<>(SB), Y15, Y10
+	VPSHUFB ·qScW3<>(SB), Y15, Y11
+	VPMADDUBSW 68(DI), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 100(DI), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y0, Y0
+	VMOVDQU 48(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW2<>(SB), Y5, Y10
+	VPSHUFB ·qScW3<>(SB), Y5, Y11
+	VPMADDUBSW 68(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 100(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	// chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles) of A, then of B
+	VMOVDQU 80(SI), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW4<>(SB), Y15, Y10
+	VPSHUFB ·qScW5<>(SB), Y15, Y11
+	VPMADDUBSW 132(DI), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 164(DI), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y0, Y0
+	VMOVDQU 80(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW4<>(SB), Y5, Y10
+	VPSHUFB ·qScW5<>(SB), Y5, Y11
+	VPMADDUBSW 132(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 164(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	// chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles) of A, then of B
+	VMOVDQU 112(SI), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW6<>(SB), Y15, Y10
+	VPSHUFB ·qScW7<>(SB), Y15, Y11
+	VPMADDUBSW 196(DI), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 228(DI), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y0, Y0
+	VMOVDQU 112(SI)(R11*1), Y10
+	VPSRLW $4, Y10, Y9
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPAND ·qMask0F<>(SB), Y9, Y9
+	VPSHUFB ·qScW6<>(SB), Y5, Y10
+	VPSHUFB ·qScW7<>(SB), Y5, Y11
+	VPMADDUBSW 196(DI)(R10*1), Y8, Y12
+	VPMADDWD Y10, Y12, Y12
+	VPMADDUBSW 228(DI)(R10*1), Y9, Y13
+	VPMADDWD Y11, Y13, Y13
+	VPADDD Y13, Y12, Y12
+	VPADDD Y12, Y1, Y1
+	// msum: the mins, each twice (one per bsum), against the bsums
+	VPSHUFB ·qK4Mdup<>(SB), X14, X13
+	VPMOVZXBW X13, Y13
+	VPMADDWD 260(DI), Y13, Y8
+	VPSHUFB ·qK4Mdup<>(SB), X4, X3
+	VPMOVZXBW X3, Y3
+	VPMADDWD 260(DI)(R10*1), Y3, Y9
+	// X0 = [isum A, msum A, isum B, msum B]
+	VPHADDD Y8, Y0, Y0
+	VPHADDD Y9, Y1, Y1
+	VPHADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VCVTDQ2PS X0, X0
+	// [d, dmin] of A | of B, times their d_a
+	VMOVD (SI), X10
+	VPINSRD $1, (SI)(R11*1), X10, X10
+	VCVTPH2PS X10, X10
+	VMOVSS (DI), X9
+	VINSERTPS $0x20, (DI)(R10*1), X9, X9
+	VMOVSLDUP X9, X9
+	VMULPS X9, X10, X10
+	VMULPS X10, X0, X0
+	VMOVSHDUP X0, X1
+	VSUBPS X1, X0, X0
+	VADDSS X0, X7, X7
+	ADDQ $144, SI
 q4kRows1_store:
 	VMOVSS X7, (DX)
 	ADDQ $4, DX
@@ -1918,7 +2149,6 @@ TEXT ·q6kRows1(SB), NOSPLIT, $0-48
 	MOVQ w+0(FP), SI
 	MOVQ dst+24(FP), DX
 	MOVQ pf+40(FP), R12
-	// R13 counts the rows; SI runs on from row to row
 	MOVQ nrows+16(FP), R13
 	TESTQ R13, R13
 	JZ q6kRows1_done
@@ -1926,8 +2156,11 @@ q6kRows1_row:
 	MOVQ a+8(FP), DI
 	MOVQ nsb+32(FP), CX
 	VXORPS X7, X7, X7
+	MOVQ $210, R11
+	MOVQ $292, R10
+	SHRQ $1, CX
 	TESTQ CX, CX
-	JZ q6kRows1_store
+	JZ q6kRows1_rest
 
 q6kRows1_loop:
 	// prefetch the weights pf bytes ahead
@@ -1935,112 +2168,395 @@ q6kRows1_loop:
 	PREFETCHT0 64(SI)(R12*1)
 	PREFETCHT0 128(SI)(R12*1)
 	PREFETCHT0 192(SI)(R12*1)
-	// half 0: Y14 = scales 0..7 as words, in both lanes
+	PREFETCHT0 256(SI)(R12*1)
+	PREFETCHT0 320(SI)(R12*1)
+	PREFETCHT0 384(SI)(R12*1)
+	// half 0: scales 0..7 as words, in both lanes (A: Y14, B: Y15), ql and qh bytes
 	VPMOVSXBW 192(SI), X14
 	VINSERTI128 $1, X14, Y14, Y14
 	VMOVDQU 0(SI), Y10
 	VMOVDQU 32(SI), Y11
 	VMOVDQU 128(SI), Y12
-	// quarter 0: values 0..31
+	VPMOVSXBW 192(SI)(R11*1), X15
+	VINSERTI128 $1, X15, Y15, Y15
+	VMOVDQU 0(SI)(R11*1), Y2
+	VMOVDQU 32(SI)(R11*1), Y3
+	VMOVDQU 128(SI)(R11*1), Y4
+	// quarter 0: values 0..31 of A, then of B
 	VPAND ·qMask0F<>(SB), Y10, Y8
 	VPSLLW $4, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q0<>(SB), Y14, Y9
-	VPMADDUBSW 4(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VMOVDQA Y13, Y0
-	// quarter 1: values 32..63
+	VPMADDUBSW 4(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y0
+	VPAND ·qMask0F<>(SB), Y2, Y5
+	VPSLLW $4, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q0<>(SB), Y15, Y6
+	VPMADDUBSW 4(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y1
+	// quarter 1: values 32..63 of A, then of B
 	VPAND ·qMask0F<>(SB), Y11, Y8
 	VPSLLW $2, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q1<>(SB), Y14, Y9
-	VPMADDUBSW 36(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// quarter 2: values 64..95
+	VPMADDUBSW 36(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y3, Y5
+	VPSLLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q1<>(SB), Y15, Y6
+	VPMADDUBSW 36(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 2: values 64..95 of A, then of B
 	VPSRLW $4, Y10, Y8
 	VPAND ·qMask0F<>(SB), Y8, Y8
 	VPAND ·qMask30<>(SB), Y12, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q2<>(SB), Y14, Y9
-	VPMADDUBSW 68(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// quarter 3: values 96..127
+	VPMADDUBSW 68(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y2, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPAND ·qMask30<>(SB), Y4, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q2<>(SB), Y15, Y6
+	VPMADDUBSW 68(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 3: values 96..127 of A, then of B
 	VPSRLW $4, Y11, Y8
 	VPAND ·qMask0F<>(SB), Y8, Y8
 	VPSRLW $2, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q3<>(SB), Y14, Y9
-	VPMADDUBSW 100(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// half 1: Y14 = scales 8..15 as words, in both lanes
+	VPMADDUBSW 100(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y3, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPSRLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q3<>(SB), Y15, Y6
+	VPMADDUBSW 100(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// half 1: scales 8..15 as words, in both lanes (A: Y14, B: Y15), ql and qh bytes
 	VPMOVSXBW 200(SI), X14
 	VINSERTI128 $1, X14, Y14, Y14
 	VMOVDQU 64(SI), Y10
 	VMOVDQU 96(SI), Y11
 	VMOVDQU 160(SI), Y12
-	// quarter 0: values 128..159
+	VPMOVSXBW 200(SI)(R11*1), X15
+	VINSERTI128 $1, X15, Y15, Y15
+	VMOVDQU 64(SI)(R11*1), Y2
+	VMOVDQU 96(SI)(R11*1), Y3
+	VMOVDQU 160(SI)(R11*1), Y4
+	// quarter 0: values 128..159 of A, then of B
 	VPAND ·qMask0F<>(SB), Y10, Y8
 	VPSLLW $4, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q0<>(SB), Y14, Y9
-	VPMADDUBSW 132(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// quarter 1: values 160..191
+	VPMADDUBSW 132(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y2, Y5
+	VPSLLW $4, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q0<>(SB), Y15, Y6
+	VPMADDUBSW 132(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 1: values 160..191 of A, then of B
 	VPAND ·qMask0F<>(SB), Y11, Y8
 	VPSLLW $2, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q1<>(SB), Y14, Y9
-	VPMADDUBSW 164(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// quarter 2: values 192..223
+	VPMADDUBSW 164(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y3, Y5
+	VPSLLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q1<>(SB), Y15, Y6
+	VPMADDUBSW 164(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 2: values 192..223 of A, then of B
 	VPSRLW $4, Y10, Y8
 	VPAND ·qMask0F<>(SB), Y8, Y8
 	VPAND ·qMask30<>(SB), Y12, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q2<>(SB), Y14, Y9
-	VPMADDUBSW 196(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
-	// quarter 3: values 224..255
+	VPMADDUBSW 196(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y2, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPAND ·qMask30<>(SB), Y4, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q2<>(SB), Y15, Y6
+	VPMADDUBSW 196(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 3: values 224..255 of A, then of B
 	VPSRLW $4, Y11, Y8
 	VPAND ·qMask0F<>(SB), Y8, Y8
 	VPSRLW $2, Y12, Y9
 	VPAND ·qMask30<>(SB), Y9, Y9
 	VPOR Y9, Y8, Y8
 	VPSHUFB ·qQ6Q3<>(SB), Y14, Y9
-	VPMADDUBSW 228(DI), Y8, Y13
-	VPMADDWD Y9, Y13, Y13
-	VPADDD Y13, Y0, Y0
+	VPMADDUBSW 228(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y3, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPSRLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q3<>(SB), Y15, Y6
+	VPMADDUBSW 228(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
 	// the −32 offset: isum −= 32·Σ sc_k·bsums_k
 	VPMOVSXBW 192(SI), Y14
+	VPMOVSXBW 192(SI)(R11*1), Y15
 	VPMADDWD 260(DI), Y14, Y13
 	VPSLLD $5, Y13, Y13
 	VPSUBD Y13, Y0, Y0
-	VPBROADCASTW 208(SI), X10
-	VCVTPH2PS X10, X10
-	VEXTRACTI128 $1, Y0, X1
-	VPADDD X1, X0, X0
-	VPHADDD X0, X0, X0
+	VPMADDWD 260(DI)(R10*1), Y15, Y12
+	VPSLLD $5, Y12, Y12
+	VPSUBD Y12, Y1, Y1
+	// X0 = [isum A, isum B, isum A, isum B]
+	VEXTRACTI128 $1, Y0, X2
+	VPADDD X2, X0, X0
+	VEXTRACTI128 $1, Y1, X3
+	VPADDD X3, X1, X1
+	VPHADDD X1, X0, X0
 	VPHADDD X0, X0, X0
 	VCVTDQ2PS X0, X0
-	VMULSS (DI), X10, X10
-	VMULSS X10, X0, X0
+	// [d_w·d_a of A, of B]
+	VPBROADCASTW 208(SI), X10
+	VPINSRW $1, 208(SI)(R11*1), X10, X10
+	VCVTPH2PS X10, X10
+	VMOVSS (DI), X9
+	VINSERTPS $0x10, (DI)(R10*1), X9, X9
+	VMULPS X9, X10, X10
+	VMULPS X10, X0, X0
 	VADDSS X0, X7, X7
-	ADDQ $210, SI
-	ADDQ $292, DI
+	VMOVSHDUP X0, X1
+	VADDSS X1, X7, X7
+	ADDQ $420, SI
+	ADDQ $584, DI
 	DECQ CX
 	JNZ q6kRows1_loop
 
+q6kRows1_rest:
+	TESTQ $1, nsb+32(FP)
+	JZ q6kRows1_store
+	// an odd last super-block: paired with itself
+	XORQ R11, R11
+	XORQ R10, R10
+	// half 0: scales 0..7 as words, in both lanes (A: Y14, B: Y15), ql and qh bytes
+	VPMOVSXBW 192(SI), X14
+	VINSERTI128 $1, X14, Y14, Y14
+	VMOVDQU 0(SI), Y10
+	VMOVDQU 32(SI), Y11
+	VMOVDQU 128(SI), Y12
+	VPMOVSXBW 192(SI)(R11*1), X15
+	VINSERTI128 $1, X15, Y15, Y15
+	VMOVDQU 0(SI)(R11*1), Y2
+	VMOVDQU 32(SI)(R11*1), Y3
+	VMOVDQU 128(SI)(R11*1), Y4
+	// quarter 0: values 0..31 of A, then of B
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPSLLW $4, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q0<>(SB), Y14, Y9
+	VPMADDUBSW 4(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y0
+	VPAND ·qMask0F<>(SB), Y2, Y5
+	VPSLLW $4, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q0<>(SB), Y15, Y6
+	VPMADDUBSW 4(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y1
+	// quarter 1: values 32..63 of A, then of B
+	VPAND ·qMask0F<>(SB), Y11, Y8
+	VPSLLW $2, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q1<>(SB), Y14, Y9
+	VPMADDUBSW 36(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y3, Y5
+	VPSLLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q1<>(SB), Y15, Y6
+	VPMADDUBSW 36(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 2: values 64..95 of A, then of B
+	VPSRLW $4, Y10, Y8
+	VPAND ·qMask0F<>(SB), Y8, Y8
+	VPAND ·qMask30<>(SB), Y12, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q2<>(SB), Y14, Y9
+	VPMADDUBSW 68(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y2, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPAND ·qMask30<>(SB), Y4, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q2<>(SB), Y15, Y6
+	VPMADDUBSW 68(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 3: values 96..127 of A, then of B
+	VPSRLW $4, Y11, Y8
+	VPAND ·qMask0F<>(SB), Y8, Y8
+	VPSRLW $2, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q3<>(SB), Y14, Y9
+	VPMADDUBSW 100(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y3, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPSRLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q3<>(SB), Y15, Y6
+	VPMADDUBSW 100(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// half 1: scales 8..15 as words, in both lanes (A: Y14, B: Y15), ql and qh bytes
+	VPMOVSXBW 200(SI), X14
+	VINSERTI128 $1, X14, Y14, Y14
+	VMOVDQU 64(SI), Y10
+	VMOVDQU 96(SI), Y11
+	VMOVDQU 160(SI), Y12
+	VPMOVSXBW 200(SI)(R11*1), X15
+	VINSERTI128 $1, X15, Y15, Y15
+	VMOVDQU 64(SI)(R11*1), Y2
+	VMOVDQU 96(SI)(R11*1), Y3
+	VMOVDQU 160(SI)(R11*1), Y4
+	// quarter 0: values 128..159 of A, then of B
+	VPAND ·qMask0F<>(SB), Y10, Y8
+	VPSLLW $4, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q0<>(SB), Y14, Y9
+	VPMADDUBSW 132(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y2, Y5
+	VPSLLW $4, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q0<>(SB), Y15, Y6
+	VPMADDUBSW 132(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 1: values 160..191 of A, then of B
+	VPAND ·qMask0F<>(SB), Y11, Y8
+	VPSLLW $2, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q1<>(SB), Y14, Y9
+	VPMADDUBSW 164(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPAND ·qMask0F<>(SB), Y3, Y5
+	VPSLLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q1<>(SB), Y15, Y6
+	VPMADDUBSW 164(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 2: values 192..223 of A, then of B
+	VPSRLW $4, Y10, Y8
+	VPAND ·qMask0F<>(SB), Y8, Y8
+	VPAND ·qMask30<>(SB), Y12, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q2<>(SB), Y14, Y9
+	VPMADDUBSW 196(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y2, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPAND ·qMask30<>(SB), Y4, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q2<>(SB), Y15, Y6
+	VPMADDUBSW 196(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// quarter 3: values 224..255 of A, then of B
+	VPSRLW $4, Y11, Y8
+	VPAND ·qMask0F<>(SB), Y8, Y8
+	VPSRLW $2, Y12, Y9
+	VPAND ·qMask30<>(SB), Y9, Y9
+	VPOR Y9, Y8, Y8
+	VPSHUFB ·qQ6Q3<>(SB), Y14, Y9
+	VPMADDUBSW 228(DI), Y8, Y8
+	VPMADDWD Y9, Y8, Y8
+	VPADDD Y8, Y0, Y0
+	VPSRLW $4, Y3, Y5
+	VPAND ·qMask0F<>(SB), Y5, Y5
+	VPSRLW $2, Y4, Y6
+	VPAND ·qMask30<>(SB), Y6, Y6
+	VPOR Y6, Y5, Y5
+	VPSHUFB ·qQ6Q3<>(SB), Y15, Y6
+	VPMADDUBSW 228(DI)(R10*1), Y5, Y5
+	VPMADDWD Y6, Y5, Y5
+	VPADDD Y5, Y1, Y1
+	// the −32 offset: isum −= 32·Σ sc_k·bsums_k
+	VPMOVSXBW 192(SI), Y14
+	VPMOVSXBW 192(SI)(R11*1), Y15
+	VPMADDWD 260(DI), Y14, Y13
+	VPSLLD $5, Y13, Y13
+	VPSUBD Y13, Y0, Y0
+	VPMADDWD 260(DI)(R10*1), Y15, Y12
+	VPSLLD $5, Y12, Y12
+	VPSUBD Y12, Y1, Y1
+	// X0 = [isum A, isum B, isum A, isum B]
+	VEXTRACTI128 $1, Y0, X2
+	VPADDD X2, X0, X0
+	VEXTRACTI128 $1, Y1, X3
+	VPADDD X3, X1, X1
+	VPHADDD X1, X0, X0
+	VPHADDD X0, X0, X0
+	VCVTDQ2PS X0, X0
+	// [d_w·d_a of A, of B]
+	VPBROADCASTW 208(SI), X10
+	VPINSRW $1, 208(SI)(R11*1), X10, X10
+	VCVTPH2PS X10, X10
+	VMOVSS (DI), X9
+	VINSERTPS $0x10, (DI)(R10*1), X9, X9
+	VMULPS X9, X10, X10
+	VMULPS X10, X0, X0
+	VADDSS X0, X7, X7
+	ADDQ $210, SI
 q6kRows1_store:
 	VMOVSS X7, (DX)
 	ADDQ $4, DX

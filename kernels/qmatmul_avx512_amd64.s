@@ -554,7 +554,7 @@ q4kRows1V_loop:
 	VPOR X2, X4, X4
 	VPMOVZXBW X14, X15
 	VPMOVZXBW X4, X5
-	// chunk 0: sub-blocks 0 (low nibbles) | 1 (high nibbles); A in Z8, B in Z23
+	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles) of A, then of B
 	VMOVDQU 16(SI), Y9
 	VMOVDQU64 16(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -569,7 +569,7 @@ q4kRows1V_loop:
 	VPMADDUBSW 4(DI)(R10*1), Z23, Z25
 	VPMADDWD Z10, Z12, Z0
 	VPMADDWD Z24, Z25, Z1
-	// chunk 1: sub-blocks 2 (low nibbles) | 3 (high nibbles); A in Z8, B in Z23
+	// chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles) of A, then of B
 	VMOVDQU 48(SI), Y9
 	VMOVDQU64 48(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -584,7 +584,7 @@ q4kRows1V_loop:
 	VPMADDUBSW 68(DI)(R10*1), Z23, Z25
 	VPDPWSSD Z10, Z12, Z0
 	VPDPWSSD Z24, Z25, Z1
-	// chunk 2: sub-blocks 4 (low nibbles) | 5 (high nibbles); A in Z8, B in Z23
+	// chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles) of A, then of B
 	VMOVDQU 80(SI), Y9
 	VMOVDQU64 80(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -599,7 +599,7 @@ q4kRows1V_loop:
 	VPMADDUBSW 132(DI)(R10*1), Z23, Z25
 	VPDPWSSD Z10, Z12, Z0
 	VPDPWSSD Z24, Z25, Z1
-	// chunk 3: sub-blocks 6 (low nibbles) | 7 (high nibbles); A in Z8, B in Z23
+	// chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles) of A, then of B
 	VMOVDQU 112(SI), Y9
 	VMOVDQU64 112(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -682,7 +682,7 @@ q4kRows1V_rest:
 	VPOR X2, X4, X4
 	VPMOVZXBW X14, X15
 	VPMOVZXBW X4, X5
-	// chunk 0: sub-blocks 0 (low nibbles) | 1 (high nibbles); A in Z8, B in Z23
+	// chunk 0: sub-blocks 0 (low nibbles) and 1 (high nibbles) of A, then of B
 	VMOVDQU 16(SI), Y9
 	VMOVDQU64 16(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -697,7 +697,7 @@ q4kRows1V_rest:
 	VPMADDUBSW 4(DI)(R10*1), Z23, Z25
 	VPMADDWD Z10, Z12, Z0
 	VPMADDWD Z24, Z25, Z1
-	// chunk 1: sub-blocks 2 (low nibbles) | 3 (high nibbles); A in Z8, B in Z23
+	// chunk 1: sub-blocks 2 (low nibbles) and 3 (high nibbles) of A, then of B
 	VMOVDQU 48(SI), Y9
 	VMOVDQU64 48(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -712,7 +712,7 @@ q4kRows1V_rest:
 	VPMADDUBSW 68(DI)(R10*1), Z23, Z25
 	VPDPWSSD Z10, Z12, Z0
 	VPDPWSSD Z24, Z25, Z1
-	// chunk 2: sub-blocks 4 (low nibbles) | 5 (high nibbles); A in Z8, B in Z23
+	// chunk 2: sub-blocks 4 (low nibbles) and 5 (high nibbles) of A, then of B
 	VMOVDQU 80(SI), Y9
 	VMOVDQU64 80(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -727,7 +727,7 @@ q4kRows1V_rest:
 	VPMADDUBSW 132(DI)(R10*1), Z23, Z25
 	VPDPWSSD Z10, Z12, Z0
 	VPDPWSSD Z24, Z25, Z1
-	// chunk 3: sub-blocks 6 (low nibbles) | 7 (high nibbles); A in Z8, B in Z23
+	// chunk 3: sub-blocks 6 (low nibbles) and 7 (high nibbles) of A, then of B
 	VMOVDQU 112(SI), Y9
 	VMOVDQU64 112(SI)(R11*1), Y21
 	VPSRLW $4, Y9, Y10
@@ -1068,6 +1068,8 @@ q6kRows1V_loop:
 	VEXTRACTI64X4 $1, Z1, Y13
 	VPADDD Y13, Y1, Y1
 	// the −32 offset: isum −= 32·Σ sc_k·bsums_k
+	VPMOVSXBW 192(SI), Y14
+	VPMOVSXBW 192(SI)(R11*1), Y15
 	VPMADDWD 260(DI), Y14, Y13
 	VPSLLD $5, Y13, Y13
 	VPSUBD Y13, Y0, Y0
@@ -1186,6 +1188,8 @@ q6kRows1V_rest:
 	VEXTRACTI64X4 $1, Z1, Y13
 	VPADDD Y13, Y1, Y1
 	// the −32 offset: isum −= 32·Σ sc_k·bsums_k
+	VPMOVSXBW 192(SI), Y14
+	VPMOVSXBW 192(SI)(R11*1), Y15
 	VPMADDWD 260(DI), Y14, Y13
 	VPSLLD $5, Y13, Y13
 	VPSUBD Y13, Y0, Y0

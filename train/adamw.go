@@ -78,23 +78,19 @@ func (o *AdamW) Update(p, g *Params[float32], lr float64) error {
 		if o.EpsMult != nil {
 			teps *= o.EpsMult[i]
 		}
-		stepSize := float32(-(tlr / bc1))
-		eps := float32(teps)
-		decay := float32(1)
+		k := kernels.AdamWCoefs{
+			Decay: 1,
+			B1:    b1, A1: a1, B2: b2, A2: a2,
+			Bc2Sqrt:  bc2Sqrt,
+			Eps:      float32(teps),
+			StepSize: float32(-(tlr / bc1)),
+		}
 		if Decays(pt) && c.WeightDecay != 0 {
-			decay = float32(1 - lr*c.WeightDecay)
+			k.Decay = float32(1 - lr*c.WeightDecay)
 		}
 		pd, gd, md, vd := pt.Data, gt.Data, mt.Data, vt.Data
 		kernels.ParallelFor(len(pd), 1<<15, func(lo, hi int) {
-			for j := lo; j < hi; j++ {
-				x := gd[j]
-				pj := pd[j] * decay
-				m := md[j]*b1 + a1*x
-				v := vd[j]*b2 + a2*x*x
-				md[j], vd[j] = m, v
-				den := float32(math.Sqrt(float64(v)))/bc2Sqrt + eps
-				pd[j] = pj + stepSize*m/den
-			}
+			kernels.AdamW(pd[lo:hi], gd[lo:hi], md[lo:hi], vd[lo:hi], &k)
 		})
 	}
 	return nil

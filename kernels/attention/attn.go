@@ -193,10 +193,14 @@ func axpys(k tensor.DType, acc, w []float32, vb []byte, stride int) {
 		}
 		return
 	}
-	wide, narrow := axpysAVX2(k)
+	wide, mid, narrow := axpysAVX2(k)
 	c := 0
 	for ; c+64 <= d; c += 64 {
 		wide(&acc[c], &w[0], p(c), stride, n)
+	}
+	if c+32 <= d {
+		mid(&acc[c], &w[0], p(c), stride, n)
+		c += 32
 	}
 	for ; c+8 <= d; c += 8 {
 		narrow(&acc[c], &w[0], p(c), stride, n)
@@ -218,16 +222,16 @@ func axpysTail(k tensor.DType, acc, w []float32, vb []byte, stride, c int) {
 	}
 }
 
-// axpysAVX2 returns the AVX2 Axpys kernels for 64 and for 8 columns of the
+// axpysAVX2 returns the AVX2 Axpys kernels for 64, 32 and 8 columns of the
 // float type k (F32, BF16 or F16).
-func axpysAVX2(k tensor.DType) (wide, narrow func(acc, w *float32, v unsafe.Pointer, stride, n int)) {
+func axpysAVX2(k tensor.DType) (wide, mid, narrow func(acc, w *float32, v unsafe.Pointer, stride, n int)) {
 	switch k {
 	case tensor.F16:
-		return axpysF16x8AVX2, axpysF16x1AVX2
+		return axpysF16x8AVX2, axpysF16x4AVX2, axpysF16x1AVX2
 	case tensor.BF16:
-		return axpysBF16x8AVX2, axpysBF16x1AVX2
+		return axpysBF16x8AVX2, axpysBF16x4AVX2, axpysBF16x1AVX2
 	}
-	return axpysF32x8AVX2, axpysF32x1AVX2
+	return axpysF32x8AVX2, axpysF32x4AVX2, axpysF32x1AVX2
 }
 
 // kvAt decodes element i of a stored row.

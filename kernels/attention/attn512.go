@@ -119,7 +119,7 @@ func AxpysKV2(d tensor.DType, acc, w []float32, v []byte, stride int) {
 		narrow(&a0[c], &w[0], p(c), stride, n, aoff)
 	}
 	if c+8 <= m { // one 8-column chunk left: the AVX2 kernel, per head
-		_, k8 := axpysAVX2(d)
+		_, _, k8 := axpysAVX2(d)
 		k8(&a0[c], &w0[0], p(c), stride, n)
 		k8(&a1[c], &w1[0], p(c), stride, n)
 		c += 8

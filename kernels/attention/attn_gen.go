@@ -29,6 +29,7 @@ func main() {
 	for _, k := range kinds {
 		dotsKernel(avx2Dots, k)
 		axpys(k, 8)
+		axpys(k, 4)
 		axpys(k, 1)
 	}
 	dotsQ8Kernel(avx2Dots)

@@ -21,16 +21,25 @@ func dotsQ8_0AVX2(scores, q *float32, k unsafe.Pointer, stride, n, nblk int) {
 func axpysF16x8AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
 	panic("attention: no assembly")
 }
+func axpysF16x4AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
+	panic("attention: no assembly")
+}
 func axpysF16x1AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
 	panic("attention: no assembly")
 }
 func axpysBF16x8AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
 	panic("attention: no assembly")
 }
+func axpysBF16x4AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
+	panic("attention: no assembly")
+}
 func axpysBF16x1AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
 	panic("attention: no assembly")
 }
 func axpysF32x8AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
+	panic("attention: no assembly")
+}
+func axpysF32x4AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {
 	panic("attention: no assembly")
 }
 func axpysF32x1AVX2(acc, w *float32, v unsafe.Pointer, stride, n int) {

@@ -6,14 +6,16 @@
 #   tools/llamacppbench/ab.sh HERD LLAMA_BENCH MODEL.gguf ROUNDS tg|pp
 #   tools/llamacppbench/ab.sh HERD_NEW HERD_OLD MODEL.gguf ROUNDS tg|pp
 #
-# Alternates single runs (herd, then llama-bench; 2 threads; tg = 64 decoded
-# tokens, pp = a 512-token prompt) so that both see the same machine state,
+# Alternates single runs (herd, then llama-bench; 2 threads; tg = TG decoded
+# tokens, 64 unless the environment sets TG, e.g. TG=128 as llama-bench's
+# default; pp = a 512-token prompt) so that both see the same machine state,
 # prints each pair and the median of the per-pair ratios herd/llama.cpp. On
 # a shared machine whose speed drifts within minutes, that median is the
 # number to quote, not either engine's absolute rate. Needs python3.
 set -euo pipefail
 H=$1; LB=$2; M=$3; N=${4:-7}; T=${5:-tg}
-if [ "$T" = tg ]; then A="-p 0 -n 64"; K=tg64; else A="-p 512 -n 0"; K=pp512; fi
+TG=${TG:-64}
+if [ "$T" = tg ]; then A="-p 0 -n $TG"; K=tg$TG; else A="-p 512 -n 0"; K=pp512; fi
 herd_rate() { "$1" bench -m "$M" $A -t 2 -r 1 --bw-mb 0 2>&1 | awk -v k=$K '$1==k{print $2}'; }
 rs=()
 for _ in $(seq "$N"); do
