@@ -1,5 +1,7 @@
 package kernels
 
+//go:generate go run adamw_gen.go asmgen.go
+
 import "math"
 
 // AdamWCoefs are the float32 constants of one AdamW update of one tensor

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // asmgen.go binds the shared emitter (kernels/internal/asmgen) for the
-// assembly generators of this directory (avx512f_gen.go, qasm_gen.go,
+// assembly generators of this directory (adamw_gen.go, avx512f_gen.go, qasm_gen.go,
 // smallasm_gen.go): they append to out through these short names, and each
 // is run together with this file:
 //

@@ -669,19 +669,7 @@ func kRows1Pair(q6, v bool) {
 	}
 	text(name, "(w, a unsafe.Pointer, nrows int, dst *float32, nsb, pf int)", "$0-48")
 	if v {
-		k := "K4"
-		if q6 {
-			k = "K6"
-		}
-		for i := 0; i < 4; i++ {
-			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
-		}
-		p("VPBROADCASTD ·vM0F<>(SB), Z20")
-		if q6 {
-			p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
-			p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
-			p("VPBROADCASTD ·vM30<>(SB), Z23")
-		}
+		kConstsV(q6)
 	}
 	p("MOVQ w+0(FP), SI")
 	p("MOVQ dst+24(FP), DX")

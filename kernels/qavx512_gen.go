@@ -168,6 +168,25 @@ func tile8V(q4 bool) {
 	done(name)
 }
 
+// kConstsV loads the K-family AVX-512 kernels' constants: the scale-word
+// permutations in Z16-Z19, the nibble mask in Z20 and, for Q6_K, the
+// high-bit shifts and mask in Z21-Z23.
+func kConstsV(q6 bool) {
+	k := "K4"
+	if q6 {
+		k = "K6"
+	}
+	for i := 0; i < 4; i++ {
+		p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
+	}
+	p("VPBROADCASTD ·vM0F<>(SB), Z20")
+	if q6 {
+		p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
+		p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
+		p("VPBROADCASTD ·vM30<>(SB), Z23")
+	}
+}
+
 // kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
 // Q8_K activation rows, kDot(q6, T) with 512-bit vectors: 64 weight values
 // (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
@@ -175,21 +194,7 @@ func tile8V(q4 bool) {
 // (VPMADDWD for the first). The int32 sums per row are those of kDot, split
 // over other lanes; kFinish takes them from there as kDot does.
 func kDotV(q6 bool, T int) {
-	name, bb := kDotHead(q6, T, "V", func() {
-		k := "K4"
-		if q6 {
-			k = "K6"
-		}
-		for i := 0; i < 4; i++ {
-			p("VMOVDQU64 ·v%sSc%d<>(SB), Z%d", k, i, 16+i)
-		}
-		p("VPBROADCASTD ·vM0F<>(SB), Z20")
-		if q6 {
-			p("VMOVDQU64 ·vQ6Shl<>(SB), Z21")
-			p("VMOVDQU64 ·vQ6Shr<>(SB), Z22")
-			p("VPBROADCASTD ·vM30<>(SB), Z23")
-		}
-	})
+	name, bb := kDotHead(q6, T, "V", func() { kConstsV(q6) })
 	// acc adds the word products in Z(tmp), weighted by the scale words in
 	// Z(sc), into row t's accumulator Z(t), or initialises it.
 	acc := func(t, tmp, sc int, first bool) {
