@@ -922,23 +922,8 @@ func k6PairV() {
 		p("VBROADCASTI64X4 %d(SI)(R11*1), Z25", 128+32*h)
 		for pp := 0; pp < 2; pp++ {
 			c("quarters %d|%d: values %d..%d; A in Z8, B in Z26", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
-			if pp == 0 {
-				p("VPANDD Z20, Z11, Z8")
-				p("VPANDD Z20, Z24, Z26")
-				p("VPSLLVW Z21, Z12, Z9")
-				p("VPSLLVW Z21, Z25, Z27")
-			} else {
-				p("VPSRLW $4, Z11, Z8")
-				p("VPSRLW $4, Z24, Z26")
-				p("VPANDD Z20, Z8, Z8")
-				p("VPANDD Z20, Z26, Z26")
-				p("VPSRLVW Z22, Z12, Z9")
-				p("VPSRLVW Z22, Z25, Z27")
-			}
-			p("VPANDD Z23, Z9, Z9")
-			p("VPANDD Z23, Z27, Z27")
-			p("VPORD Z9, Z8, Z8")
-			p("VPORD Z27, Z26, Z26")
+			q6ValuesV(pp, 11, 12, 8, 9)
+			q6ValuesV(pp, 24, 25, 26, 27)
 			p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
 			p("VPERMW Z15, Z%d, Z27", 16+2*h+pp)
 			p("VPMADDUBSW %d(DI), Z8, Z13", 4+128*h+64*pp)

@@ -187,6 +187,22 @@ func kConstsV(q6 bool) {
 	}
 }
 
+// q6ValuesV assembles the 64 six-bit values of Q6_K quarters 2pp, 2pp+1 in
+// Z(val) from a half's ql bytes in Z(ql) and its qh bytes (twice) in Z(qh),
+// Z(hi) scratch, with kConstsV's masks and shifts.
+func q6ValuesV(pp, ql, qh, val, hi int) {
+	if pp == 0 {
+		p("VPANDD Z20, Z%d, Z%d", ql, val)
+		p("VPSLLVW Z21, Z%d, Z%d", qh, hi)
+	} else {
+		p("VPSRLW $4, Z%d, Z%d", ql, val)
+		p("VPANDD Z20, Z%d, Z%d", val, val)
+		p("VPSRLVW Z22, Z%d, Z%d", qh, hi)
+	}
+	p("VPANDD Z23, Z%d, Z%d", hi, hi)
+	p("VPORD Z%d, Z%d, Z%d", hi, val, val)
+}
+
 // kDotV: Q4_K (q6 false) or Q6_K (q6 true) weight rows against T = 4 plain
 // Q8_K activation rows, kDot(q6, T) with 512-bit vectors: 64 weight values
 // (two 32-value Q4_K sub-blocks, or four 16-value Q6_K ones) against 64
@@ -227,16 +243,7 @@ func kDotV(q6 bool, T int) {
 			p("VBROADCASTI64X4 %d(SI), Z12", 128+32*h)
 			for pp := 0; pp < 2; pp++ {
 				c("quarters %d|%d: values %d..%d", 2*pp, 2*pp+1, 128*h+64*pp, 128*h+64*pp+63)
-				if pp == 0 {
-					p("VPANDD Z20, Z11, Z8")
-					p("VPSLLVW Z21, Z12, Z9")
-				} else {
-					p("VPSRLW $4, Z11, Z8")
-					p("VPANDD Z20, Z8, Z8")
-					p("VPSRLVW Z22, Z12, Z9")
-				}
-				p("VPANDD Z23, Z9, Z9")
-				p("VPORD Z9, Z8, Z8")
+				q6ValuesV(pp, 11, 12, 8, 9)
 				p("VPERMW Z14, Z%d, Z9", 16+2*h+pp)
 				for t := 0; t < T; t++ {
 					p("VPMADDUBSW %s, Z8, Z13", kAddr(t, 4+128*h+64*pp))
