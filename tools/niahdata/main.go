@@ -98,112 +98,109 @@ type options struct {
 }
 
 func run(o options) error {
-	textPath, out, sep, depthList, form := o.text, o.out, o.sep, o.depths, o.form
-	docs, minLines, maxLines, maxQueries, draws := o.docs, o.minLines, o.maxLines, o.maxQueries, o.draws
-	fillList, keys, passage, trials, seed, evalSeed, cp := o.fill, o.keys, o.passage, o.trials, o.seed, o.evalSeed, o.copy
-	if err := cp.validate(); err != nil {
+	if err := o.copy.validate(); err != nil {
 		return err
 	}
 	switch {
-	case out == "":
+	case o.out == "":
 		return fmt.Errorf("-o is required")
-	case minLines < 1 || maxLines < minLines:
-		return fmt.Errorf("lines %d..%d: want 1 ≤ -min-lines ≤ -max-lines", minLines, maxLines)
-	case maxQueries < 1:
-		return fmt.Errorf("-queries %d must be at least 1", maxQueries)
-	case draws < 0:
-		return fmt.Errorf("-query-draws %d must not be negative", draws)
-	case fillList != "" && draws != 0:
+	case o.minLines < 1 || o.maxLines < o.minLines:
+		return fmt.Errorf("lines %d..%d: want 1 ≤ -min-lines ≤ -max-lines", o.minLines, o.maxLines)
+	case o.maxQueries < 1:
+		return fmt.Errorf("-queries %d must be at least 1", o.maxQueries)
+	case o.draws < 0:
+		return fmt.Errorf("-query-draws %d must not be negative", o.draws)
+	case o.fill != "" && o.draws != 0:
 		return fmt.Errorf("-fill and -query-draws exclude each other")
-	case seed == evalSeed:
-		return fmt.Errorf("-seed %d is the eval's seed; pick another", seed)
+	case o.seed == o.evalSeed:
+		return fmt.Errorf("-seed %d is the eval's seed; pick another", o.seed)
 	}
 	var fills []int
-	if fillList != "" {
-		for _, f := range strings.Split(fillList, ",") {
+	if o.fill != "" {
+		for _, f := range strings.Split(o.fill, ",") {
 			F, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || minLines > 3*F/4 {
-				return fmt.Errorf("-fill %q: want line counts F with -min-lines %d ≤ 3F/4", f, minLines)
+			if err != nil || o.minLines > 3*F/4 {
+				return fmt.Errorf("-fill %q: want line counts F with -min-lines %d ≤ 3F/4", f, o.minLines)
 			}
 			fills = append(fills, F)
 		}
 	}
-	lf, ok := forms[form]
+	lf, ok := forms[o.form]
 	if !ok {
-		return fmt.Errorf(`-form %q: want "kv" or "words"`, form)
+		return fmt.Errorf(`-form %q: want "kv" or "words"`, o.form)
 	}
-	if keys > 0 {
-		if form != "words" || keys > len(evals.Words) || maxLines > keys {
-			return fmt.Errorf("-keys %d: only with -form words, at most %d, and at least -max-lines %d", keys, len(evals.Words), maxLines)
+	if o.keys > 0 {
+		if o.form != "words" || o.keys > len(evals.Words) || o.maxLines > o.keys {
+			return fmt.Errorf("-keys %d: only with -form words, at most %d, and at least -max-lines %d", o.keys, len(evals.Words), o.maxLines)
 		}
 		lf.pair = func(r *rand.Rand) (string, string) {
 			_, v := evals.WordPair(r)
-			return evals.Words[r.IntN(keys)], v
+			return evals.Words[r.IntN(o.keys)], v
 		}
 	}
-	if form == "words" && maxLines > len(evals.Words) {
-		return fmt.Errorf("-max-lines %d: a words document has at most %d lines (one per key)", maxLines, len(evals.Words))
+	if o.form == "words" && o.maxLines > len(evals.Words) {
+		return fmt.Errorf("-max-lines %d: a words document has at most %d lines (one per key)", o.maxLines, len(evals.Words))
 	}
 	exclude := map[string]bool{}
-	for _, f := range strings.Split(depthList, ",") {
+	for _, f := range strings.Split(o.depths, ",") {
 		d, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil {
 			return fmt.Errorf("depth %q: %w", f, err)
 		}
-		for tr := 0; tr < trials; tr++ {
-			exclude[lf.needle(evalSeed, d, tr)] = true
+		for tr := 0; tr < o.trials; tr++ {
+			exclude[lf.needle(o.evalSeed, d, tr)] = true
 		}
 	}
 	var text []string
-	if textPath != "" {
-		b, err := os.ReadFile(textPath)
+	if o.text != "" {
+		b, err := os.ReadFile(o.text)
 		if err != nil {
 			return fmt.Errorf("text: %w", err)
 		}
-		if strings.Contains(string(b), sep) {
-			return fmt.Errorf("text %s contains the separator %q", textPath, sep)
+		if strings.Contains(string(b), o.sep) {
+			return fmt.Errorf("text %s contains the separator %q", o.text, o.sep)
 		}
-		text = passages(string(b), passage)
+		text = passages(string(b), o.passage)
 	}
 	// The retrieval documents go in at random places among the passages,
 	// which keep their order (so the text's tail stays last, held out).
-	r := rand.New(rand.NewPCG(seed, 0x6e696168))
-	isDoc := make([]bool, len(text)+docs)
-	for i := range docs {
+	r := rand.New(rand.NewPCG(o.seed, 0x6e696168))
+	isDoc := make([]bool, len(text)+o.docs)
+	for i := range o.docs {
 		isDoc[i] = true
 	}
 	r.Shuffle(len(isDoc), func(i, j int) { isDoc[i], isDoc[j] = isDoc[j], isDoc[i] })
 	all := make([]string, 0, len(isDoc))
 	for _, d := range isDoc {
 		if d {
-			hi := maxLines
+			hi := o.maxLines
 			F := 0
 			if fills != nil {
 				F = fills[0]
 				if len(fills) > 1 {
 					F = fills[r.IntN(len(fills))]
 				}
-				hi = min(maxLines, 3*F/4)
+				hi = min(o.maxLines, 3*F/4)
 			}
-			n := minLines + r.IntN(hi-minLines+1)
+			n := o.minLines + r.IntN(hi-o.minLines+1)
 			if F > 0 {
-				draws = F - n
+				o.draws = F - n
 			}
-			all = append(all, document(r, lf, exclude, n, maxQueries, draws))
+			all = append(all, document(r, lf, exclude, n, o.maxQueries, o.draws))
 		} else {
 			all, text = append(all, text[0]), text[1:]
 		}
 	}
-	if cp.docs > 0 {
+	if o.copy.docs > 0 {
 		// Their own stream, so that -copy-docs 0 writes what it always did.
-		cr := rand.New(rand.NewPCG(seed, 0x636f7079))
-		extra := make([]string, cp.docs)
+		cr := rand.New(rand.NewPCG(o.seed, 0x636f7079))
+		extra := make([]string, o.copy.docs)
 		for i := range extra {
-			extra[i] = copyDocument(cr, cp.items, cp.min+cr.IntN(cp.max-cp.min+1), exclude)
+			extra[i] = copyDocument(cr, o.copy.items, o.copy.min+cr.IntN(o.copy.max-o.copy.min+1), exclude)
 		}
 		all = mixIn(cr, all, extra)
 	}
-	return os.WriteFile(out, []byte(strings.Join(all, sep)), 0o644)
+	return os.WriteFile(o.out, []byte(strings.Join(all, o.sep)), 0o644)
 }
 
 // lineForm is one eval form's retrieval lines.
